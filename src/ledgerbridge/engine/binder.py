@@ -1,0 +1,85 @@
+"""Bindings: record X on side A is record Y on side B, and what each side looked like when last synced."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerbridge.store.models import Binding, utcnow
+
+
+class Binder:
+    """Looks up and writes bindings for one integration, addressing sides by system name.
+
+    ``sides`` is the integration's ``(side_a, side_b)`` pair of system names, e.g. ``("ops", "books")``.
+    """
+
+    def __init__(self, session: Session, integration_id: int, sides: tuple[str, str]) -> None:
+        self._session = session
+        self._integration_id = integration_id
+        self._sides = sides
+        # A run asks about the same keys many times (every customer asks for its group);
+        # cache per entity and side, filled on first use with one query.
+        self._cache: dict[tuple[str, str], dict[str, Binding]] = {}
+
+    def _column(self, system: str) -> str:
+        if system == self._sides[0]:
+            return "a"
+        if system == self._sides[1]:
+            return "b"
+        raise ValueError(f"{system!r} is not a side of this integration ({self._sides})")
+
+    def _index(self, entity: str, system: str) -> dict[str, Binding]:
+        side = self._column(system)
+        cached = self._cache.get((entity, side))
+        if cached is None:
+            rows = self._session.scalars(
+                select(Binding).where(Binding.integration_id == self._integration_id, Binding.entity == entity)
+            ).all()
+            cached = {getattr(row, f"{side}_key"): row for row in rows}
+            self._cache[(entity, side)] = cached
+        return cached
+
+    def find(self, entity: str, system: str, key: str) -> Binding | None:
+        """The binding of ``system``'s record ``key`` for ``entity``, if any."""
+        return self._index(entity, system).get(str(key))
+
+    def other_key(self, entity: str, system: str, key: str) -> str | None:
+        """The key on the other side of ``system``'s record ``key``."""
+        binding = self.find(entity, system, key)
+        if binding is None:
+            return None
+        side = self._column(system)
+        return binding.b_key if side == "a" else binding.a_key
+
+    def bind(
+        self,
+        entity: str,
+        keys: dict[str, str],
+        hashes: dict[str, str | None],
+    ) -> Binding:
+        """Create or refresh the binding between ``keys[side_a]`` and ``keys[side_b]``.
+
+        The caller commits; a record just created on the far side should be bound and committed
+        at once, so a crash right after cannot lead to a second create.
+        """
+        a_system, b_system = self._sides
+        a_key, b_key = str(keys[a_system]), str(keys[b_system])
+        binding = self.find(entity, a_system, a_key) or self.find(entity, b_system, b_key)
+        if binding is None:
+            binding = Binding(integration_id=self._integration_id, entity=entity, a_key=a_key, b_key=b_key)
+            self._session.add(binding)
+        else:
+            # Drop the stale index entries if a side was renumbered.
+            self._index(entity, a_system).pop(binding.a_key, None)
+            self._index(entity, b_system).pop(binding.b_key, None)
+            binding.a_key, binding.b_key = a_key, b_key
+        binding.a_hash = hashes.get(a_system, binding.a_hash)
+        binding.b_hash = hashes.get(b_system, binding.b_hash)
+        binding.synced_at = utcnow()
+        self._index(entity, a_system)[a_key] = binding
+        self._index(entity, b_system)[b_key] = binding
+        return binding
+
+    def hash_of(self, binding: Binding, system: str) -> str | None:
+        return binding.a_hash if self._column(system) == "a" else binding.b_hash

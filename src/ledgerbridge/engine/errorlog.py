@@ -1,0 +1,97 @@
+"""The error log. An entry names the operation, entity and record that failed, so it is also the
+handle to run that record again once the cause is fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerbridge.store.models import ErrorEntry, utcnow
+
+
+class ErrorLog:
+    def __init__(self, session: Session, integration_id: int) -> None:
+        self._session = session
+        self._integration_id = integration_id
+
+    def _open_entry(self, operation: str, entity: str, record_key: str) -> ErrorEntry | None:
+        return self._session.scalars(
+            select(ErrorEntry).where(
+                ErrorEntry.integration_id == self._integration_id,
+                ErrorEntry.operation == operation,
+                ErrorEntry.entity == entity,
+                ErrorEntry.record_key == record_key,
+                ErrorEntry.state == "open",
+            )
+        ).first()
+
+    def record(
+        self,
+        *,
+        operation: str,
+        entity: str,
+        record_key: str,
+        message: str,
+        remote_message: str | None = None,
+        status_code: int | None = None,
+        payload: dict[str, Any] | None = None,
+        response: Any = None,
+        run_id: int | None = None,
+    ) -> ErrorEntry:
+        """Log a failure; a record that is already failing gets its entry updated, not a second one."""
+        entry = self._open_entry(operation, entity, record_key)
+        if entry is None:
+            entry = ErrorEntry(
+                integration_id=self._integration_id, operation=operation, entity=entity,
+                record_key=record_key, attempts=0,
+            )
+            self._session.add(entry)
+        entry.attempts = (entry.attempts or 0) + 1
+        entry.message = message
+        entry.remote_message = remote_message
+        entry.status_code = status_code
+        entry.payload = _jsonable(payload)
+        entry.response = _jsonable(response)
+        entry.run_id = run_id
+        entry.last_seen = utcnow()
+        return entry
+
+    def resolve(self, operation: str, entity: str, record_key: str) -> None:
+        """The record went through: close its open entry, if it had one."""
+        entry = self._open_entry(operation, entity, record_key)
+        if entry is not None:
+            entry.state = "resolved"
+            entry.last_seen = utcnow()
+
+    def entries(self, *, state: str | None = "open") -> list[ErrorEntry]:
+        query = select(ErrorEntry).where(ErrorEntry.integration_id == self._integration_id)
+        if state:
+            query = query.where(ErrorEntry.state == state)
+        return list(self._session.scalars(query.order_by(ErrorEntry.id)).all())
+
+
+def _jsonable(value: Any) -> Any:
+    """Payloads hold Decimals and dates; the JSON column wants plain JSON."""
+    from ledgerbridge.engine.hashing import canonical
+
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return _plain(value)
+    return canonical(value)
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

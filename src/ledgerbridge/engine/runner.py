@@ -1,0 +1,327 @@
+"""Runs declared entity flows one way, exactly once per record, resumably.
+
+For every flow, in dependency order, and every source record:
+
+1. map it to the target's payload (a :class:`MappingError` is the user's to fix: log it, go on);
+2. find the target copy: through the binding, else by key among the target's records
+   (find-before-create, so a crash between a create and its commit never leads to a second create);
+3. compare: a payload whose hash equals the last synced one, or whose fields already equal the
+   target's, costs no write;
+4. create or update, then bind and **commit at once** (the remote key is never held only in memory).
+
+A checkpoint records finished entities, so a run stopped by a crash resumes where it stopped.
+A dry run does steps 1-3 and returns the plan, writing nothing anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.errorlog import ErrorLog
+from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record, dependency_order
+from ledgerbridge.engine.hashing import same_value, snapshot_hash
+from ledgerbridge.engine.plan import FieldChange, PlanItem
+from ledgerbridge.engine.progress import NullProgress, Progress
+from ledgerbridge.store.db import Store
+from ledgerbridge.store.models import SyncRun, utcnow
+from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+
+OUTCOMES = ("created", "updated", "unchanged", "failed")
+
+
+class RunAborted(Exception):
+    """The run cannot go on (the far side is down or refuses our credentials); it can be resumed."""
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    dry_run: bool
+    status: str
+    counts: dict[str, dict[str, int]]
+    plan: list[PlanItem] = field(default_factory=list)
+    message: str | None = None
+    resumed_from: int | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(c.get("failed", 0) for c in self.counts.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+
+class _Context:
+    """The :class:`MapContext` a mapper sees: references resolve through bindings (and, in a dry
+    run, through what the plan would have created)."""
+
+    def __init__(self, binder: Binder, source: str, settings: Any, lookups: Mapping[str, Mapping[Any, Any]],
+                 planned: dict[str, dict[str, str]]) -> None:
+        self._binder = binder
+        self._source = source
+        self.settings = settings
+        self._lookups = lookups
+        self._planned = planned
+
+    def ref(self, entity: str, source_key: Any) -> str:
+        key = str(source_key)
+        found = self._binder.other_key(entity, self._source, key) or self._planned.get(entity, {}).get(key)
+        if found is None:
+            raise MappingError(f"{entity.replace('_', ' ')} {key} has not been synced (it failed or does not exist)")
+        return found
+
+    def lookup(self, name: str, key: Any) -> Any:
+        table = self._lookups.get(name, {})
+        if key not in table:
+            raise MappingError(f"unknown {name.replace('_', ' ')} {key!r}")
+        return table[key]
+
+
+class OneWaySync:
+    """Runs ``flows`` for one integration. ``operation`` names the run kind (e.g. ``"startup"``)
+    in the sync-run table, the error log and the checkpoint."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        integration_id: int,
+        sides: tuple[str, str],
+        flows: Iterable[EntityFlow],
+        operation: str,
+        settings: Any = None,
+        lookups: Mapping[str, Mapping[Any, Any]] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.integration_id = integration_id
+        self.sides = sides
+        self.flows = dependency_order(flows)
+        self.operation = operation
+        self.settings = settings
+        self.lookups = lookups or {}
+        self.progress = progress or NullProgress()
+
+    @property
+    def checkpoint_name(self) -> str:
+        return f"{self.operation}:checkpoint"
+
+    # -- public ------------------------------------------------------------------------------------
+    def plan(self) -> RunResult:
+        """What a run would do, per record and per field, without writing anything anywhere."""
+        return self._execute(dry_run=True)
+
+    def run(self) -> RunResult:
+        return self._execute(dry_run=False)
+
+    # -- the run -----------------------------------------------------------------------------------
+    def _execute(self, *, dry_run: bool) -> RunResult:
+        session = self.store.new_session()
+        try:
+            binder = Binder(session, self.integration_id, self.sides)
+            errors = ErrorLog(session, self.integration_id)
+            checkpoints = Checkpoints(session, self.integration_id)
+            counts: dict[str, dict[str, int]] = {}
+            done: set[str] = set()
+            resumed_from: int | None = None
+            run: SyncRun | None = None
+
+            if not dry_run:
+                checkpoint = checkpoints.get(self.checkpoint_name)
+                if checkpoint:
+                    resumed_from = checkpoint.get("run_id")
+                    done = set(checkpoint.get("done", []))
+                    counts = {k: dict(v) for k, v in checkpoint.get("counts", {}).items() if k in done}
+                    self._close_stale_run(session, resumed_from)
+                run = SyncRun(integration_id=self.integration_id, kind=self.operation, status="running",
+                              dry_run=False, counts=counts)
+                session.add(run)
+                session.commit()
+
+            planned: dict[str, dict[str, str]] = {}
+            plan: list[PlanItem] = []
+            # Only a dry run may resolve a reference to a record it merely planned to create.
+            context = _Context(binder, "", self.settings, self.lookups, planned if dry_run else {})
+            try:
+                for flow in self.flows:
+                    if flow.entity in done:
+                        self.progress.entity_started(flow.entity, flow.title, 0)
+                        self.progress.entity_finished(flow.entity, counts.get(flow.entity, {}))
+                        continue
+                    context._source = flow.source
+                    tally = self._run_flow(flow, session, binder, errors, context, planned, plan,
+                                           run.id if run else None, dry_run)
+                    counts[flow.entity] = tally
+                    if run is not None:
+                        done.add(flow.entity)
+                        run.counts = {k: dict(v) for k, v in counts.items()}
+                        checkpoints.put(self.checkpoint_name,
+                                        {"run_id": run.id, "done": sorted(done), "counts": run.counts})
+                        session.commit()
+            except RunAborted as exc:
+                if run is not None:
+                    run.status = "crashed"
+                    run.message = str(exc)
+                    run.finished_at = utcnow()
+                    run.counts = {k: dict(v) for k, v in counts.items()}
+                    session.commit()
+                return RunResult(run.id if run else None, dry_run, "crashed", counts, plan, str(exc), resumed_from)
+
+            failed = sum(c.get("failed", 0) for c in counts.values())
+            status = "failed" if failed else "succeeded"
+            message = f"{failed} record(s) failed; see the error log" if failed else None
+            if run is not None:
+                run.status = status
+                run.message = message
+                run.finished_at = utcnow()
+                run.counts = {k: dict(v) for k, v in counts.items()}
+                checkpoints.clear(self.checkpoint_name)
+                session.commit()
+            return RunResult(run.id if run else None, dry_run, status, counts, plan, message, resumed_from)
+        finally:
+            if dry_run:
+                session.rollback()
+            session.close()
+
+    def _close_stale_run(self, session: Any, run_id: int | None) -> None:
+        """A checkpoint outlived its run: that run was killed. Say so in its row."""
+        if run_id is None:
+            return
+        stale = session.scalars(select(SyncRun).where(SyncRun.id == run_id)).first()
+        if stale is not None and stale.status == "running":
+            stale.status = "crashed"
+            stale.message = "stopped before it finished; resumed by a later run"
+            stale.finished_at = utcnow()
+
+    def _run_flow(
+        self,
+        flow: EntityFlow,
+        session: Any,
+        binder: Binder,
+        errors: ErrorLog,
+        context: _Context,
+        planned: dict[str, dict[str, str]],
+        plan: list[PlanItem],
+        run_id: int | None,
+        dry_run: bool,
+    ) -> dict[str, int]:
+        records = list(self._guard(flow, "read", flow.read))
+        existing = self._target_index(flow) if flow.read_target else {}
+        tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
+        self.progress.entity_started(flow.entity, flow.title, len(records))
+        planned.setdefault(flow.entity, {})
+        for record in records:
+            outcome = self._sync_record(flow, record, session, binder, errors, context, existing,
+                                        planned, plan, run_id, dry_run)
+            tally[outcome] += 1
+            self.progress.advance(flow.entity, outcome)
+        result = {k: tally[k] for k in OUTCOMES}
+        self.progress.entity_finished(flow.entity, result)
+        return result
+
+    def _target_index(self, flow: EntityFlow) -> dict[str, Record]:
+        assert flow.read_target is not None
+        key_of = flow.existing_key or (lambda record: flow.target_key(dict(record)))
+        return {str(key_of(r)): r for r in self._guard(flow, "read existing", flow.read_target)}
+
+    def _guard(self, flow: EntityFlow, what: str, call: Any) -> Any:
+        """Reads that fail stop the run: without them nothing can be decided safely."""
+        try:
+            return list(call())
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"could not {what} {flow.title}: {exc.remote_message}") from exc
+
+    def _sync_record(
+        self,
+        flow: EntityFlow,
+        record: Record,
+        session: Any,
+        binder: Binder,
+        errors: ErrorLog,
+        context: _Context,
+        existing: dict[str, Record],
+        planned: dict[str, dict[str, str]],
+        plan: list[PlanItem],
+        run_id: int | None,
+        dry_run: bool,
+    ) -> str:
+        source_key = str(flow.source_key(record))
+        payload: Payload | None = None
+        try:
+            payload = flow.map(record, context)
+            target_key = str(flow.target_key(payload))
+            binding = binder.find(flow.entity, flow.source, source_key)
+            payload_hash = snapshot_hash(payload)
+            source_hash = snapshot_hash(record)
+            if binding is not None:
+                target_key = binder.other_key(flow.entity, flow.source, source_key) or target_key
+                if binder.hash_of(binding, flow.target) == payload_hash:
+                    plan.append(PlanItem(flow.entity, source_key, target_key, "unchanged"))
+                    if not dry_run and binder.hash_of(binding, flow.source) != source_hash:
+                        binder.bind(flow.entity, {flow.source: source_key, flow.target: target_key},
+                                    {flow.source: source_hash})
+                        session.commit()
+                    return "unchanged"
+
+            current = existing.get(target_key)
+            if current is not None:
+                changes = self._diff(flow, current, payload)
+                action = "update" if changes else "unchanged"
+            else:
+                changes = [FieldChange(k, None, v) for k, v in payload.items()]
+                action = "create"
+            plan.append(PlanItem(flow.entity, source_key, target_key, action, changes))
+            planned[flow.entity][source_key] = target_key
+            if dry_run:
+                return {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+
+            if action == "create":
+                written = flow.create(payload)
+                target_key = str((flow.existing_key or (lambda r: flow.target_key(dict(r))))(written))
+            elif action == "update":
+                flow.update(target_key, payload)
+            # Commit the binding at once: the far side has the record now, and a crash from here on
+            # must find it bound (or find it by key) rather than create it again.
+            binder.bind(flow.entity, {flow.source: source_key, flow.target: target_key},
+                        {flow.source: source_hash, flow.target: payload_hash})
+            errors.resolve(self.operation, flow.entity, source_key)
+            session.commit()
+            return {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+        except MappingError as exc:
+            return self._fail(flow, source_key, str(exc), None, payload, plan, errors, session, run_id, dry_run)
+        except (TransientError, AuthError) as exc:
+            # Retries are spent or the credentials are refused: every following record would fail
+            # the same way. Stop; the checkpoint lets the next run resume here.
+            session.rollback()
+            raise RunAborted(f"{flow.title} {source_key}: {exc.remote_message}") from exc
+        except ApiError as exc:
+            return self._fail(flow, source_key, str(exc), exc, payload, plan, errors, session, run_id, dry_run)
+
+    def _fail(self, flow: EntityFlow, source_key: str, message: str, exc: ApiError | None,
+              payload: Payload | None, plan: list[PlanItem], errors: ErrorLog, session: Any,
+              run_id: int | None, dry_run: bool) -> str:
+        plan.append(PlanItem(flow.entity, source_key, None, "fail", error=message))
+        if not dry_run:
+            session.rollback()
+            errors.record(
+                operation=self.operation, entity=flow.entity, record_key=source_key,
+                message=f"{flow.title} {source_key}: {message}",
+                remote_message=exc.remote_message if exc else None,
+                status_code=exc.status_code if exc else None,
+                payload=payload, response=exc.body if exc else None, run_id=run_id,
+            )
+            session.commit()
+        return "failed"
+
+    @staticmethod
+    def _diff(flow: EntityFlow, current: Record, payload: Payload) -> list[FieldChange]:
+        view = flow.project(current, payload) if flow.project else {k: current.get(k) for k in payload}
+        return [FieldChange(k, view.get(k), v) for k, v in payload.items() if not same_value(view.get(k), v)]

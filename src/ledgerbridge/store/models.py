@@ -1,0 +1,138 @@
+"""The tables. Every row belongs to one integration; nothing here knows an external system by name.
+
+A *binding* links one record on side A of an integration with one on side B (each integration kind
+says which system is A and which is B) and keeps the hash of what was last synced on each side.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Integration(Base):
+    __tablename__ = "integrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Fernet token of a JSON document with each side's base URL and credentials.
+    credentials: Mapped[str] = mapped_column(Text)
+    startup_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Binding(Base):
+    __tablename__ = "bindings"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "entity", "a_key", name="uq_binding_a"),
+        UniqueConstraint("integration_id", "entity", "b_key", name="uq_binding_b"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    a_key: Mapped[str] = mapped_column(String(200))
+    b_key: Mapped[str] = mapped_column(String(200))
+    a_hash: Mapped[str | None] = mapped_column(String(64))
+    b_hash: Mapped[str | None] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Cursor(Base):
+    """A named position: a poll's bookmark, or a run's checkpoint."""
+
+    __tablename__ = "cursors"
+    __table_args__ = (UniqueConstraint("integration_id", "name", name="uq_cursor_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    # running → succeeded | failed (finished with failed records) | crashed (stopped by an exception)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {entity: {"created": n, "updated": n, "unchanged": n, "failed": n}}
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ErrorEntry(Base):
+    """One failing record and operation. It is also the retry handle: it says what to run again.
+
+    A record that fails again updates its open entry (``attempts`` + 1) instead of adding a row.
+    """
+
+    __tablename__ = "error_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="SET NULL"))
+    operation: Mapped[str] = mapped_column(String(50))  # e.g. "startup", "transfer"
+    entity: Mapped[str] = mapped_column(String(50))
+    record_key: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    remote_message: Mapped[str | None] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | resolved | dismissed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Transfer(Base):
+    """The transfer ledger: one row per document that must reach the other side exactly once.
+
+    queued → sending → confirmed, or → uncertain (no answer: look for it by reference before any
+    re-send) / failed (refused: waits for a fix). ``remote_key`` is committed the moment it is known.
+    """
+
+    __tablename__ = "transfers"
+    __table_args__ = (UniqueConstraint("integration_id", "document_type", "source_key", name="uq_transfer_doc"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    document_type: Mapped[str] = mapped_column(String(50))
+    source_key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    remote_key: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

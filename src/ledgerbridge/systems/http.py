@@ -1,0 +1,240 @@
+"""The HTTP plumbing shared by every system client: retries, back-off, rate-limit waits, error mapping.
+
+A system client subclasses :class:`JsonApiClient`, sets its auth headers and implements
+:meth:`JsonApiClient.map_error` to turn its error bodies into the tree in ``systems.errors``.
+Tests point a client at a sandbox by passing ``base_url`` of a served sandbox, or an
+``httpx.Client`` of their own (the transport is the seam, as in httpx).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from ledgerbridge.systems.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    TransientError,
+    ValidationError,
+)
+
+JSONBody = Any
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds form; dates are rare in APIs)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class _WaitHonouringRetryAfter:
+    """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum)
+        self._maximum = maximum
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return min(exc.retry_after, self._maximum)
+        return float(self._backoff(state))
+
+
+class JsonApiClient:
+    """A small JSON-over-HTTP client with one retry policy for transient failures.
+
+    ``max_retries`` counts retries after the first attempt. ``calls`` counts HTTP requests sent
+    (retries included), so tests and benchmarks can measure what an operation cost.
+    """
+
+    system = "external system"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout)
+        self._headers = {"Accept": "application/json", **(headers or {})}
+        self._max_retries = max_retries
+        self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max)
+        self._sleep = sleep
+        self.calls = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> JsonApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests --------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """An absolute URL for ``path``; absolute URLs (e.g. pagination links) pass through."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: JSONBody = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        """Send one request, retrying transient failures; return the successful response."""
+        attempts = self._max_retries + 1 if retry else 1
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(TransientError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._send_once(method, path, params=params, json_body=json_body, headers=headers)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json_body: JSONBody,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        url = self.url(path)
+        all_headers = {**self._headers, **(headers or {})}
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body, default=_json_default).encode()
+            all_headers["Content-Type"] = "application/json"
+        self.calls += 1
+        try:
+            response = self._http.request(method, url, params=params, content=content, headers=all_headers)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.system}: {method} {url} timed out", method=method, url=url) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"{self.system}: {method} {url} failed: {exc}", method=method, url=url
+            ) from exc
+        if response.is_success:
+            return response
+        raise self.map_error(response)
+
+    def map_error(self, response: httpx.Response) -> ApiError:
+        """Turn an unsuccessful response into a typed exception. Systems override to read their bodies."""
+        body = decode_body(response)
+        message = _first_text(body) or response.reason_phrase or "error"
+        return error_for_status(self.system, response, message, body)
+
+    # -- JSON conveniences -----------------------------------------------------------------------
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """The body as JSON when it is JSON, else as text (error pages are not always JSON)."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _first_text(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for key in ("message", "Message", "title", "error", "detail"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:500]
+    return None
+
+
+def error_for_status(
+    system: str,
+    response: httpx.Response,
+    remote_message: str,
+    body: Any,
+    *,
+    field_errors: dict[str, list[str]] | None = None,
+) -> ApiError:
+    """The exception class a status code means, carrying the system's own message and body."""
+    status = response.status_code
+    request = response.request
+    common: dict[str, Any] = {
+        "status_code": status,
+        "remote_message": remote_message,
+        "body": body,
+        "method": request.method,
+        "url": str(request.url),
+    }
+    text = f"{system} answered {status} to {request.method} {request.url.path}: {remote_message}"
+    if status == 429:
+        return RateLimitedError(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **common)
+    if status >= 500 or status == 408:
+        return TransientError(text, **common)
+    if status in (401, 403):
+        return AuthError(text, **common)
+    if status == 404:
+        return NotFoundError(text, **common)
+    if status == 409:
+        return ConflictError(text, **common)
+    if status in (400, 422):
+        return ValidationError(text, errors=field_errors, **common)
+    return ApiError(text, **common)
+
+
+def _json_default(value: Any) -> Any:
+    """Decimals go out as JSON numbers, and only when the number on the wire is exactly the Decimal.
+
+    JSON APIs take money as numbers; a float's shortest repr round-trips every amount with up to 15
+    significant digits, so we check that instead of trusting it, and refuse to send a rounded value.
+    """
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        if Decimal(repr(as_float)) != value:
+            raise ValueError(f"{value} cannot be sent as a JSON number without losing precision")
+        return as_float
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
