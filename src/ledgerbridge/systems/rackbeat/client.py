@@ -1,0 +1,242 @@
+"""The Rackbeat API client: envelopes, 206 lists, business-number keys and Laravel error bodies.
+
+Rackbeat wraps every record in a key named after its resource (``{"customer": {...}}``, lists
+``{"customers": [...], "total", "pages", "limit", "page"}``, answered with 206). The client unwraps
+them, so callers get plain dicts. Fractions in responses are decoded as :class:`~decimal.Decimal`, so
+money never passes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ledgerbridge import __version__
+from ledgerbridge.systems.errors import ApiError, NotFoundError
+from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
+
+DEFAULT_BASE_URL = "https://app.rackbeat.com/api"
+DEFAULT_USER_AGENT = f"ledgerbridge/{__version__} (open-source Rackbeat/e-conomic sync)"
+
+# Envelope keys that are not the last path segment made singular/plural (research A2).
+_IRREGULAR_KEYS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(p), plural, singular)
+    for p, plural, singular in (
+        (r"^customers/[^/]+/contacts$", "customer_contacts", "customer_contact"),
+        (r"^suppliers/[^/]+/contacts$", "supplier_contacts", "supplier_contact"),
+        (r"^orders/[^/]+/lines$", "order_lines", "order_line"),
+        (r"^orders/[^/]+/shipments$", "order_shipments", "order_shipment"),
+        (r"^products/[^/]+/locations$", "product_locations", "product_location"),
+        (r"^lots/[^/]+/locations$", "lot_locations", "lot_location"),
+        (r"^(products|lots|items)/[^/]+/fields$", "field_values", "field_value"),
+        (r"^reports/ledger/[^/]+$", "ledger_items", "ledger_item"),
+    )
+]
+
+
+def _singular(plural: str) -> str:
+    """Laravel's ``Str::singular`` for the words Rackbeat's resources use."""
+    if plural.endswith("ies"):
+        return plural[:-3] + "y"  # currencies -> currency
+    if plural.endswith(("sses", "xes", "ches", "shes")):
+        return plural[:-2]  # addresses -> address
+    if plural.endswith("s"):
+        return plural[:-1]
+    return plural
+
+
+def envelope_keys(resource: str) -> tuple[str, str]:
+    """``(plural, singular)`` envelope keys of a resource path.
+
+    >>> envelope_keys("customer-groups")
+    ('customer_groups', 'customer_group')
+    """
+    path = resource.strip("/")
+    for pattern, plural, singular in _IRREGULAR_KEYS:
+        if pattern.match(path):
+            return plural, singular
+    plural = path.rsplit("/", 1)[-1].replace("-", "_")
+    return plural, _singular(plural)
+
+
+def key_path(resource: str, key: int | str) -> str:
+    """``resource/key`` with the key percent-encoded once (product numbers may hold ``/`` and spaces)."""
+    text = str(key)
+    if not text:
+        raise ValueError(f"an empty key would address the {resource} collection, not a record")
+    encoded = quote(text, safe="")
+    if set(encoded) == {"."}:
+        encoded = encoded.replace(".", "%2E")  # "." and ".." would be removed by URL normalisation
+    return f"{resource.strip('/')}/{encoded}"
+
+
+def _flag_params(suppress_webhooks: bool) -> dict[str, str] | None:
+    return {"suppress_webhooks": "true"} if suppress_webhooks else None
+
+
+def _field_errors(body: Any) -> dict[str, list[str]]:
+    """Laravel's ``{"errors": {field: [messages]}}`` as a clean map (single strings become lists)."""
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), dict):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for field, messages in body["errors"].items():
+        items = messages if isinstance(messages, list) else [messages]
+        errors[str(field)] = [str(m) for m in items]
+    return errors
+
+
+class RackbeatClient(JsonApiClient):
+    """Rackbeat's REST API with a personal or plugin bearer token.
+
+    Extra keyword arguments go to :class:`~ledgerbridge.systems.http.JsonApiClient` (``timeout``,
+    ``backoff_initial``, ``backoff_max``, ``sleep``).
+    """
+
+    system = "Rackbeat"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        http: httpx.Client | None = None,
+        max_retries: int = 5,
+        user_agent: str = DEFAULT_USER_AGENT,
+        **kwargs: Any,
+    ) -> None:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": user_agent,
+        }
+        super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, **kwargs)
+
+    def __enter__(self) -> RackbeatClient:
+        return self
+
+    # -- collections -----------------------------------------------------------------------------
+    def list_page(
+        self, resource: str, *, page: int = 1, limit: int = 1000, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One page as Rackbeat sends it: ``{"<plural>": [...], "total", "pages", "limit", "page"}``."""
+        query = {**(params or {}), "page": page, "limit": limit}
+        return self._decode(self.request("GET", resource, params=query))
+
+    def iter_all(
+        self, resource: str, *, params: Mapping[str, Any] | None = None, limit: int = 1000
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``resource``, page by page (200 and 206 both count as success)."""
+        plural, _ = envelope_keys(resource)
+        page = 1
+        while True:
+            body = self.list_page(resource, page=page, limit=limit, params=params)
+            items = self._unwrap_list(body, plural)
+            yield from items
+            try:
+                pages = int(body.get("pages") or 1)
+            except (TypeError, ValueError):
+                pages = 1
+            # An empty page also ends the walk, so a wrong ``pages`` can never loop forever.
+            if page >= pages or not items:
+                return
+            page += 1
+
+    # -- single records --------------------------------------------------------------------------
+    def get(self, resource: str, key: int | str) -> dict[str, Any]:
+        """One record by its key (business number; ``id`` for bank accounts). NotFoundError if absent."""
+        return self._unwrap(resource, self.request("GET", key_path(resource, key)))
+
+    def find(self, resource: str, key: int | str) -> dict[str, Any] | None:
+        """Like :meth:`get`, but None when the record does not exist."""
+        try:
+            return self.get(resource, key)
+        except NotFoundError:
+            return None
+
+    def create(
+        self, resource: str, body: Mapping[str, Any], *, suppress_webhooks: bool = False
+    ) -> dict[str, Any]:
+        """POST a new record (Rackbeat answers 201); return the stored record."""
+        response = self.request("POST", resource, json_body=dict(body),
+                                params=_flag_params(suppress_webhooks))
+        return self._unwrap(resource, response)
+
+    def update(
+        self, resource: str, key: int | str, body: Mapping[str, Any], *, suppress_webhooks: bool = False
+    ) -> dict[str, Any]:
+        """PUT the given fields of a record (fields left out are kept); return the stored record."""
+        response = self.request("PUT", key_path(resource, key), json_body=dict(body),
+                                params=_flag_params(suppress_webhooks))
+        return self._unwrap(resource, response)
+
+    def delete(self, resource: str, key: int | str, *, suppress_webhooks: bool = False) -> None:
+        """DELETE a record; NotFoundError if it does not exist."""
+        self.request("DELETE", key_path(resource, key), params=_flag_params(suppress_webhooks))
+
+    # -- account ---------------------------------------------------------------------------------
+    def get_self(self) -> dict[str, Any]:
+        """``GET /self``: ``{"user_account": {"id", "company_name", ...}, "user": {...}}``."""
+        return self._decode(self.request("GET", "self"))
+
+    def get_setting(self, identifier: str) -> Any:
+        """The value of a company setting (``company`` holds name, address, VAT number...)."""
+        body = self._decode(self.request("GET", key_path("settings", identifier)))
+        return body["setting"]["value"]
+
+    def put_setting(self, identifier: str, value: Any) -> Any:
+        """Set a company setting; return the value Rackbeat stored."""
+        body = self._decode(self.request("PUT", key_path("settings", identifier), json_body={"value": value}))
+        return body["setting"]["value"]
+
+    # -- errors ----------------------------------------------------------------------------------
+    def map_error(self, response: httpx.Response) -> ApiError:
+        """Laravel's bodies: 422 ``{"errors": {field: [msgs]}}``; everything else ``{"message": ...}``."""
+        body = decode_body(response)
+        errors = _field_errors(body)
+        if errors:
+            remote = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+        elif isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+            remote = body["message"]
+        elif isinstance(body, str) and body.strip():
+            remote = body.strip()[:500]
+        else:
+            remote = response.reason_phrase or f"HTTP {response.status_code}"
+        return error_for_status(self.system, response, remote, body, field_errors=errors or None)
+
+    # -- decoding --------------------------------------------------------------------------------
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
+        if not response.content.strip():
+            return {}
+        return json.loads(response.content, parse_float=Decimal)
+
+    def _unwrap(self, resource: str, response: httpx.Response) -> dict[str, Any]:
+        _, singular = envelope_keys(resource)
+        body = self._decode(response)
+        if isinstance(body, dict):
+            if isinstance(body.get(singular), dict):
+                return body[singular]
+            # A key we derived wrongly should not break the caller: one object inside is the record.
+            objects = [v for v in body.values() if isinstance(v, dict)]
+            if len(body) == 1 and len(objects) == 1:
+                return objects[0]
+        raise ApiError(f"{self.system}: expected a {singular!r} envelope from {resource}, "
+                       f"got {str(body)[:200]}",
+                       status_code=response.status_code, body=body, method=response.request.method,
+                       url=str(response.request.url))
+
+    def _unwrap_list(self, body: Any, plural: str) -> list[dict[str, Any]]:
+        if isinstance(body, dict):
+            if isinstance(body.get(plural), list):
+                return list(body[plural])
+            lists = [v for v in body.values() if isinstance(v, list)]
+            if len(lists) == 1:
+                return list(lists[0])
+        raise ApiError(f"{self.system}: expected a {plural!r} list, got {str(body)[:200]}", body=body)

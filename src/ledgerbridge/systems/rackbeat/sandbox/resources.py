@@ -1,0 +1,391 @@
+"""What each emulated Rackbeat resource accepts: fields, types, references, and Laravel-style validation.
+
+Rackbeat is a Laravel application, so the sandbox validates the way Laravel does: every field is
+checked, all problems are collected, and the answer is a 422 ``{"errors": {field: [messages]}}`` with
+Laravel's English messages ("The name field is required.", "The selected customer group id is
+invalid."). Global Laravel middleware is emulated too: strings are trimmed and empty strings become
+``null`` (``TrimStrings`` and ``ConvertEmptyStringsToNull``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from urllib.parse import quote
+
+FieldKind = Literal["int", "str", "bool", "decimal", "enum"]
+
+INT_MAX = 2_147_483_647  # a MySQL INT column: the widest business number Rackbeat can store
+PAYMENT_TERM_TYPES: dict[str, str] = {
+    # type -> type_translated (the English label the API adds next to ``type``)
+    "net": "Net",
+    "invoice_month": "Invoice month",
+    "current_month": "Current month",
+    "paid_in_cash": "Paid in cash",
+    "prepaid": "Prepaid",
+    "due_date": "Due date",
+}
+VAT_ZONES = ("domestic", "eu", "abroad", "domestic_exempt")
+COMPANY_SETTING_KEYS = (
+    "name",
+    "address_street",
+    "address_street2",
+    "address_zipcode",
+    "address_city",
+    "address_country",
+    "phone",
+    "email",
+    "website",
+    "company_identification_number",
+    "vat_number",
+    "attention",
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One writable field. ``ref`` names the resource whose business number the value must be."""
+
+    name: str
+    kind: FieldKind
+    required: bool = False
+    max_length: int | None = 255
+    size: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    ref: str | None = None
+    default: Any = None
+    decimals: int = 6
+    aliases: tuple[str, ...] = ()
+    # A reference may come back as the object a GET returned ({"number": 3, ...}), so that a
+    # read-modify-write of a product does not fail on ``group``/``unit``.
+    accepts_object: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One collection: its path, envelope keys, key field and writable fields."""
+
+    path: str
+    singular: str
+    plural: str
+    model: str
+    key_field: Literal["number", "id"]
+    key_kind: Literal["int", "str"]
+    fields: tuple[FieldSpec, ...]
+    search_fields: tuple[str, ...] = ("name",)
+
+    @property
+    def server_keyed(self) -> bool:
+        """True when the server assigns the key (``id``), as for bank accounts."""
+        return self.key_field == "id"
+
+    @property
+    def has_barred(self) -> bool:
+        return any(f.name == "is_barred" for f in self.fields)
+
+    def field(self, name: str) -> FieldSpec | None:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        return None
+
+
+def urlfriendly(number: str) -> str:
+    """The ``urlfriendly_number`` of a product number: the number percent-encoded once (RFC 3986)."""
+    return quote(number, safe="")
+
+
+def _str(name: str, **kwargs: Any) -> FieldSpec:
+    return FieldSpec(name, "str", **kwargs)
+
+
+_INT_NUMBER = FieldSpec("number", "int", minimum=1, maximum=INT_MAX)
+_NAME = _str("name", required=True)
+_ADDRESS = tuple(_str(n) for n in ("address_street", "address_street2", "address_zipcode", "address_city",
+                                   "address_country"))
+_CONTACT = (_str("contact_email"), _str("contact_phone"), _str("locale", max_length=10))
+_CURRENCY = FieldSpec("currency", "str", size=3, max_length=None, default="DKK")
+_VAT_ZONE = FieldSpec("vat_zone", "enum", choices=VAT_ZONES, default="domestic")
+_BARRED = FieldSpec("is_barred", "bool", default=False)
+
+
+def _simple(path: str, singular: str, model: str, *extra: FieldSpec) -> ResourceSpec:
+    """A resource keyed by an integer ``number`` with a required ``name`` (groups, units, layouts)."""
+    return ResourceSpec(path, singular, path.replace("-", "_"), model, "number", "int",
+                        (_INT_NUMBER, _NAME, *extra))
+
+
+RESOURCES: dict[str, ResourceSpec] = {
+    spec.path: spec
+    for spec in (
+        _simple("customer-groups", "customer_group", "CustomerGroup"),
+        _simple("supplier-groups", "supplier_group", "SupplierGroup"),
+        _simple("units", "unit", "Unit"),
+        _simple("layouts", "layout", "Layout"),
+        _simple(
+            "payment-terms", "payment_term", "PaymentTerm",
+            _str("description"),
+            FieldSpec("type", "enum", required=True, choices=tuple(PAYMENT_TERM_TYPES)),
+            FieldSpec("maturity_days", "int", required=True, minimum=0, maximum=32767, default=0),
+        ),
+        _simple(
+            "employees", "employee", "Employee",
+            _str("initials", max_length=10), _str("contact_email"), _str("contact_phone"),
+            _str("locale", max_length=10), _str("job_title"),
+        ),
+        _simple(
+            "product-groups", "product_group", "ProductGroup",
+            FieldSpec("has_inventory", "bool", required=True, default=True),
+            FieldSpec("is_sellable", "bool", default=True),
+            FieldSpec("should_spread_cost", "bool", default=False),
+        ),
+        ResourceSpec(
+            "products", "product", "products", "Product", "number", "str",
+            (
+                FieldSpec("number", "str", max_length=25),
+                _NAME,
+                FieldSpec("group", "int", required=True, ref="product-groups", aliases=("group_id",),
+                          accepts_object=True),
+                _str("description", max_length=65535),
+                FieldSpec("sales_price", "decimal", required=True, default=Decimal(0)),
+                FieldSpec("recommended_sales_price", "decimal", default=Decimal(0)),
+                FieldSpec("recommended_cost_price", "decimal", default=Decimal(0)),
+                _str("barcode"),
+                FieldSpec("unit_id", "int", ref="units", aliases=("unit",), accepts_object=True),
+                _BARRED,
+                FieldSpec("department_id", "int", minimum=1, maximum=INT_MAX),
+            ),
+            search_fields=("name", "barcode", "description"),
+        ),
+        ResourceSpec(
+            "customers", "customer", "customers", "Customer", "number", "int",
+            (
+                _INT_NUMBER,
+                _str("name", required=True, aliases=("company_name",)),
+                FieldSpec("customer_group_id", "int", required=True, ref="customer-groups"),
+                _str("company_vat"),
+                _str("ean"),
+                _CURRENCY,
+                _VAT_ZONE,
+                FieldSpec("payment_terms_id", "int", ref="payment-terms"),
+                FieldSpec("layout_id", "int", ref="layouts"),
+                FieldSpec("employee_id", "int", ref="employees"),
+                FieldSpec("max_credit", "decimal", default=Decimal(0)),
+                FieldSpec("general_discount_percentage", "decimal", default=Decimal(0)),
+                *_CONTACT,
+                *_ADDRESS,
+                _BARRED,
+                _str("our_reference"),
+                _str("their_reference"),
+                _str("attention"),
+            ),
+            search_fields=("name", "company_vat", "contact_email", "ean"),
+        ),
+        ResourceSpec(
+            "suppliers", "supplier", "suppliers", "Supplier", "number", "int",
+            (
+                _INT_NUMBER,
+                _str("name", required=True, aliases=("company_name",)),
+                FieldSpec("supplier_group_id", "int", required=True, ref="supplier-groups"),
+                _str("company_vat"),
+                _CURRENCY,
+                _VAT_ZONE,
+                FieldSpec("payment_terms_id", "int", ref="payment-terms"),
+                FieldSpec("layout_id", "int", ref="layouts"),
+                *_CONTACT,
+                *_ADDRESS,
+                _BARRED,
+            ),
+            search_fields=("name", "company_vat", "contact_email"),
+        ),
+        ResourceSpec(
+            "bank-accounts", "bank_account", "bank_accounts", "BankAccount", "id", "int",
+            (
+                _NAME,
+                _str("bank_name"),
+                _str("reg_number", max_length=10),
+                _str("account_number", required=True, max_length=34),
+                _str("iban", max_length=34),
+                _str("swift", max_length=11),
+                FieldSpec("is_default", "bool", default=False),
+            ),
+            search_fields=("name", "bank_name", "account_number", "iban"),
+        ),
+    )
+}
+
+
+# -- Laravel's messages (10.x wording) ---------------------------------------------------------------
+def attribute(field: str) -> str:
+    """Laravel's display name for a field: underscores become spaces (``customer_group_id`` -> ...)."""
+    return field.replace("_", " ")
+
+
+def msg_required(field: str) -> str:
+    return f"The {attribute(field)} field is required."
+
+
+def msg_invalid_selection(field: str) -> str:
+    return f"The selected {attribute(field)} is invalid."
+
+
+def msg_taken(field: str) -> str:
+    return f"The {attribute(field)} has already been taken."
+
+
+def normalise_input(value: Any) -> Any:
+    """Laravel's global middleware: trim strings, and turn empty strings into null."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def coerce(spec: FieldSpec, value: Any, *, name: str | None = None) -> tuple[Any, str | None]:
+    """``(clean value, None)`` or ``(None, message)`` for one non-null input value.
+
+    Lenient exactly where Laravel's rules are: ``integer`` takes ``"12"`` and ``12.0``, ``boolean``
+    takes ``0/1/"0"/"1"`` (not ``"true"``), ``numeric`` takes numeric strings.
+    """
+    label = attribute(name or spec.name)
+    if spec.kind == "int":
+        number = _as_int(value)
+        if number is None:
+            return None, f"The {label} field must be an integer."
+        if spec.minimum is not None and number < spec.minimum:
+            return None, f"The {label} field must be at least {spec.minimum}."
+        if spec.maximum is not None and number > spec.maximum:
+            return None, f"The {label} field must not be greater than {spec.maximum}."
+        return number, None
+    if spec.kind == "decimal":
+        amount = _as_decimal(value)
+        if amount is None:
+            return None, f"The {label} field must be a number."
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > spec.decimals:
+            return None, f"The {label} field must have 0-{spec.decimals} decimal places."
+        return amount, None
+    if spec.kind == "bool":
+        if value in (True, False, 0, 1, "0", "1"):
+            return value in (True, 1, "1"), None
+        return None, f"The {label} field must be true or false."
+    if spec.kind == "enum":
+        if not isinstance(value, str) or value not in spec.choices:
+            return None, f"The selected {label} is invalid."
+        return value, None
+    # strings
+    if not isinstance(value, str):
+        return None, f"The {label} field must be a string."
+    if spec.size is not None and len(value) != spec.size:
+        return None, f"The {label} field must be {spec.size} characters."
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return None, f"The {label} field must not be greater than {spec.max_length} characters."
+    return value, None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, Decimal | str):
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            return None
+        return amount if amount.is_finite() else None
+    return None
+
+
+RefLookup = Callable[[str, Any], int | None]  # (resource path, business key) -> internal id
+
+
+def validate(
+    spec: ResourceSpec,
+    payload: Mapping[str, Any],
+    *,
+    creating: bool,
+    lookup: RefLookup,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean ``payload`` for ``spec``: ``(values, errors)``.
+
+    Only fields the payload carries are returned (PUT is a partial update); references come back as
+    the referenced record's internal id, so renumbering a group does not orphan its members. Unknown
+    and read-only fields are ignored, as Laravel's ``validated()`` drops them. The key's uniqueness
+    is checked by the state, which sees the other records.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for field in spec.fields:
+        supplied = next((n for n in (field.name, *field.aliases) if n in payload), None)
+        if supplied is None:
+            if creating and field.required:
+                errors[field.name] = [msg_required(field.name)]
+            continue
+        raw = normalise_input(payload[supplied])
+        if field.accepts_object and isinstance(raw, Mapping):
+            raw = raw.get("number")
+        if raw is None:
+            if field.required:
+                errors[supplied] = [msg_required(supplied)]
+            elif field.name == spec.key_field:
+                pass  # an explicit null number means "assign one", as when it is omitted
+            else:
+                values[field.name] = None
+            continue
+        if field.name == "number" and spec.key_kind == "str" and type(raw) is int:
+            raw = str(raw)  # product numbers "can be either a string or an integer" (legacy docs)
+        clean, problem = coerce(field, raw, name=supplied)
+        if problem:
+            errors[supplied] = [problem]
+            continue
+        if field.ref is not None:
+            target = lookup(field.ref, clean)
+            if target is None:
+                errors[supplied] = [msg_invalid_selection(supplied)]
+                continue
+            clean = target
+        values[field.name] = clean
+    return values, errors
+
+
+def validate_company(value: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean a (partial) ``company`` setting value: known keys, strings or null, at most 255 chars."""
+    if not isinstance(value, Mapping):
+        return {}, {"value": ["The value field must be an array."]}  # Laravel says "array" for objects
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    text = FieldSpec("value", "str")
+    for key, raw in value.items():
+        path = f"value.{key}"
+        if key not in COMPANY_SETTING_KEYS:
+            errors[path] = [f"The {path} field is prohibited."]
+            continue
+        raw = normalise_input(raw)
+        if raw is None:
+            values[key] = None
+            continue
+        clean, problem = coerce(text, raw, name=path)
+        if problem:
+            errors[path] = [problem]
+        else:
+            values[key] = clean
+    return values, errors
