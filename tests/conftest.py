@@ -34,8 +34,10 @@ def specs_dir() -> Path:
     """
     found = _specs_dir()
     if found is None:
-        reason = ("published specs not found: set LEDGERBRIDGE_SPECS_DIR or place them at ../shared/specs "
-                  "(contract tests compare the sandboxes with the real APIs' schemas)")
+        reason = (
+            "published specs not found: set LEDGERBRIDGE_SPECS_DIR or place them at ../shared/specs "
+            "(contract tests compare the sandboxes with the real APIs' schemas)"
+        )
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -49,7 +51,9 @@ def load_lenient_json(path: Path) -> object:
 
 
 # -- databases: every store test runs on SQLite and on PostgreSQL ------------------------------------
-POSTGRES_ADMIN_URL = os.environ.get("LEDGERBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LEDGERBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(scope="session")

@@ -49,14 +49,23 @@ def make_flows(source: dict[str, list[dict[str, Any]]], target: FakeSystem) -> l
         return {"number": record["no"], "name": record["name"]}
 
     def member_map(record: dict[str, Any], ctx: Any) -> dict[str, Any]:
-        return {"number": record["no"], "name": record["name"], "group": int(ctx.ref("group", record["group"])),
-                "price": Decimal(str(record["price"]))}
+        return {
+            "number": record["no"],
+            "name": record["name"],
+            "group": int(ctx.ref("group", record["group"])),
+            "price": Decimal(str(record["price"])),
+        }
 
     def flow(entity: str, resource: str, mapper: Any, depends_on: tuple[str, ...] = ()) -> EntityFlow:
         return EntityFlow(
-            entity=entity, source="books", target="ops",
-            read=lambda: list(source[resource]), source_key=lambda r: r["no"], map=mapper,
-            target_key=lambda p: p["number"], existing_key=lambda r: r["number"],
+            entity=entity,
+            source="books",
+            target="ops",
+            read=lambda: list(source[resource]),
+            source_key=lambda r: r["no"],
+            map=mapper,
+            target_key=lambda p: p["number"],
+            existing_key=lambda r: r["number"],
             read_target=lambda: list(target.records.get(resource, {}).values()),
             create=lambda p: target.create(resource, p),
             update=lambda k, p: target.update(resource, k, p),
@@ -79,13 +88,20 @@ def integration_id(store: Store) -> int:
 def source_data() -> dict[str, list[dict[str, Any]]]:
     return {
         "groups": [{"no": 1, "name": "Retail"}, {"no": 2, "name": "Wholesale"}],
-        "members": [{"no": n, "name": f"Member {n}", "group": 1 + n % 2, "price": "10.50"} for n in range(1, 11)],
+        "members": [
+            {"no": n, "name": f"Member {n}", "group": 1 + n % 2, "price": "10.50"} for n in range(1, 11)
+        ],
     }
 
 
 def sync(store: Store, integration_id: int, source: Any, target: FakeSystem) -> OneWaySync:
-    return OneWaySync(store, integration_id=integration_id, sides=("ops", "books"),
-                      flows=make_flows(source, target), operation="startup")
+    return OneWaySync(
+        store,
+        integration_id=integration_id,
+        sides=("ops", "books"),
+        flows=make_flows(source, target),
+        operation="startup",
+    )
 
 
 def count(store: Store, model: Any) -> int:
@@ -98,8 +114,10 @@ def test_creates_in_dependency_order_and_binds_everything(store: Store, integrat
     result = sync(store, integration_id, source_data(), target).run()
 
     assert result.ok
-    assert result.counts == {"group": {"created": 2, "updated": 0, "unchanged": 0, "failed": 0},
-                             "member": {"created": 10, "updated": 0, "unchanged": 0, "failed": 0}}
+    assert result.counts == {
+        "group": {"created": 2, "updated": 0, "unchanged": 0, "failed": 0},
+        "member": {"created": 10, "updated": 0, "unchanged": 0, "failed": 0},
+    }
     assert [w[1] for w in target.writes[:2]] == ["groups", "groups"]
     assert target.records["members"]["3"]["group"] == 2
     assert count(store, Binding) == 12
@@ -151,11 +169,16 @@ def test_bad_records_land_in_the_error_log_and_the_rest_goes_on(store: Store, in
     assert entries[("member", "3")].payload is None
 
 
-def test_target_refusal_is_logged_with_the_remote_message_and_payload(store: Store, integration_id: int) -> None:
+def test_target_refusal_is_logged_with_the_remote_message_and_payload(
+    store: Store, integration_id: int
+) -> None:
     source, target = source_data(), FakeSystem()
     target.fail_on[("members", "2")] = ValidationError(
-        "refused", errors={"name": ["The name is reserved."]}, status_code=422,
-        remote_message="name: The name is reserved.", body={"errors": {"name": ["The name is reserved."]}},
+        "refused",
+        errors={"name": ["The name is reserved."]},
+        status_code=422,
+        remote_message="name: The name is reserved.",
+        body={"errors": {"name": ["The name is reserved."]}},
     )
     sync(store, integration_id, source, target).run()
     with store.session() as session:
@@ -242,7 +265,9 @@ def test_dependency_order_refuses_cycles_and_unknown_dependencies() -> None:
     assert [f.entity for f in dependency_order(flows)] == ["group", "member"]
     with pytest.raises(ValueError, match="unknown flows"):
         dependency_order([flows[0]])
-    looped = [EntityFlow(**{**f.__dict__, "depends_on": ("member",) if f.entity == "group" else ("group",)})
-              for f in flows]
+    looped = [
+        EntityFlow(**{**f.__dict__, "depends_on": ("member",) if f.entity == "group" else ("group",)})
+        for f in flows
+    ]
     with pytest.raises(ValueError, match="cycle"):
         dependency_order(looped)

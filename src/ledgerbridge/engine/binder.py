@@ -34,7 +34,9 @@ class Binder:
         cached = self._cache.get((entity, side))
         if cached is None:
             rows = self._session.scalars(
-                select(Binding).where(Binding.integration_id == self._integration_id, Binding.entity == entity)
+                select(Binding).where(
+                    Binding.integration_id == self._integration_id, Binding.entity == entity
+                )
             ).all()
             cached = {getattr(row, f"{side}_key"): row for row in rows}
             self._cache[(entity, side)] = cached

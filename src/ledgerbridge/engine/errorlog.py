@@ -44,8 +44,11 @@ class ErrorLog:
         entry = self._open_entry(operation, entity, record_key)
         if entry is None:
             entry = ErrorEntry(
-                integration_id=self._integration_id, operation=operation, entity=entity,
-                record_key=record_key, attempts=0,
+                integration_id=self._integration_id,
+                operation=operation,
+                entity=entity,
+                record_key=record_key,
+                attempts=0,
             )
             self._session.add(entry)
         entry.attempts = (entry.attempts or 0) + 1

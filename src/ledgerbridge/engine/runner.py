@@ -27,7 +27,7 @@ from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record, dependency_order
 from ledgerbridge.engine.hashing import same_value, snapshot_hash
-from ledgerbridge.engine.plan import FieldChange, PlanItem
+from ledgerbridge.engine.plan import Action, FieldChange, PlanItem
 from ledgerbridge.engine.progress import NullProgress, Progress
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import SyncRun, utcnow
@@ -63,8 +63,14 @@ class _Context:
     """The :class:`MapContext` a mapper sees: references resolve through bindings (and, in a dry
     run, through what the plan would have created)."""
 
-    def __init__(self, binder: Binder, source: str, settings: Any, lookups: Mapping[str, Mapping[Any, Any]],
-                 planned: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self,
+        binder: Binder,
+        source: str,
+        settings: Any,
+        lookups: Mapping[str, Mapping[Any, Any]],
+        planned: dict[str, dict[str, str]],
+    ) -> None:
         self._binder = binder
         self._source = source
         self.settings = settings
@@ -75,7 +81,9 @@ class _Context:
         key = str(source_key)
         found = self._binder.other_key(entity, self._source, key) or self._planned.get(entity, {}).get(key)
         if found is None:
-            raise MappingError(f"{entity.replace('_', ' ')} {key} has not been synced (it failed or does not exist)")
+            raise MappingError(
+                f"{entity.replace('_', ' ')} {key} has not been synced (it failed or does not exist)"
+            )
         return found
 
     def lookup(self, name: str, key: Any) -> Any:
@@ -141,8 +149,13 @@ class OneWaySync:
                     done = set(checkpoint.get("done", []))
                     counts = {k: dict(v) for k, v in checkpoint.get("counts", {}).items() if k in done}
                     self._close_stale_run(session, resumed_from)
-                run = SyncRun(integration_id=self.integration_id, kind=self.operation, status="running",
-                              dry_run=False, counts=counts)
+                run = SyncRun(
+                    integration_id=self.integration_id,
+                    kind=self.operation,
+                    status="running",
+                    dry_run=False,
+                    counts=counts,
+                )
                 session.add(run)
                 session.commit()
 
@@ -157,14 +170,25 @@ class OneWaySync:
                         self.progress.entity_finished(flow.entity, counts.get(flow.entity, {}))
                         continue
                     context._source = flow.source
-                    tally = self._run_flow(flow, session, binder, errors, context, planned, plan,
-                                           run.id if run else None, dry_run)
+                    tally = self._run_flow(
+                        flow,
+                        session,
+                        binder,
+                        errors,
+                        context,
+                        planned,
+                        plan,
+                        run.id if run else None,
+                        dry_run,
+                    )
                     counts[flow.entity] = tally
                     if run is not None:
                         done.add(flow.entity)
                         run.counts = {k: dict(v) for k, v in counts.items()}
-                        checkpoints.put(self.checkpoint_name,
-                                        {"run_id": run.id, "done": sorted(done), "counts": run.counts})
+                        checkpoints.put(
+                            self.checkpoint_name,
+                            {"run_id": run.id, "done": sorted(done), "counts": run.counts},
+                        )
                         session.commit()
             except RunAborted as exc:
                 if run is not None:
@@ -173,7 +197,9 @@ class OneWaySync:
                     run.finished_at = utcnow()
                     run.counts = {k: dict(v) for k, v in counts.items()}
                     session.commit()
-                return RunResult(run.id if run else None, dry_run, "crashed", counts, plan, str(exc), resumed_from)
+                return RunResult(
+                    run.id if run else None, dry_run, "crashed", counts, plan, str(exc), resumed_from
+                )
 
             failed = sum(c.get("failed", 0) for c in counts.values())
             status = "failed" if failed else "succeeded"
@@ -219,8 +245,9 @@ class OneWaySync:
         self.progress.entity_started(flow.entity, flow.title, len(records))
         planned.setdefault(flow.entity, {})
         for record in records:
-            outcome = self._sync_record(flow, record, session, binder, errors, context, existing,
-                                        planned, plan, run_id, dry_run)
+            outcome = self._sync_record(
+                flow, record, session, binder, errors, context, existing, planned, plan, run_id, dry_run
+            )
             tally[outcome] += 1
             self.progress.advance(flow.entity, outcome)
         result = {k: tally[k] for k in OUTCOMES}
@@ -266,12 +293,16 @@ class OneWaySync:
                 if binder.hash_of(binding, flow.target) == payload_hash:
                     plan.append(PlanItem(flow.entity, source_key, target_key, "unchanged"))
                     if not dry_run and binder.hash_of(binding, flow.source) != source_hash:
-                        binder.bind(flow.entity, {flow.source: source_key, flow.target: target_key},
-                                    {flow.source: source_hash})
+                        binder.bind(
+                            flow.entity,
+                            {flow.source: source_key, flow.target: target_key},
+                            {flow.source: source_hash},
+                        )
                         session.commit()
                     return "unchanged"
 
             current = existing.get(target_key)
+            action: Action
             if current is not None:
                 changes = self._diff(flow, current, payload)
                 action = "update" if changes else "unchanged"
@@ -290,33 +321,54 @@ class OneWaySync:
                 flow.update(target_key, payload)
             # Commit the binding at once: the far side has the record now, and a crash from here on
             # must find it bound (or find it by key) rather than create it again.
-            binder.bind(flow.entity, {flow.source: source_key, flow.target: target_key},
-                        {flow.source: source_hash, flow.target: payload_hash})
+            binder.bind(
+                flow.entity,
+                {flow.source: source_key, flow.target: target_key},
+                {flow.source: source_hash, flow.target: payload_hash},
+            )
             errors.resolve(self.operation, flow.entity, source_key)
             session.commit()
             return {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
         except MappingError as exc:
-            return self._fail(flow, source_key, str(exc), None, payload, plan, errors, session, run_id, dry_run)
+            return self._fail(
+                flow, source_key, str(exc), None, payload, plan, errors, session, run_id, dry_run
+            )
         except (TransientError, AuthError) as exc:
             # Retries are spent or the credentials are refused: every following record would fail
             # the same way. Stop; the checkpoint lets the next run resume here.
             session.rollback()
             raise RunAborted(f"{flow.title} {source_key}: {exc.remote_message}") from exc
         except ApiError as exc:
-            return self._fail(flow, source_key, str(exc), exc, payload, plan, errors, session, run_id, dry_run)
+            return self._fail(
+                flow, source_key, str(exc), exc, payload, plan, errors, session, run_id, dry_run
+            )
 
-    def _fail(self, flow: EntityFlow, source_key: str, message: str, exc: ApiError | None,
-              payload: Payload | None, plan: list[PlanItem], errors: ErrorLog, session: Any,
-              run_id: int | None, dry_run: bool) -> str:
+    def _fail(
+        self,
+        flow: EntityFlow,
+        source_key: str,
+        message: str,
+        exc: ApiError | None,
+        payload: Payload | None,
+        plan: list[PlanItem],
+        errors: ErrorLog,
+        session: Any,
+        run_id: int | None,
+        dry_run: bool,
+    ) -> str:
         plan.append(PlanItem(flow.entity, source_key, None, "fail", error=message))
         if not dry_run:
             session.rollback()
             errors.record(
-                operation=self.operation, entity=flow.entity, record_key=source_key,
+                operation=self.operation,
+                entity=flow.entity,
+                record_key=source_key,
                 message=f"{flow.title} {source_key}: {message}",
                 remote_message=exc.remote_message if exc else None,
                 status_code=exc.status_code if exc else None,
-                payload=payload, response=exc.body if exc else None, run_id=run_id,
+                payload=payload,
+                response=exc.body if exc else None,
+                run_id=run_id,
             )
             session.commit()
         return "failed"

@@ -27,7 +27,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerbridge.sandbox.ratelimit import BucketDecision, TokenBucket
 
@@ -149,12 +149,25 @@ class SandboxKit:
                 return
             method: str = scope["method"]
             headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-            status_box: dict[str, int] = {"status": 0}
+            query = scope.get("query_string", b"").decode()
+            logged = False
+
+            def log(status: int) -> None:
+                # Logged before the response leaves, so a caller that has its answer also sees the entry.
+                nonlocal logged
+                if not logged:
+                    logged = True
+                    kit._log(
+                        LoggedRequest(
+                            method, path, query, status, headers.get("idempotency-key"), time.time()
+                        )
+                    )
+
             extra_headers: dict[str, str] = {}
 
-            async def send_logged(message: dict[str, Any]) -> None:
+            async def send_logged(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    status_box["status"] = message["status"]
+                    log(message["status"])
                     raw = list(message.get("headers", []))
                     raw += [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
                     message = {**message, "headers": raw}
@@ -163,7 +176,7 @@ class SandboxKit:
             async def finish(response: Response) -> None:
                 for k, v in extra_headers.items():
                     response.headers[k] = v
-                status_box["status"] = response.status_code
+                log(response.status_code)
                 await response(scope, receive, send)
 
             try:
@@ -189,8 +202,7 @@ class SandboxKit:
                         return
                 await app(scope, receive, send_logged)
             finally:
-                kit._log(LoggedRequest(method, path, scope.get("query_string", b"").decode(),
-                                       status_box["status"], headers.get("idempotency-key"), time.time()))
+                log(0)  # the app raised or the client went away before any response started
 
         return wrapped
 
@@ -220,8 +232,12 @@ async def _put_rate_limit(kit: SandboxKit, request: Request) -> Response:
     data = await request.json()
     kit.set_rate_limit(data.get("capacity"), float(data.get("window_seconds", 60)))
     bucket = kit.bucket
-    return JSONResponse({"capacity": bucket.capacity if bucket else None,
-                         "window_seconds": bucket.window_seconds if bucket else None})
+    return JSONResponse(
+        {
+            "capacity": bucket.capacity if bucket else None,
+            "window_seconds": bucket.window_seconds if bucket else None,
+        }
+    )
 
 
 async def _get_requests(kit: SandboxKit, request: Request) -> Response:

@@ -38,11 +38,14 @@ class TokenBucket:
     def take(self, cost: float = 1.0) -> BucketDecision:
         with self._lock:
             now = self._clock()
-            self._available = min(self.capacity, self._available + (now - self._stamp) * self.refill_per_second)
+            self._available = min(
+                self.capacity, self._available + (now - self._stamp) * self.refill_per_second
+            )
             self._stamp = now
             if self._available >= cost:
                 self._available -= cost
                 return BucketDecision(True, self.capacity - self._available, self.capacity, 0.0)
             missing = cost - self._available
-            return BucketDecision(False, self.capacity - self._available, self.capacity,
-                                  missing / self.refill_per_second)
+            return BucketDecision(
+                False, self.capacity - self._available, self.capacity, missing / self.refill_per_second
+            )

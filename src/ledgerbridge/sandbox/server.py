@@ -26,8 +26,9 @@ class SandboxServer:
         self.app = app
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"sandbox:{self.port}", daemon=True)
 

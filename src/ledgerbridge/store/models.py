@@ -123,7 +123,9 @@ class Transfer(Base):
     """
 
     __tablename__ = "transfers"
-    __table_args__ = (UniqueConstraint("integration_id", "document_type", "source_key", name="uq_transfer_doc"),)
+    __table_args__ = (
+        UniqueConstraint("integration_id", "document_type", "source_key", name="uq_transfer_doc"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)

@@ -49,7 +49,7 @@ class _WaitHonouringRetryAfter:
     """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._backoff = wait_exponential_jitter(initial=initial, max=maximum)
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
         self._maximum = maximum
 
     def __call__(self, state: RetryCallState) -> float:
@@ -208,7 +208,9 @@ def error_for_status(
     }
     text = f"{system} answered {status} to {request.method} {request.url.path}: {remote_message}"
     if status == 429:
-        return RateLimitedError(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **common)
+        return RateLimitedError(
+            text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **common
+        )
     if status >= 500 or status == 408:
         return TransientError(text, **common)
     if status in (401, 403):

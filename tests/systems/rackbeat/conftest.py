@@ -92,8 +92,9 @@ def client(make_client: Callable[..., RackbeatClient]) -> RackbeatClient:
 @pytest.fixture
 def raw(base_url: str) -> Iterator[httpx.Client]:
     """Plain HTTP to the sandbox with the right token, for checking what is on the wire."""
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}",
-                                                  "Accept": "application/json"}) as http:
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    ) as http:
         yield http
 
 

@@ -45,8 +45,12 @@ def test_envelope_keys_are_derived_from_the_path(resource: str, plural: str, sin
 
 @pytest.mark.parametrize(
     ("key", "path"),
-    [(12, "customers/12"), ("AB/12 x", "customers/AB%2F12%20x"), ("50%+", "customers/50%25%2B"),
-     ("..", "customers/%2E%2E")],
+    [
+        (12, "customers/12"),
+        ("AB/12 x", "customers/AB%2F12%20x"),
+        ("50%+", "customers/50%25%2B"),
+        ("..", "customers/%2E%2E"),
+    ],
 )
 def test_keys_are_encoded_once(key: int | str, path: str) -> None:
     assert key_path("customers", key) == path
@@ -103,8 +107,9 @@ def test_iter_all_accepts_a_200_list_and_stops_at_pages() -> None:
         page = request.url.params["page"]
         pages_served.append(page)
         rows = {"1": [{"number": 1}, {"number": 2}], "2": [{"number": 3}]}[page]
-        return httpx.Response(200, json={"payment_terms": rows, "total": 3, "pages": 2, "limit": 2,
-                                         "page": int(page)})
+        return httpx.Response(
+            200, json={"payment_terms": rows, "total": 3, "pages": 2, "limit": 2, "page": int(page)}
+        )
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         client = RackbeatClient("https://rb.test/api", "t", http=http)
@@ -121,8 +126,10 @@ def test_iter_all_passes_filters(client: RackbeatClient, seeded: RackbeatState) 
 
 # -- create / get / update / delete --------------------------------------------------------------------
 def test_create_unwraps_the_singular_envelope(client: RackbeatClient, seeded: RackbeatState) -> None:
-    customer = client.create("customers", {"number": 1001, "name": "Hansen ApS", "customer_group_id": 1,
-                                           "max_credit": Decimal("1234.567891")})
+    customer = client.create(
+        "customers",
+        {"number": 1001, "name": "Hansen ApS", "customer_group_id": 1, "max_credit": Decimal("1234.567891")},
+    )
     assert customer["number"] == 1001
     assert customer["name"] == customer["company_name"] == "Hansen ApS"
     assert customer["customer_group_id"] == 1
@@ -151,24 +158,32 @@ def test_reference_to_a_missing_group_is_422_on_that_field(
         client.create("customers", {"number": 7, "name": "Nobody", "customer_group_id": 99})
     assert caught.value.errors == {"customer_group_id": ["The selected customer group id is invalid."]}
     with pytest.raises(ValidationError) as caught:
-        client.create("products", {"number": "P-1", "name": "Thing", "group": 42, "sales_price": 1,
-                                   "unit_id": 1})
+        client.create(
+            "products", {"number": "P-1", "name": "Thing", "group": 42, "sales_price": 1, "unit_id": 1}
+        )
     assert caught.value.errors == {"group": ["The selected group is invalid."]}
 
 
 def test_several_field_errors_are_joined_readably() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(422, json={"message": "The given data was invalid.", "errors": {
-            "name": ["The name field is required."],
-            "lines.0.item_id": ["Product needed", "Really."],
-        }})
+        return httpx.Response(
+            422,
+            json={
+                "message": "The given data was invalid.",
+                "errors": {
+                    "name": ["The name field is required."],
+                    "lines.0.item_id": ["Product needed", "Really."],
+                },
+            },
+        )
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         client = RackbeatClient("https://rb.test/api", "t", http=http)
         with pytest.raises(ValidationError) as caught:
             client.create("orders", {})
     assert caught.value.remote_message == (
-        "name: The name field is required.; lines.0.item_id: Product needed Really.")
+        "name: The name field is required.; lines.0.item_id: Product needed Really."
+    )
     assert caught.value.errors["lines.0.item_id"] == ["Product needed", "Really."]
 
 
@@ -176,8 +191,9 @@ def test_several_field_errors_are_joined_readably() -> None:
 def test_product_numbers_with_slashes_and_spaces_round_trip(
     client: RackbeatClient, seeded: RackbeatState, number: str
 ) -> None:
-    created = client.create("products", {"number": number, "name": "Widget", "group": 1, "sales_price": 10,
-                                         "unit_id": 1})
+    created = client.create(
+        "products", {"number": number, "name": "Widget", "group": 1, "sales_price": 10, "unit_id": 1}
+    )
     stored = number.strip()  # Laravel trims strings
     assert created["number"] == stored
     assert client.get("products", stored)["id"] == created["id"]
@@ -190,11 +206,20 @@ def test_product_numbers_with_slashes_and_spaces_round_trip(
 
 
 def test_put_is_a_partial_update(client: RackbeatClient, seeded: RackbeatState) -> None:
-    client.create("customers", {
-        "number": 20, "name": "Jensen A/S", "customer_group_id": 1, "company_vat": "DK12345678",
-        "contact_email": "bogholderi@jensen.dk", "address_city": "Aarhus", "payment_terms_id": 1,
-        "max_credit": 5000, "is_barred": False,
-    })
+    client.create(
+        "customers",
+        {
+            "number": 20,
+            "name": "Jensen A/S",
+            "customer_group_id": 1,
+            "company_vat": "DK12345678",
+            "contact_email": "bogholderi@jensen.dk",
+            "address_city": "Aarhus",
+            "payment_terms_id": 1,
+            "max_credit": 5000,
+            "is_barred": False,
+        },
+    )
     updated = client.update("customers", 20, {"address_city": "Odense"})
     assert updated["address_city"] == "Odense"
     assert updated["name"] == "Jensen A/S"
@@ -273,29 +298,51 @@ def test_more_failures_than_retries_raise_transient_error(
 
 # -- webhooks flag, settings, bank accounts -------------------------------------------------------------
 def test_suppress_webhooks_is_recorded_per_write(client: RackbeatClient, seeded: RackbeatState) -> None:
-    client.create("customers", {"number": 30, "name": "Quiet", "customer_group_id": 1},
-                  suppress_webhooks=True)
+    client.create(
+        "customers", {"number": 30, "name": "Quiet", "customer_group_id": 1}, suppress_webhooks=True
+    )
     client.update("customers", 30, {"name": "Loud"})
     client.update("customers", 30, {"name": "Quiet again"}, suppress_webhooks=True)
     client.delete("customers", 30, suppress_webhooks=True)
     log = seeded.writes("customers")
     assert [(w.action, w.key, w.suppress_webhooks) for w in log] == [
-        ("create", 30, True), ("update", 30, False), ("update", 30, True), ("delete", 30, True),
+        ("create", 30, True),
+        ("update", 30, False),
+        ("update", 30, True),
+        ("delete", 30, True),
     ]
     assert seeded.writes("units") == []  # seeding is not an API write
 
 
 def test_company_settings_round_trip(client: RackbeatClient, state: RackbeatState) -> None:
-    value = client.put_setting("company", {"name": "Hansen Tømrer ApS", "address_street": "Vestergade 1",
-                                           "address_zipcode": "8000", "address_city": "Aarhus C",
-                                           "vat_number": "DK12345678"})
+    value = client.put_setting(
+        "company",
+        {
+            "name": "Hansen Tømrer ApS",
+            "address_street": "Vestergade 1",
+            "address_zipcode": "8000",
+            "address_city": "Aarhus C",
+            "vat_number": "DK12345678",
+        },
+    )
     assert value["name"] == "Hansen Tømrer ApS"
     company = client.get_setting("company")
     assert company["address_city"] == "Aarhus C"
     assert company["address_country"] == "Denmark"  # untouched keys are kept
-    assert set(company) == {"name", "address_street", "address_street2", "address_zipcode", "address_city",
-                            "address_country", "phone", "email", "website",
-                            "company_identification_number", "vat_number", "attention"}
+    assert set(company) == {
+        "name",
+        "address_street",
+        "address_street2",
+        "address_zipcode",
+        "address_city",
+        "address_country",
+        "phone",
+        "email",
+        "website",
+        "company_identification_number",
+        "vat_number",
+        "attention",
+    }
     assert client.get_self()["user_account"]["company_name"] == "Hansen Tømrer ApS"
     with pytest.raises(ValidationError) as caught:
         client.put_setting("company", {"colour": "blue"})
@@ -307,10 +354,19 @@ def test_company_settings_round_trip(client: RackbeatClient, state: RackbeatStat
 
 
 def test_bank_accounts_crud(client: RackbeatClient, state: RackbeatState) -> None:
-    first = client.create("bank-accounts", {"name": "Main", "bank_name": "Danske Bank", "reg_number": "1234",
-                                            "account_number": "0012345678", "is_default": True})
-    second = client.create("bank-accounts", {"name": "Savings", "account_number": "99887766",
-                                             "iban": "DK5000400440116243"})
+    first = client.create(
+        "bank-accounts",
+        {
+            "name": "Main",
+            "bank_name": "Danske Bank",
+            "reg_number": "1234",
+            "account_number": "0012345678",
+            "is_default": True,
+        },
+    )
+    second = client.create(
+        "bank-accounts", {"name": "Savings", "account_number": "99887766", "iban": "DK5000400440116243"}
+    )
     assert isinstance(first["id"], int) and second["id"] == first["id"] + 1
     assert client.get("bank-accounts", first["id"])["account_number"] == "0012345678"
     updated = client.update("bank-accounts", second["id"], {"is_default": True, "swift": "DABADKKK"})
@@ -322,4 +378,3 @@ def test_bank_accounts_crud(client: RackbeatClient, state: RackbeatState) -> Non
     with pytest.raises(ValidationError) as caught:
         client.create("bank-accounts", {"name": "No number"})
     assert caught.value.errors == {"account_number": ["The account number field is required."]}
-

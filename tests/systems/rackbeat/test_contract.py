@@ -100,41 +100,116 @@ FULL_RECORDS: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("CustomerGroup", "customer-groups", 2, {"number": 2, "name": "EU customers"}),
     ("SupplierGroup", "supplier-groups", 2, {"number": 2, "name": "EU suppliers"}),
     ("ProductGroup", "product-groups", 2, {"number": 2, "name": "Services", "has_inventory": False}),
-    ("PaymentTerm", "payment-terms", 2, {"number": 2, "name": "Running month + 30", "type": "invoice_month",
-                                         "maturity_days": 30, "description": "Løbende måned + 30 dage"}),
-    ("Employee", "employees", 2, {"number": 2, "name": "Grace Hopper", "initials": "GH",
-                                  "contact_email": "gh@example.com", "contact_phone": "+45 12345678",
-                                  "locale": "en-US", "job_title": "Bookkeeper"}),
-    ("Customer", "customers", 100, {
-        "number": 100, "name": "Hansen Tømrer ApS", "customer_group_id": 1, "company_vat": "DK12345678",
-        "ean": "5790000000000", "currency": "DKK", "vat_zone": "domestic", "payment_terms_id": 3,
-        "layout_id": 1, "employee_id": 3, "max_credit": 10000.5, "contact_email": "info@hansen.dk",
-        "contact_phone": "+45 11223344", "locale": "da-DK", "address_street": "Vestergade 1",
-        "address_street2": "1. sal", "address_zipcode": "8000", "address_city": "Aarhus C",
-        "address_country": "Denmark", "is_barred": False, "our_reference": "AL", "their_reference": "Bo",
-        "attention": "Bogholderiet",
-    }),
-    ("Supplier", "suppliers", 200, {
-        "number": 200, "name": "Stål A/S", "supplier_group_id": 1, "company_vat": "DK87654321",
-        "currency": "EUR", "vat_zone": "eu", "payment_terms_id": 3, "layout_id": 1,
-        "contact_email": "ordre@staal.dk", "contact_phone": "+45 99887766", "locale": "da-DK",
-        "address_street": "Havnen 2", "address_street2": "Port 4", "address_zipcode": "5000",
-        "address_city": "Odense C", "address_country": "Denmark", "is_barred": False,
-    }),
+    (
+        "PaymentTerm",
+        "payment-terms",
+        2,
+        {
+            "number": 2,
+            "name": "Running month + 30",
+            "type": "invoice_month",
+            "maturity_days": 30,
+            "description": "Løbende måned + 30 dage",
+        },
+    ),
+    (
+        "Employee",
+        "employees",
+        2,
+        {
+            "number": 2,
+            "name": "Grace Hopper",
+            "initials": "GH",
+            "contact_email": "gh@example.com",
+            "contact_phone": "+45 12345678",
+            "locale": "en-US",
+            "job_title": "Bookkeeper",
+        },
+    ),
+    (
+        "Customer",
+        "customers",
+        100,
+        {
+            "number": 100,
+            "name": "Hansen Tømrer ApS",
+            "customer_group_id": 1,
+            "company_vat": "DK12345678",
+            "ean": "5790000000000",
+            "currency": "DKK",
+            "vat_zone": "domestic",
+            "payment_terms_id": 3,
+            "layout_id": 1,
+            "employee_id": 3,
+            "max_credit": 10000.5,
+            "contact_email": "info@hansen.dk",
+            "contact_phone": "+45 11223344",
+            "locale": "da-DK",
+            "address_street": "Vestergade 1",
+            "address_street2": "1. sal",
+            "address_zipcode": "8000",
+            "address_city": "Aarhus C",
+            "address_country": "Denmark",
+            "is_barred": False,
+            "our_reference": "AL",
+            "their_reference": "Bo",
+            "attention": "Bogholderiet",
+        },
+    ),
+    (
+        "Supplier",
+        "suppliers",
+        200,
+        {
+            "number": 200,
+            "name": "Stål A/S",
+            "supplier_group_id": 1,
+            "company_vat": "DK87654321",
+            "currency": "EUR",
+            "vat_zone": "eu",
+            "payment_terms_id": 3,
+            "layout_id": 1,
+            "contact_email": "ordre@staal.dk",
+            "contact_phone": "+45 99887766",
+            "locale": "da-DK",
+            "address_street": "Havnen 2",
+            "address_street2": "Port 4",
+            "address_zipcode": "5000",
+            "address_city": "Odense C",
+            "address_country": "Denmark",
+            "is_barred": False,
+        },
+    ),
 ]
 
 
 @pytest.mark.parametrize(("model", "resource", "key", "body"), FULL_RECORDS, ids=[r[0] for r in FULL_RECORDS])
 def test_returned_fields_have_the_documented_json_types(
-    models: Path, raw: httpx.Client, seeded: RackbeatState, model: str, resource: str, key: Any,
+    models: Path,
+    raw: httpx.Client,
+    seeded: RackbeatState,
+    model: str,
+    resource: str,
+    key: Any,
     body: dict[str, Any],
 ) -> None:
     # Fully populated records to point at, so nested payment_terms/employee are checked strictly too.
-    seeded.add("payment-terms", {"number": 3, "name": "Net 30", "type": "net", "maturity_days": 30,
-                                 "description": "Netto 30 dage"})
-    seeded.add("employees", {"number": 3, "name": "Ada Lovelace", "initials": "AL",
-                             "contact_email": "al@x.dk", "contact_phone": "+45 1234", "locale": "da-DK",
-                             "job_title": "Sales"})
+    seeded.add(
+        "payment-terms",
+        {"number": 3, "name": "Net 30", "type": "net", "maturity_days": 30, "description": "Netto 30 dage"},
+    )
+    seeded.add(
+        "employees",
+        {
+            "number": 3,
+            "name": "Ada Lovelace",
+            "initials": "AL",
+            "contact_email": "al@x.dk",
+            "contact_phone": "+45 1234",
+            "locale": "da-DK",
+            "job_title": "Sales",
+        },
+    )
     assert raw.post(f"/{resource}", json=body).status_code == 201
     single_key = resource.replace("-", "_")[:-1]
     single = raw.get(f"/{resource}/{key}").json()[single_key]

@@ -32,8 +32,15 @@ def test_list_defaults_to_20_and_an_empty_list_has_one_page(raw: httpx.Client, s
     assert raw.get("/employees", params={"page": 5}).json()["employees"] == []
 
 
-@pytest.mark.parametrize(("params", "field"), [({"limit": 1001}, "limit"), ({"limit": 0}, "limit"),
-                                               ({"page": "x"}, "page"), ({"order_by": "nope"}, "order_by")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": 1001}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"page": "x"}, "page"),
+        ({"order_by": "nope"}, "order_by"),
+    ],
+)
 def test_bad_list_parameters_are_422(
     raw: httpx.Client, state: RackbeatState, params: dict, field: str
 ) -> None:
@@ -46,10 +53,12 @@ def test_limit_1000_is_allowed(raw: httpx.Client, state: RackbeatState) -> None:
     assert raw.get("/units", params={"limit": 1000}).status_code == 206
 
 
-def test_create_is_201_with_the_singular_envelope_and_server_fields(raw: httpx.Client, seeded: RackbeatState,
-                                                                     base_url: str) -> None:
-    response = raw.post("/payment-terms", json={"number": 14, "name": "Net 14", "type": "net",
-                                                "maturity_days": 14})
+def test_create_is_201_with_the_singular_envelope_and_server_fields(
+    raw: httpx.Client, seeded: RackbeatState, base_url: str
+) -> None:
+    response = raw.post(
+        "/payment-terms", json={"number": 14, "name": "Net 14", "type": "net", "maturity_days": 14}
+    )
     assert response.status_code == 201
     term = response.json()["payment_term"]
     assert term["number"] == 14 and term["type_translated"] == "Net"
@@ -109,32 +118,71 @@ def test_invalid_json_is_400(raw: httpx.Client, state: RackbeatState) -> None:
     [
         ("units", {"number": 3}, {"name": ["The name field is required."]}),
         ("units", {"number": "three", "name": "x"}, {"number": ["The number field must be an integer."]}),
-        ("units", {"number": 4, "name": "x" * 256},
-         {"name": ["The name field must not be greater than 255 characters."]}),
-        ("customers", {"number": 1, "name": "A", "customer_group_id": 1, "vat_zone": "mars"},
-         {"vat_zone": ["The selected vat zone is invalid."]}),
-        ("customers", {"number": 1, "name": "A", "customer_group_id": 1, "max_credit": "1.1234567"},
-         {"max_credit": ["The max credit field must have 0-6 decimal places."]}),
-        ("customers", {"number": 1, "name": "A", "customer_group_id": 1, "is_barred": "yes"},
-         {"is_barred": ["The is barred field must be true or false."]}),
-        ("customers", {"number": 1, "customer_group_id": 1, "payment_terms_id": 9, "employee_id": 9},
-         {"name": ["The name field is required."],
-          "payment_terms_id": ["The selected payment terms id is invalid."],
-          "employee_id": ["The selected employee id is invalid."]}),
-        ("suppliers", {"number": 1, "name": "S"},
-         {"supplier_group_id": ["The supplier group id field is required."]}),
-        ("payment-terms", {"name": "P", "type": "whenever"},
-         {"type": ["The selected type is invalid."],
-          "maturity_days": ["The maturity days field is required."]}),
-        ("payment-terms", {"name": "P", "type": "net", "maturity_days": 40000},
-         {"maturity_days": ["The maturity days field must not be greater than 32767."]}),
-        ("products", {"number": "X" * 26, "name": "P", "group": 1, "sales_price": 1, "unit_id": 1},
-         {"number": ["The number field must not be greater than 25 characters."]}),
-        ("products", {"number": "P1", "name": "P", "group": 1, "sales_price": "cheap", "unit_id": 77},
-         {"sales_price": ["The sales price field must be a number."],
-          "unit_id": ["The selected unit id is invalid."]}),
-        ("product-groups", {"name": "G", "has_inventory": "maybe"},
-         {"has_inventory": ["The has inventory field must be true or false."]}),
+        (
+            "units",
+            {"number": 4, "name": "x" * 256},
+            {"name": ["The name field must not be greater than 255 characters."]},
+        ),
+        (
+            "customers",
+            {"number": 1, "name": "A", "customer_group_id": 1, "vat_zone": "mars"},
+            {"vat_zone": ["The selected vat zone is invalid."]},
+        ),
+        (
+            "customers",
+            {"number": 1, "name": "A", "customer_group_id": 1, "max_credit": "1.1234567"},
+            {"max_credit": ["The max credit field must have 0-6 decimal places."]},
+        ),
+        (
+            "customers",
+            {"number": 1, "name": "A", "customer_group_id": 1, "is_barred": "yes"},
+            {"is_barred": ["The is barred field must be true or false."]},
+        ),
+        (
+            "customers",
+            {"number": 1, "customer_group_id": 1, "payment_terms_id": 9, "employee_id": 9},
+            {
+                "name": ["The name field is required."],
+                "payment_terms_id": ["The selected payment terms id is invalid."],
+                "employee_id": ["The selected employee id is invalid."],
+            },
+        ),
+        (
+            "suppliers",
+            {"number": 1, "name": "S"},
+            {"supplier_group_id": ["The supplier group id field is required."]},
+        ),
+        (
+            "payment-terms",
+            {"name": "P", "type": "whenever"},
+            {
+                "type": ["The selected type is invalid."],
+                "maturity_days": ["The maturity days field is required."],
+            },
+        ),
+        (
+            "payment-terms",
+            {"name": "P", "type": "net", "maturity_days": 40000},
+            {"maturity_days": ["The maturity days field must not be greater than 32767."]},
+        ),
+        (
+            "products",
+            {"number": "X" * 26, "name": "P", "group": 1, "sales_price": 1, "unit_id": 1},
+            {"number": ["The number field must not be greater than 25 characters."]},
+        ),
+        (
+            "products",
+            {"number": "P1", "name": "P", "group": 1, "sales_price": "cheap", "unit_id": 77},
+            {
+                "sales_price": ["The sales price field must be a number."],
+                "unit_id": ["The selected unit id is invalid."],
+            },
+        ),
+        (
+            "product-groups",
+            {"name": "G", "has_inventory": "maybe"},
+            {"has_inventory": ["The has inventory field must be true or false."]},
+        ),
         ("product-groups", {"name": "G"}, {"has_inventory": ["The has inventory field is required."]}),
     ],
 )
@@ -146,26 +194,32 @@ def test_validation_errors_are_laravel_maps(
     assert response.json() == {"errors": errors}
 
 
-def test_strings_are_trimmed_and_empty_strings_become_null(
-    raw: httpx.Client, seeded: RackbeatState
-) -> None:
-    body = {"number": 5, "name": "  Trim A/S ", "customer_group_id": 1, "address_street2": "",
-            "company_name": "ignored"}
+def test_strings_are_trimmed_and_empty_strings_become_null(raw: httpx.Client, seeded: RackbeatState) -> None:
+    body = {
+        "number": 5,
+        "name": "  Trim A/S ",
+        "customer_group_id": 1,
+        "address_street2": "",
+        "company_name": "ignored",
+    }
     customer = raw.post("/customers", json=body).json()["customer"]
     assert customer["name"] == "Trim A/S" == customer["company_name"]
     assert customer["address_street2"] is None
 
 
 def test_company_name_is_an_alias_of_name(raw: httpx.Client, seeded: RackbeatState) -> None:
-    supplier = raw.post("/suppliers", json={"number": 3, "company_name": "Leverandør ApS",
-                                            "supplier_group_id": 1}).json()["supplier"]
+    supplier = raw.post(
+        "/suppliers", json={"number": 3, "company_name": "Leverandør ApS", "supplier_group_id": 1}
+    ).json()["supplier"]
     assert supplier["name"] == supplier["company_name"] == "Leverandør ApS"
 
 
 def test_money_is_exact_on_the_wire(raw: httpx.Client, seeded: RackbeatState) -> None:
     # 17 significant digits: a float would round this; the sandbox must not.
-    body = ('{"number": "M1", "name": "Money", "group": 1, "unit_id": 1, "sales_price": 12345678901.123456, '
-            '"recommended_cost_price": "0.10"}')
+    body = (
+        '{"number": "M1", "name": "Money", "group": 1, "unit_id": 1, "sales_price": 12345678901.123456, '
+        '"recommended_cost_price": "0.10"}'
+    )
     response = raw.post("/products", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 201
     assert '"sales_price":12345678901.123456' in response.text
@@ -174,17 +228,32 @@ def test_money_is_exact_on_the_wire(raw: httpx.Client, seeded: RackbeatState) ->
 
 
 def test_product_shape(raw: httpx.Client, seeded: RackbeatState) -> None:
-    body = {"number": "A 1/2", "name": "Bolt", "group": 1, "unit_id": 1, "sales_price": 2.5,
-            "recommended_sales_price": 3, "recommended_cost_price": 1.25, "cost_price": 99,
-            "barcode": "5701234", "description": "M8", "is_barred": False, "department_id": 3}
+    body = {
+        "number": "A 1/2",
+        "name": "Bolt",
+        "group": 1,
+        "unit_id": 1,
+        "sales_price": 2.5,
+        "recommended_sales_price": 3,
+        "recommended_cost_price": 1.25,
+        "cost_price": 99,
+        "barcode": "5701234",
+        "description": "M8",
+        "is_barred": False,
+        "department_id": 3,
+    }
     product = raw.post("/products", json=body).json()["product"]
     assert product["urlfriendly_number"] == "A%201%2F2"
     assert product["type"] == "product"
     assert product["cost_price"] == 0  # read-only: the average cost, not what we sent
     assert product["group_id"] == 1
     assert product["group"]["number"] == 1 and product["group"]["name"] == "Goods"
-    assert product["unit_id"] == 1 and product["unit"] == {"id": 1, "number": 1, "name": "pcs.",
-                                                           "self": product["unit"]["self"]}
+    assert product["unit_id"] == 1 and product["unit"] == {
+        "id": 1,
+        "number": 1,
+        "name": "pcs.",
+        "self": product["unit"]["self"],
+    }
     assert product["stock_quantity"] == product["available_quantity"] == 0
     assert product["inventory_enabled"] is True
     # A GET body can be PUT back as it is (group/unit come back as objects).
@@ -200,8 +269,14 @@ def test_a_product_may_have_no_unit(raw: httpx.Client, seeded: RackbeatState) ->
 
 
 def test_customer_shows_related_records(raw: httpx.Client, seeded: RackbeatState) -> None:
-    body = {"number": 8, "name": "Rel", "customer_group_id": 1, "payment_terms_id": 1, "employee_id": 1,
-            "layout_id": 1}
+    body = {
+        "number": 8,
+        "name": "Rel",
+        "customer_group_id": 1,
+        "payment_terms_id": 1,
+        "employee_id": 1,
+        "layout_id": 1,
+    }
     customer = raw.post("/customers", json=body).json()["customer"]
     assert customer["payment_terms"]["number"] == 1 and customer["payment_terms"]["maturity_days"] == 8
     assert customer["employee"]["name"] == "Ada Lovelace"
@@ -221,7 +296,8 @@ def test_referenced_records_cannot_be_deleted(raw: httpx.Client, seeded: Rackbea
     response = raw.delete("/customer-groups/1")
     assert response.status_code == 422
     assert response.json()["errors"]["number"] == [
-        "The customer group cannot be deleted because it is used by 1 customer."]
+        "The customer group cannot be deleted because it is used by 1 customer."
+    ]
 
 
 def test_suppress_webhooks_in_the_body(raw: httpx.Client, seeded: RackbeatState) -> None:

@@ -164,16 +164,18 @@ class RackbeatClient(JsonApiClient):
         self, resource: str, body: Mapping[str, Any], *, suppress_webhooks: bool = False
     ) -> dict[str, Any]:
         """POST a new record (Rackbeat answers 201); return the stored record."""
-        response = self.request("POST", resource, json_body=dict(body),
-                                params=_flag_params(suppress_webhooks))
+        response = self.request(
+            "POST", resource, json_body=dict(body), params=_flag_params(suppress_webhooks)
+        )
         return self._unwrap(resource, response)
 
     def update(
         self, resource: str, key: int | str, body: Mapping[str, Any], *, suppress_webhooks: bool = False
     ) -> dict[str, Any]:
         """PUT the given fields of a record (fields left out are kept); return the stored record."""
-        response = self.request("PUT", key_path(resource, key), json_body=dict(body),
-                                params=_flag_params(suppress_webhooks))
+        response = self.request(
+            "PUT", key_path(resource, key), json_body=dict(body), params=_flag_params(suppress_webhooks)
+        )
         return self._unwrap(resource, response)
 
     def delete(self, resource: str, key: int | str, *, suppress_webhooks: bool = False) -> None:
@@ -227,10 +229,13 @@ class RackbeatClient(JsonApiClient):
             objects = [v for v in body.values() if isinstance(v, dict)]
             if len(body) == 1 and len(objects) == 1:
                 return objects[0]
-        raise ApiError(f"{self.system}: expected a {singular!r} envelope from {resource}, "
-                       f"got {str(body)[:200]}",
-                       status_code=response.status_code, body=body, method=response.request.method,
-                       url=str(response.request.url))
+        raise ApiError(
+            f"{self.system}: expected a {singular!r} envelope from {resource}, got {str(body)[:200]}",
+            status_code=response.status_code,
+            body=body,
+            method=response.request.method,
+            url=str(response.request.url),
+        )
 
     def _unwrap_list(self, body: Any, plural: str) -> list[dict[str, Any]]:
         if isinstance(body, dict):

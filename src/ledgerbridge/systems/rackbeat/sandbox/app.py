@@ -225,8 +225,11 @@ class RackbeatApi:
             return None
         if len(segments) == 1:
             return {"GET": self._list, "POST": self._create}, _Route(base, spec), display
-        return ({"GET": self._show, "PUT": self._update, "DELETE": self._delete},
-                _Route(base, spec, segments[1]), display)
+        return (
+            {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
+            _Route(base, spec, segments[1]),
+            display,
+        )
 
     async def _dispatch(self, request: Request) -> Response:
         matched = self._match(request)
@@ -237,8 +240,11 @@ class RackbeatApi:
         handler = handlers.get(method)
         if handler is None:
             allowed = ", ".join(sorted({*handlers, "HEAD"} if "GET" in handlers else set(handlers)))
-            return message_response(405, f"The {request.method} method is not supported for route {display}. "
-                                         f"Supported methods: {allowed}.")
+            return message_response(
+                405,
+                f"The {request.method} method is not supported for route {display}. "
+                f"Supported methods: {allowed}.",
+            )
         if request.headers.get("authorization", "") != f"Bearer {self.token}":
             return message_response(401, "Unauthenticated.")
         return await handler(request, route)
@@ -311,9 +317,17 @@ class RackbeatApi:
         page = self._int_param(request, "page", 1)
         total = len(items)
         pages = max(1, -(-total // limit))
-        window = items[(page - 1) * limit: page * limit]
-        return json_response({key: [self._sparse(request, r) for r in window], "total": total, "pages": pages,
-                              "limit": limit, "page": page}, 206)
+        window = items[(page - 1) * limit : page * limit]
+        return json_response(
+            {
+                key: [self._sparse(request, r) for r in window],
+                "total": total,
+                "pages": pages,
+                "limit": limit,
+                "page": page,
+            },
+            206,
+        )
 
     # -- resources -------------------------------------------------------------------------------
     async def _list(self, request: Request, route: _Route) -> Response:
@@ -348,16 +362,18 @@ class RackbeatApi:
         spec = _need(route.spec)
         body = await self._body(request)
         suppress = self._suppress(request, body)
-        record = self.state.create(spec.path, body, suppress_webhooks=suppress, base_url=route.base_url,
-                                   log=True)
+        record = self.state.create(
+            spec.path, body, suppress_webhooks=suppress, base_url=route.base_url, log=True
+        )
         return json_response({spec.singular: record}, 201)
 
     async def _update(self, request: Request, route: _Route) -> Response:
         spec = _need(route.spec)
         body = await self._body(request)
         suppress = self._suppress(request, body)
-        record = self.state.update(spec.path, route.key, body, suppress_webhooks=suppress,
-                                   base_url=route.base_url, log=True)
+        record = self.state.update(
+            spec.path, route.key, body, suppress_webhooks=suppress, base_url=route.base_url, log=True
+        )
         return json_response({spec.singular: record})
 
     async def _delete(self, request: Request, route: _Route) -> Response:
@@ -438,4 +454,3 @@ def create_app(
     if latency_ms:
         kit.set_faults(FaultPlan(latency_ms=latency_ms))
     return RackbeatSandboxApp(kit.wrap(api), api, kit)
-

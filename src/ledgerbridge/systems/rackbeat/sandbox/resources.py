@@ -105,8 +105,10 @@ def _str(name: str, **kwargs: Any) -> FieldSpec:
 
 _INT_NUMBER = FieldSpec("number", "int", minimum=1, maximum=INT_MAX)
 _NAME = _str("name", required=True)
-_ADDRESS = tuple(_str(n) for n in ("address_street", "address_street2", "address_zipcode", "address_city",
-                                   "address_country"))
+_ADDRESS = tuple(
+    _str(n)
+    for n in ("address_street", "address_street2", "address_zipcode", "address_city", "address_country")
+)
 _CONTACT = (_str("contact_email"), _str("contact_phone"), _str("locale", max_length=10))
 _CURRENCY = FieldSpec("currency", "str", size=3, max_length=None, default="DKK")
 _VAT_ZONE = FieldSpec("vat_zone", "enum", choices=VAT_ZONES, default="domestic")
@@ -115,8 +117,9 @@ _BARRED = FieldSpec("is_barred", "bool", default=False)
 
 def _simple(path: str, singular: str, model: str, *extra: FieldSpec) -> ResourceSpec:
     """A resource keyed by an integer ``number`` with a required ``name`` (groups, units, layouts)."""
-    return ResourceSpec(path, singular, path.replace("-", "_"), model, "number", "int",
-                        (_INT_NUMBER, _NAME, *extra))
+    return ResourceSpec(
+        path, singular, path.replace("-", "_"), model, "number", "int", (_INT_NUMBER, _NAME, *extra)
+    )
 
 
 RESOURCES: dict[str, ResourceSpec] = {
@@ -127,29 +130,49 @@ RESOURCES: dict[str, ResourceSpec] = {
         _simple("units", "unit", "Unit"),
         _simple("layouts", "layout", "Layout"),
         _simple(
-            "payment-terms", "payment_term", "PaymentTerm",
+            "payment-terms",
+            "payment_term",
+            "PaymentTerm",
             _str("description"),
             FieldSpec("type", "enum", required=True, choices=tuple(PAYMENT_TERM_TYPES)),
             FieldSpec("maturity_days", "int", required=True, minimum=0, maximum=32767, default=0),
         ),
         _simple(
-            "employees", "employee", "Employee",
-            _str("initials", max_length=10), _str("contact_email"), _str("contact_phone"),
-            _str("locale", max_length=10), _str("job_title"),
+            "employees",
+            "employee",
+            "Employee",
+            _str("initials", max_length=10),
+            _str("contact_email"),
+            _str("contact_phone"),
+            _str("locale", max_length=10),
+            _str("job_title"),
         ),
         _simple(
-            "product-groups", "product_group", "ProductGroup",
+            "product-groups",
+            "product_group",
+            "ProductGroup",
             FieldSpec("has_inventory", "bool", required=True, default=True),
             FieldSpec("is_sellable", "bool", default=True),
             FieldSpec("should_spread_cost", "bool", default=False),
         ),
         ResourceSpec(
-            "products", "product", "products", "Product", "number", "str",
+            "products",
+            "product",
+            "products",
+            "Product",
+            "number",
+            "str",
             (
                 FieldSpec("number", "str", max_length=25),
                 _NAME,
-                FieldSpec("group", "int", required=True, ref="product-groups", aliases=("group_id",),
-                          accepts_object=True),
+                FieldSpec(
+                    "group",
+                    "int",
+                    required=True,
+                    ref="product-groups",
+                    aliases=("group_id",),
+                    accepts_object=True,
+                ),
                 _str("description", max_length=65535),
                 FieldSpec("sales_price", "decimal", required=True, default=Decimal(0)),
                 FieldSpec("recommended_sales_price", "decimal", default=Decimal(0)),
@@ -162,7 +185,12 @@ RESOURCES: dict[str, ResourceSpec] = {
             search_fields=("name", "barcode", "description"),
         ),
         ResourceSpec(
-            "customers", "customer", "customers", "Customer", "number", "int",
+            "customers",
+            "customer",
+            "customers",
+            "Customer",
+            "number",
+            "int",
             (
                 _INT_NUMBER,
                 _str("name", required=True, aliases=("company_name",)),
@@ -186,7 +214,12 @@ RESOURCES: dict[str, ResourceSpec] = {
             search_fields=("name", "company_vat", "contact_email", "ean"),
         ),
         ResourceSpec(
-            "suppliers", "supplier", "suppliers", "Supplier", "number", "int",
+            "suppliers",
+            "supplier",
+            "suppliers",
+            "Supplier",
+            "number",
+            "int",
             (
                 _INT_NUMBER,
                 _str("name", required=True, aliases=("company_name",)),
@@ -203,7 +236,12 @@ RESOURCES: dict[str, ResourceSpec] = {
             search_fields=("name", "company_vat", "contact_email"),
         ),
         ResourceSpec(
-            "bank-accounts", "bank_account", "bank_accounts", "BankAccount", "id", "int",
+            "bank-accounts",
+            "bank_account",
+            "bank_accounts",
+            "BankAccount",
+            "id",
+            "int",
             (
                 _NAME,
                 _str("bank_name"),

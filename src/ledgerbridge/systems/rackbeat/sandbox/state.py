@@ -101,7 +101,8 @@ class RackbeatState:
         self._clock = clock
         self.account_id = account_id
         self.user: dict[str, Any] = dict(
-            user or {"id": 1, "name": "Sandbox User", "email": "sandbox@example.com"})
+            user or {"id": 1, "name": "Sandbox User", "email": "sandbox@example.com"}
+        )
         self._company_name = company_name
         self.reset()
 
@@ -271,10 +272,14 @@ class RackbeatState:
                     users = sum(1 for r in self._rows[other.path].values() if r.get(f.name) == row["id"])
                     if users:
                         noun = attribute(other.plural) if users > 1 else attribute(other.singular)
-                        raise SandboxValidationError({spec.key_field: [
-                            f"The {attribute(spec.singular)} cannot be deleted because it is used by "
-                            f"{users} {noun}."
-                        ]})
+                        raise SandboxValidationError(
+                            {
+                                spec.key_field: [
+                                    f"The {attribute(spec.singular)} cannot be deleted because it is used by "
+                                    f"{users} {noun}."
+                                ]
+                            }
+                        )
             del self._rows[resource][row["id"]]
             del self._keys[resource][row[spec.key_field]]
             if log:
@@ -335,10 +340,18 @@ class RackbeatState:
             }
 
     # -- internals -------------------------------------------------------------------------------
-    def _log(self, resource: str, action: WriteAction, key: Any, row_id: int, suppress: bool,
-             data: Mapping[str, Any]) -> None:
-        self._writes.append(WriteLogEntry(resource, action, key, row_id, suppress, copy.deepcopy(dict(data)),
-                                          self._clock()))
+    def _log(
+        self,
+        resource: str,
+        action: WriteAction,
+        key: Any,
+        row_id: int,
+        suppress: bool,
+        data: Mapping[str, Any],
+    ) -> None:
+        self._writes.append(
+            WriteLogEntry(resource, action, key, row_id, suppress, copy.deepcopy(dict(data)), self._clock())
+        )
 
     def _lookup(self, resource: str, key: Any) -> int | None:
         return self._keys[resource].get(key)
@@ -452,8 +465,16 @@ class RackbeatState:
         out["cost_price"] = cost
         out["sales_profit"] = (row["sales_price"] or _ZERO) - cost
         out["cost_addition_percentage"] = _ZERO
-        for name in ("stock_quantity", "in_order_quantity", "available_quantity", "purchased_quantity",
-                     "used_in_production_quantity", "min_order", "min_sales", "min_stock"):
+        for name in (
+            "stock_quantity",
+            "in_order_quantity",
+            "available_quantity",
+            "purchased_quantity",
+            "used_in_production_quantity",
+            "min_order",
+            "min_sales",
+            "min_stock",
+        ):
             out[name] = 0
         out["inventory_enabled"] = bool(group and group.get("has_inventory"))
         out["default_location"] = None

@@ -1,0 +1,251 @@
+"""The ``ledgerbridge`` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ledgerbridge.cli.render import (
+    RichProgress,
+    console,
+    err_console,
+    print_plan,
+    print_result,
+    progress_bars,
+)
+from ledgerbridge.service import Ledgerbridge, UserError
+
+app = typer.Typer(
+    name="ledgerbridge",
+    help="Keeps Rackbeat and Visma e-conomic in sync: exactly once, in seconds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+integrations_app = typer.Typer(help="Add, list and inspect integrations.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Serve a local emulator of an external API.", no_args_is_help=True)
+app.add_typer(integrations_app, name="integrations")
+app.add_typer(sandbox_app, name="sandbox")
+
+
+def _service() -> Ledgerbridge:
+    return Ledgerbridge()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+# -- integrations --------------------------------------------------------------------------------------
+@integrations_app.command("add")
+def integrations_add(
+    name: Annotated[str, typer.Argument(help="A name of your choice, e.g. 'acme'.")],
+    config: Annotated[
+        Path, typer.Option("--config", help="TOML file with each side's connection and settings.")
+    ],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Integration kind, e.g. rackbeat-economic.")
+    ] = None,
+) -> None:
+    """Add an integration from a TOML config file (credentials are stored encrypted)."""
+    service = _service()
+    try:
+        view = service.add_integration_from_file(name, kind, config)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Added integration [bold]{view.name}[/] ({view.kind}).")
+
+
+@integrations_app.command("list")
+def integrations_list() -> None:
+    """List integrations."""
+    views = _service().list_integrations()
+    if not views:
+        console.print(
+            "No integrations yet. Add one with `ledgerbridge integrations add NAME --kind ... --config FILE`."
+        )
+        return
+    table = Table("name", "kind", "start-up sync", "endpoints")
+    for view in views:
+        table.add_row(
+            view.name,
+            view.kind,
+            view.startup_completed_at or "not run",
+            "\n".join(f"{k}: {v}" for k, v in view.endpoints.items()),
+        )
+    console.print(table)
+
+
+@integrations_app.command("show")
+def integrations_show(name: str) -> None:
+    """Show one integration: endpoints and settings (never its secrets)."""
+    try:
+        view = _service().describe(name)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"[bold]{view.name}[/] ({view.kind}), created {view.created_at}")
+    console.print(f"start-up sync: {view.startup_completed_at or 'not run yet'}")
+    for side, url in view.endpoints.items():
+        console.print(f"{side}: {url}  (credentials stored encrypted)")
+    console.print_json(json.dumps(view.settings))
+
+
+# -- sync ----------------------------------------------------------------------------------------------
+@app.command("sync")
+def sync(
+    name: str,
+    startup: Annotated[bool, typer.Option("--startup", help="Run the one-time start-up sync.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run the start-up sync again although it ran.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Records shown per entity in a dry run (0: all).")] = 20,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the dry-run plan to this file.")
+    ] = None,
+) -> None:
+    """Synchronise an integration."""
+    if not startup:
+        raise _fail(
+            "say what to sync: --startup (the one-time start-up sync); continuous sync comes with `serve`"
+        )
+    service = _service()
+    started = time.monotonic()
+    try:
+        with progress_bars() as bars:
+            result = service.run_startup(name, dry_run=dry_run, force=force, progress=RichProgress(bars))
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    if dry_run:
+        print_plan(result, limit)
+        if json_out:
+            json_out.write_text(json.dumps([i.as_dict() for i in result.plan], default=str, indent=2))
+            console.print(f"Plan written to {json_out}.")
+    print_result(result, time.monotonic() - started)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("errors")
+def errors(
+    name: str,
+    all_states: Annotated[
+        bool, typer.Option("--all", help="Include resolved and dismissed entries.")
+    ] = False,
+) -> None:
+    """Show the error log of an integration."""
+    try:
+        entries = _service().errors(name, state=None if all_states else "open")
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    if not entries:
+        console.print("No errors." if all_states else "No open errors.")
+        return
+    table = Table("id", "when", "operation", "record", "message", "their message", "tries", "state")
+    for entry in entries:
+        table.add_row(
+            str(entry.id),
+            f"{entry.last_seen:%Y-%m-%d %H:%M:%S}",
+            entry.operation,
+            f"{entry.entity.replace('_', ' ')} {entry.record_key}",
+            entry.message,
+            entry.remote_message or "",
+            str(entry.attempts),
+            entry.state,
+        )
+    console.print(table)
+
+
+@app.command("runs")
+def runs(name: str) -> None:
+    """Recent sync runs of an integration with their counts."""
+    try:
+        rows = _service().runs(name)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("run", "kind", "status", "started", "finished", "created", "updated", "unchanged", "failed")
+    for run in rows:
+        totals = {
+            k: sum(c.get(k, 0) for c in run.counts.values())
+            for k in ("created", "updated", "unchanged", "failed")
+        }
+        table.add_row(
+            str(run.id),
+            run.kind,
+            run.status,
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{run.finished_at:%H:%M:%S}" if run.finished_at else "",
+            *map(str, totals.values()),
+        )
+    console.print(table)
+
+
+# -- sandboxes -----------------------------------------------------------------------------------------
+@sandbox_app.command("economic")
+def sandbox_economic(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8701,
+    seed: Annotated[str | None, typer.Option(help="'demo' seeds a realistic Danish company.")] = None,
+    host: str = "127.0.0.1",
+) -> None:
+    """Serve the Visma e-conomic sandbox (tokens demo/demo are read-only; any other pair read-write)."""
+    from ledgerbridge.sandbox import serve_forever
+    from ledgerbridge.systems.economic import create_app
+
+    if seed not in (None, "demo", "none"):
+        raise _fail("--seed takes 'demo' (or leave it out for an empty company)")
+    console.print(f"e-conomic sandbox on http://{host}:{port} (seed: {seed or 'none'})")
+    serve_forever(create_app(seed=None if seed == "none" else seed), host=host, port=port)
+
+
+@sandbox_app.command("rackbeat")
+def sandbox_rackbeat(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8702,
+    token: Annotated[str, typer.Option(help="The API token the sandbox accepts.")] = "sandbox",
+    host: str = "127.0.0.1",
+) -> None:
+    """Serve the Rackbeat sandbox (Bearer token given by --token)."""
+    from ledgerbridge.sandbox import serve_forever
+    from ledgerbridge.systems.rackbeat import create_app
+
+    console.print(f"Rackbeat sandbox on http://{host}:{port} (token: {token})")
+    serve_forever(create_app(token=token), host=host, port=port)
+
+
+# -- demo ----------------------------------------------------------------------------------------------
+@app.command("demo")
+def demo(
+    exit_after_sync: Annotated[
+        bool, typer.Option("--exit-after-sync", help="Stop after the summary.")
+    ] = False,
+    customers: Annotated[int, typer.Option(help="Customers in the demo company.")] = 300,
+    products: Annotated[int, typer.Option(help="Products in the demo company.")] = 600,
+    economic_port: Annotated[int, typer.Option(help="Port of the e-conomic sandbox (0: any free).")] = 0,
+    rackbeat_port: Annotated[int, typer.Option(help="Port of the Rackbeat sandbox (0: any free).")] = 0,
+    rackbeat_rate_limit: Annotated[
+        int, typer.Option(help="Calls per minute the Rackbeat sandbox allows (0: no limit).")
+    ] = 480,
+) -> None:
+    """Start both sandboxes with a Danish demo company and run the start-up sync into Rackbeat."""
+    from ledgerbridge.demo import run_demo
+
+    code = run_demo(
+        console,
+        exit_after_sync=exit_after_sync,
+        customers=customers,
+        products=products,
+        economic_port=economic_port,
+        rackbeat_port=rackbeat_port,
+        rackbeat_rate_limit=rackbeat_rate_limit,
+    )
+    raise typer.Exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

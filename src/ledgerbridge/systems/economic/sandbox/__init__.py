@@ -1,0 +1,11 @@
+"""A faithful local emulator of Visma e-conomic (legacy REST + the OpenAPI supplier groups).
+
+``create_app(seed="demo")`` gives an ASGI app; serve it with ``ledgerbridge.sandbox.SandboxServer``.
+See :mod:`ledgerbridge.systems.economic.sandbox.app` for what is emulated and every choice made.
+"""
+
+from ledgerbridge.systems.economic.sandbox.app import EconomicSandbox, create_app
+from ledgerbridge.systems.economic.sandbox.demo_data import seed_demo, seed_minimal
+from ledgerbridge.systems.economic.sandbox.state import EconomicState
+
+__all__ = ["EconomicSandbox", "EconomicState", "create_app", "seed_demo", "seed_minimal"]

@@ -1,0 +1,478 @@
+"""What the sandbox knows about each legacy REST resource: keys, fields, references, filter/sort lists.
+
+The filterable and sortable lists are the properties e-conomic's own collection schemas
+(``<name>.get.schema.json``) mark ``"filterable": true`` / ``"sortable": true``; a contract test checks
+them against the published files. Deliberate differences, each from live observation:
+
+- customers also accept a filter on ``pNumber`` (missing from the schema, accepted live);
+- the key property of every collection is always sortable, because it is the default order
+  (``/suppliers`` marks nothing sortable, yet lists come back ordered by ``supplierNumber``).
+
+Write rules (required fields, lengths, ranges, enums, two decimals on amounts) follow the
+``*.post.schema.json`` / ``*.put.schema.json`` files. The specs are written out here rather than read
+from the schema files at run time because the sandbox must work without ``shared/specs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Field types used for validation, filtering and sorting.
+STRING, INTEGER, NUMBER, BOOLEAN, TIMESTAMP = "string", "integer", "number", "boolean", "timestamp"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A scalar property accepted on write (``path`` may be dotted for nested objects)."""
+
+    path: str
+    type: str
+    required: bool = False
+    max_length: int | None = None
+    min_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    enum: tuple[str, ...] | None = None
+    max_decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference property (``{"<key>": n, "self": "..."}``) to a record of ``target``.
+
+    ``target=None`` means the referenced resource is not emulated: the number is stored and echoed
+    with a ``self`` link under ``route`` but not checked.
+    """
+
+    name: str
+    target: str | None
+    key: str
+    required: bool = False
+    route: str | None = None  # URL segment for the self link when target is None
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One legacy REST collection."""
+
+    name: str  # URL segment, also the state table name
+    key: str
+    key_is_str: bool
+    singular: str
+    filterable: dict[str, str] = field(default_factory=dict)  # path -> type
+    sortable: tuple[str, ...] = ()
+    create_description: str | None = None  # metaData.create; None for read-only collections
+    writable: bool = False
+    server_assigns_key: bool = True
+    fields: tuple[Field, ...] = ()
+    refs: tuple[Ref, ...] = ()
+    money: tuple[str, ...] = ()  # paths held as Decimal
+    tracks_last_updated: bool = False
+    # Filters e-conomic answers with 500 (live probes); the sandbox reproduces them.
+    filter_500: tuple[str, ...] = ()
+
+    @property
+    def sortable_fields(self) -> tuple[str, ...]:
+        """The sortable properties, the key always included (it is the default order)."""
+        return self.sortable if self.key in self.sortable else (self.key, *self.sortable)
+
+    def key_from_text(self, text: str) -> int | str | None:
+        """The key a path segment denotes, or None when it cannot be one (e.g. ``/customers/abc``)."""
+        if self.key_is_str:
+            return text
+        try:
+            value = int(text)
+        except ValueError:
+            return None
+        return value
+
+
+_ACCOUNT_TYPES = (
+    "profitAndLoss",
+    "status",
+    "totalFrom",
+    "heading",
+    "headingStart",
+    "sumInterval",
+    "sumAlpha",
+)
+PAYMENT_TERMS_TYPES = (
+    "net",
+    "invoiceMonth",
+    "paidInCash",
+    "prepaid",
+    "dueDate",
+    "factoring",
+    "invoiceWeekStartingSunday",
+    "invoiceWeekStartingMonday",
+    "creditcard",
+)
+
+CUSTOMERS = ResourceSpec(
+    name="customers",
+    key="customerNumber",
+    key_is_str=False,
+    singular="customer",
+    filterable={
+        "address": STRING,
+        "balance": NUMBER,
+        "barred": BOOLEAN,
+        "city": STRING,
+        "corporateIdentificationNumber": STRING,
+        "country": STRING,
+        "creditLimit": NUMBER,
+        "currency": STRING,
+        "customerNumber": INTEGER,
+        "ean": STRING,
+        "email": STRING,
+        "lastUpdated": TIMESTAMP,
+        "name": STRING,
+        "publicEntryNumber": STRING,
+        "telephoneAndFaxNumber": STRING,
+        "mobilePhone": STRING,
+        "vatNumber": STRING,
+        "website": STRING,
+        "zip": STRING,
+        "customerGroup.customerGroupNumber": INTEGER,
+        "pNumber": STRING,  # not in the schema; accepted live
+    },
+    sortable=(
+        "address",
+        "balance",
+        "city",
+        "corporateIdentificationNumber",
+        "country",
+        "creditLimit",
+        "currency",
+        "customerNumber",
+        "ean",
+        "email",
+        "lastUpdated",
+        "name",
+        "publicEntryNumber",
+        "telephoneAndFaxNumber",
+        "mobilePhone",
+        "vatNumber",
+        "website",
+        "zip",
+    ),
+    create_description="Create a new customer",
+    writable=True,
+    server_assigns_key=True,
+    fields=(
+        Field("customerNumber", INTEGER, minimum=1, maximum=999999999),
+        Field("name", STRING, required=True, min_length=1, max_length=255),
+        Field("currency", STRING, required=True, min_length=3, max_length=3),
+        Field("address", STRING, max_length=510),
+        Field("zip", STRING, max_length=30),
+        Field("city", STRING, max_length=50),
+        Field("country", STRING, max_length=50),
+        Field("email", STRING, max_length=255),
+        Field("telephoneAndFaxNumber", STRING, max_length=255),
+        Field("mobilePhone", STRING, max_length=50),
+        Field("website", STRING, max_length=255),
+        Field("corporateIdentificationNumber", STRING, max_length=40),
+        Field("pNumber", STRING, min_length=10, max_length=10),
+        Field("ean", STRING, max_length=13),
+        Field("publicEntryNumber", STRING, max_length=50),
+        Field("vatNumber", STRING, max_length=20),
+        # The schema sets no maxDecimal on creditLimit; the sandbox treats it like every other amount.
+        Field("creditLimit", NUMBER, max_decimals=2),
+        Field("barred", BOOLEAN),
+        Field("eInvoicingDisabledByDefault", BOOLEAN),
+    ),
+    refs=(
+        Ref("customerGroup", "customer-groups", "customerGroupNumber", required=True),
+        Ref("paymentTerms", "payment-terms", "paymentTermsNumber", required=True),
+        Ref("vatZone", "vat-zones", "vatZoneNumber", required=True),
+        Ref("layout", "layouts", "layoutNumber"),
+        Ref("salesPerson", "employees", "employeeNumber"),
+    ),
+    money=("creditLimit", "balance", "dueAmount"),
+    tracks_last_updated=True,
+)
+
+CUSTOMER_GROUPS = ResourceSpec(
+    name="customer-groups",
+    key="customerGroupNumber",
+    key_is_str=False,
+    singular="customerGroup",
+    filterable={
+        "customerGroupNumber": INTEGER,
+        "name": STRING,
+        "account.accountNumber": INTEGER,
+        "account.accountType": STRING,
+        "account.balance": NUMBER,
+        "account.blockDirectEntries": BOOLEAN,
+        "account.debitCredit": STRING,
+        "account.name": STRING,
+    },
+    sortable=(
+        "customerGroupNumber",
+        "name",
+        "account.accountNumber",
+        "account.accountType",
+        "account.balance",
+        "account.blockDirectEntries",
+        "account.debitCredit",
+        "account.name",
+    ),
+    create_description="Create a new customer group",
+    writable=True,
+    server_assigns_key=False,
+    fields=(
+        Field("customerGroupNumber", INTEGER, minimum=1, maximum=999999999),
+        Field("name", STRING, max_length=50),
+    ),
+    refs=(
+        Ref("account", "accounts", "accountNumber"),
+        Ref("layout", "layouts", "layoutNumber"),
+    ),
+)
+
+SUPPLIERS = ResourceSpec(
+    name="suppliers",
+    key="supplierNumber",
+    key_is_str=False,
+    singular="supplier",
+    filterable={
+        "address": STRING,
+        "bankAccount": STRING,
+        "barred": BOOLEAN,
+        "city": STRING,
+        "corporateIdentificationNumber": STRING,
+        "country": STRING,
+        "currency": STRING,
+        "defaultInvoiceText": STRING,
+        "email": STRING,
+        "name": STRING,
+        "supplierGroup.supplierGroupNumber": INTEGER,
+        "supplierNumber": INTEGER,
+        "zip": STRING,
+    },
+    sortable=(),
+    create_description="Create a new supplier",
+    writable=True,
+    server_assigns_key=True,
+    fields=(
+        Field("supplierNumber", INTEGER, minimum=1, maximum=999999999),
+        Field("name", STRING, required=True, min_length=1, max_length=255),
+        Field("currency", STRING, required=True, min_length=3, max_length=3),
+        Field("address", STRING, max_length=255),
+        Field("zip", STRING, max_length=10),
+        Field("city", STRING, max_length=50),
+        Field("country", STRING, max_length=50),
+        Field("email", STRING, max_length=100),
+        Field("phone", STRING, max_length=20),
+        Field("corporateIdentificationNumber", STRING, max_length=40),
+        Field("bankAccount", STRING, max_length=50),
+        Field("defaultInvoiceText", STRING, max_length=100),
+        Field("barred", BOOLEAN),
+        Field("remittanceAdvice.creditorId", STRING, max_length=50),
+    ),
+    refs=(
+        Ref("paymentTerms", "payment-terms", "paymentTermsNumber", required=True),
+        Ref("supplierGroup", "supplier-groups", "supplierGroupNumber", required=True),
+        Ref("vatZone", "vat-zones", "vatZoneNumber", required=True),
+        Ref("layout", "layouts", "layoutNumber"),
+        Ref("costAccount", "accounts", "accountNumber"),
+        Ref("salesPerson", "employees", "employeeNumber"),
+        Ref("remittanceAdvice.paymentType", None, "paymentTypeNumber", route="payment-types"),
+    ),
+)
+
+SUPPLIER_GROUPS = ResourceSpec(
+    # Legacy /supplier-groups is listed (undocumented) in the 2019 docs only; served so that the
+    # supplierGroup.self links of suppliers resolve. The OpenAPI /Groups endpoint is the documented one.
+    name="supplier-groups",
+    key="supplierGroupNumber",
+    key_is_str=False,
+    singular="supplierGroup",
+    refs=(Ref("account", "accounts", "accountNumber"),),
+)
+
+PRODUCTS = ResourceSpec(
+    name="products",
+    key="productNumber",
+    key_is_str=True,
+    singular="product",
+    filterable={
+        "productNumber": STRING,
+        "description": STRING,
+        "name": STRING,
+        "costPrice": NUMBER,
+        "recommendedPrice": NUMBER,
+        "salesPrice": NUMBER,
+        "barCode": STRING,
+        "barred": BOOLEAN,
+        "lastUpdated": TIMESTAMP,
+        "inventory.packageVolume": NUMBER,
+        "inventory.grossWeight": NUMBER,
+        "inventory.netWeight": NUMBER,
+        "inventory.recommendedCostPrice": NUMBER,
+        "unit.unitNumber": INTEGER,
+        "productGroup.productGroupNumber": INTEGER,
+        "departmentalDistribution.departmentalDistributionNumber": INTEGER,
+    },
+    sortable=(
+        "productNumber",
+        "description",
+        "name",
+        "costPrice",
+        "recommendedPrice",
+        "salesPrice",
+        "barCode",
+        "barred",
+        "lastUpdated",
+        "inventory.packageVolume",
+        "inventory.grossWeight",
+        "inventory.netWeight",
+    ),
+    create_description="Create a new product",
+    writable=True,
+    server_assigns_key=False,
+    fields=(
+        Field("productNumber", STRING, min_length=1, max_length=25),
+        Field("name", STRING, required=True, min_length=1, max_length=300),
+        Field("description", STRING, max_length=500),
+        Field("costPrice", NUMBER, max_decimals=2),
+        Field("recommendedPrice", NUMBER, max_decimals=2),
+        Field("salesPrice", NUMBER, max_decimals=2),
+        Field("barCode", STRING, max_length=50),
+        Field("barred", BOOLEAN),
+        Field("inventory.packageVolume", NUMBER, max_decimals=2),
+        Field("inventory.recommendedCostPrice", NUMBER, max_decimals=2),
+    ),
+    refs=(
+        Ref("productGroup", "product-groups", "productGroupNumber", required=True),
+        Ref("unit", "units", "unitNumber"),
+    ),
+    money=(
+        "costPrice",
+        "recommendedPrice",
+        "salesPrice",
+        "inventory.packageVolume",
+        "inventory.recommendedCostPrice",
+        "inventory.available",
+        "inventory.inStock",
+        "inventory.orderedByCustomers",
+        "inventory.orderedFromSuppliers",
+        "inventory.grossWeight",
+        "inventory.netWeight",
+    ),
+    tracks_last_updated=True,
+    filter_500=("departmentalDistribution.departmentalDistributionNumber",),
+)
+
+PRODUCT_GROUPS = ResourceSpec(
+    name="product-groups",
+    key="productGroupNumber",
+    key_is_str=False,
+    singular="productGroup",
+    refs=(Ref("salesAccount", "accounts", "accountNumber"),),  # stored for referential integrity only
+)
+
+UNITS = ResourceSpec(
+    name="units",
+    key="unitNumber",
+    key_is_str=False,
+    singular="unit",
+    create_description="Create a new unit",
+    writable=True,
+    fields=(Field("name", STRING, required=True, max_length=100),),
+)
+
+PAYMENT_TERMS = ResourceSpec(
+    name="payment-terms",
+    key="paymentTermsNumber",
+    key_is_str=False,
+    singular="paymentTerms",
+    create_description="Create new payment terms",
+    writable=True,
+    fields=(
+        Field("name", STRING, required=True, max_length=50),
+        Field("paymentTermsType", STRING, required=True, enum=PAYMENT_TERMS_TYPES),
+        Field("daysOfCredit", INTEGER),
+        Field("description", STRING, max_length=1000),
+        Field("percentageForPrepaidAmount", NUMBER, max_decimals=2),
+        Field("percentageForRemainderAmount", NUMBER, max_decimals=2),
+    ),
+    refs=(
+        Ref("contraAccountForPrepaidAmount", "accounts", "accountNumber"),
+        Ref("contraAccountForRemainderAmount", "accounts", "accountNumber"),
+        Ref("creditCardCompany", "customers", "customerNumber"),
+    ),
+    money=("percentageForPrepaidAmount", "percentageForRemainderAmount"),
+)
+
+LAYOUTS = ResourceSpec(name="layouts", key="layoutNumber", key_is_str=False, singular="layout")
+
+EMPLOYEES = ResourceSpec(
+    # e-conomic publishes no write schema for employees (read-only on the legacy API). The sandbox
+    # accepts POST/PUT/DELETE anyway so tests can set up sales persons; real e-conomic will refuse.
+    name="employees",
+    key="employeeNumber",
+    key_is_str=False,
+    singular="employee",
+    filterable={
+        "employeeNumber": INTEGER,
+        "employeeGroup.employeeGroupNumber": INTEGER,
+        "name": STRING,
+        "email": STRING,
+        "phone": STRING,
+        "barred": BOOLEAN,
+    },
+    sortable=("employeeNumber", "employeeGroup.employeeGroupNumber", "name", "email", "phone"),
+    create_description="Create a new employee",
+    writable=True,
+    fields=(
+        Field("name", STRING, required=True, max_length=250),
+        Field("email", STRING, max_length=250),
+        Field("phone", STRING, max_length=250),
+        Field("barred", BOOLEAN),
+    ),
+    refs=(Ref("employeeGroup", None, "employeeGroupNumber", route="employee-groups"),),
+)
+
+VAT_ZONES = ResourceSpec(name="vat-zones", key="vatZoneNumber", key_is_str=False, singular="vatZone")
+
+ACCOUNTS = ResourceSpec(
+    name="accounts",
+    key="accountNumber",
+    key_is_str=False,
+    singular="account",
+    filterable={
+        "accountNumber": INTEGER,
+        "accountType": STRING,
+        "balance": NUMBER,
+        "barred": BOOLEAN,
+        "blockDirectEntries": BOOLEAN,
+        "debitCredit": STRING,
+        "name": STRING,
+    },
+    sortable=("accountNumber", "accountType", "balance", "blockDirectEntries", "debitCredit", "name"),
+    money=("balance", "draftBalance"),
+)
+
+CURRENCIES = ResourceSpec(name="currencies", key="code", key_is_str=True, singular="currency")
+
+SPECS: dict[str, ResourceSpec] = {
+    spec.name: spec
+    for spec in (
+        CUSTOMERS,
+        CUSTOMER_GROUPS,
+        SUPPLIERS,
+        SUPPLIER_GROUPS,
+        PRODUCTS,
+        PRODUCT_GROUPS,
+        UNITS,
+        PAYMENT_TERMS,
+        LAYOUTS,
+        EMPLOYEES,
+        VAT_ZONES,
+        ACCOUNTS,
+        CURRENCIES,
+    )
+}
+
+ACCOUNT_TYPES = _ACCOUNT_TYPES
