@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.economic import EconomicClient, EconomicState, create_app, seed_demo, seed_minimal
 from ledgerbridge.systems.economic.sandbox import EconomicSandbox
+from tests.support import FakeClock
 
 APP_SECRET = "test-app-secret"
 GRANT = "test-agreement-grant"
@@ -32,23 +33,9 @@ def _close_http() -> Iterator[None]:
     HTTP.close()
 
 
-class FakeClock:
-    """A clock tests move by hand, so ``lastUpdated`` filters are deterministic."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 2, 1, 9, 0, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture(scope="session")
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2026, 2, 1, 9, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")

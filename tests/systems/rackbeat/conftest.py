@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,27 +13,14 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.rackbeat import RackbeatClient, RackbeatState, create_app
 from ledgerbridge.systems.rackbeat.sandbox import RackbeatSandboxApp
+from tests.support import FakeClock
 
 TOKEN = "test-token"
 
 
-class FakeClock:
-    """A clock tests move by hand, so ``updated_at`` filters are deterministic."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2025, 1, 8, 10, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture(scope="session")
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2025, 1, 8, 10, 30, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")
