@@ -98,3 +98,10 @@ def test_decimals_go_out_exactly_and_lossy_ones_are_refused() -> None:
     assert sent == [b'{"price": 1234567.125}']
     with pytest.raises(ValueError, match="precision"):
         client.request("POST", "/x", json_body={"price": Decimal("0.12345678901234567891")})
+
+
+def test_money_comes_back_as_decimal() -> None:
+    client, _ = client_for([httpx.Response(200, content=b'{"salesPrice": 0.1, "count": 3}')])
+    body = client.get_json("/x")
+    assert body == {"salesPrice": Decimal("0.1"), "count": 3}
+    assert isinstance(body["salesPrice"], Decimal) and isinstance(body["count"], int)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -166,8 +167,15 @@ class JsonApiClient:
         return error_for_status(self.system, response, message, body)
 
     # -- JSON conveniences -----------------------------------------------------------------------
+    @staticmethod
+    def decode(response: httpx.Response) -> Any:
+        """The JSON body with every fractional number as a ``Decimal``: money never passes through a float."""
+        if not response.content:
+            return None
+        return json.loads(response.content, parse_float=Decimal)
+
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self.decode(self.request("GET", path, params=params))
 
 
 def decode_body(response: httpx.Response) -> Any:
@@ -230,8 +238,6 @@ def _json_default(value: Any) -> Any:
     JSON APIs take money as numbers; a float's shortest repr round-trips every amount with up to 15
     significant digits, so we check that instead of trusting it, and refuse to send a rounded value.
     """
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         as_float = float(value)
         if Decimal(repr(as_float)) != value:

@@ -120,7 +120,7 @@ class EconomicClient(JsonApiClient):
     # -- reads -----------------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET one document, e.g. ``get("self")`` or ``get("customers/5")``."""
-        body = self.request("GET", path, params=params).json()
+        body = self.decode(self.request("GET", path, params=params))
         if not isinstance(body, dict):
             raise ApiError(
                 f"{self.system}: expected a JSON object from GET {path}, got {type(body).__name__}",
@@ -154,7 +154,7 @@ class EconomicClient(JsonApiClient):
         query: dict[str, Any] | None = params
         seen: set[str] = set()
         while True:
-            body = self.request("GET", target, params=query).json()
+            body = self.decode(self.request("GET", target, params=query))
             yield from body.get("collection") or []
             next_page = (body.get("pagination") or {}).get("nextPage")
             if not next_page:
@@ -177,7 +177,7 @@ class EconomicClient(JsonApiClient):
         params: dict[str, Any] = {"pagesize": 1}
         if filter is not None:
             params["filter"] = str(filter)
-        body = self.request("GET", path, params=params).json()
+        body = self.decode(self.request("GET", path, params=params))
         return int(body["pagination"]["results"])
 
     def iter_supplier_groups(self, *, filter: str | Filter | None = None) -> Iterator[dict[str, Any]]:  # noqa: A002
@@ -191,7 +191,7 @@ class EconomicClient(JsonApiClient):
                 params["cursor"] = cursor
             if filter is not None:
                 params["filter"] = str(filter)
-            body = self.request("GET", url, params=params or None).json()
+            body = self.decode(self.request("GET", url, params=params or None))
             yield from body.get("items") or []
             cursor = body.get("cursor")
             if not cursor:  # "no cursor property" means the end
@@ -206,12 +206,12 @@ class EconomicClient(JsonApiClient):
     def create(self, path: str, body: Any, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """POST a new record; returns the created document (e-conomic answers 201 with it)."""
         response = self.request("POST", path, json_body=body, headers=self._write_headers(idempotency_key))
-        return response.json()  # type: ignore[no-any-return]
+        return self.decode(response)  # type: ignore[no-any-return]
 
     def replace(self, path: str, body: Any, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """PUT the whole document (omitted properties are cleared); returns the stored document."""
         response = self.request("PUT", path, json_body=body, headers=self._write_headers(idempotency_key))
-        return response.json()  # type: ignore[no-any-return]
+        return self.decode(response)  # type: ignore[no-any-return]
 
     def delete(self, path: str, *, idempotency_key: str | None = None) -> None:
         """DELETE a record (204; a retry with the same key is replayed, not re-applied)."""
