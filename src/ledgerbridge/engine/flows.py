@@ -53,6 +53,10 @@ class EntityFlow:
     project: Callable[[Record, Payload], Payload] | None = None
     # The key of a target record as read back (defaults to ``target_key`` applied to the record).
     existing_key: Callable[[Record], Any] | None = None
+    # Real-time sync of one record: fetch it from the source by key (None: it is gone), and look
+    # for its copy on the target by target key (find-before-create without reading everything).
+    read_one: Callable[[Any], Record | None] | None = None
+    find_target: Callable[[Any], Record | None] | None = None
     depends_on: tuple[str, ...] = ()
     label: str = ""
     description: str = ""

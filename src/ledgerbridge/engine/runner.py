@@ -16,7 +16,7 @@ A dry run does steps 1-3 and returns the plan, writing nothing anywhere.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +129,47 @@ class OneWaySync:
 
     def run(self) -> RunResult:
         return self._execute(dry_run=False)
+
+    def sync_one(self, entity: str, source_key: Any) -> str:
+        """Sync one record now (a webhook named it): ``created``, ``updated``, ``unchanged``, ``failed``
+        or ``gone`` (the source no longer has it). Transient failures raise :class:`RunAborted` so the
+        caller can retry the whole item later; business failures go to the error log."""
+        flow = next((f for f in self.flows if f.entity == entity), None)
+        if flow is None or flow.read_one is None:
+            raise ValueError(f"no real-time flow for {entity!r}")
+        try:
+            record = flow.read_one(source_key)
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"could not read {flow.title} {source_key}: {exc.remote_message}") from exc
+        if record is None:
+            return "gone"
+        find_target = flow.find_target or (lambda key: None)
+
+        def find_existing(key: str) -> Record | None:
+            try:
+                return find_target(key)
+            except (TransientError, AuthError) as exc:
+                raise RunAborted(f"could not look up {flow.title} {key}: {exc.remote_message}") from exc
+
+        session = self.store.new_session()
+        try:
+            binder = Binder(session, self.integration_id, self.sides)
+            context = _Context(binder, flow.source, self.settings, self.lookups, {})
+            return self._sync_record(
+                flow,
+                record,
+                session,
+                binder,
+                ErrorLog(session, self.integration_id),
+                context,
+                find_existing,
+                {flow.entity: {}},
+                [],
+                None,
+                False,
+            )
+        finally:
+            session.close()
 
     # -- the run -----------------------------------------------------------------------------------
     def _execute(self, *, dry_run: bool) -> RunResult:
@@ -246,7 +287,7 @@ class OneWaySync:
         planned.setdefault(flow.entity, {})
         for record in records:
             outcome = self._sync_record(
-                flow, record, session, binder, errors, context, existing, planned, plan, run_id, dry_run
+                flow, record, session, binder, errors, context, existing.get, planned, plan, run_id, dry_run
             )
             tally[outcome] += 1
             self.progress.advance(flow.entity, outcome)
@@ -274,7 +315,7 @@ class OneWaySync:
         binder: Binder,
         errors: ErrorLog,
         context: _Context,
-        existing: dict[str, Record],
+        find_existing: Callable[[str], Record | None],
         planned: dict[str, dict[str, str]],
         plan: list[PlanItem],
         run_id: int | None,
@@ -301,7 +342,7 @@ class OneWaySync:
                         session.commit()
                     return "unchanged"
 
-            current = existing.get(target_key)
+            current = find_existing(target_key)
             action: Action
             if current is not None:
                 changes = self._diff(flow, current, payload)

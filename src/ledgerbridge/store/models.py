@@ -138,3 +138,27 @@ class Transfer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class InboxItem(Base):
+    """A change announced by a webhook (or found by the safety-net scan), stored before we answer 2xx.
+
+    Repeats of the same event for the same record while one is still pending collapse into that
+    one (``deliveries`` counts them), so a webhook storm costs one processing.
+    """
+
+    __tablename__ = "webhook_inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(50))  # system name that announced it
+    event: Mapped[str] = mapped_column(String(100))  # e.g. "customer_invoice.booked"
+    record_key: Mapped[str] = mapped_column(String(200))
+    via: Mapped[str] = mapped_column(String(20), default="webhook")  # webhook | scan | manual
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | done | failed
+    deliveries: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

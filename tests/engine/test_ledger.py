@@ -1,0 +1,116 @@
+"""The transfer ledger and the inbox on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from ledgerbridge.engine.inbox import Inbox
+from ledgerbridge.engine.ledger import TransferLedger
+from ledgerbridge.store import Integration, Store, Transfer
+from ledgerbridge.store.models import utcnow
+from ledgerbridge.systems.errors import TransientError, ValidationError
+
+
+@pytest.fixture
+def integration_id(store: Store) -> int:
+    with store.session() as session:
+        row = Integration(name="t", kind="test", settings={}, credentials="-")
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+class Target:
+    """A far side that stores documents by our reference and can misbehave on demand."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, str] = {}  # our reference -> remote number
+        self.sent_keys: list[str] = []
+        self.lose_answer = False  # the document arrives, the answer does not
+        self.refuse: Exception | None = None
+
+    def find(self, reference: str) -> str | None:
+        return self.documents.get(reference)
+
+    def send(self, reference: str, idempotency_key: str) -> str:
+        self.sent_keys.append(idempotency_key)
+        if self.refuse:
+            raise self.refuse
+        number = str(1000 + len(self.documents))
+        self.documents[reference] = number
+        if self.lose_answer:
+            raise TransientError("timed out", remote_message="read timed out")
+        return number
+
+
+def transfer(ledger: TransferLedger, target: Target, ref: str):  # type: ignore[no-untyped-def]
+    return ledger.transfer("invoice", ref, find=lambda: target.find(ref),
+                           send=lambda key: target.send(ref, key), describe=lambda n: f"invoice {n}")
+
+
+def test_a_document_is_sent_once_and_repeats_say_where_it_went(store: Store, integration_id: int) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    first = transfer(ledger, target, "R-1")
+    assert (first.outcome, first.remote_key) == ("transferred", "1000")
+    for _ in range(3):
+        again = transfer(ledger, target, "R-1")
+        assert again.outcome == "already" and again.message == "already transferred as invoice 1000"
+    assert len(target.sent_keys) == 1
+
+
+def test_a_lost_answer_is_resolved_by_finding_not_by_sending_again(store: Store, integration_id: int) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    target.lose_answer = True
+    lost = transfer(ledger, target, "R-2")
+    assert lost.outcome == "uncertain"
+    assert ledger.get("invoice", "R-2").state == "uncertain"  # type: ignore[union-attr]
+
+    target.lose_answer = False
+    resolved = transfer(ledger, target, "R-2")
+    assert (resolved.outcome, resolved.remote_key) == ("transferred", "1000")
+    assert len(target.sent_keys) == 1 and len(target.documents) == 1
+
+
+def test_refusals_wait_for_a_fix_and_keep_the_idempotency_key(store: Store, integration_id: int) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    target.refuse = ValidationError("no", remote_message="customer 7 does not exist", status_code=400)
+    refused = transfer(ledger, target, "R-3")
+    assert refused.outcome == "failed" and refused.message == "customer 7 does not exist"
+    assert ledger.get("invoice", "R-3").last_error == "customer 7 does not exist"  # type: ignore[union-attr]
+
+    target.refuse = None
+    assert transfer(ledger, target, "R-3").outcome == "transferred"
+    assert len(set(target.sent_keys)) == 1  # the same key both times: a replay is recognised by the target
+
+
+def test_a_live_claim_blocks_a_second_worker_and_a_dead_one_is_taken_over(store: Store, integration_id: int) -> None:
+    ledger, target = TransferLedger(store, integration_id, lease_seconds=60), Target()
+    row = ledger._ensure("invoice", "R-4")
+    assert ledger._claim(row)  # worker A holds it
+    blocked = transfer(ledger, target, "R-4")
+    assert blocked.outcome == "in_progress" and target.sent_keys == []
+
+    with store.session() as session:  # worker A died ten minutes ago
+        session.execute(update(Transfer).where(Transfer.id == row.id)
+                        .values(updated_at=utcnow() - timedelta(minutes=10)))
+    taken = transfer(ledger, target, "R-4")
+    assert taken.outcome == "transferred" and len(target.sent_keys) == 1
+
+
+def test_inbox_collapses_repeats_of_a_pending_event(store: Store, integration_id: int) -> None:
+    inbox = Inbox(store)
+    first, new = inbox.put(integration_id, source="ops", event="invoice.booked", record_key="7")
+    again, new_again = inbox.put(integration_id, source="ops", event="invoice.booked", record_key="7")
+    other, _ = inbox.put(integration_id, source="ops", event="invoice.booked", record_key="8")
+    assert new and not new_again and first == again != other
+    pending = inbox.pending()
+    assert [(i.record_key, i.deliveries) for i in pending] == [("7", 2), ("8", 1)]
+
+    inbox.finish(first)
+    inbox.finish(other, error="refused")
+    assert inbox.count() == 0 and inbox.count(state="failed") == 1
+    # After processing, the same event is new work again (a later change of the same record).
+    assert inbox.put(integration_id, source="ops", event="invoice.booked", record_key="7")[1]
