@@ -47,8 +47,13 @@ class Target:
 
 
 def transfer(ledger: TransferLedger, target: Target, ref: str):  # type: ignore[no-untyped-def]
-    return ledger.transfer("invoice", ref, find=lambda: target.find(ref),
-                           send=lambda key: target.send(ref, key), describe=lambda n: f"invoice {n}")
+    return ledger.transfer(
+        "invoice",
+        ref,
+        find=lambda: target.find(ref),
+        send=lambda key: target.send(ref, key),
+        describe=lambda n: f"invoice {n}",
+    )
 
 
 def test_a_document_is_sent_once_and_repeats_say_where_it_went(store: Store, integration_id: int) -> None:
@@ -86,7 +91,7 @@ def test_refusals_wait_for_a_fix_and_keep_the_idempotency_key(store: Store, inte
     assert len(set(target.sent_keys)) == 1  # the same key both times: a replay is recognised by the target
 
 
-def test_a_live_claim_blocks_a_second_worker_and_a_dead_one_is_taken_over(store: Store, integration_id: int) -> None:
+def test_a_live_claim_blocks_others_and_a_dead_one_is_taken_over(store: Store, integration_id: int) -> None:
     ledger, target = TransferLedger(store, integration_id, lease_seconds=60), Target()
     row = ledger._ensure("invoice", "R-4")
     assert ledger._claim(row)  # worker A holds it
@@ -94,8 +99,9 @@ def test_a_live_claim_blocks_a_second_worker_and_a_dead_one_is_taken_over(store:
     assert blocked.outcome == "in_progress" and target.sent_keys == []
 
     with store.session() as session:  # worker A died ten minutes ago
-        session.execute(update(Transfer).where(Transfer.id == row.id)
-                        .values(updated_at=utcnow() - timedelta(minutes=10)))
+        session.execute(
+            update(Transfer).where(Transfer.id == row.id).values(updated_at=utcnow() - timedelta(minutes=10))
+        )
     taken = transfer(ledger, target, "R-4")
     assert taken.outcome == "transferred" and len(target.sent_keys) == 1
 
@@ -114,3 +120,29 @@ def test_inbox_collapses_repeats_of_a_pending_event(store: Store, integration_id
     assert inbox.count() == 0 and inbox.count(state="failed") == 1
     # After processing, the same event is new work again (a later change of the same record).
     assert inbox.put(integration_id, source="ops", event="invoice.booked", record_key="7")[1]
+
+
+def test_a_claim_left_by_a_killed_local_process_is_taken_over_at_once(
+    store: Store, integration_id: int
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    ledger, target = TransferLedger(store, integration_id, lease_seconds=3600), Target()
+    row = ledger._ensure("invoice", "R-5")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    with store.session() as session:  # a worker process claimed it, then died (its pid is gone)
+        session.execute(
+            update(Transfer)
+            .where(Transfer.id == row.id)
+            .values(
+                state="sending",
+                updated_at=utcnow(),
+                claimed_by=f"{socket.gethostname()}:{dead.stdout.strip()}",
+            )
+        )
+    taken = transfer(ledger, target, "R-5")
+    assert taken.outcome == "transferred" and len(target.sent_keys) == 1

@@ -87,3 +87,20 @@ def test_token_bucket_refills_with_time() -> None:
     assert not refused.allowed and refused.retry_after == pytest.approx(2.0)
     now[0] = 2.0
     assert bucket.take(2).allowed
+
+
+def test_lost_answers_are_processed_but_answered_504() -> None:
+    calls: list[str] = []
+
+    async def write(request):  # type: ignore[no-untyped-def]
+        calls.append(request.url.path)
+        return JSONResponse({"written": True}, status_code=201)
+
+    kit = SandboxKit()
+    inner = Starlette(routes=[Route("/things", write, methods=["POST"])])
+    with SandboxServer(kit.wrap(inner)) as server, httpx.Client(base_url=server.base_url) as client:
+        client.put("/_sandbox/faults", json={"lose_answers": 1})
+        lost = client.post("/things")
+        kept = client.post("/things")
+    assert (lost.status_code, kept.status_code) == (504, 201)
+    assert calls == ["/things", "/things"]  # the first write happened although its answer was lost

@@ -83,5 +83,10 @@ class Binder:
         self._index(entity, b_system)[b_key] = binding
         return binding
 
+    def forget(self, entity: str) -> None:
+        """Drop the cached bindings of ``entity`` (another session has just added some)."""
+        for side in ("a", "b"):
+            self._cache.pop((entity, side), None)
+
     def hash_of(self, binding: Binding, system: str) -> str | None:
         return binding.a_hash if self._column(system) == "a" else binding.b_hash

@@ -13,6 +13,8 @@ on the row, and a claim older than ``lease_seconds`` is presumed dead (its worke
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,22 @@ from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Transfer, utcnow
 from ledgerbridge.systems.errors import ApiError, TransientError
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_dead_local_process(claimed_by: str | None) -> bool:
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it runs, as another user
+    return False
+
 
 Outcome = Literal["transferred", "already", "in_progress", "failed", "uncertain"]
 
@@ -80,19 +98,24 @@ class TransferLedger:
         return found
 
     def _claim(self, row: Transfer) -> bool:
-        """Take the document for sending; False if another worker holds a live claim or it is done."""
+        """Take the document for sending; False if another worker holds a live claim or it is done.
+
+        A claim older than the lease, or held by a process of this host that no longer runs (killed
+        mid-transfer), is taken over.
+        """
         now = utcnow()
+        takeable = [
+            Transfer.state.in_(("queued", "failed", "uncertain")),
+            (Transfer.state == "sending") & (Transfer.updated_at < now - self.lease),
+        ]
+        holder = self.get(row.document_type, row.source_key)
+        if holder is not None and holder.state == "sending" and _is_dead_local_process(holder.claimed_by):
+            takeable.append((Transfer.state == "sending") & (Transfer.claimed_by == holder.claimed_by))
         with self.store.session() as session:
             result = session.execute(
                 update(Transfer)
-                .where(
-                    Transfer.id == row.id,
-                    or_(
-                        Transfer.state.in_(("queued", "failed", "uncertain")),
-                        (Transfer.state == "sending") & (Transfer.updated_at < now - self.lease),
-                    ),
-                )
-                .values(state="sending", attempts=Transfer.attempts + 1, updated_at=now)
+                .where(Transfer.id == row.id, or_(*takeable))
+                .values(state="sending", attempts=Transfer.attempts + 1, updated_at=now, claimed_by=WORKER_ID)
             )
             return bool(getattr(result, "rowcount", 0))  # an UPDATE's CursorResult carries rowcount
 

@@ -70,16 +70,23 @@ class _Context:
         settings: Any,
         lookups: Mapping[str, Mapping[Any, Any]],
         planned: dict[str, dict[str, str]],
+        resolve: Callable[[str, str], None] | None = None,
     ) -> None:
         self._binder = binder
         self._source = source
         self.settings = settings
         self._lookups = lookups
         self._planned = planned
+        self._resolve = resolve
 
     def ref(self, entity: str, source_key: Any) -> str:
         key = str(source_key)
         found = self._binder.other_key(entity, self._source, key) or self._planned.get(entity, {}).get(key)
+        if found is None and self._resolve is not None:
+            # Real time: sync the referenced record first (a new group before its first member).
+            self._resolve(entity, key)
+            self._binder.forget(entity)
+            found = self._binder.other_key(entity, self._source, key)
         if found is None:
             raise MappingError(
                 f"{entity.replace('_', ' ')} {key} has not been synced (it failed or does not exist)"
@@ -154,7 +161,13 @@ class OneWaySync:
         session = self.store.new_session()
         try:
             binder = Binder(session, self.integration_id, self.sides)
-            context = _Context(binder, flow.source, self.settings, self.lookups, {})
+            names = {f.entity for f in self.flows}
+
+            def resolve(entity: str, key: str) -> None:
+                if entity in names and entity != flow.entity:
+                    self.sync_one(entity, key)
+
+            context = _Context(binder, flow.source, self.settings, self.lookups, {}, resolve)
             return self._sync_record(
                 flow,
                 record,

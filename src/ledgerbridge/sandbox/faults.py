@@ -4,7 +4,8 @@ Every sandbox gets the same control surface under ``/_sandbox`` (never part of t
 
 - ``GET /_sandbox/faults`` / ``PUT /_sandbox/faults`` — the :class:`FaultPlan` as JSON
   (``latency_ms``, ``error_rate``, ``error_status``, ``timeout_rate``, ``timeout_seconds``,
-  ``fail_next`` (a list of statuses, or ``"timeout"``, for the next requests), ``path_pattern``, ``seed``).
+  ``fail_next`` (a list of statuses, or ``"timeout"``, for the next requests), ``lose_answers``
+  (the next N requests are carried out but answered 504), ``path_pattern``, ``seed``).
 - ``PUT /_sandbox/rate-limit`` — ``{"capacity": 10000, "window_seconds": 60}``, or ``{"capacity": null}``
   to switch the bucket off.
 - ``GET /_sandbox/requests`` — the request log (method, path, query, status, idempotency key);
@@ -44,6 +45,9 @@ class FaultPlan:
     timeout_rate: float = 0.0
     timeout_seconds: float = 30.0
     fail_next: list[int | str] = field(default_factory=list)
+    # The next N requests are carried out, but their answers are lost: the client sees a 504
+    # (the write happened; only a lookup or an idempotent replay can tell).
+    lose_answers: int = 0
     path_pattern: str | None = None  # only requests whose path matches (re.search) are affected
     seed: int | None = None
 
@@ -128,6 +132,14 @@ class SandboxKit:
                 return plan.error_status
         return None
 
+    def _take_lost_answer(self, path: str) -> bool:
+        with self._lock:
+            plan = self.plan
+            if plan.lose_answers > 0 and (not plan.path_pattern or re.search(plan.path_pattern, path)):
+                plan.lose_answers -= 1
+                return True
+        return False
+
     def _log(self, request: LoggedRequest) -> None:
         with self._lock:
             self.requests.append(request)
@@ -200,6 +212,14 @@ class SandboxKit:
                         extra_headers["Retry-After"] = str(retry_after)
                         await finish(kit.error_body(429, "Too many requests: the rate limit is exhausted."))
                         return
+                if kit._take_lost_answer(path):
+
+                    async def swallow(message: Message) -> None:
+                        pass
+
+                    await app(scope, receive, swallow)
+                    await finish(kit.error_body(504, "Gateway timeout (answer lost by the sandbox)."))
+                    return
                 await app(scope, receive, send_logged)
             finally:
                 log(0)  # the app raised or the client went away before any response started

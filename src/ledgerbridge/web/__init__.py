@@ -1,0 +1,1 @@
+"""The web layer: FastAPI app for webhooks, the admin API and (later) the console."""
