@@ -178,6 +178,21 @@ class Ledgerbridge:
                 self._row(session, name).startup_completed_at = utcnow()
         return result
 
+    def retry_startup_record(self, name: str, entity: str, key: str) -> str:
+        """Run the start-up sync again for one record that failed (the error log's retry handle)."""
+        integration_id, kind = self.integration(name)
+        with kind.startup() as operation:
+            sync = OneWaySync(
+                self.store,
+                integration_id=integration_id,
+                sides=kind.sides,
+                flows=operation.flows,
+                operation="startup",
+                settings=kind.settings,
+                lookups=operation.lookups,
+            )
+            return sync.sync_one(entity, key)
+
     def _refuse_second_startup(self, integration_id: int, name: str) -> None:
         with self.store.session() as session:
             row = self._row(session, name)

@@ -187,6 +187,123 @@ def runs(name: str) -> None:
     console.print(table)
 
 
+# -- continuous sync ------------------------------------------------------------------------------------
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    public_url: Annotated[
+        str | None,
+        typer.Option(help="URL the external systems reach this server at (default: http://HOST:PORT)."),
+    ] = None,
+    scan_seconds: Annotated[float, typer.Option(help="Safety-net scan interval.")] = 60.0,
+    register: Annotated[
+        bool, typer.Option(help="Subscribe to every integration's webhooks at start.")
+    ] = True,
+) -> None:
+    """Run the continuous sync: webhook receivers, the inbox worker, the safety-net scan, the admin API."""
+    import os
+
+    import uvicorn
+
+    from ledgerbridge.runtime.hub import RealtimeHub
+    from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
+    from ledgerbridge.web.app import create_app
+
+    service = _service()
+    hub = RealtimeHub(service)
+    url = public_url or f"http://{host}:{port}"
+    worker = InboxWorker(hub)
+    scheduler = Scheduler(
+        [
+            Job("safety-net scan", scan_seconds, hub.scan_all),
+            Job("periodic jobs", 60.0, hub.periodic_all),
+        ]
+    )
+
+    def start_background() -> None:
+        # Subscribe only once the receiver listens, so no early delivery is refused.
+        if register:
+            for name in hub.integration_names():
+                try:
+                    count = hub.register_webhooks(name, url)
+                    console.print(f"{name}: subscribed to {count} webhook events at {url}")
+                except UserError as exc:
+                    console.print(f"{name}: {exc}")
+        worker.start()
+        scheduler.start()
+
+    def stop_background() -> None:
+        worker.stop()
+        scheduler.stop()
+
+    web = create_app(
+        hub,
+        worker,
+        admin_token=os.environ.get("LEDGERBRIDGE_ADMIN_TOKEN"),
+        on_start=start_background,
+        on_stop=stop_background,
+    )
+    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="warning"))
+
+    console.print(f"ledgerbridge serving on http://{host}:{port} (admin API docs at /docs)")
+    try:
+        server.run()
+    finally:
+        hub.close()
+
+
+@app.command("transfer")
+def transfer(
+    name: str,
+    document_type: Annotated[str, typer.Argument(help="invoice | supplier-invoice")],
+    number: Annotated[str, typer.Argument(help="The document's number in the operations system.")],
+) -> None:
+    """Transfer one document by number now. Safe to repeat: it never creates a second copy."""
+    from ledgerbridge.runtime.hub import RealtimeHub
+
+    hub = RealtimeHub(_service())
+    try:
+        result = hub.transfer(name, document_type, number)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        hub.close()
+    if result.ok:
+        console.print(result.message[0].upper() + result.message[1:] + ".", highlight=False)
+        return
+    err_console.print(f"[bold red]Not transferred:[/] {result.message}", highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command("retry")
+def retry(
+    name: str,
+    error_id: Annotated[
+        int | None, typer.Argument(help="One error-log entry; all open ones if left out.")
+    ] = None,
+) -> None:
+    """Run failed records again (after fixing the cause); see `ledgerbridge errors NAME`."""
+    from ledgerbridge.runtime.hub import RealtimeHub
+
+    hub = RealtimeHub(_service())
+    try:
+        results = hub.retry(name, error_id)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        hub.close()
+    if not results:
+        console.print("No open errors to retry.")
+        return
+    for entry_id, outcome in results:
+        console.print(f"#{entry_id}: {outcome}", highlight=False)
+    still_open = _service().errors(name)
+    if still_open:
+        err_console.print(f"{len(still_open)} error(s) still open.")
+        raise typer.Exit(1)
+
+
 # -- sandboxes -----------------------------------------------------------------------------------------
 @sandbox_app.command("economic")
 def sandbox_economic(

@@ -417,7 +417,7 @@ class OneWaySync:
                 operation=self.operation,
                 entity=flow.entity,
                 record_key=source_key,
-                message=f"{flow.title} {source_key}: {message}",
+                message=f"{flow.entity.replace('_', ' ')} {source_key}: {message}",
                 remote_message=exc.remote_message if exc else None,
                 status_code=exc.status_code if exc else None,
                 payload=payload,

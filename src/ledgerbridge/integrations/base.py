@@ -4,14 +4,17 @@ connections, and the flows of each of its operations."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from ledgerbridge.engine.flows import EntityFlow
+from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.store.db import Store
 
 
 @dataclass
@@ -20,6 +23,49 @@ class Operation:
 
     flows: list[EntityFlow]
     lookups: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
+
+
+class Realtime(ABC):
+    """An integration's continuous sync, opened once per process: clients open, settings loaded.
+
+    The runtime feeds it inbox items (``handle``), asks it what a lost webhook may have hidden
+    (``scan``), runs its periodic jobs, and passes manual transfers through it.
+    """
+
+    #: the system whose webhooks this session consumes (its name in bindings and the inbox)
+    webhook_source: ClassVar[str]
+
+    @abstractmethod
+    def webhook_events(self) -> list[str]:
+        """Events to subscribe to."""
+
+    @abstractmethod
+    def subscribe(self, url: str) -> dict[str, str]:
+        """Subscribe ``url`` to every event; returns event → the token deliveries will carry."""
+
+    @abstractmethod
+    def handle(self, event: str, key: str) -> str:
+        """Process one announced change; returns what happened in a few words.
+
+        Raise ``RunAborted`` for a transient failure (the item stays queued and is retried); record
+        business failures in the error log and return normally.
+        """
+
+    @abstractmethod
+    def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
+        """``(event, key)`` pairs for records changed since ``since``: the safety net for lost webhooks."""
+
+    @abstractmethod
+    def transfer(self, document_type: str, key: str) -> TransferResult:
+        """Transfer one document now (manual transfer, retry); safe to repeat."""
+
+    def periodic(self, now: datetime) -> list[str]:
+        """Run jobs that are due (e.g. the inventory value); returns what was done."""
+        return []
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the clients."""
 
 
 class IntegrationKind(ABC):
@@ -37,6 +83,10 @@ class IntegrationKind(ABC):
     @contextmanager
     def startup(self) -> Iterator[Operation]:
         """The start-up sync's flows, with clients open for as long as the context lasts."""
+
+    def realtime(self, store: Store, integration_id: int) -> Realtime | None:
+        """The continuous sync of this kind, or None if it has none yet."""
+        return None
 
 
 _KINDS: dict[str, type[IntegrationKind]] = {}

@@ -21,17 +21,17 @@ class InboxWorker(threading.Thread):
         self.hub = hub
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def notify(self) -> None:
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
@@ -54,16 +54,16 @@ class Scheduler(threading.Thread):
         super().__init__(name="ledgerbridge-scheduler", daemon=True)
         self.jobs = jobs
         self.tick_seconds = tick_seconds
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
         import time
 
         due = {job.name: 0.0 for job in self.jobs}
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             now = time.monotonic()
             for job in self.jobs:
                 if now >= due[job.name]:
@@ -74,4 +74,4 @@ class Scheduler(threading.Thread):
                             log.info("job ran", job=job.name, result=result)
                     except Exception:
                         log.exception("job failed", job=job.name)
-            self._stop.wait(self.tick_seconds)
+            self._stopping.wait(self.tick_seconds)

@@ -48,7 +48,7 @@ class FaultPlan:
     # The next N requests are carried out, but their answers are lost: the client sees a 504
     # (the write happened; only a lookup or an idempotent replay can tell).
     lose_answers: int = 0
-    path_pattern: str | None = None  # only requests whose path matches (re.search) are affected
+    path_pattern: str | None = None  # only requests whose path matches (re.search) are affected, latency too
     seed: int | None = None
 
     @classmethod
@@ -192,8 +192,9 @@ class SandboxKit:
                 await response(scope, receive, send)
 
             try:
-                if kit.plan.latency_ms:
-                    await asyncio.sleep(kit.plan.latency_ms / 1000)
+                plan = kit.plan
+                if plan.latency_ms and (not plan.path_pattern or re.search(plan.path_pattern, path)):
+                    await asyncio.sleep(plan.latency_ms / 1000)
                 fault = kit._next_fault(path)
                 if fault == "timeout":
                     await asyncio.sleep(kit.plan.timeout_seconds)

@@ -55,6 +55,7 @@ def state(app: EconomicSandbox, server: SandboxServer, clock: FakeClock) -> Econ
     """The minimal agreement, freshly seeded, with faults and rate limit off."""
     economic = app.economic_state
     economic.reset()
+    app.webhooks.clear()
     seed_minimal(economic)
     app.kit.set_faults(FaultPlan())
     app.kit.set_rate_limit(None)

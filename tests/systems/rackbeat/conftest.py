@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
@@ -37,12 +46,97 @@ def server(app: RackbeatSandboxApp) -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def state(app: RackbeatSandboxApp, server: SandboxServer) -> RackbeatState:
-    """The sandbox's data, emptied, with faults and rate limit switched off."""
+    """The sandbox's data, emptied, with faults and rate limit switched off (webhooks reset too)."""
     app.rackbeat_state.reset()
+    # A delivery of the previous test may still be on the wire; let it land before the next test.
+    app.webhooks.flush(timeout=5)
     app.kit.set_faults(FaultPlan())
     app.kit.set_rate_limit(None)
     app.kit.clear_log()
     return app.rackbeat_state
+
+
+@pytest.fixture
+def moving_clock(clock: FakeClock) -> Iterator[FakeClock]:
+    """The session clock, put back where it was after the test."""
+    start = clock.now
+    yield clock
+    clock.now = start
+
+
+# -- a webhook receiver ------------------------------------------------------------------------------
+@dataclass
+class Received:
+    """One request the receiver got (``at`` is time.monotonic() on arrival)."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+class Receiver:
+    """A tiny web app that records every POST and answers 200, or what ``fail_next``/``status`` say."""
+
+    def __init__(self) -> None:
+        self.base_url = ""
+        self.requests: list[Received] = []
+        self.fail_next: list[int] = []
+        self.status = 200
+        self.delay = 0.0
+        self._lock = threading.Lock()
+        self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
+
+    def url(self, path: str = "hook") -> str:
+        return f"{self.base_url}/{path}"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = []
+            self.fail_next = []
+            self.status = 200
+            self.delay = 0.0
+
+    async def _handle(self, request: Request) -> Response:
+        body = await request.body()
+        with self._lock:
+            self.requests.append(Received(request.url.path, dict(request.headers), body, time.monotonic()))
+            status = self.fail_next.pop(0) if self.fail_next else self.status
+            delay = self.delay
+        if delay:
+            await asyncio.sleep(delay)
+        return Response(b"ok" if status < 300 else b"nope", status_code=status)
+
+    def keys(self) -> list[str]:
+        """The ``key`` of every body received, in order of arrival."""
+        with self._lock:
+            return [json.loads(r.body)["key"] for r in self.requests]
+
+    def events(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(r.headers["rackbeat-webhook-event"], json.loads(r.body)["key"]) for r in self.requests]
+
+
+@pytest.fixture(scope="session")
+def receiver_server() -> Iterator[Receiver]:
+    receiver = Receiver()
+    with SandboxServer(receiver.app) as running:
+        receiver.base_url = running.base_url
+        yield receiver
+
+
+@pytest.fixture
+def receiver(receiver_server: Receiver, state: RackbeatState) -> Receiver:
+    """The receiver, forgetting earlier requests (after the sandbox's reset, so nothing stale lands)."""
+    receiver_server.reset()
+    return receiver_server
+
+
+@pytest.fixture
+def hooks(app: RackbeatSandboxApp, state: RackbeatState) -> RackbeatSandboxApp:
+    """The app with quick retries (tests wait milliseconds, not Rackbeat's hours)."""
+    app.webhooks.configure(retry_base_seconds=0.05, max_attempts=4)
+    return app
 
 
 @pytest.fixture

@@ -229,3 +229,71 @@ def test_sparse_records_use_null_not_wrong_types(
     customer = raw.post("/customers", json={"number": 300, "name": "Bare", "customer_group_id": 1}).json()
     assert type_problems(models, "Customer", customer["customer"], "Customer", allow_null=True) == []
     assert customer["customer"]["payment_terms"] is None
+
+
+NEW_MODELS: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "CustomerInvoice",
+        "customer-invoices",
+        {
+            "number": 1001,
+            "customer_id": 100,
+            "heading": "Ordre 17",
+            "note": "Tak for handlen",
+            "address_street": "Vestergade 1",
+            "address_street2": "1. sal",
+            "address_zipcode": "8000",
+            "address_city": "Aarhus C",
+            "address_country": "Denmark",
+            "invoice_date": "2025-01-08",
+            "lines": [{"child_id": "P1", "quantity": 3, "line_price": "12.5"}],
+        },
+    ),
+    (
+        "SupplierInvoice",
+        "supplier-invoices",
+        {
+            "number": 2001,
+            "supplier_id": 200,
+            "note": "Leverance 4",
+            "invoice_date": "2025-01-08",
+            "lines": [{"child_id": "P1", "quantity": 10, "line_price": "4.25"}],
+        },
+    ),
+    (
+        "Lot",
+        "lots",
+        {"number": "KIT-1", "name": "Kit", "lines": [{"product_id": "P1", "quantity": 4}]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "resource", "body"), NEW_MODELS, ids=[m[0] for m in NEW_MODELS])
+def test_invoices_and_boms_have_the_documented_json_types(
+    models: Path, raw: httpx.Client, seeded: RackbeatState, model: str, resource: str, body: dict[str, Any]
+) -> None:
+    seeded.add("customers", {"number": 100, "name": "Hansen ApS", "customer_group_id": 1})
+    seeded.add("suppliers", {"number": 200, "name": "Stål A/S", "supplier_group_id": 1})
+    seeded.add("products", {"number": "P1", "name": "Bolt", "group": 1, "unit_id": 1, "sales_price": 1})
+    created = raw.post(f"/{resource}", json=body)
+    assert created.status_code == 201, created.text
+    plural = resource.replace("-", "_")
+    record = created.json()[plural[:-1]]
+    documented = parse_model(models / f"{model}.md")
+    overlap = set(documented) & set(record)
+    assert len(overlap) >= len(documented) // 2, f"{model}: only {sorted(overlap)} overlap"
+    # the nested customer is {number, name} here: checked against the Customer model's types too
+    assert type_problems(models, model, record, model, allow_null=False) == []
+    for listed in raw.get(f"/{resource}").json()[plural]:
+        assert type_problems(models, model, listed, f"{model}[]", allow_null=True) == []
+
+
+def test_webhooks_have_the_documented_json_types(
+    models: Path, raw: httpx.Client, state: RackbeatState
+) -> None:
+    hook = raw.post("/webhooks", json={"event": "product.created", "url": "https://x.example/hook"}).json()
+    documented = parse_model(models / "Webhook.md")
+    assert set(documented) <= set(hook["webhook"])
+    assert type_problems(models, "Webhook", hook["webhook"], "Webhook", allow_null=False) == []
+    listed = raw.get("/webhooks").json()
+    assert set(parse_model(models / "WebhookList.md")) == set(listed)

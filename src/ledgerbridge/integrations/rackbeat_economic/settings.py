@@ -75,6 +75,9 @@ class CustomerInvoiceSettings(_Strict):
         None, description="Product nr. for empty e-conomic product lines"
     )
     one_stop_vat: bool = Field(False, description="Activate One Stop VAT")
+    account_for_customer_groups: int | None = Field(
+        None, description="Debtor account for customer groups created from Rackbeat"
+    )
 
     @model_validator(mode="after")
     def _ean_needs_posting(self) -> CustomerInvoiceSettings:
@@ -89,6 +92,9 @@ class CustomerInvoiceSettings(_Strict):
 
 class ProductSettings(_Strict):
     use_actual_cost_price: bool = Field(False, description="Use actual cost price instead of recommended")
+    account_for_product_groups: int | None = Field(
+        None, description="Sales account for product groups created from Rackbeat"
+    )
 
 
 class InventoryValueSettings(_Strict):

@@ -24,6 +24,7 @@ from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payl
 from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 ECONOMIC, RACKBEAT = "economic", "rackbeat"
@@ -277,6 +278,16 @@ class _Reads:
         bank = self.agreement().get("bankInformation") or {}
         return [self.agreement()] if bank.get("bankAccountNumber") else []
 
+    def one(self, resource: str, key: Any) -> Record | None:
+        """One record by number, or None when e-conomic no longer has it."""
+        try:
+            return self.economic.get(self.economic.resource_path(resource, key))
+        except NotFoundError:
+            return None
+
+    def supplier_group(self, key: Any) -> Record | None:
+        return next((g for g in self.economic.iter_supplier_groups() if str(g["number"]) == str(key)), None)
+
     def layouts(self) -> Iterable[Record]:
         return (layout for layout in self.collection("layouts") if not layout.get("deleted"))
 
@@ -290,6 +301,7 @@ def _rackbeat_flow(
     mapper: Any,
     *,
     label: str,
+    read_one: Any,
     depends_on: tuple[str, ...] = (),
     project: Any = None,
 ) -> EntityFlow:
@@ -305,8 +317,11 @@ def _rackbeat_flow(
         target_key=lambda payload: payload["number"],
         existing_key=lambda record: record["number"],
         read_target=lambda: rackbeat.iter_all(resource),
-        create=lambda payload: rackbeat.create(resource, payload),
-        update=lambda key, payload: rackbeat.update(resource, key, payload),
+        # Our writes must not come back to us as Rackbeat webhooks.
+        create=lambda payload: rackbeat.create(resource, payload, suppress_webhooks=True),
+        update=lambda key, payload: rackbeat.update(resource, key, payload, suppress_webhooks=True),
+        read_one=read_one,
+        find_target=lambda key: rackbeat.find(resource, key),
         project=project,
         depends_on=depends_on,
     )
@@ -318,102 +333,77 @@ def startup_operation(
     """The start-up sync, as seed 001 lists it, limited to the entities the settings pick."""
     reads = _Reads(economic)
 
-    def by(key: str) -> Any:
-        return lambda record: record[key]
+    def master(
+        entity: str,
+        resource: str,
+        number: str,
+        mapper: Any,
+        label: str,
+        *,
+        depends_on: tuple[str, ...] = (),
+        read: Any = None,
+        project: Any = None,
+    ) -> EntityFlow:
+        """e-conomic collection ``resource`` → the Rackbeat resource of the same name, keyed by ``number``."""
+        return _rackbeat_flow(
+            entity,
+            resource,
+            rackbeat,
+            read or (lambda: reads.collection(resource)),
+            lambda record: record[number],
+            mapper,
+            label=label,
+            depends_on=depends_on,
+            project=project,
+            read_one=lambda key: reads.one(resource, key),
+        )
 
     flows = [
-        _rackbeat_flow(
+        master(
             "customer_group",
             "customer-groups",
-            rackbeat,
-            lambda: reads.collection("customer-groups"),
-            by("customerGroupNumber"),
+            "customerGroupNumber",
             map_group("customerGroupNumber"),
-            label="customer groups",
+            "customer groups",
         ),
         _rackbeat_flow(
             "supplier_group",
             "supplier-groups",
             rackbeat,
             economic.iter_supplier_groups,
-            by("number"),
+            lambda record: record["number"],
             map_group("number"),
             label="supplier groups",
+            read_one=reads.supplier_group,
         ),
-        _rackbeat_flow(
-            "unit",
-            "units",
-            rackbeat,
-            lambda: reads.collection("units"),
-            by("unitNumber"),
-            map_group("unitNumber"),
-            label="units",
-        ),
-        _rackbeat_flow(
-            "payment_term",
-            "payment-terms",
-            rackbeat,
-            lambda: reads.collection("payment-terms"),
-            by("paymentTermsNumber"),
-            map_payment_term,
-            label="payment terms",
-        ),
-        _rackbeat_flow(
-            "layout",
-            "layouts",
-            rackbeat,
-            reads.layouts,
-            by("layoutNumber"),
-            map_group("layoutNumber"),
-            label="layouts",
-        ),
-        _rackbeat_flow(
-            "employee",
-            "employees",
-            rackbeat,
-            lambda: reads.collection("employees"),
-            by("employeeNumber"),
-            map_employee,
-            label="employees",
-        ),
-        _rackbeat_flow(
-            "product_group",
-            "product-groups",
-            rackbeat,
-            lambda: reads.collection("product-groups"),
-            by("productGroupNumber"),
-            map_product_group,
-            label="product groups",
-        ),
-        _rackbeat_flow(
+        master("unit", "units", "unitNumber", map_group("unitNumber"), "units"),
+        master("payment_term", "payment-terms", "paymentTermsNumber", map_payment_term, "payment terms"),
+        master("layout", "layouts", "layoutNumber", map_group("layoutNumber"), "layouts", read=reads.layouts),
+        master("employee", "employees", "employeeNumber", map_employee, "employees"),
+        master("product_group", "product-groups", "productGroupNumber", map_product_group, "product groups"),
+        master(
             "product",
             "products",
-            rackbeat,
-            lambda: reads.collection("products"),
-            by("productNumber"),
+            "productNumber",
             map_product,
-            label="products",
+            "products",
             depends_on=("product_group", "unit"),
             project=project_product,
         ),
-        _rackbeat_flow(
+        master(
             "customer",
             "customers",
-            rackbeat,
-            lambda: reads.collection("customers"),
-            by("customerNumber"),
+            "customerNumber",
             map_customer,
-            label="customers",
+            "customers",
             depends_on=("customer_group", "payment_term", "layout", "employee"),
         ),
-        _rackbeat_flow(
+        master(
             "supplier",
             "suppliers",
-            rackbeat,
-            lambda: reads.collection("suppliers"),
-            by("supplierNumber"),
+            "supplierNumber",
             map_supplier,
-            label="suppliers",
+            "suppliers",
             depends_on=("supplier_group", "payment_term", "layout"),
         ),
         EntityFlow(
@@ -429,6 +419,8 @@ def startup_operation(
             read_target=lambda: [rackbeat.get_setting("company") or {}],
             create=lambda payload: rackbeat.put_setting("company", payload),
             update=lambda key, payload: rackbeat.put_setting("company", payload),
+            read_one=lambda key: next(iter(reads.company()), None),
+            find_target=lambda key: rackbeat.get_setting("company") or {},
         ),
         EntityFlow(
             entity="bank_account",
@@ -441,8 +433,12 @@ def startup_operation(
             target_key=bank_key,
             existing_key=bank_key,
             read_target=lambda: rackbeat.iter_all("bank-accounts"),
-            create=lambda payload: rackbeat.create("bank-accounts", payload),
+            create=lambda payload: rackbeat.create("bank-accounts", payload, suppress_webhooks=True),
             update=lambda key, payload: _update_bank_account(rackbeat, key, payload),
+            read_one=lambda key: next(iter(reads.bank()), None),
+            find_target=lambda key: next(
+                (a for a in rackbeat.iter_all("bank-accounts") if bank_key(a) == key), None
+            ),
         ),
     ]
     chosen = set(settings.startup.entities)

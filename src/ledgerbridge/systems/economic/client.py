@@ -9,6 +9,10 @@ numbers after deletes and a blindly retried POST or DELETE could otherwise hit t
 
 Errors come in two dialects and are mapped onto ``systems.errors``: the legacy JSON
 (``message``/``developerHint``/``errors``/``errorCode``/``logId``) and RFC 9457 ``problem+json``.
+
+After every successful call ``last_result_from_cache`` tells whether e-conomic answered from its
+idempotency cache (``X-ResultFromCache: true``: the write had already been done by an earlier call
+with the same key).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_stat
 DEFAULT_BASE_URL = "https://restapi.e-conomic.com"
 DEFAULT_APIS_BASE_URL = "https://apis.e-conomic.com"
 SUPPLIER_GROUPS_PATH = "suppliersapi/v2.0.0/Groups"
+PRODUCT_GROUPS_PATH = "productsapi/v2.0.0/productgroups"
+SEND_BY = ("none", "EAN", "Email")
 MAX_PAGE_SIZE = 1000
 _RATE = re.compile(r"token-limit-(\d+)-per-(\d+)-seconds:\s*(\d+(?:\.\d+)?)/(\d+)")
 
@@ -91,11 +97,14 @@ class EconomicClient(JsonApiClient):
         super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, **kwargs)
         self.apis_base_url = (apis_base_url or base_url).rstrip("/")
         self.rate_limit: RateLimitStatus | None = None
+        self.last_result_from_cache = False
 
     # -- plumbing --------------------------------------------------------------------------------
     def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self.last_result_from_cache = False
         response = super()._send_once(method, path, **kwargs)
         self._note_rate(response)
+        self.last_result_from_cache = response.headers.get("X-ResultFromCache", "").lower() == "true"
         return response
 
     def _note_rate(self, response: httpx.Response) -> None:
@@ -216,6 +225,145 @@ class EconomicClient(JsonApiClient):
     def delete(self, path: str, *, idempotency_key: str | None = None) -> None:
         """DELETE a record (204; a retry with the same key is replayed, not re-applied)."""
         self.request("DELETE", path, headers=self._write_headers(idempotency_key))
+
+    # -- invoices --------------------------------------------------------------------------------
+    def create_draft_invoice(
+        self, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """POST a draft invoice; returns it with the amounts and the due date e-conomic computed."""
+        return self.create("invoices/drafts", dict(body), idempotency_key=idempotency_key)
+
+    def book_invoice(
+        self,
+        draft_number: int,
+        *,
+        send_by: str | None = None,
+        book_with_number: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Book a draft invoice (``POST /invoices/booked``); returns the booked invoice.
+
+        ``send_by``: ``"none"``, ``"EAN"`` (NemHandel e-invoice) or ``"Email"`` — e-conomic's exact,
+        case-sensitive enum; ``book_with_number``: the invoice number to use (taken -> 400). Pass the
+        same ``idempotency_key`` when retrying, or a retry could book a second invoice.
+        """
+        if send_by is not None and send_by not in SEND_BY:
+            raise ValueError(f"send_by must be one of {SEND_BY}, not {send_by!r}")
+        body: dict[str, Any] = {"draftInvoice": {"draftInvoiceNumber": draft_number}}
+        if book_with_number is not None:
+            body["bookWithNumber"] = book_with_number
+        if send_by is not None:
+            body["sendBy"] = send_by
+        return self.create("invoices/booked", body, idempotency_key=idempotency_key)
+
+    def find_draft_invoice_by_reference(self, other_reference: str) -> dict[str, Any] | None:
+        """The draft invoice whose ``references.other`` is exactly ``other_reference`` (with its
+        lines), or None. Several matches: the lowest draft number."""
+        return self._find_by_reference("invoices/drafts", other_reference)
+
+    def find_booked_invoice_by_reference(self, other_reference: str) -> dict[str, Any] | None:
+        """The booked invoice whose ``references.other`` is exactly ``other_reference`` (with its
+        lines), or None. Several matches: the lowest invoice number."""
+        return self._find_by_reference("invoices/booked", other_reference)
+
+    def _find_by_reference(self, path: str, other_reference: str) -> dict[str, Any] | None:
+        # e-conomic compares strings case-insensitively: keep only the exact match.
+        for item in self.iter_collection(path, filter=Filter.eq("references.other", other_reference)):
+            if (item.get("references") or {}).get("other") == other_reference:
+                return self.get(item["self"])  # collections leave the lines out
+        return None
+
+    # -- journals --------------------------------------------------------------------------------
+    def post_vouchers(
+        self, journal_number: int, vouchers: list[dict[str, Any]], *, idempotency_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """POST vouchers (each ``{"accountingYear": {"year": "2026"}, "entries": {...}}``) to a journal.
+
+        All are created or none; e-conomic answers with an array of the created vouchers (with their
+        ``voucherNumber`` and each entry's ``journalEntryNumber``).
+        """
+        response = self.request(
+            "POST",
+            f"journals/{journal_number}/vouchers",
+            json_body=list(vouchers),
+            headers=self._write_headers(idempotency_key),
+        )
+        body = self.decode(response)
+        if not isinstance(body, list):
+            raise ApiError(
+                f"{self.system}: expected a JSON array from POST journals/{journal_number}/vouchers",
+                body=body,
+                method="POST",
+                url=self.url(f"journals/{journal_number}/vouchers"),
+            )
+        return body
+
+    # -- OpenAPI groups (objectVersion on PUT) ---------------------------------------------------
+    def get_supplier_group(self, number: int) -> dict[str, Any]:
+        """One supplier group from the Suppliers OpenAPI service (with its ``objectVersion``)."""
+        return self.get(f"{self.apis_base_url}/{SUPPLIER_GROUPS_PATH}/{number}")
+
+    def create_supplier_group(
+        self, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create a supplier group (``{"number", "name", "accountNumber"}``); returns it as stored."""
+        return self._oas_create(SUPPLIER_GROUPS_PATH, "number", body, idempotency_key)
+
+    def replace_supplier_group(
+        self, number: int, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Replace supplier group ``number`` (``name``, ``accountNumber``); returns it as stored.
+
+        The service wants the current ``objectVersion``: without one in ``body`` the group is read first.
+        A stale ``objectVersion`` in ``body`` (someone changed the group since) raises ``ConflictError``.
+        """
+        return self._oas_replace(SUPPLIER_GROUPS_PATH, "number", number, body, idempotency_key)
+
+    def delete_supplier_group(self, number: int, *, idempotency_key: str | None = None) -> None:
+        """Delete a supplier group (refused while suppliers use it)."""
+        self.request(
+            "DELETE",
+            f"{self.apis_base_url}/{SUPPLIER_GROUPS_PATH}/{number}",
+            headers=self._write_headers(idempotency_key),
+        )
+
+    def create_product_group(
+        self, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create a product group (Products OpenAPI: ``{"id", "name", "domesticAccountId"}``)."""
+        return self._oas_create(PRODUCT_GROUPS_PATH, "id", body, idempotency_key)
+
+    def replace_product_group(
+        self, number: int, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Replace a product group (read-then-PUT with ``objectVersion``, as for supplier groups)."""
+        return self._oas_replace(PRODUCT_GROUPS_PATH, "id", number, body, idempotency_key)
+
+    def _oas_create(
+        self, path: str, id_field: str, body: Mapping[str, Any], idempotency_key: str | None
+    ) -> dict[str, Any]:
+        url = f"{self.apis_base_url}/{path}"
+        created = self.decode(
+            self.request("POST", url, json_body=dict(body), headers=self._write_headers(idempotency_key))
+        )
+        from_cache = self.last_result_from_cache
+        number = created.get(id_field) if isinstance(created, dict) else None
+        result = self.get(f"{url}/{number if number is not None else body[id_field]}")
+        self.last_result_from_cache = from_cache
+        return result
+
+    def _oas_replace(
+        self, path: str, id_field: str, number: int, body: Mapping[str, Any], idempotency_key: str | None
+    ) -> dict[str, Any]:
+        url = f"{self.apis_base_url}/{path}"
+        document = {**body, id_field: number}
+        if not document.get("objectVersion"):
+            document["objectVersion"] = self.get(f"{url}/{number}")["objectVersion"]
+        self.request("PUT", url, json_body=document, headers=self._write_headers(idempotency_key))
+        from_cache = self.last_result_from_cache
+        result = self.get(f"{url}/{number}")
+        self.last_result_from_cache = from_cache
+        return result
 
     # -- errors ----------------------------------------------------------------------------------
     def map_error(self, response: httpx.Response) -> ApiError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +35,7 @@ _IRREGULAR_KEYS: list[tuple[re.Pattern[str], str, str]] = [
         (r"^lots/[^/]+/locations$", "lot_locations", "lot_location"),
         (r"^(products|lots|items)/[^/]+/fields$", "field_values", "field_value"),
         (r"^reports/ledger/[^/]+$", "ledger_items", "ledger_item"),
+        (r"^webhooks/[^/]+/logs$", "webhook_logs", "webhook_log"),
     )
 ]
 
@@ -179,6 +181,108 @@ class RackbeatClient(JsonApiClient):
     def delete(self, resource: str, key: int | str, *, suppress_webhooks: bool = False) -> None:
         """DELETE a record; NotFoundError if it does not exist."""
         self.request("DELETE", key_path(resource, key), params=_flag_params(suppress_webhooks))
+
+    # -- sub-resources (a customer's contacts and addresses) --------------------------------------
+    def list_sub(
+        self,
+        resource: str,
+        key: int | str,
+        sub: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        limit: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``/<resource>/<key>/<sub>`` (``list_sub("customers", 12, "contacts")``)."""
+        return self.iter_all(f"{key_path(resource, key)}/{sub}", params=params, limit=limit)
+
+    def create_sub(
+        self,
+        resource: str,
+        key: int | str,
+        sub: str,
+        body: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+    ) -> dict[str, Any]:
+        """POST a record under another (a contact or an address of a customer); return it."""
+        path = f"{key_path(resource, key)}/{sub}"
+        response = self.request("POST", path, json_body=dict(body), params=_flag_params(suppress_webhooks))
+        return self._unwrap(path, response)
+
+    def update_sub(
+        self,
+        resource: str,
+        key: int | str,
+        sub: str,
+        sub_key: int | str,
+        body: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+    ) -> dict[str, Any]:
+        """PUT the given fields of a record under another; return it."""
+        path = key_path(f"{key_path(resource, key)}/{sub}", sub_key)
+        response = self.request("PUT", path, json_body=dict(body), params=_flag_params(suppress_webhooks))
+        return self._unwrap(f"{key_path(resource, key)}/{sub}", response)
+
+    def delete_sub(
+        self, resource: str, key: int | str, sub: str, sub_key: int | str, *, suppress_webhooks: bool = False
+    ) -> None:
+        """DELETE a record under another."""
+        path = key_path(f"{key_path(resource, key)}/{sub}", sub_key)
+        self.request("DELETE", path, params=_flag_params(suppress_webhooks))
+
+    # -- invoices --------------------------------------------------------------------------------
+    def book(self, resource: str, key: int | str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``POST /<resource>/<key>/book`` (customer or supplier invoices); return the booked record.
+
+        ``body`` carries the options: ``{"suppress_webhooks": true}``, ``{"mail": {"send": true}}`` for a
+        customer invoice, ``{"mark_received": true, "use_invoice_date": true}`` for a supplier invoice.
+        Booking is not idempotent: if a retried request finds the invoice booked already, Rackbeat
+        answers 422 (the sandbox: ``is_booked: The invoice is already booked.``).
+        """
+        response = self.request("POST", f"{key_path(resource, key)}/book", json_body=dict(body or {}))
+        return self._unwrap(resource, response)
+
+    def get_pdf(self, resource: str, key: int | str) -> bytes:
+        """The PDF of an invoice (``GET /<resource>/<key>.pdf``); NotFoundError when there is none."""
+        return self.request("GET", f"{key_path(resource, key)}.pdf").content
+
+    # -- inventory -------------------------------------------------------------------------------
+    def get_valuation(self, date: date | None = None) -> dict[str, Any]:
+        """``GET /reports/valuation``: the inventory value at the end of ``date`` (default: now).
+
+        Returns ``{"date", "total_value", "currency", "groups": [{"number", "name", "value"}]}``.
+        """
+        params = None if date is None else {"date": date.isoformat()}
+        body = self._decode(self.request("GET", "reports/valuation", params=params))
+        if isinstance(body, dict) and isinstance(body.get("valuation"), dict):
+            return dict(body["valuation"])
+        raise ApiError(f"{self.system}: expected a 'valuation' object, got {str(body)[:200]}", body=body)
+
+    def iter_ledger(self, item: str, *, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The stock movements of an item (``GET /reports/ledger/<item>``), oldest first."""
+        return self.iter_all(key_path("reports/ledger", item), params=params)
+
+    # -- webhooks --------------------------------------------------------------------------------
+    def subscribe_webhook(self, event: str, url: str, *, is_active: bool = True) -> dict[str, Any]:
+        """Subscribe ``url`` to ``event``; return the webhook with its ``token``.
+
+        Subscribing the same event and url again updates that subscription (Rackbeat's upsert); the
+        token is shown only in this answer, so keep it to check ``Rackbeat-Webhook-Token`` on deliveries.
+        """
+        body = {"event": event, "url": url, "is_active": is_active}
+        return self._unwrap("webhooks", self.request("POST", "webhooks", json_body=body))
+
+    def list_webhooks(self, event: str | None = None) -> list[dict[str, Any]]:
+        """Every webhook subscription (without tokens), optionally only those for ``event``."""
+        return list(self.iter_all("webhooks", params={"event": event} if event else None))
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self.delete("webhooks", webhook_id)
+
+    def webhook_logs(self, webhook_id: int) -> list[dict[str, Any]]:
+        """The delivery log of one subscription (status, attempts, response code, timestamps)."""
+        return list(self.iter_all(f"{key_path('webhooks', webhook_id)}/logs"))
 
     # -- account ---------------------------------------------------------------------------------
     def get_self(self) -> dict[str, Any]:

@@ -2,22 +2,52 @@
 
 Emulated surfaces
 -----------------
-Legacy REST (https://restapi.e-conomic.com), read: ``/self``, ``/customers``, ``/customer-groups``,
-``/suppliers``, ``/supplier-groups``, ``/products``, ``/product-groups``, ``/units``,
-``/payment-terms``, ``/layouts``, ``/employees``, ``/vat-zones``, ``/accounts``, ``/currencies`` (each
-collection and ``/{id}``); write (POST 201 + ``Location``, PUT replace/upsert, DELETE 204):
-customers, customer-groups, suppliers, products, units, payment-terms, employees. Collections have
-e-conomic's envelope (``collection``, ``pagination``, ``metaData`` on writable collections, ``self``),
-``skippages``/``pagesize`` paging (default 20, max 1000, E04810), ``filter`` and ``sort``.
+Legacy REST (https://restapi.e-conomic.com):
 
-OpenAPI Suppliers service (https://apis.e-conomic.com/suppliersapi/v2.0.0): ``GET /Groups`` (cursor),
-``/Groups/{number}``, ``/Groups/count``, ``/Groups/paged``; errors as ``problem+json``. One sandbox
-serves both hosts: point the client's ``apis_base_url`` at the same server.
+- read: ``/self``, ``/customers``, ``/customer-groups``, ``/suppliers``, ``/supplier-groups``,
+  ``/products``, ``/product-groups``, ``/units``, ``/payment-terms``, ``/layouts``, ``/employees``,
+  ``/vat-zones``, ``/accounts``, ``/currencies``, ``/accounting-years``, ``/journals`` (each collection
+  and ``/{id}``);
+- write (POST 201 + ``Location``, PUT replace/upsert, DELETE 204): customers, customer-groups, suppliers,
+  products, units, payment-terms, employees; customer contacts ``/customers/{n}/contacts[/{c}]`` and
+  delivery locations ``/customers/{n}/delivery-locations[/{d}]`` (GET/POST/PUT/DELETE);
+- draft invoices ``/invoices/drafts`` (GET, POST, DELETE all — filter supported), ``/{n}`` (GET, PUT,
+  DELETE: 200 with a status body), ``/{n}/lines`` (POST: appends lines, 201 with the draft);
+- booking ``POST /invoices/booked`` and ``PUT /invoices/booked/{bookWithNumber}``; booked invoices
+  ``/invoices/booked[/{n}]`` and the state views ``/invoices/paid`` (remainder 0), ``/unpaid``,
+  ``/overdue`` (unpaid and dueDate before today, by ``state.clock``), ``/not-due``; the electronic
+  send log ``/invoices/sent[/{id}]``; ``/customers/{n}/invoices/drafts|booked``; ``/invoices`` (links);
+- journals: ``POST /journals/{n}/vouchers`` (object or array in, array out),
+  ``GET /journals/{n}/vouchers[/{accountingYear}-{voucherNumber}]``, ``GET /journals/{n}/entries[/{e}]``,
+  ``DELETE /journals/{n}/entries/{e}`` (204).
+
+Rules and computed amounts of invoices, booking and vouchers: see ``documents.py``. Collections have
+e-conomic's envelope (``collection``, ``pagination``, ``metaData`` on writable collections, ``self``),
+``skippages``/``pagesize`` paging (default 20, max 1000, E04810), ``filter`` and ``sort`` (filterable
+and sortable properties as the collection schemas mark them). Invoice collections leave ``lines`` out
+(observed live); single GETs and write answers include them.
+
+OpenAPI services (https://apis.e-conomic.com; point the client's ``apis_base_url`` at the same server):
+Suppliers ``/suppliersapi/v2.0.0/Groups``, Products ``/productsapi/v2.0.0/productgroups`` (read and
+write, ``objectVersion`` on PUT) and Webhooks ``/webhooksapi/v1.0.0`` — see ``oas.py``. Errors there
+are ``problem+json``.
+
+Webhooks ("Invoice booked", "Customer updated", "Product updated"): registered through
+``POST /_sandbox/webhooks`` (e-conomic's UI web hooks) or the Webhooks API, delivered by
+``app.webhooks`` from a background thread — see ``webhooks.py``.
 
 Every response carries ``X-CallCost`` and ``X-RateLimiting: token-limit-10000-per-60-seconds: 147/10000``;
 an exhausted bucket answers 429 with ``Retry-After`` (via :class:`~ledgerbridge.sandbox.SandboxKit`,
-which also adds fault injection and the ``/_sandbox`` control routes). ``Idempotency-Key`` on writes is
-honoured: a repeat within an hour replays the first response with ``X-ResultFromCache: true``.
+which also adds fault injection and the ``/_sandbox`` control routes).
+
+Idempotency-Key
+---------------
+Honoured on every non-GET request of every surface (legacy writes, booking, vouchers, the OpenAPI
+services): a repeat of a key within an hour (``state.idempotency_ttl_seconds``) replays the first
+response — status, body, ``Location`` — with ``X-ResultFromCache: true`` and does nothing else. Keys are
+global to the agreement (not per path), only successful (2xx) responses are cached, and a repeat with
+a *different* body is also replayed (e-conomic's behaviour there is unconfirmed; replaying is the
+choice that never writes twice). Two requests with the same key at the same time are serialised.
 
 Choices made where e-conomic's public material is silent
 --------------------------------------------------------
@@ -32,40 +62,45 @@ Choices made where e-conomic's public material is silent
 - Call costs: GET 1 token, other methods 3 (e-conomic publishes no per-endpoint costs). With the
   bucket switched off the headers still appear, reporting ``0/<nominal capacity>``.
 - Numbers: server-assigned numbers are highest + 1 (so a deleted highest number is reused, as
-  observed live). PUT to a missing id creates it (201), as observed live. PUT cannot renumber (the
-  path wins). DELETE of a record other records reference -> 400.
-- Idempotency: only successful (2xx) responses are cached; a repeated key replays regardless of body.
+  observed live). PUT to a missing id creates it (201), as observed live, except for draft invoices
+  (404: drafts are created by POST). PUT cannot renumber (the path wins). DELETE of a record other
+  records reference -> 400; deleting a customer also deletes its contacts and delivery locations.
 - Write rules beyond the schemas, from live observations: a customer group's account must be a
   non-barred P&L or balance account; ``currency`` must exist; PUT on payment terms cannot change
   ``paymentTermsType``/``daysOfCredit`` (E06151). Our own additions: the VAT zone must be enabled for
   customers/suppliers respectively; a supplier written without ``layout`` gets the lowest-numbered
   layout (``suppliers.get`` requires one); ``eInvoicingDisabledByDefault`` is kept on PUT (the schema
-  says it changes only by PATCH, which is not emulated).
+  says it changes only by PATCH, which is not emulated); a customer's ``attention``/``customerContact``/
+  ``defaultDeliveryLocation`` (PUT only) must be the customer's own.
+- Contact and delivery-location numbers are unique across the agreement; ``sortKey`` (the number the UI
+  shows per customer) is assigned per customer when not sent.
 - Filters: see ``filtering.py`` for every decision (precedence, null, ``$like:``, ``$in:`` on strings
   -> 400). The two filters the live API answers with 500 on products are reproduced as 500.
 - ``employees`` writes are a sandbox extension (e-conomic publishes no employee write schema).
-- Contacts, delivery locations, invoices, orders, journals etc. are not emulated; their links are
-  rendered (so documents match the schemas) but answer 404.
+- Not emulated (their links are rendered so documents match the schemas, but answer 404): orders,
+  quotes, PDFs, attachments, templates, totals, periods, departments, projects, VAT accounts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import types
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerbridge.sandbox import FaultPlan, SandboxKit
 from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
 from ledgerbridge.systems.economic.links import decode_id
+from ledgerbridge.systems.economic.sandbox import documents
 from ledgerbridge.systems.economic.sandbox.errors import (
     FILTER_HINT,
     FILTER_MESSAGE,
@@ -87,24 +122,32 @@ from ledgerbridge.systems.economic.sandbox.filtering import (
     parse_sort,
     sort_documents,
 )
+from ledgerbridge.systems.economic.sandbox.oas import OasServices, is_oas_path
 from ledgerbridge.systems.economic.sandbox.render import Renderer
-from ledgerbridge.systems.economic.sandbox.resources import INTEGER, SPECS, STRING, ResourceSpec
-from ledgerbridge.systems.economic.sandbox.state import EconomicState
+from ledgerbridge.systems.economic.sandbox.resources import (
+    BOOKED_STATE_FILTERS,
+    SPECS,
+    ResourceSpec,
+)
+from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, to_decimal
 from ledgerbridge.systems.economic.sandbox.validation import validate_write
+from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
-OAS_PREFIX = "/suppliersapi/v2.0.0"
-OAS_PAGED_MAX = 100
-OAS_GROUP_FILTERS = {"number": INTEGER, "name": STRING, "accountNumber": INTEGER}
 WRITE_COST = 3.0
 READ_COST = 1.0
 SERVER_ERROR_HINT = (
     "If you continue to see errors here, please contact api@e-conomic.com. Remember to include "
     "log id and agreement number when contacting support."
 )
+WEBHOOK_CONTROL = CONTROL_PREFIX + "/webhooks"
+DRAFTS, BOOKED, SENT = SPECS["invoices-drafts"], SPECS["invoices-booked"], SPECS["invoices-sent"]
+CONTACTS, LOCATIONS = SPECS["customer-contacts"], SPECS["delivery-locations"]
+ENTRIES = SPECS["journal-entries"]
+Select = Callable[[Mapping[str, Any]], bool]
 
 
 def cost_of(method: str, path: str) -> float:
@@ -158,14 +201,16 @@ def _quote(value: str) -> str:
 class _EconomicApi:
     """The emulated API itself (no faults, no rate limit: the kit wraps this)."""
 
-    def __init__(self, state: EconomicState) -> None:
+    def __init__(self, state: EconomicState, webhooks: WebhookDispatcher) -> None:
         self.state = state
+        self.oas_services = OasServices(state, webhooks)
+        self._key_locks: dict[str, asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan etc.: nothing to do
             return
         request = Request(scope, receive)
-        oas = scope["path"].startswith(OAS_PREFIX + "/") or scope["path"] == OAS_PREFIX
+        oas = is_oas_path(scope["path"])
         try:
             response = await self.handle(request, oas=oas)
         except LegacyHttpError as exc:
@@ -221,7 +266,10 @@ class _EconomicApi:
         if request.method == "GET":
             return await self.route(request, oas=oas)
         key = request.headers.get("idempotency-key")
-        if key:
+        if not key:
+            return await self.route(request, oas=oas)
+        lock = self._key_locks.setdefault(key, asyncio.Lock())
+        async with lock:  # a second request with the key waits for the first, then replays it
             cached = self.state.recall(key)
             if cached is not None:
                 return Response(
@@ -229,30 +277,40 @@ class _EconomicApi:
                     status_code=cached.status,
                     headers={**cached.headers, "X-ResultFromCache": "true"},
                 )
-        response = await self.route(request, oas=oas)
-        if key and 200 <= response.status_code < 300:
-            keep = {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "location")}
-            self.state.remember(key, response.status_code, bytes(response.body), keep)
+            response = await self.route(request, oas=oas)
+            if 200 <= response.status_code < 300:
+                keep = {
+                    k: v for k, v in response.headers.items() if k.lower() in ("content-type", "location")
+                }
+                self.state.remember(key, response.status_code, bytes(response.body), keep)
+        if not lock.locked():
+            self._key_locks.pop(key, None)
         return response
+
+    async def _body(self, request: Request) -> Any:
+        self._check_media_type(request)
+        return _parse_json(await request.body())
 
     async def route(self, request: Request, *, oas: bool) -> Response:
         """Dispatch to the handler of the path and method."""
         base = str(request.base_url).rstrip("/")
         if oas:
-            return self.oas(request, base)
-        parts = [p for p in request.url.path.split("/") if p]
+            return await self.oas_services.handle(request, lambda: self._body(request))
+        parts = [unquote(p) for p in request.url.path.split("/") if p]
         method = request.method
         if parts == ["self"]:
             if method != "GET":
                 return self._not_allowed(method)
             with self.state.lock:
                 return EconomicJSONResponse(Renderer(self.state, base).agreement())
-        if not parts or parts[0] not in SPECS or len(parts) > 2:
-            return legacy_error(
-                404,
-                "The requested endpoint does not exist.",
-                developer_hint=f"See {base}/ for the list of endpoints.",
-            )
+        if parts and parts[0] == "invoices":
+            return await self.invoices(request, parts[1:], base)
+        if len(parts) > 2 and parts[0] == "journals":
+            return await self.journal_routes(request, parts[1:], base)
+        if len(parts) > 2 and parts[0] == "customers":
+            return await self.customer_routes(request, parts[1:], base)
+        if not parts or parts[0] not in SPECS or not SPECS[parts[0]].top_level or len(parts) > 2:
+            return self._no_endpoint(base)
         spec = SPECS[parts[0]]
         if len(parts) == 1:
             if method == "GET":
@@ -260,7 +318,7 @@ class _EconomicApi:
             if method == "POST" and spec.writable:
                 return await self.create(request, spec, base)
             return self._not_allowed(method)
-        key = spec.key_from_text(decode_id(unquote(parts[1])))
+        key = spec.key_from_text(decode_id(parts[1]))
         if method == "GET":
             return self.single(spec, key, base)
         if method == "PUT" and spec.writable:
@@ -270,20 +328,46 @@ class _EconomicApi:
         return self._not_allowed(method)
 
     @staticmethod
+    def _no_endpoint(base: str) -> Response:
+        return legacy_error(
+            404,
+            "The requested endpoint does not exist.",
+            developer_hint=f"See {base}/ for the list of endpoints.",
+        )
+
+    @staticmethod
     def _not_allowed(method: str) -> Response:
         return legacy_error(405, f"The requested resource does not support http method '{method}'.")
 
-    def _not_found(self, spec: ResourceSpec, key: Any, base: str) -> Response:
+    def _not_found(self, spec: ResourceSpec, key: Any, base: str, route: str | None = None) -> Response:
         return legacy_error(
             404,
             f"{spec.singular} '{key}' does not exist.",
             error_code=NOT_FOUND,
-            developer_hint=f"Find a list of {spec.name.replace('-', ' ')} at {base}/{spec.name}.",
+            developer_hint=f"Find a list of {spec.singular}s at {base}/{route or spec.path}.",
         )
 
     # -- legacy REST: reads ----------------------------------------------------------------------
-    def collection(self, request: Request, spec: ResourceSpec, base: str) -> Response:
-        """``GET /{resource}``: filter, sort, page, and wrap in the collection envelope."""
+    def collection(
+        self,
+        request: Request,
+        spec: ResourceSpec,
+        base: str,
+        *,
+        route: str | None = None,
+        select: Select | None = None,
+        documents_: list[dict[str, Any]] | None = None,
+        filterable: Mapping[str, str] | None = None,
+        create_description: str | None = None,
+        read_only: bool = False,
+    ) -> Response:
+        """``GET /{resource}``: filter, sort, page, and wrap in the collection envelope.
+
+        ``route`` is the collection's path when not ``spec.path``; ``select`` keeps the records of
+        a sub-collection (a customer's contacts); ``documents_`` gives ready documents instead of the
+        table (vouchers); ``filterable`` overrides the spec's filterable (and sortable) properties;
+        ``create_description`` the spec's ``metaData.create``, which ``read_only`` leaves out.
+        """
         params = _query(request)
         page_size = self._int_param(params, "pagesize", DEFAULT_PAGE_SIZE)
         if page_size is None or not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -300,26 +384,28 @@ class _EconomicApi:
                 "skippages must be a whole number of 0 or more.",
                 developer_hint="Use the querystring parameter 'skippages'.",
             )
+        allowed = spec.filterable if filterable is None else filterable
+        sortable = spec.sortable_fields if filterable is None else (spec.key, *filterable)
         filter_text, sort_text = params.get("filter"), params.get("sort")
         try:
             matcher = (
                 compile_filter(
                     filter_text,
-                    spec.filterable,
+                    allowed,
                     server_error_fields=spec.filter_500,
                     boolean_ne_500=spec.name == "products",
                 )
                 if filter_text
                 else None
             )
-            sort_keys = parse_sort(sort_text, spec.sortable_fields) if sort_text else None
+            sort_keys = parse_sort(sort_text, sortable) if sort_text else None
         except FilterError as exc:
             raise LegacyHttpError(
                 400,
                 FILTER_MESSAGE,
                 developer_hint=FILTER_HINT,
                 errors=[exc.detail],
-                allowedFilteringFields=list(spec.filterable),
+                allowedFilteringFields=list(allowed),
             ) from None
         except SortError as exc:
             raise LegacyHttpError(400, SORT_MESSAGE, developer_hint=SORT_HINT, errors=[str(exc)]) from None
@@ -332,15 +418,23 @@ class _EconomicApi:
         window = slice(skip * page_size, (skip + 1) * page_size)
         docs: list[dict[str, Any]] = []
         with self.state.lock:
-            table = self.state.tables[spec.name]
-            keys = sorted(table, key=_key_order)
-            total = len(keys)
-            if matcher is None and not sort_keys:
-                # Plain paging: render only the page (filters and sorts need every document).
-                page = [renderer.render(spec.name, table[k]) for k in keys[window]]
+            if documents_ is not None:
+                docs = documents_
+                total = len(docs)
+                page = docs[window]
                 results = total
             else:
-                docs = [renderer.render(spec.name, table[k]) for k in keys]
+                table = self.state.tables[spec.name]
+                keys = sorted(table, key=_key_order)
+                if select is not None:
+                    keys = [k for k in keys if select(table[k])]
+                total = len(keys)
+                if matcher is None and not sort_keys:
+                    # Plain paging: render only the page (filters and sorts need every document).
+                    page = [renderer.render(spec.name, table[k]) for k in keys[window]]
+                    results = total
+                else:
+                    docs = [renderer.render(spec.name, table[k]) for k in keys]
         if matcher is not None or sort_keys:
             try:
                 if matcher is not None:
@@ -351,13 +445,14 @@ class _EconomicApi:
                     FILTER_MESSAGE,
                     developer_hint=FILTER_HINT,
                     errors=[exc.detail],
-                    allowedFilteringFields=list(spec.filterable),
+                    allowedFilteringFields=list(allowed),
                 ) from None
             if sort_keys:
                 docs = sort_documents(docs, sort_keys)
             results = len(docs)
             page = docs[window]
         last = max(0, (results - 1) // page_size)
+        path = route or spec.path
 
         def page_link(number: int) -> str:
             query = f"pagesize={page_size}&skippages={number}"
@@ -365,7 +460,7 @@ class _EconomicApi:
                 query += f"&filter={_quote(filter_text)}"
             if sort_text:
                 query += f"&sort={_quote(sort_text)}"
-            return f"{base}/{spec.name}?{query}"
+            return f"{base}/{path}?{query}"
 
         pagination: dict[str, Any] = {
             "skipPages": skip,
@@ -380,9 +475,10 @@ class _EconomicApi:
         pagination["lastPage"] = page_link(last)
         self_link = str(request.url)
         body: dict[str, Any] = {"collection": page, "pagination": pagination}
-        if spec.create_description:
+        description = None if read_only else create_description or spec.create_description
+        if description:
             body["metaData"] = {
-                "create": {"description": spec.create_description, "href": self_link, "httpMethod": "post"}
+                "create": {"description": description, "href": self_link, "httpMethod": "post"}
             }
         body["self"] = self_link
         return EconomicJSONResponse(body)
@@ -397,12 +493,20 @@ class _EconomicApi:
         except ValueError:
             return None
 
-    def single(self, spec: ResourceSpec, key: Any, base: str) -> Response:
-        """``GET /{resource}/{id}``."""
+    def single(
+        self,
+        spec: ResourceSpec,
+        key: Any,
+        base: str,
+        *,
+        select: Select | None = None,
+        route: str | None = None,
+    ) -> Response:
+        """``GET /{resource}/{id}`` (``select``: the record must also belong to the parent)."""
         with self.state.lock:
             record = self.state.tables[spec.name].get(key) if key is not None else None
-            if record is None:
-                return self._not_found(spec, key, base)
+            if record is None or (select is not None and not select(record)):
+                return self._not_found(spec, key, base, route)
             return EconomicJSONResponse(Renderer(self.state, base).render(spec.name, record, single=True))
 
     # -- legacy REST: writes ---------------------------------------------------------------------
@@ -415,27 +519,57 @@ class _EconomicApi:
                 developer_hint="Send request bodies as application/json.",
             )
 
-    async def create(self, request: Request, spec: ResourceSpec, base: str) -> Response:
-        """``POST /{resource}``: 201 with ``Location`` and the created entity."""
-        self._check_media_type(request)
-        body = _parse_json(await request.body())
-        with self.state.lock:  # number assignment and insert must not interleave with another write
-            key, record = validate_write(self.state, spec, body, base=base, path_key=None, existing=None)
-            self.state.insert(spec.name, record, keep_last_updated=False)
-            rendered = Renderer(self.state, base).render(
-                spec.name, self.state.tables[spec.name][key], single=True
-            )
+    def _created(self, spec: ResourceSpec, key: Any, base: str) -> Response:
+        rendered = Renderer(self.state, base).render(
+            spec.name, self.state.tables[spec.name][key], single=True
+        )
         return EconomicJSONResponse(rendered, status_code=201, headers={"Location": rendered["self"]})
 
-    async def replace(self, request: Request, spec: ResourceSpec, key: Any, base: str) -> Response:
+    async def create(
+        self, request: Request, spec: ResourceSpec, base: str, *, parent: dict[str, Any] | None = None
+    ) -> Response:
+        """``POST /{resource}``: 201 with ``Location`` and the created entity.
+
+        ``parent``: the properties a sub-collection's path fixes (``{"customer": {...}}``).
+        """
+        body = await self._body(request)
+        with self.state.lock:  # number assignment and insert must not interleave with another write
+            key, record = validate_write(self.state, spec, body, base=base, path_key=None, existing=None)
+            if parent:
+                record.update(parent)
+                self._fill_sort_key(spec, record)
+            self.state.insert(spec.name, record, keep_last_updated=False)
+            return self._created(spec, key, base)
+
+    def _fill_sort_key(self, spec: ResourceSpec, record: dict[str, Any]) -> None:
+        if spec in (CONTACTS, LOCATIONS) and "sortKey" not in record:
+            customer = get_path(record, "customer.customerNumber")
+            record["sortKey"] = self.state._next_sort_key(spec.name, customer)
+
+    async def replace(
+        self,
+        request: Request,
+        spec: ResourceSpec,
+        key: Any,
+        base: str,
+        *,
+        parent: dict[str, Any] | None = None,
+        select: Select | None = None,
+    ) -> Response:
         """``PUT /{resource}/{id}``: replace the document (create it when missing)."""
-        self._check_media_type(request)
         if key is None:
             return self._not_found(spec, key, base)
-        body = _parse_json(await request.body())
+        body = await self._body(request)
         with self.state.lock:
             existing = self.state.tables[spec.name].get(key)
+            if existing is not None and select is not None and not select(existing):
+                return self._not_found(spec, key, base)
             key, record = validate_write(self.state, spec, body, base=base, path_key=key, existing=existing)
+            if parent:
+                record.update(parent)
+                if existing is not None and "sortKey" not in record and "sortKey" in existing:
+                    record["sortKey"] = existing["sortKey"]
+                self._fill_sort_key(spec, record)
             self.state.replace(spec.name, key, record)
             rendered = Renderer(self.state, base).render(
                 spec.name, self.state.tables[spec.name][key], single=True
@@ -444,12 +578,15 @@ class _EconomicApi:
             return EconomicJSONResponse(rendered, status_code=201, headers={"Location": rendered["self"]})
         return EconomicJSONResponse(rendered)
 
-    def delete(self, spec: ResourceSpec, key: Any, base: str) -> Response:
+    def delete(self, spec: ResourceSpec, key: Any, base: str, *, select: Select | None = None) -> Response:
         """``DELETE /{resource}/{id}``: 204, 404 when missing, 400 when still referenced."""
         with self.state.lock:
-            if key is None or not self.state.exists(spec.name, key):
+            record = self.state.tables[spec.name].get(key) if key is not None else None
+            if record is None or (select is not None and not select(record)):
                 return self._not_found(spec, key, base)
             users = self.state.referrers(spec.name, key)
+            if spec.name == "customers":  # its contacts and delivery locations go with it
+                users = [u for u in users if u[0] not in (CONTACTS.name, LOCATIONS.name)]
             if users:
                 resource, other = users[0]
                 raise LegacyHttpError(
@@ -458,58 +595,315 @@ class _EconomicApi:
                     f"'{other}'" + (f" and {len(users) - 1} more." if len(users) > 1 else "."),
                     developer_hint="Remove the references first.",
                 )
+            if spec.name == "customers":
+                for child in (CONTACTS, LOCATIONS):
+                    for child_key, child_record in list(self.state.tables[child.name].items()):
+                        if get_path(child_record, "customer.customerNumber") == key:
+                            self.state.delete(child.name, child_key)
             self.state.delete(spec.name, key)
         return Response(status_code=204)
 
-    # -- OpenAPI Suppliers service ---------------------------------------------------------------
-    def oas(self, request: Request, base: str) -> Response:
-        """The Suppliers OpenAPI service: ``/Groups``, ``/Groups/{n}``, ``/count``, ``/paged``."""
-        parts = [p for p in request.url.path[len(OAS_PREFIX) :].split("/") if p]
-        if not parts or parts[0] != "Groups" or len(parts) > 2:
-            return problem(404)
-        if request.method != "GET":
-            # Group writes exist on the real service but are not emulated.
-            return problem(405, detail=f"The sandbox does not emulate {request.method} on this endpoint.")
+    # -- customers' contacts, delivery locations and invoices ------------------------------------
+    async def customer_routes(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/customers/{n}/contacts[/{c}]``, ``/delivery-locations[/{d}]``, ``/invoices/drafts|booked``."""
+        method = request.method
+        number = SPECS["customers"].key_from_text(parts[0])
+        with self.state.lock:
+            customer_exists = number is not None and self.state.exists("customers", number)
+        if not customer_exists:
+            return self._not_found(SPECS["customers"], parts[0], base)
+
+        def mine(record: Mapping[str, Any]) -> bool:
+            return get_path(record, "customer.customerNumber") == number
+
+        if (
+            parts[1] == "invoices"
+            and len(parts) == 3
+            and parts[2] in ("drafts", "booked")
+            and method == "GET"
+        ):
+            spec = DRAFTS if parts[2] == "drafts" else BOOKED
+            return self.collection(
+                request,
+                spec,
+                base,
+                route=f"customers/{number}/invoices/{parts[2]}",
+                select=mine,
+                read_only=True,
+            )
+        spec_by_segment = {CONTACTS.route: CONTACTS, LOCATIONS.route: LOCATIONS}
+        child = spec_by_segment.get(parts[1])
+        if child is None or len(parts) > 3:
+            return self._no_endpoint(base)
+        route = f"customers/{number}/{child.route}"
+        parent = {"customer": {"customerNumber": number}}
+        if len(parts) == 2:
+            if method == "GET":
+                return self.collection(request, child, base, route=route, select=mine)
+            if method == "POST":
+                return await self.create(request, child, base, parent=parent)
+            return self._not_allowed(method)
+        key = child.key_from_text(parts[2])
+        if method == "GET":
+            return self.single(child, key, base, select=mine, route=route)
+        if method == "PUT":
+            return await self.replace(request, child, key, base, parent=parent, select=mine)
+        if method == "DELETE":
+            return self.delete(child, key, base, select=mine)
+        return self._not_allowed(method)
+
+    # -- invoices --------------------------------------------------------------------------------
+    async def invoices(self, request: Request, parts: list[str], base: str) -> Response:
+        """Everything below ``/invoices``."""
+        method = request.method
+        if not parts:
+            if method != "GET":
+                return self._not_allowed(method)
+            names = {"drafts": "drafts", "booked": "booked", "paid": "paid", "unpaid": "unpaid"}
+            names.update({"overdue": "overdue", "notDue": "not-due", "sent": "sent", "totals": "totals"})
+            links = {name: f"{base}/invoices/{path}" for name, path in names.items()}
+            return EconomicJSONResponse({**links, "self": f"{base}/invoices"})
+        head, rest = parts[0], parts[1:]
+        if head == "drafts":
+            return await self.drafts(request, rest, base)
+        if head == "booked":
+            return await self.booked(request, rest, base)
+        if head in ("paid", "unpaid", "overdue", "not-due") and not rest:
+            if method != "GET":
+                return self._not_allowed(method)
+            today = self.state.today().isoformat()
+            views: dict[str, Select] = {
+                "paid": lambda r: to_decimal(r.get("remainder", 0)) == 0,
+                "unpaid": lambda r: to_decimal(r.get("remainder", 0)) != 0,
+                "overdue": lambda r: to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) < today,
+                "not-due": lambda r: (
+                    to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) >= today
+                ),
+            }
+            return self.collection(
+                request,
+                BOOKED,
+                base,
+                route=f"invoices/{head}",
+                select=views[head],
+                filterable=BOOKED_STATE_FILTERS,
+                read_only=True,
+            )
+        if head == "sent" and len(rest) <= 1:
+            if method != "GET":
+                return self._not_allowed(method)
+            if not rest:
+                return self.collection(request, SENT, base)
+            return self.single(SENT, SENT.key_from_text(rest[0]), base)
+        return self._no_endpoint(base)
+
+    async def drafts(self, request: Request, rest: list[str], base: str) -> Response:
+        """``/invoices/drafts[/{n}[/lines]]``."""
+        method = request.method
+        if not rest:
+            if method == "GET":
+                return self.collection(request, DRAFTS, base)
+            if method == "POST":
+                body = await self._body(request)
+                with self.state.lock:
+                    record = documents.validate_draft(self.state, body, base=base)
+                    record["draftInvoiceNumber"] = self.state.next_key(DRAFTS.name)
+                    self.state.insert(DRAFTS.name, record, keep_last_updated=False)
+                    return self._created(DRAFTS, record["draftInvoiceNumber"], base)
+            if method == "DELETE":
+                return self._delete_drafts(request, None, base)
+            return self._not_allowed(method)
+        key = DRAFTS.key_from_text(rest[0])
+        if len(rest) == 2 and rest[1] == "lines":
+            if method != "POST":
+                return self._not_allowed(method)
+            body = await self._body(request)
+            with self.state.lock:
+                draft = self.state.get(DRAFTS.name, key) if key is not None else None
+                if draft is None:
+                    return self._not_found(DRAFTS, rest[0], base)
+                updated = documents.validate_new_lines(self.state, draft, body, base=base)
+                assert key is not None
+                self.state.replace(DRAFTS.name, key, updated)
+                return self._created(DRAFTS, key, base)
+        if len(rest) != 1:
+            return self._no_endpoint(base)
+        if method == "GET":
+            return self.single(DRAFTS, key, base)
+        if method == "PUT":
+            body = await self._body(request)
+            with self.state.lock:
+                if key is None or not self.state.exists(DRAFTS.name, key):
+                    return self._not_found(DRAFTS, rest[0], base)
+                record = documents.validate_draft(self.state, body, base=base)
+                record["draftInvoiceNumber"] = key
+                self.state.replace(DRAFTS.name, key, record)
+                rendered = Renderer(self.state, base).render(
+                    DRAFTS.name, self.state.tables[DRAFTS.name][key], single=True
+                )
+            return EconomicJSONResponse(rendered)
+        if method == "DELETE":
+            return self._delete_drafts(request, key, base)
+        return self._not_allowed(method)
+
+    def _delete_drafts(self, request: Request, key: Any, base: str) -> Response:
+        """DELETE one draft, or every draft (the filter applies): 200 with a status document."""
         renderer = Renderer(self.state, base)
         with self.state.lock:
-            groups = [renderer.oas_supplier_group(r) for r in self.state.records("supplier-groups")]
-        if len(parts) == 2 and parts[1] not in ("count", "paged"):
-            try:
-                number = int(parts[1])
-            except ValueError:
-                return problem(400, detail=f"The value '{parts[1]}' is not valid for number.")
-            found = [g for g in groups if g["number"] == number]
-            return EconomicJSONResponse(found[0]) if found else problem(404)
-        params = _query(request)
-        if params.get("filter"):
-            try:
-                matcher = compile_filter(params["filter"], OAS_GROUP_FILTERS)
-                groups = [g for g in groups if matcher(g)]
-            except FilterError as exc:
-                return problem(400, detail=exc.detail, error_code="BadFilterRequest")
-        if len(parts) == 2 and parts[1] == "count":
-            return EconomicJSONResponse(len(groups))
-        if len(parts) == 2 and parts[1] == "paged":
-            size = self._int_param(params, "pagesize", 20)
-            skip = self._int_param(params, "skippages", 0)
-            if size is None or not 1 <= size <= OAS_PAGED_MAX or skip is None or skip < 0:
-                return problem(
-                    400, detail=f"pagesize must be between 1 and {OAS_PAGED_MAX}; skippages 0 or more."
+            if key is not None:
+                if not self.state.exists(DRAFTS.name, key):
+                    return self._not_found(DRAFTS, key, base)
+                numbers = [key]
+            else:
+                filter_text = _query(request).get("filter")
+                records = self.state.records(DRAFTS.name)
+                if filter_text:
+                    try:
+                        matcher = compile_filter(filter_text, DRAFTS.filterable)
+                        records = [r for r in records if matcher(renderer.render(DRAFTS.name, r))]
+                    except FilterError as exc:
+                        raise LegacyHttpError(
+                            400,
+                            FILTER_MESSAGE,
+                            developer_hint=FILTER_HINT,
+                            errors=[exc.detail],
+                            allowedFilteringFields=list(DRAFTS.filterable),
+                        ) from None
+                numbers = [r["draftInvoiceNumber"] for r in records]
+            for number in numbers:
+                self.state.delete(DRAFTS.name, number)
+        count = len(numbers)
+        message = (
+            "Deleted invoice." if key is not None else f"Deleted {count} invoice{'s' if count != 1 else ''}."
+        )
+        return EconomicJSONResponse(
+            {
+                "message": message,
+                "deletedCount": count,
+                "deletedItems": [
+                    {"draftInvoiceNumber": n, "self": f"{base}/invoices/drafts/{n}"} for n in numbers
+                ],
+            }
+        )
+
+    async def booked(self, request: Request, rest: list[str], base: str) -> Response:
+        """``/invoices/booked[/{n}]``: list, get, book (POST, or PUT to the number to book with)."""
+        method = request.method
+        if len(rest) > 1:
+            return self._no_endpoint(base)
+        if not rest:
+            if method == "GET":
+                return self.collection(request, BOOKED, base)
+            if method != "POST":
+                return self._not_allowed(method)
+            number = None
+        else:
+            key = BOOKED.key_from_text(rest[0])
+            if method == "GET":
+                return self.single(BOOKED, key, base)
+            if method != "PUT":
+                return self._not_allowed(method)
+            if not isinstance(key, int):
+                return self._not_found(BOOKED, rest[0], base)
+            number = key
+        body = await self._body(request)
+        with self.state.lock:
+            stored = documents.book(self.state, body, base=base, book_with_number=number)
+            return self._created(BOOKED, stored["bookedInvoiceNumber"], base)
+
+    # -- journals --------------------------------------------------------------------------------
+    async def journal_routes(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/journals/{n}/vouchers[/{year}-{number}]`` and ``/journals/{n}/entries[/{e}]``."""
+        method = request.method
+        journal = SPECS["journals"].key_from_text(parts[0])
+        with self.state.lock:
+            exists = journal is not None and self.state.exists("journals", journal)
+        if not exists or len(parts) > 3:
+            return (
+                self._not_found(SPECS["journals"], parts[0], base) if not exists else self._no_endpoint(base)
+            )
+        assert isinstance(journal, int)
+
+        def mine(record: Mapping[str, Any]) -> bool:
+            return get_path(record, "journal.journalNumber") == journal
+
+        if parts[1] == "entries":
+            if len(parts) == 2:
+                if method != "GET":
+                    return self._not_allowed(method)
+                return self.collection(
+                    request, ENTRIES, base, route=f"journals/{journal}/entries", select=mine
                 )
-            return EconomicJSONResponse(groups[skip * size : (skip + 1) * size])
-        cursor = params.get("cursor")
-        if cursor:
-            try:
-                start = int(cursor)
-            except ValueError:
-                return problem(400, detail=f"The cursor '{cursor}' is not valid.", error_code="BadRequest")
-            groups = [g for g in groups if g["number"] >= start]
-        size = max(1, self.state.oas_cursor_page_size)
-        body: dict[str, Any] = {}
-        if len(groups) > size:
-            body["cursor"] = str(groups[size]["number"])  # the id of the first item of the next set
-        body["items"] = groups[:size]
-        return EconomicJSONResponse(body)
+            key = ENTRIES.key_from_text(parts[2])
+            if method == "GET":
+                return self.single(ENTRIES, key, base, select=mine, route=f"journals/{journal}/entries")
+            if method == "DELETE":
+                with self.state.lock:
+                    record = self.state.tables[ENTRIES.name].get(key) if key is not None else None
+                    if key is None or record is None or not mine(record):
+                        return self._not_found(ENTRIES, parts[2], base, f"journals/{journal}/entries")
+                    self.state.delete(ENTRIES.name, key)
+                return Response(status_code=204)
+            return self._not_allowed(method)
+        if parts[1] != "vouchers":
+            return self._no_endpoint(base)
+        renderer = Renderer(self.state, base)
+        if len(parts) == 2:
+            if method == "POST":
+                body = await self._body(request)
+                with self.state.lock:
+                    created = documents.post_vouchers(self.state, journal, body, base=base)
+                    answer = [
+                        renderer.voucher(journal, year, number, entries) for year, number, entries in created
+                    ]
+                return EconomicJSONResponse(answer, status_code=201)
+            if method != "GET":
+                return self._not_allowed(method)
+            with self.state.lock:
+                vouchers = [
+                    renderer.voucher(journal, year, number, entries)
+                    for (year, number), entries in self._vouchers(journal).items()
+                ]
+            return self.collection(
+                request,
+                ENTRIES,
+                base,
+                route=f"journals/{journal}/vouchers",
+                documents_=vouchers,
+                filterable={},
+                create_description="Create a new voucher.",
+            )
+        if method != "GET":
+            return self._not_allowed(method)
+        year_text, _, number_text = decode_id(parts[2]).rpartition("-")
+        with self.state.lock:
+            entries = self._vouchers(journal).get(
+                (year_text, int(number_text) if number_text.isdigit() else -1)
+            )
+            if not entries:
+                return legacy_error(
+                    404,
+                    f"voucher '{parts[2]}' does not exist in journal {journal}.",
+                    error_code=NOT_FOUND,
+                    developer_hint=f"Find a list of vouchers at {base}/journals/{journal}/vouchers.",
+                )
+            year, number = year_text, int(number_text)
+            return EconomicJSONResponse(renderer.voucher(journal, year, number, entries))
+
+    def _vouchers(self, journal: int) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """The journal's entries grouped into vouchers, ordered by year and number."""
+        grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        table = self.state.tables[ENTRIES.name]
+        for key in sorted(table):
+            entry = table[key]
+            if get_path(entry, "journal.journalNumber") != journal:
+                continue
+            voucher_key = (
+                str(get_path(entry, "voucher.accountingYear.year")),
+                int(get_path(entry, "voucher.voucherNumber")),
+            )
+            grouped.setdefault(voucher_key, []).append(entry)
+        return dict(sorted(grouped.items()))
 
 
 def _key_order(key: Any) -> tuple[int, Any]:
@@ -520,17 +914,60 @@ class EconomicSandbox:
     """The ASGI callable :func:`create_app` returns.
 
     ``economic_state`` is the :class:`EconomicState`, ``kit`` the :class:`SandboxKit` (faults, rate
-    limit, request log); ``state`` offers both as ``app.state.kit`` / ``app.state.economic_state``.
+    limit, request log), ``webhooks`` the :class:`WebhookDispatcher` (``app.webhooks.flush(timeout)``
+    waits for deliveries); ``state`` offers them as ``app.state.kit`` / ``.economic_state`` /
+    ``.webhooks``. Besides the kit's control routes, ``/_sandbox/webhooks`` registers UI-style web
+    hooks (see ``webhooks.py``).
     """
 
     def __init__(
-        self, api: ASGIApp, kit: SandboxKit, state: EconomicState, nominal: tuple[int, float]
+        self,
+        api: ASGIApp,
+        kit: SandboxKit,
+        state: EconomicState,
+        nominal: tuple[int, float],
+        webhooks: WebhookDispatcher,
     ) -> None:
         self.kit = kit
         self.economic_state = state
-        self.state = types.SimpleNamespace(kit=kit, economic_state=state)
+        self.webhooks = webhooks
+        self.state = types.SimpleNamespace(kit=kit, economic_state=state, webhooks=webhooks)
         self._app = kit.wrap(api)
         self._nominal = nominal
+
+    async def _webhook_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/_sandbox/webhooks``: POST registers, GET lists, DELETE removes all; ``/deliveries`` GET."""
+        request = Request(scope, receive)
+        path, method = scope["path"].rstrip("/"), request.method
+        response: Response
+        if path == WEBHOOK_CONTROL + "/deliveries" and method == "GET":
+            response = JSONResponse([d.as_json() for d in list(self.webhooks.deliveries)])
+        elif path != WEBHOOK_CONTROL:
+            response = JSONResponse({"message": "unknown sandbox control route"}, status_code=404)
+        elif method == "GET":
+            subscriptions = list(self.economic_state.webhook_subscriptions)
+            response = JSONResponse([subscription_json(s) for s in subscriptions])
+        elif method == "DELETE":
+            self.webhooks.clear()
+            response = Response(status_code=204)
+        elif method == "POST":
+            try:
+                data = json.loads(await request.body() or b"null")
+                if not isinstance(data, dict):
+                    raise ValueError("send a JSON object: {type, url, method?, body?, headers?}")
+                subscription = self.webhooks.register(
+                    str(data.get("type", "")),
+                    str(data.get("url", "")),
+                    method=str(data.get("method", "POST")),
+                    body=data.get("body"),
+                    headers=data.get("headers"),
+                )
+                response = JSONResponse(subscription_json(subscription), status_code=201)
+            except (ValueError, TypeError) as exc:
+                response = JSONResponse({"message": str(exc)}, status_code=400)
+        else:
+            response = JSONResponse({"message": f"method {method} not allowed here"}, status_code=405)
+        await response(scope, receive, send)
 
     def _fallback_rate_headers(self, method: str, path: str) -> dict[str, str]:
         cost = self.kit.cost_of(method, path)
@@ -542,6 +979,9 @@ class EconomicSandbox:
         return rate_headers_for(capacity, window, 0, cost)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(WEBHOOK_CONTROL):
+            await self._webhook_control(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self._app(scope, receive, send)
             return
@@ -592,7 +1032,10 @@ def create_app(
     if latency_ms:
         kit.set_faults(FaultPlan(latency_ms=latency_ms))
     nominal = rate_limit or (10000, 60.0)
-    return EconomicSandbox(_EconomicApi(state), kit, state, (int(nominal[0]), float(nominal[1])))
+    webhooks = WebhookDispatcher(state)
+    return EconomicSandbox(
+        _EconomicApi(state, webhooks), kit, state, (int(nominal[0]), float(nominal[1])), webhooks
+    )
 
 
 __all__ = ["EconomicSandbox", "create_app", "cost_of", "dumps"]

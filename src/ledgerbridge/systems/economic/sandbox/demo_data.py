@@ -30,6 +30,10 @@ Record fields (as stored; the API adds ``self`` links and expands references; ``
   employeeGroup{employeeGroupNumber}, barred?; vat-zones: vatZoneNumber, name, enabledForCustomer,
   enabledForSupplier?; accounts: accountNumber, name, accountType, debitCredit, balance,
   blockDirectEntries?, vatAccount{vatCode}?, accountsSummed?; currencies: code, name, isoNumber
+- accounting-years: year ("2024".."2027", calendar years), fromDate, toDate; journals: journalNumber,
+  name, settings{voucherNumbers{minimumVoucherNumber, maximumVoucherNumber}, contraAccounts{...}}:
+  1 "Kassekladde" (vouchers 1-9999, contra account 5700 Bank), 2 "Kreditorfakturaer" (10000-19999),
+  3 "Lager" (20000-29999, contra account 5510 Varelager) — the same in :func:`seed_minimal`
 - /self: agreementNumber, agreementType, userName, signupDate, user, company{name, addressLine1,
   addressLine2, zip, city, country, phoneNumber, email, website, companyIdentificationNumber,
   vatNumber}, bankInformation{bankName, bankSortCode, bankAccountNumber, bankGiroNumber,
@@ -746,6 +750,44 @@ def _product_number(group: int, sequence: int) -> str:
     return str(group * 1000 + sequence)
 
 
+ACCOUNTING_YEARS = ("2024", "2025", "2026", "2027")
+JOURNALS: list[dict[str, Any]] = [
+    {
+        "journalNumber": 1,
+        "name": "Kassekladde",
+        "settings": {
+            "voucherNumbers": {"minimumVoucherNumber": 1, "maximumVoucherNumber": 9999},
+            "contraAccounts": {
+                "customerPayments": {"accountNumber": 5700},
+                "supplierPayments": {"accountNumber": 5700},
+                "financeVouchers": {"accountNumber": 5700},
+            },
+        },
+    },
+    {
+        "journalNumber": 2,
+        "name": "Kreditorfakturaer",
+        "settings": {"voucherNumbers": {"minimumVoucherNumber": 10000, "maximumVoucherNumber": 19999}},
+    },
+    {
+        "journalNumber": 3,
+        "name": "Lager",
+        "settings": {
+            "voucherNumbers": {"minimumVoucherNumber": 20000, "maximumVoucherNumber": 29999},
+            "contraAccounts": {"financeVouchers": {"accountNumber": 5510}},
+        },
+    },
+]
+
+
+def seed_books(state: EconomicState) -> None:
+    """Accounting years 2024-2027 and the three journals (needs accounts 5510 and 5700)."""
+    for year in ACCOUNTING_YEARS:
+        state.add_accounting_year(year, f"{year}-01-01", f"{year}-12-31")
+    for journal in JOURNALS:
+        state.add_journal(journal)
+
+
 def seed_reference_data(state: EconomicState) -> None:
     """VAT zones, currencies, layouts, units, payment terms, chart of accounts, groups (no people)."""
     for zone in VAT_ZONES:
@@ -805,6 +847,7 @@ def seed_reference_data(state: EconomicState) -> None:
                 "salesAccount": {"accountNumber": sales_account},
             }
         )
+    seed_books(state)
 
 
 def _agreement(rng: random.Random) -> dict[str, Any]:
@@ -1205,7 +1248,9 @@ def seed_minimal(state: EconomicState) -> None:
     customers 1 (Danish) and 2 (German, EUR); products ``"1"`` and ``"2"`` (barred), as in the
     recordings; suppliers 1 and 2; payment terms 1 "Netto 8 dage" and 2 "Netto 30 dage"; units 1 "stk."
     and 2 "time"; product groups 1 "Varer m/moms" and 2 "Lagervarer" (inventory); customer groups 1-2,
-    supplier groups 1-2; layouts 19 and 21; employees 1-2; the four VAT zones; DKK/EUR/SEK; a short chart.
+    supplier groups 1-2; layouts 19 and 21; employees 1-2; the four VAT zones; DKK/EUR/SEK; a short chart
+    (sales account 1100 with VAT code U25, so domestic invoice lines carry 25 % VAT); accounting years
+    2024-2027 and journals 1-3 (:func:`seed_books`).
     """
     stamp = "2022-06-24T08:25:00Z"
     with state.lock:
@@ -1240,25 +1285,28 @@ def seed_minimal(state: EconomicState) -> None:
         state.add_unit({"unitNumber": 2, "name": "time"})
         state.add_payment_terms(PAYMENT_TERMS[0])
         state.add_payment_terms({**PAYMENT_TERMS[2], "paymentTermsNumber": 2})
-        for number, name, kind, debit_credit, blocked in [
-            (1000, "RESULTATOPGØRELSE", "heading", "debit", True),
-            (1010, "Omsætning", "headingStart", "credit", True),
-            (1100, "Salg af varer og ydelser m/moms", "profitAndLoss", "credit", False),
-            (1210, "Varekøb Danmark", "profitAndLoss", "debit", False),
-            (5600, "Debitorer", "status", "debit", True),
-            (5700, "Bank", "status", "debit", False),
-            (6110, "Kreditorer", "status", "credit", True),
+        for number, name, kind, debit_credit, blocked, vat_code in [
+            (1000, "RESULTATOPGØRELSE", "heading", "debit", True, None),
+            (1010, "Omsætning", "headingStart", "credit", True, None),
+            (1100, "Salg af varer og ydelser m/moms", "profitAndLoss", "credit", False, "U25"),
+            (1210, "Varekøb Danmark", "profitAndLoss", "debit", False, "I25"),
+            (1250, "Lagerregulering", "profitAndLoss", "debit", False, None),
+            (5510, "Varelager", "status", "debit", False, None),
+            (5600, "Debitorer", "status", "debit", True, None),
+            (5700, "Bank", "status", "debit", False, None),
+            (6110, "Kreditorer", "status", "credit", True, None),
         ]:
-            state.add_account(
-                {
-                    "accountNumber": number,
-                    "name": name,
-                    "accountType": kind,
-                    "debitCredit": debit_credit,
-                    "balance": money(0),
-                    "blockDirectEntries": blocked,
-                }
-            )
+            account: dict[str, Any] = {
+                "accountNumber": number,
+                "name": name,
+                "accountType": kind,
+                "debitCredit": debit_credit,
+                "balance": money(0),
+                "blockDirectEntries": blocked,
+            }
+            if vat_code:
+                account["vatAccount"] = {"vatCode": vat_code}
+            state.add_account(account)
         state.add_customer_group(
             {"customerGroupNumber": 1, "name": "Danske kunder", "account": {"accountNumber": 5600}}
         )
@@ -1396,6 +1444,7 @@ def seed_minimal(state: EconomicState) -> None:
                 "bankAccount": "7600 0009876543",
             }
         )
+        seed_books(state)
         state.add_supplier(
             {
                 "supplierNumber": 2,

@@ -9,7 +9,8 @@ where ``errors`` is either an annotated copy of the request document (validation
 strings (e.g. a bad filter). The OpenAPI services answer ``application/problem+json``
 (``type``, ``title``, ``status``, ``traceId``, ``errorCode``, optional ``detail``/``errors``).
 
-Error codes: E04500, E04740, E04810, E06000 and E06151 are e-conomic's (seen in its docs or live).
+Error codes: E04042, E04500, E04730, E04740, E04760, E04810, E06000 and E06151 are e-conomic's (seen in
+its docs or live).
 e-conomic has not published codes for plain schema violations (required, type, length, range, enum,
 null); the sandbox marks those with :data:`UNPUBLISHED` ("E00000") and words the messages like the
 live server's JSON-schema messages ("Expected String but got Null.", "Integer 0 is less than minimum
@@ -113,6 +114,16 @@ _PROBLEM_TYPES = {
     403: ("https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden.", "Forbidden"),
     404: ("https://tools.ietf.org/html/rfc9110#section-15.5.5", "Resource not found.", "ResourceNotFound"),
     405: ("https://tools.ietf.org/html/rfc9110#section-15.5.6", "Method not allowed.", "MethodNotAllowed"),
+    409: (
+        "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        "Update conflict. Version does not match.",
+        "UpdateConflict",
+    ),
+    415: (
+        "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        "Unsupported media type.",
+        "UnsupportedMediaType",
+    ),
     429: ("https://tools.ietf.org/html/rfc6585#section-4", "Too many requests.", "TooManyRequests"),
     500: (
         "https://tools.ietf.org/html/rfc9110#section-15.6.1",

@@ -11,7 +11,6 @@ Callers hold ``state.lock`` (the renderers look up referenced records, e.g. a pr
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -57,6 +56,14 @@ def _put_ref(out: Record, record: Record, name: str, key: str, base: str, route:
         out[name] = ref
 
 
+def _with_payment_type_link(details: Record, base: str) -> Record:
+    out = dict(details)
+    kind = details.get("paymentType")
+    if isinstance(kind, dict) and kind.get("paymentTypeNumber") is not None:
+        out["paymentType"] = {**kind, "self": link(base, "payment-types", kind["paymentTypeNumber"])}
+    return out
+
+
 class Renderer:
     """Renders records of one state for one base URL."""
 
@@ -65,9 +72,13 @@ class Renderer:
         self.base = base.rstrip("/")
 
     def render(self, resource: str, record: Record, *, single: bool = False) -> Record:
-        """One record as e-conomic sends it (``single`` adds the write links of a single GET)."""
-        renderer: Callable[[Record], Record] = getattr(self, "_" + resource.replace("-", "_"))
-        out = renderer(record)
+        """One record as e-conomic sends it (``single`` adds the write links of a single GET, and the
+        lines of an invoice, which collections leave out)."""
+        if resource in ("invoices-drafts", "invoices-booked"):
+            out = self.invoice(record, booked=resource == "invoices-booked", single=single)
+        else:
+            renderer: Callable[[Record], Record] = getattr(self, "_" + resource.replace("-", "_"))
+            out = renderer(record)
         if single and SPECS[resource].writable:
             # Single resources carry their write links, as e-conomic's hypermedia does.
             name = SPECS[resource].singular
@@ -132,6 +143,19 @@ class Renderer:
         }
         _copy(out, r, "mobilePhone")
         _flag(out, r, "eInvoicingDisabledByDefault", always=True)
+        for name in ("attention", "customerContact"):
+            contact = get_path(r, f"{name}.customerContactNumber")
+            if contact is not None:
+                out[name] = {
+                    "customerContactNumber": contact,
+                    "self": link(b, "customers", n, "contacts", str(contact)),
+                }
+        location = get_path(r, "defaultDeliveryLocation.deliveryLocationNumber")
+        if location is not None:
+            out["defaultDeliveryLocation"] = {
+                "deliveryLocationNumber": location,
+                "self": link(b, "customers", n, "delivery-locations", str(location)),
+            }
         out["self"] = link(b, "customers", n)
         return out
 
@@ -245,6 +269,14 @@ class Renderer:
         unit = get_path(r, "unit.unitNumber")
         if unit is not None:
             out["unit"] = self._unit_summary(unit)
+        _put_ref(
+            out,
+            r,
+            "departmentalDistribution",
+            "departmentalDistributionNumber",
+            b,
+            "departmental-distributions",
+        )
         out["invoices"] = {
             "drafts": link(b, "products", n, "invoices", "drafts"),
             "booked": link(b, "products", n, "invoices", "booked"),
@@ -351,7 +383,322 @@ class Renderer:
         out["self"] = link(self.base, "currencies", r["code"])
         return out
 
-    # -- /self and the OpenAPI supplier groups ---------------------------------------------------
+    # -- customer contacts and delivery locations ------------------------------------------------
+    def _customer_contacts(self, r: Record) -> Record:
+        b, n = self.base, r["customerContactNumber"]
+        customer = get_path(r, "customer.customerNumber")
+        out: Record = {"customerContactNumber": n}
+        _copy(out, r, "email", "name", "phone", "eInvoiceId", "notes", "emailNotifications")
+        out["customer"] = {"customerNumber": customer, "self": link(b, "customers", customer)}
+        _copy(out, r, "sortKey")
+        out["self"] = link(b, "customers", customer, "contacts", str(n))
+        return out
+
+    def _delivery_locations(self, r: Record) -> Record:
+        b, n = self.base, r["deliveryLocationNumber"]
+        customer = get_path(r, "customer.customerNumber")
+        out: Record = {"deliveryLocationNumber": n}
+        _copy(out, r, "address", "postalCode", "city", "country", "termsOfDelivery", "sortKey")
+        _flag(out, r, "barred")
+        out["customer"] = {"customerNumber": customer, "self": link(b, "customers", customer)}
+        out["self"] = link(b, "customers", customer, "delivery-locations", str(n))
+        return out
+
+    # -- invoices --------------------------------------------------------------------------------
+    def _contact_ref(self, contact: Any) -> Record:
+        record = self._lookup("customer-contacts", contact) or {}
+        customer = get_path(record, "customer.customerNumber")
+        out: Record = {"customerContactNumber": contact}
+        if customer is not None:
+            out["customer"] = {"customerNumber": customer, "self": link(self.base, "customers", customer)}
+            out["self"] = link(self.base, "customers", customer, "contacts", str(contact))
+        else:
+            out["self"] = link(self.base, "customer-contacts", contact)
+        return out
+
+    def _vat_zone_ref(self, number: Any) -> Record:
+        zone = self._lookup("vat-zones", number) or {}
+        out: Record = {}
+        _copy(out, zone, "name")
+        out["vatZoneNumber"] = number
+        out["enabledForCustomer"] = bool(zone.get("enabledForCustomer", False))
+        out["enabledForSupplier"] = bool(zone.get("enabledForSupplier", False))
+        out["self"] = link(self.base, "vat-zones", number)
+        return out
+
+    def invoice(self, r: Record, *, booked: bool, single: bool) -> Record:
+        """A draft or booked invoice (``invoices.drafts.*`` / ``invoices.booked.*`` schemas)."""
+        b = self.base
+        route = "invoices/booked" if booked else "invoices/drafts"
+        number = r["bookedInvoiceNumber" if booked else "draftInvoiceNumber"]
+        self_link = f"{b}/{route}/{number}"
+        out: Record = {("bookedInvoiceNumber" if booked else "draftInvoiceNumber"): number}
+        _copy(out, r, "date", "currency", "exchangeRate", "netAmount", "netAmountInBaseCurrency")
+        _copy(out, r, "grossAmount", "grossAmountInBaseCurrency")
+        if not booked:
+            _copy(out, r, "marginInBaseCurrency", "marginPercentage")
+        _copy(out, r, "vatAmount", "roundingAmount")
+        if booked:
+            _copy(out, r, "remainder", "remainderInBaseCurrency")
+        else:
+            _copy(out, r, "costPriceInBaseCurrency")
+        _copy(out, r, "dueDate")
+        terms = r.get("paymentTerms") or {}
+        if terms:
+            out["paymentTerms"] = {
+                **{
+                    k: terms[k]
+                    for k in ("paymentTermsNumber", "daysOfCredit", "name", "paymentTermsType")
+                    if k in terms
+                },
+                "self": link(b, "payment-terms", terms["paymentTermsNumber"]),
+            }
+        _put_ref(out, r, "customer", "customerNumber", b, "customers")
+        recipient = dict(r.get("recipient") or {})
+        if recipient:
+            rendered: Record = {}
+            _copy(
+                rendered, recipient, "name", "address", "zip", "city", "country", "ean", "publicEntryNumber"
+            )
+            attention = get_path(recipient, "attention.customerContactNumber")
+            if attention is not None:
+                contact = self._contact_ref(attention)
+                rendered["attention"] = {"customerContactNumber": attention, "self": contact["self"]}
+            zone = get_path(recipient, "vatZone.vatZoneNumber")
+            if zone is not None:
+                rendered["vatZone"] = self._vat_zone_ref(zone)
+            _copy(rendered, recipient, "cvr", "mobilePhone")
+            if not booked:
+                _copy(rendered, recipient, "nemHandelType")
+            out["recipient"] = rendered
+        location = get_path(r, "deliveryLocation.deliveryLocationNumber")
+        if location is not None:
+            owner = get_path(self._lookup("delivery-locations", location) or {}, "customer.customerNumber")
+            out["deliveryLocation"] = {
+                "deliveryLocationNumber": location,
+                "self": link(b, "customers", owner, "delivery-locations", str(location))
+                if owner is not None
+                else link(b, "delivery-locations", location),
+            }
+        for name, names in (
+            ("delivery", ("address", "zip", "city", "country", "deliveryTerms", "deliveryDate")),
+            ("notes", ("heading", "textLine1", "textLine2")),
+        ):
+            part = r.get(name) or {}
+            if part:
+                section: Record = {}
+                _copy(section, part, *names)
+                out[name] = section
+        references = r.get("references") or {}
+        if references:
+            refs: Record = {}
+            contact = get_path(references, "customerContact.customerContactNumber")
+            if contact is not None:
+                refs["customerContact"] = self._contact_ref(contact)
+            _put_ref(refs, references, "salesPerson", "employeeNumber", b, "employees")
+            _put_ref(refs, references, "vendorReference", "employeeNumber", b, "employees")
+            _copy(refs, references, "other")
+            out["references"] = refs
+        if booked:
+            out["pdf"] = {"download": f"{self_link}/pdf"}
+            _put_ref(out, r, "layout", "layoutNumber", b, "layouts")
+            _put_ref(out, r, "project", "projectNumber", b, "projects")
+        else:
+            _put_ref(out, r, "layout", "layoutNumber", b, "layouts")
+            _put_ref(out, r, "project", "projectNumber", b, "projects")
+            _copy(out, r, "lastUpdated")
+            out["pdf"] = {"download": f"{self_link}/pdf"}
+            out["soap"] = {"currentInvoiceHandle": {"id": number}}
+            out["templates"] = {
+                "bookingInstructions": f"{self_link}/templates/booking-instructions",
+                "self": f"{self_link}/templates",
+            }
+        if single:
+            out["lines"] = [self._invoice_line(line, booked=booked) for line in r.get("lines", [])]
+        if booked and r.get("sentInvoiceId") is not None:
+            out["sent"] = link(b, "invoices/sent", r["sentInvoiceId"])
+        out["self"] = self_link
+        return out
+
+    def _invoice_line(self, line: Record, *, booked: bool) -> Record:
+        b = self.base
+        out: Record = {}
+        _copy(out, line, "lineNumber", "sortKey", "description")
+        if booked:
+            _copy(out, line, "deliveryDate")
+        accrual = line.get("accrual")
+        if isinstance(accrual, dict) and accrual and not booked:
+            out["accrual"] = dict(accrual)
+        unit = get_path(line, "unit.unitNumber")
+        if unit is not None:
+            unit_record = self._lookup("units", unit) or {}
+            out["unit"] = {
+                "unitNumber": unit,
+                **({"name": unit_record["name"]} if "name" in unit_record else {}),
+                "self": link(b, "units", unit),
+            }
+        _put_ref(out, line, "product", "productNumber", b, "products")
+        _copy(out, line, "quantity", "unitNetPrice", "discountPercentage", "unitCostPrice")
+        if booked:
+            _copy(out, line, "vatRate", "vatAmount", "totalNetAmount")
+        else:
+            _copy(out, line, "totalNetAmount", "marginInBaseCurrency", "marginPercentage")
+        _put_ref(
+            out,
+            line,
+            "departmentalDistribution",
+            "departmentalDistributionNumber",
+            b,
+            "departmental-distributions",
+        )
+        return out
+
+    def _invoices_sent(self, r: Record) -> Record:
+        b = self.base
+        number = get_path(r, "invoice.bookedInvoiceNumber")
+        out: Record = {"id": r["id"]}
+        out["invoice"] = {"bookedInvoiceNumber": number, "self": link(b, "invoices/booked", number)}
+        _copy(out, r, "status", "sendBy", "creationDate", "createdBy")
+        recipient = r.get("recipient") or {}
+        if recipient:
+            out["recipient"] = {k: v for k, v in recipient.items() if v}
+        out["self"] = link(b, "invoices/sent", r["id"])
+        return out
+
+    # -- accounting years, journals, entries, vouchers --------------------------------------------
+    def _accounting_years(self, r: Record) -> Record:
+        b, year = self.base, r["year"]
+        out: Record = {"fromDate": r["fromDate"], "toDate": r["toDate"]}
+        _flag(out, r, "closed")
+        out["year"] = year
+        for name in ("periods", "entries", "totals", "vouchers"):
+            out[name] = link(b, "accounting-years", year, name)
+        out["self"] = link(b, "accounting-years", year)
+        return out
+
+    def _journals(self, r: Record) -> Record:
+        b, n = self.base, r["journalNumber"]
+        out: Record = {}
+        _copy(out, r, "name")
+        settings = r.get("settings") or {}
+        rendered: Record = {}
+        numbers = settings.get("voucherNumbers")
+        if numbers:
+            rendered["voucherNumbers"] = dict(numbers)
+        _copy(rendered, settings, "entryTypeRestrictedTo")
+        contra = settings.get("contraAccounts") or {}
+        if contra:
+            rendered["contraAccounts"] = {
+                kind: {
+                    "accountNumber": value["accountNumber"],
+                    "self": link(b, "accounts", value["accountNumber"]),
+                }
+                for kind, value in contra.items()
+                if isinstance(value, dict) and value.get("accountNumber") is not None
+            }
+        out["settings"] = rendered
+        out["vouchers"] = link(b, "journals", n, "vouchers")
+        out["entries"] = link(b, "journals", n, "entries")
+        out["templates"] = {
+            "financeVoucher": link(b, "journals", n, "templates", "financeVoucher"),
+            "manualCustomerInvoice": link(b, "journals", n, "templates", "manualCustomerInvoice"),
+            "self": link(b, "journals", n, "templates"),
+        }
+        out["journalNumber"] = n
+        out["self"] = link(b, "journals", n)
+        return out
+
+    def voucher_link(self, journal: int, year: str, number: int) -> str:
+        """``/journals/{n}/vouchers/{accountingYear}-{voucherNumber}``."""
+        return link(self.base, "journals", journal, "vouchers", f"{encode_id(year)}-{number}")
+
+    def _journal_entries(self, r: Record) -> Record:
+        return self.journal_entry(r, in_voucher=False)
+
+    def journal_entry(self, r: Record, *, in_voucher: bool) -> Record:
+        """An entry as ``/journals/{n}/entries`` lists it, or (``in_voucher``) inside a voucher."""
+        b = self.base
+        journal = get_path(r, "journal.journalNumber")
+        year = str(get_path(r, "voucher.accountingYear.year"))
+        voucher_number = get_path(r, "voucher.voucherNumber")
+        out: Record = {}
+        _put_ref(out, r, "account", "accountNumber", b, "accounts")
+        out["journal"] = {"journalNumber": journal, "self": link(b, "journals", journal)}
+        _put_ref(out, r, "customer", "customerNumber", b, "customers")
+        _copy(out, r, "customerInvoice")
+        _put_ref(out, r, "supplier", "supplierNumber", b, "suppliers")
+        _copy(out, r, "supplierInvoiceNumber")
+        details = r.get("paymentDetails")
+        if isinstance(details, dict) and details:
+            out["paymentDetails"] = _with_payment_type_link(details, b)
+        _copy(out, r, "dueDate", "text", "amount")
+        _put_ref(out, r, "contraAccount", "accountNumber", b, "accounts")
+        for name in ("contraVatAccount", "vatAccount"):
+            code = get_path(r, f"{name}.vatCode")
+            if code and (in_voucher or name == "contraVatAccount"):
+                out[name] = {"vatCode": code, "self": link(b, "vat-accounts", code)}
+        _copy(out, r, "contraVatAmount")
+        if in_voucher:
+            _copy(out, r, "vatAmount")
+        _put_ref(out, r, "costType", "costTypeNumber", b, "cost-types")
+        code = get_path(r, "currency.code")
+        if code:
+            out["currency"] = {"code": code, "self": link(b, "currencies", code)}
+        _copy(out, r, "date")
+        _put_ref(
+            out,
+            r,
+            "departmentalDistribution",
+            "departmentalDistributionNumber",
+            b,
+            "departmental-distributions",
+        )
+        _put_ref(out, r, "employee", "employeeNumber", b, "employees")
+        _copy(out, r, "exchangeRate", "entryType")
+        voucher_self = self.voucher_link(journal, year, voucher_number)
+        if in_voucher:
+            out["voucher"] = {"voucherNumber": voucher_number, "self": voucher_self}
+        else:
+            out["voucher"] = {
+                "accountingYear": {"year": year, "self": link(b, "accounting-years", year)},
+                "voucherNumber": voucher_number,
+                "self": voucher_self,
+            }
+        _put_ref(out, r, "project", "projectNumber", b, "projects")
+        if in_voucher:
+            _copy(out, r, "amountBaseCurrency")
+        elif r.get("amountBaseCurrency") is not None:
+            out["amountDefaultCurrency"] = r["amountBaseCurrency"]
+        out["journalEntryNumber"] = r["journalEntryNumber"]
+        _copy(out, r, "quantity1", "quantity2")
+        _put_ref(out, r, "unit1", "unitNumber", b, "units")
+        _put_ref(out, r, "unit2", "unitNumber", b, "units")
+        out["self"] = link(b, "journals", journal, "entries", str(r["journalEntryNumber"]))
+        return out
+
+    def voucher(self, journal: int, year: str, number: int, entries: list[Record]) -> Record:
+        """A voucher: its entries grouped by type (only the arrays that have entries)."""
+        from ledgerbridge.systems.economic.sandbox.documents import ENTRY_KINDS
+
+        b = self.base
+        grouped: Record = {}
+        for array_name, (entry_type, _, _, _) in ENTRY_KINDS.items():
+            items = [
+                self.journal_entry(e, in_voucher=True) for e in entries if e.get("entryType") == entry_type
+            ]
+            if items:
+                grouped[array_name] = items
+        voucher_self = self.voucher_link(journal, year, number)
+        return {
+            "accountingYear": {"year": year, "self": link(b, "accounting-years", year)},
+            "journal": {"journalNumber": journal, "self": link(b, "journals", journal)},
+            "entries": grouped,
+            "voucherNumber": number,
+            "attachment": f"{voucher_self}/attachment",
+            "self": voucher_self,
+        }
+
+    # -- /self -----------------------------------------------------------------------------------
     def agreement(self) -> Record:
         """``GET /self``."""
         a = self.state.agreement
@@ -380,15 +727,4 @@ class Renderer:
         if a.get("modules"):
             out["modules"] = [{**m, "self": link(b, "modules", m["moduleNumber"])} for m in a["modules"]]
         out["self"] = link(b, "self")
-        return out
-
-    def oas_supplier_group(self, r: Record) -> Record:
-        """A supplier group as the Suppliers OpenAPI service sends it (``Group`` schema)."""
-        version = self.state.version_of("supplier-groups", r["supplierGroupNumber"])
-        out: Record = {"number": r["supplierGroupNumber"], "name": r.get("name", "")}
-        account = get_path(r, "account.accountNumber")
-        if account is not None:
-            out["accountNumber"] = account
-        # objectVersion is opaque; e-conomic's look like base64 row versions.
-        out["objectVersion"] = base64.b64encode(version.to_bytes(8, "big")).decode()
         return out

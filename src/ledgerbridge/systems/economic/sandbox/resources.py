@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Field types used for validation, filtering and sorting.
+# Field types used for validation, filtering and sorting. DATE is a JSON string ``YYYY-MM-DD`` (filters
+# compare it as a string, which orders dates correctly); ARRAY is a JSON array of enum strings.
 STRING, INTEGER, NUMBER, BOOLEAN, TIMESTAMP = "string", "integer", "number", "boolean", "timestamp"
+DATE, ARRAY = "date", "array"
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Field:
     min_length: int | None = None
     minimum: int | None = None
     maximum: int | None = None
-    enum: tuple[str, ...] | None = None
+    enum: tuple[str, ...] | None = None  # for ARRAY: the allowed item values (items are unique)
     max_decimals: int | None = None
 
 
@@ -49,6 +51,7 @@ class Ref:
     key: str
     required: bool = False
     route: str | None = None  # URL segment for the self link when target is None
+    put_only: bool = False  # only in the PUT schema (e.g. a customer's contact): ignored on POST
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,15 @@ class ResourceSpec:
     tracks_last_updated: bool = False
     # Filters e-conomic answers with 500 (live probes); the sandbox reproduces them.
     filter_500: tuple[str, ...] = ()
+    # False for tables served under another path (``/invoices/drafts``, ``/customers/{n}/contacts``):
+    # the generic ``/{name}[/{id}]`` routes do not expose them.
+    top_level: bool = True
+    route: str | None = None  # the URL path of the collection when it differs from ``name``
+
+    @property
+    def path(self) -> str:
+        """The collection's URL path below the host (``customers``, ``invoices/drafts``)."""
+        return self.route or self.name
 
     @property
     def sortable_fields(self) -> tuple[str, ...]:
@@ -187,6 +199,10 @@ CUSTOMERS = ResourceSpec(
         Ref("vatZone", "vat-zones", "vatZoneNumber", required=True),
         Ref("layout", "layouts", "layoutNumber"),
         Ref("salesPerson", "employees", "employeeNumber"),
+        # Sub-resources of the customer: only the PUT schema has them (they must exist first).
+        Ref("attention", "customer-contacts", "customerContactNumber", put_only=True),
+        Ref("customerContact", "customer-contacts", "customerContactNumber", put_only=True),
+        Ref("defaultDeliveryLocation", "delivery-locations", "deliveryLocationNumber", put_only=True),
     ),
     money=("creditLimit", "balance", "dueAmount"),
     tracks_last_updated=True,
@@ -346,6 +362,13 @@ PRODUCTS = ResourceSpec(
     refs=(
         Ref("productGroup", "product-groups", "productGroupNumber", required=True),
         Ref("unit", "units", "unitNumber"),
+        # Departments are a module the sandbox does not emulate: the number is stored and echoed.
+        Ref(
+            "departmentalDistribution",
+            None,
+            "departmentalDistributionNumber",
+            route="departmental-distributions",
+        ),
     ),
     money=(
         "costPrice",
@@ -456,6 +479,302 @@ ACCOUNTS = ResourceSpec(
 
 CURRENCIES = ResourceSpec(name="currencies", key="code", key_is_str=True, singular="currency")
 
+# -- documents, journals and customer sub-resources -------------------------------------------------
+# Their tables are not served at ``/{name}``: app.py routes their own paths (``spec.path``).
+
+_DOCUMENT_FILTERS: dict[str, str] = {
+    "currency": STRING,
+    "customer.customerNumber": INTEGER,
+    "date": STRING,
+    "delivery.address": STRING,
+    "delivery.city": STRING,
+    "delivery.country": STRING,
+    "delivery.deliveryDate": STRING,
+    "delivery.deliveryTerms": STRING,
+    "delivery.zip": STRING,
+    "deliveryLocation.deliveryLocationNumber": INTEGER,
+    "notes.heading": STRING,
+    "notes.textLine1": STRING,
+    "notes.textLine2": STRING,
+    "paymentTerms.paymentTermsNumber": INTEGER,
+    "recipient.address": STRING,
+    "recipient.city": STRING,
+    "recipient.country": STRING,
+    "recipient.ean": STRING,
+    "recipient.name": STRING,
+    "recipient.publicEntryNumber": STRING,
+    "recipient.zip": STRING,
+    "references.customerContact.customer.customerNumber": INTEGER,
+    "references.other": STRING,
+    "references.salesPerson.employeeNumber": INTEGER,
+    "references.vendorReference.employeeNumber": INTEGER,
+}
+DRAFT_INVOICE_FILTERS: dict[str, str] = {
+    **_DOCUMENT_FILTERS,
+    "draftInvoiceNumber": INTEGER,
+    "exchangeRate": NUMBER,
+    "lastUpdated": TIMESTAMP,
+    "soap.currentInvoiceHandle.id": INTEGER,
+}
+# /invoices/paid, /unpaid, /overdue and /not-due: booked invoices without exchangeRate.
+BOOKED_STATE_FILTERS: dict[str, str] = {
+    **_DOCUMENT_FILTERS,
+    "bookedInvoiceNumber": INTEGER,
+    "recipient.vatZone.vatZoneNumber": INTEGER,
+}
+BOOKED_INVOICE_FILTERS: dict[str, str] = {**BOOKED_STATE_FILTERS, "exchangeRate": NUMBER}
+
+_INVOICE_REFS = (
+    Ref("customer", "customers", "customerNumber", required=True),
+    Ref("paymentTerms", "payment-terms", "paymentTermsNumber", required=True),
+    Ref("layout", "layouts", "layoutNumber", required=True),
+    Ref("recipient.vatZone", "vat-zones", "vatZoneNumber", required=True),
+    Ref("recipient.attention", "customer-contacts", "customerContactNumber"),
+    Ref("deliveryLocation", "delivery-locations", "deliveryLocationNumber"),
+    Ref("references.customerContact", "customer-contacts", "customerContactNumber"),
+    Ref("references.salesPerson", "employees", "employeeNumber"),
+    Ref("references.vendorReference", "employees", "employeeNumber"),
+    Ref("project", None, "projectNumber", route="projects"),
+)
+_INVOICE_MONEY = (
+    "exchangeRate",
+    "netAmount",
+    "netAmountInBaseCurrency",
+    "grossAmount",
+    "grossAmountInBaseCurrency",
+    "vatAmount",
+    "roundingAmount",
+    "costPriceInBaseCurrency",
+    "marginInBaseCurrency",
+    "marginPercentage",
+)
+
+DRAFT_INVOICES = ResourceSpec(
+    name="invoices-drafts",
+    route="invoices/drafts",
+    key="draftInvoiceNumber",
+    key_is_str=False,
+    singular="draftInvoice",
+    filterable=DRAFT_INVOICE_FILTERS,
+    sortable=tuple(k for k in DRAFT_INVOICE_FILTERS if k != "lastUpdated"),
+    create_description="Create a new invoice draft.",
+    writable=True,
+    fields=(
+        Field("date", DATE, required=True),
+        Field("currency", STRING, required=True, min_length=3, max_length=3),
+        Field("exchangeRate", NUMBER, maximum=999999999999, max_decimals=6),
+        Field("dueDate", DATE),
+        Field("recipient.name", STRING, required=True, max_length=250),
+        Field("recipient.address", STRING, max_length=250),
+        Field("recipient.zip", STRING, max_length=50),
+        Field("recipient.city", STRING, max_length=250),
+        Field("recipient.country", STRING, max_length=50),
+        Field("recipient.ean", STRING, max_length=13),
+        Field("recipient.publicEntryNumber", STRING, max_length=40),
+        Field("recipient.mobilePhone", STRING),
+        # cvr is in the GET schemas only; the sandbox accepts it on write (see documents.py).
+        Field("recipient.cvr", STRING, max_length=40),
+        Field(
+            "recipient.nemHandelType",
+            STRING,
+            enum=("ean", "corporateIdentificationNumber", "pNumber", "peppol"),
+        ),
+        Field("delivery.address", STRING, max_length=255),
+        Field("delivery.zip", STRING, max_length=30),
+        Field("delivery.city", STRING, max_length=50),
+        Field("delivery.country", STRING, max_length=50),
+        Field("delivery.deliveryTerms", STRING, max_length=100),
+        Field("delivery.deliveryDate", DATE),
+        Field("notes.heading", STRING, max_length=250),
+        Field("notes.textLine1", STRING, max_length=1000),
+        Field("notes.textLine2", STRING, max_length=1000),
+        Field("references.other", STRING, max_length=250),
+    ),
+    refs=_INVOICE_REFS,
+    money=_INVOICE_MONEY,
+    tracks_last_updated=True,
+    top_level=False,
+)
+
+BOOKED_INVOICES = ResourceSpec(
+    name="invoices-booked",
+    route="invoices/booked",
+    key="bookedInvoiceNumber",
+    key_is_str=False,
+    singular="bookedInvoice",
+    filterable=BOOKED_INVOICE_FILTERS,
+    sortable=tuple(BOOKED_INVOICE_FILTERS),
+    create_description="Book an invoice.",
+    refs=_INVOICE_REFS,
+    money=(*_INVOICE_MONEY, "remainder", "remainderInBaseCurrency"),
+    top_level=False,
+)
+
+SENT_INVOICES = ResourceSpec(
+    # /invoices/sent: the log of electronic sends (EAN/NemHandel, MobilePay), not e-mails.
+    name="invoices-sent",
+    route="invoices/sent",
+    key="id",
+    key_is_str=False,
+    singular="sentInvoice",
+    top_level=False,
+)
+
+CUSTOMER_CONTACTS = ResourceSpec(
+    # customerContactNumber is unique across the agreement, not per customer (techtalk); the number
+    # the UI shows per customer is sortKey.
+    name="customer-contacts",
+    route="contacts",  # below /customers/{customerNumber}
+    key="customerContactNumber",
+    key_is_str=False,
+    singular="customerContact",
+    filterable={
+        "customerContactNumber": INTEGER,
+        "email": STRING,
+        "name": STRING,
+        "phone": STRING,
+        "eInvoiceId": STRING,
+        "customer.customerNumber": INTEGER,
+        "sortKey": INTEGER,
+    },
+    sortable=(
+        "customerContactNumber",
+        "email",
+        "name",
+        "phone",
+        "eInvoiceId",
+        "customer.customerNumber",
+        "sortKey",
+    ),
+    create_description="Create a new customer contact.",
+    writable=True,
+    fields=(
+        Field("customerContactNumber", INTEGER),
+        Field("name", STRING, required=True, max_length=255),
+        Field("email", STRING, max_length=255),
+        Field("phone", STRING, max_length=50),
+        Field("eInvoiceId", STRING, max_length=50),
+        Field("notes", STRING, max_length=2000),
+        Field("emailNotifications", ARRAY, enum=("invoices", "orders", "quotations", "reminders")),
+    ),
+    refs=(Ref("customer", "customers", "customerNumber"),),
+    top_level=False,
+)
+
+DELIVERY_LOCATIONS = ResourceSpec(
+    # deliveryLocationNumber is read-only and, like contact numbers, unique across the agreement
+    # (sandbox choice: the docs do not say whether it is per customer).
+    name="delivery-locations",
+    route="delivery-locations",  # below /customers/{customerNumber}
+    key="deliveryLocationNumber",
+    key_is_str=False,
+    singular="deliveryLocation",
+    filterable={
+        "address": STRING,
+        "barred": BOOLEAN,
+        "city": STRING,
+        "country": STRING,
+        "deliveryLocationNumber": INTEGER,
+        "postalCode": STRING,
+        "sortKey": INTEGER,
+    },
+    sortable=("address", "city", "country", "deliveryLocationNumber", "postalCode", "sortKey"),
+    create_description="Create a new delivery location.",
+    writable=True,
+    fields=(
+        Field("address", STRING, max_length=255),
+        Field("postalCode", STRING, max_length=15),
+        Field("city", STRING, max_length=50),
+        Field("country", STRING, max_length=50),
+        Field("termsOfDelivery", STRING, max_length=100),
+        Field("sortKey", INTEGER, minimum=1),
+        Field("barred", BOOLEAN),
+    ),
+    refs=(Ref("customer", "customers", "customerNumber"),),
+    top_level=False,
+)
+
+ACCOUNTING_YEARS = ResourceSpec(
+    # Keys are strings: "2026", or "2025/2026" for a year that does not follow the calendar.
+    name="accounting-years",
+    key="year",
+    key_is_str=True,
+    singular="accountingYear",
+    filterable={"fromDate": STRING, "toDate": STRING, "year": STRING},
+    sortable=("fromDate", "toDate", "year"),
+)
+
+JOURNALS = ResourceSpec(
+    name="journals",
+    key="journalNumber",
+    key_is_str=False,
+    singular="journal",
+    filterable={"journalNumber": INTEGER, "name": STRING},
+    sortable=("journalNumber", "name"),
+    refs=(
+        Ref("settings.contraAccounts.customerPayments", "accounts", "accountNumber"),
+        Ref("settings.contraAccounts.supplierPayments", "accounts", "accountNumber"),
+        Ref("settings.contraAccounts.financeVouchers", "accounts", "accountNumber"),
+    ),
+)
+
+ENTRY_TYPES = (
+    "financeVoucher",
+    "supplierInvoice",
+    "supplierPayment",
+    "customerPayment",
+    "manualCustomerInvoice",
+)
+JOURNAL_ENTRY_FILTERS: dict[str, str] = {
+    "account.accountNumber": INTEGER,
+    "amount": NUMBER,
+    "amountDefaultCurrency": NUMBER,
+    "contraAccount.accountNumber": INTEGER,
+    "contraVatAccount.vatCode": STRING,
+    "contraVatAmount": NUMBER,
+    "currency.code": STRING,
+    "customer.customerNumber": INTEGER,
+    "date": STRING,
+    "employee.employeeNumber": INTEGER,
+    "entryType": STRING,
+    "exchangeRate": NUMBER,
+    "journalEntryNumber": INTEGER,
+    "supplier.supplierNumber": INTEGER,
+    "text": STRING,
+    "voucher.voucherNumber": INTEGER,
+}
+
+JOURNAL_ENTRIES = ResourceSpec(
+    # One row per journal entry ("postering" in a kassekladde). Vouchers are not stored: a voucher is
+    # the set of entries of one journal with the same accounting year and voucher number.
+    name="journal-entries",
+    route="entries",  # below /journals/{journalNumber}
+    key="journalEntryNumber",
+    key_is_str=False,
+    singular="journalEntry",
+    filterable=JOURNAL_ENTRY_FILTERS,
+    sortable=tuple(JOURNAL_ENTRY_FILTERS),
+    refs=(
+        Ref("journal", "journals", "journalNumber"),
+        Ref("account", "accounts", "accountNumber"),
+        Ref("contraAccount", "accounts", "accountNumber"),
+        Ref("supplier", "suppliers", "supplierNumber"),
+        Ref("customer", "customers", "customerNumber"),
+        Ref("employee", "employees", "employeeNumber"),
+        Ref("voucher.accountingYear", "accounting-years", "year"),
+    ),
+    money=(
+        "amount",
+        "amountBaseCurrency",
+        "exchangeRate",
+        "vatAmount",
+        "contraVatAmount",
+        "quantity1",
+        "quantity2",
+    ),
+    top_level=False,
+)
+
 SPECS: dict[str, ResourceSpec] = {
     spec.name: spec
     for spec in (
@@ -472,6 +791,14 @@ SPECS: dict[str, ResourceSpec] = {
         VAT_ZONES,
         ACCOUNTS,
         CURRENCIES,
+        DRAFT_INVOICES,
+        BOOKED_INVOICES,
+        SENT_INVOICES,
+        CUSTOMER_CONTACTS,
+        DELIVERY_LOCATIONS,
+        ACCOUNTING_YEARS,
+        JOURNALS,
+        JOURNAL_ENTRIES,
     )
 }
 

@@ -6,7 +6,12 @@ renders ``self`` links and expanded references on the way out.
 
 Direct writes (``state.add_customer({...})``, ``state.update("products", "1001", {...})``) skip
 validation on purpose, so tests can build any situation, including broken references. They do keep
-``lastUpdated`` current on customers and products, like every API write.
+``lastUpdated`` current on customers and products, like every API write, and they fire the
+"Customer updated" / "Product updated" webhooks like a change made in e-conomic's UI would.
+
+Test helpers beyond plain records: :meth:`EconomicState.journal_entries` (every journal entry as signed
+postings, to check that vouchers balance), :meth:`EconomicState.pay_invoice` (settle a booked invoice,
+which e-conomic does when a customer payment is booked), :meth:`EconomicState.today`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledgerbridge.systems.economic.sandbox.resources import SPECS, ResourceSpec
@@ -74,6 +79,53 @@ class CachedResponse:
     expires: float
 
 
+# Webhook event types (e-conomic's UI names; the Webhooks API calls them INVOICE_BOOKED, ...).
+INVOICE_BOOKED, CUSTOMER_UPDATED, PRODUCT_UPDATED = "InvoiceBooked", "CustomerUpdated", "ProductUpdated"
+_CHANGE_EVENTS = {"customers": CUSTOMER_UPDATED, "products": PRODUCT_UPDATED}
+
+# DKK per 100 units of each currency: the sandbox's fixed "daily rates" (exchangeRate defaults).
+DEFAULT_EXCHANGE_RATES: dict[str, Decimal] = {
+    "DKK": Decimal("100"),
+    "EUR": Decimal("746.00"),
+    "SEK": Decimal("68.50"),
+    "NOK": Decimal("64.25"),
+    "GBP": Decimal("865.40"),
+    "USD": Decimal("690.10"),
+    "CHF": Decimal("780.30"),
+    "PLN": Decimal("175.20"),
+}
+CENT = Decimal("0.01")
+
+
+def round2(value: Decimal) -> Decimal:
+    """Round to øre (two decimals, half up), as amounts are stored."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class WebhookSubscription:
+    """One registered webhook: an e-conomic UI web hook or one made through the Webhooks API.
+
+    ``event_type`` is one of INVOICE_BOOKED, CUSTOMER_UPDATED, PRODUCT_UPDATED; ``url`` and ``body``
+    may hold merge fields (``[INVOICENO]``, ``[NEWNUMBER]``, ``[OLDNUMBER]``); ``source`` is
+    ``"ui"`` (control route / Python) or ``"api"`` (the Webhooks OpenAPI service, which adds
+    ``name``, ``content_type``, ``disabled`` and a version).
+    """
+
+    id: int
+    event_type: str
+    url: str
+    method: str = "POST"
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    source: str = "ui"
+    name: str = ""
+    disabled: bool = False
+    last_updated: str = ""
+    version: int = 0
+
+
 def _default_agreement() -> dict[str, Any]:
     return {
         "agreementNumber": 1000001,
@@ -107,11 +159,46 @@ class EconomicState:
         self._idempotency: dict[str, CachedResponse] = {}
         self._versions: dict[tuple[str, Key], int] = {}
         self._version_counter = 0
+        self.exchange_rates: dict[str, Decimal] = dict(DEFAULT_EXCHANGE_RATES)
+        self.webhook_subscriptions: list[WebhookSubscription] = []
+        self._listeners: list[Callable[[str, dict[str, str]], None]] = []
 
     # -- time and versions -----------------------------------------------------------------------
     def now_text(self) -> str:
         """The current time as a ``lastUpdated`` value."""
         return format_timestamp(self.clock())
+
+    def today(self) -> date:
+        """The agreement's current date (UTC): what "overdue" is measured against."""
+        moment = self.clock()
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        return moment.date()
+
+    def exchange_rate(self, currency: str) -> Decimal:
+        """The price in base currency of 100 units of ``currency`` (100 for the base currency)."""
+        if currency.upper() == self.base_currency:
+            return Decimal("100")
+        return self.exchange_rates.get(currency.upper(), Decimal("100"))
+
+    # -- webhook events --------------------------------------------------------------------------
+    def add_listener(self, listener: Callable[[str, dict[str, str]], None]) -> None:
+        """Call ``listener(event_type, merge_fields)`` on every webhook event (the app's dispatcher)."""
+        with self.lock:
+            self._listeners.append(listener)
+
+    def emit(self, event_type: str, fields: Mapping[str, Any]) -> None:
+        """Announce an event (``INVOICE_BOOKED`` with ``INVOICENO``, ...) to the listeners."""
+        if not self.webhook_subscriptions:
+            return
+        merge = {name: "" if value is None else str(value) for name, value in fields.items()}
+        for listener in list(self._listeners):
+            listener(event_type, merge)
+
+    def _changed(self, resource: str, new_key: Key, old_key: Key | None = None) -> None:
+        event = _CHANGE_EVENTS.get(resource)
+        if event is not None:
+            self.emit(event, {"NEWNUMBER": new_key, "OLDNUMBER": new_key if old_key is None else old_key})
 
     def version_of(self, resource: str, key: Key) -> int:
         """A number that grows on every write of the record (rendered as OAS ``objectVersion``)."""
@@ -174,6 +261,7 @@ class EconomicState:
                 data["lastUpdated"] = self.now_text()
             self.tables[resource][key] = data
             self._bump(resource, key)
+            self._changed(resource, key)
             return copy.deepcopy(data)
 
     def replace(self, resource: str, key: Key, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -186,6 +274,7 @@ class EconomicState:
                 data["lastUpdated"] = self.now_text()
             self.tables[resource][key] = data
             self._bump(resource, key)
+            self._changed(resource, key)
             return copy.deepcopy(data)
 
     def update(self, resource: str, key: Key, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -231,6 +320,8 @@ class EconomicState:
         with self.lock:
             removed = self.tables[self.spec(resource).name].pop(key, None)
             self._versions.pop((resource, key), None)
+            if removed is not None:
+                self._changed(resource, key)
             return removed is not None
 
     def clear(self) -> None:
@@ -242,12 +333,15 @@ class EconomicState:
             self._idempotency.clear()
 
     def reset(self) -> None:
-        """Back to an empty agreement: no records, default company info, any token pair accepted."""
+        """Back to an empty agreement: no records, default company info, any token pair accepted,
+        no webhooks, the default exchange rates."""
         with self.lock:
             self.clear()
             self.agreement = _default_agreement()
             self.accepted_tokens = None
             self.oas_cursor_page_size = 1000
+            self.exchange_rates = dict(DEFAULT_EXCHANGE_RATES)
+            self.webhook_subscriptions.clear()
 
     def referrers(self, resource: str, key: Key) -> list[tuple[str, Key]]:
         """Records whose references point at ``resource``/``key`` (delete protection)."""
@@ -260,6 +354,15 @@ class EconomicState:
                     for other_key, record in self.tables[spec.name].items():
                         if get_path(record, f"{ref.name}.{ref.key}") == key:
                             found.append((spec.name, other_key))
+            # Invoice lines reference products and units.
+            line_refs = {"products": "product.productNumber", "units": "unit.unitNumber"}
+            if resource in line_refs:
+                for table in ("invoices-drafts", "invoices-booked"):
+                    for other_key, record in self.tables[table].items():
+                        if any(
+                            get_path(line, line_refs[resource]) == key for line in record.get("lines", [])
+                        ):
+                            found.append((table, other_key))
         return found
 
     # -- the agreement (/self) -------------------------------------------------------------------
@@ -369,6 +472,142 @@ class EconomicState:
     def update_product(self, number: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change a product (bumps ``lastUpdated``)."""
         return self.update("products", number, changes)
+
+    def add_accounting_year(
+        self, year: str, from_date: str, to_date: str, *, closed: bool = False
+    ) -> dict[str, Any]:
+        """Add an accounting year (``"2026"``, ``"2026-01-01"``, ``"2026-12-31"``)."""
+        record: dict[str, Any] = {"year": year, "fromDate": from_date, "toDate": to_date}
+        if closed:
+            record["closed"] = True
+        return self.insert("accounting-years", record)
+
+    def add_journal(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a journal (kassekladde): ``journalNumber``, ``name``, optional ``settings`` with
+        ``voucherNumbers{minimumVoucherNumber, maximumVoucherNumber}``, ``entryTypeRestrictedTo`` and
+        ``contraAccounts{customerPayments|supplierPayments|financeVouchers{accountNumber}}``."""
+        return self.insert("journals", record)
+
+    def add_contact(self, customer_number: int, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a contact person to a customer (``customerContactNumber`` assigned when missing)."""
+        with self.lock:
+            data = {**record, "customer": {"customerNumber": customer_number}}
+            data.setdefault("sortKey", self._next_sort_key("customer-contacts", customer_number))
+            return self.insert("customer-contacts", data)
+
+    def add_delivery_location(self, customer_number: int, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a delivery location to a customer (``deliveryLocationNumber`` assigned when missing)."""
+        with self.lock:
+            data = {**record, "customer": {"customerNumber": customer_number}}
+            data.setdefault("sortKey", self._next_sort_key("delivery-locations", customer_number))
+            return self.insert("delivery-locations", data)
+
+    def _next_sort_key(self, resource: str, customer_number: int) -> int:
+        keys = [
+            r.get("sortKey", 0)
+            for r in self.tables[resource].values()
+            if get_path(r, "customer.customerNumber") == customer_number
+        ]
+        return max(keys, default=0) + 1
+
+    def pay_invoice(self, booked_invoice_number: int, amount: Any = None) -> dict[str, Any]:
+        """Settle a booked invoice in full (``amount`` None) or in part (``amount`` in its currency).
+
+        e-conomic lowers ``remainder`` when a customer payment for the invoice is *booked* in a journal;
+        draft journal entries (all the API can make) do not, so tests use this instead.
+        """
+        with self.lock:
+            record = self.tables["invoices-booked"].get(booked_invoice_number)
+            if record is None:
+                raise KeyError(f"no booked invoice {booked_invoice_number}")
+            remainder = to_decimal(record.get("remainder", 0))
+            paid = remainder if amount is None else to_decimal(amount)
+            record["remainder"] = round2(remainder - paid)
+            rate = to_decimal(record.get("exchangeRate", 100))
+            record["remainderInBaseCurrency"] = round2(record["remainder"] * rate / 100)
+            self._bump("invoices-booked", booked_invoice_number)
+            return copy.deepcopy(record)
+
+    def journal_entries(self, journal_number: int | None = None) -> list[dict[str, Any]]:
+        """Every entry of a journal (or of all journals) as signed postings, in entry order.
+
+        Each entry gives one posting on its own side (``side="entry"``: the finance voucher's
+        ``account``, or the supplier's / customer's ledger account, with ``amount`` as sent: positive
+        is debit, negative credit) and, when it has a ``contraAccount``, one on the contra side
+        (``side="contra"``, the amount negated). A voucher balances when the ``amountBaseCurrency``
+        of its postings sums to zero. Keys: ``journalNumber``, ``journalEntryNumber``,
+        ``accountingYear``, ``voucherNumber``, ``entryType``, ``side``, ``accountNumber`` (None when the
+        party's group has no account), ``supplierNumber``, ``customerNumber``, ``amount``,
+        ``amountBaseCurrency``, ``currency``, ``date``, ``text``, ``vatCode``, ``supplierInvoiceNumber``,
+        ``customerInvoice``. VAT is not split off (the sandbox keeps no VAT account mapping).
+        """
+        postings: list[dict[str, Any]] = []
+        with self.lock:
+            table = self.tables["journal-entries"]
+            for number in sorted(table):
+                entry = table[number]
+                journal = get_path(entry, "journal.journalNumber")
+                if journal_number is not None and journal != journal_number:
+                    continue
+                amount = to_decimal(entry["amount"])
+                base_amount = to_decimal(entry.get("amountBaseCurrency", amount))
+                common = {
+                    "journalNumber": journal,
+                    "journalEntryNumber": number,
+                    "accountingYear": get_path(entry, "voucher.accountingYear.year"),
+                    "voucherNumber": get_path(entry, "voucher.voucherNumber"),
+                    "entryType": entry.get("entryType"),
+                    "currency": get_path(entry, "currency.code"),
+                    "date": entry.get("date"),
+                    "text": entry.get("text"),
+                    "supplierNumber": get_path(entry, "supplier.supplierNumber"),
+                    "customerNumber": get_path(entry, "customer.customerNumber"),
+                    "supplierInvoiceNumber": entry.get("supplierInvoiceNumber"),
+                    "customerInvoice": entry.get("customerInvoice"),
+                }
+                own_account = self._entry_account(entry)
+                if own_account is not None or common["supplierNumber"] or common["customerNumber"]:
+                    postings.append(
+                        {
+                            **common,
+                            "side": "entry",
+                            "accountNumber": own_account,
+                            "amount": amount,
+                            "amountBaseCurrency": base_amount,
+                            "vatCode": get_path(entry, "vatAccount.vatCode"),
+                        }
+                    )
+                contra = get_path(entry, "contraAccount.accountNumber")
+                if contra is not None:
+                    postings.append(
+                        {
+                            **common,
+                            "side": "contra",
+                            "accountNumber": contra,
+                            "amount": -amount,
+                            "amountBaseCurrency": -base_amount,
+                            "vatCode": get_path(entry, "contraVatAccount.vatCode"),
+                        }
+                    )
+        return postings
+
+    def _entry_account(self, entry: Mapping[str, Any]) -> int | None:
+        """The ledger account an entry's own side posts to (a party's group account for parties)."""
+        account = get_path(entry, "account.accountNumber")
+        if account is not None:
+            return int(account)
+        for party, table, group_ref, group_table in (
+            ("supplier.supplierNumber", "suppliers", "supplierGroup.supplierGroupNumber", "supplier-groups"),
+            ("customer.customerNumber", "customers", "customerGroup.customerGroupNumber", "customer-groups"),
+        ):
+            number = get_path(entry, party)
+            if number is None:
+                continue
+            record = self.tables[table].get(number)
+            group = self.tables[group_table].get(get_path(record, group_ref)) if record else None
+            found = get_path(group, "account.accountNumber") if group else None
+            return int(found) if found is not None else None
+        return None
 
     def add_many(self, resource: str, records: Iterable[Mapping[str, Any]]) -> None:
         """Insert several records of one resource (used by the demo seed)."""

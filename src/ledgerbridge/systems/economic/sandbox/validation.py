@@ -8,7 +8,9 @@ but got Null."); references accept a number or a ``self`` link.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -26,7 +28,9 @@ from ledgerbridge.systems.economic.sandbox.errors import (
     field_error,
 )
 from ledgerbridge.systems.economic.sandbox.resources import (
+    ARRAY,
     BOOLEAN,
+    DATE,
     INTEGER,
     NUMBER,
     SPECS,
@@ -37,8 +41,17 @@ from ledgerbridge.systems.economic.sandbox.resources import (
 )
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, Key, get_path, set_path
 
-_PUT_REQUIRES_KEY = ("products", "suppliers")
-_TYPE_NAMES = {STRING: "String", INTEGER: "Integer", NUMBER: "Number", BOOLEAN: "Boolean"}
+_PUT_REQUIRES_KEY = ("products", "suppliers", "customer-contacts")
+_TYPE_NAMES = {
+    STRING: "String",
+    INTEGER: "Integer",
+    NUMBER: "Number",
+    BOOLEAN: "Boolean",
+    DATE: "String",
+    ARRAY: "Array",
+}
+_PLACES = {2: "two", 6: "six"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MISSING = object()
 
 
@@ -95,6 +108,8 @@ def _check_field(f: Field, value: Any, errors: Annotated) -> Any:
         return _MISSING
     ok = {
         STRING: isinstance(value, str),
+        DATE: isinstance(value, str),
+        ARRAY: isinstance(value, list),
         INTEGER: isinstance(value, int) and not isinstance(value, bool),
         NUMBER: isinstance(value, int | Decimal | float) and not isinstance(value, bool),
         BOOLEAN: isinstance(value, bool),
@@ -130,6 +145,30 @@ def _check_field(f: Field, value: Any, errors: Annotated) -> Any:
                 f.path, field_error(UNPUBLISHED, f'Value "{value}" is not defined in enum.', value=value)
             )
             return _MISSING
+    if f.type == DATE and not _is_date(value):
+        errors.add(
+            f.path,
+            field_error(
+                UNPUBLISHED,
+                f"String '{value}' is not a valid date (YYYY-MM-DD).",
+                value=value,
+                include_value=True,
+            ),
+        )
+        return _MISSING
+    if f.type == ARRAY:
+        allowed = f.enum or ()
+        bad = [item for item in value if not isinstance(item, str) or (allowed and item not in allowed)]
+        if bad:
+            errors.add(
+                f.path,
+                field_error(UNPUBLISHED, f'Value "{bad[0]}" is not defined in enum.', value=bad[0]),
+            )
+            return _MISSING
+        if len(set(value)) != len(value):
+            errors.add(f.path, field_error(UNPUBLISHED, "Array items are not unique.", value=value))
+            return _MISSING
+        return list(value)
     if f.type in (INTEGER, NUMBER):
         label = "Integer" if f.type == INTEGER else "Number"
         if f.minimum is not None and value < f.minimum:
@@ -162,7 +201,8 @@ def _check_field(f: Field, value: Any, errors: Annotated) -> Any:
                 f.path,
                 field_error(
                     SCALE,
-                    f"{name} scale cannot be greater then two decimal places.",
+                    f"{name} scale cannot be greater then "
+                    f"{_PLACES.get(f.max_decimals, str(f.max_decimals))} decimal places.",
                     value=value,
                     hint="Please check the format of your data.",
                 ),
@@ -172,16 +212,26 @@ def _check_field(f: Field, value: Any, errors: Annotated) -> Any:
     return value
 
 
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _key_from_self(link: str, target: ResourceSpec) -> Key | None:
     """The identifier at the end of a ``self`` link such as ``https://.../customer-groups/2``."""
     path = urlsplit(link).path.rstrip("/")
     route, _, last = path.rpartition("/")
-    if not route.endswith("/" + target.name) or not last:
+    if not route.endswith("/" + target.path) or not last:
         return None
     return target.key_from_text(decode_id(unquote(last)))
 
 
-def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base: str) -> Any:
+def check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base: str) -> Any:
     """The stored reference (``{key: n}``), or _MISSING after recording an error."""
     if not isinstance(raw, Mapping):
         errors.add(
@@ -195,7 +245,8 @@ def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base
         )
         return _MISSING
     target = SPECS[ref.target] if ref.target else None
-    route = ref.target or ref.route or ""
+    route = (target.path if target else ref.route) or ""
+    label = ref.name.rsplit(".", 1)[-1]
     number = raw.get(ref.key)
     link = raw.get("self")
     if number is None and isinstance(link, str) and target is not None:
@@ -205,7 +256,7 @@ def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base
                 ref.name,
                 field_error(
                     NOT_FOUND,
-                    f"{ref.name} does not exist.",
+                    f"{label} does not exist.",
                     value=link,
                     hint=f"Find a list of {route.replace('-', ' ')} at {base}/{route}.",
                 ),
@@ -216,7 +267,7 @@ def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base
             ref.name,
             field_error(
                 NO_IDENTIFIER,
-                f"No identifiers present on {ref.name}. Please include either a self link or a {ref.key}.",
+                f"No identifiers present on {label}. Please include either a self link or a {ref.key}.",
                 hint=f"Find a list of resources at {base}/{route}.",
             ),
         )
@@ -241,7 +292,7 @@ def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base
             ref.name,
             field_error(
                 NOT_FOUND,
-                f"{ref.name} does not exist.",
+                f"{label} does not exist.",
                 value=number,
                 hint=f"Find a list of {route.replace('-', ' ')} at {base}/{route}.",
             ),
@@ -250,32 +301,22 @@ def _check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base
     return {ref.key: number}
 
 
-def validate_write(
+def check_document(
     state: EconomicState,
     spec: ResourceSpec,
-    body: Any,
+    body: Mapping[str, Any],
+    errors: Annotated,
     *,
     base: str,
-    path_key: Key | None,
-    existing: Mapping[str, Any] | None,
-) -> tuple[Key, dict[str, Any]]:
-    """Check a POST (``path_key`` None) or PUT document; return the key and the record to store.
-
-    Raises :class:`LegacyHttpError` (400, annotated errors) when anything is wrong.
-    """
-    if not isinstance(body, Mapping):
-        raise LegacyHttpError(
-            400,
-            VALIDATION_MESSAGE,
-            developer_hint=VALIDATION_HINT,
-            errors=[f"Expected Object but got {json_type_name(body)}."],
-        )
-    errors = Annotated()
+    creating: bool,
+    fields: tuple[Field, ...] | None = None,
+    refs: tuple[Ref, ...] | None = None,
+) -> dict[str, Any]:
+    """The scalar fields and references of ``body`` checked against ``spec`` (or the ``fields``/``refs``
+    given, e.g. an invoice line's), as a record to store; problems go to ``errors``."""
     record: dict[str, Any] = {}
-    creating = path_key is None
-
-    for f in spec.fields:
-        if f.path == spec.key and not creating:
+    for f in spec.fields if fields is None else fields:
+        if f.path == spec.key and not creating and fields is None:
             # The path names the record on PUT (renumbering is not emulated), but the products and
             # suppliers PUT schemas still require the number in the body.
             if spec.name in _PUT_REQUIRES_KEY and _lookup(body, f.path) is _MISSING:
@@ -295,13 +336,20 @@ def validate_write(
         if checked is not _MISSING:
             set_path(record, f.path, checked)
 
-    for ref in spec.refs:
+    for ref in spec.refs if refs is None else refs:
+        if ref.put_only and creating:
+            continue  # not part of the POST schema: ignored like any unknown property
         raw = _lookup(body, ref.name)
         if raw is _MISSING:
             if ref.required:
-                errors.add(ref.name, field_error(UNPUBLISHED, f"Required property '{ref.name}' is missing."))
+                errors.add(
+                    ref.name,
+                    field_error(
+                        UNPUBLISHED, f"Required property '{ref.name.rsplit('.', 1)[-1]}' is missing."
+                    ),
+                )
             continue
-        checked = _check_ref(state, ref, raw, errors, base)
+        checked = check_ref(state, ref, raw, errors, base)
         if checked is not _MISSING:
             set_path(record, ref.name, checked)
 
@@ -318,11 +366,28 @@ def validate_write(
             )
         else:
             record["currency"] = record["currency"].upper()
+    return record
 
+
+def validate_write(
+    state: EconomicState,
+    spec: ResourceSpec,
+    body: Any,
+    *,
+    base: str,
+    path_key: Key | None,
+    existing: Mapping[str, Any] | None,
+) -> tuple[Key, dict[str, Any]]:
+    """Check a POST (``path_key`` None) or PUT document; return the key and the record to store.
+
+    Raises :class:`LegacyHttpError` (400, annotated errors) when anything is wrong.
+    """
+    require_object(body)
+    errors = Annotated()
+    record = check_document(state, spec, body, errors, base=base, creating=path_key is None)
     key = _resolve_key(state, spec, record, path_key, errors)
-    _resource_rules(state, spec, record, existing, errors)
-    if errors:
-        raise LegacyHttpError(400, VALIDATION_MESSAGE, developer_hint=VALIDATION_HINT, errors=errors.doc)
+    _resource_rules(state, spec, record, existing, errors, key)
+    raise_if(errors)
 
     if existing is not None:
         _keep_read_only(spec, record, existing)
@@ -331,6 +396,23 @@ def validate_write(
         record["layout"] = {"layoutNumber": min(r["layoutNumber"] for r in state.records("layouts"))}
     record[spec.key] = key
     return key, record
+
+
+def require_object(body: Any) -> None:
+    """400 unless the request body is a JSON object."""
+    if not isinstance(body, Mapping):
+        raise LegacyHttpError(
+            400,
+            VALIDATION_MESSAGE,
+            developer_hint=VALIDATION_HINT,
+            errors=[f"Expected Object but got {json_type_name(body)}."],
+        )
+
+
+def raise_if(errors: Annotated) -> None:
+    """Raise the 400 validation error when ``errors`` holds anything."""
+    if errors:
+        raise LegacyHttpError(400, VALIDATION_MESSAGE, developer_hint=VALIDATION_HINT, errors=errors.doc)
 
 
 def _resolve_key(
@@ -363,8 +445,25 @@ def _resource_rules(
     record: dict[str, Any],
     existing: Mapping[str, Any] | None,
     errors: Annotated,
+    key: Key,
 ) -> None:
     """Rules beyond the schema that e-conomic enforces (observed live)."""
+    if spec.name == "customers":
+        # A customer's contact person and default delivery location must be its own.
+        for name, resource, ref_key in (
+            ("attention", "customer-contacts", "customerContactNumber"),
+            ("customerContact", "customer-contacts", "customerContactNumber"),
+            ("defaultDeliveryLocation", "delivery-locations", "deliveryLocationNumber"),
+        ):
+            number = get_path(record, f"{name}.{ref_key}")
+            other = state.get(resource, number) if number is not None else None
+            if other is not None and get_path(other, "customer.customerNumber") != key:
+                errors.add(
+                    name,
+                    field_error(
+                        UNPUBLISHED, f"{name} {number} does not belong to customer {key}.", value=number
+                    ),
+                )
     if spec.name == "customer-groups":
         number = get_path(record, "account.accountNumber")
         account = state.get("accounts", number) if number is not None else None

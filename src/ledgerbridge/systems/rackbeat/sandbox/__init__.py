@@ -7,6 +7,11 @@ from ledgerbridge.systems.rackbeat.sandbox.state import (
     SandboxValidationError,
     WriteLogEntry,
 )
+from ledgerbridge.systems.rackbeat.sandbox.webhooks import (
+    WebhookConfig,
+    WebhookDelivery,
+    WebhookHub,
+)
 
 __all__ = [
     "RackbeatApi",
@@ -14,6 +19,9 @@ __all__ = [
     "RackbeatState",
     "SandboxNotFoundError",
     "SandboxValidationError",
+    "WebhookConfig",
+    "WebhookDelivery",
+    "WebhookHub",
     "WriteLogEntry",
     "create_app",
 ]

@@ -31,7 +31,10 @@ Protocol
 - ``DELETE`` answers 200 with an empty object ``{}``. Deleting a record that other records reference
   (a group with customers, a unit with products...) is refused with 422 on the key field.
 - ``suppress_webhooks`` is accepted as a query parameter (``true``/``1``) or a body field (``true``/``1``) on
-  every write; it is removed from the data and recorded in ``state.writes()``. No webhooks are sent yet.
+  every write (``/book`` included); it is removed from the data, recorded in ``state.writes()``, and the
+  write then fires no webhook.
+- ``updated_at_from``/``updated_at_to`` and ``order_by=updated_at`` work on every collection, also on
+  invoices, BOMs and a customer's contacts and addresses (research A2 confirms them on invoices only).
 
 Keys and numbers
 - ``number`` is caller-supplied on create; when omitted or null the sandbox assigns the highest number
@@ -74,8 +77,9 @@ Writes and validation
 - Customers and suppliers also show the referenced records as objects (``customer_group`` /
   ``supplier_group``, ``payment_terms``, ``layout``, and ``employee`` on customers; null when unset) and
   ``is_deleted: false``; product groups show ``num_products``; groups and units show ``is_draft: false``.
-- Products show ``type: "product"``, ``group``/``unit`` objects, ``cost_price`` 0 (it is the average cost,
-  read-only), ``sales_profit`` = ``sales_price`` - ``cost_price``, and every stock quantity and minimum 0.
+- Products show ``type: "product"``, ``group``/``unit`` objects, ``cost_price`` (the moving average cost
+  from stock movements, read-only; 0 without any), ``sales_profit`` = ``sales_price`` - ``cost_price``,
+  ``stock_quantity``/``available_quantity`` from the movements, and every other quantity and minimum 0.
 
 Settings and account
 - ``GET /settings`` lists ``{"settings": [{"identifier", "value"}]}`` (206, paged). ``GET /settings/{id}``
@@ -87,6 +91,120 @@ Settings and account
 - ``GET /self`` answers ``{"user_account": {id, company_name, address{street, street2, city, zipcode,
   country}, vat_number, base_currency}, "user": {id, name, email}}`` from the ``company`` setting.
 
+BOMs (``/lots``, ``lot``/``lots``)
+- Keyed by a string ``number`` like products (``urlfriendly_number`` too), ``type: "lot"``. Writable:
+  ``number, name`` (required), ``description, sales_price, recommended_sales_price,
+  recommended_cost_price, barcode, group``/``group_id``, ``unit_id``/``unit``, ``is_barred,
+  department_id`` and ``lines`` (required, at least one, as the legacy ``LotForm``):
+  ``[{product_id (product number), quantity (> 0)}]``. A PUT with ``lines`` replaces them all (a line
+  that sends its ``id`` back keeps it). Read: also ``group``/``unit`` objects, ``lines[{id, product_id,
+  name, quantity}]`` and ``cost_price`` = Σ component quantity × the component's average cost (6
+  decimals). A product used by a BOM or an invoice line cannot be deleted (422, as other references).
+
+Customer and supplier invoices (``/customer-invoices``, ``/supplier-invoices``)
+- Keyed by an integer ``number`` (max + 1 when not given). ``POST`` and ``POST .../drafts`` both create a
+  **draft** (the real ``POST /customer-invoices`` may create a booked one: UNCONFIRMED; booking is a
+  separate ``POST /{n}/book`` here). Writable: ``customer_id`` (customer number; ``customer`` may be the
+  ``{number}`` object) / ``supplier_id``, ``invoice_date``, ``due_date``, ``delivery_date`` (``Y-m-d``;
+  a date-time's date counts), ``currency``, ``currency_rate`` (DKK per 100 units, > 0), ``heading``,
+  ``note``, ``our_reference_id`` (an employee number; ``our_reference`` may be the number or object),
+  ``their_reference``, ``other_reference``, ``project`` (the project *number* as text), ``vat_zone``,
+  ``layout_id``, ``payment_terms_id``, and ``lines``; customer invoices also ``attention``, ``ean``,
+  ``company_vat``, ``locale``, ``address_{name,street,street2,zipcode,city,country}``,
+  ``delivery_address_{...}``, ``delivery_terms``, ``is_sent``; supplier invoices ``invoice_number`` (the
+  supplier's own number). Lines may be empty on a draft.
+- Defaults on create for fields left out: from the customer ``address_name`` (its name), the address,
+  ``vat_zone, currency, layout_id, payment_terms_id, ean, company_vat, locale, attention,
+  their_reference`` and ``our_reference_id`` (its ``employee_id``), and ``delivery_address_*`` from its
+  first ``delivery`` address; from the supplier ``vat_zone, currency, layout_id, payment_terms_id``.
+  ``invoice_date`` is today; ``due_date`` follows the payment term (``net``: + days; ``invoice_month``/
+  ``current_month``: end of month + days; others or none: the invoice date). ``currency_rate`` is 100 for
+  DKK and a fixed sandbox rate for EUR/SEK/NOK/USD/GBP (``state.currency_rates``); another currency
+  without a rate is 422 on ``currency_rate``. Defaults apply on create only, never on a later PUT.
+- Lines take ``child_id`` (item number; ``item_id``, or the legacy ``product_id``/``lot_id``, work too),
+  ``child_type`` (``product``/``lot``; when omitted, a product of that number wins over a BOM),
+  ``name`` (required on a text line, i.e. one without ``child_id``), ``quantity`` (required, 6
+  decimals, may be negative), ``line_price`` (unit price excl. VAT; default the item's ``sales_price``
+  on customer invoices, ``recommended_cost_price`` on supplier invoices, 0 on text lines),
+  ``discount_percentage`` (0..100, default 0; the customer's general discount is not applied),
+  ``vat_percentage`` (0..100; default 25 in the ``domestic`` zone, else 0) and ``unit_id`` (default the
+  item's unit). ``line_total`` = round-half-up-2(quantity × line_price × (1 − discount/100));
+  ``total_subtotal`` = Σ line_total; ``total_vat`` = Σ round2(line_total × vat/100); ``total_total`` their
+  sum, all in the invoice's currency. Supplier invoice lines add ``product_group`` (the item's group).
+  Read shapes add ``customer``/``supplier`` and ``our_reference`` as ``{number, name}``, ``is_booked``,
+  ``booked_at`` and (supplier) ``is_received``.
+- ``PUT`` on a draft changes anything (``lines`` are replaced as on BOMs). On a booked invoice a PUT that
+  would change any value but ``is_sent`` is 422 ``{"message": "A booked invoice cannot be changed.",
+  "errors": {"is_booked": [...]}}`` (sending a GET body back unchanged is fine); ``DELETE`` of a booked
+  invoice is 422 likewise. Lists filter on ``is_booked``, ``invoice_date_from/_to``, ``number_from/_to``.
+- ``POST /{n}/book`` answers 200 with the booked invoice; booking twice or booking without lines is 422.
+  Body options: ``suppress_webhooks``; ``mail.send`` (or ``?send_mail=true``) marks a customer invoice
+  ``is_sent`` (no mail is sent); ``mark_received`` (default false) receives a supplier invoice's products
+  into stock at the line's net price × ``currency_rate``/100, dated the invoice date if
+  ``use_invoice_date``, else now. Booking a customer invoice takes its products out of stock at the
+  average cost (a BOM line takes its components). Only products whose group has inventory move.
+- ``GET /{n}.pdf`` is a small generated PDF for a booked invoice and 404 for a draft.
+
+Stock and reports
+- Stock is a list of movements per product (``state.adjust_stock``, invoice bookings). Products show
+  ``stock_quantity`` (= ``available_quantity``: there are no sales orders), ``cost_price`` = the moving
+  average cost (6 decimals) and ``sales_profit`` from it. A movement does not move ``updated_at`` or fire
+  a webhook. Deleting a product drops its movements.
+- ``GET /reports/valuation?date=Y-m-d`` (date optional: now) answers 200 ``{"valuation": {"date",
+  "total_value", "currency": "DKK", "groups": [{"number", "name", "value"}]}}``: each product is valued at
+  round2(stock × average cost) from its movements up to the end of that day (UTC), summed into its
+  current group; every group with inventory is listed, others only when they hold value.
+- ``GET /reports/ledger/{product}`` answers 206 ``ledger_items`` (paged, oldest first): ``{id, date,
+  quantity, unit_cost, value, type ("adjustment"|"sale"|"purchase"|...), reference, stock_quantity,
+  cost_price}`` (the last two: the position after the movement).
+
+A customer's contacts and addresses
+- ``/customers/{n}/contacts[/{number}]`` (``customer_contacts``/``customer_contact``): ``number`` (per
+  customer, max + 1), ``name`` (required), ``contact_email``, ``contact_phone``, ``role``.
+  ``/customers/{n}/addresses[/{id}]`` (``addresses``/``address``): ``type`` (``delivery``/``invoice``,
+  required), ``name, street, street2, zipcode, city, country``. Both have GET (206 lists, 200 single),
+  POST (201), PUT, DELETE. Every write touches the customer's ``updated_at`` and fires
+  ``customer.updated`` for it; deleting a customer deletes them.
+
+Webhooks (``/webhooks``; the delivery machinery is described in :mod:`.webhooks`)
+- ``POST {"event", "url", "is_active"?}``: 201 ``{"webhook": {id, event, url, is_active, plugin: null,
+  failures_since_last_success, token, created_at, updated_at}}``. The same event and url again is an
+  upsert: 200, the same id, ``is_active`` updated, and the same ``token`` shown again (so a client that
+  re-subscribes after losing it can still check deliveries). GET, PUT and the list never show
+  ``token``. ``event`` must be a known name (422 "The selected event is invalid."), ``url`` an http(s)
+  URL (loopback allowed, unlike production). ``GET /webhooks`` is 206 with ``?event=``;
+  ``GET/PUT/DELETE /webhooks/{id}``; ``GET /webhooks/{id}/logs`` is 206 ``webhook_logs`` (oldest first,
+  ``order_direction=desc`` reverses): ``{id, webhook_id, event, url, payload, status
+  (pending|retrying|succeeded|failed|cancelled), attempts, response_code, response_body, error,
+  is_duplicate, created_at, last_attempt_at, next_attempt_at, delivered_at}``;
+  ``GET /webhooks/logs/{id}`` one entry (``webhook_log``).
+- Events (``resources.WEBHOOK_EVENTS``): ``customer``, ``customer_group``, ``supplier``,
+  ``supplier_group``, ``product``, ``product_group``, ``lot``, ``payment_terms``, ``employee``, ``unit``
+  ``.created|.updated|.deleted``; ``customer_invoice.created|.booked``,
+  ``supplier_invoice.created|.booked``. ``order.created``, ``delivery_terms.created|.updated`` and
+  ``plugin.uninstalled`` may be subscribed to but only ``state.emit`` fires them. A PUT that changes
+  nothing fires nothing (Eloquent fires ``updated`` only when dirty); a renumbering fires ``updated``
+  with the new number. Deleting or switching off a subscription cancels its queued deliveries.
+  Subscriptions are never switched off automatically after failures.
+- Every API write fires its event unless ``suppress_webhooks``; Python writes to the state do not unless
+  ``emit=True`` (``state.update("customers", 1, {...}, emit=True)`` is a user editing in the UI);
+  ``state.book_customer_invoice(n)``/``state.book_supplier_invoice(n)`` emit by default;
+  ``state.emit(event, key)`` fires without a change.
+- Delivery: ``POST <url>`` with ``Rackbeat-Webhook-Token``, ``Rackbeat-Webhook-Event``,
+  ``Rackbeat-Account-Id``, ``User-Agent: Rackbeat Webhook``, ``Content-Type: application/json`` and the
+  body ``{"key_name":"number","key":"<number>"}`` (the key always a string), from a background thread,
+  timeouts connect 3 s / read 15 s, retried with exponential back-off on a non-2xx or failed attempt.
+
+Control routes for tests and demos (outside the emulated API, no token needed)
+- ``GET /_sandbox/webhooks`` (switches + ``pending``), ``PUT /_sandbox/webhooks`` with any of
+  ``retry_base_seconds, retry_max_seconds, max_attempts, duplicate_rate, out_of_order,
+  out_of_order_hold_seconds, paused, seed, connect_timeout, read_timeout`` (others keep their value),
+  ``POST /_sandbox/webhooks/flush {"timeout": 5}`` -> ``{"flushed": bool, "pending": n}``,
+  ``GET``/``DELETE /_sandbox/webhooks/deliveries`` (every delivery / forget finished ones),
+  ``POST /_sandbox/webhooks/emit {"event", "key"}`` -> ``{"deliveries": [ids]}``. In Python the same is
+  ``app.webhooks`` (``configure(...)``, ``flush(timeout=5.0) -> bool``, ``pause()``, ``resume()``,
+  ``deliveries``, ``pending``, ``config``, ``emit(event, key)``); ``state.reset()`` also resets it.
+
 Timestamps are ISO-8601 in UTC with an explicit offset, to the second (``2025-01-08T10:30:00+00:00``).
 The account starts empty apart from the ``company`` setting.
 """
@@ -94,26 +212,26 @@ The account starts empty apart from the ``company`` setting.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
-from ledgerbridge.sandbox.faults import FaultPlan
+from ledgerbridge.sandbox.faults import CONTROL_PREFIX, FaultPlan
 from ledgerbridge.sandbox.ratelimit import BucketDecision
 from ledgerbridge.systems.rackbeat.sandbox import jsonio
-from ledgerbridge.systems.rackbeat.sandbox.resources import RESOURCES, ResourceSpec
-from ledgerbridge.systems.rackbeat.sandbox.state import (
-    RackbeatState,
-    SandboxNotFoundError,
-    SandboxValidationError,
-)
+from ledgerbridge.systems.rackbeat.sandbox.errors import SandboxNotFoundError, SandboxValidationError
+from ledgerbridge.systems.rackbeat.sandbox.resources import RESOURCES, SUB_RESOURCES, ResourceSpec
+from ledgerbridge.systems.rackbeat.sandbox.state import RackbeatState, RowFilter
+from ledgerbridge.systems.rackbeat.sandbox.webhooks import WebhookHub
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +251,11 @@ def message_response(status: int, message: str) -> Response:
     return json_response({"message": message}, status)
 
 
-def errors_response(errors: dict[str, list[str]]) -> Response:
-    """Rackbeat's validation error: 422 with the Laravel field map."""
-    return json_response({"errors": errors}, 422)
+def errors_response(errors: dict[str, list[str]], message: str | None = None) -> Response:
+    """Rackbeat's validation error: 422 with the Laravel field map (and a ``message`` when one is set)."""
+    body: dict[str, Any] = {"message": message} if message else {}
+    body["errors"] = errors
+    return json_response(body, 422)
 
 
 def _kit_error_body(status: int, message: str) -> Response:
@@ -163,12 +283,31 @@ Handler = Callable[[Request, "_Route"], Awaitable[Response]]
 
 
 class _Route:
-    """A matched path: the resource spec (if any), the key segment (if any), and the URL base."""
+    """A matched path: the resource spec (if any), the key segment (if any), and the URL base.
 
-    def __init__(self, base_url: str, spec: ResourceSpec | None = None, key: str | None = None) -> None:
+    For ``/customers/{n}/contacts[/{c}]`` ``spec``/``key`` are the customer's and ``sub``/``sub_key``
+    the contact's; ``name`` is the sub-resource segment (``contacts``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        spec: ResourceSpec | None = None,
+        key: str | None = None,
+        *,
+        sub: ResourceSpec | None = None,
+        name: str | None = None,
+        sub_key: str | None = None,
+    ) -> None:
         self.base_url = base_url
         self.spec = spec
         self.key = key
+        self.sub = sub
+        self.name = name
+        self.sub_key = sub_key
+
+
+_Match = tuple[dict[str, Handler], _Route, str]
 
 
 class RackbeatApi:
@@ -195,7 +334,7 @@ class RackbeatApi:
         except _HttpError as exc:
             response = exc.response
         except SandboxValidationError as exc:
-            response = errors_response(exc.errors)
+            response = errors_response(exc.errors, exc.message)
         except SandboxNotFoundError as exc:
             response = message_response(404, exc.message)
         except Exception:  # a sandbox bug must look like Rackbeat's 500, and be visible in the log
@@ -204,7 +343,7 @@ class RackbeatApi:
         await response(scope, receive, send)
 
     # -- routing ---------------------------------------------------------------------------------
-    def _match(self, request: Request) -> tuple[dict[str, Handler], _Route, str] | None:
+    def _match(self, request: Request) -> _Match | None:
         raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
         # Split the raw path before decoding, so a %2F inside a product number stays in its segment.
         segments = [unquote_to_bytes(s).decode("utf-8", "replace") for s in raw.split(b"/") if s]
@@ -220,16 +359,56 @@ class RackbeatApi:
             if route.key is None:
                 return {"GET": self._list_settings}, route, display
             return {"GET": self._get_setting, "PUT": self._put_setting}, route, display
+        if segments[:1] == ["webhooks"]:
+            return self._match_webhooks(segments, base, display)
+        if segments == ["reports", "valuation"]:
+            return {"GET": self._valuation}, _Route(base), display
+        if segments[:2] == ["reports", "ledger"] and len(segments) == 3:
+            return {"GET": self._ledger}, _Route(base, RESOURCES["products"], segments[2]), display
         spec = RESOURCES.get(segments[0]) if segments else None
-        if spec is None or len(segments) > 2:
+        if spec is None or len(segments) > 4:
             return None
         if len(segments) == 1:
             return {"GET": self._list, "POST": self._create}, _Route(base, spec), display
-        return (
-            {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
-            _Route(base, spec, segments[1]),
-            display,
+        key = segments[1]
+        if spec.document and len(segments) == 2:
+            if key == "drafts":
+                return {"POST": self._create}, _Route(base, spec), display
+            if key.endswith(".pdf"):
+                return {"GET": self._pdf}, _Route(base, spec, key[: -len(".pdf")]), display
+        if len(segments) == 2:
+            return (
+                {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
+                _Route(base, spec, key),
+                display,
+            )
+        if spec.document and segments[2:] == ["book"]:
+            return {"POST": self._book}, _Route(base, spec, key), display
+        sub = SUB_RESOURCES.get((spec.path, segments[2]))
+        if sub is None:
+            return None
+        route = _Route(
+            base, spec, key, sub=sub, name=segments[2], sub_key=segments[3] if len(segments) == 4 else None
         )
+        if route.sub_key is None:
+            return {"GET": self._list_sub, "POST": self._create_sub}, route, display
+        return {"GET": self._show_sub, "PUT": self._update_sub, "DELETE": self._delete_sub}, route, display
+
+    def _match_webhooks(self, segments: list[str], base: str, display: str) -> _Match | None:
+        if len(segments) == 1:
+            return {"GET": self._list_webhooks, "POST": self._subscribe}, _Route(base), display
+        if len(segments) == 3 and segments[1] == "logs":
+            return {"GET": self._webhook_log}, _Route(base, key=segments[2]), display
+        if len(segments) == 2:
+            handlers: dict[str, Handler] = {
+                "GET": self._show_webhook,
+                "PUT": self._update_webhook,
+                "DELETE": self._delete_webhook,
+            }
+            return handlers, _Route(base, key=segments[1]), display
+        if len(segments) == 3 and segments[2] == "logs":
+            return {"GET": self._webhook_logs}, _Route(base, key=segments[1]), display
+        return None
 
     async def _dispatch(self, request: Request) -> Response:
         matched = self._match(request)
@@ -307,6 +486,11 @@ class RackbeatApi:
             raise _invalid(name, f"The {name.replace('_', ' ')} field must be a valid date.") from exc
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
+    @classmethod
+    def _day_param(cls, request: Request, name: str) -> date | None:
+        moment = cls._date_param(request, name)
+        return None if moment is None else moment.date()
+
     @staticmethod
     def _sparse(request: Request, record: dict[str, Any]) -> dict[str, Any]:
         wanted = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
@@ -330,14 +514,40 @@ class RackbeatApi:
         )
 
     # -- resources -------------------------------------------------------------------------------
-    async def _list(self, request: Request, route: _Route) -> Response:
-        spec = _need(route.spec)
+    def _ordering(self, request: Request, spec: ResourceSpec) -> tuple[str | None, bool]:
         order_by = request.query_params.get("order_by") or None
-        if order_by is not None and order_by not in self.state.sortable_fields(spec.path):
+        if order_by is not None and order_by not in self.state.sortable_fields(spec):
             raise _invalid("order_by", "The selected order by is invalid.")
         direction = request.query_params.get("order_direction", "asc").lower()
         if direction not in ("asc", "desc"):
             raise _invalid("order_direction", "The selected order direction is invalid.")
+        return order_by, direction == "desc"
+
+    def _document_filter(self, request: Request) -> RowFilter | None:
+        """Invoice list filters: ``is_booked``, ``invoice_date_from/_to``, ``number_from/_to``."""
+        tests: list[RowFilter] = []
+        booked = self._flag(request, "is_booked")
+        if booked is not None:
+            tests.append(lambda row: row["is_booked"] is booked)
+        day_from = self._day_param(request, "invoice_date_from")
+        if day_from is not None:
+            tests.append(lambda row: row["invoice_date"] is not None and row["invoice_date"] >= day_from)
+        day_to = self._day_param(request, "invoice_date_to")
+        if day_to is not None:
+            tests.append(lambda row: row["invoice_date"] is not None and row["invoice_date"] <= day_to)
+        number_from = self._int_param(request, "number_from", 0) or None
+        if number_from is not None:
+            tests.append(lambda row: row["number"] >= number_from)
+        number_to = self._int_param(request, "number_to", 0) or None
+        if number_to is not None:
+            tests.append(lambda row: row["number"] <= number_to)
+        if not tests:
+            return None
+        return lambda row: all(test(row) for test in tests)
+
+    async def _list(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        order_by, descending = self._ordering(request, spec)
         is_barred = self._flag(request, "is_barred") if spec.has_barred else None
         items = self.state.query(
             spec.path,
@@ -347,7 +557,8 @@ class RackbeatApi:
             updated_from=self._date_param(request, "updated_at_from"),
             updated_to=self._date_param(request, "updated_at_to"),
             order_by=order_by,
-            descending=direction == "desc",
+            descending=descending,
+            where=self._document_filter(request) if spec.document else None,
         )
         return self._page(request, spec.plural, items)
 
@@ -363,7 +574,7 @@ class RackbeatApi:
         body = await self._body(request)
         suppress = self._suppress(request, body)
         record = self.state.create(
-            spec.path, body, suppress_webhooks=suppress, base_url=route.base_url, log=True
+            spec.path, body, suppress_webhooks=suppress, base_url=route.base_url, log=True, emit=not suppress
         )
         return json_response({spec.singular: record}, 201)
 
@@ -372,7 +583,13 @@ class RackbeatApi:
         body = await self._body(request)
         suppress = self._suppress(request, body)
         record = self.state.update(
-            spec.path, route.key, body, suppress_webhooks=suppress, base_url=route.base_url, log=True
+            spec.path,
+            route.key,
+            body,
+            suppress_webhooks=suppress,
+            base_url=route.base_url,
+            log=True,
+            emit=not suppress,
         )
         return json_response({spec.singular: record})
 
@@ -380,8 +597,163 @@ class RackbeatApi:
         spec = _need(route.spec)
         body = await self._body(request)
         suppress = self._suppress(request, body)
-        self.state.delete(spec.path, route.key, suppress_webhooks=suppress, log=True)
+        self.state.delete(spec.path, route.key, suppress_webhooks=suppress, log=True, emit=not suppress)
         return json_response({})
+
+    # -- invoices --------------------------------------------------------------------------------
+    async def _book(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        mail = body.get("mail")
+        send = (isinstance(mail, dict) and _truthy(mail.get("send"))) or _truthy(
+            request.query_params.get("send_mail")
+        )
+        record = self.state.book(
+            spec.path,
+            _need(route.key),
+            send=send,
+            mark_received=_truthy(body.get("mark_received")),
+            use_invoice_date=_truthy(body.get("use_invoice_date")),
+            suppress_webhooks=suppress,
+            base_url=route.base_url,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({spec.singular: record})
+
+    async def _pdf(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        record = self.state.get(spec.path, route.key, base_url=route.base_url)
+        if record is None:
+            raise SandboxNotFoundError(spec.model, route.key)
+        if not record["is_booked"]:
+            return message_response(404, "The PDF is not available until the invoice is booked.")
+        title = f"{spec.model} {record['number']}"
+        lines = [title, f"Total {record['total_total']} {record['currency']}"]
+        return Response(
+            _pdf_document(lines),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{spec.singular}-{record["number"]}.pdf"'},
+        )
+
+    # -- a customer's contacts and addresses -----------------------------------------------------
+    async def _list_sub(self, request: Request, route: _Route) -> Response:
+        spec, sub = _need(route.spec), _need(route.sub)
+        order_by, descending = self._ordering(request, sub)
+        items = self.state.sub_records(
+            spec.path,
+            _need(route.key),
+            _need(route.name),
+            base_url=route.base_url,
+            search=request.query_params.get("search") or None,
+            updated_from=self._date_param(request, "updated_at_from"),
+            updated_to=self._date_param(request, "updated_at_to"),
+            order_by=order_by,
+            descending=descending,
+        )
+        return self._page(request, sub.plural, items)
+
+    async def _show_sub(self, request: Request, route: _Route) -> Response:
+        spec, sub = _need(route.spec), _need(route.sub)
+        record = self.state.sub_get(
+            spec.path, route.key, _need(route.name), route.sub_key, base_url=route.base_url
+        )
+        return json_response({sub.singular: self._sparse(request, record)})
+
+    async def _create_sub(self, request: Request, route: _Route) -> Response:
+        spec, sub = _need(route.spec), _need(route.sub)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        record = self.state.sub_create(
+            spec.path,
+            route.key,
+            _need(route.name),
+            body,
+            suppress_webhooks=suppress,
+            base_url=route.base_url,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({sub.singular: record}, 201)
+
+    async def _update_sub(self, request: Request, route: _Route) -> Response:
+        spec, sub = _need(route.spec), _need(route.sub)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        record = self.state.sub_update(
+            spec.path,
+            route.key,
+            _need(route.name),
+            route.sub_key,
+            body,
+            suppress_webhooks=suppress,
+            base_url=route.base_url,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({sub.singular: record})
+
+    async def _delete_sub(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        self.state.sub_delete(
+            spec.path,
+            route.key,
+            _need(route.name),
+            route.sub_key,
+            suppress_webhooks=suppress,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({})
+
+    # -- reports ---------------------------------------------------------------------------------
+    async def _valuation(self, request: Request, route: _Route) -> Response:
+        raw = request.query_params.get("date")
+        day = None
+        if raw:
+            try:
+                day = date.fromisoformat(raw[:10])
+            except ValueError as exc:
+                raise _invalid("date", "The date field must be a valid date.") from exc
+        return json_response({"valuation": self.state.valuation(day)})
+
+    async def _ledger(self, request: Request, route: _Route) -> Response:
+        return self._page(request, "ledger_items", self.state.ledger(_need(route.key)))
+
+    # -- webhooks --------------------------------------------------------------------------------
+    async def _list_webhooks(self, request: Request, route: _Route) -> Response:
+        items = self.state.webhooks.subscriptions(request.query_params.get("event") or None)
+        return self._page(request, "webhooks", items)
+
+    async def _subscribe(self, request: Request, route: _Route) -> Response:
+        body = await self._body(request)
+        self._suppress(request, body)
+        webhook, created = self.state.webhooks.subscribe(body)
+        return json_response({"webhook": webhook}, 201 if created else 200)
+
+    async def _show_webhook(self, request: Request, route: _Route) -> Response:
+        return json_response({"webhook": self.state.webhooks.subscription(route.key)})
+
+    async def _update_webhook(self, request: Request, route: _Route) -> Response:
+        body = await self._body(request)
+        self._suppress(request, body)
+        return json_response({"webhook": self.state.webhooks.update(route.key, body)})
+
+    async def _delete_webhook(self, request: Request, route: _Route) -> Response:
+        self.state.webhooks.unsubscribe(route.key)
+        return json_response({})
+
+    async def _webhook_logs(self, request: Request, route: _Route) -> Response:
+        items = self.state.webhooks.logs(route.key)
+        if request.query_params.get("order_direction", "asc").lower() == "desc":
+            items.reverse()
+        return self._page(request, "webhook_logs", items)
+
+    async def _webhook_log(self, request: Request, route: _Route) -> Response:
+        return json_response({"webhook_log": self.state.webhooks.log_entry(route.key)})
 
     # -- account ---------------------------------------------------------------------------------
     async def _self(self, request: Request, route: _Route) -> Response:
@@ -407,18 +779,57 @@ class RackbeatApi:
 _T = TypeVar("_T")
 
 
+def _truthy(value: Any) -> bool:
+    """A boolean input the way Laravel's ``boolean`` accepts it (plus ``"true"`` in query strings)."""
+    return value in (True, 1, "1") or (isinstance(value, str) and value.lower() == "true")
+
+
+def _pdf_document(lines: list[str]) -> bytes:
+    """A minimal one-page PDF showing ``lines`` (enough for a client to store and open)."""
+    text = "".join(
+        f"BT /F1 12 Tf 72 {760 - 18 * i} Td ({_pdf_escape(line)}) Tj ET\n" for i, line in enumerate(lines)
+    )
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text.encode('latin-1', 'replace'))} >>\nstream\n{text}endstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1", "replace")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 def _need(value: _T | None) -> _T:
     """Narrow an optional the router guarantees (a resource route always has its spec)."""
     assert value is not None
     return value
 
 
+WEBHOOK_CONTROL = f"{CONTROL_PREFIX}/webhooks"
+
+
 class RackbeatSandboxApp:
     """The ASGI app :func:`create_app` returns, with the objects tests reach in-process.
 
     ``rackbeat_state`` is the account's data, ``kit`` the fault/rate-limit/request-log controls,
-    ``api`` the unwrapped emulator; ``state.kit`` and ``state.rackbeat`` mirror them in the
-    ``app.state`` convention the shared sandbox kit documents.
+    ``webhooks`` the account's webhook hub (switches, queue, deliveries), ``api`` the unwrapped
+    emulator; ``state.kit``, ``state.rackbeat`` and ``state.webhooks`` mirror them in the ``app.state``
+    convention the shared sandbox kit documents.
     """
 
     def __init__(self, asgi: ASGIApp, api: RackbeatApi, kit: SandboxKit) -> None:
@@ -426,14 +837,56 @@ class RackbeatSandboxApp:
         self.api = api
         self.kit = kit
         self.rackbeat_state = api.state
-        self.state = SimpleNamespace(kit=kit, rackbeat=api.state)
+        self.webhooks: WebhookHub = api.state.webhooks
+        self.state = SimpleNamespace(kit=kit, rackbeat=api.state, webhooks=self.webhooks)
 
     @property
     def token(self) -> str:
         return self.api.token
 
+    def close(self) -> None:
+        """Stop the webhook sender thread (a daemon thread: only needed for a tidy shutdown)."""
+        self.webhooks.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/").startswith(WEBHOOK_CONTROL):
+            await self._webhook_control(scope, receive, send)
+            return
         await self._asgi(scope, receive, send)
+
+    async def _webhook_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/_sandbox/webhooks``: the delivery switches, flushing, the delivery log, firing events."""
+        request = Request(scope, receive)
+        route = (request.method, scope["path"].rstrip("/")[len(WEBHOOK_CONTROL) :])
+        hub = self.webhooks
+        try:
+            raw = await request.body()
+            body = jsonio.parse(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            if route == ("GET", ""):
+                response = json_response(hub.status())
+            elif route == ("PUT", ""):
+                hub.configure(**{k: float(v) if isinstance(v, Decimal) else v for k, v in body.items()})
+                response = json_response(hub.status())
+            elif route == ("POST", "/flush"):
+                timeout = float(body.get("timeout", 5.0))
+                flushed = await run_in_threadpool(hub.flush, timeout)
+                response = json_response({"flushed": flushed, "pending": hub.pending})
+            elif route == ("GET", "/deliveries"):
+                response = json_response([d.render() for d in hub.deliveries])
+            elif route == ("DELETE", "/deliveries"):
+                hub.clear_deliveries()
+                response = Response(status_code=204)
+            elif route == ("POST", "/emit"):
+                if not isinstance(body.get("event"), str) or body.get("key") is None:
+                    raise ValueError('emit takes {"event": "customer.updated", "key": 12}')
+                response = json_response({"deliveries": hub.emit(body["event"], body["key"])})
+            else:
+                response = json_response({"message": "unknown sandbox control route"}, 404)
+        except (ValueError, TypeError) as exc:
+            response = json_response({"message": str(exc)}, 400)
+        await response(scope, receive, send)
 
 
 def create_app(
@@ -442,13 +895,17 @@ def create_app(
     token: str = "sandbox",
     rate_limit: tuple[int, float] | None = (480, 60.0),
     latency_ms: int = 0,
+    webhooks: Mapping[str, Any] | None = None,
 ) -> RackbeatSandboxApp:
     """A Rackbeat sandbox: the emulated API wrapped with the shared kit (faults, rate limit, log).
 
     ``rate_limit`` is ``(requests, window_seconds)`` or None for no limit; ``latency_ms`` delays every
-    response (a fault-plan setting, changeable later through ``PUT /_sandbox/faults``).
+    response (a fault-plan setting, changeable later through ``PUT /_sandbox/faults``); ``webhooks``
+    are initial webhook switches (``{"retry_base_seconds": 1, ...}``, see ``app.webhooks.configure``).
     """
     api = RackbeatApi(state or RackbeatState(), token)
+    if webhooks:
+        api.state.webhooks.configure(**webhooks)
     bucket = TokenBucket(rate_limit[0], rate_limit[1]) if rate_limit else None
     kit = SandboxKit(error_body=_kit_error_body, rate_headers=_rate_headers, bucket=bucket)
     if latency_ms:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import quote
 
-FieldKind = Literal["int", "str", "bool", "decimal", "enum"]
+FieldKind = Literal["int", "str", "bool", "decimal", "enum", "date", "lines"]
+LineKind = Literal["invoice", "lot"]
 
 INT_MAX = 2_147_483_647  # a MySQL INT column: the widest business number Rackbeat can store
 PAYMENT_TERM_TYPES: dict[str, str] = {
@@ -28,6 +30,24 @@ PAYMENT_TERM_TYPES: dict[str, str] = {
     "due_date": "Due date",
 }
 VAT_ZONES = ("domestic", "eu", "abroad", "domestic_exempt")
+# The VAT percentage an invoice line gets when it names none: Danish VAT at home, none abroad.
+VAT_BY_ZONE: dict[str, Decimal] = {
+    "domestic": Decimal(25),
+    "eu": Decimal(0),
+    "abroad": Decimal(0),
+    "domestic_exempt": Decimal(0),
+}
+BASE_CURRENCY = "DKK"
+# Fixed sandbox exchange rates (DKK per 100 units), used when an invoice in a foreign currency names no
+# ``currency_rate``. A currency not listed must come with a rate.
+CURRENCY_RATES: dict[str, Decimal] = {
+    "DKK": Decimal(100),
+    "EUR": Decimal("745.5"),
+    "SEK": Decimal(64),
+    "NOK": Decimal("62.5"),
+    "USD": Decimal(690),
+    "GBP": Decimal(870),
+}
 COMPANY_SETTING_KEYS = (
     "name",
     "address_street",
@@ -63,6 +83,12 @@ class FieldSpec:
     # A reference may come back as the object a GET returned ({"number": 3, ...}), so that a
     # read-modify-write of a product does not fail on ``group``/``unit``.
     accepts_object: bool = False
+    # Decimal bounds (Laravel ``between``/``gt``): inclusive range, or "greater than" when ``positive``.
+    between: tuple[int, int] | None = None
+    positive: bool = False
+    # An item number: "can be either a string or an integer" (legacy docs), stored as a string.
+    int_as_str: bool = False
+    lines: LineKind | None = None  # for kind "lines": which line shape the array holds
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,10 @@ class ResourceSpec:
     key_kind: Literal["int", "str"]
     fields: tuple[FieldSpec, ...]
     search_fields: tuple[str, ...] = ("name",)
+    # Invoices: whose document it is ("customer" -> customers/customer_id, "supplier" -> ...).
+    document: Literal["customer", "supplier"] | None = None
+    # Items (products, BOMs): the ``type`` they show and the child_type invoice lines give them.
+    item_type: Literal["product", "lot"] | None = None
 
     @property
     def server_keyed(self) -> bool:
@@ -86,6 +116,15 @@ class ResourceSpec:
     @property
     def has_barred(self) -> bool:
         return any(f.name == "is_barred" for f in self.fields)
+
+    @property
+    def party(self) -> str | None:
+        """The resource an invoice belongs to (``customers``/``suppliers``), or None."""
+        return None if self.document is None else f"{self.document}s"
+
+    @property
+    def party_field(self) -> str | None:
+        return None if self.document is None else f"{self.document}_id"
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -113,6 +152,48 @@ _CONTACT = (_str("contact_email"), _str("contact_phone"), _str("locale", max_len
 _CURRENCY = FieldSpec("currency", "str", size=3, max_length=None, default="DKK")
 _VAT_ZONE = FieldSpec("vat_zone", "enum", choices=VAT_ZONES, default="domestic")
 _BARRED = FieldSpec("is_barred", "bool", default=False)
+
+
+_ITEM_NUMBER = FieldSpec("number", "str", max_length=25, int_as_str=True)
+_PERCENT = (0, 100)
+
+
+def _invoice_fields(party: Literal["customer", "supplier"]) -> tuple[FieldSpec, ...]:
+    """What both kinds of invoice accept. Omitted party fields are copied from the party on create."""
+    return (
+        _INT_NUMBER,
+        FieldSpec(
+            f"{party}_id", "int", required=True, ref=f"{party}s", aliases=(party,), accepts_object=True
+        ),
+        FieldSpec("invoice_date", "date"),
+        FieldSpec("due_date", "date"),
+        FieldSpec("currency", "str", size=3, max_length=None),
+        FieldSpec("currency_rate", "decimal", positive=True),
+        _str("heading"),
+        _str("note", max_length=65535),
+        FieldSpec(
+            "our_reference_id",
+            "int",
+            ref="employees",
+            aliases=("our_reference", "employee_id"),
+            accepts_object=True,
+        ),
+        _str("their_reference"),
+        _str("other_reference"),
+        _str("project"),
+        FieldSpec("vat_zone", "enum", choices=VAT_ZONES),
+        FieldSpec("layout_id", "int", ref="layouts", aliases=("layout",), accepts_object=True),
+        FieldSpec(
+            "payment_terms_id", "int", ref="payment-terms", aliases=("payment_terms",), accepts_object=True
+        ),
+        FieldSpec("lines", "lines", lines="invoice", max_length=None),
+    )
+
+
+def _address(prefix: str) -> tuple[FieldSpec, ...]:
+    return tuple(
+        _str(f"{prefix}_{part}") for part in ("name", "street", "street2", "zipcode", "city", "country")
+    )
 
 
 def _simple(path: str, singular: str, model: str, *extra: FieldSpec) -> ResourceSpec:
@@ -163,7 +244,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             "number",
             "str",
             (
-                FieldSpec("number", "str", max_length=25),
+                _ITEM_NUMBER,
                 _NAME,
                 FieldSpec(
                     "group",
@@ -183,6 +264,7 @@ RESOURCES: dict[str, ResourceSpec] = {
                 FieldSpec("department_id", "int", minimum=1, maximum=INT_MAX),
             ),
             search_fields=("name", "barcode", "description"),
+            item_type="product",
         ),
         ResourceSpec(
             "customers",
@@ -236,6 +318,63 @@ RESOURCES: dict[str, ResourceSpec] = {
             search_fields=("name", "company_vat", "contact_email"),
         ),
         ResourceSpec(
+            "lots",
+            "lot",
+            "lots",
+            "Lot",
+            "number",
+            "str",
+            (
+                _ITEM_NUMBER,
+                _NAME,
+                _str("description", max_length=65535),
+                FieldSpec("sales_price", "decimal", default=Decimal(0)),
+                FieldSpec("recommended_sales_price", "decimal", default=Decimal(0)),
+                FieldSpec("recommended_cost_price", "decimal", default=Decimal(0)),
+                _str("barcode"),
+                FieldSpec("group", "int", ref="product-groups", aliases=("group_id",), accepts_object=True),
+                FieldSpec("unit_id", "int", ref="units", aliases=("unit",), accepts_object=True),
+                _BARRED,
+                FieldSpec("department_id", "int", minimum=1, maximum=INT_MAX),
+                FieldSpec("lines", "lines", required=True, lines="lot", max_length=None),
+            ),
+            search_fields=("name", "barcode", "description"),
+            item_type="lot",
+        ),
+        ResourceSpec(
+            "customer-invoices",
+            "customer_invoice",
+            "customer_invoices",
+            "CustomerInvoice",
+            "number",
+            "int",
+            (
+                *_invoice_fields("customer"),
+                _str("attention"),
+                _str("ean"),
+                _str("company_vat"),
+                _str("locale", max_length=10),
+                *_address("address"),
+                *_address("delivery_address"),
+                _str("delivery_terms"),
+                FieldSpec("delivery_date", "date"),
+                FieldSpec("is_sent", "bool", default=False),
+            ),
+            search_fields=("heading", "their_reference", "other_reference", "address_name"),
+            document="customer",
+        ),
+        ResourceSpec(
+            "supplier-invoices",
+            "supplier_invoice",
+            "supplier_invoices",
+            "SupplierInvoice",
+            "number",
+            "int",
+            (*_invoice_fields("supplier"), _str("invoice_number")),
+            search_fields=("heading", "invoice_number", "their_reference"),
+            document="supplier",
+        ),
+        ResourceSpec(
             "bank-accounts",
             "bank_account",
             "bank_accounts",
@@ -255,6 +394,80 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
     )
 }
+
+
+# Records that live under a customer (``/customers/{n}/contacts``, ``/customers/{n}/addresses``).
+# Contacts are numbered per customer; addresses are keyed by a server-assigned id.
+SUB_RESOURCES: dict[tuple[str, str], ResourceSpec] = {
+    ("customers", "contacts"): ResourceSpec(
+        "customer-contacts",
+        "customer_contact",
+        "customer_contacts",
+        "CustomerContact",
+        "number",
+        "int",
+        (_INT_NUMBER, _NAME, _str("contact_email"), _str("contact_phone"), _str("role")),
+        search_fields=("name", "contact_email"),
+    ),
+    ("customers", "addresses"): ResourceSpec(
+        "customer-addresses",
+        "address",
+        "addresses",
+        "CustomerAddress",
+        "id",
+        "int",
+        (
+            FieldSpec("type", "enum", required=True, choices=("delivery", "invoice")),
+            _str("name"),
+            _str("street"),
+            _str("street2"),
+            _str("zipcode"),
+            _str("city"),
+            _str("country"),
+        ),
+        search_fields=("name", "street", "city"),
+    ),
+}
+
+# The webhook events, data-driven: resource path -> (event prefix, the actions that fire).
+# ``created``/``updated``/``deleted`` fire from writes, ``booked`` from booking an invoice. Writes to a
+# customer's contacts or addresses fire ``customer.updated`` for the customer.
+WEBHOOK_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "customers": ("customer", ("created", "updated", "deleted")),
+    "customer-groups": ("customer_group", ("created", "updated", "deleted")),
+    "suppliers": ("supplier", ("created", "updated", "deleted")),
+    "supplier-groups": ("supplier_group", ("created", "updated", "deleted")),
+    "products": ("product", ("created", "updated", "deleted")),
+    "product-groups": ("product_group", ("created", "updated", "deleted")),
+    "lots": ("lot", ("created", "updated", "deleted")),
+    "payment-terms": ("payment_terms", ("created", "updated", "deleted")),
+    "employees": ("employee", ("created", "updated", "deleted")),
+    "units": ("unit", ("created", "updated", "deleted")),
+    "customer-invoices": ("customer_invoice", ("created", "booked")),
+    "supplier-invoices": ("supplier_invoice", ("created", "booked")),
+}
+# Events one may subscribe to although nothing in the sandbox fires them (``state.emit`` can):
+# the ones Rackbeat's own catalogue confirms for resources the sandbox does not emulate.
+OTHER_EVENTS = (
+    "order.created",
+    "delivery_terms.created",
+    "delivery_terms.updated",
+    "plugin.uninstalled",
+)
+
+
+def event_name(resource: str, action: str) -> str | None:
+    """The webhook event a write fires (``("customers", "updated")`` -> ``customer.updated``), or None."""
+    entry = WEBHOOK_EVENTS.get(resource)
+    if entry is None or action not in entry[1]:
+        return None
+    return f"{entry[0]}.{action}"
+
+
+EVENT_NAMES: frozenset[str] = frozenset(
+    {f"{prefix}.{action}" for prefix, actions in WEBHOOK_EVENTS.values() for action in actions}
+    | set(OTHER_EVENTS)
+)
 
 
 # -- Laravel's messages (10.x wording) ---------------------------------------------------------------
@@ -306,7 +519,16 @@ def coerce(spec: FieldSpec, value: Any, *, name: str | None = None) -> tuple[Any
         exponent = amount.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > spec.decimals:
             return None, f"The {label} field must have 0-{spec.decimals} decimal places."
+        if spec.between is not None and not spec.between[0] <= amount <= spec.between[1]:
+            return None, f"The {label} field must be between {spec.between[0]} and {spec.between[1]}."
+        if spec.positive and amount <= 0:
+            return None, f"The {label} field must be greater than 0."
         return amount, None
+    if spec.kind == "date":
+        day = _as_date(value)
+        if day is None:
+            return None, f"The {label} field must be a valid date."
+        return day, None
     if spec.kind == "bool":
         if value in (True, False, 0, 1, "0", "1"):
             return value in (True, 1, "1"), None
@@ -323,6 +545,22 @@ def coerce(spec: FieldSpec, value: Any, *, name: str | None = None) -> tuple[Any
     if spec.max_length is not None and len(value) > spec.max_length:
         return None, f"The {label} field must not be greater than {spec.max_length} characters."
     return value, None
+
+
+def _as_date(value: Any) -> date | None:
+    """A date from ``YYYY-MM-DD`` (or an ISO date-time, whose date part counts)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
 
 
 def _as_int(value: Any) -> int | None:
@@ -362,6 +600,7 @@ def validate(
     *,
     creating: bool,
     lookup: RefLookup,
+    prefix: str = "",
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean ``payload`` for ``spec``: ``(values, errors)``.
 
@@ -376,33 +615,130 @@ def validate(
         supplied = next((n for n in (field.name, *field.aliases) if n in payload), None)
         if supplied is None:
             if creating and field.required:
-                errors[field.name] = [msg_required(field.name)]
+                errors[prefix + field.name] = [msg_required(prefix + field.name)]
             continue
+        name = prefix + supplied
         raw = normalise_input(payload[supplied])
         if field.accepts_object and isinstance(raw, Mapping):
             raw = raw.get("number")
         if raw is None:
             if field.required:
-                errors[supplied] = [msg_required(supplied)]
+                errors[name] = [msg_required(name)]
             elif field.name == spec.key_field:
                 pass  # an explicit null number means "assign one", as when it is omitted
             else:
                 values[field.name] = None
             continue
-        if field.name == "number" and spec.key_kind == "str" and type(raw) is int:
-            raw = str(raw)  # product numbers "can be either a string or an integer" (legacy docs)
-        clean, problem = coerce(field, raw, name=supplied)
+        if field.kind == "lines":
+            lines, problems = validate_lines(field, raw, name, lookup)
+            errors.update(problems)
+            if not problems:
+                values[field.name] = lines
+            continue
+        if field.int_as_str and type(raw) is int:
+            raw = str(raw)  # item numbers "can be either a string or an integer" (legacy docs)
+        clean, problem = coerce(field, raw, name=name)
         if problem:
-            errors[supplied] = [problem]
+            errors[name] = [problem]
             continue
         if field.ref is not None:
             target = lookup(field.ref, clean)
             if target is None:
-                errors[supplied] = [msg_invalid_selection(supplied)]
+                errors[name] = [msg_invalid_selection(name)]
                 continue
             clean = target
         values[field.name] = clean
     return values, errors
+
+
+# One line of an invoice. ``child_id`` is the item number (``item_id`` is Rackbeat's order-line name for
+# it; the legacy forms' ``product_id``/``lot_id`` also work and set ``child_type``).
+_INVOICE_LINE = ResourceSpec(
+    "lines",
+    "line",
+    "lines",
+    "Line",
+    "id",
+    "int",
+    (
+        FieldSpec("id", "int", minimum=1, maximum=INT_MAX),
+        FieldSpec("child_id", "str", max_length=25, aliases=("item_id",), int_as_str=True),
+        FieldSpec("child_type", "enum", choices=("product", "lot")),
+        _str("name"),
+        FieldSpec("quantity", "decimal", required=True),
+        FieldSpec("line_price", "decimal"),
+        FieldSpec("discount_percentage", "decimal", between=_PERCENT),
+        FieldSpec("vat_percentage", "decimal", between=_PERCENT),
+        FieldSpec("unit_id", "int", ref="units", aliases=("unit",), accepts_object=True),
+    ),
+)
+# One component of a BOM: the product (by number) and how many of it.
+_LOT_LINE = ResourceSpec(
+    "lines",
+    "line",
+    "lines",
+    "LotLine",
+    "id",
+    "int",
+    (
+        FieldSpec("id", "int", minimum=1, maximum=INT_MAX),
+        FieldSpec("product_id", "str", required=True, max_length=25, ref="products", int_as_str=True),
+        FieldSpec("quantity", "decimal", required=True, positive=True),
+    ),
+)
+
+
+def validate_lines(
+    field: FieldSpec, raw: Any, name: str, lookup: RefLookup
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Clean a ``lines`` array: ``(lines, errors)`` with Laravel's dotted paths (``lines.0.quantity``).
+
+    Each clean line holds only what the caller sent (the state fills in the rest from the item);
+    an invoice line's item comes back as ``child = (resource path, internal id)`` or None for a text
+    line, a BOM line's ``product_id`` as the product's internal id.
+    """
+    if not isinstance(raw, list):
+        return [], {name: [f"The {attribute(name)} field must be an array."]}
+    if field.required and not raw:
+        return [], {name: [msg_required(name)]}
+    lines: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(raw):
+        path = f"{name}.{index}."
+        if not isinstance(item, Mapping):
+            errors[path[:-1]] = [f"The {attribute(path[:-1])} field must be an array."]
+            continue
+        if field.lines == "lot":
+            line, problems = validate(_LOT_LINE, item, creating=True, lookup=lookup, prefix=path)
+            errors.update(problems)
+            lines.append(line)
+            continue
+        payload = dict(item)
+        for legacy, kind in (("product_id", "product"), ("lot_id", "lot")):
+            if payload.get(legacy) is not None and payload.get("child_id", payload.get("item_id")) is None:
+                payload["child_id"] = payload[legacy]
+                payload.setdefault("child_type", kind)
+        line, problems = validate(_INVOICE_LINE, payload, creating=True, lookup=lookup, prefix=path)
+        errors.update(problems)
+        number = line.pop("child_id", None)
+        kind = line.pop("child_type", None)
+        line["child"] = None
+        if number is not None:
+            candidates = {"product": "products", "lot": "lots"}
+            order = [candidates[kind]] if kind else ["products", "lots"]
+            found = next(((r, lookup(r, number)) for r in order if lookup(r, number) is not None), None)
+            if found is None:
+                supplied = next(n for n in ("child_id", "item_id") if n in payload)
+                errors[path + supplied] = [msg_invalid_selection(path + supplied)]
+            else:
+                line["child"] = found
+        elif line.get("name") is None and path + "name" not in errors:
+            errors[path + "name"] = [
+                f"The {attribute(path + 'name')} field is required when "
+                f"{attribute(path + 'child_id')} is not present."
+            ]
+        lines.append(line)
+    return lines, errors
 
 
 def validate_company(value: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:

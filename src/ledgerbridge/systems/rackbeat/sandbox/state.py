@@ -1,35 +1,95 @@
-"""The sandbox's in-memory Rackbeat account: records, company settings and a log of API writes.
+"""The sandbox's in-memory Rackbeat account: records, stock, webhooks, company settings and a write log.
 
 Tests use the same object the HTTP app uses (``app.rackbeat_state``) to seed data and to check what
 the integration wrote. Every public method takes the one lock, so the uvicorn thread and the test
 thread can both use it.
+
+Webhooks: the API's writes fire events (``emit=True``, unless ``suppress_webhooks``). The Python
+methods are quiet by default, so seeding data sends nothing; pass ``emit=True`` to act as a Rackbeat
+user working in the UI would (``state.update("customers", 1, {...}, emit=True)``). The methods named
+after a user's action, :meth:`RackbeatState.book_customer_invoice` and
+:meth:`RackbeatState.book_supplier_invoice`, emit by default. :meth:`RackbeatState.emit` fires an
+event without touching data.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import unquote
 
+import httpx
+
+from ledgerbridge.systems.rackbeat.sandbox import money
+from ledgerbridge.systems.rackbeat.sandbox.errors import SandboxNotFoundError, SandboxValidationError
 from ledgerbridge.systems.rackbeat.sandbox.resources import (
+    BASE_CURRENCY,
     COMPANY_SETTING_KEYS,
+    CURRENCY_RATES,
     PAYMENT_TERM_TYPES,
     RESOURCES,
+    SUB_RESOURCES,
+    VAT_BY_ZONE,
     ResourceSpec,
     attribute,
+    event_name,
     msg_taken,
     urlfriendly,
     validate,
     validate_company,
 )
+from ledgerbridge.systems.rackbeat.sandbox.webhooks import WebhookHub
 
-WriteAction = Literal["create", "update", "delete"]
+__all__ = [
+    "RackbeatState",
+    "SandboxNotFoundError",
+    "SandboxValidationError",
+    "WriteLogEntry",
+    "iso",
+    "utcnow",
+]
+
+WriteAction = Literal["create", "update", "delete", "book"]
+RowFilter = Callable[[dict[str, Any]], bool]
 _ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+BOOKED_CHANGE = "A booked invoice cannot be changed."
+BOOKED_DELETE = "A booked invoice cannot be deleted."
+ALREADY_BOOKED = "The invoice is already booked."
+NO_LINES = "The invoice must have at least one line."
+
+# Invoice fields copied from the customer/supplier when a create leaves them out:
+# invoice field -> party field.
+_CUSTOMER_DEFAULTS = {
+    "address_name": "name",
+    "address_street": "address_street",
+    "address_street2": "address_street2",
+    "address_zipcode": "address_zipcode",
+    "address_city": "address_city",
+    "address_country": "address_country",
+    "vat_zone": "vat_zone",
+    "currency": "currency",
+    "layout_id": "layout_id",
+    "payment_terms_id": "payment_terms_id",
+    "ean": "ean",
+    "company_vat": "company_vat",
+    "locale": "locale",
+    "attention": "attention",
+    "their_reference": "their_reference",
+    "our_reference_id": "employee_id",
+}
+_SUPPLIER_DEFAULTS = {
+    "vat_zone": "vat_zone",
+    "currency": "currency",
+    "layout_id": "layout_id",
+    "payment_terms_id": "payment_terms_id",
+}
+_DELIVERY_DEFAULTS = ("name", "street", "street2", "zipcode", "city", "country")
 
 
 def utcnow() -> datetime:
@@ -42,28 +102,14 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class SandboxValidationError(Exception):
-    """The data is invalid; ``errors`` is the Laravel map the API answers with a 422."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class SandboxNotFoundError(Exception):
-    """No record with that key; ``message`` is Laravel's ModelNotFoundException text."""
-
-    def __init__(self, model: str, key: Any) -> None:
-        self.message = f"No query results for model [App\\Models\\{model}] {key}"
-        super().__init__(self.message)
-
-
 @dataclass(frozen=True)
 class WriteLogEntry:
     """One write made through the HTTP API.
 
     The app passes ``log=True``; writes a test makes through the state's Python API (``add``,
-    ``update``, ``delete``) are not logged, so the log shows only what a client did.
+    ``update``, ``delete``) are not logged, so the log shows only what a client did. Writes to a
+    customer's contacts and addresses are logged as ``customer-contacts``/``customer-addresses``;
+    booking an invoice is the action ``book``.
     """
 
     resource: str
@@ -81,12 +127,28 @@ def _default_company(name: str) -> dict[str, Any]:
     return company
 
 
+def _as_decimal(value: Any, what: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation as exc:
+        raise ValueError(f"{what} must be a number, not {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"{what} must be a finite number")
+    return amount
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class RackbeatState:
     """All data of one emulated Rackbeat account.
 
     Records are stored by internal ``id``; references between records are stored as ids too and shown
     as the referenced record's current business number, as Rackbeat's database does. ``clock``
-    returns the (aware) time used for ``created_at``/``updated_at``.
+    returns the (aware) time used for ``created_at``/``updated_at`` and for stock movements.
+    ``webhooks`` is the account's :class:`~.webhooks.WebhookHub`; ``webhook_transport`` (an httpx
+    transport) replaces the network for its deliveries.
     """
 
     def __init__(
@@ -96,6 +158,7 @@ class RackbeatState:
         company_name: str = "Rackbeat Sandbox ApS",
         user: Mapping[str, Any] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        webhook_transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
@@ -104,17 +167,29 @@ class RackbeatState:
             user or {"id": 1, "name": "Sandbox User", "email": "sandbox@example.com"}
         )
         self._company_name = company_name
+        self.currency_rates: dict[str, Decimal] = dict(CURRENCY_RATES)
+        self.webhooks = WebhookHub(
+            account_id=lambda: self.account_id, clock=self._clock, transport=webhook_transport
+        )
         self.reset()
 
     # -- housekeeping ----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget every record, setting change and logged write."""
+        """Forget every record, stock movement, setting change, logged write and webhook."""
         with self._lock:
             self._rows: dict[str, dict[int, dict[str, Any]]] = {path: {} for path in RESOURCES}
             self._keys: dict[str, dict[int | str, int]] = {path: {} for path in RESOURCES}
             self._next_id: dict[str, int] = dict.fromkeys(RESOURCES, 1)
+            self._children: dict[str, dict[int, dict[str, Any]]] = {
+                s.path: {} for s in SUB_RESOURCES.values()
+            }
+            self._next_child_id: dict[str, int] = {s.path: 1 for s in SUB_RESOURCES.values()}
+            self._movements: dict[int, list[money.Movement]] = {}
+            self._next_movement = 1
+            self._next_line = 1
             self._writes: list[WriteLogEntry] = []
             self._settings: dict[str, Any] = {"company": _default_company(self._company_name)}
+            self.webhooks.reset()
 
     @staticmethod
     def spec(resource: str) -> ResourceSpec:
@@ -144,41 +219,34 @@ class RackbeatState:
         updated_to: datetime | None = None,
         order_by: str | None = None,
         descending: bool = False,
+        where: RowFilter | None = None,
     ) -> list[dict[str, Any]]:
-        """The matching records, rendered and sorted (by key unless ``order_by`` names a field)."""
+        """The matching records, rendered and sorted (by key unless ``order_by`` names a field).
+
+        ``where`` is an extra test on the stored row (the app's ``is_booked``, ``invoice_date_from``...).
+        """
         spec = self.spec(resource)
         with self._lock:
-            rows = list(self._rows[resource].values())
-            if search:
-                needle = search.casefold()
-                fields = (spec.key_field, *spec.search_fields)
-                rows = [r for r in rows if any(needle in str(r.get(f) or "").casefold() for f in fields)]
-            if is_barred is not None:
-                rows = [r for r in rows if bool(r.get("is_barred")) is is_barred]
-            if updated_from is not None:
-                rows = [r for r in rows if r["updated_at"] >= updated_from]
-            if updated_to is not None:
-                rows = [r for r in rows if r["updated_at"] <= updated_to]
+            rows = _filter(
+                spec, self._rows[resource].values(), search, is_barred, updated_from, updated_to, where
+            )
             rendered = [self._render(spec, r, base_url) for r in rows]
-        sort_field = order_by or spec.key_field
+        return _sorted(rendered, order_by or spec.key_field, descending)
 
-        def sort_key(record: dict[str, Any]) -> tuple[int, Any]:
-            value = record.get(sort_field)
-            return (0, "") if value is None else (1, value)
-
-        rendered.sort(key=sort_key, reverse=descending)
-        return rendered
-
-    def sortable_fields(self, resource: str) -> set[str]:
+    def sortable_fields(self, resource: str | ResourceSpec) -> set[str]:
         """The fields ``order_by`` accepts: the scalar ones every record carries."""
-        spec = self.spec(resource)
+        spec = resource if isinstance(resource, ResourceSpec) else self.spec(resource)
         names = {"id", spec.key_field, "created_at", "updated_at"}
-        names.update(f.name for f in spec.fields if not (f.ref and f.accepts_object))
+        names.update(f.name for f in spec.fields if f.kind != "lines" and not (f.ref and f.accepts_object))
+        if spec.document:
+            names.update({"is_booked", "booked_at", "total_subtotal", "total_vat", "total_total"})
+        if spec.item_type:
+            names.update({"cost_price", "stock_quantity"} if spec.item_type == "product" else {"cost_price"})
         return names
 
     # -- writing ---------------------------------------------------------------------------------
     def add(self, resource: str, data: Mapping[str, Any], *, base_url: str = "") -> dict[str, Any]:
-        """Seed a record, validated like a POST but not logged as an API write."""
+        """Seed a record, validated like a POST but neither logged as an API write nor fired as an event."""
         return self.create(resource, data, base_url=base_url, log=False)
 
     def create(
@@ -189,10 +257,12 @@ class RackbeatState:
         suppress_webhooks: bool = False,
         base_url: str = "",
         log: bool = False,
+        emit: bool = False,
     ) -> dict[str, Any]:
-        """Validate and store a new record; return it as the API shows it. ``log`` records it as an API write.
+        """Validate and store a new record; return it as the API shows it.
 
-        Raises :class:`SandboxValidationError` with Laravel's error map.
+        ``log`` records it as an API write; ``emit`` fires the ``<resource>.created`` webhook event.
+        Invoices are created as drafts. Raises :class:`SandboxValidationError` with Laravel's error map.
         """
         spec = self.spec(resource)
         with self._lock:
@@ -200,6 +270,8 @@ class RackbeatState:
             key = None if spec.server_keyed else values.pop(spec.key_field, None)
             if key is not None and key in self._keys[resource] and spec.key_field not in errors:
                 errors[spec.key_field] = [msg_taken(spec.key_field)]
+            if spec.document and not errors:
+                errors.update(self._document_defaults(spec, values))
             if errors:
                 raise SandboxValidationError(errors)
             row_id = self._next_id[resource]
@@ -213,14 +285,22 @@ class RackbeatState:
             if not spec.server_keyed:
                 row[spec.key_field] = key
             for f in spec.fields:
-                if f.name != spec.key_field:
+                if f.name != spec.key_field and f.kind != "lines":
                     row[f.name] = values.get(f.name, f.default)
+            if spec.field("lines") is not None:
+                row["lines"] = self._build_lines(spec, row, values.get("lines") or [], [])
+            if spec.document:
+                row.update(is_booked=False, booked_at=None)
+                if spec.document == "supplier":
+                    row["is_received"] = False
             row["created_at"] = row["updated_at"] = now
             self._rows[resource][row_id] = row
             self._keys[resource][key] = row_id
             self._after_write(spec, row)
             if log:
                 self._log(resource, "create", key, row_id, suppress_webhooks, data)
+            if emit:
+                self._fire(resource, "created", key)
             return self._render(spec, row, base_url)
 
     def update(
@@ -232,10 +312,12 @@ class RackbeatState:
         suppress_webhooks: bool = False,
         base_url: str = "",
         log: bool = False,
+        emit: bool = False,
     ) -> dict[str, Any]:
         """Change the fields ``data`` carries (omitted fields are kept); return the record.
 
-        ``updated_at`` moves only when a value changed, as Eloquent's dirty check does.
+        ``updated_at`` moves, and ``emit`` fires ``<resource>.updated``, only when a value changed, as
+        Eloquent's dirty check does. A booked invoice refuses every change but ``is_sent``.
         """
         spec = self.spec(resource)
         with self._lock:
@@ -247,8 +329,20 @@ class RackbeatState:
                 errors[spec.key_field] = [msg_taken(spec.key_field)]
             if errors:
                 raise SandboxValidationError(errors)
-            changed = new_key != old_key or any(row.get(k) != v for k, v in values.items())
+            clean_lines = values.pop("lines", None)
+            changed = {k for k, v in values.items() if row.get(k) != v}
+            if new_key != old_key:
+                changed.add(spec.key_field)
+            new_lines = None
+            if clean_lines is not None:
+                new_lines = self._build_lines(spec, {**row, **values}, clean_lines, row["lines"])
+                if _signature(new_lines) != _signature(row["lines"]):
+                    changed.add("lines")
+            if spec.document and row["is_booked"] and changed - {"is_sent"}:
+                raise SandboxValidationError({"is_booked": [BOOKED_CHANGE]}, BOOKED_CHANGE)
             row.update(values)
+            if "lines" in changed and new_lines is not None:
+                row["lines"] = new_lines
             if new_key != old_key:
                 del self._keys[resource][old_key]
                 row[spec.key_field] = new_key
@@ -258,37 +352,376 @@ class RackbeatState:
             self._after_write(spec, row)
             if log:
                 self._log(resource, "update", new_key, row["id"], suppress_webhooks, data)
+            if emit and changed:
+                self._fire(resource, "updated", new_key)
             return self._render(spec, row, base_url)
 
-    def delete(self, resource: str, key: Any, *, suppress_webhooks: bool = False, log: bool = False) -> None:
-        """Remove a record. A record other records point at is refused (422 on the key field)."""
+    def delete(
+        self,
+        resource: str,
+        key: Any,
+        *,
+        suppress_webhooks: bool = False,
+        log: bool = False,
+        emit: bool = False,
+    ) -> None:
+        """Remove a record. A record other records point at is refused (422 on the key field), and so is
+        a booked invoice. A customer's contacts and addresses go with it."""
         spec = self.spec(resource)
         with self._lock:
             row = self._row(spec, key)
-            for other in RESOURCES.values():
-                for f in other.fields:
-                    if f.ref != resource:
-                        continue
-                    users = sum(1 for r in self._rows[other.path].values() if r.get(f.name) == row["id"])
-                    if users:
-                        noun = attribute(other.plural) if users > 1 else attribute(other.singular)
-                        raise SandboxValidationError(
-                            {
-                                spec.key_field: [
-                                    f"The {attribute(spec.singular)} cannot be deleted because it is used by "
-                                    f"{users} {noun}."
-                                ]
-                            }
-                        )
+            if spec.document and row["is_booked"]:
+                raise SandboxValidationError({"is_booked": [BOOKED_DELETE]}, BOOKED_DELETE)
+            for other, users in self._users_of(resource, row["id"]):
+                noun = attribute(other.plural) if users > 1 else attribute(other.singular)
+                raise SandboxValidationError(
+                    {
+                        spec.key_field: [
+                            f"The {attribute(spec.singular)} cannot be deleted because it is used by "
+                            f"{users} {noun}."
+                        ]
+                    }
+                )
             del self._rows[resource][row["id"]]
             del self._keys[resource][row[spec.key_field]]
+            if resource == "customers":
+                for children in self._children.values():
+                    for child_id in [i for i, c in children.items() if c["parent"] == row["id"]]:
+                        del children[child_id]
+            if resource == "products":
+                self._movements.pop(row["id"], None)
             if log:
                 self._log(resource, "delete", row[spec.key_field], row["id"], suppress_webhooks, {})
+            if emit:
+                self._fire(resource, "deleted", row[spec.key_field])
 
     def writes(self, resource: str | None = None) -> list[WriteLogEntry]:
         """API writes in order, optionally only those to ``resource``."""
         with self._lock:
             return [w for w in self._writes if resource is None or w.resource == resource]
+
+    # -- webhooks --------------------------------------------------------------------------------
+    def emit(self, event: str, key: Any) -> list[int]:
+        """Fire a webhook event about the record numbered ``key`` without changing any data.
+
+        Returns the ids of the deliveries queued. ``event`` must be one of the known names.
+        """
+        return self.webhooks.emit(event, key)
+
+    # -- invoices --------------------------------------------------------------------------------
+    def book(
+        self,
+        resource: str,
+        key: Any,
+        *,
+        send: bool = False,
+        mark_received: bool = False,
+        use_invoice_date: bool = False,
+        suppress_webhooks: bool = False,
+        base_url: str = "",
+        log: bool = False,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Book a draft invoice (``customer-invoices`` or ``supplier-invoices``); return it.
+
+        Sets ``is_booked`` and ``booked_at`` and moves stock: a customer invoice takes its products out
+        (BOM lines take their components), at the average cost; a supplier invoice with
+        ``mark_received`` takes its products in at the line's net price in the base currency, dated
+        the invoice date when ``use_invoice_date``. ``send`` marks a customer invoice sent (the mail the
+        real API would send). Only products whose group has inventory move. ``emit`` fires
+        ``customer_invoice.booked``/``supplier_invoice.booked``. Booking twice, or an invoice without
+        lines, is a 422.
+        """
+        spec = self.spec(resource)
+        if spec.document is None:
+            raise ValueError(f"{resource} cannot be booked")
+        with self._lock:
+            row = self._row(spec, key)
+            if row["is_booked"]:
+                raise SandboxValidationError({"is_booked": [ALREADY_BOOKED]}, ALREADY_BOOKED)
+            if not row["lines"]:
+                raise SandboxValidationError({"lines": [NO_LINES]}, NO_LINES)
+            now = self._clock()
+            row.update(is_booked=True, booked_at=now, updated_at=now)
+            reference = f"{spec.singular}:{row['number']}"
+            if spec.document == "customer":
+                if send:
+                    row["is_sent"] = True
+                for product_id, quantity in self._item_quantities(row["lines"]):
+                    self._move(product_id, -quantity, None, now, "sale", reference)
+            elif mark_received:
+                when = now
+                if use_invoice_date and row["invoice_date"] is not None:
+                    when = datetime.combine(row["invoice_date"], time.min, tzinfo=UTC)
+                rate = (row["currency_rate"] or _HUNDRED) / _HUNDRED
+                for line in row["lines"]:
+                    child = line["child"]
+                    if child is None or child[0] != "products" or not line["quantity"]:
+                        continue
+                    net = line["line_price"] * (_HUNDRED - line["discount_percentage"]) / _HUNDRED
+                    cost = net * rate if line["quantity"] > 0 else None
+                    self._move(child[1], line["quantity"], cost, when, "purchase", reference)
+                row["is_received"] = True
+            if log:
+                self._log(resource, "book", row["number"], row["id"], suppress_webhooks, {})
+            if emit:
+                self._fire(resource, "booked", row["number"])
+            return self._render(spec, row, base_url)
+
+    def book_customer_invoice(self, number: int, *, send: bool = False, emit: bool = True) -> dict[str, Any]:
+        """Book a customer invoice as a user in Rackbeat's UI would: fires ``customer_invoice.booked``."""
+        return self.book("customer-invoices", number, send=send, emit=emit)
+
+    def book_supplier_invoice(
+        self,
+        number: int,
+        *,
+        mark_received: bool = False,
+        use_invoice_date: bool = False,
+        emit: bool = True,
+    ) -> dict[str, Any]:
+        """Book a supplier invoice as a user in Rackbeat's UI would: fires ``supplier_invoice.booked``."""
+        return self.book(
+            "supplier-invoices",
+            number,
+            mark_received=mark_received,
+            use_invoice_date=use_invoice_date,
+            emit=emit,
+        )
+
+    # -- stock -----------------------------------------------------------------------------------
+    def adjust_stock(
+        self,
+        number: str,
+        quantity: Decimal | int | str,
+        unit_cost: Decimal | int | str | None = None,
+        at: datetime | None = None,
+        *,
+        type: str = "adjustment",
+        reference: str | None = None,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Record a stock movement of a product; return the product (new ``stock_quantity``, ``cost_price``).
+
+        A positive ``quantity`` comes in at ``unit_cost`` (None: at the current average cost) and moves
+        the moving average; a negative one goes out at the average cost (a ``unit_cost`` with it is a
+        ValueError). ``at`` (default: now; naive means UTC) may be in the past: averages are replayed
+        in time order. ``type`` labels the ledger line. Stock changes do not move ``updated_at``;
+        ``emit`` fires ``product.updated``.
+        """
+        amount = _as_decimal(quantity, "quantity")
+        if amount == 0:
+            raise ValueError("a stock movement needs a quantity other than 0")
+        cost = None if unit_cost is None else _as_decimal(unit_cost, "unit_cost")
+        if cost is not None and amount < 0:
+            raise ValueError("stock goes out at the average cost: a withdrawal takes no unit_cost")
+        if cost is not None and cost < 0:
+            raise ValueError("unit_cost must not be negative")
+        spec = self.spec("products")
+        with self._lock:
+            row = self._row(spec, number)
+            self._move(row["id"], amount, cost, _aware(at) if at else self._clock(), type, reference)
+            if emit:
+                self._fire("products", "updated", row["number"])
+            return self._render(spec, row, "")
+
+    def valuation(self, day: date | None = None) -> dict[str, Any]:
+        """The inventory value at the end of ``day`` (UTC), or now: ``{date, total_value, currency, groups}``.
+
+        Each product is valued at ``round2(stock × average cost)`` from its movements up to then; a
+        group's value is the sum of its products' (by the product's group today). Every product group
+        with inventory is listed, and any other group holding value; ``total_value`` is their sum.
+        """
+        with self._lock:
+            if day is None:
+                until = self._clock()
+                day = until.date()
+            else:
+                until = datetime.combine(day, time.max, tzinfo=UTC)
+            per_group: dict[int | None, Decimal] = {}
+            for product_id, movements in self._movements.items():
+                product = self._rows["products"].get(product_id)
+                if product is None:
+                    continue
+                stock, average = money.position(movements, until=until)
+                value = money.stock_value(stock, average)
+                per_group[product["group"]] = per_group.get(product["group"], _ZERO) + value
+            groups = []
+            for group in sorted(self._rows["product-groups"].values(), key=lambda g: g["number"]):
+                value = per_group.pop(group["id"], _ZERO)
+                if group["has_inventory"] or value:
+                    groups.append({"number": group["number"], "name": group["name"], "value": value})
+            total = sum((g["value"] for g in groups), _ZERO) + sum(per_group.values(), _ZERO)
+            return {
+                "date": day.isoformat(),
+                "total_value": total,
+                "currency": BASE_CURRENCY,
+                "groups": groups,
+            }
+
+    def ledger(self, number: Any) -> list[dict[str, Any]]:
+        """The stock movements of a product, oldest first, each with the cost it moved at and the
+        position after it (``stock_quantity``, ``cost_price``)."""
+        spec = self.spec("products")
+        with self._lock:
+            row = self._row(spec, number)
+            return [
+                {
+                    "id": step.movement.id,
+                    "date": iso(step.movement.at),
+                    "quantity": step.movement.quantity,
+                    "unit_cost": money.round6(step.unit_cost),
+                    "value": step.value,
+                    "type": step.movement.type,
+                    "reference": step.movement.reference,
+                    "stock_quantity": step.stock_after,
+                    "cost_price": money.round6(step.average_after),
+                }
+                for step in money.replay(self._movements.get(row["id"], []))
+            ]
+
+    # -- a customer's contacts and addresses -----------------------------------------------------
+    @staticmethod
+    def sub_spec(parent: str, sub: str) -> ResourceSpec:
+        """The definition of ``/<parent>/{n}/<sub>`` (``("customers", "contacts")``); KeyError if unknown."""
+        return SUB_RESOURCES[(parent, sub)]
+
+    def sub_records(
+        self,
+        parent: str,
+        parent_key: Any,
+        sub: str,
+        *,
+        base_url: str = "",
+        search: str | None = None,
+        updated_from: datetime | None = None,
+        updated_to: datetime | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The contacts (or addresses) of one customer, rendered and sorted by key unless ``order_by``."""
+        spec = self.sub_spec(parent, sub)
+        with self._lock:
+            owner = self._row(self.spec(parent), parent_key)
+            mine = [c for c in self._children[spec.path].values() if c["parent"] == owner["id"]]
+            rows = _filter(spec, mine, search, None, updated_from, updated_to, None)
+            rendered = [self._render_child(spec, parent, owner, sub, r, base_url) for r in rows]
+        return _sorted(rendered, order_by or spec.key_field, descending)
+
+    def sub_get(
+        self, parent: str, parent_key: Any, sub: str, key: Any, *, base_url: str = ""
+    ) -> dict[str, Any]:
+        """One contact or address; :class:`SandboxNotFoundError` when the customer or it does not exist."""
+        spec = self.sub_spec(parent, sub)
+        with self._lock:
+            owner = self._row(self.spec(parent), parent_key)
+            return self._render_child(spec, parent, owner, sub, self._child(spec, owner, key), base_url)
+
+    def sub_create(
+        self,
+        parent: str,
+        parent_key: Any,
+        sub: str,
+        data: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+        base_url: str = "",
+        log: bool = False,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Add a contact (numbered max + 1 within the customer unless given) or an address.
+
+        The customer's ``updated_at`` moves and ``emit`` fires ``customer.updated`` for it.
+        """
+        spec = self.sub_spec(parent, sub)
+        with self._lock:
+            owner = self._row(self.spec(parent), parent_key)
+            values, errors = validate(spec, data, creating=True, lookup=self._lookup)
+            mine = [c for c in self._children[spec.path].values() if c["parent"] == owner["id"]]
+            key = None if spec.server_keyed else values.pop(spec.key_field, None)
+            if (
+                key is not None
+                and any(c[spec.key_field] == key for c in mine)
+                and spec.key_field not in errors
+            ):
+                errors[spec.key_field] = [msg_taken(spec.key_field)]
+            if errors:
+                raise SandboxValidationError(errors)
+            row_id = self._next_child_id[spec.path]
+            self._next_child_id[spec.path] += 1
+            now = self._clock()
+            row: dict[str, Any] = {"id": row_id, "parent": owner["id"]}
+            if not spec.server_keyed:
+                row[spec.key_field] = (
+                    key if key is not None else max((c[spec.key_field] for c in mine), default=0) + 1
+                )
+            for f in spec.fields:
+                if f.name != spec.key_field:
+                    row[f.name] = values.get(f.name, f.default)
+            row["created_at"] = row["updated_at"] = now
+            self._children[spec.path][row_id] = row
+            self._touch_parent(parent, owner, spec, "create", row, suppress_webhooks, data, log, emit)
+            return self._render_child(spec, parent, owner, sub, row, base_url)
+
+    def sub_update(
+        self,
+        parent: str,
+        parent_key: Any,
+        sub: str,
+        key: Any,
+        data: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+        base_url: str = "",
+        log: bool = False,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Change a contact or address (a partial update); a real change touches the customer."""
+        spec = self.sub_spec(parent, sub)
+        with self._lock:
+            owner = self._row(self.spec(parent), parent_key)
+            row = self._child(spec, owner, key)
+            values, errors = validate(spec, data, creating=False, lookup=self._lookup)
+            new_key = (
+                row[spec.key_field] if spec.server_keyed else values.pop(spec.key_field, row[spec.key_field])
+            )
+            if new_key != row[spec.key_field] and spec.key_field not in errors:
+                clash = any(
+                    c[spec.key_field] == new_key and c["parent"] == owner["id"]
+                    for c in self._children[spec.path].values()
+                )
+                if clash:
+                    errors[spec.key_field] = [msg_taken(spec.key_field)]
+            if errors:
+                raise SandboxValidationError(errors)
+            changed = new_key != row[spec.key_field] or any(row.get(k) != v for k, v in values.items())
+            row.update(values)
+            row[spec.key_field] = new_key
+            if changed:
+                row["updated_at"] = self._clock()
+                self._touch_parent(parent, owner, spec, "update", row, suppress_webhooks, data, log, emit)
+            elif log:
+                self._log(spec.path, "update", row[spec.key_field], row["id"], suppress_webhooks, data)
+            return self._render_child(spec, parent, owner, sub, row, base_url)
+
+    def sub_delete(
+        self,
+        parent: str,
+        parent_key: Any,
+        sub: str,
+        key: Any,
+        *,
+        suppress_webhooks: bool = False,
+        log: bool = False,
+        emit: bool = False,
+    ) -> None:
+        """Remove a contact or address; the customer is touched."""
+        spec = self.sub_spec(parent, sub)
+        with self._lock:
+            owner = self._row(self.spec(parent), parent_key)
+            row = self._child(spec, owner, key)
+            del self._children[spec.path][row["id"]]
+            self._touch_parent(parent, owner, spec, "delete", row, suppress_webhooks, {}, log, emit)
 
     # -- settings and the account ----------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -334,12 +767,12 @@ class RackbeatState:
                         "country": company.get("address_country"),
                     },
                     "vat_number": company.get("vat_number"),
-                    "base_currency": "DKK",
+                    "base_currency": BASE_CURRENCY,
                 },
                 "user": dict(self.user),
             }
 
-    # -- internals -------------------------------------------------------------------------------
+    # -- internals: writes -----------------------------------------------------------------------
     def _log(
         self,
         resource: str,
@@ -353,6 +786,171 @@ class RackbeatState:
             WriteLogEntry(resource, action, key, row_id, suppress, copy.deepcopy(dict(data)), self._clock())
         )
 
+    def _fire(self, resource: str, action: str, key: Any) -> None:
+        name = event_name(resource, action)
+        if name is not None:
+            self.webhooks.emit(name, key)
+
+    def _touch_parent(
+        self,
+        parent: str,
+        owner: dict[str, Any],
+        spec: ResourceSpec,
+        action: WriteAction,
+        row: dict[str, Any],
+        suppress: bool,
+        data: Mapping[str, Any],
+        log: bool,
+        emit: bool,
+    ) -> None:
+        """A write to a customer's contact or address: it touches the customer (Eloquent ``$touches``)."""
+        owner["updated_at"] = self._clock()
+        if log:
+            self._log(spec.path, action, row[spec.key_field], row["id"], suppress, data)
+        if emit:
+            self._fire(parent, "updated", owner[self.spec(parent).key_field])
+
+    def _users_of(self, resource: str, row_id: int) -> Iterator[tuple[ResourceSpec, int]]:
+        """``(resource, how many)`` for each resource whose records refer to the record ``row_id``."""
+        for other in RESOURCES.values():
+            for f in other.fields:
+                if f.ref != resource:
+                    continue
+                users = sum(1 for r in self._rows[other.path].values() if r.get(f.name) == row_id)
+                if users:
+                    yield other, users
+            if other.field("lines") is None:
+                continue
+            users = sum(
+                1
+                for r in self._rows[other.path].values()
+                if (resource, row_id) in _line_refs(other, r["lines"])
+            )
+            if users:
+                yield other, users
+
+    def _document_defaults(self, spec: ResourceSpec, values: dict[str, Any]) -> dict[str, list[str]]:
+        """Fill what a new invoice left out from its customer/supplier; return errors (currency rate)."""
+        party = self._rows[spec.party or ""][values[spec.party_field or ""]]
+        defaults = _CUSTOMER_DEFAULTS if spec.document == "customer" else _SUPPLIER_DEFAULTS
+        for name, source in defaults.items():
+            if name not in values:
+                values[name] = party.get(source)
+        if spec.document == "customer":
+            delivery = next(
+                (
+                    a
+                    for a in sorted(self._children["customer-addresses"].values(), key=lambda a: a["id"])
+                    if a["parent"] == party["id"] and a["type"] == "delivery"
+                ),
+                None,
+            )
+            for part in _DELIVERY_DEFAULTS:
+                name = f"delivery_address_{part}"
+                if name not in values:
+                    values[name] = None if delivery is None else delivery[part]
+        values["currency"] = values.get("currency") or BASE_CURRENCY
+        values["vat_zone"] = values.get("vat_zone") or "domestic"
+        if values.get("invoice_date") is None:
+            values["invoice_date"] = self._clock().date()
+        if "due_date" not in values:
+            terms = self._rows["payment-terms"].get(values.get("payment_terms_id") or 0)
+            values["due_date"] = money.due_date(
+                values["invoice_date"],
+                None if terms is None else terms["type"],
+                0 if terms is None else terms["maturity_days"],
+            )
+        if values.get("currency_rate") is None:
+            rate = self.currency_rates.get(values["currency"])
+            if rate is None:
+                return {
+                    "currency_rate": [
+                        f"The currency rate field is required when currency is {values['currency']}."
+                    ]
+                }
+            values["currency_rate"] = rate
+        return {}
+
+    def _build_lines(
+        self,
+        spec: ResourceSpec,
+        header: Mapping[str, Any],
+        clean: list[dict[str, Any]],
+        old: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Stored lines from validated ones: defaults from the item and the header, ids kept or new."""
+        free_ids = {line["id"] for line in old}
+        out: list[dict[str, Any]] = []
+        for line in clean:
+            wanted = line.get("id")
+            if wanted in free_ids:
+                free_ids.discard(wanted)
+                line_id = wanted
+            else:
+                line_id = self._next_line
+                self._next_line += 1
+            if spec.item_type == "lot":
+                out.append({"id": line_id, "product_id": line["product_id"], "quantity": line["quantity"]})
+                continue
+            child = line.get("child")
+            item = None if child is None else self._rows[child[0]][child[1]]
+            price = line.get("line_price")
+            if price is None:
+                source = "sales_price" if spec.document == "customer" else "recommended_cost_price"
+                price = _ZERO if item is None else (item.get(source) or _ZERO)
+            vat = line.get("vat_percentage")
+            if vat is None:
+                vat = VAT_BY_ZONE.get(header.get("vat_zone") or "domestic", _ZERO)
+            out.append(
+                {
+                    "id": line_id,
+                    "child": child,
+                    "name": line.get("name") or (None if item is None else item["name"]),
+                    "quantity": line["quantity"],
+                    "line_price": price,
+                    "discount_percentage": line.get("discount_percentage") or _ZERO,
+                    "vat_percentage": vat,
+                    "unit_id": line["unit_id"]
+                    if "unit_id" in line
+                    else (None if item is None else item.get("unit_id")),
+                }
+            )
+        if _signature(out) == _signature(old):
+            return old  # the same lines sent back keep their ids
+        return out
+
+    def _item_quantities(self, lines: list[dict[str, Any]]) -> Iterator[tuple[int, Decimal]]:
+        """``(product id, quantity)`` a set of invoice lines moves: BOMs by their components; only
+        products whose group has inventory."""
+        for line in lines:
+            child = line["child"]
+            if child is None or not line["quantity"]:
+                continue
+            if child[0] == "products":
+                parts = [(child[1], line["quantity"])]
+            else:
+                bom = self._rows["lots"][child[1]]
+                parts = [(p["product_id"], p["quantity"] * line["quantity"]) for p in bom["lines"]]
+            for product_id, quantity in parts:
+                product = self._rows["products"].get(product_id)
+                group = None if product is None else self._rows["product-groups"].get(product["group"])
+                if group is not None and group["has_inventory"]:
+                    yield product_id, quantity
+
+    def _move(
+        self,
+        product_id: int,
+        quantity: Decimal,
+        unit_cost: Decimal | None,
+        at: datetime,
+        kind: str,
+        reference: str | None,
+    ) -> None:
+        movement = money.Movement(self._next_movement, product_id, at, quantity, unit_cost, kind, reference)
+        self._next_movement += 1
+        self._movements.setdefault(product_id, []).append(movement)
+
+    # -- internals: lookups ----------------------------------------------------------------------
     def _lookup(self, resource: str, key: Any) -> int | None:
         return self._keys[resource].get(key)
 
@@ -377,6 +975,13 @@ class RackbeatState:
             raise SandboxNotFoundError(spec.model, key)
         return self._rows[spec.path][row_id]
 
+    def _child(self, spec: ResourceSpec, owner: dict[str, Any], key: Any) -> dict[str, Any]:
+        wanted = int(key) if isinstance(key, str) and key.isdigit() else key
+        for row in self._children[spec.path].values():
+            if row["parent"] == owner["id"] and row[spec.key_field] == wanted:
+                return row
+        raise SandboxNotFoundError(spec.model, key)
+
     def _next_number(self, spec: ResourceSpec) -> int | str:
         keys = self._keys[spec.path]
         if spec.key_kind == "int":
@@ -400,6 +1005,7 @@ class RackbeatState:
         row = self._rows[resource].get(row_id)
         return None if row is None else row[self.spec(resource).key_field]
 
+    # -- internals: rendering --------------------------------------------------------------------
     def _nested(self, resource: str, row_id: int | None, base_url: str, *, brief: bool = False) -> Any:
         """A referenced record inside another (``payment_terms``, ``group``...), or None."""
         row = self._rows[resource].get(row_id) if row_id is not None else None
@@ -415,6 +1021,11 @@ class RackbeatState:
             return out
         return self._render(spec, row, base_url)
 
+    def _short(self, resource: str, row_id: int | None) -> dict[str, Any] | None:
+        """``{number, name}`` of a referenced record (an invoice's customer, our reference...)."""
+        row = self._rows[resource].get(row_id) if row_id is not None else None
+        return None if row is None else {"number": row["number"], "name": row["name"]}
+
     def _self_url(self, spec: ResourceSpec, row: dict[str, Any], base_url: str) -> str:
         return f"{base_url}/{spec.path}/{urlfriendly(str(row[spec.key_field]))}"
 
@@ -423,14 +1034,18 @@ class RackbeatState:
         out: dict[str, Any] = {"id": row["id"]}
         if not spec.server_keyed:
             out[spec.key_field] = row[spec.key_field]
-        if spec.path == "products":
+        if spec.item_type:
             out["urlfriendly_number"] = urlfriendly(row["number"])
-            out["type"] = "product"
+            out["type"] = spec.item_type
         for f in spec.fields:
-            if f.name == spec.key_field:
+            if f.name == spec.key_field or f.kind == "lines":
                 continue
             value = row.get(f.name)
-            out[f.name] = self._number_of(f.ref, value) if f.ref else value
+            if f.ref:
+                value = self._number_of(f.ref, value)
+            elif f.kind == "date" and value is not None:
+                value = value.isoformat()
+            out[f.name] = value
             if f.name == "name" and spec.path in ("customers", "suppliers"):
                 out["company_name"] = value  # both names until the real one is confirmed (research A4)
         extra = _EXTRAS.get(spec.path)
@@ -439,6 +1054,27 @@ class RackbeatState:
         out["created_at"] = iso(row["created_at"])
         out["updated_at"] = iso(row["updated_at"])
         out["self"] = self._self_url(spec, row, base_url)
+        return out
+
+    def _render_child(
+        self,
+        spec: ResourceSpec,
+        parent: str,
+        owner: dict[str, Any],
+        sub: str,
+        row: dict[str, Any],
+        base_url: str,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": row["id"]}
+        if not spec.server_keyed:
+            out[spec.key_field] = row[spec.key_field]
+        for f in spec.fields:
+            if f.name != spec.key_field:
+                out[f.name] = row.get(f.name)
+        out["created_at"] = iso(row["created_at"])
+        out["updated_at"] = iso(row["updated_at"])
+        owner_key = urlfriendly(str(owner[self.spec(parent).key_field]))
+        out["self"] = f"{base_url}/{parent}/{owner_key}/{sub}/{row[spec.key_field]}"
         return out
 
     def _extra_customer(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
@@ -455,32 +1091,88 @@ class RackbeatState:
         out["layout"] = self._nested("layouts", row["layout_id"], base_url)
         out["is_deleted"] = False
 
-    def _extra_product(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
+    def _extra_item(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
         group = self._nested("product-groups", row["group"], base_url, brief=True)
         out["group"] = group
         out["group_id"] = None if group is None else group["number"]
         out["unit"] = self._nested("units", row["unit_id"], base_url, brief=True)
-        # Stock and cost come from stock movements, which the sandbox does not emulate yet.
-        cost = _ZERO
+        out["is_draft"] = False
+        out["deleted_at"] = None
+
+    def _extra_product(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
+        self._extra_item(row, out, base_url)
+        stock, average = money.position(self._movements.get(row["id"], []))
+        cost = money.round6(average)
         out["cost_price"] = cost
         out["sales_profit"] = (row["sales_price"] or _ZERO) - cost
         out["cost_addition_percentage"] = _ZERO
-        for name in (
-            "stock_quantity",
-            "in_order_quantity",
-            "available_quantity",
-            "purchased_quantity",
-            "used_in_production_quantity",
-            "min_order",
-            "min_sales",
-            "min_stock",
-        ):
+        out["stock_quantity"] = stock
+        out["available_quantity"] = stock  # the sandbox has no sales orders reserving stock
+        for name in ("in_order_quantity", "purchased_quantity", "used_in_production_quantity"):
             out[name] = 0
+        for name in ("min_order", "min_sales", "min_stock"):
+            out[name] = 0
+        group = out["group"]
         out["inventory_enabled"] = bool(group and group.get("has_inventory"))
         out["default_location"] = None
         out["default_supplier_id"] = None
-        out["is_draft"] = False
-        out["deleted_at"] = None
+
+    def _extra_lot(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
+        self._extra_item(row, out, base_url)
+        lines = []
+        cost = _ZERO
+        for line in row["lines"]:
+            product = self._rows["products"][line["product_id"]]
+            _, average = money.position(self._movements.get(product["id"], []))
+            cost += line["quantity"] * average
+            lines.append(
+                {
+                    "id": line["id"],
+                    "product_id": product["number"],
+                    "name": product["name"],
+                    "quantity": line["quantity"],
+                }
+            )
+        out["lines"] = lines
+        out["cost_price"] = money.round6(cost)  # what the components cost at their average cost today
+
+    def _extra_invoice(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
+        document = "customer" if "customer_id" in row else "supplier"
+        out[document] = self._short(f"{document}s", row[f"{document}_id"])
+        out["our_reference"] = self._short("employees", row["our_reference_id"])
+        lines = []
+        subtotal = vat = _ZERO
+        for line in row["lines"]:
+            child = line["child"]
+            item = None if child is None else self._rows[child[0]].get(child[1])
+            total = money.line_total(line["quantity"], line["line_price"], line["discount_percentage"])
+            subtotal += total
+            vat += money.line_vat(total, line["vat_percentage"])
+            shown: dict[str, Any] = {
+                "id": line["id"],
+                "child_id": None if item is None else item["number"],
+                "child_type": None if child is None else RESOURCES[child[0]].item_type,
+                "name": line["name"],
+                "quantity": line["quantity"],
+                "line_price": line["line_price"],
+                "discount_percentage": line["discount_percentage"],
+                "vat_percentage": line["vat_percentage"],
+                "unit_id": self._number_of("units", line["unit_id"]),
+                "line_total": total,
+            }
+            if document == "supplier":
+                shown["product_group"] = (
+                    None if item is None else self._number_of("product-groups", item["group"])
+                )
+            lines.append(shown)
+        out["lines"] = lines
+        out["total_subtotal"] = subtotal
+        out["total_vat"] = vat
+        out["total_total"] = subtotal + vat
+        out["is_booked"] = row["is_booked"]
+        out["booked_at"] = None if row["booked_at"] is None else iso(row["booked_at"])
+        if document == "supplier":
+            out["is_received"] = row["is_received"]
 
     def _extra_product_group(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
         out["is_draft"] = False
@@ -493,11 +1185,67 @@ class RackbeatState:
         out["type_translated"] = PAYMENT_TERM_TYPES.get(row["type"], row["type"])
 
 
+def _line_refs(spec: ResourceSpec, lines: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    """``(resource, internal id)`` of every record a record's lines point at."""
+    refs: set[tuple[str, int]] = set()
+    for line in lines:
+        if spec.item_type == "lot":
+            refs.add(("products", line["product_id"]))
+            continue
+        if line["child"] is not None:
+            refs.add(line["child"])
+        if line["unit_id"] is not None:
+            refs.add(("units", line["unit_id"]))
+    return refs
+
+
+def _signature(lines: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Lines without their ids, to tell a real change from the same lines sent back."""
+    return [tuple(v for k, v in sorted(line.items()) if k != "id") for line in lines]
+
+
+def _filter(
+    spec: ResourceSpec,
+    rows: Any,
+    search: str | None,
+    is_barred: bool | None,
+    updated_from: datetime | None,
+    updated_to: datetime | None,
+    where: RowFilter | None,
+) -> list[dict[str, Any]]:
+    selected = list(rows)
+    if search:
+        needle = search.casefold()
+        fields = (spec.key_field, *spec.search_fields)
+        selected = [r for r in selected if any(needle in str(r.get(f) or "").casefold() for f in fields)]
+    if is_barred is not None:
+        selected = [r for r in selected if bool(r.get("is_barred")) is is_barred]
+    if updated_from is not None:
+        selected = [r for r in selected if r["updated_at"] >= updated_from]
+    if updated_to is not None:
+        selected = [r for r in selected if r["updated_at"] <= updated_to]
+    if where is not None:
+        selected = [r for r in selected if where(r)]
+    return selected
+
+
+def _sorted(records: list[dict[str, Any]], sort_field: str, descending: bool) -> list[dict[str, Any]]:
+    def sort_key(record: dict[str, Any]) -> tuple[int, Any]:
+        value = record.get(sort_field)
+        return (0, "") if value is None else (1, value)
+
+    records.sort(key=sort_key, reverse=descending)
+    return records
+
+
 _Extra = Callable[[RackbeatState, dict[str, Any], dict[str, Any], str], None]
 _EXTRAS: dict[str, _Extra] = {
     "customers": RackbeatState._extra_customer,
     "suppliers": RackbeatState._extra_supplier,
     "products": RackbeatState._extra_product,
+    "lots": RackbeatState._extra_lot,
+    "customer-invoices": RackbeatState._extra_invoice,
+    "supplier-invoices": RackbeatState._extra_invoice,
     "product-groups": RackbeatState._extra_product_group,
     "customer-groups": RackbeatState._extra_draftable,
     "units": RackbeatState._extra_draftable,

@@ -1,0 +1,267 @@
+"""Customer invoices: booked in Rackbeat → e-conomic, once (seeds 001 and 003, "Customer invoices").
+
+Settings, as the seed's settings page names them:
+
+- *Post invoices in e-conomic when posted in Rackbeat*: booked in e-conomic (archived), else a draft.
+- *Never post EAN invoices*: an invoice with an EAN stays a draft, to be sent by EAN from e-conomic
+  (only valid with the former; the settings model refuses the combination otherwise).
+- *Mark invoices as sent when posted in e-conomic*: after booking, the Rackbeat invoice is marked sent.
+- *Use actual quantity*: lines carry Rackbeat's quantity and unit price; otherwise quantity 1 at the
+  line amount. e-conomic takes two decimals on both, so where Rackbeat has more the line amount is
+  kept exact (to the øre) and any remainder goes on a rounding line.
+- *Layouts* and payment terms: mapped through the settings and the bindings.
+
+Fields synced (seed 001 "Kundefaktura"): invoice date, customer (group and name come with it),
+heading, note, amounts, VAT zone, ATT, EAN, billing and delivery address (street 1 and 2, postcode,
+city), your / our / other reference, project number, layout. Not synced: delivery terms, language,
+custom fields, delivery date, delivery e-mail and phone, weight.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.rackbeat_economic.to_economic import VAT_ZONE_NUMBERS, layout_ref
+from ledgerbridge.systems.economic import EconomicClient, Filter
+from ledgerbridge.systems.errors import NotFoundError, ValidationError
+
+CENT = Decimal("0.01")
+ROUNDING_TEXT = "Afrunding"
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amount(quantity: Decimal, price: Decimal, discount: Decimal) -> Decimal:
+    """e-conomic's line amount: quantity × unit price less the discount, rounded to the øre."""
+    return round2(quantity * price * (Decimal(100) - discount) / Decimal(100))
+
+
+def economic_lines(line: Record, *, actual_quantity: bool) -> list[Payload]:
+    """One Rackbeat line as e-conomic lines whose amounts add up to Rackbeat's line total exactly."""
+    quantity = Decimal(str(line.get("quantity") or 0))
+    price = Decimal(str(line.get("line_price") or 0))
+    discount = Decimal(str(line.get("discount_percentage") or 0))
+    total = (
+        Decimal(str(line["line_total"]))
+        if line.get("line_total") is not None
+        else line_amount(quantity, price, discount)
+    )
+    base: Payload = {"description": line.get("name") or ""}
+    if line.get("child_id"):
+        base["product"] = {"productNumber": str(line["child_id"])}
+    if line.get("unit_id"):
+        base["unit"] = {"unitNumber": int(line["unit_id"])}
+
+    if not actual_quantity:
+        return [{**base, "quantity": Decimal(1), "unitNetPrice": total, "discountPercentage": Decimal(0)}]
+
+    q2, d2 = round2(quantity), round2(discount)
+    candidates = [(round2(price), d2)] if d2 == discount else []
+    if q2:
+        candidates.append((round2(total / q2), Decimal(0)))  # the discount folded into the price
+    for p2, disc in candidates:
+        if q2 and line_amount(q2, p2, disc) == total:
+            return [{**base, "quantity": q2, "unitNetPrice": p2, "discountPercentage": disc}]
+    p2 = round2(total / q2) if q2 else total
+    q2 = q2 or Decimal(1)
+    main = {**base, "quantity": q2, "unitNetPrice": p2, "discountPercentage": Decimal(0)}
+    remainder = total - line_amount(q2, p2, Decimal(0))
+    rounding = {
+        "description": f"{ROUNDING_TEXT} ({line.get('name') or ''})".strip(),
+        "quantity": Decimal(1),
+        "unitNetPrice": remainder,
+        "discountPercentage": Decimal(0),
+    }
+    return [main, rounding] if remainder else [main]
+
+
+def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: Any) -> Payload:
+    """The e-conomic draft invoice for a booked Rackbeat invoice.
+
+    ``refs`` resolves Rackbeat numbers to e-conomic ones (``refs(entity, number)``) and customer
+    contacts by name (``refs.contact(customer, name)``).
+    """
+    customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
+    if customer in (None, ""):
+        raise MappingError("the invoice has no customer")
+    customer_number = int(refs("customer", customer))
+    zone = invoice.get("vat_zone") or "domestic"
+    if zone not in VAT_ZONE_NUMBERS:
+        raise MappingError(f"Rackbeat VAT zone {zone!r} has no counterpart in e-conomic")
+    terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
+    # A booked invoice cannot be edited; without terms of its own it takes the customer's.
+    payment_terms = (
+        {"paymentTermsNumber": int(refs("payment_term", terms))}
+        if terms not in (None, "")
+        else refs.customer_terms(customer_number)
+    )
+    if payment_terms is None:
+        raise MappingError("neither the invoice nor its customer has payment terms")
+    layout = layout_ref(settings, invoice.get("layout_id")) or refs.customer_layout(customer_number)
+    street = (
+        "\n".join(x for x in (invoice.get("address_street"), invoice.get("address_street2")) if x) or None
+    )
+    recipient: Payload = {
+        "name": invoice.get("address_name") or (invoice.get("customer") or {}).get("name") or str(customer),
+        "address": street,
+        "zip": invoice.get("address_zipcode"),
+        "city": invoice.get("address_city"),
+        "country": invoice.get("address_country"),
+        "ean": invoice.get("ean") or None,
+        "vatZone": {"vatZoneNumber": VAT_ZONE_NUMBERS[zone]},
+    }
+    if invoice.get("attention"):
+        recipient["attention"] = {
+            "customerContactNumber": refs.contact(customer_number, invoice["attention"])
+        }
+    delivery_street = "\n".join(
+        x for x in (invoice.get("delivery_address_street"), invoice.get("delivery_address_street2")) if x
+    )
+    delivery = {
+        "address": delivery_street or None,
+        "zip": invoice.get("delivery_address_zipcode"),
+        "city": invoice.get("delivery_address_city"),
+        "country": invoice.get("delivery_address_country"),
+    }
+    references: Payload = {"other": invoice.get("other_reference") or None}
+    our = invoice.get("our_reference")
+    if isinstance(our, dict) and our.get("number") is not None:
+        references["salesPerson"] = {"employeeNumber": int(refs("employee", our["number"]))}
+    if invoice.get("their_reference"):
+        references["customerContact"] = {
+            "customerContactNumber": refs.contact(customer_number, invoice["their_reference"])
+        }
+    actual = settings.customer_invoices.use_actual_quantity
+    lines = [
+        payload
+        for line in invoice.get("lines") or []
+        for payload in economic_lines(line, actual_quantity=actual)
+    ]
+    for number, line in enumerate(lines, start=1):
+        line["lineNumber"] = number
+        line["sortKey"] = number
+    document: Payload = {
+        "date": invoice["invoice_date"],
+        "currency": invoice.get("currency") or "DKK",
+        "paymentTerms": payment_terms,
+        "customer": {"customerNumber": customer_number},
+        "recipient": _drop_none(recipient),
+        "layout": layout,
+        "notes": _drop_none(
+            {"heading": invoice.get("heading") or None, "textLine1": invoice.get("note") or None}
+        ),
+        "references": _drop_none(references),
+        "lines": lines,
+    }
+    if any(delivery.values()):
+        document["delivery"] = _drop_none(delivery)
+    rate = invoice.get("currency_rate")
+    if rate is not None and document["currency"] != refs.base_currency() and Decimal(str(rate)) != 100:
+        document["exchangeRate"] = Decimal(str(rate))
+    project = str(invoice.get("project") or "").strip()
+    if project.isdigit():
+        document["project"] = {"projectNumber": int(project)}
+    return document
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def should_book(invoice: Record, settings: RackbeatEconomicSettings) -> bool:
+    ci = settings.customer_invoices
+    return ci.post_invoices and not (ci.never_post_ean_invoices and invoice.get("ean"))
+
+
+def fingerprint_matches(draft: Record, document: Payload) -> bool:
+    """Is this e-conomic draft the one our document made? (Used past the idempotency window.)"""
+    notes = draft.get("notes") or {}
+    ours = document.get("notes") or {}
+    return (
+        (draft.get("customer") or {}).get("customerNumber") == document["customer"]["customerNumber"]
+        and draft.get("date") == document["date"]
+        and (notes.get("heading") or None) == (ours.get("heading") or None)
+        and len(draft.get("lines") or []) == len(document["lines"])
+        and Decimal(str(draft.get("netAmount", "0")))
+        == sum(
+            (
+                line_amount(
+                    Decimal(str(x["quantity"])),
+                    Decimal(str(x["unitNetPrice"])),
+                    Decimal(str(x.get("discountPercentage", 0))),
+                )
+                for x in document["lines"]
+            ),
+            Decimal(0),
+        )
+    )
+
+
+class InvoiceSender:
+    """Finds and sends one invoice; the ledger decides whether and when."""
+
+    def __init__(self, economic: EconomicClient, invoice: Record, document: Payload, *, book: bool) -> None:
+        self.economic = economic
+        self.invoice = invoice
+        self.document = document
+        self.book = book
+        self.number = int(invoice["number"])
+
+    def find_booked(self) -> str | None:
+        """Booked invoices carry Rackbeat's number when it was free; check it is really ours."""
+        try:
+            booked = self.economic.get(f"invoices/booked/{self.number}")
+        except NotFoundError:
+            return None
+        same_customer = (booked.get("customer") or {}).get("customerNumber") == self.document["customer"][
+            "customerNumber"
+        ]
+        return (
+            f"booked:{self.number}" if same_customer and booked.get("date") == self.document["date"] else None
+        )
+
+    def find_draft(self) -> dict[str, Any] | None:
+        query = Filter.eq("customer.customerNumber", self.document["customer"]["customerNumber"]) & Filter.eq(
+            "date", self.document["date"]
+        )
+        for draft in self.economic.iter_collection("invoices/drafts", filter=query):
+            if fingerprint_matches(draft, self.document):
+                return dict(draft)
+        return None
+
+    def find(self) -> str | None:
+        if self.book:
+            return self.find_booked()
+        draft = self.find_draft()
+        return f"draft:{draft['draftInvoiceNumber']}" if draft else None
+
+    def send(self, idempotency_key: str) -> str:
+        draft = self.find_draft() or self.economic.create(
+            "invoices/drafts", self.document, idempotency_key=f"{idempotency_key}:draft"
+        )
+        if not self.book:
+            return f"draft:{draft['draftInvoiceNumber']}"
+        try:
+            booked = self.economic.book_invoice(
+                draft["draftInvoiceNumber"],
+                book_with_number=self.number,
+                idempotency_key=f"{idempotency_key}:book",
+            )
+        except ValidationError as exc:
+            if "bookWithNumber" not in str(exc.errors) and "number" not in exc.remote_message.lower():
+                raise
+            # Rackbeat's number is taken in e-conomic: let e-conomic number it.
+            booked = self.economic.book_invoice(
+                draft["draftInvoiceNumber"], idempotency_key=f"{idempotency_key}:book-any"
+            )
+        return f"booked:{booked['bookedInvoiceNumber']}"
+
+
+def describe(remote_key: str) -> str:
+    kind, _, number = remote_key.partition(":")
+    return f"e-conomic invoice {number}" if kind == "booked" else f"e-conomic draft invoice {number}"

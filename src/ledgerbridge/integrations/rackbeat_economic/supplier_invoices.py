@@ -1,0 +1,89 @@
+"""Supplier invoices: booked in Rackbeat → a supplier-invoice voucher in e-conomic's day book (seed 003).
+
+The expense account of each line comes from "Accounting": the matrix of accounts per product group
+and VAT zone, else the "Standard account if none are chosen". Lines on the same account make one
+entry; every entry carries the supplier's own invoice number, so the creditor ledger shows it.
+
+Fields synced (seed 001 "Leverandørfaktura"): the supplier (number, name, group, CVR, status, phone,
+currency, layout, payment terms, VAT zone come with it), the supplier's invoice number, heading,
+notes, invoice date, your / our / other reference, project. Not synced: attention, payment type.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_economic.invoices import round2
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+
+
+def account_for(settings: RackbeatEconomicSettings, product_group: Any, vat_zone: str) -> int:
+    row = settings.accounting.account_matrix.get(str(product_group)) if product_group is not None else None
+    if row and vat_zone in row:
+        return row[vat_zone]  # type: ignore[index]
+    if settings.accounting.standard_account is not None:
+        return settings.accounting.standard_account
+    raise MappingError(
+        f"no purchase account for product group {product_group} in VAT zone {vat_zone}: set it in "
+        "settings.accounting.account_matrix, or set settings.accounting.standard_account"
+    )
+
+
+def map_supplier_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: Any) -> Payload:
+    """The voucher for a booked Rackbeat supplier invoice: one supplier-invoice entry per account."""
+    supplier = invoice.get("supplier_id") or (invoice.get("supplier") or {}).get("number")
+    if supplier in (None, ""):
+        raise MappingError("the supplier invoice has no supplier")
+    if not invoice.get("invoice_number"):
+        raise MappingError("the supplier invoice has no supplier's invoice number")
+    zone = invoice.get("vat_zone") or "domestic"
+    per_account: dict[int, Decimal] = defaultdict(Decimal)
+    for line in invoice.get("lines") or []:
+        total = Decimal(str(line.get("line_total") or 0))
+        vat = round2(total * Decimal(str(line.get("vat_percentage") or 0)) / 100)
+        per_account[account_for(settings, line.get("product_group"), zone)] += total + vat
+    if not per_account:
+        raise MappingError("the supplier invoice has no lines")
+    text = " – ".join(x for x in (invoice.get("heading"), invoice.get("note")) if x) or (
+        f"Rackbeat supplier invoice {invoice['number']}"
+    )
+    references = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Deres ref.", invoice.get("their_reference")),
+            (
+                "Vores ref.",
+                (invoice.get("our_reference") or {}).get("name")
+                if isinstance(invoice.get("our_reference"), dict)
+                else invoice.get("our_reference"),
+            ),
+            ("Anden ref.", invoice.get("other_reference")),
+            ("Projekt", invoice.get("project")),
+        )
+        if value
+    ]
+    if references:
+        text = f"{text} ({'; '.join(references)})"
+    supplier_number = int(refs("supplier", supplier))
+    entries = []
+    for account, amount in sorted(per_account.items()):
+        entry: Payload = {
+            "supplier": {"supplierNumber": supplier_number},
+            "supplierInvoiceNumber": str(invoice["invoice_number"]),
+            # Credit the supplier: e-conomic reads an entry's amount on the supplier's side and books the
+            # opposite on the contra (expense) account. (Sign convention of the published examples; e-conomic
+            # does not document it.)
+            "amount": -round2(amount),
+            "contraAccount": {"accountNumber": account},
+            "currency": {"code": invoice.get("currency") or "DKK"},
+            "date": invoice["invoice_date"],
+            "text": text[:250],
+        }
+        if invoice.get("due_date"):
+            entry["dueDate"] = invoice["due_date"]
+        entries.append(entry)
+    year = str(invoice["invoice_date"])[:4]
+    return {"accountingYear": {"year": year}, "entries": {"supplierInvoices": entries}}
