@@ -427,6 +427,11 @@ class _Refs:
 
     def __call__(self, entity: str, number: Any) -> str:
         sync = self._session.master
+        # A bound record is kept current by its own webhooks: use it as it is (no extra calls).
+        with sync.store.session() as session:
+            bound = Binder(session, sync.integration_id, sync.sides).other_key(entity, RACKBEAT, str(number))
+        if bound is not None:
+            return bound
         flow = next((f for f in sync.flows if f.entity == entity), None)
         if flow is not None:
             outcome = sync.sync_one(entity, number)
@@ -436,7 +441,9 @@ class _Refs:
                 )
             if outcome == "gone":
                 raise MappingError(f"{entity.replace('_', ' ')} {number} does not exist in Rackbeat")
-        return str(number)
+        with sync.store.session() as session:
+            bound = Binder(session, sync.integration_id, sync.sides).other_key(entity, RACKBEAT, str(number))
+        return bound or str(number)
 
     def contact(self, customer_number: int, name: str) -> int:
         """The e-conomic contact person of that name on the customer, created if missing."""
