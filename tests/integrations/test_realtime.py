@@ -456,3 +456,70 @@ def _find(client: EconomicClient, path: str) -> dict[str, Any] | None:
         return client.get(path)
     except NotFoundError:
         return None
+
+
+def test_out_of_order_and_repeated_deliveries_end_in_rackbeats_current_state(live: Live) -> None:
+    live.world.rackbeat_app.webhooks.configure(out_of_order=True, duplicate_rate=0.5, seed=7)
+    customer = live.world.ops.records("customers")[5]["number"]
+    for name in ("Første Navn ApS", "Andet Navn ApS", "Sidste Navn ApS"):
+        live.rackbeat.update("customers", customer, {"name": name})
+    live.world.rackbeat_app.webhooks.flush(10.0)
+    assert live.hub.drain()
+    # Whatever order the deliveries came in, each reads Rackbeat's current record: the last name wins.
+    assert live.economic.get(f"customers/{customer}")["name"] == "Sidste Navn ApS"
+
+
+def test_faults_in_rackbeat_are_retried_too(live: Live) -> None:
+    invoice = live.new_invoice()
+    live.world.rackbeat_app.kit.plan.path_pattern = r"^/customer-invoices/\d+$"
+    live.world.rackbeat_app.kit.plan.fail_next.extend([503, 502, 500, 503, 503, 503, 503])
+    live.rackbeat.book("customer-invoices", invoice["number"])
+    wait_for(lambda: [b for b in live.booked() if b["bookedInvoiceNumber"] == invoice["number"]], timeout=30)
+    assert live.world.rackbeat_app.kit.plan.fail_next == []  # every injected fault was met and retried
+
+
+def test_use_actual_cost_price_picks_rackbeats_average_cost(world: World) -> None:
+    settings = {**LIVE_SETTINGS, "products": {"use_actual_cost_price": True}}
+    with open_live(world, "cost", settings) as live:
+        product = world.ops.records("products")[6]["number"]
+        world.ops.adjust_stock(product, Decimal("4"), unit_cost=Decimal("31.25"))
+        actual = Decimal(str(world.ops.get("products", product)["cost_price"]))
+        live.rackbeat.update("products", product, {"name": "Omdøbt vare"})
+        path = EconomicClient.product_path(str(product))
+        wait_for(lambda: live.economic.get(path)["name"] == "Omdøbt vare", what="the product update")
+        assert Decimal(str(live.economic.get(path)["costPrice"])) == round(actual, 2)
+        assert actual != Decimal(str(world.ops.get("products", product)["recommended_cost_price"] or 0))
+
+
+def test_contact_persons_and_delivery_addresses_follow_the_customer(live: Live) -> None:
+    customer = live.world.ops.records("customers")[7]["number"]
+    live.rackbeat.create_sub(
+        "customers", customer, "contacts", {"name": "Jette Hansen", "contact_email": "jette@kunde.dk"}
+    )
+    live.rackbeat.create_sub(
+        "customers",
+        customer,
+        "addresses",
+        {
+            "type": "delivery",
+            "name": "Lager",
+            "street": "Industrivej 4",
+            "zipcode": "7400",
+            "city": "Herning",
+            "country": "Danmark",
+        },
+    )
+    contacts = wait_for(
+        lambda: [
+            c
+            for c in live.economic.iter_collection(f"customers/{customer}/contacts")
+            if c["name"] == "Jette Hansen"
+        ],
+        what="the contact person",
+    )
+    assert contacts[0]["email"] == "jette@kunde.dk"
+    places = wait_for(
+        lambda: list(live.economic.iter_collection(f"customers/{customer}/delivery-locations")),
+        what="the delivery address",
+    )
+    assert places[0]["address"] == "Industrivej 4" and places[0]["city"] == "Herning"
