@@ -1,4 +1,5 @@
-"""``ledgerbridge demo``: both sandboxes in-process, a Danish demo company, and the start-up sync.
+"""``ledgerbridge demo``: both sandboxes in-process, a Danish demo company, the start-up sync, then
+real-time sync (what ``ledgerbridge serve`` does) until interrupted.
 
 The demo keeps its own data directory (``$LEDGERBRIDGE_HOME/demo``, emptied at every start) so it
 never touches a real installation's integrations.
@@ -6,20 +7,39 @@ never touches a real installation's integrations.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 
 from ledgerbridge.cli.render import RichProgress, print_result, progress_bars
 from ledgerbridge.config import Config
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
+from ledgerbridge.web.app import create_app
 
 DEMO_NAME = "demo"
+# The demo company's chart of accounts: 1210 purchases, 1100 sales, 5600 debtors, 6110 creditors.
+DEMO_SETTINGS: dict[str, Any] = {
+    "customer_invoices": {
+        "enabled": True,
+        "post_invoices": True,
+        "mark_invoices_as_sent": True,
+        "account_for_customer_groups": 5600,
+    },
+    "supplier_invoices": {"enabled": True, "day_book": 2, "account_for_supplier_groups": 6110},
+    "accounting": {"standard_account": 1210},
+    "products": {"account_for_product_groups": 1100},
+}
 RACKBEAT_TOKEN = "demo-rackbeat-token"
 # Not demo/demo: that pair is read-only, like e-conomic's shared demo agreement; later flows write.
 ECONOMIC_TOKENS = ("demo-app-secret-token", "demo-agreement-grant-token")
@@ -69,7 +89,7 @@ def run_demo(
                         "agreement_grant_token": ECONOMIC_TOKENS[1],
                     },
                     "rackbeat": {"base_url": rb.base_url, "token": RACKBEAT_TOKEN},
-                    "settings": {},
+                    "settings": DEMO_SETTINGS,
                 },
             )
             company = economic_state_company(economic_state)
@@ -91,26 +111,69 @@ def run_demo(
             with progress_bars() as bars:
                 result = service.run_startup(DEMO_NAME, progress=RichProgress(bars))
             print_result(result, time.monotonic() - started)
+            if exit_after_sync:
+                return 0 if result.ok else 1
+            run_realtime(console, service, rackbeat_app, eco.base_url, rb.base_url, config.home)
         finally:
             service.close()
-        if exit_after_sync:
-            return 0 if result.ok else 1
+    return 0
+
+
+def run_realtime(
+    console: Console,
+    service: Ledgerbridge,
+    rackbeat_app: Any,
+    economic_url: str,
+    rackbeat_url: str,
+    home: Path,
+) -> None:
+    """What `ledgerbridge serve` does, in-process: webhooks in, invoices and master data out, until Ctrl+C."""
+    hub = RealtimeHub(service)
+    worker = InboxWorker(hub)
+    scheduler = Scheduler([Job("safety-net scan", 60.0, hub.scan_all)])
+    with SandboxServer(create_app(hub, worker)) as web:
+        hub.register_webhooks(DEMO_NAME, web.base_url)
+        worker.start()
+        scheduler.start()
+        customer = next(
+            c for c in rackbeat_app.rackbeat_state.records("customers") if c.get("currency") == "DKK"
+        )
+        product = rackbeat_app.rackbeat_state.records("products")[0]
+        auth = f"-H 'Authorization: Bearer {RACKBEAT_TOKEN}'"
+        body = json.dumps(
+            {
+                "customer_id": customer["number"],
+                "invoice_date": date.today().isoformat(),
+                "lines": [
+                    {"child_id": product["number"], "name": "Demo line", "quantity": 2, "line_price": 100}
+                ],
+            }
+        )
+        console.rule("real-time sync is running")
+        # Plain, soft-wrapped lines: a panel would break the commands when they are copied.
         console.print(
-            Panel.fit(
-                "The sandboxes keep running. Try, in another terminal:\n"
-                f"  curl -H 'Authorization: Bearer {RACKBEAT_TOKEN}' '{rb.base_url}/customers?limit=3'\n"
-                "  curl -H 'X-AppSecretToken: demo' -H 'X-AgreementGrantToken: demo' \\\n"
-                f"       '{eco.base_url}/products?pagesize=3'\n"
-                f"  LEDGERBRIDGE_HOME={config.home} ledgerbridge runs {DEMO_NAME}\n"
-                "Press Ctrl+C to stop.",
-                title="running",
-            )
+            f"Webhooks arrive at {web.base_url}; the admin API is at {web.base_url}/docs.\n"
+            "In another terminal, be a Rackbeat user: make an invoice and book it,\n"
+            f"  curl -s {auth} -H 'Content-Type: application/json' "
+            f"{rackbeat_url}/customer-invoices -d '{body}'\n"
+            f"  curl -s -X POST {auth} {rackbeat_url}/customer-invoices/1/book\n"
+            "and find it booked in e-conomic with the same number a moment later:\n"
+            "  curl -s -H 'X-AppSecretToken: demo' -H 'X-AgreementGrantToken: demo' "
+            f"{economic_url}/invoices/booked/1\n"
+            f"  LEDGERBRIDGE_HOME={home} ledgerbridge transfer {DEMO_NAME} invoice 1    # safe to repeat\n"
+            "Press Ctrl+C to stop.",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
         )
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             console.print("Stopped.")
-    return 0
+        finally:
+            worker.stop()
+            scheduler.stop()
+            hub.close()
 
 
 def economic_state_company(state: economic.EconomicState) -> str:
