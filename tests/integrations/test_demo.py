@@ -14,7 +14,16 @@ def test_demo_syncs_the_demo_company_and_exits(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("LEDGERBRIDGE_HOME", str(tmp_path))
     monkeypatch.delenv("LEDGERBRIDGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
-    args = ["demo", "--exit-after-sync", "--customers", "12", "--products", "25", "--rackbeat-rate-limit", "0"]
+    args = [
+        "demo",
+        "--exit-after-sync",
+        "--customers",
+        "12",
+        "--products",
+        "25",
+        "--rackbeat-rate-limit",
+        "0",
+    ]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "Vestjysk Værktøj & Byg ApS" in first.output
