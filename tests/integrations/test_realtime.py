@@ -523,3 +523,15 @@ def test_contact_persons_and_delivery_addresses_follow_the_customer(live: Live) 
         what="the delivery address",
     )
     assert places[0]["address"] == "Industrivej 4" and places[0]["city"] == "Herning"
+
+
+def test_layout_mapping_chooses_the_economic_layout(world: World) -> None:
+    # "Layouts": e-conomic layout 21 ("Standard engelsk") is matched with Rackbeat layout 901 (a layout made in Rackbeat).
+    settings = {**LIVE_SETTINGS, "layouts": {"21": 901}}
+    with open_live(world, "layouts", settings) as live:
+        live.rackbeat.create("layouts", {"number": 901, "name": "Rackbeat-faktura"})
+        invoice = live.book(live.new_invoice(layout_id=901))
+        [booked] = wait_for(
+            lambda: [b for b in live.booked() if b["bookedInvoiceNumber"] == invoice["number"]]
+        )
+        assert booked["layout"]["layoutNumber"] == 21

@@ -193,14 +193,11 @@ class RackbeatEconomicRealtime(Realtime):
             return self._refuse(
                 "invoice", key, "customer invoices are switched off (settings.customer_invoices)"
             )
-        try:
-            document = invoices.map_invoice(invoice, self.settings, refs=_Refs(self))
-        except MappingError as exc:
-            return self._refuse("invoice", key, str(exc))
-        except (TransientError, AuthError) as exc:
-            return TransferResult("uncertain", None, exc.remote_message, exc)
-        except ApiError as exc:
-            return self._refuse("invoice", key, exc.remote_message, exc)
+        document = self._map(
+            "invoice", key, lambda: invoices.map_invoice(invoice, self.settings, refs=_Refs(self))
+        )
+        if isinstance(document, TransferResult):
+            return document
         book = invoices.should_book(invoice, self.settings)
         sender = invoices.InvoiceSender(self.economic, invoice, document, book=book)
         result = self.ledger.transfer(
@@ -228,14 +225,13 @@ class RackbeatEconomicRealtime(Realtime):
             return self._refuse(
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
-        try:
-            voucher = supplier_invoices.map_supplier_invoice(invoice, self.settings, refs=_Refs(self))
-        except MappingError as exc:
-            return self._refuse("supplier-invoice", key, str(exc))
-        except (TransientError, AuthError) as exc:
-            return TransferResult("uncertain", None, exc.remote_message, exc)
-        except ApiError as exc:
-            return self._refuse("supplier-invoice", key, exc.remote_message, exc)
+        voucher = self._map(
+            "supplier-invoice",
+            key,
+            lambda: supplier_invoices.map_supplier_invoice(invoice, self.settings, refs=_Refs(self)),
+        )
+        if isinstance(voucher, TransferResult):
+            return voucher
         journal = settings.day_book
         entry = voucher["entries"]["supplierInvoices"][0]
 
@@ -259,6 +255,19 @@ class RackbeatEconomicRealtime(Realtime):
         )
         self._after_transfer("supplier-invoice", key, result, voucher)
         return result
+
+    def _map(
+        self, document_type: str, key: str, mapping: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any] | TransferResult:
+        """The document's payload, or the result that explains why there is none (refused or uncertain)."""
+        try:
+            return mapping()
+        except MappingError as exc:
+            return self._refuse(document_type, key, str(exc))
+        except (TransientError, AuthError) as exc:
+            return TransferResult("uncertain", None, exc.remote_message, exc)
+        except ApiError as exc:
+            return self._refuse(document_type, key, exc.remote_message, exc)
 
     def _after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
         if result.outcome == "failed":
