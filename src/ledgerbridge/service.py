@@ -21,7 +21,7 @@ from ledgerbridge.crypto import SecretBox
 from ledgerbridge.engine.progress import Progress
 from ledgerbridge.engine.runner import OneWaySync, RunResult
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
-from ledgerbridge.store import ErrorEntry, Integration, Store, SyncRun
+from ledgerbridge.store import Conflict, ErrorEntry, Integration, Store, SyncRun
 from ledgerbridge.store.models import utcnow
 
 
@@ -228,6 +228,19 @@ class Ledgerbridge:
             if state:
                 query = query.where(ErrorEntry.state == state)
             return list(session.scalars(query.order_by(ErrorEntry.id)).all())
+
+    def conflicts(self, name: str, *, limit: int = 200) -> list[Conflict]:
+        """Fields where both sides had changed: the master's value won; the other side's value is here."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            return list(
+                session.scalars(
+                    select(Conflict)
+                    .where(Conflict.integration_id == row.id)
+                    .order_by(Conflict.id.desc())
+                    .limit(limit)
+                ).all()
+            )
 
     def runs(self, name: str, *, limit: int = 20) -> list[SyncRun]:
         with self.store.session() as session:

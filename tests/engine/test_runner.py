@@ -271,3 +271,40 @@ def test_dependency_order_refuses_cycles_and_unknown_dependencies() -> None:
     ]
     with pytest.raises(ValueError, match="cycle"):
         dependency_order(looped)
+
+
+def test_both_sides_changed_the_master_wins_and_the_losing_values_are_kept(
+    store: Store, integration_id: int
+) -> None:
+    from ledgerbridge.store import Conflict
+
+    source, target = source_data(), FakeSystem()
+
+    def run() -> None:
+        OneWaySync(
+            store,
+            integration_id=integration_id,
+            sides=("ops", "books"),
+            flows=make_flows(source, target),
+            operation="realtime",
+            detect_conflicts=True,
+        ).run()
+
+    run()
+    source["members"][0]["name"] = "Master's name"  # member 1 changed on the master side only
+    source["members"][1]["name"] = "Master's too"  # member 2 changed on both sides
+    target.records["members"]["2"]["name"] = "Edited on the other side"
+    target.records["members"]["3"]["name"] = "Only the other side"  # the master did not change member 3
+    run()
+
+    assert target.records["members"]["1"]["name"] == "Master's name"
+    assert target.records["members"]["2"]["name"] == "Master's too"
+    assert (
+        target.records["members"]["3"]["name"] == "Only the other side"
+    )  # updates flow from the master only
+    with store.session() as session:
+        conflicts = [
+            (c.entity, c.record_key, c.field, c.winning_value, c.losing_value, c.winner, c.loser)
+            for c in session.scalars(select(Conflict))
+        ]
+    assert conflicts == [("member", "2", "name", "Master's too", "Edited on the other side", "books", "ops")]

@@ -163,6 +163,29 @@ def errors(
     console.print(table)
 
 
+@app.command("conflicts")
+def conflicts(name: str) -> None:
+    """Fields both sides had changed: which side won, and the value the other side lost."""
+    try:
+        rows = _service().conflicts(name)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    if not rows:
+        console.print("No conflicts.")
+        return
+    table = Table("when", "record", "field", "kept (master)", "lost", "sides")
+    for row in rows:
+        table.add_row(
+            f"{row.detected_at:%Y-%m-%d %H:%M:%S}",
+            f"{row.entity.replace('_', ' ')} {row.record_key}",
+            row.field,
+            str(row.winning_value),
+            str(row.losing_value),
+            f"{row.winner} over {row.loser}",
+        )
+    console.print(table)
+
+
 @app.command("runs")
 def runs(name: str) -> None:
     """Recent sync runs of an integration with their counts."""

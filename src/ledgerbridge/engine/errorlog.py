@@ -55,8 +55,8 @@ class ErrorLog:
         entry.message = message
         entry.remote_message = remote_message
         entry.status_code = status_code
-        entry.payload = _jsonable(payload)
-        entry.response = _jsonable(response)
+        entry.payload = jsonable(payload)
+        entry.response = jsonable(response)
         entry.run_id = run_id
         entry.last_seen = utcnow()
         return entry
@@ -75,7 +75,7 @@ class ErrorLog:
         return list(self._session.scalars(query.order_by(ErrorEntry.id)).all())
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Payloads hold Decimals and dates; the JSON column wants plain JSON."""
     from ledgerbridge.engine.hashing import canonical
 

@@ -24,13 +24,13 @@ from sqlalchemy import select
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
-from ledgerbridge.engine.errorlog import ErrorLog
+from ledgerbridge.engine.errorlog import ErrorLog, jsonable
 from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record, dependency_order
 from ledgerbridge.engine.hashing import same_value, snapshot_hash
 from ledgerbridge.engine.plan import Action, FieldChange, PlanItem
 from ledgerbridge.engine.progress import NullProgress, Progress
 from ledgerbridge.store.db import Store
-from ledgerbridge.store.models import SyncRun, utcnow
+from ledgerbridge.store.models import Conflict, SyncRun, utcnow
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
@@ -115,9 +115,13 @@ class OneWaySync:
         settings: Any = None,
         lookups: Mapping[str, Mapping[Any, Any]] | None = None,
         progress: Progress | None = None,
+        detect_conflicts: bool = False,
     ) -> None:
         self.store = store
         self.integration_id = integration_id
+        # Where both sides are edited: a bound record the target also changed since the last sync is a
+        # conflict. The source (the master) still wins; the target's losing values are recorded.
+        self.detect_conflicts = detect_conflicts
         self.sides = sides
         self.flows = dependency_order(flows)
         self.operation = operation
@@ -360,6 +364,10 @@ class OneWaySync:
             if current is not None:
                 changes = self._diff(flow, current, payload)
                 action = "update" if changes else "unchanged"
+                if changes and binding is not None and self.detect_conflicts and not dry_run:
+                    self._record_conflict(
+                        flow, session, binder, binding, source_key, current, payload, changes
+                    )
             else:
                 changes = [FieldChange(k, None, v) for k, v in payload.items()]
                 action = "create"
@@ -426,6 +434,35 @@ class OneWaySync:
             )
             session.commit()
         return "failed"
+
+    def _record_conflict(
+        self,
+        flow: EntityFlow,
+        session: Any,
+        binder: Binder,
+        binding: Any,
+        source_key: str,
+        current: Record,
+        payload: Payload,
+        changes: list[FieldChange],
+    ) -> None:
+        """The target differs from what we last wrote there: someone changed it. Keep what it loses."""
+        view = flow.project(current, payload) if flow.project else {k: current.get(k) for k in payload}
+        if snapshot_hash(view) == binder.hash_of(binding, flow.target):
+            return  # the target is as we left it: only the source changed, no conflict
+        for change in changes:
+            session.add(
+                Conflict(
+                    integration_id=self.integration_id,
+                    entity=flow.entity,
+                    record_key=source_key,
+                    winner=flow.source,
+                    loser=flow.target,
+                    field=change.field,
+                    winning_value=jsonable(change.new),
+                    losing_value=jsonable(change.old),
+                )
+            )
 
     @staticmethod
     def _diff(flow: EntityFlow, current: Record, payload: Payload) -> list[FieldChange]:

@@ -163,3 +163,20 @@ class InboxItem(Base):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Conflict(Base):
+    """Both sides changed a bound record since the last sync: the master's value won, the other's is kept."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    record_key: Mapped[str] = mapped_column(String(200))  # the master side's key
+    winner: Mapped[str] = mapped_column(String(50))  # system name of the master
+    loser: Mapped[str] = mapped_column(String(50))
+    field: Mapped[str] = mapped_column(String(100))
+    winning_value: Mapped[Any | None] = mapped_column(JSON)
+    losing_value: Mapped[Any | None] = mapped_column(JSON)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -167,6 +167,24 @@ def create_app(
             for e in hub.service.errors(name, state=state or None)
         ]
 
+    @app.get("/api/integrations/{name}/conflicts", tags=["conflicts"], dependencies=admin)
+    def conflicts(name: str) -> list[dict[str, Any]]:
+        """Fields both sides had changed since the last sync: the master's value won, the other's is here."""
+        return [
+            {
+                "id": c.id,
+                "entity": c.entity,
+                "record_key": c.record_key,
+                "field": c.field,
+                "winner": c.winner,
+                "loser": c.loser,
+                "winning_value": c.winning_value,
+                "losing_value": c.losing_value,
+                "detected_at": c.detected_at.isoformat(),
+            }
+            for c in hub.service.conflicts(name)
+        ]
+
     @app.post("/api/integrations/{name}/retry", tags=["errors"], dependencies=admin)
     def retry_all(name: str) -> list[RetryAnswer]:
         return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name)]
