@@ -93,3 +93,19 @@ def test_an_empty_source_starts_from_now(store: Store, integration_id: int) -> N
     poller = Poller(store, integration_id, "orders", clock=lambda: T0)
     poller.poll(source.fetch, lambda r: r[1], lambda r: None)
     assert poller.bookmark() == T0
+
+
+def test_records_seen_again_only_because_of_the_overlap_are_skipped(
+    store: Store, integration_id: int
+) -> None:
+    now = [T0]
+    source, handled = Source(), []
+    source.records = {"1": T0 - timedelta(seconds=30)}
+    poller = Poller(store, integration_id, "orders", overlap=timedelta(minutes=2), clock=lambda: now[0])
+    poller.poll(source.fetch, lambda r: r[1], handled.append, key_of=lambda r: r[0])
+    now[0] = T0 + timedelta(minutes=1)
+    idle = poller.poll(source.fetch, lambda r: r[1], handled.append, key_of=lambda r: r[0])
+    assert idle.seen == 0 and len(source.asked) == 2  # asked once, handled nothing
+    source.records["1"] = T0 + timedelta(seconds=50)  # changed again: a new stamp is new work
+    poller.poll(source.fetch, lambda r: r[1], handled.append, key_of=lambda r: r[0])
+    assert [r[0] for r in handled] == ["1", "1"]

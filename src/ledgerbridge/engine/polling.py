@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.hashing import snapshot_hash
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import utcnow
 
@@ -44,8 +45,10 @@ class Poller:
         *,
         overlap: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = utcnow,
+        start_from: datetime | None = None,
     ) -> None:
         self.store = store
+        self.start_from = start_from  # the first poll's bookmark (e.g. when the start-up sync ended)
         self.integration_id = integration_id
         self.name = f"poll:{name}"
         self.overlap = overlap
@@ -54,31 +57,57 @@ class Poller:
     def bookmark(self) -> datetime | None:
         with self.store.session() as session:
             state = Checkpoints(session, self.integration_id).get(self.name)
-        return parse_time(state.get("bookmark")) if state else None
+        if state:
+            return parse_time(state.get("bookmark"))
+        start = self.start_from
+        # SQLite hands back naive datetimes; every time here is UTC.
+        return start.replace(tzinfo=UTC) if start is not None and start.tzinfo is None else start
 
     def poll(
         self,
         fetch: Callable[[datetime | None], Iterable[Any]],
         changed_at: Callable[[Any], Any],
         handle: Callable[[Any], object],
+        *,
+        key_of: Callable[[Any], Any] | None = None,
     ) -> PollResult:
         """Fetch what changed since the bookmark (minus the overlap), hand each record to ``handle``,
-        then move the bookmark. If ``handle`` raises, the bookmark stays, and the next poll repeats."""
+        then move the bookmark. If ``handle`` raises, the bookmark stays, and the next poll repeats.
+
+        With ``key_of``, a record already handled exactly as it is now (seen again only because of the
+        overlap) is skipped, so an idle poll costs the fetch and nothing more.
+        """
         signpost = self.clock()
+        with self.store.session() as session:
+            state = Checkpoints(session, self.integration_id).get(self.name) or {}
         bookmark = self.bookmark()
+        # key -> [change stamp, fingerprint] of records handled inside the overlap window
+        seen: dict[str, list[str]] = {k: list(v) for k, v in state.get("seen", {}).items()}
         since = bookmark - self.overlap if bookmark else None
         newest = bookmark
-        seen = 0
+        handled = 0
         for record in fetch(since):
+            stamp = changed_at(record)
+            key = str(key_of(record)) if key_of else None
+            # Stamps are often whole seconds: the fingerprint tells two changes in one second apart.
+            sighting = [str(stamp), snapshot_hash(record)]
+            if key is not None and seen.get(key) == sighting:
+                continue
             handle(record)
-            seen += 1
-            moment = parse_time(changed_at(record))
+            handled += 1
+            if key is not None:
+                seen[key] = sighting
+            moment = parse_time(stamp)
             if moment is not None and (newest is None or moment > newest):
                 newest = moment
         if newest is not None and newest > signpost:
             newest = signpost
         if newest is None:
             newest = signpost  # an empty source: start from now, do not ask for all history again
+        horizon = newest - self.overlap
+        seen = {k: v for k, v in seen.items() if (parse_time(v[0]) or horizon) >= horizon}
         with self.store.session() as session:
-            Checkpoints(session, self.integration_id).put(self.name, {"bookmark": newest.isoformat()})
-        return PollResult(seen, since, newest)
+            Checkpoints(session, self.integration_id).put(
+                self.name, {"bookmark": newest.isoformat(), "seen": seen}
+            )
+        return PollResult(handled, since, newest)

@@ -145,8 +145,8 @@ class OneWaySync:
         """Sync one record now (a webhook named it): ``created``, ``updated``, ``unchanged``, ``failed``
         or ``gone`` (the source no longer has it). Transient failures raise :class:`RunAborted` so the
         caller can retry the whole item later; business failures go to the error log."""
-        flow = next((f for f in self.flows if f.entity == entity), None)
-        if flow is None or flow.read_one is None:
+        flow = self._flow(entity)
+        if flow.read_one is None:
             raise ValueError(f"no real-time flow for {entity!r}")
         try:
             record = flow.read_one(source_key)
@@ -154,6 +154,11 @@ class OneWaySync:
             raise RunAborted(f"could not read {flow.title} {source_key}: {exc.remote_message}") from exc
         if record is None:
             return "gone"
+        return self.sync_record(entity, record)
+
+    def sync_record(self, entity: str, record: Record) -> str:
+        """Sync a source record already in hand (a poll just read it); outcomes as :meth:`sync_one`."""
+        flow = self._flow(entity)
         find_target = flow.find_target or (lambda key: None)
 
         def find_existing(key: str) -> Record | None:
@@ -167,17 +172,18 @@ class OneWaySync:
             binder = Binder(session, self.integration_id, self.sides)
             names = {f.entity for f in self.flows}
 
-            def resolve(entity: str, key: str) -> None:
-                if entity in names and entity != flow.entity:
-                    self.sync_one(entity, key)
+            def resolve(other: str, key: str) -> None:
+                if other in names and other != flow.entity:
+                    self.sync_one(other, key)
 
             context = _Context(binder, flow.source, self.settings, self.lookups, {}, resolve)
+            errors = ErrorLog(session, self.integration_id)
             return self._sync_record(
                 flow,
                 record,
                 session,
                 binder,
-                ErrorLog(session, self.integration_id),
+                errors,
                 context,
                 find_existing,
                 {flow.entity: {}},
@@ -187,6 +193,12 @@ class OneWaySync:
             )
         finally:
             session.close()
+
+    def _flow(self, entity: str) -> EntityFlow:
+        flow = next((f for f in self.flows if f.entity == entity), None)
+        if flow is None:
+            raise ValueError(f"no flow for {entity!r}")
+        return flow
 
     # -- the run -----------------------------------------------------------------------------------
     def _execute(self, *, dry_run: bool) -> RunResult:

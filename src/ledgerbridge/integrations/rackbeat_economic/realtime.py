@@ -14,7 +14,8 @@ Every document goes through the transfer ledger; master data through bindings an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -24,18 +25,22 @@ from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import TransferLedger, TransferResult
+from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, supplier_invoices
-from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.rackbeat_economic.from_economic import changed_orders, order_flow, whole_order
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
+from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
 from ledgerbridge.store.db import Store
-from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.store.models import Integration
+from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 # Rackbeat event prefix → our entity name (and Rackbeat resource)
-RACKBEAT = "rackbeat"
+RACKBEAT, ECONOMIC = "rackbeat", "economic"
 
 MASTER_EVENTS = {
     "customer": ("customer", "customers"),
@@ -76,9 +81,12 @@ class RackbeatEconomicRealtime(Realtime):
             operation="realtime",
             settings=settings,
             flows=master_data_flows(economic, rackbeat, settings),
+            detect_conflicts=True,
         )
         self.ledger = TransferLedger(store, integration_id)
         self._base_currency: str | None = None
+        self._from_economic: OneWaySync | None = None
+        self._last_runs: dict[str, float] = {}
 
     def close(self) -> None:
         self.economic.close()
@@ -109,10 +117,111 @@ class RackbeatEconomicRealtime(Realtime):
         if prefix not in MASTER_EVENTS or action == "deleted":
             return "ignored"  # deletions never delete bookkeeping records
         entity, _ = MASTER_EVENTS[prefix]
+        if self._maintained_in_economic(entity) and self._bound(entity, RACKBEAT, key):
+            return f"ignored: e-conomic maintains {entity}s (updates flow from the master only)"
         outcome = self.master.sync_one(entity, key)
         if entity == "customer" and outcome != "failed":
             self._sync_customer_children(key)
         return outcome
+
+    def _maintained_in_economic(self, entity: str) -> bool:
+        masters = self.settings.master_data
+        return (entity == "customer" and masters.customers == "economic") or (
+            entity in ("product", "bom") and masters.products == "economic"
+        )
+
+    def _bound(self, entity: str, system: str, key: str) -> bool:
+        with self.store.session() as session:
+            return (
+                Binder(session, self.integration_id, self.master.sides).find(entity, system, key) is not None
+            )
+
+    # -- e-conomic → Rackbeat ------------------------------------------------------------------------------
+    @property
+    def from_economic(self) -> OneWaySync:
+        """The start-up sync's flows (every entity, whatever the start-up picked) plus orders."""
+        if self._from_economic is None:
+            every_entity = self.settings.model_copy(update={"startup": StartupSettings()})
+            operation = startup_operation(self.economic, self.rackbeat, every_entity)
+            self._from_economic = OneWaySync(
+                self.store,
+                integration_id=self.integration_id,
+                sides=self.master.sides,
+                operation="from-economic",
+                settings=self.settings,
+                lookups=operation.lookups,
+                flows=[*operation.flows, order_flow(self.economic, self.rackbeat)],
+                detect_conflicts=True,
+            )
+        return self._from_economic
+
+    def poll_orders(self) -> str:
+        """New and changed e-conomic orders → Rackbeat sales orders."""
+        sync = self.from_economic
+        counts: dict[str, int] = {}
+
+        def handle(order: dict[str, Any]) -> None:
+            outcome = sync.sync_record("order", whole_order(self.economic, order))
+            counts[outcome] = counts.get(outcome, 0) + 1
+
+        try:
+            result = self._poller("economic-orders").poll(
+                lambda since: changed_orders(self.economic, since),
+                lambda o: o.get("lastUpdated"),
+                handle,
+                key_of=lambda o: o["orderNumber"],
+            )
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"order poll: {exc.remote_message}") from exc
+        return f"orders: {result.seen} seen " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+
+    def poll_master_data(self) -> str:
+        """Customers and products changed in e-conomic: new ones always, updates where e-conomic is master."""
+        sync = self.from_economic
+        done = []
+        for entity, path in (("customer", "customers"), ("product", "products")):
+            counts: dict[str, int] = {}
+
+            def handle(record: dict[str, Any], entity: str = entity, counts: dict[str, int] = counts) -> None:
+                key = str(record["customerNumber" if entity == "customer" else "productNumber"])
+                if not self._maintained_in_economic(entity) and self._bound(entity, ECONOMIC, key):
+                    outcome = "ignored"  # Rackbeat maintains it: e-conomic's edits do not flow back
+                else:
+                    outcome = sync.sync_record(entity, record)
+                counts[outcome] = counts.get(outcome, 0) + 1
+
+            def fetch(since: datetime | None, path: str = path) -> Iterator[dict[str, Any]]:
+                query = Filter.gt("lastUpdated", since) if since else None
+                return self.economic.iter_collection(path, filter=query)
+
+            try:
+                number_field = "customerNumber" if entity == "customer" else "productNumber"
+
+                def key_of(record: dict[str, Any], field: str = number_field) -> Any:
+                    return record[field]
+
+                result = self._poller(f"economic-{path}").poll(
+                    fetch, lambda r: r.get("lastUpdated"), handle, key_of=key_of
+                )
+            except (TransientError, AuthError) as exc:
+                raise RunAborted(f"{path} poll: {exc.remote_message}") from exc
+            done.append(
+                f"{path}: {result.seen} seen " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+            )
+        return "; ".join(done)
+
+    def _poller(self, name: str) -> Poller:
+        with self.store.session() as session:
+            row = session.get(Integration, self.integration_id)
+            started = row.startup_completed_at if row is not None else None
+        return Poller(self.store, self.integration_id, name, start_from=started)
+
+    def _due(self, job: str, every_seconds: float) -> bool:
+        now = time.monotonic()
+        if now - self._last_runs.get(job, float("-inf")) < every_seconds:
+            return False
+        self._last_runs[job] = now
+        return True
 
     def _sync_customer_children(self, number: str) -> None:
         """Contact persons ("Referencer") and delivery addresses follow a customer update."""
@@ -342,6 +451,15 @@ class RackbeatEconomicRealtime(Realtime):
 
     # -- inventory value ---------------------------------------------------------------------------------
     def periodic(self, now: datetime) -> list[str]:
+        done = []
+        if self.settings.orders.enabled and self._due("orders", self.settings.orders.interval_seconds):
+            done.append(self.poll_orders())
+        masters = self.settings.master_data
+        if masters.economic_changes == "poll" and self._due("master-data", masters.poll_minutes * 60):
+            done.append(self.poll_master_data())
+        return done + self._inventory_value(now)
+
+    def _inventory_value(self, now: datetime) -> list[str]:
         settings = self.settings.inventory_value
         if not settings.enabled:
             return []

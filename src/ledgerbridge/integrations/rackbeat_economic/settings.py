@@ -115,6 +115,28 @@ class InventoryValueSettings(_Strict):
         return self
 
 
+class MasterDataSettings(_Strict):
+    """Which side maintains customers and products (seed 001: "kan oprettes/vedligeholdes enten i Rackbeat
+    eller e-conomic"). New records may start on either side; updates flow from the master only."""
+
+    customers: Literal["rackbeat", "economic"] = "rackbeat"
+    products: Literal["rackbeat", "economic"] = "rackbeat"
+    # How changes made in e-conomic reach us: e-conomic's webhooks, or a poll every ``poll_minutes``.
+    economic_changes: Literal["webhooks", "poll"] = "poll"
+    poll_minutes: int = Field(
+        60, ge=1, description="Interval of the poll for e-conomic customers and products"
+    )
+
+
+class OrderSettings(_Strict):
+    """Sales orders from e-conomic to Rackbeat (the incumbent: every 5 minutes)."""
+
+    enabled: bool = False
+    interval_seconds: int = Field(
+        60, ge=10, description="How often e-conomic is asked for new and changed orders"
+    )
+
+
 class RackbeatEconomicSettings(_Strict):
     startup: StartupSettings = Field(default_factory=StartupSettings)
     supplier_invoices: SupplierInvoiceSettings = Field(default_factory=SupplierInvoiceSettings)
@@ -124,6 +146,8 @@ class RackbeatEconomicSettings(_Strict):
     # e-conomic layout number → Rackbeat layout number ("Layouts" on the settings page)
     layouts: dict[str, int] = Field(default_factory=dict)
     inventory_value: InventoryValueSettings = Field(default_factory=InventoryValueSettings)
+    master_data: MasterDataSettings = Field(default_factory=MasterDataSettings)
+    orders: OrderSettings = Field(default_factory=OrderSettings)
 
 
 class EconomicConnection(_Strict):

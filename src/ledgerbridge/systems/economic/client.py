@@ -21,7 +21,8 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import httpx
 
@@ -35,6 +36,8 @@ DEFAULT_APIS_BASE_URL = "https://apis.e-conomic.com"
 SUPPLIER_GROUPS_PATH = "suppliersapi/v2.0.0/Groups"
 PRODUCT_GROUPS_PATH = "productsapi/v2.0.0/productgroups"
 SEND_BY = ("none", "EAN", "Email")
+ORDER_KINDS = ("drafts", "sent", "archived")
+OrderKind = Literal["drafts", "sent", "archived"]
 MAX_PAGE_SIZE = 1000
 _RATE = re.compile(r"token-limit-(\d+)-per-(\d+)-seconds:\s*(\d+(?:\.\d+)?)/(\d+)")
 
@@ -273,6 +276,39 @@ class EconomicClient(JsonApiClient):
                 return self.get(item["self"])  # collections leave the lines out
         return None
 
+    # -- orders ----------------------------------------------------------------------------------
+    def iter_orders(
+        self, kind: OrderKind, *, changed_since: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The orders of ``/orders/{kind}`` (``"drafts"``, ``"sent"`` or ``"archived"``), oldest change first.
+
+        ``changed_since``: only orders with ``lastUpdated`` strictly after it
+        (``filter=lastUpdated$gt:<UTC, whole seconds, Z>``; a naive datetime is taken as UTC). Archived
+        orders have no ``lastUpdated`` (not filterable there): ``changed_since`` with ``"archived"`` ->
+        ValueError. Pages of 1000. The schemas do not mark ``lastUpdated`` sortable, so the order is
+        made here: every page is read, then sorted by ``lastUpdated`` ascending, ties (and archived
+        orders) by ``orderNumber``. Collection items leave the lines out: see :meth:`get_order`.
+        An idle poll (nothing changed) costs exactly one call.
+        """
+        if kind not in ORDER_KINDS:
+            raise ValueError(f"kind must be one of {ORDER_KINDS}, not {kind!r}")
+        order_filter: Filter | None = None
+        if changed_since is not None:
+            if kind == "archived":
+                raise ValueError("archived orders cannot be filtered on lastUpdated (e-conomic has none)")
+            if changed_since.tzinfo is None:
+                changed_since = changed_since.replace(tzinfo=UTC)
+            order_filter = Filter.gt("lastUpdated", changed_since)
+        items = list(self.iter_collection(f"orders/{kind}", filter=order_filter, pagesize=MAX_PAGE_SIZE))
+        items.sort(key=_change_order)
+        yield from items
+
+    def get_order(self, kind: OrderKind, number: int) -> dict[str, Any]:
+        """One order of ``/orders/{kind}/{number}`` with its ``lines`` (404 -> NotFoundError)."""
+        if kind not in ORDER_KINDS:
+            raise ValueError(f"kind must be one of {ORDER_KINDS}, not {kind!r}")
+        return self.get(f"orders/{kind}/{int(number)}")
+
     # -- journals --------------------------------------------------------------------------------
     def post_vouchers(
         self, journal_number: int, vouchers: list[dict[str, Any]], *, idempotency_key: str | None = None
@@ -378,6 +414,24 @@ class EconomicClient(JsonApiClient):
             text = body.strip()[:300] if isinstance(body, str) else ""
             remote, field_errors = text or response.reason_phrase or f"HTTP {response.status_code}", {}
         return error_for_status(self.system, response, remote, body, field_errors=field_errors)
+
+
+def _parse_last_updated(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _change_order(item: Mapping[str, Any]) -> tuple[int, datetime, int]:
+    """Sort key: by ``lastUpdated`` (those without one first), then ``orderNumber``."""
+    number = item.get("orderNumber")
+    number = number if isinstance(number, int) else 0
+    text = item.get("lastUpdated")
+    if isinstance(text, str):
+        try:
+            return (1, _parse_last_updated(text), number)
+        except ValueError:
+            pass
+    return (0, datetime.min.replace(tzinfo=UTC), number)
 
 
 def _is_problem(response: httpx.Response, body: Mapping[str, Any]) -> bool:

@@ -192,7 +192,8 @@ class RackbeatClient(JsonApiClient):
         params: Mapping[str, Any] | None = None,
         limit: int = 1000,
     ) -> Iterator[dict[str, Any]]:
-        """Every record of ``/<resource>/<key>/<sub>`` (``list_sub("customers", 12, "contacts")``)."""
+        """Every record of ``/<resource>/<key>/<sub>`` (``list_sub("customers", 12, "contacts")``,
+        ``list_sub("orders", 7, "lines")``)."""
         return self.iter_all(f"{key_path(resource, key)}/{sub}", params=params, limit=limit)
 
     def create_sub(
@@ -233,10 +234,11 @@ class RackbeatClient(JsonApiClient):
 
     # -- invoices --------------------------------------------------------------------------------
     def book(self, resource: str, key: int | str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """``POST /<resource>/<key>/book`` (customer or supplier invoices); return the booked record.
+        """``POST /<resource>/<key>/book`` (invoices, sales orders); return the booked record.
 
         ``body`` carries the options: ``{"suppress_webhooks": true}``, ``{"mail": {"send": true}}`` for a
-        customer invoice, ``{"mark_received": true, "use_invoice_date": true}`` for a supplier invoice.
+        customer invoice or an order, ``{"mark_received": true, "use_invoice_date": true}`` for a supplier
+        invoice.
         Booking is not idempotent: if a retried request finds the invoice booked already, Rackbeat
         answers 422 (the sandbox: ``is_booked: The invoice is already booked.``).
         """

@@ -17,6 +17,19 @@ Legacy REST (https://restapi.e-conomic.com):
   ``/invoices/booked[/{n}]`` and the state views ``/invoices/paid`` (remainder 0), ``/unpaid``,
   ``/overdue`` (unpaid and dueDate before today, by ``state.clock``), ``/not-due``; the electronic
   send log ``/invoices/sent[/{id}]``; ``/customers/{n}/invoices/drafts|booked``; ``/invoices`` (links);
+- orders (the draft invoice's document with ``orderNumber``; one number series over the three):
+  ``GET /orders`` (links); ``/orders/drafts`` (GET, POST -> 201; a POST carrying the ``orderNumber``
+  of a sent order moves it back: "cancel sent status"), ``/orders/drafts/{n}`` (GET, PUT — 404 when
+  missing, as for draft invoices —, DELETE 204 then 404), ``/orders/drafts/{n}/templates`` and
+  ``…/templates/upgrade-instructions/draftInvoice`` (GET: a body for ``POST /invoices/drafts``; the
+  order is not archived by that, use ``state.archive_order``); ``/orders/sent`` (GET; POST the full
+  document of a draft order -> it moves from drafts to sent, 201; a body without ``orderNumber`` ->
+  400, a number that is not a draft -> 404), ``/orders/sent/{n}`` (GET, DELETE 204 then 404);
+  ``/orders/archived[/{n}]`` (GET only). Validation and computed amounts as for draft invoices (lines
+  without a product are allowed). ``lastUpdated`` is set on every change and filterable (strictly
+  ``$gt:``) on drafts and sent, not sortable (schemas); archived orders have none. The live 500 on a
+  ``paymentTerms.paymentTermsNumber`` filter is reproduced. Python helpers: ``state.add_order``,
+  ``update_order``, ``send_order``, ``unsend_order``, ``archive_order``, ``find_order``;
 - journals: ``POST /journals/{n}/vouchers`` (object or array in, array out),
   ``GET /journals/{n}/vouchers[/{accountingYear}-{voucherNumber}]``, ``GET /journals/{n}/entries[/{e}]``,
   ``DELETE /journals/{n}/entries/{e}`` (204).
@@ -34,7 +47,12 @@ are ``problem+json``.
 
 Webhooks ("Invoice booked", "Customer updated", "Product updated"): registered through
 ``POST /_sandbox/webhooks`` (e-conomic's UI web hooks) or the Webhooks API, delivered by
-``app.webhooks`` from a background thread — see ``webhooks.py``.
+``app.webhooks`` from a background thread — see ``webhooks.py``. Customers and products can be
+renumbered (a UI action) with ``state.renumber_customer(old, new)`` / ``state.renumber_product``.
+
+Request log: every API call (any path, method and outcome, injected faults and 429s included) is
+recorded in ``app.kit.requests`` (method, path, raw query, status), so a test can count what a poll
+costs; the ``/_sandbox`` control routes are not API calls and are not logged.
 
 Every response carries ``X-CallCost`` and ``X-RateLimiting: token-limit-10000-per-60-seconds: 147/10000``;
 an exhausted bucket answers 429 with ``Retry-After`` (via :class:`~ledgerbridge.sandbox.SandboxKit`,
@@ -77,8 +95,8 @@ Choices made where e-conomic's public material is silent
 - Filters: see ``filtering.py`` for every decision (precedence, null, ``$like:``, ``$in:`` on strings
   -> 400). The two filters the live API answers with 500 on products are reproduced as 500.
 - ``employees`` writes are a sandbox extension (e-conomic publishes no employee write schema).
-- Not emulated (their links are rendered so documents match the schemas, but answer 404): orders,
-  quotes, PDFs, attachments, templates, totals, periods, departments, projects, VAT accounts.
+- Not emulated (their links are rendered so documents match the schemas, but answer 404): quotes,
+  order attachments, PDFs, attachments, templates, totals, periods, departments, projects, VAT accounts.
 """
 
 from __future__ import annotations
@@ -108,9 +126,13 @@ from ledgerbridge.systems.economic.sandbox.errors import (
     PAGE_SIZE,
     SORT_HINT,
     SORT_MESSAGE,
+    UNPUBLISHED,
+    VALIDATION_HINT,
+    VALIDATION_MESSAGE,
     EconomicJSONResponse,
     LegacyHttpError,
     dumps,
+    field_error,
     legacy_error,
     problem,
 )
@@ -125,7 +147,11 @@ from ledgerbridge.systems.economic.sandbox.filtering import (
 from ledgerbridge.systems.economic.sandbox.oas import OasServices, is_oas_path
 from ledgerbridge.systems.economic.sandbox.render import Renderer
 from ledgerbridge.systems.economic.sandbox.resources import (
+    ARCHIVED_ORDERS,
     BOOKED_STATE_FILTERS,
+    DRAFT_ORDERS,
+    ORDER_SPECS,
+    SENT_ORDERS,
     SPECS,
     ResourceSpec,
 )
@@ -305,6 +331,8 @@ class _EconomicApi:
                 return EconomicJSONResponse(Renderer(self.state, base).agreement())
         if parts and parts[0] == "invoices":
             return await self.invoices(request, parts[1:], base)
+        if parts and parts[0] == "orders":
+            return await self.orders(request, parts[1:], base)
         if len(parts) > 2 and parts[0] == "journals":
             return await self.journal_routes(request, parts[1:], base)
         if len(parts) > 2 and parts[0] == "customers":
@@ -810,6 +838,110 @@ class _EconomicApi:
         with self.state.lock:
             stored = documents.book(self.state, body, base=base, book_with_number=number)
             return self._created(BOOKED, stored["bookedInvoiceNumber"], base)
+
+    # -- orders ----------------------------------------------------------------------------------
+    async def orders(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/orders``, ``/orders/drafts[/{n}]``, ``/orders/sent[/{n}]``, ``/orders/archived[/{n}]``."""
+        method = request.method
+        if not parts:
+            if method != "GET":
+                return self._not_allowed(method)
+            links = {kind: f"{base}/orders/{kind}" for kind in ("archived", "drafts", "sent")}
+            return EconomicJSONResponse({**links, "self": f"{base}/orders"})
+        spec = ORDER_SPECS.get(parts[0])
+        if spec is None or len(parts) > 2:
+            if spec is DRAFT_ORDERS and len(parts) in (3, 5) and parts[2] == "templates":
+                return self._order_templates(request, parts, base)
+            return self._no_endpoint(base)
+        if len(parts) == 1:
+            if method == "GET":
+                return self.collection(request, spec, base, read_only=spec is ARCHIVED_ORDERS)
+            if method == "POST" and spec is not ARCHIVED_ORDERS:
+                return await self._post_order(request, spec, base)
+            return self._not_allowed(method)
+        key = spec.key_from_text(parts[1])
+        if method == "GET":
+            return self.single(spec, key, base)
+        if method == "PUT" and spec is DRAFT_ORDERS:
+            body = await self._body(request)
+            with self.state.lock:
+                if not isinstance(key, int) or not self.state.exists(spec.name, key):
+                    return self._not_found(spec, parts[1], base)
+                record = documents.validate_draft(self.state, body, base=base, spec=spec)
+                record["orderNumber"] = key
+                self.state.replace(spec.name, key, record)
+                rendered = Renderer(self.state, base).render(
+                    spec.name, self.state.tables[spec.name][key], single=True
+                )
+            return EconomicJSONResponse(rendered)
+        if method == "DELETE" and spec is not ARCHIVED_ORDERS:
+            with self.state.lock:
+                if not isinstance(key, int) or not self.state.delete(spec.name, key):
+                    return self._not_found(spec, parts[1], base)
+            return Response(status_code=204)
+        return self._not_allowed(method)
+
+    async def _post_order(self, request: Request, spec: ResourceSpec, base: str) -> Response:
+        """POST to ``/orders/drafts`` (create; or, with the ``orderNumber`` of a sent order, cancel its
+        sent status) or to ``/orders/sent`` (the full document of a draft order: mark it as sent)."""
+        body = await self._body(request)
+        with self.state.lock:
+            number = body.get("orderNumber") if isinstance(body, dict) else None
+            source = SENT_ORDERS if spec is DRAFT_ORDERS else DRAFT_ORDERS
+            moving = (
+                isinstance(number, int)
+                and not isinstance(number, bool)
+                and self.state.exists(source.name, number)
+            )
+            if spec is SENT_ORDERS and not moving:
+                if number is None and isinstance(body, dict):
+                    missing = field_error(
+                        UNPUBLISHED,
+                        "Required property 'orderNumber' is missing.",
+                        hint="POST the full document of a draft order to mark it as sent.",
+                    )
+                    raise LegacyHttpError(
+                        400,
+                        VALIDATION_MESSAGE,
+                        developer_hint=VALIDATION_HINT,
+                        errors={"orderNumber": {"errors": [missing]}},
+                    )
+                return self._not_found(DRAFT_ORDERS, number, base)
+            record = documents.validate_draft(self.state, body, base=base, spec=DRAFT_ORDERS)
+            if moving:
+                assert isinstance(number, int)
+                self.state.delete(source.name, number)
+                record["orderNumber"] = number
+            else:
+                record["orderNumber"] = self.state.next_key(spec.name)
+            self.state.insert(spec.name, record, keep_last_updated=False)
+            return self._created(spec, record["orderNumber"], base)
+
+    def _order_templates(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/orders/drafts/{n}/templates`` and ``…/templates/upgrade-instructions/draftInvoice``."""
+        if request.method != "GET":
+            return self._not_allowed(request.method)
+        key = DRAFT_ORDERS.key_from_text(parts[1])
+        with self.state.lock:
+            found = self.state.find_order(key) if isinstance(key, int) else None
+            if found is None or found[0] == "archived":
+                return self._not_found(DRAFT_ORDERS, parts[1], base)
+            own = f"{base}/orders/{found[0]}/{key}/templates"
+            if len(parts) == 3:
+                return EconomicJSONResponse(
+                    {"upgradeInstructions": f"{own}/upgrade-instructions/draftInvoice", "self": own}
+                )
+            if parts[3:] != ["upgrade-instructions", "draftInvoice"]:
+                return self._no_endpoint(base)
+            order = found[1]
+            invoice = {
+                k: v
+                for k, v in Renderer(self.state, base)
+                .render(f"orders-{found[0]}", order, single=True)
+                .items()
+                if k not in ("orderNumber", "self", "metaData", "soap", "templates", "pdf", "lastUpdated")
+            }
+            return EconomicJSONResponse(invoice)
 
     # -- journals --------------------------------------------------------------------------------
     async def journal_routes(self, request: Request, parts: list[str], base: str) -> Response:

@@ -39,6 +39,10 @@ What the server computes (all money rounded half-up to øre):
 - ``recipient.cvr`` (GET schemas only) is kept when sent, else copied from the customer's
   ``corporateIdentificationNumber``.
 
+Orders (``/orders/drafts``, ``/orders/sent``) are checked and priced by the same code
+(:func:`validate_draft` with the order spec): same required properties, same computed amounts. The
+schema's ``minimum: 0.01`` on an order line's quantity is not enforced (as for invoices).
+
 Booking (``POST /invoices/booked``, ``PUT /invoices/booked/{bookWithNumber}``)
 ------------------------------------------------------------------------------
 The draft must exist and have at least one line (sandbox rule), and its date must lie in an
@@ -178,14 +182,17 @@ def _error(code: str, message: str, **kwargs: Any) -> dict[str, Any]:
 # -- draft invoices ------------------------------------------------------------------------------
 
 
-def validate_draft(state: EconomicState, body: Any, *, base: str) -> dict[str, Any]:
+def validate_draft(
+    state: EconomicState, body: Any, *, base: str, spec: ResourceSpec = DRAFT_INVOICES
+) -> dict[str, Any]:
     """Check a draft invoice document (POST or PUT) and return the record to store, amounts computed.
 
-    The caller holds ``state.lock`` and sets ``draftInvoiceNumber``.
+    ``spec``: the order specs (``resources.ORDER_SPECS``) check an order the same way. The caller
+    holds ``state.lock`` and sets ``draftInvoiceNumber`` (``orderNumber``).
     """
     require_object(body)
     errors = Annotated()
-    record = check_document(state, DRAFT_INVOICES, body, errors, base=base, creating=True)
+    record = check_document(state, spec, body, errors, base=base, creating=True)
     lines = _check_lines(state, body, errors, base)
     customer_number = get_path(record, "customer.customerNumber")
     customer = state.get("customers", customer_number) if customer_number is not None else None

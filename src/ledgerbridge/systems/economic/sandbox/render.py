@@ -76,6 +76,8 @@ class Renderer:
         lines of an invoice, which collections leave out)."""
         if resource in ("invoices-drafts", "invoices-booked"):
             out = self.invoice(record, booked=resource == "invoices-booked", single=single)
+        elif resource.startswith("orders-"):
+            out = self.invoice(record, booked=False, single=single, order=resource.removeprefix("orders-"))
         else:
             renderer: Callable[[Record], Record] = getattr(self, "_" + resource.replace("-", "_"))
             out = renderer(record)
@@ -426,13 +428,19 @@ class Renderer:
         out["self"] = link(self.base, "vat-zones", number)
         return out
 
-    def invoice(self, r: Record, *, booked: bool, single: bool) -> Record:
-        """A draft or booked invoice (``invoices.drafts.*`` / ``invoices.booked.*`` schemas)."""
+    def invoice(self, r: Record, *, booked: bool, single: bool, order: str | None = None) -> Record:
+        """A draft or booked invoice (``invoices.drafts.*`` / ``invoices.booked.*`` schemas), or with
+        ``order`` (``"drafts"``, ``"sent"``, ``"archived"``) an order (``orders.*`` schemas): the draft
+        invoice's document with ``orderNumber``, ``soap.orderHandle`` and the upgrade template link;
+        archived orders have no ``lastUpdated`` and no templates."""
         b = self.base
         route = "invoices/booked" if booked else "invoices/drafts"
-        number = r["bookedInvoiceNumber" if booked else "draftInvoiceNumber"]
+        key_name = "bookedInvoiceNumber" if booked else "draftInvoiceNumber"
+        if order is not None:
+            route, key_name = f"orders/{order}", "orderNumber"
+        number = r[key_name]
         self_link = f"{b}/{route}/{number}"
-        out: Record = {("bookedInvoiceNumber" if booked else "draftInvoiceNumber"): number}
+        out: Record = {key_name: number}
         _copy(out, r, "date", "currency", "exchangeRate", "netAmount", "netAmountInBaseCurrency")
         _copy(out, r, "grossAmount", "grossAmountInBaseCurrency")
         if not booked:
@@ -506,13 +514,22 @@ class Renderer:
         else:
             _put_ref(out, r, "layout", "layoutNumber", b, "layouts")
             _put_ref(out, r, "project", "projectNumber", b, "projects")
-            _copy(out, r, "lastUpdated")
+            if order != "archived":
+                _copy(out, r, "lastUpdated")
             out["pdf"] = {"download": f"{self_link}/pdf"}
-            out["soap"] = {"currentInvoiceHandle": {"id": number}}
-            out["templates"] = {
-                "bookingInstructions": f"{self_link}/templates/booking-instructions",
-                "self": f"{self_link}/templates",
-            }
+            if order is None:
+                out["soap"] = {"currentInvoiceHandle": {"id": number}}
+                out["templates"] = {
+                    "bookingInstructions": f"{self_link}/templates/booking-instructions",
+                    "self": f"{self_link}/templates",
+                }
+            else:
+                out["soap"] = {"orderHandle": {"id": number}}
+                if order != "archived":
+                    out["templates"] = {
+                        "upgradeInstructions": f"{self_link}/templates/upgrade-instructions/draftInvoice",
+                        "self": f"{self_link}/templates",
+                    }
         if single:
             out["lines"] = [self._invoice_line(line, booked=booked) for line in r.get("lines", [])]
         if booked and r.get("sentInvoiceId") is not None:

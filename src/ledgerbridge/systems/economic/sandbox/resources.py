@@ -620,6 +620,52 @@ SENT_INVOICES = ResourceSpec(
     top_level=False,
 )
 
+# -- orders ---------------------------------------------------------------------------------------
+# /orders/drafts, /orders/sent and /orders/archived: the draft invoice's document with ``orderNumber``.
+# One number series across the three (an order keeps its number when it is sent or archived).
+# ``lastUpdated`` is filterable (not sortable) on drafts and sent; archived orders do not have it.
+_ORDER_FILTERS_BASE: dict[str, str] = {
+    **_DOCUMENT_FILTERS,
+    "orderNumber": INTEGER,
+    "exchangeRate": NUMBER,
+    "soap.orderHandle.id": INTEGER,
+}
+ORDER_FILTERS: dict[str, str] = {**_ORDER_FILTERS_BASE, "lastUpdated": TIMESTAMP}
+ARCHIVED_ORDER_FILTERS: dict[str, str] = dict(_ORDER_FILTERS_BASE)
+ORDER_KINDS = ("drafts", "sent", "archived")
+
+
+def _order_spec(kind: str) -> ResourceSpec:
+    filters = ARCHIVED_ORDER_FILTERS if kind == "archived" else ORDER_FILTERS
+    return ResourceSpec(
+        name=f"orders-{kind}",
+        route=f"orders/{kind}",
+        key="orderNumber",
+        key_is_str=False,
+        singular={"drafts": "draftOrder", "sent": "sentOrder", "archived": "archivedOrder"}[kind],
+        filterable=filters,
+        sortable=tuple(k for k in filters if k != "lastUpdated"),
+        create_description={"drafts": "Create a new order draft.", "sent": "Register an order as sent."}.get(
+            kind
+        ),
+        writable=kind == "drafts",
+        fields=DRAFT_INVOICES.fields,
+        refs=_INVOICE_REFS,
+        money=_INVOICE_MONEY,
+        tracks_last_updated=kind != "archived",
+        # Live probe: a paymentTerms filter on orders answers 500 (research §14).
+        filter_500=("paymentTerms.paymentTermsNumber",),
+        top_level=False,
+    )
+
+
+DRAFT_ORDERS, SENT_ORDERS, ARCHIVED_ORDERS = (_order_spec(kind) for kind in ORDER_KINDS)
+ORDER_SPECS: dict[str, ResourceSpec] = {
+    "drafts": DRAFT_ORDERS,
+    "sent": SENT_ORDERS,
+    "archived": ARCHIVED_ORDERS,
+}
+
 CUSTOMER_CONTACTS = ResourceSpec(
     # customerContactNumber is unique across the agreement, not per customer (techtalk); the number
     # the UI shows per customer is sortKey.
@@ -794,6 +840,9 @@ SPECS: dict[str, ResourceSpec] = {
         DRAFT_INVOICES,
         BOOKED_INVOICES,
         SENT_INVOICES,
+        DRAFT_ORDERS,
+        SENT_ORDERS,
+        ARCHIVED_ORDERS,
         CUSTOMER_CONTACTS,
         DELIVERY_LOCATIONS,
         ACCOUNTING_YEARS,

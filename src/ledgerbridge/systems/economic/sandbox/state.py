@@ -6,8 +6,15 @@ renders ``self`` links and expanded references on the way out.
 
 Direct writes (``state.add_customer({...})``, ``state.update("products", "1001", {...})``) skip
 validation on purpose, so tests can build any situation, including broken references. They do keep
-``lastUpdated`` current on customers and products, like every API write, and they fire the
-"Customer updated" / "Product updated" webhooks like a change made in e-conomic's UI would.
+``lastUpdated`` current on customers, products, draft invoices and draft/sent orders, like every
+API write, and they fire the "Customer updated" / "Product updated" webhooks like a change made in
+e-conomic's UI would (``with state.quietly():`` silences them). ``renumber_customer`` /
+``renumber_product`` renumber as the UI can (references follow; the webhook carries old and new).
+
+Orders: ``add_order`` (defaults filled, amounts computed, ``lastUpdated`` kept when given),
+``update_order``, ``send_order``, ``unsend_order``, ``archive_order``, ``find_order``; the tables are
+``orders-drafts``, ``orders-sent``, ``orders-archived`` with one ``orderNumber`` series. Time is
+``state.clock`` throughout, so tests move it to control ``lastUpdated``.
 
 Test helpers beyond plain records: :meth:`EconomicState.journal_entries` (every journal entry as signed
 postings, to check that vouchers balance), :meth:`EconomicState.pay_invoice` (settle a booked invoice,
@@ -19,7 +26,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,6 +90,10 @@ class CachedResponse:
 # Webhook event types (e-conomic's UI names; the Webhooks API calls them INVOICE_BOOKED, ...).
 INVOICE_BOOKED, CUSTOMER_UPDATED, PRODUCT_UPDATED = "InvoiceBooked", "CustomerUpdated", "ProductUpdated"
 _CHANGE_EVENTS = {"customers": CUSTOMER_UPDATED, "products": PRODUCT_UPDATED}
+# The three order tables (one number series; an order moves between them).
+ORDER_TABLES = ("orders-drafts", "orders-sent", "orders-archived")
+# Document tables whose lines reference products and units.
+DOCUMENT_TABLES = ("invoices-drafts", "invoices-booked", *ORDER_TABLES)
 
 # DKK per 100 units of each currency: the sandbox's fixed "daily rates" (exchangeRate defaults).
 DEFAULT_EXCHANGE_RATES: dict[str, Decimal] = {
@@ -162,6 +174,7 @@ class EconomicState:
         self.exchange_rates: dict[str, Decimal] = dict(DEFAULT_EXCHANGE_RATES)
         self.webhook_subscriptions: list[WebhookSubscription] = []
         self._listeners: list[Callable[[str, dict[str, str]], None]] = []
+        self._quiet = False
 
     # -- time and versions -----------------------------------------------------------------------
     def now_text(self) -> str:
@@ -195,9 +208,22 @@ class EconomicState:
         for listener in list(self._listeners):
             listener(event_type, merge)
 
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Python-level changes inside the block fire no "Customer/Product updated" webhooks (set-up
+        data a test does not want announced). The switch is agreement-wide: make no API writes inside it."""
+        previous, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = previous
+
     def _changed(self, resource: str, new_key: Key, old_key: Key | None = None) -> None:
+        """Fire "Customer updated" / "Product updated": ``[NEWNUMBER]`` is the record's number now and
+        ``[OLDNUMBER]`` its number before (the same number except on a renumber; on delete both are
+        the deleted number)."""
         event = _CHANGE_EVENTS.get(resource)
-        if event is not None:
+        if event is not None and not self._quiet:
             self.emit(event, {"NEWNUMBER": new_key, "OLDNUMBER": new_key if old_key is None else old_key})
 
     def version_of(self, resource: str, key: Key) -> int:
@@ -240,7 +266,8 @@ class EconomicState:
         got 3, the highest); "highest + 1" reproduces that without inventing gap-filling rules.
         """
         with self.lock:
-            keys = [k for k in self.tables[resource] if isinstance(k, int)]
+            tables = ORDER_TABLES if resource in ORDER_TABLES else (resource,)
+            keys = [k for table in tables for k in self.tables[table] if isinstance(k, int)]
             return max(keys, default=0) + 1
 
     def insert(
@@ -357,7 +384,7 @@ class EconomicState:
             # Invoice lines reference products and units.
             line_refs = {"products": "product.productNumber", "units": "unit.unitNumber"}
             if resource in line_refs:
-                for table in ("invoices-drafts", "invoices-booked"):
+                for table in DOCUMENT_TABLES:
                     for other_key, record in self.tables[table].items():
                         if any(
                             get_path(line, line_refs[resource]) == key for line in record.get("lines", [])
@@ -472,6 +499,195 @@ class EconomicState:
     def update_product(self, number: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change a product (bumps ``lastUpdated``)."""
         return self.update("products", number, changes)
+
+    # -- renumbering (a UI action: the API cannot renumber) ------------------------------------------
+    def renumber_customer(self, old: int, new: int, *, emit: bool = True) -> dict[str, Any]:
+        """Give customer ``old`` the number ``new``, as a user can in e-conomic's UI.
+
+        Every reference follows (contacts, delivery locations, invoices, orders, journal entries,
+        payment terms' credit card company); ``lastUpdated`` of the customer is bumped (the
+        referring documents keep theirs). Fires one "Customer updated" with ``[NEWNUMBER]`` = new and
+        ``[OLDNUMBER]`` = old (``emit=False``: none). KeyError when ``old`` does not exist,
+        ValueError when ``new`` is taken.
+        """
+        return self._renumber("customers", old, new, emit=emit)
+
+    def renumber_product(self, old: str, new: str, *, emit: bool = True) -> dict[str, Any]:
+        """Give product ``old`` the number ``new`` (the lines of invoices and orders follow); fires
+        "Product updated" with ``[NEWNUMBER]`` = new, ``[OLDNUMBER]`` = old. As :meth:`renumber_customer`."""
+        return self._renumber("products", str(old), str(new), emit=emit)
+
+    def _renumber(self, resource: str, old: Key, new: Key, *, emit: bool) -> dict[str, Any]:
+        spec = self.spec(resource)
+        with self.lock:
+            table = self.tables[resource]
+            if old not in table:
+                raise KeyError(f"no {spec.singular} {old!r}")
+            if new in table:
+                raise ValueError(f"{spec.singular} {new!r} already exists")
+            if old == new:
+                return copy.deepcopy(table[old])
+            record = table.pop(old)
+            self._versions.pop((resource, old), None)
+            record[spec.key] = new
+            if spec.tracks_last_updated:
+                record["lastUpdated"] = self.now_text()
+            table[new] = record
+            self._bump(resource, new)
+            for other in SPECS.values():
+                for ref in other.refs:
+                    if ref.target != resource:
+                        continue
+                    for item in self.tables[other.name].values():
+                        if get_path(item, f"{ref.name}.{ref.key}") == old:
+                            set_path(item, f"{ref.name}.{ref.key}", new)
+            if resource == "products":
+                for name in DOCUMENT_TABLES:
+                    for document in self.tables[name].values():
+                        for line in document.get("lines", []):
+                            if get_path(line, "product.productNumber") == old:
+                                line["product"]["productNumber"] = new
+            if emit and not self._quiet:
+                self.emit(_CHANGE_EVENTS[resource], {"NEWNUMBER": new, "OLDNUMBER": old})
+            return copy.deepcopy(record)
+
+    # -- orders ----------------------------------------------------------------------------------
+    def add_order(self, record: Mapping[str, Any], *, kind: str = "drafts") -> dict[str, Any]:
+        """Add an order (to ``/orders/drafts``, or straight to ``"sent"``/``"archived"``) as a user
+        would in the UI, without validation; returns the stored record.
+
+        Defaults for what is left out: ``customer`` the lowest-numbered customer, ``date`` today,
+        ``currency`` the customer's (else the base currency), ``layout``/``paymentTerms`` the
+        customer's (else the lowest-numbered), ``recipient.name``/``vatZone`` the customer's,
+        ``lines`` none. ``orderNumber`` is assigned when missing (one series over the three
+        collections). Lines may have no product (a text line with description, quantity, price).
+        Amounts are computed as for a draft invoice (see ``documents.py``). ``lastUpdated`` is kept
+        when given, else now (archived orders have none).
+        """
+        from ledgerbridge.systems.economic.sandbox.documents import price_document
+
+        table = self._order_table(kind)
+        with self.lock:
+            data: dict[str, Any] = copy.deepcopy(dict(record))
+            if isinstance(data.get("lastUpdated"), datetime):
+                data["lastUpdated"] = format_timestamp(data["lastUpdated"])
+            for name, key in (("customer", "customerNumber"), ("layout", "layoutNumber")):
+                if name in data and not isinstance(data[name], Mapping):
+                    data[name] = {key: data[name]}
+            if "customer" not in data:
+                first = self._first_key("customers")
+                if first is not None:
+                    data["customer"] = {"customerNumber": first}
+            customer = self.tables["customers"].get(get_path(data, "customer.customerNumber")) or {}
+            data.setdefault("date", self.today().isoformat())
+            data.setdefault("currency", customer.get("currency") or self.base_currency)
+            for name, key, resource in (
+                ("layout", "layoutNumber", "layouts"),
+                ("paymentTerms", "paymentTermsNumber", "payment-terms"),
+            ):
+                if name not in data:
+                    number = get_path(customer, f"{name}.{key}") or self._first_key(resource)
+                    if number is not None:
+                        data[name] = {key: number}
+            terms_number = get_path(data, "paymentTerms.paymentTermsNumber")
+            terms = self.tables["payment-terms"].get(terms_number) if terms_number is not None else None
+            if terms is not None:
+                data["paymentTerms"] = {
+                    "paymentTermsNumber": terms_number,
+                    **{k: terms[k] for k in ("daysOfCredit", "name", "paymentTermsType") if k in terms},
+                }
+            recipient = data.setdefault("recipient", {})
+            recipient.setdefault("name", customer.get("name", ""))
+            if "vatZone" not in recipient:
+                zone = get_path(customer, "vatZone.vatZoneNumber") or self._first_key("vat-zones")
+                if zone is not None:
+                    recipient["vatZone"] = {"vatZoneNumber": zone}
+            lines = []
+            for line in data.get("lines", []):
+                item = copy.deepcopy(dict(line))
+                if "product" in item and not isinstance(item["product"], Mapping):
+                    item["product"] = {"productNumber": str(item["product"])}
+                for name in ("quantity", "unitNetPrice", "discountPercentage", "unitCostPrice"):
+                    if item.get(name) is not None:
+                        item[name] = to_decimal(item[name])
+                lines.append(item)
+            data["lines"] = lines
+            price_document(self, data)
+            if kind == "archived":
+                data.pop("lastUpdated", None)
+            if "orderNumber" in data and self.find_order(int(data["orderNumber"])) is not None:
+                raise ValueError(f"order {data['orderNumber']} already exists")
+            return self.insert(table, data)
+
+    def find_order(self, number: int) -> tuple[str, dict[str, Any]] | None:
+        """``(kind, copy of the record)`` of order ``number`` wherever it is, or None."""
+        with self.lock:
+            for table in ORDER_TABLES:
+                if number in self.tables[table]:
+                    return table.removeprefix("orders-"), copy.deepcopy(self.tables[table][number])
+        return None
+
+    def update_order(self, number: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change an order (draft, sent or archived) as a user would: top-level keys merged (None
+        removes), amounts recomputed, ``lastUpdated`` bumped (drafts and sent)."""
+        from ledgerbridge.systems.economic.sandbox.documents import price_document
+
+        with self.lock:
+            kind = self._order_kind(number)
+            table = self._order_table(kind)
+            merged = copy.deepcopy(self.tables[table][number])
+            for name, value in copy.deepcopy(dict(changes)).items():
+                if value is None:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = value
+            for line in merged.get("lines", []):
+                for name in ("quantity", "unitNetPrice", "discountPercentage", "unitCostPrice"):
+                    if line.get(name) is not None:
+                        line[name] = to_decimal(line[name])
+                for name in ("totalNetAmount", "marginInBaseCurrency", "marginPercentage"):
+                    line.pop(name, None)
+            price_document(self, merged)
+            merged.pop("lastUpdated", None)
+            return self.replace(table, number, merged)
+
+    def send_order(self, number: int) -> dict[str, Any]:
+        """Move a draft order to ``/orders/sent`` (what POSTing it to ``/orders/sent`` does); bumps
+        ``lastUpdated``."""
+        return self._move_order(number, ("drafts",), "sent")
+
+    def unsend_order(self, number: int) -> dict[str, Any]:
+        """Move a sent order back to ``/orders/drafts`` (cancels the sent status); bumps ``lastUpdated``."""
+        return self._move_order(number, ("sent",), "drafts")
+
+    def archive_order(self, number: int) -> dict[str, Any]:
+        """Move a sent (or draft) order to ``/orders/archived``, as upgrading it to an invoice does;
+        archived orders carry no ``lastUpdated``."""
+        return self._move_order(number, ("sent", "drafts"), "archived")
+
+    def _move_order(self, number: int, sources: tuple[str, ...], target: str) -> dict[str, Any]:
+        with self.lock:
+            kind = self._order_kind(number)
+            if kind not in sources:
+                raise ValueError(f"order {number} is in {kind}, not in {' or '.join(sources)}")
+            record = self.tables[self._order_table(kind)][number]
+            self.delete(self._order_table(kind), number)
+            moved = copy.deepcopy(record)
+            moved.pop("lastUpdated", None)
+            return self.insert(self._order_table(target), moved, keep_last_updated=False)
+
+    def _order_kind(self, number: int) -> str:
+        found = self.find_order(number)
+        if found is None:
+            raise KeyError(f"no order {number}")
+        return found[0]
+
+    @staticmethod
+    def _order_table(kind: str) -> str:
+        table = f"orders-{kind}"
+        if table not in ORDER_TABLES:
+            raise ValueError(f"kind must be 'drafts', 'sent' or 'archived', not {kind!r}")
+        return table
 
     def add_accounting_year(
         self, year: str, from_date: str, to_date: str, *, closed: bool = False

@@ -6,8 +6,14 @@ Event types (research §9; e-conomic's UI names, with the Webhooks API's names i
 - ``CustomerUpdated`` (``CUSTOMER_UPDATED``) and ``ProductUpdated`` (``PRODUCT_UPDATED``, a guess: the
   published material names only the first two): ``[NEWNUMBER]`` and ``[OLDNUMBER]``, fired on create,
   update (any property, any writer: API calls with any tokens, or ``state.update_customer`` standing
-  in for a user in the UI) and delete. The sandbox cannot renumber, so both fields always carry the
-  record's number (e-conomic does not say what ``[OLDNUMBER]`` holds on create; this is a guess).
+  in for a user in the UI), renumbering and delete. ``[NEWNUMBER]`` is the number the record has now
+  and ``[OLDNUMBER]`` the one it had: they differ only on a renumber (``state.renumber_customer(old,
+  new)`` / ``renumber_product``; the API cannot renumber). On create both carry the new number; on
+  delete both carry the deleted number (NEWNUMBER is not left empty, so a receiver can always look the
+  number up and learn from the 404 that it is gone). e-conomic documents neither case; these are
+  choices. Python-level writes (``state.add_customer``, ``update_customer``, ``delete``, the
+  renumber helpers) fire like UI changes; ``with state.quietly():`` (or ``emit=False`` on the
+  renumber helpers) keeps set-up changes silent.
 
 Two ways to register, both stored in ``state.webhook_subscriptions``:
 

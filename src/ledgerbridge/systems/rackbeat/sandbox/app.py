@@ -145,9 +145,46 @@ Customer and supplier invoices (``/customer-invoices``, ``/supplier-invoices``)
   average cost (a BOM line takes its components). Only products whose group has inventory move.
 - ``GET /{n}.pdf`` is a small generated PDF for a booked invoice and 404 for a draft.
 
+Sales orders (``/orders``, ``order``/``orders``; research A3/A4 "Order")
+- Built on the customer-invoice machinery: integer ``number`` (max + 1 unless given), ``POST`` and
+  ``POST /orders/drafts`` both create an unbooked order, ``GET/PUT/DELETE /{n}``, ``POST /{n}/book``,
+  ``GET /{n}.pdf`` (booked only). Writable: ``customer_id`` (required; ``customer`` object too),
+  ``order_date``, ``deliver_at`` (both ``Y-m-d``; a date-time's date counts: UNCONFIRMED whether
+  ``deliver_at`` is a date or a date-time), ``currency``, ``currency_rate``, ``heading``, ``note``,
+  ``our_reference_id`` (``our_reference``/``employee_id``), ``their_reference``, ``other_reference``,
+  ``vat_zone``, ``layout_id``, ``payment_terms_id``, ``delivery_terms``, ``address_{name,street,street2,
+  zipcode,city,country}``, ``delivery_address_{...}`` and ``lines``. Defaults on create are the
+  customer invoice's (address, delivery address, ``vat_zone``, ``currency`` and rate, ``layout_id``,
+  ``payment_terms_id``, ``their_reference``, ``our_reference_id``); ``order_date`` is today; there is no
+  due date.
+- Lines are invoice lines (``item_id`` as in the research's create payload, or ``child_id`` or the legacy
+  ``product_id``/``lot_id``; ``quantity``, ``name``, ``line_price``, ``discount_percentage``,
+  ``vat_percentage``, ``unit_id``; same defaults and rounding), except that **every line needs an
+  item**: a missing or unknown one is 422 ``lines.N.item_id: ["Product needed"]`` (Rackbeat's message,
+  research A2), whichever alias was sent. Read: as invoice lines, plus ``total_subtotal``,
+  ``total_vat``, ``total_total``, ``customer``/``our_reference`` ``{number, name}``, ``is_booked``,
+  ``booked_at`` and ``is_archived``, ``is_cancelled``, ``is_shipped``, ``is_invoiced`` (always false:
+  the sandbox neither ships, invoices, archives nor cancels).
+- Booking (``{mail?: {send}}`` is accepted and ignored; ``suppress_webhooks`` honoured) needs a line and
+  moves **no stock**; booked orders reserve nothing either (products' ``available_quantity`` stays
+  ``stock_quantity``). After booking a PUT may still change ``note`` and ``heading`` (our choice:
+  UNCONFIRMED which fields Rackbeat keeps open); any other change is 422 ``is_booked: ["A booked
+  order cannot be changed."]`` (the same values sent back are fine); ``DELETE`` is 422 likewise.
+- ``/orders/{n}/lines`` (``order_lines``/``order_line``): GET (206 list, in order), POST (201, one
+  line validated as above, errors keyed without ``lines.N.``: ``item_id: ["Product needed"]``),
+  ``GET/PUT/DELETE /{id}`` (``id`` is the line's id; PUT is partial: a new item re-defaults ``name``,
+  ``line_price`` and ``unit_id`` the body leaves out). Each write moves the order's ``updated_at``,
+  fires ``order.updated`` and is logged as ``order-lines`` (``key`` = the order's number, ``id`` = the
+  line's); on a booked order every change is 422 as above.
+- Lists filter on ``is_booked``, ``order_date_from/_to``, ``number_from/_to``, ``updated_at_from/_to``
+  and ``other_reference`` (exact match, also on invoices); ``search`` looks in ``heading``,
+  ``their_reference``, ``other_reference``, ``address_name``.
+- Events: ``order.created``, ``order.updated`` (only when a value changed), ``order.booked``
+  (``state.book_order(n)`` emits it as a UI user would). No ``order.deleted`` (UNCONFIRMED in Rackbeat).
+
 Stock and reports
 - Stock is a list of movements per product (``state.adjust_stock``, invoice bookings). Products show
-  ``stock_quantity`` (= ``available_quantity``: there are no sales orders), ``cost_price`` = the moving
+  ``stock_quantity`` (= ``available_quantity``: sales orders reserve nothing), ``cost_price`` = the moving
   average cost (6 decimals) and ``sales_profit`` from it. A movement does not move ``updated_at`` or fire
   a webhook. Deleting a product drops its movements.
 - ``GET /reports/valuation?date=Y-m-d`` (date optional: now) answers 200 ``{"valuation": {"date",
@@ -181,14 +218,16 @@ Webhooks (``/webhooks``; the delivery machinery is described in :mod:`.webhooks`
 - Events (``resources.WEBHOOK_EVENTS``): ``customer``, ``customer_group``, ``supplier``,
   ``supplier_group``, ``product``, ``product_group``, ``lot``, ``payment_terms``, ``employee``, ``unit``
   ``.created|.updated|.deleted``; ``customer_invoice.created|.booked``,
-  ``supplier_invoice.created|.booked``. ``order.created``, ``delivery_terms.created|.updated`` and
-  ``plugin.uninstalled`` may be subscribed to but only ``state.emit`` fires them. A PUT that changes
+  ``supplier_invoice.created|.booked``, ``order.created|.updated|.booked``.
+  ``delivery_terms.created|.updated`` and ``plugin.uninstalled`` may be subscribed to but only
+  ``state.emit`` fires them. A PUT that changes
   nothing fires nothing (Eloquent fires ``updated`` only when dirty); a renumbering fires ``updated``
   with the new number. Deleting or switching off a subscription cancels its queued deliveries.
   Subscriptions are never switched off automatically after failures.
 - Every API write fires its event unless ``suppress_webhooks``; Python writes to the state do not unless
   ``emit=True`` (``state.update("customers", 1, {...}, emit=True)`` is a user editing in the UI);
-  ``state.book_customer_invoice(n)``/``state.book_supplier_invoice(n)`` emit by default;
+  ``state.book_customer_invoice(n)``/``state.book_supplier_invoice(n)``/``state.book_order(n)`` emit
+  by default;
   ``state.emit(event, key)`` fires without a change.
 - Delivery: ``POST <url>`` with ``Rackbeat-Webhook-Token``, ``Rackbeat-Webhook-Event``,
   ``Rackbeat-Account-Id``, ``User-Agent: Rackbeat Webhook``, ``Content-Type: application/json`` and the
@@ -384,6 +423,16 @@ class RackbeatApi:
             )
         if spec.document and segments[2:] == ["book"]:
             return {"POST": self._book}, _Route(base, spec, key), display
+        if spec.is_order and segments[2] == "lines":
+            route = _Route(base, spec, key, name="lines", sub_key=segments[3] if len(segments) == 4 else None)
+            if route.sub_key is None:
+                return {"GET": self._list_lines, "POST": self._create_line}, route, display
+            handlers: dict[str, Handler] = {
+                "GET": self._show_line,
+                "PUT": self._update_line,
+                "DELETE": self._delete_line,
+            }
+            return handlers, route, display
         sub = SUB_RESOURCES.get((spec.path, segments[2]))
         if sub is None:
             return None
@@ -523,18 +572,24 @@ class RackbeatApi:
             raise _invalid("order_direction", "The selected order direction is invalid.")
         return order_by, direction == "desc"
 
-    def _document_filter(self, request: Request) -> RowFilter | None:
-        """Invoice list filters: ``is_booked``, ``invoice_date_from/_to``, ``number_from/_to``."""
+    def _document_filter(self, request: Request, spec: ResourceSpec) -> RowFilter | None:
+        """Invoice and order list filters: ``is_booked``, ``invoice_date_from/_to`` (orders:
+        ``order_date_from/_to``), ``number_from/_to`` and ``other_reference`` (exact)."""
         tests: list[RowFilter] = []
         booked = self._flag(request, "is_booked")
         if booked is not None:
             tests.append(lambda row: row["is_booked"] is booked)
-        day_from = self._day_param(request, "invoice_date_from")
+        dated = spec.date_field
+        day_from = self._day_param(request, f"{dated}_from")
         if day_from is not None:
-            tests.append(lambda row: row["invoice_date"] is not None and row["invoice_date"] >= day_from)
-        day_to = self._day_param(request, "invoice_date_to")
+            tests.append(lambda row: row[dated] is not None and row[dated] >= day_from)
+        day_to = self._day_param(request, f"{dated}_to")
         if day_to is not None:
-            tests.append(lambda row: row["invoice_date"] is not None and row["invoice_date"] <= day_to)
+            tests.append(lambda row: row[dated] is not None and row[dated] <= day_to)
+        other_reference = request.query_params.get("other_reference")
+        if other_reference:  # exact, as stored (trimmed); an empty value filters nothing
+            wanted = other_reference.strip()
+            tests.append(lambda row: row.get("other_reference") == wanted)
         number_from = self._int_param(request, "number_from", 0) or None
         if number_from is not None:
             tests.append(lambda row: row["number"] >= number_from)
@@ -558,7 +613,7 @@ class RackbeatApi:
             updated_to=self._date_param(request, "updated_at_to"),
             order_by=order_by,
             descending=descending,
-            where=self._document_filter(request) if spec.document else None,
+            where=self._document_filter(request, spec) if spec.document else None,
         )
         return self._page(request, spec.plural, items)
 
@@ -628,7 +683,7 @@ class RackbeatApi:
         if record is None:
             raise SandboxNotFoundError(spec.model, route.key)
         if not record["is_booked"]:
-            return message_response(404, "The PDF is not available until the invoice is booked.")
+            return message_response(404, f"The PDF is not available until the {spec.noun} is booked.")
         title = f"{spec.model} {record['number']}"
         lines = [title, f"Total {record['total_total']} {record['currency']}"]
         return Response(
@@ -636,6 +691,55 @@ class RackbeatApi:
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{spec.singular}-{record["number"]}.pdf"'},
         )
+
+    # -- an order's lines ------------------------------------------------------------------------
+    async def _list_lines(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        items = self.state.lines(spec.path, _need(route.key))
+        return self._page(request, f"{spec.singular}_lines", items)
+
+    async def _show_line(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        record = self.state.line(spec.path, _need(route.key), _need(route.sub_key))
+        return json_response({f"{spec.singular}_line": self._sparse(request, record)})
+
+    async def _create_line(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        record = self.state.add_line(
+            spec.path, _need(route.key), body, suppress_webhooks=suppress, log=True, emit=not suppress
+        )
+        return json_response({f"{spec.singular}_line": record}, 201)
+
+    async def _update_line(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        record = self.state.update_line(
+            spec.path,
+            _need(route.key),
+            _need(route.sub_key),
+            body,
+            suppress_webhooks=suppress,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({f"{spec.singular}_line": record})
+
+    async def _delete_line(self, request: Request, route: _Route) -> Response:
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        self.state.delete_line(
+            spec.path,
+            _need(route.key),
+            _need(route.sub_key),
+            suppress_webhooks=suppress,
+            log=True,
+            emit=not suppress,
+        )
+        return json_response({})
 
     # -- a customer's contacts and addresses -----------------------------------------------------
     async def _list_sub(self, request: Request, route: _Route) -> Response:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 FieldKind = Literal["int", "str", "bool", "decimal", "enum", "date", "lines"]
-LineKind = Literal["invoice", "lot"]
+LineKind = Literal["invoice", "order", "lot"]
 
 INT_MAX = 2_147_483_647  # a MySQL INT column: the widest business number Rackbeat can store
 PAYMENT_TERM_TYPES: dict[str, str] = {
@@ -107,6 +107,9 @@ class ResourceSpec:
     document: Literal["customer", "supplier"] | None = None
     # Items (products, BOMs): the ``type`` they show and the child_type invoice lines give them.
     item_type: Literal["product", "lot"] | None = None
+    # Sales orders: a customer document like an invoice, but dated ``order_date``, every line needs an
+    # item, booking moves no stock, and a booked order still takes ``note``/``heading``.
+    is_order: bool = False
 
     @property
     def server_keyed(self) -> bool:
@@ -125,6 +128,21 @@ class ResourceSpec:
     @property
     def party_field(self) -> str | None:
         return None if self.document is None else f"{self.document}_id"
+
+    @property
+    def noun(self) -> str:
+        """What a document is called in messages ("invoice", "order")."""
+        return "order" if self.is_order else "invoice"
+
+    @property
+    def date_field(self) -> str:
+        """A document's date (``invoice_date``/``order_date``), also the ``<date>_from/_to`` filters."""
+        return "order_date" if self.is_order else "invoice_date"
+
+    @property
+    def booked_editable(self) -> frozenset[str]:
+        """The fields a PUT may still change once the document is booked."""
+        return frozenset({"note", "heading"}) if self.is_order else frozenset({"is_sent"})
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -187,6 +205,41 @@ def _invoice_fields(party: Literal["customer", "supplier"]) -> tuple[FieldSpec, 
             "payment_terms_id", "int", ref="payment-terms", aliases=("payment_terms",), accepts_object=True
         ),
         FieldSpec("lines", "lines", lines="invoice", max_length=None),
+    )
+
+
+def _order_fields() -> tuple[FieldSpec, ...]:
+    """What a sales order accepts (research A4 "Order" create payload). Omitted customer fields are
+    copied from the customer on create, as on customer invoices."""
+    return (
+        _INT_NUMBER,
+        FieldSpec(
+            "customer_id", "int", required=True, ref="customers", aliases=("customer",), accepts_object=True
+        ),
+        FieldSpec("order_date", "date"),
+        FieldSpec("deliver_at", "date"),
+        FieldSpec("currency", "str", size=3, max_length=None),
+        FieldSpec("currency_rate", "decimal", positive=True),
+        _str("heading"),
+        _str("note", max_length=65535),
+        FieldSpec(
+            "our_reference_id",
+            "int",
+            ref="employees",
+            aliases=("our_reference", "employee_id"),
+            accepts_object=True,
+        ),
+        _str("their_reference"),
+        _str("other_reference"),
+        FieldSpec("vat_zone", "enum", choices=VAT_ZONES),
+        FieldSpec("layout_id", "int", ref="layouts", aliases=("layout",), accepts_object=True),
+        FieldSpec(
+            "payment_terms_id", "int", ref="payment-terms", aliases=("payment_terms",), accepts_object=True
+        ),
+        _str("delivery_terms"),
+        *_address("address"),
+        *_address("delivery_address"),
+        FieldSpec("lines", "lines", lines="order", max_length=None),
     )
 
 
@@ -375,6 +428,18 @@ RESOURCES: dict[str, ResourceSpec] = {
             document="supplier",
         ),
         ResourceSpec(
+            "orders",
+            "order",
+            "orders",
+            "Order",
+            "number",
+            "int",
+            _order_fields(),
+            search_fields=("heading", "their_reference", "other_reference", "address_name"),
+            document="customer",
+            is_order=True,
+        ),
+        ResourceSpec(
             "bank-accounts",
             "bank_account",
             "bank_accounts",
@@ -430,8 +495,9 @@ SUB_RESOURCES: dict[tuple[str, str], ResourceSpec] = {
 }
 
 # The webhook events, data-driven: resource path -> (event prefix, the actions that fire).
-# ``created``/``updated``/``deleted`` fire from writes, ``booked`` from booking an invoice. Writes to a
-# customer's contacts or addresses fire ``customer.updated`` for the customer.
+# ``created``/``updated``/``deleted`` fire from writes, ``booked`` from booking an invoice or order.
+# Writes to a customer's contacts or addresses fire ``customer.updated`` for the customer, writes to an
+# order's lines ``order.updated`` for the order.
 WEBHOOK_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "customers": ("customer", ("created", "updated", "deleted")),
     "customer-groups": ("customer_group", ("created", "updated", "deleted")),
@@ -445,11 +511,11 @@ WEBHOOK_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "units": ("unit", ("created", "updated", "deleted")),
     "customer-invoices": ("customer_invoice", ("created", "booked")),
     "supplier-invoices": ("supplier_invoice", ("created", "booked")),
+    "orders": ("order", ("created", "updated", "booked")),
 }
 # Events one may subscribe to although nothing in the sandbox fires them (``state.emit`` can):
 # the ones Rackbeat's own catalogue confirms for resources the sandbox does not emulate.
 OTHER_EVENTS = (
-    "order.created",
     "delivery_terms.created",
     "delivery_terms.updated",
     "plugin.uninstalled",
@@ -688,6 +754,9 @@ _LOT_LINE = ResourceSpec(
 )
 
 
+PRODUCT_NEEDED = "Product needed"  # Rackbeat's message when an order line names no (known) item
+
+
 def validate_lines(
     field: FieldSpec, raw: Any, name: str, lookup: RefLookup
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
@@ -695,7 +764,8 @@ def validate_lines(
 
     Each clean line holds only what the caller sent (the state fills in the rest from the item);
     an invoice line's item comes back as ``child = (resource path, internal id)`` or None for a text
-    line, a BOM line's ``product_id`` as the product's internal id.
+    line, a BOM line's ``product_id`` as the product's internal id. An order line must name a known
+    item (``lines.N.item_id: ["Product needed"]``).
     """
     if not isinstance(raw, list):
         return [], {name: [f"The {attribute(name)} field must be an array."]}
@@ -708,37 +778,51 @@ def validate_lines(
         if not isinstance(item, Mapping):
             errors[path[:-1]] = [f"The {attribute(path[:-1])} field must be an array."]
             continue
-        if field.lines == "lot":
-            line, problems = validate(_LOT_LINE, item, creating=True, lookup=lookup, prefix=path)
-            errors.update(problems)
-            lines.append(line)
-            continue
-        payload = dict(item)
-        for legacy, kind in (("product_id", "product"), ("lot_id", "lot")):
-            if payload.get(legacy) is not None and payload.get("child_id", payload.get("item_id")) is None:
-                payload["child_id"] = payload[legacy]
-                payload.setdefault("child_type", kind)
-        line, problems = validate(_INVOICE_LINE, payload, creating=True, lookup=lookup, prefix=path)
+        line, problems = validate_line(field.lines or "invoice", item, path, lookup)
         errors.update(problems)
-        number = line.pop("child_id", None)
-        kind = line.pop("child_type", None)
-        line["child"] = None
-        if number is not None:
-            candidates = {"product": "products", "lot": "lots"}
-            order = [candidates[kind]] if kind else ["products", "lots"]
-            found = next(((r, lookup(r, number)) for r in order if lookup(r, number) is not None), None)
-            if found is None:
-                supplied = next(n for n in ("child_id", "item_id") if n in payload)
-                errors[path + supplied] = [msg_invalid_selection(path + supplied)]
-            else:
-                line["child"] = found
-        elif line.get("name") is None and path + "name" not in errors:
-            errors[path + "name"] = [
-                f"The {attribute(path + 'name')} field is required when "
-                f"{attribute(path + 'child_id')} is not present."
-            ]
         lines.append(line)
     return lines, errors
+
+
+def validate_line(
+    kind: LineKind, item: Mapping[str, Any], path: str, lookup: RefLookup, *, creating: bool = True
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """One line of a ``kind`` document; ``path`` prefixes error keys (``"lines.0."``, or ``""`` for the
+    ``/orders/{n}/lines`` sub-resource). ``creating=False`` is a partial update of one line: only the
+    fields sent come back (``child`` only when an item field was sent)."""
+    if kind == "lot":
+        return validate(_LOT_LINE, item, creating=True, lookup=lookup, prefix=path)
+    payload = dict(item)
+    for legacy, child_kind in (("product_id", "product"), ("lot_id", "lot")):
+        if payload.get(legacy) is not None and payload.get("child_id", payload.get("item_id")) is None:
+            payload["child_id"] = payload[legacy]
+            payload.setdefault("child_type", child_kind)
+    line, errors = validate(_INVOICE_LINE, payload, creating=creating, lookup=lookup, prefix=path)
+    supplied = next((n for n in ("child_id", "item_id") if n in payload), None)
+    number = line.pop("child_id", None)
+    child_kind = line.pop("child_type", None)
+    if not creating and supplied is None:
+        return line, errors  # the item is kept
+    line["child"] = None
+    if number is not None:
+        candidates = {"product": "products", "lot": "lots"}
+        order = [candidates[child_kind]] if child_kind else ["products", "lots"]
+        found = next(((r, lookup(r, number)) for r in order if lookup(r, number) is not None), None)
+        if found is None:
+            key = "item_id" if kind == "order" else (supplied or "child_id")
+            message = PRODUCT_NEEDED if kind == "order" else msg_invalid_selection(path + key)
+            errors[path + key] = [message]
+        else:
+            line["child"] = found
+    elif kind == "order":
+        if not any(k.startswith(path) and k[len(path) :] in ("child_id", "item_id") for k in errors):
+            errors[path + "item_id"] = [PRODUCT_NEEDED]
+    elif line.get("name") is None and path + "name" not in errors and creating:
+        errors[path + "name"] = [
+            f"The {attribute(path + 'name')} field is required when "
+            f"{attribute(path + 'child_id')} is not present."
+        ]
+    return line, errors
 
 
 def validate_company(value: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:

@@ -7,9 +7,10 @@ thread can both use it.
 Webhooks: the API's writes fire events (``emit=True``, unless ``suppress_webhooks``). The Python
 methods are quiet by default, so seeding data sends nothing; pass ``emit=True`` to act as a Rackbeat
 user working in the UI would (``state.update("customers", 1, {...}, emit=True)``). The methods named
-after a user's action, :meth:`RackbeatState.book_customer_invoice` and
-:meth:`RackbeatState.book_supplier_invoice`, emit by default. :meth:`RackbeatState.emit` fires an
-event without touching data.
+after a user's action, :meth:`RackbeatState.book_customer_invoice`,
+:meth:`RackbeatState.book_supplier_invoice` and :meth:`RackbeatState.book_order`, emit by default.
+:meth:`RackbeatState.emit` fires an event without touching data. An order's lines have their own
+methods (:meth:`RackbeatState.lines`, ``line``, ``add_line``, ``update_line``, ``delete_line``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ledgerbridge.systems.rackbeat.sandbox.resources import (
     urlfriendly,
     validate,
     validate_company,
+    validate_line,
 )
 from ledgerbridge.systems.rackbeat.sandbox.webhooks import WebhookHub
 
@@ -62,6 +64,12 @@ BOOKED_CHANGE = "A booked invoice cannot be changed."
 BOOKED_DELETE = "A booked invoice cannot be deleted."
 ALREADY_BOOKED = "The invoice is already booked."
 NO_LINES = "The invoice must have at least one line."
+
+
+def _message(template: str, spec: ResourceSpec) -> str:
+    """One of the messages above for ``spec``'s kind of document ("A booked order cannot be changed.")."""
+    return template.replace("invoice", spec.noun)
+
 
 # Invoice fields copied from the customer/supplier when a create leaves them out:
 # invoice field -> party field.
@@ -109,7 +117,9 @@ class WriteLogEntry:
     The app passes ``log=True``; writes a test makes through the state's Python API (``add``,
     ``update``, ``delete``) are not logged, so the log shows only what a client did. Writes to a
     customer's contacts and addresses are logged as ``customer-contacts``/``customer-addresses``;
-    booking an invoice is the action ``book``.
+    booking an invoice or an order is the action ``book``. Writes to an order's lines
+    (``/orders/{n}/lines``) are logged as ``order-lines`` with ``key`` the order's number and ``id``
+    the line's id.
     """
 
     resource: str
@@ -317,7 +327,8 @@ class RackbeatState:
         """Change the fields ``data`` carries (omitted fields are kept); return the record.
 
         ``updated_at`` moves, and ``emit`` fires ``<resource>.updated``, only when a value changed, as
-        Eloquent's dirty check does. A booked invoice refuses every change but ``is_sent``.
+        Eloquent's dirty check does. A booked invoice refuses every change but ``is_sent``, a booked
+        order every change but ``note`` and ``heading``.
         """
         spec = self.spec(resource)
         with self._lock:
@@ -338,8 +349,9 @@ class RackbeatState:
                 new_lines = self._build_lines(spec, {**row, **values}, clean_lines, row["lines"])
                 if _signature(new_lines) != _signature(row["lines"]):
                     changed.add("lines")
-            if spec.document and row["is_booked"] and changed - {"is_sent"}:
-                raise SandboxValidationError({"is_booked": [BOOKED_CHANGE]}, BOOKED_CHANGE)
+            if spec.document and row["is_booked"] and changed - spec.booked_editable:
+                message = _message(BOOKED_CHANGE, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
             row.update(values)
             if "lines" in changed and new_lines is not None:
                 row["lines"] = new_lines
@@ -371,7 +383,8 @@ class RackbeatState:
         with self._lock:
             row = self._row(spec, key)
             if spec.document and row["is_booked"]:
-                raise SandboxValidationError({"is_booked": [BOOKED_DELETE]}, BOOKED_DELETE)
+                message = _message(BOOKED_DELETE, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
             for other, users in self._users_of(resource, row["id"]):
                 noun = attribute(other.plural) if users > 1 else attribute(other.singular)
                 raise SandboxValidationError(
@@ -422,15 +435,15 @@ class RackbeatState:
         log: bool = False,
         emit: bool = False,
     ) -> dict[str, Any]:
-        """Book a draft invoice (``customer-invoices`` or ``supplier-invoices``); return it.
+        """Book a draft invoice (``customer-invoices`` or ``supplier-invoices``) or order; return it.
 
         Sets ``is_booked`` and ``booked_at`` and moves stock: a customer invoice takes its products out
         (BOM lines take their components), at the average cost; a supplier invoice with
         ``mark_received`` takes its products in at the line's net price in the base currency, dated
         the invoice date when ``use_invoice_date``. ``send`` marks a customer invoice sent (the mail the
         real API would send). Only products whose group has inventory move. ``emit`` fires
-        ``customer_invoice.booked``/``supplier_invoice.booked``. Booking twice, or an invoice without
-        lines, is a 422.
+        ``customer_invoice.booked``/``supplier_invoice.booked``/``order.booked``. Booking twice, or a
+        document without lines, is a 422. An order moves no stock and ignores ``send``.
         """
         spec = self.spec(resource)
         if spec.document is None:
@@ -438,13 +451,17 @@ class RackbeatState:
         with self._lock:
             row = self._row(spec, key)
             if row["is_booked"]:
-                raise SandboxValidationError({"is_booked": [ALREADY_BOOKED]}, ALREADY_BOOKED)
+                message = _message(ALREADY_BOOKED, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
             if not row["lines"]:
-                raise SandboxValidationError({"lines": [NO_LINES]}, NO_LINES)
+                message = _message(NO_LINES, spec)
+                raise SandboxValidationError({"lines": [message]}, message)
             now = self._clock()
             row.update(is_booked=True, booked_at=now, updated_at=now)
             reference = f"{spec.singular}:{row['number']}"
-            if spec.document == "customer":
+            if spec.is_order:
+                pass  # a booked order reserves nothing and moves no stock in the sandbox
+            elif spec.document == "customer":
                 if send:
                     row["is_sent"] = True
                 for product_id, quantity in self._item_quantities(row["lines"]):
@@ -471,6 +488,150 @@ class RackbeatState:
     def book_customer_invoice(self, number: int, *, send: bool = False, emit: bool = True) -> dict[str, Any]:
         """Book a customer invoice as a user in Rackbeat's UI would: fires ``customer_invoice.booked``."""
         return self.book("customer-invoices", number, send=send, emit=emit)
+
+    def book_order(self, number: int, *, emit: bool = True) -> dict[str, Any]:
+        """Book a sales order as a user in Rackbeat's UI would: fires ``order.booked``."""
+        return self.book("orders", number, emit=emit)
+
+    # -- a document's lines (``/orders/{n}/lines``) -----------------------------------------------
+    def lines(self, resource: str, key: Any) -> list[dict[str, Any]]:
+        """The lines of an order (or invoice) as the API shows them, in document order."""
+        spec = self._lined(resource)
+        with self._lock:
+            return self._render_lines(self._row(spec, key))
+
+    def line(self, resource: str, key: Any, line_id: Any) -> dict[str, Any]:
+        """One line by its ``id``; :class:`SandboxNotFoundError` when the document or line is missing."""
+        spec = self._lined(resource)
+        with self._lock:
+            row = self._row(spec, key)
+            return self._shown_line(spec, row, self._line_of(spec, row, line_id)["id"])
+
+    def add_line(
+        self,
+        resource: str,
+        key: Any,
+        data: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+        log: bool = False,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Append a line (validated like one of ``lines``, errors keyed without the ``lines.N.`` prefix);
+        the document's ``updated_at`` moves and ``emit`` fires ``<document>.updated``. A booked
+        document refuses (422 on ``is_booked``)."""
+        spec = self._lined(resource)
+        with self._lock:
+            row = self._row(spec, key)
+            if row["is_booked"]:
+                message = _message(BOOKED_CHANGE, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
+            clean, errors = validate_line(_line_kind(spec), data, "", self._lookup)
+            if errors:
+                raise SandboxValidationError(errors)
+            clean.pop("id", None)
+            new = self._build_lines(spec, row, [clean], [])[0]
+            row["lines"] = [*row["lines"], new]
+            self._line_written(spec, row, "create", new["id"], suppress_webhooks, data, log, emit)
+            return self._shown_line(spec, row, new["id"])
+
+    def update_line(
+        self,
+        resource: str,
+        key: Any,
+        line_id: Any,
+        data: Mapping[str, Any],
+        *,
+        suppress_webhooks: bool = False,
+        log: bool = False,
+        emit: bool = False,
+    ) -> dict[str, Any]:
+        """Change the fields ``data`` carries on one line. A new item re-defaults the ``name``,
+        ``line_price`` and ``unit_id`` the body leaves out. A real change moves the document's
+        ``updated_at`` and fires ``<document>.updated``; on a booked document it is a 422."""
+        spec = self._lined(resource)
+        with self._lock:
+            row = self._row(spec, key)
+            stored = self._line_of(spec, row, line_id)
+            clean, errors = validate_line(_line_kind(spec), data, "", self._lookup, creating=False)
+            if errors:
+                raise SandboxValidationError(errors)
+            clean.pop("id", None)
+            merged = dict(stored)
+            if "child" in clean and clean["child"] != stored["child"]:
+                for name in ("name", "line_price", "unit_id"):
+                    merged.pop(name, None)
+            merged.update(clean)
+            rebuilt = self._build_lines(spec, row, [merged], [stored])[0]
+            changed = _signature([rebuilt]) != _signature([stored])
+            if changed and row["is_booked"]:
+                message = _message(BOOKED_CHANGE, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
+            if changed:
+                row["lines"] = [rebuilt if line is stored else line for line in row["lines"]]
+            self._line_written(
+                spec, row, "update", stored["id"], suppress_webhooks, data, log, emit and changed, changed
+            )
+            return self._shown_line(spec, row, stored["id"])
+
+    def delete_line(
+        self,
+        resource: str,
+        key: Any,
+        line_id: Any,
+        *,
+        suppress_webhooks: bool = False,
+        log: bool = False,
+        emit: bool = False,
+    ) -> None:
+        """Remove one line (a booked document refuses); the document is touched."""
+        spec = self._lined(resource)
+        with self._lock:
+            row = self._row(spec, key)
+            stored = self._line_of(spec, row, line_id)
+            if row["is_booked"]:
+                message = _message(BOOKED_CHANGE, spec)
+                raise SandboxValidationError({"is_booked": [message]}, message)
+            row["lines"] = [line for line in row["lines"] if line is not stored]
+            self._line_written(spec, row, "delete", stored["id"], suppress_webhooks, {}, log, emit)
+
+    def _lined(self, resource: str) -> ResourceSpec:
+        spec = self.spec(resource)
+        if spec.document is None:
+            raise ValueError(f"{resource} has no document lines")
+        return spec
+
+    def _line_of(self, spec: ResourceSpec, row: dict[str, Any], line_id: Any) -> dict[str, Any]:
+        wanted = int(line_id) if isinstance(line_id, str) and line_id.isdigit() else line_id
+        for line in row["lines"]:
+            if line["id"] == wanted:
+                return line
+        raise SandboxNotFoundError(f"{spec.model}Line", line_id)
+
+    def _shown_line(self, spec: ResourceSpec, row: dict[str, Any], line_id: int) -> dict[str, Any]:
+        document = "customer" if spec.document == "customer" else "supplier"
+        return next(line for line in self._render_lines(row, document) if line["id"] == line_id)
+
+    def _line_written(
+        self,
+        spec: ResourceSpec,
+        row: dict[str, Any],
+        action: WriteAction,
+        line_id: int,
+        suppress: bool,
+        data: Mapping[str, Any],
+        log: bool,
+        emit: bool,
+        changed: bool = True,
+    ) -> None:
+        """A write through ``/<document>/{n}/lines``: touch the document, log it, fire ``.updated``."""
+        if changed:
+            row["updated_at"] = self._clock()
+        if log:
+            resource = f"{spec.singular.replace('_', '-')}-lines"  # "order-lines"
+            self._log(resource, action, row[spec.key_field], line_id, suppress, data)
+        if emit:
+            self._fire(spec.path, "updated", row[spec.key_field])
 
     def book_supplier_invoice(
         self,
@@ -851,9 +1012,9 @@ class RackbeatState:
                     values[name] = None if delivery is None else delivery[part]
         values["currency"] = values.get("currency") or BASE_CURRENCY
         values["vat_zone"] = values.get("vat_zone") or "domestic"
-        if values.get("invoice_date") is None:
-            values["invoice_date"] = self._clock().date()
-        if "due_date" not in values:
+        if values.get(spec.date_field) is None:
+            values[spec.date_field] = self._clock().date()
+        if spec.field("due_date") is not None and "due_date" not in values:
             terms = self._rows["payment-terms"].get(values.get("payment_terms_id") or 0)
             values["due_date"] = money.due_date(
                 values["invoice_date"],
@@ -1107,7 +1268,7 @@ class RackbeatState:
         out["sales_profit"] = (row["sales_price"] or _ZERO) - cost
         out["cost_addition_percentage"] = _ZERO
         out["stock_quantity"] = stock
-        out["available_quantity"] = stock  # the sandbox has no sales orders reserving stock
+        out["available_quantity"] = stock  # the sandbox's sales orders reserve no stock
         for name in ("in_order_quantity", "purchased_quantity", "used_in_production_quantity"):
             out[name] = 0
         for name in ("min_order", "min_sales", "min_stock"):
@@ -1140,14 +1301,29 @@ class RackbeatState:
         document = "customer" if "customer_id" in row else "supplier"
         out[document] = self._short(f"{document}s", row[f"{document}_id"])
         out["our_reference"] = self._short("employees", row["our_reference_id"])
+        lines = self._render_lines(row, document)
+        subtotal = sum((line["line_total"] for line in lines), _ZERO)
+        vat = sum((money.line_vat(line["line_total"], line["vat_percentage"]) for line in lines), _ZERO)
+        out["lines"] = lines
+        out["total_subtotal"] = subtotal
+        out["total_vat"] = vat
+        out["total_total"] = subtotal + vat
+        out["is_booked"] = row["is_booked"]
+        out["booked_at"] = None if row["booked_at"] is None else iso(row["booked_at"])
+        if document == "supplier":
+            out["is_received"] = row["is_received"]
+
+    def _extra_order(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
+        self._extra_invoice(row, out, base_url)
+        for flag in ("is_archived", "is_cancelled", "is_shipped", "is_invoiced"):
+            out[flag] = False  # the sandbox neither ships, invoices, archives nor cancels orders
+
+    def _render_lines(self, row: dict[str, Any], document: str = "customer") -> list[dict[str, Any]]:
         lines = []
-        subtotal = vat = _ZERO
         for line in row["lines"]:
             child = line["child"]
             item = None if child is None else self._rows[child[0]].get(child[1])
             total = money.line_total(line["quantity"], line["line_price"], line["discount_percentage"])
-            subtotal += total
-            vat += money.line_vat(total, line["vat_percentage"])
             shown: dict[str, Any] = {
                 "id": line["id"],
                 "child_id": None if item is None else item["number"],
@@ -1165,14 +1341,7 @@ class RackbeatState:
                     None if item is None else self._number_of("product-groups", item["group"])
                 )
             lines.append(shown)
-        out["lines"] = lines
-        out["total_subtotal"] = subtotal
-        out["total_vat"] = vat
-        out["total_total"] = subtotal + vat
-        out["is_booked"] = row["is_booked"]
-        out["booked_at"] = None if row["booked_at"] is None else iso(row["booked_at"])
-        if document == "supplier":
-            out["is_received"] = row["is_received"]
+        return lines
 
     def _extra_product_group(self, row: dict[str, Any], out: dict[str, Any], base_url: str) -> None:
         out["is_draft"] = False
@@ -1197,6 +1366,10 @@ def _line_refs(spec: ResourceSpec, lines: list[dict[str, Any]]) -> set[tuple[str
         if line["unit_id"] is not None:
             refs.add(("units", line["unit_id"]))
     return refs
+
+
+def _line_kind(spec: ResourceSpec) -> Literal["invoice", "order"]:
+    return "order" if spec.is_order else "invoice"
 
 
 def _signature(lines: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -1246,6 +1419,7 @@ _EXTRAS: dict[str, _Extra] = {
     "lots": RackbeatState._extra_lot,
     "customer-invoices": RackbeatState._extra_invoice,
     "supplier-invoices": RackbeatState._extra_invoice,
+    "orders": RackbeatState._extra_order,
     "product-groups": RackbeatState._extra_product_group,
     "customer-groups": RackbeatState._extra_draftable,
     "units": RackbeatState._extra_draftable,

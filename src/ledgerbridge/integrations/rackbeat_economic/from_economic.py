@@ -1,0 +1,185 @@
+"""e-conomic → Rackbeat, continuously (seed 001, "Hvad kan synkroniseres fra e-conomic til Rackbeat?").
+
+- Sales orders (the incumbent: every 5 minutes; here ``orders.interval_seconds``, default 60): new and
+  changed e-conomic orders (drafts and sent) become Rackbeat sales orders with their lines. Rackbeat needs
+  a product on every line, so a line without one gets "Product nr. for empty e-conomic product lines"
+  (``customer_invoices.empty_line_product_number``). The Rackbeat order's other reference links back to
+  the e-conomic order ("e-conomic order 17"): it is how a crashed transfer is found instead of repeated.
+- Customers and products, when e-conomic maintains them (``master_data``): the start-up sync's field rules,
+  polled every ``master_data.poll_minutes`` with a ``lastUpdated`` cursor. New records may start on either
+  side; a bound record's updates flow from its master only; when both sides changed it, the master wins and
+  the losing values go to the conflict report.
+
+Polls use the engine's cursor (bookmark minus an overlap, capped at the poll's start): an idle poll asks
+e-conomic once per collection and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.rackbeat_economic.startup import VAT_ZONES_BY_NUMBER
+from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.rackbeat import RackbeatClient
+
+ECONOMIC, RACKBEAT = "economic", "rackbeat"
+ORDER_KINDS: tuple[Literal["drafts", "sent"], ...] = ("drafts", "sent")
+
+
+def order_marker(number: Any) -> str:
+    return f"e-conomic order {number}"
+
+
+def _number(record: Record, reference: str, key: str) -> Any:
+    value = record.get(reference)
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def map_order(order: Record, ctx: MapContext) -> Payload:
+    """An e-conomic order (draft or sent) as a Rackbeat sales order."""
+    settings: RackbeatEconomicSettings = ctx.settings
+    customer = _number(order, "customer", "customerNumber")
+    if customer is None:
+        raise MappingError("the order has no customer")
+    empty_line_product = settings.customer_invoices.empty_line_product_number
+    lines = []
+    for line in order.get("lines") or []:
+        product = _number(line, "product", "productNumber")
+        if product is None:
+            if not empty_line_product:
+                raise MappingError(
+                    f"line {line.get('lineNumber')} has no product, and Rackbeat needs one on every line: "
+                    "set 'Product nr. for empty e-conomic product lines' "
+                    "(customer_invoices.empty_line_product_number)"
+                )
+            product = empty_line_product
+        lines.append(
+            {
+                "item_id": str(product),
+                "name": line.get("description") or str(product),
+                "quantity": Decimal(str(line.get("quantity") or 0)),
+                "line_price": Decimal(str(line.get("unitNetPrice") or 0)),
+                "discount_percentage": Decimal(str(line.get("discountPercentage") or 0)),
+            }
+        )
+    recipient = order.get("recipient") or {}
+    delivery = order.get("delivery") or {}
+    notes = order.get("notes") or {}
+    zone = _number(recipient, "vatZone", "vatZoneNumber")
+    payload: Payload = {
+        "customer_id": int(ctx.ref("customer", customer)),
+        "order_date": order.get("date"),
+        "deliver_at": delivery.get("deliveryDate"),
+        "currency": order.get("currency"),
+        "heading": notes.get("heading"),
+        "note": notes.get("textLine1"),
+        "other_reference": order_marker(order["orderNumber"]),
+        "payment_terms_id": _number(order, "paymentTerms", "paymentTermsNumber"),
+        "layout_id": _number(order, "layout", "layoutNumber"),
+        "vat_zone": VAT_ZONES_BY_NUMBER.get(zone) if zone is not None else None,
+        "address_name": recipient.get("name"),
+        "address_street": recipient.get("address"),
+        "address_zipcode": recipient.get("zip"),
+        "address_city": recipient.get("city"),
+        "address_country": recipient.get("country"),
+        "delivery_address_street": delivery.get("address"),
+        "delivery_address_zipcode": delivery.get("zip"),
+        "delivery_address_city": delivery.get("city"),
+        "delivery_address_country": delivery.get("country"),
+        "lines": lines,
+    }
+    return {k: v for k, v in payload.items() if v not in (None, "")}
+
+
+def project_order(current: Record, payload: Payload) -> Payload:
+    """A Rackbeat order seen in the payload's shape (lines by item, quantity, price, discount)."""
+    view = {k: current.get(k) for k in payload if k != "lines"}
+    view["lines"] = [
+        {
+            "item_id": str(line.get("child_id")),
+            "name": line.get("name"),
+            "quantity": line.get("quantity"),
+            "line_price": line.get("line_price"),
+            "discount_percentage": line.get("discount_percentage") or 0,
+        }
+        for line in current.get("lines") or []
+    ]
+    return view
+
+
+class RackbeatOrders:
+    """Rackbeat sales orders addressed by their link back to e-conomic (the order's other reference)."""
+
+    def __init__(self, rackbeat: RackbeatClient) -> None:
+        self.rackbeat = rackbeat
+
+    def find(self, marker: str) -> Record | None:
+        for order in self.rackbeat.iter_all("orders", params={"other_reference": marker}):
+            if order.get("other_reference") == marker:
+                return self.rackbeat.get("orders", order["number"])  # lists may leave the lines out
+        return None
+
+    def create(self, payload: Payload) -> Record:
+        return self.rackbeat.create("orders", payload, suppress_webhooks=True)
+
+    def update(self, marker: str, payload: Payload) -> Record:
+        current = self.find(marker)
+        if current is None:
+            raise MappingError(f"the Rackbeat order for {marker} disappeared")
+        if current.get("is_booked"):
+            raise MappingError(
+                f"{marker} changed in e-conomic after its Rackbeat order {current['number']} was booked; "
+                "change the Rackbeat order by hand"
+            )
+        return self.rackbeat.update("orders", current["number"], payload, suppress_webhooks=True)
+
+
+def order_flow(economic: EconomicClient, rackbeat: RackbeatClient) -> EntityFlow:
+    orders = RackbeatOrders(rackbeat)
+    return EntityFlow(
+        entity="order",
+        source=ECONOMIC,
+        target=RACKBEAT,
+        label="orders",
+        read=lambda: (o for kind in ORDER_KINDS for o in economic.iter_orders(kind)),
+        read_one=lambda key: _read_order(economic, key),
+        source_key=lambda order: order["orderNumber"],
+        map=map_order,
+        target_key=lambda payload: payload["other_reference"],
+        existing_key=lambda record: record.get("other_reference"),
+        find_target=orders.find,
+        project=project_order,
+        create=orders.create,
+        update=orders.update,
+    )
+
+
+def _read_order(economic: EconomicClient, number: Any) -> Record | None:
+    from ledgerbridge.systems.errors import NotFoundError
+
+    for kind in ORDER_KINDS:
+        try:
+            return economic.get_order(kind, int(number))
+        except NotFoundError:
+            continue
+    return None
+
+
+def changed_orders(economic: EconomicClient, since: datetime | None) -> Iterator[Record]:
+    """Drafts and sent orders changed after ``since``, as the collections list them (without lines):
+    one call per collection when nothing changed. Each carries ``_kind`` for :func:`whole_order`."""
+    for kind in ORDER_KINDS:
+        for order in economic.iter_orders(kind, changed_since=since):
+            yield {**order, "_kind": kind}
+
+
+def whole_order(economic: EconomicClient, order: Record) -> Record:
+    """The order with its lines (collections leave them out)."""
+    if "lines" in order:
+        return {k: v for k, v in order.items() if k != "_kind"}
+    return economic.get_order(order.get("_kind", "drafts"), int(order["orderNumber"]))
