@@ -535,3 +535,49 @@ def test_layout_mapping_chooses_the_economic_layout(world: World) -> None:
             lambda: [b for b in live.booked() if b["bookedInvoiceNumber"] == invoice["number"]]
         )
         assert booked["layout"]["layoutNumber"] == 21
+
+
+def test_one_stop_vat_gives_eu_private_customers_their_countrys_vat_zone(world: World) -> None:
+    # The bookkeeper has set up an OSS VAT zone for Germany in e-conomic (e-conomic has no OSS field).
+    world.books.add_vat_zone({"vatZoneNumber": 17, "name": "Tyskland (OSS)", "enabledForCustomer": True})
+    settings = {
+        **LIVE_SETTINGS,
+        "customer_invoices": {
+            **LIVE_SETTINGS["customer_invoices"],
+            "one_stop_vat": True,
+            "one_stop_vat_zones": {"Tyskland": 17},
+        },
+    }
+    with open_live(world, "oss", settings) as live:
+        group = world.ops.records("customer-groups")[0]["number"]
+        terms = world.ops.records("payment-terms")[0]["number"]
+        common = {
+            "customer_group_id": group,
+            "payment_terms_id": terms,
+            "vat_zone": "eu",
+            "currency": "DKK",
+            "address_country": "Tyskland",
+        }
+        live.rackbeat.create("customers", {"number": 91001, "name": "Privat Kunde", **common})
+        live.rackbeat.create(
+            "customers", {"number": 91002, "name": "Firma GmbH", "company_vat": "DE123456789", **common}
+        )
+        private = wait_for(lambda: _find(live.economic, "customers/91001"), what="the private customer")
+        business = wait_for(lambda: _find(live.economic, "customers/91002"), what="the business customer")
+        assert private["vatZone"]["vatZoneNumber"] == 17
+        assert business["vatZone"]["vatZoneNumber"] == 2  # B2B in the EU: the EU zone (reverse charge)
+
+        invoice = live.book(live.new_invoice(customer_id=91001))
+        [booked] = wait_for(
+            lambda: [b for b in live.booked() if b["bookedInvoiceNumber"] == invoice["number"]]
+        )
+        assert booked["recipient"]["vatZone"]["vatZoneNumber"] == 17
+
+        live.rackbeat.create(
+            "customers", {"number": 91003, "name": "Privat i Sverige", **common, "address_country": "Sverige"}
+        )
+        wait_for(
+            lambda: [e for e in world.service.errors("oss") if e.record_key == "91003"], what="the error"
+        )
+        [entry] = [e for e in world.service.errors("oss") if e.record_key == "91003"]
+        assert "add that country's e-conomic VAT zone" in entry.message

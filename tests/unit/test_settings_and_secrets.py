@@ -47,3 +47,12 @@ def test_wrong_key_says_so(tmp_path: Path) -> None:
     sealed = SecretBox.for_home(tmp_path / "a").seal({"x": 1})
     with pytest.raises(ValueError, match="not the key they were saved with"):
         SecretBox.for_home(tmp_path / "b").open(sealed)
+
+
+def test_one_stop_vat_needs_the_country_zones() -> None:
+    with pytest.raises(pydantic.ValidationError, match="one_stop_vat_zones"):
+        RackbeatEconomicSettings.model_validate({"customer_invoices": {"one_stop_vat": True}})
+    ok = RackbeatEconomicSettings.model_validate(
+        {"customer_invoices": {"one_stop_vat": True, "one_stop_vat_zones": {"Tyskland": 17}}}
+    )
+    assert ok.customer_invoices.one_stop_vat_zones == {"Tyskland": 17}

@@ -24,7 +24,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
-from ledgerbridge.integrations.rackbeat_economic.to_economic import VAT_ZONE_NUMBERS, layout_ref
+from ledgerbridge.integrations.rackbeat_economic.to_economic import customer_vat_zone, layout_ref
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 
@@ -90,9 +90,7 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
     if customer in (None, ""):
         raise MappingError("the invoice has no customer")
     customer_number = int(refs("customer", customer))
-    zone = invoice.get("vat_zone") or "domestic"
-    if zone not in VAT_ZONE_NUMBERS:
-        raise MappingError(f"Rackbeat VAT zone {zone!r} has no counterpart in e-conomic")
+    zone = customer_vat_zone(invoice, settings)
     terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
     # A booked invoice cannot be edited; without terms of its own it takes the customer's.
     payment_terms = (
@@ -113,7 +111,7 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
         "city": invoice.get("address_city"),
         "country": invoice.get("address_country"),
         "ean": invoice.get("ean") or None,
-        "vatZone": {"vatZoneNumber": VAT_ZONE_NUMBERS[zone]},
+        "vatZone": zone,
     }
     if invoice.get("attention"):
         recipient["attention"] = {

@@ -75,9 +75,22 @@ class CustomerInvoiceSettings(_Strict):
         None, description="Product nr. for empty e-conomic product lines"
     )
     one_stop_vat: bool = Field(False, description="Activate One Stop VAT")
+    # e-conomic has no OSS field: the agreement's bookkeeper sets up a VAT zone per EU country (with its
+    # sales accounts and rates). Country as written on Rackbeat customers (e.g. "Tyskland" or "DE") →
+    # that e-conomic VAT zone number.
+    one_stop_vat_zones: dict[str, int] = Field(default_factory=dict)
     account_for_customer_groups: int | None = Field(
         None, description="Debtor account for customer groups created from Rackbeat"
     )
+
+    @model_validator(mode="after")
+    def _oss_needs_zones(self) -> CustomerInvoiceSettings:
+        if self.one_stop_vat and not self.one_stop_vat_zones:
+            raise ValueError(
+                "'one_stop_vat' needs the e-conomic VAT zone of each EU country you sell to privately: "
+                'set one_stop_vat_zones, e.g. {"Tyskland" = 17, "Sverige" = 18}'
+            )
+        return self
 
     @model_validator(mode="after")
     def _ean_needs_posting(self) -> CustomerInvoiceSettings:

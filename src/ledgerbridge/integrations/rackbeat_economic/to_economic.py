@@ -66,6 +66,23 @@ def vat_zone(value: Any) -> dict[str, int] | None:
     return {"vatZoneNumber": VAT_ZONE_NUMBERS[value]}
 
 
+def customer_vat_zone(record: Record, settings: RackbeatEconomicSettings) -> dict[str, int] | None:
+    """The VAT zone of a customer or its invoice. With "Activate One Stop VAT", an EU private customer
+    (EU zone, no CVR/VAT number) gets the e-conomic VAT zone set up for its country."""
+    zone = record.get("vat_zone") or "domestic"
+    invoices = settings.customer_invoices
+    if invoices.one_stop_vat and zone == "eu" and not record.get("company_vat"):
+        country = str(record.get("address_country") or "").strip()
+        zones = {name.strip().lower(): number for name, number in invoices.one_stop_vat_zones.items()}
+        if country.lower() not in zones:
+            raise MappingError(
+                f"One Stop VAT is on; this EU private customer lives in {country or 'an unknown country'}: "
+                "add that country's e-conomic VAT zone to customer_invoices.one_stop_vat_zones"
+            )
+        return {"vatZoneNumber": zones[country.lower()]}
+    return vat_zone(zone)
+
+
 def layout_ref(settings: RackbeatEconomicSettings, rackbeat_layout: Any) -> dict[str, int] | None:
     """The e-conomic layout for a Rackbeat one: the settings' "Layouts" mapping, else the same number."""
     if rackbeat_layout in (None, ""):
@@ -157,7 +174,7 @@ def map_customer(record: Record, ctx: MapContext) -> Payload:
     terms = record.get("payment_terms_id") or _number_of(record.get("payment_terms"))
     if terms in (None, ""):
         raise MappingError("the customer has no payment terms in Rackbeat (e-conomic requires them)")
-    zone = vat_zone(record.get("vat_zone") or "domestic")
+    zone = customer_vat_zone(record, ctx.settings)
     return {
         "customerNumber": int(record["number"]),
         "name": record.get("name") or record.get("company_name"),
