@@ -231,28 +231,17 @@ class Ledgerbridge:
 
     def conflicts(self, name: str, *, limit: int = 200) -> list[Conflict]:
         """Fields where both sides had changed: the master's value won; the other side's value is here."""
-        with self.store.session() as session:
-            row = self._row(session, name)
-            return list(
-                session.scalars(
-                    select(Conflict)
-                    .where(Conflict.integration_id == row.id)
-                    .order_by(Conflict.id.desc())
-                    .limit(limit)
-                ).all()
-            )
+        return self._latest(Conflict, name, limit)
 
     def runs(self, name: str, *, limit: int = 20) -> list[SyncRun]:
+        return self._latest(SyncRun, name, limit)
+
+    def _latest(self, model: Any, name: str, limit: int) -> list[Any]:
+        """The newest rows of ``model`` that belong to the integration ``name``."""
         with self.store.session() as session:
             row = self._row(session, name)
-            return list(
-                session.scalars(
-                    select(SyncRun)
-                    .where(SyncRun.integration_id == row.id)
-                    .order_by(SyncRun.id.desc())
-                    .limit(limit)
-                ).all()
-            )
+            query = select(model).where(model.integration_id == row.id).order_by(model.id.desc()).limit(limit)
+            return list(session.scalars(query).all())
 
 
 def _totals(counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:

@@ -581,3 +581,25 @@ def test_one_stop_vat_gives_eu_private_customers_their_countrys_vat_zone(world: 
         )
         [entry] = [e for e in world.service.errors("oss") if e.record_key == "91003"]
         assert "add that country's e-conomic VAT zone" in entry.message
+
+
+def test_a_bom_made_in_rackbeat_becomes_an_economic_product(live: Live) -> None:
+    parts = [p["number"] for p in live.world.ops.records("products")[:2]]
+    group = live.world.ops.records("product-groups")[0]["number"]
+    unit = live.world.ops.records("units")[0]["number"]
+    live.rackbeat.create(
+        "lots",
+        {
+            "number": "KIT-100",
+            "name": "Monteringssæt",
+            "group": group,
+            "unit_id": unit,
+            "sales_price": "249.00",
+            "lines": [{"product_id": parts[0], "quantity": 2}, {"product_id": parts[1], "quantity": 1}],
+        },
+    )
+    path = EconomicClient.product_path("KIT-100")
+    product = wait_for(lambda: _find(live.economic, path), what="the BOM as an e-conomic product")
+    assert product["name"] == "Monteringssæt"
+    assert Decimal(str(product["salesPrice"])) == Decimal("249.00")
+    assert product["productGroup"]["productGroupNumber"] == group
