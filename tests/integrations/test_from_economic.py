@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ledgerbridge.systems.economic import EconomicClient
 from tests.integrations.conftest import World
 from tests.integrations.test_realtime import LIVE_SETTINGS, Live, open_live, wait_for
 
@@ -171,3 +172,59 @@ def test_order_poll_runs_on_the_scheduler(orders_live: Live) -> None:
     done = orders_live.hub.periodic_all()
     assert any("orders: 1 seen" in line for line in done)
     wait_for(lambda: rackbeat_order(orders_live, order["orderNumber"]), what="the order in Rackbeat")
+
+
+@pytest.fixture
+def economic_hooks(world: World) -> Iterator[Live]:
+    settings = with_settings(
+        master_data={"customers": "economic", "products": "economic", "economic_changes": "webhooks"}
+    )
+    with open_live(world, "hooks", settings) as live:
+        for hook, url in live.hub.economic_webhook_urls("hooks", live.url).items():
+            world.economic_app.webhooks.register(hook, url, method="GET")
+        yield live
+
+
+def test_economic_webhooks_carry_edits_to_rackbeat(economic_hooks: Live) -> None:
+    live = economic_hooks
+    number = live.world.books.records("customers")[6]["customerNumber"]
+    current = live.economic.get(f"customers/{number}")
+    live.economic.replace(f"customers/{number}", {**current, "name": "Ændret via webhook"})
+    wait_for(lambda: live.world.ops.get("customers", number)["name"] == "Ændret via webhook", what="the edit")
+
+
+def test_renumbering_in_economic_keeps_the_binding(economic_hooks: Live) -> None:
+    from ledgerbridge.engine.binder import Binder
+
+    live = economic_hooks
+    before = len(live.world.ops.records("customers"))
+    old = live.world.books.records("customers")[8]["customerNumber"]
+    live.world.books.renumber_customer(old, 88888)
+    wait_for(lambda: live.world.ops.get("customers", 88888), what="the renumbered customer in Rackbeat")
+    assert live.world.ops.get("customers", old) is None  # the same record, renumbered: not a second one
+    assert len(live.world.ops.records("customers")) == before
+    integration_id, _ = live.world.service.integration("hooks")
+    with live.world.service.store.session() as session:
+        binding = Binder(session, integration_id, ("rackbeat", "economic")).find(
+            "customer", "economic", "88888"
+        )
+        assert binding is not None and binding.a_key == "88888"
+
+
+def test_deleted_in_economic_is_barred_in_rackbeat(economic_hooks: Live) -> None:
+    live = economic_hooks
+    number = live.world.books.records("products")[9]["productNumber"]
+    live.economic.delete(EconomicClient.product_path(str(number)))
+    wait_for(
+        lambda: live.world.ops.get("products", number)["is_barred"], what="the product barred in Rackbeat"
+    )
+
+
+def test_economic_webhooks_need_their_token(economic_hooks: Live) -> None:
+    import httpx
+
+    answer = httpx.get(
+        f"{economic_hooks.url}/webhooks/economic/hooks",
+        params={"token": "wrong", "type": "CustomerUpdated", "new": "1", "old": "1"},
+    )
+    assert answer.status_code == 401

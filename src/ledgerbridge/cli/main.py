@@ -95,6 +95,26 @@ def integrations_show(name: str) -> None:
     console.print_json(json.dumps(view.settings))
 
 
+@integrations_app.command("economic-webhooks")
+def integrations_economic_webhooks(
+    name: str,
+    public_url: Annotated[str, typer.Option(help="The URL e-conomic reaches `ledgerbridge serve` at.")],
+) -> None:
+    """The web hook URLs to enter in e-conomic (Settings → Extensions → Web hooks), with their token."""
+    from ledgerbridge.runtime.hub import RealtimeHub
+
+    hub = RealtimeHub(_service())
+    try:
+        urls = hub.economic_webhook_urls(name, public_url)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        hub.close()
+    console.print("Enter these in e-conomic as web hooks (method GET or POST); keep them secret:")
+    for hook, url in urls.items():
+        console.print(f"  {hook:<16} {url}", highlight=False, markup=False, soft_wrap=True)
+
+
 # -- sync ----------------------------------------------------------------------------------------------
 @app.command("sync")
 def sync(

@@ -392,7 +392,10 @@ class OneWaySync:
                 written = flow.create(payload)
                 target_key = str((flow.existing_key or (lambda r: flow.target_key(dict(r))))(written))
             elif action == "update":
-                flow.update(target_key, payload)
+                written = flow.update(target_key, payload)
+                if flow.existing_key and written:
+                    # An update may renumber the target (its master was renumbered): bind the new number.
+                    target_key = str(flow.existing_key(written) or target_key)
             # Commit the binding at once: the far side has the record now, and a crash from here on
             # must find it bound (or find it by key) rather than create it again.
             binder.bind(

@@ -44,7 +44,7 @@ class Realtime(ABC):
         """Subscribe ``url`` to every event; returns event → the token deliveries will carry."""
 
     @abstractmethod
-    def handle(self, event: str, key: str) -> str:
+    def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
         """Process one announced change; returns what happened in a few words.
 
         Raise ``RunAborted`` for a transient failure (the item stays queued and is retried); record

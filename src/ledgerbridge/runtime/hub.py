@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -123,6 +124,57 @@ class RealtimeHub:
         metrics.WEBHOOKS.labels(name, event, "queued" if new else "collapsed").inc()
         return item_id
 
+    # -- e-conomic's webhooks: configured by the user in e-conomic, verified by a token in the URL ----------
+    ECONOMIC_HOOKS = {"CustomerUpdated": "customer", "ProductUpdated": "product", "InvoiceBooked": "invoice"}
+
+    def economic_webhook_urls(self, name: str, public_url: str) -> dict[str, str]:
+        """The URLs to enter in e-conomic (Settings → Extensions → Web hooks), one per event type.
+
+        e-conomic signs nothing, so each URL carries a secret token of this integration's own.
+        """
+        integration_id, _ = self.session(name)
+        with self.service.store.session() as db:
+            checkpoints = Checkpoints(db, integration_id)
+            stored = checkpoints.get("webhooks:economic")
+            if stored is None:
+                stored = {"sealed": self.service.box.seal({"token": secrets.token_urlsafe(24)})}
+                checkpoints.put("webhooks:economic", stored)
+        token = self.service.box.open(stored["sealed"])["token"]
+        base = f"{public_url.rstrip('/')}/webhooks/economic/{name}?token={token}"
+        return {
+            "CustomerUpdated": f"{base}&type=CustomerUpdated&new=[NEWNUMBER]&old=[OLDNUMBER]",
+            "ProductUpdated": f"{base}&type=ProductUpdated&new=[NEWNUMBER]&old=[OLDNUMBER]",
+            "InvoiceBooked": f"{base}&type=InvoiceBooked&new=[INVOICENO]",
+        }
+
+    def receive_economic_webhook(
+        self, name: str, token: str | None, hook: str | None, new: str | None, old: str | None
+    ) -> int:
+        with self.service.store.session() as db:
+            row = db.scalars(select(Integration).where(Integration.name == name)).first()
+            if row is None:
+                raise WebhookRejected(404, f"no integration named {name!r}")
+            stored = Checkpoints(db, row.id).get("webhooks:economic")
+            integration_id = row.id
+        expected = self.service.box.open(stored["sealed"])["token"] if stored else None
+        if not token or not expected or not hmac.compare_digest(token, expected):
+            metrics.WEBHOOKS.labels(name, hook or "", "rejected").inc()
+            raise WebhookRejected(401, "unknown webhook token")
+        if hook not in self.ECONOMIC_HOOKS or not new:
+            raise WebhookRejected(
+                400, "expected type=CustomerUpdated|ProductUpdated|InvoiceBooked and new=<number>"
+            )
+        event = f"economic.{self.ECONOMIC_HOOKS[hook]}.updated"
+        item_id, created = self.inbox.put(
+            integration_id,
+            source="economic",
+            event=event,
+            record_key=new,
+            payload={"old": old or new, "new": new},
+        )
+        metrics.WEBHOOKS.labels(name, event, "queued" if created else "collapsed").inc()
+        return item_id
+
     # -- processing --------------------------------------------------------------------------------
     def process_pending(self, *, limit: int = 200) -> int:
         """Process what is waiting in the inbox; returns how many items were settled."""
@@ -145,7 +197,7 @@ class RealtimeHub:
             self.inbox.finish(item.id, error=str(exc))
             return True
         try:
-            outcome = session.handle(item.event, item.record_key)
+            outcome = session.handle(item.event, item.record_key, item.payload)
         except RunAborted as exc:
             previous = self._backoff.get(item.id)
             attempts = (previous.attempts if previous else 0) + 1

@@ -114,6 +114,23 @@ def create_app(
             worker.notify()
         return {"queued": item_id}
 
+    @app.api_route("/webhooks/economic/{name}", methods=["GET", "POST"], tags=["webhooks"])
+    def receive_economic_webhook(
+        name: str,
+        token: str | None = None,
+        type: str | None = None,
+        new: str | None = None,
+        old: str | None = None,
+    ) -> dict[str, Any]:
+        """e-conomic's UI web hooks (GET or POST, merge fields in the URL), verified by the URL's token."""
+        try:
+            item_id = hub.receive_economic_webhook(name, token, type, new, old)
+        except WebhookRejected as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        if worker is not None:
+            worker.notify()
+        return {"queued": item_id}
+
     # -- health and metrics ----------------------------------------------------------------------------
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, Any]:

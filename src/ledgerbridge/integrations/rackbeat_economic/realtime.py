@@ -103,7 +103,9 @@ class RackbeatEconomicRealtime(Realtime):
         }
 
     # -- handling ----------------------------------------------------------------------------------------
-    def handle(self, event: str, key: str) -> str:
+    def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
+        if event.startswith("economic."):
+            return self._handle_economic(event, key, payload or {})
         if event in DOCUMENT_EVENTS:
             result = self.transfer(DOCUMENT_EVENTS[event], key)
             if result.outcome == "uncertain":
@@ -123,6 +125,38 @@ class RackbeatEconomicRealtime(Realtime):
         if entity == "customer" and outcome != "failed":
             self._sync_customer_children(key)
         return outcome
+
+    def _handle_economic(self, event: str, new: str, payload: dict[str, Any]) -> str:
+        """An e-conomic web hook: a customer or product was created, changed, renumbered or deleted."""
+        entity = event.split(".")[1]
+        if entity not in ("customer", "product"):
+            return "ignored"  # an invoice booked in e-conomic asks nothing of Rackbeat
+        old = str(payload.get("old") or new)
+        resource = "customers" if entity == "customer" else "products"
+        outcome = []
+        with self.store.session() as session:
+            binder = Binder(session, self.integration_id, self.master.sides)
+            binding = binder.find(entity, ECONOMIC, old) or binder.find(entity, ECONOMIC, new)
+            rackbeat_key = binding.a_key if binding is not None else None
+            if binding is not None and old != new:
+                # Renumbered in e-conomic: the same two records stay bound, under the new number.
+                binder.bind(entity, {RACKBEAT: binding.a_key, ECONOMIC: new}, {})
+                session.commit()
+                outcome.append(f"renumbered {old} → {new}")
+        try:
+            path = self.economic.resource_path(resource, new)
+            record = self.economic.get(path)
+        except NotFoundError:
+            if rackbeat_key is None:
+                return "ignored: deleted in e-conomic, never synced"
+            # Deleted in e-conomic: bar it in Rackbeat, keeping its history (orders, invoices).
+            self.rackbeat.update(resource, rackbeat_key, {"is_barred": True}, suppress_webhooks=True)
+            return f"{entity} {new} deleted in e-conomic: barred in Rackbeat"
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"{entity} {new}: {exc.remote_message}") from exc
+        if binding is not None and not self._maintained_in_economic(entity):
+            return "; ".join([*outcome, "ignored: Rackbeat maintains it"])
+        return "; ".join([*outcome, self.from_economic.sync_record(entity, record)])
 
     def _maintained_in_economic(self, entity: str) -> bool:
         masters = self.settings.master_data
