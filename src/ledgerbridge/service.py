@@ -98,6 +98,27 @@ class Ledgerbridge:
             )
         return self.add_integration(name, chosen, document)
 
+    def update_integration_from_file(self, name: str, path: Path) -> IntegrationView:
+        """Replace an integration's connections and settings from a config file (validated first).
+
+        Bindings, the ledger and the error log stay: switching, say, the master of customers keeps every
+        record bound to the same records.
+        """
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+        with self.store.session() as session:
+            row = self._row(session, name)
+            kind_cls = kind_named(row.kind)
+            connections_doc = {k: v for k, v in document.items() if k not in ("settings", "kind")}
+            connections, settings = self._validate(kind_cls, connections_doc, document.get("settings", {}))
+            row.settings = settings.model_dump(mode="json")
+            row.credentials = self.box.seal(_reveal(connections.model_dump(mode="json"), connections))
+        return self.describe(name)
+
     @staticmethod
     def _validate(kind_cls: type[IntegrationKind], connections: Any, settings: Any) -> tuple[Any, Any]:
         problems = []

@@ -228,3 +228,74 @@ def test_economic_webhooks_need_their_token(economic_hooks: Live) -> None:
         params={"token": "wrong", "type": "CustomerUpdated", "new": "1", "old": "1"},
     )
     assert answer.status_code == 401
+
+
+def test_a_customer_from_economic_gets_its_billing_address_as_delivery_address(world: World) -> None:
+    with open_live(world, "delivery", with_settings(master_data={"customers": "economic"})) as live:
+        number = world.books.records("customers")[10]["customerNumber"]
+        current = live.economic.get(f"customers/{number}")
+        live.economic.replace(
+            f"customers/{number}", {**current, "address": "Ny Vej 1", "zip": "7400", "city": "Herning"}
+        )
+        session_of(live, "delivery").poll_master_data()
+        addresses = list(live.rackbeat.list_sub("customers", number, "addresses"))
+        assert [(a["type"], a["street"], a["city"]) for a in addresses] == [
+            ("delivery", "Ny Vej 1", "Herning")
+        ]
+        session_of(live, "delivery").poll_master_data()  # nothing changed: no second address
+        assert len(list(live.rackbeat.list_sub("customers", number, "addresses"))) == 1
+
+
+def test_our_writes_to_economic_do_not_bounce_back(world: World) -> None:
+    with open_live(world, "echo", with_settings(master_data={"customers": "economic"})) as live:
+        group = world.ops.records("customer-groups")[0]["number"]
+        terms = world.ops.records("payment-terms")[0]["number"]
+        # Born in Rackbeat: created in e-conomic by us (that write bumps e-conomic's lastUpdated).
+        live.rackbeat.create(
+            "customers",
+            {
+                "number": 92001,
+                "name": "Ekko ApS",
+                "customer_group_id": group,
+                "payment_terms_id": terms,
+                "vat_zone": "domestic",
+                "currency": "DKK",
+            },
+        )
+        wait_for(lambda: _exists(live, "customers/92001"), what="the customer in e-conomic")
+        writes = len(world.ops.writes("customers"))
+        report = session_of(live, "echo").poll_master_data()
+        assert "unchanged" in report  # seen in the poll, recognised as our own write
+        assert len(world.ops.writes("customers")) == writes
+
+
+def test_switching_the_master_of_customers(world: World, tmp_path: Any) -> None:
+    with open_live(world, "switch", LIVE_SETTINGS) as live:
+        number = world.books.records("customers")[11]["customerNumber"]
+        current = live.economic.get(f"customers/{number}")
+        live.economic.replace(f"customers/{number}", {**current, "name": "Før skiftet"})
+        session_of(live, "switch").poll_master_data()
+        assert world.ops.get("customers", number)["name"] != "Før skiftet"  # Rackbeat is master
+
+        config = tmp_path / "switch.toml"
+        config.write_text(
+            f'[economic]\nbase_url = "{world.economic_url}"\napp_secret_token = "app-secret"\n'
+            f'agreement_grant_token = "grant"\n[rackbeat]\nbase_url = "{world.rackbeat_url}"\n'
+            f'token = "test-token"\n[settings.master_data]\ncustomers = "economic"\n'
+        )
+        world.service.update_integration_from_file("switch", config)
+        live.hub.reload("switch")
+        current = live.economic.get(f"customers/{number}")
+        live.economic.replace(f"customers/{number}", {**current, "name": "Efter skiftet"})
+        session_of(live, "switch").poll_master_data()
+        assert world.ops.get("customers", number)["name"] == "Efter skiftet"
+
+
+def _exists(live: Live, path: str) -> bool:
+    from ledgerbridge.systems.errors import NotFoundError
+
+    try:
+        live.economic.get(path)
+        return True
+    except NotFoundError:
+        return False

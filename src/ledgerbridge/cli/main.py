@@ -61,6 +61,21 @@ def integrations_add(
     console.print(f"Added integration [bold]{view.name}[/] ({view.kind}).")
 
 
+@integrations_app.command("update")
+def integrations_update(
+    name: str,
+    config: Annotated[
+        Path, typer.Option("--config", help="TOML file with each side's connection and settings.")
+    ],
+) -> None:
+    """Replace an integration's connections and settings; bindings and history stay. Restart `serve` after."""
+    try:
+        view = _service().update_integration_from_file(name, config)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Updated integration [bold]{view.name}[/].")
+
+
 @integrations_app.command("list")
 def integrations_list() -> None:
     """List integrations."""

@@ -76,6 +76,14 @@ class RealtimeHub:
                 self.session(name)
             return self._sessions[integration_id]
 
+    def reload(self, name: str) -> None:
+        """Forget the open session of ``name`` so the next use reads its (changed) settings."""
+        with self._lock:
+            for integration_id, (cached_name, session) in list(self._sessions.items()):
+                if cached_name == name:
+                    session.close()
+                    del self._sessions[integration_id]
+
     def close(self) -> None:
         with self._lock:
             for _, session in self._sessions.values():

@@ -156,7 +156,39 @@ class RackbeatEconomicRealtime(Realtime):
             raise RunAborted(f"{entity} {new}: {exc.remote_message}") from exc
         if binding is not None and not self._maintained_in_economic(entity):
             return "; ".join([*outcome, "ignored: Rackbeat maintains it"])
-        return "; ".join([*outcome, self.from_economic.sync_record(entity, record)])
+        return "; ".join([*outcome, self._sync_from_economic(entity, record)])
+
+    def _sync_from_economic(self, entity: str, record: dict[str, Any]) -> str:
+        outcome = self.from_economic.sync_record(entity, record)
+        if entity == "customer" and outcome not in ("failed", "gone"):
+            self._delivery_address_from_billing(record)
+        return outcome
+
+    def _delivery_address_from_billing(self, customer: dict[str, Any]) -> None:
+        """Seed 001: a customer from e-conomic gets a delivery address taken from its billing address."""
+        if not customer.get("address"):
+            return
+        with self.store.session() as session:
+            binder = Binder(session, self.integration_id, self.master.sides)
+            number = binder.other_key("customer", ECONOMIC, str(customer["customerNumber"]))
+        if number is None:
+            return
+        wanted = {
+            "street": customer.get("address"),
+            "zipcode": customer.get("zip"),
+            "city": customer.get("city"),
+            "country": customer.get("country"),
+        }
+        try:
+            for address in self.rackbeat.list_sub("customers", number, "addresses"):
+                if address.get("type") == "delivery" and all(address.get(k) == v for k, v in wanted.items()):
+                    return
+            body = {"type": "delivery", "name": customer.get("name"), **wanted}
+            self.rackbeat.create_sub(
+                "customers", number, "addresses", {k: v for k, v in body.items() if v}, suppress_webhooks=True
+            )
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"delivery address of customer {number}: {exc.remote_message}") from exc
 
     def _maintained_in_economic(self, entity: str) -> bool:
         masters = self.settings.master_data
@@ -211,7 +243,6 @@ class RackbeatEconomicRealtime(Realtime):
 
     def poll_master_data(self) -> str:
         """Customers and products changed in e-conomic: new ones always, updates where e-conomic is master."""
-        sync = self.from_economic
         done = []
         for entity, path in (("customer", "customers"), ("product", "products")):
             counts: dict[str, int] = {}
@@ -221,7 +252,7 @@ class RackbeatEconomicRealtime(Realtime):
                 if not self._maintained_in_economic(entity) and self._bound(entity, ECONOMIC, key):
                     outcome = "ignored"  # Rackbeat maintains it: e-conomic's edits do not flow back
                 else:
-                    outcome = sync.sync_record(entity, record)
+                    outcome = self._sync_from_economic(entity, record)
                 counts[outcome] = counts.get(outcome, 0) + 1
 
             def fetch(since: datetime | None, path: str = path) -> Iterator[dict[str, Any]]:
