@@ -130,7 +130,9 @@ def run_realtime(
     """What `ledgerbridge serve` does, in-process: webhooks in, invoices and master data out, until Ctrl+C."""
     hub = RealtimeHub(service)
     worker = InboxWorker(hub)
-    scheduler = Scheduler([Job("safety-net scan", 60.0, hub.scan_all)])
+    scheduler = Scheduler(
+        [Job("safety-net scan", 60.0, hub.scan_all), Job("periodic jobs", 5.0, hub.periodic_all)]
+    )
     with SandboxServer(create_app(hub, worker)) as web:
         hub.register_webhooks(DEMO_NAME, web.base_url)
         worker.start()

@@ -275,7 +275,8 @@ def serve(
     scheduler = Scheduler(
         [
             Job("safety-net scan", scan_seconds, hub.scan_all),
-            Job("periodic jobs", 60.0, hub.periodic_all),
+            # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
+            Job("periodic jobs", 5.0, hub.periodic_all),
         ]
     )
 
