@@ -394,6 +394,19 @@ def sandbox_rackbeat(
     serve_forever(create_app(token=token), host=host, port=port)
 
 
+@sandbox_app.command("eaccounting")
+def sandbox_eaccounting(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8703,
+    host: str = "127.0.0.1",
+) -> None:
+    """Serve the Visma eAccounting sandbox (API v2 under /v2; any bearer token is accepted)."""
+    from ledgerbridge.sandbox import serve_forever
+    from ledgerbridge.systems.eaccounting import create_app
+
+    console.print(f"eAccounting sandbox on http://{host}:{port}/v2")
+    serve_forever(create_app(), host=host, port=port)
+
+
 # -- demo ----------------------------------------------------------------------------------------------
 @app.command("demo")
 def demo(
