@@ -44,6 +44,12 @@ def specs_dir() -> Path:
     return found
 
 
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The waits a client asked for (clients in these tests never really sleep)."""
+    return []
+
+
 def load_lenient_json(path: Path) -> object:
     """JSON that may carry trailing commas (two of e-conomic's published schemas do)."""
     text = path.read_text(encoding="utf-8-sig")

@@ -14,7 +14,7 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.eaccounting import EAccountingClient, EAccountingState, create_app
 from ledgerbridge.systems.eaccounting.sandbox import EAccountingSandboxApp
-from tests.support import FakeClock
+from tests.support import FakeClock, client_factory
 
 TOKEN = "test-token"
 
@@ -56,24 +56,9 @@ def base_url(server: SandboxServer, state: EAccountingState) -> str:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    """The waits a client asked for (clients in these tests never really sleep)."""
-    return []
-
-
-@pytest.fixture
 def make_client(base_url: str, sleeps: list[float]) -> Iterator[Callable[..., EAccountingClient]]:
-    made: list[EAccountingClient] = []
-
-    def make(token: str = TOKEN, **kwargs: Any) -> EAccountingClient:
-        kwargs.setdefault("sleep", sleeps.append)
-        client = EAccountingClient(base_url, token, **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    with client_factory(lambda token=TOKEN, **kw: EAccountingClient(base_url, token, **kw), sleeps) as make:
+        yield make
 
 
 @pytest.fixture

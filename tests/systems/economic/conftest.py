@@ -18,7 +18,7 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.economic import EconomicClient, EconomicState, create_app, seed_demo, seed_minimal
 from ledgerbridge.systems.economic.sandbox import EconomicSandbox
-from tests.support import FakeClock
+from tests.support import FakeClock, client_factory
 
 APP_SECRET = "test-app-secret"
 GRANT = "test-agreement-grant"
@@ -70,24 +70,12 @@ def base_url(server: SandboxServer, state: EconomicState) -> str:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    """The waits a client asked for (clients in these tests never really sleep)."""
-    return []
-
-
-@pytest.fixture
 def make_client(base_url: str, sleeps: list[float]) -> Iterator[Callable[..., EconomicClient]]:
-    made: list[EconomicClient] = []
+    def build(secret: str = APP_SECRET, grant: str = GRANT, **kwargs: Any) -> EconomicClient:
+        return EconomicClient(kwargs.pop("url", base_url), secret, grant, **kwargs)
 
-    def make(secret: str = APP_SECRET, grant: str = GRANT, **kwargs: Any) -> EconomicClient:
-        kwargs.setdefault("sleep", sleeps.append)
-        client = EconomicClient(kwargs.pop("url", base_url), secret, grant, **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    with client_factory(build, sleeps) as make:
+        yield make
 
 
 @pytest.fixture

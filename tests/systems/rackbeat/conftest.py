@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.rackbeat import RackbeatClient, RackbeatState, create_app
 from ledgerbridge.systems.rackbeat.sandbox import RackbeatSandboxApp
-from tests.support import FakeClock
+from tests.support import FakeClock, client_factory
 
 TOKEN = "test-token"
 
@@ -145,24 +144,9 @@ def base_url(server: SandboxServer, state: RackbeatState) -> str:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    """The waits a client asked for (clients in these tests never really sleep)."""
-    return []
-
-
-@pytest.fixture
 def make_client(base_url: str, sleeps: list[float]) -> Iterator[Callable[..., RackbeatClient]]:
-    made: list[RackbeatClient] = []
-
-    def make(token: str = TOKEN, **kwargs: Any) -> RackbeatClient:
-        kwargs.setdefault("sleep", sleeps.append)
-        client = RackbeatClient(base_url, token, **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    with client_factory(lambda token=TOKEN, **kw: RackbeatClient(base_url, token, **kw), sleeps) as make:
+        yield make
 
 
 @pytest.fixture
