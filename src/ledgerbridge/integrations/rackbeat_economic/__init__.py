@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ledgerbridge.integrations.base import IntegrationKind, Operation, register
 from ledgerbridge.integrations.rackbeat_economic.realtime import RackbeatEconomicRealtime
@@ -21,7 +21,11 @@ from ledgerbridge.integrations.rackbeat_economic.settings import (
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+
+# The account matrix's VAT-zone columns and the e-conomic VAT zone each stands for (the standard zones).
+MATRIX_ZONES = {"domestic": 1, "eu": 2, "abroad": 3, "domestic_exempt": 4}
 
 
 @register
@@ -31,6 +35,18 @@ class RackbeatEconomic(IntegrationKind):
     sides: ClassVar[tuple[str, str]] = ("rackbeat", "economic")
     Settings = RackbeatEconomicSettings
     Connections = RackbeatEconomicConnections
+    # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too.
+    setting_groups: ClassVar[tuple[str, ...]] = (
+        "supplier_invoices",
+        "accounting",
+        "customer_invoices",
+        "products",
+        "layouts",
+        "inventory_value",
+        "master_data",
+        "orders",
+        "startup",
+    )
 
     connections: RackbeatEconomicConnections
     settings: RackbeatEconomicSettings
@@ -64,3 +80,69 @@ class RackbeatEconomic(IntegrationKind):
     def realtime(self, store: Store, integration_id: int) -> RackbeatEconomicRealtime:
         economic, rackbeat = self.open_clients()
         return RackbeatEconomicRealtime(store, integration_id, economic, rackbeat, self.settings, self.sides)
+
+    def setting_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Day books, accounts, VAT zones and layouts read live from e-conomic; layouts and product
+        groups from Rackbeat. A system that cannot be reached leaves its fields as plain inputs."""
+        economic, rackbeat = self.open_clients()
+        try:
+            journals = _read(lambda: economic.iter_collection("journals"), "journalNumber", "name")
+            accounts = _read(lambda: economic.iter_collection("accounts"), "accountNumber", "name")
+            vat_zones = _read(lambda: economic.iter_collection("vat-zones"), "vatZoneNumber", "name")
+            economic_layouts = _read(lambda: economic.iter_collection("layouts"), "layoutNumber", "name")
+            economic_groups = _read(
+                lambda: economic.iter_collection("product-groups"), "productGroupNumber", "name"
+            )
+            rackbeat_layouts = _read(lambda: rackbeat.iter_all("layouts"), "number", "name")
+            rackbeat_groups = _read(lambda: rackbeat.iter_all("product-groups"), "number", "name")
+        finally:
+            economic.close()
+            rackbeat.close()
+        choices: dict[str, list[tuple[str, str]]] = {}
+        if journals:
+            choices["supplier_invoices.day_book"] = journals
+            choices["inventory_value.day_book"] = journals
+        if accounts:
+            for path in (
+                "supplier_invoices.account_for_supplier_groups",
+                "accounting.standard_account",
+                "accounting.account_matrix.*.*",
+                "customer_invoices.account_for_customer_groups",
+                "products.account_for_product_groups",
+                "inventory_value.inventory_account",
+                "inventory_value.offset_account",
+            ):
+                choices[path] = accounts
+        if vat_zones:
+            choices["customer_invoices.one_stop_vat_zones.*"] = vat_zones
+            names = dict(vat_zones)
+            choices["accounting.account_matrix.*.keys"] = [
+                (key, names.get(str(number), key.replace("_", " "))) for key, number in MATRIX_ZONES.items()
+            ]
+        # Rows of the matrix: the product groups of supplier-invoice lines (Rackbeat's, which the
+        # start-up sync brought from e-conomic), and e-conomic's where Rackbeat has none yet.
+        groups = dict(economic_groups)
+        groups.update(rackbeat_groups)
+        if groups:
+            choices["accounting.account_matrix.keys"] = sorted(groups.items(), key=lambda kv: _num(kv[0]))
+        if economic_layouts:
+            choices["layouts.keys"] = economic_layouts
+        if rackbeat_layouts:
+            choices["layouts.*"] = rackbeat_layouts
+        return choices
+
+
+def _num(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
+
+
+def _read(fetch: Callable[[], Any], key: str, name: str) -> list[tuple[str, str]]:
+    """``(number, "number name")`` pairs of a collection; empty if the system did not answer."""
+    try:
+        records = list(fetch())
+    except (ApiError, OSError):
+        return []
+    pairs = [
+        (str(r[key]), f"{r[key]} {r.get(name) or ''}".strip()) for r in records if r.get(key) is not None
+    ]
+    return sorted(pairs, key=lambda kv: _num(kv[0]))

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import VAT_ZONES_BY_NUMBER
+from ledgerbridge.integrations.rackbeat_realtime import RackbeatOrders, project_order
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -94,49 +95,6 @@ def map_order(order: Record, ctx: MapContext) -> Payload:
         "lines": lines,
     }
     return {k: v for k, v in payload.items() if v not in (None, "")}
-
-
-def project_order(current: Record, payload: Payload) -> Payload:
-    """A Rackbeat order seen in the payload's shape (lines by item, quantity, price, discount)."""
-    view = {k: current.get(k) for k in payload if k != "lines"}
-    view["lines"] = [
-        {
-            "item_id": str(line.get("child_id")),
-            "name": line.get("name"),
-            "quantity": line.get("quantity"),
-            "line_price": line.get("line_price"),
-            "discount_percentage": line.get("discount_percentage") or 0,
-        }
-        for line in current.get("lines") or []
-    ]
-    return view
-
-
-class RackbeatOrders:
-    """Rackbeat sales orders addressed by their link back to e-conomic (the order's other reference)."""
-
-    def __init__(self, rackbeat: RackbeatClient) -> None:
-        self.rackbeat = rackbeat
-
-    def find(self, marker: str) -> Record | None:
-        for order in self.rackbeat.iter_all("orders", params={"other_reference": marker}):
-            if order.get("other_reference") == marker:
-                return self.rackbeat.get("orders", order["number"])  # lists may leave the lines out
-        return None
-
-    def create(self, payload: Payload) -> Record:
-        return self.rackbeat.create("orders", payload, suppress_webhooks=True)
-
-    def update(self, marker: str, payload: Payload) -> Record:
-        current = self.find(marker)
-        if current is None:
-            raise MappingError(f"the Rackbeat order for {marker} disappeared")
-        if current.get("is_booked"):
-            raise MappingError(
-                f"{marker} changed in e-conomic after its Rackbeat order {current['number']} was booked; "
-                "change the Rackbeat order by hand"
-            )
-        return self.rackbeat.update("orders", current["number"], payload, suppress_webhooks=True)
 
 
 def order_flow(economic: EconomicClient, rackbeat: RackbeatClient) -> EntityFlow:

@@ -19,65 +19,40 @@ custom fields, delivery date, delivery e-mail and phone, weight.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.integrations.invoice_math import line_amount, round2, split_line
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.rackbeat_economic.to_economic import customer_vat_zone, layout_ref
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 
-CENT = Decimal("0.01")
+__all__ = ["economic_lines", "line_amount", "map_invoice", "round2"]
+
 ROUNDING_TEXT = "Afrunding"
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_amount(quantity: Decimal, price: Decimal, discount: Decimal) -> Decimal:
-    """e-conomic's line amount: quantity × unit price less the discount, rounded to the øre."""
-    return round2(quantity * price * (Decimal(100) - discount) / Decimal(100))
 
 
 def economic_lines(line: Record, *, actual_quantity: bool) -> list[Payload]:
     """One Rackbeat line as e-conomic lines whose amounts add up to Rackbeat's line total exactly."""
-    quantity = Decimal(str(line.get("quantity") or 0))
-    price = Decimal(str(line.get("line_price") or 0))
-    discount = Decimal(str(line.get("discount_percentage") or 0))
-    total = (
-        Decimal(str(line["line_total"]))
-        if line.get("line_total") is not None
-        else line_amount(quantity, price, discount)
-    )
     base: Payload = {"description": line.get("name") or ""}
     if line.get("child_id"):
         base["product"] = {"productNumber": str(line["child_id"])}
     if line.get("unit_id"):
         base["unit"] = {"unitNumber": int(line["unit_id"])}
-
-    if not actual_quantity:
-        return [{**base, "quantity": Decimal(1), "unitNetPrice": total, "discountPercentage": Decimal(0)}]
-
-    q2, d2 = round2(quantity), round2(discount)
-    candidates = [(round2(price), d2)] if d2 == discount else []
-    if q2:
-        candidates.append((round2(total / q2), Decimal(0)))  # the discount folded into the price
-    for p2, disc in candidates:
-        if q2 and line_amount(q2, p2, disc) == total:
-            return [{**base, "quantity": q2, "unitNetPrice": p2, "discountPercentage": disc}]
-    p2 = round2(total / q2) if q2 else total
-    q2 = q2 or Decimal(1)
-    main = {**base, "quantity": q2, "unitNetPrice": p2, "discountPercentage": Decimal(0)}
-    remainder = total - line_amount(q2, p2, Decimal(0))
-    rounding = {
-        "description": f"{ROUNDING_TEXT} ({line.get('name') or ''})".strip(),
-        "quantity": Decimal(1),
-        "unitNetPrice": remainder,
-        "discountPercentage": Decimal(0),
-    }
-    return [main, rounding] if remainder else [main]
+    lines = []
+    for part in split_line(line, actual_quantity=actual_quantity):
+        values = {
+            "quantity": part.quantity,
+            "unitNetPrice": part.unit_price,
+            "discountPercentage": part.discount,
+        }
+        if part.is_rounding:
+            lines.append({"description": f"{ROUNDING_TEXT} ({line.get('name') or ''})".strip(), **values})
+        else:
+            lines.append({**base, **values})
+    return lines
 
 
 def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: Any) -> Payload:

@@ -14,51 +14,29 @@ Every document goes through the transfer ledger; master data through bindings an
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
-from ledgerbridge.engine.checkpoints import Checkpoints
-from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.flows import MappingError
-from ledgerbridge.engine.ledger import TransferLedger, TransferResult
-from ledgerbridge.engine.polling import Poller
+from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, supplier_invoices
 from ledgerbridge.integrations.rackbeat_economic.from_economic import changed_orders, order_flow, whole_order
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
+from ledgerbridge.integrations.rackbeat_realtime import RACKBEAT, MasterRefs, RackbeatRealtime
 from ledgerbridge.store.db import Store
-from ledgerbridge.store.models import Integration
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
-# Rackbeat event prefix → our entity name (and Rackbeat resource)
-RACKBEAT, ECONOMIC = "rackbeat", "economic"
-
-MASTER_EVENTS = {
-    "customer": ("customer", "customers"),
-    "customer_group": ("customer_group", "customer-groups"),
-    "supplier": ("supplier", "suppliers"),
-    "supplier_group": ("supplier_group", "supplier-groups"),
-    "product": ("product", "products"),
-    "product_group": ("product_group", "product-groups"),
-    "lot": ("bom", "lots"),
-    "payment_terms": ("payment_term", "payment-terms"),
-    "employee": ("employee", "employees"),
-}
-DOCUMENT_EVENTS = {"customer_invoice.booked": "invoice", "supplier_invoice.booked": "supplier-invoice"}
-DOCUMENT_RESOURCES = {"invoice": "customer-invoices", "supplier-invoice": "supplier-invoices"}
+ECONOMIC = "economic"
 
 
-class RackbeatEconomicRealtime(Realtime):
-    webhook_source: ClassVar[str] = "rackbeat"
+class RackbeatEconomicRealtime(RackbeatRealtime):
+    ledger_side: ClassVar[str] = ECONOMIC
 
     def __init__(
         self,
@@ -69,12 +47,7 @@ class RackbeatEconomicRealtime(Realtime):
         settings: RackbeatEconomicSettings,
         sides: tuple[str, str],
     ) -> None:
-        self.store = store
-        self.integration_id = integration_id
-        self.economic = economic
-        self.rackbeat = rackbeat
-        self.settings = settings
-        self.master = OneWaySync(
+        master = OneWaySync(
             store,
             integration_id=integration_id,
             sides=sides,
@@ -83,48 +56,29 @@ class RackbeatEconomicRealtime(Realtime):
             flows=master_data_flows(economic, rackbeat, settings),
             detect_conflicts=True,
         )
-        self.ledger = TransferLedger(store, integration_id)
+        super().__init__(store, integration_id, rackbeat, settings, sides, master)
+        self.settings: RackbeatEconomicSettings = settings
+        self.economic = economic
         self._base_currency: str | None = None
         self._from_economic: OneWaySync | None = None
-        self._last_runs: dict[str, float] = {}
 
     def close(self) -> None:
         self.economic.close()
         self.rackbeat.close()
 
-    # -- subscription ------------------------------------------------------------------------------------
-    def webhook_events(self) -> list[str]:
-        events = [f"{prefix}.{action}" for prefix in MASTER_EVENTS for action in ("created", "updated")]
-        return [*events, *DOCUMENT_EVENTS]
-
-    def subscribe(self, url: str) -> dict[str, str]:
-        return {
-            event: self.rackbeat.subscribe_webhook(event, url)["token"] for event in self.webhook_events()
-        }
-
     # -- handling ----------------------------------------------------------------------------------------
-    def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
-        if event.startswith("economic."):
-            return self._handle_economic(event, key, payload or {})
-        if event in DOCUMENT_EVENTS:
-            result = self.transfer(DOCUMENT_EVENTS[event], key)
-            if result.outcome == "uncertain":
-                raise RunAborted(result.message)  # retried with back-off; the ledger finds it first
-            return (
-                result.message
-                if result.ok or result.outcome == "in_progress"
-                else f"failed: {result.message}"
-            )
-        prefix, _, action = event.rpartition(".")
-        if prefix not in MASTER_EVENTS or action == "deleted":
-            return "ignored"  # deletions never delete bookkeeping records
-        entity, _ = MASTER_EVENTS[prefix]
-        if self._maintained_in_economic(entity) and self._bound(entity, RACKBEAT, key):
+    def handle_master(self, entity: str, key: str) -> str:
+        if self._maintained_in_economic(entity) and self.bound(entity, RACKBEAT, key):
             return f"ignored: e-conomic maintains {entity}s (updates flow from the master only)"
         outcome = self.master.sync_one(entity, key)
         if entity == "customer" and outcome != "failed":
             self._sync_customer_children(key)
         return outcome
+
+    def handle_other(self, event: str, key: str, payload: dict[str, Any]) -> str:
+        if event.startswith("economic."):
+            return self._handle_economic(event, key, payload)
+        return "ignored"
 
     def _handle_economic(self, event: str, new: str, payload: dict[str, Any]) -> str:
         """An e-conomic web hook: a customer or product was created, changed, renumbered or deleted."""
@@ -196,12 +150,6 @@ class RackbeatEconomicRealtime(Realtime):
             entity in ("product", "bom") and masters.products == "economic"
         )
 
-    def _bound(self, entity: str, system: str, key: str) -> bool:
-        with self.store.session() as session:
-            return (
-                Binder(session, self.integration_id, self.master.sides).find(entity, system, key) is not None
-            )
-
     # -- e-conomic → Rackbeat ------------------------------------------------------------------------------
     @property
     def from_economic(self) -> OneWaySync:
@@ -231,7 +179,7 @@ class RackbeatEconomicRealtime(Realtime):
             counts[outcome] = counts.get(outcome, 0) + 1
 
         try:
-            result = self._poller("economic-orders").poll(
+            result = self.poller("economic-orders").poll(
                 lambda since: changed_orders(self.economic, since),
                 lambda o: o.get("lastUpdated"),
                 handle,
@@ -249,7 +197,7 @@ class RackbeatEconomicRealtime(Realtime):
 
             def handle(record: dict[str, Any], entity: str = entity, counts: dict[str, int] = counts) -> None:
                 key = str(record["customerNumber" if entity == "customer" else "productNumber"])
-                if not self._maintained_in_economic(entity) and self._bound(entity, ECONOMIC, key):
+                if not self._maintained_in_economic(entity) and self.bound(entity, ECONOMIC, key):
                     outcome = "ignored"  # Rackbeat maintains it: e-conomic's edits do not flow back
                 else:
                     outcome = self._sync_from_economic(entity, record)
@@ -265,7 +213,7 @@ class RackbeatEconomicRealtime(Realtime):
                 def key_of(record: dict[str, Any], field: str = number_field) -> Any:
                     return record[field]
 
-                result = self._poller(f"economic-{path}").poll(
+                result = self.poller(f"economic-{path}").poll(
                     fetch, lambda r: r.get("lastUpdated"), handle, key_of=key_of
                 )
             except (TransientError, AuthError) as exc:
@@ -274,19 +222,6 @@ class RackbeatEconomicRealtime(Realtime):
                 f"{path}: {result.seen} seen " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
             )
         return "; ".join(done)
-
-    def _poller(self, name: str) -> Poller:
-        with self.store.session() as session:
-            row = session.get(Integration, self.integration_id)
-            started = row.startup_completed_at if row is not None else None
-        return Poller(self.store, self.integration_id, name, start_from=started)
-
-    def _due(self, job: str, every_seconds: float) -> bool:
-        now = time.monotonic()
-        if now - self._last_runs.get(job, float("-inf")) < every_seconds:
-            return False
-        self._last_runs[job] = now
-        return True
 
     def _sync_customer_children(self, number: str) -> None:
         """Contact persons ("Referencer") and delivery addresses follow a customer update."""
@@ -334,29 +269,10 @@ class RackbeatEconomicRealtime(Realtime):
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"customer {number} contacts/addresses: {exc.remote_message}") from exc
         except ApiError as exc:
-            self._log("realtime", "customer", number, f"contacts and delivery addresses: {exc}", exc, None)
+            self.log("realtime", "customer", number, f"contacts and delivery addresses: {exc}", exc, None)
 
     # -- documents -------------------------------------------------------------------------------------
-    def transfer(self, document_type: str, key: str) -> TransferResult:
-        if document_type not in DOCUMENT_RESOURCES:
-            raise MappingError(f"unknown document type {document_type!r} (invoice, supplier-invoice)")
-        try:
-            document = self.rackbeat.get(DOCUMENT_RESOURCES[document_type], key)
-        except NotFoundError:
-            return self._refuse(
-                document_type, key, f"Rackbeat has no {document_type.replace('-', ' ')} {key}"
-            )
-        except (TransientError, AuthError) as exc:
-            return TransferResult(
-                "uncertain", None, f"could not read it from Rackbeat: {exc.remote_message}", exc
-            )
-        if not document.get("is_booked"):
-            return self._refuse(
-                document_type,
-                key,
-                f"{document_type.replace('-', ' ')} {key} is not booked in "
-                "Rackbeat yet; only booked documents are transferred",
-            )
+    def transfer_document(self, document_type: str, document: dict[str, Any]) -> TransferResult:
         if document_type == "invoice":
             return self._transfer_invoice(document)
         return self._transfer_supplier_invoice(document)
@@ -364,10 +280,10 @@ class RackbeatEconomicRealtime(Realtime):
     def _transfer_invoice(self, invoice: dict[str, Any]) -> TransferResult:
         key = str(invoice["number"])
         if not self.settings.customer_invoices.enabled:
-            return self._refuse(
+            return self.refuse(
                 "invoice", key, "customer invoices are switched off (settings.customer_invoices)"
             )
-        document = self._map(
+        document = self.map_document(
             "invoice", key, lambda: invoices.map_invoice(invoice, self.settings, refs=_Refs(self))
         )
         if isinstance(document, TransferResult):
@@ -377,12 +293,12 @@ class RackbeatEconomicRealtime(Realtime):
         result = self.ledger.transfer(
             "invoice", key, find=sender.find, send=sender.send, describe=invoices.describe
         )
-        self._after_transfer("invoice", key, result, document)
+        self.after_transfer("invoice", key, result, document)
         if result.outcome == "transferred" and book and self.settings.customer_invoices.mark_invoices_as_sent:
             try:
                 self.rackbeat.update("customer-invoices", key, {"is_sent": True}, suppress_webhooks=True)
             except ApiError as exc:
-                self._log(
+                self.log(
                     "transfer",
                     "invoice",
                     key,
@@ -396,10 +312,10 @@ class RackbeatEconomicRealtime(Realtime):
         key = str(invoice["number"])
         settings = self.settings.supplier_invoices
         if not settings.enabled or settings.day_book is None:
-            return self._refuse(
+            return self.refuse(
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
-        voucher = self._map(
+        voucher = self.map_document(
             "supplier-invoice",
             key,
             lambda: supplier_invoices.map_supplier_invoice(invoice, self.settings, refs=_Refs(self)),
@@ -427,100 +343,16 @@ class RackbeatEconomicRealtime(Realtime):
             send=self._voucher_sender(journal, voucher),
             describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
         )
-        self._after_transfer("supplier-invoice", key, result, voucher)
+        self.after_transfer("supplier-invoice", key, result, voucher)
         return result
-
-    def _map(
-        self, document_type: str, key: str, mapping: Callable[[], dict[str, Any]]
-    ) -> dict[str, Any] | TransferResult:
-        """The document's payload, or the result that explains why there is none (refused or uncertain)."""
-        try:
-            return mapping()
-        except MappingError as exc:
-            return self._refuse(document_type, key, str(exc))
-        except (TransientError, AuthError) as exc:
-            return TransferResult("uncertain", None, exc.remote_message, exc)
-        except ApiError as exc:
-            return self._refuse(document_type, key, exc.remote_message, exc)
-
-    def _after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
-        if result.outcome == "failed":
-            self._log(
-                "transfer",
-                document_type,
-                key,
-                result.message,
-                result.error if isinstance(result.error, ApiError) else None,
-                payload,
-            )
-        elif result.ok:
-            with self.store.session() as session:
-                ErrorLog(session, self.integration_id).resolve("transfer", document_type, key)
-
-    def _refuse(
-        self, document_type: str, key: str, message: str, exc: ApiError | None = None
-    ) -> TransferResult:
-        self._log("transfer", document_type, key, message, exc, None)
-        return TransferResult("failed", None, message, exc)
-
-    def _log(
-        self, operation: str, entity: str, key: str, message: str, exc: ApiError | None, payload: Any
-    ) -> None:
-        with self.store.session() as session:
-            ErrorLog(session, self.integration_id).record(
-                operation=operation,
-                entity=entity,
-                record_key=str(key),
-                message=f"{entity.replace('-', ' ')} {key}: {message}",
-                remote_message=exc.remote_message if exc else None,
-                status_code=exc.status_code if exc else None,
-                payload=payload if isinstance(payload, dict) else None,
-                response=exc.body if exc else None,
-            )
-
-    # -- the safety net ----------------------------------------------------------------------------------
-    def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
-        """Every master record Rackbeat changed since ``since`` and since we last synced it, and every
-        booked document the ledger does not know yet.
-
-        A record whose ``updated_at`` is not after its binding's last sync is skipped: the start-up
-        sync's own records, and records a webhook already brought over, cost nothing here. Rackbeat
-        stamps changes to the second and its clock is compared with ours: a change in the same second
-        as our sync of that record, or hidden by clock skew, is left to its webhook.
-        """
-        params = {"updated_at_from": since.strftime("%Y-%m-%d %H:%M:%S")} if since else {}
-        found: list[tuple[str, str]] = []
-        try:
-            with self.store.session() as session:
-                binder = Binder(session, self.integration_id, self.master.sides)
-                for prefix, (entity, resource) in MASTER_EVENTS.items():
-                    for record in self.rackbeat.iter_all(resource, params=params):
-                        binding = binder.find(entity, RACKBEAT, str(record["number"]))
-                        if binding is not None and not _changed_since(
-                            record.get("updated_at"), binding.synced_at
-                        ):
-                            continue
-                        found.append((f"{prefix}.updated", str(record["number"])))
-            for event, document_type in DOCUMENT_EVENTS.items():
-                for record in self.rackbeat.iter_all(
-                    DOCUMENT_RESOURCES[document_type], params={**params, "is_booked": "true"}
-                ):
-                    if (
-                        record.get("is_booked")
-                        and self.ledger.get(document_type, str(record["number"])) is None
-                    ):
-                        found.append((event, str(record["number"])))
-        except (TransientError, AuthError) as exc:
-            raise RunAborted(f"safety-net scan: {exc.remote_message}") from exc
-        return found
 
     # -- inventory value ---------------------------------------------------------------------------------
     def periodic(self, now: datetime) -> list[str]:
         done = []
-        if self.settings.orders.enabled and self._due("orders", self.settings.orders.interval_seconds):
+        if self.settings.orders.enabled and self.due("orders", self.settings.orders.interval_seconds):
             done.append(self.poll_orders())
         masters = self.settings.master_data
-        if masters.economic_changes == "poll" and self._due("master-data", masters.poll_minutes * 60):
+        if masters.economic_changes == "poll" and self.due("master-data", masters.poll_minutes * 60):
             done.append(self.poll_master_data())
         return done + self._inventory_value(now)
 
@@ -529,46 +361,31 @@ class RackbeatEconomicRealtime(Realtime):
         if not settings.enabled:
             return []
         assert settings.day_book and settings.inventory_account and settings.offset_account
-        today = now.date()
-        with self.store.session() as session:
-            state = Checkpoints(session, self.integration_id).get("inventory_value")
-        if state is None:
-            value = self._valuation(today - timedelta(days=1))
-            self._save_inventory_state(today - timedelta(days=1), value)
-            return [
-                f"inventory value starting point {value} recorded; the next period's change will be posted"
-            ]
-        done = []
-        last_end = date.fromisoformat(state["last_end"])
-        last_value = Decimal(state["last_value"])
-        for end in inventory.closed_periods(last_end, today, settings.frequency):
-            value = self._valuation(end)
-            change = value - last_value
-            period = inventory.period_id(end, settings.frequency)
-            if change:
-                voucher = inventory.inventory_voucher(
-                    change,
-                    end,
-                    frequency=settings.frequency,
-                    inventory_account=settings.inventory_account,
-                    offset_account=settings.offset_account,
-                )
-                result = self.ledger.transfer(
-                    "inventory-value",
-                    period,
-                    find=lambda: None,
-                    send=self._voucher_sender(settings.day_book, voucher),
-                    describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
-                )
-                self._after_transfer("inventory-value", period, result, voucher)
-                if not result.ok:
-                    break  # keep the period open; the next run tries again from here
-                done.append(f"inventory value {period}: {change:+} ({result.message})")
-            else:
-                done.append(f"inventory value {period}: unchanged")
-            last_end, last_value = end, value
-            self._save_inventory_state(last_end, last_value)
-        return done
+        day_book, inventory_account, offset_account = (
+            settings.day_book,
+            settings.inventory_account,
+            settings.offset_account,
+        )
+
+        def post(change: Any, end: date, period: str) -> TransferResult:
+            voucher = inventory.inventory_voucher(
+                change,
+                end,
+                frequency=settings.frequency,
+                inventory_account=inventory_account,
+                offset_account=offset_account,
+            )
+            result = self.ledger.transfer(
+                "inventory-value",
+                period,
+                find=lambda: None,
+                send=self._voucher_sender(day_book, voucher),
+                describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
+            )
+            self.after_transfer("inventory-value", period, result, voucher)
+            return result
+
+        return self.post_inventory_periods(now, settings.frequency, post)
 
     def _voucher_sender(self, journal: int, voucher: dict[str, Any]) -> Callable[[str], str]:
         def send(idempotency_key: str) -> str:
@@ -576,18 +393,6 @@ class RackbeatEconomicRealtime(Realtime):
             return f"{journal}:{posted[0].get('voucherNumber')}"
 
         return send
-
-    def _valuation(self, day: date) -> Decimal:
-        try:
-            return Decimal(str(self.rackbeat.get_valuation(day)["total_value"]))
-        except (TransientError, AuthError) as exc:
-            raise RunAborted(f"inventory valuation: {exc.remote_message}") from exc
-
-    def _save_inventory_state(self, end: date, value: Decimal) -> None:
-        with self.store.session() as session:
-            Checkpoints(session, self.integration_id).put(
-                "inventory_value", {"last_end": end.isoformat(), "last_value": str(value)}
-            )
 
     def base_currency(self) -> str:
         if self._base_currency is None:
@@ -597,45 +402,12 @@ class RackbeatEconomicRealtime(Realtime):
         return self._base_currency
 
 
-def _changed_since(updated_at: Any, synced_at: datetime) -> bool:
-    """Did Rackbeat change the record after we synced it? Unknown times count as changed."""
-    if not updated_at:
-        return True
-    try:
-        changed = datetime.fromisoformat(str(updated_at).replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    if changed.tzinfo is None:
-        changed = changed.replace(tzinfo=UTC)
-    synced = synced_at if synced_at.tzinfo else synced_at.replace(tzinfo=UTC)
-    return changed > synced
-
-
-class _Refs:
+class _Refs(MasterRefs):
     """What document mappers may ask: Rackbeat number → e-conomic number (syncing it first when new)."""
 
     def __init__(self, session: RackbeatEconomicRealtime) -> None:
+        super().__init__(session.master)
         self._session = session
-
-    def __call__(self, entity: str, number: Any) -> str:
-        sync = self._session.master
-        # A bound record is kept current by its own webhooks: use it as it is (no extra calls).
-        with sync.store.session() as session:
-            bound = Binder(session, sync.integration_id, sync.sides).other_key(entity, RACKBEAT, str(number))
-        if bound is not None:
-            return bound
-        flow = next((f for f in sync.flows if f.entity == entity), None)
-        if flow is not None:
-            outcome = sync.sync_one(entity, number)
-            if outcome == "failed":
-                raise MappingError(
-                    f"{entity.replace('_', ' ')} {number} could not be synced (see the error log)"
-                )
-            if outcome == "gone":
-                raise MappingError(f"{entity.replace('_', ' ')} {number} does not exist in Rackbeat")
-        with sync.store.session() as session:
-            bound = Binder(session, sync.integration_id, sync.sides).other_key(entity, RACKBEAT, str(number))
-        return bound or str(number)
 
     def contact(self, customer_number: int, name: str) -> int:
         """The e-conomic contact person of that name on the customer, created if missing."""

@@ -34,15 +34,34 @@ class _Strict(BaseModel):
 class StartupSettings(_Strict):
     """Start-up synchronisation (e-conomic → Rackbeat, once). ``entities`` picks what to bring over."""
 
-    entities: list[StartupEntity] = Field(default_factory=lambda: list(STARTUP_ENTITIES))
+    entities: list[StartupEntity] = Field(
+        default_factory=lambda: list(STARTUP_ENTITIES),
+        title="What to bring over from e-conomic",
+        description="Ticked kinds of records are copied from e-conomic to Rackbeat by the start-up sync. "
+        "Product groups always arrive with inventory switched on; switch it off in Rackbeat where needed.",
+    )
 
 
 class SupplierInvoiceSettings(_Strict):
     """Supplier invoices: the creditor integration."""
 
-    enabled: bool = False
-    account_for_supplier_groups: int | None = Field(None, description="Creditor account in e-conomic")
-    day_book: int | None = Field(None, description="Journal (day book) that receives supplier invoices")
+    enabled: bool = Field(
+        False,
+        title="Activate creditor integration",
+        description="Send suppliers, supplier groups and booked supplier invoices from Rackbeat to "
+        "e-conomic.",
+    )
+    account_for_supplier_groups: int | None = Field(
+        None,
+        title="Account for supplier groups",
+        description="The creditor account in e-conomic that supplier groups made in Rackbeat get.",
+    )
+    day_book: int | None = Field(
+        None,
+        title="Day book",
+        description="The e-conomic day book (journal) that receives supplier invoices. We recommend a day "
+        "book of its own for invoices coming from Rackbeat. Needed when the creditor integration is on.",
+    )
 
     @model_validator(mode="after")
     def _needs_accounts(self) -> SupplierInvoiceSettings:
@@ -56,31 +75,77 @@ class SupplierInvoiceSettings(_Strict):
 class AccountingSettings(_Strict):
     """Accounting: purchase accounts, with a matrix per product group and VAT zone."""
 
-    standard_account: int | None = Field(None, description="Standard account if none are chosen")
+    standard_account: int | None = Field(
+        None,
+        title="Standard account if none are chosen",
+        description="The purchase account used for a supplier-invoice line whose product group and VAT zone "
+        "have no account in the matrix below.",
+    )
     # {"<product group number>": {"domestic": 1310, "eu": 1320, "abroad": 1330}}
     account_matrix: dict[str, dict[Literal["domestic", "eu", "abroad", "domestic_exempt"], int]] = Field(
-        default_factory=dict
+        default_factory=dict,
+        title="Purchase account per product group and VAT zone",
+        description="For each product group, the e-conomic account purchases are booked to, per the "
+        "supplier's VAT zone. The account decides the VAT, so choose with care (ask your accountant).",
     )
 
 
 class CustomerInvoiceSettings(_Strict):
     """Customer invoices: the debtor integration."""
 
-    enabled: bool = False
-    use_actual_quantity: bool = False
-    post_invoices: bool = Field(False, description="Post invoices in e-conomic when posted in Rackbeat")
-    never_post_ean_invoices: bool = False
-    mark_invoices_as_sent: bool = Field(False, description="Mark invoices as sent when posted in e-conomic")
-    empty_line_product_number: str | None = Field(
-        None, description="Product nr. for empty e-conomic product lines"
+    enabled: bool = Field(
+        False,
+        title="Activate debtor integration",
+        description="Send customers, customer groups and booked customer invoices from Rackbeat to "
+        "e-conomic.",
     )
-    one_stop_vat: bool = Field(False, description="Activate One Stop VAT")
+    use_actual_quantity: bool = Field(
+        False,
+        title="Use actual quantity when creating",
+        description="Invoice lines in e-conomic carry Rackbeat's quantity and unit price. Off: each line is "
+        "quantity 1 at the line's amount. Amounts match Rackbeat to the øre either way.",
+    )
+    post_invoices: bool = Field(
+        False,
+        title="Post invoices in e-conomic when posted in Rackbeat",
+        description="On: a booked Rackbeat invoice is booked in e-conomic too, with the same number. "
+        "Off: it arrives as a draft for you to book in e-conomic.",
+    )
+    never_post_ean_invoices: bool = Field(
+        False,
+        title="Never post EAN invoices",
+        description="Invoices with an EAN number stay drafts, so you can send them by EAN from e-conomic. "
+        "Only meaningful together with 'Post invoices in e-conomic when posted in Rackbeat'.",
+    )
+    mark_invoices_as_sent: bool = Field(
+        False,
+        title="Mark invoices as sent when posted in e-conomic",
+        description="After an invoice is booked in e-conomic, it is marked as sent in Rackbeat.",
+    )
+    empty_line_product_number: str | None = Field(
+        None,
+        title="Product nr. for empty e-conomic product lines",
+        description="Rackbeat needs a product on every line: e-conomic order lines without a product get "
+        "this Rackbeat product (e.g. a product called 'Product' without inventory).",
+    )
+    one_stop_vat: bool = Field(
+        False,
+        title="Activate One Stop VAT",
+        description="Private customers in other EU countries get their country's VAT zone in e-conomic.",
+    )
     # e-conomic has no OSS field: the agreement's bookkeeper sets up a VAT zone per EU country (with its
     # sales accounts and rates). Country as written on Rackbeat customers (e.g. "Tyskland" or "DE") →
     # that e-conomic VAT zone number.
-    one_stop_vat_zones: dict[str, int] = Field(default_factory=dict)
+    one_stop_vat_zones: dict[str, int] = Field(
+        default_factory=dict,
+        title="One Stop VAT: VAT zone per country",
+        description="The country as written on Rackbeat customers (e.g. 'Tyskland' or 'DE') and the "
+        "e-conomic VAT zone your bookkeeper set up for it. Needed when One Stop VAT is on.",
+    )
     account_for_customer_groups: int | None = Field(
-        None, description="Debtor account for customer groups created from Rackbeat"
+        None,
+        title="Account for customer groups",
+        description="The debtor account in e-conomic that customer groups made in Rackbeat get.",
     )
 
     @model_validator(mode="after")
@@ -104,18 +169,45 @@ class CustomerInvoiceSettings(_Strict):
 
 
 class ProductSettings(_Strict):
-    use_actual_cost_price: bool = Field(False, description="Use actual cost price instead of recommended")
+    use_actual_cost_price: bool = Field(
+        False,
+        title="Use actual cost price",
+        description="Products in e-conomic get Rackbeat's actual (average) cost price instead of the "
+        "recommended cost price.",
+    )
     account_for_product_groups: int | None = Field(
-        None, description="Sales account for product groups created from Rackbeat"
+        None,
+        title="Account for product groups",
+        description="The sales account in e-conomic that product groups made in Rackbeat get.",
     )
 
 
 class InventoryValueSettings(_Strict):
-    enabled: bool = False
-    frequency: Literal["daily", "weekly", "monthly"] = "daily"
-    day_book: int | None = None
-    inventory_account: int | None = None
-    offset_account: int | None = None
+    enabled: bool = Field(
+        False,
+        title="Activate inventory value synchronization",
+        description="Post the change in Rackbeat's stock value to e-conomic as a voucher, once per period.",
+    )
+    frequency: Literal["daily", "weekly", "monthly"] = Field(
+        "daily", title="Frequency", description="How often the inventory value is posted."
+    )
+    day_book: int | None = Field(
+        None,
+        title="Day book",
+        description="The e-conomic day book the voucher goes to; it must be one that can take finance "
+        "vouchers.",
+    )
+    inventory_account: int | None = Field(
+        None,
+        title="Inventory account",
+        description="The balance-sheet account holding the stock value. Not sure? Ask your accountant.",
+    )
+    offset_account: int | None = Field(
+        None,
+        title="Offset account",
+        description="The account that takes the other side of the change (cost of goods). Not sure? Ask "
+        "your accountant.",
+    )
 
     @model_validator(mode="after")
     def _needs_accounts(self) -> InventoryValueSettings:
@@ -132,49 +224,126 @@ class MasterDataSettings(_Strict):
     """Which side maintains customers and products (seed 001: "kan oprettes/vedligeholdes enten i Rackbeat
     eller e-conomic"). New records may start on either side; updates flow from the master only."""
 
-    customers: Literal["rackbeat", "economic"] = "rackbeat"
-    products: Literal["rackbeat", "economic"] = "rackbeat"
+    customers: Literal["rackbeat", "economic"] = Field(
+        "rackbeat",
+        title="Customers are maintained in",
+        description="New customers may start on either side; changes to a customer flow from this side only.",
+    )
+    products: Literal["rackbeat", "economic"] = Field(
+        "rackbeat",
+        title="Products are maintained in",
+        description="New products may start on either side; changes to a product flow from this side only.",
+    )
     # How changes made in e-conomic reach us: e-conomic's webhooks, or a poll every ``poll_minutes``.
-    economic_changes: Literal["webhooks", "poll"] = "poll"
+    economic_changes: Literal["webhooks", "poll"] = Field(
+        "poll",
+        title="How e-conomic's changes reach us",
+        description="'poll': we ask e-conomic regularly. 'webhooks': e-conomic tells us (set up the web "
+        "hooks in e-conomic with `ledgerbridge integrations economic-webhooks`).",
+    )
     poll_minutes: int = Field(
-        60, ge=1, description="Interval of the poll for e-conomic customers and products"
+        60,
+        ge=1,
+        title="Poll every (minutes)",
+        description="Interval of the poll for e-conomic customers and products",
     )
 
 
 class OrderSettings(_Strict):
     """Sales orders from e-conomic to Rackbeat (the incumbent: every 5 minutes)."""
 
-    enabled: bool = False
+    enabled: bool = Field(
+        False,
+        title="Start the order flow in e-conomic",
+        description="Sales orders made in e-conomic (drafts and sent) are created and updated in Rackbeat.",
+    )
     interval_seconds: int = Field(
-        60, ge=10, description="How often e-conomic is asked for new and changed orders"
+        60,
+        ge=10,
+        title="Ask e-conomic every (seconds)",
+        description="How often e-conomic is asked for new and changed orders",
     )
 
 
 class RackbeatEconomicSettings(_Strict):
-    startup: StartupSettings = Field(default_factory=StartupSettings)
-    supplier_invoices: SupplierInvoiceSettings = Field(default_factory=SupplierInvoiceSettings)
-    accounting: AccountingSettings = Field(default_factory=AccountingSettings)
-    customer_invoices: CustomerInvoiceSettings = Field(default_factory=CustomerInvoiceSettings)
-    products: ProductSettings = Field(default_factory=ProductSettings)
+    startup: StartupSettings = Field(
+        default_factory=StartupSettings,
+        title="Start-up synchronization",
+        description="Copies records from e-conomic to Rackbeat once, when the integration is set up.",
+    )
+    supplier_invoices: SupplierInvoiceSettings = Field(
+        default_factory=SupplierInvoiceSettings,
+        title="Supplier invoices",
+        description="The creditor integration: suppliers and booked supplier invoices go to e-conomic.",
+    )
+    accounting: AccountingSettings = Field(
+        default_factory=AccountingSettings,
+        title="Accounting",
+        description="Which e-conomic accounts purchases on supplier invoices are booked to.",
+    )
+    customer_invoices: CustomerInvoiceSettings = Field(
+        default_factory=CustomerInvoiceSettings,
+        title="Customer invoices",
+        description="The debtor integration: customers and booked customer invoices go to e-conomic.",
+    )
+    products: ProductSettings = Field(
+        default_factory=ProductSettings,
+        title="Products and groups",
+        description="How products and product groups made in Rackbeat look in e-conomic.",
+    )
     # e-conomic layout number → Rackbeat layout number ("Layouts" on the settings page)
-    layouts: dict[str, int] = Field(default_factory=dict)
-    inventory_value: InventoryValueSettings = Field(default_factory=InventoryValueSettings)
-    master_data: MasterDataSettings = Field(default_factory=MasterDataSettings)
-    orders: OrderSettings = Field(default_factory=OrderSettings)
+    layouts: dict[str, int] = Field(
+        default_factory=dict,
+        title="Layouts",
+        description="Which Rackbeat layout matches each e-conomic layout. Which layout a customer uses is "
+        "chosen on the customer.",
+    )
+    inventory_value: InventoryValueSettings = Field(
+        default_factory=InventoryValueSettings,
+        title="Inventory value",
+        description="Post the stock value from Rackbeat to e-conomic daily, weekly or monthly.",
+    )
+    master_data: MasterDataSettings = Field(
+        default_factory=MasterDataSettings,
+        title="Customers and products: which side leads",
+        description="Customers and products can be made and maintained in Rackbeat or in e-conomic.",
+    )
+    orders: OrderSettings = Field(
+        default_factory=OrderSettings,
+        title="Sales orders from e-conomic",
+        description="Start the order flow in e-conomic: its orders are brought to Rackbeat.",
+    )
 
 
 class EconomicConnection(_Strict):
-    base_url: HttpUrl = HttpUrl("https://restapi.e-conomic.com")
-    apis_base_url: HttpUrl | None = Field(None, description="OpenAPI services host; default: base_url")
-    app_secret_token: SecretStr
-    agreement_grant_token: SecretStr
+    base_url: HttpUrl = Field(
+        HttpUrl("https://restapi.e-conomic.com"),
+        title="REST API address",
+        description="e-conomic's REST API (or a sandbox's address).",
+    )
+    apis_base_url: HttpUrl | None = Field(
+        None,
+        title="OpenAPI services address",
+        description="OpenAPI services host; default: base_url",
+    )
+    app_secret_token: SecretStr = Field(
+        title="App secret token", description="The X-AppSecretToken of the app registered with e-conomic."
+    )
+    agreement_grant_token: SecretStr = Field(
+        title="Agreement grant token",
+        description="The X-AgreementGrantToken e-conomic gives when the agreement grants access to the app.",
+    )
 
 
 class RackbeatConnection(_Strict):
-    base_url: HttpUrl = HttpUrl("https://app.rackbeat.com/api")
-    token: SecretStr
+    base_url: HttpUrl = Field(
+        HttpUrl("https://app.rackbeat.com/api"),
+        title="API address",
+        description="Rackbeat's API (or a sandbox's address).",
+    )
+    token: SecretStr = Field(title="API token", description="A Rackbeat API token (Settings → API).")
 
 
 class RackbeatEconomicConnections(_Strict):
-    economic: EconomicConnection
-    rackbeat: RackbeatConnection
+    economic: EconomicConnection = Field(title="Visma e-conomic")
+    rackbeat: RackbeatConnection = Field(title="Rackbeat")

@@ -1,0 +1,377 @@
+"""What every "Rackbeat → accounting system" integration does the same way, whatever the ledger.
+
+Rackbeat announces changes by webhook; master records go through a :class:`OneWaySync` (bindings and
+snapshot hashes), booked documents through the transfer ledger. A subclass names its master flows,
+how one document of each type is transferred, and its periodic jobs; this class receives the events,
+reads documents from Rackbeat, keeps the error log, runs the safety-net scan and counts the inventory
+value periods. Nothing here knows the accounting system by name.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.errorlog import ErrorLog
+from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.ledger import TransferLedger, TransferResult
+from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
+from ledgerbridge.engine.polling import Poller
+from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.integrations.base import Realtime
+from ledgerbridge.store.db import Store
+from ledgerbridge.store.models import Integration
+from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
+from ledgerbridge.systems.rackbeat import RackbeatClient
+
+RACKBEAT = "rackbeat"
+
+# Rackbeat event prefix → (our entity name, Rackbeat resource)
+MASTER_EVENTS: dict[str, tuple[str, str]] = {
+    "customer": ("customer", "customers"),
+    "customer_group": ("customer_group", "customer-groups"),
+    "supplier": ("supplier", "suppliers"),
+    "supplier_group": ("supplier_group", "supplier-groups"),
+    "product": ("product", "products"),
+    "product_group": ("product_group", "product-groups"),
+    "lot": ("bom", "lots"),
+    "payment_terms": ("payment_term", "payment-terms"),
+    "employee": ("employee", "employees"),
+}
+DOCUMENT_EVENTS = {"customer_invoice.booked": "invoice", "supplier_invoice.booked": "supplier-invoice"}
+DOCUMENT_RESOURCES = {"invoice": "customer-invoices", "supplier-invoice": "supplier-invoices"}
+
+
+class RackbeatRealtime(Realtime):
+    webhook_source: ClassVar[str] = RACKBEAT
+    #: the Rackbeat master events this integration listens to (a subset of MASTER_EVENTS)
+    master_events: ClassVar[Mapping[str, tuple[str, str]]] = MASTER_EVENTS
+    #: the accounting system's name in bindings, e.g. "economic"
+    ledger_side: ClassVar[str]
+
+    def __init__(
+        self,
+        store: Store,
+        integration_id: int,
+        rackbeat: RackbeatClient,
+        settings: Any,
+        sides: tuple[str, str],
+        master: OneWaySync,
+    ) -> None:
+        self.store = store
+        self.integration_id = integration_id
+        self.rackbeat = rackbeat
+        self.settings = settings
+        self.sides = sides
+        self.master = master
+        self.ledger = TransferLedger(store, integration_id)
+        self._last_runs: dict[str, float] = {}
+
+    # -- what a subclass says ------------------------------------------------------------------------------
+    @abstractmethod
+    def transfer_document(self, document_type: str, document: dict[str, Any]) -> TransferResult:
+        """Transfer one booked Rackbeat document (its type is a key of DOCUMENT_RESOURCES)."""
+
+    def handle_master(self, entity: str, key: str) -> str:
+        """A Rackbeat master record was created or updated."""
+        return self.master.sync_one(entity, key)
+
+    def handle_other(self, event: str, key: str, payload: dict[str, Any]) -> str:
+        """An event that is not Rackbeat's (e.g. the accounting system's own web hooks)."""
+        return "ignored"
+
+    # -- subscription ------------------------------------------------------------------------------------
+    def webhook_events(self) -> list[str]:
+        events = [f"{prefix}.{action}" for prefix in self.master_events for action in ("created", "updated")]
+        return [*events, *DOCUMENT_EVENTS]
+
+    def subscribe(self, url: str) -> dict[str, str]:
+        return {
+            event: self.rackbeat.subscribe_webhook(event, url)["token"] for event in self.webhook_events()
+        }
+
+    # -- handling ----------------------------------------------------------------------------------------
+    def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
+        if event in DOCUMENT_EVENTS:
+            result = self.transfer(DOCUMENT_EVENTS[event], key)
+            if result.outcome == "uncertain":
+                raise RunAborted(result.message)  # retried with back-off; the ledger finds it first
+            return (
+                result.message
+                if result.ok or result.outcome == "in_progress"
+                else f"failed: {result.message}"
+            )
+        prefix, _, action = event.rpartition(".")
+        if prefix in self.master_events and action in ("created", "updated"):
+            entity, _ = self.master_events[prefix]
+            return self.handle_master(entity, key)
+        if prefix in MASTER_EVENTS:
+            return "ignored"  # deletions never delete bookkeeping records
+        return self.handle_other(event, key, payload or {})
+
+    def bound(self, entity: str, system: str, key: str) -> bool:
+        with self.store.session() as session:
+            return Binder(session, self.integration_id, self.sides).find(entity, system, key) is not None
+
+    # -- documents -------------------------------------------------------------------------------------
+    def transfer(self, document_type: str, key: str) -> TransferResult:
+        if document_type not in DOCUMENT_RESOURCES:
+            raise MappingError(f"unknown document type {document_type!r} (invoice, supplier-invoice)")
+        try:
+            document = self.rackbeat.get(DOCUMENT_RESOURCES[document_type], key)
+        except NotFoundError:
+            return self.refuse(document_type, key, f"Rackbeat has no {document_type.replace('-', ' ')} {key}")
+        except (TransientError, AuthError) as exc:
+            return TransferResult(
+                "uncertain", None, f"could not read it from Rackbeat: {exc.remote_message}", exc
+            )
+        if not document.get("is_booked"):
+            return self.refuse(
+                document_type,
+                key,
+                f"{document_type.replace('-', ' ')} {key} is not booked in "
+                "Rackbeat yet; only booked documents are transferred",
+            )
+        return self.transfer_document(document_type, document)
+
+    def map_document(
+        self, document_type: str, key: str, mapping: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any] | TransferResult:
+        """The document's payload, or the result that explains why there is none (refused or uncertain)."""
+        try:
+            return mapping()
+        except MappingError as exc:
+            return self.refuse(document_type, key, str(exc))
+        except (TransientError, AuthError) as exc:
+            return TransferResult("uncertain", None, exc.remote_message, exc)
+        except ApiError as exc:
+            return self.refuse(document_type, key, exc.remote_message, exc)
+
+    def after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
+        if result.outcome == "failed":
+            self.log(
+                "transfer",
+                document_type,
+                key,
+                result.message,
+                result.error if isinstance(result.error, ApiError) else None,
+                payload,
+            )
+        elif result.ok:
+            with self.store.session() as session:
+                ErrorLog(session, self.integration_id).resolve("transfer", document_type, key)
+
+    def refuse(
+        self, document_type: str, key: str, message: str, exc: ApiError | None = None
+    ) -> TransferResult:
+        self.log("transfer", document_type, key, message, exc, None)
+        return TransferResult("failed", None, message, exc)
+
+    def log(
+        self, operation: str, entity: str, key: str, message: str, exc: ApiError | None, payload: Any
+    ) -> None:
+        with self.store.session() as session:
+            ErrorLog(session, self.integration_id).record(
+                operation=operation,
+                entity=entity,
+                record_key=str(key),
+                message=f"{entity.replace('-', ' ')} {key}: {message}",
+                remote_message=exc.remote_message if exc else None,
+                status_code=exc.status_code if exc else None,
+                payload=payload if isinstance(payload, dict) else None,
+                response=exc.body if exc else None,
+            )
+
+    # -- the safety net ----------------------------------------------------------------------------------
+    def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
+        """Every master record Rackbeat changed since ``since`` and since we last synced it, and every
+        booked document the ledger does not know yet.
+
+        A record whose ``updated_at`` is not after its binding's last sync is skipped: the start-up
+        sync's own records, and records a webhook already brought over, cost nothing here. Rackbeat
+        stamps changes to the second and its clock is compared with ours: a change in the same second
+        as our sync of that record, or hidden by clock skew, is left to its webhook.
+        """
+        params = {"updated_at_from": since.strftime("%Y-%m-%d %H:%M:%S")} if since else {}
+        found: list[tuple[str, str]] = []
+        try:
+            with self.store.session() as session:
+                binder = Binder(session, self.integration_id, self.sides)
+                for prefix, (entity, resource) in self.master_events.items():
+                    for record in self.rackbeat.iter_all(resource, params=params):
+                        binding = binder.find(entity, RACKBEAT, str(record["number"]))
+                        if binding is not None and not changed_since(
+                            record.get("updated_at"), binding.synced_at
+                        ):
+                            continue
+                        found.append((f"{prefix}.updated", str(record["number"])))
+            for event, document_type in DOCUMENT_EVENTS.items():
+                for record in self.rackbeat.iter_all(
+                    DOCUMENT_RESOURCES[document_type], params={**params, "is_booked": "true"}
+                ):
+                    if (
+                        record.get("is_booked")
+                        and self.ledger.get(document_type, str(record["number"])) is None
+                    ):
+                        found.append((event, str(record["number"])))
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"safety-net scan: {exc.remote_message}") from exc
+        return found
+
+    # -- scheduling ----------------------------------------------------------------------------------------
+    def poller(self, name: str) -> Poller:
+        """A poll cursor that starts where the start-up sync ended."""
+        with self.store.session() as session:
+            row = session.get(Integration, self.integration_id)
+            started = row.startup_completed_at if row is not None else None
+        return Poller(self.store, self.integration_id, name, start_from=started)
+
+    def due(self, job: str, every_seconds: float) -> bool:
+        now = time.monotonic()
+        if now - self._last_runs.get(job, float("-inf")) < every_seconds:
+            return False
+        self._last_runs[job] = now
+        return True
+
+    # -- inventory value -------------------------------------------------------------------------------
+    def post_inventory_periods(
+        self,
+        now: datetime,
+        frequency: Frequency,
+        post: Callable[[Decimal, date, str], TransferResult],
+    ) -> list[str]:
+        """Each inventory period closed since the last run: its change in value posted once by ``post``.
+
+        The first run records the value as the starting point and posts nothing: the opening stock is
+        already in the books. After downtime every missed period is posted once, oldest first.
+        """
+        today = now.date()
+        with self.store.session() as session:
+            state = Checkpoints(session, self.integration_id).get("inventory_value")
+        if state is None:
+            value = self.valuation(today - timedelta(days=1))
+            self._save_inventory_state(today - timedelta(days=1), value)
+            return [
+                f"inventory value starting point {value} recorded; the next period's change will be posted"
+            ]
+        done = []
+        last_end = date.fromisoformat(state["last_end"])
+        last_value = Decimal(state["last_value"])
+        for end in closed_periods(last_end, today, frequency):
+            value = self.valuation(end)
+            change = value - last_value
+            period = period_id(end, frequency)
+            if change:
+                result = post(change, end, period)
+                if not result.ok:
+                    break  # keep the period open; the next run tries again from here
+                done.append(f"inventory value {period}: {change:+} ({result.message})")
+            else:
+                done.append(f"inventory value {period}: unchanged")
+            last_end, last_value = end, value
+            self._save_inventory_state(last_end, last_value)
+        return done
+
+    def valuation(self, day: date) -> Decimal:
+        try:
+            return Decimal(str(self.rackbeat.get_valuation(day)["total_value"]))
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"inventory valuation: {exc.remote_message}") from exc
+
+    def _save_inventory_state(self, end: date, value: Decimal) -> None:
+        with self.store.session() as session:
+            Checkpoints(session, self.integration_id).put(
+                "inventory_value", {"last_end": end.isoformat(), "last_value": str(value)}
+            )
+
+
+def changed_since(updated_at: Any, synced_at: datetime) -> bool:
+    """Did Rackbeat change the record after we synced it? Unknown times count as changed."""
+    if not updated_at:
+        return True
+    try:
+        changed = datetime.fromisoformat(str(updated_at).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    synced = synced_at if synced_at.tzinfo else synced_at.replace(tzinfo=UTC)
+    return changed > synced
+
+
+class MasterRefs:
+    """What document mappers may ask: Rackbeat number → the ledger's key (syncing it first when new)."""
+
+    def __init__(self, sync: OneWaySync) -> None:
+        self.sync = sync
+
+    def __call__(self, entity: str, number: Any) -> str:
+        sync = self.sync
+        # A bound record is kept current by its own webhooks: use it as it is (no extra calls).
+        bound = self._bound(entity, number)
+        if bound is not None:
+            return bound
+        if any(f.entity == entity for f in sync.flows):
+            outcome = sync.sync_one(entity, number)
+            if outcome == "failed":
+                raise MappingError(
+                    f"{entity.replace('_', ' ')} {number} could not be synced (see the error log)"
+                )
+            if outcome == "gone":
+                raise MappingError(f"{entity.replace('_', ' ')} {number} does not exist in Rackbeat")
+        return self._bound(entity, number) or str(number)
+
+    def _bound(self, entity: str, number: Any) -> str | None:
+        with self.sync.store.session() as session:
+            return Binder(session, self.sync.integration_id, self.sync.sides).other_key(
+                entity, RACKBEAT, str(number)
+            )
+
+
+def project_order(current: Record, payload: Payload) -> Payload:
+    """A Rackbeat order seen in the payload's shape (lines by item, quantity, price, discount)."""
+    view = {k: current.get(k) for k in payload if k != "lines"}
+    view["lines"] = [
+        {
+            "item_id": str(line.get("child_id")),
+            "name": line.get("name"),
+            "quantity": line.get("quantity"),
+            "line_price": line.get("line_price"),
+            "discount_percentage": line.get("discount_percentage") or 0,
+        }
+        for line in current.get("lines") or []
+    ]
+    return view
+
+
+class RackbeatOrders:
+    """Rackbeat sales orders addressed by their link back to the ledger's order (the other reference)."""
+
+    def __init__(self, rackbeat: RackbeatClient) -> None:
+        self.rackbeat = rackbeat
+
+    def find(self, marker: str) -> Record | None:
+        for order in self.rackbeat.iter_all("orders", params={"other_reference": marker}):
+            if order.get("other_reference") == marker:
+                return self.rackbeat.get("orders", order["number"])  # lists may leave the lines out
+        return None
+
+    def create(self, payload: Payload) -> Record:
+        return self.rackbeat.create("orders", payload, suppress_webhooks=True)
+
+    def update(self, marker: str, payload: Payload) -> Record:
+        current = self.find(marker)
+        if current is None:
+            raise MappingError(f"the Rackbeat order for {marker} disappeared")
+        if current.get("is_booked"):
+            raise MappingError(
+                f"{marker} changed in the ledger after its Rackbeat order {current['number']} was booked; "
+                "change the Rackbeat order by hand"
+            )
+        return self.rackbeat.update("orders", current["number"], payload, suppress_webhooks=True)
