@@ -41,6 +41,8 @@ DEMO_SETTINGS: dict[str, Any] = {
     "products": {"account_for_product_groups": 1100},
 }
 RACKBEAT_TOKEN = "demo-rackbeat-token"
+# The console's admin password in the demo (its data directory is private and reset at every start).
+DEMO_ADMIN_PASSWORD = "demo-console"
 # Not demo/demo: that pair is read-only, like e-conomic's shared demo agreement; later flows write.
 ECONOMIC_TOKENS = ("demo-app-secret-token", "demo-agreement-grant-token")
 
@@ -133,6 +135,8 @@ def run_realtime(
     scheduler = Scheduler(
         [Job("safety-net scan", 60.0, hub.scan_all), Job("periodic jobs", 5.0, hub.periodic_all)]
     )
+    if not service.has_admin_password():
+        service.set_admin_password(DEMO_ADMIN_PASSWORD)
     with SandboxServer(create_app(hub, worker)) as web:
         hub.register_webhooks(DEMO_NAME, web.base_url)
         worker.start()
@@ -152,6 +156,12 @@ def run_realtime(
             }
         )
         console.rule("real-time sync is running")
+        console.print(
+            f"The web console: {web.base_url}/console (log in with the password {DEMO_ADMIN_PASSWORD})",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
         # Plain, soft-wrapped lines: a panel would break the commands when they are copied.
         console.print(
             f"Webhooks arrive at {web.base_url}; the admin API is at {web.base_url}/docs.\n"

@@ -7,22 +7,32 @@ sync runs once unless forced).
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pydantic
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ledgerbridge.config import Config
 from ledgerbridge.crypto import SecretBox
 from ledgerbridge.engine.progress import Progress
 from ledgerbridge.engine.runner import OneWaySync, RunResult
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
-from ledgerbridge.store import Conflict, ErrorEntry, Integration, Store, SyncRun
+from ledgerbridge.store import Conflict, ErrorEntry, InboxItem, Integration, Store, SyncRun, Transfer
+from ledgerbridge.store.console_models import AdminCredential, ApiToken, ConsoleSecret, Notification
 from ledgerbridge.store.models import utcnow
+from ledgerbridge.systems.errors import AuthError
+
+API_TOKEN_PREFIX = "lb_"
+MIN_PASSWORD_LENGTH = 8
 
 
 class UserError(Exception):
@@ -33,6 +43,14 @@ class StartupAlreadyDone(UserError):
     pass
 
 
+class InvalidConfiguration(UserError):
+    """Connections or settings do not validate; ``problems`` holds ``(dotted field path, message)``."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 def format_validation_error(prefix: str, error: pydantic.ValidationError) -> str:
     lines = []
     for item in error.errors():
@@ -40,6 +58,27 @@ def format_validation_error(prefix: str, error: pydantic.ValidationError) -> str
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"  {location}: {message}")
     return "\n".join(lines)
+
+
+def validation_problems(prefix: str, error: pydantic.ValidationError) -> list[tuple[str, str]]:
+    """Each error of ``error`` as ``(dotted path, message)``; a model-level error is put on the field its
+    message names (our validators name the field they want set), else on the model itself."""
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"] if part != ""]
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "value_error":
+            named = _field_named_in(message)
+            if named:
+                loc = [*loc, named]
+        problems.append((".".join(p for p in (prefix, *loc) if p), message))
+    return problems
+
+
+def _field_named_in(message: str) -> str | None:
+    """The first field name (snake case, or a quoted word, as our validators write them) in ``message``."""
+    match = re.search(r"'([a-z][a-z0-9_]*)'|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b", message)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 @dataclass(frozen=True)
@@ -122,17 +161,22 @@ class Ledgerbridge:
     @staticmethod
     def _validate(kind_cls: type[IntegrationKind], connections: Any, settings: Any) -> tuple[Any, Any]:
         problems = []
+        fields: list[tuple[str, str]] = []
         parsed_connections = parsed_settings = None
         try:
             parsed_connections = kind_cls.Connections.model_validate(connections)
         except pydantic.ValidationError as exc:
             problems.append(format_validation_error("", exc))
+            fields += validation_problems("", exc)
         try:
             parsed_settings = kind_cls.Settings.model_validate(settings)
         except pydantic.ValidationError as exc:
             problems.append(format_validation_error("settings", exc))
+            fields += validation_problems("settings", exc)
         if problems:
-            raise UserError("the integration's configuration is not valid:\n" + "\n".join(problems))
+            raise InvalidConfiguration(
+                "the integration's configuration is not valid:\n" + "\n".join(problems), fields
+            )
         return parsed_connections, parsed_settings
 
     def _row(self, session: Any, name: str) -> Integration:
@@ -172,7 +216,7 @@ class Ledgerbridge:
             row = self._row(session, name)
             kind_cls = kind_named(row.kind)
             connections, settings = self._validate(kind_cls, self.box.open(row.credentials), row.settings)
-            return row.id, kind_cls(connections, settings)
+            return row.id, kind_cls(connections, settings).attach(self.store, row.id, self.box)
 
     # -- the start-up sync -------------------------------------------------------------------------
     def run_startup(
@@ -182,7 +226,7 @@ class Ledgerbridge:
         integration_id, kind = self.integration(name)
         if not dry_run and not force:
             self._refuse_second_startup(integration_id, name)
-        with kind.startup() as operation:
+        with _signed_in(name, kind.startup()) as operation:
             sync = OneWaySync(
                 self.store,
                 integration_id=integration_id,
@@ -202,7 +246,7 @@ class Ledgerbridge:
     def retry_startup_record(self, name: str, entity: str, key: str) -> str:
         """Run the start-up sync again for one record that failed (the error log's retry handle)."""
         integration_id, kind = self.integration(name)
-        with kind.startup() as operation:
+        with _signed_in(name, kind.startup()) as operation:
             sync = OneWaySync(
                 self.store,
                 integration_id=integration_id,
@@ -263,6 +307,438 @@ class Ledgerbridge:
             row = self._row(session, name)
             query = select(model).where(model.integration_id == row.id).order_by(model.id.desc()).limit(limit)
             return list(session.scalars(query).all())
+
+    # -- changing and removing integrations (console, admin API) -----------------------------------
+    def update_settings(self, name: str, settings: Mapping[str, Any]) -> IntegrationView:
+        """Replace an integration's settings (validated first; connections and bindings stay).
+
+        Raises :class:`InvalidConfiguration` with each problem's path under ``settings.``.
+        """
+        with self.store.session() as session:
+            row = self._row(session, name)
+            kind_cls = kind_named(row.kind)
+            try:
+                parsed = kind_cls.Settings.model_validate(dict(settings))
+            except pydantic.ValidationError as exc:
+                raise InvalidConfiguration(
+                    "the settings are not valid:\n" + format_validation_error("settings", exc),
+                    validation_problems("settings", exc),
+                ) from None
+            row.settings = parsed.model_dump(mode="json")
+        return self.describe(name)
+
+    def update_connections(self, name: str, connections: Mapping[str, Any]) -> IntegrationView:
+        """Change the connection of one or more sides. A secret left out or empty keeps its stored value,
+        so a form never has to show a secret to keep it."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            kind_cls = kind_named(row.kind)
+            merged = self.box.open(row.credentials)
+            for side, values in connections.items():
+                if not isinstance(values, Mapping):
+                    merged[side] = values
+                    continue
+                current = dict(merged.get(side) or {})
+                for key, value in values.items():
+                    if value in (None, "") and key in current and _is_secret(kind_cls, side, key):
+                        continue
+                    current[key] = value
+                merged[side] = current
+            try:
+                parsed = kind_cls.Connections.model_validate(merged)
+            except pydantic.ValidationError as exc:
+                raise InvalidConfiguration(
+                    "the connection is not valid:\n" + format_validation_error("", exc),
+                    validation_problems("", exc),
+                ) from None
+            row.credentials = self.box.seal(_reveal(parsed.model_dump(mode="json"), parsed))
+        return self.describe(name)
+
+    def delete_integration(self, name: str) -> None:
+        """Remove an integration with its credentials, bindings, ledger, error log and history."""
+        with self.store.session() as session:
+            session.delete(self._row(session, name))
+
+    def kind_of(self, name: str) -> type[IntegrationKind]:
+        with self.store.session() as session:
+            return kind_named(self._row(session, name).kind)
+
+    def stored_connections(self, name: str) -> dict[str, Any]:
+        """Each side's stored connection with every secret left out (for forms that edit the rest)."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            kind_cls = kind_named(row.kind)
+            document = self.box.open(row.credentials)
+        return {
+            side: {k: v for k, v in values.items() if not _is_secret(kind_cls, side, k)}
+            if isinstance(values, dict)
+            else values
+            for side, values in document.items()
+        }
+
+    # -- health at a glance -----------------------------------------------------------------------
+    def health(self, name: str) -> dict[str, Any]:
+        """Last sync, queued work, errors of the last 24 hours and the state of each side's connection."""
+        integration_id, kind = self.integration(name)
+        since = utcnow() - timedelta(hours=24)
+        with self.store.session() as session:
+            last = session.scalars(
+                select(SyncRun)
+                .where(SyncRun.integration_id == integration_id, SyncRun.dry_run.is_(False))
+                .order_by(SyncRun.id.desc())
+            ).first()
+            queued = session.scalar(
+                select(func.count(InboxItem.id)).where(
+                    InboxItem.integration_id == integration_id, InboxItem.state == "pending"
+                )
+            )
+            errors_24h = session.scalar(
+                select(func.count(ErrorEntry.id)).where(
+                    ErrorEntry.integration_id == integration_id,
+                    ErrorEntry.state == "open",
+                    ErrorEntry.last_seen >= since,
+                )
+            )
+            open_errors = session.scalar(
+                select(func.count(ErrorEntry.id)).where(
+                    ErrorEntry.integration_id == integration_id, ErrorEntry.state == "open"
+                )
+            )
+            last_transfer = session.scalars(
+                select(Transfer)
+                .where(Transfer.integration_id == integration_id)
+                .order_by(Transfer.updated_at.desc())
+            ).first()
+        return {
+            "last_sync": {
+                "run_id": last.id,
+                "kind": last.kind,
+                "status": last.status,
+                "at": (last.finished_at or last.started_at).isoformat(),
+            }
+            if last
+            else None,
+            "last_transfer_at": last_transfer.updated_at.isoformat() if last_transfer else None,
+            "queued": int(queued or 0),
+            "errors_24h": int(errors_24h or 0),
+            "open_errors": int(open_errors or 0),
+            "connections": self.connection_states(name, kind=kind, integration_id=integration_id),
+        }
+
+    def connection_states(
+        self, name: str, *, kind: IntegrationKind | None = None, integration_id: int | None = None
+    ) -> dict[str, str]:
+        """Per side: connected / reconnect_required / not_connected (the kind's word, else: stored)."""
+        if kind is None or integration_id is None:
+            integration_id, kind = self.integration(name)
+        states = {side: "connected" for side in type(kind).Connections.model_fields}
+        try:
+            states.update(kind.connection_states(self.store, integration_id))
+        except Exception as exc:  # a kind's check must not take the console down
+            for side in kind.oauth_sides:
+                states[side] = f"unknown ({exc})"
+        return states
+
+    # -- start-up sync --------------------------------------------------------------------------------
+    def startup_refusal(self, name: str) -> str | None:
+        """Why a start-up sync would be refused now (it already ran), or None."""
+        integration_id, _ = self.integration(name)
+        try:
+            self._refuse_second_startup(integration_id, name)
+        except StartupAlreadyDone as exc:
+            return str(exc)
+        return None
+
+    # -- errors ---------------------------------------------------------------------------------------
+    def find_errors(
+        self,
+        *,
+        integration: str | None = None,
+        entity: str | None = None,
+        state: str | None = "open",
+        limit: int = 500,
+    ) -> list[tuple[str, ErrorEntry]]:
+        """Error-log entries of one or every integration, newest first, with the integration's name."""
+        with self.store.session() as session:
+            query = select(Integration.name, ErrorEntry).join(
+                Integration, Integration.id == ErrorEntry.integration_id
+            )
+            if integration:
+                query = query.where(ErrorEntry.integration_id == self._row(session, integration).id)
+            if entity:
+                query = query.where(ErrorEntry.entity == entity)
+            if state:
+                query = query.where(ErrorEntry.state == state)
+            rows = session.execute(
+                query.order_by(ErrorEntry.last_seen.desc(), ErrorEntry.id.desc()).limit(limit)
+            )
+            return [(row[0], row[1]) for row in rows]
+
+    def error_entities(self) -> list[str]:
+        with self.store.session() as session:
+            return sorted(set(session.scalars(select(ErrorEntry.entity).distinct()).all()))
+
+    def error(self, name: str, error_id: int) -> ErrorEntry:
+        with self.store.session() as session:
+            row = self._row(session, name)
+            entry = session.get(ErrorEntry, error_id)
+            if entry is None or entry.integration_id != row.id:
+                raise UserError(f"no error #{error_id} for {name!r}")
+            return entry
+
+    def dismiss_error(self, name: str, error_id: int) -> ErrorEntry:
+        """Set an open entry aside without running it again (it stays in the log as dismissed)."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            entry = session.get(ErrorEntry, error_id)
+            if entry is None or entry.integration_id != row.id:
+                raise UserError(f"no error #{error_id} for {name!r}")
+            if entry.state != "open":
+                raise UserError(f"error #{error_id} is {entry.state}, not open")
+            entry.state = "dismissed"
+            entry.last_seen = utcnow()
+            return entry
+
+    # -- transfers: the per-document history --------------------------------------------------------
+    def transfers(self, name: str, *, limit: int = 50) -> list[Transfer]:
+        with self.store.session() as session:
+            row = self._row(session, name)
+            query = (
+                select(Transfer)
+                .where(Transfer.integration_id == row.id)
+                .order_by(Transfer.updated_at.desc(), Transfer.id.desc())
+                .limit(limit)
+            )
+            return list(session.scalars(query).all())
+
+    def document_history(self, name: str, document_type: str, key: str) -> DocumentHistory:
+        """Everything known about one document: its ledger row, its error entries, the inbox items."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            transfer = session.scalars(
+                select(Transfer).where(
+                    Transfer.integration_id == row.id,
+                    Transfer.document_type == document_type,
+                    Transfer.source_key == key,
+                )
+            ).first()
+            errors = session.scalars(
+                select(ErrorEntry)
+                .where(
+                    ErrorEntry.integration_id == row.id,
+                    ErrorEntry.entity == document_type,
+                    ErrorEntry.record_key == key,
+                )
+                .order_by(ErrorEntry.id)
+            ).all()
+            # Inbox events name documents their own way ("customer_invoice.booked"): match on the key and
+            # the document type's words.
+            words = document_type.replace("-", "_").split("_")
+            inbox = [
+                item
+                for item in session.scalars(
+                    select(InboxItem)
+                    .where(InboxItem.integration_id == row.id, InboxItem.record_key == key)
+                    .order_by(InboxItem.id)
+                ).all()
+                if all(w in item.event for w in words)
+            ]
+            return DocumentHistory(document_type, key, transfer, list(errors), inbox)
+
+    # -- notifications --------------------------------------------------------------------------------
+    def notifications(
+        self, *, unread_only: bool = False, limit: int = 200
+    ) -> list[tuple[str | None, Notification]]:
+        self.refresh_reconnect_notifications()
+        with self.store.session() as session:
+            query = select(Integration.name, Notification).outerjoin(
+                Integration, Integration.id == Notification.integration_id
+            )
+            if unread_only:
+                query = query.where(Notification.read_at.is_(None))
+            rows = session.execute(query.order_by(Notification.id.desc()).limit(limit))
+            return [(row[0], row[1]) for row in rows]
+
+    def unread_notifications(self) -> int:
+        with self.store.session() as session:
+            return int(
+                session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_(None))) or 0
+            )
+
+    def mark_notifications_read(self, ids: list[int] | None = None) -> int:
+        """Mark some (or all) unread notifications read; returns how many."""
+        with self.store.session() as session:
+            query = select(Notification).where(Notification.read_at.is_(None))
+            if ids is not None:
+                query = query.where(Notification.id.in_(ids))
+            rows = session.scalars(query).all()
+            now = utcnow()
+            for row in rows:
+                row.read_at = now
+            return len(rows)
+
+    def refresh_reconnect_notifications(self) -> None:
+        """A side that needs reconnecting gets one unread notification (not one per look)."""
+        for view in self.list_integrations():
+            try:
+                integration_id, kind = self.integration(view.name)
+                states = kind.connection_states(self.store, integration_id)
+            except Exception:
+                continue
+            for side, state in states.items():
+                if state != "reconnect_required":
+                    continue
+                with self.store.session() as session:
+                    exists = session.scalars(
+                        select(Notification).where(
+                            Notification.integration_id == integration_id,
+                            Notification.kind == "reconnect",
+                            Notification.side == side,
+                            Notification.read_at.is_(None),
+                        )
+                    ).first()
+                    if exists is None:
+                        session.add(
+                            Notification(
+                                integration_id=integration_id,
+                                kind="reconnect",
+                                side=side,
+                                title=f"{view.name}: reconnect {side}",
+                                body=f"The connection to {side} expired or was revoked: connect it again.",
+                            )
+                        )
+
+    # -- the console's admin login and API tokens --------------------------------------------------------
+    def has_admin_password(self) -> bool:
+        with self.store.session() as session:
+            return session.get(AdminCredential, 1) is not None
+
+    def set_admin_password(self, password: str) -> None:
+        """Set (or change) the admin password; every existing console session ends."""
+        from argon2 import PasswordHasher
+
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        hashed = PasswordHasher().hash(password)
+        with self.store.session() as session:
+            row = session.get(AdminCredential, 1)
+            if row is None:
+                session.add(AdminCredential(id=1, password_hash=hashed, auth_epoch=1))
+            else:
+                row.password_hash = hashed
+                row.auth_epoch += 1
+
+    def check_admin_password(self, password: str) -> int | None:
+        """The session epoch if ``password`` is the admin password, else None."""
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        with self.store.session() as session:
+            row = session.get(AdminCredential, 1)
+            if row is None:
+                return None
+            try:
+                PasswordHasher().verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            return row.auth_epoch
+
+    def admin_epoch(self) -> int | None:
+        with self.store.session() as session:
+            row = session.get(AdminCredential, 1)
+            return row.auth_epoch if row else None
+
+    def create_api_token(self, name: str) -> tuple[str, ApiToken]:
+        """A new token for scripts: the plain token is returned once and never stored."""
+        plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.store.session() as session:
+            row = ApiToken(name=name or "token", token_hash=_token_hash(plain), prefix=plain[:9])
+            session.add(row)
+            session.flush()
+        return plain, row
+
+    def api_tokens(self, *, include_revoked: bool = False) -> list[ApiToken]:
+        with self.store.session() as session:
+            query = select(ApiToken).order_by(ApiToken.id)
+            if not include_revoked:
+                query = query.where(ApiToken.revoked_at.is_(None))
+            return list(session.scalars(query).all())
+
+    def revoke_api_token(self, token_id: int) -> ApiToken:
+        with self.store.session() as session:
+            row = session.get(ApiToken, token_id)
+            if row is None or row.revoked_at is not None:
+                raise UserError(f"no active API token #{token_id}")
+            row.revoked_at = utcnow()
+            return row
+
+    def check_api_token(self, plain: str) -> ApiToken | None:
+        """The active token ``plain`` is, or None (its last use is noted)."""
+        if not plain.startswith(API_TOKEN_PREFIX):
+            return None
+        with self.store.session() as session:
+            row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).first()
+            if row is None or row.revoked_at is not None:
+                return None
+            row.last_used_at = utcnow()
+            return row
+
+    def console_secret(self, name: str) -> str:
+        """A random secret of the console (e.g. the session-signing key), made once, kept sealed."""
+        with self.store.session() as session:
+            row = session.get(ConsoleSecret, name)
+            if row is None:
+                row = ConsoleSecret(name=name, sealed=self.box.seal({"value": secrets.token_urlsafe(48)}))
+                session.add(row)
+            sealed = row.sealed
+        return str(self.box.open(sealed)["value"])
+
+
+@dataclass
+class DocumentHistory:
+    document_type: str
+    key: str
+    transfer: Transfer | None
+    errors: list[ErrorEntry] = field(default_factory=list)
+    inbox: list[InboxItem] = field(default_factory=list)
+
+
+def _token_hash(plain: str) -> str:
+    # API tokens are 256 random bits: a plain SHA-256 is enough (no dictionary to guard against).
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def _is_secret(kind_cls: type[IntegrationKind], side: str, key: str) -> bool:
+    side_field = kind_cls.Connections.model_fields.get(side)
+    model = side_field.annotation if side_field else None
+    if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return False
+    info = model.model_fields.get(key)
+    return info is not None and _mentions_secret(info.annotation)
+
+
+def _mentions_secret(annotation: Any) -> bool:
+    from typing import get_args
+
+    if annotation is pydantic.SecretStr:
+        return True
+    return any(_mentions_secret(arg) for arg in get_args(annotation))
+
+
+@contextmanager
+def _signed_in(name: str, opening: AbstractContextManager[Any]) -> Iterator[Any]:
+    """Enter an integration's clients; a refused sign-in (e.g. "reconnect required") is the user's to fix."""
+    try:
+        entered = opening.__enter__()
+    except AuthError as exc:
+        raise UserError(f"{name}: {exc.remote_message or exc}") from exc
+    try:
+        yield entered
+    except BaseException as exc:
+        if not opening.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        opening.__exit__(None, None, None)
 
 
 def _totals(counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:

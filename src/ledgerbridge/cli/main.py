@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ledgerbridge.cli.admin import admin_app
+from ledgerbridge.cli.connect import connect as connect_command
 from ledgerbridge.cli.render import (
     RichProgress,
     console,
@@ -22,7 +24,7 @@ from ledgerbridge.service import Ledgerbridge, UserError
 
 app = typer.Typer(
     name="ledgerbridge",
-    help="Keeps Rackbeat and Visma e-conomic in sync: exactly once, in seconds.",
+    help="Keeps Rackbeat and Visma e-conomic or eAccounting in sync: exactly once, in seconds.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -30,6 +32,8 @@ integrations_app = typer.Typer(help="Add, list and inspect integrations.", no_ar
 sandbox_app = typer.Typer(help="Serve a local emulator of an external API.", no_args_is_help=True)
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(admin_app, name="admin")
+app.command("connect")(connect_command)
 
 
 def _service() -> Ledgerbridge:
@@ -305,7 +309,15 @@ def serve(
     )
     server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="warning"))
 
-    console.print(f"ledgerbridge serving on http://{host}:{port} (admin API docs at /docs)")
+    console.print(
+        f"ledgerbridge serving on http://{host}:{port}: the console at http://{host}:{port}/console, "
+        "the admin API's docs at /docs"
+    )
+    if not service.has_admin_password():
+        console.print(
+            "No admin password yet: open the console from this machine to choose one, "
+            "or run `ledgerbridge admin set-password`."
+        )
     try:
         server.run()
     finally:
@@ -398,13 +410,30 @@ def sandbox_rackbeat(
 def sandbox_eaccounting(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8703,
     host: str = "127.0.0.1",
+    client_id: Annotated[str, typer.Option(help="The Visma Connect client to register.")] = "ledgerbridge",
+    client_secret: Annotated[str, typer.Option(help="Its client secret.")] = "sandbox-secret",
+    redirect_uri: Annotated[
+        str, typer.Option(help="Its redirect URI (where `ledgerbridge connect` listens).")
+    ] = "http://127.0.0.1:8765/callback",
+    empty: Annotated[bool, typer.Option("--empty", help="Start without the demo company's data.")] = False,
 ) -> None:
-    """Serve the Visma eAccounting sandbox (API v2 under /v2; any bearer token is accepted)."""
+    """Serve the Visma eAccounting sandbox: API v2 under /v2 and Visma Connect (OAuth2) under /connect."""
     from ledgerbridge.sandbox import serve_forever
-    from ledgerbridge.systems.eaccounting import create_app
+    from ledgerbridge.systems.eaccounting import EAccountingState, create_app
+    from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
+    from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 
-    console.print(f"eAccounting sandbox on http://{host}:{port}/v2")
-    serve_forever(create_app(), host=host, port=port)
+    state = EAccountingState()
+    if not empty:
+        seed_demo_company(state)
+    identity = IdentityServer()
+    identity.register_client(client_id, client_secret, [redirect_uri], name="ledgerbridge")
+    console.print(
+        f"eAccounting sandbox on http://{host}:{port}/v2 (Visma Connect: http://{host}:{port}/connect; "
+        f"client {client_id!r}, secret {client_secret!r}, redirect URI {redirect_uri})",
+        highlight=False,
+    )
+    serve_forever(create_app(state, identity=identity), host=host, port=port)
 
 
 # -- demo ----------------------------------------------------------------------------------------------

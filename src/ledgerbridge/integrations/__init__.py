@@ -1,3 +1,4 @@
 """Integrations: one module per pair of systems, reading like its seed article."""
 
-from ledgerbridge.integrations import rackbeat_economic  # noqa: F401  (registers the kind)
+# Importing each package registers its kind.
+from ledgerbridge.integrations import rackbeat_eaccounting, rackbeat_economic  # noqa: F401

@@ -74,10 +74,25 @@ class IntegrationKind(ABC):
     sides: ClassVar[tuple[str, str]]  # (side A, side B) system names, as bindings store them
     Settings: ClassVar[type[BaseModel]]
     Connections: ClassVar[type[BaseModel]]
+    #: The settings page's groups (top-level fields of ``Settings``) in the order the kind's seed shows
+    #: them; empty: the model's own field order. Fields left out follow in model order.
+    setting_groups: ClassVar[tuple[str, ...]] = ()
+    #: Sides whose connection is made by an OAuth2 redirect (``oauth_start`` / ``oauth_finish``) rather
+    #: than by typing tokens into a form.
+    oauth_sides: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, connections: BaseModel, settings: BaseModel) -> None:
         self.connections = connections
         self.settings = settings
+        # Where this integration lives (set by the service): kinds that keep state of their own, such
+        # as OAuth2 tokens, need the store, their row id and the secret box.
+        self.store: Store | None = None
+        self.integration_id: int | None = None
+        self.box: Any = None
+
+    def attach(self, store: Store, integration_id: int, box: Any) -> IntegrationKind:
+        self.store, self.integration_id, self.box = store, integration_id, box
+        return self
 
     @abstractmethod
     @contextmanager
@@ -87,6 +102,42 @@ class IntegrationKind(ABC):
     def realtime(self, store: Store, integration_id: int) -> Realtime | None:
         """The continuous sync of this kind, or None if it has none yet."""
         return None
+
+    # -- what the web console asks of a kind (defaults fit a kind with token connections) ----------
+    def setting_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Choices for settings, read live from the connected systems: dotted setting path → ``(value,
+        label)`` pairs. The console shows a field with choices as a drop-down.
+
+        Conventions for dict settings (table editors): ``"<path>.keys"`` lists the rows (e.g. product
+        groups), ``"<path>.*"`` the choices of each cell (e.g. accounts) and, for a dict of dicts,
+        ``"<path>.*.keys"`` labels the columns and ``"<path>.*.*"`` the choices of each cell.
+        Raise nothing for an unreachable system: return what could be read.
+        """
+        return {}
+
+    def connection_states(self, store: Store, integration_id: int) -> dict[str, str]:
+        """Per side: ``"connected"``, ``"reconnect_required"`` or ``"not_connected"`` (e.g. an OAuth2
+        grant that expired). Sides left out are shown by whether credentials are stored."""
+        return {}
+
+    def oauth_start(self, side: str, *, redirect_uri: str, state: str) -> str:
+        """The URL to send the user to so they grant access on ``side`` (OAuth2 authorization code).
+
+        ``state`` must come back unchanged on the redirect to ``redirect_uri``; the console checks it.
+        """
+        raise NotImplementedError(f"{self.kind} connects {side} with tokens, not by OAuth2")
+
+    def oauth_finish(
+        self,
+        store: Store,
+        integration_id: int,
+        side: str,
+        *,
+        redirect_uri: str,
+        params: Mapping[str, str],
+    ) -> None:
+        """Finish the OAuth2 redirect: exchange ``params["code"]`` for tokens and keep them."""
+        raise NotImplementedError(f"{self.kind} connects {side} with tokens, not by OAuth2")
 
 
 _KINDS: dict[str, type[IntegrationKind]] = {}

@@ -180,3 +180,25 @@ class Conflict(Base):
     winning_value: Mapped[Any | None] = mapped_column(JSON)
     losing_value: Mapped[Any | None] = mapped_column(JSON)
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OAuthConnection(Base):
+    """One side's OAuth2 tokens (Fernet-encrypted JSON), with a version for compare-and-swap writes.
+
+    ``state`` is ``connected`` or ``reconnect_required`` (the refresh was refused: a person must
+    connect again; ``reason`` says why). ``expires_at`` is the access token's expiry, in clear so the
+    console can show it without the key.
+    """
+
+    __tablename__ = "oauth_connections"
+    __table_args__ = (UniqueConstraint("integration_id", "side", name="uq_oauth_connection_side"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(String(50))
+    token: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(30), default="connected")
+    reason: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -80,8 +80,10 @@ class JsonApiClient:
         backoff_initial: float = 0.2,
         backoff_max: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._auth = auth  # an httpx.Auth (e.g. OAuth2 with refresh) used on every request
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout)
         self._headers = {"Accept": "application/json", **(headers or {})}
@@ -149,7 +151,14 @@ class JsonApiClient:
             all_headers["Content-Type"] = "application/json"
         self.calls += 1
         try:
-            response = self._http.request(method, url, params=params, content=content, headers=all_headers)
+            response = self._http.request(
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=all_headers,
+                auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+            )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{self.system}: {method} {url} timed out", method=method, url=url) from exc
         except httpx.TransportError as exc:

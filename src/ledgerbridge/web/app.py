@@ -1,56 +1,42 @@
-"""The web app of ``ledgerbridge serve``: webhook receivers, the admin API (OpenAPI at ``/docs``), metrics.
+"""The web app of ``ledgerbridge serve``: webhook receivers, the web console (``/console``), the admin API
+(``/api``, OpenAPI at ``/docs``), ``/healthz`` and ``/metrics``.
 
-Webhook endpoints are open (senders cannot log in) but verify the sender's own token. The admin API
-requires ``Authorization: Bearer <LEDGERBRIDGE_ADMIN_TOKEN>`` when that variable is set; ``serve``
-binds to 127.0.0.1 by default.
+Webhook endpoints are open (senders cannot log in) but verify the sender's own token; ``/healthz`` and
+``/metrics`` are open for monitoring. The console and the admin API need a login or a token (see
+:mod:`ledgerbridge.web.auth`). ``serve`` binds to 127.0.0.1 by default.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from ledgerbridge import __version__
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.hub import RealtimeHub, WebhookRejected
 from ledgerbridge.runtime.threads import InboxWorker
 from ledgerbridge.service import UserError
+from ledgerbridge.web import auth
+from ledgerbridge.web.api import ErrorView, RetryAnswer, TransferAnswer, build_api
+from ledgerbridge.web.console import TEMPLATES, ChoiceCache, build_console
+from ledgerbridge.web.jobs import StartupJobs
+
+__all__ = ["ErrorView", "RetryAnswer", "TransferAnswer", "create_app"]
 
 # Each source says in which headers its deliveries carry the token and the event.
 WEBHOOK_HEADERS = {"rackbeat": ("rackbeat-webhook-token", "rackbeat-webhook-event")}
-
-
-class TransferAnswer(BaseModel):
-    outcome: str
-    remote_key: str | None
-    message: str
-
-
-class ErrorView(BaseModel):
-    id: int
-    operation: str
-    entity: str
-    record_key: str
-    message: str
-    remote_message: str | None
-    status_code: int | None
-    payload: Any
-    state: str
-    attempts: int
-    last_seen: str
-
-
-class RetryAnswer(BaseModel):
-    error_id: int
-    outcome: str
+STATIC = Path(__file__).with_name("static")
 
 
 def create_app(
@@ -60,8 +46,14 @@ def create_app(
     admin_token: str | None = None,
     on_start: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
+    secure_cookies: bool | None = None,
 ) -> FastAPI:
-    """The app. ``on_start`` runs once the server listens (e.g. webhook subscription, background threads)."""
+    """The app. ``on_start`` runs once the server listens (e.g. webhook subscription, background threads).
+
+    ``admin_token`` (``LEDGERBRIDGE_ADMIN_TOKEN``) is accepted by the admin API besides the ``lb_`` tokens.
+    ``secure_cookies``: mark the session cookie ``Secure`` (default: when ``LEDGERBRIDGE_PUBLIC_URL`` is
+    https, or as ``LEDGERBRIDGE_SECURE_COOKIES`` says).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,22 +67,43 @@ def create_app(
         title="ledgerbridge",
         version=__version__,
         lifespan=lifespan,
-        description="Webhook receivers and the admin API of ledgerbridge.",
+        description=(
+            "Webhook receivers and the admin API of ledgerbridge. The admin API needs "
+            "`Authorization: Bearer lb_…` (make a token in the console under *API tokens* or with "
+            "`ledgerbridge admin token create`); the console itself is at [/console](/console)."
+        ),
     )
-
-    def require_admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        if admin_token is None:
-            return
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, admin_token):
-            raise HTTPException(401, "admin API: send Authorization: Bearer <LEDGERBRIDGE_ADMIN_TOKEN>")
-
-    admin = [Depends(require_admin)]
+    service = hub.service
+    jobs = StartupJobs(service)
+    choices = ChoiceCache(hub)
+    app.state.hub = hub
+    app.state.jobs = jobs
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=service.console_secret("session"),
+        session_cookie=auth.SESSION_COOKIE,
+        max_age=auth.SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=auth.secure_cookies_default() if secure_cookies is None else secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.exception_handler(UserError)
-    async def user_error(request: Request, exc: UserError) -> JSONResponse:
+    async def user_error(request: Request, exc: UserError) -> Response:
         status = 404 if str(exc).startswith("no integration named") else 400
+        if request.url.path.startswith("/console"):
+            return _error_page(request, status, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(auth.LoginRequired)
+    async def login_required(request: Request, exc: auth.LoginRequired) -> Response:
+        return RedirectResponse(exc.target, status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/console") and exc.status_code in (403, 404):
+            return _error_page(request, exc.status_code, str(exc.detail))
+        return await http_exception_handler(request, exc)
 
     # -- webhooks ------------------------------------------------------------------------------------
     @app.post("/webhooks/{source}/{name}", tags=["webhooks"])
@@ -141,81 +154,32 @@ def create_app(
         metrics.INBOX_PENDING.set(hub.inbox.count())
         return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    # -- admin API -------------------------------------------------------------------------------------
-    @app.get("/api/integrations", tags=["integrations"], dependencies=admin)
-    def list_integrations() -> list[dict[str, Any]]:
-        return [view.__dict__ for view in hub.service.list_integrations()]
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=303)
 
-    @app.get("/api/integrations/{name}", tags=["integrations"], dependencies=admin)
-    def show_integration(name: str) -> dict[str, Any]:
-        return hub.service.describe(name).__dict__
+    # -- the admin API and the console ------------------------------------------------------------------
+    def require_api(request: Request) -> str:
+        return auth.api_principal(request, service, admin_token)
 
-    @app.get("/api/integrations/{name}/runs", tags=["integrations"], dependencies=admin)
-    def runs(name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "status": r.status,
-                "counts": r.counts,
-                "message": r.message,
-                "started_at": r.started_at.isoformat(),
-                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-            }
-            for r in hub.service.runs(name)
-        ]
-
-    @app.get("/api/integrations/{name}/errors", tags=["errors"], dependencies=admin)
-    def errors(name: str, state: str | None = "open") -> list[ErrorView]:
-        return [
-            ErrorView(
-                id=e.id,
-                operation=e.operation,
-                entity=e.entity,
-                record_key=e.record_key,
-                message=e.message,
-                remote_message=e.remote_message,
-                status_code=e.status_code,
-                payload=e.payload,
-                state=e.state,
-                attempts=e.attempts,
-                last_seen=e.last_seen.isoformat(),
-            )
-            for e in hub.service.errors(name, state=state or None)
-        ]
-
-    @app.get("/api/integrations/{name}/conflicts", tags=["conflicts"], dependencies=admin)
-    def conflicts(name: str) -> list[dict[str, Any]]:
-        """Fields both sides had changed since the last sync: the master's value won, the other's is here."""
-        return [
-            {
-                "id": c.id,
-                "entity": c.entity,
-                "record_key": c.record_key,
-                "field": c.field,
-                "winner": c.winner,
-                "loser": c.loser,
-                "winning_value": c.winning_value,
-                "losing_value": c.losing_value,
-                "detected_at": c.detected_at.isoformat(),
-            }
-            for c in hub.service.conflicts(name)
-        ]
-
-    @app.post("/api/integrations/{name}/retry", tags=["errors"], dependencies=admin)
-    def retry_all(name: str) -> list[RetryAnswer]:
-        return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name)]
-
-    @app.post("/api/integrations/{name}/errors/{error_id}/retry", tags=["errors"], dependencies=admin)
-    def retry_one(name: str, error_id: int) -> list[RetryAnswer]:
-        return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name, error_id)]
-
-    @app.post(
-        "/api/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"], dependencies=admin
-    )
-    def transfer(name: str, document_type: str, key: str) -> TransferAnswer:
-        """Transfer one document by its number, now. Safe to repeat: a second call says where it went."""
-        result = hub.transfer(name, document_type, key)
-        return TransferAnswer(outcome=result.outcome, remote_key=result.remote_key, message=result.message)
-
+    app.include_router(build_api(hub, jobs, require_api, choices, choices.forget))
+    app.include_router(build_console(hub, jobs, choices, auth.LoginThrottle()))
     return app
+
+
+def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    logged = "session" in request.scope and auth.logged_in(request, request.app.state.hub.service)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "problem.html",
+        {
+            "request": request,
+            "status": status,
+            "message": message,
+            "logged_in": logged,
+            "unread": 0,
+            "flashes": [],
+            "csrf": auth.csrf_token(request) if "session" in request.scope else "",
+        },
+        status_code=status,
+    )

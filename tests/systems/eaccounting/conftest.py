@@ -14,6 +14,8 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.eaccounting import EAccountingClient, EAccountingState, create_app
 from ledgerbridge.systems.eaccounting.sandbox import EAccountingSandboxApp
+from ledgerbridge.systems.eaccounting.sandbox.chart import CODING_IDS
+from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
 from tests.support import FakeClock, client_factory
 
 TOKEN = "test-token"
@@ -74,16 +76,17 @@ def raw(server: SandboxServer, state: EAccountingState) -> Iterator[httpx.Client
 
 
 def seed_basics(state: EAccountingState) -> dict[str, str]:
-    """A term of payment, a unit and a coding id, as the ids customers and articles refer to."""
+    """A term of payment, a unit and a coding (the standard "Varor 25% moms"), as customers and articles
+    refer to them."""
     terms = state.add(
-        "termsofpayment",
+        "termsofpayments",
         {"Name": "30 dagar netto", "NumberOfDays": 30, "TermsOfPaymentTypeId": 0, "AvailableForSales": True},
     )
     unit = state.add("units", {"Name": "Styck", "Code": "st", "Abbreviation": "st"})
     return {
         "terms": terms["Id"],
         "unit": unit["Id"],
-        "coding": "8c5fa1a4-2b1f-4a5e-9d0b-0123456789ab",
+        "coding": CODING_IDS["Varor 25% moms"],
     }
 
 
@@ -102,3 +105,9 @@ def customer_body(terms_id: str, name: str = "Acme AB", **extra: Any) -> dict[st
         "InvoiceCity": "Stockholm",
         **extra,
     }
+
+
+@pytest.fixture
+def demo(state: EAccountingState) -> dict[str, dict[str, str]]:
+    """The demo company ("Norrlands Verktyg & Bygg AB") on top of the standard chart."""
+    return seed_demo_company(state)

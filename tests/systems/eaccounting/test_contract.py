@@ -11,6 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import jsonschema
@@ -86,7 +87,7 @@ def test_customers_match_customer_api(
     ).json()
     for record in (sparse, full, *raw.get("/v2/customers").json()["Data"]):
         assert_valid(specs_dir, "CustomerApi", record)
-    assert_valid(specs_dir, "TermsOfPaymentApi", raw.get(f"/v2/termsofpayment/{ids['terms']}").json())
+    assert_valid(specs_dir, "TermsOfPaymentApi", raw.get(f"/v2/termsofpayments/{ids['terms']}").json())
 
 
 def test_articles_match_article_api(specs_dir: Path, raw: httpx.Client, ids: dict[str, str]) -> None:
@@ -123,3 +124,115 @@ def test_list_meta_matches_pagination_metadata(
 def test_errors_match_extended_bad_request(specs_dir: Path, raw: httpx.Client, ids: dict[str, str]) -> None:
     body = raw.post("/v2/customers", json={"Name": 5}).json()
     assert_valid(specs_dir, "CommonExtendedBadRequest", body)
+
+
+# -- the documents and bookkeeping endpoints ----------------------------------------------------------
+def _draft_body(demo: dict[str, dict[str, str]], customer: str = "1001") -> dict[str, Any]:
+    """A draft as the integration sends it, with the fields the spec marks required."""
+    return {
+        "CustomerId": demo["customer"][customer],
+        "EuThirdParty": False,
+        "RotReducedInvoicingType": 0,
+        "YourReference": "Order 17",
+        "Rows": [
+            {
+                "ArticleId": demo["article"]["SKR-18V"],
+                "Quantity": 2,
+                "DiscountPercentage": 0.1,
+                "IsTextRow": False,
+                "ReversedConstructionServicesVatFree": False,
+            },
+            {
+                "ArticleId": demo["article"]["FIK-01"],
+                "Quantity": 1.5,
+                "UnitPrice": 400,
+                "IsTextRow": False,
+                "ReversedConstructionServicesVatFree": False,
+            },
+            {"IsTextRow": True, "Text": "Leverans vecka 3", "ReversedConstructionServicesVatFree": False},
+        ],
+    }
+
+
+def _voucher_body() -> dict[str, Any]:
+    return {
+        "VoucherDate": "2025-01-08",
+        "VoucherText": "Lagervärde januari",
+        "Rows": [
+            {"AccountNumber": 1460, "DebitAmount": 1250.5, "CreditAmount": 0, "TransactionText": "Lager"},
+            {"AccountNumber": 4990, "DebitAmount": 0, "CreditAmount": 1250.5, "TransactionText": "Lager"},
+        ],
+    }
+
+
+def test_request_bodies_match_the_spec(specs_dir: Path) -> None:
+    demo = {"customer": {"1001": str(uuid4())}, "article": {"SKR-18V": str(uuid4()), "FIK-01": str(uuid4())}}
+    assert_valid(specs_dir, "CustomerInvoiceDraftApi", _draft_body(demo))
+    assert_valid(specs_dir, "VoucherApi", _voucher_body())
+    assert_valid(specs_dir, "EmailApi", {"Email": "a@example.com", "Subject": "Faktura ####"})
+    assert_valid(specs_dir, "CustomerInvoiceDraftValidationApi", {})
+
+
+def test_sales_documents_match_the_spec(
+    specs_dir: Path, raw: httpx.Client, demo: dict[str, dict[str, str]]
+) -> None:
+    draft = raw.post("/v2/customerinvoicedrafts", json=_draft_body(demo))
+    assert draft.status_code == 201, draft.text
+    for record in (draft.json(), *raw.get("/v2/customerinvoicedrafts").json()["Data"]):
+        assert_valid(specs_dir, "CustomerInvoiceDraftApi", record)
+    invoice = raw.post(f"/v2/customerinvoicedrafts/{draft.json()['Id']}/convert", json={})
+    assert invoice.status_code == 201, invoice.text
+    direct = raw.post(
+        "/v2/customerinvoices",
+        json={
+            "CustomerId": demo["customer"]["1007"],
+            "Rows": [{"Text": "Frakt", "UnitPrice": 0, "Quantity": 0}],
+        },
+    )
+    assert direct.status_code == 201, direct.text
+    for record in (invoice.json(), direct.json(), *raw.get("/v2/customerinvoices").json()["Data"]):
+        assert_valid(specs_dir, "CustomerInvoiceApi", record)
+    for record in raw.get("/v2/orders").json()["Data"]:
+        assert_valid(specs_dir, "OrderApi", record)
+
+
+def test_purchase_and_bookkeeping_match_the_spec(
+    specs_dir: Path, raw: httpx.Client, demo: dict[str, dict[str, str]]
+) -> None:
+    supplier_draft = raw.post(
+        "/v2/supplierinvoicedrafts",
+        json={
+            "SupplierId": demo["supplier"]["1"],
+            "IsCreditInvoice": False,
+            "InvoiceNumber": "A-778",
+            "TotalAmount": 1250,
+            "Rows": [
+                {"AccountNumber": 4010, "DebitAmount": 1000, "CreditAmount": 0},
+                {"AccountNumber": 2641, "DebitAmount": 250, "CreditAmount": 0},
+            ],
+        },
+    )
+    assert supplier_draft.status_code == 201, supplier_draft.text
+    assert_valid(specs_dir, "SupplierInvoiceDraftApi", supplier_draft.json())
+    voucher = raw.post("/v2/vouchers", json=_voucher_body())
+    assert voucher.status_code == 201, voucher.text
+    assert_valid(specs_dir, "VoucherApi", voucher.json())
+    for name, schema in (
+        ("suppliers", "SupplierApi"),
+        ("articlelabels", "ArticleLabelApi"),
+        ("customerlabels", "CustomerLabelApi"),
+        ("articleaccountcodings", "ArticleAccountCodingApi"),
+        ("fiscalyears", "FiscalYearApi"),
+        ("vatcodes", "VatCodeApi"),
+        ("accounts", "AccountApi"),
+        ("vouchers", "VoucherApi"),
+        ("termsofpayments", "TermsOfPaymentApi"),
+        ("customers", "CustomerApi"),
+        ("articles", "ArticleApi"),
+    ):
+        page = raw.get(f"/v2/{name}", params={"$pagesize": 1000}).json()
+        assert page["Data"], name
+        assert_valid(specs_dir, "CommonPaginationMetadata", page["Meta"])
+        for record in page["Data"]:
+            assert_valid(specs_dir, schema, record)
+    assert_valid(specs_dir, "CompanySettingsApi", raw.get("/v2/companysettings").json())

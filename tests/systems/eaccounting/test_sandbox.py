@@ -102,7 +102,8 @@ def test_articles_cannot_be_deleted(raw: httpx.Client, ids: dict[str, str]) -> N
 def test_auth_and_unknown_routes(raw: httpx.Client, state: EAccountingState) -> None:
     unauthorised = httpx.get(f"{raw.base_url}/v2/units")
     assert unauthorised.status_code == 401 and unauthorised.json()["ErrorCode"] == 4005
-    assert raw.get("/v2/vouchers").status_code == 404
+    assert raw.get("/v2/quotes").status_code == 404  # not emulated
+    assert raw.get("/v2/customerinvoicedrafts/00000000-0000-0000-0000-000000000001/email").status_code == 404
     assert raw.get("/v2/units/not-a-guid").status_code == 404
 
 
@@ -120,6 +121,6 @@ def test_rate_limit_per_endpoint(raw: httpx.Client, app: EAccountingSandboxApp) 
     )
     assert "Try again in 1 seconds." in body["DeveloperErrorMessage"]
     assert "retry-after" not in limited.headers
-    assert raw.get("/v2/termsofpayment").status_code == 200
+    assert raw.get("/v2/termsofpayments").status_code == 200
     other_client = httpx.get(f"{raw.base_url}/v2/units", headers={"Authorization": "Bearer another"})
     assert other_client.status_code == 200

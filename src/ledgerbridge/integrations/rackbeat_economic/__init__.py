@@ -87,7 +87,16 @@ class RackbeatEconomic(IntegrationKind):
         economic, rackbeat = self.open_clients()
         try:
             journals = _read(lambda: economic.iter_collection("journals"), "journalNumber", "name")
-            accounts = _read(lambda: economic.iter_collection("accounts"), "accountNumber", "name")
+            # Postable accounts only: headings and totals cannot take an entry.
+            accounts = _read(
+                lambda: (
+                    a
+                    for a in economic.iter_collection("accounts")
+                    if a.get("accountType") in (None, "profitAndLoss", "status")
+                ),
+                "accountNumber",
+                "name",
+            )
             vat_zones = _read(lambda: economic.iter_collection("vat-zones"), "vatZoneNumber", "name")
             economic_layouts = _read(lambda: economic.iter_collection("layouts"), "layoutNumber", "name")
             economic_groups = _read(

@@ -70,9 +70,11 @@ def remote_message(body: Any, fallback: str) -> str:
 
 
 class EAccountingClient(JsonApiClient):
-    """eAccounting's REST API v2 with an OAuth2 access token (obtaining/refreshing it is not here).
+    """eAccounting's REST API v2 with an OAuth2 access token, or an ``httpx.Auth`` that supplies one.
 
     ``base_url`` ends with ``/v2`` (``DEFAULT_BASE_URL``); paths are relative to it (``customers``).
+    Give either ``access_token`` (sent as ``Authorization: Bearer``) or ``auth`` (an ``httpx.Auth``
+    passed on every request, e.g. one that refreshes the token; no Authorization header is set then).
     Extra keyword arguments go to :class:`~ledgerbridge.systems.http.JsonApiClient`.
     """
 
@@ -81,19 +83,20 @@ class EAccountingClient(JsonApiClient):
     def __init__(
         self,
         base_url: str,
-        access_token: str,
+        access_token: str | None = None,
         *,
+        auth: httpx.Auth | None = None,
         http: httpx.Client | None = None,
         max_retries: int = 5,
         user_agent: str = DEFAULT_USER_AGENT,
         **kwargs: Any,
     ) -> None:
-        headers = {
-            "Authorization": f"Bearer {access_token}",
-            "Accept": "application/json",
-            "User-Agent": user_agent,
-        }
-        super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, **kwargs)
+        if auth is None and not access_token:
+            raise ValueError("EAccountingClient needs an access_token or an httpx.Auth (auth=...)")
+        headers = {"Accept": "application/json", "User-Agent": user_agent}
+        if auth is None:
+            headers["Authorization"] = f"Bearer {access_token}"
+        super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, auth=auth, **kwargs)
 
     def __enter__(self) -> EAccountingClient:
         return self
@@ -143,6 +146,7 @@ class EAccountingClient(JsonApiClient):
 
     # -- records ---------------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """One record, or an object that is not a list (``companysettings``), as sent."""
         return self.get_json(path, params)
 
     def create(self, path: str, body: Mapping[str, Any]) -> Any:
@@ -158,6 +162,16 @@ class EAccountingClient(JsonApiClient):
 
     def delete(self, path: str) -> None:
         self.request("DELETE", path)
+
+    def action(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        """POST to an action: ``customerinvoicedrafts/{id}/convert``, ``customerinvoices/{id}/email``.
+
+        ``body`` defaults to ``{}`` (the 2021 Swagger marks the convert body as required). Answers the
+        decoded body (the invoice for ``/convert``) or None for an empty 200 (``/email``). Not retried:
+        a lost answer could mean the action happened.
+        """
+        payload = dict(body) if body is not None else {}
+        return self.decode(self.request("POST", path, json_body=payload, retry=False))
 
     # -- errors ----------------------------------------------------------------------------------
     def map_error(self, response: httpx.Response) -> ApiError:

@@ -10,17 +10,22 @@ from typing import Any
 
 @dataclass(frozen=True)
 class F:
-    """One writable field: ``kind`` is str, uuid, datetime, bool, int, number or list (of strings)."""
+    """One writable field: ``kind`` is str, uuid, datetime, date (stored ``YYYY-MM-DD``), bool, int,
+    number, list (of strings), uuids (list of GUIDs), labels (``[{Id}]``), object or rows."""
 
     kind: str
     max_length: int | None = None
     nullable: bool = True
+    fallback: Any = None  # what an omitted non-nullable field becomes instead of the kind's zero
 
     def default(self) -> Any:
         """What a PUT that leaves the field out stores (eAccounting clears omitted fields)."""
+        if self.fallback is not None:
+            return self.fallback
         if self.nullable:
             return None
-        return {"bool": False, "int": 0, "number": Decimal(0), "list": [], "str": ""}.get(self.kind)
+        zero = {"bool": False, "int": 0, "number": Decimal(0), "str": ""}
+        return [] if self.kind in ("list", "uuids", "labels", "rows") else zero.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,10 @@ class Resource:
     fields: dict[str, F]
     required: tuple[str, ...] = ()
     deletable: bool = True
-    has_changed_utc: bool = True
+    stamp: str | None = "ChangedUtc"  # the timestamp every write sets (ModifiedUtc on some resources)
+    show_created: bool = False  # whether GET shows CreatedUtc
+    writable: bool = True  # False: GET only (POST/PUT/DELETE answer 405)
+    custom: bool = False  # served by documents.py, not by the generic handlers
     references: dict[str, str] = field(default_factory=dict)  # field -> resource it must name
 
 
@@ -89,6 +97,7 @@ CUSTOMER_FIELDS: dict[str, F] = {
     "TaxDeductionNumber": F("str"),
     "AutoInvoiceActivationEmailSentDate": F("datetime"),
     "AutoInvoiceRegistrationRequestSentDate": F("datetime"),
+    "CustomerLabels": F("labels"),
 }
 
 ARTICLE_FIELDS: dict[str, F] = {
@@ -119,6 +128,7 @@ ARTICLE_FIELDS: dict[str, F] = {
     "OrderingPoint": F("number"),
     "SupplierId": F("uuid"),
     "SupplierArticleNumber": F("str", 16),
+    "ArticleLabels": F("labels"),
 }
 
 UNIT_FIELDS: dict[str, F] = {
@@ -148,6 +158,301 @@ TERMS_TYPE_TEXT = {
 }
 
 
+LABEL_FIELDS: dict[str, F] = {"Name": F("str", 50, False), "Description": F("str", 400)}
+
+CODING_FIELDS: dict[str, F] = {
+    "Name": F("str"),
+    "NameEnglish": F("str"),
+    "Type": F("str"),
+    "VatRate": F("str"),
+    "IsActive": F("bool", None, False),
+    "VatRatePercent": F("number", None, False),
+    "DomesticSalesSubjectToReversedConstructionVatAccountNumber": F("int"),
+    "DomesticSalesSubjectToVatAccountNumber": F("int"),
+    "DomesticSalesVatExemptAccountNumber": F("int"),
+    "ForeignSalesSubjectToMossAccountNumber": F("int"),
+    "ForeignSalesSubjectToThirdPartySalesAccountNumber": F("int"),
+    "ForeignSalesSubjectToVatWithinEuAccountNumber": F("int"),
+    "ForeignSalesVatExemptOutsideEuAccountNumber": F("int"),
+    "ForeignSalesVatExemptWithinEuAccountNumber": F("int"),
+    "DomesticSalesVatCodeExemptAccountNumber": F("int"),
+}
+
+SUPPLIER_FIELDS: dict[str, F] = {
+    "SupplierNumber": F("str", 16),
+    "Address1": F("str", 50),
+    "Address2": F("str", 50),
+    "AutomaticPaymentService": F("bool", None, False),
+    "BankAccountNumber": F("str", 50),
+    "Clearing": F("str", 5),
+    "BankBban": F("str", 50),
+    "BankBic": F("str", 50),
+    "BankCode": F("str", 50),
+    "BankCountryCode": F("str", 2),
+    "BankgiroNumber": F("str", 10),
+    "BankIban": F("str", 50),
+    "BankName": F("str", 50),
+    "City": F("str", 50),
+    "ContactPersonEmail": F("str", 255),
+    "ContactPersonMobile": F("str", 50),
+    "ContactPersonName": F("str", 50),
+    "ContactPersonPhone": F("str", 50),
+    "CorporateIdentityNumber": F("str", 20),
+    "CountryCode": F("str", 2),
+    "CurrencyCode": F("str", 3),
+    "EmailAddress": F("str", 255),
+    "MobilePhone": F("str", 50),
+    "Name": F("str", 50, False),
+    "Note": F("str", 4000),
+    "PlusgiroNumber": F("str", 10),
+    "PostalCode": F("str", 10),
+    "Telephone": F("str", 50),
+    "TermsOfPaymentId": F("uuid", None, False),
+    "VatNumber": F("str", 20),
+    "WwwAddress": F("str", 255),
+    "BankFeeCode": F("int", None, False),
+    "PayFromBankAccountId": F("uuid"),
+    "UsesPaymentReferenceNumbers": F("bool", None, False),
+    "IsActive": F("bool", None, False, fallback=True),
+    "ProportionalVat": F("bool", None, False),
+    "SelfEmployedWithoutFixedAddress": F("bool", None, False),
+    "UseGroupCompany": F("bool"),
+    "GroupAccountNumber": F("int"),
+    "OurCustomerNumber": F("str", 40),
+    "PurchaseDocumentLanguage": F("str", 2),
+    "UsesAutomaticSupplierInvoiceApproval": F("bool", None, False),
+    "UsesAutomaticInvoicePostToLedger": F("bool", None, False),
+    "AccountingTemplateId": F("uuid"),
+}
+
+FISCAL_YEAR_FIELDS: dict[str, F] = {
+    "StartDate": F("date", None, False),
+    "EndDate": F("date", None, False),
+    "IsLockedForAccounting": F("bool", None, False),
+    "BookkeepingMethod": F("int", None, False),
+}
+
+VAT_CODE_FIELDS: dict[str, F] = {
+    "Code": F("str"),
+    "Description": F("str"),
+    "VatRate": F("number", None, False),
+    "OssCodeType": F("int", None, False),
+    "RelatedAccounts": F("object"),
+}
+
+ACCOUNT_FIELDS: dict[str, F] = {
+    "Name": F("str", 100, False),
+    "Number": F("str", None, False),
+    "VatCodeId": F("uuid"),
+    "FiscalYearId": F("uuid", None, False),
+    "IsActive": F("bool", None, False, fallback=True),
+    "AllowTransactionText": F("bool", None, False, fallback=True),
+    "IsFirstCostCenterMandatory": F("bool", None, False),
+    "IsProjectAllowed": F("bool", None, False, fallback=True),
+    "IsCostCenterAllowed": F("bool", None, False, fallback=True),
+    "IsBlockedForManualBooking": F("bool", None, False),
+}
+
+# -- documents (served by documents.py) ----------------------------------------------------------------
+_SALES_COMMON: dict[str, F] = {
+    "YourReference": F("str", 100),
+    "OurReference": F("str", 100),
+    "BuyersOrderReference": F("str", 35),
+    "InvoiceAddress1": F("str", 50),
+    "InvoiceAddress2": F("str", 50),
+    "DeliveryCustomerName": F("str", 100),
+    "DeliveryAddress1": F("str", 50),
+    "DeliveryAddress2": F("str", 50),
+    "DeliveryPostalCode": F("str", 10),
+    "DeliveryCity": F("str", 50),
+    "DeliveryCountryCode": F("str", 2),
+    "TermsOfPaymentId": F("uuid"),
+    "EuThirdParty": F("bool", None, False),
+    "RotReducedInvoicingType": F("int", None, False),
+    "RotPropertyType": F("int"),
+    "UsesGreenTechnology": F("bool", None, False),
+    "DeliveryDate": F("date"),
+    "Rows": F("rows", None, False),
+}
+
+DRAFT_FIELDS: dict[str, F] = {
+    **_SALES_COMMON,
+    "CustomerId": F("uuid", None, False),
+    "IsCreditInvoice": F("bool", None, False),
+    "RotReducedInvoicingPropertyName": F("str", 40),
+    "RotReducedInvoicingOrgNumber": F("str", 11),
+    "RotReducedInvoicingAmount": F("number", None, False),
+    "RotReducedInvoicingAutomaticDistribution": F("bool", None, False),
+    "HouseWorkOtherCosts": F("number"),
+    "ElectronicReference": F("str", 100),
+    "SubscriptionNumber": F("str", 100),
+    "ContractNumber": F("str", 100),
+    "DeliveryCustomerName": F("str", 50),
+    "DeliveryMethodName": F("str", 50),
+    "DeliveryTermName": F("str", 50),
+    "DeliveryMethodCode": F("str", 20),
+    "DeliveryTermCode": F("str", 20),
+    "InvoiceDate": F("date"),
+    "DueDate": F("date"),
+    "ReplaceUnitPriceWhenZero": F("bool", None, False),
+    "IsDirectDebit": F("bool"),
+    "BackgroundId": F("uuid"),
+}
+
+SALES_ROW_FIELDS: dict[str, F] = {
+    "ArticleId": F("uuid"),
+    "ArticleNumber": F("str", 40),
+    "IsTextRow": F("bool", None, False),
+    "Text": F("str", 2000),
+    "UnitPrice": F("number"),
+    "DiscountPercentage": F("number", None, False),
+    "Quantity": F("number", None, False),
+    "WorkCostType": F("int", None, False),
+    "IsWorkCost": F("bool", None, False),
+    "WorkHours": F("number"),
+    "MaterialCosts": F("number"),
+    "ReversedConstructionServicesVatFree": F("bool", None, False),
+    "CostCenterItemId1": F("uuid"),
+    "CostCenterItemId2": F("uuid"),
+    "CostCenterItemId3": F("uuid"),
+    "ProjectId": F("uuid"),
+    "GreenTechnologyType": F("int", None, False),
+    "IsVatFree": F("bool", None, False),
+    "DeliveredQuantity": F("number", None, False),
+    "EligibleForReverseChargeOnVat": F("bool", None, False),
+}
+
+INVOICE_FIELDS: dict[str, F] = {
+    **DRAFT_FIELDS,
+    "InvoicePostalCode": F("str", 50),
+    "InvoiceCity": F("str", 50),
+    "InvoiceCountryCode": F("str", 2),
+    "CurrencyRate": F("number"),
+    "RotReducedInvoicingAmount": F("number"),
+    "EdiServiceDelivererId": F("str", 50),
+    "CreatedFromDraftId": F("uuid"),
+    "SendType": F("int"),
+    "WorkHouseOtherCosts": F("number"),
+    "ElectronicReference": F("str"),
+}
+
+ORDER_FIELDS: dict[str, F] = {
+    **_SALES_COMMON,
+    "CustomerId": F("uuid", None, False),
+    "CurrencyCode": F("str", 3),
+    "InvoiceCity": F("str"),
+    "InvoiceCountryCode": F("str", 2),
+    "InvoiceCustomerName": F("str", 50),
+    "InvoicePostalCode": F("str", 10),
+    "DeliveryMethodName": F("str", 50),
+    "DeliveryMethodCode": F("str", 20),
+    "DeliveryTermName": F("str", 50),
+    "DeliveryTermCode": F("str", 20),
+    "ReverseChargeOnConstructionServices": F("bool", None, False),
+    "OrderDate": F("date", None, False),
+    "Status": F("int", None, False, fallback=1),
+    "ShippedDateTime": F("date"),
+    "HouseWorkAmount": F("number", None, False),
+    "HouseWorkAutomaticDistribution": F("bool", None, False),
+    "HouseWorkCorporateIdentityNumber": F("str", 20),
+    "HouseWorkPropertyName": F("str", 100),
+}
+
+SUPPLIER_DRAFT_FIELDS: dict[str, F] = {
+    "SupplierId": F("uuid", None, False),
+    "BankAccountId": F("uuid"),
+    "InvoiceDate": F("date"),
+    "PaymentDate": F("date"),
+    "DueDate": F("date"),
+    "InvoiceNumber": F("str", 50),
+    "TotalAmount": F("number", None, False),
+    "Vat": F("number"),
+    "VatHigh": F("number", None, False),
+    "VatMedium": F("number", None, False),
+    "VatLow": F("number", None, False),
+    "IsCreditInvoice": F("bool", None, False),
+    "CurrencyCode": F("str", 3),
+    "CurrencyRate": F("number"),
+    "OcrNumber": F("str", 25),
+    "Message": F("str", 25),
+    "Rows": F("rows", None, False),
+    "SupplierName": F("str", 50),
+    "SupplierNumber": F("str", 50),
+    "SelfEmployedWithoutFixedAddress": F("bool", None, False),
+    "IsQuickInvoice": F("bool", None, False),
+    "IsDomestic": F("bool"),
+    "SkipSendToBank": F("bool"),
+    "AccountingTemplateId": F("uuid"),
+}
+
+SUPPLIER_DRAFT_ROW_FIELDS: dict[str, F] = {
+    "AccountNumber": F("int", None, False),
+    "AccountName": F("str"),
+    "VatCodeId": F("uuid"),
+    "CostCenterItemId1": F("uuid"),
+    "CostCenterItemId2": F("uuid"),
+    "CostCenterItemId3": F("uuid"),
+    "ProjectId": F("uuid"),
+    "DebitAmount": F("number", None, False),
+    "CreditAmount": F("number", None, False),
+    "TransactionText": F("str", 100),
+}
+
+VOUCHER_FIELDS: dict[str, F] = {
+    "VoucherDate": F("date", None, False),
+    "VoucherText": F("str", 1000, False),
+    "Rows": F("rows", None, False),
+    "NumberSeries": F("str", 10),
+}
+
+VOUCHER_ROW_FIELDS: dict[str, F] = {
+    "AccountNumber": F("int", None, False),
+    "DebitAmount": F("number", None, False),
+    "CreditAmount": F("number", None, False),
+    "TransactionText": F("str", 60),
+    "CostCenterItemId1": F("uuid"),
+    "CostCenterItemId2": F("uuid"),
+    "CostCenterItemId3": F("uuid"),
+    "VatCodeId": F("uuid"),
+    "ProjectId": F("uuid"),
+}
+
+COMPANY_FIELDS: dict[str, F] = {
+    "Name": F("str", 100, False),
+    "Email": F("str", 255),
+    "Phone": F("str", 20),
+    "MobilePhone": F("str", 20),
+    "Address1": F("str", 40, False),
+    "Address2": F("str", 40),
+    "CountryCode": F("str", 2, False),
+    "PostalCode": F("str", 10, False),
+    "City": F("str", 40, False),
+    "Website": F("str", 255),
+    "OurReference": F("str", 100),
+    "BankGiro": F("str"),
+    "PlusGiro": F("str"),
+    "ActivatedModules": F("list"),
+    "CompanyText": F("object"),
+    "UsesMoss": F("bool", None, False),
+    "UsesPaymentReferenceNumber": F("bool", None, False),
+    "UsesSupplierInvoiceEdit": F("bool"),
+    "UseAdvancedMode": F("bool"),
+    "UsesReverseConstructionVat": F("bool", None, False),
+    "UsesRotReducedInvoicing": F("bool", None, False),
+    "CompanyRotRutSettings": F("object"),
+    "BankgiroNumberPrint": F("str"),
+    "KeepOriginalDraftDate": F("bool"),
+    "UsePaymentFilesForOutgoingPayments": F("bool", None, False),
+    "UseAutomaticVatCalculation": F("bool"),
+    "UsesVatTriangulationRules": F("bool", None, False),
+    "Swish": F("str", 20),
+    "FirstPaymentReminderWithoutFee": F("bool"),
+    "LatePaymentFee": F("number"),
+    "DefaultBackgroundId": F("uuid"),
+    "CompanyScanningAddress": F("object"),
+}
+
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in (
@@ -156,7 +461,10 @@ RESOURCES: dict[str, Resource] = {
             "CustomerApi",
             CUSTOMER_FIELDS,
             ("Name", "IsPrivatePerson", "IsActive", "TermsOfPaymentId", "InvoicePostalCode", "InvoiceCity"),
-            references={"TermsOfPaymentId": "termsofpayment"},
+            references={
+                "TermsOfPaymentId": "termsofpayments",
+                "CustomerLabels": "customerlabels",
+            },
         ),
         Resource(
             "articles",
@@ -164,9 +472,55 @@ RESOURCES: dict[str, Resource] = {
             ARTICLE_FIELDS,
             ("Number", "Name", "CodingId", "UnitId", "IsActive"),
             deletable=False,
-            references={"UnitId": "units"},
+            show_created=True,
+            references={
+                "UnitId": "units",
+                "CodingId": "articleaccountcodings",
+                "ArticleLabels": "articlelabels",
+            },
         ),
-        Resource("units", "UnitApi", UNIT_FIELDS, ("Name",), has_changed_utc=False),
-        Resource("termsofpayment", "TermsOfPaymentApi", TERMS_FIELDS, ("Name",), has_changed_utc=False),
+        Resource("units", "UnitApi", UNIT_FIELDS, ("Name",), stamp=None),
+        Resource("termsofpayments", "TermsOfPaymentApi", TERMS_FIELDS, ("Name",), stamp=None),
+        Resource("articlelabels", "ArticleLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
+        Resource("customerlabels", "CustomerLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
+        Resource("articleaccountcodings", "ArticleAccountCodingApi", CODING_FIELDS, writable=False),
+        Resource(
+            "suppliers",
+            "SupplierApi",
+            SUPPLIER_FIELDS,
+            ("Name", "TermsOfPaymentId"),
+            stamp="ModifiedUtc",
+            show_created=True,
+            references={"TermsOfPaymentId": "termsofpayments"},
+        ),
+        Resource("fiscalyears", "FiscalYearApi", FISCAL_YEAR_FIELDS, writable=False, stamp=None),
+        Resource("vatcodes", "VatCodeApi", VAT_CODE_FIELDS, writable=False, stamp=None),
+        Resource("accounts", "AccountApi", ACCOUNT_FIELDS, stamp="ModifiedUtc", custom=True),
+        Resource(
+            "customerinvoicedrafts", "CustomerInvoiceDraftApi", DRAFT_FIELDS, ("CustomerId",), custom=True
+        ),
+        Resource("customerinvoices", "CustomerInvoiceApi", INVOICE_FIELDS, ("CustomerId",), custom=True),
+        Resource(
+            "orders", "OrderApi", ORDER_FIELDS, ("CustomerId", "OrderDate"), stamp="ModifiedUtc", custom=True
+        ),
+        Resource(
+            "supplierinvoicedrafts",
+            "SupplierInvoiceDraftApi",
+            SUPPLIER_DRAFT_FIELDS,
+            ("SupplierId", "Rows"),
+            stamp="ModifiedUtc",
+            custom=True,
+        ),
+        Resource(
+            "vouchers",
+            "VoucherApi",
+            VOUCHER_FIELDS,
+            ("VoucherDate", "VoucherText", "Rows"),
+            stamp="ModifiedUtc",
+            custom=True,
+        ),
+        Resource("companysettings", "CompanySettingsApi", COMPANY_FIELDS, custom=True),
     )
 }
+
+ALIASES = {"termsofpayment": "termsofpayments"}  # the singular spelling of the field docs, kept as an alias

@@ -1,15 +1,33 @@
-"""The sandbox's company data: records per resource, keyed by GUID, plus the accepted tokens."""
+"""The sandbox's company data: records per resource, keyed by GUID, the company settings, the chart of
+accounts per fiscal year, sent e-mails, and the accepted tokens."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledgerbridge.systems.eaccounting.sandbox.resources import RESOURCES, TERMS_TYPE_TEXT, Resource
+from ledgerbridge.systems.eaccounting.sandbox.chart import default_company, seed_standard_chart
+from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
+from ledgerbridge.systems.eaccounting.sandbox.resources import (
+    ALIASES,
+    COMPANY_FIELDS,
+    RESOURCES,
+    TERMS_TYPE_TEXT,
+    Resource,
+)
+
+try:
+    COMPANY_TIME_ZONE: tzinfo = ZoneInfo("Europe/Stockholm")
+except ZoneInfoNotFoundError:  # pragma: no cover - systems without a time zone database
+    COMPANY_TIME_ZONE = timezone(timedelta(hours=1), "CET")
+
+_NUMBERED = {"customers": "CustomerNumber", "suppliers": "SupplierNumber"}
+_LABELS = {"customers": ("CustomerLabels", "customerlabels"), "articles": ("ArticleLabels", "articlelabels")}
 
 
 def utc_text(moment: datetime) -> str:
@@ -17,75 +35,129 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def date_text(value: Any) -> Any:
+    """A date field as eAccounting answers it (``YYYY-MM-DD``); other values pass through."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()[:10]
+    if isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return moment.date().isoformat()
+    return value
+
+
 class EAccountingState:
     """One company's records. ``add`` stores a record as the API would after a POST (no validation),
-    filling ``Id``, defaults and timestamps; tests use it to seed data."""
+    filling ``Id``, defaults and timestamps; tests use it to seed data.
+
+    A new (or reset) state holds what a new Swedish eAccounting company has before anyone types
+    anything: fiscal years for the clock's current and previous calendar year, a small BAS chart of
+    accounts in each, VAT codes, article account codings and default company settings (see
+    :mod:`.chart`). ``seed_chart=False`` starts truly empty. Customers, articles, units and terms of
+    payment start empty; :func:`.demo_data.seed_demo_company` adds a whole demo company.
+    """
 
     def __init__(
         self,
         *,
         clock: Callable[[], datetime] | None = None,
         allowed_tokens: Iterable[str] | None = None,
+        seed_chart: bool = True,
     ) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.allowed_tokens: set[str] = set(allowed_tokens or ())
+        self.seed_chart = seed_chart
         self.lock = threading.RLock()
-        self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in RESOURCES}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {}
+        self.company: dict[str, Any] = {}
+        self.sent_emails: list[dict[str, Any]] = []
+        self.reset()
 
     def reset(self) -> None:
+        """Back to a new company: no records, no sent e-mails, the standard chart (unless disabled)."""
         with self.lock:
             self.records = {name: {} for name in RESOURCES}
+            self.company = default_company()
+            self.sent_emails = []
+            if self.seed_chart:
+                seed_standard_chart(self)
 
     def now_text(self) -> str:
         return utc_text(self.clock())
 
+    def today(self) -> date:
+        """Today in the company's time zone (Europe/Stockholm): invoice dates and "future" use it."""
+        return self.clock().astimezone(COMPANY_TIME_ZONE).date()
+
     # -- records ---------------------------------------------------------------------------------
     def resource(self, name: str) -> Resource:
         try:
-            return RESOURCES[name]
+            return RESOURCES[ALIASES.get(name, name)]
         except KeyError:
             raise KeyError(f"the sandbox does not emulate /v2/{name}") from None
 
     def add(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Store a record (``Id`` may be given); answers it as the API shows it."""
+        """Store a record (``Id`` may be given); answers it as the API shows it.
+
+        For the generic resources (customers, articles, units, terms of payment, labels, codings,
+        suppliers, fiscal years, VAT codes). Documents (drafts, invoices, orders, vouchers) are made
+        through the API or :mod:`.documents`, accounts with :meth:`add_account`.
+        """
         resource = self.resource(name)
+        name = resource.name
+        if resource.custom:
+            raise ValueError(f"/v2/{name} records are made by the documents module, not by add()")
         with self.lock:
             record = self.normalise(resource, data)
             record_id = str(data.get("Id") or uuid.uuid4()).lower()
             record["Id"] = record_id
             now = self.now_text()
             record["CreatedUtc"] = now
-            record["ChangedUtc"] = now
-            if name == "customers" and not record.get("CustomerNumber"):
-                record["CustomerNumber"] = self.next_customer_number()
+            if resource.stamp:
+                record[resource.stamp] = now
+            number_field = _NUMBERED.get(name)
+            if number_field and not record.get(number_field):
+                record[number_field] = self.next_number(name, number_field)
             self.records[name][record_id] = record
             return self.render(name, record)
 
     def replace(self, name: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
         resource = self.resource(name)
+        name = resource.name
         with self.lock:
             old = self.records[name][record_id]
             record = self.normalise(resource, data)
             record["Id"] = record_id
             record["CreatedUtc"] = old["CreatedUtc"]
-            record["ChangedUtc"] = self.now_text()
-            if name == "customers" and not record.get("CustomerNumber"):
-                record["CustomerNumber"] = old.get("CustomerNumber")
+            if resource.stamp:
+                record[resource.stamp] = self.now_text()
+            number_field = _NUMBERED.get(name)
+            if number_field and not record.get(number_field):
+                record[number_field] = old.get(number_field)
             self.records[name][record_id] = record
             return self.render(name, record)
 
     def get(self, name: str, record_id: str) -> dict[str, Any] | None:
+        name = self.resource(name).name
         with self.lock:
             record = self.records[name].get(record_id.lower())
             return self.render(name, record) if record else None
 
     def all(self, name: str) -> list[dict[str, Any]]:
+        name = self.resource(name).name
         with self.lock:
             return [self.render(name, r) for r in self.records[name].values()]
 
     def delete(self, name: str, record_id: str) -> bool:
+        name = self.resource(name).name
         with self.lock:
             return self.records[name].pop(record_id.lower(), None) is not None
+
+    def store(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Keep a fully built document record (``Id`` set); keys starting with ``_`` are private."""
+        with self.lock:
+            self.records[name][record["Id"]] = record
+            return self.render(name, record)
 
     @staticmethod
     def normalise(resource: Resource, data: dict[str, Any]) -> dict[str, Any]:
@@ -97,50 +169,178 @@ class EAccountingState:
                 value = spec.default()
             if spec.kind == "uuid" and isinstance(value, str):
                 value = value.lower()
+            elif spec.kind == "date":
+                value = date_text(value)
+            elif spec.kind == "labels" and isinstance(value, list):
+                value = [{"Id": str(item["Id"]).lower()} for item in value if isinstance(item, dict)]
             record[name] = value
         return record
 
-    def next_customer_number(self) -> str:
+    def next_number(self, name: str, number_field: str) -> str:
+        """The highest numeric ``number_field`` of ``name`` plus one (as eAccounting assigns numbers)."""
         numbers = [
-            int(r["CustomerNumber"])
-            for r in self.records["customers"].values()
-            if str(r.get("CustomerNumber") or "").isdigit()
+            int(r[number_field])
+            for r in self.records[name].values()
+            if str(r.get(number_field) or "").isdigit()
         ]
         return str(max(numbers, default=0) + 1)
 
+    def next_customer_number(self) -> str:
+        return self.next_number("customers", "CustomerNumber")
+
+    # -- fiscal years and accounts -----------------------------------------------------------------
+    def fiscal_year_for(self, day: date) -> dict[str, Any] | None:
+        """The fiscal year ``day`` falls in, or None."""
+        with self.lock:
+            for year in self.records["fiscalyears"].values():
+                if year["StartDate"] <= day.isoformat() <= year["EndDate"]:
+                    return self.render("fiscalyears", year)
+        return None
+
+    def add_account(
+        self,
+        fiscal_year_id: str,
+        number: int | str,
+        name: str,
+        vat_code_id: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Put account ``number`` into the chart of ``fiscal_year_id``; answers it as GET shows it."""
+        resource = RESOURCES["accounts"]
+        data = {"Name": name, "Number": str(number), "FiscalYearId": fiscal_year_id, "VatCodeId": vat_code_id}
+        with self.lock:
+            record = self.normalise(resource, {**data, **extra})
+            now = self.now_text()
+            record["CreatedUtc"] = record["ModifiedUtc"] = now
+            key = self.account_key(fiscal_year_id, number)
+            record["_Key"] = key
+            self.records["accounts"][key] = record
+            return self.render("accounts", record)
+
+    @staticmethod
+    def account_key(fiscal_year_id: str, number: int | str) -> str:
+        return f"{fiscal_year_id.lower()}/{int(number)}"
+
+    def account(self, fiscal_year_id: str, number: int | str) -> dict[str, Any] | None:
+        try:
+            key = self.account_key(fiscal_year_id, number)
+        except ValueError:
+            return None
+        with self.lock:
+            record = self.records["accounts"].get(key)
+            return self.render("accounts", record) if record else None
+
+    # -- company settings ----------------------------------------------------------------------------
+    def company_settings(self) -> dict[str, Any]:
+        """``GET /companysettings``: the stored settings plus the numbers the company would use next."""
+        with self.lock:
+            shown = {k: v for k, v in self.company.items() if not (v is None and k in _OBJECT_SETTINGS)}
+            terms = self.company.get("TermsOfPaymentId") or next(iter(self.records["termsofpayments"]), None)
+            orders = [int(r.get("Number") or 0) for r in self.records["orders"].values()]
+            shown.update(
+                TermsOfPaymentId=terms or "00000000-0000-0000-0000-000000000000",
+                NextCustomerNumber=int(self.next_number("customers", "CustomerNumber")),
+                NextSupplierNumber=int(self.next_number("suppliers", "SupplierNumber")),
+                NextOrderNumber=max(orders, default=0) + 1,
+            )
+            return shown
+
+    def update_company(self, **fields: Any) -> dict[str, Any]:
+        """Change settings directly (also read-only ones such as ``NextCustomerInvoiceNumber``)."""
+        with self.lock:
+            self.company.update(fields)
+            return self.company_settings()
+
+    def replace_company(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``PUT /companysettings``: every writable setting from ``data`` (omitted ones cleared)."""
+        with self.lock:
+            writable = self.normalise(RESOURCES["companysettings"], data)
+            self.company.update(writable)
+            return self.company_settings()
+
+    def take_invoice_number(self) -> int:
+        """The company's ``NextCustomerInvoiceNumber``, which then moves on by one."""
+        with self.lock:
+            number = int(self.company["NextCustomerInvoiceNumber"])
+            self.company["NextCustomerInvoiceNumber"] = number + 1
+            return number
+
     # -- what a GET shows ------------------------------------------------------------------------
     def render(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
-        shown = {"Id": record["Id"], **{k: v for k, v in record.items() if k not in ("Id", "CreatedUtc")}}
         resource = RESOURCES[name]
-        if not resource.has_changed_utc:
-            shown.pop("ChangedUtc", None)
-        if name == "customers":
-            terms = self.records["termsofpayment"].get(str(record.get("TermsOfPaymentId") or ""))
-            if terms is not None:
-                shown["TermsOfPayment"] = self.render("termsofpayment", terms)
+        if name == "accounts":
+            vat_code = self.records["vatcodes"].get(str(record.get("VatCodeId") or ""))
+            shown = {k: v for k, v in record.items() if not k.startswith("_")}
             shown.update(
-                LastInvoiceDate=None,
+                VatCodeDescription=f"{vat_code['Code']} {vat_code['Description']}" if vat_code else None,
+                ReferenceCode=None,
+                TypeDescription=None,
+                Description=None,
+            )
+            return shown
+        if resource.custom:
+            return {k: v for k, v in record.items() if not k.startswith("_")}
+        shown = {"Id": record["Id"], **{k: v for k, v in record.items() if k not in ("Id", "CreatedUtc")}}
+        if resource.show_created:
+            shown["CreatedUtc"] = record["CreatedUtc"]
+        if name in _LABELS:
+            field, target = _LABELS[name]
+            labels = (self.records[target].get(item["Id"]) for item in record.get(field) or [])
+            shown[field] = [self.render(target, label) for label in labels if label]
+        if name == "customers":
+            terms = self.records["termsofpayments"].get(str(record.get("TermsOfPaymentId") or ""))
+            if terms is not None:
+                shown["TermsOfPayment"] = self.render("termsofpayments", terms)
+            unpaid = sum(
+                (
+                    Decimal(i["RemainingAmount"])
+                    for i in self.records["customerinvoices"].values()
+                    if i["CustomerId"] == record["Id"]
+                ),
+                Decimal(0),
+            )
+            dates = [
+                i["InvoiceDate"]
+                for i in self.records["customerinvoices"].values()
+                if i["CustomerId"] == record["Id"]
+            ]
+            shown.update(
+                LastInvoiceDate=max(dates, default=None),
                 IsFutureInvoiceDateAllowed=False,
                 RequiresReferenceNumber=False,
-                UnpaidInvoicesAmount=Decimal(0),
-                CustomerLabels=[],
+                UnpaidInvoicesAmount=unpaid,
             )
         elif name == "articles":
             unit = self.records["units"].get(str(record.get("UnitId") or ""))
+            coding = self.records["articleaccountcodings"].get(str(record.get("CodingId") or ""))
             stock = record.get("StockBalance") or Decimal(0)
             shown.update(
-                CodingName=None,
+                CodingName=coding.get("Name") if coding else None,
                 UnitName=unit.get("Name") if unit else None,
                 UnitAbbreviation=unit.get("Abbreviation") if unit else None,
                 StockBalanceReserved=Decimal(0),
                 StockBalanceAvailable=stock,
                 StockValue=Decimal(0),
-                CreatedUtc=record["CreatedUtc"],
-                IsServiceArticle=False,
+                IsServiceArticle=bool(coding and coding.get("Type") == "Service"),
                 ShowStockInformation=bool(record.get("IsStock")),
-                ArticleLabels=[],
                 Barcodes=[],
             )
-        elif name == "termsofpayment" and record.get("TermsOfPaymentTypeText") is None:
+        elif name == "termsofpayments" and record.get("TermsOfPaymentTypeText") is None:
             shown["TermsOfPaymentTypeText"] = TERMS_TYPE_TEXT.get(record.get("TermsOfPaymentTypeId") or 0)
+        elif name == "suppliers":
+            shown.update(
+                UnpaidInvoicesAmount=Decimal(0),
+                MessageThreads=[],
+                Notes=[],
+                ForeignPaymentCodeId=None,
+                IsDraft=False,
+                ApprovalOrderType=0,
+                Approvers=[],
+                LastInvoiceDate=None,
+            )
+        elif name == "vatcodes" and record.get("RelatedAccounts") is None:
+            shown.pop("RelatedAccounts", None)
         return shown
+
+
+_OBJECT_SETTINGS = {name for name, spec in COMPANY_FIELDS.items() if spec.kind == "object"}

@@ -1,0 +1,251 @@
+"""Documents from Rackbeat to eAccounting, each once: customer invoices (seed 002 "Invoice settings"),
+supplier invoices as drafts and the inventory value as a voucher (seed 000).
+
+Customer invoices, when booked in Rackbeat ("Start order flow from: Rackbeat"):
+
+- *Draft*: a customer invoice draft.
+- *Invoiced*: the draft, then ``POST /customerinvoicedrafts/{id}/convert`` (eAccounting numbers it).
+- *Invoiced and send email*: also ``POST /customerinvoices/{id}/email`` (eAccounting e-mails the
+  customer; only booked invoices can be e-mailed, not drafts).
+- *Use the exact quantity*: quantities as Rackbeat has them; eAccounting keeps 2 decimals on drafts, so
+  a line with more is rounded and a rounding row keeps the line total exact (and the user is warned).
+
+Every invoice carries ``ContractNumber = "Rackbeat invoice N"``: it is how an earlier attempt is found
+(as a draft or as an invoice) before anything is sent again. A crash between the draft and the
+conversion resumes at the conversion. The e-mail is its own ledger entry, sent at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
+from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.errors import NotFoundError
+
+ROUNDING_TEXT = "Avrundning"
+
+
+def invoice_marker(number: Any) -> str:
+    return f"Rackbeat invoice {number}"
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def exact_quantity_warnings(invoice: Record) -> list[str]:
+    """Lines whose quantity has more than 2 decimals (seed 002 warns that the value may suffer)."""
+    return [
+        f"line {n} ({line.get('name') or line.get('child_id')}): quantity {line.get('quantity')}"
+        for n, line in enumerate(invoice.get("lines") or [], start=1)
+        if has_more_than_two_decimals(line.get("quantity"))
+    ]
+
+
+def map_invoice(
+    invoice: Record,
+    settings: RackbeatEAccountingSettings,
+    *,
+    customer_id: Callable[[Any], str],
+    article_id: Callable[[Any], str],
+    terms_id: Callable[[Any], str],
+) -> Payload:
+    """The eAccounting invoice draft for a booked Rackbeat invoice.
+
+    ``customer_id``/``article_id`` turn Rackbeat numbers into eAccounting ids (syncing the record first
+    when it is new); ``terms_id`` applies the payment terms mapping.
+    """
+    customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
+    if customer in (None, ""):
+        raise MappingError("the invoice has no customer")
+    rows: list[Payload] = []
+    for line in invoice.get("lines") or []:
+        item = line.get("child_id") or (line.get("item") or {}).get("number")
+        if not item:
+            raise MappingError(
+                f"line '{line.get('name')}' has no product; eAccounting books invoice rows by their article"
+            )
+        article = article_id(item)
+        text = str(line.get("name") or item)[:2000]
+        for part in split_line(line, actual_quantity=settings.invoices.use_exact_quantity):
+            rows.append(
+                {
+                    "ArticleId": article,
+                    "IsTextRow": False,
+                    "ReversedConstructionServicesVatFree": False,
+                    "Text": f"{ROUNDING_TEXT} ({text})"[:2000] if part.is_rounding else text,
+                    "Quantity": part.quantity,
+                    "UnitPrice": part.unit_price,
+                    "DiscountPercentage": (part.discount / 100).quantize(Decimal("0.0001")),
+                }
+            )
+    if not rows:
+        raise MappingError("the invoice has no lines")
+    terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
+    our = invoice.get("our_reference")
+    document: Payload = {
+        "CustomerId": customer_id(customer),
+        "EuThirdParty": False,
+        "RotReducedInvoicingType": 0,
+        "IsCreditInvoice": _money(invoice.get("total_total")) < 0,
+        "InvoiceDate": str(invoice["invoice_date"])[:10],
+        "ContractNumber": invoice_marker(invoice["number"]),
+        "YourReference": (invoice.get("their_reference") or None),
+        "OurReference": (our.get("name") if isinstance(our, dict) else our) or None,
+        "Rows": rows,
+    }
+    if invoice.get("due_date"):
+        document["DueDate"] = str(invoice["due_date"])[:10]
+    if terms not in (None, ""):
+        document["TermsOfPaymentId"] = terms_id(terms)
+    delivery = {
+        "DeliveryAddress1": invoice.get("delivery_address_street"),
+        "DeliveryAddress2": invoice.get("delivery_address_street2"),
+        "DeliveryPostalCode": invoice.get("delivery_address_zipcode"),
+        "DeliveryCity": invoice.get("delivery_address_city"),
+        "DeliveryCountryCode": invoice.get("delivery_address_country"),
+    }
+    document.update({k: v for k, v in delivery.items() if v})
+    return {k: v for k, v in document.items() if v is not None}
+
+
+class InvoiceSender:
+    """Finds and sends one customer invoice in the status the settings ask for."""
+
+    def __init__(self, eaccounting: EAccountingClient, number: Any, document: Payload, status: str) -> None:
+        self.eaccounting = eaccounting
+        self.marker = invoice_marker(number)
+        self.document = document
+        self.status = status  # draft | invoiced | invoiced_and_send_email
+
+    def _first(self, path: str) -> Record | None:
+        query = f"ContractNumber eq '{_quote(self.marker)}'"
+        return next(iter(self.eaccounting.iter_collection(path, filter=query, pagesize=50)), None)
+
+    def find(self) -> str | None:
+        invoice = self._first("customerinvoices")
+        if invoice is not None:
+            return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
+        if self.status == "draft":
+            draft = self._first("customerinvoicedrafts")
+            return f"draft:{draft['Id']}" if draft else None
+        return None  # a draft alone is not done yet: send() converts it
+
+    def send(self, idempotency_key: str) -> str:
+        # eAccounting has no idempotency keys: the marker search (find, and here) stands in for them.
+        draft = self._first("customerinvoicedrafts") or self.eaccounting.create(
+            "customerinvoicedrafts", self.document
+        )
+        if self.status == "draft":
+            return f"draft:{draft['Id']}"
+        invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", {})
+        return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
+
+
+def describe_invoice(remote_key: str) -> str:
+    kind, _, rest = remote_key.partition(":")
+    if kind == "invoice":
+        return f"eAccounting invoice {rest.rpartition(':')[2]}"
+    return "an eAccounting invoice draft"
+
+
+# -- supplier invoices -------------------------------------------------------------------------------------
+def map_supplier_invoice(
+    invoice: Record, settings: RackbeatEAccountingSettings, *, supplier_id: Callable[[Any], str]
+) -> Payload:
+    """A supplier invoice draft: the cost account debited with the net amount, input VAT with the VAT;
+    eAccounting credits the supplier (accounts payable) with the total itself."""
+    supplier = invoice.get("supplier_id") or (invoice.get("supplier") or {}).get("number")
+    if supplier in (None, ""):
+        raise MappingError("the supplier invoice has no supplier")
+    net = _money(invoice.get("total_subtotal"))
+    vat = _money(invoice.get("total_vat"))
+    total = net + vat
+    credit = total < 0
+    text = f"Rackbeat {invoice['number']}"
+    s = settings.supplier_invoices
+    rows: list[Payload] = [_row(s.cost_account, net, text)]
+    if vat:
+        rows.append(_row(s.vat_account, vat, text))
+    document: Payload = {
+        "SupplierId": supplier_id(supplier),
+        "IsCreditInvoice": credit,
+        "InvoiceNumber": str(invoice.get("invoice_number") or invoice["number"])[:50],
+        "InvoiceDate": str(invoice["invoice_date"])[:10],
+        "TotalAmount": total,
+        "Vat": vat,
+        "CurrencyCode": invoice.get("currency") or None,
+        "Message": text[:25],
+        "Rows": rows,
+    }
+    if invoice.get("due_date"):
+        document["DueDate"] = str(invoice["due_date"])[:10]
+    return {k: v for k, v in document.items() if v is not None}
+
+
+def _row(account: int, amount: Decimal, text: str) -> Payload:
+    return {
+        "AccountNumber": account,
+        "DebitAmount": amount if amount >= 0 else Decimal(0),
+        "CreditAmount": -amount if amount < 0 else Decimal(0),
+        "TransactionText": text[:60],
+    }
+
+
+def find_supplier_invoice(eaccounting: EAccountingClient, document: Payload) -> str | None:
+    """The draft (or, once the bookkeeper approved it, the invoice) with this supplier and number."""
+    number = _quote(str(document["InvoiceNumber"]))
+    query = f"InvoiceNumber eq '{number}' and SupplierId eq {document['SupplierId']}"
+    for path, kind in (("supplierinvoicedrafts", "draft"), ("supplierinvoices", "invoice")):
+        try:
+            found = next(iter(eaccounting.iter_collection(path, filter=query, pagesize=50)), None)
+        except NotFoundError:
+            continue  # an account (or a sandbox) without the collection has nothing to find there
+        if found is not None:
+            return f"{kind}:{found['Id']}"
+    return None
+
+
+# -- inventory value ---------------------------------------------------------------------------------------
+def inventory_voucher(
+    change: Decimal, end: date, period: str, *, inventory_account: int, offset_account: int
+) -> Payload:
+    """A balanced voucher moving ``change`` into (or out of) the inventory account."""
+    text = f"Lagervärde {period} (Rackbeat)"
+    amount = abs(change)
+    into_stock = change > 0
+    return {
+        "VoucherDate": end.isoformat(),
+        "VoucherText": text,
+        "Rows": [
+            {
+                "AccountNumber": inventory_account,
+                "DebitAmount": amount if into_stock else Decimal(0),
+                "CreditAmount": Decimal(0) if into_stock else amount,
+                "TransactionText": text[:60],
+            },
+            {
+                "AccountNumber": offset_account,
+                "DebitAmount": Decimal(0) if into_stock else amount,
+                "CreditAmount": amount if into_stock else Decimal(0),
+                "TransactionText": text[:60],
+            },
+        ],
+    }
+
+
+def find_voucher(eaccounting: EAccountingClient, voucher: Payload) -> str | None:
+    for existing in eaccounting.iter_collection("vouchers"):
+        if existing.get("VoucherText") == voucher["VoucherText"]:
+            return f"{existing.get('NumberAndNumberSeries') or existing.get('Id')}"
+    return None

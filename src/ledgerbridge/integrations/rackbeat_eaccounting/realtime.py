@@ -1,0 +1,327 @@
+"""Rackbeat ↔ eAccounting in real time (seeds 000 and 002).
+
+| trigger                                   | what happens                                              |
+|-------------------------------------------|-----------------------------------------------------------|
+| Rackbeat product / lot created, updated   | the eAccounting article (Product settings)                |
+| Rackbeat customer created, updated        | the eAccounting customer (Customer settings)              |
+| Rackbeat supplier created, updated        | the eAccounting supplier (seed 000)                       |
+| Rackbeat customer_invoice.booked          | draft / invoiced / invoiced and e-mailed, once            |
+| Rackbeat supplier_invoice.booked          | a supplier invoice draft, once (if switched on)           |
+| every ``orders.interval_seconds``         | new and changed eAccounting orders → Rackbeat orders      |
+| every ``poll_minutes`` (eAccounting master)| eAccounting customers / articles → Rackbeat              |
+| daily / weekly / monthly                  | the inventory value as a balanced voucher, once a period  |
+
+eAccounting has no webhooks in production (research §8), so everything that flows from it is polled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.integrations.rackbeat_eaccounting import documents
+from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import changed, order_flow
+from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
+    InitialSyncSettings,
+    RackbeatEAccountingSettings,
+)
+from ledgerbridge.integrations.rackbeat_eaccounting.startup import (
+    EACCOUNTING,
+    EAccountingReads,
+    company_lookup,
+    eaccounting_to_rackbeat_flows,
+)
+from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import (
+    EAccountingCatalog,
+    MasterMapper,
+    master_data_flows,
+)
+from ledgerbridge.integrations.rackbeat_realtime import MASTER_EVENTS, RACKBEAT, MasterRefs, RackbeatRealtime
+from ledgerbridge.store.db import Store
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+from ledgerbridge.systems.rackbeat import RackbeatClient
+
+# eAccounting has articles, customers and suppliers; groups, terms and units are only matched.
+EACCOUNTING_EVENTS = {k: MASTER_EVENTS[k] for k in ("customer", "supplier", "product", "lot")}
+MASTER_OF = {"customer": "customers", "supplier": "customers", "product": "products", "bom": "products"}
+
+
+class RackbeatEAccountingRealtime(RackbeatRealtime):
+    ledger_side: ClassVar[str] = EACCOUNTING
+    master_events = EACCOUNTING_EVENTS
+
+    def __init__(
+        self,
+        store: Store,
+        integration_id: int,
+        eaccounting: EAccountingClient,
+        rackbeat: RackbeatClient,
+        settings: RackbeatEAccountingSettings,
+        sides: tuple[str, str],
+    ) -> None:
+        self.eaccounting = eaccounting
+        self.catalog = EAccountingCatalog(eaccounting)
+        self.reads = EAccountingReads(eaccounting)
+        self.mapper = MasterMapper(
+            catalog=self.catalog, rackbeat=rackbeat, settings=settings, bound=self._bound_key
+        )
+        master = OneWaySync(
+            store,
+            integration_id=integration_id,
+            sides=sides,
+            operation="realtime",
+            settings=settings,
+            flows=master_data_flows(eaccounting, rackbeat, self.mapper, settings),
+            detect_conflicts=True,
+        )
+        super().__init__(store, integration_id, rackbeat, settings, sides, master)
+        self.settings: RackbeatEAccountingSettings = settings
+        self._from_eaccounting: OneWaySync | None = None
+
+    def close(self) -> None:
+        self.eaccounting.close()
+        self.rackbeat.close()
+
+    def _bound_key(self, entity: str, rackbeat_key: str) -> str | None:
+        with self.store.session() as session:
+            return Binder(session, self.integration_id, self.sides).other_key(entity, RACKBEAT, rackbeat_key)
+
+    # -- master data -----------------------------------------------------------------------------------------
+    def _direction(self, entity: str) -> str:
+        if entity == "supplier":
+            return "rackbeat_to_eaccounting" if self.settings.customers.suppliers else "off"
+        group = getattr(self.settings, MASTER_OF[entity])
+        return str(group.sync)
+
+    def handle_master(self, entity: str, key: str) -> str:
+        direction = self._direction(entity)
+        if direction == "off":
+            return f"ignored: continuous sync of {MASTER_OF[entity]} is off"
+        if direction == "eaccounting_to_rackbeat" and self.bound(entity, RACKBEAT, key):
+            return f"ignored: eAccounting maintains {entity}s (updates flow from the master only)"
+        return self.master.sync_one(entity, key)
+
+    @property
+    def from_eaccounting(self) -> OneWaySync:
+        """The start-up sync's flows (every entity) plus orders: what polls bring from eAccounting."""
+        if self._from_eaccounting is None:
+            every_entity = self.settings.model_copy(update={"initial_sync": InitialSyncSettings()})
+            flows = eaccounting_to_rackbeat_flows(self.eaccounting, self.rackbeat, every_entity)
+            self._from_eaccounting = OneWaySync(
+                self.store,
+                integration_id=self.integration_id,
+                sides=self.sides,
+                operation="from-eaccounting",
+                settings=self.settings,
+                lookups={"company": company_lookup(self.eaccounting)},
+                flows=[*flows, order_flow(self.eaccounting, self.rackbeat, self.catalog)],
+                detect_conflicts=True,
+            )
+        return self._from_eaccounting
+
+    def _poll(
+        self,
+        name: str,
+        path: str,
+        field: str,
+        handle: Callable[[dict[str, Any]], str],
+        key_of: Callable[..., Any],
+    ) -> str:
+        counts: dict[str, int] = {}
+
+        def count(record: dict[str, Any]) -> None:
+            outcome = handle(record)
+            counts[outcome] = counts.get(outcome, 0) + 1
+
+        def fetch(since: datetime | None) -> Iterator[Any]:
+            return changed(self.eaccounting, path, field, since)
+
+        try:
+            result = self.poller(name).poll(fetch, lambda r: r.get(field), count, key_of=key_of)
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"{path} poll: {exc.remote_message}") from exc
+        return f"{path}: {result.seen} seen " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+
+    def poll_orders(self) -> str:
+        """New and changed eAccounting sales orders → Rackbeat sales orders."""
+        return self._poll(
+            "eaccounting-orders",
+            "orders",
+            "ModifiedUtc",
+            lambda order: self.from_eaccounting.sync_record("order", order),
+            key_of=lambda order: order.get("Number"),
+        )
+
+    def poll_master_data(self, entity: str) -> str:
+        """Customers or articles changed in eAccounting, when eAccounting is their master."""
+        path, number = ("customers", "CustomerNumber") if entity == "customer" else ("articles", "Number")
+
+        def handle(record: dict[str, Any]) -> str:
+            return self.from_eaccounting.sync_record(entity, record)
+
+        return self._poll(f"eaccounting-{path}", path, "ChangedUtc", handle, key_of=lambda r: r.get(number))
+
+    def periodic(self, now: datetime) -> list[str]:
+        done = []
+        orders = self.settings.orders
+        if orders.enabled and self.due("orders", orders.interval_seconds):
+            done.append(self.poll_orders())
+        for entity, group in (("customer", self.settings.customers), ("product", self.settings.products)):
+            if group.sync == "eaccounting_to_rackbeat" and self.due(
+                f"{entity}-poll", group.poll_minutes * 60
+            ):
+                done.append(self.poll_master_data(entity))
+        return done + self._inventory_value(now)
+
+    # -- documents -------------------------------------------------------------------------------------
+    def transfer_document(self, document_type: str, document: dict[str, Any]) -> TransferResult:
+        if document_type == "invoice":
+            return self._transfer_invoice(document)
+        return self._transfer_supplier_invoice(document)
+
+    def _eaccounting_id(self, entity: str, path: str, field: str, number: Any) -> str:
+        """The eAccounting id of a Rackbeat record (synced first when new)."""
+        key = MasterRefs(self.master)(entity, number)
+        found = self.reads.by_number(path, field, key)
+        if found is None:
+            raise MappingError(f"{entity} {number} is not in eAccounting")
+        return str(found["Id"])
+
+    def _transfer_invoice(self, invoice: dict[str, Any]) -> TransferResult:
+        key = str(invoice["number"])
+        settings = self.settings.invoices
+        if settings.start_order_flow_from == "dont_transfer":
+            return self.refuse(
+                "invoice",
+                key,
+                "customer invoices are not transferred (Start order flow from: Don't transfer)",
+            )
+
+        def article_id(number: Any) -> str:
+            entity = "product" if self._is_product(number) else "bom"
+            return self._eaccounting_id(entity, "articles", "Number", number)
+
+        document = self.map_document(
+            "invoice",
+            key,
+            lambda: documents.map_invoice(
+                invoice,
+                self.settings,
+                customer_id=lambda n: self._eaccounting_id("customer", "customers", "CustomerNumber", n),
+                article_id=article_id,
+                terms_id=self.mapper.terms_id,
+            ),
+        )
+        if isinstance(document, TransferResult):
+            return document
+        if settings.use_exact_quantity and (warnings := documents.exact_quantity_warnings(invoice)):
+            self.log(
+                "warning",
+                "invoice",
+                key,
+                "quantities with more than 2 decimals were rounded to 2 and a rounding row keeps the "
+                "total exact: " + "; ".join(warnings),
+                None,
+                None,
+            )
+        sender = documents.InvoiceSender(self.eaccounting, key, document, settings.status)
+        result = self.ledger.transfer(
+            "invoice", key, find=sender.find, send=sender.send, describe=documents.describe_invoice
+        )
+        self.after_transfer("invoice", key, result, document)
+        if result.ok and settings.status == "invoiced_and_send_email" and result.remote_key:
+            self._email(key, result.remote_key)
+        return result
+
+    def _email(self, key: str, remote_key: str) -> None:
+        """E-mail the invoice from eAccounting, at most once (eAccounting shows no 'sent' state to find)."""
+        invoice_id = remote_key.split(":")[1]
+
+        def send(idempotency_key: str) -> str:
+            self.eaccounting.action(f"customerinvoices/{invoice_id}/email", {})
+            return f"email:{invoice_id}"
+
+        result = self.ledger.transfer(
+            "invoice-email", key, find=lambda: None, send=send, describe=lambda r: "e-mailed from eAccounting"
+        )
+        self.after_transfer("invoice-email", key, result, None)
+
+    def _is_product(self, number: Any) -> bool:
+        try:
+            return self.rackbeat.find("products", number) is not None
+        except ApiError:
+            return True
+
+    def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
+        key = str(invoice["number"])
+        if not self.settings.supplier_invoices.enabled:
+            return self.refuse(
+                "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
+            )
+        document = self.map_document(
+            "supplier-invoice",
+            key,
+            lambda: documents.map_supplier_invoice(
+                invoice,
+                self.settings,
+                supplier_id=lambda n: self._eaccounting_id("supplier", "suppliers", "SupplierNumber", n),
+            ),
+        )
+        if isinstance(document, TransferResult):
+            return document
+
+        def send(idempotency_key: str) -> str:
+            created = self.eaccounting.create("supplierinvoicedrafts", document)
+            return f"draft:{created['Id']}"
+
+        result = self.ledger.transfer(
+            "supplier-invoice",
+            key,
+            find=lambda: documents.find_supplier_invoice(self.eaccounting, document),
+            send=send,
+            describe=lambda remote: (
+                "an eAccounting supplier invoice draft"
+                if remote.startswith("draft:")
+                else "an eAccounting supplier invoice"
+            ),
+        )
+        self.after_transfer("supplier-invoice", key, result, document)
+        return result
+
+    # -- inventory value ---------------------------------------------------------------------------------
+    def _inventory_value(self, now: datetime) -> list[str]:
+        settings = self.settings.inventory_value
+        if not settings.enabled:
+            return []
+
+        def post(change: Decimal, end: date, period: str) -> TransferResult:
+            voucher = documents.inventory_voucher(
+                change,
+                end,
+                period,
+                inventory_account=settings.inventory_account,
+                offset_account=settings.offset_account,
+            )
+
+            def send(idempotency_key: str) -> str:
+                created = self.eaccounting.create("vouchers", voucher)
+                return str(created.get("NumberAndNumberSeries") or created.get("Id"))
+
+            result = self.ledger.transfer(
+                "inventory-value",
+                period,
+                find=lambda: documents.find_voucher(self.eaccounting, voucher),
+                send=send,
+                describe=lambda remote: f"eAccounting voucher {remote}",
+            )
+            self.after_transfer("inventory-value", period, result, voucher)
+            return result
+
+        return self.post_inventory_periods(now, settings.frequency, post)

@@ -1,0 +1,346 @@
+"""Rackbeat → eAccounting master data, as records change in Rackbeat (seed 002 "Product settings",
+"Customer settings", "Payment terms mapping"; seed 000's list of what goes to eEkonomi).
+
+- products and BOMs (lots) → articles: number kept; account coding from the product group; unit by
+  binding or name; gross price from the coding's VAT rate; barred → inactive.
+- customers → customers, suppliers → suppliers: number kept; terms by the payment terms mapping.
+- payment terms → terms of payment, product groups → account codings: matched, never written
+  (eAccounting's API only reads them).
+- customer and supplier groups, employees: eAccounting has no counterpart.
+
+eAccounting's PUT replaces the whole record (fields left out are cleared), so an update reads the
+current record and writes it back with our fields changed: fields only eAccounting has survive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
+from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, RACKBEAT, EAccountingReads
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.rackbeat import RackbeatClient
+
+CENT = Decimal("0.01")
+PIECE_UNITS = ("st", "stk", "pcs", "styck", "stykk")
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_fraction(coding: Record) -> Decimal:
+    """The coding's VAT rate as a fraction (0.25), whether it says 25 or 0.25."""
+    rate = Decimal(str(coding.get("VatRatePercent") or 0))
+    return rate / 100 if rate > 1 else rate
+
+
+def _norm(text: Any) -> str:
+    return str(text or "").strip().lower()
+
+
+class EAccountingCatalog:
+    """eAccounting's read-only lists (codings, units, terms of payment), read once and on a miss again.
+
+    ``resolve`` takes what a user writes in the settings — an id or a name — and answers the id.
+    """
+
+    def __init__(self, eaccounting: EAccountingClient) -> None:
+        self.eaccounting = eaccounting
+        self._lists: dict[str, list[Record]] = {}
+
+    def records(self, path: str, *, fresh: bool = False) -> list[Record]:
+        if fresh or path not in self._lists:
+            self._lists[path] = list(self.eaccounting.iter_collection(path))
+        return self._lists[path]
+
+    def find(self, path: str, wanted: Any, fields: tuple[str, ...] = ("Id", "Name")) -> Record | None:
+        """The record whose id or name (or another of ``fields``) is ``wanted``; asks again on a miss."""
+        if not wanted:
+            return None
+        for fresh in (False, True):
+            for record in self.records(path, fresh=fresh):
+                if any(_norm(record.get(f)) == _norm(wanted) for f in fields):
+                    return record
+        return None
+
+    def company(self) -> Record:
+        """eAccounting's company settings (country, currency, default terms), read once."""
+        if "companysettings" not in self._lists:
+            self._lists["companysettings"] = [self.eaccounting.get("companysettings") or {}]
+        return self._lists["companysettings"][0]
+
+    def by_id(self, path: str, record_id: Any) -> Record | None:
+        return self.find(path, record_id, ("Id",))
+
+
+class MasterMapper:
+    """The Rackbeat → eAccounting mappers, with what they need to resolve codings, units and terms."""
+
+    def __init__(
+        self,
+        catalog: EAccountingCatalog,
+        rackbeat: RackbeatClient,
+        settings: RackbeatEAccountingSettings,
+        bound: Callable[[str, str], str | None],
+    ) -> None:
+        self.catalog = catalog
+        self.rackbeat = rackbeat
+        self.settings = settings
+        self.bound = bound  # (entity, Rackbeat key) → eAccounting key from the bindings, or None
+
+    # -- references ----------------------------------------------------------------------------------------
+    def coding_for_group(self, group: Any) -> Record:
+        """The account coding of a Rackbeat product group: the settings' choice, the coding the group came
+        from in the start-up sync, a coding of the same name, or the default coding."""
+        number = str(group.get("number") if isinstance(group, dict) else group or "")
+        products = self.settings.products
+        candidates: list[Any] = [
+            products.coding_for_product_groups.get(number),
+            self.bound("product_group", number),
+        ]
+        if number:
+            try:
+                candidates.append(self.rackbeat.get("product-groups", number).get("name"))
+            except Exception:  # noqa: BLE001 - a group we cannot read is simply not matched by name
+                pass
+        candidates.append(products.default_coding)
+        for wanted in candidates:
+            coding = self.catalog.find("articleaccountcodings", wanted)
+            if coding is not None:
+                return coding
+        raise MappingError(
+            f"product group {number or '(none)'} has no eAccounting account coding: choose one under "
+            "Product settings (products.coding_for_product_groups or products.default_coding)"
+        )
+
+    def unit_id(self, unit: Any) -> str:
+        number = str(unit.get("number") if isinstance(unit, dict) else unit or "")
+        candidates: list[Any] = [self.bound("unit", number)] if number else []
+        if number:
+            try:
+                candidates.append(self.rackbeat.get("units", number).get("name"))
+            except Exception:  # noqa: BLE001
+                pass
+        # Then the default unit, then eAccounting's "piece" (st/stk/pcs) for products without one.
+        candidates += [self.settings.products.default_unit, *PIECE_UNITS]
+        for wanted in candidates:
+            found = self.catalog.find("units", wanted, ("Id", "Name", "Abbreviation", "Code"))
+            if found is not None:
+                return str(found["Id"])
+        raise MappingError(
+            f"Rackbeat unit {number or '(none)'} matches no eAccounting unit: name it as in eAccounting or "
+            "set products.default_unit"
+        )
+
+    def terms_id(self, payment_terms_id: Any) -> str:
+        """'Payment terms mapping': the settings' choice, the start-up binding, the same name, the default."""
+        number = str(payment_terms_id or "")
+        invoices = self.settings.invoices
+        candidates: list[Any] = []
+        if number:
+            candidates += [invoices.payment_terms_mapping.get(number), self.bound("payment_term", number)]
+            try:
+                candidates.append(self.rackbeat.get("payment-terms", number).get("name"))
+            except Exception:  # noqa: BLE001
+                pass
+        # Then the default of the settings, then the eAccounting company's own default terms.
+        candidates += [invoices.default_payment_terms, self.catalog.company().get("TermsOfPaymentId")]
+        for wanted in candidates:
+            found = self.catalog.find("termsofpayments", wanted, ("Id", "Name", "NameEnglish"))
+            if found is not None:
+                return str(found["Id"])
+        raise MappingError(
+            f"Rackbeat payment terms {number or '(none)'} match no eAccounting terms of payment: map them "
+            "under 'Payment terms mapping' (invoices.payment_terms_mapping) or set a default"
+        )
+
+    # -- mappers ---------------------------------------------------------------------------------------------
+    def article(self, record: Record, ctx: MapContext) -> Payload:
+        coding = self.coding_for_group(record.get("group") or record.get("group_id"))
+        net = round2(Decimal(str(record.get("sales_price") or 0)))
+        vat = vat_fraction(coding)
+        cost_field = (
+            "cost_price" if self.settings.products.use_actual_cost_price else "recommended_cost_price"
+        )
+        cost = record.get(cost_field)
+        payload: Payload = {
+            "Number": str(record["number"]),
+            "Name": str(record.get("name") or record["number"])[:50],
+            "CodingId": str(coding["Id"]),
+            "UnitId": self.unit_id(record.get("unit_id") or record.get("unit")),
+            "NetPrice": net,
+            "GrossPrice": round2(net * (1 + vat)),  # eAccounting checks it against the coding's rate
+            "IsActive": not record.get("is_barred", False),
+            "IsStock": True,
+        }
+        if cost is not None:
+            payload["PurchasePrice"] = round2(Decimal(str(cost)))
+        if record.get("barcode"):
+            payload["Barcodes"] = [{"Barcode": str(record["barcode"]), "BarcodeType": 0}]
+        return payload
+
+    def customer(self, record: Record, ctx: MapContext) -> Payload:
+        if not record.get("address_zipcode") or not record.get("address_city"):
+            raise MappingError(
+                "eAccounting requires a postal code and a city on every customer: fill in the customer's "
+                "address in Rackbeat"
+            )
+        payload: Payload = {
+            "CustomerNumber": str(record["number"]),
+            "Name": str(record.get("name") or "")[:50],
+            "IsPrivatePerson": False,
+            "IsActive": not record.get("is_barred", False),
+            "TermsOfPaymentId": self.terms_id(record.get("payment_terms_id")),
+            "InvoiceAddress1": record.get("address_street"),
+            "InvoiceAddress2": record.get("address_street2"),
+            "InvoicePostalCode": str(record.get("address_zipcode"))[:10],
+            "InvoiceCity": record.get("address_city"),
+            "InvoiceCountryCode": _country(record.get("address_country")),
+            "EmailAddress": record.get("contact_email"),
+            "Telephone": record.get("contact_phone"),
+            "CurrencyCode": record.get("currency"),
+            **_vat_identity(record.get("company_vat")),
+        }
+        return {k: v for k, v in payload.items() if v not in (None, "")}
+
+    def supplier(self, record: Record, ctx: MapContext) -> Payload:
+        payload: Payload = {
+            "SupplierNumber": str(record["number"]),
+            "Name": str(record.get("name") or "")[:50],
+            "IsActive": not record.get("is_barred", False),
+            "TermsOfPaymentId": self.terms_id(record.get("payment_terms_id")),
+            "Address1": record.get("address_street"),
+            "Address2": record.get("address_street2"),
+            "PostalCode": record.get("address_zipcode"),
+            "City": record.get("address_city"),
+            "CountryCode": _country(record.get("address_country")),
+            "EmailAddress": record.get("contact_email"),
+            "Telephone": record.get("contact_phone"),
+            "CurrencyCode": record.get("currency"),
+            **_vat_identity(record.get("company_vat")),
+        }
+        return {k: v for k, v in payload.items() if v not in (None, "")}
+
+
+def _country(value: Any) -> str | None:
+    text = str(value or "").strip().upper()
+    return text if len(text) == 2 else None
+
+
+def _vat_identity(value: Any) -> dict[str, str]:
+    """A VAT number starts with its country code (SE556677889901); anything else is an org. number."""
+    text = str(value or "").strip()
+    if not text:
+        return {}
+    if text[:2].isalpha():
+        return {"VatNumber": text[:20]}
+    return {"CorporateIdentityNumber": text[:20]}
+
+
+class EAccountingRecords:
+    """Create and update one eAccounting collection keyed by a number field (PUT read-modify-write)."""
+
+    def __init__(self, eaccounting: EAccountingClient, path: str, number_field: str) -> None:
+        self.eaccounting = eaccounting
+        self.path = path
+        self.number_field = number_field
+        self.reads = EAccountingReads(eaccounting)
+
+    def find(self, number: Any) -> Record | None:
+        return self.reads.by_number(self.path, self.number_field, number)
+
+    def all(self) -> Iterable[Record]:
+        return self.eaccounting.iter_collection(self.path)
+
+    def create(self, payload: Payload) -> Record:
+        return self.eaccounting.create(self.path, payload)
+
+    def update(self, number: Any, payload: Payload) -> Record:
+        current = self.find(number)
+        if current is None:
+            raise MappingError(f"{self.path} {number} disappeared from eAccounting")
+        # PUT replaces the whole record: send what eAccounting has, with our fields changed.
+        body = {k: v for k, v in current.items() if v is not None}
+        body.update(payload)
+        return self.eaccounting.replace(f"{self.path}/{current['Id']}", body)
+
+
+def project_subset(current: Record, payload: Payload) -> Payload:
+    """An eAccounting record seen in payload shape (only the fields we send)."""
+    view = {k: current.get(k) for k in payload}
+    for key, value in view.items():
+        if isinstance(payload.get(key), Decimal) and value is not None:
+            view[key] = Decimal(str(value))
+    if "Barcodes" in payload:
+        view["Barcodes"] = [
+            {"Barcode": b.get("Barcode"), "BarcodeType": b.get("BarcodeType", 0)}
+            for b in current.get("Barcodes") or []
+        ]
+    return view
+
+
+def master_data_flows(
+    eaccounting: EAccountingClient,
+    rackbeat: RackbeatClient,
+    mapper: MasterMapper,
+    settings: RackbeatEAccountingSettings,
+) -> list[EntityFlow]:
+    """The Rackbeat → eAccounting flows the settings switch on."""
+
+    def flow(
+        entity: str,
+        resource: str,
+        records: EAccountingRecords,
+        mapping: Callable[[Record, MapContext], Payload],
+        label: str,
+    ) -> EntityFlow:
+        number_field = records.number_field
+        return EntityFlow(
+            entity=entity,
+            source=RACKBEAT,
+            target=EACCOUNTING,
+            label=label,
+            read=lambda: rackbeat.iter_all(resource),
+            read_one=lambda key: rackbeat.find(resource, key),
+            source_key=lambda record: record["number"],
+            map=mapping,
+            target_key=lambda payload: payload[number_field],
+            existing_key=lambda record: record.get(number_field),
+            find_target=records.find,
+            project=project_subset,
+            create=records.create,
+            update=records.update,
+        )
+
+    articles = EAccountingRecords(eaccounting, "articles", "Number")
+    flows = []
+    if settings.products.sync != "off":
+        flows += [
+            flow("product", "products", articles, mapper.article, "products"),
+            flow("bom", "lots", articles, mapper.article, "BOMs (structure articles)"),
+        ]
+    if settings.customers.sync != "off":
+        flows.append(
+            flow(
+                "customer",
+                "customers",
+                EAccountingRecords(eaccounting, "customers", "CustomerNumber"),
+                mapper.customer,
+                "customers",
+            )
+        )
+    if settings.customers.suppliers:
+        flows.append(
+            flow(
+                "supplier",
+                "suppliers",
+                EAccountingRecords(eaccounting, "suppliers", "SupplierNumber"),
+                mapper.supplier,
+                "suppliers",
+            )
+        )
+    return flows

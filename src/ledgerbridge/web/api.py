@@ -1,0 +1,400 @@
+"""The admin API (``/api``, JSON, described at ``/docs``): what the console does, for scripts.
+
+Every route needs a credential (see :mod:`ledgerbridge.web.auth`). Secrets are never returned: an
+integration shows its endpoints, and its connection forms take new secrets without showing old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ledgerbridge.integrations.base import all_kinds
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.service import InvalidConfiguration, UserError
+from ledgerbridge.store import ErrorEntry, Transfer
+from ledgerbridge.web.jobs import StartupJobs
+
+
+class TransferAnswer(BaseModel):
+    outcome: str = Field(description="transferred | already | in_progress | failed | uncertain")
+    remote_key: str | None
+    message: str
+
+
+class ErrorView(BaseModel):
+    id: int
+    integration: str | None = None
+    operation: str
+    entity: str
+    record_key: str
+    message: str
+    remote_message: str | None
+    status_code: int | None
+    payload: Any
+    response: Any = None
+    state: str
+    attempts: int
+    first_seen: str | None = None
+    last_seen: str
+
+
+class RetryAnswer(BaseModel):
+    error_id: int
+    outcome: str
+
+
+class NewIntegration(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", examples=["acme"])
+    kind: str = Field(examples=["rackbeat-economic"])
+    connections: dict[str, Any] = Field(description="Each side's connection, e.g. {'rackbeat': {...}}")
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class StartupRequest(BaseModel):
+    force: bool = Field(False, description="Run again although it ran (records are recognised, not doubled)")
+
+
+class NewToken(BaseModel):
+    name: str = Field("script", max_length=100)
+
+
+class ReadRequest(BaseModel):
+    ids: list[int] | None = Field(None, description="Notifications to mark read; all unread if left out")
+
+
+def error_view(entry: ErrorEntry, integration: str | None = None) -> ErrorView:
+    return ErrorView(
+        id=entry.id,
+        integration=integration,
+        operation=entry.operation,
+        entity=entry.entity,
+        record_key=entry.record_key,
+        message=entry.message,
+        remote_message=entry.remote_message,
+        status_code=entry.status_code,
+        payload=entry.payload,
+        response=entry.response,
+        state=entry.state,
+        attempts=entry.attempts,
+        first_seen=entry.first_seen.isoformat() if entry.first_seen else None,
+        last_seen=entry.last_seen.isoformat(),
+    )
+
+
+def transfer_view(row: Transfer) -> dict[str, Any]:
+    return {
+        "document_type": row.document_type,
+        "key": row.source_key,
+        "state": row.state,
+        "remote_key": row.remote_key,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def invalid(exc: InvalidConfiguration) -> JSONResponse:
+    """422, one entry per problem; ``field`` is its dotted path (``settings.supplier_invoices.day_book``)."""
+    return JSONResponse(
+        {
+            "detail": [
+                {"field": path, "loc": path.split("."), "msg": message} for path, message in exc.problems
+            ]
+        },
+        status_code=422,
+    )
+
+
+def build_api(
+    hub: RealtimeHub,
+    jobs: StartupJobs,
+    require: Callable[..., Any],
+    choices_of: Callable[[str], dict[str, list[tuple[str, str]]]],
+    forget: Callable[[str], None],
+) -> APIRouter:
+    service = hub.service
+    api = APIRouter(prefix="/api", dependencies=[Depends(require)])
+
+    # -- integrations ----------------------------------------------------------------------------------------
+    @api.get("/kinds", tags=["integrations"])
+    def kinds() -> list[dict[str, Any]]:
+        """The integration kinds this installation knows, with the JSON schema of their forms."""
+        return [
+            {
+                "kind": name,
+                "title": cls.title,
+                "sides": list(cls.sides),
+                "oauth_sides": list(cls.oauth_sides),
+                "connections_schema": cls.Connections.model_json_schema(),
+                "settings_schema": cls.Settings.model_json_schema(),
+            }
+            for name, cls in sorted(all_kinds().items())
+        ]
+
+    @api.get("/integrations", tags=["integrations"])
+    def list_integrations() -> list[dict[str, Any]]:
+        """Every integration with its health: last sync, queued work, errors in 24 h, connection states."""
+        out = []
+        for view in service.list_integrations():
+            item = dict(view.__dict__)
+            try:
+                item["health"] = service.health(view.name)
+            except UserError as exc:
+                item["health"] = {"problem": str(exc)}
+            out.append(item)
+        return out
+
+    @api.post("/integrations", tags=["integrations"], status_code=201, response_model=None)
+    def create_integration(body: NewIntegration) -> dict[str, Any] | JSONResponse:
+        try:
+            view = service.add_integration(
+                body.name, body.kind, {**body.connections, "settings": body.settings}
+            )
+        except InvalidConfiguration as exc:
+            return invalid(exc)
+        return dict(view.__dict__)
+
+    @api.get("/integrations/{name}", tags=["integrations"])
+    def show_integration(name: str) -> dict[str, Any]:
+        return {**service.describe(name).__dict__, "health": service.health(name)}
+
+    @api.put("/integrations/{name}/connections", tags=["integrations"], response_model=None)
+    def update_connections(
+        name: str, body: Annotated[dict[str, Any], Body(examples=[{"rackbeat": {"token": "new-token"}}])]
+    ) -> dict[str, Any] | JSONResponse:
+        """Change one or more sides' connections; a secret left out keeps its stored value."""
+        try:
+            view = service.update_connections(name, body)
+        except InvalidConfiguration as exc:
+            return invalid(exc)
+        forget(name)
+        return dict(view.__dict__)
+
+    @api.delete("/integrations/{name}", tags=["integrations"], status_code=204)
+    def delete_integration(name: str) -> None:
+        """Disconnect: remove the integration, its stored credentials and its history."""
+        hub.reload(name)
+        service.delete_integration(name)
+        forget(name)
+        jobs.forget(name)
+
+    # -- settings --------------------------------------------------------------------------------------------
+    @api.get("/integrations/{name}/settings", tags=["settings"])
+    def get_settings(name: str) -> dict[str, Any]:
+        return service.describe(name).settings
+
+    @api.put("/integrations/{name}/settings", tags=["settings"], response_model=None)
+    def put_settings(name: str, body: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        """Replace the settings. Invalid settings: 422, each problem with its field path."""
+        try:
+            view = service.update_settings(name, body)
+        except InvalidConfiguration as exc:
+            return invalid(exc)
+        hub.reload(name)
+        return view.settings
+
+    @api.get("/integrations/{name}/settings/choices", tags=["settings"])
+    def get_choices(name: str) -> dict[str, list[dict[str, str]]]:
+        """Choices read live from the connected systems: setting path → [{value, label}]."""
+        return {
+            path: [{"value": v, "label": label} for v, label in options]
+            for path, options in choices_of(name).items()
+        }
+
+    # -- sync runs and the start-up sync ---------------------------------------------------------------------
+    @api.get("/integrations/{name}/runs", tags=["sync"])
+    def runs(name: str, limit: int = 20) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "status": r.status,
+                "dry_run": r.dry_run,
+                "counts": r.counts,
+                "message": r.message,
+                "started_at": r.started_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            }
+            for r in service.runs(name, limit=limit)
+        ]
+
+    @api.post("/integrations/{name}/startup/preview", tags=["sync"])
+    def startup_preview(name: str) -> dict[str, Any]:
+        """The dry run: per entity the counts, per record the action and the field changes. Writes nothing."""
+        result = service.run_startup(name, dry_run=True)
+        return {
+            "status": result.status,
+            "counts": result.counts,
+            "message": result.message,
+            "plan": [item.as_dict() for item in result.plan],
+        }
+
+    @api.post("/integrations/{name}/startup", tags=["sync"], status_code=202, response_model=None)
+    def startup_start(name: str, body: StartupRequest | None = None) -> dict[str, Any] | JSONResponse:
+        """Start the one-time start-up sync in the background; 409 with the reason if it already ran."""
+        try:
+            job = jobs.start(name, force=bool(body and body.force))
+        except UserError as exc:
+            if str(exc).startswith("no integration named"):
+                raise
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return job.snapshot()
+
+    @api.get("/integrations/{name}/startup", tags=["sync"])
+    def startup_progress(name: str) -> dict[str, Any]:
+        """Progress of the start-up sync started by this server (percent, per entity), and the rule."""
+        service.describe(name)
+        job = jobs.get(name)
+        snapshot = (
+            job.snapshot() if job else {"status": "idle", "done": True, "percent": None, "entities": []}
+        )
+        snapshot["refusal"] = service.startup_refusal(name)
+        return snapshot
+
+    # -- errors ----------------------------------------------------------------------------------------------
+    @api.get("/errors", tags=["errors"])
+    def all_errors(
+        integration: str | None = None,
+        entity: str | None = None,
+        state: Annotated[str | None, Query(description="open | resolved | dismissed; empty: all")] = "open",
+    ) -> list[ErrorView]:
+        return [
+            error_view(entry, owner)
+            for owner, entry in service.find_errors(
+                integration=integration, entity=entity, state=state or None
+            )
+        ]
+
+    @api.get("/integrations/{name}/errors", tags=["errors"])
+    def errors(name: str, state: str | None = "open", entity: str | None = None) -> list[ErrorView]:
+        return [
+            error_view(entry, owner)
+            for owner, entry in service.find_errors(integration=name, entity=entity, state=state or None)
+        ]
+
+    @api.post("/integrations/{name}/retry", tags=["errors"])
+    def retry_all(name: str) -> list[RetryAnswer]:
+        return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name)]
+
+    @api.post("/integrations/{name}/errors/{error_id}/retry", tags=["errors"])
+    def retry_one(name: str, error_id: int) -> list[RetryAnswer]:
+        return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name, error_id)]
+
+    @api.post("/integrations/{name}/errors/{error_id}/dismiss", tags=["errors"])
+    def dismiss(name: str, error_id: int) -> ErrorView:
+        """Set an open error aside without running it again."""
+        return error_view(service.dismiss_error(name, error_id), name)
+
+    # -- transfers, history, conflicts -----------------------------------------------------------------------
+    @api.post("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
+    def transfer(name: str, document_type: str, key: str) -> TransferAnswer:
+        """Transfer one document by its number, now. Safe to repeat: a second call says where it went."""
+        result = hub.transfer(name, document_type, key)
+        return TransferAnswer(outcome=result.outcome, remote_key=result.remote_key, message=result.message)
+
+    @api.get("/integrations/{name}/transfers", tags=["transfers"])
+    def transfers(name: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The transfer ledger's newest documents."""
+        return [transfer_view(row) for row in service.transfers(name, limit=limit)]
+
+    @api.get("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
+    def document_history(name: str, document_type: str, key: str) -> dict[str, Any]:
+        """One document's history: its ledger row, its error entries, and the events that announced it."""
+        history = service.document_history(name, document_type, key)
+        if history.transfer is None and not history.errors and not history.inbox:
+            raise HTTPException(404, f"{name!r} knows no {document_type} {key}")
+        return {
+            "document_type": document_type,
+            "key": key,
+            "transfer": transfer_view(history.transfer) if history.transfer else None,
+            "errors": [error_view(e, name).model_dump() for e in history.errors],
+            "events": [
+                {
+                    "event": i.event,
+                    "via": i.via,
+                    "state": i.state,
+                    "deliveries": i.deliveries,
+                    "received_at": i.received_at.isoformat(),
+                    "processed_at": i.processed_at.isoformat() if i.processed_at else None,
+                    "error": i.error,
+                }
+                for i in history.inbox
+            ],
+        }
+
+    @api.get("/integrations/{name}/conflicts", tags=["conflicts"])
+    def conflicts(name: str) -> list[dict[str, Any]]:
+        """Fields both sides had changed since the last sync: the master's value won, the other's is here."""
+        return [
+            {
+                "id": c.id,
+                "entity": c.entity,
+                "record_key": c.record_key,
+                "field": c.field,
+                "winner": c.winner,
+                "loser": c.loser,
+                "winning_value": c.winning_value,
+                "losing_value": c.losing_value,
+                "detected_at": c.detected_at.isoformat(),
+            }
+            for c in service.conflicts(name)
+        ]
+
+    # -- notifications ---------------------------------------------------------------------------------------
+    @api.get("/notifications", tags=["notifications"])
+    def notifications(unread: bool = False) -> dict[str, Any]:
+        """Failures and reconnect requests, newest first, with the unread count."""
+        rows = service.notifications(unread_only=unread)
+        return {
+            "unread": service.unread_notifications(),
+            "items": [
+                {
+                    "id": n.id,
+                    "integration": owner,
+                    "kind": n.kind,
+                    "title": n.title,
+                    "body": n.body,
+                    "error_id": n.error_id,
+                    "side": n.side,
+                    "created_at": n.created_at.isoformat(),
+                    "read": n.read_at is not None,
+                }
+                for owner, n in rows
+            ],
+        }
+
+    @api.post("/notifications/read", tags=["notifications"])
+    def mark_read(body: ReadRequest | None = None) -> dict[str, int]:
+        return {"marked": service.mark_notifications_read(body.ids if body else None)}
+
+    # -- API tokens ------------------------------------------------------------------------------------------
+    @api.get("/tokens", tags=["access"])
+    def tokens() -> list[dict[str, Any]]:
+        return [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+            }
+            for t in service.api_tokens()
+        ]
+
+    @api.post("/tokens", tags=["access"], status_code=201)
+    def create_token(body: NewToken) -> dict[str, Any]:
+        """A new API token; the answer is the only time the token is shown."""
+        plain, row = service.create_api_token(body.name)
+        return {"id": row.id, "name": row.name, "token": plain}
+
+    @api.delete("/tokens/{token_id}", tags=["access"], status_code=204)
+    def revoke_token(token_id: int, request: Request) -> None:
+        service.revoke_api_token(token_id)
+
+    return api
