@@ -44,7 +44,9 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.locator('input[name="connections.rackbeat.base_url"]').fill(console.world.rackbeat_url)
     page.locator('input[name="connections.rackbeat.token"]').fill("test-token")
     console.shot("new-integration")
-    page.locator('input[name="connections.economic.agreement_grant_token"]').evaluate("e => e.required = false")
+    page.locator('input[name="connections.economic.agreement_grant_token"]').evaluate(
+        "e => e.required = false"
+    )
     page.get_by_role("button", name="Create integration").click()
     expect(page.locator("#f-connections-economic-agreement_grant_token .field-error")).to_be_visible()
     page.locator('input[name="connections.economic.app_secret_token"]').fill("app-secret")
@@ -69,6 +71,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     settings = console.world.service.describe("shop").settings
     assert settings["supplier_invoices"]["day_book"] == 2 and settings["customer_invoices"]["post_invoices"]
     assert settings["accounting"]["account_matrix"]["1"] == {"domestic": 1210}
+    page.add_style_tag(content=".sticky-actions { position: static; }")  # a full-page shot, not a viewport
     console.shot("settings")
 
     # -- the start-up sync: preview, run with live progress to 100 %, a second run refused -------------------
@@ -79,7 +82,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.get_by_role("button", name="Run the start-up sync").click()
     expect(page.locator("#overall-percent")).to_have_text("100 %", timeout=60_000)
     expect(page.locator("#overall-status")).to_have_text("succeeded")
-    expect(page.locator("#entity-progress")).to_contain_text("Customers")
+    expect(page.locator("#entity-progress")).to_contain_text("customers40 / 40")
     console.shot("startup-sync")
     page.reload()
     expect(page.locator("#startup-refusal")).to_contain_text("already ran")
@@ -107,7 +110,9 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     # -- clear the fault, retry from the error log ------------------------------------------------------------
     httpx.put(f"{console.world.economic_url}/_sandbox/faults", json={}).raise_for_status()
     page.get_by_role("link", name="Errors", exact=True).first.click()
-    page.locator("article.error-entry", has_text=f"invoice {number}").get_by_role("button", name="Retry").click()
+    page.locator("article.error-entry", has_text=f"invoice {number}").get_by_role(
+        "button", name="Retry"
+    ).click()
     expect(page.locator(".flash.success")).to_contain_text(f"transferred as e-conomic invoice {number}")
     expect(page.locator("#no-errors")).to_be_visible()
 
@@ -116,7 +121,9 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     for _ in range(2):
         page.get_by_label("Invoice number in Rackbeat").fill(str(number))
         page.get_by_role("button", name="Transfer").click()
-        expect(page.locator(".flash.info")).to_have_text(f"Already transferred as e-conomic invoice {number}.")
+        expect(page.locator(".flash.info")).to_have_text(
+            f"Already transferred as e-conomic invoice {number}."
+        )
     assert booked_in_economic(console.world, number) == 1
     console.shot("integration")
 

@@ -419,3 +419,50 @@ def test_the_cli_adds_connects_syncs_and_transfers(
     assert "already" in second.output.lower() and "eAccounting invoice 1001" in second.output
     assert len(eworld.books.all("customerinvoices")) == 1
     rackbeat.close()
+
+
+def test_when_eaccounting_is_master_its_customer_changes_reach_rackbeat_and_not_back(eworld: EWorld) -> None:
+    settings = {
+        "customers": {"sync": "eaccounting_to_rackbeat"},
+        "products": {"sync": "eaccounting_to_rackbeat"},
+    }
+    with open_elive(eworld, "se", settings) as live:
+        _, session = live.hub.session("se")
+        idle = session.poll_master_data("customer")  # type: ignore[attr-defined]
+        assert "updated" not in idle and "created" not in idle  # seen again by the overlap, no writes
+        customer = eworld.books.all("customers")[0]
+        live.books.replace(f"customers/{customer['Id']}", {**customer, "Name": "Nytt Namn AB"})
+        session.poll_master_data("customer")  # type: ignore[attr-defined]
+        number = int(customer["CustomerNumber"])
+        assert eworld.ops.get("customers", number)["name"] == "Nytt Namn AB"
+
+        # A Rackbeat edit of a customer eAccounting maintains does not flow back.
+        outcome = session.handle("customer.updated", str(number))
+        assert outcome.startswith("ignored")
+        assert (
+            next(c for c in eworld.books.all("customers") if c["Id"] == customer["Id"])["Name"]
+            == "Nytt Namn AB"
+        )
+
+        article = eworld.books.all("articles")[0]
+        live.books.replace(f"articles/{article['Id']}", {**article, "Name": "Ny benämning"})
+        session.poll_master_data("product")  # type: ignore[attr-defined]
+        assert eworld.ops.get("products", article["Number"])["name"] == "Ny benämning"
+
+
+def test_settings_choices_are_read_live_from_both_systems(eworld: EWorld) -> None:
+    eworld.add("se")
+    assert eworld.service.run_startup("se").ok
+    _, kind = eworld.service.integration("se")
+    choices = kind.setting_choices()
+    codings = {label.split(" (")[0] for _, label in choices["products.default_coding"]}
+    assert codings == {c["Name"] for c in eworld.books.all("articleaccountcodings")}
+    assert {v for v, _ in choices["invoices.payment_terms_mapping.*"]} == {
+        t["Id"] for t in eworld.books.all("termsofpayments")
+    }
+    assert {v for v, _ in choices["invoices.payment_terms_mapping.keys"]} == {
+        str(t["number"]) for t in eworld.ops.records("payment-terms")
+    }
+    assert kind.connection_states(eworld.service.store, eworld.service.integration("se")[0]) == {
+        "eaccounting": "connected"
+    }

@@ -27,7 +27,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.startup import startup_opera
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.eaccounting.oauth import BearerFromStore, VismaConnect
-from ledgerbridge.systems.errors import AuthError
+from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 EACCOUNTING = "eaccounting"
@@ -89,6 +89,40 @@ class RackbeatEAccounting(IntegrationKind):
         if self.box is None:
             raise AuthError("eAccounting: no secret box to encrypt the tokens with")
         TokenStore(store, self.box).save(integration_id, EACCOUNTING, token, expected_version=None)
+
+    def setting_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Codings, units and terms read live from eAccounting; groups and terms from Rackbeat."""
+        choices: dict[str, list[tuple[str, str]]] = {}
+        try:
+            with self.clients() as (eaccounting, rackbeat):
+                codings = [
+                    (str(c["Id"]), f"{c.get('Name')} ({c.get('VatRatePercent')} % VAT)")
+                    for c in eaccounting.iter_collection("articleaccountcodings")
+                ]
+                units = [(str(u["Id"]), str(u.get("Name"))) for u in eaccounting.iter_collection("units")]
+                terms = [
+                    (str(t["Id"]), str(t.get("Name"))) for t in eaccounting.iter_collection("termsofpayments")
+                ]
+                choices.update(
+                    {
+                        "products.default_coding": codings,
+                        "products.coding_for_product_groups.*": codings,
+                        "products.default_unit": units,
+                        "invoices.default_payment_terms": terms,
+                        "invoices.payment_terms_mapping.*": terms,
+                    }
+                )
+                choices["products.coding_for_product_groups.keys"] = [
+                    (str(g["number"]), f"{g['number']} {g.get('name')}")
+                    for g in rackbeat.iter_all("product-groups")
+                ]
+                choices["invoices.payment_terms_mapping.keys"] = [
+                    (str(t["number"]), f"{t['number']} {t.get('name')}")
+                    for t in rackbeat.iter_all("payment-terms")
+                ]
+        except ApiError:
+            pass  # an unreachable or unconnected system: offer what could be read
+        return choices
 
     def open_eaccounting(self) -> EAccountingClient:
         conn = self.connections.eaccounting

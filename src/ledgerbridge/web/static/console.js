@@ -16,7 +16,7 @@
     body.innerHTML = "";
     (p.entities || []).forEach(function (e) {
       var row = document.createElement("tr");
-      var counts = Object.keys(e.counts || {}).map(function (k) { return k + " " + e.counts[k]; }).join(" ");
+      var counts = Object.keys(e.counts || {}).filter(function (k) { return e.counts[k]; }).map(function (k) { return k + " " + e.counts[k]; }).join(" ");
       [e.title, null, e.done + " / " + e.total, counts].forEach(function (value, i) {
         var cell = document.createElement("td");
         if (i === 1) { var bar = document.createElement("progress"); bar.max = 100; bar.value = e.percent; cell.appendChild(bar); }
