@@ -175,9 +175,10 @@ class ELive:
 
 @contextmanager
 def open_elive(
-    world: EWorld, name: str, settings: dict[str, Any], *, startup: bool = True
+    world: EWorld, name: str, settings: dict[str, Any], *, add: bool = True, startup: bool = True
 ) -> Iterator[ELive]:
-    world.add(name, **settings)
+    if add:
+        world.add(name, **settings)
     if startup:
         assert world.service.run_startup(name).ok
     world.rackbeat_app.webhooks.configure(retry_base_seconds=0.05)

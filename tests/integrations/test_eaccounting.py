@@ -466,3 +466,46 @@ def test_settings_choices_are_read_live_from_both_systems(eworld: EWorld) -> Non
     assert kind.connection_states(eworld.service.store, eworld.service.integration("se")[0]) == {
         "eaccounting": "connected"
     }
+
+
+def test_payment_terms_mapping_wins_over_the_name_and_sync_off_writes_nothing(eworld: EWorld) -> None:
+    eworld.add("se")
+    assert eworld.service.run_startup("se").ok
+    rackbeat_terms = eworld.ops.records("payment-terms")[0]
+    chosen = next(t for t in eworld.books.all("termsofpayments") if t["Name"] != rackbeat_terms["name"])
+    eworld.service.update_settings(
+        "se",
+        {
+            "products": {"sync": "off"},
+            "invoices": {"payment_terms_mapping": {str(rackbeat_terms["number"]): chosen["Name"]}},
+        },
+    )
+    with open_elive(eworld, "se", {}, add=False, startup=False) as live:
+        group = eworld.ops.records("customer-groups")[0]["number"]
+        customer = live.rackbeat.create(
+            "customers",
+            {
+                "name": "Mappad Kund AB",
+                "customer_group_id": group,
+                "payment_terms_id": rackbeat_terms["number"],
+                "address_zipcode": "411 01",
+                "address_city": "Göteborg",
+            },
+        )
+        found = wait_for(
+            lambda: next(
+                (c for c in eworld.books.all("customers") if c["CustomerNumber"] == str(customer["number"])),
+                None,
+            ),
+            what="the customer",
+        )
+        assert found["TermsOfPaymentId"] == chosen["Id"]
+
+        articles = len(eworld.books.all("articles"))
+        product_group = eworld.ops.records("product-groups")[0]["number"]
+        live.rackbeat.create(
+            "products", {"number": "OFF-1", "name": "Ej synkad", "group": product_group, "sales_price": "10"}
+        )
+        _, session = live.hub.session("se")
+        assert session.handle("product.created", "OFF-1").startswith("ignored")
+        assert len(eworld.books.all("articles")) == articles
