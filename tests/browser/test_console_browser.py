@@ -35,7 +35,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#integrations")).to_contain_text("acme")
 
-    # -- create and connect an integration against the sandboxes --------------------------------------------
+    # -- create and connect an integration against the sandboxes -----------------------------------------
     page.get_by_role("link", name="New integration").click()
     page.get_by_role("link", name=re.compile("Rackbeat ↔ Visma e-conomic")).click()
     page.get_by_label("Name").fill("shop")
@@ -55,7 +55,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.get_by_role("button", name="Create integration").click()
     expect(page.locator(".flash.success")).to_contain_text("Integration shop is created")
 
-    # -- settings: a validation error next to its field, then a good save --------------------------------------
+    # -- settings: a validation error next to its field, then a good save --------------------------------
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     day_book = page.locator('select[name="supplier_invoices.day_book"]')
     expect(day_book.locator("option", has_text="2 Kreditorfakturaer")).to_have_count(1)  # read live
@@ -74,7 +74,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.add_style_tag(content=".sticky-actions { position: static; }")  # a full-page shot, not a viewport
     console.shot("settings")
 
-    # -- the start-up sync: preview, run with live progress to 100 %, a second run refused -------------------
+    # -- the start-up sync: preview, run with live progress to 100 %, a second run refused ---------------
     page.get_by_role("link", name="Start-up sync", exact=True).click()
     expect(page.get_by_role("heading", name="Once per integration")).to_be_visible()
     page.get_by_role("button", name="Preview (dry run)").click()
@@ -89,7 +89,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     page.get_by_role("button", name="Run the start-up sync").click()
     expect(page.locator(".flash.error")).to_contain_text("Not started")
 
-    # -- a fault in e-conomic makes the transfer fail; the error and a notification appear ------------------
+    # -- a fault in e-conomic makes the transfer fail; the error and a notification appear ---------------
     number = book_invoice(console.world)
     fault = {"error_rate": 1.0, "error_status": 400, "path_pattern": r"^/invoices/(drafts|booked)$"}
     httpx.put(f"{console.world.economic_url}/_sandbox/faults", json=fault).raise_for_status()
@@ -107,7 +107,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     expect(page.locator("ul.notifications")).to_contain_text(f"transfer: invoice {number} failed")
     console.shot("notifications")
 
-    # -- clear the fault, retry from the error log ------------------------------------------------------------
+    # -- clear the fault, retry from the error log -------------------------------------------------------
     httpx.put(f"{console.world.economic_url}/_sandbox/faults", json={}).raise_for_status()
     page.get_by_role("link", name="Errors", exact=True).first.click()
     page.locator("article.error-entry", has_text=f"invoice {number}").get_by_role(
@@ -116,7 +116,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     expect(page.locator(".flash.success")).to_contain_text(f"transferred as e-conomic invoice {number}")
     expect(page.locator("#no-errors")).to_be_visible()
 
-    # -- transfer it by hand twice: "already transferred", one invoice in e-conomic ----------------------------
+    # -- transfer it by hand twice: "already transferred", one invoice in e-conomic ----------------------
     console.go("/console/integrations/shop")
     for _ in range(2):
         page.get_by_label("Invoice number in Rackbeat").fill(str(number))
@@ -127,7 +127,7 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     assert booked_in_economic(console.world, number) == 1
     console.shot("integration")
 
-    # -- activity: the run and the document's history ------------------------------------------------------
+    # -- activity: the run and the document's history ----------------------------------------------------
     page.get_by_role("link", name="Activity", exact=True).click()
     page.get_by_role("link", name=f"invoice {number}").first.click()
     expect(page.locator("#transfer-state")).to_have_text("confirmed")
