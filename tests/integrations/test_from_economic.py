@@ -180,7 +180,7 @@ def economic_hooks(world: World) -> Iterator[Live]:
         master_data={"customers": "economic", "products": "economic", "economic_changes": "webhooks"}
     )
     with open_live(world, "hooks", settings) as live:
-        for hook, url in live.hub.economic_webhook_urls("hooks", live.url).items():
+        for hook, url in live.hub.webhook_urls("hooks", "economic", live.url).items():
             world.economic_app.webhooks.register(hook, url, method="GET")
         yield live
 

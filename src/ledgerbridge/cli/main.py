@@ -124,7 +124,7 @@ def integrations_economic_webhooks(
 
     hub = RealtimeHub(_service())
     try:
-        urls = hub.economic_webhook_urls(name, public_url)
+        urls = hub.webhook_urls(name, "economic", public_url)
     except UserError as exc:
         raise _fail(str(exc)) from None
     finally:

@@ -80,6 +80,10 @@ class IntegrationKind(ABC):
     #: Sides whose connection is made by an OAuth2 redirect (``oauth_start`` / ``oauth_finish``) rather
     #: than by typing tokens into a form.
     oauth_sides: ClassVar[tuple[str, ...]] = ()
+    #: Systems whose web hooks the user enters by hand as URLs (they sign nothing, so the URL carries a
+    #: token): system name → an object with ``urls(base) -> {hook: url}`` and
+    #: ``parse(query params) -> (event, record key, payload)``.
+    url_webhooks: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, connections: BaseModel, settings: BaseModel) -> None:
         self.connections = connections

@@ -132,53 +132,49 @@ class RealtimeHub:
         metrics.WEBHOOKS.labels(name, event, "queued" if new else "collapsed").inc()
         return item_id
 
-    # -- e-conomic's webhooks: configured by the user in e-conomic, verified by a token in the URL ----------
-    ECONOMIC_HOOKS = {"CustomerUpdated": "customer", "ProductUpdated": "product", "InvoiceBooked": "invoice"}
+    # -- webhooks configured by hand in a system's UI, verified by a token in the URL ----------------------
+    def url_webhooks(self, name: str, system: str) -> Any:
+        _, kind = self.service.integration(name)
+        hooks = type(kind).url_webhooks.get(system)
+        if hooks is None:
+            raise UserError(f"{name} ({kind.kind}) takes no web hooks from {system}")
+        return hooks
 
-    def economic_webhook_urls(self, name: str, public_url: str) -> dict[str, str]:
-        """The URLs to enter in e-conomic (Settings → Extensions → Web hooks), one per event type.
+    def webhook_urls(self, name: str, system: str, public_url: str) -> dict[str, str]:
+        """The URLs to enter in ``system``'s web hook settings, one per hook type.
 
-        e-conomic signs nothing, so each URL carries a secret token of this integration's own.
+        Such systems sign nothing, so each URL carries a secret token of this integration's own.
         """
+        hooks = self.url_webhooks(name, system)
         integration_id, _ = self.session(name)
         with self.service.store.session() as db:
             checkpoints = Checkpoints(db, integration_id)
-            stored = checkpoints.get("webhooks:economic")
+            stored = checkpoints.get(f"webhooks:{system}")
             if stored is None:
                 stored = {"sealed": self.service.box.seal({"token": secrets.token_urlsafe(24)})}
-                checkpoints.put("webhooks:economic", stored)
+                checkpoints.put(f"webhooks:{system}", stored)
         token = self.service.box.open(stored["sealed"])["token"]
-        base = f"{public_url.rstrip('/')}/webhooks/economic/{name}?token={token}"
-        return {
-            "CustomerUpdated": f"{base}&type=CustomerUpdated&new=[NEWNUMBER]&old=[OLDNUMBER]",
-            "ProductUpdated": f"{base}&type=ProductUpdated&new=[NEWNUMBER]&old=[OLDNUMBER]",
-            "InvoiceBooked": f"{base}&type=InvoiceBooked&new=[INVOICENO]",
-        }
+        return dict(hooks.urls(f"{public_url.rstrip('/')}/webhooks/{system}/{name}?token={token}"))
 
-    def receive_economic_webhook(
-        self, name: str, token: str | None, hook: str | None, new: str | None, old: str | None
-    ) -> int:
+    def receive_url_webhook(self, name: str, system: str, params: dict[str, str | None]) -> int:
+        """A call to one of :meth:`webhook_urls`: check its token, then store it in the inbox."""
         with self.service.store.session() as db:
             row = db.scalars(select(Integration).where(Integration.name == name)).first()
             if row is None:
                 raise WebhookRejected(404, f"no integration named {name!r}")
-            stored = Checkpoints(db, row.id).get("webhooks:economic")
+            stored = Checkpoints(db, row.id).get(f"webhooks:{system}")
             integration_id = row.id
+        token = params.get("token")
         expected = self.service.box.open(stored["sealed"])["token"] if stored else None
         if not token or not expected or not hmac.compare_digest(token, expected):
-            metrics.WEBHOOKS.labels(name, hook or "", "rejected").inc()
+            metrics.WEBHOOKS.labels(name, params.get("type") or "", "rejected").inc()
             raise WebhookRejected(401, "unknown webhook token")
-        if hook not in self.ECONOMIC_HOOKS or not new:
-            raise WebhookRejected(
-                400, "expected type=CustomerUpdated|ProductUpdated|InvoiceBooked and new=<number>"
-            )
-        event = f"economic.{self.ECONOMIC_HOOKS[hook]}.updated"
+        try:
+            event, key, payload = self.url_webhooks(name, system).parse(params)
+        except (ValueError, UserError) as exc:
+            raise WebhookRejected(400, str(exc)) from None
         item_id, created = self.inbox.put(
-            integration_id,
-            source="economic",
-            event=event,
-            record_key=new,
-            payload={"old": old or new, "new": new},
+            integration_id, source=system, event=event, record_key=key, payload=payload
         )
         metrics.WEBHOOKS.labels(name, event, "queued" if created else "collapsed").inc()
         return item_id

@@ -137,7 +137,8 @@ def create_app(
     ) -> dict[str, Any]:
         """e-conomic's UI web hooks (GET or POST, merge fields in the URL), verified by the URL's token."""
         try:
-            item_id = hub.receive_economic_webhook(name, token, type, new, old)
+            params = {"token": token, "type": type, "new": new, "old": old}
+            item_id = hub.receive_url_webhook(name, "economic", params)
         except WebhookRejected as exc:
             raise HTTPException(exc.status, exc.message) from None
         if worker is not None:

@@ -173,23 +173,47 @@ class OrderSettings(_Strict):
 class InventoryValueSettings(_Strict):
     """The inventory value from Rackbeat as a balanced voucher."""
 
-    enabled: bool = False
-    frequency: Literal["daily", "weekly", "monthly"] = "monthly"
+    enabled: bool = Field(False, title="Post the inventory value")
+    frequency: Literal["daily", "weekly", "monthly"] = Field("monthly", title="Frequency")
     inventory_account: int = Field(1460, title="Inventory account (BAS 1460)")
     offset_account: int = Field(4990, title="Change in inventory account (BAS 4990)")
 
 
 class RackbeatEAccountingSettings(_Strict):
-    initial_sync: InitialSyncSettings = Field(default_factory=InitialSyncSettings, title="Initial sync")
-    products: ProductSettings = Field(default_factory=ProductSettings, title="Product settings")
-    customers: CustomerSettings = Field(default_factory=CustomerSettings, title="Customer settings")
-    invoices: InvoiceSettings = Field(default_factory=InvoiceSettings, title="Invoice settings")
-    supplier_invoices: SupplierInvoiceSettings = Field(
-        default_factory=SupplierInvoiceSettings, title="Supplier invoices"
+    initial_sync: InitialSyncSettings = Field(
+        default_factory=InitialSyncSettings,
+        title="Initial sync",
+        description="Copy eAccounting's records to Rackbeat once, when the integration is set up.",
     )
-    orders: OrderSettings = Field(default_factory=OrderSettings, title="Sales orders from eAccounting")
+    products: ProductSettings = Field(
+        default_factory=ProductSettings,
+        title="Product settings",
+        description="Products and structure articles (BOMs): which side maintains them, how they are coded.",
+    )
+    customers: CustomerSettings = Field(
+        default_factory=CustomerSettings,
+        title="Customer settings",
+        description="Customers (and suppliers) on create and update.",
+    )
+    invoices: InvoiceSettings = Field(
+        default_factory=InvoiceSettings,
+        title="Invoice settings",
+        description="When and how booked Rackbeat invoices reach eAccounting, and the payment terms mapping.",
+    )
+    supplier_invoices: SupplierInvoiceSettings = Field(
+        default_factory=SupplierInvoiceSettings,
+        title="Supplier invoices",
+        description="Booked Rackbeat supplier invoices as drafts in eAccounting, for the bookkeeper.",
+    )
+    orders: OrderSettings = Field(
+        default_factory=OrderSettings,
+        title="Sales orders from eAccounting",
+        description="Start the order flow in eAccounting: its sales orders are brought to Rackbeat.",
+    )
     inventory_value: InventoryValueSettings = Field(
-        default_factory=InventoryValueSettings, title="Inventory value"
+        default_factory=InventoryValueSettings,
+        title="Inventory value",
+        description="Rackbeat's stock value posted to eAccounting as a balanced voucher, once a period.",
     )
 
 

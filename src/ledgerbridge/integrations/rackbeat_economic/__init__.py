@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ from ledgerbridge.integrations.rackbeat_economic.settings import (
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
 from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -33,6 +34,7 @@ class RackbeatEconomic(IntegrationKind):
     kind: ClassVar[str] = "rackbeat-economic"
     title: ClassVar[str] = "Rackbeat ↔ Visma e-conomic"
     sides: ClassVar[tuple[str, str]] = ("rackbeat", "economic")
+    url_webhooks: ClassVar[Mapping[str, Any]] = {"economic": URL_WEBHOOKS}
     Settings = RackbeatEconomicSettings
     Connections = RackbeatEconomicConnections
     # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too.
