@@ -509,3 +509,35 @@ def test_payment_terms_mapping_wins_over_the_name_and_sync_off_writes_nothing(ew
         _, session = live.hub.session("se")
         assert session.handle("product.created", "OFF-1").startswith("ignored")
         assert len(eworld.books.all("articles")) == articles
+
+
+@pytest.mark.parametrize("fault", ["fail", "lose_answer"])
+def test_a_conversion_that_fails_or_loses_its_answer_resumes_without_a_second_draft(
+    eworld: EWorld, fault: str
+) -> None:
+    from ledgerbridge.sandbox.faults import FaultPlan
+
+    with open_elive(eworld, "se", {"invoices": {"status": "invoiced"}}) as live:
+        plan = (
+            FaultPlan(fail_next=[503], path_pattern=r"/convert$")
+            if fault == "fail"
+            else FaultPlan(lose_answers=1, path_pattern=r"/convert$")
+        )
+        eworld.books_app.kit.set_faults(plan)
+        invoice = live.new_invoice()
+        live.book(invoice)
+        invoices = wait_for(lambda: live.invoices(), timeout=20, what="the invoice after the retry")
+        assert len(invoices) == 1
+        assert live.drafts() == []
+        converts = [r for r in eworld.books_app.kit.requests if r.path.endswith("/convert")]
+        drafts_made = [
+            r
+            for r in eworld.books_app.kit.requests
+            if r.method == "POST" and r.path.endswith("/customerinvoicedrafts")
+        ]
+        assert len(drafts_made) == 1
+        assert len(converts) >= 2 if fault == "fail" else len(converts) == 1
+        # Asked again (the worker may still hold it as uncertain): found, never made twice.
+        result = live.hub.transfer("se", "invoice", str(invoice["number"]))
+        assert result.ok and "1001" in result.message
+        assert len(live.invoices()) == 1 and live.drafts() == []

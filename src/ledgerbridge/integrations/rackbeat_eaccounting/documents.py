@@ -127,6 +127,7 @@ class InvoiceSender:
         self.marker = invoice_marker(number)
         self.document = document
         self.status = status  # draft | invoiced | invoiced_and_send_email
+        self._draft: Record | None = None
 
     def _first(self, path: str) -> Record | None:
         query = f"ContractNumber eq '{_quote(self.marker)}'"
@@ -136,16 +137,15 @@ class InvoiceSender:
         invoice = self._first("customerinvoices")
         if invoice is not None:
             return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
-        if self.status == "draft":
-            draft = self._first("customerinvoicedrafts")
-            return f"draft:{draft['Id']}" if draft else None
+        # The ledger runs this before every send, so what it sees here is what send() resumes from.
+        self._draft = self._first("customerinvoicedrafts")
+        if self.status == "draft" and self._draft is not None:
+            return f"draft:{self._draft['Id']}"
         return None  # a draft alone is not done yet: send() converts it
 
     def send(self, idempotency_key: str) -> str:
-        # eAccounting has no idempotency keys: the marker search (find, and here) stands in for them.
-        draft = self._first("customerinvoicedrafts") or self.eaccounting.create(
-            "customerinvoicedrafts", self.document
-        )
+        # eAccounting has no idempotency keys: the marker search in find() stands in for them.
+        draft = self._draft or self.eaccounting.create("customerinvoicedrafts", self.document)
         if self.status == "draft":
             return f"draft:{draft['Id']}"
         invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", {})

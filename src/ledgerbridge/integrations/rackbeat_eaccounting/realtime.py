@@ -84,6 +84,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         super().__init__(store, integration_id, rackbeat, settings, sides, master)
         self.settings: RackbeatEAccountingSettings = settings
         self._from_eaccounting: OneWaySync | None = None
+        self._ids: dict[tuple[str, str], str] = {}
 
     def close(self) -> None:
         self.eaccounting.close()
@@ -187,11 +188,16 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         return self._transfer_supplier_invoice(document)
 
     def _eaccounting_id(self, entity: str, path: str, field: str, number: Any) -> str:
-        """The eAccounting id of a Rackbeat record (synced first when new)."""
+        """The eAccounting id of a Rackbeat record (synced first when new); ids are remembered, since
+        eAccounting never changes a record's id (a failed transfer forgets them all, in case one is gone)."""
         key = MasterRefs(self.master)(entity, number)
+        cached = self._ids.get((path, key))
+        if cached is not None:
+            return cached
         found = self.reads.by_number(path, field, key)
         if found is None:
             raise MappingError(f"{entity} {number} is not in eAccounting")
+        self._ids[(path, key)] = str(found["Id"])
         return str(found["Id"])
 
     def _transfer_invoice(self, invoice: dict[str, Any]) -> TransferResult:
@@ -236,6 +242,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             "invoice", key, find=sender.find, send=sender.send, describe=documents.describe_invoice
         )
         self.after_transfer("invoice", key, result, document)
+        if not result.ok:
+            self._ids.clear()
         if result.ok and settings.status == "invoiced_and_send_email" and result.remote_key:
             self._email(key, result.remote_key)
         return result
@@ -293,6 +301,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             ),
         )
         self.after_transfer("supplier-invoice", key, result, document)
+        if not result.ok:
+            self._ids.clear()
         return result
 
     # -- inventory value ---------------------------------------------------------------------------------
