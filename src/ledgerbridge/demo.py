@@ -1,5 +1,6 @@
-"""``ledgerbridge demo``: both sandboxes in-process, a Danish demo company, the start-up sync, then
-real-time sync (what ``ledgerbridge serve`` does) until interrupted.
+"""``ledgerbridge demo``: the sandboxes in-process, a Danish demo company in e-conomic and a Swedish one
+in eAccounting (each with a Rackbeat account of its own), the start-up syncs, then real-time sync (what
+``ledgerbridge serve`` does) and the web console until interrupted.
 
 The demo keeps its own data directory (``$LEDGERBRIDGE_HOME/demo``, emptied at every start) so it
 never touches a real installation's integrations.
@@ -11,6 +12,8 @@ import json
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,9 +28,20 @@ from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
+from ledgerbridge.systems.eaccounting import EAccountingState
+from ledgerbridge.systems.eaccounting import create_app as create_eaccounting_app
+from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
+from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 from ledgerbridge.web.app import create_app
 
 DEMO_NAME = "demo"
+DEMO_SE_NAME = "demo-se"
+DEMO_SE_SETTINGS: dict[str, Any] = {
+    "invoices": {"status": "invoiced"},
+    "supplier_invoices": {"enabled": True},
+    "orders": {"enabled": True},
+}
+VISMA_CLIENT = ("ledgerbridge-demo", "demo-client-secret")
 # The demo company's chart of accounts: 1210 purchases, 1100 sales, 5600 debtors, 6110 creditors.
 DEMO_SETTINGS: dict[str, Any] = {
     "customer_invoices": {
@@ -62,6 +76,7 @@ def run_demo(
     economic_port: int = 0,
     rackbeat_port: int = 0,
     rackbeat_rate_limit: int = 480,
+    eaccounting: bool = True,
 ) -> int:
     config = demo_config()
     shutil.rmtree(config.home, ignore_errors=True)
@@ -113,9 +128,12 @@ def run_demo(
             with progress_bars() as bars:
                 result = service.run_startup(DEMO_NAME, progress=RichProgress(bars))
             print_result(result, time.monotonic() - started)
-            if exit_after_sync:
-                return 0 if result.ok else 1
-            run_realtime(console, service, rackbeat_app, eco.base_url, rb.base_url, config.home)
+            ok = result.ok
+            with _eaccounting_demo(console, service, enabled=eaccounting) as se_ok:
+                ok = ok and se_ok
+                if exit_after_sync:
+                    return 0 if ok else 1
+                run_realtime(console, service, rackbeat_app, eco.base_url, rb.base_url, config.home)
         finally:
             service.close()
     return 0
@@ -138,7 +156,8 @@ def run_realtime(
     if not service.has_admin_password():
         service.set_admin_password(DEMO_ADMIN_PASSWORD)
     with SandboxServer(create_app(hub, worker)) as web:
-        hub.register_webhooks(DEMO_NAME, web.base_url)
+        for view in service.list_integrations():
+            hub.register_webhooks(view.name, web.base_url)
         worker.start()
         scheduler.start()
         customer = next(
@@ -186,6 +205,63 @@ def run_realtime(
             worker.stop()
             scheduler.stop()
             hub.close()
+
+
+@contextmanager
+def _eaccounting_demo(console: Console, service: Ledgerbridge, *, enabled: bool) -> Iterator[bool]:
+    """The second integration: a Swedish company in the eAccounting sandbox and its own Rackbeat account.
+
+    The demo signs in to the sandbox's Visma Connect on the user's behalf (``ledgerbridge connect`` does it
+    with a browser against a real account).
+    """
+    if not enabled:
+        yield True
+        return
+    books = EAccountingState()
+    seed_demo_company(books)
+    identity = IdentityServer()
+    redirect_uri = "http://127.0.0.1:8765/callback"
+    identity.register_client(*VISMA_CLIENT, [redirect_uri], name="ledgerbridge demo")
+    rackbeat_se = rackbeat.create_app(token=RACKBEAT_TOKEN, rate_limit=None)
+    with (
+        SandboxServer(create_eaccounting_app(books, identity=identity)) as ea,
+        SandboxServer(rackbeat_se) as rb,
+    ):
+        view = service.add_integration(
+            DEMO_SE_NAME,
+            "rackbeat-eaccounting",
+            {
+                "eaccounting": {
+                    "base_url": f"{ea.base_url}/v2",
+                    "identity_url": ea.base_url,
+                    "client_id": VISMA_CLIENT[0],
+                    "client_secret": VISMA_CLIENT[1],
+                    "redirect_uri": redirect_uri,
+                },
+                "rackbeat": {"base_url": rb.base_url, "token": RACKBEAT_TOKEN},
+                "settings": DEMO_SE_SETTINGS,
+            },
+        )
+        integration_id, kind = service.integration(view.name)
+        grant = identity.issue_tokens(
+            VISMA_CLIENT[0], "ea:api offline_access ea:sales ea:purchase ea:accounting"
+        )
+        kind.keep_token(service.store, integration_id, grant)  # type: ignore[attr-defined]
+        company = books.company_settings().get("Name") or "A Swedish demo company"
+        console.print(
+            Panel.fit(
+                f"[bold]{company}[/] in the eAccounting sandbox at {ea.base_url}/v2\n"
+                f"its own empty Rackbeat account at {rb.base_url}\n"
+                f"integration [bold]{DEMO_SE_NAME}[/] (rackbeat-eaccounting), signed in through the "
+                "sandbox's Visma Connect",
+                title="and Rackbeat ↔ eAccounting",
+            )
+        )
+        started = time.monotonic()
+        with progress_bars() as bars:
+            result = service.run_startup(DEMO_SE_NAME, progress=RichProgress(bars))
+        print_result(result, time.monotonic() - started)
+        yield result.ok
 
 
 def economic_state_company(state: economic.EconomicState) -> str:

@@ -28,6 +28,8 @@ def test_demo_syncs_the_demo_company_and_exits(tmp_path: Path, monkeypatch: pyte
     assert first.exit_code == 0, first.output
     assert "Vestjysk Værktøj & Byg ApS" in first.output
     assert "products" in first.output and "Done in" in first.output
+    # The Swedish eAccounting integration comes along, signed in through the sandbox's Visma Connect.
+    assert "Norrlands Verktyg & Bygg AB" in first.output and "demo-se" in first.output
     # The demo starts afresh every time (its own data directory is reset).
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output

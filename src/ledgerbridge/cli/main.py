@@ -449,8 +449,13 @@ def demo(
     rackbeat_rate_limit: Annotated[
         int, typer.Option(help="Calls per minute the Rackbeat sandbox allows (0: no limit).")
     ] = 480,
+    eaccounting: Annotated[
+        bool,
+        typer.Option("--eaccounting/--no-eaccounting", help="Also the Swedish eAccounting demo integration."),
+    ] = True,
 ) -> None:
-    """Start both sandboxes with a Danish demo company and run the start-up sync into Rackbeat."""
+    """Start the sandboxes with a Danish (e-conomic) and a Swedish (eAccounting) demo company, run the
+    start-up syncs into Rackbeat, then keep them in sync with the web console open."""
     from ledgerbridge.demo import run_demo
 
     code = run_demo(
@@ -461,6 +466,7 @@ def demo(
         economic_port=economic_port,
         rackbeat_port=rackbeat_port,
         rackbeat_rate_limit=rackbeat_rate_limit,
+        eaccounting=eaccounting,
     )
     raise typer.Exit(code)
 
