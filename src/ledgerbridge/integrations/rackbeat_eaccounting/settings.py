@@ -127,9 +127,9 @@ class InvoiceSettings(_Strict):
     use_exact_quantity: bool = Field(
         False,
         title="Use the exact quantity",
-        description="Send the line's exact quantity. eAccounting keeps 2 decimals on drafts: a quantity "
-        "with more is sent as one line of quantity 1 at the line's exact amount (you are warned in the "
-        "error log), so the totals stay right.",
+        description="Yes: invoice lines carry Rackbeat's quantity and unit price. No: each line is "
+        "quantity 1 at the line's amount. eAccounting keeps 2 decimals: a quantity with more is rounded "
+        "to 2 and a rounding row keeps the line total exact, and you are warned in the error log.",
     )
     payment_terms_mapping: dict[str, str] = Field(
         default_factory=dict,
