@@ -161,13 +161,25 @@ def test_customers_and_products_made_in_rackbeat_arrive_in_eaccounting(eworld: E
         )
         assert found["Name"] == "Umeå Snickeri AB"
         assert found["VatNumber"] == "SE556677889901"
+        # Its Rackbeat customer group is a customer label in eAccounting (seed 000: "Kundgrupper").
+        group = eworld.ops.records("customer-groups")[0]
+        assert [label["Name"] for label in found["CustomerLabels"]] == [group["name"]]
+        assert len([x for x in eworld.books.all("customerlabels") if x["Name"] == group["name"]]) == 1
         eaccounting_terms = next(
             t for t in eworld.books.all("termsofpayments") if t["Id"] == found["TermsOfPaymentId"]
         )
         assert eaccounting_terms["Name"] == terms["name"]  # matched by name
 
-        # A note only eAccounting has survives our update (PUT replaces the whole record).
-        live.books.replace(f"customers/{found['Id']}", {**found, "Note": "Ring före leverans"})
+        # A note and a label only eAccounting has survive our update (PUT replaces the whole record).
+        vip = live.books.create("customerlabels", {"Name": "VIP"})
+        live.books.replace(
+            f"customers/{found['Id']}",
+            {
+                **found,
+                "Note": "Ring före leverans",
+                "CustomerLabels": [*found["CustomerLabels"], {"Id": vip["Id"]}],
+            },
+        )
         live.rackbeat.update("customers", customer["number"], {"name": "Umeå Snickeri & Bygg AB"})
         updated = wait_for(
             lambda: (
@@ -176,6 +188,7 @@ def test_customers_and_products_made_in_rackbeat_arrive_in_eaccounting(eworld: E
             what="the update",
         )
         assert updated["Note"] == "Ring före leverans"
+        assert sorted(label["Name"] for label in updated["CustomerLabels"]) == sorted([group["name"], "VIP"])
 
         group = eworld.ops.records("product-groups")[0]
         product = live.rackbeat.create(

@@ -48,9 +48,19 @@ from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
-# eAccounting has articles, customers and suppliers; groups, terms and units are only matched.
-EACCOUNTING_EVENTS = {k: MASTER_EVENTS[k] for k in ("customer", "supplier", "product", "lot")}
-MASTER_OF = {"customer": "customers", "supplier": "customers", "product": "products", "bom": "products"}
+# eAccounting has articles, customers, customer labels and suppliers; product groups, terms and units are
+# only matched (its API cannot write them).
+EACCOUNTING_EVENTS = {
+    **{k: MASTER_EVENTS[k] for k in ("customer", "supplier", "product", "lot")},
+    "customer_group": ("customer_label", "customer-groups"),
+}
+MASTER_OF = {
+    "customer": "customers",
+    "customer_label": "customers",
+    "supplier": "customers",
+    "product": "products",
+    "bom": "products",
+}
 
 
 class RackbeatEAccountingRealtime(RackbeatRealtime):

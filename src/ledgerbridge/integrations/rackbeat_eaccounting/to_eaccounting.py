@@ -6,7 +6,9 @@
 - customers → customers, suppliers → suppliers: number kept; terms by the payment terms mapping.
 - payment terms → terms of payment, product groups → account codings: matched, never written
   (eAccounting's API only reads them).
-- customer and supplier groups, employees: eAccounting has no counterpart.
+- customer groups → customer labels (eAccounting's way of grouping customers; the label of the
+  customer's group is set on the customer, other labels stay).
+- supplier groups, employees: eAccounting has no counterpart.
 
 eAccounting's PUT replaces the whole record (fields left out are cleared), so an update reads the
 current record and writes it back with our fields changed: fields only eAccounting has survive.
@@ -183,6 +185,21 @@ class MasterMapper:
             payload["Barcodes"] = [{"Barcode": str(record["barcode"]), "BarcodeType": 0}]
         return payload
 
+    def customer_label(self, record: Record, ctx: MapContext) -> Payload:
+        return {
+            "Name": str(record.get("name") or record["number"])[:50],
+            "Description": f"Rackbeat customer group {record['number']}",
+        }
+
+    def group_label(self, record: Record, ctx: MapContext) -> list[dict[str, str]] | None:
+        """The label of the customer's group (synced first when new), as eAccounting's ``[{Id}]``."""
+        group = record.get("customer_group_id") or (record.get("customer_group") or {}).get("number")
+        if not group:
+            return None
+        name = ctx.ref("customer_label", group)
+        label = self.catalog.find("customerlabels", name, ("Name",))
+        return [{"Id": str(label["Id"])}] if label else None
+
     def customer(self, record: Record, ctx: MapContext) -> Payload:
         if not record.get("address_zipcode") or not record.get("address_city"):
             raise MappingError(
@@ -203,6 +220,7 @@ class MasterMapper:
             "EmailAddress": record.get("contact_email"),
             "Telephone": record.get("contact_phone"),
             "CurrencyCode": record.get("currency"),
+            "CustomerLabels": self.group_label(record, ctx),
             **_vat_identity(record.get("company_vat")),
         }
         return {k: v for k, v in payload.items() if v not in (None, "")}
@@ -266,6 +284,10 @@ class EAccountingRecords:
         # PUT replaces the whole record: send what eAccounting has, with our fields changed.
         body = {k: v for k, v in current.items() if v is not None}
         body.update(payload)
+        if "CustomerLabels" in payload:
+            # Our label joins the labels the customer has in eAccounting; none is taken away.
+            kept = [{"Id": str(label["Id"])} for label in current.get("CustomerLabels") or []]
+            body["CustomerLabels"] = kept + [x for x in payload["CustomerLabels"] if x not in kept]
         return self.eaccounting.replace(f"{self.path}/{current['Id']}", body)
 
 
@@ -275,6 +297,10 @@ def project_subset(current: Record, payload: Payload) -> Payload:
     for key, value in view.items():
         if isinstance(payload.get(key), Decimal) and value is not None:
             view[key] = Decimal(str(value))
+    if "CustomerLabels" in payload:
+        # "Has our label" is what we ask of eAccounting; labels of its own do not count as a change.
+        have = {str(label.get("Id")) for label in current.get("CustomerLabels") or []}
+        view["CustomerLabels"] = [x for x in payload["CustomerLabels"] if x["Id"] in have]
     if "Barcodes" in payload:
         view["Barcodes"] = [
             {"Barcode": b.get("Barcode"), "BarcodeType": b.get("BarcodeType", 0)}
@@ -324,6 +350,15 @@ def master_data_flows(
             flow("bom", "lots", articles, mapper.article, "BOMs (structure articles)"),
         ]
     if settings.customers.sync != "off":
+        flows.append(
+            flow(
+                "customer_label",
+                "customer-groups",
+                EAccountingRecords(eaccounting, "customerlabels", "Name"),
+                mapper.customer_label,
+                "customer groups (customer labels)",
+            )
+        )
         flows.append(
             flow(
                 "customer",
