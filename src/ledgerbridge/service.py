@@ -354,6 +354,13 @@ class Ledgerbridge:
             row.credentials = self.box.seal(_reveal(parsed.model_dump(mode="json"), parsed))
         return self.describe(name)
 
+    def disconnect(self, name: str, side: str) -> str:
+        """Sign out of an OAuth2 side: revoke the grant there and forget the tokens here."""
+        integration_id, kind = self.integration(name)
+        if side not in kind.oauth_sides:
+            raise UserError(f"{name} ({kind.kind}) does not sign in to {side!r} with OAuth2")
+        return kind.oauth_disconnect(self.store, integration_id, side)
+
     def delete_integration(self, name: str) -> None:
         """Remove an integration with its credentials, bindings, ledger, error log and history."""
         with self.store.session() as session:

@@ -92,3 +92,33 @@ def test_connect_eaccounting_from_the_console_by_the_oauth2_redirect(
     assert world.service.connection_states("se").get("eaccounting") == "reconnect_required"
     overview = client.get("/console")
     assert "reconnect" in overview.text.lower()
+
+
+def test_disconnect_revokes_the_grant_at_visma_connect_and_forgets_the_tokens(
+    console: tuple[EWorld, TestClient],
+) -> None:
+    world, client = console
+    world.connect("se")
+    integration_id, _ = world.service.integration("se")
+    from ledgerbridge.engine.tokens import TokenStore
+
+    token = TokenStore(world.service.store, world.service.box).load(integration_id, "eaccounting")
+    assert token is not None and world.identity.accepts(str(token.access_token))
+
+    page = client.get("/console/integrations/se/connections")
+    assert "Disconnect" in page.text
+    assert (
+        client.post("/console/integrations/se/disconnect/eaccounting", follow_redirects=False).status_code
+        == 403
+    )
+    csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    done = client.post(
+        "/console/integrations/se/disconnect/eaccounting", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert "revoked at Visma Connect" in client.get("/console/integrations/se/connections").text
+    assert world.identity.revocation_requests == 1
+    assert not world.identity.accepts(str(token.access_token))  # the whole grant is gone
+    assert world.service.connection_states("se")["eaccounting"] == "not_connected"
+    with pytest.raises(Exception, match="ledgerbridge connect"):
+        world.service.run_startup("se")

@@ -50,3 +50,18 @@ def connect(
     finally:
         service.close()
     console.print(f"Connected: {name} can use {side} now (the tokens are stored encrypted).")
+
+
+def disconnect(
+    name: Annotated[str, typer.Argument(help="The integration's name.")],
+    side: Annotated[str, typer.Argument(help="The system to sign out of, e.g. eaccounting.")],
+) -> None:
+    """Sign out (OAuth2): revoke ledgerbridge's access at the system and forget the tokens."""
+    service = Ledgerbridge()
+    try:
+        console.print(service.disconnect(name, side) + ".", highlight=False)
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        service.close()

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ledgerbridge.cli.admin import admin_app
 from ledgerbridge.cli.connect import connect as connect_command
+from ledgerbridge.cli.connect import disconnect as disconnect_command
 from ledgerbridge.cli.render import (
     RichProgress,
     console,
@@ -34,6 +35,7 @@ app.add_typer(integrations_app, name="integrations")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(admin_app, name="admin")
 app.command("connect")(connect_command)
+app.command("disconnect")(disconnect_command)
 
 
 def _service() -> Ledgerbridge:

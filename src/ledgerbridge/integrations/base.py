@@ -143,6 +143,10 @@ class IntegrationKind(ABC):
         """Finish the OAuth2 redirect: exchange ``params["code"]`` for tokens and keep them."""
         raise NotImplementedError(f"{self.kind} connects {side} with tokens, not by OAuth2")
 
+    def oauth_disconnect(self, store: Store, integration_id: int, side: str) -> str:
+        """Revoke the grant at the system (best effort) and forget the tokens; says what was done."""
+        raise NotImplementedError(f"{self.kind} connects {side} with tokens, not by OAuth2")
+
 
 _KINDS: dict[str, type[IntegrationKind]] = {}
 

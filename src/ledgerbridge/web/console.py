@@ -411,6 +411,19 @@ def build_console(
         flash(request, f"{side} is connected.", "success")
         return back(integration_url(name, "/connections"))
 
+    @console.post("/integrations/{name}/disconnect/{side}", dependencies=guarded)
+    async def oauth_disconnect(request: Request, name: str, side: str) -> Response:
+        await form_of(request)
+        try:
+            message = service.disconnect(name, side)
+        except UserError as exc:
+            flash(request, str(exc), "error")
+            return back(integration_url(name, "/connections"))
+        hub.reload(name)
+        choices.forget(name)
+        flash(request, message + ".", "success")
+        return back(integration_url(name, "/connections"))
+
     @console.get("/integrations/{name}/delete", dependencies=guarded)
     def delete_page(request: Request, name: str) -> Response:
         return page(request, "delete.html", view=service.describe(name))

@@ -84,6 +84,23 @@ class RackbeatEAccounting(IntegrationKind):
             token = connect.exchange_code(params["code"])
         self.keep_token(store, integration_id, token)
 
+    def oauth_disconnect(self, store: Store, integration_id: int, side: str) -> str:
+        if self.box is None:
+            raise AuthError("eAccounting: no secret box to read the tokens with")
+        tokens = TokenStore(store, self.box)
+        stored = tokens.load(integration_id, EACCOUNTING)
+        if stored is None:
+            return "eAccounting was not connected"
+        revoked = "the grant is revoked at Visma Connect"
+        try:
+            with self.visma_connect() as connect:
+                # Revoking the refresh token ends the whole grant, its access tokens with it.
+                connect.revoke(stored.refresh_token or stored.access_token or "")
+        except ApiError as exc:
+            revoked = f"Visma Connect could not be told ({exc.remote_message}); remove the app there by hand"
+        tokens.clear(integration_id, EACCOUNTING)
+        return f"eAccounting is disconnected: the tokens are forgotten and {revoked}"
+
     def keep_token(self, store: Store, integration_id: int, token: Mapping[str, Any]) -> None:
         """Store a fresh grant (encrypted); it replaces any earlier one and clears "reconnect required"."""
         if self.box is None:
