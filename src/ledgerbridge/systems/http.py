@@ -84,6 +84,9 @@ class JsonApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._auth = auth  # an httpx.Auth (e.g. OAuth2 with refresh) used on every request
+        # Called before every request with (method, path): a client that must pace itself (a documented
+        # request budget) waits there instead of running into 429s.
+        self.pace: Callable[[str, str], None] | None = None
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout)
         self._headers = {"Accept": "application/json", **(headers or {})}
@@ -143,6 +146,8 @@ class JsonApiClient:
         json_body: JSONBody,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
+        if self.pace is not None:
+            self.pace(method, path)
         url = self.url(path)
         all_headers = {**self._headers, **(headers or {})}
         content = None

@@ -164,3 +164,30 @@ def test_retry_after_from_message() -> None:
     text = "API calls quota exceeded! maximum admitted 600 per Minute. Try again in 55 seconds."
     assert retry_after_from_message(text) == 55
     assert retry_after_from_message("no hint") is None
+
+
+def test_the_endpoint_budget_paces_requests_so_eaccounting_never_says_429(
+    base_url: str, state: EAccountingState, app
+) -> None:  # type: ignore[no-untyped-def]
+    from ledgerbridge.systems.eaccounting.client import EndpointBudget
+
+    app.api.set_rate_limit(4, 0.4)  # the server: 4 per 0.4 s per endpoint
+    without = EAccountingClient(base_url, "t1", max_retries=0)
+    refused = 0
+    for _ in range(8):
+        try:
+            without.get("units")
+        except RateLimitedError:
+            refused += 1
+    assert refused > 0  # unpaced, the server refuses
+
+    app.api.set_rate_limit(4, 0.4)
+    budget = EndpointBudget(3, 0.4)  # ours: a little under the server's
+    paced = EAccountingClient(base_url, "t2", max_retries=0, budget=budget)
+    for _ in range(8):
+        paced.get("units")  # would raise RateLimitedError (no retries) if the server refused
+    paced.iter_collection("termsofpayments")  # another endpoint has its own budget
+    assert budget.waited > 0.3
+    assert EndpointBudget.endpoint("customerinvoicedrafts/abc/convert") == "customerinvoicedrafts"
+    assert EndpointBudget.shared("client-a") is EndpointBudget.shared("client-a")
+    assert EndpointBudget.shared("client-a") is not EndpointBudget.shared("client-b")

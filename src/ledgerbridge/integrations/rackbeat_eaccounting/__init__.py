@@ -26,6 +26,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import startup_operation
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.eaccounting.client import EndpointBudget
 from ledgerbridge.systems.eaccounting.oauth import BearerFromStore, VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.rackbeat import RackbeatClient
@@ -143,8 +144,11 @@ class RackbeatEAccounting(IntegrationKind):
 
     def open_eaccounting(self) -> EAccountingClient:
         conn = self.connections.eaccounting
+        # Visma counts 600 requests a minute per API client and endpoint: every client of ours with the
+        # same client id shares one budget.
+        budget = EndpointBudget.shared(f"{conn.client_id}@{conn.base_url}")
         if conn.access_token is not None:
-            return EAccountingClient(str(conn.base_url), conn.access_token.get_secret_value())
+            return EAccountingClient(str(conn.base_url), conn.access_token.get_secret_value(), budget=budget)
         if self.integration_id is None:
             raise AuthError("eAccounting: not connected")
         tokens = self.token_store()
@@ -154,7 +158,7 @@ class RackbeatEAccounting(IntegrationKind):
             )
         connect = self.visma_connect()
         coordinator = RefreshCoordinator(tokens, self.integration_id, EACCOUNTING, connect.refresh)
-        return EAccountingClient(str(conn.base_url), auth=BearerFromStore(coordinator))
+        return EAccountingClient(str(conn.base_url), auth=BearerFromStore(coordinator), budget=budget)
 
     def open_clients(self) -> tuple[EAccountingClient, RackbeatClient]:
         rb = self.connections.rackbeat

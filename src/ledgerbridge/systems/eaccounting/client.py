@@ -12,12 +12,15 @@ are cleared), so callers read, modify and write back. Errors carry ``ErrorCode``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from ledgerbridge import __version__
+from ledgerbridge.sandbox.ratelimit import TokenBucket
 from ledgerbridge.systems.errors import ApiError, RateLimitedError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
 
@@ -69,6 +72,63 @@ def remote_message(body: Any, fallback: str) -> str:
     return text
 
 
+class EndpointBudget:
+    """eAccounting's documented budget: 600 requests a minute per client and endpoint.
+
+    One budget is shared by every client of one API client id in this process (``shared``), so the
+    start-up sync, the real-time session and the console's reads together stay under it. A request
+    waits (``sleep``) until its endpoint has room; the 429 handling remains for other processes.
+    """
+
+    _shared: dict[tuple[str, float, float], EndpointBudget] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(
+        self,
+        requests: int = 600,
+        window_seconds: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.requests = requests
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+        self.waited = 0.0  # seconds spent waiting, for tests and benchmarks
+
+    @classmethod
+    def shared(cls, key: str, requests: int = 600, window_seconds: float = 60.0) -> EndpointBudget:
+        with cls._shared_lock:
+            found = cls._shared.get((key, requests, window_seconds))
+            if found is None:
+                found = cls._shared[(key, requests, window_seconds)] = cls(requests, window_seconds)
+            return found
+
+    @staticmethod
+    def endpoint(path: str) -> str:
+        """The endpoint a path counts against: its collection (``customerinvoicedrafts/{id}/convert`` →
+        ``customerinvoicedrafts``), as Visma keys the limit by endpoint."""
+        return path.split("?", 1)[0].strip("/").split("/", 1)[0].lower()
+
+    def __call__(self, method: str, path: str) -> None:
+        key = self.endpoint(path)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(
+                    self.requests, self.window_seconds, clock=self._clock
+                )
+        while True:
+            decision = bucket.take()
+            if decision.allowed:
+                return
+            self.waited += decision.retry_after
+            self._sleep(decision.retry_after)
+
+
 class EAccountingClient(JsonApiClient):
     """eAccounting's REST API v2 with an OAuth2 access token, or an ``httpx.Auth`` that supplies one.
 
@@ -89,14 +149,18 @@ class EAccountingClient(JsonApiClient):
         http: httpx.Client | None = None,
         max_retries: int = 5,
         user_agent: str = DEFAULT_USER_AGENT,
+        budget: EndpointBudget | None = None,
         **kwargs: Any,
     ) -> None:
+        """``budget`` paces requests to eAccounting's 600 a minute per endpoint (None: no pacing, e.g. tests
+        that want to see the server's 429s); :meth:`EndpointBudget.shared` gives one per API client id."""
         if auth is None and not access_token:
             raise ValueError("EAccountingClient needs an access_token or an httpx.Auth (auth=...)")
         headers = {"Accept": "application/json", "User-Agent": user_agent}
         if auth is None:
             headers["Authorization"] = f"Bearer {access_token}"
         super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, auth=auth, **kwargs)
+        self.pace = budget
 
     def __enter__(self) -> EAccountingClient:
         return self
