@@ -554,3 +554,54 @@ def test_a_conversion_that_fails_or_loses_its_answer_resumes_without_a_second_dr
         result = live.hub.transfer("se", "invoice", str(invoice["number"]))
         assert result.ok and "1001" in result.message
         assert len(live.invoices()) == 1 and live.drafts() == []
+
+
+def test_a_bom_becomes_an_article_and_a_failed_invoice_is_retried_from_the_error_log(eworld: EWorld) -> None:
+    with open_elive(eworld, "se", {"invoices": {"status": "invoiced"}}) as live:
+        parts = [p["number"] for p in eworld.ops.records("products")[:2]]
+        group = eworld.ops.records("product-groups")[0]["number"]
+        live.rackbeat.create(
+            "lots",
+            {
+                "number": "KIT-100",
+                "name": "Monteringssats",
+                "group": group,
+                "sales_price": "249.00",
+                "lines": [{"product_id": parts[0], "quantity": 2}, {"product_id": parts[1], "quantity": 1}],
+            },
+        )
+        kit = wait_for(
+            lambda: next((a for a in eworld.books.all("articles") if a["Number"] == "KIT-100"), None),
+            what="the BOM as an article",
+        )
+        assert kit["Name"] == "Monteringssats" and Decimal(str(kit["NetPrice"])) == Decimal("249.00")
+
+        # A customer eAccounting cannot take (no postal code): the invoice waits in the error log.
+        customer_group = eworld.ops.records("customer-groups")[0]["number"]
+        customer = live.rackbeat.create(
+            "customers", {"name": "Adresslös AB", "customer_group_id": customer_group}, suppress_webhooks=True
+        )
+        invoice = live.new_invoice(customer_id=customer["number"])
+        live.book(invoice)
+        entry = wait_for(
+            lambda: next((e for e in eworld.service.errors("se") if e.entity == "invoice"), None),
+            what="the failed invoice in the error log",
+        )
+        assert f"customer {customer['number']} could not be synced" in entry.message
+        reason = next(e for e in eworld.service.errors("se") if e.entity == "customer")
+        assert "postal code" in reason.message
+        assert live.invoices() == []
+
+        # The user fixes the customer in Rackbeat and retries from the error log: one invoice.
+        live.rackbeat.update(
+            "customers",
+            customer["number"],
+            {"address_zipcode": "852 30", "address_city": "Sundsvall"},
+            suppress_webhooks=True,
+        )
+        results = live.hub.retry("se", entry.id)
+        assert "eAccounting invoice" in results[0][1], results
+        assert len(live.invoices()) == 1
+        assert not [e for e in eworld.service.errors("se") if e.entity in ("invoice", "customer")]
+        live.hub.retry("se")
+        assert len(live.invoices()) == 1

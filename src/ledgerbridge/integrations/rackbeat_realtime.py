@@ -108,6 +108,8 @@ class RackbeatRealtime(Realtime):
                 else f"failed: {result.message}"
             )
         prefix, _, action = event.rpartition(".")
+        # The error log names entities ("bom"), Rackbeat names events ("lot"): a retry may use either.
+        prefix = next((p for p, (entity, _) in self.master_events.items() if entity == prefix), prefix)
         if prefix in self.master_events and action in ("created", "updated"):
             entity, _ = self.master_events[prefix]
             return self.handle_master(entity, key)
