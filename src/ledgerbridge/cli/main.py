@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -264,9 +264,17 @@ def serve(
     register: Annotated[
         bool, typer.Option(help="Subscribe to every integration's webhooks at start.")
     ] = True,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Cluster mode (PostgreSQL): receive and queue; `ledgerbridge worker` processes do the work.",
+        ),
+    ] = False,
 ) -> None:
     """Run the continuous sync: webhook receivers, the inbox worker, the safety-net scan, the admin API."""
     import os
+    from contextlib import ExitStack
 
     import uvicorn
 
@@ -275,16 +283,30 @@ def serve(
     from ledgerbridge.web.app import create_app
 
     service = _service()
-    hub = RealtimeHub(service)
     url = public_url or f"http://{host}:{port}"
-    worker = InboxWorker(hub)
-    scheduler = Scheduler(
-        [
-            Job("safety-net scan", scan_seconds, hub.scan_all),
-            # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
-            Job("periodic jobs", 5.0, hub.periodic_all),
-        ]
-    )
+    background = ExitStack()
+    if cluster:
+        from ledgerbridge.runtime.cluster import Cluster
+
+        try:
+            queue = Cluster(service)
+            queue.ensure_schema()
+        except UserError as exc:
+            raise _fail(str(exc)) from None
+        hub = queue.hub
+        background.enter_context(queue.open())
+        worker: Any = queue  # a stored webhook defers a job instead of waking a thread
+        scheduler = Scheduler([])  # the cluster's `tick` job scans and runs the periodic jobs
+    else:
+        hub = RealtimeHub(service)
+        worker = InboxWorker(hub)
+        scheduler = Scheduler(
+            [
+                Job("safety-net scan", scan_seconds, hub.scan_all),
+                # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
+                Job("periodic jobs", 5.0, hub.periodic_all),
+            ]
+        )
 
     def start_background() -> None:
         # Subscribe only once the receiver listens, so no early delivery is refused.
@@ -295,12 +317,14 @@ def serve(
                     console.print(f"{name}: subscribed to {count} webhook events at {url}")
                 except UserError as exc:
                     console.print(f"{name}: {exc}")
-        worker.start()
-        scheduler.start()
+        if not cluster:
+            worker.start()
+            scheduler.start()
 
     def stop_background() -> None:
-        worker.stop()
-        scheduler.stop()
+        if not cluster:
+            worker.stop()
+            scheduler.stop()
 
     web = create_app(
         hub,
@@ -321,9 +345,34 @@ def serve(
             "or run `ledgerbridge admin set-password`."
         )
     try:
-        server.run()
+        with background:
+            server.run()
     finally:
         hub.close()
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[int, typer.Option(help="Jobs worked at the same time in this process.")] = 4,
+) -> None:
+    """Cluster mode: work the queue (webhooks, scans, polls, periodic jobs); run as many as you need.
+
+    Needs LEDGERBRIDGE_DATABASE_URL=postgresql+psycopg://…; `ledgerbridge serve --cluster` receives.
+    """
+    from ledgerbridge.runtime.cluster import Cluster
+
+    service = _service()
+    try:
+        queue = Cluster(service)
+        if queue.ensure_schema():
+            console.print("Procrastinate's tables are created in this database.")
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"ledgerbridge worker: working the queue ({concurrency} at a time); Ctrl+C stops it.")
+    try:
+        queue.run_worker(concurrency=concurrency)
+    finally:
+        queue.hub.close()
 
 
 @app.command("transfer")

@@ -180,11 +180,12 @@ class RealtimeHub:
         return item_id
 
     # -- processing --------------------------------------------------------------------------------
-    def process_pending(self, *, limit: int = 200) -> int:
-        """Process what is waiting in the inbox; returns how many items were settled."""
+    def process_pending(self, *, limit: int = 200, integration_id: int | None = None) -> int:
+        """Process what is waiting in the inbox (of one integration, or all); returns how many items were
+        settled."""
         settled = 0
         now = time.monotonic()
-        items = self.inbox.pending(limit=limit)
+        items = self.inbox.pending(limit=limit, integration_id=integration_id)
         metrics.INBOX_PENDING.set(len(items))
         for item in items:
             backoff = self._backoff.get(item.id)

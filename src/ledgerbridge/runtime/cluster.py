@@ -1,0 +1,137 @@
+"""Cluster mode: PostgreSQL and Procrastinate workers, for a provider that hosts many companies.
+
+In embedded mode one process receives webhooks and works the inbox in a thread. In cluster mode the
+web processes (``ledgerbridge serve --cluster``) only receive: a webhook is stored in the inbox, as
+always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker`` processes do the work:
+
+- ``dispatch`` (one queued at a time) looks for integrations with pending inbox items and defers one
+  ``process`` job per integration;
+- ``process`` works one integration's pending items. Its Procrastinate *lock* is the integration, so two
+  workers never work the same integration at once (order and the ledger's claims stay simple), while
+  different integrations run in parallel. Items left pending after a transient failure are looked at
+  again a few seconds later (a scheduled ``process`` job), and by the next ``tick`` in any case;
+- ``tick`` (every minute, one at a time across the cluster) runs the safety-net scan and the periodic
+  jobs (order polls, master-data polls, inventory values), then dispatches.
+
+The inbox table stays the source of truth: a lost job loses nothing, because ``tick`` dispatches every
+pending item again. Exactly-once documents still rest on the transfer ledger, not on the queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import distinct, select
+from sqlalchemy.engine import make_url
+
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.store.models import InboxItem
+
+RETRY_PENDING_SECONDS = 5
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq connection string from our SQLAlchemy URL (``postgresql+psycopg://u@h/db`` → ``postgresql://…``)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        raise UserError(
+            "cluster mode needs PostgreSQL: set LEDGERBRIDGE_DATABASE_URL=postgresql+psycopg://user@host/db"
+        )
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Cluster:
+    """The Procrastinate app of one ledgerbridge installation, with its tasks bound to a hub."""
+
+    def __init__(self, service: Ledgerbridge, hub: RealtimeHub | None = None) -> None:
+        self.service = service
+        self.hub = hub or RealtimeHub(service)
+        self.app = procrastinate.App(
+            connector=procrastinate.PsycopgConnector(conninfo=conninfo(service.config.database_url))
+        )
+        self.dispatched = 0  # process jobs deferred by dispatch (tests, metrics)
+        self._define_tasks()
+
+    # -- the tasks -----------------------------------------------------------------------------------------
+    def _define_tasks(self) -> None:
+        app, hub = self.app, self.hub
+
+        @app.task(name="ledgerbridge.dispatch", queue="dispatch", queueing_lock="dispatch")
+        def dispatch() -> int:
+            return self.dispatch()
+
+        @app.task(name="ledgerbridge.process", queue="inbox")
+        def process(integration_id: int) -> int:
+            settled = hub.process_pending(integration_id=integration_id)
+            if hub.inbox.count(integration_id=integration_id):
+                # Items still pending (a transient failure, or more arrived): look again shortly.
+                self._defer_process(integration_id, schedule_in={"seconds": RETRY_PENDING_SECONDS})
+            return settled
+
+        @app.periodic(cron="* * * * *", periodic_id="tick")
+        @app.task(name="ledgerbridge.tick", queue="dispatch", queueing_lock="tick", lock="tick")
+        def tick(timestamp: int) -> None:
+            hub.scan_all()
+            hub.periodic_all()
+            self.dispatch()
+
+        self.dispatch_task, self.process_task, self.tick_task = dispatch, process, tick
+
+    def dispatch(self) -> int:
+        """Defer one ``process`` job per integration with pending inbox items; returns how many."""
+        with self.service.store.session() as db:
+            ids = db.scalars(
+                select(distinct(InboxItem.integration_id)).where(InboxItem.state == "pending")
+            ).all()
+        return sum(self._defer_process(integration_id) for integration_id in ids)
+
+    def _defer_process(self, integration_id: int, **options: Any) -> bool:
+        try:
+            self.process_task.configure(
+                lock=f"integration:{integration_id}", queueing_lock=f"inbox:{integration_id}", **options
+            ).defer(integration_id=integration_id)
+        except AlreadyEnqueued:
+            return False  # one is already waiting: it will see this item too
+        self.dispatched += 1
+        return True
+
+    # -- what web processes and the CLI call -------------------------------------------------------------
+    def notify(self) -> None:
+        """A webhook was stored: have a worker look (collapses with a dispatch already queued)."""
+        try:
+            self.dispatch_task.defer()
+        except AlreadyEnqueued:
+            pass
+
+    def ensure_schema(self) -> bool:
+        """Create Procrastinate's tables if this database has none yet; True if it did."""
+        with self.service.store.session() as db:
+            exists = db.execute(select(_regclass("procrastinate_jobs"))).scalar()
+        if exists:
+            return False
+        with self.app.open():
+            self.app.schema_manager.apply_schema()
+        return True
+
+    def run_worker(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
+        """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs)."""
+        self.app.run_worker(
+            wait=wait,
+            concurrency=concurrency,
+            install_signal_handlers=wait,
+            listen_notify=wait,
+            **options,
+        )
+
+    def open(self) -> Any:
+        """The app opened for deferring from synchronous code (``with cluster.open(): ...``)."""
+        return self.app.open()
+
+
+def _regclass(name: str) -> Any:
+    from sqlalchemy import func
+
+    return func.to_regclass(name)
