@@ -19,6 +19,8 @@ pending item again. Exactly-once documents still rest on the transfer ledger, no
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import procrastinate
@@ -117,14 +119,39 @@ class Cluster:
         return True
 
     def run_worker(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
-        """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs)."""
-        self.app.run_worker(
-            wait=wait,
-            concurrency=concurrency,
-            install_signal_handlers=wait,
-            listen_notify=wait,
-            **options,
-        )
+        """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs).
+
+        Procrastinate's worker runs its own event loop; where this thread already has one running (an
+        embedding application), the worker gets a thread of its own.
+        """
+
+        def work() -> None:
+            self.app.run_worker(
+                wait=wait,
+                concurrency=concurrency,
+                install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+                listen_notify=wait,
+                **options,
+            )
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            work()  # no loop here: the usual case (`ledgerbridge worker`)
+            return
+        failure: list[BaseException] = []
+
+        def in_thread() -> None:
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+                failure.append(exc)
+
+        thread = threading.Thread(target=in_thread, name="procrastinate-worker")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
 
     def open(self) -> Any:
         """The app opened for deferring from synchronous code (``with cluster.open(): ...``)."""
