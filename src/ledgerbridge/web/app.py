@@ -127,7 +127,9 @@ def create_app(
             worker.notify()
         return {"queued": item_id}
 
-    @app.api_route("/webhooks/economic/{name}", methods=["GET", "POST"], tags=["webhooks"])
+    # e-conomic calls the URL by GET or by POST, as the user chose; one handler, an operation id each.
+    @app.get("/webhooks/economic/{name}", tags=["webhooks"], operation_id="receive_economic_webhook_get")
+    @app.post("/webhooks/economic/{name}", tags=["webhooks"], operation_id="receive_economic_webhook_post")
     def receive_economic_webhook(
         name: str,
         token: str | None = None,
