@@ -45,7 +45,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import (
 from ledgerbridge.integrations.rackbeat_realtime import MASTER_EVENTS, RACKBEAT, MasterRefs, RackbeatRealtime
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
-from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+from ledgerbridge.systems.errors import AuthError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 # eAccounting has articles, customers, customer labels and suppliers; product groups, terms and units are
@@ -272,10 +272,12 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         self.after_transfer("invoice-email", key, result, None)
 
     def _is_product(self, number: Any) -> bool:
-        try:
-            return self.rackbeat.find("products", number) is not None
-        except ApiError:
-            return True
+        """Is an invoice line's item a product (else a BOM)? The bindings know for every item synced
+        before; only a new one costs a look in Rackbeat."""
+        for entity, is_product in (("product", True), ("bom", False)):
+            if self._bound_key(entity, str(number)) is not None:
+                return is_product
+        return self.rackbeat.find("products", number) is not None
 
     def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
         key = str(invoice["number"])

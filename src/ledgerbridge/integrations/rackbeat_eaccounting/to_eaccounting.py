@@ -16,7 +16,8 @@ current record and writes it back with our fields changed: fields only eAccounti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payl
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, RACKBEAT, EAccountingReads
 from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 CENT = Decimal("0.01")
@@ -45,29 +47,49 @@ def _norm(text: Any) -> str:
 
 
 class EAccountingCatalog:
-    """eAccounting's read-only lists (codings, units, terms of payment), read once and on a miss again.
+    """eAccounting's lists the mappers look things up in (codings, units, terms of payment, labels), read
+    once and read again when something is not found, at most once a minute per list (``refresh_after``)."""
 
-    ``resolve`` takes what a user writes in the settings — an id or a name — and answers the id.
-    """
-
-    def __init__(self, eaccounting: EAccountingClient) -> None:
+    def __init__(
+        self, eaccounting: EAccountingClient, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.eaccounting = eaccounting
+        self._clock = clock
         self._lists: dict[str, list[Record]] = {}
+        self._read_at: dict[str, float] = {}
 
     def records(self, path: str, *, fresh: bool = False) -> list[Record]:
         if fresh or path not in self._lists:
             self._lists[path] = list(self.eaccounting.iter_collection(path))
+            self._read_at[path] = self._clock()
         return self._lists[path]
 
-    def find(self, path: str, wanted: Any, fields: tuple[str, ...] = ("Id", "Name")) -> Record | None:
-        """The record whose id or name (or another of ``fields``) is ``wanted``; asks again on a miss."""
-        if not wanted:
-            return None
-        for fresh in (False, True):
-            for record in self.records(path, fresh=fresh):
-                if any(_norm(record.get(f)) == _norm(wanted) for f in fields):
-                    return record
+    def first(
+        self,
+        path: str,
+        candidates: Iterable[Any],
+        fields: tuple[str, ...] = ("Id", "Name"),
+        *,
+        refresh_after: float = 60.0,
+    ) -> Record | None:
+        """The record matching the first candidate that matches (by id, name or another of ``fields``).
+
+        Candidates are taken one by one, so a costly one (a lookup elsewhere) is only made when the cheaper
+        ones before it found nothing. A miss reads the list again if it is older than ``refresh_after``.
+        """
+        for wanted in candidates:
+            if not wanted:
+                continue
+            found = self._match(self.records(path), wanted, fields)
+            if found is None and self._clock() - self._read_at.get(path, 0.0) >= refresh_after:
+                found = self._match(self.records(path, fresh=True), wanted, fields)
+            if found is not None:
+                return found
         return None
+
+    @staticmethod
+    def _match(records: list[Record], wanted: Any, fields: tuple[str, ...]) -> Record | None:
+        return next((r for r in records if any(_norm(r.get(f)) == _norm(wanted) for f in fields)), None)
 
     def company(self) -> Record:
         """eAccounting's company settings (country, currency, default terms), read once."""
@@ -76,7 +98,7 @@ class EAccountingCatalog:
         return self._lists["companysettings"][0]
 
     def by_id(self, path: str, record_id: Any) -> Record | None:
-        return self.find(path, record_id, ("Id",))
+        return self.first(path, [record_id], ("Id",))
 
 
 class MasterMapper:
@@ -94,71 +116,74 @@ class MasterMapper:
         self.settings = settings
         self.bound = bound  # (entity, Rackbeat key) → eAccounting key from the bindings, or None
 
+    def _rackbeat_name(self, resource: str, number: str) -> str | None:
+        """The name of a Rackbeat record (matched by name when nothing else says), None if it is gone."""
+        if not number:
+            return None
+        try:
+            return self.rackbeat.get(resource, number).get("name")
+        except NotFoundError:
+            return None
+
     # -- references ----------------------------------------------------------------------------------------
     def coding_for_group(self, group: Any) -> Record:
         """The account coding of a Rackbeat product group: the settings' choice, the coding the group came
         from in the start-up sync, a coding of the same name, or the default coding."""
         number = str(group.get("number") if isinstance(group, dict) else group or "")
         products = self.settings.products
-        candidates: list[Any] = [
-            products.coding_for_product_groups.get(number),
-            self.bound("product_group", number),
-        ]
-        if number:
-            try:
-                candidates.append(self.rackbeat.get("product-groups", number).get("name"))
-            except Exception:  # noqa: BLE001 - a group we cannot read is simply not matched by name
-                pass
-        candidates.append(products.default_coding)
-        for wanted in candidates:
-            coding = self.catalog.find("articleaccountcodings", wanted)
-            if coding is not None:
-                return coding
-        raise MappingError(
-            f"product group {number or '(none)'} has no eAccounting account coding: choose one under "
-            "Product settings (products.coding_for_product_groups or products.default_coding)"
-        )
+
+        def candidates() -> Iterator[Any]:
+            yield products.coding_for_product_groups.get(number)
+            yield self.bound("product_group", number) if number else None
+            yield self._rackbeat_name("product-groups", number)
+            yield products.default_coding
+
+        coding = self.catalog.first("articleaccountcodings", candidates())
+        if coding is None:
+            raise MappingError(
+                f"product group {number or '(none)'} has no eAccounting account coding: choose one under "
+                "Product settings (products.coding_for_product_groups or products.default_coding)"
+            )
+        return coding
 
     def unit_id(self, unit: Any) -> str:
         number = str(unit.get("number") if isinstance(unit, dict) else unit or "")
-        candidates: list[Any] = [self.bound("unit", number)] if number else []
-        if number:
-            try:
-                candidates.append(self.rackbeat.get("units", number).get("name"))
-            except Exception:  # noqa: BLE001
-                pass
-        # Then the default unit, then eAccounting's "piece" (st/stk/pcs) for products without one.
-        candidates += [self.settings.products.default_unit, *PIECE_UNITS]
-        for wanted in candidates:
-            found = self.catalog.find("units", wanted, ("Id", "Name", "Abbreviation", "Code"))
-            if found is not None:
-                return str(found["Id"])
-        raise MappingError(
-            f"Rackbeat unit {number or '(none)'} matches no eAccounting unit: name it as in eAccounting or "
-            "set products.default_unit"
-        )
+
+        def candidates() -> Iterator[Any]:
+            yield self.bound("unit", number) if number else None
+            yield self._rackbeat_name("units", number)
+            # Then the default unit, then eAccounting's "piece" (st/stk/pcs) for products without one.
+            yield self.settings.products.default_unit
+            yield from PIECE_UNITS
+
+        found = self.catalog.first("units", candidates(), ("Id", "Name", "Abbreviation", "Code"))
+        if found is None:
+            raise MappingError(
+                f"Rackbeat unit {number or '(none)'} matches no eAccounting unit: name it as in eAccounting "
+                "or set products.default_unit"
+            )
+        return str(found["Id"])
 
     def terms_id(self, payment_terms_id: Any) -> str:
         """'Payment terms mapping': the settings' choice, the start-up binding, the same name, the default."""
         number = str(payment_terms_id or "")
         invoices = self.settings.invoices
-        candidates: list[Any] = []
-        if number:
-            candidates += [invoices.payment_terms_mapping.get(number), self.bound("payment_term", number)]
-            try:
-                candidates.append(self.rackbeat.get("payment-terms", number).get("name"))
-            except Exception:  # noqa: BLE001
-                pass
-        # Then the default of the settings, then the eAccounting company's own default terms.
-        candidates += [invoices.default_payment_terms, self.catalog.company().get("TermsOfPaymentId")]
-        for wanted in candidates:
-            found = self.catalog.find("termsofpayments", wanted, ("Id", "Name", "NameEnglish"))
-            if found is not None:
-                return str(found["Id"])
-        raise MappingError(
-            f"Rackbeat payment terms {number or '(none)'} match no eAccounting terms of payment: map them "
-            "under 'Payment terms mapping' (invoices.payment_terms_mapping) or set a default"
-        )
+
+        def candidates() -> Iterator[Any]:
+            yield invoices.payment_terms_mapping.get(number) if number else None
+            yield self.bound("payment_term", number) if number else None
+            yield self._rackbeat_name("payment-terms", number)
+            # Then the default of the settings, then the eAccounting company's own default terms.
+            yield invoices.default_payment_terms
+            yield self.catalog.company().get("TermsOfPaymentId")
+
+        found = self.catalog.first("termsofpayments", candidates(), ("Id", "Name", "NameEnglish"))
+        if found is None:
+            raise MappingError(
+                f"Rackbeat payment terms {number or '(none)'} match no eAccounting terms of payment: map "
+                "them under 'Payment terms mapping' (invoices.payment_terms_mapping) or set a default"
+            )
+        return str(found["Id"])
 
     # -- mappers ---------------------------------------------------------------------------------------------
     def article(self, record: Record, ctx: MapContext) -> Payload:
@@ -197,7 +222,8 @@ class MasterMapper:
         if not group:
             return None
         name = ctx.ref("customer_label", group)
-        label = self.catalog.find("customerlabels", name, ("Name",))
+        # The label may have been made a moment ago (by this sync): always look again when it is missing.
+        label = self.catalog.first("customerlabels", [name], ("Name",), refresh_after=0)
         return [{"Id": str(label["Id"])}] if label else None
 
     def customer(self, record: Record, ctx: MapContext) -> Payload:
