@@ -10,11 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ledgerbridge.engine.flows import EntityFlow
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.store.db import Store
+
+
+class Strict(BaseModel):
+    """Settings and connection models refuse keys they do not know: a typo is an error, not a default."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass

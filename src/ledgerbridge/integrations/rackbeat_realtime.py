@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import TransferLedger, TransferResult
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
@@ -334,46 +334,3 @@ class MasterRefs:
             return Binder(session, self.sync.integration_id, self.sync.sides).other_key(
                 entity, RACKBEAT, str(number)
             )
-
-
-def project_order(current: Record, payload: Payload) -> Payload:
-    """A Rackbeat order seen in the payload's shape (lines by item, quantity, price, discount)."""
-    view = {k: current.get(k) for k in payload if k != "lines"}
-    view["lines"] = [
-        {
-            "item_id": str(line.get("child_id")),
-            "name": line.get("name"),
-            "quantity": line.get("quantity"),
-            "line_price": line.get("line_price"),
-            "discount_percentage": line.get("discount_percentage") or 0,
-        }
-        for line in current.get("lines") or []
-    ]
-    return view
-
-
-class RackbeatOrders:
-    """Rackbeat sales orders addressed by their link back to the ledger's order (the other reference)."""
-
-    def __init__(self, rackbeat: RackbeatClient) -> None:
-        self.rackbeat = rackbeat
-
-    def find(self, marker: str) -> Record | None:
-        for order in self.rackbeat.iter_all("orders", params={"other_reference": marker}):
-            if order.get("other_reference") == marker:
-                return self.rackbeat.get("orders", order["number"])  # lists may leave the lines out
-        return None
-
-    def create(self, payload: Payload) -> Record:
-        return self.rackbeat.create("orders", payload, suppress_webhooks=True)
-
-    def update(self, marker: str, payload: Payload) -> Record:
-        current = self.find(marker)
-        if current is None:
-            raise MappingError(f"the Rackbeat order for {marker} disappeared")
-        if current.get("is_booked"):
-            raise MappingError(
-                f"{marker} changed in the ledger after its Rackbeat order {current['number']} was booked; "
-                "change the Rackbeat order by hand"
-            )
-        return self.rackbeat.update("orders", current["number"], payload, suppress_webhooks=True)

@@ -19,10 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations import into_rackbeat
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
-from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, RACKBEAT, EAccountingReads
+from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, EAccountingReads
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog
-from ledgerbridge.integrations.rackbeat_realtime import RackbeatOrders, project_order
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -104,23 +104,15 @@ class OrderMapper:
 def order_flow(
     eaccounting: EAccountingClient, rackbeat: RackbeatClient, catalog: EAccountingCatalog
 ) -> EntityFlow:
-    orders = RackbeatOrders(rackbeat)
     reads = EAccountingReads(eaccounting)
-    return EntityFlow(
-        entity="order",
+    return into_rackbeat.order_flow(
+        rackbeat,
         source=EACCOUNTING,
-        target=RACKBEAT,
-        label="sales orders",
         read=lambda: eaccounting.iter_collection("orders"),
         read_one=lambda key: reads.by_number("orders", "Number", key),
         source_key=lambda order: order["Number"],
-        map=OrderMapper(catalog),
-        target_key=lambda payload: payload["other_reference"],
-        existing_key=lambda record: record.get("other_reference"),
-        find_target=orders.find,
-        project=project_order,
-        create=orders.create,
-        update=orders.update,
+        mapper=OrderMapper(catalog),
+        label="sales orders",
     )
 
 

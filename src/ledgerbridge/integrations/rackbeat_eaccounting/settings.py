@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, SecretStr
+
+from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
 
 # What the start-up sync can bring from eAccounting (seed 002's list, plus what seed 000 adds and
 # eAccounting actually has), in the order it runs.
@@ -29,11 +32,7 @@ INITIAL_SYNC_ENTITIES: tuple[InitialSyncEntity, ...] = get_args(InitialSyncEntit
 Direction = Literal["rackbeat_to_eaccounting", "eaccounting_to_rackbeat", "off"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class InitialSyncSettings(_Strict):
+class InitialSyncSettings(Strict):
     """INITIAL SYNC: "Sync from eAccounting to Rackbeat", once."""
 
     entities: list[InitialSyncEntity] = Field(
@@ -55,7 +54,7 @@ class InitialSyncSettings(_Strict):
     )
 
 
-class ProductSettings(_Strict):
+class ProductSettings(Strict):
     """Product settings: products and structure articles (Rackbeat BOMs)."""
 
     sync: Direction = Field(
@@ -91,7 +90,7 @@ class ProductSettings(_Strict):
     poll_minutes: int = Field(60, ge=1, title="Poll interval (minutes) when eAccounting is master")
 
 
-class CustomerSettings(_Strict):
+class CustomerSettings(Strict):
     """Customer settings: customers on create and update."""
 
     sync: Direction = Field(
@@ -109,7 +108,7 @@ class CustomerSettings(_Strict):
     poll_minutes: int = Field(60, ge=1, title="Poll interval (minutes) when eAccounting is master")
 
 
-class InvoiceSettings(_Strict):
+class InvoiceSettings(Strict):
     """Invoice settings."""
 
     start_order_flow_from: Literal["rackbeat", "dont_transfer"] = Field(
@@ -144,7 +143,7 @@ class InvoiceSettings(_Strict):
     )
 
 
-class SupplierInvoiceSettings(_Strict):
+class SupplierInvoiceSettings(Strict):
     """Supplier invoices from Rackbeat, as drafts (seed 000: "Leverantörsfakturor (som utkast)")."""
 
     enabled: bool = Field(False, title="Transfer supplier invoices as drafts")
@@ -156,7 +155,7 @@ class SupplierInvoiceSettings(_Strict):
     )
 
 
-class OrderSettings(_Strict):
+class OrderSettings(Strict):
     """Sales orders from eAccounting into Rackbeat (seed 000: "var 5:e minut")."""
 
     enabled: bool = Field(False, title="Bring sales orders from eAccounting")
@@ -170,7 +169,7 @@ class OrderSettings(_Strict):
     )
 
 
-class InventoryValueSettings(_Strict):
+class InventoryValueSettings(Strict):
     """The inventory value from Rackbeat as a balanced voucher."""
 
     enabled: bool = Field(False, title="Post the inventory value")
@@ -179,7 +178,7 @@ class InventoryValueSettings(_Strict):
     offset_account: int = Field(4990, title="Change in inventory account (BAS 4990)")
 
 
-class RackbeatEAccountingSettings(_Strict):
+class RackbeatEAccountingSettings(Strict):
     initial_sync: InitialSyncSettings = Field(
         default_factory=InitialSyncSettings,
         title="Initial sync",
@@ -217,7 +216,7 @@ class RackbeatEAccountingSettings(_Strict):
     )
 
 
-class EAccountingConnection(_Strict):
+class EAccountingConnection(Strict):
     """Visma eAccounting: the API, and the Visma Connect client that signs in (OAuth2)."""
 
     base_url: HttpUrl = HttpUrl("https://eaccountingapi.vismaonline.com/v2")
@@ -233,11 +232,6 @@ class EAccountingConnection(_Strict):
     )
 
 
-class RackbeatConnection(_Strict):
-    base_url: HttpUrl = HttpUrl("https://app.rackbeat.com/api")
-    token: SecretStr
-
-
-class RackbeatEAccountingConnections(_Strict):
+class RackbeatEAccountingConnections(Strict):
     eaccounting: EAccountingConnection
     rackbeat: RackbeatConnection

@@ -27,12 +27,13 @@ free number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.base import Operation
+from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError
@@ -245,130 +246,99 @@ class EAccountingReads:
         return next(iter(self.eaccounting.iter_collection(path, filter=f"{field} eq '{text}'")), None)
 
 
-def rackbeat_flow(
-    entity: str,
-    resource: str,
-    rackbeat: RackbeatClient,
-    *,
-    read: Callable[[], Iterable[Record]],
-    source_key: Callable[[Record], Any],
-    mapper: Callable[[Record, MapContext], Payload],
-    read_one: Callable[[Any], Record | None],
-    label: str,
-    depends_on: tuple[str, ...] = (),
-    project: Any = None,
-) -> EntityFlow:
-    """A flow from eAccounting into a Rackbeat resource keyed by ``number``."""
-    return EntityFlow(
-        entity=entity,
-        source=EACCOUNTING,
-        target=RACKBEAT,
-        label=label,
-        read=read,
-        source_key=source_key,
-        map=mapper,
-        target_key=lambda payload: payload["number"],
-        existing_key=lambda record: record["number"],
-        read_target=lambda: rackbeat.iter_all(resource),
-        # Our writes must not come back to us as Rackbeat webhooks.
-        create=lambda payload: rackbeat.create(resource, payload, suppress_webhooks=True),
-        update=lambda key, payload: rackbeat.update(resource, key, payload, suppress_webhooks=True),
-        read_one=read_one,
-        find_target=lambda key: rackbeat.find(resource, key),
-        project=project,
-        depends_on=depends_on,
-    )
-
-
 def eaccounting_to_rackbeat_flows(
     eaccounting: EAccountingClient, rackbeat: RackbeatClient, settings: RackbeatEAccountingSettings
 ) -> list[EntityFlow]:
     """Every eAccounting → Rackbeat master-data flow (the start-up sync and the hourly poll use them)."""
     reads = EAccountingReads(eaccounting)
-    by_id = lambda record: record["Id"]  # noqa: E731
 
-    def group(name: str, resource: str, entity: str, label: str) -> EntityFlow:
-        numbers = RackbeatNumbers(rackbeat, resource)
+    def by_id(
+        entity: str, resource: str, path: str, mapper: Callable[[RackbeatNumbers], Any], label: str
+    ) -> EntityFlow:
+        """Records eAccounting keys by GUID and Rackbeat numbers itself (matched by name)."""
         return rackbeat_flow(
             entity,
             resource,
             rackbeat,
-            read=lambda: [{"Id": "default", "Name": name}],
-            source_key=by_id,
-            mapper=map_named(numbers),
-            read_one=lambda key: {"Id": "default", "Name": name} if key == "default" else None,
+            source=EACCOUNTING,
+            read=lambda: reads.collection(path),
+            source_key=lambda record: record["Id"],
+            mapper=mapper(RackbeatNumbers(rackbeat, resource)),
+            read_one=lambda key: reads.one(path, key),
             label=label,
         )
 
+    def group(name: str, resource: str, entity: str, label: str) -> EntityFlow:
+        """One Rackbeat group for records eAccounting does not group."""
+        record = {"Id": "default", "Name": name}
+        return rackbeat_flow(
+            entity,
+            resource,
+            rackbeat,
+            source=EACCOUNTING,
+            read=lambda: [record],
+            source_key=lambda r: r["Id"],
+            mapper=map_named(RackbeatNumbers(rackbeat, resource)),
+            read_one=lambda key: record if key == "default" else None,
+            label=label,
+        )
+
+    def by_number(
+        entity: str, resource: str, path: str, field: str, mapper: Any, label: str, **extra: Any
+    ) -> EntityFlow:
+        """Records both sides number: the number is kept."""
+        return rackbeat_flow(
+            entity,
+            resource,
+            rackbeat,
+            source=EACCOUNTING,
+            read=lambda: reads.collection(path),
+            source_key=lambda record: record[field],
+            mapper=mapper,
+            read_one=lambda key: reads.by_number(path, field, key),
+            label=label,
+            **extra,
+        )
+
+    initial = settings.initial_sync
     return [
-        rackbeat_flow(
+        by_id(
             "product_group",
             "product-groups",
-            rackbeat,
-            read=lambda: reads.collection("articleaccountcodings"),
-            source_key=by_id,
-            mapper=map_product_group(RackbeatNumbers(rackbeat, "product-groups")),
-            read_one=lambda key: reads.one("articleaccountcodings", key),
-            label="product groups (account codings)",
+            "articleaccountcodings",
+            map_product_group,
+            "product groups (account codings)",
         ),
-        rackbeat_flow(
-            "unit",
-            "units",
-            rackbeat,
-            read=lambda: reads.collection("units"),
-            source_key=by_id,
-            mapper=map_named(RackbeatNumbers(rackbeat, "units")),
-            read_one=lambda key: reads.one("units", key),
-            label="units",
-        ),
-        rackbeat_flow(
-            "payment_term",
-            "payment-terms",
-            rackbeat,
-            read=lambda: reads.collection("termsofpayments"),
-            source_key=by_id,
-            mapper=map_payment_term(RackbeatNumbers(rackbeat, "payment-terms")),
-            read_one=lambda key: reads.one("termsofpayments", key),
-            label="payment terms",
-        ),
-        group(
-            settings.initial_sync.customer_group_name, "customer-groups", "customer_group", "customer group"
-        ),
-        group(
-            settings.initial_sync.supplier_group_name, "supplier-groups", "supplier_group", "supplier group"
-        ),
-        rackbeat_flow(
+        by_id("unit", "units", "units", map_named, "units"),
+        by_id("payment_term", "payment-terms", "termsofpayments", map_payment_term, "payment terms"),
+        group(initial.customer_group_name, "customer-groups", "customer_group", "customer group"),
+        group(initial.supplier_group_name, "supplier-groups", "supplier_group", "supplier group"),
+        by_number(
             "product",
             "products",
-            rackbeat,
-            read=lambda: reads.collection("articles"),
-            source_key=lambda record: record["Number"],
-            mapper=map_product,
-            read_one=lambda key: reads.by_number("articles", "Number", key),
-            label="products (articles)",
+            "articles",
+            "Number",
+            map_product,
+            "products (articles)",
             depends_on=("product_group", "unit"),
             project=project_product,
         ),
-        rackbeat_flow(
+        by_number(
             "customer",
             "customers",
-            rackbeat,
-            read=lambda: reads.collection("customers"),
-            source_key=lambda record: record["CustomerNumber"],
-            mapper=map_customer,
-            read_one=lambda key: reads.by_number("customers", "CustomerNumber", key),
-            label="customers",
+            "customers",
+            "CustomerNumber",
+            map_customer,
+            "customers",
             depends_on=("customer_group", "payment_term"),
         ),
-        rackbeat_flow(
+        by_number(
             "supplier",
             "suppliers",
-            rackbeat,
-            read=lambda: reads.collection("suppliers"),
-            source_key=lambda record: record["SupplierNumber"],
-            mapper=map_supplier,
-            read_one=lambda key: reads.by_number("suppliers", "SupplierNumber", key),
-            label="suppliers",
+            "suppliers",
+            "SupplierNumber",
+            map_supplier,
+            "suppliers",
             depends_on=("supplier_group", "payment_term"),
         ),
     ]

@@ -22,9 +22,9 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations import into_rackbeat
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import VAT_ZONES_BY_NUMBER
-from ledgerbridge.integrations.rackbeat_realtime import RackbeatOrders, project_order
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -98,22 +98,13 @@ def map_order(order: Record, ctx: MapContext) -> Payload:
 
 
 def order_flow(economic: EconomicClient, rackbeat: RackbeatClient) -> EntityFlow:
-    orders = RackbeatOrders(rackbeat)
-    return EntityFlow(
-        entity="order",
+    return into_rackbeat.order_flow(
+        rackbeat,
         source=ECONOMIC,
-        target=RACKBEAT,
-        label="orders",
         read=lambda: (o for kind in ORDER_KINDS for o in economic.iter_orders(kind)),
         read_one=lambda key: _read_order(economic, key),
         source_key=lambda order: order["orderNumber"],
-        map=map_order,
-        target_key=lambda payload: payload["other_reference"],
-        existing_key=lambda record: record.get("other_reference"),
-        find_target=orders.find,
-        project=project_order,
-        create=orders.create,
-        update=orders.update,
+        mapper=map_order,
     )
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import Field, HttpUrl, SecretStr, model_validator
+
+from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
 
 # Seed 001's start-up list, in the order the sync runs it.
 StartupEntity = Literal[
@@ -27,11 +30,7 @@ StartupEntity = Literal[
 STARTUP_ENTITIES: tuple[StartupEntity, ...] = get_args(StartupEntity)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StartupSettings(_Strict):
+class StartupSettings(Strict):
     """Start-up synchronisation (e-conomic → Rackbeat, once). ``entities`` picks what to bring over."""
 
     entities: list[StartupEntity] = Field(
@@ -42,7 +41,7 @@ class StartupSettings(_Strict):
     )
 
 
-class SupplierInvoiceSettings(_Strict):
+class SupplierInvoiceSettings(Strict):
     """Supplier invoices: the creditor integration."""
 
     enabled: bool = Field(
@@ -72,7 +71,7 @@ class SupplierInvoiceSettings(_Strict):
         return self
 
 
-class AccountingSettings(_Strict):
+class AccountingSettings(Strict):
     """Accounting: purchase accounts, with a matrix per product group and VAT zone."""
 
     standard_account: int | None = Field(
@@ -90,7 +89,7 @@ class AccountingSettings(_Strict):
     )
 
 
-class CustomerInvoiceSettings(_Strict):
+class CustomerInvoiceSettings(Strict):
     """Customer invoices: the debtor integration."""
 
     enabled: bool = Field(
@@ -168,7 +167,7 @@ class CustomerInvoiceSettings(_Strict):
         return self
 
 
-class ProductSettings(_Strict):
+class ProductSettings(Strict):
     use_actual_cost_price: bool = Field(
         False,
         title="Use actual cost price",
@@ -182,7 +181,7 @@ class ProductSettings(_Strict):
     )
 
 
-class InventoryValueSettings(_Strict):
+class InventoryValueSettings(Strict):
     enabled: bool = Field(
         False,
         title="Activate inventory value synchronization",
@@ -220,7 +219,7 @@ class InventoryValueSettings(_Strict):
         return self
 
 
-class MasterDataSettings(_Strict):
+class MasterDataSettings(Strict):
     """Which side maintains customers and products (seed 001: "kan oprettes/vedligeholdes enten i Rackbeat
     eller e-conomic"). New records may start on either side; updates flow from the master only."""
 
@@ -249,7 +248,7 @@ class MasterDataSettings(_Strict):
     )
 
 
-class OrderSettings(_Strict):
+class OrderSettings(Strict):
     """Sales orders from e-conomic to Rackbeat (the incumbent: every 5 minutes)."""
 
     enabled: bool = Field(
@@ -265,7 +264,7 @@ class OrderSettings(_Strict):
     )
 
 
-class RackbeatEconomicSettings(_Strict):
+class RackbeatEconomicSettings(Strict):
     startup: StartupSettings = Field(
         default_factory=StartupSettings,
         title="Start-up synchronization",
@@ -315,7 +314,7 @@ class RackbeatEconomicSettings(_Strict):
     )
 
 
-class EconomicConnection(_Strict):
+class EconomicConnection(Strict):
     base_url: HttpUrl = Field(
         HttpUrl("https://restapi.e-conomic.com"),
         title="REST API address",
@@ -335,15 +334,6 @@ class EconomicConnection(_Strict):
     )
 
 
-class RackbeatConnection(_Strict):
-    base_url: HttpUrl = Field(
-        HttpUrl("https://app.rackbeat.com/api"),
-        title="API address",
-        description="Rackbeat's API (or a sandbox's address).",
-    )
-    token: SecretStr = Field(title="API token", description="A Rackbeat API token (Settings → API).")
-
-
-class RackbeatEconomicConnections(_Strict):
+class RackbeatEconomicConnections(Strict):
     economic: EconomicConnection = Field(title="Visma e-conomic")
     rackbeat: RackbeatConnection = Field(title="Rackbeat")

@@ -22,6 +22,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.base import Operation
+from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import NotFoundError
@@ -292,41 +293,6 @@ class _Reads:
         return (layout for layout in self.collection("layouts") if not layout.get("deleted"))
 
 
-def _rackbeat_flow(
-    entity: str,
-    resource: str,
-    rackbeat: RackbeatClient,
-    read: Any,
-    source_key: Any,
-    mapper: Any,
-    *,
-    label: str,
-    read_one: Any,
-    depends_on: tuple[str, ...] = (),
-    project: Any = None,
-) -> EntityFlow:
-    """A flow into a Rackbeat resource keyed by ``number`` (everything but company and bank)."""
-    return EntityFlow(
-        entity=entity,
-        source=ECONOMIC,
-        target=RACKBEAT,
-        label=label,
-        read=read,
-        source_key=source_key,
-        map=mapper,
-        target_key=lambda payload: payload["number"],
-        existing_key=lambda record: record["number"],
-        read_target=lambda: rackbeat.iter_all(resource),
-        # Our writes must not come back to us as Rackbeat webhooks.
-        create=lambda payload: rackbeat.create(resource, payload, suppress_webhooks=True),
-        update=lambda key, payload: rackbeat.update(resource, key, payload, suppress_webhooks=True),
-        read_one=read_one,
-        find_target=lambda key: rackbeat.find(resource, key),
-        project=project,
-        depends_on=depends_on,
-    )
-
-
 def startup_operation(
     economic: EconomicClient, rackbeat: RackbeatClient, settings: RackbeatEconomicSettings
 ) -> Operation:
@@ -345,13 +311,14 @@ def startup_operation(
         project: Any = None,
     ) -> EntityFlow:
         """e-conomic collection ``resource`` → the Rackbeat resource of the same name, keyed by ``number``."""
-        return _rackbeat_flow(
+        return rackbeat_flow(
             entity,
             resource,
             rackbeat,
-            read or (lambda: reads.collection(resource)),
-            lambda record: record[number],
-            mapper,
+            source=ECONOMIC,
+            read=read or (lambda: reads.collection(resource)),
+            source_key=lambda record: record[number],
+            mapper=mapper,
             label=label,
             depends_on=depends_on,
             project=project,
@@ -366,13 +333,14 @@ def startup_operation(
             map_group("customerGroupNumber"),
             "customer groups",
         ),
-        _rackbeat_flow(
+        rackbeat_flow(
             "supplier_group",
             "supplier-groups",
             rackbeat,
-            economic.iter_supplier_groups,
-            lambda record: record["number"],
-            map_group("number"),
+            source=ECONOMIC,
+            read=economic.iter_supplier_groups,
+            source_key=lambda record: record["number"],
+            mapper=map_group("number"),
             label="supplier groups",
             read_one=reads.supplier_group,
         ),
