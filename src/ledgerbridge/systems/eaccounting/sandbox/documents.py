@@ -210,6 +210,33 @@ class Documents:
             raise not_found(f"{what} {record_id}")
         return record
 
+    async def _crud(
+        self,
+        request: Request,
+        segments: list[str],
+        name: str,
+        what: str,
+        save: Callable[..., dict[str, Any]],
+    ) -> Response:
+        """A document collection's plain routes: list and POST, then GET, PUT (``save(data, old)``) and
+        DELETE of one record. Action routes (``/{id}/convert``) are the caller's, before this."""
+        method = request.method
+        if not segments:
+            if method == "GET":
+                return self._list(request, name)
+            if method == "POST":
+                return json_response(save(await read_body(request)), 201)
+            raise not_allowed(method)
+        record = self._record(name, segments[0], what)
+        if method == "GET":
+            return json_response(self.state.render(name, record))
+        if method == "PUT":
+            return json_response(save(await read_body(request), record))
+        if method == "DELETE":
+            self.state.delete(name, record["Id"])
+            return Response(status_code=200)
+        raise not_allowed(method)
+
     def _customer(self, data: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any] | None:
         value = data.get("CustomerId")
         if not isinstance(value, str) or not GUID.match(value):
@@ -464,30 +491,13 @@ class Documents:
     # -- customer invoice drafts -------------------------------------------------------------------
     async def _customerinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
         name = "customerinvoicedrafts"
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return self._list(request, name)
-            if method == "POST":
-                data = await read_body(request)
-                return json_response(self.save_draft(data), 201)
-            raise not_allowed(method)
-        if len(segments) == 2:
-            if method != "POST":
-                raise not_allowed(method)
+        if len(segments) == 2:  # /{id}/convert
+            if request.method != "POST":
+                raise not_allowed(request.method)
             draft = self._record(name, segments[0], "customer invoice draft")
             body = await read_body(request, optional=True)
             return json_response(self._convert(draft, body), 201)
-        draft = self._record(name, segments[0], "customer invoice draft")
-        if method == "GET":
-            return json_response(self.state.render(name, draft))
-        if method == "PUT":
-            data = await read_body(request)
-            return json_response(self.save_draft(data, draft))
-        if method == "DELETE":
-            self.state.delete(name, draft["Id"])
-            return Response(status_code=200)
-        raise not_allowed(method)
+        return await self._crud(request, segments, name, "customer invoice draft", self.save_draft)
 
     def save_draft(
         self, data: dict[str, Any], old: dict[str, Any] | None = None, *, record_id: str | None = None
@@ -788,23 +798,7 @@ class Documents:
 
     # -- orders ------------------------------------------------------------------------------------
     async def _orders(self, request: Request, segments: list[str]) -> Response:
-        name = "orders"
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return self._list(request, name)
-            if method == "POST":
-                return json_response(self.save_order(await read_body(request)), 201)
-            raise not_allowed(method)
-        order = self._record(name, segments[0], "order")
-        if method == "GET":
-            return json_response(self.state.render(name, order))
-        if method == "PUT":
-            return json_response(self.save_order(await read_body(request), order))
-        if method == "DELETE":
-            self.state.delete(name, order["Id"])
-            return Response(status_code=200)
-        raise not_allowed(method)
+        return await self._crud(request, segments, "orders", "order", self.save_order)
 
     def save_order(
         self, data: dict[str, Any], old: dict[str, Any] | None = None, *, record_id: str | None = None
@@ -862,23 +856,9 @@ class Documents:
 
     # -- supplier invoice drafts -------------------------------------------------------------------
     async def _supplierinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
-        name = "supplierinvoicedrafts"
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return self._list(request, name)
-            if method == "POST":
-                return json_response(self.save_supplier_draft(await read_body(request)), 201)
-            raise not_allowed(method)
-        draft = self._record(name, segments[0], "supplier invoice draft")
-        if method == "GET":
-            return json_response(self.state.render(name, draft))
-        if method == "PUT":
-            return json_response(self.save_supplier_draft(await read_body(request), draft))
-        if method == "DELETE":
-            self.state.delete(name, draft["Id"])
-            return Response(status_code=200)
-        raise not_allowed(method)
+        return await self._crud(
+            request, segments, "supplierinvoicedrafts", "supplier invoice draft", self.save_supplier_draft
+        )
 
     def save_supplier_draft(self, data: dict[str, Any], old: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate (incl. the balance rule) and keep a supplier invoice draft; answers it as shown."""
