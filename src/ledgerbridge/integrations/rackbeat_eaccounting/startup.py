@@ -165,51 +165,42 @@ def map_product(record: Record, ctx: MapContext) -> Payload:
     )
 
 
-def map_customer(record: Record, ctx: MapContext) -> Payload:
-    home = str(ctx.lookup("company", "CountryCode") or "SE")
+def _party(record: Record, ctx: MapContext, kind: str, address_prefix: str) -> Payload:
+    """A customer or supplier as Rackbeat has them; eAccounting calls a customer's address fields
+    ``InvoiceAddress1``, ``InvoiceCity``…, a supplier's ``Address1``, ``City``…"""
+
+    def address(field: str) -> Any:
+        return record.get(f"{address_prefix}{field}")
+
+    country = address("CountryCode")
     return present(
         {
-            "number": _whole_number(record.get("CustomerNumber"), "customer"),
+            "number": _whole_number(record.get(f"{kind.capitalize()}Number"), kind),
             "name": record.get("Name"),
-            "customer_group_id": _ref_int(ctx, "customer_group", "default"),
+            f"{kind}_group_id": _ref_int(ctx, f"{kind}_group", "default"),
             "company_vat": record.get("VatNumber") or record.get("CorporateIdentityNumber"),
             "currency": record.get("CurrencyCode") or ctx.lookup("company", "CurrencyCode"),
-            "vat_zone": vat_zone(record.get("InvoiceCountryCode"), home),
+            "vat_zone": vat_zone(country, str(ctx.lookup("company", "CountryCode") or "SE")),
             "payment_terms_id": _ref_int(ctx, "payment_term", record.get("TermsOfPaymentId")),
             # Only the primary address: "endast en kunds primära e-post överförs".
             "contact_email": record.get("EmailAddress"),
             "contact_phone": record.get("Telephone") or record.get("MobilePhone"),
             "is_barred": not record.get("IsActive", True),
-            "address_street": record.get("InvoiceAddress1"),
-            "address_street2": record.get("InvoiceAddress2"),
-            "address_zipcode": record.get("InvoicePostalCode"),
-            "address_city": record.get("InvoiceCity"),
-            "address_country": record.get("InvoiceCountryCode"),
+            "address_street": address("Address1"),
+            "address_street2": address("Address2"),
+            "address_zipcode": address("PostalCode"),
+            "address_city": address("City"),
+            "address_country": country,
         }
     )
+
+
+def map_customer(record: Record, ctx: MapContext) -> Payload:
+    return _party(record, ctx, "customer", "Invoice")
 
 
 def map_supplier(record: Record, ctx: MapContext) -> Payload:
-    home = str(ctx.lookup("company", "CountryCode") or "SE")
-    return present(
-        {
-            "number": _whole_number(record.get("SupplierNumber"), "supplier"),
-            "name": record.get("Name"),
-            "supplier_group_id": _ref_int(ctx, "supplier_group", "default"),
-            "company_vat": record.get("VatNumber") or record.get("CorporateIdentityNumber"),
-            "currency": record.get("CurrencyCode") or ctx.lookup("company", "CurrencyCode"),
-            "vat_zone": vat_zone(record.get("CountryCode"), home),
-            "payment_terms_id": _ref_int(ctx, "payment_term", record.get("TermsOfPaymentId")),
-            "contact_email": record.get("EmailAddress"),
-            "contact_phone": record.get("Telephone") or record.get("MobilePhone"),
-            "is_barred": not record.get("IsActive", True),
-            "address_street": record.get("Address1"),
-            "address_street2": record.get("Address2"),
-            "address_zipcode": record.get("PostalCode"),
-            "address_city": record.get("City"),
-            "address_country": record.get("CountryCode"),
-        }
-    )
+    return _party(record, ctx, "supplier", "")
 
 
 def _ref_number(value: Any) -> Any:
