@@ -38,3 +38,65 @@ def client_factory(build: Callable[..., C], sleeps: list[float]) -> Iterator[Cal
     yield make
     for client in made:
         client.close()  # type: ignore[attr-defined]
+
+
+def book_one_line_invoice(
+    rackbeat: Any, ops: Any, *, quantity: int | str = 1, price: str = "10", webhooks: bool = False
+) -> dict[str, Any]:
+    """A Rackbeat user books an invoice of one line (the first customer, the first product), through the
+    Rackbeat API; without ``webhooks`` Rackbeat announces nothing (the test transfers it by hand)."""
+    from datetime import date
+
+    customer = ops.records("customers")[0]
+    product = ops.records("products")[0]
+    invoice = rackbeat.create(
+        "customer-invoices",
+        {
+            "customer_id": customer["number"],
+            "invoice_date": date.today().isoformat(),
+            "lines": [
+                {
+                    "child_id": product["number"],
+                    "name": product["name"],
+                    "quantity": quantity,
+                    "line_price": price,
+                    "vat_percentage": 25,
+                }
+            ],
+        },
+    )
+    booked: dict[str, Any] = rackbeat.book(
+        "customer-invoices", invoice["number"], None if webhooks else {"suppress_webhooks": True}
+    )
+    return booked
+
+
+def invoice_body(ops: Any, *, lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+    """An invoice as a Rackbeat user would make it: the first customer, two lines (one with a discount)."""
+    from datetime import date
+
+    customer = ops.records("customers")[0]
+    products = ops.records("products")[:2]
+    return {
+        "customer_id": customer["number"],
+        "invoice_date": date.today().isoformat(),
+        "lines": lines
+        or [
+            {
+                "child_id": products[0]["number"],
+                "name": products[0]["name"],
+                "quantity": 3,
+                "line_price": "125.50",
+                "vat_percentage": 25,
+            },
+            {
+                "child_id": products[1]["number"],
+                "name": products[1]["name"],
+                "quantity": 1,
+                "line_price": "99.95",
+                "discount_percentage": 10,
+                "vat_percentage": 25,
+            },
+        ],
+        **fields,
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.web.app import create_app
 from tests.browser.conftest import Console
 from tests.integrations.eaccounting_support import CLIENT_ID, CLIENT_SECRET, EWorld, eaccounting_world
+from tests.support import book_one_line_invoice
 from tests.web.conftest import PASSWORD
 
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -94,25 +94,7 @@ def test_connect_eaccounting_set_invoice_status_sync_and_transfer_twice(
 
     # -- a booked invoice transferred by hand, twice: one eAccounting invoice ---------------------------
     rackbeat = world.rackbeat()
-    customer = world.ops.records("customers")[0]
-    product = world.ops.records("products")[0]
-    invoice = rackbeat.create(
-        "customer-invoices",
-        {
-            "customer_id": customer["number"],
-            "invoice_date": date.today().isoformat(),
-            "lines": [
-                {
-                    "child_id": product["number"],
-                    "name": "x",
-                    "quantity": 1,
-                    "line_price": "10",
-                    "vat_percentage": 25,
-                }
-            ],
-        },
-    )
-    rackbeat.book("customer-invoices", invoice["number"], {"suppress_webhooks": True})
+    invoice = book_one_line_invoice(rackbeat, world.ops)
     rackbeat.close()
     console.go("/console/integrations/se")
     page.get_by_label("Invoice number in Rackbeat").fill(str(invoice["number"]))

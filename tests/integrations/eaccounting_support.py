@@ -7,7 +7,6 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
 from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from ledgerbridge.web.app import create_app as create_web_app
+from tests.support import invoice_body
 
 RACKBEAT_TOKEN = "test-token"
 CLIENT_ID, CLIENT_SECRET = "ledgerbridge-test", "client-secret"
@@ -135,32 +135,7 @@ class ELive:
     books: EAccountingClient
 
     def new_invoice(self, *, lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
-        customer = self.world.ops.records("customers")[0]
-        products = self.world.ops.records("products")[:2]
-        body = {
-            "customer_id": customer["number"],
-            "invoice_date": date.today().isoformat(),
-            "heading": "Leverans vecka 47",
-            "lines": lines
-            or [
-                {
-                    "child_id": products[0]["number"],
-                    "name": products[0]["name"],
-                    "quantity": 3,
-                    "line_price": "125.50",
-                    "vat_percentage": 25,
-                },
-                {
-                    "child_id": products[1]["number"],
-                    "name": products[1]["name"],
-                    "quantity": 1,
-                    "line_price": "99.95",
-                    "discount_percentage": 10,
-                    "vat_percentage": 25,
-                },
-            ],
-            **fields,
-        }
+        body = invoice_body(self.world.ops, lines=lines, **{"heading": "Leverans vecka 47", **fields})
         return self.rackbeat.create("customer-invoices", body)
 
     def book(self, invoice: dict[str, Any]) -> dict[str, Any]:

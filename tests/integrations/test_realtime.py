@@ -24,6 +24,7 @@ from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from ledgerbridge.web.app import create_app
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.support import book_one_line_invoice, invoice_body
 
 LIVE_SETTINGS: dict[str, Any] = {
     "customer_invoices": {
@@ -64,34 +65,16 @@ class Live:
 
     def new_invoice(self, *, lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
         """An invoice as a Rackbeat user would make it (not yet booked)."""
-        customer = self.world.ops.records("customers")[0]
-        products = self.world.ops.records("products")[:2]
-        body = {
-            "customer_id": customer["number"],
-            "invoice_date": date.today().isoformat(),
-            "heading": "Levering uge 47",
-            "note": "Tak for handlen",
-            "other_reference": "PO-4711",
-            "lines": lines
-            or [
-                {
-                    "child_id": products[0]["number"],
-                    "name": products[0]["name"],
-                    "quantity": 3,
-                    "line_price": "125.50",
-                    "vat_percentage": 25,
-                },
-                {
-                    "child_id": products[1]["number"],
-                    "name": products[1]["name"],
-                    "quantity": 1,
-                    "line_price": "99.95",
-                    "discount_percentage": 10,
-                    "vat_percentage": 25,
-                },
-            ],
-            **fields,
-        }
+        body = invoice_body(
+            self.world.ops,
+            lines=lines,
+            **{
+                "heading": "Levering uge 47",
+                "note": "Tak for handlen",
+                "other_reference": "PO-4711",
+                **fields,
+            },
+        )
         return self.rackbeat.create("customer-invoices", body)
 
     def book(self, invoice: dict[str, Any]) -> dict[str, Any]:
@@ -398,25 +381,7 @@ def test_killed_mid_transfer_and_restarted_makes_one_invoice(world: World) -> No
     assert world.service.run_startup("cli").ok
     rackbeat = RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN)
     economic = EconomicClient(world.economic_url, "app-secret", "grant")
-    customer = world.ops.records("customers")[0]
-    product = world.ops.records("products")[0]
-    invoice = rackbeat.create(
-        "customer-invoices",
-        {
-            "customer_id": customer["number"],
-            "invoice_date": date.today().isoformat(),
-            "lines": [
-                {
-                    "child_id": product["number"],
-                    "name": "x",
-                    "quantity": 1,
-                    "line_price": "10",
-                    "vat_percentage": 25,
-                }
-            ],
-        },
-    )
-    rackbeat.book("customer-invoices", invoice["number"], {"suppress_webhooks": True})
+    invoice = book_one_line_invoice(rackbeat, world.ops)
     env = {
         **os.environ,
         "LEDGERBRIDGE_HOME": str(world.config.home),
@@ -442,7 +407,7 @@ def test_killed_mid_transfer_and_restarted_makes_one_invoice(world: World) -> No
     booked = [
         b
         for b in economic.iter_collection("invoices/booked")
-        if b["customer"]["customerNumber"] == customer["number"]
+        if b["customer"]["customerNumber"] == invoice["customer_id"]
     ]
     assert len(booked) == 1 and list(economic.iter_collection("invoices/drafts")) == []
     rackbeat.close()

@@ -85,31 +85,12 @@ INVOICE_SETTINGS: dict[str, object] = {
 
 def book_invoice(world: World) -> int:
     """A Rackbeat user makes and books an invoice (after the start-up sync); returns its number."""
-    from datetime import date
-
     from ledgerbridge.systems.rackbeat import RackbeatClient
     from tests.integrations.conftest import RACKBEAT_TOKEN
+    from tests.support import book_one_line_invoice
 
-    customer = world.ops.records("customers")[0]
-    product = world.ops.records("products")[0]
     with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        invoice = rackbeat.create(
-            "customer-invoices",
-            {
-                "customer_id": customer["number"],
-                "invoice_date": date.today().isoformat(),
-                "lines": [
-                    {
-                        "child_id": product["number"],
-                        "name": product["name"],
-                        "quantity": 2,
-                        "line_price": "125.50",
-                        "vat_percentage": 25,
-                    }
-                ],
-            },
-        )
-        rackbeat.book("customer-invoices", invoice["number"], {"suppress_webhooks": True})
+        invoice = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
     return int(invoice["number"])
 
 
