@@ -12,7 +12,7 @@ import re
 import secrets
 import tomllib
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -735,17 +735,12 @@ def _mentions_secret(annotation: Any) -> bool:
 @contextmanager
 def _signed_in(name: str, opening: AbstractContextManager[Any]) -> Iterator[Any]:
     """Enter an integration's clients; a refused sign-in (e.g. "reconnect required") is the user's to fix."""
-    try:
-        entered = opening.__enter__()
-    except AuthError as exc:
-        raise UserError(f"{name}: {exc.remote_message or exc}") from exc
-    try:
+    with ExitStack() as stack:
+        try:
+            entered = stack.enter_context(opening)
+        except AuthError as exc:
+            raise UserError(f"{name}: {exc.remote_message or exc}") from exc
         yield entered
-    except BaseException as exc:
-        if not opening.__exit__(type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        opening.__exit__(None, None, None)
 
 
 def _totals(counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import distinct, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import make_url
 
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -109,14 +109,24 @@ class Cluster:
             pass
 
     def ensure_schema(self) -> bool:
-        """Create Procrastinate's tables if this database has none yet; True if it did."""
-        with self.service.store.session() as db:
-            exists = db.execute(select(_regclass("procrastinate_jobs"))).scalar()
-        if exists:
+        """Create Procrastinate's tables if this database has none yet; True if this call did.
+
+        Workers starting together may race to it: the loser finds the tables there and goes on.
+        """
+        if self._has_schema():
             return False
-        with self.app.open():
-            self.app.schema_manager.apply_schema()
+        try:
+            with self.app.open():
+                self.app.schema_manager.apply_schema()
+        except Exception:
+            if self._has_schema():
+                return False
+            raise
         return True
+
+    def _has_schema(self) -> bool:
+        with self.service.store.session() as db:
+            return db.execute(select(func.to_regclass("procrastinate_jobs"))).scalar() is not None
 
     def run_worker(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
         """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs).
@@ -156,9 +166,3 @@ class Cluster:
     def open(self) -> Any:
         """The app opened for deferring from synchronous code (``with cluster.open(): ...``)."""
         return self.app.open()
-
-
-def _regclass(name: str) -> Any:
-    from sqlalchemy import func
-
-    return func.to_regclass(name)
