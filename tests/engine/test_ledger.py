@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from ledgerbridge.engine.inbox import Inbox
-from ledgerbridge.engine.ledger import TransferLedger
+from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger
 from ledgerbridge.store import Integration, Store, Transfer
 from ledgerbridge.store.models import utcnow
 from ledgerbridge.systems.errors import TransientError, ValidationError
@@ -146,3 +146,113 @@ def test_a_claim_left_by_a_killed_local_process_is_taken_over_at_once(
         )
     taken = transfer(ledger, target, "R-5")
     assert taken.outcome == "transferred" and len(target.sent_keys) == 1
+
+
+# -- follow-up steps ---------------------------------------------------------------------------------------
+class Marker:
+    """A far side's follow-up write (e.g. "mark as sent") that can be refused or lose its answer."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []  # remote keys it was called for
+        self.done: set[str] = set()
+        self.refuse: Exception | None = None
+        self.lose_answer = False
+
+    def run(self, ctx: StepContext) -> str | None:
+        self.calls.append(ctx.remote_key)
+        if self.refuse:
+            raise self.refuse
+        self.done.add(ctx.remote_key)
+        if self.lose_answer:
+            raise TransientError("timed out", remote_message="read timed out")
+        return None
+
+
+def transfer_with(ledger: TransferLedger, target: Target, ref: str, *steps: Step):  # type: ignore[no-untyped-def]
+    return ledger.transfer(
+        "invoice",
+        ref,
+        find=lambda: target.find(ref),
+        send=lambda key: target.send(ref, key),
+        describe=lambda n: f"invoice {n}",
+        steps=steps,
+    )
+
+
+def test_a_transfer_is_done_only_when_its_steps_are_and_a_repeat_resumes_at_the_step(
+    store: Store, integration_id: int
+) -> None:
+    ledger, target, marker = TransferLedger(store, integration_id), Target(), Marker()
+    mark = Step("mark-sent", marker.run, title="mark it as sent")
+    marker.refuse = ValidationError("no", remote_message="invoice is locked", status_code=422)
+
+    refused = transfer_with(ledger, target, "S-1", mark)
+    assert (refused.outcome, refused.remote_key) == ("failed", "1000")
+    assert refused.message == "transferred as invoice 1000, but could not mark it as sent: invoice is locked"
+    assert ledger.get("invoice", "S-1").state == "sent"  # type: ignore[union-attr]
+    assert [(s.name, s.state) for s in ledger.steps("invoice", "S-1")] == [("mark-sent", "failed")]
+    assert [t.source_key for t in ledger.unfinished()] == ["S-1"]
+    assert transfer_with(ledger, target, "S-1", mark).outcome == "failed"  # still refused: not done
+
+    marker.refuse = None
+    resumed = transfer_with(ledger, target, "S-1", mark)
+    assert resumed.ok and resumed.message == "transferred as invoice 1000 (resumed: mark it as sent)"
+    assert len(target.sent_keys) == 1 and marker.done == {"1000"}  # the document itself was sent once
+    assert ledger.get("invoice", "S-1").state == "confirmed"  # type: ignore[union-attr]
+    assert ledger.unfinished() == []
+    assert transfer_with(ledger, target, "S-1", mark).outcome == "already"
+    assert len(marker.calls) == 3
+
+
+def test_a_lost_step_answer_asks_find_before_repeating(store: Store, integration_id: int) -> None:
+    ledger, target, marker = TransferLedger(store, integration_id), Target(), Marker()
+    marker.lose_answer = True
+    step = Step("mark-sent", marker.run, find=lambda ctx: "found" if ctx.remote_key in marker.done else None)
+    lost = transfer_with(ledger, target, "S-2", step)
+    assert lost.outcome == "uncertain" and lost.remote_key == "1000"
+    assert [s.state for s in ledger.steps("invoice", "S-2")] == ["unsure"]
+
+    marker.lose_answer = False
+    again = transfer_with(ledger, target, "S-2", step)
+    assert again.ok and len(marker.calls) == 1  # found, not repeated
+    assert [(s.state, s.result) for s in ledger.steps("invoice", "S-2")] == [("done", "found")]
+
+
+def test_an_at_most_once_step_whose_answer_was_lost_is_never_repeated(
+    store: Store, integration_id: int
+) -> None:
+    ledger, target, marker = TransferLedger(store, integration_id), Target(), Marker()
+    marker.lose_answer = True
+    email = Step("email", marker.run, title="e-mail it", at_most_once=True)
+    assert transfer_with(ledger, target, "S-3", email).outcome == "uncertain"
+    marker.lose_answer = False
+    after = transfer_with(ledger, target, "S-3", email)
+    assert after.ok and len(marker.calls) == 1
+    assert after.notes == ("unknown whether 'e-mail it' happened (its answer was lost); not repeated",)
+    assert [s.state for s in ledger.steps("invoice", "S-3")] == ["unknown"]
+
+
+def test_a_step_may_replace_the_remote_key_and_later_steps_see_it(store: Store, integration_id: int) -> None:
+    ledger, target, marker = TransferLedger(store, integration_id), Target(), Marker()
+    book = Step("book", lambda ctx: f"booked:{ctx.remote_key}", replaces_remote_key=True)
+    result = transfer_with(ledger, target, "S-4", book, Step("mark-sent", marker.run))
+    assert (result.outcome, result.remote_key) == ("transferred", "booked:1000")
+    assert marker.calls == ["booked:1000"]
+    assert ledger.get("invoice", "S-4").remote_key == "booked:1000"  # type: ignore[union-attr]
+
+
+def test_a_crash_in_a_step_leaves_it_to_the_next_attempt(store: Store, integration_id: int) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    calls: list[int] = []
+
+    def crash_once(ctx: StepContext) -> str | None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # the process is stopped mid-step
+        return None
+
+    with pytest.raises(KeyboardInterrupt):
+        transfer_with(ledger, target, "S-5", Step("write-back", crash_once))
+    assert ledger.get("invoice", "S-5").state == "sent"  # type: ignore[union-attr]
+    assert transfer_with(ledger, target, "S-5", Step("write-back", crash_once)).ok
+    assert len(target.sent_keys) == 1 and len(calls) == 2

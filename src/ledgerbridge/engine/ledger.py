@@ -1,4 +1,4 @@
-"""The transfer ledger: every document reaches the other side exactly once.
+"""The transfer ledger: every document reaches the other side exactly once, with every step after it.
 
 A transfer moves ``queued → sending → confirmed``. Leaving ``sending`` without an answer (a timeout,
 a crash) makes it ``uncertain``; a refusal makes it ``failed``. Before **any** send the target is
@@ -9,6 +9,35 @@ committed the moment it is known.
 
 Only one worker sends a given document at a time: taking the ``sending`` state is a compare-and-set
 on the row, and a claim older than ``lease_seconds`` is presumed dead (its worker crashed).
+
+Follow-up steps
+---------------
+Whatever has to happen after the send — mark the invoice as sent in Rackbeat, write a status back,
+convert a draft, e-mail the invoice, link back — is a :class:`Step` of the same transfer, declared
+in order with the call::
+
+    ledger.transfer("invoice", "1042", find=sender.find, send=sender.send, describe=describe,
+                    steps=[Step("mark-sent", mark_sent, title="mark it as sent in Rackbeat")])
+
+The moment the send's remote key is committed, every declared step is recorded as ``pending``
+(table ``transfer_steps``) and the transfer is ``sent``; it becomes ``confirmed`` only when every step
+is ``done``. A step is ``unsure`` from just before its call until its answer is recorded, so a crash
+or a lost answer leaves it ``unsure``; a refusal (``ApiError``, ``MappingError``) leaves it
+``failed`` and the transfer's result ``failed``. The next call for the document — the same webhook
+after a restart, the inbox's back-off, ``ledgerbridge retry`` — skips the send (the remote key is
+known) and resumes at the first step not ``done``; its result is ``ok`` only when all steps are done,
+so an error-log entry is resolved only once its cause is fixed.
+
+Exactly once for steps: a step that writes remotely must be safe to repeat (a PUT of the same value),
+or give ``find`` (asked before an ``unsure`` step runs again; a non-``None`` answer is the step's
+result, the step is not run), or say ``at_most_once=True`` (an ``unsure`` step becomes ``unknown``
+and is never run again; the result's ``notes`` say so, for the error log). A step that changes what
+the document is on the target (draft → booked invoice) returns the new remote key and says
+``replaces_remote_key=True``; later steps see it in ``StepContext.remote_key``. Steps run in the
+order given; a step no longer declared (a setting was switched off) is not waited for.
+
+For a future integration: put everything after the first remote write into steps of the same
+transfer instead of code after ``transfer()``; never call a second ``transfer()`` for a follow-up.
 """
 
 from __future__ import annotations
@@ -16,17 +45,18 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.store.db import Store
-from ledgerbridge.store.models import Transfer, utcnow
+from ledgerbridge.store.models import Transfer, TransferStep, utcnow
 from ledgerbridge.systems.errors import ApiError, TransientError
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -54,10 +84,48 @@ class TransferResult:
     remote_key: str | None
     message: str
     error: Exception | None = None
+    #: things the user should know although the transfer went through (an at-most-once step whose answer
+    #: was lost and that is not repeated)
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.outcome in ("transferred", "already")
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step gets: the document's remote key as it stands now, a stable idempotency key of its own
+    (the transfer's key plus the step's name), and what earlier steps answered."""
+
+    remote_key: str
+    idempotency_key: str
+    results: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A follow-up step of a transfer, run after the send, in the order declared.
+
+    ``run`` does it and may return a result (kept in the ledger; the new remote key when
+    ``replaces_remote_key``). ``find`` answers whether an earlier attempt whose answer was lost did it
+    (its non-``None`` answer is taken as the result). Without ``find`` the step runs again after a lost
+    answer, so it must be safe to repeat, unless ``at_most_once``: then it is never run twice.
+    """
+
+    name: str
+    run: Callable[[StepContext], str | None]
+    title: str = ""
+    find: Callable[[StepContext], str | None] | None = None
+    replaces_remote_key: bool = False
+    at_most_once: bool = False
+
+    @property
+    def words(self) -> str:
+        return self.title or self.name.replace("-", " ")
+
+
+STEP_FINISHED = ("done", "unknown")
 
 
 class TransferLedger:
@@ -75,6 +143,35 @@ class TransferLedger:
                     Transfer.source_key == str(source_key),
                 )
             ).first()
+
+    def steps(self, document_type: str, source_key: str) -> list[TransferStep]:
+        """The recorded follow-up steps of a document's transfer, in order."""
+        with self.store.session() as session:
+            return list(
+                session.scalars(
+                    select(TransferStep)
+                    .join(Transfer, Transfer.id == TransferStep.transfer_id)
+                    .where(
+                        Transfer.integration_id == self.integration_id,
+                        Transfer.document_type == document_type,
+                        Transfer.source_key == str(source_key),
+                    )
+                    .order_by(TransferStep.position)
+                ).all()
+            )
+
+    def unfinished(self) -> list[Transfer]:
+        """Transfers whose document is on the target but whose follow-up steps are not all done."""
+        with self.store.session() as session:
+            return list(
+                session.scalars(
+                    select(Transfer).where(
+                        Transfer.integration_id == self.integration_id,
+                        Transfer.remote_key.is_not(None),
+                        Transfer.state != "confirmed",
+                    )
+                ).all()
+            )
 
     def _ensure(self, document_type: str, source_key: str) -> Transfer:
         found = self.get(document_type, source_key)
@@ -98,14 +195,15 @@ class TransferLedger:
         return found
 
     def _claim(self, row: Transfer) -> bool:
-        """Take the document for sending; False if another worker holds a live claim or it is done.
+        """Take the document for sending (or for its steps); False if another worker holds a live claim
+        or it is done.
 
         A claim older than the lease, or held by a process of this host that no longer runs (killed
         mid-transfer), is taken over.
         """
         now = utcnow()
         takeable = [
-            Transfer.state.in_(("queued", "failed", "uncertain")),
+            Transfer.state.in_(("queued", "failed", "uncertain", "sent")),
             (Transfer.state == "sending") & (Transfer.updated_at < now - self.lease),
         ]
         holder = self.get(row.document_type, row.source_key)
@@ -125,6 +223,11 @@ class TransferLedger:
                 update(Transfer).where(Transfer.id == row_id).values(updated_at=utcnow(), **values)
             )
 
+    def _already(self, row: Transfer, describe: Callable[[str], str]) -> TransferResult:
+        return TransferResult(
+            "already", row.remote_key, f"already transferred as {describe(row.remote_key or '')}"
+        )
+
     def transfer(
         self,
         document_type: str,
@@ -133,41 +236,149 @@ class TransferLedger:
         find: Callable[[], str | None],
         send: Callable[[str], str],
         describe: Callable[[str], str] = lambda remote_key: remote_key,
+        steps: Sequence[Step] = (),
     ) -> TransferResult:
-        """Transfer one document, or say why not.
+        """Transfer one document with its follow-up steps, or say why not.
 
         ``find()`` looks the document up on the target by our reference and returns its remote key;
         ``send(idempotency_key)`` transfers it (it should itself reuse what an earlier partial attempt
         left, e.g. a draft) and returns the remote key. ``describe`` turns a remote key into words.
+        ``steps`` run after the send, in order (see the module's docstring); a repeat resumes at the
+        first one not done.
         """
         row = self._ensure(document_type, source_key)
         if row.state == "confirmed":
-            return TransferResult(
-                "already", row.remote_key, f"already transferred as {describe(row.remote_key or '')}"
-            )
+            return self._already(row, describe)
         if not self._claim(row):
             current = self.get(document_type, source_key)
             if current is not None and current.state == "confirmed":
-                return TransferResult(
-                    "already",
-                    current.remote_key,
-                    f"already transferred as {describe(current.remote_key or '')}",
-                )
+                return self._already(current, describe)
             return TransferResult("in_progress", None, "another worker is transferring it right now")
-        try:
-            remote_key = find()
-            if remote_key is None:
-                remote_key = send(row.idempotency_key)
-        except TransientError as exc:
-            # We cannot know whether it arrived: the next attempt looks for it before sending again.
-            self._settle(row.id, state="uncertain", last_error=exc.remote_message)
-            return TransferResult("uncertain", None, f"no answer: {exc.remote_message}", exc)
-        except (ApiError, MappingError) as exc:
-            message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
-            self._settle(row.id, state="failed", last_error=message)
-            return TransferResult("failed", None, message, exc)
-        except BaseException:
-            self._settle(row.id, state="uncertain", last_error="interrupted while sending")
-            raise
-        self._settle(row.id, state="confirmed", remote_key=str(remote_key), last_error=None)
-        return TransferResult("transferred", str(remote_key), f"transferred as {describe(str(remote_key))}")
+        claimed = self.get(document_type, source_key)
+        assert claimed is not None
+        remote_key = claimed.remote_key
+        resumed = remote_key is not None
+        if remote_key is None:
+            try:
+                remote_key = find()
+                if remote_key is None:
+                    remote_key = send(claimed.idempotency_key)
+            except TransientError as exc:
+                # We cannot know whether it arrived: the next attempt looks for it before sending again.
+                self._settle(claimed.id, state="uncertain", last_error=exc.remote_message)
+                return TransferResult("uncertain", None, f"no answer: {exc.remote_message}", exc)
+            except (ApiError, MappingError) as exc:
+                message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
+                self._settle(claimed.id, state="failed", last_error=message)
+                return TransferResult("failed", None, message, exc)
+            except BaseException:
+                self._settle(claimed.id, state="uncertain", last_error="interrupted while sending")
+                raise
+            remote_key = str(remote_key)
+            self._record_sent(claimed.id, remote_key, steps)
+        return self._run_steps(claimed, remote_key, steps, describe, resumed=resumed)
+
+    # -- follow-up steps ---------------------------------------------------------------------------------
+    def _record_sent(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> None:
+        """The remote key and the pending steps, in one commit: from here on the send is never repeated."""
+        with self.store.session() as session:
+            session.execute(
+                update(Transfer)
+                .where(Transfer.id == transfer_id)
+                .values(state="sent", remote_key=remote_key, last_error=None, updated_at=utcnow())
+            )
+            self._plan(session, transfer_id, steps)
+
+    @staticmethod
+    def _plan(session: Session, transfer_id: int, steps: Sequence[Step]) -> None:
+        known = set(
+            session.scalars(select(TransferStep.name).where(TransferStep.transfer_id == transfer_id)).all()
+        )
+        for position, step in enumerate(steps):
+            if step.name not in known:
+                session.add(
+                    TransferStep(
+                        transfer_id=transfer_id,
+                        name=step.name,
+                        position=position,
+                        state="pending",
+                        attempts=0,
+                    )
+                )
+
+    def _step_rows(self, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
+        with self.store.session() as session:
+            self._plan(session, transfer_id, steps)  # steps added to the code since the send
+        with self.store.session() as session:
+            rows = session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer_id)).all()
+            return {r.name: r for r in rows}
+
+    def _set_step(self, step_id: int, **values: object) -> None:
+        with self.store.session() as session:
+            session.execute(
+                update(TransferStep).where(TransferStep.id == step_id).values(updated_at=utcnow(), **values)
+            )
+
+    def _run_steps(
+        self,
+        row: Transfer,
+        remote_key: str,
+        steps: Sequence[Step],
+        describe: Callable[[str], str],
+        *,
+        resumed: bool,
+    ) -> TransferResult:
+        recorded = self._step_rows(row.id, steps)
+        results: dict[str, str | None] = {}
+        notes: list[str] = []
+        ran: list[str] = []
+        for step in steps:
+            state = recorded[step.name]
+            if state.state in STEP_FINISHED:
+                results[step.name] = state.result
+                continue
+            ctx = StepContext(remote_key, f"{row.idempotency_key}:{step.name}", dict(results))
+            try:
+                found = step.find(ctx) if state.state == "unsure" and step.find else None
+                if found is None and state.state == "unsure" and step.at_most_once:
+                    note = f"unknown whether '{step.words}' happened (its answer was lost); not repeated"
+                    self._set_step(state.id, state="unknown", last_error=note)
+                    notes.append(note)
+                    continue
+                if found is None:
+                    self._set_step(state.id, state="unsure", attempts=TransferStep.attempts + 1)
+                    found = step.run(ctx)
+                    ran.append(step.words)
+            except TransientError as exc:
+                self._set_step(state.id, last_error=exc.remote_message)
+                self._settle(row.id, state="sent", last_error=f"{step.words}: {exc.remote_message}")
+                return TransferResult(
+                    "uncertain",
+                    remote_key,
+                    f"{describe(remote_key)}, but no answer to '{step.words}': {exc.remote_message}",
+                    exc,
+                )
+            except (ApiError, MappingError) as exc:
+                message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
+                self._set_step(state.id, state="failed", last_error=message)
+                self._settle(row.id, state="sent", last_error=f"{step.words}: {message}")
+                return TransferResult(
+                    "failed",
+                    remote_key,
+                    f"transferred as {describe(remote_key)}, but could not {step.words}: {message}",
+                    exc,
+                )
+            except BaseException as exc:
+                interrupted = f"{step.words}: interrupted ({type(exc).__name__})"
+                self._settle(row.id, state="sent", last_error=interrupted)
+                raise
+            if step.replaces_remote_key and found:
+                remote_key = str(found)
+                self._settle(row.id, remote_key=remote_key)
+            self._set_step(state.id, state="done", result=found, last_error=None)
+            results[step.name] = found
+        self._settle(row.id, state="confirmed", remote_key=remote_key, last_error=None)
+        message = f"transferred as {describe(remote_key)}"
+        if resumed:
+            message += f" (resumed: {', '.join(ran)})" if ran else ""
+        return TransferResult("transferred", remote_key, message, notes=tuple(notes))

@@ -118,8 +118,9 @@ class ErrorEntry(Base):
 class Transfer(Base):
     """The transfer ledger: one row per document that must reach the other side exactly once.
 
-    queued → sending → confirmed, or → uncertain (no answer: look for it by reference before any
-    re-send) / failed (refused: waits for a fix). ``remote_key`` is committed the moment it is known.
+    queued → sending → (sent →) confirmed, or → uncertain (no answer: look for it by reference before
+    any re-send) / failed (refused: waits for a fix). ``remote_key`` is committed the moment it is
+    known. ``sent``: the document is there but follow-up steps (:class:`TransferStep`) are not all done.
     """
 
     __tablename__ = "transfers"
@@ -138,6 +139,27 @@ class Transfer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(200))  # "host:pid" of the worker sending it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class TransferStep(Base):
+    """A follow-up step of a transfer (mark as sent, a status write-back, a link back, a conversion).
+
+    pending → unsure (started; until it answers we cannot know whether it happened) → done, or
+    failed (refused: runs again on retry) / unknown (at-most-once and its answer was lost: never repeated).
+    """
+
+    __tablename__ = "transfer_steps"
+    __table_args__ = (UniqueConstraint("transfer_id", "name", name="uq_transfer_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    result: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
