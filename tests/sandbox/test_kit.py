@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -104,3 +105,140 @@ def test_lost_answers_are_processed_but_answered_504() -> None:
         kept = client.post("/things")
     assert (lost.status_code, kept.status_code) == (504, 201)
     assert calls == ["/things", "/things"]  # the first write happened although its answer was lost
+
+
+@pytest.fixture
+def writes() -> Iterator[tuple[list[str], httpx.Client]]:
+    """A sandbox whose POST /things records each write it carries out, served over HTTP."""
+    calls: list[str] = []
+
+    async def write(request):  # type: ignore[no-untyped-def]
+        calls.append(request.method)
+        return JSONResponse({"written": True}, status_code=201)
+
+    async def read(request):  # type: ignore[no-untyped-def]
+        return JSONResponse({"ok": True})
+
+    kit = SandboxKit()
+    inner = Starlette(
+        routes=[Route("/things", write, methods=["POST"]), Route("/things", read, methods=["GET"])]
+    )
+    with SandboxServer(kit.wrap(inner)) as server, httpx.Client(base_url=server.base_url) as client:
+        yield calls, client
+
+
+def test_lost_answer_rate_carries_out_the_write_and_loses_about_that_share(
+    writes: tuple[list[str], httpx.Client],
+) -> None:
+    calls, client = writes
+    assert client.put("/_sandbox/faults", json={"lost_answer_rate": 0.3, "seed": 11}).status_code == 200
+    statuses = [client.post("/things").status_code for _ in range(200)]
+    assert len(calls) == 200  # every write happened, lost answer or not
+    assert set(statuses) == {201, 504}
+    assert 40 <= statuses.count(504) <= 80  # 30% of 200, with a seeded generator
+    log = client.get("/_sandbox/requests").json()
+    assert [r["fault"] for r in log].count("lost") == statuses.count(504)
+
+
+def test_a_lost_answer_can_stall_until_the_clients_read_timeout(
+    writes: tuple[list[str], httpx.Client],
+) -> None:
+    calls, client = writes
+    client.put(
+        "/_sandbox/faults", json={"fail_next": ["lost"], "lost_answer_as": "timeout", "timeout_seconds": 1.2}
+    )
+    with pytest.raises(httpx.ReadTimeout):
+        client.post("/things", timeout=0.3)
+    assert calls == ["POST"]  # carried out although the client never heard back
+
+
+def test_a_timeout_stalls_before_the_app_and_carries_nothing_out(
+    writes: tuple[list[str], httpx.Client],
+) -> None:
+    calls, client = writes
+    client.put("/_sandbox/faults", json={"timeout_rate": 1.0, "timeout_seconds": 1.5})
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        client.post("/things", timeout=httpx.Timeout(5.0, read=0.4))
+    assert 0.35 < time.monotonic() - started < 1.2  # the client's read timeout, not the stall, ended it
+    assert calls == []
+
+
+def test_error_status_mix_draws_each_status_by_its_weight(served: tuple[SandboxKit, httpx.Client]) -> None:
+    kit, client = served
+    mix = {"500": 0.3, "503": 0.3, "429": 0.4}
+    assert (
+        client.put("/_sandbox/faults", json={"error_rate": 1.0, "error_status": mix, "seed": 3}).status_code
+        == 200
+    )
+    responses = [client.get("/things") for _ in range(300)]
+    counts = {status: [r.status_code for r in responses].count(status) for status in (500, 503, 429)}
+    assert sum(counts.values()) == 300
+    assert 60 <= counts[500] <= 120 and 60 <= counts[503] <= 120 and 90 <= counts[429] <= 150
+    limited = next(r for r in responses if r.status_code == 429)
+    assert limited.headers["Retry-After"] == "1"
+
+
+def test_error_status_list_draws_each_status_alike(served: tuple[SandboxKit, httpx.Client]) -> None:
+    kit, client = served
+    client.put(
+        "/_sandbox/faults",
+        json={"error_rate": 1.0, "error_status": [502, 503], "seed": 5, "retry_after_seconds": None},
+    )
+    statuses = [client.get("/things").status_code for _ in range(100)]
+    assert set(statuses) == {502, 503} and 30 <= statuses.count(502) <= 70
+
+
+def test_methods_choose_which_requests_get_faults(writes: tuple[list[str], httpx.Client]) -> None:
+    calls, client = writes
+    client.put("/_sandbox/faults", json={"error_rate": 1.0, "error_status": 500, "methods": ["post"]})
+    assert client.get("/things").status_code == 200
+    assert client.post("/things").status_code == 500
+    assert calls == []
+    assert client.get("/_sandbox/faults").json()["methods"] == ["POST"]
+
+
+def test_methods_and_path_together(writes: tuple[list[str], httpx.Client]) -> None:
+    calls, client = writes
+    client.put("/_sandbox/faults", json={"fail_next": [503], "methods": ["POST"], "path_pattern": "^/other"})
+    assert client.post("/things").status_code == 201  # method matches, path does not: untouched
+    assert client.get("/_sandbox/faults").json()["fail_next"] == [503]
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {"lost_answer_rate": 1.5},
+        {"error_status": {"500": -1}},
+        {"error_status": [200]},
+        {"error_status": "teapot"},
+        {"lost_answer_as": "never"},
+        {"fail_next": ["sometimes"]},
+        {"methods": "POST"},
+        {"path_pattern": "("},
+        {"no_such_switch": 1},
+    ],
+)
+def test_nonsense_plans_are_refused_with_the_reason(
+    served: tuple[SandboxKit, httpx.Client], plan: dict
+) -> None:
+    kit, client = served
+    response = client.put("/_sandbox/faults", json=plan)
+    assert response.status_code == 400 and response.json()["message"]
+    assert client.get("/_sandbox/faults").json()["error_rate"] == 0.0  # the old plan stays
+
+
+def test_request_log_can_keep_more_than_ten_thousand_entries(served: tuple[SandboxKit, httpx.Client]) -> None:
+    kit, client = served
+    assert client.get("/_sandbox/request-log").json() == {"limit": 10_000, "kept": 0}
+    assert client.put("/_sandbox/request-log", json={"limit": 3}).json() == {"limit": 3, "kept": 0}
+    for n in range(5):
+        client.get(f"/things?n={n}")
+    assert [r["query"] for r in client.get("/_sandbox/requests").json()] == ["n=2", "n=3", "n=4"]
+    assert client.put("/_sandbox/request-log", json={"limit": 250_000}).json() == {
+        "limit": 250_000,
+        "kept": 3,
+    }
+    assert client.put("/_sandbox/request-log", json={"limit": 0}).status_code == 400
+    assert client.put("/_sandbox/request-log", json={}).status_code == 400
+    assert SandboxKit(log_limit=50_000).log_limit == 50_000
