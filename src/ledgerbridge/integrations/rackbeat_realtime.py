@@ -20,7 +20,7 @@ from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.flows import MappingError
-from ledgerbridge.engine.ledger import TransferLedger, TransferResult
+from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
@@ -155,7 +155,19 @@ class RackbeatRealtime(Realtime):
         except ApiError as exc:
             return self.refuse(document_type, key, exc.remote_message, exc)
 
+    def mark_sent_step(self, key: str) -> Step:
+        """The follow-up step that marks a Rackbeat customer invoice as sent (a PUT of the same value:
+        safe to repeat)."""
+
+        def mark_sent(ctx: StepContext) -> str:
+            self.rackbeat.update("customer-invoices", key, {"is_sent": True}, suppress_webhooks=True)
+            return "sent"
+
+        return Step("mark-sent", mark_sent, title="mark it as sent in Rackbeat")
+
     def after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
+        for note in result.notes:
+            self.log("warning", document_type, key, note, None, None)
         if result.outcome == "failed":
             self.log(
                 "transfer",

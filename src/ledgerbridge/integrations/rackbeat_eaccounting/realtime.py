@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.flows import MappingError
-from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.integrations.rackbeat_eaccounting import documents
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import changed, order_flow
@@ -248,28 +248,31 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 None,
             )
         sender = documents.InvoiceSender(self.eaccounting, key, document, settings.status)
+        email = settings.status == "invoiced_and_send_email"
         result = self.ledger.transfer(
-            "invoice", key, find=sender.find, send=sender.send, describe=documents.describe_invoice
+            "invoice",
+            key,
+            find=sender.find,
+            send=sender.send,
+            describe=documents.describe_invoice,
+            steps=[self._email_step()] if email else [],
         )
         self.after_transfer("invoice", key, result, document)
         if not result.ok:
             self._ids.clear()
-        if result.ok and settings.status == "invoiced_and_send_email" and result.remote_key:
-            self._email(key, result.remote_key)
         return result
 
-    def _email(self, key: str, remote_key: str) -> None:
-        """E-mail the invoice from eAccounting, at most once (eAccounting shows no 'sent' state to find)."""
-        invoice_id = remote_key.split(":")[1]
+    def _email_step(self) -> Step:
+        """E-mail the invoice from eAccounting: a step of the invoice's transfer, at most once (eAccounting
+        shows no 'sent' state to find, so an e-mail whose answer was lost is not sent again; the error
+        log says so)."""
 
-        def send(idempotency_key: str) -> str:
+        def send(ctx: StepContext) -> str:
+            invoice_id = ctx.remote_key.split(":")[1]
             self.eaccounting.action(f"customerinvoices/{invoice_id}/email", {})
             return f"email:{invoice_id}"
 
-        result = self.ledger.transfer(
-            "invoice-email", key, find=lambda: None, send=send, describe=lambda r: "e-mailed from eAccounting"
-        )
-        self.after_transfer("invoice-email", key, result, None)
+        return Step("email", send, title="e-mail it from eAccounting", at_most_once=True)
 
     def _is_product(self, number: Any) -> bool:
         """Is an invoice line's item a product (else a BOM)? The bindings know for every item synced

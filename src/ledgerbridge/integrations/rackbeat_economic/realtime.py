@@ -290,22 +290,18 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             return document
         book = invoices.should_book(invoice, self.settings)
         sender = invoices.InvoiceSender(self.economic, invoice, document, book=book)
+        # "Mark invoices as sent when posted in e-conomic": a step of the transfer, so a crash or a
+        # refusal after the booking is resumed (and retried) until Rackbeat says sent.
+        mark = book and self.settings.customer_invoices.mark_invoices_as_sent
         result = self.ledger.transfer(
-            "invoice", key, find=sender.find, send=sender.send, describe=invoices.describe
+            "invoice",
+            key,
+            find=sender.find,
+            send=sender.send,
+            describe=invoices.describe,
+            steps=[self.mark_sent_step(key)] if mark else [],
         )
         self.after_transfer("invoice", key, result, document)
-        if result.outcome == "transferred" and book and self.settings.customer_invoices.mark_invoices_as_sent:
-            try:
-                self.rackbeat.update("customer-invoices", key, {"is_sent": True}, suppress_webhooks=True)
-            except ApiError as exc:
-                self.log(
-                    "transfer",
-                    "invoice",
-                    key,
-                    f"booked, but not marked as sent in Rackbeat: {exc}",
-                    exc,
-                    None,
-                )
         return result
 
     def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
