@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge.engine.flows import EntityFlow
 from ledgerbridge.engine.ledger import TransferResult
@@ -21,6 +21,19 @@ class Strict(BaseModel):
     """Settings and connection models refuse keys they do not know: a typo is an error, not a default."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# Every side's connection has one: a request that hangs longer is given up and retried (connect, read and
+# write each get this long), so a stalled remote slows one document down instead of holding up the rest.
+ClientTimeout = Annotated[
+    float,
+    Field(
+        gt=0,
+        le=600,
+        title="Request timeout (seconds)",
+        description="How long one request to this system may take before it is given up and retried.",
+    ),
+]
 
 
 @dataclass

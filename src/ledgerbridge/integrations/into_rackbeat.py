@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, HttpUrl, SecretStr
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
-from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.base import ClientTimeout, Strict
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 RACKBEAT = "rackbeat"
@@ -31,6 +31,7 @@ class RackbeatConnection(Strict):
         description="Rackbeat's API (or a sandbox's address).",
     )
     token: SecretStr = Field(title="API token", description="A Rackbeat API token (Settings → API).")
+    timeout_seconds: ClientTimeout = 30.0
 
 
 def rackbeat_flow(

@@ -61,8 +61,9 @@ class RackbeatEconomic(IntegrationKind):
             eco.app_secret_token.get_secret_value(),
             eco.agreement_grant_token.get_secret_value(),
             apis_base_url=str(eco.apis_base_url) if eco.apis_base_url else None,
+            timeout=eco.timeout_seconds,
         )
-        rackbeat = RackbeatClient(str(rb.base_url), rb.token.get_secret_value())
+        rackbeat = RackbeatClient(str(rb.base_url), rb.token.get_secret_value(), timeout=rb.timeout_seconds)
         return economic, rackbeat
 
     @contextmanager

@@ -9,7 +9,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, HttpUrl, SecretStr, model_validator
 
-from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.base import ClientTimeout, Strict
 from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
 
 # Seed 001's start-up list, in the order the sync runs it.
@@ -332,6 +332,7 @@ class EconomicConnection(Strict):
         title="Agreement grant token",
         description="The X-AgreementGrantToken e-conomic gives when the agreement grants access to the app.",
     )
+    timeout_seconds: ClientTimeout = 30.0
 
 
 class RackbeatEconomicConnections(Strict):
