@@ -32,7 +32,11 @@ Legacy REST (https://restapi.e-conomic.com):
   ``update_order``, ``send_order``, ``unsend_order``, ``archive_order``, ``find_order``;
 - journals: ``POST /journals/{n}/vouchers`` (object or array in, array out),
   ``GET /journals/{n}/vouchers[/{accountingYear}-{voucherNumber}]``, ``GET /journals/{n}/entries[/{e}]``,
-  ``DELETE /journals/{n}/entries/{e}`` (204).
+  ``DELETE /journals/{n}/entries/{e}`` (204);
+- the books (``books.py``): ``/accounting-years/{y}/entries`` and ``/totals``,
+  ``/accounts/{n}/accounting-years/{y}/entries`` and ``/totals`` (GET): what booked invoices and booked
+  journals posted, per account, double-entry; ``POST /_sandbox/journals/{n}/book`` books a journal's
+  draft entries (the UI's "Bogfør", the Journals API's ``POST /journals/{n}/book``).
 
 Rules and computed amounts of invoices, booking and vouchers: see ``documents.py``. Collections have
 e-conomic's envelope (``collection``, ``pagination``, ``metaData`` on writable collections, ``self``),
@@ -119,6 +123,7 @@ from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox import documents
+from ledgerbridge.systems.economic.sandbox.books import ENTRY_FILTERS, books_of, render_entry, render_total
 from ledgerbridge.systems.economic.sandbox.errors import (
     FILTER_HINT,
     FILTER_MESSAGE,
@@ -170,6 +175,7 @@ SERVER_ERROR_HINT = (
     "log id and agreement number when contacting support."
 )
 WEBHOOK_CONTROL = CONTROL_PREFIX + "/webhooks"
+JOURNAL_CONTROL = CONTROL_PREFIX + "/journals/"
 DRAFTS, BOOKED, SENT = SPECS["invoices-drafts"], SPECS["invoices-booked"], SPECS["invoices-sent"]
 CONTACTS, LOCATIONS = SPECS["customer-contacts"], SPECS["delivery-locations"]
 ENTRIES = SPECS["journal-entries"]
@@ -337,6 +343,8 @@ class _EconomicApi:
             return await self.journal_routes(request, parts[1:], base)
         if len(parts) > 2 and parts[0] == "customers":
             return await self.customer_routes(request, parts[1:], base)
+        if len(parts) > 2 and parts[0] in ("accounting-years", "accounts"):
+            return self.book_routes(request, parts, base)
         if not parts or parts[0] not in SPECS or not SPECS[parts[0]].top_level or len(parts) > 2:
             return self._no_endpoint(base)
         spec = SPECS[parts[0]]
@@ -1022,6 +1030,43 @@ class _EconomicApi:
             year, number = year_text, int(number_text)
             return EconomicJSONResponse(renderer.voucher(journal, year, number, entries))
 
+    # -- the books (books.py) ---------------------------------------------------------------------
+    def book_routes(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/accounting-years/{y}/entries|totals``, ``/accounts/{n}/accounting-years/{y}/entries|totals``."""
+        if request.method != "GET":
+            return self._not_allowed(request.method)
+        account: int | None = None
+        if parts[0] == "accounts":
+            if len(parts) != 5 or parts[2] != "accounting-years" or not parts[1].isdigit():
+                return self._no_endpoint(base)
+            account = int(parts[1])
+            year, what = decode_id(parts[3]), parts[4]
+            with self.state.lock:
+                if not self.state.exists("accounts", account):
+                    return self._not_found(SPECS["accounts"], parts[1], base)
+        else:
+            if len(parts) != 3:
+                return self._no_endpoint(base)
+            year, what = decode_id(parts[1]), parts[2]
+        with self.state.lock:
+            if not self.state.exists("accounting-years", year):
+                return self._not_found(SPECS["accounting-years"], year, base)
+            books = books_of(self.state)
+            if what == "entries":
+                docs = [render_entry(e, base) for e in books.in_year(year, account)]
+            elif what == "totals":
+                totals = books.totals(year)
+                if account is not None:
+                    total = totals.get(account, Decimal("0.00"))
+                    return EconomicJSONResponse(render_total(self.state, year, account, total, base))
+                docs = [render_total(self.state, year, n, t, base) for n, t in totals.items()]
+            else:
+                return self._no_endpoint(base)
+        route = "/".join(parts)
+        return self.collection(
+            request, ENTRIES, base, route=route, documents_=docs, filterable=ENTRY_FILTERS, read_only=True
+        )
+
     def _vouchers(self, journal: int) -> dict[tuple[str, int], list[dict[str, Any]]]:
         """The journal's entries grouped into vouchers, ordered by year and number."""
         grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -1110,9 +1155,30 @@ class EconomicSandbox:
         capacity, window = self._nominal
         return rate_headers_for(capacity, window, 0, cost)
 
+    async def _journal_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /_sandbox/journals/{n}/book``: book the journal's draft entries, as a user in the UI."""
+        parts = [p for p in scope["path"].split("/") if p]
+        response: Response
+        if len(parts) != 4 or parts[3] != "book" or not parts[2].isdigit():
+            response = JSONResponse({"message": "unknown sandbox control route"}, status_code=404)
+        elif scope["method"] != "POST":
+            response = JSONResponse({"message": "POST books the journal"}, status_code=405)
+        else:
+            state = self.economic_state
+            with state.lock:
+                if not state.exists("journals", int(parts[2])):
+                    response = JSONResponse({"message": f"no journal {parts[2]}"}, status_code=404)
+                else:
+                    booked = books_of(state).book_journal(int(parts[2]))
+                    response = JSONResponse({"booked": len(booked)})
+        await response(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(WEBHOOK_CONTROL):
             await self._webhook_control(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"].startswith(JOURNAL_CONTROL):
+            await self._journal_control(scope, receive, send)
             return
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self._app(scope, receive, send)

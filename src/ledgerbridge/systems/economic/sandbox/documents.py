@@ -24,7 +24,8 @@ What the server computes (all money rounded half-up to øre):
   ``roundingAmount`` = 0.00 (the sandbox does no cash rounding); ``grossAmount`` = net + VAT +
   rounding; ``…InBaseCurrency`` = round(amount × exchangeRate / 100); ``costPriceInBaseCurrency`` =
   Σ round(quantity × unitCostPrice); ``marginInBaseCurrency`` = net in base currency − cost;
-- VAT rate of a line (:func:`vat_rate`): 0 % unless the recipient's VAT zone is 1 (Domestic). In zone 1
+- VAT rate of a line (:func:`vat_rate`): 0 % unless the recipient's VAT zone is 1 (Domestic) or an
+  OSS zone (named "<country> (OSS)": the buyer country's standard rate, :func:`oss_zone`). In zone 1
   a line with a product takes the rate of the VAT code on its product group's sales account (``U25``
   -> 25 %; a sales account without a VAT code, e.g. "Salg u/moms", -> 0 %); a line without a product,
   or whose group has no sales account, gets 25 %. (e-conomic picks the sales account per VAT zone from
@@ -49,7 +50,8 @@ The draft must exist and have at least one line (sandbox rule), and its date mus
 accounting year that is not closed (when the agreement has accounting years). ``bookWithNumber``
 must be free (400 otherwise); without it the number is the highest booked number + 1. The booked
 invoice keeps the draft's document, gets ``remainder`` = ``grossAmount`` (and in base currency), and
-the draft is deleted; the customer's ``balance`` grows by the gross amount in base currency.
+the draft is deleted; the customer's ``balance`` grows by the gross amount in base currency, and the
+invoice is posted to the books (sales, VAT and debtor entries per account: ``books.py``).
 ``sendBy`` (schema enum ``none`` | ``EAN`` | ``Email``, case-sensitive):
 
 - ``EAN`` needs an EAN (``recipient.ean`` or the customer's ``ean``) and a contact person on the
@@ -89,6 +91,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ledgerbridge.systems.economic.sandbox.books import books_of
 from ledgerbridge.systems.economic.sandbox.errors import NOT_FOUND, UNPUBLISHED, LegacyHttpError, field_error
 from ledgerbridge.systems.economic.sandbox.resources import (
     DATE,
@@ -124,6 +127,7 @@ HUNDRED = Decimal("100")
 ZERO = Decimal("0.00")
 DOMESTIC_ZONE = 1
 DEFAULT_DOMESTIC_RATE = Decimal("25")
+DEFAULT_DOMESTIC_CODE = "U25"
 # Known Danish VAT codes and their rates; other codes take the number at their end (U12 -> 12).
 VAT_CODE_RATES: dict[str, Decimal] = {
     "U25": Decimal("25"),
@@ -344,19 +348,88 @@ def vat_code_rate(code: str | None) -> Decimal:
     return Decimal(match.group(1)) if match else Decimal("0")
 
 
-def vat_rate(state: EconomicState, zone_number: int | None, product_number: str | None) -> Decimal:
-    """The VAT rate (percent) of a line: see the module docstring."""
+# EU standard VAT rates (percent) by country, in Danish and English: what an OSS VAT zone charges.
+OSS_COUNTRY_RATES: dict[str, tuple[str, Decimal]] = {
+    name: (iso, Decimal(rate))
+    for iso, rate, names in (
+        ("AT", "20", ("østrig", "austria")),
+        ("BE", "21", ("belgien", "belgium")),
+        ("BG", "20", ("bulgarien", "bulgaria")),
+        ("CY", "19", ("cypern", "cyprus")),
+        ("CZ", "21", ("tjekkiet", "czechia", "czech republic")),
+        ("DE", "19", ("tyskland", "germany")),
+        ("EE", "24", ("estland", "estonia")),
+        ("ES", "21", ("spanien", "spain")),
+        ("FI", "25.5", ("finland",)),
+        ("FR", "20", ("frankrig", "france")),
+        ("GR", "24", ("grækenland", "greece")),
+        ("HR", "25", ("kroatien", "croatia")),
+        ("HU", "27", ("ungarn", "hungary")),
+        ("IE", "23", ("irland", "ireland")),
+        ("IT", "22", ("italien", "italy")),
+        ("LT", "21", ("litauen", "lithuania")),
+        ("LU", "17", ("luxembourg",)),
+        ("LV", "21", ("letland", "latvia")),
+        ("MT", "18", ("malta",)),
+        ("NL", "21", ("holland", "nederlandene", "netherlands")),
+        ("PL", "23", ("polen", "poland")),
+        ("PT", "23", ("portugal",)),
+        ("RO", "19", ("rumænien", "romania")),
+        ("SE", "25", ("sverige", "sweden")),
+        ("SI", "22", ("slovenien", "slovenia")),
+        ("SK", "23", ("slovakiet", "slovakia")),
+    )
+    for name in names
+}
+
+
+def oss_zone(state: EconomicState, zone_number: int | None) -> tuple[str, Decimal] | None:
+    """An OSS VAT zone's (VAT code, rate): a zone named "<country> (OSS)" or "OSS <country>".
+
+    e-conomic has no OSS field: a bookkeeper sets up a VAT zone per country whose product-group sales
+    accounts carry that country's VAT code. The sandbox reads the country from the zone's name and
+    charges its standard rate (code ``OSS`` + ISO country, e.g. ``OSSDE`` at 19 %).
+    """
+    if zone_number is None or zone_number == DOMESTIC_ZONE:
+        return None
+    zone = state.tables["vat-zones"].get(zone_number)
+    name = str((zone or {}).get("name") or "")
+    if "oss" not in name.lower():
+        return None
+    words = re.sub(r"[()]|\boss\b", " ", name, flags=re.IGNORECASE).strip().lower()
+    found = OSS_COUNTRY_RATES.get(words)
+    return (f"OSS{found[0]}", found[1]) if found else None
+
+
+def line_vat_code(state: EconomicState, zone_number: int | None, product_number: str | None) -> str | None:
+    """The VAT code a line is booked with (None: no VAT): see the module docstring."""
+    oss = oss_zone(state, zone_number)
+    if oss is not None:
+        return oss[0]
     if zone_number != DOMESTIC_ZONE:
-        return Decimal("0")
+        return None
     product = state.tables["products"].get(product_number) if product_number is not None else None
     if product is None:
-        return DEFAULT_DOMESTIC_RATE
+        return DEFAULT_DOMESTIC_CODE
     group = state.tables["product-groups"].get(get_path(product, "productGroup.productGroupNumber"))
     account_number = get_path(group, "salesAccount.accountNumber") if group else None
     account = state.tables["accounts"].get(account_number) if account_number is not None else None
     if account is None:
-        return DEFAULT_DOMESTIC_RATE
-    return vat_code_rate(get_path(account, "vatAccount.vatCode"))
+        return DEFAULT_DOMESTIC_CODE
+    return get_path(account, "vatAccount.vatCode") or None
+
+
+def zone_vat_rate(state: EconomicState, zone_number: int | None, code: str | None) -> Decimal:
+    """The rate of a line's VAT code in its zone (an OSS zone's code carries its country's rate)."""
+    oss = oss_zone(state, zone_number)
+    if oss is not None and code == oss[0]:
+        return oss[1]
+    return vat_code_rate(code)
+
+
+def vat_rate(state: EconomicState, zone_number: int | None, product_number: str | None) -> Decimal:
+    """The VAT rate (percent) of a line: see the module docstring."""
+    return zone_vat_rate(state, zone_number, line_vat_code(state, zone_number, product_number))
 
 
 def price_document(state: EconomicState, record: dict[str, Any]) -> None:
@@ -531,6 +604,7 @@ def book(
         booked["sentInvoiceId"] = sent_id
     state.delete("invoices-drafts", draft_number)
     stored = state.insert("invoices-booked", booked)
+    books_of(state).post_booked_invoice(stored)  # sales, VAT and debtor entries (books.py)
     customer_record = state.tables["customers"].get(draft["customer"]["customerNumber"])
     if customer_record is not None:  # the debtor's balance grows; not a change that fires a webhook
         customer_record["balance"] = round2(

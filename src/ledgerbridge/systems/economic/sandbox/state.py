@@ -175,6 +175,7 @@ class EconomicState:
         self.webhook_subscriptions: list[WebhookSubscription] = []
         self._listeners: list[Callable[[str, dict[str, str]], None]] = []
         self._quiet = False
+        self.books: Any = None  # books.Books: what was booked, per account (made by books.books_of)
 
     # -- time and versions -----------------------------------------------------------------------
     def now_text(self) -> str:
@@ -356,6 +357,8 @@ class EconomicState:
         with self.lock:
             for table in self.tables.values():
                 table.clear()
+            if self.books is not None:  # booked entries (books.py)
+                self.books.entries.clear()
             self._versions.clear()
             self._idempotency.clear()
 
