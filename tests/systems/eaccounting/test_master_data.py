@@ -116,7 +116,7 @@ def test_demo_company(client: EAccountingClient, state: EAccountingState, demo: 
         )
         assert article["GrossPrice"] == expected, article["Number"]
         assert article["CodingName"] == codings[article["CodingId"]]["Name"]
-    assert [u["Code"] for u in client.iter_collection("units")] == ["st", "tim", "kg", "m"]
+    assert [u["Code"] for u in client.iter_collection("units")] == ["st", "tim", "kg", "m", "km"]
     assert [t["Name"] for t in client.iter_collection("termsofpayments")] == [
         "30 dagar netto",
         "10 dagar netto",

@@ -13,7 +13,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
-from ledgerbridge.systems.eaccounting.sandbox.documents import ROUTES, Documents
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import ROUTES as COST_CENTER_ROUTES
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import CostCenters
+from ledgerbridge.systems.eaccounting.sandbox.documents import ROUTES as DOCUMENT_ROUTES
+from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
+from ledgerbridge.systems.eaccounting.sandbox.purchases import ROUTES as PURCHASE_ROUTES
+from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices
 from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
@@ -47,6 +52,7 @@ __all__ = [
 
 _PATH = re.compile(r"^/v2/(?P<resource>[A-Za-z]+)(?P<rest>(?:/[^/]+)*)/?$")
 _GENERIC_ROUTES: tuple[tuple[str | None, ...], ...] = ((), (None,))
+ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES}  # custom resources' path shapes
 _DENIED = "Authorization has been denied for this request."
 
 
@@ -91,6 +97,14 @@ class EAccountingApi:
         self.rate_limit = rate_limit
         self.identity = identity
         self.documents = Documents(state)
+        supplier_invoices = SupplierInvoices(state, self.documents)
+        cost_centers = CostCenters(state)
+        # Custom resources served outside documents.py, by name.
+        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters] = {
+            "supplierinvoices": supplier_invoices,
+            "costcenters": cost_centers,
+            "costcenteritems": cost_centers,
+        }
         self.bucket_clock: Callable[[], float] = time.monotonic  # tests may freeze it
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
@@ -161,7 +175,8 @@ class EAccountingApi:
         token = self._token(request)
         self._throttle(token, f"/v2/{name}")
         if resource.custom:
-            return await self.documents.handle(request, resource, segments)
+            handler = self.handlers.get(name, self.documents)
+            return await handler.handle(request, resource, segments)
         method = request.method
         if not segments:
             if method == "GET":

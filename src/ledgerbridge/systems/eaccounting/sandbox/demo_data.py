@@ -5,7 +5,10 @@ units, terms of payment, article and customer labels, 8 customers (two private p
 one in Germany), 12 articles across the codings with ``GrossPrice`` = ``NetPrice`` × (1 + VAT), three
 suppliers and two open sales orders. Every id is deterministic: :func:`demo_id` (``demo_id("customer",
 "1001")``, ``demo_id("article", "HAM-600")``, ``demo_id("unit", "st")``, ``demo_id("terms", "30")``,
-``demo_id("label", "Kampanj")``, ``demo_id("supplier", "1")``, ``demo_id("order", "1")``).
+``demo_id("label", "Kampanj")``, ``demo_id("supplier", "1")``, ``demo_id("order", "1")``,
+``demo_id("costcenteritem", "P1001")``, ``demo_id("bankaccount", "1930")``). Units include "km"; cost
+center 1 is "Projekt" (active) with three project items, one inactive; the bank account on 1930 is
+what payments name.
 Customers and suppliers invoice in SEK (the sandbox does not convert currencies).
 """
 
@@ -15,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledgerbridge.systems.eaccounting.sandbox.chart import CODING_IDS, sandbox_id, seed_standard_chart
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import cost_center_id, seed_cost_centers
 from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 
@@ -26,7 +30,20 @@ def demo_id(kind: str, key: str) -> str:
     return sandbox_id(f"demo-{kind}", key)
 
 
-UNITS = (("st", "Styck", "pcs"), ("tim", "Timme", "h"), ("kg", "Kilogram", "kg"), ("m", "Meter", "m"))
+UNITS = (
+    ("st", "Styck", "pcs"),
+    ("tim", "Timme", "h"),
+    ("kg", "Kilogram", "kg"),
+    ("m", "Meter", "m"),
+    ("km", "Kilometer", "km"),  # travel expenses (Severa's mileage) are invoiced per km
+)
+# Cost center 1 is used for projects (Severa projects become its items); (short name, name, active)
+PROJECT_COST_CENTER = "Projekt"
+PROJECT_ITEMS = (
+    ("P1001", "Bygget Norra hamnen", True),
+    ("P1002", "Renovering Kiruna stadshus", True),
+    ("P0999", "Avslutat: Skellefteå skola", False),
+)
 TERMS = (
     ("30", "30 dagar netto", "30 days net", 30, 0),
     ("10", "10 dagar netto", "10 days net", 10, 0),
@@ -97,8 +114,12 @@ def seed_demo_company(state: EAccountingState) -> dict[str, dict[str, str]]:
     Meant for a fresh state (existing records stay; running it twice replaces the demo records).
     """
     ids: dict[str, dict[str, str]] = {
-        k: {} for k in ("unit", "terms", "label", "customerlabel", "customer", "article", "supplier", "order")
-    }
+        k: {}
+        for k in (
+            "unit", "terms", "label", "customerlabel", "customer", "article", "supplier", "order",
+            "costcenter", "costcenteritem", "bankaccount",
+        )
+    }  # fmt: skip
     with state.lock:
         if not state.records["fiscalyears"]:
             seed_standard_chart(state)
@@ -221,6 +242,7 @@ def seed_demo_company(state: EAccountingState) -> dict[str, dict[str, str]]:
                 },
             )
             ids["supplier"][number] = supplier["Id"]
+        _seed_projects_and_bank(state, ids)
         documents = Documents(state)
         today = state.today().isoformat()
         orders = (
@@ -258,3 +280,37 @@ def seed_demo_company(state: EAccountingState) -> dict[str, dict[str, str]]:
             )
             ids["order"][key] = order["Id"]
     return ids
+
+
+def _seed_projects_and_bank(state: EAccountingState, ids: dict[str, dict[str, str]]) -> None:
+    """Cost center 1 named "Projekt" and active, with project items (one closed), and the company's
+    bank account on 1930 (payments name it)."""
+    seed_cost_centers(state)
+    center = state.records["costcenters"][cost_center_id(1)]
+    center.update(Name=PROJECT_COST_CENTER, IsActive=True)
+    ids["costcenter"][PROJECT_COST_CENTER] = center["Id"]
+    for short_name, name, active in PROJECT_ITEMS:
+        item_id = demo_id("costcenteritem", short_name)
+        state.records["costcenteritems"][item_id] = {
+            "Id": item_id,
+            "CostCenterId": center["Id"],
+            "Name": name,
+            "ShortName": short_name,
+            "IsActive": active,
+            "CreatedUtc": state.now_text(),
+        }
+        ids["costcenteritem"][short_name] = item_id
+    bank = state.add(
+        "bankaccounts",
+        {
+            "Id": demo_id("bankaccount", "1930"),
+            "Name": "Företagskonto",
+            "BankAccountType": 1,
+            "Bban": "5050-1234567",
+            "LedgerAccountNumber": 1930,
+            "IsActive": True,
+            "IsDefaultChequeAccount": True,
+        },
+    )
+    ids["bankaccount"]["1930"] = bank["Id"]
+    state.update_company(UsesCostCenter=True)

@@ -80,6 +80,8 @@ from ledgerbridge.systems.eaccounting.sandbox.chart import (
     OUTPUT_VAT_ACCOUNTS,
     RECEIVABLES_ACCOUNT,
 )
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import check_row_cost_centers
+from ledgerbridge.systems.eaccounting.sandbox.ocr import payment_reference
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     RESOURCES,
@@ -112,9 +114,9 @@ ZERO = Decimal(0)
 # The path shapes each document resource serves after /v2/<name> (None: any one segment).
 ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
     "customerinvoicedrafts": ((), (None,), (None, "convert")),
-    "customerinvoices": ((), (None,), (None, "email")),
+    "customerinvoices": ((), (None,), (None, "email"), (None, "payments")),
     "orders": ((), (None,)),
-    "supplierinvoicedrafts": ((), (None,)),
+    "supplierinvoicedrafts": ((), (None,), (None, "convert")),
     "vouchers": ((), (None,), (None, None)),
     "accounts": ((), (None,), (None, None)),
     "companysettings": ((),),
@@ -511,6 +513,7 @@ class Documents:
             lines = self._sales_lines(data, customer, errors, kind="draft") if customer else SalesLines()
             if errors or customer is None:
                 raise invalid(errors)
+            check_row_cost_centers(self.state, data.get("Rows") or [])
             record = self.state.normalise(resource, data)
             total = lines.net + lines.vat
             record.update(
@@ -580,6 +583,10 @@ class Documents:
         if len(segments) == 2:
             if method != "POST":
                 raise not_allowed(method)
+            if segments[1].lower() == "payments":
+                from ledgerbridge.systems.eaccounting.sandbox.payments import post_payment  # imports us
+
+                return json_response(post_payment(self, invoice, await read_body(request)), 201)
             body = await read_body(request, optional=True)
             self._email(invoice, body)
             return Response(status_code=200)
@@ -604,6 +611,7 @@ class Documents:
                 errors.append(field_error("Rows", "Required", "An invoice needs at least one row."))
             if errors:
                 raise invalid(errors)
+            check_row_cost_centers(self.state, data["Rows"])
             return self._book_invoice(data, draft_id=None, kind="invoice")
 
     def _book_invoice(self, data: dict[str, Any], *, draft_id: str | None, kind: str) -> dict[str, Any]:
@@ -717,9 +725,7 @@ class Documents:
             "TermsOfPaymentId": header["TermsOfPaymentId"],
             "CustomerEmail": customer.get("EmailAddress"),
             "InvoiceNumber": number,
-            "PaymentReferenceNumber": str(number)
-            if state.company.get("UsesPaymentReferenceNumber")
-            else None,
+            "PaymentReferenceNumber": payment_reference(state, number),
             "RotPropertyType": data.get("RotPropertyType"),
             "SalesDocumentAttachments": [],
             "MessageThreads": [],
@@ -856,6 +862,13 @@ class Documents:
 
     # -- supplier invoice drafts -------------------------------------------------------------------
     async def _supplierinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
+        if len(segments) == 2:  # /{id}/convert: book it (purchases.py)
+            if request.method != "POST":
+                raise not_allowed(request.method)
+            from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices  # imports us
+
+            draft = self._record("supplierinvoicedrafts", segments[0], "supplier invoice draft")
+            return json_response(SupplierInvoices(self.state, self).convert_draft(draft), 201)
         return await self._crud(
             request, segments, "supplierinvoicedrafts", "supplier invoice draft", self.save_supplier_draft
         )
@@ -869,6 +882,7 @@ class Documents:
             supplier = self._check_reference(data, "SupplierId", "suppliers", errors)
             if errors:
                 raise invalid(errors)
+            check_row_cost_centers(state, data.get("Rows") or [])
             day = as_date(data.get("InvoiceDate")) or state.today()
             fiscal_year = state.fiscal_year_for(day)
             if fiscal_year is None:

@@ -453,6 +453,79 @@ COMPANY_FIELDS: dict[str, F] = {
 }
 
 
+# -- what the Severa integration needs (served by costcenters.py and purchases.py; bank accounts are generic)
+COST_CENTER_FIELDS: dict[str, F] = {"Name": F("str", 20, False), "IsActive": F("bool", None, False)}
+
+COST_CENTER_ITEM_FIELDS: dict[str, F] = {
+    "CostCenterId": F("uuid", None, False),
+    "Name": F("str", 50, False),
+    "ShortName": F("str", 9, False),
+    "IsActive": F("bool", None, False),
+}
+
+SUPPLIER_INVOICE_FIELDS: dict[str, F] = {
+    "SupplierId": F("uuid", None, False),
+    "InvoiceDate": F("date"),
+    "DueDate": F("date"),
+    "InvoiceNumber": F("str", None, False),
+    "TotalAmount": F("number", None, False),
+    "Vat": F("number", None, False),
+    "VatHigh": F("number", None, False),
+    "VatMedium": F("number", None, False),
+    "VatLow": F("number", None, False),
+    "IsCreditInvoice": F("bool", None, False),
+    "CurrencyCode": F("str", 3),
+    "CurrencyRate": F("number", None, False),
+    "OcrNumber": F("str", 25),
+    "Message": F("str"),
+    "Rows": F("rows"),
+    "AutoCreditDebitPairing": F("bool", None, False),
+    "SupplierInvoiceOrigin": F("int", None, False),
+    "Attachments": F("uuids"),
+    "SkipSendToBank": F("bool"),
+    "AccountingTemplateId": F("uuid"),
+}
+
+SUPPLIER_INVOICE_ROW_FIELDS: dict[str, F] = {
+    "AccountNumber": F("int", None, False),
+    "VatCodeId": F("uuid"),
+    "VatAmount": F("number"),
+    "CostCenterItemId1": F("uuid"),
+    "CostCenterItemId2": F("uuid"),
+    "CostCenterItemId3": F("uuid"),
+    "DebetAmount": F("number", None, False),
+    "CreditAmount": F("number", None, False),
+    "ProjectId": F("uuid"),
+    "TransactionText": F("str", 100),
+}
+
+BANK_ACCOUNT_FIELDS: dict[str, F] = {
+    "Bank": F("uuid"),
+    "BankAccountType": F("int", None, False),
+    "Bban": F("str", 35),
+    "Iban": F("str", 35),
+    "Name": F("str", 200, False),
+    "NameEnglish": F("str", 200),
+    "IsActive": F("bool", None, False, fallback=True),
+    "LedgerAccountNumber": F("int", None, False),
+    "IsDefaultChequeAccount": F("bool", None, False),
+    "BankAccountHolderName": F("str"),
+}
+
+INVOICE_PAYMENT_FIELDS: dict[str, F] = {
+    "CompanyBankAccountId": F("uuid", None, False),
+    "PaymentDate": F("date", None, False),
+    "Reference": F("str", 100),
+    "PaymentAmount": F("number", None, False),
+    "PaymentCurrency": F("str", None, False),
+    "DomesticPaymentAmount": F("number"),
+    "BankFeeAmount": F("number"),
+    "PaymentType": F("int", None, False),
+    "FactoringFeeAmount": F("number"),
+    "FactoringFeeAccountNumber": F("int"),
+}
+
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in (
@@ -520,6 +593,30 @@ RESOURCES: dict[str, Resource] = {
             custom=True,
         ),
         Resource("companysettings", "CompanySettingsApi", COMPANY_FIELDS, custom=True),
+        Resource("costcenters", "CostCenterApi", COST_CENTER_FIELDS, ("Name",), stamp=None, custom=True),
+        Resource(
+            "costcenteritems",
+            "CostCenterItemApi",
+            COST_CENTER_ITEM_FIELDS,
+            ("CostCenterId", "IsActive", "Name", "ShortName"),
+            stamp=None,
+            custom=True,
+        ),
+        Resource(
+            "supplierinvoices",
+            "SupplierInvoiceApi",
+            SUPPLIER_INVOICE_FIELDS,
+            ("InvoiceNumber", "SupplierId", "TotalAmount"),
+            stamp="ModifiedUtc",
+            custom=True,
+        ),
+        Resource(
+            "bankaccounts",
+            "BankAccountApi",
+            BANK_ACCOUNT_FIELDS,
+            ("BankAccountType", "LedgerAccountNumber", "Name"),
+            stamp="ModifiedUtc",
+        ),
     )
 }
 

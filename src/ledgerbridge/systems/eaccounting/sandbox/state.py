@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledgerbridge.systems.eaccounting.sandbox.chart import default_company, seed_standard_chart
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import seed_cost_centers
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     ALIASES,
@@ -81,6 +82,7 @@ class EAccountingState:
             self.sent_emails = []
             if self.seed_chart:
                 seed_standard_chart(self)
+                seed_cost_centers(self)
 
     def now_text(self) -> str:
         return utc_text(self.clock())
