@@ -71,12 +71,19 @@ def book_one_line_invoice(
     return booked
 
 
-def invoice_body(ops: Any, *, lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
-    """An invoice as a Rackbeat user would make it: the first customer, two lines (one with a discount)."""
+def invoice_body(
+    ops: Any,
+    *,
+    lines: list[dict[str, Any]] | None = None,
+    products: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """An invoice as a Rackbeat user would make it: the first customer, two lines (one with a discount)
+    of the first two ``products`` (default: the first two products)."""
     from datetime import date
 
     customer = ops.records("customers")[0]
-    products = ops.records("products")[:2]
+    products = (products or ops.records("products"))[:2]
     return {
         "customer_id": customer["number"],
         "invoice_date": date.today().isoformat(),

@@ -128,6 +128,9 @@ class RackbeatEAccounting(IntegrationKind):
                         "products.default_unit": units,
                         "invoices.default_payment_terms": terms,
                         "invoices.payment_terms_mapping.*": terms,
+                        "invoices.vat_codings.*": codings,
+                        # Swedish VAT rates (the codings' own rates are in their labels).
+                        "invoices.vat_codings.keys": [(r, f"{r} % VAT") for r in ("0", "6", "12", "25")],
                     }
                 )
                 choices["products.coding_for_product_groups.keys"] = [

@@ -24,9 +24,10 @@ from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
+from ledgerbridge.integrations.rackbeat_eaccounting import totals
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.systems.eaccounting import EAccountingClient
-from ledgerbridge.systems.errors import NotFoundError
+from ledgerbridge.systems.errors import NotFoundError, ValidationError
 
 ROUNDING_TEXT = "Avrundning"
 
@@ -59,11 +60,13 @@ def map_invoice(
     customer_id: Callable[[Any], str],
     article_id: Callable[[Any], str],
     terms_id: Callable[[Any], str],
+    article_for_line: Callable[[Any, Record], str] | None = None,
 ) -> Payload:
     """The eAccounting invoice draft for a booked Rackbeat invoice.
 
     ``customer_id``/``article_id`` turn Rackbeat numbers into eAccounting ids (syncing the record first
-    when it is new); ``terms_id`` applies the payment terms mapping.
+    when it is new); ``terms_id`` applies the payment terms mapping. ``article_for_line`` (item, line),
+    when given, picks the article per line instead (the VAT codings mapping).
     """
     customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
     if customer in (None, ""):
@@ -75,7 +78,7 @@ def map_invoice(
             raise MappingError(
                 f"line '{line.get('name')}' has no product; eAccounting books invoice rows by their article"
             )
-        article = article_id(item)
+        article = article_for_line(item, line) if article_for_line else article_id(item)
         text = str(line.get("name") or item)[:2000]
         for part in split_line(line, actual_quantity=settings.invoices.use_exact_quantity):
             rows.append(
@@ -120,13 +123,32 @@ def map_invoice(
 
 
 class InvoiceSender:
-    """Finds and sends one customer invoice in the status the settings ask for."""
+    """Finds and sends one customer invoice in the status the settings ask for.
 
-    def __init__(self, eaccounting: EAccountingClient, number: Any, document: Payload, status: str) -> None:
+    Converting sends Rackbeat's totals and row amounts (``expected``) for eAccounting to validate: a
+    mismatch leaves the draft a draft (never booked, never e-mailed) and fails the transfer with
+    :func:`totals.explain`'s words. A retry saves the draft again from the current data (a coding fixed
+    since applies) and converts only when the totals agree then.
+    """
+
+    def __init__(
+        self,
+        eaccounting: EAccountingClient,
+        number: Any,
+        document: Payload,
+        status: str,
+        expected: totals.Expected | None = None,
+        *,
+        accept_vat_rounding: bool = False,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
         self.eaccounting = eaccounting
         self.marker = invoice_marker(number)
         self.document = document
         self.status = status  # draft | invoiced | invoiced_and_send_email
+        self.expected = expected
+        self.accept_vat_rounding = accept_vat_rounding
+        self.warn = warn
         self._draft: Record | None = None
 
     def _first(self, path: str) -> Record | None:
@@ -145,10 +167,37 @@ class InvoiceSender:
 
     def send(self, idempotency_key: str) -> str:
         # eAccounting has no idempotency keys: the marker search in find() stands in for them.
-        draft = self._draft or self.eaccounting.create("customerinvoicedrafts", self.document)
+        if self._draft is None:
+            draft = self.eaccounting.create("customerinvoicedrafts", self.document)
+        elif self.expected is not None:
+            # An earlier attempt left the draft (refused, or cut off): save it again from today's data.
+            draft = self.eaccounting.replace(f"customerinvoicedrafts/{self._draft['Id']}", self.document)
+        else:
+            draft = self._draft
         if self.status == "draft":
             return f"draft:{draft['Id']}"
-        invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", {})
+        return self._convert(draft)
+
+    def _convert(self, draft: Record) -> str:
+        checks: Payload = {}
+        if self.expected is not None:
+            vat_total = None
+            theirs = totals.rounding_only(self.expected, draft) if self.accept_vat_rounding else None
+            if theirs is not None:
+                if theirs != self.expected.vat:
+                    vat_total = theirs
+                    self.warn(
+                        f"booked with eAccounting's VAT {theirs} (rounded per rate on the total) instead of "
+                        f"Rackbeat's {self.expected.vat} (rounded per line): the difference of "
+                        f"{theirs - self.expected.vat} is VAT rounding only, accepted by Invoice settings"
+                    )
+            checks = totals.validation_body(self.expected, vat_total=vat_total)
+        try:
+            invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", checks)
+        except ValidationError as exc:
+            if self.expected is None:
+                raise
+            raise totals.TotalsMismatch(totals.explain(self.expected, draft, exc.remote_message)) from exc
         return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
 
 

@@ -25,7 +25,7 @@ from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.integrations.rackbeat_eaccounting import documents
+from ledgerbridge.integrations.rackbeat_eaccounting import documents, totals
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import changed, order_flow
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     InitialSyncSettings,
@@ -42,6 +42,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import (
     MasterMapper,
     master_data_flows,
 )
+from ledgerbridge.integrations.rackbeat_eaccounting.vat_articles import VatArticles
 from ledgerbridge.integrations.rackbeat_realtime import MASTER_EVENTS, RACKBEAT, MasterRefs, RackbeatRealtime
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
@@ -95,6 +96,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         self.settings: RackbeatEAccountingSettings = settings
         self._from_eaccounting: OneWaySync | None = None
         self._ids: dict[tuple[str, str], str] = {}
+        self.vat_articles = VatArticles(eaccounting, self.catalog, settings.invoices.vat_codings)
 
     def close(self) -> None:
         self.eaccounting.close()
@@ -224,17 +226,31 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             entity = "product" if self._is_product(number) else "bom"
             return self._eaccounting_id(entity, "articles", "Number", number)
 
-        document = self.map_document(
-            "invoice",
-            key,
-            lambda: documents.map_invoice(
+        base_currency = str(self.catalog.company().get("CurrencyCode") or "SEK")
+        expected = totals.expected_totals(
+            invoice, actual_quantity=settings.use_exact_quantity, base_currency=base_currency
+        )
+
+        domestic = (invoice.get("vat_zone") or "domestic") == "domestic"
+
+        def mapped() -> dict[str, Any]:
+            customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
+            document = documents.map_invoice(
                 invoice,
                 self.settings,
                 customer_id=lambda n: self._eaccounting_id("customer", "customers", "CustomerNumber", n),
                 article_id=article_id,
                 terms_id=self.mapper.terms_id,
-            ),
-        )
+                article_for_line=lambda item, line: self.vat_articles.article_for(
+                    item, line, article_id(item), domestic=domestic
+                ),
+            )
+            number = MasterRefs(self.master)("customer", customer)
+            found = self.reads.by_number("customers", "CustomerNumber", number)
+            totals.check_currency(expected, found or {}, base_currency=base_currency)
+            return document
+
+        document = self.map_document("invoice", key, mapped)
         if isinstance(document, TransferResult):
             return document
         if settings.use_exact_quantity and (warnings := documents.exact_quantity_warnings(invoice)):
@@ -247,7 +263,15 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 None,
                 None,
             )
-        sender = documents.InvoiceSender(self.eaccounting, key, document, settings.status)
+        sender = documents.InvoiceSender(
+            self.eaccounting,
+            key,
+            document,
+            settings.status,
+            expected,
+            accept_vat_rounding=settings.accept_vat_rounding,
+            warn=lambda message: self.log("warning", "invoice", key, message, None, None),
+        )
         email = settings.status == "invoiced_and_send_email"
         result = self.ledger.transfer(
             "invoice",
@@ -260,6 +284,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         self.after_transfer("invoice", key, result, document)
         if not result.ok:
             self._ids.clear()
+            self.vat_articles.forget()
         return result
 
     def _email_step(self) -> Step:

@@ -141,6 +141,22 @@ class InvoiceSettings(Strict):
         title="Default eAccounting payment terms",
         description="Used for customers and suppliers whose Rackbeat terms match nothing in eAccounting.",
     )
+    accept_vat_rounding: bool = Field(
+        False,
+        title="Accept eAccounting's VAT rounding",
+        description="eAccounting rounds VAT per rate on the total, Rackbeat per line: they can differ by a "
+        "few öre. No: such an invoice stays a draft with the difference explained. Yes: it is booked with "
+        "eAccounting's VAT when every line's rate and amount agree, and the difference is noted in the "
+        "error log as a warning.",
+    )
+    vat_codings: dict[str, str] = Field(
+        default_factory=dict,
+        title="VAT codings",
+        description="Rackbeat VAT % (e.g. 0, 6, 12) → eAccounting article account coding (id or name). "
+        "eAccounting takes a row's VAT from its article's coding: a line whose Rackbeat VAT differs from "
+        "the coding of its product's article is sent on a companion article (the product's number with "
+        "'-V' and the rate, e.g. 5020-V0) that has the chosen coding. Rates not listed must match.",
+    )
 
 
 class SupplierInvoiceSettings(Strict):

@@ -20,14 +20,23 @@ silent — each such choice is named here):
   gets the row's net when the invoice is booked. VAT per rate = round(sum of net at that rate × rate,
   2); ``TotalVatAmount`` is their sum, ``TotalAmount`` = net + VAT + roundings (incl. VAT);
   ``TotalRoundings`` is 0 (öresavrundning not modelled). Orders show the same totals as ``Amount``
-  (incl. VAT, UNCONFIRMED), ``VatAmount``, ``RoundingsAmount``. Currencies are not converted
-  (base = invoice currency). ``LineNumber`` is the row's index from 0 (UNCONFIRMED; supplier invoice
+  (incl. VAT, UNCONFIRMED), ``VatAmount``, ``RoundingsAmount``. Drafts show invoice-currency totals.
+  A booked invoice in another currency than the company's is converted at its ``CurrencyRate`` (POST
+  ``/customerinvoices`` only; drafts have no rate) or the state's daily rate (``state.currency_rates``,
+  base per unit; none → 400 on ``CurrencyRate``): ``TotalAmount``/``TotalVatAmount``/``RemainingAmount``
+  are in the base currency, the ``…InvoiceCurrency`` fields not; the voucher converts the receivable,
+  each sales account and each VAT amount separately, rounded to öre, and the remainder of that rounding
+  goes to 3740 (Öres- och kronutjämning), so every voucher balances.
+  ``LineNumber`` is the row's index from 0 (UNCONFIRMED; supplier invoice
   draft rows count from 1, their documented default). ``ContributionMargin`` is not shown.
 - Customer data: ``CustomerName``/``CustomerNumber``/``InvoiceCustomerName``, the invoice postal
   code/city/country, ``InvoiceAddress1/2`` when null, the delivery address fields when null and
   ``TermsOfPaymentId`` when null come from the customer at each save.
 - ``POST /customerinvoicedrafts/{id}/convert`` (body optional; given totals of
-  ``CustomerInvoiceDraftValidationApi`` must match, else 400/2000) → 201 ``CustomerInvoiceApi``; the
+  ``CustomerInvoiceDraftValidationApi`` must match, and so must each given row, matched on its
+  ``LineNumber``: ``TotalAmountNoVatInvoiceCurrency`` = the row's ``Amount``,
+  ``TotalAmountIncVatInvoiceCurrency`` = Amount + round(Amount × the row's rate); else 400/2000 naming
+  the field, and the draft stays) → 201 ``CustomerInvoiceApi``; the
   draft is removed. ``InvoiceDate`` is the draft's or today in Europe/Stockholm; a future date is 400
   ``ErrorCode 4023`` (FutureDateCannotBeSet); a date outside every fiscal year 400 ``3001``.
   ``InvoiceNumber`` is the company's ``NextCustomerInvoiceNumber`` (then incremented). ``DueDate``:
@@ -110,6 +119,7 @@ from ledgerbridge.systems.eaccounting.sandbox.wire import (
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+ROUNDING_ACCOUNT = 3740  # Öres- och kronutjämning: what converting each amount on its own leaves over
 
 # The path shapes each document resource serves after /v2/<name> (None: any one segment).
 ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
@@ -490,6 +500,18 @@ class Documents:
     def _currency(self, customer: dict[str, Any]) -> str:
         return str(customer.get("CurrencyCode") or self.state.company["CurrencyCode"])
 
+    def _currency_rate(self, currency: str, given: Any) -> Decimal:
+        """Base currency per unit: the invoice's own ``CurrencyRate``, else the company's daily rate (1 for
+        the base currency); a currency without a rate is 400 (UNCONFIRMED: eAccounting fetches rates)."""
+        if currency == self.state.company["CurrencyCode"]:
+            return Decimal(1)
+        if given is not None and _dec(given) > 0:
+            return _dec(given)
+        rate = self.state.currency_rates.get(currency)
+        if rate is None:
+            raise invalid([field_error("CurrencyRate", "Required", f"No exchange rate for {currency}.")])
+        return rate
+
     # -- customer invoice drafts -------------------------------------------------------------------
     async def _customerinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
         name = "customerinvoicedrafts"
@@ -557,6 +579,9 @@ class Documents:
                         [field_error(field, "Mismatch", f"{field} is {mine}, not {expected}.")],
                         message="The draft does not match the values to validate.",
                     )
+            row_errors = _row_mismatches(shown["Rows"], checks.get("Rows"))
+            if row_errors:
+                raise invalid(row_errors, message="The draft does not match the values to validate.")
             invoice = self._book_invoice(shown, draft_id=draft["Id"], kind="draft")
             self.state.delete("customerinvoicedrafts", draft["Id"])
             return invoice
@@ -655,17 +680,26 @@ class Documents:
         net, vat = lines.net, lines.vat
         total = net + vat
         credit = total < 0 or bool(data.get("IsCreditInvoice"))
-        voucher_rows: list[dict[str, Any]] = [_voucher_row(RECEIVABLES_ACCOUNT, total, "Kundfordran")]
+        currency = self._currency(customer)
+        rate_given = data.get("CurrencyRate") if kind == "invoice" else None
+        rate = self._currency_rate(currency, rate_given)
+        base_total = money(total * rate)
+        voucher_rows: list[dict[str, Any]] = [_voucher_row(RECEIVABLES_ACCOUNT, base_total, "Kundfordran")]
         for account, amount in lines.net_by_account.items():
-            voucher_rows.append(_voucher_row(account, -amount, "Försäljning"))
-        for rate, amount in lines.vat_by_rate().items():
+            voucher_rows.append(_voucher_row(account, -money(amount * rate), "Försäljning"))
+        base_vat = ZERO
+        for vat_rate, amount in lines.vat_by_rate().items():
             if amount:
-                vat_account = OUTPUT_VAT_ACCOUNTS.get(rate * 100)
+                vat_account = OUTPUT_VAT_ACCOUNTS.get(vat_rate * 100)
                 if vat_account is None:
                     raise invalid(
-                        [field_error("Rows", "VatRate", f"No output VAT account for {rate * 100}%.")]
+                        [field_error("Rows", "VatRate", f"No output VAT account for {vat_rate * 100}%.")]
                     )
-                voucher_rows.append(_voucher_row(vat_account, -amount, "Utgående moms"))
+                base_vat += money(amount * rate)
+                voucher_rows.append(_voucher_row(vat_account, -money(amount * rate), "Utgående moms"))
+        # Each amount is converted and rounded on its own; what the öre lost goes to 3740.
+        remainder = -sum((r["DebitAmount"] - r["CreditAmount"] for r in voucher_rows), ZERO)
+        voucher_rows.append(_voucher_row(ROUNDING_ACCOUNT, remainder, "Öresutjämning"))
         voucher_rows = [r for r in voucher_rows if r["DebitAmount"] or r["CreditAmount"]]
         invoice_id = str(uuid.uuid4())
         number = state.take_invoice_number()
@@ -679,16 +713,15 @@ class Documents:
             voucher_type=15 if credit else 14,
             source_id=invoice_id,
         )
-        currency = self._currency(customer)
         record: dict[str, Any] = {
             "Id": invoice_id,
             "EuThirdParty": bool(data.get("EuThirdParty")),
             "IsCreditInvoice": bool(data.get("IsCreditInvoice")),
             "CurrencyCode": currency,
-            "CurrencyRate": data.get("CurrencyRate"),
+            "CurrencyRate": rate,
             "CreatedByUserId": None,
-            "TotalAmount": total,
-            "TotalVatAmount": vat,
+            "TotalAmount": base_total,
+            "TotalVatAmount": base_vat,
             "TotalRoundings": ZERO,
             "TotalAmountInvoiceCurrency": total,
             "TotalVatAmountInvoiceCurrency": vat,
@@ -733,7 +766,7 @@ class Documents:
             "HasAutoInvoiceError": False,
             "IsNotDelivered": False,
             "WorkHouseOtherCosts": data.get("WorkHouseOtherCosts"),
-            "RemainingAmount": total,
+            "RemainingAmount": base_total,
             "RemainingAmountInvoiceCurrency": total,
             "ReferringInvoiceId": None,
             "CreatedFromOrderId": None,
@@ -1222,6 +1255,34 @@ def _voucher_row(account: int, signed: Decimal, text: str) -> dict[str, Any]:
         "TransactionText": text,
         "VatCodeId": None,
     }
+
+
+def _row_mismatches(rows: list[dict[str, Any]], checks: Any) -> list[dict[str, Any]]:
+    """``CustomerInvoiceDraftValidationApi.Rows``: matched on ``LineNumber``; each given amount (without
+    VAT = the row's ``Amount``, with VAT = Amount + round(Amount × rate)) must equal the draft's."""
+    by_number = {row["LineNumber"]: row for row in rows}
+    errors: list[dict[str, Any]] = []
+    for check in checks if isinstance(checks, list) else []:
+        if not isinstance(check, dict):
+            continue
+        number = check.get("LineNumber")
+        row = by_number.get(number)
+        where = f"Rows[LineNumber={number}]"
+        if row is None:
+            errors.append(field_error(where, "NotFound", f"The draft has no row with LineNumber {number}."))
+            continue
+        amount = _dec(row["Amount"])
+        with_vat = amount + money(amount * _dec(row.get("VatRate")))
+        for field, mine in (
+            ("TotalAmountNoVatInvoiceCurrency", amount),
+            ("TotalAmountIncVatInvoiceCurrency", with_vat),
+        ):
+            expected = check.get(field)
+            if expected is not None and _dec(expected) != mine:
+                errors.append(
+                    field_error(f"{where}.{field}", "Mismatch", f"{field} is {mine}, not {expected}.")
+                )
+    return errors
 
 
 def _percent(rate: Decimal) -> str:

@@ -72,6 +72,14 @@ class EAccountingState:
         self.records: dict[str, dict[str, dict[str, Any]]] = {}
         self.company: dict[str, Any] = {}
         self.sent_emails: list[dict[str, Any]] = []
+        # The company's daily rates: base currency (SEK) per unit, used when an invoice gives no CurrencyRate.
+        self.currency_rates: dict[str, Decimal] = {
+            "EUR": Decimal("11.4721"),
+            "DKK": Decimal("1.5380"),
+            "USD": Decimal("10.5392"),
+            "NOK": Decimal("0.9951"),
+            "GBP": Decimal("13.3157"),
+        }
         self.reset()
 
     def reset(self) -> None:

@@ -1,0 +1,290 @@
+"""Issue 11, eAccounting: nothing is booked with amounts, VAT or currency Rackbeat doesn't have.
+
+Each test books a Rackbeat invoice through the Rackbeat API, transfers it as `ledgerbridge transfer`
+does, and looks at eAccounting's books over its API (invoices, drafts, vouchers): either the invoice is
+booked with Rackbeat's totals to the öre, or it stays a draft and the error log says why; the vouchers'
+trial balance is zero either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from tests.integrations.eaccounting_support import EWorld, eaccounting_world
+
+D = Decimal
+
+
+@pytest.fixture
+def eworld(database_url: str, tmp_path: Path) -> Iterator[EWorld]:
+    with eaccounting_world(database_url, tmp_path) as world:
+        yield world
+
+
+class Books:
+    """One integration "se", its hub (what `ledgerbridge transfer`/`retry` use) and eAccounting's API."""
+
+    def __init__(self, world: EWorld, settings: dict[str, Any]) -> None:
+        self.world = world
+        world.add("se", **settings)
+        assert world.service.run_startup("se").ok
+        self.rackbeat = world.rackbeat()
+        self.api: EAccountingClient = world.api()
+        self.hub = RealtimeHub(world.service)
+
+    def close(self) -> None:
+        self.hub.close()
+        self.api.close()
+        self.rackbeat.close()
+
+    def reopen(self, **settings: Any) -> None:
+        """New settings, as the console saves them; the next transfer or retry uses them."""
+        current = self.world.service.describe("se").settings
+        self.world.service.update_settings("se", {**current, **settings})
+        self.hub.close()
+        self.hub = RealtimeHub(self.world.service)
+
+    def product(self, number: str) -> dict[str, Any]:
+        return next(p for p in self.world.ops.records("products") if p["number"] == number)
+
+    def book(self, lines: list[tuple[str, str, str, int | str]], **fields: Any) -> dict[str, Any]:
+        """A booked Rackbeat invoice of (product, quantity, price, VAT %) lines, no webhooks."""
+        customer = fields.pop("customer_id", None) or self.world.ops.records("customers")[0]["number"]
+        invoice = self.rackbeat.create(
+            "customer-invoices",
+            {
+                "customer_id": customer,
+                "invoice_date": date.today().isoformat(),
+                "lines": [
+                    {
+                        "child_id": number,
+                        "name": self.product(number)["name"],
+                        "quantity": quantity,
+                        "line_price": price,
+                        "vat_percentage": vat,
+                    }
+                    for number, quantity, price, vat in lines
+                ],
+                **fields,
+            },
+            suppress_webhooks=True,
+        )
+        booked: dict[str, Any] = self.rackbeat.book("customer-invoices", invoice["number"])
+        return booked
+
+    def transfer(self, invoice: dict[str, Any]) -> Any:
+        return self.hub.transfer("se", "invoice", str(invoice["number"]))
+
+    def invoices(self) -> list[dict[str, Any]]:
+        return list(self.api.iter_collection("customerinvoices"))
+
+    def drafts(self) -> list[dict[str, Any]]:
+        return list(self.api.iter_collection("customerinvoicedrafts"))
+
+    def errors(self) -> list[Any]:
+        return [e for e in self.world.service.errors("se") if e.entity == "invoice"]
+
+    def trial_balance(self) -> Decimal:
+        """Sum of debit − credit over every voucher eAccounting shows (each must balance too)."""
+        total = D(0)
+        for voucher in self.api.iter_collection("vouchers"):
+            rows = voucher["Rows"]
+            balance = sum(D(str(r["DebitAmount"])) - D(str(r["CreditAmount"])) for r in rows)
+            assert balance == 0, voucher
+            total += balance
+        return total
+
+    def voucher_of(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        return next(
+            v
+            for v in self.api.iter_collection("vouchers")
+            if v["NumberAndNumberSeries"] == invoice["VoucherNumber"]
+        )
+
+
+@pytest.fixture
+def invoiced(eworld: EWorld) -> Iterator[Books]:
+    books = Books(eworld, {"invoices": {"status": "invoiced_and_send_email"}})
+    try:
+        yield books
+    finally:
+        books.close()
+
+
+def _money(value: Any) -> Decimal:
+    return D(str(value))
+
+
+def _booked_equal(invoice: dict[str, Any], source: dict[str, Any]) -> None:
+    assert _money(invoice["TotalAmountInvoiceCurrency"]) == _money(source["total_total"])
+    assert _money(invoice["TotalVatAmountInvoiceCurrency"]) == _money(source["total_vat"])
+    assert sum(_money(r["Amount"]) for r in invoice["Rows"]) == _money(source["total_subtotal"])
+    assert invoice["CurrencyCode"] == source["currency"]
+
+
+# -- VAT per line --------------------------------------------------------------------------------------
+def test_a_0_percent_line_stays_a_draft_with_the_reason_then_books_after_the_vat_mapping(
+    invoiced: Books, eworld: EWorld
+) -> None:
+    # ARM-10's article is coded "Varor 25% moms"; Rackbeat sells one line of it VAT-free.
+    source = invoiced.book([("ARM-10", 2, "100.00", 25), ("HAM-600", 1, "80.00", 0)])
+    result = invoiced.transfer(source)
+
+    assert result.outcome == "failed"
+    assert invoiced.invoices() == []  # never booked …
+    assert eworld.books.sent_emails == []  # … never e-mailed …
+    assert len(invoiced.drafts()) == 1  # … the draft stays for the bookkeeper to see
+    [entry] = invoiced.errors()
+    assert "line 2 (" in entry.message and "article HAM-600" in entry.message
+    assert "0% VAT in Rackbeat, eAccounting books 25%" in entry.message
+    assert "VAT codings" in entry.message  # what to do about it
+    assert "line 1" not in entry.message  # the 25 % line agrees
+
+    invoiced.reopen(
+        invoices={
+            **eworld.service.describe("se").settings["invoices"],
+            "vat_codings": {"0": "Momsfri försäljning"},
+        }
+    )
+    [(_, outcome)] = invoiced.hub.retry("se")
+    assert outcome.startswith("transferred as eAccounting invoice"), outcome
+
+    [invoice] = invoiced.invoices()
+    assert invoiced.drafts() == []
+    _booked_equal(invoice, source)
+    rates = {row["ArticleNumber"]: _money(row["VatRate"]) for row in invoice["Rows"]}
+    assert rates == {"ARM-10": D("0.25"), "HAM-600-V0": D(0)}
+    assert invoiced.errors() == []
+    assert len(eworld.books.sent_emails) == 1
+    assert invoiced.trial_balance() == 0
+
+
+def test_a_reduced_rate_line_books_at_rackbeats_rate(invoiced: Books, eworld: EWorld) -> None:
+    invoiced.reopen(
+        invoices={
+            **eworld.service.describe("se").settings["invoices"],
+            "vat_codings": {"12": "Varor 12% moms"},
+        }
+    )
+    # FIK-01 is coded 12 % already; ARM-10 (coded 25 %) is sold at 12 % on this invoice.
+    source = invoiced.book(
+        [("FIK-01", 3, "19.90", 12), ("ARM-10", 1, "249.00", 12), ("HAM-600", 2, "10", 25)]
+    )
+
+    result = invoiced.transfer(source)
+
+    assert result.ok, result.message
+    [invoice] = invoiced.invoices()
+    _booked_equal(invoice, source)
+    spec = {
+        _money(s["VatPercent"]): _money(s["VatAmountInvoiceCurrency"]) for s in invoice["VatSpecification"]
+    }
+    assert spec == {D(12): D("37.04"), D(25): D("5.00")}
+    credited = {r["AccountNumber"]: _money(r["CreditAmount"]) for r in invoiced.voucher_of(invoice)["Rows"]}
+    assert credited[2621] == D("37.04") and credited[2611] == D("5.00")
+    assert invoiced.trial_balance() == 0
+
+
+def test_a_rounding_only_difference_is_held_unless_the_setting_allows_it(
+    invoiced: Books, eworld: EWorld
+) -> None:
+    # Three lines of 0.02 at 25 %: Rackbeat rounds VAT per line (3 × 0.01), eAccounting per rate (0.02).
+    lines = [("ARM-10", 1, "0.02", 25)] * 3
+    held = invoiced.book(lines)
+    assert _money(held["total_vat"]) == D("0.03")
+
+    assert invoiced.transfer(held).outcome == "failed"
+    [entry] = invoiced.errors()
+    assert "VAT 0.03 in Rackbeat (rounded per line), 0.02 in eAccounting" in entry.message
+    assert "Accept eAccounting's VAT rounding" in entry.message
+    assert invoiced.invoices() == []
+
+    invoiced.reopen(
+        invoices={**eworld.service.describe("se").settings["invoices"], "accept_vat_rounding": True}
+    )
+    [(_, outcome)] = invoiced.hub.retry("se")
+    assert outcome.startswith("transferred as"), outcome
+    [invoice] = invoiced.invoices()
+    assert _money(invoice["TotalVatAmountInvoiceCurrency"]) == D("0.02")
+    assert sum(_money(r["Amount"]) for r in invoice["Rows"]) == _money(held["total_subtotal"])
+    warnings = [e for e in eworld.service.errors("se") if e.operation == "warning"]
+    assert any("difference of -0.01 is VAT rounding only" in w.message for w in warnings)
+    assert invoiced.trial_balance() == 0
+
+
+def test_a_credit_note_books_negative_with_rackbeats_totals(invoiced: Books) -> None:
+    source = invoiced.book([("ARM-10", -2, "100.00", 25), ("HAM-600", -1, "10.10", 25)])
+    assert _money(source["total_total"]) < 0
+
+    result = invoiced.transfer(source)
+
+    assert result.ok, result.message
+    [invoice] = invoiced.invoices()
+    assert invoice["IsCreditInvoice"] is True
+    _booked_equal(invoice, source)
+    receivable = next(r for r in invoiced.voucher_of(invoice)["Rows"] if r["AccountNumber"] == 1510)
+    assert _money(receivable["CreditAmount"]) == -_money(source["total_total"])
+    assert invoiced.trial_balance() == 0
+
+
+# -- currency ------------------------------------------------------------------------------------------
+def _customer(books: Books, currency: str) -> dict[str, Any]:
+    return books.rackbeat.create(
+        "customers",
+        {
+            "name": f"Kund i {currency} AB",
+            "address_street": "Storgatan 1",
+            "address_zipcode": "111 22",
+            "address_city": "Stockholm",
+            "address_country": "SE",
+            "contact_email": "ekonomi@example.se",
+            "currency": currency,
+            "customer_group_id": books.world.ops.records("customer-groups")[0]["number"],
+        },
+        suppress_webhooks=True,
+    )
+
+
+def test_a_foreign_currency_invoice_books_in_its_currency_converted_to_sek(
+    invoiced: Books, eworld: EWorld
+) -> None:
+    customer = _customer(invoiced, "EUR")
+    source = invoiced.book([("ARM-10", 3, "1234.57", 25)], customer_id=customer["number"], currency="EUR")
+
+    result = invoiced.transfer(source)
+
+    assert result.ok, result.message
+    [invoice] = invoiced.invoices()
+    _booked_equal(invoice, source)  # in EUR, as Rackbeat has it
+    rate = _money(invoice["CurrencyRate"])
+    assert rate == eworld.books.currency_rates["EUR"]
+    total_sek = (_money(source["total_total"]) * rate).quantize(D("0.01"))
+    assert _money(invoice["TotalAmount"]) == total_sek
+    rows = invoiced.voucher_of(invoice)["Rows"]
+    assert next(_money(r["DebitAmount"]) for r in rows if r["AccountNumber"] == 1510) == total_sek
+    assert invoiced.trial_balance() == 0
+
+
+def test_an_invoice_in_another_currency_than_the_customers_is_refused_not_relabelled(
+    invoiced: Books, eworld: EWorld
+) -> None:
+    customer = invoiced.world.ops.records("customers")[0]  # invoices in SEK
+    source = invoiced.book([("ARM-10", 1, "2740156.52", 25)], customer_id=customer["number"], currency="USD")
+
+    result = invoiced.transfer(source)
+
+    assert result.outcome == "failed"
+    assert invoiced.invoices() == [] and invoiced.drafts() == []  # nothing sent at all
+    [entry] = invoiced.errors()
+    assert f"the invoice is in USD, but eAccounting customer {customer['number']} invoices in SEK" in (
+        entry.message
+    )
+    assert invoiced.trial_balance() == 0
