@@ -7,13 +7,20 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledgerbridge.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Every sandbox of the suite runs on 127.0.0.1, an address connections are refused outside tests (see
+# ledgerbridge.netguard): allow it for the whole run, and for the processes tests start. Tests of the
+# refusal itself take the variable away with monkeypatch.
+os.environ["LEDGERBRIDGE_ALLOW_PRIVATE_URLS"] = "1"
 
 
 def _specs_dir() -> Path | None:
@@ -119,3 +126,38 @@ def store(database_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.dispose()
+
+
+# -- the Severa sandbox, served once per session and put back to the demo organisation per test ------
+@pytest.fixture(scope="session")
+def _severa_served() -> Iterator[Any]:
+    from ledgerbridge.sandbox import SandboxServer
+    from ledgerbridge.systems.severa.sandbox import create_app
+
+    app = create_app(seed="demo", client_id="sandbox", client_secret="sandbox")
+    with SandboxServer(app) as server:
+        yield app, server
+
+
+@pytest.fixture
+def severa_sandbox(_severa_served: Any) -> Any:
+    """The served Severa sandbox (``.base_url``, ``.app``, ``.state``; client ``sandbox``/``sandbox``),
+    with the demo organisation fresh, real time, no faults, no request limit and an empty request log."""
+    from types import SimpleNamespace
+
+    from ledgerbridge.sandbox.faults import FaultPlan
+    from ledgerbridge.systems.severa.sandbox.demo_data import seed_demo
+
+    app, server = _severa_served
+    app.state.clock = lambda: datetime.now(UTC)
+    app.state.access_token_lifetime = 3600
+    app.state.reset()
+    seed_demo(app.state)
+    app.gate.strict = False
+    app.gate.set_rate_limit(None)
+    app.kit.set_faults(FaultPlan())
+    app.kit.set_rate_limit(None)
+    app.kit.clear_log()
+    return SimpleNamespace(
+        base_url=server.base_url, app=app, state=app.state, client_id="sandbox", client_secret="sandbox"
+    )

@@ -1,0 +1,94 @@
+"""The Severa sandbox app: the route table of every served operation, behind the gate and the kit."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ledgerbridge.sandbox import SandboxKit
+from ledgerbridge.sandbox.routes import RouteTable
+from ledgerbridge.systems.severa.sandbox.auth import Gate, register_auth
+from ledgerbridge.systems.severa.sandbox.customers import Customers
+from ledgerbridge.systems.severa.sandbox.state import SeveraState
+from ledgerbridge.systems.severa.sandbox.wire import error_response
+
+# Third-party clients call /rest-api/v1.0/...; the sandbox serves that prefix as an alias (see the docs).
+_ALIASES = (
+    ("/rest-api/v1.0/", "/v1/"),
+    ("/rest-api/v1/", "/v1/"),
+    ("/rest-api/heartbeat/", "/heartbeat/"),
+    ("/v1.0/", "/v1/"),
+)
+
+
+def _kit_error(status: int, message: str) -> Response:
+    if status == 429:
+        # The kit's own (global) bucket: Severa's quota text, without a per-client figure.
+        return Response("API calls quota exceeded!", status_code=429, media_type="text/plain")
+    kind = "InternalSystemError" if status >= 500 else "InvalidRequest"
+    return error_response(status, kind, message)
+
+
+def _not_found(request: Request) -> Response:
+    return Response(status_code=404)
+
+
+def _not_allowed(request: Request, allow: tuple[str, ...]) -> Response:
+    response = error_response(
+        405, "InvalidRequest", f"The requested resource does not support http method '{request.method}'."
+    )
+    response.headers["Allow"] = ", ".join(allow)
+    return response
+
+
+def build_routes(state: SeveraState, gate: Gate) -> RouteTable:
+    """Every operation the sandbox serves, registered explicitly, one module per area of the API."""
+    table = RouteTable()
+    register_auth(table, gate)
+    Customers(state).register(table)
+    return table
+
+
+class SeveraSandboxApp:
+    """The served app (``kit`` around the API); ``state``, ``gate`` and ``routes`` for tests."""
+
+    def __init__(self, state: SeveraState, *, strict: bool = False, rate_limit: int | None = None) -> None:
+        self.state = state
+        self.gate = Gate(state, strict=strict)
+        if rate_limit:
+            self.gate.set_rate_limit(rate_limit, 1.0)
+        self.routes = build_routes(state, self.gate)
+        self.kit = SandboxKit(error_body=_kit_error)
+        api = self.routes.app(not_found=_not_found, not_allowed=_not_allowed, before=self.gate.before)
+        self._app = self.kit.wrap(api)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            for alias, real in _ALIASES:
+                if path.lower().startswith(alias):
+                    scope = {**scope, "path": real + path[len(alias) :]}
+                    break
+        await self._app(scope, receive, send)
+
+
+def create_app(
+    state: SeveraState | None = None,
+    *,
+    seed: str | None = None,
+    client_id: str = "sandbox",
+    client_secret: str = "sandbox",
+    strict: bool = False,
+    rate_limit: int | None = None,
+) -> SeveraSandboxApp:
+    """A Severa sandbox accepting ``client_id``/``client_secret``; ``seed="demo"``: the demo organisation."""
+    from ledgerbridge.systems.severa.sandbox.demo_data import seed_demo, seed_lookups
+
+    state = state or SeveraState()
+    state.register_client(client_id, client_secret)
+    if seed == "demo":
+        seed_demo(state)
+    elif not state.table("countries"):
+        seed_lookups(state)
+    return SeveraSandboxApp(state, strict=strict, rate_limit=rate_limit)

@@ -1,0 +1,359 @@
+"""Customers, their addresses, contact persons and contact communications (scopes ``customers:*``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.routes import Call, RouteTable
+from ledgerbridge.systems.severa.sandbox import paging
+from ledgerbridge.systems.severa.sandbox.common import (
+    apply_patch,
+    insert,
+    parent,
+    public,
+    set_bool,
+    set_decimal,
+    set_int,
+    set_reference,
+    set_text,
+    severa_resource,
+)
+from ledgerbridge.systems.severa.sandbox.state import SeveraState
+from ledgerbridge.systems.severa.sandbox.wire import (
+    body_object,
+    fail,
+    flag,
+    integer,
+    number,
+    reference,
+    text,
+)
+
+Record = dict[str, Any]
+READ, WRITE, DELETE = ("customers:read",), ("customers:write",), ("customers:delete",)
+OFFSET = {"firstRow": "int", "rowCount": "int", "calculateRowCount": "bool"}
+
+
+class Customers:
+    """Rules and renderers of ``CustomerModel``, ``AddressModel``, ``ContactModel`` and communications."""
+
+    def __init__(self, state: SeveraState) -> None:
+        self.state = state
+
+    # -- shared renderers ------------------------------------------------------------------------
+    def customer_ref(self, guid: str | None, *, with_number: bool = True) -> Record | None:
+        customer = self.state.table("customers").get(guid) if guid else None
+        if customer is None:
+            return None
+        ref = {"guid": customer["guid"], "name": customer["name"]}
+        if with_number:
+            ref["number"] = customer["number"]
+        return ref
+
+    def country_ref(self, guid: str | None) -> Record | None:
+        country = self.state.table("countries").get(guid) if guid else None
+        if country is None:
+            return None
+        return {
+            "guid": country["guid"],
+            "name": country["name"],
+            "englishName": country["englishName"],
+            "hasRegions": country["hasRegions"],
+        }
+
+    # -- customers -------------------------------------------------------------------------------
+    def render_customer(self, record: Record) -> Record:
+        out = public(record)
+        for key in ("_headquarterAddress", "_currency", "_invoicingVat", "_owner"):
+            out.pop(key, None)
+        address = self.state.table("addresses").get(record.get("_headquarterAddress") or "")
+        country = self.state.table("countries").get(address.get("_country") or "") if address else None
+        out["headquarterAddress"] = (
+            {
+                "guid": address["guid"],
+                "addressline": address["addressline"],
+                "postalCode": address["postalCode"],
+                "city": address["city"],
+                "country": country["name"] if country else None,
+            }
+            if address
+            else None
+        )
+        currency = self.state.table("currencies").get(record.get("_currency") or "")
+        out["currency"] = (
+            {
+                "guid": currency["guid"],
+                "code": currency["code"],
+                "name": currency["name"],
+                "symbol": currency["symbol"],
+            }
+            if currency
+            else None
+        )
+        vat = self.state.table("vat_rates").get(record.get("_invoicingVat") or "")
+        out["invoicingVat"] = (
+            {"guid": vat["guid"], "percentage": vat["percentage"], "code": vat["code"]} if vat else None
+        )
+        owner = self.state.table("users").get(record.get("_owner") or "")
+        out["owner"] = (
+            {
+                "guid": owner["guid"],
+                "firstName": owner["firstName"],
+                "lastName": owner["lastName"],
+                "name": f"{owner['firstName']} {owner['lastName']}",
+                "code": owner.get("code"),
+            }
+            if owner
+            else None
+        )
+        return out
+
+    def _check_number(self, record: Record, value: int | None) -> None:
+        if value is None:
+            return
+        for other in self.state.table("customers").values():
+            if other["number"] == value and other["guid"] != record.get("guid"):
+                raise fail("InvalidOperation", f"Customer number {value} is already in use.")
+
+    def create_customer(self, call: Call, body: Any) -> Record:
+        body = body_object(body)
+        name = text(body, "name", required=True)
+        number_value = integer(body, "number")
+        settings = self.state.organization.settings
+        with self.state.lock:
+            self._check_number({}, number_value)
+            if number_value is None:  # Severa numbers customers itself when none is given (see the docs)
+                number_value = int(settings.get("lastCustomerNumber", 0)) + 1
+                while any(c["number"] == number_value for c in self.state.table("customers").values()):
+                    number_value += 1
+            settings["lastCustomerNumber"] = max(int(settings.get("lastCustomerNumber", 0)), number_value)
+            record = {
+                "name": name,
+                "number": number_value,
+                "isActive": flag(body, "isActive", True),
+                "isInternal": False,
+                "email": text(body, "email"),
+                "website": text(body, "website"),
+                "vatNumber": text(body, "vatNumber"),
+                "kvkNumber": text(body, "kvkNumber", max_length=25),
+                "notes": text(body, "notes"),
+                "paymentTerm": integer(body, "paymentTerm"),
+                "overdueInterest": number(body, "overdueInterest"),
+                "eInvoiceAddress": text(body, "eInvoiceAddress"),
+                "eInvoiceOperator": text(body, "eInvoiceOperator"),
+                "numberOfEmployees": integer(body, "numberOfEmployees"),
+                "annualRevenue": integer(body, "annualRevenue"),
+                "language": None,
+                "industry": None,
+                "invoiceTemplate": None,
+                "pricelist": None,
+                "timezone": None,
+                "_headquarterAddress": reference(body, "headquarterAddress", self.state.table("addresses")),
+                "_currency": reference(body, "currency", self.state.table("currencies")),
+                "_invoicingVat": reference(body, "invoicingVat", self.state.table("vat_rates")),
+                "_owner": reference(body, "owner", self.state.table("users")),
+            }
+            return insert(self.state, "customers", record)
+
+    def patch_customer(self, call: Call, record: Record, body: Any) -> None:
+        tables = self.state.tables
+        setters = {
+            "/name": set_text("name", required=True),
+            "/number": set_int("number", check=self._check_number),
+            "/isActive": set_bool("isActive"),
+            "/email": set_text("email"),
+            "/website": set_text("website"),
+            "/vatNumber": set_text("vatNumber"),
+            "/kvkNumber": set_text("kvkNumber", max_length=25),
+            "/notes": set_text("notes"),
+            "/paymentTerm": set_int("paymentTerm"),
+            "/overdueInterest": set_decimal("overdueInterest"),
+            "/eInvoiceAddress": set_text("eInvoiceAddress"),
+            "/eInvoiceOperator": set_text("eInvoiceOperator"),
+            "/numberOfEmployees": set_int("numberOfEmployees"),
+            "/annualRevenue": set_int("annualRevenue"),
+            "/headquarterAddress/guid": set_reference("headquarterAddress", tables["addresses"]),
+            "/currency/guid": set_reference("currency", tables["currencies"]),
+            "/invoicingVat/guid": set_reference("invoicingVat", tables["vat_rates"]),
+            "/owner/guid": set_reference("owner", tables["users"]),
+        }
+        apply_patch(self.state, record, body, setters)
+
+    def before_customer_delete(self, call: Call, record: Record) -> None:
+        guid = record["guid"]
+        used = any(p.get("_customer") == guid for p in self.state.table("projects").values()) or any(
+            i.get("_customer") == guid for i in self.state.table("invoices").values()
+        )
+        if used:
+            raise fail("InvalidOperation", "The customer has projects or invoices and cannot be deleted.")
+
+    def delete_customer(self, call: Call, record: Record) -> None:
+        with self.state.lock:
+            guid = record["guid"]
+            self.state.table("customers").pop(guid, None)
+            for table in ("addresses", "contacts"):
+                for key in [k for k, r in self.state.table(table).items() if r.get("_customer") == guid]:
+                    self.state.table(table).pop(key)
+
+    def select_customers(self, call: Call, records: list[Record]) -> list[Record]:
+        q = paging.query(call)
+        if q["isActive"] is not None:
+            records = [r for r in records if r["isActive"] == q["isActive"]]
+        if q["isInternal"] is not None:
+            records = [r for r in records if r["isInternal"] == q["isInternal"]]
+        if q["numbers"]:
+            records = [r for r in records if r["number"] in q["numbers"]]
+        if q["customerNames"]:
+            names = {n.lower() for n in q["customerNames"]}
+            records = [r for r in records if r["name"].lower() in names]
+        if q["emailAddresses"]:
+            emails = {e.lower() for e in q["emailAddresses"]}
+            records = [r for r in records if (r.get("email") or "").lower() in emails]
+        if q["customerOwnerGuids"]:
+            owners = {g.lower() for g in q["customerOwnerGuids"]}
+            records = [r for r in records if r.get("_owner") in owners]
+        return records
+
+    # -- addresses -------------------------------------------------------------------------------
+    def render_address(self, record: Record) -> Record:
+        out = public(record)
+        out["country"] = self.country_ref(record.get("_country"))
+        out["customer"] = self.customer_ref(record.get("_customer"))
+        out["countryRegion"] = None
+        out["contacts"] = [
+            {"guid": c["guid"], "name": f"{c['firstName']} {c['lastName']}"}
+            for c in self.state.table("contacts").values()
+            if c.get("addressGuid") == record["guid"]
+        ]
+        return out
+
+    def address_fields(self, body: Record) -> Record:
+        return {
+            "addressline": text(body, "addressline"),
+            "postalCode": text(body, "postalCode"),
+            "city": text(body, "city"),
+            "phone": text(body, "phone"),
+            "fax": text(body, "fax"),
+            "isBillingAddress": flag(body, "isBillingAddress", False),
+            "isPostalAddress": flag(body, "isPostalAddress", False),
+            "isVisitAddress": flag(body, "isVisitAddress", False),
+            "_country": reference(body, "country", self.state.table("countries")),
+        }
+
+    def create_address(self, call: Call, body: Any) -> Record:
+        customer = parent(self.state, "customers", call, "customerGuid")
+        with self.state.lock:
+            record = insert(
+                self.state,
+                "addresses",
+                {**self.address_fields(body_object(body)), "_customer": customer["guid"]},
+            )
+            if not customer.get("_headquarterAddress"):  # a customer's first address becomes its main one
+                customer["_headquarterAddress"] = record["guid"]
+            return record
+
+    def patch_address(self, call: Call, record: Record, body: Any) -> None:
+        setters = {
+            "/addressline": set_text("addressline"),
+            "/postalCode": set_text("postalCode"),
+            "/city": set_text("city"),
+            "/phone": set_text("phone"),
+            "/fax": set_text("fax"),
+            "/isBillingAddress": set_bool("isBillingAddress"),
+            "/isPostalAddress": set_bool("isPostalAddress"),
+            "/isVisitAddress": set_bool("isVisitAddress"),
+            "/country/guid": set_reference("country", self.state.table("countries")),
+        }
+        apply_patch(self.state, record, body, setters)
+
+    def delete_address(self, call: Call, record: Record) -> None:
+        with self.state.lock:
+            self.state.table("addresses").pop(record["guid"], None)
+            for customer in self.state.table("customers").values():
+                if customer.get("_headquarterAddress") == record["guid"]:
+                    customer["_headquarterAddress"] = None
+            for contact in self.state.table("contacts").values():
+                if contact.get("addressGuid") == record["guid"]:
+                    contact["addressGuid"] = None
+
+    def customer_addresses(self, call: Call) -> dict[str, Record]:
+        customer = parent(self.state, "customers", call, "customerGuid")
+        return {k: r for k, r in self.state.table("addresses").items() if r["_customer"] == customer["guid"]}
+
+    # -- registration ----------------------------------------------------------------------------
+    def register(self, table: RouteTable) -> None:
+        state = self.state
+        customers = severa_resource(
+            state,
+            "customers",
+            "customers",
+            self.render_customer,
+            select=self.select_customers,
+            create=self.create_customer,
+            patch=self.patch_customer,
+            before_delete=self.before_customer_delete,
+            delete=self.delete_customer,
+        )
+        register_crud(
+            table,
+            customers,
+            collection="/v1/customers",
+            item="/v1/customers/{guid}",
+            patch_as_array=True,
+            meta_L={
+                "scopes": READ,
+                "paging": "cursor",
+                "query": {
+                    "pageToken": "str",
+                    "rowCount": "int",
+                    "isActive": "bool",
+                    "customerOwnerGuids": "str[]",
+                    "isInternal": "bool",
+                    "numbers": "int[]",
+                    "changedSince": "datetime",
+                    "emailAddresses": "str[]",
+                    "customerNames": "str[]",
+                },
+            },
+            meta_G={"scopes": READ},
+            meta_C={"scopes": WRITE},
+            meta_P={"scopes": WRITE},
+            meta_D={"scopes": DELETE},
+        )
+        addresses = severa_resource(
+            state,
+            "addresses",
+            "addresses",
+            self.render_address,
+            patch=self.patch_address,
+            delete=self.delete_address,
+        )
+        register_crud(
+            table,
+            addresses,
+            collection="/v1/addresses",
+            item="/v1/addresses/{guid}",
+            operations="LGPD",
+            patch_as_array=True,
+            meta_L={"scopes": READ, "paging": "offset", "query": {**OFFSET, "changedSince": "datetime"}},
+            meta_G={"scopes": READ},
+            meta_P={"scopes": WRITE},
+            meta_D={"scopes": DELETE},
+        )
+        per_customer = severa_resource(
+            state,
+            "customer addresses",
+            "addresses",
+            self.render_address,
+            rows=self.customer_addresses,
+            create=self.create_address,
+        )
+        register_crud(
+            table,
+            per_customer,
+            collection="/v1/customers/{customerGuid}/addresses",
+            operations="LC",
+            meta_L={"scopes": READ, "paging": "offset", "query": OFFSET},
+            meta_C={"scopes": WRITE},
+        )
