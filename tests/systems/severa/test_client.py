@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -12,7 +13,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.errors import AuthError, NotFoundError, TransientError, ValidationError
 from ledgerbridge.systems.severa.adapters import Severa
@@ -20,8 +20,7 @@ from ledgerbridge.systems.severa.auth import MemoryVault
 from ledgerbridge.systems.severa.client import RequestPacer, SeveraClient
 from ledgerbridge.systems.severa.connection import SeveraConnection
 from ledgerbridge.systems.severa.errors import InsufficientScope, SeveraAuthError
-from ledgerbridge.systems.severa.sandbox.app import SeveraSandboxApp, create_app
-from ledgerbridge.systems.severa.sandbox.state import SeveraState
+from ledgerbridge.systems.severa.sandbox.app import SeveraSandboxApp
 from tests.support import FakeClock
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -43,27 +42,32 @@ class Monotonic:
         self.now += seconds
 
 
-# TODO(E's fixture): switch to the shared served-sandbox fixture once tests/systems/severa/conftest.py
-# serves one; until then each test serves its own sandbox on a free loopback port.
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
 
 
 @pytest.fixture
-def app(clock: FakeClock) -> SeveraSandboxApp:
-    return create_app(SeveraState(clock=clock))
+def sandbox(severa_sandbox: Any, clock: FakeClock) -> Iterator[Any]:
+    """The served Severa sandbox with an empty organisation (the API client stays) on a clock the test
+    moves; the request quota's clock is given back afterwards."""
+    severa_sandbox.state.reset()
+    severa_sandbox.state.clock = clock
+    yield severa_sandbox
+    severa_sandbox.app.gate.set_rate_limit(None)
+    severa_sandbox.app.gate.bucket_clock = time.monotonic
 
 
 @pytest.fixture
-def server(app: SeveraSandboxApp) -> Iterator[SandboxServer]:
-    with SandboxServer(app) as running:
-        yield running
+def app(sandbox: Any) -> SeveraSandboxApp:
+    return sandbox.app  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def connection(server: SandboxServer) -> SeveraConnection:
-    return SeveraConnection(base_url=server.base_url, client_id="sandbox", client_secret="sandbox")
+def connection(sandbox: Any) -> SeveraConnection:
+    return SeveraConnection(
+        base_url=sandbox.base_url, client_id=sandbox.client_id, client_secret=sandbox.client_secret
+    )
 
 
 @pytest.fixture
@@ -102,9 +106,9 @@ def severa(client: SeveraClient) -> Severa:
 
 
 @pytest.fixture
-def raw(server: SandboxServer) -> Iterator[httpx.Client]:
-    """Plain HTTP to the sandbox's control routes (request log, faults)."""
-    with httpx.Client(base_url=server.base_url) as http:
+def raw(sandbox: Any) -> Iterator[httpx.Client]:
+    """Plain HTTP to the sandbox's control routes (the request log)."""
+    with httpx.Client(base_url=sandbox.base_url) as http:
         http.delete("/_sandbox/requests")
         yield http
 
