@@ -9,6 +9,7 @@ never touches a real installation's integrations.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -23,6 +24,7 @@ from rich.panel import Panel
 
 from ledgerbridge.cli.render import RichProgress, print_result, progress_bars
 from ledgerbridge.config import Config
+from ledgerbridge.netguard import ALLOW_PRIVATE_ENV
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
 from ledgerbridge.sandbox import SandboxServer
@@ -80,6 +82,8 @@ def run_demo(
 ) -> int:
     config = demo_config()
     shutil.rmtree(config.home, ignore_errors=True)
+    # The demo's sandboxes listen on 127.0.0.1, an address refused for connections otherwise.
+    os.environ[ALLOW_PRIVATE_ENV] = "1"
 
     economic_state = economic.EconomicState()
     economic.seed_demo(economic_state, customers=customers, products=products)

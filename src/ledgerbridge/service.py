@@ -14,25 +14,36 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 import pydantic
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ledgerbridge.config import Config
-from ledgerbridge.crypto import SecretBox
+from ledgerbridge.crypto import KEY_FILE, SecretBox, UnreadableSecret, parse_keys, write_private
 from ledgerbridge.engine.progress import Progress
 from ledgerbridge.engine.runner import OneWaySync, RunResult
+from ledgerbridge.engine.tokens import TokenStore
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
+from ledgerbridge.netguard import url_problems
 from ledgerbridge.store import Conflict, ErrorEntry, InboxItem, Integration, Store, SyncRun, Transfer
-from ledgerbridge.store.console_models import AdminCredential, ApiToken, ConsoleSecret, Notification
-from ledgerbridge.store.models import utcnow
+from ledgerbridge.store.console_models import (
+    AdminCredential,
+    ApiToken,
+    ConsoleSecret,
+    ConsoleSession,
+    Notification,
+)
+from ledgerbridge.store.models import Cursor, OAuthConnection, utcnow
 from ledgerbridge.systems.errors import AuthError
 
 API_TOKEN_PREFIX = "lb_"
 MIN_PASSWORD_LENGTH = 8
+# One rule for integration names everywhere (CLI, API, console): they appear in URLs and file names.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+NAME_RULE = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
 class UserError(Exception):
@@ -49,6 +60,40 @@ class InvalidConfiguration(UserError):
     def __init__(self, message: str, problems: list[tuple[str, str]]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid integration name, else :class:`UserError` saying the rule."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise UserError(f"{name!r} is not a valid integration name: use {NAME_RULE}")
+    return name
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A config file's TOML document; every way it can be unreadable is a :class:`UserError`."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise UserError(f"config file {path} is a folder, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"config file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at position "
+            f"{exc.start}): TOML files must be saved as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def refuse_addresses(connections: Mapping[str, Any]) -> None:
+    """:class:`InvalidConfiguration` if any side's address is one secrets must not be sent to."""
+    problems = url_problems(connections)
+    if problems:
+        raise InvalidConfiguration(
+            "the connection is not valid:\n" + "\n".join(f"  {path}: {why}" for path, why in problems),
+            problems,
+        )
 
 
 def format_validation_error(prefix: str, error: pydantic.ValidationError) -> str:
@@ -91,6 +136,8 @@ class IntegrationView:
     endpoints: dict[str, str]
     startup_completed_at: str | None
     created_at: str
+    # Set when the stored credentials cannot be decrypted (secret.key lost): the user must enter them again.
+    problem: str | None = None
 
 
 class Ledgerbridge:
@@ -105,12 +152,14 @@ class Ledgerbridge:
     # -- integrations ------------------------------------------------------------------------------
     def add_integration(self, name: str, kind: str, document: Mapping[str, Any]) -> IntegrationView:
         """Create an integration from a config document: each side's connection plus ``settings``."""
+        check_name(name)
         try:
             kind_cls = kind_named(kind)
         except ValueError as exc:
             raise UserError(str(exc)) from None
         connections_doc = {k: v for k, v in document.items() if k not in ("settings", "kind")}
         connections, settings = self._validate(kind_cls, connections_doc, document.get("settings", {}))
+        refuse_addresses(connections.model_dump(mode="json"))
         with self.store.session() as session:
             if session.scalars(select(Integration).where(Integration.name == name)).first():
                 raise UserError(f"an integration named {name!r} already exists")
@@ -124,12 +173,8 @@ class Ledgerbridge:
         return self.describe(name)
 
     def add_integration_from_file(self, name: str, kind: str | None, path: Path) -> IntegrationView:
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+        check_name(name)
+        document = read_toml(path)
         chosen = kind or document.get("kind")
         if not chosen:
             raise UserError(
@@ -143,17 +188,13 @@ class Ledgerbridge:
         Bindings, the ledger and the error log stay: switching, say, the master of customers keeps every
         record bound to the same records.
         """
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+        document = read_toml(path)
         with self.store.session() as session:
             row = self._row(session, name)
             kind_cls = kind_named(row.kind)
             connections_doc = {k: v for k, v in document.items() if k not in ("settings", "kind")}
             connections, settings = self._validate(kind_cls, connections_doc, document.get("settings", {}))
+            refuse_addresses(connections.model_dump(mode="json"))
             row.settings = settings.model_dump(mode="json")
             row.credentials = self.box.seal(_reveal(connections.model_dump(mode="json"), connections))
         return self.describe(name)
@@ -193,7 +234,11 @@ class Ledgerbridge:
     def describe(self, name: str) -> IntegrationView:
         with self.store.session() as session:
             row = self._row(session, name)
-            connections = self.box.open(row.credentials)
+            problem = None
+            try:
+                connections = self.box.open(row.credentials)
+            except UnreadableSecret:
+                connections, problem = {}, unreadable_message(name)
             endpoints = {
                 side: str(conn.get("base_url"))
                 for side, conn in connections.items()
@@ -208,6 +253,7 @@ class Ledgerbridge:
                 if row.startup_completed_at
                 else None,
                 created_at=row.created_at.isoformat(),
+                problem=problem,
             )
 
     def integration(self, name: str) -> tuple[int, IntegrationKind]:
@@ -215,7 +261,11 @@ class Ledgerbridge:
         with self.store.session() as session:
             row = self._row(session, name)
             kind_cls = kind_named(row.kind)
-            connections, settings = self._validate(kind_cls, self.box.open(row.credentials), row.settings)
+            try:
+                stored = self.box.open(row.credentials)
+            except UnreadableSecret:
+                raise UserError(unreadable_message(name)) from None
+            connections, settings = self._validate(kind_cls, stored, row.settings)
             return row.id, kind_cls(connections, settings).attach(self.store, row.id, self.box)
 
     # -- the start-up sync -------------------------------------------------------------------------
@@ -329,11 +379,17 @@ class Ledgerbridge:
 
     def update_connections(self, name: str, connections: Mapping[str, Any]) -> IntegrationView:
         """Change the connection of one or more sides. A secret left out or empty keeps its stored value,
-        so a form never has to show a secret to keep it."""
+        so a form never has to show a secret to keep it — unless that side's address changes: stored
+        secrets are never sent to a new address, so they must be entered again (and a side's OAuth2
+        tokens are forgotten)."""
         with self.store.session() as session:
             row = self._row(session, name)
             kind_cls = kind_named(row.kind)
-            merged = self.box.open(row.credentials)
+            try:
+                merged = self.box.open(row.credentials)
+            except UnreadableSecret:
+                merged = {}  # the key is lost: whatever is entered now replaces what cannot be read
+            stored = {side: dict(v) for side, v in merged.items() if isinstance(v, dict)}
             for side, values in connections.items():
                 if not isinstance(values, Mapping):
                     merged[side] = values
@@ -351,7 +407,14 @@ class Ledgerbridge:
                     "the connection is not valid:\n" + format_validation_error("", exc),
                     validation_problems("", exc),
                 ) from None
-            row.credentials = self.box.seal(_reveal(parsed.model_dump(mode="json"), parsed))
+            document = parsed.model_dump(mode="json")
+            refuse_addresses(document)
+            moved = _moved_sides(stored, document)
+            _require_secrets_again(kind_cls, stored, connections, moved)
+            row.credentials = self.box.seal(_reveal(document, parsed))
+            integration_id = row.id
+        for side in moved & set(kind_cls.oauth_sides):
+            TokenStore(self.store, self.box).clear(integration_id, side)
         return self.describe(name)
 
     def disconnect(self, name: str, side: str) -> str:
@@ -375,7 +438,10 @@ class Ledgerbridge:
         with self.store.session() as session:
             row = self._row(session, name)
             kind_cls = kind_named(row.kind)
-            document = self.box.open(row.credentials)
+            try:
+                document = self.box.open(row.credentials)
+            except UnreadableSecret:
+                document = {}
         return {
             side: {k: v for k, v in values.items() if not _is_secret(kind_cls, side, k)}
             if isinstance(values, dict)
@@ -655,11 +721,24 @@ class Ledgerbridge:
             row = session.get(AdminCredential, 1)
             return row.auth_epoch if row else None
 
-    def create_api_token(self, name: str) -> tuple[str, ApiToken]:
-        """A new token for scripts: the plain token is returned once and never stored."""
+    def create_api_token(
+        self, name: str, *, read_only: bool = False, integration: str | None = None
+    ) -> tuple[str, ApiToken]:
+        """A new token for scripts: the plain token is returned once and never stored.
+
+        ``read_only``: GET requests only. ``integration``: only that integration's routes.
+        """
         plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.store.session() as session:
-            row = ApiToken(name=name or "token", token_hash=_token_hash(plain), prefix=plain[:9])
+            if integration:
+                self._row(session, integration)
+            row = ApiToken(
+                name=name or "token",
+                token_hash=_token_hash(plain),
+                prefix=plain[:9],
+                access="read" if read_only else "write",
+                integration=integration or None,
+            )
             session.add(row)
             session.flush()
         return plain, row
@@ -681,7 +760,7 @@ class Ledgerbridge:
 
     def check_api_token(self, plain: str) -> ApiToken | None:
         """The active token ``plain`` is, or None (its last use is noted)."""
-        if not plain.startswith(API_TOKEN_PREFIX):
+        if not plain.startswith(API_TOKEN_PREFIX) or not plain.isascii():
             return None
         with self.store.session() as session:
             row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).first()
@@ -690,15 +769,158 @@ class Ledgerbridge:
             row.last_used_at = utcnow()
             return row
 
-    def console_secret(self, name: str) -> str:
-        """A random secret of the console (e.g. the session-signing key), made once, kept sealed."""
+    # -- console sessions: the cookie carries a random id; logging out ends its row ----------------------
+    def start_console_session(self, lifetime: timedelta) -> str:
+        """A new console session; returns the id for the cookie (only its hash is stored)."""
+        plain = secrets.token_urlsafe(32)
+        now = utcnow()
         with self.store.session() as session:
-            row = session.get(ConsoleSecret, name)
+            # Expired and ended rows are of no use: drop them as new ones come.
+            session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+            session.add(ConsoleSession(id=_token_hash(plain), created_at=now, expires_at=now + lifetime))
+        return plain
+
+    def console_session_alive(self, plain: str) -> bool:
+        if not isinstance(plain, str) or not plain:
+            return False
+        with self.store.session() as session:
+            row = session.get(ConsoleSession, _token_hash(plain))
+            if row is None or row.ended_at is not None:
+                return False
+            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+            return expires > utcnow()
+
+    def end_console_session(self, plain: str) -> None:
+        with self.store.session() as session:
+            row = session.get(ConsoleSession, _token_hash(plain))
+            if row is not None and row.ended_at is None:
+                row.ended_at = utcnow()
+
+    def session_secret(self) -> str:
+        """The key that signs console session cookies: made once, shared by every server process.
+
+        Kept apart from ``secret.key`` (not sealed with it) so that losing that key never stops ``serve``;
+        a leaked database gives nothing with it, because sessions are also checked against the
+        ``console_sessions`` table.
+        """
+        with self.store.session() as session:
+            row = session.get(ConsoleSecret, SESSION_SECRET)
             if row is None:
-                row = ConsoleSecret(name=name, sealed=self.box.seal({"value": secrets.token_urlsafe(48)}))
+                row = ConsoleSecret(name=SESSION_SECRET, sealed=secrets.token_urlsafe(48))
                 session.add(row)
-            sealed = row.sealed
-        return str(self.box.open(sealed)["value"])
+            return row.sealed
+
+    # -- the encryption key ---------------------------------------------------------------------------
+    def rotate_key(self) -> KeyRotation:
+        """Seal every stored secret again with a new key (``secret.key``) or with the first key of
+        ``LEDGERBRIDGE_SECRET_KEY``; values no key in force can open are counted and left as they are."""
+        key_file = self.config.home / KEY_FILE
+        if self.config.secret_key:
+            keys = parse_keys(self.config.secret_key)
+            if len(keys) < 2:
+                raise UserError(
+                    "LEDGERBRIDGE_SECRET_KEY holds one key: put a new key first and the current one after "
+                    "it, comma-separated (a new key: `ledgerbridge admin new-key`), run this again, "
+                    "then drop the old key"
+                )
+            box, new_file = SecretBox(keys), None
+        else:
+            from cryptography.fernet import Fernet
+
+            old = parse_keys(key_file.read_bytes()) if key_file.exists() else []
+            box = SecretBox([Fernet.generate_key(), *old])
+            new_file = box.keys[0]
+            # Both keys on file first: a crash half-way leaves every value readable.
+            write_private(key_file, b"\n".join(box.keys) + b"\n")
+        rotation = KeyRotation()
+        with self.store.session() as session:
+            for row in session.scalars(select(Integration)).all():
+                row.credentials = rotation.reseal(box, row.credentials)
+            for token in session.scalars(select(OAuthConnection)).all():
+                token.token = rotation.reseal(box, token.token)
+            for secret in session.scalars(select(ConsoleSecret)).all():
+                if secret.name != SESSION_SECRET:
+                    secret.sealed = rotation.reseal(box, secret.sealed)
+            for cursor in session.scalars(select(Cursor)).all():
+                value = cursor.value
+                if isinstance(value, dict) and isinstance(value.get("sealed"), str):
+                    cursor.value = {**value, "sealed": rotation.reseal(box, value["sealed"])}
+        if new_file is not None:
+            write_private(key_file, new_file + b"\n")
+            rotation.key_file = str(key_file)
+        self.box = SecretBox(box.keys[:1]) if new_file is not None else box
+        return rotation
+
+
+SESSION_SECRET = "session-signing"
+
+
+def unreadable_message(name: str) -> str:
+    return (
+        f"credentials unreadable: the stored connections of {name!r} cannot be decrypted (secret.key or "
+        f"LEDGERBRIDGE_SECRET_KEY is not the key they were saved with); re-enter them: "
+        f"`ledgerbridge integrations update {name} --config FILE` or the console's connection page"
+    )
+
+
+@dataclass
+class KeyRotation:
+    resealed: int = 0
+    unreadable: int = 0
+    key_file: str | None = None
+
+    def reseal(self, box: SecretBox, token: str) -> str:
+        try:
+            fresh = box.rotate(token)
+        except UnreadableSecret:
+            self.unreadable += 1
+            return token
+        self.resealed += 1
+        return fresh
+
+
+def _moved_sides(stored: Mapping[str, Mapping[str, Any]], document: Mapping[str, Any]) -> set[str]:
+    """Sides whose any ``*_url`` differs from the stored one (compared as the model writes them)."""
+    moved = set()
+    for side, values in document.items():
+        before = stored.get(side)
+        if not isinstance(values, Mapping) or not before:
+            continue
+        if any(
+            key.endswith("_url") and _same_url(before.get(key)) != _same_url(value)
+            for key, value in values.items()
+        ):
+            moved.add(side)
+    return moved
+
+
+def _same_url(value: Any) -> str | None:
+    return str(value).rstrip("/") if value else None
+
+
+def _require_secrets_again(
+    kind_cls: type[IntegrationKind],
+    stored: Mapping[str, Mapping[str, Any]],
+    given: Mapping[str, Any],
+    moved: set[str],
+) -> None:
+    """Refuse to keep a stored secret of a side whose address changed: it would be sent to the new one."""
+    problems = []
+    for side in sorted(moved):
+        values = given.get(side) or {}
+        for key, old in stored[side].items():
+            if _is_secret(kind_cls, side, key) and old and values.get(key) in (None, ""):
+                problems.append(
+                    (
+                        f"{side}.{key}",
+                        "the address changed: enter this secret again (a stored secret is never sent to "
+                        "a new address)",
+                    )
+                )
+    if problems:
+        raise InvalidConfiguration(
+            "the connection is not valid:\n" + "\n".join(f"  {p}: {m}" for p, m in problems), problems
+        )
 
 
 @dataclass

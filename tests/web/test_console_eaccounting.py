@@ -24,7 +24,8 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EWorld, TestClient]]:
-    monkeypatch.delenv("LEDGERBRIDGE_PUBLIC_URL", raising=False)
+    # The sign-in's return address comes from the configured public URL, never the Host header.
+    monkeypatch.setenv("LEDGERBRIDGE_PUBLIC_URL", "http://testserver")
     with eaccounting_world(f"sqlite:///{tmp_path / 'lb.sqlite3'}", tmp_path) as world:
         world.identity.register_client(CLIENT_ID, "client-secret", [world.redirect_uri, CALLBACK])
         world.add("se", connect=False)

@@ -1,4 +1,4 @@
-"""``ledgerbridge admin``: the web console's password and the admin API's tokens."""
+"""``ledgerbridge admin``: the web console's password, the admin API's tokens, the encryption key."""
 
 from __future__ import annotations
 
@@ -45,11 +45,19 @@ def set_password(
 
 
 @token_app.command("create")
-def token_create(name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'backup'.")]) -> None:
+def token_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'backup'.")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="GET requests only.")] = False,
+    integration: Annotated[
+        str | None, typer.Option(help="Only this integration's routes (default: all integrations).")
+    ] = None,
+) -> None:
     """Make an API token; it is printed once (only a hash is kept)."""
     service = Ledgerbridge()
     try:
-        plain, row = service.create_api_token(name)
+        plain, row = service.create_api_token(name, read_only=read_only, integration=integration)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
     finally:
         service.close()
     err_console.print(f"API token #{row.id} ({row.name}); keep it secret, it is not shown again:")
@@ -67,12 +75,14 @@ def token_list() -> None:
     if not tokens:
         console.print("No API tokens. Make one with `ledgerbridge admin token create NAME`.")
         return
-    table = Table("id", "name", "starts with", "created", "last used")
+    table = Table("id", "name", "starts with", "scope", "created", "last used")
     for token in tokens:
         table.add_row(
             str(token.id),
             token.name,
             f"{token.prefix}…",
+            f"{'read only' if token.access == 'read' else 'read and change'}, "
+            f"{token.integration or 'all integrations'}",
             f"{token.created_at:%Y-%m-%d %H:%M}",
             f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never",
         )
@@ -90,3 +100,38 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (s
     finally:
         service.close()
     console.print(f"Token #{token_id} is revoked.")
+
+
+@admin_app.command("rotate-key")
+def rotate_key() -> None:
+    """Seal every stored secret again with a new encryption key.
+
+    With ``secret.key``: a new key is made, every secret sealed again with it, the old key dropped. With
+    ``LEDGERBRIDGE_SECRET_KEY``: list the new key first and the old one after it (comma-separated), run
+    this, then drop the old key from the variable.
+    """
+    service = Ledgerbridge()
+    try:
+        rotation = service.rotate_key()
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        service.close()
+    console.print(f"{rotation.resealed} stored secret(s) sealed with the new key.")
+    if rotation.key_file:
+        console.print(f"The new key is in {rotation.key_file}; the old key is gone from it.")
+    else:
+        console.print("Every secret opens with the first key now: drop the rest of LEDGERBRIDGE_SECRET_KEY.")
+    if rotation.unreadable:
+        err_console.print(
+            f"{rotation.unreadable} stored value(s) open with no key in force and were left as they were "
+            "(re-enter those integrations' credentials)."
+        )
+
+
+@admin_app.command("new-key")
+def new_key() -> None:
+    """Print a new encryption key (for LEDGERBRIDGE_SECRET_KEY); nothing is changed."""
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())

@@ -21,6 +21,7 @@ from ledgerbridge.cli.render import (
     print_result,
     progress_bars,
 )
+from ledgerbridge.logs import configure_logging
 from ledgerbridge.service import Ledgerbridge, UserError
 
 app = typer.Typer(
@@ -36,6 +37,11 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(admin_app, name="admin")
 app.command("connect")(connect_command)
 app.command("disconnect")(disconnect_command)
+
+
+@app.callback()
+def _setup() -> None:
+    configure_logging()  # before any command logs: tracebacks without local variables
 
 
 def _service() -> Ledgerbridge:
@@ -97,9 +103,12 @@ def integrations_list() -> None:
             view.name,
             view.kind,
             view.startup_completed_at or "not run",
-            "\n".join(f"{k}: {v}" for k, v in view.endpoints.items()),
+            "\n".join(f"{k}: {v}" for k, v in view.endpoints.items()) or "credentials unreadable",
         )
     console.print(table)
+    for view in views:
+        if view.problem:
+            err_console.print(f"[bold yellow]{view.name}:[/] {view.problem}", highlight=False)
 
 
 @integrations_app.command("show")
@@ -113,6 +122,8 @@ def integrations_show(name: str) -> None:
     console.print(f"start-up sync: {view.startup_completed_at or 'not run yet'}")
     for side, url in view.endpoints.items():
         console.print(f"{side}: {url}  (credentials stored encrypted)")
+    if view.problem:
+        err_console.print(f"[bold yellow]{view.problem}[/]", highlight=False)
     console.print_json(json.dumps(view.settings))
 
 
@@ -333,7 +344,11 @@ def serve(
         on_start=start_background,
         on_stop=stop_background,
     )
-    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="warning"))
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only
+    # from LEDGERBRIDGE_TRUSTED_PROXIES (see web/auth.py).
+    server = uvicorn.Server(
+        uvicorn.Config(web, host=host, port=port, log_level="warning", proxy_headers=False)
+    )
 
     console.print(
         f"ledgerbridge serving on http://{host}:{port}: the console at http://{host}:{port}/console, "

@@ -1,7 +1,8 @@
 """The web console's tables: the admin password, API tokens, notifications and console secrets.
 
-Sessions are not stored here: they live in a signed cookie (Starlette's ``SessionMiddleware``) that
-carries the admin's ``auth_epoch``; changing the password bumps the epoch and so ends every session.
+A session lives in a signed cookie (Starlette's ``SessionMiddleware``) that carries the admin's
+``auth_epoch`` and a random session id; changing the password bumps the epoch and so ends every session,
+logging out ends the session's row in ``console_sessions``.
 
 Importing this module also hooks the error log: the first time an error entry is written, a
 notification is written in the same transaction (``after_insert`` on :class:`ErrorEntry`).
@@ -42,6 +43,20 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Scopes: "read" allows GET only; an integration name limits the token to that integration's routes.
+    access: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
+    integration: Mapped[str | None] = mapped_column(String(100))
+
+
+class ConsoleSession(Base):
+    """A console login, ended server-side by logging out (the cookie only carries the random id)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the id in the cookie
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Notification(Base):

@@ -10,14 +10,21 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.integrations.base import all_kinds
 from ledgerbridge.runtime.hub import RealtimeHub
-from ledgerbridge.service import InvalidConfiguration, UserError
+from ledgerbridge.service import NAME_PATTERN, InvalidConfiguration, UserError
 from ledgerbridge.store import ErrorEntry, Transfer
 from ledgerbridge.web.jobs import StartupJobs
+
+# Ids and limits the database can hold: beyond 64 bits they are refused (422), never looked up (500).
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
 
 
 class TransferAnswer(BaseModel):
@@ -49,7 +56,7 @@ class RetryAnswer(BaseModel):
 
 
 class NewIntegration(BaseModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", examples=["acme"])
+    name: str = Field(pattern=NAME_PATTERN.pattern, examples=["acme"])
     kind: str = Field(examples=["rackbeat-economic"])
     connections: dict[str, Any] = Field(description="Each side's connection, e.g. {'rackbeat': {...}}")
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -61,10 +68,14 @@ class StartupRequest(BaseModel):
 
 class NewToken(BaseModel):
     name: str = Field("script", max_length=100)
+    read_only: bool = Field(False, description="GET requests only")
+    integration: str | None = Field(None, description="Only this integration's routes; all if left out")
 
 
 class ReadRequest(BaseModel):
-    ids: list[int] | None = Field(None, description="Notifications to mark read; all unread if left out")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] | None = Field(
+        None, description="Notifications to mark read; all unread if left out"
+    )
 
 
 def error_view(entry: ErrorEntry, integration: str | None = None) -> ErrorView:
@@ -209,7 +220,7 @@ def build_api(
 
     # -- sync runs and the start-up sync ---------------------------------------------------------------------
     @api.get("/integrations/{name}/runs", tags=["sync"])
-    def runs(name: str, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(name: str, limit: Limit = 20) -> list[dict[str, Any]]:
         return [
             {
                 "id": r.id,
@@ -226,8 +237,17 @@ def build_api(
 
     @api.post("/integrations/{name}/startup/preview", tags=["sync"])
     def startup_preview(name: str) -> dict[str, Any]:
-        """The dry run: per entity the counts, per record the action and the field changes. Writes nothing."""
-        result = service.run_startup(name, dry_run=True)
+        """The dry run: per entity the counts, per record the action and the field changes. Writes nothing.
+
+        A remote system that answers in a shape we do not know gets 502 with what was wrong, not a 500."""
+        try:
+            result = service.run_startup(name, dry_run=True)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, UserError):
+                raise
+            raise HTTPException(
+                502, f"a connected system answered in an unexpected shape ({type(exc).__name__}: {exc})"
+            ) from None
         return {
             "status": result.status,
             "counts": result.counts,
@@ -283,11 +303,11 @@ def build_api(
         return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name)]
 
     @api.post("/integrations/{name}/errors/{error_id}/retry", tags=["errors"])
-    def retry_one(name: str, error_id: int) -> list[RetryAnswer]:
+    def retry_one(name: str, error_id: RowId) -> list[RetryAnswer]:
         return [RetryAnswer(error_id=i, outcome=o) for i, o in hub.retry(name, error_id)]
 
     @api.post("/integrations/{name}/errors/{error_id}/dismiss", tags=["errors"])
-    def dismiss(name: str, error_id: int) -> ErrorView:
+    def dismiss(name: str, error_id: RowId) -> ErrorView:
         """Set an open error aside without running it again."""
         return error_view(service.dismiss_error(name, error_id), name)
 
@@ -295,11 +315,14 @@ def build_api(
     @api.post("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
     def transfer(name: str, document_type: str, key: str) -> TransferAnswer:
         """Transfer one document by its number, now. Safe to repeat: a second call says where it went."""
-        result = hub.transfer(name, document_type, key)
+        try:
+            result = hub.transfer(name, document_type, key)
+        except MappingError as exc:  # e.g. a document type the integration does not know
+            raise HTTPException(400, str(exc)) from None
         return TransferAnswer(outcome=result.outcome, remote_key=result.remote_key, message=result.message)
 
     @api.get("/integrations/{name}/transfers", tags=["transfers"])
-    def transfers(name: str, limit: int = 50) -> list[dict[str, Any]]:
+    def transfers(name: str, limit: Limit = 50) -> list[dict[str, Any]]:
         """The transfer ledger's newest documents."""
         return [transfer_view(row) for row in service.transfers(name, limit=limit)]
 
@@ -381,6 +404,8 @@ def build_api(
                 "id": t.id,
                 "name": t.name,
                 "prefix": t.prefix,
+                "read_only": t.access == "read",
+                "integration": t.integration,
                 "created_at": t.created_at.isoformat(),
                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
             }
@@ -390,11 +415,19 @@ def build_api(
     @api.post("/tokens", tags=["access"], status_code=201)
     def create_token(body: NewToken) -> dict[str, Any]:
         """A new API token; the answer is the only time the token is shown."""
-        plain, row = service.create_api_token(body.name)
-        return {"id": row.id, "name": row.name, "token": plain}
+        plain, row = service.create_api_token(
+            body.name, read_only=body.read_only, integration=body.integration
+        )
+        return {
+            "id": row.id,
+            "name": row.name,
+            "token": plain,
+            "read_only": row.access == "read",
+            "integration": row.integration,
+        }
 
     @api.delete("/tokens/{token_id}", tags=["access"], status_code=204)
-    def revoke_token(token_id: int, request: Request) -> None:
+    def revoke_token(token_id: RowId, request: Request) -> None:
         service.revoke_api_token(token_id)
 
     return api

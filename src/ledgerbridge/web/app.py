@@ -2,8 +2,10 @@
 (``/api``, OpenAPI at ``/docs``), ``/healthz`` and ``/metrics``.
 
 Webhook endpoints are open (senders cannot log in) but verify the sender's own token; ``/healthz`` and
-``/metrics`` are open for monitoring. The console and the admin API need a login or a token (see
-:mod:`ledgerbridge.web.auth`). ``serve`` binds to 127.0.0.1 by default.
+``/metrics`` are open for monitoring. The console, the admin API and its docs (``/docs``, served from the
+``swagger-ui-bundle`` package, never a CDN) need a login or a token (see :mod:`ledgerbridge.web.auth`).
+Every answer carries the security headers of :mod:`ledgerbridge.web.guards`; webhook bodies are limited
+to 1 MB. ``serve`` binds to 127.0.0.1 by default.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -23,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from ledgerbridge import __version__
+from ledgerbridge.logs import configure_logging
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.hub import RealtimeHub, WebhookRejected
 from ledgerbridge.runtime.threads import InboxWorker
@@ -30,6 +34,7 @@ from ledgerbridge.service import UserError
 from ledgerbridge.web import auth
 from ledgerbridge.web.api import ErrorView, RetryAnswer, TransferAnswer, build_api
 from ledgerbridge.web.console import TEMPLATES, ChoiceCache, build_console
+from ledgerbridge.web.guards import BadBody, BodyLimit, SecurityHeaders, parse_json_body
 from ledgerbridge.web.jobs import StartupJobs
 
 __all__ = ["ErrorView", "RetryAnswer", "TransferAnswer", "create_app"]
@@ -63,10 +68,14 @@ def create_app(
         if on_stop:
             await run_in_threadpool(on_stop)
 
+    configure_logging()
     app = FastAPI(
         title="ledgerbridge",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served below, behind the login, with local assets
+        redoc_url=None,
+        openapi_url=None,
         description=(
             "Webhook receivers and the admin API of ledgerbridge. The admin API needs "
             "`Authorization: Bearer lb_…` (make a token in the console under *API tokens* or with "
@@ -80,13 +89,16 @@ def create_app(
     app.state.jobs = jobs
     app.add_middleware(
         SessionMiddleware,
-        secret_key=service.console_secret("session"),
+        secret_key=service.session_secret(),
         session_cookie=auth.SESSION_COOKIE,
         max_age=auth.SESSION_MAX_AGE,
         same_site="lax",
         https_only=auth.secure_cookies_default() if secure_cookies is None else secure_cookies,
     )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
@@ -113,12 +125,10 @@ def create_app(
             raise HTTPException(404, f"no webhook receiver for {source!r}")
         token_header, event_header = WEBHOOK_HEADERS[source]
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        event = (
-            request.headers.get(event_header) or (body or {}).get("event") if isinstance(body, dict) else None
-        )
+            body = parse_json_body(await request.body(), request.headers.get("content-type"))
+        except BadBody as exc:
+            raise HTTPException(400, str(exc)) from None
+        event = request.headers.get(event_header) or (body.get("event") if isinstance(body, dict) else None)
         try:
             item_id = hub.receive_webhook(name, source, request.headers.get(token_header), event, body)
         except WebhookRejected as exc:
@@ -161,13 +171,36 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/console", status_code=303)
 
-    # -- the admin API and the console ------------------------------------------------------------------
-    def require_api(request: Request) -> str:
-        return auth.api_principal(request, service, admin_token)
+    # -- the admin API, its docs and the console ---------------------------------------------------------
+    def require_api(request: Request) -> auth.Principal:
+        principal = auth.api_principal(request, service, admin_token)
+        auth.enforce_scope(request, principal)
+        return principal
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document(request: Request) -> JSONResponse:
+        auth.api_principal(request, service, admin_token)
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Response:
+        if not auth.logged_in(request, service):
+            raise auth.LoginRequired("/console/login?next=/docs")
+        return HTMLResponse(DOCS_PAGE)
 
     app.include_router(build_api(hub, jobs, require_api, choices, choices.forget))
     app.include_router(build_console(hub, jobs, choices, auth.LoginThrottle()))
     return app
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ledgerbridge admin API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body></html>
+"""
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:

@@ -15,10 +15,11 @@ import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
@@ -29,6 +30,9 @@ from ledgerbridge.service import MIN_PASSWORD_LENGTH, InvalidConfiguration, User
 from ledgerbridge.web import auth
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
 from ledgerbridge.web.jobs import StartupJobs
+
+# Row ids in paths: beyond 64 bits the database cannot look them up, so they are refused (422) up front.
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -179,7 +183,7 @@ def build_console(
             )
         epoch = service.check_admin_password(password)
         assert epoch is not None
-        auth.log_in(request, epoch)
+        auth.log_in(request, epoch, service)
         flash(request, "The admin password is set; you are logged in.", "success")
         return back("/console")
 
@@ -209,13 +213,13 @@ def build_console(
                 request, "login.html", status=401, next=target, problem="That is not the admin password."
             )
         throttle.succeeded(client)
-        auth.log_in(request, epoch)
+        auth.log_in(request, epoch, service)
         return back(target)
 
     @console.post("/logout")
     async def logout(request: Request) -> Response:
         await form_of(request)
-        auth.log_out(request)
+        auth.log_out(request, service)
         return back("/console/login")
 
     # -- integrations ----------------------------------------------------------------------------------------
@@ -372,7 +376,9 @@ def build_console(
         state = secrets.token_urlsafe(24)
         request.session["oauth"] = {"state": state, "name": name, "side": side}
         try:
-            url = kind.oauth_start(side, redirect_uri=_callback_url(request, name, side), state=state)
+            # A side without OAuth2 says so (NotImplementedError) before any return address is needed.
+            redirect = _callback_url(request, name, side) if side in kind.oauth_sides else ""
+            url = kind.oauth_start(side, redirect_uri=redirect, state=state)
         except NotImplementedError as exc:
             flash(request, str(exc), "error")
             return back(integration_url(name, "/connections"))
@@ -386,7 +392,7 @@ def build_console(
             not expected
             or expected.get("name") != name
             or expected.get("side") != side
-            or not secrets.compare_digest(str(expected.get("state")), params.get("state", ""))
+            or not auth.same_secret(params.get("state", ""), str(expected.get("state")))
         ):
             raise HTTPException(
                 403, "this sign-in answer does not belong to a sign-in started here; start again"
@@ -562,7 +568,7 @@ def build_console(
         return back("/console/errors" + (f"?{one(form, 'back')}" if one(form, "back") else ""))
 
     @console.post("/integrations/{name}/errors/{error_id}/retry", dependencies=guarded)
-    async def retry(request: Request, name: str, error_id: int) -> Response:
+    async def retry(request: Request, name: str, error_id: RowId) -> Response:
         form = await form_of(request)
         try:
             results = hub.retry(name, error_id)
@@ -578,7 +584,7 @@ def build_console(
         return errors_back(form)
 
     @console.post("/integrations/{name}/errors/{error_id}/dismiss", dependencies=guarded)
-    async def dismiss(request: Request, name: str, error_id: int) -> Response:
+    async def dismiss(request: Request, name: str, error_id: RowId) -> Response:
         form = await form_of(request)
         try:
             service.dismiss_error(name, error_id)
@@ -627,11 +633,19 @@ def build_console(
     @console.post("/tokens", dependencies=guarded)
     async def create_token(request: Request) -> Response:
         form = await form_of(request)
-        plain, _ = service.create_api_token(one(form, "name") or "script")
+        try:
+            plain, _ = service.create_api_token(
+                one(form, "name") or "script",
+                read_only=one(form, "access") == "read",
+                integration=one(form, "integration") or None,
+            )
+        except UserError as exc:
+            flash(request, str(exc), "error")
+            return back("/console/tokens")
         return page(request, "tokens.html", tokens=service.api_tokens(), created=plain)
 
     @console.post("/tokens/{token_id}/revoke", dependencies=guarded)
-    async def revoke_token(request: Request, token_id: int) -> Response:
+    async def revoke_token(request: Request, token_id: RowId) -> Response:
         await form_of(request)
         try:
             service.revoke_api_token(token_id)
@@ -644,17 +658,28 @@ def build_console(
 
 
 def _safe_next(target: str) -> str:
-    """Only paths of this console (never another site) after logging in."""
-    return (
-        target if target.startswith("/console") and "//" not in target and "\\" not in target else "/console"
-    )
+    """Only paths of this console or its API docs (never another site) after logging in."""
+    ours = target == "/docs" or target.startswith("/console")
+    return target if ours and "//" not in target and "\\" not in target else "/console"
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def _callback_url(request: Request, name: str, side: str) -> str:
-    """Where the system sends the user back: under LEDGERBRIDGE_PUBLIC_URL when set (behind a proxy)."""
+    """Where the system sends the user back: under LEDGERBRIDGE_PUBLIC_URL. Without it, only a console
+    opened on this machine (a loopback address) may use its own address; any other ``Host`` header could
+    send the sign-in's code to someone else's site, so it is refused."""
     public = os.environ.get("LEDGERBRIDGE_PUBLIC_URL")
     path = f"/console/integrations/{quote(name)}/connect/{quote(side)}/callback"
-    return public.rstrip("/") + path if public else str(request.base_url).rstrip("/") + path
+    if public:
+        return public.rstrip("/") + path
+    if (request.url.hostname or "") in LOOPBACK_HOSTS:
+        return str(request.base_url).rstrip("/") + path
+    raise UserError(
+        "set LEDGERBRIDGE_PUBLIC_URL to the address this server is reached at: the sign-in's return "
+        "address is never taken from the request's Host header"
+    )
 
 
 def _kind_title(kind: str) -> str:
