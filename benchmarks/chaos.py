@@ -1,0 +1,599 @@
+"""Exactly once under chaos: booked invoices through real `ledgerbridge serve` processes. Prints figures.
+
+    .venv/bin/python benchmarks/chaos.py [--invoices 1000] [--mode embedded|cluster|both] [--kills 5]
+
+The Rackbeat and e-conomic sandboxes run in this process on 127.0.0.1 ports; ledgerbridge runs as
+real processes: `serve` (embedded mode, SQLite), or `serve --cluster` and `worker` processes on a
+PostgreSQL database made for the run at 127.0.0.1:5432 and dropped after it (cluster mode). The
+integration is added and its start-up sync run with the CLI, as a user would.
+
+Per mode, two phases with the same number of invoices, one after the other:
+
+1. fault-free: invoices booked in Rackbeat, webhooks delivered once and in order, no faults;
+2. chaos: about ``--fault-rate`` (default 20%) of ledgerbridge's calls to either sandbox fail — 5xx and
+   429 (with Retry-After), read timeouts (the answer is stalled past the client's timeout), and lost
+   answers (carried out, then the answer is stalled or lost) — each webhook is delivered twice with
+   probability ``--duplicate-rate`` and out of order, and a process is killed with SIGKILL and started
+   again ``--kills`` times while the invoices flow (cluster mode: serve and the workers in turn).
+
+Invoices are booked in Rackbeat with "mark invoices as sent" on, so each one needs its booking in
+e-conomic and then its follow-up step, marking it sent in Rackbeat. Printed per phase:
+
+- duplicates: e-conomic invoices (booked or drafts) beyond one per Rackbeat invoice;
+- lost documents: Rackbeat invoices with no booked e-conomic invoice when the phase ended;
+- lost follow-up steps: invoices booked in e-conomic but not marked sent in Rackbeat;
+- time to quiescence: from the last invoice booked in Rackbeat (chaos: or the last restart, if later)
+  until every invoice is booked and marked and the inbox is empty;
+- throughput: invoices per second from the first booking until the last invoice was done; the chaos
+  phase's as a share of the fault-free phase's. Targets: 0 / 0 / 0 and at least 50%.
+
+A phase that does not finish within ``--max-seconds`` stops waiting; the faults are then switched off
+and ``--settle-seconds`` more are given, so that "slow" and "lost" are told apart (both are printed).
+Every loop is bounded in count and time, only loopback addresses are used, and every process started
+here is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ledgerbridge.sandbox import FaultPlan, SandboxServer
+from ledgerbridge.sandbox.server import free_port
+from ledgerbridge.systems import economic, rackbeat
+
+NAME = "chaos"
+RACKBEAT_TOKEN = "chaos-token"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# -- the sandboxes ---------------------------------------------------------------------------------------
+@dataclass
+class Sandboxes:
+    economic_app: Any
+    rackbeat_app: Any
+    economic_url: str
+    rackbeat_url: str
+
+    @property
+    def books(self) -> economic.EconomicState:
+        return self.economic_app.economic_state
+
+    @property
+    def ops(self) -> rackbeat.RackbeatState:
+        return self.rackbeat_app.rackbeat_state
+
+
+@contextmanager
+def sandboxes(customers: int, products: int) -> Iterator[Sandboxes]:
+    books = economic.EconomicState()
+    economic.seed_demo(books, customers=customers, products=products, suppliers=5)
+    # No rate limits: the faults injected are the ones this benchmark chooses.
+    economic_app = economic.create_app(books, rate_limit=None)
+    rackbeat_app = rackbeat.create_app(token=RACKBEAT_TOKEN, rate_limit=None)
+    for app in (economic_app, rackbeat_app):
+        app.kit.set_log_limit(2_000_000)  # every request of the run, for the fault counts
+    with SandboxServer(economic_app) as eco, SandboxServer(rackbeat_app) as rb:
+        try:
+            yield Sandboxes(economic_app, rackbeat_app, eco.base_url, rb.base_url)
+        finally:
+            # Stalled answers would hold the servers' shutdown: nothing is stalled from here on.
+            economic_app.kit.set_faults(FaultPlan())
+            rackbeat_app.kit.set_faults(FaultPlan())
+            rackbeat_app.webhooks.close()
+
+
+def fault_plans(rate: float, stall_seconds: float, seed: int) -> tuple[FaultPlan, FaultPlan]:
+    """About ``rate`` of ledgerbridge's calls fail: 60% of it 5xx/429, 20% timeouts, 20% lost answers."""
+    mix = {"500": 0.3, "503": 0.3, "429": 0.4}
+    common: dict[str, Any] = {
+        "error_rate": rate * 0.6,
+        "error_status": mix,
+        "retry_after_seconds": 1.0,
+        "timeout_rate": rate * 0.2,
+        "timeout_seconds": stall_seconds,
+        "lost_answer_rate": rate * 0.2,
+    }
+    economic_plan = FaultPlan(**common, lost_answer_as="timeout", seed=seed)
+    # Rackbeat: everything but the webhook subscriptions each (re)started `serve` makes.
+    rackbeat_plan = FaultPlan(**common, lost_answer_as="504", path_pattern=r"^/(?!webhooks)", seed=seed + 1)
+    return economic_plan, rackbeat_plan
+
+
+def webhook_switches(*, chaos: bool, duplicate_rate: float, seed: int) -> dict[str, Any]:
+    # Deliveries a stopped `serve` refused are retried for minutes, not a day: the run is short.
+    base: dict[str, Any] = {
+        "retry_base_seconds": 0.5,
+        "retry_max_seconds": 2.0,
+        "max_attempts": 300,
+        "read_timeout": 10.0,
+        "seed": seed,
+    }
+    if chaos:
+        return {
+            **base,
+            "duplicate_rate": duplicate_rate,
+            "out_of_order": True,
+            "out_of_order_hold_seconds": 0.5,
+        }
+    return {**base, "duplicate_rate": 0.0, "out_of_order": False}
+
+
+# -- ledgerbridge as processes ---------------------------------------------------------------------------
+@dataclass
+class Fleet:
+    """`serve` (and in cluster mode `worker` processes) started, killed and started again."""
+
+    env: dict[str, str]
+    workdir: Path
+    cluster: bool
+    workers: int
+    port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    starts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ledgerbridge", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def command(self, role: str) -> list[str]:
+        base = [sys.executable, "-m", "ledgerbridge"]
+        if role == "serve":
+            args = ["serve", "--port", str(self.port), "--scan-seconds", "30"]
+            return [*base, *args, *(["--cluster"] if self.cluster else [])]
+        return [*base, "worker", "--concurrency", "4"]
+
+    def roles(self) -> list[str]:
+        return ["serve", *(f"worker-{n}" for n in range(1, self.workers + 1))] if self.cluster else ["serve"]
+
+    def start(self, role: str) -> None:
+        self.starts[role] += 1
+        log = (self.workdir / f"{role}.log").open("ab")
+        log.write(f"\n--- start {self.starts[role]} ---\n".encode())
+        log.flush()
+        self.processes[role] = subprocess.Popen(
+            self.command(role), env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start_all(self) -> None:
+        for role in self.roles():
+            self.start(role)
+        self.wait_healthy()
+
+    def kill_and_restart(self, role: str) -> None:
+        process = self.processes[role]
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        self.start(role)
+        if role == "serve":
+            self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.inbox_pending() is not None:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"serve did not answer /healthz within {timeout:.0f} s (see {self.workdir})")
+
+    def inbox_pending(self) -> int | None:
+        try:
+            answer = httpx.get(f"{self.url}/healthz", timeout=2)
+            return int(answer.json()["inbox_pending"]) if answer.status_code < 500 else None
+        except (httpx.HTTPError, ValueError, KeyError):
+            return None
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def integration_toml(boxes: Sandboxes, client_timeout: float) -> str:
+    return textwrap.dedent(
+        f"""\
+        [economic]
+        base_url = "{boxes.economic_url}"
+        app_secret_token = "chaos-app"
+        agreement_grant_token = "chaos-grant"
+        timeout_seconds = {client_timeout}
+
+        [rackbeat]
+        base_url = "{boxes.rackbeat_url}"
+        token = "{RACKBEAT_TOKEN}"
+        timeout_seconds = {client_timeout}
+
+        [settings.customer_invoices]
+        enabled = true
+        post_invoices = true
+        mark_invoices_as_sent = true
+        """
+    )
+
+
+@contextmanager
+def database(mode: str, home: Path) -> Iterator[str]:
+    """A database URL for the mode: SQLite in the data directory, or a new PostgreSQL database."""
+    if mode == "embedded":
+        yield f"sqlite:///{home / 'ledgerbridge.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"ledgerbridge_chaos_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def open_errors(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(text("SELECT count(*) FROM error_log WHERE state = 'open'")).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+# -- the invoices ------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    booked: int = 0  # Rackbeat invoices with exactly one or more booked e-conomic invoice
+    duplicates: int = 0
+    lost: int = 0
+    drafts_left: int = 0
+    follow_ups_lost: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.booked - self.follow_ups_lost
+
+
+class Invoices:
+    """Books invoices in Rackbeat as its users would (in the sandbox's state: the injected faults are
+    for ledgerbridge's calls) and reads what became of them in e-conomic and Rackbeat."""
+
+    def __init__(self, boxes: Sandboxes, seed: int) -> None:
+        self.boxes = boxes
+        self.rng = random.Random(seed)
+        self.customers = [c for c in boxes.ops.records("customers") if c.get("currency") == "DKK"]
+        self.products = boxes.ops.records("products")
+        if not self.customers or not self.products:
+            raise RuntimeError("the start-up sync brought no DKK customers or no products into Rackbeat")
+
+    def book(self, tag: str) -> int:
+        lines = [
+            {
+                "child_id": product["number"],
+                "name": product["name"],
+                "quantity": self.rng.randint(1, 4),
+                "line_price": f"{self.rng.randint(1000, 99999) / 100:.2f}",
+                "vat_percentage": 25,
+            }
+            for product in self.rng.sample(self.products, self.rng.randint(1, 3))
+        ]
+        invoice = self.boxes.ops.create(
+            "customer-invoices",
+            {
+                "customer_id": self.rng.choice(self.customers)["number"],
+                "invoice_date": date.today().isoformat(),
+                "heading": tag,
+                "lines": lines,
+            },
+        )
+        self.boxes.ops.book_customer_invoice(invoice["number"])  # fires customer_invoice.booked
+        return int(invoice["number"])
+
+    def outcome(self, numbers: dict[str, int]) -> Outcome:
+        """What became of the invoices ``numbers`` (tag → Rackbeat number)."""
+        booked = Counter(_heading(r) for r in self.boxes.books.records("invoices-booked"))
+        drafts = Counter(_heading(r) for r in self.boxes.books.records("invoices-drafts"))
+        out = Outcome()
+        for tag, number in numbers.items():
+            copies = booked[tag] + drafts[tag]
+            out.duplicates += max(0, copies - 1)
+            if booked[tag]:
+                out.booked += 1
+                invoice = self.boxes.ops.get("customer-invoices", number) or {}
+                out.follow_ups_lost += 0 if invoice.get("is_sent") else 1
+            else:
+                out.lost += 1
+                out.drafts_left += 1 if drafts[tag] else 0
+        return out
+
+
+def _heading(record: dict[str, Any]) -> str | None:
+    return (record.get("notes") or {}).get("heading")
+
+
+# -- one phase ---------------------------------------------------------------------------------------------
+@dataclass
+class PhaseResult:
+    name: str
+    invoices: int
+    outcome: Outcome
+    seconds_to_done: float | None  # first booking → last invoice done (None: not within the time)
+    quiescence: float | None
+    after_settle: Outcome | None = None
+    kills: list[str] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    calls: int = 0
+    inbox_left: int | None = None
+    errors_open: int = 0
+
+    @property
+    def throughput(self) -> float | None:
+        return self.invoices / self.seconds_to_done if self.seconds_to_done else None
+
+
+def run_phase(
+    name: str,
+    *,
+    fleet: Fleet,
+    boxes: Sandboxes,
+    invoices: Invoices,
+    count: int,
+    chaos: bool,
+    args: argparse.Namespace,
+    database_url: str,
+) -> PhaseResult:
+    economic_plan, rackbeat_plan = fault_plans(args.fault_rate, args.stall_seconds, args.seed)
+    boxes.rackbeat_app.webhooks.configure(
+        **webhook_switches(chaos=chaos, duplicate_rate=args.duplicate_rate, seed=args.seed)
+    )
+    for app in (boxes.economic_app, boxes.rackbeat_app):
+        app.kit.clear_log()
+    if chaos:
+        boxes.economic_app.kit.set_faults(economic_plan)
+        boxes.rackbeat_app.kit.set_faults(rackbeat_plan)
+
+    numbers: dict[str, int] = {}
+    run = uuid.uuid4().hex[:6]
+    started = time.monotonic()
+    # Book every invoice at once (a burst): the figure is how fast ledgerbridge drains it.
+    for n in range(count):
+        tag = f"{name} {run} #{n}"
+        numbers[tag] = invoices.book(tag)
+    load_ended = time.monotonic()
+
+    kill_roles = fleet.roles()
+    kills_due = args.kills if chaos else 0
+    kills: list[str] = []
+    last_disturbance = load_ended
+    deadline = started + args.max_seconds
+    done_at: float | None = None
+    quiet_at: float | None = None
+    outcome = invoices.outcome(numbers)
+    while time.monotonic() < deadline:
+        outcome = invoices.outcome(numbers)
+        # Kill k of n when k/(n+1) of the invoices are done, or the time for it has come.
+        if len(kills) < kills_due:
+            k = len(kills) + 1
+            share_reached = outcome.done >= k * count / (kills_due + 1)
+            time_reached = time.monotonic() - started >= k * args.max_seconds / (kills_due + 2)
+            if share_reached or time_reached:
+                role = kill_roles[len(kills) % len(kill_roles)]
+                fleet.kill_and_restart(role)
+                kills.append(role)
+                last_disturbance = time.monotonic()
+                continue
+        if outcome.done == count and len(kills) == kills_due:
+            done_at = done_at or time.monotonic()
+            if fleet.inbox_pending() == 0:
+                quiet_at = time.monotonic()
+                break
+        time.sleep(0.25)
+
+    result = PhaseResult(
+        name,
+        count,
+        outcome,
+        seconds_to_done=None if done_at is None else done_at - started,
+        quiescence=None if quiet_at is None else quiet_at - max(load_ended, last_disturbance),
+        kills=kills,
+    )
+    for app in (boxes.economic_app, boxes.rackbeat_app):
+        for logged in list(app.kit.requests):
+            result.calls += 1
+            if logged.fault:
+                result.faults[logged.fault] += 1
+    boxes.economic_app.kit.set_faults(FaultPlan())
+    boxes.rackbeat_app.kit.set_faults(FaultPlan())
+    if quiet_at is None:
+        # Not finished in time: is it slow, or lost? Faults off, a little longer.
+        settle_deadline = time.monotonic() + args.settle_seconds
+        while time.monotonic() < settle_deadline:
+            result.after_settle = invoices.outcome(numbers)
+            if result.after_settle.done == count and fleet.inbox_pending() == 0:
+                break
+            time.sleep(0.5)
+    result.inbox_left = fleet.inbox_pending()
+    result.errors_open = open_errors(database_url)
+    return result
+
+
+# -- a mode ------------------------------------------------------------------------------------------------
+def run_mode(mode: str, args: argparse.Namespace, say: Callable[[str], None]) -> list[PhaseResult]:
+    from cryptography.fernet import Fernet
+
+    with (
+        tempfile.TemporaryDirectory(prefix=f"chaos-{mode}-") as tmp,
+        sandboxes(args.customers, args.products) as boxes,
+    ):
+        workdir = Path(tmp)
+        home = workdir / "home"
+        with database(mode, home) as database_url:
+            env = {
+                **os.environ,
+                "LEDGERBRIDGE_HOME": str(home),
+                "LEDGERBRIDGE_DATABASE_URL": database_url,
+                "LEDGERBRIDGE_SECRET_KEY": Fernet.generate_key().decode(),
+                "LEDGERBRIDGE_ALLOW_PRIVATE_URLS": "1",  # the sandboxes listen on 127.0.0.1
+                "PYTHONUNBUFFERED": "1",
+            }
+            fleet = Fleet(env, workdir, cluster=mode == "cluster", workers=args.workers)
+            config = workdir / "chaos.toml"
+            config.write_text(integration_toml(boxes, args.client_timeout))
+            for step in (
+                ["integrations", "add", NAME, "--kind", "rackbeat-economic", "--config", str(config)],
+                ["sync", NAME, "--startup"],
+            ):
+                done = fleet.cli(*step)
+                if done.returncode != 0:
+                    raise RuntimeError(
+                        f"`ledgerbridge {' '.join(step)}` failed:\n{done.stdout}\n{done.stderr}"
+                    )
+            invoices = Invoices(boxes, args.seed)
+            say(
+                f"[{mode}] start-up sync done; {len(invoices.customers)} DKK customers,"
+                f" {len(invoices.products)} products"
+            )
+            results = []
+            try:
+                fleet.start_all()
+                for name, chaos, count in (
+                    ("fault-free", False, args.baseline_invoices or args.invoices),
+                    ("chaos", True, args.invoices),
+                ):
+                    say(f"[{mode}] {name}: {count} invoices ...")
+                    result = run_phase(
+                        name,
+                        fleet=fleet,
+                        boxes=boxes,
+                        invoices=invoices,
+                        count=count,
+                        chaos=chaos,
+                        args=args,
+                        database_url=database_url,
+                    )
+                    say(describe(mode, result))
+                    results.append(result)
+            finally:
+                fleet.stop_all()
+                if args.keep_logs:
+                    kept = Path(args.keep_logs) / mode
+                    kept.mkdir(parents=True, exist_ok=True)
+                    for log in workdir.glob("*.log"):
+                        (kept / log.name).write_bytes(log.read_bytes())
+            return results
+
+
+def _seconds(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.1f} s"
+
+
+def describe(mode: str, r: PhaseResult) -> str:
+    o = r.outcome
+    lines = [
+        f"[{mode}] {r.name}: {r.invoices} invoices",
+        f"  duplicates {o.duplicates} / lost documents {o.lost} (drafts left {o.drafts_left})"
+        f" / lost follow-up steps {o.follow_ups_lost}",
+        f"  done in {_seconds(r.seconds_to_done)}"
+        + (f" = {r.throughput:.2f} invoices/s" if r.throughput else "")
+        + f"; time to quiescence {_seconds(r.quiescence)}",
+        f"  sandbox calls {r.calls}, injected faults {sum(r.faults.values())}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(r.faults.items()))})" if r.faults else "")
+        + (f"; kill -9 + restart: {', '.join(r.kills)}" if r.kills else ""),
+        f"  inbox pending at the end {r.inbox_left}, open error-log entries {r.errors_open}",
+    ]
+    if r.after_settle is not None:
+        s = r.after_settle
+        lines.append(
+            f"  not finished in time; after faults off + settle: duplicates {s.duplicates} / lost {s.lost}"
+            f" / lost follow-up steps {s.follow_ups_lost}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--invoices", type=int, default=1000, help="invoices in the chaos phase")
+    parser.add_argument(
+        "--baseline-invoices", type=int, default=0, help="fault-free phase (default: --invoices)"
+    )
+    parser.add_argument("--mode", choices=["embedded", "cluster", "both"], default="both")
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--duplicate-rate", type=float, default=0.3)
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes in cluster mode")
+    parser.add_argument("--client-timeout", type=float, default=2.0, help="the connections' timeout_seconds")
+    parser.add_argument("--stall-seconds", type=float, default=5.0, help="how long a timeout fault stalls")
+    parser.add_argument("--max-seconds", type=float, default=1200.0, help="per phase")
+    parser.add_argument("--settle-seconds", type=float, default=120.0)
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--products", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--keep-logs", help="copy the processes' logs into this directory")
+    args = parser.parse_args()
+    if not 0 <= args.fault_rate <= 1 or args.invoices < 1 or args.kills < 0:
+        parser.error("--fault-rate is 0..1, --invoices at least 1, --kills not negative")
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    modes = ["embedded", "cluster"] if args.mode == "both" else [args.mode]
+    summary = []
+    for mode in modes:
+        results = run_mode(mode, args, say)
+        clean, chaos = results
+        share = chaos.throughput / clean.throughput if chaos.throughput and clean.throughput else None
+        summary.append((mode, chaos, share))
+    print()
+    print(
+        f"chaos.py: {args.invoices} invoices, ~{args.fault_rate:.0%} faults,"
+        f" {args.duplicate_rate:.0%} duplicate webhooks out of order, {args.kills} kill -9 + restarts;"
+        " targets 0 / 0 / 0 and >= 50%"
+    )
+    for mode, chaos, share in summary:
+        o = chaos.outcome
+        print(
+            f"{mode:>9}: duplicates {o.duplicates} / lost documents {o.lost} / lost follow-up steps"
+            f" {o.follow_ups_lost}; quiescence {_seconds(chaos.quiescence)}; throughput under faults "
+            + ("not measurable (did not finish)" if share is None else f"{share:.0%} of fault-free")
+        )
+
+
+if __name__ == "__main__":
+    main()
