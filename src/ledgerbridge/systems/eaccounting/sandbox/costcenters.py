@@ -166,7 +166,8 @@ class CostCenters:
             return json_response(self.replace_item(item["Id"], await read_body(request)))
         raise not_allowed(method)
 
-    def _checked_item(self, data: dict[str, Any], own_id: str | None) -> dict[str, Any]:
+    def _checked_item(self, data: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        """The item's fields from ``data`` after every check (``current``: the item a PUT replaces)."""
         resource = RESOURCES["costcenteritems"]
         errors = _aspnet_wording(check_fields(resource.fields, data, resource.required), resource.fields)
         center_id = str(data.get("CostCenterId")).lower()
@@ -176,8 +177,17 @@ class CostCenters:
                     "CostCenterId", "NotFound", f"CostCenterId {center_id} does not exist in /v2/costcenters."
                 )
             )
+        if not errors and current is not None and center_id != current["CostCenterId"]:
+            errors.append(
+                field_error(
+                    "CostCenterId",
+                    "CannotBeChanged",
+                    "The cost center assignment cannot be changed through this operation.",
+                )
+            )
         if errors:
             raise invalid(errors)
+        own_id = current["Id"] if current else None
         short_name = data["ShortName"]
         clash = next(
             (
@@ -217,18 +227,7 @@ class CostCenters:
         """``PUT /costcenteritems/{id}``: name, short name and activity; never another cost center."""
         with self.state.lock:
             item = self._item(record_id)
-            fields = self._checked_item(data, item["Id"])
-            if fields["CostCenterId"] != item["CostCenterId"]:
-                raise invalid(
-                    [
-                        field_error(
-                            "CostCenterId",
-                            "CannotBeChanged",
-                            "The cost center assignment cannot be changed through this operation.",
-                        )
-                    ]
-                )
-            item.update(fields)
+            item.update(self._checked_item(data, item))
             return self.render_item(item)
 
 
