@@ -236,3 +236,212 @@ def test_purchase_and_bookkeeping_match_the_spec(
         for record in page["Data"]:
             assert_valid(specs_dir, schema, record)
     assert_valid(specs_dir, "CompanySettingsApi", raw.get("/v2/companysettings").json())
+
+
+# -- the routes the Severa integration needs: every exchange checked against its operation ------------
+class Recorder:
+    """Every request and response of an httpx client, kept to be checked against the spec afterwards."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[httpx.Response] = []
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.exchanges.append(response)
+
+
+def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    """The spec's operation for ``method`` on a concrete ``/v2/...`` path (templates matched by segment)."""
+    segments = path.removeprefix("/v2").strip("/").split("/")
+    for template, item in spec["paths"].items():
+        parts = template.strip("/").split("/")
+        if len(parts) == len(segments) and all(
+            p.startswith("{") or p.lower() == s.lower() for p, s in zip(parts, segments, strict=True)
+        ):
+            operation = item.get(method.lower())
+            if operation is not None:
+                return dict(operation)
+    return None
+
+
+def _formats() -> jsonschema.FormatChecker:
+    """uuid and date-time checked; a date-time may be a bare date, as eAccounting answers dates."""
+    from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
+    from ledgerbridge.systems.eaccounting.sandbox.wire import GUID
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("uuid")(lambda value: not isinstance(value, str) or bool(GUID.match(value)))
+    checker.checks("date-time")(lambda value: not isinstance(value, str) or parse_datetime(value) is not None)
+    return checker
+
+
+def _problems(schema: dict[str, Any], components: dict[str, Any], body: Any) -> list[str]:
+    check = jsonschema.Draft7Validator(to_json_schema(schema, components), format_checker=_formats())
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<body>'}: {e.message}" for e in check.iter_errors(body)
+    ]
+
+
+def assert_exchanges_follow_the_spec(specs_dir: Path, exchanges: list[httpx.Response]) -> None:
+    """Each request's route, method and query parameters, each response's status and body, as the spec's
+    operation declares them; a request body the schema refuses must have been refused (4xx)."""
+    spec = json.loads((specs_dir / SPEC).read_text(encoding="utf-8"))
+    components = spec["components"]["schemas"]
+    problems: list[str] = []
+    for response in exchanges:
+        request = response.request
+        what = f"{request.method} {request.url.path} → {response.status_code}"
+        operation = _operation(spec, request.method, request.url.path)
+        if operation is None:
+            problems.append(f"{what}: no such operation in the spec")
+            continue
+        declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        undeclared = set(request.url.params) - declared - {"$page", "$pagesize", "$filter"}
+        if undeclared:
+            problems.append(f"{what}: query parameters {sorted(undeclared)} not declared")
+        if request.content:
+            schema = (
+                operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            )
+            if schema is None:
+                problems.append(f"{what}: a body where the spec takes none")
+            else:
+                body = json.loads(request.content)
+                if response.is_success:
+                    problems += [f"{what} accepted {p}" for p in _problems(schema, components, body)]
+        answer = operation.get("responses", {}).get(str(response.status_code))
+        if answer is None:
+            problems.append(f"{what}: status not declared ({sorted(operation.get('responses', {}))})")
+            continue
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            problems += [f"{what} response {p}" for p in _problems(schema, components, response.json())]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def recorded(server: Any, state: EAccountingState) -> Any:
+    recorder = Recorder()
+    with httpx.Client(
+        base_url=server.base_url,
+        headers={"Authorization": "Bearer contract"},
+        event_hooks={"response": [recorder]},
+    ) as http:
+        yield http, recorder
+
+
+def test_severa_routes_follow_the_spec(
+    specs_dir: Path, recorded: tuple[httpx.Client, Recorder], demo: dict[str, dict[str, str]]
+) -> None:
+    http, recorder = recorded
+    centers = http.get("/v2/costcenters").json()["Data"]
+    center = centers[1]
+    http.put(f"/v2/costcenters/{center['Id']}", json={"Name": "Avdelning", "IsActive": True})
+    http.put(f"/v2/costcenters/{center['Id']}", json={"Name": "A name longer than twenty", "IsActive": True})
+    item = http.post(
+        "/v2/costcenteritems",
+        json={"CostCenterId": center["Id"], "Name": "Ekonomi", "ShortName": "EK", "IsActive": True},
+    ).json()
+    http.post(
+        "/v2/costcenteritems", json={"CostCenterId": center["Id"], "Name": "Too short", "IsActive": True}
+    )
+    http.get(f"/v2/costcenteritems/{item['Id']}")
+    http.get("/v2/costcenteritems/0f0f0f0f-0000-4000-8000-000000000000")
+    http.put(
+        f"/v2/costcenteritems/{item['Id']}",
+        json={"CostCenterId": center["Id"], "Name": "Ekonomi", "ShortName": "EKO", "IsActive": False},
+    )
+    project = demo["costcenteritem"]["P1001"]
+    supplier_invoice = {
+        "SupplierId": demo["supplier"]["1"],
+        "InvoiceNumber": "C-1",
+        "InvoiceDate": "2025-01-08",
+        "TotalAmount": 125,
+        "Rows": [
+            {
+                "AccountNumber": 4010,
+                "DebetAmount": 100,
+                "CostCenterItemId1": project,
+                "TransactionText": "Material",
+            },
+            {"AccountNumber": 2641, "DebetAmount": 25},
+        ],
+    }
+    booked = http.post(
+        "/v2/supplierinvoices", params={"duplicateCheckExtendedValidation": "true"}, json=supplier_invoice
+    )
+    http.post(
+        "/v2/supplierinvoices", params={"duplicateCheckExtendedValidation": "true"}, json=supplier_invoice
+    )
+    http.get(f"/v2/supplierinvoices/{booked.json()['Id']}")
+    http.get("/v2/supplierinvoices", params={"$filter": "ModifiedUtc gt 2025-01-01T00:00:00Z"})
+    draft = http.post(
+        "/v2/supplierinvoicedrafts",
+        json={
+            "SupplierId": demo["supplier"]["2"],
+            "IsCreditInvoice": False,
+            "InvoiceNumber": "C-2",
+            "TotalAmount": 50,
+            "Rows": [{"AccountNumber": 6110, "DebitAmount": 40}, {"AccountNumber": 2641, "DebitAmount": 10}],
+        },
+    ).json()
+    http.post(f"/v2/supplierinvoicedrafts/{draft['Id']}/convert")
+    sales = http.post(
+        "/v2/customerinvoicedrafts",
+        json={
+            "CustomerId": demo["customer"]["1002"],
+            "EuThirdParty": False,
+            "RotReducedInvoicingType": 0,
+            "Rows": [
+                {
+                    "ArticleId": demo["article"]["KON-TIM"],
+                    "Quantity": 3,
+                    "IsTextRow": False,
+                    "ReversedConstructionServicesVatFree": False,
+                    "CostCenterItemId1": project,
+                }
+            ],
+        },
+    ).json()
+    invoice = http.post(f"/v2/customerinvoicedrafts/{sales['Id']}/convert", json={}).json()
+    payment = {
+        "CompanyBankAccountId": demo["bankaccount"]["1930"],
+        "PaymentDate": "2025-01-08",
+        "PaymentAmount": 1000,
+        "PaymentCurrency": "SEK",
+        "PaymentType": 1,
+        "Reference": "OCR",
+    }
+    http.post(f"/v2/customerinvoices/{invoice['Id']}/payments", json=payment)
+    http.post(f"/v2/customerinvoices/{invoice['Id']}/payments", json={**payment, "PaymentAmount": 99999})
+    http.get("/v2/customerinvoices", params={"modifiedSinceUtc": "2025-01-08T00:00:00Z"})
+    http.get(f"/v2/customerinvoices/{invoice['Id']}")
+    http.get("/v2/bankaccounts")
+    statuses = [r.status_code for r in recorder.exchanges]
+    assert statuses.count(400) == 4 and statuses.count(404) == 1 and 201 in statuses, statuses
+    assert_exchanges_follow_the_spec(specs_dir, recorder.exchanges)
+
+
+def test_the_contract_check_catches_what_the_spec_does_not_have(
+    specs_dir: Path, recorded: tuple[httpx.Client, Recorder]
+) -> None:
+    """The checker itself: an undeclared route, an accepted body the schema refuses, an undeclared query
+    parameter and a response that does not fit its schema are all reported."""
+    http, recorder = recorded
+    http.get("/v2/costcenteritems")  # 405: the spec has no item list
+    bad_item = {"CostCenterId": "x", "Name": 5, "ShortName": "S", "IsActive": True}
+    recorder.exchanges.append(
+        httpx.Response(
+            201,
+            json={"CostCenterId": "x", "Name": 5, "ShortName": "S", "IsActive": True},
+            request=httpx.Request("POST", "http://sandbox/v2/costcenteritems?sneaky=1", json=bad_item),
+        )
+    )
+    with pytest.raises(AssertionError) as caught:
+        assert_exchanges_follow_the_spec(specs_dir, recorder.exchanges)
+    report = str(caught.value)
+    assert "GET /v2/costcenteritems → 405: no such operation" in report
+    assert "POST /v2/costcenteritems → 201 accepted Name: 5 is not of type 'string'" in report
+    assert "accepted CostCenterId: 'x' is not a 'uuid'" in report
+    assert "query parameters ['sneaky'] not declared" in report
+    assert "response Name: 5 is not of type 'string'" in report
