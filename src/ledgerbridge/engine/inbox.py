@@ -8,9 +8,10 @@ pending collapses into the pending item.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import InboxItem, utcnow
@@ -77,9 +78,34 @@ class Inbox:
             item.error = error
             item.processed_at = utcnow()
 
+    def integrations_with_pending(self) -> list[int]:
+        """The integrations that have pending items, the one waiting longest first."""
+        with self.store.session() as session:
+            rows = session.execute(
+                select(InboxItem.integration_id, func.min(InboxItem.id))
+                .where(InboxItem.state == "pending")
+                .group_by(InboxItem.integration_id)
+                .order_by(func.min(InboxItem.id))
+            ).all()
+            return [integration_id for integration_id, _ in rows]
+
+    def pending_ages(self, now: datetime) -> dict[int, tuple[int, float]]:
+        """Per integration with pending items: ``(how many, seconds the oldest has waited)``."""
+        with self.store.session() as session:
+            rows = session.execute(
+                select(InboxItem.integration_id, func.count(InboxItem.id), func.min(InboxItem.received_at))
+                .where(InboxItem.state == "pending")
+                .group_by(InboxItem.integration_id)
+            ).all()
+        ages = {}
+        for integration_id, count, oldest in rows:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)  # SQLite drops the zone
+            ages[integration_id] = (int(count), max(0.0, (now - oldest).total_seconds()))
+        return ages
+
     def count(self, *, state: str = "pending", integration_id: int | None = None) -> int:
         with self.store.session() as session:
-            query = select(InboxItem.id).where(InboxItem.state == state)
+            query = select(func.count(InboxItem.id)).where(InboxItem.state == state)
             if integration_id is not None:
                 query = query.where(InboxItem.integration_id == integration_id)
-            return len(session.scalars(query).all())
+            return int(session.scalar(query) or 0)

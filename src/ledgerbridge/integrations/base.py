@@ -78,6 +78,12 @@ class Realtime(ABC):
     def transfer(self, document_type: str, key: str) -> TransferResult:
         """Transfer one document now (manual transfer, retry); safe to repeat."""
 
+    def parallel(self, event: str) -> bool:
+        """May items of ``event`` be worked beside each other (e.g. documents, whose references the session
+        syncs under its own lock)? Others are worked one at a time, in arrival order, and never beside a
+        parallel item that arrived after them."""
+        return False
+
     def periodic(self, now: datetime) -> list[str]:
         """Run jobs that are due (e.g. the inventory value); returns what was done."""
         return []
@@ -103,6 +109,10 @@ class IntegrationKind(ABC):
     #: token): system name → an object with ``urls(base) -> {hook: url}`` and
     #: ``parse(query params) -> (event, record key, payload)``.
     url_webhooks: ClassVar[Mapping[str, Any]] = {}
+    #: Systems that push signed-by-token webhooks to ``/webhooks/{system}/{name}``: system name → an object
+    #: with ``token_header``, ``event_header`` and ``read(event, body) -> (event, record key, payload)``
+    #: (``ValueError`` with the reason for a delivery of the wrong shape: answered 400, never stored).
+    pushed_webhooks: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, connections: BaseModel, settings: BaseModel) -> None:
         self.connections = connections
@@ -183,6 +193,14 @@ def kind_named(name: str) -> type[IntegrationKind]:
     except KeyError:
         known = ", ".join(sorted(_KINDS)) or "none"
         raise ValueError(f"unknown integration kind {name!r} (known kinds: {known})") from None
+
+
+def pushed_webhook_reader(system: str) -> Any | None:
+    """How deliveries pushed by ``system`` are read (see ``IntegrationKind.pushed_webhooks``), or None."""
+    return next(
+        (kind.pushed_webhooks[system] for kind in all_kinds().values() if system in kind.pushed_webhooks),
+        None,
+    )
 
 
 def all_kinds() -> dict[str, type[IntegrationKind]]:

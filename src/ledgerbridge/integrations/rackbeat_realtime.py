@@ -9,7 +9,9 @@ value periods. Nothing here knows the accounting system by name.
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -112,10 +114,16 @@ class RackbeatRealtime(Realtime):
         prefix = next((p for p, (entity, _) in self.master_events.items() if entity == prefix), prefix)
         if prefix in self.master_events and action in ("created", "updated"):
             entity, _ = self.master_events[prefix]
-            return self.handle_master(entity, key)
+            with master_lock(self.master):  # not beside a document's sync of the same record
+                return self.handle_master(entity, key)
         if prefix in MASTER_EVENTS:
             return "ignored"  # deletions never delete bookkeeping records
         return self.handle_other(event, key, payload or {})
+
+    def parallel(self, event: str) -> bool:
+        """Booked documents go side by side (their customers and items are synced under
+        :func:`master_lock`); master-data events one by one, in order."""
+        return event in DOCUMENT_EVENTS
 
     def bound(self, entity: str, system: str, key: str) -> bool:
         with self.store.session() as session:
@@ -319,6 +327,20 @@ def changed_since(updated_at: Any, synced_at: datetime) -> bool:
     return changed > synced
 
 
+_MASTER_LOCKS: weakref.WeakKeyDictionary[OneWaySync, threading.RLock] = weakref.WeakKeyDictionary()
+_MASTER_LOCKS_GUARD = threading.Lock()
+
+
+def master_lock(sync: OneWaySync) -> threading.RLock:
+    """One lock per master-data sync (that is, per open integration): records are synced one at a time
+    even while documents that need them are worked side by side."""
+    with _MASTER_LOCKS_GUARD:
+        lock = _MASTER_LOCKS.get(sync)
+        if lock is None:
+            lock = _MASTER_LOCKS[sync] = threading.RLock()
+        return lock
+
+
 class MasterRefs:
     """What document mappers may ask: Rackbeat number → the ledger's key (syncing it first when new)."""
 
@@ -332,7 +354,9 @@ class MasterRefs:
         if bound is not None:
             return bound
         if any(f.entity == entity for f in sync.flows):
-            outcome = sync.sync_one(entity, number)
+            # Documents are worked side by side: two invoices of one new customer create it once.
+            with master_lock(sync):
+                outcome = sync.sync_one(entity, number)
             if outcome == "failed":
                 raise MappingError(
                     f"{entity.replace('_', ' ')} {number} could not be synced (see the error log)"

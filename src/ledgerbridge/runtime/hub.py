@@ -9,25 +9,32 @@
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 
 from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.inbox import Inbox
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
-from ledgerbridge.integrations.base import Realtime
+from ledgerbridge.integrations.base import Realtime, pushed_webhook_reader
 from ledgerbridge.runtime import metrics
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import ErrorEntry, InboxItem, Integration, utcnow
 
 SCAN_OVERLAP = timedelta(minutes=5)  # a record changed while the last scan ran is seen again, never missed
+DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait before /healthz says 503
+INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
+log = structlog.get_logger("ledgerbridge.runtime")
 
 
 def _same_token(given: str, expected: str) -> bool:
@@ -49,13 +56,31 @@ class _Backoff:
 
 
 class RealtimeHub:
-    def __init__(self, service: Ledgerbridge, *, max_backoff: float = 300.0) -> None:
+    """``document_concurrency``: items of one integration its session calls ``parallel`` (documents) worked
+    at once. ``unhealthy_after``: seconds an item may wait before ``/healthz`` answers 503 (default
+    ``LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS`` or 900)."""
+
+    def __init__(
+        self,
+        service: Ledgerbridge,
+        *,
+        max_backoff: float = 300.0,
+        document_concurrency: int = 4,
+        unhealthy_after: float | None = None,
+    ) -> None:
         self.service = service
         self.inbox = Inbox(service.store)
         self._sessions: dict[int, tuple[str, Realtime]] = {}
         self._lock = threading.RLock()
+        self._backoff_lock = threading.Lock()
         self._backoff: dict[int, _Backoff] = {}
         self._max_backoff = max_backoff
+        self.document_concurrency = document_concurrency
+        self.unhealthy_after = (
+            unhealthy_after
+            if unhealthy_after is not None
+            else float(os.environ.get("LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS") or DEFAULT_UNHEALTHY_AFTER)
+        )
 
     # -- sessions ----------------------------------------------------------------------------------
     def session(self, name: str) -> tuple[int, Realtime]:
@@ -114,6 +139,13 @@ class RealtimeHub:
             )
         return len(tokens)
 
+    def webhook_reader(self, source: str) -> Any:
+        """How deliveries pushed by ``source`` are read (its token and event headers, their shape)."""
+        reader = pushed_webhook_reader(source)
+        if reader is None:
+            raise WebhookRejected(404, f"no webhook receiver for {source[:50]!r}")
+        return reader
+
     def receive_webhook(self, name: str, source: str, token: str | None, event: str | None, body: Any) -> int:
         """Verify a delivery and store it in the inbox; returns the inbox item id."""
         with self.service.store.session() as db:
@@ -128,12 +160,14 @@ class RealtimeHub:
             # The sender's event name is no label value: junk deliveries must not make new series.
             metrics.WEBHOOKS.labels(name, "", "rejected").inc()
             raise WebhookRejected(401, "unknown webhook token")
-        if not event:
-            raise WebhookRejected(400, "the event header is missing")
-        if not isinstance(body, dict) or body.get("key") in (None, ""):
-            raise WebhookRejected(400, "the body names no record (expected {'key_name': ..., 'key': ...})")
+        # The delivery's shape (event known, key of the event's type) is the sending system's to check:
+        # a wrong one is answered 400 now instead of failing later in the inbox.
+        try:
+            event, key, payload = self.webhook_reader(source).read(event, body)
+        except ValueError as exc:
+            raise WebhookRejected(400, str(exc)) from None
         item_id, new = self.inbox.put(
-            integration_id, source=source, event=event, record_key=str(body["key"]), payload=body
+            integration_id, source=source, event=event, record_key=key, payload=payload
         )
         metrics.WEBHOOKS.labels(name, event, "queued" if new else "collapsed").inc()
         return item_id
@@ -197,37 +231,78 @@ class RealtimeHub:
 
     # -- processing --------------------------------------------------------------------------------
     def process_pending(self, *, limit: int = 200, integration_id: int | None = None) -> int:
-        """Process what is waiting in the inbox (of one integration, or all); returns how many items were
-        settled."""
-        settled = 0
-        now = time.monotonic()
-        items = self.inbox.pending(limit=limit, integration_id=integration_id)
-        metrics.INBOX_PENDING.set(len(items))
-        for item in items:
-            backoff = self._backoff.get(item.id)
-            if backoff and backoff.not_before > now:
-                continue
-            if self._process(item):
-                settled += 1
-        return settled
+        """Process what is waiting in the inbox (of one integration, or of all: each in a lane of its own,
+        at the same time); returns how many items were settled."""
+        if integration_id is not None:
+            return self.process_integration(integration_id, limit=limit)
+        ids = self.inbox.integrations_with_pending()
+        metrics.INBOX_PENDING.set(self.inbox.count())
+        if len(ids) <= 1:
+            return sum(self.process_integration(i, limit=limit) for i in ids)
+        with ThreadPoolExecutor(max_workers=min(len(ids), 8), thread_name_prefix="lb-lane") as lanes:
+            return sum(lanes.map(lambda i: self.process_integration(i, limit=limit), ids))
 
-    def _process(self, item: InboxItem) -> bool:
+    def process_integration(self, integration_id: int, *, limit: int = 200) -> int:
+        """Work one integration's pending items, oldest first.
+
+        Items the session calls ``parallel`` (documents) run up to ``document_concurrency`` at a time;
+        any other item runs alone, after everything that arrived before it and before anything after
+        it, so a customer is synced before the invoice that arrived after it. An item in back-off is
+        skipped, not waited for.
+        """
+        now = time.monotonic()
+        items = [
+            item
+            for item in self.inbox.pending(limit=limit, integration_id=integration_id)
+            if not ((b := self._backoff.get(item.id)) and b.not_before > now)
+        ]
+        if not items:
+            return 0
         try:
-            name, session = self._session_by_id(item.integration_id)
+            name, session = self._session_by_id(integration_id)
         except UserError as exc:
-            self.inbox.finish(item.id, error=str(exc))
-            return True
+            for item in items:
+                self.inbox.finish(item.id, error=str(exc))
+            return len(items)
+        settled = 0
+        batch: list[InboxItem] = []
+        for item in items:
+            if session.parallel(item.event):
+                batch.append(item)
+                continue
+            settled += self._run_batch(name, session, batch)
+            batch = []
+            settled += int(self._process(name, session, item))
+        return settled + self._run_batch(name, session, batch)
+
+    def _run_batch(self, name: str, session: Realtime, batch: list[InboxItem]) -> int:
+        if len(batch) <= 1 or self.document_concurrency <= 1:
+            return sum(int(self._process(name, session, item)) for item in batch)
+        workers = min(len(batch), self.document_concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"lb-{name}") as pool:
+            return sum(pool.map(lambda item: int(self._process(name, session, item)), batch))
+
+    def _process(self, name: str, session: Realtime, item: InboxItem) -> bool:
+        """Process one item; True when it is settled (done or failed), False when it waits in back-off.
+
+        Whatever goes wrong settles the item (failed, with an error-log entry that can be retried) so
+        it never holds up the items after it, also after a restart.
+        """
         try:
             outcome = session.handle(item.event, item.record_key, item.payload)
         except RunAborted as exc:
-            previous = self._backoff.get(item.id)
-            attempts = (previous.attempts if previous else 0) + 1
-            delay = min(self._max_backoff, 0.5 * 2 ** (attempts - 1))
-            self._backoff[item.id] = _Backoff(attempts, time.monotonic() + delay)
+            with self._backoff_lock:
+                previous = self._backoff.get(item.id)
+                attempts = (previous.attempts if previous else 0) + 1
+                delay = min(self._max_backoff, 0.5 * 2 ** (attempts - 1))
+                self._backoff[item.id] = _Backoff(attempts, time.monotonic() + delay)
             metrics.INBOX_PROCESSED.labels(name, item.event, "deferred").inc()
             self._note_transient(item, str(exc))
             return False
-        self._backoff.pop(item.id, None)
+        except Exception as exc:  # noqa: BLE001 - any bug or surprise in one item must not stop the others
+            outcome = self._record_crash(item, exc)
+        with self._backoff_lock:
+            self._backoff.pop(item.id, None)
         failed = outcome.startswith("failed")
         self.inbox.finish(item.id, error=outcome if failed else None)
         metrics.INBOX_PROCESSED.labels(name, item.event, "failed" if failed else "done").inc()
@@ -235,12 +310,53 @@ class RealtimeHub:
         metrics.PROCESSING_SECONDS.observe(max(0.0, (utcnow() - received).total_seconds()))
         return True
 
+    def _record_crash(self, item: InboxItem, exc: Exception) -> str:
+        """An item whose processing raised: one error-log entry naming the delivery and the exception
+        (operation ``inbox``: ``retry`` runs the delivery again); returns the item's outcome."""
+        message = (
+            f"delivery #{item.id} ({item.event} {item.record_key}, via {item.via}) could not be processed: "
+            f"{type(exc).__name__}: {exc}"
+        )
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("inbox item failed", item=item.id, event_name=item.event, error=error)
+        with self.service.store.session() as db:
+            ErrorLog(db, item.integration_id).record(
+                operation=INBOX_OPERATION,
+                entity=item.event[:50],
+                record_key=item.record_key,
+                message=message,
+                payload=item.payload,
+            )
+        return f"failed: {type(exc).__name__}: {exc}"
+
     def _note_transient(self, item: InboxItem, message: str) -> None:
         with self.service.store.session() as db:
             row = db.get(InboxItem, item.id)
             if row is not None:
                 row.attempts += 1
                 row.error = message
+
+    def health(self, now: datetime | None = None) -> tuple[bool, dict[str, Any]]:
+        """``(healthy, report)``: per integration with pending items, how many and how long the oldest
+        has waited; unhealthy when one has waited longer than ``unhealthy_after`` seconds."""
+        ages = self.inbox.pending_ages(now or utcnow())
+        with self.service.store.session() as db:
+            names = dict(db.execute(select(Integration.id, Integration.name)).tuples().all())
+        report = {
+            names.get(integration_id, f"#{integration_id}"): {
+                "pending": count,
+                "oldest_pending_seconds": round(age, 1),
+            }
+            for integration_id, (count, age) in sorted(ages.items())
+        }
+        stuck = sorted(n for n, row in report.items() if row["oldest_pending_seconds"] > self.unhealthy_after)
+        return not stuck, {
+            "status": "unhealthy" if stuck else "ok",
+            "inbox_pending": sum(count for count, _ in ages.values()),
+            "unhealthy_after_seconds": self.unhealthy_after,
+            "stuck": stuck,
+            "integrations": report,
+        }
 
     def drain(self, *, timeout: float = 10.0) -> bool:
         """Process until the inbox is empty (tests, the demo); False if items are still waiting."""
@@ -306,22 +422,53 @@ class RealtimeHub:
             if error_id is not None:
                 query = query.where(ErrorEntry.id == error_id)
             entries = [
-                (e.id, e.operation, e.entity, e.record_key) for e in db.scalars(query.order_by(ErrorEntry.id))
+                (e.id, e.operation, e.entity, e.record_key, e.payload)
+                for e in db.scalars(query.order_by(ErrorEntry.id))
             ]
         if error_id is not None and not entries:
             raise UserError(f"no open error #{error_id} for {name!r} (see `ledgerbridge errors {name}`)")
         results = []
-        for entry_id, operation, entity, key in entries:
+        for entry_id, operation, entity, key, payload in entries:
             try:
-                outcome = self._retry_one(name, session, operation, entity, key)
+                if operation == INBOX_OPERATION:
+                    outcome = self._retry_delivery(integration_id, session, entity, key, payload)
+                else:
+                    outcome = self._retry_one(name, session, operation, entity, key)
             except RunAborted as exc:
                 outcome = f"failed: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a retry answers with what went wrong, never a 500
+                outcome = f"failed: {type(exc).__name__}: {exc}"
             results.append((entry_id, outcome))
         return results
 
     def _retry_one(self, name: str, session: Realtime, operation: str, entity: str, key: str) -> str:
         if operation == "transfer":
-            return session.transfer(entity, key).message
+            result = session.transfer(entity, key)
+            # Resolved only when every step is done (the session closes the entry); else say it failed.
+            return result.message if result.ok else f"failed: {result.message}"
         if operation == "startup":
             return self.service.retry_startup_record(name, entity, key)
         return session.handle(f"{entity}.updated", key)
+
+    def _retry_delivery(
+        self, integration_id: int, session: Realtime, event: str, key: str, payload: dict[str, Any] | None
+    ) -> str:
+        """Run a delivery whose processing raised once more; its entry is resolved only if it goes through."""
+        try:
+            outcome = session.handle(event, key, payload)
+        except RunAborted:
+            raise
+        except Exception as exc:
+            with self.service.store.session() as db:
+                ErrorLog(db, integration_id).record(
+                    operation=INBOX_OPERATION,
+                    entity=event,
+                    record_key=key,
+                    message=f"{event} {key} could not be processed: {type(exc).__name__}: {exc}",
+                    payload=payload,
+                )
+            return f"failed: {type(exc).__name__}: {exc}"
+        if not outcome.startswith("failed"):
+            with self.service.store.session() as db:
+                ErrorLog(db, integration_id).resolve(INBOX_OPERATION, event, key)
+        return outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import structlog
@@ -14,14 +15,20 @@ log = structlog.get_logger("ledgerbridge.runtime")
 
 
 class InboxWorker(threading.Thread):
-    """Processes the inbox as soon as something arrives (``notify``), and every ``poll_seconds`` anyway."""
+    """Processes the inbox as soon as something arrives (``notify``), and every ``poll_seconds`` anyway.
 
-    def __init__(self, hub: RealtimeHub, *, poll_seconds: float = 1.0) -> None:
+    Each integration with pending items gets a lane of its own (at most ``lanes`` at once): a slow or
+    failing integration keeps its lane busy while the others go on.
+    """
+
+    def __init__(self, hub: RealtimeHub, *, poll_seconds: float = 1.0, lanes: int = 8) -> None:
         super().__init__(name="ledgerbridge-inbox", daemon=True)
         self.hub = hub
         self.poll_seconds = poll_seconds
+        self.lanes = lanes
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._busy: dict[int, Future[int]] = {}
 
     def notify(self) -> None:
         self._wake.set()
@@ -31,13 +38,36 @@ class InboxWorker(threading.Thread):
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            try:
-                self.hub.process_pending()
-            except Exception:  # one bad item must not stop the worker; the item stays queued
-                log.exception("inbox processing failed")
+        with ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="ledgerbridge-lane") as pool:
+            while not self._stopping.is_set():
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+                try:
+                    self._start_lanes(pool)
+                except Exception:  # the database is away, say: the next round tries again
+                    log.exception("inbox round failed")
+            for lane in self._busy.values():
+                lane.cancel()
+
+    def _start_lanes(self, pool: ThreadPoolExecutor) -> None:
+        self._busy = {i: lane for i, lane in self._busy.items() if not lane.done()}
+        for integration_id in self.hub.inbox.integrations_with_pending():
+            if integration_id not in self._busy:
+                lane = pool.submit(self._lane, integration_id)
+                lane.add_done_callback(self._look_again)
+                self._busy[integration_id] = lane
+
+    def _look_again(self, lane: Future[int]) -> None:
+        """A lane that settled something may have left more behind: look at once (not for back-offs)."""
+        if not lane.cancelled() and lane.result():
+            self._wake.set()
+
+    def _lane(self, integration_id: int) -> int:
+        try:
+            return self.hub.process_pending(integration_id=integration_id)
+        except Exception:  # items settle themselves; this is the database or the session going away
+            log.exception("inbox lane failed", integration=integration_id)
+            return 0
 
 
 @dataclass

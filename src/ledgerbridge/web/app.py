@@ -39,8 +39,6 @@ from ledgerbridge.web.jobs import StartupJobs
 
 __all__ = ["ErrorView", "RetryAnswer", "TransferAnswer", "create_app"]
 
-# Each source says in which headers its deliveries carry the token and the event.
-WEBHOOK_HEADERS = {"rackbeat": ("rackbeat-webhook-token", "rackbeat-webhook-event")}
 STATIC = Path(__file__).with_name("static")
 
 
@@ -121,9 +119,11 @@ def create_app(
     @app.post("/webhooks/{source}/{name}", tags=["webhooks"])
     async def receive_webhook(source: str, name: str, request: Request) -> dict[str, Any]:
         """Store a delivery in the inbox, then answer; processing happens apart from the request."""
-        if source not in WEBHOOK_HEADERS:
-            raise HTTPException(404, f"no webhook receiver for {source!r}")
-        token_header, event_header = WEBHOOK_HEADERS[source]
+        try:  # the sending system says in which headers its deliveries carry the token and the event
+            reader = hub.webhook_reader(source)
+        except WebhookRejected as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        token_header, event_header = reader.token_header, reader.event_header
         try:
             body = parse_json_body(await request.body(), request.headers.get("content-type"))
         except BadBody as exc:
@@ -159,8 +159,11 @@ def create_app(
 
     # -- health and metrics ----------------------------------------------------------------------------
     @app.get("/healthz", tags=["ops"])
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "inbox_pending": hub.inbox.count()}
+    def health() -> JSONResponse:
+        """Pending inbox items per integration and how long the oldest has waited; 503 once one has waited
+        longer than ``LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS``."""
+        healthy, report = hub.health()
+        return JSONResponse(report, status_code=200 if healthy else 503)
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def prometheus() -> PlainTextResponse:

@@ -30,6 +30,7 @@ from ledgerbridge.systems.eaccounting.client import EndpointBudget
 from ledgerbridge.systems.eaccounting.oauth import BearerFromStore, VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 
 EACCOUNTING = "eaccounting"
 
@@ -40,6 +41,7 @@ class RackbeatEAccounting(IntegrationKind):
     title: ClassVar[str] = "Rackbeat ↔ Visma eAccounting / eEkonomi"
     sides: ClassVar[tuple[str, str]] = ("rackbeat", EACCOUNTING)
     oauth_sides: ClassVar[tuple[str, ...]] = (EACCOUNTING,)
+    pushed_webhooks: ClassVar[Mapping[str, Any]] = {"rackbeat": RACKBEAT_WEBHOOKS}
     Settings = RackbeatEAccountingSettings
     Connections = RackbeatEAccountingConnections
 

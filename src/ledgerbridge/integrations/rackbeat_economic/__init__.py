@@ -24,6 +24,7 @@ from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
 from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 
 # The account matrix's VAT-zone columns and the e-conomic VAT zone each stands for (the standard zones).
 MATRIX_ZONES = {"domestic": 1, "eu": 2, "abroad": 3, "domestic_exempt": 4}
@@ -35,6 +36,7 @@ class RackbeatEconomic(IntegrationKind):
     title: ClassVar[str] = "Rackbeat ↔ Visma e-conomic"
     sides: ClassVar[tuple[str, str]] = ("rackbeat", "economic")
     url_webhooks: ClassVar[Mapping[str, Any]] = {"economic": URL_WEBHOOKS}
+    pushed_webhooks: ClassVar[Mapping[str, Any]] = {"rackbeat": RACKBEAT_WEBHOOKS}
     Settings = RackbeatEconomicSettings
     Connections = RackbeatEconomicConnections
     # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too.
