@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import threading
 import time
@@ -26,7 +25,7 @@ from starlette.datastructures import FormData
 
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
 from ledgerbridge.runtime.hub import RealtimeHub
-from ledgerbridge.service import MIN_PASSWORD_LENGTH, InvalidConfiguration, UserError
+from ledgerbridge.service import MIN_PASSWORD_LENGTH, NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
 from ledgerbridge.web import auth
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
 from ledgerbridge.web.jobs import StartupJobs
@@ -35,7 +34,6 @@ from ledgerbridge.web.jobs import StartupJobs
 RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 PLAN_RECORDS_SHOWN = 200  # per entity in the preview
 CHOICES_TTL = 60.0
 
@@ -254,10 +252,8 @@ def build_console(
         connections = parse_form(kind_cls.Connections, form, prefix="connections")
         connections = connections.get("connections", connections)
         problems: list[tuple[str, str]] = []
-        if not NAME_PATTERN.match(name):
-            problems.append(
-                ("name", "letters, digits, '.', '_' or '-' (at most 100), starting with a letter or digit")
-            )
+        if not NAME_PATTERN.fullmatch(name):  # the service's rule, the same for the CLI and the API
+            problems.append(("name", f"use {NAME_RULE}"))
         else:
             try:
                 service.add_integration(name, kind_name, {**connections, "settings": {}})
