@@ -231,6 +231,26 @@ def test_changed_since_is_refused_where_the_spec_has_none(severa: Severa) -> Non
 
 
 # -- tokens ----------------------------------------------------------------------------------------
+class CountingVault(MemoryVault):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    def load(self) -> Any:
+        self.loads += 1
+        return super().load()
+
+
+def test_the_token_in_hand_is_used_without_reading_the_vault_per_request(
+    make_client: Callable[..., SeveraClient],
+) -> None:
+    vault = CountingVault()
+    client = make_client(vault=vault)
+    for _ in range(10):
+        client.test_connection()
+    assert vault.loads == 2  # before and inside the first sign-in; then the token in hand
+
+
 def test_token_expiry_in_the_middle_of_a_run_renews_once_by_the_refresh_route(
     severa: Severa, client: SeveraClient, clock: FakeClock, raw: httpx.Client, app: SeveraSandboxApp
 ) -> None:

@@ -254,26 +254,36 @@ class SeveraTokens:
         self.vault = vault
         self.margin = margin
         self._clock = clock
+        self._cached: Token | None = None
         self.renewals = 0
 
     def access_token(self) -> str:
+        # The token in hand while it is valid (no store read per request), then the vault's.
+        cached = self._cached
+        if cached and self._valid(cached):
+            return str(cached["access_token"])
         stored = self.vault.load()
         if stored and self._valid(stored):
-            return str(stored["access_token"])
+            return self._use(stored)
         with self.vault.refreshing():
             # A thread that waited here usually finds the token the one before it stored.
             stored = self.vault.load()
             if stored and self._valid(stored):
-                return str(stored["access_token"])
+                return self._use(stored)
             return self._renew(stored)
 
     def force_refresh(self, rejected: str) -> str:
         """A new token after Severa refused ``rejected`` (401), unless another caller already replaced it."""
+        self._cached = None
         with self.vault.refreshing():
             stored = self.vault.load()
             if stored and stored.get("access_token") and stored["access_token"] != rejected:
-                return str(stored["access_token"])
+                return self._use(stored)
             return self._renew(stored)
+
+    def _use(self, token: Mapping[str, Any]) -> str:
+        self._cached = dict(token)
+        return str(token["access_token"])
 
     def _valid(self, token: Mapping[str, Any]) -> bool:
         if not token.get("access_token"):
@@ -299,11 +309,12 @@ class SeveraTokens:
             except TransientError:
                 raise
             except AuthError as exc:
+                self._cached = None
                 self.vault.mark_failed(exc.remote_message or str(exc))
                 raise
         self.renewals += 1
         self.vault.save(token)
-        return str(token["access_token"])
+        return self._use(token)
 
 
 class AccessTokens(Protocol):
