@@ -13,8 +13,11 @@ from typer.testing import CliRunner
 from ledgerbridge.cli.main import app
 from ledgerbridge.config import Config
 from ledgerbridge.service import Ledgerbridge
+from tests.integrations import test_cli
 from tests.integrations.conftest import World
-from tests.integrations.test_cli import cli_env, write_config  # noqa: F401 - the fixture is used by name
+from tests.integrations.test_cli import write_config
+
+cli_env = test_cli.cli_env  # the CLI's environment pointed at both sandboxes
 
 runner = CliRunner()
 
