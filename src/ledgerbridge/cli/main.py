@@ -502,6 +502,37 @@ def sandbox_eaccounting(
     serve_forever(create_app(state, identity=identity), host=host, port=port)
 
 
+@sandbox_app.command("severa")
+def sandbox_severa(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8704,
+    seed: Annotated[str | None, typer.Option(help="'demo' seeds a Swedish consultancy.")] = None,
+    host: str = "127.0.0.1",
+    client_id: Annotated[str, typer.Option(help="The API client id the sandbox accepts.")] = "sandbox",
+    client_secret: Annotated[str, typer.Option(help="Its client secret.")] = "sandbox",
+    rate_limit: Annotated[int, typer.Option(help="Requests per second and client (0: no limit).")] = 10,
+    strict: Annotated[bool, typer.Option("--strict", help="Require the Client_Id header on every call.")] = False,
+) -> None:
+    """Serve the Visma Severa REST API v1 sandbox (client credentials given by --client-id/--client-secret)."""
+    from ledgerbridge.sandbox import serve_forever
+    from ledgerbridge.systems.severa.sandbox import create_app
+
+    if seed not in (None, "demo", "none"):
+        raise _fail("--seed takes 'demo' (or leave it out for an empty organisation)")
+    console.print(
+        f"Severa sandbox on http://{host}:{port} (seed: {seed or 'none'}; client {client_id!r}, "
+        f"secret {client_secret!r}; {rate_limit or 'no'} requests/s)",
+        highlight=False,
+    )
+    app = create_app(
+        seed=None if seed == "none" else seed,
+        client_id=client_id,
+        client_secret=client_secret,
+        strict=strict,
+        rate_limit=rate_limit or None,
+    )
+    serve_forever(app, host=host, port=port)
+
+
 # -- demo ----------------------------------------------------------------------------------------------
 @app.command("demo")
 def demo(

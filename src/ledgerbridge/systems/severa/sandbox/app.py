@@ -9,7 +9,12 @@ from starlette.types import Receive, Scope, Send
 from ledgerbridge.sandbox import SandboxKit
 from ledgerbridge.sandbox.routes import RouteTable
 from ledgerbridge.systems.severa.sandbox.auth import Gate, register_auth
+from ledgerbridge.systems.severa.sandbox.catalogue import Catalogue
 from ledgerbridge.systems.severa.sandbox.customers import Customers
+from ledgerbridge.systems.severa.sandbox.entries import Entries
+from ledgerbridge.systems.severa.sandbox.invoices import Invoices
+from ledgerbridge.systems.severa.sandbox.lookups import Lookups
+from ledgerbridge.systems.severa.sandbox.projects import Projects
 from ledgerbridge.systems.severa.sandbox.state import SeveraState
 from ledgerbridge.systems.severa.sandbox.wire import error_response
 
@@ -47,6 +52,12 @@ def build_routes(state: SeveraState, gate: Gate) -> RouteTable:
     table = RouteTable()
     register_auth(table, gate)
     Customers(state).register(table)
+    Catalogue(state).register(table)
+    Lookups(state).register(table)
+    Projects(state).register(table)
+    entries = Entries(state)
+    entries.register(table)
+    Invoices(state, entries).register(table)
     return table
 
 

@@ -25,6 +25,7 @@ from ledgerbridge.systems.severa.sandbox.wire import (
     fail,
     flag,
     integer,
+    invalid_body,
     number,
     reference,
     text,
@@ -33,6 +34,8 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 Record = dict[str, Any]
 READ, WRITE, DELETE = ("customers:read",), ("customers:write",), ("customers:delete",)
 OFFSET = {"firstRow": "int", "rowCount": "int", "calculateRowCount": "bool"}
+SETTINGS_READ = ("settings:read",)
+COMMUNICATION_METHODS = ("Phone", "Fax", "MobilePhone", "IPPhone", "InstantMessenger", "EmailAddress")
 
 
 class Customers:
@@ -281,6 +284,179 @@ class Customers:
         customer = parent(self.state, "customers", call, "customerGuid")
         return {k: r for k, r in self.state.table("addresses").items() if r["_customer"] == customer["guid"]}
 
+    # -- contact persons -------------------------------------------------------------------------
+    def _communications_of(self, contact_guid: str) -> list[Record]:
+        return [c for c in self.state.table("communications").values() if c["_contact"] == contact_guid]
+
+    def _type_of(self, communication: Record) -> str | None:
+        kind = self.state.table("communication_types").get(communication["_communicationType"])
+        return kind["type"] if kind else None
+
+    def render_contact(self, record: Record) -> Record:
+        out = public(record)
+        out.pop("_customer", None)
+        out["name"] = f"{record['firstName']} {record['lastName']}"
+        out["customer"] = self.customer_ref(record["_customer"])
+        communications = self._communications_of(record["guid"])
+        out["emails"] = [c["value"] for c in communications if self._type_of(c) == "EmailAddress"]
+        out["phoneNumbers"] = [
+            c["value"] for c in communications if self._type_of(c) in ("Phone", "MobilePhone", "IPPhone")
+        ]
+        return out
+
+    def _check_address(self, record: Record, address_guid: Any) -> str | None:
+        if address_guid is None:
+            return None
+        address = self.state.table("addresses").get(str(address_guid).lower())
+        if address is None or address["_customer"] != record["_customer"]:
+            raise invalid_body("addressGuid", f"No address '{address_guid}' of this customer.")
+        return str(address["guid"])
+
+    def create_contact(self, call: Call, body: Any) -> Record:
+        body = body_object(body)
+        record: Record = {
+            "firstName": text(body, "firstName", required=True),
+            "lastName": text(body, "lastName", required=True),
+            "_customer": reference(body, "customer", self.state.table("customers"), required=True),
+        }
+        record.update(
+            {
+                "addressGuid": self._check_address(record, body.get("addressGuid")),
+                "isActive": flag(body, "isActive", True),
+                "isDeleted": False,
+                "isEmailAllowed": flag(body, "isEmailAllowed", True),
+                "jobTitle": text(body, "jobTitle"),
+                "description": text(body, "description"),
+                "dateOfBirth": None,
+                "language": None,
+                "role": None,
+                "salutation": None,
+                "satisfactionLevel": None,
+                "timeZone": None,
+            }
+        )
+        return insert(self.state, "contacts", record)
+
+    def patch_contact(self, call: Call, record: Record, body: Any) -> None:
+        def set_address(draft: Record, value: Any) -> None:
+            draft["addressGuid"] = self._check_address(draft, value)
+
+        setters = {
+            "/firstName": set_text("firstName", required=True),
+            "/lastName": set_text("lastName", required=True),
+            "/addressGuid": set_address,
+            "/isActive": set_bool("isActive"),
+            "/isEmailAllowed": set_bool("isEmailAllowed"),
+            "/jobTitle": set_text("jobTitle"),
+            "/description": set_text("description"),
+        }
+        apply_patch(self.state, record, body, setters)
+
+    def delete_contact(self, call: Call, record: Record) -> None:
+        with self.state.lock:
+            self.state.table("contacts").pop(record["guid"], None)
+            for communication in self._communications_of(record["guid"]):
+                self.state.table("communications").pop(communication["guid"], None)
+
+    def select_contacts(self, call: Call, records: list[Record]) -> list[Record]:
+        q = paging.query(call)
+        if q.get("active") is not None:
+            records = [r for r in records if r["isActive"] == q["active"]]
+        if q.get("textToSearch"):
+            needle = q["textToSearch"].lower()
+            records = [r for r in records if needle in f"{r['firstName']} {r['lastName']}".lower()]
+        return records
+
+    def customer_contacts(self, call: Call) -> dict[str, Record]:
+        customer = parent(self.state, "customers", call, "customerGuid")
+        return {k: r for k, r in self.state.table("contacts").items() if r["_customer"] == customer["guid"]}
+
+    # -- contact communications ------------------------------------------------------------------
+    def render_communication(self, record: Record) -> Record:
+        out = public(record)
+        kind = self.state.table("communication_types")[record["_communicationType"]]
+        contact = self.state.table("contacts").get(record["_contact"])
+        out["communicationType"] = {
+            "guid": kind["guid"],
+            "name": kind["name"],
+            "type": kind["type"],
+            "isActive": kind["isActive"],
+        }
+        out["contact"] = {
+            "guid": record["_contact"],
+            "name": f"{contact['firstName']} {contact['lastName']}" if contact else None,
+        }
+        return out
+
+    def create_communication(self, call: Call, body: Any) -> Record:
+        body = body_object(body)
+        record = {
+            "value": text(body, "value", required=True),
+            "isForbiddenToUse": flag(body, "isForbiddenToUse", False),
+            "_contact": reference(body, "contact", self.state.table("contacts"), required=True),
+            "_communicationType": reference(
+                body, "communicationType", self.state.table("communication_types"), required=True
+            ),
+        }
+        return insert(self.state, "communications", record)
+
+    def patch_communication(self, call: Call, record: Record, body: Any) -> None:
+        def set_type(draft: Record, value: Any) -> None:
+            set_reference("communicationType", self.state.table("communication_types"), nullable=False)(
+                draft, value
+            )
+
+        setters = {
+            "/value": set_text("value", required=True),
+            "/isForbiddenToUse": set_bool("isForbiddenToUse"),
+            "/communicationType/guid": set_type,
+        }
+        apply_patch(self.state, record, body, setters)
+
+    def select_communications(self, call: Call, records: list[Record]) -> list[Record]:
+        # "active" is read as "not forbidden to use" (the spec does not say; see the docs).
+        q = paging.query(call)
+        if q.get("active") is not None:
+            records = [r for r in records if r["isForbiddenToUse"] != q["active"]]
+        if q.get("textToSearch"):
+            records = [r for r in records if q["textToSearch"].lower() in r["value"].lower()]
+        return records
+
+    def contact_communications(self, call: Call) -> dict[str, Record]:
+        contact = parent(self.state, "contacts", call, "contactGuid")
+        return {r["guid"]: r for r in self._communications_of(contact["guid"])}
+
+    # -- communication types ---------------------------------------------------------------------
+    def create_communication_type(self, call: Call, body: Any) -> Record:
+        body = body_object(body)
+        kind = body.get("type", "Phone")
+        if kind not in COMMUNICATION_METHODS:
+            raise invalid_body("type", f"type must be one of {', '.join(COMMUNICATION_METHODS)}.")
+        record = {
+            "name": text(body, "name", required=True),
+            "type": kind,
+            "isActive": flag(body, "isActive", True),
+        }
+        return insert(self.state, "communication_types", record)
+
+    def patch_communication_type(self, call: Call, record: Record, body: Any) -> None:
+        setters = {"/name": set_text("name", required=True), "/isActive": set_bool("isActive")}
+        apply_patch(self.state, record, body, setters)
+
+    def before_communication_type_delete(self, call: Call, record: Record) -> None:
+        if any(
+            c["_communicationType"] == record["guid"] for c in self.state.table("communications").values()
+        ):
+            raise fail("InvalidOperation", "The communication type is in use.")
+
+    def select_communication_types(self, call: Call, records: list[Record]) -> list[Record]:
+        q = paging.query(call)
+        if q.get("active") is not None:
+            records = [r for r in records if r["isActive"] == q["active"]]
+        if q.get("textToSearch"):
+            records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
+        return records
+
     # -- registration ----------------------------------------------------------------------------
     def register(self, table: RouteTable) -> None:
         state = self.state
@@ -356,4 +532,133 @@ class Customers:
             operations="LC",
             meta_L={"scopes": READ, "paging": "offset", "query": OFFSET},
             meta_C={"scopes": WRITE},
+        )
+
+        contacts = severa_resource(
+            state,
+            "contact persons",
+            "contacts",
+            self.render_contact,
+            select=self.select_contacts,
+            create=self.create_contact,
+            patch=self.patch_contact,
+            delete=self.delete_contact,
+        )
+        contact_query = {
+            "active": "bool",
+            "firstRow": "int",
+            "rowCount": "int",
+            "textToSearch": "str",
+            "sortings": "sortings",
+            "changedSince": "datetime",
+        }
+        register_crud(
+            table,
+            contacts,
+            collection="/v1/contactpersons",
+            item="/v1/contactpersons/{guid}",
+            patch_as_array=True,
+            meta_L={"scopes": READ, "paging": "offset", "query": contact_query},
+            meta_G={"scopes": READ},
+            meta_C={"scopes": WRITE},
+            meta_P={"scopes": WRITE},
+            meta_D={"scopes": DELETE},
+        )
+        per_customer_contacts = severa_resource(
+            state,
+            "customer contact persons",
+            "contacts",
+            self.render_contact,
+            rows=self.customer_contacts,
+            select=self.select_contacts,
+        )
+        register_crud(
+            table,
+            per_customer_contacts,
+            collection="/v1/customers/{customerGuid}/contactpersons",
+            operations="L",
+            meta_L={
+                "scopes": READ,
+                "paging": "offset",
+                "query": {"active": "bool", "firstRow": "int", "rowCount": "int", "textToSearch": "str"},
+            },
+        )
+        communications = severa_resource(
+            state,
+            "contact communications",
+            "communications",
+            self.render_communication,
+            select=self.select_communications,
+            create=self.create_communication,
+            patch=self.patch_communication,
+        )
+        register_crud(
+            table,
+            communications,
+            collection="/v1/contactcommunications",
+            item="/v1/contactcommunications/{guid}",
+            patch_as_array=True,
+            meta_L={
+                "scopes": READ,
+                "paging": "offset",
+                "query": {
+                    "active": "bool",
+                    "firstRow": "int",
+                    "rowCount": "int",
+                    "textToSearch": "str",
+                    "changedSince": "datetime",
+                },
+            },
+            meta_G={"scopes": READ},
+            meta_C={"scopes": WRITE},
+            meta_P={"scopes": WRITE},
+            meta_D={"scopes": DELETE},
+        )
+        per_contact = severa_resource(
+            state,
+            "communications of a contact",
+            "communications",
+            self.render_communication,
+            rows=self.contact_communications,
+            select=self.select_communications,
+        )
+        register_crud(
+            table,
+            per_contact,
+            collection="/v1/contacts/{contactGuid}/contactcommunications",
+            operations="L",
+            meta_L={"scopes": READ, "query": {"active": "bool"}},
+        )
+        communication_types = severa_resource(
+            state,
+            "communication types",
+            "communication_types",
+            public,
+            select=self.select_communication_types,
+            create=self.create_communication_type,
+            patch=self.patch_communication_type,
+            before_delete=self.before_communication_type_delete,
+        )
+        register_crud(
+            table,
+            communication_types,
+            collection="/v1/communicationtypes",
+            item="/v1/communicationtypes/{guid}",
+            patch_as_array=True,
+            meta_L={
+                "scopes": SETTINGS_READ,
+                "paging": "offset",
+                "query": {
+                    "active": "bool",
+                    "firstRow": "int",
+                    "rowCount": "int",
+                    "textToSearch": "str",
+                    "calculateRowCount": "bool",
+                    "sortings": "sortings",
+                },
+            },
+            meta_G={"scopes": SETTINGS_READ},
+            meta_C={"scopes": ("settings:write",)},
+            meta_P={"scopes": ("settings:write",)},
+            meta_D={"scopes": ("settings:delete",)},
         )

@@ -10,6 +10,7 @@ an inactive customer and the organisation's own internal customer.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -291,7 +292,414 @@ def seed_customers(state: SeveraState) -> None:
     state.organization.settings["lastCustomerNumber"] = max(n for n, *_ in CUSTOMERS) if CUSTOMERS else 1000
 
 
+def seed_contacts(state: SeveraState) -> None:
+    for first, last, number, address_index, email, phone, mobile in CONTACTS:
+        contact = insert(
+            state,
+            "contacts",
+            {
+                "firstName": first,
+                "lastName": last,
+                "addressGuid": demo_guid("address", f"{number}:{address_index}"),
+                "isActive": True,
+                "isDeleted": False,
+                "isEmailAllowed": True,
+                "jobTitle": None,
+                "description": None,
+                "dateOfBirth": None,
+                "language": None,
+                "role": None,
+                "salutation": None,
+                "satisfactionLevel": None,
+                "timeZone": None,
+                "_customer": demo_guid("customer", number),
+            },
+            guid=demo_guid("contact", f"{first} {last}"),
+        )
+        for value, kind in ((email, "EmailAddress"), (phone, "Phone"), (mobile, "MobilePhone")):
+            if value:
+                insert(
+                    state,
+                    "communications",
+                    {
+                        "value": value,
+                        "isForbiddenToUse": False,
+                        "_contact": contact["guid"],
+                        "_communicationType": demo_guid("commtype", kind),
+                    },
+                )
+
+
+def _money(amount: str) -> Record:
+    return {"amount": Decimal(amount), "currencyCode": "SEK"}
+
+
+# code (None: no code), name, type, unit, price, cost, VAT — "KONS" is also a work type's code
+PRODUCTS = (
+    ("LIC-01", "Licens projektverktyg", "Materials", "st", "1200", "800", "25"),
+    ("UTB", "Utbildningsdag", "FixedFees", "st", "9500", "0", "25"),
+    ("UK-SAK", "Underkonsult säkerhet", "Subcontracting", "tim", "1150", "950", "25"),
+    (None, "Kablage", "Materials", "m", "45", "20", "25"),
+    ("KONS", "Konsultpaket", "FixedFees", "st", "25000", "0", "25"),
+    ("BOK", "Facklitteratur", "Materials", "st", "450", "300", "6"),
+)
+# code, name, productive, hour cost, price 2025, price 2026
+WORK_TYPES = (
+    ("KONS", "Konsultation", True, "520", "1150", "1250"),
+    ("PL", "Projektledning", True, "560", "1250", "1350"),
+    ("UTV", "Utveckling", True, "500", "1050", "1100"),
+    ("SUP", "Support", True, "450", "900", "950"),
+    ("INT", "Intern tid", False, "480", "0", "0"),
+)
+# code, name, class, unit, cost, price
+TRAVEL_TYPES = (
+    ("MIL", "Milersättning", "Mileage", "km", "2.50", "3.50"),
+    ("TRAKT", "Traktamente heldag", "DailyAllowance", "st", "290", "290"),
+    ("HOT", "Hotell", "OtherTravelExpense", "st", "1200", "1450"),
+    ("TAXI", "Taxi", "OtherTravelExpense", "st", "0", "0"),
+)
+
+
+def seed_catalogue(state: SeveraState) -> None:
+    for code, name, kind, unit, price, cost, vat in PRODUCTS:
+        insert(
+            state,
+            "products",
+            {
+                "name": name,
+                "code": code,
+                "isActive": True,
+                "measurementUnit": unit,
+                "type": kind,
+                "vatRate": Decimal(vat),
+                "unitPrice": _money(price),
+                "unitCost": _money(cost),
+                "proposalDescription": None,
+                "productCategory": None,
+                "salesAccount": None,
+            },
+            guid=demo_guid("product", code or name),
+        )
+    for code, name, productive, cost, _, _ in WORK_TYPES:
+        insert(
+            state,
+            "work_types",
+            {
+                "name": name,
+                "code": code,
+                "isActive": True,
+                "isProductive": productive,
+                "isDefault": code == "KONS",
+                "hourCost": _money(cost),
+                "salesAccount": None,
+            },
+            guid=demo_guid("worktype", code),
+        )
+    for code, name, kind, unit, cost, _ in TRAVEL_TYPES:
+        insert(
+            state,
+            "travel_types",
+            {
+                "name": name,
+                "code": code,
+                "expenseClass": kind,
+                "unitCost": _money(cost),
+                "isActive": True,
+                "includeTime": kind == "DailyAllowance",
+                "measurementUnit": unit,
+                "vatRate": Decimal(25) if kind == "OtherTravelExpense" else Decimal(0),
+                "purchaseVatRate": None,
+                "costAccount": None,
+                "salesAccount": None,
+                "productCategory": None,
+            },
+            guid=demo_guid("traveltype", code),
+        )
+    pricelist = insert(
+        state,
+        "pricelists",
+        {
+            "name": "Standardprislista",
+            "isActive": True,
+            "isDefault": True,
+            "isCustom": False,
+            "isVolumePricing": False,
+            "_currency": demo_guid("currency", "SEK"),
+        },
+        guid=demo_guid("pricelist", "standard"),
+    )
+    for year, column in ((2025, 4), (2026, 5)):
+        version = insert(
+            state,
+            "pricelist_versions",
+            {"pricelistGuid": pricelist["guid"], "startDate": date(year, 1, 1)},
+            guid=demo_guid("pricelistversion", year),
+        )
+        for row in WORK_TYPES:
+            insert(
+                state,
+                "workhour_prices",
+                {
+                    "isBillable": True,
+                    "unitPrice": _money(str(row[column])),
+                    "_workType": demo_guid("worktype", row[0]),
+                    "_user": None,
+                    "_pricelistVersion": version["guid"],
+                },
+            )
+        for code, *_, price in TRAVEL_TYPES:
+            insert(
+                state,
+                "travel_prices",
+                {
+                    "price": _money(price),
+                    "_travelType": demo_guid("traveltype", code),
+                    "_pricelistVersion": version["guid"],
+                },
+            )
+
+
+# name, isDefault, hasInvoiceNumber, isSent, isWaitingPayment, isPaid
+STATUSES = (
+    ("Utkast", True, False, False, False, False),
+    ("Till eEkonomi", False, False, False, False, False),
+    ("Överförd till eEkonomi", False, False, False, False, False),
+    ("Skickad", False, True, True, True, False),
+    ("Betald", False, True, True, False, True),
+)
+
+
+def seed_statuses(state: SeveraState) -> None:
+    for order, (name, default, numbered, sent, waiting, paid) in enumerate(STATUSES, start=1):
+        insert(
+            state,
+            "invoice_statuses",
+            {
+                "name": name,
+                "isActive": True,
+                "isDefault": default,
+                "isDefaultForCreditNote": False,
+                "isReadOnly": False,
+                "hasInvoiceNumber": numbered,
+                "isSent": sent,
+                "isWaitingPayment": waiting,
+                "isPaid": paid,
+                "sortOrder": order,
+            },
+            guid=demo_guid("status", name),
+        )
+
+
+# number, name, customer number, closed, invoice grouping
+PROJECTS = (
+    (10001, "Skogsdata 2.0", 1001, False, "OneByOne"),
+    (10002, "Gruvsäkerhet IoT", 1002, False, "Group"),
+    (10003, "Kraftnätsanalys", 1003, False, "OneByOne"),
+    (10004, "Eventplattform", 1004, False, "OneByOne"),
+    (10005, "Designsystem", 1234, False, "Group"),
+    (10006, "Byggportal", 1006, True, "OneByOne"),
+    (1234567890, "Logistikoptimering", 1007, False, "OneByOne"),
+    (10008, "Fjällbokning", 1008, False, "OneByOne"),
+    (10009, "Hamnsystem Narvik", 1016, False, "OneByOne"),
+    (10010, "Intern utveckling", 1020, False, "OneByOne"),
+    (10011, "Hållbarhetsrapport", 1011, False, "Group"),
+)
+
+
+def seed_projects(state: SeveraState) -> None:
+    for number, name, customer_number, closed, grouping in PROJECTS:
+        customer = state.table("customers")[demo_guid("customer", customer_number)]
+        project = insert(
+            state,
+            "projects",
+            {
+                "name": name,
+                "number": number,
+                "isClosed": closed,
+                "closedDate": date(2026, 6, 30) if closed else None,
+                "isInternal": customer["isInternal"],
+                "description": None,
+                "internalName": None,
+                "invoiceNotes": None,
+                "orderNumber": None,
+                "ourReference": "Anna Lindqvist",
+                "yourReference": None,
+                "paymentTerm": None,
+                "startDate": date(2026, 1, 15),
+                "deadline": None,
+                "isJoiningAllowed": False,
+                "isMileageBillable": True,
+                "isDailyAllowanceBillable": True,
+                "isOtherTravelExpensesBillable": True,
+                "useOvertimeMultipliers": False,
+                "useProductsFromSetting": False,
+                "useWorkTypesFromSetting": False,
+                "_customer": customer["guid"],
+                "_projectOwner": demo_guid("user", "AL"),
+                "_currency": customer["_currency"],
+                "_grouping": grouping,
+            },
+            guid=demo_guid("project", number),
+        )
+        phase = insert(
+            state, "phases", {"name": name, "_project": project["guid"]}, guid=demo_guid("phase", number)
+        )
+        project["_rootPhase"] = phase["guid"]
+    state.organization.settings["lastProjectNumber"] = 10011
+
+
+def _work(
+    state: SeveraState, project: int, user: str, work_type: str, day: int, hours: str, text: str
+) -> None:
+    from ledgerbridge.systems.severa.sandbox.entries import Entries
+
+    price = Entries(state).work_type_price(demo_guid("worktype", work_type), date(2026, 11, day))
+    insert(
+        state,
+        "work_hours",
+        {
+            "eventDate": date(2026, 11, day),
+            "quantity": Decimal(hours),
+            "invoiceQuantity": None,
+            "plannedInvoiceQuantity": None,
+            "description": text,
+            "invoiceRowDescription": None,
+            "invoiceRowComment": None,
+            "isBillable": project != 10010,
+            "isApproved": True,
+            "startTime": None,
+            "endTime": None,
+            "unitPrice": {"amount": price, "currencyCode": "SEK"},
+            "unitCost": dict(state.table("work_types")[demo_guid("worktype", work_type)]["hourCost"]),
+            "_project": demo_guid("project", project),
+            "_phase": demo_guid("phase", project),
+            "_user": demo_guid("user", user),
+            "_workType": demo_guid("worktype", work_type),
+            "_invoice": None,
+            "_invoiceRow": None,
+        },
+    )
+
+
+def _fee(
+    state: SeveraState, project: int, product: str | None, day: int, quantity: str, **fields: Any
+) -> None:
+    item = state.table("products").get(demo_guid("product", product)) if product else None
+    record = {
+        "name": item["name"] if item else fields.get("name"),
+        "description": fields.get("description"),
+        "eventDate": date(2026, 11, day),
+        "quantity": Decimal(quantity),
+        "invoiceQuantity": None,
+        "invoiceRowDescription": None,
+        "invoiceRowComment": None,
+        "measurementUnit": item["measurementUnit"] if item else "st",
+        "productType": item["type"] if item else None,
+        "isBillable": True,
+        "plannedBillingDate": None,
+        "displayPeriodStartDate": None,
+        "billingSchedule": None,
+        "billingDependencyPhase": None,
+        "unitPrice": dict(item["unitPrice"]) if item else _money(fields["price"]),
+        "unitCost": dict(item["unitCost"]) if item else _money(fields.get("cost", "0")),
+        "vatRate": item["vatRate"] if item else Decimal(25),
+        "_project": demo_guid("project", project),
+        "_product": item["guid"] if item else None,
+        "_user": demo_guid("user", "AL"),
+        "_invoice": None,
+        "_invoiceRow": None,
+    }
+    insert(state, "project_fees", record)
+
+
+def _travel(state: SeveraState, project: int, travel: str, day: int, quantity: str) -> None:
+    kind = state.table("travel_types")[demo_guid("traveltype", travel)]
+    price = dict(zip([t[0] for t in TRAVEL_TYPES], [t[5] for t in TRAVEL_TYPES], strict=True))[travel]
+    insert(
+        state,
+        "travel_expenses",
+        {
+            "eventDate": date(2026, 11, day),
+            "quantity": Decimal(quantity),
+            "invoiceQuantity": None,
+            "description": None,
+            "invoiceRowDescription": None,
+            "invoiceRowComment": None,
+            "measurementUnit": kind["measurementUnit"],
+            "isBillable": True,
+            "vatRate": kind["vatRate"],
+            "purchaseVatRate": None,
+            "travelReimbursementRequired": False,
+            "travelStartTime": None,
+            "travelEndTime": None,
+            "plannedBillingDate": None,
+            "billingSchedule": None,
+            "unitPrice": _money(price),
+            "unitCost": dict(kind["unitCost"]),
+            "_project": demo_guid("project", project),
+            "_phase": demo_guid("phase", project),
+            "_user": demo_guid("user", "EJ"),
+            "_travelType": kind["guid"],
+            "_invoice": None,
+            "_invoiceRow": None,
+        },
+    )
+
+
+def seed_entries(state: SeveraState) -> None:
+    for project in (10001, 10002, 10003, 10004, 10005, 10008, 10009, 10011, 1234567890):
+        _work(state, project, "AL", "PL", 3, "2.5", "Styrgruppsmöte")
+        _work(state, project, "EJ", "UTV", 4, "7.5", "Utveckling sprint 1")
+        _work(state, project, "EJ", "UTV", 5, "6", "Utveckling sprint 1")
+        _work(state, project, "AL", "KONS", 6, "1.25", "Workshop")
+    _work(state, 10010, "EJ", "INT", 6, "3", "Intern utbildning")
+    _fee(state, 10001, "LIC-01", 10, "3")
+    _fee(state, 10001, None, 10, "12", name="Kablage utan kod", price="45")
+    _fee(state, 10002, "UTB", 11, "1")
+    _fee(state, 10002, "UTB", 12, "1")
+    _fee(state, 10002, "KONS", 12, "1")
+    _fee(state, 10003, "UK-SAK", 13, "8")
+    _fee(state, 10003, "BOK", 13, "2")
+    _fee(state, 10005, "LIC-01", 14, "5")
+    _fee(state, 10009, "LIC-01", 14, "2")
+    for project in (10001, 10002, 10004, 10008):
+        _travel(state, project, "MIL", 4, "184")
+        _travel(state, project, "TRAKT", 4, "1")
+    _travel(state, 10002, "HOT", 4, "2")
+    _travel(state, 10002, "MIL", 5, "184")
+
+
+# project numbers invoiced together → status, date, number (None: not numbered yet)
+INVOICES = (
+    ((10001,), "Till eEkonomi", 20),
+    ((10002,), "Till eEkonomi", 20),
+    ((10003,), "Till eEkonomi", 21),
+    ((10004,), "Till eEkonomi", 21),
+    ((10005,), "Utkast", 24),
+    ((10008,), "Skickad", 16),
+    ((10011,), "Betald", 9),
+)
+
+
+def seed_invoices(state: SeveraState) -> None:
+    from ledgerbridge.systems.severa.sandbox.entries import Entries
+    from ledgerbridge.systems.severa.sandbox.invoices import Invoices
+
+    invoicing = Invoices(state, Entries(state))
+    for numbers, status, day in INVOICES:
+        projects = [state.table("projects")[demo_guid("project", n)] for n in numbers]
+        invoice = invoicing.create_one(projects, demo_guid("status", status), None, date(2026, 11, day))
+        if status == "Betald":
+            invoice["paymentDate"] = date(2026, 11, 30)
+
+
 def seed_demo(state: SeveraState) -> None:
     """The whole demo organisation."""
     seed_lookups(state)
     seed_customers(state)
+    seed_contacts(state)
+    seed_catalogue(state)
+    seed_statuses(state)
+    seed_projects(state)
+    seed_entries(state)
+    seed_invoices(state)
