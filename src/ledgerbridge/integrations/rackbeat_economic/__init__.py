@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerbridge.integrations.base import IntegrationKind, Operation, register
@@ -107,6 +108,13 @@ class RackbeatEconomic(IntegrationKind):
             economic_groups = _read(
                 lambda: economic.iter_collection("product-groups"), "productGroupNumber", "name"
             )
+            # VAT mapping: the products whose group books a given rate (barred ones cannot be sold).
+            economic_products = _read(
+                lambda: (p for p in economic.iter_collection("products") if not p.get("barred")),
+                "productNumber",
+                "name",
+            )
+            vat_codes = _read(lambda: economic.iter_collection("vat-accounts"), "ratePercentage", "vatCode")
             rackbeat_layouts = _read(lambda: rackbeat.iter_all("layouts"), "number", "name")
             rackbeat_groups = _read(lambda: rackbeat.iter_all("product-groups"), "number", "name")
         finally:
@@ -129,9 +137,17 @@ class RackbeatEconomic(IntegrationKind):
                 choices[path] = accounts
         if vat_zones:
             choices["customer_invoices.one_stop_vat_zones.*"] = vat_zones
+            choices["customer_invoices.exempt_vat_zone"] = vat_zones
             names = dict(vat_zones)
             choices["accounting.account_matrix.*.keys"] = [
                 (key, names.get(str(number), key.replace("_", " "))) for key, number in MATRIX_ZONES.items()
+            ]
+        if economic_products:
+            choices["customer_invoices.vat_products.*"] = economic_products
+            # The rows: 0 % and every rate of the agreement's VAT codes.
+            rates = sorted({Decimal(r) for r, _ in vat_codes} | {Decimal(0)})
+            choices["customer_invoices.vat_products.keys"] = [
+                (f"{r.normalize():f}", f"{r.normalize():f} %") for r in rates
             ]
         # Rows of the matrix: the product groups of supplier-invoice lines (Rackbeat's, which the
         # start-up sync brought from e-conomic), and e-conomic's where Rackbeat has none yet.

@@ -23,7 +23,9 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.ledger import Step, StepContext
 from ledgerbridge.integrations.invoice_math import line_amount, round2, split_line
+from ledgerbridge.integrations.rackbeat_economic.invoice_guard import DOMESTIC_ZONE, InvoiceGuard
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.rackbeat_economic.to_economic import customer_vat_zone, layout_ref
 from ledgerbridge.systems.economic import EconomicClient, Filter
@@ -55,6 +57,17 @@ def economic_lines(line: Record, *, actual_quantity: bool) -> list[Payload]:
     return lines
 
 
+def invoice_lines(invoice: Record, settings: RackbeatEconomicSettings) -> list[tuple[int, Payload]]:
+    """The e-conomic lines of an invoice, each with the position (1-based) of the Rackbeat line it
+    comes from: a Rackbeat line can become a line and its rounding line."""
+    actual = settings.customer_invoices.use_actual_quantity
+    return [
+        (position, payload)
+        for position, line in enumerate(invoice.get("lines") or [], start=1)
+        for payload in economic_lines(line, actual_quantity=actual)
+    ]
+
+
 def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: Any) -> Payload:
     """The e-conomic draft invoice for a booked Rackbeat invoice.
 
@@ -66,6 +79,9 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
         raise MappingError("the invoice has no customer")
     customer_number = int(refs("customer", customer))
     zone = customer_vat_zone(invoice, settings)
+    exempt = settings.customer_invoices.exempt_vat_zone
+    if exempt is not None and zone == {"vatZoneNumber": DOMESTIC_ZONE} and _all_vat_free(invoice):
+        zone = {"vatZoneNumber": exempt}  # VAT mapping: a wholly VAT-free domestic invoice
     terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
     # A booked invoice cannot be edited; without terms of its own it takes the customer's.
     payment_terms = (
@@ -109,12 +125,7 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
         references["customerContact"] = {
             "customerContactNumber": refs.contact(customer_number, invoice["their_reference"])
         }
-    actual = settings.customer_invoices.use_actual_quantity
-    lines = [
-        payload
-        for line in invoice.get("lines") or []
-        for payload in economic_lines(line, actual_quantity=actual)
-    ]
+    lines = [payload for _, payload in invoice_lines(invoice, settings)]
     for number, line in enumerate(lines, start=1):
         line["lineNumber"] = number
         line["sortKey"] = number
@@ -140,6 +151,11 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
     if project.isdigit():
         document["project"] = {"projectNumber": int(project)}
     return document
+
+
+def _all_vat_free(invoice: Record) -> bool:
+    lines = invoice.get("lines") or []
+    return bool(lines) and all(Decimal(str(x.get("vat_percentage") or 0)) == 0 for x in lines)
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -176,14 +192,74 @@ def fingerprint_matches(draft: Record, document: Payload) -> bool:
 
 
 class InvoiceSender:
-    """Finds and sends one invoice; the ledger decides whether and when."""
+    """Finds and sends one invoice; the ledger decides whether and when.
 
-    def __init__(self, economic: EconomicClient, invoice: Record, document: Payload, *, book: bool) -> None:
+    With ``settings`` (the guarded path, issue 11) an invoice to be booked is sent as a draft and
+    booked by :meth:`book_step`, a follow-up step of the transfer that books only when the draft's
+    totals equal Rackbeat's (``invoice_guard``); without, the draft is booked straight away.
+    """
+
+    def __init__(
+        self,
+        economic: EconomicClient,
+        invoice: Record,
+        document: Payload,
+        *,
+        book: bool,
+        settings: RackbeatEconomicSettings | None = None,
+        base_currency: str = "DKK",
+    ) -> None:
         self.economic = economic
         self.invoice = invoice
         self.document = document
         self.book = book
         self.number = int(invoice["number"])
+        self.settings = settings
+        self.base_currency = base_currency
+
+    @property
+    def guarded(self) -> bool:
+        return self.book and self.settings is not None
+
+    def book_step(self) -> Step:
+        """The follow-up step that checks the draft's totals and books it (see ``invoice_guard``)."""
+
+        def run(ctx: StepContext) -> str:
+            kind, _, number = ctx.remote_key.partition(":")
+            if kind == "booked":
+                return ctx.remote_key  # found booked (booked by hand, or by an earlier attempt)
+            assert self.settings is not None
+            owners = [position for position, _ in invoice_lines(self.invoice, self.settings)]
+            guard = InvoiceGuard(
+                self.economic,
+                self.invoice,
+                self.document,
+                owners,
+                self.settings,
+                base_currency=self.base_currency,
+            )
+            guard.bring_to_source(int(number))
+            return self._book_draft(int(number), ctx.idempotency_key)
+
+        return Step(
+            "book",
+            run,
+            title="book it",
+            find=lambda ctx: self.find_booked(),
+            replaces_remote_key=True,
+        )
+
+    def _book_draft(self, draft_number: int, idempotency_key: str) -> str:
+        try:
+            booked = self.economic.book_invoice(
+                draft_number, book_with_number=self.number, idempotency_key=f"{idempotency_key}:book"
+            )
+        except ValidationError as exc:
+            if "bookWithNumber" not in str(exc.errors) and "number" not in exc.remote_message.lower():
+                raise
+            # Rackbeat's number is taken in e-conomic: let e-conomic number it.
+            booked = self.economic.book_invoice(draft_number, idempotency_key=f"{idempotency_key}:book-any")
+        return f"booked:{booked['bookedInvoiceNumber']}"
 
     def find_booked(self) -> str | None:
         """Booked invoices carry Rackbeat's number when it was free; check it is really ours."""
@@ -209,7 +285,9 @@ class InvoiceSender:
 
     def find(self) -> str | None:
         if self.book:
-            return self.find_booked()
+            booked = self.find_booked()
+            if booked is not None or not self.guarded:
+                return booked
         draft = self.find_draft()
         return f"draft:{draft['draftInvoiceNumber']}" if draft else None
 
@@ -217,22 +295,9 @@ class InvoiceSender:
         draft = self.find_draft() or self.economic.create(
             "invoices/drafts", self.document, idempotency_key=f"{idempotency_key}:draft"
         )
-        if not self.book:
-            return f"draft:{draft['draftInvoiceNumber']}"
-        try:
-            booked = self.economic.book_invoice(
-                draft["draftInvoiceNumber"],
-                book_with_number=self.number,
-                idempotency_key=f"{idempotency_key}:book",
-            )
-        except ValidationError as exc:
-            if "bookWithNumber" not in str(exc.errors) and "number" not in exc.remote_message.lower():
-                raise
-            # Rackbeat's number is taken in e-conomic: let e-conomic number it.
-            booked = self.economic.book_invoice(
-                draft["draftInvoiceNumber"], idempotency_key=f"{idempotency_key}:book-any"
-            )
-        return f"booked:{booked['bookedInvoiceNumber']}"
+        if not self.book or self.guarded:
+            return f"draft:{draft['draftInvoiceNumber']}"  # the guarded path books in book_step
+        return self._book_draft(int(draft["draftInvoiceNumber"]), idempotency_key)
 
 
 def describe(remote_key: str) -> str:

@@ -289,7 +289,16 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         if isinstance(document, TransferResult):
             return document
         book = invoices.should_book(invoice, self.settings)
-        sender = invoices.InvoiceSender(self.economic, invoice, document, book=book)
+        sender = invoices.InvoiceSender(
+            self.economic,
+            invoice,
+            document,
+            book=book,
+            settings=self.settings,
+            base_currency=self.base_currency(),
+        )
+        # Booking is a step after the draft: only with Rackbeat's totals (issue 11); a mismatch leaves the
+        # draft, explained in the error log, and a retry checks again.
         # "Mark invoices as sent when posted in e-conomic": a step of the transfer, so a crash or a
         # refusal after the booking is resumed (and retried) until Rackbeat says sent.
         mark = book and self.settings.customer_invoices.mark_invoices_as_sent
@@ -299,7 +308,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             find=sender.find,
             send=sender.send,
             describe=invoices.describe,
-            steps=[self.mark_sent_step(key)] if mark else [],
+            steps=([sender.book_step()] if book else []) + ([self.mark_sent_step(key)] if mark else []),
         )
         self.after_transfer("invoice", key, result, document)
         return result
@@ -434,3 +443,8 @@ class _Refs(MasterRefs):
 
     def base_currency(self) -> str:
         return self._session.base_currency()
+
+    def account_vat_code(self, account_number: int) -> str | None:
+        """The VAT code of an e-conomic account (e.g. I25 on a purchase account), or None."""
+        account = self._session.economic.get(f"accounts/{account_number}")
+        return (account.get("vatAccount") or {}).get("vatCode") or None

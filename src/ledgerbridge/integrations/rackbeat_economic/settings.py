@@ -5,6 +5,7 @@ Field names follow the seed's headings so a user can find each one in the README
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
 
 from pydantic import Field, HttpUrl, SecretStr, model_validator
@@ -141,11 +142,50 @@ class CustomerInvoiceSettings(Strict):
         description="The country as written on Rackbeat customers (e.g. 'Tyskland' or 'DE') and the "
         "e-conomic VAT zone your bookkeeper set up for it. Needed when One Stop VAT is on.",
     )
+    # VAT mapping (issue 11): e-conomic decides a line's VAT from its product's group and the VAT zone,
+    # so a Rackbeat rate the product's group does not book needs a product (or zone) that does.
+    vat_products: dict[str, str] = Field(
+        default_factory=dict,
+        title="VAT mapping: e-conomic product per VAT rate",
+        description="e-conomic books a line's VAT by its product's group. For each VAT rate (e.g. 0) "
+        "choose an e-conomic product whose group books that rate (e.g. one in 'Varer u/moms'): a line "
+        "whose rate e-conomic would book differently is sent on that product, Rackbeat's text and amounts "
+        "kept. Without it such an invoice stays a draft with the reason.",
+    )
+    exempt_vat_zone: int | None = Field(
+        None,
+        title="VAT zone for VAT-free domestic invoices",
+        description="A domestic invoice whose lines are all 0 % VAT in Rackbeat is sent with this e-conomic "
+        "VAT zone (e.g. 4 'Domestic exempt VAT').",
+    )
+    allow_rounding_differences: bool = Field(
+        False,
+        title="Allow VAT rounding differences",
+        description="Rackbeat rounds VAT per line, e-conomic per rate on the total, so the VAT can differ by "
+        "a few øre. Off: such an invoice stays a draft with the reason. On: it is booked with a VAT-free "
+        "rounding line (the 0 % product of the VAT mapping) so its total equals Rackbeat's.",
+    )
     account_for_customer_groups: int | None = Field(
         None,
         title="Account for customer groups",
         description="The debtor account in e-conomic that customer groups made in Rackbeat get.",
     )
+
+    @model_validator(mode="after")
+    def _vat_mapping_is_by_rate(self) -> CustomerInvoiceSettings:
+        for rate in self.vat_products:
+            try:
+                Decimal(rate)
+            except InvalidOperation:
+                raise ValueError(
+                    f"vat_products maps VAT rates to products: {rate!r} is not a rate (e.g. \"0\" or \"25\")"
+                ) from None
+        if self.allow_rounding_differences and not any(Decimal(r) == 0 for r in self.vat_products):
+            raise ValueError(
+                "'allow_rounding_differences' books the difference on a VAT-free rounding line: choose the "
+                "e-conomic product for 0 % in vat_products"
+            )
+        return self
 
     @model_validator(mode="after")
     def _oss_needs_zones(self) -> CustomerInvoiceSettings:

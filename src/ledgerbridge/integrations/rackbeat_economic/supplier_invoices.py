@@ -4,6 +4,11 @@ The expense account of each line comes from "Accounting": the matrix of accounts
 and VAT zone, else the "Standard account if none are chosen". Lines on the same account make one
 entry; every entry carries the supplier's own invoice number, so the creditor ledger shows it.
 
+Issue 11: an entry in another currency carries Rackbeat's ``exchangeRate`` when it has one; input VAT is
+split off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT amount
+(``contraVatAmount``), and lines with VAT on an account without a VAT code are refused with the
+reason. A credit note (a negative supplier invoice) books the other way: its amount is positive.
+
 Fields synced (seed 001 "Leverandørfaktura"): the supplier (number, name, group, CVR, status, phone,
 currency, layout, payment terms, VAT zone come with it), the supplier's invoice number, heading,
 notes, invoice date, your / our / other reference, project. Not synced: attention, payment type.
@@ -41,12 +46,23 @@ def map_supplier_invoice(invoice: Record, settings: RackbeatEconomicSettings, *,
         raise MappingError("the supplier invoice has no supplier's invoice number")
     zone = invoice.get("vat_zone") or "domestic"
     per_account: dict[int, Decimal] = defaultdict(Decimal)
+    vat_per_account: dict[int, Decimal] = defaultdict(Decimal)
     for line in invoice.get("lines") or []:
         total = Decimal(str(line.get("line_total") or 0))
         vat = round2(total * Decimal(str(line.get("vat_percentage") or 0)) / 100)
-        per_account[account_for(settings, line.get("product_group"), zone)] += total + vat
+        account = account_for(settings, line.get("product_group"), zone)
+        per_account[account] += total + vat
+        vat_per_account[account] += vat
     if not per_account:
         raise MappingError("the supplier invoice has no lines")
+    currency = invoice.get("currency") or "DKK"
+    rate = invoice.get("currency_rate")
+    # Rackbeat's own rate when it has one (else e-conomic would use its daily rate).
+    exchange_rate = (
+        Decimal(str(rate))
+        if rate is not None and currency != refs.base_currency() and Decimal(str(rate)) != 100
+        else None
+    )
     text = " – ".join(x for x in (invoice.get("heading"), invoice.get("note")) if x) or (
         f"Rackbeat supplier invoice {invoice['number']}"
     )
@@ -78,10 +94,24 @@ def map_supplier_invoice(invoice: Record, settings: RackbeatEconomicSettings, *,
             # does not document it.)
             "amount": -round2(amount),
             "contraAccount": {"accountNumber": account},
-            "currency": {"code": invoice.get("currency") or "DKK"},
+            "currency": {"code": currency},
             "date": invoice["invoice_date"],
             "text": text[:250],
         }
+        if exchange_rate is not None:
+            entry["exchangeRate"] = exchange_rate
+        vat = round2(vat_per_account[account])
+        if vat:
+            # Input VAT split off with the expense account's VAT code, at Rackbeat's amount (to the øre).
+            code = refs.account_vat_code(account)
+            if not code:
+                raise MappingError(
+                    f"lines with {vat} VAT go to e-conomic account {account}, which has no VAT code, so "
+                    "the input VAT would be booked as expense: give the account an input VAT code (e.g. "
+                    "I25) in e-conomic or choose another account in settings.accounting"
+                )
+            entry["contraVatAccount"] = {"vatCode": code}
+            entry["contraVatAmount"] = -vat  # the sign of the entry's amount
         if invoice.get("due_date"):
             entry["dueDate"] = invoice["due_date"]
         entries.append(entry)

@@ -245,6 +245,12 @@ class RackbeatClient(JsonApiClient):
         response = self.request("POST", f"{key_path(resource, key)}/book", json_body=dict(body or {}))
         return self._unwrap(resource, response)
 
+    def credit_note(self, invoice_number: int | str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``POST /customer-invoices/<n>/create-creditnote``: a draft credit note of a booked invoice."""
+        path = f"{key_path('customer-invoices', invoice_number)}/create-creditnote"
+        response = self.request("POST", path, json_body=dict(body or {}))
+        return self._unwrap("customer-invoices", response)
+
     def get_pdf(self, resource: str, key: int | str) -> bytes:
         """The PDF of an invoice (``GET /<resource>/<key>.pdf``); NotFoundError when there is none."""
         return self.request("GET", f"{key_path(resource, key)}.pdf").content

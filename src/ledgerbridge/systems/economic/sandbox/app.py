@@ -36,7 +36,9 @@ Legacy REST (https://restapi.e-conomic.com):
 - the books (``books.py``): ``/accounting-years/{y}/entries`` and ``/totals``,
   ``/accounts/{n}/accounting-years/{y}/entries`` and ``/totals`` (GET): what booked invoices and booked
   journals posted, per account, double-entry; ``POST /_sandbox/journals/{n}/book`` books a journal's
-  draft entries (the UI's "Bogfør", the Journals API's ``POST /journals/{n}/book``).
+  draft entries (the UI's "Bogfør", the Journals API's ``POST /journals/{n}/book``);
+  ``/vat-accounts[/{code}]`` (GET: the VAT codes in use, with ``ratePercentage``);
+  ``/product-groups/{n}/sales-accounts`` (GET: the group's sales account in the domestic zone).
 
 Rules and computed amounts of invoices, booking and vouchers: see ``documents.py``. Collections have
 e-conomic's envelope (``collection``, ``pagination``, ``metaData`` on writable collections, ``self``),
@@ -100,7 +102,7 @@ Choices made where e-conomic's public material is silent
   -> 400). The two filters the live API answers with 500 on products are reproduced as 500.
 - ``employees`` writes are a sandbox extension (e-conomic publishes no employee write schema).
 - Not emulated (their links are rendered so documents match the schemas, but answer 404): quotes,
-  order attachments, PDFs, attachments, templates, totals, periods, departments, projects, VAT accounts.
+  order attachments, PDFs, attachments, templates, invoice totals, periods, departments, projects.
 """
 
 from __future__ import annotations
@@ -123,7 +125,13 @@ from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox import documents
-from ledgerbridge.systems.economic.sandbox.books import ENTRY_FILTERS, books_of, render_entry, render_total
+from ledgerbridge.systems.economic.sandbox.books import (
+    ENTRY_FILTERS,
+    books_of,
+    render_entry,
+    render_total,
+    vat_accounts,
+)
 from ledgerbridge.systems.economic.sandbox.errors import (
     FILTER_HINT,
     FILTER_MESSAGE,
@@ -345,6 +353,10 @@ class _EconomicApi:
             return await self.customer_routes(request, parts[1:], base)
         if len(parts) > 2 and parts[0] in ("accounting-years", "accounts"):
             return self.book_routes(request, parts, base)
+        if parts and parts[0] == "vat-accounts" and len(parts) <= 2:
+            return self.vat_accounts(request, parts, base)
+        if len(parts) == 3 and parts[0] == "product-groups" and parts[2] == "sales-accounts":
+            return self.sales_accounts(request, parts[1], base)
         if not parts or parts[0] not in SPECS or not SPECS[parts[0]].top_level or len(parts) > 2:
             return self._no_endpoint(base)
         spec = SPECS[parts[0]]
@@ -1065,6 +1077,55 @@ class _EconomicApi:
         route = "/".join(parts)
         return self.collection(
             request, ENTRIES, base, route=route, documents_=docs, filterable=ENTRY_FILTERS, read_only=True
+        )
+
+    def sales_accounts(self, request: Request, group_text: str, base: str) -> Response:
+        """``/product-groups/{n}/sales-accounts`` (GET): the sales account per VAT zone. The sandbox keeps
+        one sales account per group, used in the domestic zone (zone 1): one row, or none without one."""
+        if request.method != "GET":
+            return self._not_allowed(request.method)
+        spec = SPECS["product-groups"]
+        key = spec.key_from_text(decode_id(group_text))
+        renderer = Renderer(self.state, base)
+        with self.state.lock:
+            group = self.state.tables[spec.name].get(key) if key is not None else None
+            if group is None:
+                return self._not_found(spec, group_text, base)
+            number = get_path(group, "salesAccount.accountNumber")
+            account = self.state.tables["accounts"].get(number) if number is not None else None
+            zone = self.state.tables["vat-zones"].get(documents.DOMESTIC_ZONE)
+            docs = []
+            if account is not None and zone is not None:
+                docs.append(
+                    {
+                        "salesAccount": renderer.render("accounts", account, single=True),
+                        "vatZone": renderer.render("vat-zones", zone, single=True),
+                    }
+                )
+        return self.collection(
+            request,
+            ENTRIES,
+            base,
+            route=f"product-groups/{group_text}/sales-accounts",
+            documents_=docs,
+            filterable={},
+            read_only=True,
+        )
+
+    def vat_accounts(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/vat-accounts[/{vatCode}]`` (GET): the VAT codes in use and their rates (books.py)."""
+        if request.method != "GET":
+            return self._not_allowed(request.method)
+        with self.state.lock:
+            docs = vat_accounts(self.state, base)
+        if len(parts) == 2:
+            wanted = decode_id(parts[1]).upper()
+            found = next((d for d in docs if d["vatCode"].upper() == wanted), None)
+            if found is None:
+                return legacy_error(404, f"vatAccount '{parts[1]}' does not exist.", error_code=NOT_FOUND)
+            return EconomicJSONResponse(found)
+        return self.collection(
+            request, ENTRIES, base, route="vat-accounts", documents_=docs, filterable={}, read_only=True
         )
 
     def _vouchers(self, journal: int) -> dict[tuple[str, int], list[dict[str, Any]]]:

@@ -354,3 +354,33 @@ def render_total(state: EconomicState, year: str, account: int, total: Decimal, 
         "toDate": record["toDate"],
         "self": f"{base}/accounts/{account}/accounting-years/{year}/totals",
     }
+
+
+def vat_accounts(state: EconomicState, base: str) -> list[dict[str, Any]]:
+    """``GET /vat-accounts``: the VAT codes the agreement's accounts and OSS zones use, with their rates."""
+    from ledgerbridge.systems.economic.sandbox.documents import oss_zone
+
+    codes: dict[str, tuple[Decimal, str]] = {
+        code: (rate, name) for code, (rate, _, name) in VAT_ACCOUNTS.items()
+    }
+    for account in state.records("accounts"):
+        code = get_path(account, "vatAccount.vatCode")
+        if code and code not in codes:
+            codes[code] = (vat_code_rate(code), str(code))
+    for zone in state.records("vat-zones"):
+        oss = oss_zone(state, zone["vatZoneNumber"])
+        if oss is not None:
+            codes[oss[0]] = (oss[1], f"OSS {zone.get('name')}")
+    out = []
+    for code, (rate, name) in sorted(codes.items()):
+        vat_account = vat_code_account(code)
+        out.append(
+            {
+                "vatCode": code,
+                "name": name,
+                "ratePercentage": rate,
+                "account": {"accountNumber": vat_account, "self": f"{base}/accounts/{vat_account}"},
+                "self": f"{base}/vat-accounts/{code}",
+            }
+        )
+    return out

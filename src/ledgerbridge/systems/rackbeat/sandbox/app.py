@@ -138,6 +138,13 @@ Customer and supplier invoices (``/customer-invoices``, ``/supplier-invoices``)
   "errors": {"is_booked": [...]}}`` (sending a GET body back unchanged is fine); ``DELETE`` of a booked
   invoice is 422 likewise. Lists filter on ``is_booked``, ``invoice_date_from/_to``, ``number_from/_to``.
 - ``POST /{n}/book`` answers 200 with the booked invoice; booking twice or booking without lines is 422.
+- ``POST /customer-invoices/{n}/create-creditnote`` (a booked invoice) answers 201 with a draft credit note:
+  the invoice's lines with negated quantities, ``is_credit_note: true``, ``credit_note_for`` (see
+  ``state.create_credit_note``). Every customer invoice shows ``is_credit_note`` and ``credit_note_for``.
+- Product groups carry ``vat_domestic``/``vat_eu``/``vat_abroad``/``vat_domestic_exempt``: a line that names
+  no ``vat_percentage`` takes its product's group's rate for the invoice's zone, else the zone's default.
+  ``state.set_base_currency("SEK")`` makes a Swedish company (``/self``'s ``base_currency``, documents'
+  default currency, the fixed rates per 100 SEK).
   Body options: ``suppress_webhooks``; ``mail.send`` (or ``?send_mail=true``) marks a customer invoice
   ``is_sent`` (no mail is sent); ``mark_received`` (default false) receives a supplier invoice's products
   into stock at the line's net price × ``currency_rate``/100, dated the invoice date if
@@ -423,6 +430,8 @@ class RackbeatApi:
             )
         if spec.document and segments[2:] == ["book"]:
             return {"POST": self._book}, _Route(base, spec, key), display
+        if spec.path == "customer-invoices" and segments[2:] == ["create-creditnote"]:
+            return {"POST": self._credit_note}, _Route(base, spec, key), display
         if spec.is_order and segments[2] == "lines":
             route = _Route(base, spec, key, name="lines", sub_key=segments[3] if len(segments) == 4 else None)
             if route.sub_key is None:
@@ -676,6 +685,16 @@ class RackbeatApi:
             emit=not suppress,
         )
         return json_response({spec.singular: record})
+
+    async def _credit_note(self, request: Request, route: _Route) -> Response:
+        """``POST /customer-invoices/{n}/create-creditnote`` → 201 with the draft credit note."""
+        spec = _need(route.spec)
+        body = await self._body(request)
+        suppress = self._suppress(request, body)
+        record = self.state.create_credit_note(
+            int(_need(route.key)), suppress_webhooks=suppress, base_url=route.base_url, log=True
+        )
+        return json_response({spec.singular: record}, 201)
 
     async def _pdf(self, request: Request, route: _Route) -> Response:
         spec = _need(route.spec)

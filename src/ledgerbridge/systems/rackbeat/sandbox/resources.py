@@ -288,6 +288,8 @@ RESOURCES: dict[str, ResourceSpec] = {
             FieldSpec("has_inventory", "bool", required=True, default=True),
             FieldSpec("is_sellable", "bool", default=True),
             FieldSpec("should_spread_cost", "bool", default=False),
+            # The VAT percentage per zone of the group's products (research A4); None: the zone's default.
+            *(FieldSpec(f"vat_{zone}", "decimal", between=(0, 100)) for zone in VAT_ZONES),
         ),
         ResourceSpec(
             "products",

@@ -177,6 +177,7 @@ class RackbeatState:
             user or {"id": 1, "name": "Sandbox User", "email": "sandbox@example.com"}
         )
         self._company_name = company_name
+        self.base_currency = BASE_CURRENCY
         self.currency_rates: dict[str, Decimal] = dict(CURRENCY_RATES)
         self.webhooks = WebhookHub(
             account_id=lambda: self.account_id, clock=self._clock, transport=webhook_transport
@@ -485,6 +486,60 @@ class RackbeatState:
                 self._fire(resource, "booked", row["number"])
             return self._render(spec, row, base_url)
 
+    def set_base_currency(self, code: str) -> None:
+        """The company's base currency (``/self``'s ``base_currency``; SEK for a Swedish company): new
+        documents default to it, and the fixed sandbox rates are restated per 100 of it."""
+        with self._lock:
+            code = code.upper()
+            if code not in CURRENCY_RATES:
+                raise ValueError(f"no sandbox rate for {code}: use one of {sorted(CURRENCY_RATES)}")
+            self.base_currency = code
+            self.currency_rates = {
+                currency: money.round6(rate * _HUNDRED / CURRENCY_RATES[code])
+                for currency, rate in CURRENCY_RATES.items()
+            }
+
+    def create_credit_note(
+        self, number: int, *, suppress_webhooks: bool = False, base_url: str = "", log: bool = False
+    ) -> dict[str, Any]:
+        """``POST /customer-invoices/{n}/create-creditnote``: a draft credit note of a booked invoice.
+
+        Rackbeat's API has the call (research: ``create-creditnote``, ``isCreditNote``) but documents no
+        body or answer; the sandbox answers a draft customer invoice with the invoice's header, every
+        line with its quantity negated (so every amount and total is the invoice's, negated),
+        ``is_credit_note: true`` and ``credit_note_for`` (the invoice's number). Booking it is the
+        usual ``POST /customer-invoices/{n}/book``. The invoice must be booked (422 otherwise).
+        """
+        spec = self.spec("customer-invoices")
+        with self._lock:
+            source = self._render(spec, self._row(spec, number), base_url)
+            if not source["is_booked"]:
+                message = "Only a booked invoice can be credited."
+                raise SandboxValidationError({"is_booked": [message]}, message)
+            skip = {"id", "number", "self", "created_at", "updated_at", "is_booked", "is_sent", "booked_at"}
+            skip |= {"total_subtotal", "total_vat", "total_total", "customer", "our_reference", "lines"}
+            skip |= {"invoice_date", "due_date", "is_credit_note", "credit_note_for"}
+            body = {k: v for k, v in source.items() if k not in skip and v is not None}
+            body["lines"] = [
+                {
+                    "child_id": line["child_id"],
+                    "name": line["name"],
+                    "quantity": -line["quantity"],
+                    "line_price": line["line_price"],
+                    "discount_percentage": line["discount_percentage"],
+                    "vat_percentage": line["vat_percentage"],
+                    **({"unit_id": line["unit_id"]} if line.get("unit_id") is not None else {}),
+                }
+                for line in source["lines"]
+            ]
+            created = self.create(
+                "customer-invoices", body, suppress_webhooks=suppress_webhooks, base_url=base_url, log=log
+            )
+            row = self._row(spec, created["number"])
+            row["is_credit_note"] = True
+            row["credit_note_for"] = source["number"]
+            return self._render(spec, row, base_url)
+
     def book_customer_invoice(self, number: int, *, send: bool = False, emit: bool = True) -> dict[str, Any]:
         """Book a customer invoice as a user in Rackbeat's UI would: fires ``customer_invoice.booked``."""
         return self.book("customer-invoices", number, send=send, emit=emit)
@@ -716,7 +771,7 @@ class RackbeatState:
             return {
                 "date": day.isoformat(),
                 "total_value": total,
-                "currency": BASE_CURRENCY,
+                "currency": self.base_currency,
                 "groups": groups,
             }
 
@@ -928,7 +983,7 @@ class RackbeatState:
                         "country": company.get("address_country"),
                     },
                     "vat_number": company.get("vat_number"),
-                    "base_currency": BASE_CURRENCY,
+                    "base_currency": self.base_currency,
                 },
                 "user": dict(self.user),
             }
@@ -1010,7 +1065,7 @@ class RackbeatState:
                 name = f"delivery_address_{part}"
                 if name not in values:
                     values[name] = None if delivery is None else delivery[part]
-        values["currency"] = values.get("currency") or BASE_CURRENCY
+        values["currency"] = values.get("currency") or self.base_currency
         values["vat_zone"] = values.get("vat_zone") or "domestic"
         if values.get(spec.date_field) is None:
             values[spec.date_field] = self._clock().date()
@@ -1060,8 +1115,12 @@ class RackbeatState:
                 source = "sales_price" if spec.document == "customer" else "recommended_cost_price"
                 price = _ZERO if item is None else (item.get(source) or _ZERO)
             vat = line.get("vat_percentage")
+            zone = header.get("vat_zone") or "domestic"
+            if vat is None and item is not None and item.get("group") is not None:
+                group = self._rows["product-groups"].get(item["group"]) or {}
+                vat = group.get(f"vat_{zone}")  # per product: its group's rate in the zone
             if vat is None:
-                vat = VAT_BY_ZONE.get(header.get("vat_zone") or "domestic", _ZERO)
+                vat = VAT_BY_ZONE.get(zone, _ZERO)
             out.append(
                 {
                     "id": line_id,
@@ -1212,6 +1271,9 @@ class RackbeatState:
         extra = _EXTRAS.get(spec.path)
         if extra is not None:
             extra(self, row, out, base_url)
+        if spec.document == "customer" and not spec.is_order:
+            out["is_credit_note"] = bool(row.get("is_credit_note"))
+            out["credit_note_for"] = row.get("credit_note_for")
         out["created_at"] = iso(row["created_at"])
         out["updated_at"] = iso(row["updated_at"])
         out["self"] = self._self_url(spec, row, base_url)

@@ -1,0 +1,281 @@
+"""Book an e-conomic invoice only with Rackbeat's totals (issue 11): check the draft, map VAT, round.
+
+e-conomic computes a draft's VAT itself: per line from the product's group (the VAT code of its sales
+account) and the VAT zone, rounded per rate on the total. Before booking, the draft is saved again
+with the current mapping (so a fix — a setting, a product moved to another group — is seen on
+``retry``), read back, and its currency, exchange rate, net, VAT and gross compared with Rackbeat's
+(:mod:`ledgerbridge.integrations.totals_guard`). Then:
+
+1. lines whose VAT e-conomic books differently go, where the settings' VAT mapping names a product for
+   Rackbeat's rate (``customer_invoices.vat_products``), on that product (text and amounts kept), and
+   the draft is saved and checked again;
+2. a difference that is only e-conomic's VAT rounding is booked only with
+   ``customer_invoices.allow_rounding_differences``: a VAT-free line (the 0 % product of the mapping)
+   carries it, so the gross equals Rackbeat's;
+3. anything else: the invoice stays a draft and the error log says which lines differ and why.
+
+e-conomic's draft lines carry no VAT rate (only the draft's ``vatAmount``): a line's rate is derived
+from its product's group → sales account → VAT code → ``/vat-accounts`` rate, which also gives the
+reason in the bookkeeper's words. Outside the domestic zone e-conomic books no VAT, except in OSS zones
+(``one_stop_vat_zones``), whose rate per line cannot be read through the API; there only the totals
+are compared.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.integrations.invoice_math import rackbeat_line_total
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, check
+from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.errors import NotFoundError
+
+DOMESTIC_ZONE = 1
+NO_PRODUCT_RATE = Decimal(25)  # e-conomic books a line without a product at the domestic rate
+ROUNDING_TEXT = "Afrunding moms"
+SOURCE, LEDGER = "Rackbeat", "e-conomic"
+
+
+class VatLookup:
+    """A line's VAT rate in e-conomic and why, read from e-conomic once per product, group and code."""
+
+    def __init__(self, economic: EconomicClient, settings: RackbeatEconomicSettings) -> None:
+        self.economic = economic
+        self.settings = settings
+        self._cache: dict[tuple[str, str], Record | None] = {}
+
+    def _get(self, kind: str, path: str) -> Record | None:
+        key = (kind, path)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.economic.get(path)
+            except NotFoundError:
+                self._cache[key] = None
+        return self._cache[key]
+
+    def _sales_accounts(self, group: int) -> list[Record]:
+        key = ("sales-accounts", str(group))
+        if key not in self._cache:
+            try:
+                rows = list(self.economic.iter_collection(f"product-groups/{group}/sales-accounts"))
+            except NotFoundError:
+                rows = []
+            self._cache[key] = {"rows": rows}
+        return list((self._cache[key] or {}).get("rows") or [])
+
+    def zone_name(self, zone: int) -> str:
+        record = self._get("zone", f"vat-zones/{zone}") or {}
+        return f"VAT zone {zone} ('{record.get('name') or '?'}')"
+
+    def line_rate(
+        self, zone: int, product: str | None, source_rate: Decimal
+    ) -> tuple[Decimal | None, str, str]:
+        """``(rate or None when unknown, reason, fix)`` for a line on ``product`` in VAT ``zone``."""
+        mapping = "map it in settings (customer_invoices.vat_products)"
+        if zone in self.settings.customer_invoices.one_stop_vat_zones.values():
+            return None, "", ""
+        if zone != DOMESTIC_ZONE:
+            return (
+                Decimal(0),
+                f"because {self.zone_name(zone)} books no VAT",
+                "check the customer's VAT zone in Rackbeat and e-conomic",
+            )
+        if product is None:
+            return (
+                NO_PRODUCT_RATE,
+                "because the line has no product (e-conomic books 25% on such lines)",
+                mapping,
+            )
+        record = self._get("product", self.economic.resource_path("products", product))
+        group_number = ((record or {}).get("productGroup") or {}).get("productGroupNumber")
+        if group_number is None:
+            return None, "", ""
+        group = self._get("group", f"product-groups/{group_number}") or {}
+        account: Record = next(
+            (
+                row.get("salesAccount") or {}
+                for row in self._sales_accounts(group_number)
+                if (row.get("vatZone") or {}).get("vatZoneNumber") == zone
+            ),
+            {},
+        )
+        account_number = account.get("accountNumber")
+        code = (account.get("vatAccount") or {}).get("vatCode")
+        where = f"product group {group_number} ('{group.get('name')}')'s sales account {account_number}"
+        group_words = (
+            "a VAT-free product group" if source_rate == 0 else f"a product group that books {source_rate}%"
+        )
+        fix = f"move product {product} to {group_words} or {mapping}"
+        if account_number is None:  # e-conomic would refuse to book it anyway
+            return None, "", ""
+        if not code:
+            return Decimal(0), f"because {where} has no VAT code", fix
+        vat_account = self._get("vat", f"vat-accounts/{code}")
+        if vat_account is None or vat_account.get("ratePercentage") is None:
+            return None, "", ""
+        rate = Decimal(str(vat_account["ratePercentage"]))
+        return rate, f"because {where} has VAT code {code}", fix
+
+
+def source_totals(invoice: Record) -> Totals:
+    """Rackbeat's totals of an invoice: its own, and each line's net and VAT rate."""
+    lines = [
+        Line(
+            position,
+            rackbeat_line_total(line),
+            Decimal(str(line.get("vat_percentage") or 0)),
+            label=f"product {line['child_id']}" if line.get("child_id") else str(line.get("name") or ""),
+        )
+        for position, line in enumerate(invoice.get("lines") or [], start=1)
+    ]
+    currency = str(invoice.get("currency") or "DKK")
+    rate = invoice.get("currency_rate")
+    exchange = Decimal(str(rate)) if rate is not None else None
+    if invoice.get("total_total") is None:
+        return Totals.from_lines(currency, lines, exchange_rate=exchange)
+    return Totals(
+        currency,
+        Decimal(str(invoice["total_subtotal"])),
+        Decimal(str(invoice["total_vat"])),
+        Decimal(str(invoice["total_total"])),
+        lines,
+        exchange,
+    )
+
+
+class InvoiceGuard:
+    """Brings an e-conomic draft to Rackbeat's totals, or explains why it cannot."""
+
+    def __init__(
+        self,
+        economic: EconomicClient,
+        invoice: Record,
+        document: Payload,
+        owners: list[int],
+        settings: RackbeatEconomicSettings,
+        *,
+        base_currency: str,
+    ) -> None:
+        self.economic = economic
+        self.invoice = invoice
+        self.document = document
+        self.owners = owners  # per e-conomic line: the Rackbeat line's position
+        self.settings = settings
+        self.base_currency = base_currency
+        self.lookup = VatLookup(economic, settings)
+        self.source = source_totals(invoice)
+        if self.source.currency == base_currency:
+            self.source = Totals(
+                self.source.currency, self.source.net, self.source.vat, self.source.gross, self.source.lines
+            )
+
+    def bring_to_source(self, draft_number: int) -> TotalsCheck:
+        """Save the draft with the current mapping, check it, map VAT and round where allowed.
+
+        Raises :class:`MappingError` with the bookkeeper's explanation when the totals still differ.
+        """
+        settings = self.settings.customer_invoices
+        document = copy.deepcopy(self.document)
+        adjustment_lines = 0
+        result, lines = self._save_and_check(draft_number, document, adjustment_lines)
+        mapped = self._map_vat(document, lines)
+        if mapped:
+            result, lines = self._save_and_check(draft_number, document, adjustment_lines)
+        if result.rounding_only and settings.allow_rounding_differences and result.adjustment:
+            product = next(p for r, p in settings.vat_products.items() if Decimal(r) == 0)
+            document["lines"].append(
+                {
+                    "lineNumber": len(document["lines"]) + 1,
+                    "sortKey": len(document["lines"]) + 1,
+                    "description": ROUNDING_TEXT,
+                    "product": {"productNumber": product},
+                    "quantity": Decimal(1),
+                    "unitNetPrice": result.adjustment,
+                }
+            )
+            adjustment_lines = 1
+            result, lines = self._save_and_check(draft_number, document, adjustment_lines)
+        if not result.ok:
+            raise MappingError(result.message(f"invoice {self.invoice['number']}"))
+        return result
+
+    def _save_and_check(
+        self, draft_number: int, document: Payload, adjustment_lines: int
+    ) -> tuple[TotalsCheck, list[Line]]:
+        draft = self.economic.replace(f"invoices/drafts/{draft_number}", document)
+        lines = self._ledger_lines(draft, document, adjustment_lines)
+        rate = draft.get("exchangeRate")
+        ledger = Totals(
+            str(draft.get("currency") or ""),
+            Decimal(str(draft.get("netAmount") or 0)),
+            Decimal(str(draft.get("vatAmount") or 0)),
+            Decimal(str(draft.get("grossAmount") or 0)),
+            lines,
+            Decimal(str(rate)) if rate is not None and self.source.exchange_rate is not None else None,
+        )
+        result = check(
+            self.source,
+            ledger,
+            source_name=SOURCE,
+            ledger_name=LEDGER,
+            allow_rounding=self.settings.customer_invoices.allow_rounding_differences,
+        )
+        return result, lines
+
+    def _ledger_lines(self, draft: Record, document: Payload, adjustment_lines: int) -> list[Line]:
+        """Per Rackbeat line, what e-conomic made of it; [] when a rate cannot be known (OSS zones)."""
+        zone = int(((draft.get("recipient") or {}).get("vatZone") or {}).get("vatZoneNumber") or 0)
+        by_number = {int(x.get("lineNumber") or 0): x for x in draft.get("lines") or []}
+        sent = document["lines"]
+        out: list[Line] = []
+        for position, source in enumerate(self.source.lines, start=1):
+            net = Decimal(0)
+            chosen: tuple[Decimal | None, str, str] | None = None
+            for index, owner in enumerate(self.owners):
+                if owner != position:
+                    continue
+                line = by_number.get(index + 1) or {}
+                net += Decimal(str(line.get("totalNetAmount") or 0))
+                product = (sent[index].get("product") or {}).get("productNumber")
+                found = self.lookup.line_rate(zone, product, source.vat_rate)
+                if found[0] is None:
+                    return []
+                if chosen is None or (chosen[0] == source.vat_rate and found[0] != source.vat_rate):
+                    chosen = found
+            rate, reason, fix = chosen or (source.vat_rate, "", "")
+            assert rate is not None
+            out.append(Line(position, net, rate, label=source.label, reason=reason, fix=fix))
+        for extra in sent[len(self.owners) : len(self.owners) + adjustment_lines]:
+            line = by_number.get(int(extra["lineNumber"])) or {}
+            out.append(
+                Line(
+                    int(extra["lineNumber"]),
+                    Decimal(str(line.get("totalNetAmount") or 0)),
+                    Decimal(0),
+                    adjustment=True,
+                )
+            )
+        return out
+
+    def _map_vat(self, document: Payload, lines: list[Line]) -> bool:
+        """Put lines whose rate e-conomic books differently on the settings' product for Rackbeat's rate."""
+        products = {Decimal(r): p for r, p in self.settings.customer_invoices.vat_products.items()}
+        changed = False
+        for source, ledger in zip(self.source.lines, lines, strict=False):
+            wanted = products.get(source.vat_rate)
+            if ledger.vat_rate == source.vat_rate or wanted is None:
+                continue
+            for index, owner in enumerate(self.owners):
+                if owner == source.position:
+                    line: dict[str, Any] = document["lines"][index]
+                    original = (line.get("product") or {}).get("productNumber")
+                    line["product"] = {"productNumber": wanted}
+                    line.pop("unit", None)
+                    if original and original != wanted and "Rackbeat" not in str(line.get("description")):
+                        line["description"] = f"{line.get('description') or ''} (Rackbeat {original})".strip()
+                    changed = True
+        return changed
