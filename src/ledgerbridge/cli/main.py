@@ -13,6 +13,7 @@ from rich.table import Table
 from ledgerbridge.cli.admin import admin_app
 from ledgerbridge.cli.connect import connect as connect_command
 from ledgerbridge.cli.connect import disconnect as disconnect_command
+from ledgerbridge.cli.reconcile import reconcile as reconcile_command
 from ledgerbridge.cli.render import (
     RichProgress,
     console,
@@ -37,6 +38,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(admin_app, name="admin")
 app.command("connect")(connect_command)
 app.command("disconnect")(disconnect_command)
+app.command("reconcile")(reconcile_command)
 
 
 @app.callback()

@@ -59,6 +59,19 @@ class RunResult:
         return self.status == "succeeded"
 
 
+class _Unsynced(dict[str, dict[str, str]]):
+    """Planned keys for :meth:`OneWaySync.drift`: a reference never synced maps to a key no record has,
+    so the record is still compared (only a field naming that reference can differ)."""
+
+    def get(self, entity: str, default: Any = None) -> dict[str, str]:  # type: ignore[override]
+        return _Placeholder()
+
+
+class _Placeholder(dict[str, str]):
+    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+        return f"(not synced: {key})"
+
+
 class _Context:
     """The :class:`MapContext` a mapper sees: references resolve through bindings (and, in a dry
     run, through what the plan would have created)."""
@@ -155,6 +168,59 @@ class OneWaySync:
         if record is None:
             return "gone"
         return self.sync_record(entity, record)
+
+    def drift(self, entities: Iterable[str]) -> list[PlanItem]:
+        """Bound records whose target copy no longer equals what their source maps to today — changed on
+        either side since the last sync (a source change not synced yet, or an edit made in the target).
+
+        Reads each flow's source records and target records once; writes nothing. A record whose target
+        copy is gone is an item with action ``create``; one the mapper refuses carries the ``error``.
+        """
+        drifted: list[PlanItem] = []
+        session = self.store.new_session()
+        try:
+            binder = Binder(session, self.integration_id, self.sides)
+            for flow in self.flows:
+                if flow.entity not in entities:
+                    continue
+                context = _Context(binder, flow.source, self.settings, self.lookups, _Unsynced())
+                index = self._target_index(flow) if flow.read_target else None
+                find = index.get if index is not None else (flow.find_target or (lambda key: None))
+                for record in self._guard(flow, "read", flow.read):
+                    source_key = str(flow.source_key(record))
+                    target_key = binder.other_key(flow.entity, flow.source, source_key)
+                    if target_key is None:
+                        continue  # never synced: not drift (the scan and the start-up sync own it)
+                    try:
+                        payload = flow.map(record, context)
+                    except MappingError as exc:
+                        drifted.append(PlanItem(flow.entity, source_key, target_key, "update", [], str(exc)))
+                        continue
+                    current = find(target_key)
+                    if current is None:
+                        drifted.append(PlanItem(flow.entity, source_key, target_key, "create"))
+                    elif changes := self._diff(flow, current, payload):
+                        drifted.append(PlanItem(flow.entity, source_key, target_key, "update", changes))
+        finally:
+            session.rollback()
+            session.close()
+        return drifted
+
+    def resync(self, entity: str, source_key: Any) -> str:
+        """:meth:`sync_one`, comparing with the target's copy even when the source is unchanged since the
+        last sync (the target was edited): the stored target hash is dropped first."""
+        session = self.store.new_session()
+        try:
+            binder = Binder(session, self.integration_id, self.sides)
+            flow = self._flow(entity)
+            keys = {flow.source: str(source_key)}
+            other = binder.other_key(entity, flow.source, str(source_key))
+            if other is not None:
+                binder.bind(entity, {**keys, flow.target: other}, {flow.target: None})
+                session.commit()
+        finally:
+            session.close()
+        return self.sync_one(entity, source_key)
 
     def sync_record(self, entity: str, record: Record) -> str:
         """Sync a source record already in hand (a poll just read it); outcomes as :meth:`sync_one`."""

@@ -202,7 +202,8 @@ class MasterMapper:
             "NetPrice": net,
             "GrossPrice": round2(net * (1 + vat)),  # eAccounting checks it against the coding's rate
             "IsActive": not record.get("is_barred", False),
-            "IsStock": True,
+            # A service coding's articles keep no stock (eAccounting's own default for them).
+            "IsStock": not str(coding.get("Type") or "Goods").lower().startswith("service"),
         }
         if cost is not None:
             payload["PurchasePrice"] = round2(Decimal(str(cost)))
@@ -235,7 +236,6 @@ class MasterMapper:
         payload: Payload = {
             "CustomerNumber": str(record["number"]),
             "Name": str(record.get("name") or "")[:50],
-            "IsPrivatePerson": False,
             "IsActive": not record.get("is_barred", False),
             "TermsOfPaymentId": self.terms_id(record.get("payment_terms_id")),
             "InvoiceAddress1": record.get("address_street"),
@@ -301,6 +301,10 @@ class EAccountingRecords:
         return self.eaccounting.iter_collection(self.path)
 
     def create(self, payload: Payload) -> Record:
+        if self.path == "customers":
+            # Rackbeat cannot say "private person": a new customer is a company, an existing one keeps
+            # what eAccounting says (it decides VAT for EU buyers, so an update never flips it).
+            payload = {"IsPrivatePerson": False, **payload}
         return self.eaccounting.create(self.path, payload)
 
     def update(self, number: Any, payload: Payload) -> Record:

@@ -1,0 +1,36 @@
+"""`ledgerbridge reconcile NAME` for the CLI, the admin API and the console: one call, one answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledgerbridge.integrations.reconcile import Reconciliation
+from ledgerbridge.integrations.reconcile_views import reconciler_for
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.service import UserError
+from ledgerbridge.systems.errors import AuthError, TransientError
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """This month so far."""
+    return today.replace(day=1), today
+
+
+def reconcile(
+    hub: RealtimeHub, name: str, start: date | None, end: date | None, *, repair: bool = False
+) -> Reconciliation:
+    """Compare both sides of ``name`` for the period (default: this month so far); ``repair`` fixes what is
+    safe and checks again. :class:`UserError` for an unknown integration, a kind without a ledger view,
+    a reversed period or a side that cannot be reached."""
+    first, last = default_period(date.today())
+    start, end = start or first, end or last
+    if end < start:
+        raise UserError(f"the period ends ({end}) before it starts ({start})")
+    _, session = hub.session(name)
+    try:
+        reconciler = reconciler_for(name, session)  # type: ignore[arg-type]
+        return reconciler.run(start, end, repair=repair)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    except (TransientError, AuthError) as exc:
+        raise UserError(f"could not compare {name!r}: {exc.remote_message}") from None

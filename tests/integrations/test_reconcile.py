@@ -1,0 +1,93 @@
+"""`ledgerbridge reconcile NAME` as a user types it, against the sandboxes over HTTP: differences found,
+`--repair` fixes what is safe, exit code 0 only when both sides agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from ledgerbridge.cli.main import app
+from tests.integrations.eaccounting_support import EWorld
+from tests.integrations.test_eaccounting_books import Books
+from tests.integrations.test_eaccounting_books import eworld as eworld  # noqa: F401 (the fixture)
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def books(eworld: EWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[Books]:  # noqa: F811
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(eworld.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", eworld.config.database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    books = Books(eworld, {"invoices": {"status": "invoiced"}})
+    try:
+        yield books
+    finally:
+        books.close()
+
+
+def reconcile(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["reconcile", "se", *args])
+    return result.exit_code, result.output
+
+
+def test_reconcile_finds_what_is_missing_and_drifted_and_agrees_after_repair(
+    books: Books,
+    eworld: EWorld,  # noqa: F811
+) -> None:
+    transferred = books.book([("ARM-10", 2, "100.00", 25)])
+    assert books.transfer(transferred).ok
+    forgotten = books.book([("HAM-600", 1, "80.00", 25)])  # its webhook never arrived
+    customer = eworld.ops.records("customers")[1]
+    theirs = next(
+        c for c in books.api.iter_collection("customers") if c["CustomerNumber"] == str(customer["number"])
+    )
+    books.api.replace(f"customers/{theirs['Id']}", {**theirs, "Name": "Ändrad i eAccounting AB"})
+
+    code, output = reconcile()
+    assert code == 1, output
+    assert f"invoice {forgotten['number']}: booked in Rackbeat, never transferred to eAccounting" in output
+    assert f"customer {customer['number']} differs since its last sync" in output
+    assert "Ändrad i eAccounting AB" in output
+    assert f"invoice {transferred['number']} " not in output  # transferred, and equal on both sides
+
+    code, output = reconcile("--repair")
+    assert code == 0, output
+    assert "both sides agree" in output and "Repaired:" in output
+    assert len(books.invoices()) == 2  # the forgotten one, once
+    fixed = books.api.get(f"customers/{theirs['Id']}")
+    assert fixed["Name"] == customer["name"]
+
+    code, output = reconcile("--repair")  # nothing left to do, nothing done twice
+    assert code == 0 and "Repaired:" not in output
+    assert len(books.invoices()) == 2
+
+
+def test_reconcile_reports_other_totals_in_the_ledger_as_a_persons_job(books: Books, eworld: EWorld) -> None:  # noqa: F811
+    source = books.book([("ARM-10", 2, "100.00", 25)])
+    assert books.transfer(source).ok
+    code, output = reconcile(
+        "--from", date.today().replace(day=1).isoformat(), "--to", date.today().isoformat()
+    )
+    assert code == 0, output
+    assert "1 documents compared" in output
+
+    # Someone changes the booked invoice in eAccounting (the sandbox's books, edited in place).
+    [invoice] = eworld.books.all("customerinvoices")
+    eworld.books.records["customerinvoices"][invoice["Id"].lower()]["TotalVatAmountInvoiceCurrency"] = (
+        Decimal("40.00")
+    )
+
+    code, output = reconcile("--repair")
+    assert code == 1, output
+    assert f"invoice {source['number']}" in output
+    assert "VAT 50.00 in Rackbeat, 40.00 in eAccounting" in output
+    assert "needs a person" in output
+    assert len(books.invoices()) == 1  # --repair never books it again
+
+    code, output = reconcile("--from", "2026-13-01")
+    assert code == 2 and "YYYY-MM-DD" in output
