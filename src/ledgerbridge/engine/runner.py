@@ -59,6 +59,12 @@ class RunResult:
         return self.status == "succeeded"
 
 
+def _left_out(change: FieldChange) -> bool:
+    """A field the target leaves out of its answer when empty (e-conomic omits ``barred: false``) is
+    not drift: absent there and empty (False, 0, "", []) here say the same."""
+    return change.old is None and not change.new
+
+
 class _Unsynced(dict[str, dict[str, str]]):
     """Planned keys for :meth:`OneWaySync.drift`: a reference never synced maps to a key no record has,
     so the record is still compared (only a field naming that reference can differ)."""
@@ -199,7 +205,7 @@ class OneWaySync:
                     current = find(target_key)
                     if current is None:
                         drifted.append(PlanItem(flow.entity, source_key, target_key, "create"))
-                    elif changes := self._diff(flow, current, payload):
+                    elif changes := [c for c in self._diff(flow, current, payload) if not _left_out(c)]:
                         drifted.append(PlanItem(flow.entity, source_key, target_key, "update", changes))
         finally:
             session.rollback()

@@ -7,6 +7,7 @@ integration shows its endpoints, and its connection forms take new secrets witho
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.integrations.base import all_kinds
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.reconcile import reconcile
 from ledgerbridge.service import NAME_PATTERN, InvalidConfiguration, UserError
 from ledgerbridge.store import ErrorEntry, Transfer
 from ledgerbridge.web.jobs import StartupJobs
@@ -320,6 +322,28 @@ def build_api(
         except MappingError as exc:  # e.g. a document type the integration does not know
             raise HTTPException(400, str(exc)) from None
         return TransferAnswer(outcome=result.outcome, remote_key=result.remote_key, message=result.message)
+
+    # -- reconcile -------------------------------------------------------------------------------------------
+    @api.get("/integrations/{name}/reconcile", tags=["reconcile"])
+    def reconcile_check(
+        name: str,
+        start: Annotated[date | None, Query(alias="from", description="First day; default the 1st")] = None,
+        end: Annotated[date | None, Query(alias="to", description="Last day; default today")] = None,
+    ) -> dict[str, Any]:
+        """Compare both sides for a period: every transferred document's net, VAT, gross and currency,
+        documents on one side only, master data drifted since its last sync. ``agree`` is true only when
+        nothing differs."""
+        return reconcile(hub, name, start, end).as_dict()
+
+    @api.post("/integrations/{name}/reconcile", tags=["reconcile"])
+    def reconcile_repair(
+        name: str,
+        start: Annotated[date | None, Query(alias="from", description="First day; default the 1st")] = None,
+        end: Annotated[date | None, Query(alias="to", description="Last day; default today")] = None,
+    ) -> dict[str, Any]:
+        """Like GET, and fix what is safe first (transfer what is missing, sync drifted master data
+        again); ``repaired`` says what was done, ``findings`` what is left for a person."""
+        return reconcile(hub, name, start, end, repair=True).as_dict()
 
     @api.get("/integrations/{name}/transfers", tags=["transfers"])
     def transfers(name: str, limit: Limit = 50) -> list[dict[str, Any]]:

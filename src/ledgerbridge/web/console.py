@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -25,6 +26,7 @@ from starlette.datastructures import FormData
 
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.reconcile import default_period, reconcile
 from ledgerbridge.service import MIN_PASSWORD_LENGTH, NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
 from ledgerbridge.web import auth
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
@@ -610,6 +612,45 @@ def build_console(
             runs=service.runs(name, limit=30),
             transfers=service.transfers(name, limit=100),
             conflicts=service.conflicts(name, limit=100),
+        )
+
+    @console.get("/integrations/{name}/reconcile", dependencies=guarded)
+    def reconcile_page(request: Request, name: str) -> Response:
+        """The form; with ``run=1`` also the comparison (a GET: it writes nothing)."""
+        params = request.query_params
+        start, end = params.get("from", ""), params.get("to", "")
+        return _reconcile(request, name, start, end, run=bool(params.get("run")))
+
+    @console.post("/integrations/{name}/reconcile", dependencies=guarded)
+    async def reconcile_repair(request: Request, name: str) -> Response:
+        form = await form_of(request)
+        return _reconcile(request, name, one(form, "from"), one(form, "to"), run=True, repair=True)
+
+    def _reconcile(
+        request: Request, name: str, start: str, end: str, *, run: bool, repair: bool = False
+    ) -> Response:
+        view = service.describe(name)
+        first, last = default_period(date.today())
+        result, problem = None, None
+        try:
+            period = (
+                date.fromisoformat(start) if start else first,
+                date.fromisoformat(end) if end else last,
+            )
+            if run:
+                result = reconcile(hub, name, *period, repair=repair)
+        except ValueError:
+            period, problem = (first, last), "Dates are YYYY-MM-DD."
+        except UserError as exc:
+            problem = str(exc)
+        return page(
+            request,
+            "reconcile.html",
+            view=view,
+            start=period[0].isoformat(),
+            end=period[1].isoformat(),
+            result=result,
+            problem=problem,
         )
 
     @console.get("/integrations/{name}/documents/{document_type}/{key}", dependencies=guarded)
