@@ -309,6 +309,22 @@ def supplier_invoice(b: Books, lines: list[dict[str, Any]], **fields: Any) -> di
     return booked
 
 
+def forget_answer(world: World, name: str, document_type: str, key: Any) -> None:
+    """As if the send's answer never came: the ledger knows no remote key and must look before sending."""
+    from sqlalchemy import update
+
+    from ledgerbridge.store.models import Transfer
+
+    integration_id, _ = world.service.integration(name)
+    with world.service.store.session() as session:
+        session.execute(
+            update(Transfer)
+            .where(Transfer.integration_id == integration_id, Transfer.source_key == str(key))
+            .where(Transfer.document_type == document_type)
+            .values(state="uncertain", remote_key=None)
+        )
+
+
 def book_day_book(world: World, journal: int = 2) -> int:
     """The bookkeeper books the day book (e-conomic's "Bogfør"): its entries become booked entries."""
     from tests.systems.economic.builders import call
@@ -338,6 +354,12 @@ def test_a_supplier_invoice_with_vat_and_a_rate_splits_input_vat_and_a_credit_no
         # 1,000 EUR at 7.461: creditors 7,461.00, expense 800 EUR = 5,968.80, input VAT 200 EUR = 1,492.20.
         assert (totals[6110], totals[1210], totals[6220]) == (D("-7461.00"), D("5968.80"), D("1492.20"))
         assert b.trial_balance() == 0
+
+        # The answer of a send was lost after the day book was booked: found among the booked entries.
+        forget_answer(world, b.name, "supplier-invoice", invoice["number"])
+        again = b.transfer("supplier-invoice", invoice["number"])
+        assert again.outcome == "transferred" and again.remote_key == f"2:{voucher['voucherNumber']}"
+        assert list(b.economic.iter_collection("journals/2/entries")) == [] and b.totals() == totals
 
         credit = supplier_invoice(
             b, [line(product, "-80.00", 25, 10)], currency="EUR", currency_rate="746.10", invoice_number="K-9"

@@ -339,6 +339,16 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                         == entry["supplier"]["supplierNumber"]
                     ):
                         return f"{journal}:{existing.get('voucherNumber')}"
+            # Once the day book is booked its entries leave the journal: look among the year's entries.
+            year = voucher["accountingYear"]["year"]
+            query = Filter.eq("supplierInvoiceNumber", entry["supplierInvoiceNumber"])
+            supplier = entry["supplier"]["supplierNumber"]
+            try:
+                for booked in self.economic.iter_collection(f"accounting-years/{year}/entries", filter=query):
+                    if (booked.get("supplier") or {}).get("supplierNumber") == supplier:
+                        return f"{journal}:{booked.get('voucherNumber')}"
+            except NotFoundError:
+                pass  # an accounting year e-conomic does not have: nothing booked in it
             return None
 
         result = self.ledger.transfer(

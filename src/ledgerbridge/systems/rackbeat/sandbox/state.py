@@ -177,8 +177,6 @@ class RackbeatState:
             user or {"id": 1, "name": "Sandbox User", "email": "sandbox@example.com"}
         )
         self._company_name = company_name
-        self.base_currency = BASE_CURRENCY
-        self.currency_rates: dict[str, Decimal] = dict(CURRENCY_RATES)
         self.webhooks = WebhookHub(
             account_id=lambda: self.account_id, clock=self._clock, transport=webhook_transport
         )
@@ -186,7 +184,7 @@ class RackbeatState:
 
     # -- housekeeping ----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget every record, stock movement, setting change, logged write and webhook."""
+        """Forget every record, stock movement, setting change, logged write and webhook; back to DKK."""
         with self._lock:
             self._rows: dict[str, dict[int, dict[str, Any]]] = {path: {} for path in RESOURCES}
             self._keys: dict[str, dict[int | str, int]] = {path: {} for path in RESOURCES}
@@ -200,6 +198,8 @@ class RackbeatState:
             self._next_line = 1
             self._writes: list[WriteLogEntry] = []
             self._settings: dict[str, Any] = {"company": _default_company(self._company_name)}
+            self.base_currency = BASE_CURRENCY
+            self.currency_rates: dict[str, Decimal] = dict(CURRENCY_RATES)
             self.webhooks.reset()
 
     @staticmethod
@@ -276,6 +276,8 @@ class RackbeatState:
         Invoices are created as drafts. Raises :class:`SandboxValidationError` with Laravel's error map.
         """
         spec = self.spec(resource)
+        if resource in ("customers", "suppliers") and not data.get("currency"):
+            data = {**data, "currency": self.base_currency}  # a party trades in the company's currency
         with self._lock:
             values, errors = validate(spec, data, creating=True, lookup=self._lookup)
             key = None if spec.server_keyed else values.pop(spec.key_field, None)
