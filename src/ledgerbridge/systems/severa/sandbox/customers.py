@@ -597,7 +597,7 @@ class Customers:
             communications,
             collection="/v1/contactcommunications",
             item="/v1/contactcommunications/{guid}",
-            patch_as_array=True,
+            patch_as_array=False,  # the spec answers this PATCH with the object, not an array
             meta_L={
                 "scopes": READ,
                 "paging": "offset",

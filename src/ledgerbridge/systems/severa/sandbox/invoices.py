@@ -547,12 +547,14 @@ class Invoices:
             records = [r for r in records if r["number"] in q["numbers"]]
         if q["referenceNumbers"]:
             records = [r for r in records if r["referenceNumber"] in q["referenceNumbers"]]
+        # These filters are date-times in the spec; invoices carry dates, compared by the date part.
         if q["startDate"]:
-            records = [r for r in records if r["date"] >= q["startDate"]]
+            records = [r for r in records if r["date"] >= q["startDate"].date()]
         if q["endDate"]:
-            records = [r for r in records if r["date"] <= q["endDate"]]
+            records = [r for r in records if r["date"] <= q["endDate"].date()]
         if q["paymentDateStart"]:
-            records = [r for r in records if r["paymentDate"] and r["paymentDate"] >= q["paymentDateStart"]]
+            start = q["paymentDateStart"].date()
+            records = [r for r in records if r["paymentDate"] and r["paymentDate"] >= start]
         return records
 
     # -- rows and settings -----------------------------------------------------------------------
@@ -680,12 +682,12 @@ class Invoices:
                 "query": {
                     "rowCount": "int",
                     "pageToken": "str",
-                    "paymentDateStart": "date",
+                    "paymentDateStart": "datetime",
                     "invoiceStatusGuids": "str[]",
                     "projectGuids": "str[]",
                     "customerGuids": "str[]",
-                    "startDate": "date",
-                    "endDate": "date",
+                    "startDate": "datetime",
+                    "endDate": "datetime",
                     "referenceNumbers": "str[]",
                     "numbers": "int[]",
                     "changedSince": "datetime",
@@ -772,6 +774,6 @@ class Invoices:
             settings,
             item="/v1/invoicesettings/{guid}",
             operations="P",
-            patch_as_array=True,
+            patch_as_array=False,  # the spec answers this PATCH with the object, not an array
             meta_P={"scopes": WRITE},
         )

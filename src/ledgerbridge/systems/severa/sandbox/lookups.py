@@ -112,17 +112,22 @@ class Lookups:
         return json_response(200, [self.render_country(r) for r in records])
 
     async def country(self, call: Call) -> Response:
-        # One path shape serves {code2}, {code3}, {guid} and {countryName} (the spec lists all four).
+        """One path shape serves {code2}, {code3}, {countryName} (each answering an array, as the spec
+        declares) and {guid} (answering the country itself, or 404)."""
         key = call.params["code2"]
-        for record in self.state.table("countries").values():
-            if GUID.match(key) and record["guid"] == key.lower():
-                return json_response(200, self.render_country(record))
-            if key.upper() in (record["code2"], record["code3"]) or key.lower() in (
-                record["name"].lower(),
-                record["englishName"].lower(),
-            ):
-                return json_response(200, self.render_country(record))
-        raise not_found()
+        records = sorted(self.state.table("countries").values(), key=lambda r: r["_seq"])
+        if GUID.match(key):
+            found = next((r for r in records if r["guid"] == key.lower()), None)
+            if found is None:
+                raise not_found()
+            return json_response(200, self.render_country(found))
+        wanted = key.lower()
+        matches = [
+            r
+            for r in records
+            if wanted in (r["code2"].lower(), r["code3"].lower(), r["name"].lower(), r["englishName"].lower())
+        ]
+        return json_response(200, [self.render_country(r) for r in matches])
 
     # -- organisation ----------------------------------------------------------------------------
     async def organization_details(self, call: Call) -> Response:
