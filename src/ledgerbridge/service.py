@@ -8,6 +8,7 @@ sync runs once unless forced).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import tomllib
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, null, select, update
 
 from ledgerbridge.config import Config
 from ledgerbridge.crypto import KEY_FILE, SecretBox, UnreadableSecret, parse_keys, write_private
@@ -41,6 +42,8 @@ from ledgerbridge.systems.errors import AuthError
 
 API_TOKEN_PREFIX = "lb_"
 MIN_PASSWORD_LENGTH = 8
+RETENTION_ENV = "LEDGERBRIDGE_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
 # One rule for integration names everywhere (CLI, API, console): they appear in URLs and file names.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 NAME_RULE = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -809,6 +812,38 @@ class Ledgerbridge:
                 row = ConsoleSecret(name=SESSION_SECRET, sealed=secrets.token_urlsafe(48))
                 session.add(row)
             return row.sealed
+
+    # -- retention: what is settled is not kept for ever ----------------------------------------------------
+    def retention(self) -> timedelta:
+        """How long settled inbox rows and errors' payloads are kept (``LEDGERBRIDGE_RETENTION_DAYS``)."""
+        raw = os.environ.get(RETENTION_ENV, "").strip()
+        try:
+            days = float(raw) if raw else DEFAULT_RETENTION_DAYS
+        except ValueError:
+            raise UserError(f"{RETENTION_ENV} must be a number of days, not {raw!r}") from None
+        if days <= 0:
+            raise UserError(f"{RETENTION_ENV} must be more than 0 days")
+        return timedelta(days=days)
+
+    def prune(self, older_than: timedelta | None = None) -> dict[str, int]:
+        """Delete inbox rows processed successfully longer ago than the retention period, and drop the
+        payloads and responses of resolved or dismissed error entries as old. Pending and failed inbox items
+        and open errors are never touched (they are still work)."""
+        cutoff = utcnow() - (older_than if older_than is not None else self.retention())
+        with self.store.session() as session:
+            inbox = session.execute(
+                delete(InboxItem).where(InboxItem.state == "done", InboxItem.processed_at < cutoff)
+            ).rowcount
+            errors = session.execute(
+                update(ErrorEntry)
+                .where(
+                    ErrorEntry.state.in_(("resolved", "dismissed")),
+                    ErrorEntry.last_seen < cutoff,
+                    ErrorEntry.payload.is_not(null()),
+                )
+                .values(payload=null(), response=null())
+            ).rowcount
+        return {"inbox_rows": int(inbox or 0), "error_payloads": int(errors or 0)}
 
     # -- the encryption key ---------------------------------------------------------------------------
     def rotate_key(self) -> KeyRotation:

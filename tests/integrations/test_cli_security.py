@@ -157,3 +157,54 @@ def test_api_tokens_with_scopes_from_the_cli(cli_env: World) -> None:
     assert "read only, acme" in listed.output
     unknown = runner.invoke(app, ["admin", "token", "create", "x", "--integration", "nobody"])
     assert unknown.exit_code == 2 and "no integration named 'nobody'" in unknown.output
+
+
+def test_prune_deletes_settled_inbox_rows_and_old_error_payloads_only(cli_env: World) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from ledgerbridge.engine.inbox import Inbox
+    from ledgerbridge.store import ErrorEntry, InboxItem
+    from ledgerbridge.store.models import utcnow
+
+    service, store = cli_env.service, cli_env.service.store
+    integration_id, _ = service.integration("acme")
+    inbox = Inbox(store)
+    old_done, _ = inbox.put(
+        integration_id, source="rackbeat", event="customer.updated", record_key="1", payload={}
+    )
+    new_done, _ = inbox.put(
+        integration_id, source="rackbeat", event="customer.updated", record_key="2", payload={}
+    )
+    pending, _ = inbox.put(
+        integration_id, source="rackbeat", event="customer.updated", record_key="3", payload={}
+    )
+    inbox.finish(old_done)
+    inbox.finish(new_done)
+    long_ago = utcnow() - timedelta(days=40)
+    with store.session() as db:
+        db.get(InboxItem, old_done).processed_at = long_ago  # type: ignore[union-attr]
+        for key, state in (("10", "resolved"), ("11", "open"), ("12", "dismissed")):
+            db.add(
+                ErrorEntry(
+                    integration_id=integration_id,
+                    operation="transfer",
+                    entity="invoice",
+                    record_key=key,
+                    message="m",
+                    payload={"secret-ish": "customer data"},
+                    response={"body": 1},
+                    state=state,
+                    last_seen=long_ago,
+                )
+            )
+    answer = runner.invoke(app, ["prune", "--days", "30"])
+    assert answer.exit_code == 0, answer.output
+    assert "Deleted 1 processed inbox row(s)" in answer.output and "of 2 settled error(s)" in answer.output
+    with store.session() as db:
+        left = {row.id for row in db.scalars(select(InboxItem)).all()}
+        payloads = {e.record_key: e.payload for e in db.scalars(select(ErrorEntry)).all()}
+    assert left == {new_done, pending}
+    assert payloads == {"10": None, "11": {"secret-ish": "customer data"}, "12": None}
+    assert runner.invoke(app, ["prune", "--days", "0"]).exit_code == 2

@@ -177,9 +177,7 @@ def test_non_ascii_tokens_are_refused_not_crashed_on(web: Web) -> None:
     assert hook.status_code == 401
     url_hook = web.client.get("/webhooks/economic/acme", params={"token": "tök€n", "type": "invoice"})
     assert url_hook.status_code == 401
-    api = web.client.get(
-        "/api/integrations", headers={"Authorization": "Bearer lb_tök€n".encode()}
-    )
+    api = web.client.get("/api/integrations", headers={"Authorization": "Bearer lb_tök€n".encode()})
     assert api.status_code == 401
     web.login()
     form = web.client.post(
@@ -410,3 +408,42 @@ def test_tracebacks_are_logged_without_local_variables(web: Web, capsys) -> None
     text = logged.out + logged.err
     assert "RuntimeError: boom" in text
     assert "hunter2-payload-value" not in text
+
+
+def test_serves_uvicorn_does_not_take_client_addresses_from_forwarded_for(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A real socket from 127.0.0.1, as `serve` runs: 12 made-up X-Forwarded-For values are one client."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from ledgerbridge.sandbox.server import free_port
+    from ledgerbridge.web.app import server_config
+
+    monkeypatch.delenv("LEDGERBRIDGE_TRUSTED_PROXIES", raising=False)
+    web.service.set_admin_password(PASSWORD)
+    port = free_port("127.0.0.1")
+    server = uvicorn.Server(server_config(create_app(RealtimeHub(web.service)), "127.0.0.1", port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            answers = []
+            for i in range(12):
+                page = client.get("/console/login")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+                answers.append(
+                    client.post(
+                        "/console/login",
+                        data={"password": "wrong password", "csrf_token": token},
+                        headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                    ).status_code
+                )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert answers[:10] == [401] * 10 and answers[10:] == [429, 429]

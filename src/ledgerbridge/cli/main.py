@@ -293,7 +293,7 @@ def serve(
 
     from ledgerbridge.runtime.hub import RealtimeHub
     from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
-    from ledgerbridge.web.app import create_app
+    from ledgerbridge.web.app import create_app, server_config
 
     service = _service()
     url = public_url or f"http://{host}:{port}"
@@ -318,6 +318,8 @@ def serve(
                 Job("safety-net scan", scan_seconds, hub.scan_all),
                 # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
                 Job("periodic jobs", 5.0, hub.periodic_all),
+                # Settled inbox rows and old errors' payloads go after LEDGERBRIDGE_RETENTION_DAYS.
+                Job("retention", 3600.0, service.prune),
             ]
         )
 
@@ -346,11 +348,7 @@ def serve(
         on_start=start_background,
         on_stop=stop_background,
     )
-    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only
-    # from LEDGERBRIDGE_TRUSTED_PROXIES (see web/auth.py).
-    server = uvicorn.Server(
-        uvicorn.Config(web, host=host, port=port, log_level="warning", proxy_headers=False)
-    )
+    server = uvicorn.Server(server_config(web, host, port))
 
     console.print(
         f"ledgerbridge serving on http://{host}:{port}: the console at http://{host}:{port}/console, "
@@ -366,6 +364,32 @@ def serve(
             server.run()
     finally:
         hub.close()
+
+
+@app.command("prune")
+def prune(
+    days: Annotated[
+        float | None,
+        typer.Option(help="Keep this many days (default: LEDGERBRIDGE_RETENTION_DAYS, else 30)."),
+    ] = None,
+) -> None:
+    """Delete processed webhook inbox rows and the payloads of settled errors older than the retention
+    period (`serve` does this every hour by itself)."""
+    from datetime import timedelta
+
+    service = _service()
+    try:
+        if days is not None and days <= 0:
+            raise UserError("--days must be more than 0")
+        counts = service.prune(timedelta(days=days) if days is not None else None)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        service.close()
+    console.print(
+        f"Deleted {counts['inbox_rows']} processed inbox row(s); dropped the payloads of "
+        f"{counts['error_payloads']} settled error(s)."
+    )
 
 
 @app.command("worker")

@@ -78,6 +78,8 @@ class Cluster:
         def tick(timestamp: int) -> None:
             hub.scan_all()
             hub.periodic_all()
+            if timestamp % 3600 < 60:  # once an hour: settled rows past the retention period go
+                self.service.prune()
             self.dispatch()
 
         self.dispatch_task, self.process_task, self.tick_task = dispatch, process, tick

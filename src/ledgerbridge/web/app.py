@@ -206,6 +206,14 @@ DOCS_PAGE = """<!doctype html>
 """
 
 
+def server_config(app: Any, host: str, port: int) -> Any:
+    """How ``serve`` runs the app under uvicorn. ``proxy_headers`` is off: uvicorn would believe
+    ``X-Forwarded-For`` from a local peer; the app believes it only from ``LEDGERBRIDGE_TRUSTED_PROXIES``."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
     logged = "session" in request.scope and auth.logged_in(request, request.app.state.hub.service)
     return TEMPLATES.TemplateResponse(
