@@ -4,7 +4,8 @@ with each register, through the adapters' public methods only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ def severa(severa_sandbox: Any) -> Iterator[Severa]:
         scopes=(
             *DEFAULT_SCOPES,
             "customers:delete",
+            "fees:delete",
             "hours:read",
             "hours:write",
             "travels:read",
@@ -141,3 +143,158 @@ def test_lookups_vat_currency_country(severa: Severa) -> None:
     assert sweden is not None and sweden["code2"] == "SE"
     assert severa.countries.read(sweden["guid"])["code2"] == "SE"
     assert severa.countries.by_code2("XX") is None or severa.countries.by_code2("XX") == {}
+
+
+# -- products, work types, travel expense types, prices -------------------------------------------
+def test_products_created_found_by_code_and_repriced(severa: Severa) -> None:
+    product = severa.products.create(
+        {
+            "name": "Licens Pro",
+            "code": "LIC-PRO",
+            "unitPrice": {"amount": Decimal("1250.50"), "currencyCode": "SEK"},
+            "vatRate": 25,
+            "measurementUnit": "st",
+            "type": "Materials",
+        }
+    )
+    assert product["unitPrice"]["amount"] == Decimal("1250.50")  # decoded as Decimal, never a float
+    assert [p["guid"] for p in severa.products.by_code("LIC-PRO")] == [product["guid"]]
+    repriced = severa.products.update(product["guid"], {"/unitPrice/amount": Decimal("1300.25")})
+    assert repriced["unitPrice"]["amount"] == Decimal("1300.25")
+    everything = severa.products.all(row_count=2)  # cursor paging through the catalogue
+    assert product["guid"] in [p["guid"] for p in everything]
+    assert len({p["guid"] for p in everything}) == len(everything)
+
+
+def test_work_types_and_travel_types_by_code(severa: Severa) -> None:
+    work_types = severa.work_types.all(row_count=2)  # offset paging
+    coded = [w for w in work_types if w.get("code")]
+    assert coded, "the demo has work types with codes"
+    assert [w["guid"] for w in severa.work_types.by_code(coded[0]["code"])] == [coded[0]["guid"]]
+    made = severa.work_types.create({"name": "Granskning", "code": "GRANSK"})
+    assert severa.work_types.update(made["guid"], {"isActive": False})["isActive"] is False
+
+    travel = severa.travel_expense_types.all()
+    assert {t["expenseClass"] for t in travel} >= {"Mileage", "DailyAllowance", "OtherTravelExpense"}
+    mileage = next(t for t in travel if t["expenseClass"] == "Mileage")
+    assert severa.travel_expense_types.by_code(mileage["code"])[0]["guid"] == mileage["guid"]
+    with pytest.raises(ValueError, match="no changedSince"):
+        severa.travel_expense_types.all(changed_since=datetime.now(UTC))
+
+
+def test_work_hour_and_travel_prices_of_the_current_price_list_version(severa: Severa) -> None:
+    default = next(p for p in severa.price_lists.all() if p.get("isDefault"))
+    versions = severa.price_lists.versions(default["guid"])
+    assert len(versions) >= 2
+    current = severa.price_lists.current_version(default["guid"], date(2026, 12, 1))
+    assert current is not None and str(current["startDate"]).startswith("2026")
+    earlier = severa.price_lists.current_version(default["guid"], date(2025, 6, 1))
+    assert earlier is not None and str(earlier["startDate"]).startswith("2025")
+    assert severa.price_lists.current_version(default["guid"], date(2000, 1, 1)) is None
+    prices = severa.price_lists.work_hour_prices(current["guid"])
+    # Amounts are exact: a Decimal, or an int where the JSON number has no fraction; never a float.
+    assert prices and not any(isinstance(p["unitPrice"]["amount"], float) for p in prices)
+    assert {p["workType"]["guid"] for p in prices} >= {
+        w["guid"] for w in severa.work_types.all() if w.get("code")
+    }
+    assert severa.price_lists.travel_prices(current["guid"])
+
+
+# -- projects and fees ---------------------------------------------------------------------------------
+def test_projects_by_number_open_and_closed(severa: Severa) -> None:
+    projects = severa.projects.all(row_count=3)
+    long_number = next(p for p in projects if p["number"] > 999_999_999)
+    assert severa.projects.by_number(long_number["number"])["guid"] == long_number["guid"]
+    open_ = {p["guid"] for p in severa.projects.search(isClosed=False)}
+    closed = {p["guid"] for p in severa.projects.search(isClosed=True)}
+    assert closed and open_ and not open_ & closed
+    assert open_ | closed == {p["guid"] for p in projects}
+
+
+def test_a_project_fee_is_created_found_and_its_deletion_listed(severa: Severa) -> None:
+    project = severa.projects.by_number(10004)
+    assert project is not None
+    text = "2026-11-28 V123 Leverantören AB"
+    fee = severa.project_fees.create(  # Severa answers an array; the adapter gives the record
+        {
+            "project": {"guid": project["guid"]},
+            "name": text,
+            "description": text,
+            "eventDate": "2026-11-28",
+            "quantity": 1,
+            "unitCost": {"amount": Decimal("1999.90"), "currencyCode": "SEK"},
+            "unitPrice": {"amount": Decimal("1999.90"), "currencyCode": "SEK"},
+            "isBillable": True,
+            "vatRate": 25,
+        }
+    )
+    assert fee["name"] == text and fee["unitCost"]["amount"] == Decimal("1999.90")
+    assert fee["guid"] in [f["guid"] for f in severa.projects.fees(project["guid"])]
+    before = datetime.now(UTC) - timedelta(minutes=1)
+    severa.project_fees.delete(fee["guid"])
+    assert fee["guid"] in [d["guid"] for d in severa.project_fees.deleted_since(before)]
+
+
+# -- invoices --------------------------------------------------------------------------------------
+def test_invoices_waiting_with_their_rows_entries_and_settings(severa: Severa) -> None:
+    waiting_status = severa.invoice_statuses.by_name("Till eEkonomi")
+    assert waiting_status is not None
+    waiting = list(severa.invoices.in_status(waiting_status["guid"]))
+    assert waiting and all(i["status"]["guid"] == waiting_status["guid"] for i in waiting)
+    rows_seen = 0
+    for invoice in waiting:
+        rows = severa.invoices.rows(invoice["guid"])
+        assert rows and all(r["invoiceGuid"] == invoice["guid"] for r in rows)
+        for row in rows:
+            entries = severa.invoice_rows.entries(row["guid"])
+            assert entries, f"row {row['description']!r} has nothing behind it"
+            codes = {
+                (e.get("workType") or e.get("product") or e.get("travelExpense") or {}).get("code")
+                for e in entries
+            }
+            assert set(row.get("code") or []) == codes - {None, ""}
+            rows_seen += 1
+        settings = severa.invoices.settings(invoice["guid"])
+        assert settings["workHourGrouping"] in ("OneByOne", "Group", "Group+Attachment")
+    assert rows_seen > len(waiting)
+
+
+def test_invoice_made_from_a_project_then_moved_on_by_status(severa: Severa) -> None:
+    project = severa.projects.by_number(10009)
+    draft = severa.invoice_statuses.by_name("Till eEkonomi")
+    sent = severa.invoice_statuses.by_name("Skickad")
+    assert project and draft and sent
+    made = severa.invoices.create_from_projects(
+        [project["guid"]], status_guid=draft["guid"], invoice_date=date(2026, 12, 1)
+    )
+    assert len(made) == 1
+    invoice = made[0]
+    assert invoice["status"]["guid"] == draft["guid"] and invoice["projects"][0]["guid"] == project["guid"]
+    assert severa.invoices.rows(invoice["guid"])
+    moved = severa.invoices.set_status(
+        invoice["guid"], sent["guid"], number=880042, referenceNumber="8800425"
+    )
+    assert (moved["status"]["guid"], moved["number"], moved["referenceNumber"]) == (
+        sent["guid"],
+        880042,
+        "8800425",
+    )
+    assert moved["status"]["isSent"] is True
+    again = severa.invoices.read(invoice["guid"])
+    assert again["number"] == 880042
+
+
+def test_invoice_settings_grouping_and_payment_date(severa: Severa) -> None:
+    invoice = next(severa.invoices.search())
+    settings = severa.invoices.settings(invoice["guid"])
+    changed = severa.invoice_settings.update(settings["guid"], {"paymentDate": date(2026, 12, 24)})
+    assert str(changed["paymentDate"]).startswith("2026-12-24")
+    assert str(severa.invoices.settings(invoice["guid"])["paymentDate"]).startswith("2026-12-24")
+
+
+# -- organisation ------------------------------------------------------------------------------------
+def test_organisation_details_and_settings(severa: Severa) -> None:
+    details = severa.organisation.details()
+    assert details["currency"]["code"] == "SEK"
+    settings = severa.organisation.settings()
+    assert "uniqueIdentifierForProductsAndWorktypes" in settings
