@@ -298,3 +298,45 @@ def test_organisation_details_and_settings(severa: Severa) -> None:
     assert details["currency"]["code"] == "SEK"
     settings = severa.organisation.settings()
     assert "uniqueIdentifierForProductsAndWorktypes" in settings
+
+
+def test_new_work_hours_and_travel_become_the_rows_of_the_next_invoice(severa: Severa) -> None:
+    project = severa.projects.by_number(10003)
+    to_eekonomi = severa.invoice_statuses.by_name("Till eEkonomi")
+    assert project and to_eekonomi
+    user = severa.work_hours.all()[0]["user"]
+    work_type = severa.work_types.by_code("UTV")[0]
+    mileage = next(t for t in severa.travel_expense_types.all() if t["expenseClass"] == "Mileage")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    hour = severa.work_hours.create(
+        {
+            "eventDate": "2026-12-02",
+            "phase": {"guid": project["rootPhase"]["guid"]},
+            "user": {"guid": user["guid"]},
+            "workType": {"guid": work_type["guid"]},
+            "quantity": 3.5,
+            "description": "Efterarbete",
+            "isBillable": True,
+        }
+    )
+    trip = severa.project_travel_expenses.create(
+        {
+            "project": {"guid": project["guid"]},
+            "phase": {"guid": project["rootPhase"]["guid"]},
+            "user": {"guid": user["guid"]},
+            "travelExpense": {"guid": mileage["guid"]},
+            "eventDate": "2026-12-02",
+            "quantity": 42,
+            "isBillable": True,
+        }
+    )
+    assert hour["guid"] in [h["guid"] for h in severa.work_hours.search(changed_since=since)]
+    assert trip["guid"] in [t["guid"] for t in severa.project_travel_expenses.search(changed_since=since)]
+
+    invoice = severa.invoices.create_from_projects([project["guid"]], status_guid=to_eekonomi["guid"])[0]
+    behind = {
+        e["guid"]
+        for row in severa.invoices.rows(invoice["guid"])
+        for e in severa.invoice_rows.entries(row["guid"])
+    }
+    assert behind == {hour["guid"], trip["guid"]}  # only what was not invoiced before
