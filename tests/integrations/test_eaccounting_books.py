@@ -207,16 +207,24 @@ def test_a_rounding_only_difference_is_held_unless_the_setting_allows_it(
     assert "Accept eAccounting's VAT rounding" in entry.message
     assert invoiced.invoices() == []
 
-    invoiced.reopen(
-        invoices={**eworld.service.describe("se").settings["invoices"], "accept_vat_rounding": True}
-    )
+    invoices = eworld.service.describe("se").settings["invoices"]
+    # Accepting the rounding needs a VAT-free coding for the rounding row: without one it stays held.
+    invoiced.reopen(invoices={**invoices, "accept_vat_rounding": True})
+    [(_, outcome)] = invoiced.hub.retry("se")
+    assert "rounding difference of -0.01" in outcome and invoiced.invoices() == []
+
+    codings = {"0": "Momsfri försäljning"}
+    invoiced.reopen(invoices={**invoices, "accept_vat_rounding": True, "vat_codings": codings})
     [(_, outcome)] = invoiced.hub.retry("se")
     assert outcome.startswith("transferred as"), outcome
     [invoice] = invoiced.invoices()
+    # eAccounting's VAT, and a VAT-free rounding row that keeps Rackbeat's gross.
     assert _money(invoice["TotalVatAmountInvoiceCurrency"]) == D("0.02")
-    assert sum(_money(r["Amount"]) for r in invoice["Rows"]) == _money(held["total_subtotal"])
+    assert _money(invoice["TotalAmountInvoiceCurrency"]) == _money(held["total_total"])
+    rounding = [r for r in invoice["Rows"] if r["ArticleNumber"] == "AVRUNDNING"]
+    assert [(_money(r["Amount"]), _money(r["VatRate"])) for r in rounding] == [(D("0.01"), D(0))]
     warnings = [e for e in eworld.service.errors("se") if e.operation == "warning"]
-    assert any("difference of -0.01 is VAT rounding only" in w.message for w in warnings)
+    assert any("a VAT-free rounding row of 0.01 keeps the total 0.09" in w.message for w in warnings)
     assert invoiced.trial_balance() == 0
 
 

@@ -140,6 +140,7 @@ class InvoiceSender:
         expected: totals.Expected | None = None,
         *,
         accept_vat_rounding: bool = False,
+        rounding_article: Callable[[], str | None] = lambda: None,
         warn: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.eaccounting = eaccounting
@@ -148,6 +149,7 @@ class InvoiceSender:
         self.status = status  # draft | invoiced | invoiced_and_send_email
         self.expected = expected
         self.accept_vat_rounding = accept_vat_rounding
+        self.rounding_article = rounding_article
         self.warn = warn
         self._draft: Record | None = None
 
@@ -179,26 +181,50 @@ class InvoiceSender:
         return self._convert(draft)
 
     def _convert(self, draft: Record) -> str:
-        checks: Payload = {}
-        if self.expected is not None:
-            vat_total = None
-            theirs = totals.rounding_only(self.expected, draft) if self.accept_vat_rounding else None
-            if theirs is not None:
-                if theirs != self.expected.vat:
-                    vat_total = theirs
-                    self.warn(
-                        f"booked with eAccounting's VAT {theirs} (rounded per rate on the total) instead of "
-                        f"Rackbeat's {self.expected.vat} (rounded per line): the difference of "
-                        f"{theirs - self.expected.vat} is VAT rounding only, accepted by Invoice settings"
-                    )
-            checks = totals.validation_body(self.expected, vat_total=vat_total)
+        expected = self.expected
+        if expected is not None and self.accept_vat_rounding:
+            theirs = totals.rounding_only(expected, draft)
+            if theirs is not None and theirs != expected.vat:
+                draft, expected = self._add_rounding_row(draft, expected, theirs)
+        checks = totals.validation_body(expected) if expected is not None else {}
         try:
             invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", checks)
         except ValidationError as exc:
-            if self.expected is None:
+            if expected is None:
                 raise
-            raise totals.TotalsMismatch(totals.explain(self.expected, draft, exc.remote_message)) from exc
+            raise totals.TotalsMismatch(totals.explain(expected, draft, exc.remote_message)) from exc
         return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
+
+    def _add_rounding_row(
+        self, draft: Record, expected: totals.Expected, theirs: Decimal
+    ) -> tuple[Record, totals.Expected]:
+        """eAccounting's VAT differs from Rackbeat's by rounding only, and the settings accept that: a row
+        on the VAT-free rounding article carries the difference, so the gross stays Rackbeat's."""
+        article = self.rounding_article()
+        if article is None:
+            return draft, expected  # the totals check holds it, and explain() says what to choose
+        difference = expected.vat - theirs
+        rows = [*self.document["Rows"], _rounding_row(article, difference)]
+        path = f"customerinvoicedrafts/{draft['Id']}"
+        draft = self.eaccounting.replace(path, {**self.document, "Rows": rows})
+        self.warn(
+            f"booked with eAccounting's VAT {theirs} (rounded per rate on the total) instead of Rackbeat's "
+            f"{expected.vat} (rounded per line); a VAT-free rounding row of {difference} keeps the total "
+            f"{expected.gross} (Invoice settings: Accept eAccounting's VAT rounding)"
+        )
+        return draft, totals.with_rounding_row(expected, difference, vat=theirs)
+
+
+def _rounding_row(article_id: str, amount: Decimal) -> Payload:
+    return {
+        "ArticleId": article_id,
+        "IsTextRow": False,
+        "ReversedConstructionServicesVatFree": False,
+        "Text": f"{ROUNDING_TEXT} (moms)",
+        "Quantity": Decimal(1),
+        "UnitPrice": amount,
+        "DiscountPercentage": Decimal("0.0000"),
+    }
 
 
 def describe_invoice(remote_key: str) -> str:

@@ -270,6 +270,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             settings.status,
             expected,
             accept_vat_rounding=settings.accept_vat_rounding,
+            rounding_article=self.vat_articles.rounding_article,
             warn=lambda message: self.log("warning", "invoice", key, message, None, None),
         )
         email = settings.status == "invoiced_and_send_email"

@@ -145,9 +145,10 @@ class InvoiceSettings(Strict):
         False,
         title="Accept eAccounting's VAT rounding",
         description="eAccounting rounds VAT per rate on the total, Rackbeat per line: they can differ by a "
-        "few öre. No: such an invoice stays a draft with the difference explained. Yes: it is booked with "
-        "eAccounting's VAT when every line's rate and amount agree, and the difference is noted in the "
-        "error log as a warning.",
+        "few öre. No: such an invoice stays a draft with the difference explained. Yes: when every line's "
+        "rate and amount agree it is booked with eAccounting's VAT and a VAT-free rounding row (article "
+        "AVRUNDNING, on the coding chosen for 0 % under VAT codings) keeps the total Rackbeat's; the error "
+        "log notes it as a warning.",
     )
     vat_codings: dict[str, str] = Field(
         default_factory=dict,

@@ -81,11 +81,16 @@ def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: st
     return Expected(rows, net, vat, str(invoice.get("currency") or base_currency))
 
 
-def validation_body(expected: Expected, *, vat_total: Decimal | None = None) -> dict[str, Any]:
-    """The ``CustomerInvoiceDraftValidationApi`` body: totals and every row's amount without and with VAT.
+def with_rounding_row(expected: Expected, amount: Decimal, *, vat: Decimal) -> Expected:
+    """``expected`` plus a VAT-free rounding row of ``amount`` and eAccounting's ``vat``: the gross is
+    unchanged when ``amount`` is Rackbeat's VAT less eAccounting's."""
+    row = ExpectedRow(len(expected.rows), 0, "rounding", "rounding", amount, Decimal(0))
+    return Expected([*expected.rows, row], expected.net + amount, vat, expected.currency)
 
-    ``vat_total`` replaces Rackbeat's VAT total when the settings accept eAccounting's rounding."""
-    vat = expected.vat if vat_total is None else vat_total
+
+def validation_body(expected: Expected) -> dict[str, Any]:
+    """The ``CustomerInvoiceDraftValidationApi`` body: totals and every row's amount without and with VAT."""
+    vat = expected.vat
     return {
         "TotalAmountInvoiceCurrency": expected.net + vat,
         "TotalVatAmountInvoiceCurrency": vat,
@@ -140,7 +145,8 @@ def explain(expected: Expected, draft: Record, refusal: str | None = None) -> st
         problems.append(
             f"VAT {expected.vat} in Rackbeat (rounded per line), {vat} in eAccounting (rounded per rate "
             f"on the total): a rounding difference of {vat - expected.vat} — allow it under Invoice "
-            "settings → Accept eAccounting's VAT rounding, or correct the invoice in Rackbeat"
+            "settings → Accept eAccounting's VAT rounding (with a coding for 0% lines under VAT codings: the "
+            "difference goes on a VAT-free rounding row), or correct the invoice in Rackbeat"
         )
     if not problems and refusal:
         problems.append(f"eAccounting refused the totals: {refusal}")

@@ -16,6 +16,8 @@ from ledgerbridge.integrations.invoice_math import round2
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog, vat_fraction
 from ledgerbridge.systems.eaccounting import EAccountingClient
 
+ROUNDING_ARTICLE = "AVRUNDNING"
+
 
 def percent_key(value: Any) -> str:
     """``25``, ``25.0`` and ``"25.00"`` all say the same rate: "25"."""
@@ -47,6 +49,35 @@ class VatArticles:
                 return None
             self._articles[number] = found
         return self._articles[number]
+
+    def rounding_article(self) -> str | None:
+        """The VAT-free article rounding rows go on ("AVRUNDNING", coded as the settings code 0 % lines),
+        made once; None when no coding is chosen for 0 %."""
+        wanted = self.codings.get("0")
+        coding = self.catalog.first("articleaccountcodings", [wanted]) if wanted else None
+        if coding is None:
+            return None
+        found = self._by_number(ROUNDING_ARTICLE)
+        if found is None:
+            found = self.eaccounting.create(
+                "articles",
+                {
+                    "Number": ROUNDING_ARTICLE,
+                    "Name": "Öresavrundning",
+                    "CodingId": str(coding["Id"]),
+                    "UnitId": self._any_unit(),
+                    "NetPrice": Decimal(0),
+                    "GrossPrice": Decimal(0),
+                    "IsActive": True,
+                    "IsStock": False,
+                },
+            )
+            self._articles[ROUNDING_ARTICLE] = found
+        return str(found["Id"])
+
+    def _any_unit(self) -> str | None:
+        units = self.catalog.records("units")
+        return str(units[0]["Id"]) if units else None
 
     def article_for(self, item: Any, line: Record, article_id: str, *, domestic: bool) -> str:
         """The article a line is sent on: its product's, or the companion for the line's VAT rate."""
