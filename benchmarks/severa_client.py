@@ -39,11 +39,9 @@ def grow(app: Any, customers: int) -> list[str]:
 
 def run_case(name: str, base_url: str, guids: list[str], reads: int, threads: int, paced: bool) -> None:
     connection = SeveraConnection(base_url=base_url, client_id="sandbox", client_secret="sandbox")
+    # One API client id: every thread shares the one pacer, as SHARED_PACER does in production.
     pacer = RequestPacer() if paced else None
     clients = [SeveraClient.open(connection, pacer=pacer, max_retries=20) for _ in range(threads)]
-    if paced:  # one API client id: every thread shares the one pacer, as SHARED_PACER does in production
-        for client in clients:
-            client.pace = pacer
     for client in clients:
         client.test_connection()
     httpx.delete(f"{base_url}/_sandbox/requests")

@@ -331,9 +331,12 @@ class SeveraBearer(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, tokens: AccessTokens, client_id: str) -> None:
+    def __init__(
+        self, tokens: AccessTokens, client_id: str, *, pace: Callable[[str, str], None] | None = None
+    ) -> None:
         self.tokens = tokens
         self.client_id = client_id
+        self.pace = pace  # the resend after a 401 counts against the quota like any request
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self.tokens.access_token()
@@ -344,4 +347,6 @@ class SeveraBearer(httpx.Auth):
             return
         fresh = self.tokens.force_refresh(rejected=token)
         request.headers["Authorization"] = f"Bearer {fresh}"
+        if self.pace is not None:
+            self.pace(request.method, request.url.path)
         yield request

@@ -169,11 +169,12 @@ class SeveraClient(JsonApiClient):
         **kwargs: Any,
     ) -> None:
         headers = {"Accept": "application/json", "User-Agent": user_agent, CLIENT_ID_HEADER: client_id}
-        super().__init__(base_url, headers=headers, http=http, auth=SeveraBearer(tokens, client_id), **kwargs)
-        self.client_id = client_id
-        self.tokens = tokens
         if isinstance(pacer, _Shared):
             pacer = RequestPacer.shared(base_url, client_id)
+        auth = SeveraBearer(tokens, client_id, pace=pacer)
+        super().__init__(base_url, headers=headers, http=http, auth=auth, **kwargs)
+        self.client_id = client_id
+        self.tokens = tokens
         self.pacer = pacer
         self.pace = pacer
         self._closing: list[Callable[[], None]] = []
