@@ -204,7 +204,8 @@ def test_work_hour_and_travel_prices_of_the_current_price_list_version(severa: S
 def test_projects_by_number_open_and_closed(severa: Severa) -> None:
     projects = severa.projects.all(row_count=3)
     long_number = next(p for p in projects if p["number"] > 999_999_999)
-    assert severa.projects.by_number(long_number["number"])["guid"] == long_number["guid"]
+    found = severa.projects.by_number(long_number["number"])
+    assert found is not None and found["guid"] == long_number["guid"]
     open_ = {p["guid"] for p in severa.projects.search(isClosed=False)}
     closed = {p["guid"] for p in severa.projects.search(isClosed=True)}
     assert closed and open_ and not open_ & closed

@@ -59,7 +59,7 @@ class TokenVault(Protocol):
 
     def save(self, token: Mapping[str, Any]) -> None: ...
 
-    def refreshing(self) -> AbstractContextManager[None]: ...
+    def refreshing(self) -> AbstractContextManager[Any]: ...
 
     def mark_failed(self, reason: str) -> None:
         """Severa refused the credentials themselves: a person must fix the connection."""
@@ -81,7 +81,7 @@ class MemoryVault:
         self._token = dict(token)
         self.failure = None
 
-    def refreshing(self) -> AbstractContextManager[None]:
+    def refreshing(self) -> AbstractContextManager[Any]:
         return self._lock
 
     def mark_failed(self, reason: str) -> None:

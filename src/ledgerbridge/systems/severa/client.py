@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -199,7 +199,7 @@ class SeveraClient(JsonApiClient):
         base_url = connection.api_url
         if isinstance(pacer, _Shared):
             pacer = RequestPacer.shared(base_url, connection.client_id)
-        clock_kwargs = {"clock": clock} if clock is not None else {}
+        now = clock or (lambda: datetime.now(UTC))
         endpoint = SeveraTokenEndpoint(
             base_url,
             connection.client_id,
@@ -207,9 +207,9 @@ class SeveraClient(JsonApiClient):
             connection.scopes,
             http=http,
             before_request=pacer,
-            **clock_kwargs,
+            clock=now,
         )
-        tokens = SeveraTokens(endpoint, vault or MemoryVault(), margin=token_margin, **clock_kwargs)
+        tokens = SeveraTokens(endpoint, vault or MemoryVault(), margin=token_margin, clock=now)
         client = cls(base_url, connection.client_id, tokens, http=http, pacer=pacer, **kwargs)
         if owns_http:
             client._closing.append(http.close)

@@ -81,12 +81,17 @@ def error_details(body: Any) -> list[dict[str, Any]]:
     return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
 
 
+def _location(detail: dict[str, Any]) -> dict[str, Any]:
+    location = detail.get("location")
+    return location if isinstance(location, dict) else {}
+
+
 def field_errors(body: Any) -> dict[str, list[str]]:
     """``details[]`` keyed by where Severa says the fault is: ``location.name`` (a field, a parameter),
     ``location.type`` when it names none, ``""`` when there is no location."""
     errors: dict[str, list[str]] = {}
     for detail in error_details(body):
-        location = detail.get("location") if isinstance(detail.get("location"), dict) else {}
+        location = _location(detail)
         key = str(location.get("name") or location.get("type") or "")
         errors.setdefault(key, []).append(str(detail.get("message") or "invalid"))
     return errors
@@ -106,7 +111,7 @@ def remote_message(body: Any, fallback: str) -> str:
     parts: list[str] = []
     for detail in error_details(body):
         message = str(detail.get("message") or "").strip()
-        location = detail.get("location") if isinstance(detail.get("location"), dict) else {}
+        location = _location(detail)
         where = location.get("name")
         if where and location.get("type"):
             where = f"{where} ({location['type']})"
