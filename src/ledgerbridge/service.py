@@ -242,6 +242,9 @@ class Ledgerbridge:
                 connections = self.box.open(row.credentials)
             except UnreadableSecret:
                 connections, problem = {}, unreadable_message(name)
+            missing = [s for s in kind_named(row.kind).Connections.model_fields if s not in connections]
+            if missing and problem is None:
+                problem = f"credentials unreadable: enter the connection to {', '.join(missing)} again"
             endpoints = {
                 side: str(conn.get("base_url"))
                 for side, conn in connections.items()
@@ -268,6 +271,11 @@ class Ledgerbridge:
                 stored = self.box.open(row.credentials)
             except UnreadableSecret:
                 raise UserError(unreadable_message(name)) from None
+            missing = [side for side in kind_cls.Connections.model_fields if side not in stored]
+            if missing:  # half re-entered after a lost key
+                raise UserError(
+                    f"credentials unreadable: enter the connection to {', '.join(missing)} of {name!r} again"
+                )
             connections, settings = self._validate(kind_cls, stored, row.settings)
             return row.id, kind_cls(connections, settings).attach(self.store, row.id, self.box)
 
@@ -393,6 +401,8 @@ class Ledgerbridge:
             except UnreadableSecret:
                 merged = {}  # the key is lost: whatever is entered now replaces what cannot be read
             stored = {side: dict(v) for side, v in merged.items() if isinstance(v, dict)}
+            # After a lost key, sides are entered again one at a time (the console's forms are per side).
+            recovering = not set(kind_cls.Connections.model_fields) <= set(stored)
             for side, values in connections.items():
                 if not isinstance(values, Mapping):
                     merged[side] = values
@@ -403,18 +413,22 @@ class Ledgerbridge:
                         continue
                     current[key] = value
                 merged[side] = current
-            try:
-                parsed = kind_cls.Connections.model_validate(merged)
-            except pydantic.ValidationError as exc:
-                raise InvalidConfiguration(
-                    "the connection is not valid:\n" + format_validation_error("", exc),
-                    validation_problems("", exc),
-                ) from None
-            document = parsed.model_dump(mode="json")
+            if recovering:
+                revealed = document = _validate_sides(kind_cls, merged)
+            else:
+                try:
+                    parsed = kind_cls.Connections.model_validate(merged)
+                except pydantic.ValidationError as exc:
+                    raise InvalidConfiguration(
+                        "the connection is not valid:\n" + format_validation_error("", exc),
+                        validation_problems("", exc),
+                    ) from None
+                document = parsed.model_dump(mode="json")
+                revealed = _reveal(document, parsed)
             refuse_addresses(document)
             moved = _moved_sides(stored, document)
             _require_secrets_again(kind_cls, stored, connections, moved)
-            row.credentials = self.box.seal(_reveal(document, parsed))
+            row.credentials = self.box.seal(revealed)
             integration_id = row.id
         for side in moved & set(kind_cls.oauth_sides):
             TokenStore(self.store, self.box).clear(integration_id, side)
@@ -506,7 +520,16 @@ class Ledgerbridge:
     ) -> dict[str, str]:
         """Per side: connected / reconnect_required / not_connected (the kind's word, else: stored)."""
         if kind is None or integration_id is None:
-            integration_id, kind = self.integration(name)
+            try:
+                integration_id, kind = self.integration(name)
+            except UserError:
+                view = self.describe(name)  # no such integration: raises again
+                if view.problem is None:
+                    raise
+                # Credentials unreadable (lost key): each side not entered again yet says so.
+                sides = self.kind_of(name).Connections.model_fields
+                unread = "credentials unreadable"
+                return {side: "connected" if side in view.endpoints else unread for side in sides}
         states = {side: "connected" for side in type(kind).Connections.model_fields}
         try:
             states.update(kind.connection_states(self.store, integration_id))
@@ -912,6 +935,30 @@ class KeyRotation:
             return token
         self.resealed += 1
         return fresh
+
+
+def _validate_sides(kind_cls: type[IntegrationKind], document: Mapping[str, Any]) -> dict[str, Any]:
+    """Each side given, validated on its own (re-entering connections side by side after a lost key);
+    returns them with their secrets revealed for sealing."""
+    out: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for side, values in document.items():
+        info = kind_cls.Connections.model_fields.get(side)
+        model = info.annotation if info else None
+        if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+            problems.append((side, f"{kind_cls.kind} has no side {side!r}"))
+            continue
+        try:
+            parsed = model.model_validate(values)
+        except pydantic.ValidationError as exc:
+            problems += validation_problems(side, exc)
+            continue
+        out[side] = _reveal(parsed.model_dump(mode="json"), parsed)
+    if problems:
+        raise InvalidConfiguration(
+            "the connection is not valid:\n" + "\n".join(f"  {p}: {m}" for p, m in problems), problems
+        )
+    return out
 
 
 def _moved_sides(stored: Mapping[str, Mapping[str, Any]], document: Mapping[str, Any]) -> set[str]:

@@ -447,3 +447,39 @@ def test_serves_uvicorn_does_not_take_client_addresses_from_forwarded_for(web: W
         server.should_exit = True
         thread.join(timeout=10)
     assert answers[:10] == [401] * 10 and answers[10:] == [429, 429]
+
+
+def test_after_a_lost_key_the_console_says_so_and_takes_the_connections_side_by_side(web: Web) -> None:
+    from cryptography.fernet import Fernet
+
+    from ledgerbridge.crypto import SecretBox
+
+    web.login()
+    web.service.box = SecretBox(Fernet.generate_key())  # the key the credentials were sealed with is gone
+    listing = web.client.get("/console")
+    assert listing.status_code == 200 and "credentials unreadable" in listing.text
+    page = web.client.get("/console/integrations/acme/connections")
+    assert page.status_code == 200 and "credentials unreadable" in page.text
+    economic = web.post(
+        "/console/integrations/acme/connections",
+        {
+            "side": "economic",
+            "connections.economic.base_url": web.world.economic_url,
+            "connections.economic.app_secret_token": "app-secret",
+            "connections.economic.agreement_grant_token": "grant",
+        },
+    )
+    assert economic.status_code == 303, economic.text
+    assert "enter the connection to rackbeat of &#39;acme&#39; again" in web.client.get("/console").text
+    rackbeat = web.post(
+        "/console/integrations/acme/connections",
+        {
+            "side": "rackbeat",
+            "connections.rackbeat.base_url": web.world.rackbeat_url,
+            "connections.rackbeat.token": RACKBEAT_TOKEN,
+        },
+    )
+    assert rackbeat.status_code == 303, rackbeat.text
+    assert "credentials unreadable" not in web.client.get("/console").text
+    _, kind = web.service.integration("acme")
+    assert kind.connections.rackbeat.token.get_secret_value() == RACKBEAT_TOKEN  # type: ignore[attr-defined]
