@@ -10,3 +10,19 @@
 
 Nothing here imports the engine or an integration.
 """
+
+from ledgerbridge.systems.severa.adapters import Severa
+from ledgerbridge.systems.severa.auth import MemoryVault, TokenVault
+from ledgerbridge.systems.severa.client import RequestPacer, SeveraClient
+from ledgerbridge.systems.severa.connection import DEFAULT_BASE_URL, DEFAULT_SCOPES, SeveraConnection
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_SCOPES",
+    "MemoryVault",
+    "RequestPacer",
+    "Severa",
+    "SeveraClient",
+    "SeveraConnection",
+    "TokenVault",
+]
