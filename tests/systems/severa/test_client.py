@@ -347,6 +347,33 @@ def test_the_pacer_stays_under_the_limit_so_no_429_comes(
     assert pacer.waited == pytest.approx((41 - 2) / 8, rel=0.05)
 
 
+def test_a_create_refused_with_429_is_sent_again_and_made_once(
+    client: SeveraClient, severa: Severa, app: SeveraSandboxApp, mono: Monotonic, raw: httpx.Client
+) -> None:
+    client.test_connection()
+    raw.delete("/_sandbox/requests")
+    app.gate.bucket_clock = mono
+    app.gate.set_rate_limit(1, 1.0)
+    made = [severa.customers.create({"name": f"Kvot {n} AB", "number": 300 + n}) for n in range(3)]
+    posts = [e["status"] for e in requests_to(raw, "/v1/customers", "POST")]
+    assert posts.count(201) == 3 and 429 in posts
+    app.gate.set_rate_limit(None)
+    assert sorted(c["number"] for c in severa.customers.search()) == [c["number"] for c in made]
+
+
+def test_a_create_that_may_have_happened_is_not_repeated(
+    client: SeveraClient, severa: Severa, app: SeveraSandboxApp, raw: httpx.Client
+) -> None:
+    client.test_connection()
+    raw.delete("/_sandbox/requests")
+    app.kit.set_faults(FaultPlan(lose_answers=1, methods=["POST"]))  # carried out, answer lost (504)
+    with pytest.raises(TransientError):
+        severa.customers.create({"name": "Kanske AB", "number": 400})
+    assert len(requests_to(raw, "/v1/customers", "POST")) == 1
+    # It did happen: the caller finds it before creating again (find-before-create).
+    assert severa.customers.by_number(400) is not None
+
+
 # -- errors ----------------------------------------------------------------------------------------
 def test_a_missing_required_field_is_a_validation_error_naming_it(severa: Severa) -> None:
     with pytest.raises(ValidationError) as caught:
