@@ -59,6 +59,7 @@ class RackbeatEAccounting(IntegrationKind):
             conn.client_secret.get_secret_value(),
             redirect_uri or conn.redirect_uri,
             http=http,
+            timeout=conn.timeout_seconds,
         )
 
     def token_store(self) -> TokenStore:
@@ -153,7 +154,12 @@ class RackbeatEAccounting(IntegrationKind):
         # same client id shares one budget.
         budget = EndpointBudget.shared(f"{conn.client_id}@{conn.base_url}")
         if conn.access_token is not None:
-            return EAccountingClient(str(conn.base_url), conn.access_token.get_secret_value(), budget=budget)
+            return EAccountingClient(
+                str(conn.base_url),
+                conn.access_token.get_secret_value(),
+                budget=budget,
+                timeout=conn.timeout_seconds,
+            )
         if self.integration_id is None:
             raise AuthError("eAccounting: not connected")
         tokens = self.token_store()
@@ -163,12 +169,15 @@ class RackbeatEAccounting(IntegrationKind):
             )
         connect = self.visma_connect()
         coordinator = RefreshCoordinator(tokens, self.integration_id, EACCOUNTING, connect.refresh)
-        return EAccountingClient(str(conn.base_url), auth=BearerFromStore(coordinator), budget=budget)
+        return EAccountingClient(
+            str(conn.base_url), auth=BearerFromStore(coordinator), budget=budget, timeout=conn.timeout_seconds
+        )
 
     def open_clients(self) -> tuple[EAccountingClient, RackbeatClient]:
         rb = self.connections.rackbeat
         eaccounting = self.open_eaccounting()
-        return eaccounting, RackbeatClient(str(rb.base_url), rb.token.get_secret_value())
+        rackbeat = RackbeatClient(str(rb.base_url), rb.token.get_secret_value(), timeout=rb.timeout_seconds)
+        return eaccounting, rackbeat
 
     @contextmanager
     def clients(self) -> Iterator[tuple[EAccountingClient, RackbeatClient]]:

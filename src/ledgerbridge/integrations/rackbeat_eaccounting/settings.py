@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, HttpUrl, SecretStr
 
-from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.base import ClientTimeout, Strict
 from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
 
 # What the start-up sync can bring from eAccounting (seed 002's list, plus what seed 000 adds and
@@ -247,6 +247,7 @@ class EAccountingConnection(Strict):
     access_token: SecretStr | None = Field(
         None, description="A fixed access token (development only; normally `ledgerbridge connect` signs in)"
     )
+    timeout_seconds: ClientTimeout = 30.0  # the API's and Visma Connect's requests alike
 
 
 class RackbeatEAccountingConnections(Strict):
