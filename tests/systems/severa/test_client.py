@@ -444,5 +444,24 @@ def test_delete_then_read_is_not_found(
         severa.customers.delete(customer["guid"])
 
 
+def test_a_delete_whose_answer_was_lost_is_done_when_the_retry_finds_nothing(
+    make_client: Callable[..., SeveraClient],
+    connection: SeveraConnection,
+    app: SeveraSandboxApp,
+    raw: httpx.Client,
+) -> None:
+    scopes = (*connection.scopes, "customers:delete")
+    severa = Severa(make_client(connection=connection.model_copy(update={"scopes": scopes})))
+    customer = add_customers(severa, 1)[0]
+    app.kit.set_faults(FaultPlan(lose_answers=1, methods=["DELETE"]))
+    severa.customers.delete(customer["guid"])  # 504 (but deleted), then 404 on the retry: done
+    assert [e["status"] for e in requests_to(raw, f"/v1/customers/{customer['guid']}", "DELETE")] == [
+        504,
+        404,
+    ]
+    with pytest.raises(NotFoundError):
+        severa.customers.read(customer["guid"])
+
+
 def test_auth_error_class_is_the_projects_auth_error() -> None:
     assert issubclass(InsufficientScope, AuthError) and issubclass(SeveraAuthError, AuthError)

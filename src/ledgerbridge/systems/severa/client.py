@@ -35,7 +35,7 @@ import httpx
 
 from ledgerbridge import __version__
 from ledgerbridge.sandbox.ratelimit import TokenBucket
-from ledgerbridge.systems.errors import ApiError, RateLimitedError
+from ledgerbridge.systems.errors import ApiError, NotFoundError, RateLimitedError, TransientError
 from ledgerbridge.systems.http import JsonApiClient
 from ledgerbridge.systems.severa.auth import (
     CLIENT_ID_HEADER,
@@ -336,7 +336,21 @@ class SeveraClient(JsonApiClient):
         return [answer] if isinstance(answer, dict) else []
 
     def delete(self, path: str, params: Mapping[str, Any] | None = None) -> None:
-        self.request("DELETE", path, params=query(params))
+        """``DELETE`` → 204, retried like a read; a 404 on a retry means the lost first attempt did it."""
+        sent = query(params)
+        for attempt in range(self._max_retries + 1):
+            try:
+                self.request("DELETE", path, params=sent, retry=False)
+                return
+            except NotFoundError:
+                if attempt > 0:
+                    return
+                raise
+            except TransientError as exc:
+                if attempt == self._max_retries:
+                    raise
+                wait = exc.retry_after if isinstance(exc, RateLimitedError) else None
+                self._sleep(wait if wait is not None else min(0.2 * 2**attempt, 30.0))
 
     @classmethod
     def patch_operations(
