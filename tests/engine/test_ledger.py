@@ -188,7 +188,7 @@ def test_a_transfer_is_done_only_when_its_steps_are_and_a_repeat_resumes_at_the_
 
     refused = transfer_with(ledger, target, "S-1", mark)
     assert (refused.outcome, refused.remote_key) == ("failed", "1000")
-    assert refused.message == "transferred as invoice 1000, but could not mark it as sent: invoice is locked"
+    assert refused.message == "invoice 1000 is there, but could not mark it as sent: invoice is locked"
     assert ledger.get("invoice", "S-1").state == "sent"  # type: ignore[union-attr]
     assert [(s.name, s.state) for s in ledger.steps("invoice", "S-1")] == [("mark-sent", "failed")]
     assert [t.source_key for t in ledger.unfinished()] == ["S-1"]

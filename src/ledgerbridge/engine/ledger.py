@@ -355,7 +355,7 @@ class TransferLedger:
                 return TransferResult(
                     "uncertain",
                     remote_key,
-                    f"{describe(remote_key)}, but no answer to '{step.words}': {exc.remote_message}",
+                    f"{describe(remote_key)} is there, but no answer to '{step.words}': {exc.remote_message}",
                     exc,
                 )
             except (ApiError, MappingError) as exc:
@@ -365,7 +365,7 @@ class TransferLedger:
                 return TransferResult(
                     "failed",
                     remote_key,
-                    f"transferred as {describe(remote_key)}, but could not {step.words}: {message}",
+                    f"{describe(remote_key)} is there, but could not {step.words}: {message}",
                     exc,
                 )
             except BaseException as exc:
