@@ -296,3 +296,19 @@ def test_an_invoice_in_another_currency_than_the_customers_is_refused_not_relabe
         entry.message
     )
     assert invoiced.trial_balance() == 0
+
+
+def test_a_draft_with_other_totals_than_rackbeats_is_made_as_asked_with_a_warning(eworld: EWorld) -> None:
+    books = Books(eworld, {"invoices": {"status": "draft"}})
+    try:
+        source = books.book([("ARM-10", 1, "100.00", 0)])
+        result = books.transfer(source)
+        assert result.ok and result.remote_key.startswith("draft:")
+        [draft] = books.drafts()
+        assert _money(draft["TotalVatAmount"]) == D(25)  # eAccounting's coding, not Rackbeat's 0 %
+        [warning] = [e for e in eworld.service.errors("se") if e.operation == "warning"]
+        assert "the eAccounting draft's totals differ from Rackbeat's" in warning.message
+        assert "0% VAT in Rackbeat, eAccounting books 25%" in warning.message
+        assert books.invoices() == []
+    finally:
+        books.close()

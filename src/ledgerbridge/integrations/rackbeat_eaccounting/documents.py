@@ -177,8 +177,22 @@ class InvoiceSender:
         else:
             draft = self._draft
         if self.status == "draft":
+            self._warn_if_different(draft)
             return f"draft:{draft['Id']}"
         return self._convert(draft)
+
+    def _warn_if_different(self, draft: Record) -> None:
+        """A draft is what the settings ask for, but the bookkeeper who books it must know if eAccounting
+        computed other totals than Rackbeat's."""
+        if self.expected is None:
+            return
+        same = not totals.row_differences(self.expected, draft) and (
+            _money(draft.get("TotalVatAmount")) == self.expected.vat
+        )
+        if not same:
+            lead = "the eAccounting draft's totals differ from Rackbeat's"
+            tail = "Fix it before booking the draft in eAccounting."
+            self.warn(totals.explain(self.expected, draft, lead=lead, tail=tail))
 
     def _convert(self, draft: Record) -> str:
         expected = self.expected

@@ -134,7 +134,14 @@ def row_differences(expected: Expected, draft: Record) -> list[str]:
     return problems
 
 
-def explain(expected: Expected, draft: Record, refusal: str | None = None) -> str:
+def explain(
+    expected: Expected,
+    draft: Record,
+    refusal: str | None = None,
+    *,
+    lead: str = "kept as a draft in eAccounting, not booked",
+    tail: str = "Fix it, then retry.",
+) -> str:
     """Why eAccounting's draft cannot be booked as it is (rows first, then totals, then the refusal)."""
     problems = row_differences(expected, draft)
     currency = draft.get("InvoiceCurrencyCode")
@@ -151,9 +158,9 @@ def explain(expected: Expected, draft: Record, refusal: str | None = None) -> st
     if not problems and refusal:
         problems.append(f"eAccounting refused the totals: {refusal}")
     return (
-        "kept as a draft in eAccounting, not booked: "
+        f"{lead}: "
         + "; ".join(problems or ["eAccounting would book other totals than Rackbeat"])
-        + ". Fix it, then retry."
+        + f". {tail}"
     )
 
 
