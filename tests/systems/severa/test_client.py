@@ -412,6 +412,21 @@ def test_server_errors_are_retried_then_transient(
     assert len(requests_to(raw, "/heartbeat/authorized")) == 1 + 6  # first call, then 1 + 5 retries
 
 
+def test_a_stalled_answer_is_given_up_after_the_connection_timeout(
+    make_client: Callable[..., SeveraClient],
+    connection: SeveraConnection,
+    app: SeveraSandboxApp,
+    raw: httpx.Client,
+) -> None:
+    client = make_client(connection=connection.model_copy(update={"timeout_seconds": 0.3}), max_retries=1)
+    client.test_connection()
+    app.kit.set_faults(FaultPlan(timeout_rate=1.0, timeout_seconds=1, path_pattern="^/heartbeat"))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="timed out"):
+        client.test_connection()
+    assert time.monotonic() - started < 3
+
+
 def test_an_operation_other_than_replace_is_refused(client: SeveraClient, severa: Severa) -> None:
     customer = add_customers(severa, 1)[0]
     with pytest.raises(ValidationError) as caught:

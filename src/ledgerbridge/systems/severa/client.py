@@ -187,7 +187,7 @@ class SeveraClient(JsonApiClient):
         *,
         http: httpx.Client | None = None,
         pacer: RequestPacer | _Shared | None = SHARED_PACER,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         token_margin: float = 60.0,
         clock: Callable[[], datetime] | None = None,
         **kwargs: Any,
@@ -195,7 +195,7 @@ class SeveraClient(JsonApiClient):
         """A client signed in with ``connection``'s client credentials; tokens kept in ``vault``
         (a :class:`~.auth.MemoryVault` when none is given: nothing outlives the process)."""
         owns_http = http is None
-        http = http or httpx.Client(timeout=timeout)
+        http = http or httpx.Client(timeout=timeout if timeout is not None else connection.timeout_seconds)
         base_url = connection.api_url
         if isinstance(pacer, _Shared):
             pacer = RequestPacer.shared(base_url, connection.client_id)

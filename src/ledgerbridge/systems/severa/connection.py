@@ -50,6 +50,14 @@ class SeveraConnection(BaseModel):
         description="What the API client may do; the API client in Severa must have each of them.",
     )
 
+    timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        title="Request timeout (seconds)",
+        description="How long one request to Severa may take before it is given up and retried.",
+    )
+
     @field_validator("client_id")
     @classmethod
     def _trimmed(cls, value: str) -> str:
