@@ -22,6 +22,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
+class BadBody(ValueError):
+    """The request body is not the JSON it must be (answered by the table's ``bad_body``)."""
+
+
 class HttpError(Exception):
     """Raised by a handler (or anything it calls) to answer with ``response`` instead."""
 
@@ -39,11 +43,14 @@ class Call:
     route: Route
 
     async def json(self) -> Any:
-        """The body parsed as JSON; ``None`` for an empty body. Raises ``ValueError`` on bad JSON."""
+        """The body parsed as JSON; ``None`` for an empty body. Raises :class:`BadBody` on bad JSON."""
         raw = await self.request.body()
         if not raw.strip():
             return None
-        return json.loads(raw)
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadBody(f"The request body is not valid JSON: {exc}") from None
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -86,6 +93,10 @@ def _default_not_found(request: Request) -> Response:
 
 def _default_not_allowed(request: Request, allow: tuple[str, ...]) -> Response:
     return Response(status_code=405, headers={"Allow": ", ".join(allow)})
+
+
+def _default_bad_body(request: Request, message: str) -> Response:
+    return Response(json.dumps({"message": message}), status_code=400, media_type="application/json")
 
 
 class RouteTable:
@@ -147,8 +158,10 @@ class RouteTable:
         not_found: Callable[[Request], Response] = _default_not_found,
         not_allowed: Callable[[Request, tuple[str, ...]], Response] = _default_not_allowed,
         before: Callable[[Call], Awaitable[None]] | None = None,
+        bad_body: Callable[[Request, str], Response] = _default_bad_body,
     ) -> ASGIApp:
-        """An ASGI app serving the table. ``before`` runs ahead of every matched handler (auth, limits)."""
+        """An ASGI app serving the table. ``before`` runs ahead of every matched handler (auth, limits);
+        ``bad_body`` answers a body that is not valid JSON."""
         table = self
 
         async def serve(scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,6 +179,8 @@ class RouteTable:
                     response = await found.route.handler(call)
             except HttpError as exc:
                 response = exc.response
+            except BadBody as exc:
+                response = bad_body(request, str(exc))
             await response(scope, receive, send)
 
         return serve

@@ -18,12 +18,14 @@ array and each element is validated against that model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.systems.severa.walk_support import concrete_params, first
 
 yaml = pytest.importorskip("yaml")
 openapi_schema_validator = pytest.importorskip("openapi_schema_validator")
@@ -221,78 +223,12 @@ def walker(spec: dict[str, Any], severa_sandbox: Any) -> Iterator[Walker]:
         yield Walker(spec, client)
 
 
-# collection segment → state table, for the {guid} of /v1/<segment>/{guid}
-TABLE_OF = {
-    "customers": "customers",
-    "addresses": "addresses",
-    "contactpersons": "contacts",
-    "contactcommunications": "communications",
-    "communicationtypes": "communication_types",
-    "products": "products",
-    "worktypes": "work_types",
-    "travelexpensetypes": "travel_types",
-    "pricelists": "pricelists",
-    "projects": "projects",
-    "invoicestatuses": "invoice_statuses",
-    "invoices": "invoices",
-    "invoicerows": "invoice_rows",
-    "invoicesettings": "invoice_settings",
-    "workhours": "work_hours",
-    "projectfees": "project_fees",
-    "projecttravelexpenses": "travel_expenses",
-    "vatrates": "vat_rates",
-    "currencies": "currencies",
-    "users": "users",
-}
-PARAM_TABLES = {
-    "customerGuid": "customers",
-    "contactGuid": "contacts",
-    "pricelistGuid": "pricelists",
-    "pricelistVersionGuid": "pricelist_versions",
-    "projectGuid": "projects",
-    "invoiceGuid": "invoices",
-    "invoiceRowGuid": "invoice_rows",
-}
-
-
-def _first(state: Any, table: str, where: Callable[[dict[str, Any]], bool] = lambda r: True) -> str:
-    records = sorted(state.table(table).values(), key=lambda r: r["_seq"])
-    return str(next(r["guid"] for r in records if where(r)))
-
-
-def _params(state: Any, template: str) -> dict[str, str]:
-    params: dict[str, str] = {}
-    segments = template.strip("/").split("/")
-    for index, segment in enumerate(segments):
-        if not segment.startswith("{"):
-            continue
-        name = segment[1:-1]
-        if name == "code2":
-            params[name] = "SE"
-        elif name == "guid":
-            table = TABLE_OF[segments[index - 1]]
-            # Entries that are on an invoice cannot change; pick one that is not.
-            if table in ("work_hours", "project_fees", "travel_expenses"):
-                params[name] = _first(state, table, lambda r: not r.get("_invoice"))
-            else:
-                params[name] = _first(state, table)
-        else:
-            table = PARAM_TABLES[name]
-            if table == "invoice_rows":  # a row with entries of every kind is not needed; any row has some
-                params[name] = _first(state, table)
-            elif table == "pricelist_versions":
-                params[name] = max(state.table(table).values(), key=lambda r: r["startDate"])["guid"]
-            else:
-                params[name] = _first(state, table)
-    return params
-
-
 def test_every_operation_answers_as_documented(
     walker: Walker, severa_sandbox: Any, routes: list[Any]
 ) -> None:
     state = severa_sandbox.state
     ids = {
-        name: _first(state, table)
+        name: first(state, table)
         for name, table in (
             ("user", "users"),
             ("country", "countries"),
@@ -302,9 +238,9 @@ def test_every_operation_answers_as_documented(
     }
     project_9 = next(p for p in state.table("projects").values() if p["number"] == 10009)
     customer_1001 = next(c for c in state.table("customers").values() if c["number"] == 1001)
-    work_type = _first(state, "work_types")
-    travel_type = _first(state, "travel_types")
-    product = _first(state, "products")
+    work_type = first(state, "work_types")
+    travel_type = first(state, "travel_types")
+    product = first(state, "products")
 
     # Creations first (their answers are validated too), so deletions below act on fresh records.
     created: dict[str, str] = {}
@@ -449,7 +385,7 @@ def test_every_operation_answers_as_documented(
     for route in routes:
         if route.method != "GET":
             continue
-        params = _params(state, route.template)
+        params = concrete_params(state, route.template)
         query: dict[str, Any] = {}
         if route.meta.get("paging"):
             query["rowCount"] = 1
@@ -508,7 +444,7 @@ def test_every_operation_answers_as_documented(
                 if s["_invoice"] == created["invoice"]
             )
         else:
-            guid = _params(state, route.template)["guid"]
+            guid = concrete_params(state, route.template)["guid"]
         # The shape (array or object) is checked against the spec's schema by the walker.
         walker.call("PATCH", route.template, {"guid": guid}, body=patches[route.template], expect=200)
 

@@ -47,6 +47,10 @@ def _not_allowed(request: Request, allow: tuple[str, ...]) -> Response:
     return response
 
 
+def _bad_body(request: Request, message: str) -> Response:
+    return error_response(400, "InvalidRequest", message, location=("RequestBody", "body"))
+
+
 def build_routes(state: SeveraState, gate: Gate) -> RouteTable:
     """Every operation the sandbox serves, registered explicitly, one module per area of the API."""
     table = RouteTable()
@@ -71,7 +75,9 @@ class SeveraSandboxApp:
             self.gate.set_rate_limit(rate_limit, 1.0)
         self.routes = build_routes(state, self.gate)
         self.kit = SandboxKit(error_body=_kit_error)
-        api = self.routes.app(not_found=_not_found, not_allowed=_not_allowed, before=self.gate.before)
+        api = self.routes.app(
+            not_found=_not_found, not_allowed=_not_allowed, before=self.gate.before, bad_body=_bad_body
+        )
         self._app = self.kit.wrap(api)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

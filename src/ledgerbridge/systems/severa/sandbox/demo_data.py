@@ -667,6 +667,7 @@ def seed_entries(state: SeveraState) -> None:
         _travel(state, project, "TRAKT", 4, "1")
     _travel(state, 10002, "HOT", 4, "2")
     _travel(state, 10002, "MIL", 5, "184")
+    _travel(state, 10009, "MIL", 6, "120")
 
 
 # project numbers invoiced together → status, date, number (None: not numbered yet)
