@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
@@ -135,3 +136,26 @@ def test_retry_resolves_a_failed_mark_as_sent_only_once_it_went_through(
     assert world.service.errors("cli") == []
     assert rackbeat.get("customer-invoices", number)["is_sent"] is True
     assert len(booked_in_economic(economic, number)) == 1  # the booking itself was never repeated
+
+
+def test_the_safety_net_scan_resumes_a_step_left_behind(
+    world: World, booked: tuple[Cli, dict[str, Any], RackbeatClient, EconomicClient]
+) -> None:
+    cli, invoice, rackbeat, economic = booked
+    number = invoice["number"]
+    plan = world.rackbeat_app.kit.plan
+    plan.path_pattern, plan.methods = rf"/customer-invoices/{number}$", ["PUT"]
+    plan.error_rate, plan.error_status = 1.0, 422
+    assert cli.run("transfer", "cli", "invoice", str(number)).returncode != 0
+    plan.error_rate = 0.0
+
+    # `serve`'s scheduler runs the scan: the document's event is queued again and the step is done.
+    hub = RealtimeHub(world.service)
+    try:
+        assert hub.scan("cli") >= 1
+        assert hub.drain(timeout=30)
+    finally:
+        hub.close()
+    assert rackbeat.get("customer-invoices", number)["is_sent"] is True
+    assert world.service.errors("cli") == []
+    assert len(booked_in_economic(economic, number)) == 1 and len(mark_sent_puts(world, number)) == 1

@@ -212,8 +212,9 @@ class RackbeatRealtime(Realtime):
 
     # -- the safety net ----------------------------------------------------------------------------------
     def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
-        """Every master record Rackbeat changed since ``since`` and since we last synced it, and every
-        booked document the ledger does not know yet.
+        """Every master record Rackbeat changed since ``since`` and since we last synced it, every
+        booked document the ledger does not know yet, and every document whose follow-up steps are not
+        all done.
 
         A record whose ``updated_at`` is not after its binding's last sync is skipped: the start-up
         sync's own records, and records a webhook already brought over, cost nothing here. Rackbeat
@@ -244,6 +245,14 @@ class RackbeatRealtime(Realtime):
                         found.append((event, str(record["number"])))
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"safety-net scan: {exc.remote_message}") from exc
+        # Documents that arrived but whose follow-up steps are not all done (mark as sent, e-mail, ...):
+        # their event again, so a step left behind is resumed even when its own item is long settled.
+        events = {document_type: event for event, document_type in DOCUMENT_EVENTS.items()}
+        found += [
+            (events[t.document_type], t.source_key)
+            for t in self.ledger.unfinished()
+            if t.document_type in events and (events[t.document_type], t.source_key) not in found
+        ]
         return found
 
     # -- scheduling ----------------------------------------------------------------------------------------
