@@ -38,8 +38,8 @@ def voucher(
 def test_fiscal_years_accounts_and_vat_codes(client: EAccountingClient, state: EAccountingState) -> None:
     years = list(client.iter_collection("fiscalyears"))
     assert [(y["Id"], y["StartDate"], y["EndDate"]) for y in years] == [
-        (fiscal_year_id(2024), "2024-01-01", "2024-12-31"),
-        (FY2025, "2025-01-01", "2025-12-31"),
+        (fiscal_year_id(2024), "2024-01-01T00:00:00Z", "2024-12-31T00:00:00Z"),  # date-time, as the spec
+        (FY2025, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z"),
     ]
     assert client.get(f"fiscalyears/{FY2025}")["IsLockedForAccounting"] is False
     receivables = client.get(f"accounts/{FY2025}/1510")

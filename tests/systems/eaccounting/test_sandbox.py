@@ -82,7 +82,7 @@ def test_validation_format(raw: httpx.Client, ids: dict[str, str]) -> None:
         ("InvoicePostalCode", "Required"),
         ("TermsOfPaymentId", "NotFound"),
     }
-    assert raw.post("/v2/units", content=b"[1]").json()["ErrorCode"] == 6001
+    assert raw.post("/v2/customers", content=b"[1]").json()["ErrorCode"] == 6001
 
 
 def test_articles_cannot_be_deleted(raw: httpx.Client, ids: dict[str, str]) -> None:

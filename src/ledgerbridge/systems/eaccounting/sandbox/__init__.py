@@ -7,9 +7,9 @@ Emulated endpoints (research: shared/research/eaccounting-api.md §3-§7, §10-�
 - ``GET|POST /v2/articles``, ``GET|PUT /v2/articles/{id}`` (``ArticleApi``; DELETE is 405: articles are
   deactivated with ``IsActive``, never deleted; ``CodingId`` must name an article account coding,
   ``ArticleLabels`` article labels)
-- ``GET|POST /v2/units``, ``GET|PUT|DELETE /v2/units/{id}`` (``UnitApi``)
-- ``GET|POST /v2/termsofpayments``, ``GET|PUT|DELETE /v2/termsofpayments/{id}`` (``TermsOfPaymentApi``;
-  the singular ``/v2/termsofpayment`` of the field docs is kept as an undocumented alias)
+- ``GET /v2/units[/{id}]`` (``UnitApi``) and ``GET /v2/termsofpayments[/{id}]`` (``TermsOfPaymentApi``;
+  the singular ``/v2/termsofpayment`` of the field docs is kept as an undocumented alias): read-only as
+  in the spec (tests seed them with ``state.add``)
 - ``GET|POST /v2/articlelabels``, ``/v2/customerlabels``, ``GET|PUT|DELETE .../{id}`` (``Name`` ≤ 50,
   ``Description`` ≤ 400)
 - ``GET /v2/articleaccountcodings[/{id}]``, ``GET /v2/vatcodes[/{id}]``, ``GET /v2/fiscalyears[/{id}]``
@@ -26,9 +26,19 @@ A new state already holds a company's standard data (:mod:`.chart`: fiscal years
 current and previous year, a BAS chart per year, VAT codes, codings, company settings);
 :func:`.demo_data.seed_demo_company` adds the demo company "Norrlands Verktyg & Bygg AB".
 
+For the Severa integration (rules in each module): ``GET /v2/costcenters`` (items embedded), ``PUT
+/v2/costcenters/{id}``, ``POST /v2/costcenteritems``, ``GET|PUT /v2/costcenteritems/{id}`` and the
+``CostCenterItemId1/2/3`` row checks (:mod:`.costcenters`); ``GET|POST /v2/supplierinvoices``, ``GET
+.../{id}``, ``POST /v2/supplierinvoicedrafts/{id}/convert`` (:mod:`.purchases`); ``POST
+/v2/customerinvoices/{id}/payments`` (:mod:`.payments`); the OCR ``PaymentReferenceNumber``
+(:mod:`.ocr`); ``GET|POST /v2/bankaccounts``, ``GET|PUT|DELETE /v2/bankaccounts/{id}`` (generic). The
+registers ``GET /v2/currencies``, ``/v2/countries[/{code}]``, ``/v2/accountTypes`` (:mod:`.registers`).
+A 405 carries ``Allow`` (:mod:`.methods`); declared query parameters are typed (:mod:`.queries`);
+fiscal year dates, order dates and ``AccountingLockedTo`` are answered as date-times (midnight UTC).
+
 Plus the shared kit's ``/_sandbox`` controls (faults, request log, a global rate-limit bucket: off by
-default, the eAccounting limit below is the app's own). Not emulated: quotes, payments, supplier
-invoices, projects, cost centers, attachments and everything else; the OAuth2 identity endpoints are
+default, the eAccounting limit below is the app's own). Not emulated: quotes, supplier invoice
+payments, projects, attachments and everything else; the OAuth2 identity endpoints are
 served only when ``create_app(identity=...)`` is given one (``/connect/...`` is then passed to it and
 only the tokens it accepts pass).
 

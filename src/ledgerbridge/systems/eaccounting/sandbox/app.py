@@ -17,8 +17,12 @@ from ledgerbridge.systems.eaccounting.sandbox.costcenters import ROUTES as COST_
 from ledgerbridge.systems.eaccounting.sandbox.costcenters import CostCenters
 from ledgerbridge.systems.eaccounting.sandbox.documents import ROUTES as DOCUMENT_ROUTES
 from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
+from ledgerbridge.systems.eaccounting.sandbox.methods import allowed_methods
 from ledgerbridge.systems.eaccounting.sandbox.purchases import ROUTES as PURCHASE_ROUTES
 from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices
+from ledgerbridge.systems.eaccounting.sandbox.queries import check_query
+from ledgerbridge.systems.eaccounting.sandbox.registers import ROUTES as REGISTER_ROUTES
+from ledgerbridge.systems.eaccounting.sandbox.registers import Registers
 from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
@@ -52,7 +56,8 @@ __all__ = [
 
 _PATH = re.compile(r"^/v2/(?P<resource>[A-Za-z]+)(?P<rest>(?:/[^/]+)*)/?$")
 _GENERIC_ROUTES: tuple[tuple[str | None, ...], ...] = ((), (None,))
-ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES}  # custom resources' path shapes
+# the path shapes of the custom resources
+ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES, **REGISTER_ROUTES}
 _DENIED = "Authorization has been denied for this request."
 
 
@@ -99,11 +104,15 @@ class EAccountingApi:
         self.documents = Documents(state)
         supplier_invoices = SupplierInvoices(state, self.documents)
         cost_centers = CostCenters(state)
+        registers = Registers(state.now_text)
         # Custom resources served outside documents.py, by name.
-        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters] = {
+        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters | Registers] = {
             "supplierinvoices": supplier_invoices,
             "costcenters": cost_centers,
             "costcenteritems": cost_centers,
+            "currencies": registers,
+            "countries": registers,
+            "accounttypes": registers,
         }
         self.bucket_clock: Callable[[], float] = time.monotonic  # tests may freeze it
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -174,6 +183,17 @@ class EAccountingApi:
             raise no_route(path)
         token = self._token(request)
         self._throttle(token, f"/v2/{name}")
+        check_query(name, request)
+        try:
+            return await self._dispatch(request, resource, segments)
+        except HttpError as exc:
+            if exc.response.status_code == 405:  # say which methods the route does answer
+                exc.response.headers["Allow"] = ", ".join(allowed_methods(resource, segments))
+            raise
+
+    async def _dispatch(self, request: Request, resource: Resource, segments: list[str]) -> Response:
+        path = request.url.path
+        name = resource.name
         if resource.custom:
             handler = self.handlers.get(name, self.documents)
             return await handler.handle(request, resource, segments)

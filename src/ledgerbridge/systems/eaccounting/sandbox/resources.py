@@ -17,6 +17,8 @@ class F:
     max_length: int | None = None
     nullable: bool = True
     fallback: Any = None  # what an omitted non-nullable field becomes instead of the kind's zero
+    # an object's own fields: others are dropped (as ASP.NET ignores unknown members), these are checked
+    shape: dict[str, F] | None = field(default=None, hash=False, compare=False)
 
     def default(self) -> Any:
         """What a PUT that leaves the field out stores (eAccounting clears omitted fields)."""
@@ -417,6 +419,27 @@ VOUCHER_ROW_FIELDS: dict[str, F] = {
     "ProjectId": F("uuid"),
 }
 
+_TEXTS = ("CustomerInvoiceText", "OrderText", "OverDueText")  # ≤ 400 characters
+_EMAIL_TEXTS = ("QuoteEmail", "InvoiceEmail", "OrderEmail", "PurchaseOrderEmail")  # ≤ 2048
+COMPANY_TEXT_FIELDS: dict[str, F] = {
+    f"{kind}{where}": F("str", 400 if kind in _TEXTS else 2048)
+    for kind in (*_TEXTS, *_EMAIL_TEXTS)
+    for where in ("Domestic", "Foreign")
+}
+ROT_RUT_FIELDS: dict[str, F] = {
+    name: F("number", None, False)
+    for name in (
+        "RutMaxAmountForPersBelow65Year",
+        "RutMaxAmountForPersOver65Year",
+        "RutReducedInvoicingPercent",
+        "RotReducedInvoicingMaxAmount",
+        "RotReducedInvoicingPercent",
+    )
+}
+SCANNING_ADDRESS_FIELDS: dict[str, F] = {
+    name: F("str") for name in ("Name", "Address1", "Address2", "PostCode", "PostOffice", "Email")
+}
+
 COMPANY_FIELDS: dict[str, F] = {
     "Name": F("str", 100, False),
     "Email": F("str", 255),
@@ -432,14 +455,14 @@ COMPANY_FIELDS: dict[str, F] = {
     "BankGiro": F("str"),
     "PlusGiro": F("str"),
     "ActivatedModules": F("list"),
-    "CompanyText": F("object"),
+    "CompanyText": F("object", shape=COMPANY_TEXT_FIELDS),
     "UsesMoss": F("bool", None, False),
     "UsesPaymentReferenceNumber": F("bool", None, False),
     "UsesSupplierInvoiceEdit": F("bool"),
     "UseAdvancedMode": F("bool"),
     "UsesReverseConstructionVat": F("bool", None, False),
     "UsesRotReducedInvoicing": F("bool", None, False),
-    "CompanyRotRutSettings": F("object"),
+    "CompanyRotRutSettings": F("object", shape=ROT_RUT_FIELDS),
     "BankgiroNumberPrint": F("str"),
     "KeepOriginalDraftDate": F("bool"),
     "UsePaymentFilesForOutgoingPayments": F("bool", None, False),
@@ -449,7 +472,7 @@ COMPANY_FIELDS: dict[str, F] = {
     "FirstPaymentReminderWithoutFee": F("bool"),
     "LatePaymentFee": F("number"),
     "DefaultBackgroundId": F("uuid"),
-    "CompanyScanningAddress": F("object"),
+    "CompanyScanningAddress": F("object", shape=SCANNING_ADDRESS_FIELDS),
 }
 
 
@@ -552,8 +575,8 @@ RESOURCES: dict[str, Resource] = {
                 "ArticleLabels": "articlelabels",
             },
         ),
-        Resource("units", "UnitApi", UNIT_FIELDS, ("Name",), stamp=None),
-        Resource("termsofpayments", "TermsOfPaymentApi", TERMS_FIELDS, ("Name",), stamp=None),
+        Resource("units", "UnitApi", UNIT_FIELDS, ("Name",), stamp=None, writable=False),
+        Resource("termsofpayments", "TermsOfPaymentApi", TERMS_FIELDS, ("Name",), stamp=None, writable=False),
         Resource("articlelabels", "ArticleLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
         Resource("customerlabels", "CustomerLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
         Resource("articleaccountcodings", "ArticleAccountCodingApi", CODING_FIELDS, writable=False),
@@ -610,6 +633,9 @@ RESOURCES: dict[str, Resource] = {
             stamp="ModifiedUtc",
             custom=True,
         ),
+        Resource("currencies", "CurrencyApi", {}, stamp=None, writable=False, custom=True),
+        Resource("countries", "CountryApi", {}, stamp=None, writable=False, custom=True),
+        Resource("accounttypes", "AccountTypesApi", {}, stamp=None, writable=False, custom=True),
         Resource(
             "bankaccounts",
             "BankAccountApi",

@@ -36,6 +36,21 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def date_time_text(value: Any) -> Any:
+    """A stored date (``YYYY-MM-DD``) as the ``date-time`` the spec declares: midnight UTC (the date part
+    is the date); other values pass through."""
+    if isinstance(value, str) and len(value) == 10 and parse_datetime(value) is not None:
+        return f"{value}T00:00:00Z"
+    return value
+
+
+# Date fields the 2026 OpenAPI types date-time, answered as such (stored as dates).
+_DATE_TIME_FIELDS: dict[str, tuple[str, ...]] = {
+    "fiscalyears": ("StartDate", "EndDate"),
+    "orders": ("OrderDate", "DeliveryDate", "ShippedDateTime"),
+}
+
+
 def date_text(value: Any) -> Any:
     """A date field as eAccounting answers it (``YYYY-MM-DD``); other values pass through."""
     if isinstance(value, date | datetime):
@@ -181,6 +196,8 @@ class EAccountingState:
                 value = value.lower()
             elif spec.kind == "date":
                 value = date_text(value)
+            elif spec.kind == "object" and spec.shape and isinstance(value, dict):
+                value = {key: value.get(key) for key in spec.shape}  # unknown members are ignored
             elif spec.kind == "labels" and isinstance(value, list):
                 value = [{"Id": str(item["Id"]).lower()} for item in value if isinstance(item, dict)]
             record[name] = value
@@ -248,6 +265,7 @@ class EAccountingState:
             terms = self.company.get("TermsOfPaymentId") or next(iter(self.records["termsofpayments"]), None)
             orders = [int(r.get("Number") or 0) for r in self.records["orders"].values()]
             shown.update(
+                AccountingLockedTo=date_time_text(self.company.get("AccountingLockedTo")),
                 TermsOfPaymentId=terms or "00000000-0000-0000-0000-000000000000",
                 NextCustomerNumber=int(self.next_number("customers", "CustomerNumber")),
                 NextSupplierNumber=int(self.next_number("suppliers", "SupplierNumber")),
@@ -277,6 +295,13 @@ class EAccountingState:
 
     # -- what a GET shows ------------------------------------------------------------------------
     def render(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        shown = self._render(name, record)
+        for field in _DATE_TIME_FIELDS.get(name, ()):
+            if field in shown:
+                shown[field] = date_time_text(shown[field])
+        return shown
+
+    def _render(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
         resource = RESOURCES[name]
         if name == "accounts":
             vat_code = self.records["vatcodes"].get(str(record.get("VatCodeId") or ""))

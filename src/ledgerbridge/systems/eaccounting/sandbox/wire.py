@@ -130,6 +130,11 @@ def type_problem(spec: F, value: Any) -> tuple[str, str] | None:
         return "InvalidType", "must be a list of objects with an Id"
     elif kind == "object" and not isinstance(value, dict):
         return "InvalidType", "must be an object"
+    elif kind == "object" and spec.shape:
+        for name, inner in spec.shape.items():
+            problem = type_problem(inner, value[name]) if value.get(name) is not None else None
+            if problem:
+                return problem[0], f"{name} {problem[1]}"
     elif kind == "rows" and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
         return "InvalidType", "must be a list of row objects"
     return None

@@ -1,0 +1,117 @@
+"""eAccounting's fixed registers: ``GET /currencies``, ``GET /countries``, ``GET /countries/{countrycode}``
+and ``GET /accountTypes`` (``CurrencyApi``, ``CountryApi``, ``AccountTypesApi`` of the 2026 OpenAPI).
+
+They are the same for every company, so they are constants, not company state. Choices (UNCONFIRMED
+where the public material is silent): the currencies a Swedish company can invoice in most often; the
+countries of the EU and EEA and the common trading partners, with Swedish names (the company's
+language) and ``IsEuMember``; a country code the register lacks is 400 ``ErrorCode`` 3000 (the spec
+declares only 200 and 400 for the route); account types are the BAS account classes (the spec gives
+``Type``/``TypeDescription`` and no values). Lists are paged and filtered like every list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ledgerbridge.systems.eaccounting.sandbox.chart import EU_COUNTRIES
+from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
+from ledgerbridge.systems.eaccounting.sandbox.wire import (
+    HttpError,
+    error_response,
+    json_response,
+    not_allowed,
+    page_of,
+)
+
+ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    "currencies": ((),),
+    "countries": ((), (None,)),
+    "accounttypes": ((),),
+}
+
+CURRENCIES = ("SEK", "EUR", "NOK", "DKK", "USD", "GBP", "CHF", "PLN", "ISK", "JPY", "CAD", "AUD", "CNY")
+
+# (code, Swedish name, English name)
+COUNTRIES: tuple[tuple[str, str, str], ...] = (
+    ("AT", "Österrike", "Austria"),
+    ("AU", "Australien", "Australia"),
+    ("BE", "Belgien", "Belgium"),
+    ("BG", "Bulgarien", "Bulgaria"),
+    ("CA", "Kanada", "Canada"),
+    ("CH", "Schweiz", "Switzerland"),
+    ("CN", "Kina", "China"),
+    ("CY", "Cypern", "Cyprus"),
+    ("CZ", "Tjeckien", "Czech Republic"),
+    ("DE", "Tyskland", "Germany"),
+    ("DK", "Danmark", "Denmark"),
+    ("EE", "Estland", "Estonia"),
+    ("ES", "Spanien", "Spain"),
+    ("FI", "Finland", "Finland"),
+    ("FR", "Frankrike", "France"),
+    ("GB", "Storbritannien", "United Kingdom"),
+    ("GR", "Grekland", "Greece"),
+    ("HR", "Kroatien", "Croatia"),
+    ("HU", "Ungern", "Hungary"),
+    ("IE", "Irland", "Ireland"),
+    ("IS", "Island", "Iceland"),
+    ("IT", "Italien", "Italy"),
+    ("JP", "Japan", "Japan"),
+    ("LI", "Liechtenstein", "Liechtenstein"),
+    ("LT", "Litauen", "Lithuania"),
+    ("LU", "Luxemburg", "Luxembourg"),
+    ("LV", "Lettland", "Latvia"),
+    ("MT", "Malta", "Malta"),
+    ("NL", "Nederländerna", "Netherlands"),
+    ("NO", "Norge", "Norway"),
+    ("PL", "Polen", "Poland"),
+    ("PT", "Portugal", "Portugal"),
+    ("RO", "Rumänien", "Romania"),
+    ("SE", "Sverige", "Sweden"),
+    ("SI", "Slovenien", "Slovenia"),
+    ("SK", "Slovakien", "Slovakia"),
+    ("US", "USA", "United States"),
+)
+
+# BAS account classes (the first digit of an account number)
+ACCOUNT_TYPES: tuple[tuple[int, str], ...] = (
+    (1, "Tillgångar"),
+    (2, "Eget kapital och skulder"),
+    (3, "Rörelsens inkomster/intäkter"),
+    (4, "Utgifter/kostnader för varor, material och vissa köpta tjänster"),
+    (5, "Övriga externa rörelseutgifter/kostnader"),
+    (6, "Övriga externa rörelseutgifter/kostnader"),
+    (7, "Utgifter/kostnader för personal, avskrivningar m.m."),
+    (8, "Finansiella och andra inkomster/intäkter och utgifter/kostnader"),
+)
+
+
+def _country(code: str, name: str, english: str) -> dict[str, Any]:
+    return {"Name": name, "NameEnglish": english, "Code": code, "IsEuMember": code in EU_COUNTRIES}
+
+
+class Registers:
+    """The handlers behind :data:`ROUTES` (GET only)."""
+
+    def __init__(self, server_time: Any) -> None:
+        self._server_time = server_time  # () -> the Meta.ServerTimeUtc text
+
+    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
+        if request.method != "GET":
+            raise not_allowed(request.method)
+        name = resource.name
+        if name == "countries" and segments:
+            code = segments[0].upper()
+            found = next((c for c in COUNTRIES if c[0] == code), None)
+            if found is None:
+                raise HttpError(error_response(400, 3000, f"The country code {segments[0]} does not exist."))
+            return json_response(_country(*found))
+        if name == "currencies":
+            records: list[dict[str, Any]] = [{"Code": code} for code in CURRENCIES]
+        elif name == "countries":
+            records = [_country(*c) for c in COUNTRIES]
+        else:
+            records = [{"Type": number, "TypeDescription": text} for number, text in ACCOUNT_TYPES]
+        return page_of(request, records, set(records[0]), self._server_time())
