@@ -85,3 +85,25 @@ def test_expiry_from_the_utc_stamp_else_from_seconds() -> None:
     plain_oauth = normalise_token({"access_token": "a", "expires_in": 30}, NOW)
     assert plain_oauth["expires_at"] == int(NOW.timestamp()) + 30
     assert "expires_at" not in normalise_token({"access_token": "a"}, NOW)
+
+
+def test_connection_model_keeps_the_secret_out_of_sight_and_refuses_nonsense() -> None:
+    from pydantic import ValidationError as ModelError
+
+    from ledgerbridge.systems.severa.connection import DEFAULT_BASE_URL, SeveraConnection
+
+    connection = SeveraConnection(client_id=" api-client ", client_secret="s3cret")
+    assert connection.client_id == "api-client"
+    assert connection.api_url == DEFAULT_BASE_URL
+    assert "s3cret" not in repr(connection) and "s3cret" not in connection.model_dump_json()
+    assert "invoices:write" in connection.scopes
+    for bad in (
+        {"client_id": "x", "client_secret": "  "},
+        {"client_id": " ", "client_secret": "x"},
+        {"client_id": "x", "client_secret": "x", "scopes": ["invoices"]},
+        {"client_id": "x", "client_secret": "x", "scopes": ["invoices:admin"]},
+        {"client_id": "x", "client_secret": "x", "timeout_seconds": 0},
+        {"client_id": "x", "client_secret": "x", "surprise": 1},
+    ):
+        with pytest.raises(ModelError):
+            SeveraConnection(**bad)  # type: ignore[arg-type]
