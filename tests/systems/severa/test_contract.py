@@ -223,6 +223,17 @@ def walker(spec: dict[str, Any], severa_sandbox: Any) -> Iterator[Walker]:
         yield Walker(spec, client)
 
 
+def _request_schema(spec: dict[str, Any], template: str) -> dict[str, Any]:
+    schema = spec["paths"][template]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    while "$ref" in schema or "anyOf" in schema:
+        schema = (
+            schema["anyOf"][0]
+            if "anyOf" in schema
+            else spec["components"]["schemas"][schema["$ref"].split("/")[-1]]
+        )
+    return dict(schema)
+
+
 def test_every_operation_answers_as_documented(
     walker: Walker, severa_sandbox: Any, routes: list[Any]
 ) -> None:
@@ -245,7 +256,10 @@ def test_every_operation_answers_as_documented(
     # Creations first (their answers are validated too), so deletions below act on fresh records.
     created: dict[str, str] = {}
 
+    sent: dict[str, tuple[Any, dict[str, str] | None]] = {}
+
     def create(template: str, body: Any, key: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        sent[template] = (body, params)
         answer = walker.call("POST", template, params, body=body, expect=201).json()
         record = answer[0] if isinstance(answer, list) else answer
         created[key] = record["guid"]
@@ -380,6 +394,18 @@ def test_every_operation_answers_as_documented(
         "/v1/invoices", {"projects": [{"guid": project_9["guid"]}], "groupProjects": False}, "invoice"
     )
     assert invoice["totalExcludingTax"]["amount"] > 0
+
+    # The same bodies without each required field, or with a string over its maxLength, are refused.
+    for template, (body, params) in sent.items():
+        schema = _request_schema(walker.spec, template)
+        for name in schema.get("required", []):
+            lacking = {k: v for k, v in body.items() if k != name}
+            answer = walker.call("POST", template, params, body=lacking, expect=400, check_request=False)
+            assert answer.json()["error"]["type"] == "InvalidParameter", (template, name)
+        for name, prop in schema.get("properties", {}).items():
+            if "maxLength" in prop:
+                too_long = {**body, name: "x" * (prop["maxLength"] + 1)}
+                walker.call("POST", template, params, body=too_long, expect=400, check_request=False)
 
     # Every list and read, paged where the route pages: the first page with one row must say there is more.
     for route in routes:
