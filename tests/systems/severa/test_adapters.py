@@ -20,7 +20,7 @@ import pytest
 
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 from ledgerbridge.systems.severa.adapters import Severa
-from ledgerbridge.systems.severa.client import SeveraClient
+from ledgerbridge.systems.severa.client import SeveraClient, sortings
 from ledgerbridge.systems.severa.connection import DEFAULT_SCOPES, SeveraConnection
 from tests.support import FakeClock
 
@@ -188,6 +188,14 @@ def test_work_types_and_travel_types_by_code(severa: Severa) -> None:
     assert severa.travel_expense_types.by_code(mileage["code"])[0]["guid"] == mileage["guid"]
     with pytest.raises(ValueError, match="no changedSince"):
         severa.travel_expense_types.all(changed_since=datetime.now(UTC))
+
+
+def test_offset_lists_sorted_as_asked(severa: Severa) -> None:
+    down = [w["name"] for w in severa.work_types.search(row_count=2, **sortings(("name", "Desc")))]
+    up = [w["name"] for w in severa.work_types.search(row_count=2, **sortings(("name", "Asc")))]
+    assert len(down) > 2 and down == sorted(down, reverse=True) and up == down[::-1]
+    with pytest.raises(ValueError, match="sort direction"):
+        sortings(("name", "Descending"))
 
 
 def test_work_hour_and_travel_prices_of_the_current_price_list_version(severa: Severa) -> None:

@@ -79,6 +79,21 @@ def query(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: query_value(value) for key, value in (params or {}).items() if value is not None}
 
 
+SORT_DIRECTIONS = ("Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast")
+
+
+def sortings(*order: tuple[str, str]) -> dict[str, str]:
+    """``sortings`` of the offset lists as the spec spells them:
+    ``sortings[0].key=name&sortings[0].value=Asc``."""
+    params: dict[str, str] = {}
+    for index, (key, direction) in enumerate(order):
+        if direction not in SORT_DIRECTIONS:
+            raise ValueError(f"{direction!r} is not a Severa sort direction ({', '.join(SORT_DIRECTIONS)})")
+        params[f"sortings[{index}].key"] = key
+        params[f"sortings[{index}].value"] = direction
+    return params
+
+
 def _row_count(value: int) -> int:
     return max(1, min(MAX_ROW_COUNT, int(value)))
 
