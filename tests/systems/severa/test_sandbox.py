@@ -308,3 +308,16 @@ def test_shared_fault_injection_and_request_log(api: httpx.Client, severa_sandbo
         ("GET", "/v1/customers", 503),
         ("GET", "/v1/customers", 200),
     ]
+
+
+def test_request_limit_is_switchable_over_http(api: httpx.Client, severa_sandbox: Any) -> None:
+    control = f"{severa_sandbox.base_url}/_sandbox/severa/rate-limit"
+    assert httpx.get(control).json() == {"capacity": None, "window_seconds": None, "retry_after": False}
+    switched = httpx.put(control, json={"capacity": 3, "window_seconds": 60, "retry_after": True})
+    assert switched.json() == {"capacity": 3, "window_seconds": 60.0, "retry_after": True}
+    statuses = [api.get("/heartbeat/authorized").status_code for _ in range(4)]
+    assert statuses == [204, 204, 204, 429]
+    assert int(api.get("/heartbeat/authorized").headers["Retry-After"]) >= 1
+    assert httpx.put(control, json={"capacity": 0}).status_code == 400
+    httpx.put(control, json={"capacity": None})
+    assert api.get("/heartbeat/authorized").status_code == 204

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from ledgerbridge.sandbox import SandboxKit
-from ledgerbridge.sandbox.routes import RouteTable
+from ledgerbridge.sandbox.faults import CONTROL_PREFIX
+from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox.auth import Gate, register_auth
 from ledgerbridge.systems.severa.sandbox.catalogue import Catalogue
 from ledgerbridge.systems.severa.sandbox.customers import Customers
@@ -79,8 +82,43 @@ class SeveraSandboxApp:
             not_found=_not_found, not_allowed=_not_allowed, before=self.gate.before, bad_body=_bad_body
         )
         self._app = self.kit.wrap(api)
+        self._control = self._control_routes().app()
+
+    def _control_routes(self) -> RouteTable:
+        """``/_sandbox/severa/rate-limit``: Severa's per-client limit, switchable over HTTP like the kit's."""
+        table = RouteTable()
+        gate = self.gate
+
+        def current() -> dict[str, Any]:
+            capacity, window = gate.rate_limit or (None, None)
+            return {"capacity": capacity, "window_seconds": window, "retry_after": gate.send_retry_after}
+
+        async def read(call: Call) -> Response:
+            return JSONResponse(current())
+
+        async def change(call: Call) -> Response:
+            body = await call.json()
+            if not isinstance(body, dict):
+                return JSONResponse(
+                    {"message": "send {capacity, window_seconds, retry_after}"}, status_code=400
+                )
+            capacity, window = body.get("capacity"), body.get("window_seconds", 1.0)
+            valid_capacity = capacity is None or (isinstance(capacity, int) and capacity >= 1)
+            if not valid_capacity or not isinstance(window, int | float) or window <= 0:
+                return JSONResponse(
+                    {"message": "capacity >= 1 (or null: off), window_seconds > 0"}, status_code=400
+                )
+            gate.set_rate_limit(capacity, float(window), retry_after=bool(body.get("retry_after", False)))
+            return JSONResponse(current())
+
+        table.add("GET", f"{CONTROL_PREFIX}/severa/rate-limit", read)
+        table.add("PUT", f"{CONTROL_PREFIX}/severa/rate-limit", change)
+        return table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"{CONTROL_PREFIX}/severa/"):
+            await self._control(scope, receive, send)
+            return
         if scope["type"] == "http":
             path: str = scope["path"]
             for alias, real in _ALIASES:
