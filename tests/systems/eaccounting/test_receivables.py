@@ -30,9 +30,7 @@ def _booked(raw: httpx.Client, demo: dict[str, dict[str, str]], hours: str = "2"
         "/v2/customerinvoicedrafts",
         json={
             "CustomerId": demo["customer"]["1001"],
-            "Rows": [
-                {"ArticleId": demo["article"]["KON-TIM"], "Quantity": int(hours), "IsTextRow": False}
-            ],
+            "Rows": [{"ArticleId": demo["article"]["KON-TIM"], "Quantity": int(hours), "IsTextRow": False}],
         },
     ).json()
     invoice = raw.post(f"/v2/customerinvoicedrafts/{draft['Id']}/convert").json()
@@ -208,3 +206,26 @@ def test_the_swedish_demo_company_has_km_and_a_project_cost_center(
         "P0999": False,
     }
     assert client.get("companysettings")["UsesCostCenter"] is True
+
+
+def test_an_unpaid_invoice_past_its_due_date_is_overdue_until_paid(
+    raw: httpx.Client, demo: dict[str, dict[str, str]], clock: FakeClock
+) -> None:
+    invoice = _booked(raw, demo)
+    assert invoice["DueDate"] == "2025-02-07"  # the customer's 30 days
+    clock.advance(30 * 86400)
+    assert raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()["PaymentStatus"] == 1  # due today
+    clock.advance(86400)
+    assert raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()["PaymentStatus"] == 2
+    overdue = raw.get("/v2/customerinvoices", params={"$filter": "PaymentStatus eq 2"}).json()["Data"]
+    assert [i["Id"] for i in overdue] == [invoice["Id"]]
+    partly = raw.post(
+        f"/v2/customerinvoices/{invoice['Id']}/payments", json=_payment(demo, 375, PaymentDate="2025-02-08")
+    )
+    assert partly.status_code == 201, partly.text
+    assert raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()["PaymentStatus"] == 2
+    raw.post(
+        f"/v2/customerinvoices/{invoice['Id']}/payments", json=_payment(demo, 2000, PaymentDate="2025-02-08")
+    )
+    paid = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
+    assert (paid["PaymentStatus"], paid["PaymentDate"], paid["RemainingAmount"]) == (0, "2025-02-08", 0)

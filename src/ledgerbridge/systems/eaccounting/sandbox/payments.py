@@ -15,7 +15,8 @@ Rules (UNCONFIRMED where the public material is silent):
   BankCharge), debit 6570 with ``BankFeeAmount``, credit 1510 with the settled amount (in base currency:
   ``DomesticPaymentAmount`` when given, else amount × the invoice's ``CurrencyRate``).
 - The invoice: ``RemainingAmountInvoiceCurrency`` and ``RemainingAmount`` go down, ``PaymentStatus``
-  becomes 0 (Paid) at zero, else 1 (Unpaid) or 2 (Overdue, past ``DueDate``); ``PaymentDate`` is the
+  becomes 0 (Paid) at zero, else stays 1 (Unpaid; every unpaid invoice is shown as 2 Overdue once its
+  ``DueDate`` has passed); ``PaymentDate`` is the
   date of the payment that paid it in full (null while anything remains); ``ModifiedUtc`` moves, so
   ``GET /customerinvoices?modifiedSinceUtc=`` finds paid invoices.
 - The answer is 201 with the payment as posted plus a ``BankTransactionId``.
@@ -46,7 +47,7 @@ BANK_DEPOSIT_VOUCHER = 10
 ROUNDING_ACCOUNT = 3740
 BANK_FEE_ACCOUNT = 6570
 PARTIAL, COMPLETE, ROUNDING, BANK_CHARGE = 1, 2, 3, 4
-PAID, UNPAID, OVERDUE = 0, 1, 2
+PAID, UNPAID = 0, 1
 _REQUIRED = ("CompanyBankAccountId", "PaymentDate", "PaymentAmount", "PaymentCurrency", "PaymentType")
 
 
@@ -131,8 +132,7 @@ def post_payment(documents: Documents, invoice: dict[str, Any], data: dict[str, 
             invoice["PaymentStatus"] = PAID
             invoice["PaymentDate"] = day.isoformat()
         else:
-            overdue = str(invoice.get("DueDate") or "9999") < state.today().isoformat()
-            invoice["PaymentStatus"] = OVERDUE if overdue else UNPAID
+            invoice["PaymentStatus"] = UNPAID  # shown as Overdue after the due date (state.render)
         invoice["ModifiedUtc"] = state.now_text()
         payment = {k: data.get(k) for k in INVOICE_PAYMENT_FIELDS if data.get(k) is not None}
         payment.update(

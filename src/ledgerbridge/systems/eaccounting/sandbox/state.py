@@ -299,6 +299,10 @@ class EAccountingState:
         for field in _DATE_TIME_FIELDS.get(name, ()):
             if field in shown:
                 shown[field] = date_time_text(shown[field])
+        if name == "customerinvoices" and shown.get("PaymentStatus") == 1:
+            # Unpaid becomes Overdue once the due date has passed (in the company's time zone).
+            if str(shown.get("DueDate") or "9999-12-31")[:10] < self.today().isoformat():
+                shown["PaymentStatus"] = 2
         return shown
 
     def _render(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
