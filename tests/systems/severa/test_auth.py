@@ -95,6 +95,8 @@ def test_connection_model_keeps_the_secret_out_of_sight_and_refuses_nonsense() -
     connection = SeveraConnection(client_id=" api-client ", client_secret="s3cret")
     assert connection.client_id == "api-client"
     assert connection.api_url == DEFAULT_BASE_URL
+    for pasted in (f"{DEFAULT_BASE_URL}/", f"{DEFAULT_BASE_URL}/v1", f"{DEFAULT_BASE_URL}/v1.0/"):
+        assert SeveraConnection(base_url=pasted, client_id="x", client_secret="x").api_url == DEFAULT_BASE_URL
     assert "s3cret" not in repr(connection) and "s3cret" not in connection.model_dump_json()
     assert "invoices:write" in connection.scopes
     for bad in (

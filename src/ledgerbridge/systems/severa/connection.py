@@ -85,4 +85,10 @@ class SeveraConnection(BaseModel):
 
     @property
     def api_url(self) -> str:
-        return str(self.base_url).rstrip("/")
+        """The base the ``v1/…`` paths go under; a pasted ``…/rest-api/v1`` or ``…/v1.0`` loses its version
+        (third-party clients document the base with it)."""
+        url = str(self.base_url).rstrip("/")
+        for version in ("/v1.0", "/v1"):
+            if url.lower().endswith(version):
+                return url[: -len(version)]
+        return url
