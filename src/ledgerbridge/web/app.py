@@ -3,7 +3,7 @@
 
 Webhook endpoints are open (senders cannot log in) but verify the sender's own token; ``/healthz`` and
 ``/metrics`` are open for monitoring. The console, the admin API and its docs (``/docs``, served from the
-``swagger-ui-bundle`` package, never a CDN) need a login or a token (see :mod:`ledgerbridge.web.auth`).
+``fastapi-offline`` package, never a CDN) need a login or a token (see :mod:`ledgerbridge.web.auth`).
 Every answer carries the security headers of :mod:`ledgerbridge.web.guards`; webhook bodies are limited
 to 1 MB. ``serve`` binds to 127.0.0.1 by default.
 """
@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -40,6 +40,8 @@ from ledgerbridge.web.jobs import StartupJobs
 __all__ = ["ErrorView", "RetryAnswer", "TransferAnswer", "create_app"]
 
 STATIC = Path(__file__).with_name("static")
+# Swagger UI 5 (OpenAPI 3.1) as shipped in the fastapi-offline package: /docs loads nothing from elsewhere.
+DOCS_ASSETS = Path(fastapi_offline.__file__).with_name("static")
 
 
 def create_app(
@@ -96,7 +98,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+    app.mount("/docs-assets", StaticFiles(directory=str(DOCS_ASSETS)), name="docs-assets")
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
