@@ -157,6 +157,8 @@ def test_adapter_reads_what_changed_since_the_server_time_and_finds_project_cost
 ) -> None:
     invoices = SupplierInvoices(client)
     first = invoices.create(_invoice(demo, "F-1"))
+    assert [i["Id"] for i in invoices.since(clock.now)] == [first["Id"]]  # changed at that very instant
+    clock.advance(1)
     mark = server_time(client, "supplierinvoices")
     assert mark is not None
     clock.advance(60)

@@ -3,7 +3,7 @@
 - :class:`CostCenterItems`: cost centers with their items (``GET /costcenters`` is the only list of
   items), one item read, created or updated (``PUT`` replaces, so an update reads the item first), and a
   cost center renamed or switched on.
-- :class:`SupplierInvoices`: booked supplier invoices changed since a moment (``$filter=ModifiedUtc gt
+- :class:`SupplierInvoices`: booked supplier invoices changed since a moment (``$filter=ModifiedUtc ge
   …``, documented by Visma, not in the OpenAPI), one read, one booked from a body or from a draft, and
   the rows that carry a given cost center item (project costs).
 - :class:`CustomerInvoices`: invoices modified since a moment (``modifiedSinceUtc``, declared in the
@@ -138,8 +138,9 @@ class SupplierInvoices:
         self.client = client
 
     def since(self, moment: datetime | None) -> Iterator[dict[str, Any]]:
-        """Every supplier invoice, or those modified after ``moment`` (``ModifiedUtc gt``)."""
-        condition = f"ModifiedUtc gt {utc_text(moment)}" if moment is not None else None
+        """Every supplier invoice, or those modified at or after ``moment`` (``ModifiedUtc ge``): one changed
+        in the very instant of the last read is read again rather than lost."""
+        condition = f"ModifiedUtc ge {utc_text(moment)}" if moment is not None else None
         return self.client.iter_collection(SUPPLIERINVOICES, filter=condition)
 
     def get(self, invoice_id: str) -> dict[str, Any]:
