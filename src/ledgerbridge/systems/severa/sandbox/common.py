@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledgerbridge.sandbox.crud import Resource
-from ledgerbridge.sandbox.routes import Call, HttpError
+from ledgerbridge.sandbox.routes import Call
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.state import SeveraState
 from ledgerbridge.systems.severa.sandbox.wire import (
@@ -222,7 +222,3 @@ def set_reference(field: str, table: dict[str, Record], *, nullable: bool = True
         record[f"_{field}"] = value.lower()
 
     return setter
-
-
-def refuse(kind: str, message: str) -> HttpError:
-    return fail(kind, message)

@@ -113,12 +113,16 @@ class Entries:
             else None,
         }
 
-    def _unchanged_once_invoiced(self, call: Call, record: Record) -> None:
+    @staticmethod
+    def _check_not_invoiced(record: Record) -> None:
         if record.get("_invoice"):
             raise fail("InvalidOperation", "The entry is on an invoice and cannot be changed or deleted.")
 
+    def _unchanged_once_invoiced(self, call: Call, record: Record) -> None:
+        self._check_not_invoiced(record)
+
     def _patch_entry(self, record: Record, body: Any, setters: dict[str, Any]) -> None:
-        self._unchanged_once_invoiced(None, record)  # type: ignore[arg-type]
+        self._check_not_invoiced(record)
         apply_patch(self.state, record, body, setters)
 
     @staticmethod

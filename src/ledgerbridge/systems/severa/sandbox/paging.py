@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from ledgerbridge.sandbox.routes import Call
@@ -129,7 +130,7 @@ def sort(call: Call, records: list[Record]) -> list[Record]:
         nones = [r for r in records if _sort_value(r, key) is None]
         present = sorted(
             (r for r in records if _sort_value(r, key) is not None),
-            key=lambda r, k=key: _sort_value(r, k),  # type: ignore[misc]
+            key=partial(_sort_value, key=key),
             reverse=descending,
         )
         records = nones + present if nulls_first else present + nones
