@@ -132,6 +132,8 @@ class SupplierInvoices:
             supplier = self.documents._check_reference(data, "SupplierId", "suppliers", errors)
             raw_rows: list[dict[str, Any]] = data["Rows"] if isinstance(data.get("Rows"), list) else []
             for index, row in enumerate(raw_rows):
+                if not isinstance(row, dict):
+                    continue  # reported as Rows InvalidType
                 prefix = f"Rows[{index}]."
                 errors.extend(check_fields(SUPPLIER_INVOICE_ROW_FIELDS, row, ("AccountNumber",), prefix))
                 for field in ("DebetAmount", "CreditAmount"):
