@@ -225,3 +225,39 @@ def test_supplier_invoice_drafts_can_be_deleted(raw: httpx.Client, demo: dict[st
     ).json()
     assert raw.delete(f"/v2/supplierinvoicedrafts/{draft['Id']}").status_code == 200
     assert raw.get(f"/v2/supplierinvoicedrafts/{draft['Id']}").status_code == 404
+
+
+def test_garbage_bodies_on_the_write_routes_are_4xx_never_5xx(
+    raw: httpx.Client, state: EAccountingState, demo: dict[str, dict[str, str]]
+) -> None:
+    """A bounded, seeded fuzz of the routes the Severa integration writes to (found a 500 once)."""
+    import json
+    import random
+
+    examples = _examples(state, demo)
+    values: list[object] = [None, True, 0, -1, 1.5, 1e300, "", "x", "2025-01-08", "9" * 300]
+    values += ["0f0f0f0f-0000-4000-8000-000000000000", [], [1], [{}], {}, {"a": 1}]
+    fields = (
+        "CostCenterId Name ShortName IsActive SupplierId InvoiceNumber TotalAmount InvoiceDate "
+        "IsCreditInvoice CompanyBankAccountId PaymentDate PaymentAmount PaymentCurrency PaymentType "
+        "BankFeeAmount CompanyText CustomerId AccountNumber DebetAmount DebitAmount ArticleId Quantity "
+        "CostCenterItemId1 CostCenterItemId2"
+    ).split()
+    routes = [
+        ("POST", "/v2/costcenteritems"),
+        ("PUT", f"/v2/costcenteritems/{examples['costcenteritems'][0]}"),
+        ("PUT", f"/v2/costcenters/{examples['costcenters'][0]}"),
+        ("POST", "/v2/supplierinvoices"),
+        ("POST", f"/v2/customerinvoices/{examples['customerinvoices'][0]}/payments"),
+        ("PUT", "/v2/companysettings"),
+        ("POST", "/v2/customerinvoicedrafts"),
+        ("POST", "/v2/supplierinvoicedrafts"),
+    ]
+    pick = random.Random(14)
+    for method, path in routes:
+        for _ in range(60):
+            body = {f: pick.choice(values) for f in pick.sample(fields, pick.randint(0, 8))}
+            if pick.random() < 0.4:
+                body["Rows"] = [{f: pick.choice(values) for f in pick.sample(fields, 4)} for _ in range(2)]
+            answer = raw.request(method, path, content=json.dumps(body))
+            assert answer.status_code < 500, (method, path, body, answer.text)
