@@ -59,7 +59,11 @@ def test_demo_has_the_special_cases_the_integration_meets(api: httpx.Client) -> 
     waiting = api.get(
         "/v1/invoices", params={"invoiceStatusGuids": _status(api, "Till eEkonomi")["guid"]}
     ).json()
-    assert len(waiting) == 4 and all(i["number"] is None for i in waiting)
+    assert len(waiting) == 5 and all(i["number"] is None for i in waiting)
+    # One waiting invoice has hours grouped by project: a row behind which are two work types' codes.
+    logistics = next(i for i in waiting if i["projects"][0]["number"] == 1234567890)
+    rows = api.get(f"/v1/invoices/{logistics['guid']}/invoicerows").json()
+    assert ["DOK", "SUP"] in [r["code"] for r in rows]
     by_number = {p["number"]: p for p in api.get("/v1/projects", params={"rowCount": 100}).json()}
     assert len(by_number) == 11
     assert by_number[10006]["isClosed"] and by_number[10006]["closedDate"]
@@ -160,6 +164,13 @@ def test_post_invoices_turns_entries_into_rows_one_by_one_then_grouped(api: http
     ]
     after = api.get(f"/v1/invoices/{invoice['guid']}").json()
     assert after["totalExcludingTax"] == invoice["totalExcludingTax"]  # grouping does not change the sum
+    by_project = [{"op": "Replace", "path": "/workHourPrimaryGroupBy", "value": "Project"}]
+    assert api.patch(f"/v1/invoicesettings/{settings['guid']}", json=by_project).status_code == 200
+    rows = api.get(f"/v1/invoices/{invoice['guid']}/invoicerows", params={"rowType": "Hours"}).json()
+    assert len(rows) == 3  # one per price: the project's name, the codes behind it
+    assert all(r["description"] == project["name"] or len(r["code"]) == 1 for r in rows)
+    bad = [{"op": "Replace", "path": "/workHourPrimaryGroupBy", "value": "Moon"}]
+    assert api.patch(f"/v1/invoicesettings/{settings['guid']}", json=bad).status_code == 400
 
 
 def test_invoiced_entries_cannot_change_and_closed_projects_take_no_entries(api: httpx.Client) -> None:

@@ -349,6 +349,7 @@ WORK_TYPES = (
     ("PL", "Projektledning", True, "560", "1250", "1350"),
     ("UTV", "Utveckling", True, "500", "1050", "1100"),
     ("SUP", "Support", True, "450", "900", "950"),
+    ("DOK", "Dokumentation", True, "450", "900", "950"),
     ("INT", "Intern tid", False, "480", "0", "0"),
 )
 # code, name, class, unit, cost, price
@@ -653,6 +654,9 @@ def seed_entries(state: SeveraState) -> None:
         _work(state, project, "EJ", "UTV", 5, "6", "Utveckling sprint 1")
         _work(state, project, "AL", "KONS", 6, "1.25", "Workshop")
     _work(state, 10010, "EJ", "INT", 6, "3", "Intern utbildning")
+    # Same price, different work types: grouped by project they share one row with two codes.
+    _work(state, 1234567890, "EJ", "SUP", 9, "2", "Driftsupport")
+    _work(state, 1234567890, "AL", "DOK", 10, "3", "Systemdokumentation")
     _fee(state, 10001, "LIC-01", 10, "3")
     _fee(state, 10001, None, 10, "12", name="Kablage utan kod", price="45")
     _fee(state, 10002, "UTB", 11, "1")
@@ -670,9 +674,10 @@ def seed_entries(state: SeveraState) -> None:
     _travel(state, 10009, "MIL", 6, "120")
 
 
-# project numbers invoiced together → status, date, number (None: not numbered yet)
+# project numbers invoiced together → status, day in November 2026
 INVOICES = (
     ((10001,), "Till eEkonomi", 20),
+    ((1234567890,), "Till eEkonomi", 20),
     ((10002,), "Till eEkonomi", 20),
     ((10003,), "Till eEkonomi", 21),
     ((10004,), "Till eEkonomi", 21),
@@ -690,6 +695,8 @@ def seed_invoices(state: SeveraState) -> None:
     for numbers, status, day in INVOICES:
         projects = [state.table("projects")[demo_guid("project", n)] for n in numbers]
         invoice = invoicing.create_one(projects, demo_guid("status", status), None, date(2026, 11, day))
+        if numbers == (1234567890,):  # hours grouped by project: a row whose code[] has two codes
+            invoicing.regroup(invoice, workHourGrouping="Group", workHourPrimaryGroupBy="Project")
         if status == "Betald":
             invoice["paymentDate"] = date(2026, 11, 30)
 

@@ -49,19 +49,15 @@ Record = dict[str, Any]
 READ, WRITE, DELETE = ("invoices:read",), ("invoices:write",), ("invoices:delete",)
 GROUPINGS = ("OneByOne", "Group", "Group+Attachment")
 CENT = Decimal("0.01")
-# entry table → (row type, row category, grouping setting, the entry's register reference and its table)
+# entry table → (row type, row category, settings prefix, the entry's register reference and its table)
 SOURCES = (
-    ("work_hours", "Hours", "Hours", "workHourGrouping", "_workType", "work_types"),
-    ("project_fees", "ProjectFees", "ProjectFees", "projectFeeGrouping", "_product", "products"),
-    (
-        "travel_expenses",
-        "TravelExpenses",
-        "Travels",
-        "projectTravelExpenseGrouping",
-        "_travelType",
-        "travel_types",
-    ),
+    ("work_hours", "Hours", "Hours", "workHour", "_workType", "work_types"),
+    ("project_fees", "ProjectFees", "ProjectFees", "projectFee", "_product", "products"),
+    ("travel_expenses", "TravelExpenses", "Travels", "projectTravelExpense", "_travelType", "travel_types"),
 )
+# What a grouped row gathers (``<kind>PrimaryGroupBy``; the values are the sandbox's reading, see the docs):
+# entries of one register record (the default), or all entries of one project with the same price and VAT.
+GROUP_BY = ("Register", "Project")
 
 
 def _money(amount: Decimal, currency: str) -> Record:
@@ -358,6 +354,11 @@ class Invoices:
     def _settings_of(self, invoice_guid: str) -> Record:
         return next(s for s in self.state.table("invoice_settings").values() if s["_invoice"] == invoice_guid)
 
+    def regroup(self, invoice: Record, **settings: str | None) -> None:
+        """Changes the invoice's grouping settings and rebuilds its rows (the demo uses it)."""
+        self._settings_of(invoice["guid"]).update(settings)
+        self._build_rows(invoice)
+
     def _build_rows(self, invoice: Record) -> None:
         """(Re)makes the invoice's rows from the entries it holds, as its settings group them."""
         tables = self.state.tables
@@ -365,12 +366,13 @@ class Invoices:
             tables["invoice_rows"].pop(row["guid"])
         settings = self._settings_of(invoice["guid"])
         order = 0
-        for table, row_type, category, grouping_key, register_key, register_table in SOURCES:
+        for table, row_type, category, kind, register_key, register_table in SOURCES:
             entries = sorted(
                 (e for e in tables[table].values() if e.get("_invoice") == invoice["guid"]),
                 key=lambda e: (e["eventDate"], e["_seq"]),
             )
-            for batch in self._batches(entries, settings[grouping_key], register_key, row_type):
+            grouping, group_by = settings[f"{kind}Grouping"], settings[f"{kind}PrimaryGroupBy"] or "Register"
+            for batch in self._batches(entries, grouping, group_by, register_key):
                 order += 1
                 row = self._row(invoice, batch, row_type, category, register_key, register_table, order)
                 for entry in batch:
@@ -379,17 +381,16 @@ class Invoices:
 
     @staticmethod
     def _batches(
-        entries: list[Record], grouping: str, register_key: str, row_type: str
+        entries: list[Record], grouping: str, group_by: str, register_key: str
     ) -> Iterable[list[Record]]:
         if grouping == "OneByOne":
             return [[e] for e in entries]
         groups: dict[tuple[Any, ...], list[Record]] = {}
         for entry in entries:
-            key = (
-                entry.get(register_key) or entry.get("name"),
-                entry["unitPrice"]["amount"],
-                entry.get("vatRate"),
+            what = (
+                entry["_project"] if group_by == "Project" else entry.get(register_key) or entry.get("name")
             )
+            key = (what, entry["unitPrice"]["amount"], entry.get("vatRate"))
             groups.setdefault(key, []).append(entry)
         return list(groups.values())
 
@@ -432,6 +433,8 @@ class Invoices:
                 or first.get("name")
                 or (register["name"] if register else "")
             )
+        elif len({e.get(register_key) for e in batch}) > 1:  # grouped by project across registers
+            description = self.state.table("projects")[first["_project"]]["name"]
         else:
             description = register["name"] if register else (first.get("name") or "")
         return insert(
@@ -609,10 +612,20 @@ class Invoices:
 
             return setter
 
+        def set_group_by(field: str) -> Setter:
+            def setter(draft: Record, value: Any) -> None:
+                if value is not None and value not in GROUP_BY:
+                    raise invalid_body(field, f"{field} must be one of {', '.join(GROUP_BY)} (or null).")
+                draft[field] = value
+
+            return setter
+
         setters: dict[str, Setter] = {
             f"/{g}": set_grouping(g)
             for g in ("workHourGrouping", "projectFeeGrouping", "projectTravelExpenseGrouping")
         }
+        for kind in ("workHour", "projectFee", "projectTravelExpense"):
+            setters[f"/{kind}PrimaryGroupBy"] = set_group_by(f"{kind}PrimaryGroupBy")
         setters.update({"/paymentDate": set_date("paymentDate"), "/entryDate": set_date("entryDate")})
         for flag_name in ("showCategories", "showFooter", "showQuantity", "showUnit", "showUnitPrice"):
             setters[f"/{flag_name}"] = set_bool(flag_name)
