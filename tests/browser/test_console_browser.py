@@ -71,7 +71,8 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     settings = console.world.service.describe("shop").settings
     assert settings["supplier_invoices"]["day_book"] == 2 and settings["customer_invoices"]["post_invoices"]
     assert settings["accounting"]["account_matrix"]["1"] == {"domestic": 1210}
-    page.add_style_tag(content=".sticky-actions { position: static; }")  # a full-page shot, not a viewport
+    # A full-page shot, not a viewport (a script sets the style: the console's CSP refuses inline styles).
+    page.evaluate("document.querySelectorAll('.sticky-actions').forEach(e => e.style.position = 'static')")
     console.shot("settings")
 
     # -- the start-up sync: preview, run with live progress to 100 %, a second run refused ---------------

@@ -83,7 +83,7 @@ def test_connect_eaccounting_set_invoice_status_sync_and_transfer_twice(
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator(".flash.success")).to_contain_text("Settings saved")
     assert world.service.describe("se").settings["invoices"]["status"] == "invoiced"
-    page.add_style_tag(content=".sticky-actions { position: static; }")
+    page.evaluate("document.querySelectorAll('.sticky-actions').forEach(e => e.style.position = 'static')")
     console.shot("settings-eaccounting")
 
     # -- the start-up sync from the console, to 100 % ---------------------------------------------------
