@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.sandbox import SandboxServer
+from ledgerbridge.service import InvalidConfiguration
 from ledgerbridge.web.app import create_app
 from tests.integrations.conftest import RACKBEAT_TOKEN
 from tests.web.conftest import LEGACY_TOKEN, PASSWORD, Web
@@ -483,3 +484,20 @@ def test_after_a_lost_key_the_console_says_so_and_takes_the_connections_side_by_
     assert "credentials unreadable" not in web.client.get("/console").text
     _, kind = web.service.integration("acme")
     assert kind.connections.rackbeat.token.get_secret_value() == RACKBEAT_TOKEN  # type: ignore[attr-defined]
+
+
+def test_moving_an_oauth2_side_forgets_its_tokens(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integrations.eaccounting_support import eaccounting_world
+
+    with eaccounting_world(f"sqlite:///{tmp_path / 'e.sqlite3'}", tmp_path / "e") as world:
+        world.add("se")
+        assert world.service.connection_states("se")["eaccounting"] == "connected"
+        stored = world.service.stored_connections("se")["eaccounting"]
+        with pytest.raises(InvalidConfiguration, match="eaccounting.client_secret"):
+            world.service.update_connections(
+                "se", {"eaccounting": {"identity_url": "https://id.example.com"}}
+            )
+        world.service.update_connections(
+            "se", {"eaccounting": {**stored, "identity_url": "https://id.example.com", "client_secret": "s"}}
+        )
+        assert world.service.connection_states("se")["eaccounting"] == "not_connected"
