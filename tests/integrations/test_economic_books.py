@@ -367,3 +367,14 @@ def test_a_supplier_invoice_with_vat_and_a_rate_splits_input_vat_and_a_credit_no
         assert b.transfer("supplier-invoice", credit["number"]).ok, b.errors()
         book_day_book(world)
         assert set(b.totals().values()) == {D(0)} and b.trial_balance() == 0
+
+
+def test_the_vat_mapping_offers_live_choices_from_economic(world: World) -> None:
+    vat_free_product(world)
+    with books(world) as b:
+        _, kind = world.service.integration(b.name)
+        choices = kind.setting_choices()
+        assert ("MOMSFRI", "MOMSFRI Momsfri vare") in choices["customer_invoices.vat_products.*"]
+        rates = [key for key, _ in choices["customer_invoices.vat_products.keys"]]
+        assert rates[0] == "0" and "25" in rates
+        assert ("4", "4 Domestic exempt VAT") in choices["customer_invoices.exempt_vat_zone"]
