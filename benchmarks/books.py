@@ -20,6 +20,7 @@ common reasons, the supplier invoices, and the trial balance of each ledger. Ass
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import tempfile
@@ -48,6 +49,8 @@ from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import ValidationError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+
+os.environ.setdefault("LEDGERBRIDGE_ALLOW_PRIVATE_URLS", "1")  # the sandboxes run on 127.0.0.1
 
 D = Decimal
 TODAY = date.today().isoformat()

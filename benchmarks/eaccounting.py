@@ -15,6 +15,7 @@ requests per minute per endpoint apply. Prints figures; asserts nothing. The inc
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import tempfile
@@ -36,6 +37,8 @@ from ledgerbridge.systems.eaccounting.oauth import authorize_via_loopback
 from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
 from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 from ledgerbridge.web.app import create_app as create_web_app
+
+os.environ.setdefault("LEDGERBRIDGE_ALLOW_PRIVATE_URLS", "1")  # the sandboxes run on 127.0.0.1
 
 
 def grow(state: EAccountingState, customers: int, articles: int) -> None:

@@ -11,6 +11,7 @@ takes "a few minutes".
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -25,6 +26,8 @@ from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.web.app import create_app
+
+os.environ.setdefault("LEDGERBRIDGE_ALLOW_PRIVATE_URLS", "1")  # the sandboxes run on 127.0.0.1
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ how the run scales with a slower network.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from ledgerbridge.config import Config
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
+
+os.environ.setdefault("LEDGERBRIDGE_ALLOW_PRIVATE_URLS", "1")  # the sandboxes run on 127.0.0.1
 
 
 def main() -> None:
