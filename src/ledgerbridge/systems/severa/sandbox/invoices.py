@@ -116,8 +116,9 @@ class Invoices:
 
     # -- invoices --------------------------------------------------------------------------------
     def _rows_of(self, invoice_guid: str) -> list[Record]:
-        rows = [r for r in self.state.table("invoice_rows").values() if r["_invoice"] == invoice_guid]
-        return sorted(rows, key=lambda r: r["sortOrder"])
+        """The invoice's rows in order (the invoice keeps their guids in ``_rows``; no table scan)."""
+        rows = self.state.table("invoice_rows")
+        return [rows[guid] for guid in self.state.table("invoices")[invoice_guid].get("_rows", [])]
 
     def render_invoice(self, record: Record) -> Record:
         state = self.state
@@ -308,7 +309,7 @@ class Invoices:
             },
         )
         grouping = projects[0].get("_grouping", "OneByOne")
-        insert(
+        settings = insert(
             self.state,
             "invoice_settings",
             {
@@ -341,6 +342,7 @@ class Invoices:
                 "_invoice": invoice["guid"],
             },
         )
+        invoice["_settings"] = settings["guid"]
         project_guids = set(invoice["_projects"])
         for source in SOURCES:
             for entry in tables[source[0]].values():
@@ -352,7 +354,7 @@ class Invoices:
         return invoice
 
     def _settings_of(self, invoice_guid: str) -> Record:
-        return next(s for s in self.state.table("invoice_settings").values() if s["_invoice"] == invoice_guid)
+        return self.state.table("invoice_settings")[self.state.table("invoices")[invoice_guid]["_settings"]]
 
     def regroup(self, invoice: Record, **settings: str | None) -> None:
         """Changes the invoice's grouping settings and rebuilds its rows (the demo uses it)."""
@@ -364,6 +366,7 @@ class Invoices:
         tables = self.state.tables
         for row in self._rows_of(invoice["guid"]):
             tables["invoice_rows"].pop(row["guid"])
+        invoice["_rows"] = []
         settings = self._settings_of(invoice["guid"])
         order = 0
         for table, row_type, category, kind, register_key, register_table in SOURCES:
@@ -375,6 +378,7 @@ class Invoices:
             for batch in self._batches(entries, grouping, group_by, register_key):
                 order += 1
                 row = self._row(invoice, batch, row_type, category, register_key, register_table, order)
+                invoice["_rows"].append(row["guid"])
                 for entry in batch:
                     entry["_invoiceRow"] = row["guid"]
         touch(self.state, invoice)
