@@ -26,7 +26,9 @@ from ledgerbridge.systems.severa.sandbox.common import insert
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=5000)
-    parser.add_argument("--entries", type=int, default=2000, help="work hours in all, spread over the invoices")
+    parser.add_argument(
+        "--entries", type=int, default=2000, help="work hours in all, spread over the invoices"
+    )
     parser.add_argument("--invoices", type=int, default=200)
     args = parser.parse_args()
 
@@ -52,7 +54,9 @@ def main() -> None:
             if page_token is None:
                 break
         elapsed = time.perf_counter() - started
-        print(f"customers by cursor: {rows} rows in {pages} pages, {elapsed:.2f} s ({rows / elapsed:.0f} rows/s)")
+        print(
+            f"customers by cursor: {rows} rows, {pages} pages, {elapsed:.2f} s ({rows / elapsed:.0f} rows/s)"
+        )
 
         owner = next(iter(state.table("users")))
         customer = template["guid"]
@@ -62,7 +66,11 @@ def main() -> None:
         for n in range(args.invoices):
             project = client.post(
                 "/v1/projects",
-                json={"name": f"Bänkprojekt {n}", "customer": {"guid": customer}, "projectOwner": {"guid": owner}},
+                json={
+                    "name": f"Bänkprojekt {n}",
+                    "customer": {"guid": customer},
+                    "projectOwner": {"guid": owner},
+                },
             ).json()
             projects.append(project["guid"])
             phase = project["rootPhase"]["guid"]
@@ -116,7 +124,9 @@ def main() -> None:
             if page_token is None:
                 break
         elapsed = time.perf_counter() - started
-        print(f"every invoice and its rows: {read} invoices in {elapsed:.2f} s ({read / elapsed:.0f} invoices/s)")
+        print(
+            f"every invoice and its rows: {read} invoices, {elapsed:.2f} s ({read / elapsed:.0f} invoices/s)"
+        )
 
 
 if __name__ == "__main__":
