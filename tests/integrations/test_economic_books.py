@@ -378,3 +378,26 @@ def test_the_vat_mapping_offers_live_choices_from_economic(world: World) -> None
         rates = [key for key, _ in choices["customer_invoices.vat_products.keys"]]
         assert rates[0] == "0" and "25" in rates
         assert ("4", "4 Domestic exempt VAT") in choices["customer_invoices.exempt_vat_zone"]
+
+
+def test_supplier_vat_that_the_expense_account_cannot_split_is_refused_with_the_reason(world: World) -> None:
+    with books(world) as b:
+        product = b.world.ops.records("products")[0]["number"]
+        reduced = supplier_invoice(b, [line(product, "100.00", 12)], invoice_number="F-12")
+        result = b.transfer("supplier-invoice", reduced["number"])
+        assert result.outcome == "failed"
+        assert (
+            "lines at 12% VAT go to e-conomic account 1210, whose VAT code I25 is 25%: e-conomic would "
+            "report the input VAT at the wrong rate"
+        ) in result.message
+        # "Varekøb udland" (1230) has no VAT code: Danish VAT on it would be booked as expense.
+        world.service.update_settings(
+            b.name, {**world.service.describe(b.name).settings, "accounting": {"standard_account": 1230}}
+        )
+        b.hub.close()
+        b.hub = RealtimeHub(world.service)
+        taxed = supplier_invoice(b, [line(product, "100.00", 25)], invoice_number="F-25")
+        refused = b.transfer("supplier-invoice", taxed["number"])
+        assert refused.outcome == "failed" and "account 1230, which has no VAT code" in refused.message
+        assert list(b.economic.iter_collection("journals/2/entries")) == []
+        assert len([e for e in b.errors() if "supplier invoice" in e]) == 2

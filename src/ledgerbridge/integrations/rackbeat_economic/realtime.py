@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
@@ -458,3 +459,8 @@ class _Refs(MasterRefs):
         """The VAT code of an e-conomic account (e.g. I25 on a purchase account), or None."""
         account = self._session.economic.get(f"accounts/{account_number}")
         return (account.get("vatAccount") or {}).get("vatCode") or None
+
+    def vat_code_rate(self, code: str) -> Decimal | None:
+        """The rate of an e-conomic VAT code (``/vat-accounts/{code}``), or None when it has none."""
+        rate = self._session.economic.get(f"vat-accounts/{code}").get("ratePercentage")
+        return Decimal(str(rate)).normalize() if rate is not None else None

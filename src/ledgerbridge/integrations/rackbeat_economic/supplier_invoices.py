@@ -6,8 +6,9 @@ entry; every entry carries the supplier's own invoice number, so the creditor le
 
 Issue 11: an entry in another currency carries Rackbeat's ``exchangeRate`` when it has one; input VAT is
 split off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT amount
-(``contraVatAmount``), and lines with VAT on an account without a VAT code are refused with the
-reason. A credit note (a negative supplier invoice) books the other way: its amount is positive.
+(``contraVatAmount``); lines with VAT on an account without a VAT code, or at another rate than the
+code's, are refused with the reason. A credit note (a negative supplier invoice) books the other way:
+its amount is positive.
 
 Fields synced (seed 001 "Leverandørfaktura"): the supplier (number, name, group, CVR, status, phone,
 currency, layout, payment terms, VAT zone come with it), the supplier's invoice number, heading,
@@ -47,12 +48,16 @@ def map_supplier_invoice(invoice: Record, settings: RackbeatEconomicSettings, *,
     zone = invoice.get("vat_zone") or "domestic"
     per_account: dict[int, Decimal] = defaultdict(Decimal)
     vat_per_account: dict[int, Decimal] = defaultdict(Decimal)
+    rates_per_account: dict[int, set[Decimal]] = defaultdict(set)
     for line in invoice.get("lines") or []:
         total = Decimal(str(line.get("line_total") or 0))
-        vat = round2(total * Decimal(str(line.get("vat_percentage") or 0)) / 100)
+        line_rate = Decimal(str(line.get("vat_percentage") or 0))
+        vat = round2(total * line_rate / 100)
         account = account_for(settings, line.get("product_group"), zone)
         per_account[account] += total + vat
         vat_per_account[account] += vat
+        if line_rate:
+            rates_per_account[account].add(line_rate.normalize())
     if not per_account:
         raise MappingError("the supplier invoice has no lines")
     currency = invoice.get("currency") or "DKK"
@@ -109,6 +114,16 @@ def map_supplier_invoice(invoice: Record, settings: RackbeatEconomicSettings, *,
                     f"lines with {vat} VAT go to e-conomic account {account}, which has no VAT code, so "
                     "the input VAT would be booked as expense: give the account an input VAT code (e.g. "
                     "I25) in e-conomic or choose another account in settings.accounting"
+                )
+            code_rate = refs.vat_code_rate(code)
+            wrong = sorted(r for r in rates_per_account[account] if code_rate is not None and r != code_rate)
+            if wrong:
+                rates = ", ".join(f"{r:f}%" for r in wrong)
+                raise MappingError(
+                    f"lines at {rates} VAT go to e-conomic account {account}, whose VAT code {code} is "
+                    f"{code_rate:f}%: e-conomic would report the input VAT at the wrong rate. Choose an "
+                    "account with a matching input VAT code for that product group in "
+                    "settings.accounting.account_matrix"
                 )
             entry["contraVatAccount"] = {"vatCode": code}
             entry["contraVatAmount"] = -vat  # the sign of the entry's amount
