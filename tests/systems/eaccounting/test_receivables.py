@@ -229,3 +229,61 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue_until_paid(
     )
     paid = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
     assert (paid["PaymentStatus"], paid["PaymentDate"], paid["RemainingAmount"]) == (0, "2025-02-08", 0)
+
+
+def test_a_payment_in_another_currency_settles_in_both(
+    raw: httpx.Client, demo: dict[str, dict[str, str]], state: EAccountingState
+) -> None:
+    customer = state.add(
+        "customers",
+        {
+            "Name": "Hamburger Werkzeughandel GmbH",
+            "IsPrivatePerson": False,
+            "IsActive": True,
+            "TermsOfPaymentId": demo["terms"]["30"],
+            "InvoicePostalCode": "20097",
+            "InvoiceCity": "Hamburg",
+            "InvoiceCountryCode": "DE",
+            "CurrencyCode": "EUR",
+        },
+    )
+    booked = raw.post(
+        "/v2/customerinvoices",
+        json={
+            "CustomerId": customer["Id"],
+            "CurrencyRate": 11.5,
+            "Rows": [{"ArticleId": demo["article"]["KON-TIM"], "Quantity": 1, "UnitPrice": 100}],
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    invoice = booked.json()
+    assert (invoice["TotalAmountInvoiceCurrency"], invoice["TotalAmount"]) == (
+        100,
+        1150,
+    )  # EU business: 0 % VAT
+    answer = raw.post(
+        f"/v2/customerinvoices/{invoice['Id']}/payments",
+        json=_payment(demo, 40, PaymentCurrency="EUR", DomesticPaymentAmount=462),
+    )
+    assert answer.status_code == 201, answer.text
+    partly = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
+    assert (partly["RemainingAmountInvoiceCurrency"], partly["RemainingAmount"]) == (60, 688)
+    raw.post(f"/v2/customerinvoices/{invoice['Id']}/payments", json=_payment(demo, 60, PaymentCurrency="EUR"))
+    paid = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
+    assert (paid["RemainingAmountInvoiceCurrency"], paid["RemainingAmount"], paid["PaymentStatus"]) == (
+        0,
+        0,
+        0,
+    )
+    vouchers = raw.get(f"/v2/vouchers/{fiscal_year_id(2025)}").json()["Data"]
+    first = next(v for v in vouchers if v["NumberAndNumberSeries"] == "C1")
+    assert {(r["AccountNumber"], r["DebitAmount"], r["CreditAmount"]) for r in first["Rows"]} == {
+        (1930, 462, 0),
+        (1510, 0, 462),
+    }
+    last = next(v for v in vouchers if v["NumberAndNumberSeries"] == "C2")
+    assert {(r["AccountNumber"], r["DebitAmount"], r["CreditAmount"]) for r in last["Rows"]} == {
+        (1930, 690, 0),  # 60 EUR at the invoice's 11.50
+        (1510, 0, 688),  # what was left of the receivable
+        (3960, 0, 2),  # the first payment's rate (11.55) was the better one
+    }

@@ -86,7 +86,11 @@ def test_rows_must_balance_against_the_total(raw: httpx.Client, demo: dict[str, 
         ({"Rows": [{"AccountNumber": 9999, "DebetAmount": 1562.5}]}, "Rows[0].AccountNumber", 3002),
         ({"Rows": [{"AccountNumber": 4010, "DebetAmount": 1562.555}]}, "Rows[0].DebetAmount", 2000),
         ({"Rows": [{"AccountNumber": 4010, "DebitAmount": 1562.5}]}, "TotalAmount", 4032),
-        ({"Rows": [1, {"AccountNumber": 4010, "DebetAmount": 1562.5}]}, "Rows", 2000),  # not a row: 400, not 500
+        (
+            {"Rows": [1, {"AccountNumber": 4010, "DebetAmount": 1562.5}]},
+            "Rows",
+            2000,
+        ),  # not a row: 400, not 500
     ],
 )
 def test_bad_supplier_invoices_are_refused(

@@ -83,6 +83,7 @@ ACCOUNTS: tuple[tuple[int, str, str | None], ...] = (
     (3305, "Försäljning tjänster till land utanför EU", "40"),
     (3308, "Försäljning tjänster till annat EU-land", "39"),
     (3740, "Öres- och kronutjämning", None),
+    (3960, "Valutakursvinster på fordringar och skulder av rörelsekaraktär", None),
     (4010, "Inköp material och varor", None),
     (4990, "Förändring av lager", None),
     (5010, "Lokalhyra", None),
@@ -92,6 +93,7 @@ ACCOUNTS: tuple[tuple[int, str, str | None], ...] = (
     (6212, "Mobiltelefon", None),
     (6570, "Bankkostnader", None),
     (7010, "Löner till kollektivanställda", None),
+    (7960, "Valutakursförluster på fordringar och skulder av rörelsekaraktär", None),
     (8310, "Ränteintäkter från omsättningstillgångar", None),
 )
 

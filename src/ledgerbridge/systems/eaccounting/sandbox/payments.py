@@ -13,7 +13,8 @@ Rules (UNCONFIRMED where the public material is silent):
 - Booking: a voucher in series "C" (UNCONFIRMED), ``VoucherType`` 10 (BankTransactionDeposit): debit
   the bank account's ``LedgerAccountNumber`` with ``PaymentAmount`` (3740 for Rounding, 6570 for
   BankCharge), debit 6570 with ``BankFeeAmount``, credit 1510 with the settled amount (in base currency:
-  ``DomesticPaymentAmount`` when given, else amount × the invoice's ``CurrencyRate``).
+  ``DomesticPaymentAmount`` when given, else amount × the invoice's rate); the payment that settles the
+  invoice clears what remains on 1510 and books the difference on 3960 (exchange gain) or 7960 (loss).
 - The invoice: ``RemainingAmountInvoiceCurrency`` and ``RemainingAmount`` go down, ``PaymentStatus``
   becomes 0 (Paid) at zero, else stays 1 (Unpaid; every unpaid invoice is shown as 2 Overdue once its
   ``DueDate`` has passed); ``PaymentDate`` is the
@@ -46,6 +47,7 @@ SERIES = "C"
 BANK_DEPOSIT_VOUCHER = 10
 ROUNDING_ACCOUNT = 3740
 BANK_FEE_ACCOUNT = 6570
+EXCHANGE_GAIN, EXCHANGE_LOSS = 3960, 7960
 PARTIAL, COMPLETE, ROUNDING, BANK_CHARGE = 1, 2, 3, 4
 PAID, UNPAID = 0, 1
 _REQUIRED = ("CompanyBankAccountId", "PaymentDate", "PaymentAmount", "PaymentCurrency", "PaymentType")
@@ -109,12 +111,17 @@ def post_payment(documents: Documents, invoice: dict[str, Any], data: dict[str, 
         rate = _base_per_unit(invoice)
         domestic = data.get("DomesticPaymentAmount")
         settled_base = _dec(domestic) + money(fee * rate) if domestic is not None else money(settled * rate)
+        left = remaining - settled
+        # The last payment clears the receivable; what the rates left over is an exchange difference.
+        cleared = _dec(invoice["RemainingAmount"]) if left == 0 else settled_base
         special: dict[Any, int] = {ROUNDING: ROUNDING_ACCOUNT, BANK_CHARGE: BANK_FEE_ACCOUNT}
         target = special.get(kind) or int(bank["LedgerAccountNumber"])
+        difference = settled_base - cleared
         voucher_rows = [
             _row(target, settled_base - money(fee * rate), "Inbetalning"),
             _row(BANK_FEE_ACCOUNT, money(fee * rate), "Bankavgift"),
-            _row(RECEIVABLES_ACCOUNT, -settled_base, "Kundfordran"),
+            _row(RECEIVABLES_ACCOUNT, -cleared, "Kundfordran"),
+            _row(EXCHANGE_GAIN if difference > 0 else EXCHANGE_LOSS, -difference, "Valutakursdifferens"),
         ]
         voucher = documents._store_voucher(
             fiscal_year["Id"],
@@ -125,9 +132,8 @@ def post_payment(documents: Documents, invoice: dict[str, Any], data: dict[str, 
             voucher_type=BANK_DEPOSIT_VOUCHER,
             source_id=invoice["Id"],
         )
-        left = remaining - settled
         invoice["RemainingAmountInvoiceCurrency"] = left
-        invoice["RemainingAmount"] = _dec(invoice["RemainingAmount"]) - settled_base if left else ZERO
+        invoice["RemainingAmount"] = _dec(invoice["RemainingAmount"]) - cleared
         if left == 0:
             invoice["PaymentStatus"] = PAID
             invoice["PaymentDate"] = day.isoformat()
