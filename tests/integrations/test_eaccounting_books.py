@@ -312,3 +312,47 @@ def test_a_draft_with_other_totals_than_rackbeats_is_made_as_asked_with_a_warnin
         assert books.invoices() == []
     finally:
         books.close()
+
+
+def test_a_supplier_invoice_with_vat_and_a_rate_and_its_credit_note(eworld: EWorld) -> None:
+    eworld.ops.set_base_currency("SEK")  # a Swedish Rackbeat company: its rates are SEK per 100
+    books = Books(eworld, {"supplier_invoices": {"enabled": True}})
+    try:
+        supplier = eworld.ops.records("suppliers")[0]
+        drafts = []
+        for number, quantity in (("F-1001", 2), ("K-1001", -1)):
+            invoice = books.rackbeat.create(
+                "supplier-invoices",
+                {
+                    "supplier_id": supplier["number"],
+                    "invoice_number": number,
+                    "invoice_date": date.today().isoformat(),
+                    "currency": "EUR",
+                    "currency_rate": "1150.00",
+                    "lines": [
+                        {
+                            "child_id": "ARM-10",
+                            "quantity": quantity,
+                            "line_price": "100.00",
+                            "vat_percentage": 25,
+                        }
+                    ],
+                },
+                suppress_webhooks=True,
+            )
+            source = books.rackbeat.book("supplier-invoices", invoice["number"])
+            result = books.hub.transfer("se", "supplier-invoice", str(source["number"]))
+            assert result.ok, result.message
+            drafts.append(books.api.get(f"supplierinvoicedrafts/{result.remote_key.split(':')[1]}"))
+
+        debit, credit = drafts
+        assert (debit["CurrencyCode"], _money(debit["CurrencyRate"])) == ("EUR", D("11.5"))
+        assert (_money(debit["TotalAmount"]), _money(debit["Vat"])) == (D(250), D(50))
+        rows = {r["AccountNumber"]: _money(r["DebitAmount"]) for r in debit["Rows"]}
+        assert rows == {4010: D(200), 2641: D(50)}  # input VAT split out on its own account
+        assert credit["IsCreditInvoice"] is True
+        assert (_money(credit["TotalAmount"]), _money(credit["Vat"])) == (D(-125), D(-25))
+        rows = {r["AccountNumber"]: _money(r["CreditAmount"]) for r in credit["Rows"]}
+        assert rows == {4010: D(100), 2641: D(25)}  # the other way
+    finally:
+        books.close()

@@ -250,7 +250,11 @@ def describe_invoice(remote_key: str) -> str:
 
 # -- supplier invoices -------------------------------------------------------------------------------------
 def map_supplier_invoice(
-    invoice: Record, settings: RackbeatEAccountingSettings, *, supplier_id: Callable[[Any], str]
+    invoice: Record,
+    settings: RackbeatEAccountingSettings,
+    *,
+    supplier_id: Callable[[Any], str],
+    currency_rate: Decimal | None = None,
 ) -> Payload:
     """A supplier invoice draft: the cost account debited with the net amount, input VAT with the VAT;
     eAccounting credits the supplier (accounts payable) with the total itself."""
@@ -274,6 +278,7 @@ def map_supplier_invoice(
         "TotalAmount": total,
         "Vat": vat,
         "CurrencyCode": invoice.get("currency") or None,
+        "CurrencyRate": currency_rate,  # Rackbeat's rate, as eAccounting states it; None: eAccounting's own
         "Message": text[:25],
         "Rows": rows,
     }

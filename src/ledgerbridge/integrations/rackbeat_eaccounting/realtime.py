@@ -96,6 +96,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         self.settings: RackbeatEAccountingSettings = settings
         self._from_eaccounting: OneWaySync | None = None
         self._ids: dict[tuple[str, str], str] = {}
+        self._rackbeat_base: str | None = None
         self.vat_articles = VatArticles(eaccounting, self.catalog, settings.invoices.vat_codings)
 
     def close(self) -> None:
@@ -308,6 +309,20 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 return is_product
         return self.rackbeat.find("products", number) is not None
 
+    def _supplier_rate(self, invoice: dict[str, Any]) -> Decimal | None:
+        """Rackbeat's exchange rate as eAccounting takes it (SEK per unit), when the invoice has one and both
+        companies keep their books in the same currency (Rackbeat states its rates per 100 of its own)."""
+        company = str(self.catalog.company().get("CurrencyCode") or "SEK")
+        currency, rate = invoice.get("currency"), invoice.get("currency_rate")
+        if not currency or currency == company or rate in (None, ""):
+            return None
+        if self._rackbeat_base is None:
+            account = self.rackbeat.get_self().get("user_account") or {}
+            self._rackbeat_base = str(account.get("base_currency") or "DKK")
+        if self._rackbeat_base != company:
+            return None  # a rate per 100 DKK says nothing about SEK: eAccounting uses its own
+        return Decimal(str(rate)) / 100
+
     def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
         key = str(invoice["number"])
         if not self.settings.supplier_invoices.enabled:
@@ -321,6 +336,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 invoice,
                 self.settings,
                 supplier_id=lambda n: self._eaccounting_id("supplier", "suppliers", "SupplierNumber", n),
+                currency_rate=self._supplier_rate(invoice),
             ),
         )
         if isinstance(document, TransferResult):
