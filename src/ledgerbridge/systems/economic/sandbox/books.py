@@ -165,7 +165,6 @@ class Books:
                 "amountInBaseCurrency": round2(to_decimal(booked["grossAmount"]) * rate / HUNDRED),
                 "customer": {"customerNumber": customer.get("customerNumber")},
                 "bookedInvoice": {"bookedInvoiceNumber": booked["bookedInvoiceNumber"]},
-                "invoiceNumber": str(booked["bookedInvoiceNumber"]),
                 "text": text,
             }
         ]
@@ -317,7 +316,6 @@ ENTRY_FILTERS: dict[str, str] = {
     "supplierInvoiceNumber": "string",
     "voucherNumber": "integer",
     "date": "string",
-    "invoiceNumber": "string",
 }
 
 
