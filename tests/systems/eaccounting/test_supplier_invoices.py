@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.eaccounting import EAccountingClient, EAccountingState
 from ledgerbridge.systems.eaccounting.adapters import ProjectCost, SupplierInvoices, server_time
+from ledgerbridge.systems.eaccounting.sandbox.chart import fiscal_year_id
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 from tests.support import FakeClock
@@ -197,3 +198,27 @@ def test_adapter_refuses_a_naive_moment(client: EAccountingClient) -> None:
 
     with pytest.raises(ValueError, match="timezone-aware"):
         list(SupplierInvoices(client).since(datetime(2025, 1, 1)))
+
+
+def test_the_account_decides_whether_rows_carry_cost_centers(
+    raw: httpx.Client, demo: dict[str, dict[str, str]], state: EAccountingState
+) -> None:
+    year = fiscal_year_id(2025)
+    state.records["accounts"][state.account_key(year, 5410)]["IsCostCenterAllowed"] = False
+    state.records["accounts"][state.account_key(year, 4010)]["IsFirstCostCenterMandatory"] = True
+    on_5410 = _invoice(demo)
+    on_5410["Rows"][1]["CostCenterItemId1"] = demo["costcenteritem"]["P1002"]
+    refused = raw.post("/v2/supplierinvoices", json=on_5410)
+    assert refused.status_code == 400 and refused.json()["ErrorCode"] == 2000
+    assert refused.json()["Errors"][0]["Field"] == "Rows[1].CostCenterItemId1"
+    without = _invoice(demo)
+    del without["Rows"][0]["CostCenterItemId1"]
+    missing = raw.post("/v2/supplierinvoices", json=without)
+    assert missing.status_code == 400
+    assert missing.json()["Errors"][0] == {
+        "Field": "Rows[0].CostCenterItemId1",
+        "ErrorCode": "Required",
+        "Message": "Account 4010 needs an item of the first cost center.",
+        "Key": "Rows[0].CostCenterItemId1",
+    }
+    assert raw.post("/v2/supplierinvoices", json=_invoice(demo)).status_code == 201

@@ -14,6 +14,8 @@ way to list items), ``PUT /costcenters/{id}``; ``POST /costcenteritems`` (201), 
   (Conflict). A PUT naming another ``CostCenterId`` is 400 (the spec: "The cost center assignment cannot
   be changed through this operation"). Validation messages use ASP.NET's wording ("The Name field is
   required.", "The field ShortName must be a string with a maximum length of 9.").
+- Rows on an account with ``IsCostCenterAllowed`` false may name no item, and with
+  ``IsFirstCostCenterMandatory`` must name one in slot 1 (400/2000; supplier invoices).
 - Rows: ``CostCenterItemId<n>`` must name an item of the cost center whose ``Number`` is ``n`` (400/2000
   ``NotFound`` or ``WrongCostCenter``); an inactive item or an item of an inactive cost center is 400
   ``ErrorCode`` 5006 (InactiveCostCenter). Checked on customer invoice drafts, customer invoices,
@@ -229,6 +231,33 @@ class CostCenters:
             item = self._item(record_id)
             item.update(self._checked_item(data, item))
             return self.render_item(item)
+
+
+def account_cost_center_errors(
+    account: dict[str, Any], row: dict[str, Any], prefix: str
+) -> list[dict[str, Any]]:
+    """The account's own rules for a row: ``IsCostCenterAllowed`` false refuses cost center items (400/2000,
+    Visma's changelog), ``IsFirstCostCenterMandatory`` needs ``CostCenterItemId1``."""
+    errors: list[dict[str, Any]] = []
+    named = [slot for slot in SLOTS if row.get(f"CostCenterItemId{slot}")]
+    number = account.get("Number")
+    if named and account.get("IsCostCenterAllowed") is False:
+        errors.append(
+            field_error(
+                f"{prefix}CostCenterItemId{named[0]}",
+                "CostCenterNotAllowed",
+                f"Account {number} does not allow cost centers.",
+            )
+        )
+    if account.get("IsFirstCostCenterMandatory") and 1 not in named:
+        errors.append(
+            field_error(
+                f"{prefix}CostCenterItemId1",
+                "Required",
+                f"Account {number} needs an item of the first cost center.",
+            )
+        )
+    return errors
 
 
 def check_row_cost_centers(state: EAccountingState, rows: Iterable[Any], prefix: str = "Rows") -> None:

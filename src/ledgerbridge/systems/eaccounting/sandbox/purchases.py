@@ -38,7 +38,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ledgerbridge.systems.eaccounting.sandbox.chart import PAYABLES_ACCOUNT
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import check_row_cost_centers
+from ledgerbridge.systems.eaccounting.sandbox.costcenters import (
+    account_cost_center_errors,
+    check_row_cost_centers,
+)
 from ledgerbridge.systems.eaccounting.sandbox.documents import ZERO, Documents, _dec, _due_date
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     RESOURCES,
@@ -291,6 +294,7 @@ class SupplierInvoices:
         """The rows as shown, with the sums of debet, credit and VAT (accounts 2640-2649)."""
         rows: list[dict[str, Any]] = []
         missing: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
         debit = credit = vat = ZERO
         for index, row in enumerate(raw_rows):
             number = int(row["AccountNumber"])
@@ -304,6 +308,7 @@ class SupplierInvoices:
                     )
                 )
                 continue
+            refused += account_cost_center_errors(account, row, f"Rows[{index}].")
             row_debit, row_credit = _dec(row.get("DebetAmount")), _dec(row.get("CreditAmount"))
             debit += row_debit
             credit += row_credit
@@ -333,6 +338,8 @@ class SupplierInvoices:
             )
         if missing:
             raise invalid(missing, 3002, "AccountNotFound: an account on the rows does not exist.")
+        if refused:
+            raise invalid(refused)
         return rows, debit, credit, vat
 
 
