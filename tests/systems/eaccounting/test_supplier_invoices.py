@@ -222,3 +222,17 @@ def test_the_account_decides_whether_rows_carry_cost_centers(
         "Key": "Rows[0].CostCenterItemId1",
     }
     assert raw.post("/v2/supplierinvoices", json=_invoice(demo)).status_code == 201
+
+
+def test_project_costs_take_either_spelling_of_the_debit() -> None:
+    item = "0f0f0f0f-0000-4000-8000-00000000000a"
+    invoice = {
+        "Id": "i",
+        "Rows": [
+            {"AccountNumber": 4010, "DebitAmount": 80, "CreditAmount": 0, "CostCenterItemId2": item.upper()},
+            {"AccountNumber": 4010, "DebetAmount": 0, "CreditAmount": 30, "CostCenterItemId1": item},
+            {"AccountNumber": 2641, "DebetAmount": 20},
+        ],
+    }
+    costs = SupplierInvoices.project_costs(invoice, {item})
+    assert [(c.amount, c.cost_center_item_id) for c in costs] == [(Decimal(80), item), (Decimal(-30), item)]

@@ -170,7 +170,9 @@ class SupplierInvoices:
             item = next((s for s in slots if s in wanted), None)
             if item is None:
                 continue
-            amount = Decimal(str(row.get("DebetAmount") or 0)) - Decimal(str(row.get("CreditAmount") or 0))
+            # "DebetAmount" is the schema's spelling; drafts and vouchers say "DebitAmount": take either.
+            debit = row.get("DebetAmount", row.get("DebitAmount"))
+            amount = Decimal(str(debit or 0)) - Decimal(str(row.get("CreditAmount") or 0))
             costs.append(
                 ProjectCost(
                     invoice_id=str(invoice["Id"]),
