@@ -279,3 +279,29 @@ def test_unique_codes_across_products_and_work_types_when_the_setting_is_on(
 def test_third_party_path_prefix_is_an_alias(api: httpx.Client) -> None:
     assert api.get("/rest-api/v1.0/customers", params={"numbers": "1001"}).json()[0]["number"] == 1001
     assert api.get("/rest-api/heartbeat/authorized").status_code == 204
+
+
+def test_invoices_filtered_by_total_and_deleted_fees_by_user(api: httpx.Client) -> None:
+    totals = sorted(i["totalExcludingTax"]["amount"] for i in api.get("/v1/invoices").json())
+    middle = totals[len(totals) // 2]
+    above = api.get("/v1/invoices", params={"minimumTotalExcludingTax": str(middle)}).json()
+    assert sorted(i["totalExcludingTax"]["amount"] for i in above) == [t for t in totals if t >= middle]
+    below = api.get("/v1/invoices", params={"maximumTotalExcludingTax": str(middle)}).json()
+    assert all(i["totalExcludingTax"]["amount"] <= middle for i in below)
+    assert api.get("/v1/invoices", params={"minimumTotalExcludingTax": "lots"}).status_code == 400
+    project = _project(api, 10009)
+    user = _user(api)
+    deleted = []
+    for who in (None, user):
+        body = {
+            "project": {"guid": project["guid"]},
+            "quantity": 1,
+            **({"user": {"guid": who}} if who else {}),
+        }
+        [fee] = api.post("/v1/projectfees", json=body).json()
+        assert api.delete(f"/v1/projectfees/{fee['guid']}").status_code == 204
+        deleted.append(fee["guid"])
+    assert [d["guid"] for d in api.get("/v1/deletedprojectfees").json()] == deleted
+    assert [
+        d["guid"] for d in api.get("/v1/deletedprojectfees", params={"userGuids": user}).json()
+    ] == deleted[1:]

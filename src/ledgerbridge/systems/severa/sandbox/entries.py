@@ -382,6 +382,9 @@ class Entries:
         if q["projectGuids"]:
             wanted = {g.lower() for g in q["projectGuids"]}
             records = [r for r in records if r["project"]["guid"] in wanted]
+        if q["userGuids"]:
+            wanted = {g.lower() for g in q["userGuids"]}
+            records = [r for r in records if r["user"] and r["user"]["guid"] in wanted]
         return records
 
     # -- travel expenses -------------------------------------------------------------------------

@@ -559,6 +559,15 @@ class Invoices:
             records = [r for r in records if r["date"] >= q["startDate"].date()]
         if q["endDate"]:
             records = [r for r in records if r["date"] <= q["endDate"].date()]
+        if q["minimumTotalExcludingTax"] is not None or q["maximumTotalExcludingTax"] is not None:
+            low, high = q["minimumTotalExcludingTax"], q["maximumTotalExcludingTax"]
+
+            def net(record: Record) -> Decimal:
+                return Decimal(str(self.render_invoice(record)["totalExcludingTax"]["amount"]))
+
+            records = [
+                r for r in records if (low is None or net(r) >= low) and (high is None or net(r) <= high)
+            ]
         if q["paymentDateStart"]:
             start = q["paymentDateStart"].date()
             records = [r for r in records if r["paymentDate"] and r["paymentDate"] >= start]
@@ -708,6 +717,8 @@ class Invoices:
                     "referenceNumbers": "str[]",
                     "numbers": "int[]",
                     "changedSince": "datetime",
+                    "minimumTotalExcludingTax": "number",
+                    "maximumTotalExcludingTax": "number",
                 },
             },
             meta_G={"scopes": READ},

@@ -3,7 +3,7 @@
 Each route declares its query parameters (``meta["query"]``: name → kind) with the names and types of the
 official document; only declared parameters are read, and a declared one of the wrong type is refused with
 400 ``InvalidParameter`` (location ``UriParameter``). Kinds: ``bool``, ``int``, ``datetime``, ``date``,
-``str``, ``int[]``, ``str[]`` (arrays repeat the key: ``numbers=1&numbers=2``) and ``sortings``.
+``number``, ``str``, ``int[]``, ``str[]`` (arrays repeat the key: ``numbers=1&numbers=2``) and ``sortings``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
@@ -60,6 +61,14 @@ def _typed(raw: str, name: str, kind: str) -> Any:
             return int(raw)
         except ValueError:
             raise invalid_query(name, f"The value '{raw}' is not valid for {name}.") from None
+    if kind == "number":
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise invalid_query(name, f"The value '{raw}' is not valid for {name}.") from None
+        if not value.is_finite():
+            raise invalid_query(name, f"The value '{raw}' is not valid for {name}.")
+        return value
     if kind == "datetime":
         return parse_datetime(raw, name)
     if kind == "date":
