@@ -305,3 +305,44 @@ def test_invoices_filtered_by_total_and_deleted_fees_by_user(api: httpx.Client) 
     assert [
         d["guid"] for d in api.get("/v1/deletedprojectfees", params={"userGuids": user}).json()
     ] == deleted[1:]
+
+
+def test_grouped_projects_share_an_invoice_and_a_billing_customer_receives_it(api: httpx.Client) -> None:
+    customer = api.get("/v1/customers", params={"numbers": "1016"}).json()[0]
+    owner = _user(api)
+    second = api.post(
+        "/v1/projects",
+        json={
+            "name": "Hamnsystem etapp 2",
+            "customer": {"guid": customer["guid"]},
+            "projectOwner": {"guid": owner},
+        },
+    ).json()
+    assert second["number"] == 10012 and second["currency"]["code"] == "NOK"  # the customer's currency
+    _work_hour(api, second, "SUP", 4, "2026-11-25")
+    first = _project(api, 10009)
+    payer = api.get("/v1/customers", params={"numbers": "1002"}).json()[0]
+    body = {
+        "projects": [{"guid": first["guid"]}, {"guid": second["guid"]}],
+        "groupProjects": True,
+        "billingCustomerGuid": payer["guid"],
+        "invoiceStatusGuid": _status(api, "Till eEkonomi")["guid"],
+        "date": "2026-11-30",
+    }
+    created = api.post("/v1/invoices", json=body)
+    assert created.status_code == 201
+    [invoice] = created.json()
+    assert {p["number"] for p in invoice["projects"]} == {10009, 10012}
+    assert invoice["customer"]["number"] == 1016 and invoice["billingCustomer"]["number"] == 1002
+    assert invoice["receiverCustomerName"] == "Kiruna Gruvteknik AB"
+    assert invoice["receiverAddress"]["addressline"] == "Malmvägen 1"  # its first billing address
+    assert invoice["date"] == "2026-11-30" and invoice["dueDate"] == "2026-12-30"  # the payer's 30 days
+    assert invoice["status"]["name"] == "Till eEkonomi"
+    other = _project(api, 10003)
+    _work_hour(api, other, "UTV", 1, "2026-11-25")
+    _work_hour(api, first, "UTV", 1, "2026-11-25")
+    mixed = {"projects": [{"guid": first["guid"]}, {"guid": other["guid"]}], "groupProjects": True}
+    refused = api.post("/v1/invoices", json=mixed)
+    assert refused.status_code == 400 and refused.json()["error"]["type"] == "InvalidOperation"
+    apart = api.post("/v1/invoices", json={**mixed, "groupProjects": False})
+    assert apart.status_code == 201 and len(apart.json()) == 2
