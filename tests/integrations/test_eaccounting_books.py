@@ -93,14 +93,16 @@ class Books:
         return [e for e in self.world.service.errors("se") if e.entity == "invoice"]
 
     def trial_balance(self) -> Decimal:
-        """Sum of debit − credit over every voucher eAccounting shows (each must balance too)."""
-        total = D(0)
+        """The sum of every account's balance today (``/accountbalances/{date}``); each voucher must
+        balance on its own too."""
         for voucher in self.api.iter_collection("vouchers"):
             rows = voucher["Rows"]
-            balance = sum(D(str(r["DebitAmount"])) - D(str(r["CreditAmount"])) for r in rows)
-            assert balance == 0, voucher
-            total += balance
-        return total
+            assert sum(D(str(r["DebitAmount"])) - D(str(r["CreditAmount"])) for r in rows) == 0, voucher
+        balances = list(self.api.iter_collection(f"accountbalances/{date.today().isoformat()}"))
+        return sum((D(str(b["Balance"])) for b in balances), D(0))
+
+    def balance(self, account: int) -> Decimal:
+        return D(str(self.api.get(f"accountbalances/{account}/{date.today().isoformat()}")["Balance"]))
 
     def voucher_of(self, invoice: dict[str, Any]) -> dict[str, Any]:
         return next(
@@ -278,6 +280,9 @@ def test_a_foreign_currency_invoice_books_in_its_currency_converted_to_sek(
     assert _money(invoice["TotalAmount"]) == total_sek
     rows = invoiced.voucher_of(invoice)["Rows"]
     assert next(_money(r["DebitAmount"]) for r in rows if r["AccountNumber"] == 1510) == total_sek
+    assert invoiced.balance(1510) == total_sek  # the receivable, in SEK
+    vat_sek = (_money(source["total_vat"]) * rate).quantize(D("0.01"))
+    assert invoiced.balance(2611) == -vat_sek
     assert invoiced.trial_balance() == 0
 
 

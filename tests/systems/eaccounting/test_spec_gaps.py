@@ -67,6 +67,8 @@ def _examples(state: EAccountingState, demo: dict[str, dict[str, str]]) -> dict[
         countries=["SE"],
         costcenteritems=[demo["costcenteritem"]["P1001"]],
     )
+    # Routes whose shapes take different examples: "<name>/<segments>".
+    named.update({"accountbalances/1": ["2025-01-08"], "accountbalances/2": ["1930", "2025-01-08"]})
     return named
 
 
@@ -79,7 +81,7 @@ def _routes() -> list[tuple[str, tuple[str | None, ...]]]:
 
 
 def _path(name: str, shape: tuple[str | None, ...], examples: dict[str, list[str]]) -> str:
-    ids = iter(examples.get(name, []))
+    ids = iter(examples.get(f"{name}/{len(shape)}", examples.get(name, [])))
     segments = [part if part is not None else next(ids) for part in shape]
     return "/".join(["/v2", name, *segments])
 

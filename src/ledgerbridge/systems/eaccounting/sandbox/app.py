@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
+from ledgerbridge.systems.eaccounting.sandbox.balances import ROUTES as BALANCE_ROUTES
+from ledgerbridge.systems.eaccounting.sandbox.balances import AccountBalances
 from ledgerbridge.systems.eaccounting.sandbox.costcenters import ROUTES as COST_CENTER_ROUTES
 from ledgerbridge.systems.eaccounting.sandbox.costcenters import CostCenters
 from ledgerbridge.systems.eaccounting.sandbox.documents import ROUTES as DOCUMENT_ROUTES
@@ -57,7 +59,7 @@ __all__ = [
 _PATH = re.compile(r"^/v2/(?P<resource>[A-Za-z]+)(?P<rest>(?:/[^/]+)*)/?$")
 _GENERIC_ROUTES: tuple[tuple[str | None, ...], ...] = ((), (None,))
 # the path shapes of the custom resources
-ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES, **REGISTER_ROUTES}
+ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES, **REGISTER_ROUTES, **BALANCE_ROUTES}
 _DENIED = "Authorization has been denied for this request."
 
 
@@ -106,13 +108,14 @@ class EAccountingApi:
         cost_centers = CostCenters(state)
         registers = Registers(state.now_text)
         # Custom resources served outside documents.py, by name.
-        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters | Registers] = {
+        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters | Registers | AccountBalances] = {
             "supplierinvoices": supplier_invoices,
             "costcenters": cost_centers,
             "costcenteritems": cost_centers,
             "currencies": registers,
             "countries": registers,
             "accounttypes": registers,
+            "accountbalances": AccountBalances(state),
         }
         self.bucket_clock: Callable[[], float] = time.monotonic  # tests may freeze it
         self._buckets: dict[tuple[str, str], TokenBucket] = {}

@@ -41,6 +41,7 @@ CUSTOM_METHODS: dict[str, dict[Shape, tuple[str, ...]]] = {
     "currencies": {(): ("GET",)},
     "countries": {(): ("GET",), (None,): ("GET",)},
     "accounttypes": {(): ("GET",)},
+    "accountbalances": {(None,): ("GET",), (None, None): ("GET",)},
 }
 
 

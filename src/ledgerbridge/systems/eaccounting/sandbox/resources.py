@@ -636,6 +636,7 @@ RESOURCES: dict[str, Resource] = {
         Resource("currencies", "CurrencyApi", {}, stamp=None, writable=False, custom=True),
         Resource("countries", "CountryApi", {}, stamp=None, writable=False, custom=True),
         Resource("accounttypes", "AccountTypesApi", {}, stamp=None, writable=False, custom=True),
+        Resource("accountbalances", "AccountBalanceApi", {}, stamp=None, writable=False, custom=True),
         Resource(
             "bankaccounts",
             "BankAccountApi",
