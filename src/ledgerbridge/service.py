@@ -346,6 +346,36 @@ class Ledgerbridge:
                 "synced are recognised and not written twice)."
             )
 
+    # -- registers: kinds whose transfers run one register at a time (severa-eaccounting) ------------
+    def registers(self, name: str) -> tuple[str, ...]:
+        """The registers ``name``'s kind transfers one at a time by hand (empty for other kinds)."""
+        return tuple(getattr(self.kind_of(name), "registers", ()))
+
+    def run_register(self, name: str, register: str, *, dry_run: bool = False) -> Any:
+        """Transfer (or, with ``dry_run``, plan) one register now; answers the kind's run with its
+        ``status_line``. Refused with the reason while the register's settings are missing."""
+        known = self.registers(name)
+        if register not in known:
+            listed = ", ".join(known) or "none: it transfers documents by number"
+            raise UserError(f"{name!r} has no register {register!r} (registers: {listed})")
+        from ledgerbridge.integrations.severa_eaccounting import RegisterRefused
+
+        integration_id, kind = self.integration(name)
+        reason = kind.refusal(register)  # type: ignore[attr-defined]
+        if reason is not None:
+            raise UserError(reason)
+        try:
+            session = kind.realtime(self.store, integration_id)
+            assert session is not None
+            try:
+                return session.run(register, dry_run=dry_run)  # type: ignore[attr-defined]
+            finally:
+                session.close()
+        except AuthError as exc:
+            raise UserError(f"{name}: {exc.remote_message or exc}") from exc
+        except RegisterRefused as exc:  # a lookup every record needs is missing (a unit, the cost center)
+            raise UserError(str(exc)) from exc
+
     # -- history and errors ------------------------------------------------------------------------
     def errors(self, name: str, *, state: str | None = "open") -> list[ErrorEntry]:
         with self.store.session() as session:

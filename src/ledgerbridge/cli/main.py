@@ -419,12 +419,27 @@ def worker_command(
 @app.command("transfer")
 def transfer(
     name: str,
-    document_type: Annotated[str, typer.Argument(help="invoice | supplier-invoice")],
-    number: Annotated[str, typer.Argument(help="The document's number in the operations system.")],
+    document_type: Annotated[
+        str,
+        typer.Argument(
+            help="invoice | supplier-invoice; or a register of a kind that has them (severa-eaccounting: "
+            "customers | products | projects | invoices | supplier-invoices | check-sent | check-paid)"
+        ),
+    ],
+    number: Annotated[
+        str | None, typer.Argument(help="The document's number in the operations system (not a register's).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="A register: show per record and field what would change.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Records shown in a register's dry run (0: all).")] = 20,
 ) -> None:
-    """Transfer one document by number now. Safe to repeat: it never creates a second copy."""
+    """Transfer one document by number now, or one register. Safe to repeat: nothing is made twice."""
     from ledgerbridge.runtime.hub import RealtimeHub
 
+    if number is None:
+        _transfer_register(name, document_type, dry_run=dry_run, limit=limit)
+        return
     hub = RealtimeHub(_service())
     try:
         result = hub.transfer(name, document_type, number)
@@ -436,6 +451,24 @@ def transfer(
         console.print(result.message[0].upper() + result.message[1:] + ".", highlight=False)
         return
     err_console.print(f"[bold red]Not transferred:[/] {result.message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _transfer_register(name: str, register: str, *, dry_run: bool, limit: int) -> None:
+    """One register of a kind with a data-transfer page; the seed's status line at the end."""
+    try:
+        run = _service().run_register(name, register, dry_run=dry_run)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    if dry_run:
+        print_plan(run, limit)  # a RegisterRun has the plan a RunResult has
+    for note in run.notes:
+        console.print(note, highlight=False, markup=False)
+    line = f"{register}: {run.status_line}" + (" (dry run: nothing written)" if dry_run else "")
+    if run.ok:
+        console.print(line, highlight=False, markup=False)
+        return
+    err_console.print(line + f"; see `ledgerbridge errors {name}`", highlight=False, markup=False)
     raise typer.Exit(1)
 
 

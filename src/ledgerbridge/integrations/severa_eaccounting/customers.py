@@ -1,0 +1,392 @@
+"""Customers, both ways (seed 004 C5, C6, C14, C31–C45).
+
+Two flows run in one register: the master's flow writes every active customer (new ones and updates,
+with the conflict report on), then the other side's flow brings over only customers that are bound to
+nothing yet (new ones). So a customer is created once either way and afterwards only updated from the
+master (A4). Bindings: ``customer`` (Severa number → eEkonomi number) and ``customer_to_severa``
+(eEkonomi number → Severa number); both sides' keys are the number without leading zeros (C31).
+
+Readings: a Severa customer without a number is refused (A7); the "first billing address" is the first
+``isBillingAddress`` address by creation time, else the head-quarter address (A11); address lines after
+the first are joined with ", " on line 2 and a line 2 longer than 50 is refused, not cut (A10); a contact
+name without a space becomes first name = the name, last name "-" (A14); internal customers are never
+sent (A6).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, number_key
+
+SEVERA, EACCOUNTING = "severa", "eaccounting"
+NAME_LIMIT = 50
+LINE_LIMIT = 50
+
+
+# -- Severa → eEkonomi --------------------------------------------------------------------------------
+def billing_address(addresses: list[Record], headquarter_guid: str | None) -> Record | None:
+    """C35/A11: the first billing address, else the main (head-quarter) address."""
+    ordered = sorted(addresses, key=lambda a: str(a.get("createdDateTime") or ""))
+    billing = next((a for a in ordered if a.get("isBillingAddress")), None)
+    if billing is not None:
+        return billing
+    return next((a for a in ordered if str(a.get("guid")) == str(headquarter_guid)), None) or (
+        ordered[0] if ordered and headquarter_guid is None else None
+    )
+
+
+def address_lines(text: str | None) -> tuple[str | None, str | None]:
+    """C36/A10: line 1, and every further line on line 2."""
+    lines = [line.strip() for line in re.split(r"\r?\n", text or "") if line.strip()]
+    if not lines:
+        return None, None
+    second = ", ".join(lines[1:]) or None
+    if second is not None and len(second) > LINE_LIMIT:
+        raise MappingError(
+            f"the address has {len(lines)} lines; gathered on eEkonomi's second line they are "
+            f"{len(second)} characters, more than its {LINE_LIMIT}: shorten the address in Severa"
+        )
+    return lines[0][:LINE_LIMIT], second
+
+
+class SeveraCustomers:
+    """Severa customers with what the eEkonomi customer needs from their addresses and contacts."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self.severa = lookups.severa
+
+    def read(self, bound: Callable[[], set[str]], only_unbound: bool) -> Iterable[Record]:
+        keys = bound()
+        for customer in self.severa.customers.search():
+            if customer.get("isInternal"):
+                continue  # A6: the organisation's own customer is not invoiced
+            key = number_key(customer.get("number"))
+            if only_unbound and key in keys:
+                continue
+            if not customer.get("isActive") and key not in keys:
+                continue  # C45: only active customers; an inactive bound one is deactivated
+            yield self.enrich(customer)
+
+    def enrich(self, customer: Record) -> Record:
+        guid = str(customer["guid"])
+        addresses = self.severa.customers.addresses(guid)
+        head = (customer.get("headquarterAddress") or {}).get("guid")
+        address = billing_address(addresses, head)
+        contact = None
+        if address is not None:
+            first = next(iter(address.get("contacts") or []), None)
+            if first is not None:
+                contact = self.severa.contact_persons.read(str(first["guid"]))
+                contact["_communications"] = self.severa.contact_communications.for_contact(
+                    str(first["guid"])
+                )
+        return {**customer, "_address": address, "_contact": contact}
+
+    def find(self, number: str) -> Record | None:
+        found = self.severa.customers.by_number(int(number)) if number.isdigit() else None
+        return found
+
+    def all(self) -> Iterable[Record]:
+        return self.severa.customers.search()
+
+
+def _communication(contact: Record, kind: str, lookups: Lookups) -> str | None:
+    for row in contact.get("_communications") or []:
+        type_guid = (row.get("communicationType") or {}).get("guid")
+        if lookups.communication_types.get(str(type_guid)) == kind:
+            return str(row.get("value")) if row.get("value") else None
+    return None
+
+
+def to_eaccounting(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
+    def map_customer(customer: Record, ctx: MapContext) -> dict[str, Any]:
+        number = customer.get("number")
+        if number is None:
+            raise MappingError("the Severa customer has no number; eEkonomi needs the same number (C6)")
+        name = str(customer.get("name") or "")
+        if len(name) > NAME_LIMIT:
+            raise MappingError(f"the name is {len(name)} characters; eEkonomi allows {NAME_LIMIT}")
+        address = customer.get("_address")
+        if address is None:
+            raise MappingError(
+                "the customer has no billing or main address in Severa; eEkonomi needs postal code and city"
+            )
+        if not address.get("postalCode") or not address.get("city"):
+            raise MappingError(
+                "the customer's address has no postal code or city in Severa; eEkonomi needs both"
+            )
+        line1, line2 = address_lines(address.get("addressline"))
+        country = lookups.countries.get(str((address.get("country") or {}).get("guid")), {})
+        payload: dict[str, Any] = {
+            "CustomerNumber": str(number),
+            "Name": name,
+            "IsPrivatePerson": False,  # C33: "Företag"
+            "IsActive": bool(customer.get("isActive")),
+            "CorporateIdentityNumber": customer.get("vatNumber") or None,  # C34: the same value in both
+            "VatNumber": customer.get("vatNumber") or None,
+            "InvoiceAddress1": line1,
+            "InvoiceAddress2": line2,
+            "InvoicePostalCode": str(address["postalCode"])[:10],
+            "InvoiceCity": str(address["city"])[:50],
+            "InvoiceCountryCode": country.get("code2") or None,
+            "Telephone": address.get("phone") or None,  # C38: from the address
+            "EmailAddress": customer.get("email") or None,  # C39: the company's e-mail
+            "WwwAddress": customer.get("website") or None,
+            "TermsOfPaymentId": lookups.terms_id(customer.get("paymentTerm")),  # C43
+        }
+        contact = customer.get("_contact")
+        if contact is not None:  # C41, C42
+            payload["ContactPersonName"] = contact.get("name") or (
+                f"{contact.get('firstName') or ''} {contact.get('lastName') or ''}".strip()
+            )
+            payload["ContactPersonEmail"] = _communication(contact, "EmailAddress", lookups)
+            payload["ContactPersonPhone"] = _communication(contact, "Phone", lookups)
+            payload["ContactPersonMobile"] = _communication(contact, "MobilePhone", lookups)
+        if lookups.settings.customers.transfer_currency:  # C44/A13
+            payload["CurrencyCode"] = (customer.get("currency") or {}).get("code")
+        return payload
+
+    return map_customer
+
+
+class EAccountingCustomers:
+    """eEkonomi customers keyed by number as matched; an update is PUT over what eEkonomi has."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+
+    def all(self) -> Iterable[Record]:
+        return self.lookups.customers.values()
+
+    def find(self, number: str) -> Record | None:
+        return self.lookups.customers.get(number_key(number))
+
+    def create(self, payload: dict[str, Any]) -> Record:
+        created: Record = self.lookups.eaccounting.create("customers", payload)
+        self.lookups.customers[number_key(created.get("CustomerNumber"))] = created
+        return created
+
+    def update(self, number: str, payload: dict[str, Any]) -> Record:
+        current = self.find(number)
+        if current is None:
+            raise MappingError(f"customer {number} disappeared from eEkonomi")
+        body = {k: v for k, v in current.items() if v is not None}
+        body.update(payload)
+        body["CustomerNumber"] = current.get("CustomerNumber")  # "01234" stays "01234"
+        updated: Record = self.lookups.eaccounting.replace(f"customers/{current['Id']}", body)
+        self.lookups.customers[number_key(number)] = updated
+        return updated
+
+
+def project_eaccounting(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+    view = {k: current.get(k) for k in payload}
+    view["CustomerNumber"] = number_key(current.get("CustomerNumber"))
+    if "CustomerNumber" in payload:
+        payload_number = number_key(payload["CustomerNumber"])
+        if payload_number == view["CustomerNumber"]:
+            view["CustomerNumber"] = payload["CustomerNumber"]
+    return {k: (v if v != "" else None) for k, v in view.items()}
+
+
+# -- eEkonomi → Severa --------------------------------------------------------------------------------
+def split_name(name: str | None) -> tuple[str, str] | None:
+    """C41/A14: first and last name split at the first space; no space: last name "-"."""
+    text = (name or "").strip()
+    if not text:
+        return None
+    first, _, last = text.partition(" ")
+    return first, (last.strip() or "-")
+
+
+def to_severa(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
+    def map_customer(customer: Record, ctx: MapContext) -> dict[str, Any]:
+        text = str(customer.get("CustomerNumber") or "").strip()
+        if not text.isdigit():
+            raise MappingError(
+                f"customer number {text!r} is not numeric; Severa takes numeric customer numbers only (C31)"
+            )
+        number = int(text)
+        name = str(customer.get("Name") or "").strip()
+        clash = [
+            c for c in lookups.severa.customers.by_name(name) if number_key(c.get("number")) != str(number)
+        ]
+        if clash:
+            raise MappingError(
+                f"Severa already has a customer named {name!r} (number {clash[0].get('number')}); "
+                "customer names must be unique in Severa (C32)"
+            )
+        payload: dict[str, Any] = {
+            "number": number,
+            "name": name,
+            "isActive": bool(customer.get("IsActive", True)),
+            "email": customer.get("EmailAddress") or None,
+            "website": customer.get("WwwAddress") or None,
+            "vatNumber": customer.get("VatNumber") or customer.get("CorporateIdentityNumber") or None,
+            "paymentTerm": lookups.term_days(customer.get("TermsOfPaymentId")),
+        }
+        payload["_address"] = {
+            "addressline": "\n".join(
+                x for x in (customer.get("InvoiceAddress1"), customer.get("InvoiceAddress2")) if x
+            ),
+            "postalCode": customer.get("InvoicePostalCode"),
+            "city": customer.get("InvoiceCity"),
+            "country": customer.get("InvoiceCountryCode") or "SE",
+            "phone": customer.get("Telephone") or None,
+        }
+        names = split_name(customer.get("ContactPersonName"))
+        payload["_contact"] = (
+            None
+            if names is None
+            else {
+                "firstName": names[0],
+                "lastName": names[1],
+                "email": customer.get("ContactPersonEmail") or None,
+                "phone": customer.get("ContactPersonPhone") or None,
+                "mobile": customer.get("ContactPersonMobile") or None,
+            }
+        )
+        return payload
+
+    return map_customer
+
+
+CUSTOMER_FIELDS = ("number", "name", "isActive", "email", "website", "vatNumber", "paymentTerm")
+
+
+class SeveraCustomerWriter:
+    """Creates a Severa customer with its billing address and contact (C41); updates its own fields and
+    the billing address in place (A15)."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self.severa = lookups.severa
+
+    def create(self, payload: dict[str, Any]) -> Record:
+        fields = {k: payload[k] for k in CUSTOMER_FIELDS if payload.get(k) is not None}
+        customer = self.severa.customers.create(fields)
+        guid = str(customer["guid"])
+        address = self._address_body(payload["_address"])
+        created = self.severa.customers.add_address(
+            guid, {**address, "isBillingAddress": True, "isPostalAddress": True}
+        )
+        self.severa.customers.update(guid, {"/headquarterAddress/guid": created["guid"]})
+        contact = payload.get("_contact")
+        if contact:
+            self._add_contact(guid, str(created["guid"]), contact)
+        return customer
+
+    def update(self, number: str, payload: dict[str, Any]) -> Record:
+        current = self.severa.customers.by_number(int(number))
+        if current is None:
+            raise MappingError(f"customer {number} disappeared from Severa")
+        guid = str(current["guid"])
+        changes = {f"/{k}": payload.get(k) for k in CUSTOMER_FIELDS if k != "number"}
+        updated = self.severa.customers.update(guid, changes)
+        billing = billing_address(
+            self.severa.customers.addresses(guid), (current.get("headquarterAddress") or {}).get("guid")
+        )
+        body = self._address_body(payload["_address"])
+        if billing is not None:
+            self.severa.addresses.update(
+                str(billing["guid"]),
+                {f"/{k}": v for k, v in body.items() if k != "country"}
+                | {"/country/guid": body["country"]["guid"]},
+            )
+        return updated
+
+    def _address_body(self, address: dict[str, Any]) -> dict[str, Any]:
+        country = self.lookups.country_guid(address.get("country"))
+        if country is None:
+            raise MappingError(f"Severa has no country {address.get('country')!r}")
+        return {
+            "addressline": address.get("addressline") or "",
+            "postalCode": address.get("postalCode"),
+            "city": address.get("city"),
+            "phone": address.get("phone"),
+            "country": {"guid": country},
+        }
+
+    def _add_contact(self, customer_guid: str, address_guid: str, contact: dict[str, Any]) -> None:
+        person = self.severa.contact_persons.create(
+            {
+                "firstName": contact["firstName"],
+                "lastName": contact["lastName"],
+                "customer": {"guid": customer_guid},
+                "addressGuid": address_guid,
+            }
+        )
+        for kind, key in (("EmailAddress", "email"), ("Phone", "phone"), ("MobilePhone", "mobile")):
+            type_guid = self.lookups.communication_type(kind)
+            if contact.get(key) and type_guid:
+                self.severa.contact_communications.create(
+                    {
+                        "value": contact[key],
+                        "contact": {"guid": person["guid"]},
+                        "communicationType": {"guid": type_guid},
+                    }
+                )
+
+
+def project_severa(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+    """A Severa customer seen as our payload: its own fields (address and contact are written on create and
+    by the master's updates, not compared field by field)."""
+    view: dict[str, Any] = {k: current.get(k) for k in payload if not k.startswith("_")}
+    view.update({k: payload[k] for k in payload if k.startswith("_")})
+    return view
+
+
+def customer_flows(
+    lookups: Lookups, bound: Callable[[], set[str]], bound_in_eaccounting: Callable[[], set[str]]
+) -> list[EntityFlow]:
+    """The register's flows, the master's first (C14)."""
+    master = lookups.settings.masters.customers
+    severa_customers = SeveraCustomers(lookups)
+    books = EAccountingCustomers(lookups)
+    writer = SeveraCustomerWriter(lookups)
+
+    def eaccounting_records(only_unbound: bool) -> Iterable[Record]:
+        keys = bound_in_eaccounting()
+        for record in lookups.eaccounting.iter_collection("customers"):
+            key = number_key(record.get("CustomerNumber"))
+            if only_unbound and key in keys:
+                continue
+            if not record.get("IsActive", True) and key not in keys:
+                continue  # C45
+            yield record
+
+    to_books = EntityFlow(
+        entity="customer",
+        source=SEVERA,
+        target=EACCOUNTING,
+        label="customers Severa → eEkonomi",
+        read=lambda: severa_customers.read(bound, only_unbound=master != SEVERA),
+        source_key=lambda record: number_key(record.get("number")) or f"(no number) {record.get('name')}",
+        map=to_eaccounting(lookups),
+        target_key=lambda payload: number_key(payload["CustomerNumber"]),
+        existing_key=lambda record: number_key(record.get("CustomerNumber")),
+        read_target=books.all,
+        project=project_eaccounting,
+        create=books.create,
+        update=books.update,
+    )
+    to_severa_flow = EntityFlow(
+        entity="customer_to_severa",
+        source=EACCOUNTING,
+        target=SEVERA,
+        label="customers eEkonomi → Severa",
+        read=lambda: eaccounting_records(only_unbound=master != EACCOUNTING),
+        source_key=lambda record: number_key(record.get("CustomerNumber")) or str(record.get("Id")),
+        map=to_severa(lookups),
+        target_key=lambda payload: str(payload["number"]),
+        existing_key=lambda record: number_key(record.get("number")),
+        read_target=severa_customers.all,
+        project=project_severa,
+        create=writer.create,
+        update=writer.update,
+    )
+    return [to_books, to_severa_flow] if master == SEVERA else [to_severa_flow, to_books]

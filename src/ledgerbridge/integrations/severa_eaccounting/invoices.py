@@ -1,0 +1,232 @@
+"""Severa invoices → eEkonomi invoice drafts (seed 004 C9, C17, C19, C20, C29, C57–C60), and what comes
+back: invoice number, OCR and "sent" (C21, C27), "paid" with its date (C22, C28).
+
+A draft carries ``ContractNumber = "Severa <invoice guid>"``: it is how an earlier attempt is found (the
+draft, or the invoice eEkonomi made of it), since eEkonomi has no idempotency keys. The transfer is one
+ledger transfer: the draft is the send, "set the transferred status in Severa" its follow-up step, so a
+crash or a lost answer between the two resumes at the status and never makes a second draft.
+
+Readings (docs/integrations/severa-eaccounting.md):
+
+- Header (C57): the billing customer, else the customer (A22), must already be in eEkonomi (transfer
+  customers first; the invoice is refused with that reason otherwise). Address lines 1–2 from the
+  invoice's receiver address; postal code, city and country are read-only on drafts (A24). Terms by days
+  (A12), invoice and due date, our/your reference. Severa's notes and two free texts become text rows
+  (A20(a)), at the top by default.
+- Rows (C58–C60): the article is the row's single code; no code, or several codes on a grouped row
+  (A21), → the default article number (C17); a grouped row with one code keeps it (C29). Description,
+  quantity (more than 2 decimals refused, A28), price; no unit (the article's applies, A31). The row's
+  project: the invoice's only project, else read from the entries behind the row; its cost center item in
+  slot ``CostCenterItemId<n>`` where n is the cost center's number (A29).
+- Credit notes become credit drafts (A27).
+- Sent (A32): a customer invoice whose ``CreatedFromDraftId`` is our draft, or whose ``ContractNumber`` is
+  our marker; ``IsNotDelivered``/``HasAutoInvoiceError`` is reported and not marked sent. Number and OCR
+  go in the same PATCH before the status (A23). Paid: ``PaymentStatus`` 0 with nothing remaining; the
+  Severa payment date is eEkonomi's ``PaymentDate``. "Check paid" looks at invoices in the "sent" status,
+  and, when no "sent" status is chosen, in the "transferred" status.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.integrations.severa_eaccounting.customers import address_lines
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, money, number_key
+from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
+
+DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"
+
+
+def invoice_marker(guid: str) -> str:
+    return f"Severa {guid}"
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def describe_invoice(invoice: Record) -> str:
+    number = invoice.get("number")
+    return f"Severa invoice {number}" if number else f"Severa invoice {invoice.get('guid')}"
+
+
+class DraftBuilder:
+    """Builds the eEkonomi draft of one Severa invoice."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self.severa = lookups.severa
+
+    def customer_id(self, invoice: Record) -> str:
+        customer = invoice.get("billingCustomer") or invoice.get("customer") or {}
+        number = number_key(customer.get("number"))
+        found = self.lookups.customers.get(number)
+        if found is None:
+            raise MappingError(
+                f"customer {number} ({customer.get('name')}) is not in eEkonomi: transfer customers first"
+            )
+        return str(found["Id"])
+
+    def article_id(self, number: str) -> str:
+        article = self.lookups.articles.get(number)
+        if article is None:
+            raise MappingError(f"article {number} is not in eEkonomi: transfer products first")
+        return str(article["Id"])
+
+    def row_code(self, row: Record) -> str:
+        codes = sorted({str(c).strip() for c in row.get("code") or [] if str(c).strip()})
+        default = str(self.lookups.settings.invoices.default_article_number or "")
+        return codes[0] if len(codes) == 1 else default  # C17, C29, A21
+
+    def row_project_number(self, invoice: Record, row: Record) -> str | None:
+        projects = invoice.get("projects") or []
+        if len(projects) == 1:
+            return str(projects[0].get("number"))
+        for entry in self.severa.invoice_rows.entries(str(row["guid"])):
+            project = entry.get("project") or {}
+            if project.get("guid"):
+                found = next((p for p in projects if p.get("guid") == project["guid"]), None)
+                number = (found or {}).get("number") or project.get("number")
+                if number is None:
+                    number = self.severa.projects.read(str(project["guid"])).get("number")
+                return str(number)
+        return None
+
+    def item_id(self, project_number: str) -> str:
+        item = self.lookups.project_items.get(project_number)
+        if item is None:
+            raise MappingError(
+                f"project {project_number} is not a cost center item in eEkonomi: transfer projects first"
+            )
+        return str(item["Id"])
+
+    def draft(self, invoice: Record) -> dict[str, Any]:
+        guid = str(invoice["guid"])
+        address = invoice.get("receiverAddress") or {}
+        line1, line2 = address_lines(address.get("addressline"))
+        body: dict[str, Any] = {
+            "CustomerId": self.customer_id(invoice),
+            "IsCreditInvoice": bool(invoice.get("isCreditNote")),
+            "InvoiceDate": invoice.get("date"),
+            "DueDate": invoice.get("dueDate"),
+            "OurReference": (invoice.get("ourReference") or None),
+            "YourReference": (invoice.get("yourReference") or None),
+            "InvoiceAddress1": line1,
+            "InvoiceAddress2": line2,
+            "InvoiceCustomerName": (invoice.get("receiverCustomerName") or None),
+            "ContractNumber": invoice_marker(guid),
+        }
+        if invoice.get("paymentTerm") is not None:
+            body["TermsOfPaymentId"] = self.lookups.terms_id(invoice.get("paymentTerm"))
+        body = {k: v for k, v in body.items() if v is not None}
+        slot = f"CostCenterItemId{self.lookups.cost_center_slot}"
+        rows: list[dict[str, Any]] = []
+        for row in sorted(self.severa.invoices.rows(guid), key=lambda r: r.get("sortOrder") or 0):
+            quantity = Decimal(str(row.get("quantity") or 0))
+            if quantity != quantity.quantize(Decimal("0.01")):
+                raise MappingError(
+                    f"row {row.get('description')!r} has quantity {quantity}; eEkonomi takes 2 decimals (A28)"
+                )
+            line: dict[str, Any] = {
+                "ArticleId": self.article_id(self.row_code(row)),
+                "Text": str(row.get("description") or "")[:2000],
+                "Quantity": quantity,
+                "UnitPrice": money(row.get("unitPrice")),
+                "IsTextRow": False,
+            }
+            project = self.row_project_number(invoice, row)
+            if project is not None:
+                line[slot] = self.item_id(project)  # C60
+            rows.append(line)
+        texts = [
+            {"IsTextRow": True, "Text": str(text)[:2000]}
+            for text in (
+                invoice.get("notes"),
+                (invoice.get("freeText1") or {}).get("value")
+                if isinstance(invoice.get("freeText1"), dict)
+                else invoice.get("freeText1"),
+                (invoice.get("freeText2") or {}).get("value")
+                if isinstance(invoice.get("freeText2"), dict)
+                else invoice.get("freeText2"),
+            )
+            if text
+        ]
+        where = self.lookups.settings.invoices.note_rows
+        body["Rows"] = texts + rows if where == "top" else rows + texts if where == "bottom" else rows
+        return body
+
+
+class DraftSender:
+    """find / send of one invoice for the transfer ledger."""
+
+    def __init__(self, lookups: Lookups, builder: DraftBuilder, invoice: Record) -> None:
+        self.lookups = lookups
+        self.builder = builder
+        self.invoice = invoice
+        self.marker = invoice_marker(str(invoice["guid"]))
+
+    def _first(self, path: str) -> Record | None:
+        query = f"ContractNumber eq '{_quote(self.marker)}'"
+        return next(iter(self.lookups.eaccounting.iter_collection(path, filter=query, pagesize=50)), None)
+
+    def find(self) -> str | None:
+        draft = self._first(DRAFTS)
+        if draft is not None:
+            return f"draft:{draft['Id']}"
+        invoice = self._first(INVOICES)  # the bookkeeper was quick: the draft is an invoice already
+        return f"invoice:{invoice['Id']}" if invoice is not None else None
+
+    def send(self, idempotency_key: str) -> str:
+        draft = self.lookups.eaccounting.create(DRAFTS, self.builder.draft(self.invoice))
+        return f"draft:{draft['Id']}"
+
+
+def describe_remote(remote_key: str) -> str:
+    kind, _, ident = remote_key.partition(":")
+    return f"eEkonomi {'invoice draft' if kind == 'draft' else 'invoice'} {ident}"
+
+
+# -- check sent / check paid ---------------------------------------------------------------------------
+_MARKER = re.compile(r"^Severa ([0-9a-fA-F-]{36})$")
+
+
+class BookedInvoices:
+    """eEkonomi's customer invoices by the Severa invoice they came from (marker or our draft id)."""
+
+    def __init__(self, lookups: Lookups, drafts_by_guid: dict[str, str]) -> None:
+        self.by_guid: dict[str, Record] = {}
+        by_draft = {draft: guid for guid, draft in drafts_by_guid.items()}
+        for invoice in CustomerInvoices(lookups.eaccounting).modified_since(None):
+            found = _MARKER.match(str(invoice.get("ContractNumber") or ""))
+            guid = found.group(1) if found else by_draft.get(str(invoice.get("CreatedFromDraftId") or ""))
+            if guid:
+                self.by_guid[guid.lower()] = invoice
+
+    def get(self, guid: str) -> Record | None:
+        return self.by_guid.get(guid.lower())
+
+
+def sent_changes(invoice: Record) -> dict[str, Any]:
+    """C27: what "sent" writes to Severa, number and OCR before the status (A23)."""
+    changes: dict[str, Any] = {"number": invoice.get("InvoiceNumber")}
+    if invoice.get("PaymentReferenceNumber"):
+        changes["referenceNumber"] = str(invoice["PaymentReferenceNumber"])
+    return changes
+
+
+def not_delivered(invoice: Record) -> str | None:
+    if invoice.get("IsNotDelivered"):
+        return "eEkonomi could not deliver the invoice by e-mail (IsNotDelivered)"
+    if invoice.get("HasAutoInvoiceError"):
+        return "eEkonomi's AutoInvoice reports an error for the invoice (HasAutoInvoiceError)"
+    return None
+
+
+def paid_date(invoice: Record) -> str | None:
+    if not CustomerInvoices.is_paid(invoice):
+        return None
+    value = invoice.get("PaymentDate")
+    return str(value)[:10] if value else None

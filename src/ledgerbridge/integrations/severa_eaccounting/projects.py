@@ -1,0 +1,96 @@
+"""Projects → cost center items, one way (seed 004 C16, C54–C56).
+
+Every non-internal Severa project with a number becomes an item of the chosen cost center: the number
+is the item's ``ShortName`` (longer than 9 characters: refused, C55/A8), the name its ``Name`` (cut to
+50: items are labels, A8), active = not closed (C54). Closed projects are sent only when already bound
+(to deactivate them) or when "include closed" is set (A19). Items are found again by short name within the
+cost center, so nothing is created twice (C66).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record
+from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
+
+SHORT_NAME_LIMIT = 9
+NAME_LIMIT = 50
+
+
+def map_project(project: Record, ctx: MapContext) -> dict[str, Any]:
+    number = project.get("number")
+    if number is None:
+        raise MappingError("the project has no number; it is the cost center item's short name (C55)")
+    short = str(number)
+    if len(short) > SHORT_NAME_LIMIT:
+        raise MappingError(
+            f"project number {short} has {len(short)} digits; eEkonomi's short name (förkortning) "
+            f"allows {SHORT_NAME_LIMIT}"
+        )
+    return {
+        "ShortName": short,
+        "Name": str(project.get("name") or short)[:NAME_LIMIT],
+        "IsActive": not project.get("isClosed"),
+    }
+
+
+class ProjectItems:
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self.items = CostCenterItems(lookups.eaccounting)
+
+    def all(self) -> Iterable[Record]:
+        return self.lookups.project_items.values()
+
+    def create(self, payload: dict[str, Any]) -> Record:
+        created = self.items.create(
+            str(self.lookups.cost_center["Id"]),
+            payload["ShortName"],
+            payload["Name"],
+            active=payload["IsActive"],
+        )
+        self.lookups.project_items[str(created["ShortName"])] = created
+        return created
+
+    def update(self, short_name: str, payload: dict[str, Any]) -> Record:
+        current = self.lookups.project_items.get(short_name)
+        if current is None:
+            raise MappingError(f"cost center item {short_name} disappeared from eEkonomi")
+        updated = self.items.update(str(current["Id"]), name=payload["Name"], active=payload["IsActive"])
+        self.lookups.project_items[short_name] = updated
+        return updated
+
+
+def project_flows(lookups: Lookups, bound: Callable[[], set[str]]) -> list[EntityFlow]:
+    items = ProjectItems(lookups)
+    include_closed = lookups.settings.projects.include_closed
+
+    def read() -> Iterable[Record]:
+        keys = bound()
+        for project in lookups.severa.projects.search():
+            if project.get("isInternal"):
+                continue  # A19: internal projects are never invoiced
+            key = str(project.get("number"))
+            if project.get("isClosed") and not include_closed and key not in keys:
+                continue
+            yield project
+
+    return [
+        EntityFlow(
+            entity="project",
+            source="severa",
+            target="eaccounting",
+            label="projects Severa → eEkonomi cost center items",
+            read=read,
+            source_key=lambda record: str(record.get("number") or f"(no number) {record.get('name')}"),
+            map=map_project,
+            target_key=lambda payload: payload["ShortName"],
+            existing_key=lambda record: str(record.get("ShortName")),
+            read_target=items.all,
+            create=items.create,
+            update=items.update,
+        )
+    ]

@@ -1,0 +1,594 @@
+"""The data-transfer page (seed 004 C23–C28, C63–C65): one register at a time, by hand or on a schedule.
+
+:class:`SeveraEAccountingSession` is the kind's :class:`~ledgerbridge.integrations.base.Realtime` (Severa
+has no webhooks, so it subscribes to nothing and scans nothing): it runs a register (``run``), a dry run
+of one (``plan``), one invoice by hand (``transfer``), a failed record again (``handle``, from the error
+log's retry) and the optional schedule (``periodic``: every register in dependency order, at most hourly).
+
+Every register answers a :class:`RegisterRun` with the seed's status line (C25): "N transferred, N updated,
+N failed" (and how many were already in step). A register's run is recorded in ``sync_runs`` (kind
+``register:<name>``) so the console can show its latest line; each refused record is in the error log
+with the remote system's own message and the run goes on (C64).
+
+- customers, products, projects: :class:`~ledgerbridge.engine.runner.OneWaySync` flows (bindings, find
+  before create, commit at once, dry-run plans, conflicts when the non-master side changed a bound record).
+- invoices, supplier invoices: the transfer ledger, a document at a time (exactly once, with the status
+  write-back as the invoice's follow-up step).
+- check sent / check paid: a PATCH of invoices whose eEkonomi state moved on; repeating one is harmless
+  (the status moves on, so the next run does not see it again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.errorlog import ErrorLog
+from ledgerbridge.engine.flows import EntityFlow, MappingError
+from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
+from ledgerbridge.engine.plan import FieldChange, PlanItem
+from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.integrations.base import Realtime
+from ledgerbridge.integrations.severa_eaccounting import (
+    customers,
+    invoices,
+    products,
+    projects,
+    supplier_costs,
+)
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record
+from ledgerbridge.integrations.severa_eaccounting.settings import (
+    REGISTERS,
+    SeveraEAccountingSettings,
+    refusal,
+)
+from ledgerbridge.store.db import Store
+from ledgerbridge.store.models import Binding, SyncRun, Transfer, utcnow
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+from ledgerbridge.systems.severa.adapters import Severa
+
+INVOICE = "severa-invoice"
+SUPPLIER_COST = "supplier-cost"
+SCHEDULE_CHECKPOINT = "schedule:severa-eaccounting"
+#: The order the schedule runs them in: what invoices need comes first.
+SCHEDULE_ORDER = REGISTERS
+
+
+class RegisterRefused(Exception):
+    """The register may not run yet (C12): a required setting is missing."""
+
+
+@dataclass
+class RegisterRun:
+    register: str
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    plan: list[PlanItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    aborted: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.aborted is None
+
+    @property
+    def status_line(self) -> str:
+        """C25: the seed's three counts, and what was already in step."""
+        line = f"{self.created} transferred, {self.updated} updated, {self.failed} failed"
+        line += f" ({self.unchanged} unchanged)"
+        if self.aborted:
+            line += f"; stopped: {self.aborted}"
+        return line
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "register": self.register,
+            "dry_run": self.dry_run,
+            "transferred": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "status_line": self.status_line,
+            "notes": self.notes,
+            "aborted": self.aborted,
+            "plan": [item.as_dict() for item in self.plan],
+        }
+
+
+class SeveraEAccountingSession(Realtime):
+    webhook_source = "severa"
+
+    def __init__(
+        self,
+        store: Store,
+        integration_id: int,
+        severa: Severa,
+        eaccounting: EAccountingClient,
+        settings: SeveraEAccountingSettings,
+        sides: tuple[str, str],
+        close: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.integration_id = integration_id
+        self.severa = severa
+        self.eaccounting = eaccounting
+        self.settings = settings
+        self.sides = sides
+        self._close = close
+        self.ledger = TransferLedger(store, integration_id)
+
+    # -- Realtime: no webhooks -------------------------------------------------------------------------
+    def webhook_events(self) -> list[str]:
+        return []
+
+    def subscribe(self, url: str) -> dict[str, str]:
+        return {}
+
+    def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
+        return []
+
+    def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
+        """The error log's retry of a master-data record: run its register again (it changes only what
+        differs)."""
+        entity = event.split(".", 1)[0]
+        register = {
+            "customer": "customers",
+            "customer_to_severa": "customers",
+            "article": "products",
+            "product_to_severa": "products",
+            "project": "projects",
+        }.get(entity, entity)
+        if register not in REGISTERS:
+            return f"nothing to do for {event}"
+        run = self.run(register)
+        return f"{register}: {run.status_line}"
+
+    def transfer(self, document_type: str, key: str) -> TransferResult:
+        """One Severa invoice by guid (``severa-invoice``), now; or a register by name."""
+        if document_type in (INVOICE, "invoice"):
+            self._refuse("invoices")
+            lookups = self.lookups()
+            try:
+                invoice = self.severa.invoices.read(key)
+            except ApiError as exc:
+                return TransferResult("failed", None, f"Severa invoice {key}: {exc.remote_message}", exc)
+            with self._errors() as errors:
+                return self._transfer_invoice(lookups, invoice, errors)
+        if document_type in (SUPPLIER_COST, *REGISTERS):
+            register = "supplier-invoices" if document_type == SUPPLIER_COST else document_type
+            run = self.run(register)
+            outcome = "transferred" if run.ok else "failed"
+            return TransferResult(outcome, None, f"{register}: {run.status_line}")
+        raise RegisterRefused(
+            f"unknown document type {document_type!r}: severa-invoice, or a register ({', '.join(REGISTERS)})"
+        )
+
+    def periodic(self, now: datetime) -> list[str]:
+        """C68: when a schedule is set, every register in order, at most once per interval (≥ 60 min)."""
+        minutes = self.settings.schedule.interval_minutes
+        if not minutes:
+            return []
+        with self.store.session() as db:
+            last = Checkpoints(db, self.integration_id).get(SCHEDULE_CHECKPOINT)
+        if last and now - datetime.fromisoformat(last["at"]) < timedelta(minutes=minutes):
+            return []
+        with self.store.session() as db:
+            Checkpoints(db, self.integration_id).put(SCHEDULE_CHECKPOINT, {"at": now.isoformat()})
+            db.commit()
+        done = []
+        for register in SCHEDULE_ORDER:
+            if refusal(self.settings, register) is not None:
+                continue  # an optional register not set up (check sent / paid without their statuses)
+            run = self.run(register)
+            done.append(f"{register}: {run.status_line}")
+            if run.aborted:
+                break
+        return done
+
+    def close(self) -> None:
+        self._close()
+
+    # -- registers ---------------------------------------------------------------------------------------
+    def lookups(self) -> Lookups:
+        return Lookups(self.severa, self.eaccounting, self.settings)
+
+    def _refuse(self, register: str) -> None:
+        reason = refusal(self.settings, register)
+        if reason is not None:
+            raise RegisterRefused(reason)
+
+    def run(self, register: str, *, dry_run: bool = False) -> RegisterRun:
+        """Run (or plan) one register; refused with the reason while its settings are missing (C12)."""
+        self._refuse(register)
+        lookups = self.lookups()
+        try:
+            if register in ("customers", "products", "projects"):
+                return self._run_flows(register, self._flows(register, lookups), dry_run)
+            runner: Callable[[Lookups, RegisterRun], None] = {
+                "invoices": self._invoices,
+                "supplier-invoices": self._supplier_invoices,
+                "check-sent": self._check_sent,
+                "check-paid": self._check_paid,
+            }[register]
+            return self._recorded(register, dry_run, lambda result: runner(lookups, result))
+        except MappingError as exc:  # a lookup every record needs (a unit, the cost center) is missing
+            raise RegisterRefused(f"{register}: {exc}") from exc
+
+    # -- master data through OneWaySync ----------------------------------------------------------------
+    def _bound(self, entities: tuple[str, ...], side: str) -> Callable[[], set[str]]:
+        def keys() -> set[str]:
+            column = Binding.a_key if side == self.sides[0] else Binding.b_key
+            with self.store.session() as db:
+                return set(
+                    db.scalars(
+                        select(column).where(
+                            Binding.integration_id == self.integration_id, Binding.entity.in_(entities)
+                        )
+                    )
+                )
+
+        return keys
+
+    def _flows(self, register: str, lookups: Lookups) -> list[EntityFlow]:
+        if register == "customers":
+            entities = ("customer", "customer_to_severa")
+            return customers.customer_flows(
+                lookups, self._bound(entities, "severa"), self._bound(entities, "eaccounting")
+            )
+        if register == "products":
+            entities = ("article", "product_to_severa")
+            return products.product_flows(
+                lookups, self._bound(entities, "severa"), self._bound(entities, "eaccounting")
+            )
+        return projects.project_flows(lookups, self._bound(("project",), "severa"))
+
+    def _run_flows(self, register: str, flows: list[EntityFlow], dry_run: bool) -> RegisterRun:
+        sync = OneWaySync(
+            self.store,
+            integration_id=self.integration_id,
+            sides=self.sides,
+            flows=flows,
+            operation=f"register:{register}",
+            settings=self.settings,
+            detect_conflicts=True,
+        )
+        result = sync.plan() if dry_run else sync.run()
+        run = RegisterRun(register, dry_run, plan=list(result.plan), run_id=result.run_id)
+        for counts in result.counts.values():
+            for outcome in ("created", "updated", "unchanged", "failed"):
+                setattr(run, outcome, getattr(run, outcome) + counts.get(outcome, 0))
+        if result.status == "crashed":
+            run.aborted = result.message
+        return run
+
+    # -- documents -----------------------------------------------------------------------------------
+    @contextmanager
+    def _errors(self, run_id: int | None = None) -> Iterator[Callable[..., None]]:
+        session = self.store.new_session()
+        log = ErrorLog(session, self.integration_id)
+
+        def note(
+            operation: str, entity: str, key: str, message: str, exc: Exception | None, payload: Any = None
+        ) -> None:
+            api = exc if isinstance(exc, ApiError) else None
+            if message:
+                log.record(
+                    operation=operation,
+                    entity=entity,
+                    record_key=key,
+                    message=message,
+                    remote_message=api.remote_message if api else None,
+                    status_code=api.status_code if api else None,
+                    payload=payload,
+                    response=api.body if api else None,
+                    run_id=run_id,
+                )
+            else:
+                log.resolve(operation, entity, key)
+            session.commit()
+
+        try:
+            yield note
+        finally:
+            session.close()
+
+    def _recorded(self, register: str, dry_run: bool, body: Callable[[RegisterRun], None]) -> RegisterRun:
+        result = RegisterRun(register, dry_run)
+        if dry_run:
+            body(result)
+            return result
+        with self.store.session() as db:
+            row = SyncRun(
+                integration_id=self.integration_id,
+                kind=f"register:{register}",
+                status="running",
+                dry_run=False,
+                counts={},
+            )
+            db.add(row)
+            db.commit()
+            result.run_id = row.id
+        try:
+            body(result)
+        except (TransientError, AuthError) as exc:
+            result.aborted = exc.remote_message
+        finally:
+            with self.store.session() as db:
+                row = db.get(SyncRun, result.run_id)
+                assert row is not None
+                row.status = "crashed" if result.aborted else ("failed" if result.failed else "succeeded")
+                row.counts = {
+                    register: {
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                        "failed": result.failed,
+                    }
+                }
+                row.message = result.aborted or (
+                    f"{result.failed} record(s) failed; see the error log" if result.failed else None
+                )
+                row.finished_at = utcnow()
+                db.commit()
+        return result
+
+    def _status_step(self, invoice_guid: str) -> Step:
+        status = str(self.settings.statuses.transferred)
+
+        def write(ctx: StepContext) -> str:
+            self.severa.invoices.set_status(invoice_guid, status)  # a PATCH of the same value: safe again
+            return status
+
+        return Step("severa-status", write, title='set the "transferred" status in Severa')
+
+    def _transfer_invoice(
+        self, lookups: Lookups, invoice: Record, errors: Callable[..., None]
+    ) -> TransferResult:
+        guid = str(invoice["guid"])
+        builder = invoices.DraftBuilder(lookups)
+        sender = invoices.DraftSender(lookups, builder, invoice)
+        result = self.ledger.transfer(
+            INVOICE,
+            guid,
+            find=sender.find,
+            send=sender.send,
+            describe=invoices.describe_remote,
+            steps=[self._status_step(guid)],
+        )
+        what = invoices.describe_invoice(invoice)
+        if result.ok:
+            errors("transfer", INVOICE, guid, "", None)
+        elif result.outcome != "in_progress":
+            errors("transfer", INVOICE, guid, f"{what}: {result.message}", result.error)
+        return result
+
+    def _invoices(self, lookups: Lookups, run: RegisterRun) -> None:
+        status = str(self.settings.statuses.to_transfer)
+        builder = invoices.DraftBuilder(lookups)
+        with self._errors(run.run_id) as errors:
+            for invoice in self.severa.invoices.in_status(status):
+                guid = str(invoice["guid"])
+                if run.dry_run:
+                    self._plan_invoice(builder, invoice, run)
+                    continue
+                before = self.ledger.get(INVOICE, guid)
+                result = self._transfer_invoice(lookups, invoice, errors)
+                if result.outcome == "transferred":
+                    run.count("updated" if before is not None and before.remote_key else "created")
+                elif result.outcome == "already":
+                    # Confirmed earlier, yet still "to transfer": the status was put back by hand.
+                    run.count("unchanged")
+                    run.notes.append(f"{invoices.describe_invoice(invoice)}: {result.message}")
+                else:
+                    run.count("failed")
+                    if result.outcome == "uncertain":
+                        raise TransientError(result.message)
+
+    def _plan_invoice(self, builder: invoices.DraftBuilder, invoice: Record, run: RegisterRun) -> None:
+        guid = str(invoice["guid"])
+        done = self.ledger.get(INVOICE, guid)
+        if done is not None and done.remote_key:
+            run.plan.append(
+                PlanItem(
+                    INVOICE,
+                    guid,
+                    done.remote_key,
+                    "update",
+                    [
+                        FieldChange(
+                            "status",
+                            (invoice.get("status") or {}).get("name"),
+                            self.settings.statuses.transferred,
+                        )
+                    ],
+                )
+            )
+            run.count("updated")
+            return
+        try:
+            draft = builder.draft(invoice)
+        except (MappingError, ApiError) as exc:
+            run.plan.append(PlanItem(INVOICE, guid, None, "fail", error=str(exc)))
+            run.count("failed")
+            return
+        changes = [FieldChange(k, None, v) for k, v in draft.items()]
+        run.plan.append(PlanItem(INVOICE, guid, None, "create", changes))
+        run.count("created")
+
+    def _drafts_by_guid(self) -> dict[str, str]:
+        with self.store.session() as db:
+            rows = db.scalars(
+                select(Transfer).where(
+                    Transfer.integration_id == self.integration_id, Transfer.document_type == INVOICE
+                )
+            )
+            return {
+                row.source_key: row.remote_key.partition(":")[2]
+                for row in rows
+                if row.remote_key and row.remote_key.startswith("draft:")
+            }
+
+    def _check_sent(self, lookups: Lookups, run: RegisterRun) -> None:
+        """C21, C27: transferred invoices that eEkonomi has made into invoices get number, OCR, "sent"."""
+        booked = invoices.BookedInvoices(lookups, self._drafts_by_guid())
+        sent = str(self.settings.statuses.sent)
+        with self._errors(run.run_id) as errors:
+            for invoice in self.severa.invoices.in_status(str(self.settings.statuses.transferred)):
+                guid = str(invoice["guid"])
+                found = booked.get(guid)
+                if found is None:
+                    run.count("unchanged")  # still a draft in eEkonomi
+                    continue
+                problem = invoices.not_delivered(found)
+                what = invoices.describe_invoice(invoice)
+                if problem:
+                    run.count("failed")
+                    if not run.dry_run:
+                        errors(
+                            "check-sent",
+                            "check-sent",
+                            guid,
+                            f"{what} (eEkonomi invoice "
+                            f"{found.get('InvoiceNumber')}) is not marked sent: {problem}",
+                            None,
+                        )
+                    continue
+                changes = invoices.sent_changes(found)
+                if run.dry_run:
+                    run.plan.append(self._status_plan(invoice, sent, changes))
+                    run.count("updated")
+                    continue
+                try:
+                    self.severa.invoices.set_status(guid, sent, **changes)
+                except ApiError as exc:
+                    if isinstance(exc, TransientError | AuthError):
+                        raise
+                    run.count("failed")
+                    errors(
+                        "check-sent",
+                        "check-sent",
+                        guid,
+                        f"{what}: could not mark it sent: {exc}",
+                        exc,
+                        changes,
+                    )
+                    continue
+                errors("check-sent", "check-sent", guid, "", None)
+                run.count("updated")
+
+    def _check_paid(self, lookups: Lookups, run: RegisterRun) -> None:
+        """C22, C28: invoices paid in eEkonomi get the "paid" status and the payment date."""
+        booked = invoices.BookedInvoices(lookups, self._drafts_by_guid())
+        statuses = self.settings.statuses
+        looking_at = [str(statuses.sent)] if statuses.sent else []
+        looking_at.append(str(statuses.transferred))
+        paid = str(statuses.paid)
+        with self._errors(run.run_id) as errors:
+            for invoice in self.severa.invoices.in_status(*looking_at):
+                guid = str(invoice["guid"])
+                found = booked.get(guid)
+                day = invoices.paid_date(found) if found is not None else None
+                if found is None or (day is None and not invoices.CustomerInvoices.is_paid(found)):
+                    run.count("unchanged")
+                    continue
+                changes: dict[str, Any] = {"paymentDate": day}
+                if not invoice.get("number") and found.get("InvoiceNumber"):
+                    changes.update(invoices.sent_changes(found))  # paid before "check sent" ran
+                if run.dry_run:
+                    run.plan.append(self._status_plan(invoice, paid, changes))
+                    run.count("updated")
+                    continue
+                try:
+                    self.severa.invoices.set_status(guid, paid, **changes)
+                except ApiError as exc:
+                    if isinstance(exc, TransientError | AuthError):
+                        raise
+                    run.count("failed")
+                    errors(
+                        "check-paid",
+                        "check-paid",
+                        guid,
+                        f"{invoices.describe_invoice(invoice)}: could not mark it paid: {exc}",
+                        exc,
+                        changes,
+                    )
+                    continue
+                errors("check-paid", "check-paid", guid, "", None)
+                run.count("updated")
+
+    @staticmethod
+    def _status_plan(invoice: Record, status: str, changes: dict[str, Any]) -> PlanItem:
+        fields = [FieldChange(k, invoice.get(k), v) for k, v in changes.items()]
+        fields.append(FieldChange("status", (invoice.get("status") or {}).get("guid"), status))
+        return PlanItem(INVOICE, str(invoice["guid"]), str(invoice["guid"]), "update", fields)
+
+    def _supplier_invoices(self, lookups: Lookups, run: RegisterRun) -> None:
+        """C18, C61: each project-cost row once, as a project fee."""
+        with self.store.session() as db:
+            claimed = {
+                str(key)
+                for key in db.scalars(
+                    select(Transfer.remote_key).where(
+                        Transfer.integration_id == self.integration_id,
+                        Transfer.document_type == SUPPLIER_COST,
+                        Transfer.remote_key.is_not(None),
+                    )
+                )
+            }
+        with self._errors(run.run_id) as errors:
+            for row in supplier_costs.cost_rows(lookups):
+                done = self.ledger.get(SUPPLIER_COST, row.row_id)
+                if done is not None and done.state == "confirmed":
+                    run.count("unchanged")
+                    continue
+                writer = supplier_costs.FeeWriter(lookups, row, claimed)
+                if run.dry_run:
+                    try:
+                        body = writer.body()
+                    except (MappingError, ApiError) as exc:
+                        run.plan.append(PlanItem(SUPPLIER_COST, row.row_id, None, "fail", error=str(exc)))
+                        run.count("failed")
+                        continue
+                    fields = [FieldChange(k, None, v) for k, v in body.items()]
+                    run.plan.append(PlanItem(SUPPLIER_COST, row.row_id, None, "create", fields))
+                    run.count("created")
+                    continue
+                result = self.ledger.transfer(
+                    SUPPLIER_COST,
+                    row.row_id,
+                    find=writer.find,
+                    send=writer.send,
+                    describe=lambda key: f"Severa project fee {key}",
+                )
+                if result.ok:
+                    claimed.add(str(result.remote_key))
+                    errors("transfer", SUPPLIER_COST, row.row_id, "", None)
+                    run.count("created" if result.outcome == "transferred" else "unchanged")
+                elif result.outcome == "uncertain":
+                    raise TransientError(result.message)
+                else:
+                    run.count("failed")
+                    errors(
+                        "transfer",
+                        SUPPLIER_COST,
+                        row.row_id,
+                        f"supplier-invoice row {row.text} ({row.cost}): {result.message}",
+                        result.error,
+                    )
+
+
+__all__ = ["RegisterRefused", "RegisterRun", "SeveraEAccountingSession", "RunAborted"]
