@@ -91,3 +91,22 @@ def test_reconcile_reports_other_totals_in_the_ledger_as_a_persons_job(books: Bo
 
     code, output = reconcile("--from", "2026-13-01")
     assert code == 2 and "YYYY-MM-DD" in output
+
+
+def test_a_refused_invoice_is_listed_with_its_reason_and_left_to_a_person_after_repair(
+    books: Books,
+    eworld: EWorld,  # noqa: F811
+) -> None:
+    customer = eworld.ops.records("customers")[0]  # invoices in SEK
+    refused = books.book([("ARM-10", 1, "10.00", 25)], customer_id=customer["number"], currency="USD")
+    assert books.transfer(refused).outcome == "failed"
+
+    code, output = reconcile()
+    assert code == 1
+    assert f"invoice {refused['number']}: booked in Rackbeat, never transferred to eAccounting" in output
+    assert "the invoice is in USD" in output and "fixes it" in output
+
+    code, output = reconcile("--repair")
+    assert code == 1
+    assert "repair tried" in output and "needs a person" in output and "fixes it" not in output
+    assert books.invoices() == [] and books.drafts() == []

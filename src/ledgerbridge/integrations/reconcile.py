@@ -25,7 +25,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from sqlalchemy import select
+
 from ledgerbridge.integrations.rackbeat_realtime import DOCUMENT_RESOURCES, RackbeatRealtime
+from ledgerbridge.store import ErrorEntry
 from ledgerbridge.systems.errors import ApiError, NotFoundError
 
 CENT = Decimal("0.01")
@@ -174,6 +177,13 @@ class Reconciler:
                 repaired.append(finding)
             result = self._check(start, end)
         result.repaired = repaired
+        outcomes = {(f.kind, f.entity, f.key): f.repaired for f in repaired}
+        for finding in result.findings:
+            key = (finding.kind, finding.entity, finding.key)
+            if key in outcomes:
+                # Repaired and still there: a person must look (the outcome says why).
+                finding.message += f" — repair tried: {outcomes[key]}"
+                finding.repair = None
         return result
 
     def _repair(self, finding: Finding) -> str:
@@ -186,6 +196,22 @@ class Reconciler:
         for document in self.session.rackbeat.iter_all(resource, params={"is_booked": "true"}):
             if document.get("is_booked") and _in_period(document, start, end):
                 yield document
+
+    def _open_error(self, document_type: str, number: str) -> str | None:
+        """Why the last transfer of it was refused, if the error log has it open."""
+        with self.session.store.session() as db:
+            entry = db.scalars(
+                select(ErrorEntry)
+                .where(
+                    ErrorEntry.integration_id == self.session.integration_id,
+                    ErrorEntry.operation == "transfer",
+                    ErrorEntry.entity == document_type,
+                    ErrorEntry.record_key == number,
+                    ErrorEntry.state == "open",
+                )
+                .order_by(ErrorEntry.id.desc())
+            ).first()
+            return entry.message if entry is not None else None
 
     def _booked_elsewhere(self, document_type: str, number: str) -> bool:
         """Is it a booked Rackbeat document after all (dated outside the period on one of the sides)?"""
@@ -226,12 +252,14 @@ class Reconciler:
             numbers.add(number)
             row = self.session.ledger.get(document_type, number)
             if row is None or row.state in ("queued",):
+                refused = self._open_error(document_type, number)
+                why = f" ({refused})" if refused else ""
                 result.findings.append(
                     Finding(
                         "not_transferred",
                         document_type,
                         number,
-                        f"{label} {number}: booked in Rackbeat, never transferred to {self.view.name}",
+                        f"{label} {number}: booked in Rackbeat, never transferred to {self.view.name}{why}",
                         repair="transfer",
                     )
                 )
