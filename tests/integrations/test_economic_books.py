@@ -401,3 +401,23 @@ def test_supplier_vat_that_the_expense_account_cannot_split_is_refused_with_the_
         assert refused.outcome == "failed" and "account 1230, which has no VAT code" in refused.message
         assert list(b.economic.iter_collection("journals/2/entries")) == []
         assert len([e for e in b.errors() if "supplier invoice" in e]) == 2
+
+
+def test_a_draft_left_for_the_bookkeeper_is_mapped_too_and_a_difference_is_a_warning(world: World) -> None:
+    with books(world, post_invoices=False) as b:
+        taxed = product_in_group(world, 4)
+        invoice = b.invoice([line(taxed, "100.00", 25), line(taxed, "200.00", 0)])
+        result = b.transfer("invoice", invoice["number"])
+        assert result.ok and result.remote_key == "draft:1"  # a draft, as the settings say
+        [warning] = b.errors()
+        assert "left as a draft; check it before you book it in e-conomic" in warning
+        assert f"line 2 (product {taxed}): 0% VAT in Rackbeat, e-conomic books 25%" in warning
+
+    free = vat_free_product(world)
+    with books(world, "mapped-drafts", post_invoices=False, vat_products={"0": free}) as b:
+        invoice = b.invoice([line(taxed, "100.00", 25), line(taxed, "200.00", 0)])
+        result = b.transfer("invoice", invoice["number"])
+        assert result.ok and b.errors() == []
+        draft = b.economic.get(f"invoices/drafts/{str(result.remote_key).split(':')[1]}")
+        assert D(str(draft["vatAmount"])) == D(str(invoice["total_vat"])) == D(25)
+        assert draft["lines"][1]["product"]["productNumber"] == free

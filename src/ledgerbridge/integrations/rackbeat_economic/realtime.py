@@ -309,10 +309,19 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             find=sender.find,
             send=sender.send,
             describe=invoices.describe,
-            steps=([sender.book_step()] if book else []) + ([self.mark_sent_step(key)] if mark else []),
+            steps=[
+                sender.book_step() if book else sender.check_step(self._warn_about("invoice", key)),
+                *([self.mark_sent_step(key)] if mark else []),
+            ],
         )
         self.after_transfer("invoice", key, result, document)
         return result
+
+    def _warn_about(self, document_type: str, key: str) -> Callable[[str], None]:
+        def warn(message: str) -> None:
+            self.log("warning", document_type, key, message, None, None)
+
+        return warn
 
     def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
         key = str(invoice["number"])
