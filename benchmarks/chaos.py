@@ -187,13 +187,16 @@ class Fleet:
             self.start(role)
         self.wait_healthy()
 
-    def kill_and_restart(self, role: str) -> None:
+    def kill_and_restart(self, role: str) -> float:
+        """SIGKILL, start again; the seconds until it answers again (serve) or was started (a worker)."""
         process = self.processes[role]
+        killed = time.monotonic()
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         self.start(role)
         if role == "serve":
             self.wait_healthy()
+        return time.monotonic() - killed
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -260,6 +263,25 @@ def database(mode: str, home: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def orphaned_jobs(database_url: str) -> list[str]:
+    """Cluster mode: Procrastinate jobs still 'doing' whose worker no longer beats (it was killed)."""
+    if not database_url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    query = text(
+        "SELECT j.id, j.task_name, j.lock FROM procrastinate_jobs j"
+        " LEFT JOIN procrastinate_workers w ON w.id = j.worker_id"
+        " WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < now() - interval '30 seconds')"
+    )
+    try:
+        with engine.connect() as connection:
+            return [f"job {i} {task} (lock {lock})" for i, task, lock in connection.execute(query)]
+    finally:
+        engine.dispose()
 
 
 def open_errors(database_url: str) -> dict[str, list[str]]:
@@ -388,10 +410,13 @@ class PhaseResult:
     quiescence: float | None
     after_settle: Outcome | None = None
     kills: list[str] = field(default_factory=list)
-    faults: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)  # "e-conomic 503", "Rackbeat lost", ...
+    stalled: int = 0  # calls whose answer was held past the client's timeout
+    downtime: float = 0.0  # seconds from each kill until serve answered again
     calls: int = 0
     inbox_left: int | None = None
     errors_open: dict[str, list[str]] = field(default_factory=dict)
+    orphaned: list[str] = field(default_factory=list)
 
     @property
     def throughput(self) -> float | None:
@@ -431,6 +456,7 @@ def run_phase(
     kill_roles = fleet.roles()
     kills_due = args.kills if chaos else 0
     kills: list[str] = []
+    result_downtime = 0.0
     last_disturbance = load_ended
     deadline = started + args.max_seconds
     done_at: float | None = None
@@ -445,7 +471,7 @@ def run_phase(
             time_reached = time.monotonic() - started >= k * args.max_seconds / (kills_due + 2)
             if share_reached or time_reached:
                 role = kill_roles[len(kills) % len(kill_roles)]
-                fleet.kill_and_restart(role)
+                result_downtime += fleet.kill_and_restart(role)
                 kills.append(role)
                 last_disturbance = time.monotonic()
                 continue
@@ -464,11 +490,16 @@ def run_phase(
         quiescence=None if quiet_at is None else quiet_at - max(load_ended, last_disturbance),
         kills=kills,
     )
-    for app in (boxes.economic_app, boxes.rackbeat_app):
+    result.downtime = result_downtime
+    for system, app in (("e-conomic", boxes.economic_app), ("Rackbeat", boxes.rackbeat_app)):
         for logged in list(app.kit.requests):
             result.calls += 1
             if logged.fault:
-                result.faults[logged.fault] += 1
+                result.faults[f"{system} {logged.fault}"] += 1
+                stalls = logged.fault == "timeout" or (
+                    logged.fault == "lost" and app.kit.plan.lost_answer_as == "timeout"
+                )
+                result.stalled += 1 if stalls else 0
     boxes.economic_app.kit.set_faults(FaultPlan())
     boxes.rackbeat_app.kit.set_faults(FaultPlan())
     if quiet_at is None:
@@ -480,6 +511,7 @@ def run_phase(
                 break
             time.sleep(0.5)
     result.inbox_left = fleet.inbox_pending()
+    result.orphaned = orphaned_jobs(database_url)
     mine = {f"invoice {number}" for number in numbers.values()}
     # This phase's invoices, and whatever else is open (master data a document waits for, say).
     result.errors_open = {
@@ -573,9 +605,18 @@ def describe(mode: str, r: PhaseResult) -> str:
         + f"; time to quiescence {_seconds(r.quiescence)}",
         f"  sandbox calls {r.calls}, injected faults {sum(r.faults.values())}"
         + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(r.faults.items()))})" if r.faults else "")
-        + (f"; kill -9 + restart: {', '.join(r.kills)}" if r.kills else ""),
+        + (f"; kill -9 + restart: {', '.join(r.kills)} (down {r.downtime:.1f} s in all)" if r.kills else ""),
+        *(
+            [
+                f"  answers stalled past the client's timeout: {r.stalled}"
+                " (the work waiting on each waits that long)"
+            ]
+            if r.stalled
+            else []
+        ),
         f"  inbox pending at the end {r.inbox_left},"
         f" open error-log entries {sum(map(len, r.errors_open.values()))}",
+        *([f"  jobs left 'doing' by a killed worker: {', '.join(r.orphaned)}"] if r.orphaned else []),
     ]
     reasons = Counter(m.split(": ", 1)[-1][:160] for ms in r.errors_open.values() for m in ms)
     lines += [f"    {n} x {reason}" for reason, n in reasons.most_common(3)]
