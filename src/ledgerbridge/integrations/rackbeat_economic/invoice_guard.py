@@ -15,10 +15,10 @@ with the current mapping (so a fix — a setting, a product moved to another gro
 3. anything else: the invoice stays a draft and the error log says which lines differ and why.
 
 e-conomic's draft lines carry no VAT rate (only the draft's ``vatAmount``): a line's rate is derived
-from its product's group → sales account → VAT code → ``/vat-accounts`` rate, which also gives the
-reason in the bookkeeper's words. Outside the domestic zone e-conomic books no VAT, except in OSS zones
-(``one_stop_vat_zones``), whose rate per line cannot be read through the API; there only the totals
-are compared.
+from its product's group → its sales account for the invoice's VAT zone
+(``/product-groups/{n}/sales-accounts``) → VAT code → ``/vat-accounts`` rate, which also gives the
+reason in the bookkeeper's words. Where that cannot be known (no sales account for the domestic or an
+OSS zone) only the totals are compared.
 """
 
 from __future__ import annotations
@@ -74,22 +74,24 @@ class VatLookup:
     def line_rate(
         self, zone: int, product: str | None, source_rate: Decimal
     ) -> tuple[Decimal | None, str, str]:
-        """``(rate or None when unknown, reason, fix)`` for a line on ``product`` in VAT ``zone``."""
+        """``(rate or None when unknown, reason, fix)`` for a line on ``product`` in VAT ``zone``.
+
+        The product's group names its sales account per VAT zone; that account's VAT code gives the
+        rate. A zone the group has no sales account for books no VAT, except the domestic and OSS zones,
+        where the rate cannot be known then (None: only the totals are compared).
+        """
         mapping = "map it in settings (customer_invoices.vat_products)"
-        if zone in self.settings.customer_invoices.one_stop_vat_zones.values():
-            return None, "", ""
-        if zone != DOMESTIC_ZONE:
-            return (
-                Decimal(0),
-                f"because {self.zone_name(zone)} books no VAT",
-                "check the customer's VAT zone in Rackbeat and e-conomic",
-            )
+        oss = zone in self.settings.customer_invoices.one_stop_vat_zones.values()
+        no_vat = (
+            Decimal(0),
+            f"because {self.zone_name(zone)} books no VAT",
+            "check the customer's VAT zone in Rackbeat and e-conomic",
+        )
         if product is None:
-            return (
-                NO_PRODUCT_RATE,
-                "because the line has no product (e-conomic books 25% on such lines)",
-                mapping,
-            )
+            if zone == DOMESTIC_ZONE:
+                reason = "because the line has no product (e-conomic books 25% on such lines)"
+                return NO_PRODUCT_RATE, reason, mapping
+            return (None, "", "") if oss else no_vat
         record = self._get("product", self.economic.resource_path("products", product))
         group_number = ((record or {}).get("productGroup") or {}).get("productGroupNumber")
         if group_number is None:
@@ -104,14 +106,14 @@ class VatLookup:
             {},
         )
         account_number = account.get("accountNumber")
+        if account_number is None:
+            return (None, "", "") if oss or zone == DOMESTIC_ZONE else no_vat
         code = (account.get("vatAccount") or {}).get("vatCode")
         where = f"product group {group_number} ('{group.get('name')}')'s sales account {account_number}"
         group_words = (
             "a VAT-free product group" if source_rate == 0 else f"a product group that books {source_rate}%"
         )
         fix = f"move product {product} to {group_words} or {mapping}"
-        if account_number is None:  # e-conomic would refuse to book it anyway
-            return None, "", ""
         if not code:
             return Decimal(0), f"because {where} has no VAT code", fix
         vat_account = self._get("vat", f"vat-accounts/{code}")
