@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.ledger import Step, StepContext
 from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
 from ledgerbridge.integrations.rackbeat_eaccounting import totals
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
@@ -125,10 +126,11 @@ def map_invoice(
 class InvoiceSender:
     """Finds and sends one customer invoice in the status the settings ask for.
 
-    Converting sends Rackbeat's totals and row amounts (``expected``) for eAccounting to validate: a
-    mismatch leaves the draft a draft (never booked, never e-mailed) and fails the transfer with
-    :func:`totals.explain`'s words. A retry saves the draft again from the current data (a coding fixed
-    since applies) and converts only when the totals agree then.
+    The send makes the draft; converting it is a step of the transfer (:meth:`convert_step`), which sends
+    Rackbeat's totals and row amounts (``expected``) for eAccounting to validate: a mismatch leaves the
+    draft a draft (never booked, never e-mailed) and fails the step with :func:`totals.explain`'s words.
+    A retry resumes at the step: it saves the draft again from the current data (a coding fixed since
+    applies) and converts only when the totals agree then.
     """
 
     def __init__(
@@ -158,28 +160,55 @@ class InvoiceSender:
         return next(iter(self.eaccounting.iter_collection(path, filter=query, pagesize=50)), None)
 
     def find(self) -> str | None:
-        invoice = self._first("customerinvoices")
+        invoice = self.find_invoice()
         if invoice is not None:
-            return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
-        # The ledger runs this before every send, so what it sees here is what send() resumes from.
-        self._draft = self._first("customerinvoicedrafts")
-        if self.status == "draft" and self._draft is not None:
-            return f"draft:{self._draft['Id']}"
-        return None  # a draft alone is not done yet: send() converts it
+            return invoice
+        draft = self._first("customerinvoicedrafts")
+        return f"draft:{draft['Id']}" if draft is not None else None
+
+    def find_invoice(self) -> str | None:
+        invoice = self._first("customerinvoices")
+        return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}" if invoice is not None else None
 
     def send(self, idempotency_key: str) -> str:
         # eAccounting has no idempotency keys: the marker search in find() stands in for them.
-        if self._draft is None:
-            draft = self.eaccounting.create("customerinvoicedrafts", self.document)
-        elif self.expected is not None:
-            # An earlier attempt left the draft (refused, or cut off): save it again from today's data.
-            draft = self.eaccounting.replace(f"customerinvoicedrafts/{self._draft['Id']}", self.document)
-        else:
-            draft = self._draft
+        draft = self.eaccounting.create("customerinvoicedrafts", self.document)
+        self._draft = draft  # the convert step, right after, need not save it again
         if self.status == "draft":
             self._warn_if_different(draft)
-            return f"draft:{draft['Id']}"
-        return self._convert(draft)
+        return f"draft:{draft['Id']}"
+
+    def convert_step(self) -> Step:
+        """Converting the draft to an invoice, a step of the invoice's transfer (after a refusal or a crash
+        the next attempt resumes here): the draft is saved again from today's data (a coding fixed since
+        applies), then converted only if eAccounting's totals are Rackbeat's."""
+
+        def run(ctx: StepContext) -> str:
+            kind, _, rest = ctx.remote_key.partition(":")
+            if kind == "invoice":
+                return ctx.remote_key  # found converted (by an earlier attempt, or by hand)
+            draft_id = rest
+            if self._draft is not None and str(self._draft["Id"]) == draft_id:
+                draft = self._draft
+            else:
+                try:
+                    draft = self.eaccounting.replace(f"customerinvoicedrafts/{draft_id}", self.document)
+                except NotFoundError:
+                    # The draft is gone: converted by hand (then it is found), or deleted (made again).
+                    found = self.find_invoice()
+                    if found is not None:
+                        return found
+                    draft = self.eaccounting.create("customerinvoicedrafts", self.document)
+            self._draft = None
+            return self._convert(draft)
+
+        return Step(
+            "convert",
+            run,
+            title="make the draft an invoice",
+            find=lambda ctx: self.find_invoice(),
+            replaces_remote_key=True,
+        )
 
     def _warn_if_different(self, draft: Record) -> None:
         """A draft is what the settings ask for, but the bookkeeper who books it must know if eAccounting

@@ -274,14 +274,16 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             rounding_article=self.vat_articles.rounding_article,
             warn=lambda message: self.log("warning", "invoice", key, message, None, None),
         )
-        email = settings.status == "invoiced_and_send_email"
+        steps = [] if settings.status == "draft" else [sender.convert_step()]
+        if settings.status == "invoiced_and_send_email":
+            steps.append(self._email_step())
         result = self.ledger.transfer(
             "invoice",
             key,
             find=sender.find,
             send=sender.send,
             describe=documents.describe_invoice,
-            steps=[self._email_step()] if email else [],
+            steps=steps,
         )
         self.after_transfer("invoice", key, result, document)
         if not result.ok:
