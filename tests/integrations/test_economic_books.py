@@ -421,3 +421,32 @@ def test_a_draft_left_for_the_bookkeeper_is_mapped_too_and_a_difference_is_a_war
         draft = b.economic.get(f"invoices/drafts/{str(result.remote_key).split(':')[1]}")
         assert D(str(draft["vatAmount"])) == D(str(invoice["total_vat"])) == D(25)
         assert draft["lines"][1]["product"]["productNumber"] == free
+
+
+def test_an_oss_invoice_at_0_percent_is_held_because_the_oss_zone_charges_the_buyers_rate(
+    world: World,
+) -> None:
+    world.books.add_vat_zone({"vatZoneNumber": 17, "name": "Tyskland (OSS)", "enabledForCustomer": True})
+    with books(world, one_stop_vat=True, one_stop_vat_zones={"Tyskland": 17}) as b:
+        group = world.ops.records("customer-groups")[0]["number"]
+        terms = world.ops.records("payment-terms")[0]["number"]
+        b.rackbeat.create(
+            "customers",
+            {
+                "number": 91001,
+                "name": "Privat Kunde",
+                "customer_group_id": group,
+                "payment_terms_id": terms,
+                "vat_zone": "eu",
+                "currency": "DKK",
+                "address_country": "Tyskland",
+            },
+        )
+        taxed = product_in_group(world, 4)
+        invoice = b.invoice([line(taxed, "100.00", 0)], customer_id=91001)
+        held = b.transfer("invoice", invoice["number"])
+        assert held.outcome == "failed" and b.booked(invoice["number"]) is None
+        assert "VAT 0.00 in Rackbeat, e-conomic 19.00" in held.message  # Germany's rate, not 0 %
+        ok = b.invoice([line(taxed, "100.00", 19)], customer_id=91001)
+        assert b.transfer("invoice", ok["number"]).ok
+        assert b.totals()[6210] == D(-19) and b.trial_balance() == 0
