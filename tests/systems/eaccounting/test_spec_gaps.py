@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jsonschema
@@ -19,7 +20,15 @@ from ledgerbridge.systems.eaccounting.sandbox.methods import CUSTOM_METHODS, all
 from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices
 from ledgerbridge.systems.eaccounting.sandbox.resources import RESOURCES
 
-from .test_contract import SPEC, _operation, assert_valid
+from .test_contract import (
+    SPEC,
+    Recorder,
+    _draft_body,
+    _operation,
+    _voucher_body,
+    assert_exchanges_follow_the_spec,
+    assert_valid,
+)
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 # What the spec documents on a served route but the sandbox does not serve (405 there, on purpose).
@@ -263,3 +272,26 @@ def test_garbage_bodies_on_the_write_routes_are_4xx_never_5xx(
                 body["Rows"] = [{f: pick.choice(values) for f in pick.sample(fields, 4)} for _ in range(2)]
             answer = raw.request(method, path, content=json.dumps(body))
             assert answer.status_code < 500, (method, path, body, answer.text)
+
+
+def test_every_served_read_answers_as_its_operation_declares(
+    specs_dir: Path, server: Any, state: EAccountingState, demo: dict[str, dict[str, str]]
+) -> None:
+    """Every routed shape that answers GET, once, against the spec's operation (status, schema, uuid and
+    date-time formats), plus a draft's whole life and a voucher."""
+    recorder = Recorder()
+    examples = _examples(state, demo)
+    with httpx.Client(
+        base_url=server.base_url,
+        headers={"Authorization": "Bearer reads"},
+        event_hooks={"response": [recorder]},
+    ) as http:
+        for name, shape in _routes():
+            if "GET" in allowed_methods(RESOURCES[name], [s or "x" for s in shape]):
+                assert http.get(_path(name, shape, examples), params={"$pagesize": 1000}).status_code == 200
+        draft = http.post("/v2/customerinvoicedrafts", json=_draft_body(demo)).json()
+        http.put(f"/v2/customerinvoicedrafts/{draft['Id']}", json=_draft_body(demo, "1002"))
+        http.post(f"/v2/customerinvoicedrafts/{draft['Id']}/convert", json={})
+        http.post("/v2/vouchers", json=_voucher_body())
+    assert len(recorder.exchanges) > 30
+    assert_exchanges_follow_the_spec(specs_dir, recorder.exchanges)
