@@ -14,13 +14,18 @@ class Binder:
     ``sides`` is the integration's ``(side_a, side_b)`` pair of system names, e.g. ``("ops", "books")``.
     """
 
-    def __init__(self, session: Session, integration_id: int, sides: tuple[str, str]) -> None:
+    def __init__(
+        self, session: Session, integration_id: int, sides: tuple[str, str], *, preload: bool = False
+    ) -> None:
         self._session = session
         self._integration_id = integration_id
         self._sides = sides
-        # A run asks about the same keys many times (every customer asks for its group);
-        # cache per entity and side, filled on first use with one query.
-        self._cache: dict[tuple[str, str], dict[str, Binding]] = {}
+        # One record's look-up is one indexed query (the unique constraints index each side's key);
+        # a run that visits every record of an entity (``preload``) reads that entity's bindings once.
+        self._preload = preload
+        # Per entity and side: key → binding, or None for a key known to have none.
+        self._cache: dict[tuple[str, str], dict[str, Binding | None]] = {}
+        self._loaded: set[str] = set()
 
     def _column(self, system: str) -> str:
         if system == self._sides[0]:
@@ -29,22 +34,45 @@ class Binder:
             return "b"
         raise ValueError(f"{system!r} is not a side of this integration ({self._sides})")
 
-    def _index(self, entity: str, system: str) -> dict[str, Binding]:
-        side = self._column(system)
-        cached = self._cache.get((entity, side))
-        if cached is None:
-            rows = self._session.scalars(
-                select(Binding).where(
-                    Binding.integration_id == self._integration_id, Binding.entity == entity
-                )
-            ).all()
-            cached = {getattr(row, f"{side}_key"): row for row in rows}
-            self._cache[(entity, side)] = cached
-        return cached
+    def _known(self, entity: str, side: str) -> dict[str, Binding | None]:
+        return self._cache.setdefault((entity, side), {})
+
+    def _remember(self, entity: str, binding: Binding) -> None:
+        self._known(entity, "a")[binding.a_key] = binding
+        self._known(entity, "b")[binding.b_key] = binding
+
+    def _load(self, entity: str) -> None:
+        rows = self._session.scalars(
+            select(Binding).where(Binding.integration_id == self._integration_id, Binding.entity == entity)
+        )
+        for row in rows:
+            self._remember(entity, row)
+        self._loaded.add(entity)
+
+    def _lookup(self, entity: str, side: str, key: str) -> Binding | None:
+        known = self._known(entity, side)
+        if key in known:
+            return known[key]
+        if entity in self._loaded:
+            return None
+        if self._preload:
+            self._load(entity)
+            return known.get(key)
+        column = Binding.a_key if side == "a" else Binding.b_key
+        found = self._session.scalars(
+            select(Binding).where(
+                Binding.integration_id == self._integration_id, Binding.entity == entity, column == key
+            )
+        ).first()
+        if found is None:
+            known[key] = None
+        else:
+            self._remember(entity, found)
+        return found
 
     def find(self, entity: str, system: str, key: str) -> Binding | None:
         """The binding of ``system``'s record ``key`` for ``entity``, if any."""
-        return self._index(entity, system).get(str(key))
+        return self._lookup(entity, self._column(system), str(key))
 
     def other_key(self, entity: str, system: str, key: str) -> str | None:
         """The key on the other side of ``system``'s record ``key``."""
@@ -72,21 +100,21 @@ class Binder:
             binding = Binding(integration_id=self._integration_id, entity=entity, a_key=a_key, b_key=b_key)
             self._session.add(binding)
         else:
-            # Drop the stale index entries if a side was renumbered.
-            self._index(entity, a_system).pop(binding.a_key, None)
-            self._index(entity, b_system).pop(binding.b_key, None)
+            # A side was renumbered: its old key has no binding any more.
+            self._known(entity, "a")[binding.a_key] = None
+            self._known(entity, "b")[binding.b_key] = None
             binding.a_key, binding.b_key = a_key, b_key
         binding.a_hash = hashes.get(a_system, binding.a_hash)
         binding.b_hash = hashes.get(b_system, binding.b_hash)
         binding.synced_at = utcnow()
-        self._index(entity, a_system)[a_key] = binding
-        self._index(entity, b_system)[b_key] = binding
+        self._remember(entity, binding)
         return binding
 
     def forget(self, entity: str) -> None:
         """Drop the cached bindings of ``entity`` (another session has just added some)."""
         for side in ("a", "b"):
             self._cache.pop((entity, side), None)
+        self._loaded.discard(entity)
 
     def hash_of(self, binding: Binding, system: str) -> str | None:
         return binding.a_hash if self._column(system) == "a" else binding.b_hash

@@ -15,6 +15,25 @@ class ErrorLog:
     def __init__(self, session: Session, integration_id: int) -> None:
         self._session = session
         self._integration_id = integration_id
+        # Open entries are rare: a run asks once per operation and entity which keys have one, so
+        # resolving a record that never failed costs no query.
+        self._open_keys: dict[tuple[str, str], set[str]] = {}
+
+    def _open_keys_of(self, operation: str, entity: str) -> set[str]:
+        keys = self._open_keys.get((operation, entity))
+        if keys is None:
+            keys = set(
+                self._session.scalars(
+                    select(ErrorEntry.record_key).where(
+                        ErrorEntry.integration_id == self._integration_id,
+                        ErrorEntry.operation == operation,
+                        ErrorEntry.entity == entity,
+                        ErrorEntry.state == "open",
+                    )
+                )
+            )
+            self._open_keys[(operation, entity)] = keys
+        return keys
 
     def _open_entry(self, operation: str, entity: str, record_key: str) -> ErrorEntry | None:
         return self._session.scalars(
@@ -51,6 +70,8 @@ class ErrorLog:
                 attempts=0,
             )
             self._session.add(entry)
+        if (operation, entity) in self._open_keys:
+            self._open_keys[(operation, entity)].add(record_key)
         entry.attempts = (entry.attempts or 0) + 1
         entry.message = message
         entry.remote_message = remote_message
@@ -63,7 +84,11 @@ class ErrorLog:
 
     def resolve(self, operation: str, entity: str, record_key: str) -> None:
         """The record went through: close its open entry, if it had one."""
+        keys = self._open_keys_of(operation, entity)
+        if record_key not in keys:
+            return
         entry = self._open_entry(operation, entity, record_key)
+        keys.discard(record_key)
         if entry is not None:
             entry.state = "resolved"
             entry.last_seen = utcnow()

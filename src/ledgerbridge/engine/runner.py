@@ -185,7 +185,7 @@ class OneWaySync:
         drifted: list[PlanItem] = []
         session = self.store.new_session()
         try:
-            binder = Binder(session, self.integration_id, self.sides)
+            binder = Binder(session, self.integration_id, self.sides, preload=True)
             for flow in self.flows:
                 if flow.entity not in entities:
                     continue
@@ -276,7 +276,8 @@ class OneWaySync:
     def _execute(self, *, dry_run: bool) -> RunResult:
         session = self.store.new_session()
         try:
-            binder = Binder(session, self.integration_id, self.sides)
+            # A run visits every record of its entities: read each entity's bindings once.
+            binder = Binder(session, self.integration_id, self.sides, preload=True)
             errors = ErrorLog(session, self.integration_id)
             checkpoints = Checkpoints(session, self.integration_id)
             counts: dict[str, dict[str, int]] = {}
