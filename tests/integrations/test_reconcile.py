@@ -110,3 +110,20 @@ def test_a_refused_invoice_is_listed_with_its_reason_and_left_to_a_person_after_
     assert code == 1
     assert "repair tried" in output and "needs a person" in output and "fixes it" not in output
     assert books.invoices() == [] and books.drafts() == []
+
+
+def test_a_side_that_refuses_us_is_exit_code_2_not_agreement(
+    books: Books,
+    eworld: EWorld,  # noqa: F811
+) -> None:
+    from ledgerbridge.sandbox.faults import FaultPlan
+
+    source = books.book([("ARM-10", 1, "10.00", 25)])
+    assert books.transfer(source).ok
+    # Rackbeat refuses the token (not retried, so the test stays fast; a 503 would be retried first).
+    eworld.rackbeat_app.kit.set_faults(FaultPlan(fail_next=[401], path_pattern=r"/customer-invoices"))
+    code, output = reconcile()
+    assert code == 2, output
+    assert "could not compare 'se'" in output
+    eworld.rackbeat_app.kit.set_faults(FaultPlan())
+    assert reconcile()[0] == 0

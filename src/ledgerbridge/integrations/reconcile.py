@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 
+from ledgerbridge.engine.runner import RunAborted
 from ledgerbridge.integrations.rackbeat_realtime import DOCUMENT_RESOURCES, RackbeatRealtime
 from ledgerbridge.store import ErrorEntry
 from ledgerbridge.systems.errors import ApiError, NotFoundError
@@ -187,9 +188,12 @@ class Reconciler:
         return result
 
     def _repair(self, finding: Finding) -> str:
-        if finding.repair == "transfer":
-            return self.session.transfer(finding.entity, finding.key).message
-        return self.session.master.resync(finding.entity, finding.key)
+        try:
+            if finding.repair == "transfer":
+                return self.session.transfer(finding.entity, finding.key).message
+            return self.session.master.resync(finding.entity, finding.key)
+        except RunAborted as exc:  # a side did not answer: this one stays, the others are still tried
+            return f"not repaired: {exc}"
 
     def _booked(self, document_type: str, start: date, end: date) -> Iterator[dict[str, Any]]:
         resource = DOCUMENT_RESOURCES[document_type]

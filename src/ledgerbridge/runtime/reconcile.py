@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ledgerbridge.engine.runner import RunAborted
 from ledgerbridge.integrations.reconcile import Reconciliation
 from ledgerbridge.integrations.reconcile_views import reconciler_for
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -34,3 +35,5 @@ def reconcile(
         raise UserError(str(exc)) from None
     except (TransientError, AuthError) as exc:
         raise UserError(f"could not compare {name!r}: {exc.remote_message}") from None
+    except RunAborted as exc:  # a read the comparison needs did not answer
+        raise UserError(f"could not compare {name!r}: {exc}") from None
