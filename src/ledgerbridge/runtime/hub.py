@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
@@ -290,7 +291,7 @@ class RealtimeHub:
         """
         try:
             outcome = session.handle(item.event, item.record_key, item.payload)
-        except RunAborted as exc:
+        except (RunAborted, OperationalError) as exc:  # the far side or our database is away: later
             with self._backoff_lock:
                 previous = self._backoff.get(item.id)
                 attempts = (previous.attempts if previous else 0) + 1
