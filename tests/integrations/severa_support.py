@@ -16,7 +16,7 @@ from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems.eaccounting import EAccountingClient, EAccountingState, create_app
 from ledgerbridge.systems.eaccounting.oauth import authorize_via_loopback
 from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
-from ledgerbridge.systems.severa import SeveraClient, SeveraConnection
+from ledgerbridge.systems.severa import DEFAULT_SCOPES, SeveraClient, SeveraConnection
 from ledgerbridge.systems.severa.adapters import Severa
 from ledgerbridge.systems.severa.sandbox.demo_data import demo_guid
 from tests.integrations.eaccounting_support import CLIENT_ID, CLIENT_SECRET, free_port, grant_in_browser
@@ -103,6 +103,7 @@ class SWorld:
             base_url=self.severa_sandbox.base_url,
             client_id=self.severa_sandbox.client_id,
             client_secret=self.severa_sandbox.client_secret,
+            scopes=(*DEFAULT_SCOPES, "projects:write"),  # the test plays a Severa user who edits projects
         )
         with SeveraClient.open(connection, pacer=None) as client:
             yield Severa(client)

@@ -48,6 +48,10 @@ class StoredTokenVault:
         lease: TokenLease | None = getattr(self._local, "lease", None)
         if lease is not None and lease.current is not None:
             lease.mark_reconnect_required(reason)
+        elif lease is not None:
+            # No row to mark yet (the first sign-in was refused); writing beside the held lease would
+            # wait on it (SQLite: "database is locked"). The refusal reaches the caller as it is.
+            return
         else:
             self.tokens.mark_reconnect_required(self.integration_id, self.side, reason)
 
