@@ -323,6 +323,24 @@ def build_api(
             raise HTTPException(400, str(exc)) from None
         return TransferAnswer(outcome=result.outcome, remote_key=result.remote_key, message=result.message)
 
+    @api.post("/integrations/{name}/registers/{register}", tags=["transfers"], response_model=None)
+    def transfer_register(
+        name: str,
+        register: str,
+        dry_run: Annotated[bool, Query(description="Show per record and field what would change")] = False,
+    ) -> dict[str, Any] | JSONResponse:
+        """Transfer one register now (kinds with a data-transfer page, e.g. severa-eaccounting: customers,
+        products, projects, invoices, supplier-invoices, check-sent, check-paid). Answers the counts and
+        ``status_line`` ("N transferred, N updated, N failed"); failures are in the error log. 409 with the
+        reason while the register's settings are missing."""
+        try:
+            run = service.run_register(name, register, dry_run=dry_run)
+        except UserError as exc:
+            if str(exc).startswith("no integration named"):
+                raise
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return dict(run.as_dict())
+
     # -- reconcile -------------------------------------------------------------------------------------------
     @api.get("/integrations/{name}/reconcile", tags=["reconcile"])
     def reconcile_check(

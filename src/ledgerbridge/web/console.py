@@ -321,6 +321,18 @@ def build_console(
         request.session["last_transfer"] = [document_type, number]
         return back(integration_url(name) + "#transfer")
 
+    @console.post("/integrations/{name}/registers/{register}", dependencies=guarded)
+    def transfer_register(request: Request, name: str, register: str) -> Response:
+        """A register's button on the data-transfer panel; the seed's status line comes back as a flash."""
+        try:
+            run = service.run_register(name, register)
+        except UserError as exc:
+            flash(request, f"Not transferred: {exc}", "error")
+            return back(integration_url(name) + "#transfer")
+        level = "success" if run.ok else "error"
+        flash(request, f"{register.replace('-', ' ').capitalize()}: {run.status_line}.", level)
+        return back(integration_url(name) + "#transfer")
+
     # -- connections -----------------------------------------------------------------------------------------
     @console.get("/integrations/{name}/connections", dependencies=guarded)
     def connections_page(request: Request, name: str) -> Response:
