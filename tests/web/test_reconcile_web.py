@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from ledgerbridge.systems.rackbeat import RackbeatClient
+from tests.integrations.conftest import RACKBEAT_TOKEN
 from tests.web.conftest import INVOICE_SETTINGS, LEGACY_TOKEN, Web, book_invoice
 
 AUTH = {"Authorization": f"Bearer {LEGACY_TOKEN}"}
@@ -19,6 +23,35 @@ def test_reconcile_over_the_api_and_in_the_console(web: Web) -> None:
     assert checked.status_code == 200, checked.text
     assert checked.json()["agree"] is True, checked.json()
     assert checked.json()["checked"] == 1
+
+    # A supplier invoice (a voucher in day book 2) is compared too: gross and input VAT.
+    with RackbeatClient(web.world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        supplier = web.world.ops.records("suppliers")[0]
+        product = web.world.ops.records("products")[0]
+        bill = rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "R-2026-7",
+                "invoice_date": date.today().isoformat(),
+                "lines": [
+                    {
+                        "child_id": product["number"],
+                        "quantity": 2,
+                        "line_price": "100.00",
+                        "vat_percentage": 25,
+                    }
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        rackbeat.book("supplier-invoices", bill["number"])
+    sent = web.client.post(
+        f"/api/integrations/acme/transfers/supplier-invoice/{bill['number']}", headers=AUTH
+    )
+    assert sent.json()["outcome"] == "transferred", sent.json()
+    both = web.client.get("/api/integrations/acme/reconcile", headers=AUTH).json()
+    assert both["agree"] is True and both["checked"] == 2, both
 
     # A user changes customer 3 in e-conomic, and someone edits the booked invoice's VAT there.
     web.world.books.update_customer(3, {"name": "Renamed in e-conomic A/S"})

@@ -81,7 +81,7 @@ class EAccountingView:
 
 class EconomicView:
     """Invoices are ``booked:N`` or ``draft:N``; supplier invoices are vouchers in a day book, compared
-    once booked through their entries, which this view does not read (they are skipped, not agreed)."""
+    while they are there (once the day book is booked they are skipped, not agreed)."""
 
     name = "e-conomic"
 
@@ -90,7 +90,7 @@ class EconomicView:
 
     def amounts(self, document_type: str, remote_key: str) -> Amounts | None:
         if document_type != "invoice":
-            raise NotImplementedError
+            return self._voucher(remote_key)
         kind, _, number = remote_key.partition(":")
         path = "invoices/booked" if kind == "booked" else "invoices/drafts"
         try:
@@ -106,6 +106,23 @@ class EconomicView:
 
     def documents(self, document_type: str, start: date, end: date) -> dict[str, Amounts]:
         return {}  # e-conomic invoices carry no reference of ours to tell them from the bookkeeper's own
+
+    def _voucher(self, remote_key: str) -> Amounts | None:
+        """A supplier invoice still in its day book: the gross is what the supplier is credited (the
+        entries' amounts, negated), the VAT the input VAT split off (``contraVatAmount``, negated)."""
+        journal, _, number = remote_key.partition(":")
+        for voucher in self.economic.iter_collection(f"journals/{journal}/vouchers"):
+            if str(voucher.get("voucherNumber")) != number:
+                continue
+            lines = (voucher.get("entries") or {}).get("supplierInvoices") or []
+            if not lines:
+                return None
+            gross = -sum((_dec(line.get("amount")) for line in lines), Decimal(0))
+            vat = -sum((_dec(line.get("contraVatAmount")) for line in lines), Decimal(0))
+            currency = (lines[0].get("currency") or {}).get("code")
+            return Amounts.of(gross - vat, vat, gross, currency)
+        # Booked since: its entries are spread over the accounts; this view does not add them up.
+        raise NotImplementedError
 
 
 def _dec(value: Any) -> Decimal:
