@@ -24,6 +24,7 @@ from rich.panel import Panel
 
 from ledgerbridge.cli.render import RichProgress, print_result, progress_bars
 from ledgerbridge.config import Config
+from ledgerbridge.demo_severa import severa_demo
 from ledgerbridge.netguard import ALLOW_PRIVATE_ENV
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
@@ -79,6 +80,7 @@ def run_demo(
     rackbeat_port: int = 0,
     rackbeat_rate_limit: int = 480,
     eaccounting: bool = True,
+    severa: bool = True,
 ) -> int:
     config = demo_config()
     shutil.rmtree(config.home, ignore_errors=True)
@@ -133,8 +135,11 @@ def run_demo(
                 result = service.run_startup(DEMO_NAME, progress=RichProgress(bars))
             print_result(result, time.monotonic() - started)
             ok = result.ok
-            with _eaccounting_demo(console, service, enabled=eaccounting) as se_ok:
-                ok = ok and se_ok
+            with (
+                _eaccounting_demo(console, service, enabled=eaccounting) as se_ok,
+                severa_demo(console, service, enabled=severa) as severa_ok,
+            ):
+                ok = ok and se_ok and severa_ok
                 if exit_after_sync:
                     return 0 if ok else 1
                 run_realtime(console, service, rackbeat_app, eco.base_url, rb.base_url, config.home)

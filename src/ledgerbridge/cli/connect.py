@@ -27,6 +27,10 @@ def connect(
     service = Ledgerbridge()
     try:
         integration_id, kind = service.integration(name)
+        if side not in kind.oauth_sides and side in kind.sides and hasattr(kind, "test_connection"):
+            # Signed in by stored credentials (Severa's client credentials): connecting is testing them.
+            console.print(kind.test_connection(side) + ".", highlight=False)
+            return
         if side not in kind.oauth_sides:
             raise UserError(
                 f"{kind.kind} does not sign in to {side!r} with OAuth2"

@@ -609,6 +609,9 @@ def demo(
         bool,
         typer.Option("--eaccounting/--no-eaccounting", help="Also the Swedish eAccounting demo integration."),
     ] = True,
+    severa: Annotated[
+        bool, typer.Option("--severa/--no-severa", help="Also demo-severa: Visma Severa ↔ eEkonomi.")
+    ] = True,
 ) -> None:
     """Start the sandboxes with a Danish (e-conomic) and a Swedish (eAccounting) demo company, run the
     start-up syncs into Rackbeat, then keep them in sync with the web console open."""
@@ -623,6 +626,7 @@ def demo(
         rackbeat_port=rackbeat_port,
         rackbeat_rate_limit=rackbeat_rate_limit,
         eaccounting=eaccounting,
+        severa=severa,
     )
     raise typer.Exit(code)
 
