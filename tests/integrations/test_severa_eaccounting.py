@@ -523,3 +523,52 @@ def test_a_dry_run_shows_per_record_and_field_what_would_change_and_writes_nothi
     master_data(world)
     invoices = world.run("invoices", dry_run=True)
     assert invoices.created == 3 and not drafts(world)
+
+
+# -- C68: the optional schedule; the demo -----------------------------------------------------------------
+def test_the_schedule_is_off_by_default_at_most_hourly_and_runs_registers_in_order(world: SWorld) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ledgerbridge.runtime.hub import RealtimeHub
+
+    world.add()
+    fix_code_clash(world)
+    hub = RealtimeHub(world.service)
+    try:
+        now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+        assert hub.periodic_all(now) == []  # off by default
+        with pytest.raises(UserError, match="greater than or equal to 60"):
+            world.service.update_settings(NAME, world.settings(schedule={"interval_minutes": 30}))
+        world.service.update_settings(NAME, world.settings(schedule={"interval_minutes": 60}))
+        hub.reload(NAME)
+        lines = hub.periodic_all(now)
+        assert [line.split(":")[1].strip() for line in lines] == list(REGISTERS)
+        assert "invoices: 3 transferred" in " ".join(lines)
+        assert hub.periodic_all(now + timedelta(minutes=59)) == []
+        again = hub.periodic_all(now + timedelta(minutes=60))
+        assert len(again) == len(REGISTERS) and all(" 0 transferred, 0 updated" in line for line in again)
+    finally:
+        hub.close()
+
+
+def test_the_demo_sets_up_demo_severa_and_runs_every_register(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from ledgerbridge.config import Config
+    from ledgerbridge.demo_severa import DEMO_SEVERA_NAME, severa_demo
+    from ledgerbridge.service import Ledgerbridge
+
+    out = io.StringIO()
+    config = Config(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}", secret_key=None)
+    service = Ledgerbridge(config)
+    try:
+        with severa_demo(Console(file=out, width=200), service, enabled=True) as ok:
+            assert ok
+            runs = {r.kind: r for r in service.runs(DEMO_SEVERA_NAME, limit=20)}
+        text = out.getvalue()
+        assert "invoices           3 transferred" in text and "supplier-invoices  2 transferred" in text
+        assert "register:check-paid" in runs and "ledgerbridge transfer demo-severa check-sent" in text
+    finally:
+        service.close()
