@@ -212,6 +212,14 @@ def test_drafts_when_not_posting_and_ean_invoices_never_posted(world: World) -> 
         [draft] = wait_for(lambda: live.drafts(), what="the EAN invoice as a draft")
         assert draft["recipient"]["ean"] == "5790001234567"
         assert all(b["bookedInvoiceNumber"] != with_ean["number"] for b in live.booked())
+        # The draft is there before its transfer is done (its totals are checked after it is made).
+        wait_for(
+            lambda: any(
+                t.source_key == str(with_ean["number"]) and t.state == "confirmed"
+                for t in live.world.service.transfers("ean")
+            ),
+            what="the EAN invoice's transfer confirmed",
+        )
         result = live.hub.transfer("ean", "invoice", str(with_ean["number"]))
         assert (
             result.message == f"already transferred as e-conomic draft invoice {draft['draftInvoiceNumber']}"
