@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +14,8 @@ from rich.table import Table
 from ledgerbridge.cli.admin import admin_app
 from ledgerbridge.cli.connect import connect as connect_command
 from ledgerbridge.cli.connect import disconnect as disconnect_command
+from ledgerbridge.cli.errors import EXIT_CODES_HELP, UNREACHABLE, USAGE, ExplainingGroup, exit_code_for
+from ledgerbridge.cli.operate import db_app, doctor, integrations_remove, print_json, status, when
 from ledgerbridge.cli.reconcile import reconcile as reconcile_command
 from ledgerbridge.cli.render import (
     RichProgress,
@@ -22,12 +25,15 @@ from ledgerbridge.cli.render import (
     print_result,
     progress_bars,
 )
-from ledgerbridge.logs import configure_logging
+from ledgerbridge.logs import FORMATS, LEVELS, configure_logging
 from ledgerbridge.service import Ledgerbridge, UserError
 
 app = typer.Typer(
     name="ledgerbridge",
-    help="Keeps Rackbeat and Visma e-conomic or eAccounting in sync: exactly once, in seconds.",
+    cls=ExplainingGroup,  # what a command raises becomes one line and an exit code, never a traceback
+    help="Keeps operations systems (Rackbeat, Visma Severa) and accounting systems (Visma e-conomic, "
+    "Visma eAccounting / eEkonomi) in sync: exactly once, in seconds.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -39,19 +45,61 @@ app.add_typer(admin_app, name="admin")
 app.command("connect")(connect_command)
 app.command("disconnect")(disconnect_command)
 app.command("reconcile")(reconcile_command)
+app.command("status")(status)
+app.command("doctor")(doctor)
+integrations_app.command("remove")(integrations_remove)
+app.add_typer(db_app, name="db")
+
+LogFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help=f"Log lines as {' or '.join(FORMATS)} (default: LEDGERBRIDGE_LOG_FORMAT, else console).",
+        show_default=False,
+    ),
+]
+LogLevel = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        help=f"One of {', '.join(LEVELS)} (default: LEDGERBRIDGE_LOG_LEVEL, else info); debug adds payloads.",
+        show_default=False,
+    ),
+]
 
 
-@app.callback()
-def _setup() -> None:
-    configure_logging()  # before any command logs: tracebacks without local variables
+def _show_version(value: bool) -> None:
+    if value:
+        from ledgerbridge import __version__
+
+        print(f"ledgerbridge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(epilog=EXIT_CODES_HELP)
+def _setup(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    # Before any command logs: tracebacks without locals. One-shot commands print their own outcome, so
+    # only warnings and errors are logged unless asked (`serve`, `worker`, `demo` log at info).
+    configure_logging(default_level="warning", force=True)
 
 
 def _service() -> Ledgerbridge:
     return Ledgerbridge()
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+def _fail(message: str, code: int | None = None) -> typer.Exit:
+    """Say what failed; the exit code follows the exception being handled (see cli/errors.py) unless given."""
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if code is None:
+        handled = sys.exc_info()[1]
+        code = exit_code_for(handled) if handled is not None else USAGE
     return typer.Exit(code)
 
 
@@ -65,14 +113,33 @@ def integrations_add(
     kind: Annotated[
         str | None, typer.Option("--kind", help="Integration kind, e.g. rackbeat-economic.")
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the connection check (`ledgerbridge doctor` does it).")
+    ] = False,
 ) -> None:
-    """Add an integration from a TOML config file (credentials are stored encrypted)."""
+    """Add an integration from a TOML config file (credentials are stored encrypted), then check that each
+    side answers and lets us in (a warning, not a refusal: the systems may be down for a moment)."""
     service = _service()
     try:
         view = service.add_integration_from_file(name, kind, config)
     except UserError as exc:
         raise _fail(str(exc)) from None
     console.print(f"Added integration [bold]{view.name}[/] ({view.kind}).")
+    if not offline:
+        _warn_unreachable(service, view.name)
+
+
+def _warn_unreachable(service: Ledgerbridge, name: str) -> None:
+    """The connection part of `doctor`: sides that cannot be reached or refuse us, as warnings."""
+    from ledgerbridge.integrations.doctor import examine
+
+    _, kind = service.integration(name)
+    down = [c for c in examine(kind, name) if not c.ok and c.name in ("reach and sign in", "signed in")]
+    for check in down:
+        line = f"warning: {check.side}: {check.detail}; {check.fix}"
+        err_console.print(line, highlight=False, markup=False)
+    if not down:
+        console.print("Both sides answer and let us in; `ledgerbridge doctor NAME` checks the settings too.")
 
 
 @integrations_app.command("update")
@@ -91,9 +158,25 @@ def integrations_update(
 
 
 @integrations_app.command("list")
-def integrations_list() -> None:
+def integrations_list(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+) -> None:
     """List integrations."""
     views = _service().list_integrations()
+    if json_output:
+        print_json(
+            [
+                {
+                    "name": v.name,
+                    "kind": v.kind,
+                    "startup_completed_at": v.startup_completed_at,
+                    "endpoints": v.endpoints,
+                    "problem": v.problem,
+                }
+                for v in views
+            ]
+        )
+        return
     if not views:
         console.print(
             "No integrations yet. Add one with `ledgerbridge integrations add NAME --kind ... --config FILE`."
@@ -183,6 +266,8 @@ def sync(
             json_out.write_text(json.dumps([i.as_dict() for i in result.plan], default=str, indent=2))
             console.print(f"Plan written to {json_out}.")
     print_result(result, time.monotonic() - started)
+    if result.status == "crashed":  # a side stopped answering or let us in no more: resumable
+        raise typer.Exit(UNREACHABLE)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -193,12 +278,32 @@ def errors(
     all_states: Annotated[
         bool, typer.Option("--all", help="Include resolved and dismissed entries.")
     ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
 ) -> None:
     """Show the error log of an integration."""
     try:
         entries = _service().errors(name, state=None if all_states else "open")
     except UserError as exc:
         raise _fail(str(exc)) from None
+    if json_output:
+        print_json(
+            [
+                {
+                    "id": e.id,
+                    "first_seen": e.first_seen,
+                    "last_seen": e.last_seen,
+                    "operation": e.operation,
+                    "entity": e.entity,
+                    "record_key": e.record_key,
+                    "message": e.message,
+                    "remote_message": e.remote_message,
+                    "attempts": e.attempts,
+                    "state": e.state,
+                }
+                for e in entries
+            ]
+        )
+        return
     if not entries:
         console.print("No errors." if all_states else "No open errors.")
         return
@@ -206,7 +311,7 @@ def errors(
     for entry in entries:
         table.add_row(
             str(entry.id),
-            f"{entry.last_seen:%Y-%m-%d %H:%M:%S}",
+            when(entry.last_seen),
             entry.operation,
             f"{entry.entity.replace('_', ' ')} {entry.record_key}",
             entry.message,
@@ -218,19 +323,39 @@ def errors(
 
 
 @app.command("conflicts")
-def conflicts(name: str) -> None:
+def conflicts(
+    name: str,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+) -> None:
     """Fields both sides had changed: which side won, and the value the other side lost."""
     try:
         rows = _service().conflicts(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
+    if json_output:
+        print_json(
+            [
+                {
+                    "detected_at": r.detected_at,
+                    "entity": r.entity,
+                    "record_key": r.record_key,
+                    "field": r.field,
+                    "winner": r.winner,
+                    "winning_value": r.winning_value,
+                    "loser": r.loser,
+                    "losing_value": r.losing_value,
+                }
+                for r in rows
+            ]
+        )
+        return
     if not rows:
         console.print("No conflicts.")
         return
     table = Table("when", "record", "field", "kept (master)", "lost", "sides")
     for row in rows:
         table.add_row(
-            f"{row.detected_at:%Y-%m-%d %H:%M:%S}",
+            when(row.detected_at),
             f"{row.entity.replace('_', ' ')} {row.record_key}",
             row.field,
             str(row.winning_value),
@@ -241,12 +366,32 @@ def conflicts(name: str) -> None:
 
 
 @app.command("runs")
-def runs(name: str) -> None:
+def runs(
+    name: str,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+) -> None:
     """Recent sync runs of an integration with their counts."""
     try:
         rows = _service().runs(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
+    if json_output:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "dry_run": r.dry_run,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "counts": r.counts,
+                    "message": r.message,
+                }
+                for r in rows
+            ]
+        )
+        return
     table = Table("run", "kind", "status", "started", "finished", "created", "updated", "unchanged", "failed")
     for run in rows:
         totals = {
@@ -257,8 +402,8 @@ def runs(name: str) -> None:
             str(run.id),
             run.kind,
             run.status,
-            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
-            f"{run.finished_at:%H:%M:%S}" if run.finished_at else "",
+            when(run.started_at),
+            when(run.finished_at),
             *map(str, totals.values()),
         )
     console.print(table)
@@ -284,9 +429,13 @@ def serve(
             help="Cluster mode (PostgreSQL): receive and queue; `ledgerbridge worker` processes do the work.",
         ),
     ] = False,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
 ) -> None:
     """Run the continuous sync: webhook receivers, the inbox worker, the safety-net scan, the admin API."""
     import os
+
+    configure_logging(log_format, log_level, force=True)
     from contextlib import ExitStack
 
     import uvicorn
@@ -395,6 +544,8 @@ def prune(
 @app.command("worker")
 def worker_command(
     concurrency: Annotated[int, typer.Option(help="Jobs worked at the same time in this process.")] = 4,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
 ) -> None:
     """Cluster mode: work the queue (webhooks, scans, polls, periodic jobs); run as many as you need.
 
@@ -402,6 +553,7 @@ def worker_command(
     """
     from ledgerbridge.runtime.cluster import Cluster
 
+    configure_logging(log_format, log_level, force=True)
     service = _service()
     try:
         queue = Cluster(service)
@@ -612,11 +764,14 @@ def demo(
     severa: Annotated[
         bool, typer.Option("--severa/--no-severa", help="Also demo-severa: Visma Severa ↔ eEkonomi.")
     ] = True,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
 ) -> None:
     """Start the sandboxes with a Danish (e-conomic) and a Swedish (eAccounting) demo company, run the
     start-up syncs into Rackbeat, then keep them in sync with the web console open."""
     from ledgerbridge.demo import run_demo
 
+    configure_logging(log_format, log_level, force=True)
     code = run_demo(
         console,
         exit_after_sync=exit_after_sync,

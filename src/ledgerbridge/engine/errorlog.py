@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerbridge.logs import payload_for_log
 from ledgerbridge.store.models import ErrorEntry, utcnow
+
+log = structlog.get_logger("ledgerbridge.errors")
 
 
 class ErrorLog:
@@ -80,6 +84,18 @@ class ErrorLog:
         entry.response = jsonable(response)
         entry.run_id = run_id
         entry.last_seen = utcnow()
+        # One log line per failure, with the remote system's own words (never the payload but at debug).
+        log.warning(
+            "failed",
+            integration_id=self._integration_id,
+            operation=operation,
+            entity=entity,
+            record_key=record_key,
+            message=message,
+            remote_message=remote_message,
+            status_code=status_code,
+            **payload_for_log(payload),
+        )
         return entry
 
     def resolve(self, operation: str, entity: str, record_key: str) -> None:

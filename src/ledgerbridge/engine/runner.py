@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 
 from ledgerbridge.engine.binder import Binder
@@ -32,6 +33,8 @@ from ledgerbridge.engine.progress import NullProgress, Progress
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Conflict, SyncRun, utcnow
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+
+log = structlog.get_logger("ledgerbridge.runs")
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
 
@@ -301,6 +304,13 @@ class OneWaySync:
                 )
                 session.add(run)
                 session.commit()
+                log.info(
+                    "run started",
+                    integration_id=self.integration_id,
+                    run_id=run.id,
+                    operation=self.operation,
+                    resumed_from=resumed_from,
+                )
 
             planned: dict[str, dict[str, str]] = {}
             plan: list[PlanItem] = []
@@ -340,6 +350,7 @@ class OneWaySync:
                     run.finished_at = utcnow()
                     run.counts = {k: dict(v) for k, v in counts.items()}
                     session.commit()
+                    log.error("run stopped", run_id=run.id, operation=self.operation, reason=str(exc))
                 return RunResult(
                     run.id if run else None, dry_run, "crashed", counts, plan, str(exc), resumed_from
                 )
@@ -354,6 +365,17 @@ class OneWaySync:
                 run.counts = {k: dict(v) for k, v in counts.items()}
                 checkpoints.clear(self.checkpoint_name)
                 session.commit()
+                totals = Counter[str]()
+                for entity_counts in counts.values():
+                    totals.update(entity_counts)
+                log.info(
+                    "run finished",
+                    integration_id=self.integration_id,
+                    run_id=run.id,
+                    operation=self.operation,
+                    status=status,
+                    **{k: totals.get(k, 0) for k in ("created", "updated", "unchanged", "failed")},
+                )
             return RunResult(run.id if run else None, dry_run, status, counts, plan, message, resumed_from)
         finally:
             if dry_run:

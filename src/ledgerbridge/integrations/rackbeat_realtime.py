@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import structlog
+
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
@@ -31,6 +33,8 @@ from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Integration
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+
+log = structlog.get_logger("ledgerbridge.transfers")
 
 RACKBEAT = "rackbeat"
 
@@ -174,6 +178,17 @@ class RackbeatRealtime(Realtime):
         return Step("mark-sent", mark_sent, title="mark it as sent in Rackbeat")
 
     def after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
+        # One line per transfer (a failure's line, with the remote message, comes from the error log).
+        if result.outcome != "failed":
+            log.info(
+                "transfer",
+                integration_id=self.integration_id,
+                document_type=document_type,
+                record_key=key,
+                outcome=result.outcome,
+                remote_key=result.remote_key,
+                message=result.message,
+            )
         for note in result.notes:
             self.log("warning", document_type, key, note, None, None)
         if result.outcome == "failed":

@@ -10,12 +10,14 @@ to 1 MB. ``serve`` binds to 127.0.0.1 by default.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
+import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -132,7 +134,8 @@ def create_app(
             raise HTTPException(400, str(exc)) from None
         event = request.headers.get(event_header) or (body.get("event") if isinstance(body, dict) else None)
         try:
-            item_id = hub.receive_webhook(name, source, request.headers.get(token_header), event, body)
+            with request_context(request):
+                item_id = hub.receive_webhook(name, source, request.headers.get(token_header), event, body)
         except WebhookRejected as exc:
             raise HTTPException(exc.status, exc.message) from None
         if worker is not None:
@@ -152,7 +155,8 @@ def create_app(
         """e-conomic's UI web hooks (GET or POST, merge fields in the URL), verified by the URL's token."""
         try:
             params = {"token": token, "type": type, "new": new, "old": old}
-            item_id = hub.receive_url_webhook(name, "economic", params)
+            with request_context(None):
+                item_id = hub.receive_url_webhook(name, "economic", params)
         except WebhookRejected as exc:
             raise HTTPException(exc.status, exc.message) from None
         if worker is not None:
@@ -208,12 +212,21 @@ DOCS_PAGE = """<!doctype html>
 """
 
 
+def request_context(request: Request | None) -> Any:
+    """Log lines of a webhook's receipt carry a ``request_id``: the sender's X-Request-ID, else a new one."""
+    given = request.headers.get("x-request-id", "")[:64] if request is not None else ""
+    return structlog.contextvars.bound_contextvars(request_id=given or uuid.uuid4().hex[:16])
+
+
 def server_config(app: Any, host: str, port: int) -> Any:
     """How ``serve`` runs the app under uvicorn. ``proxy_headers`` is off: uvicorn would believe
     ``X-Forwarded-For`` from a local peer; the app believes it only from ``LEDGERBRIDGE_TRUSTED_PROXIES``."""
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    # log_config=None: uvicorn's lines go to the handler ledgerbridge.logs set up, in its format.
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", proxy_headers=False, log_config=None
+    )
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:

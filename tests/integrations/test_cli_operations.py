@@ -1,0 +1,277 @@
+"""Running it for real (issue 17): exit codes without tracebacks, `--json` listings, `status`, `doctor`
+against healthy and broken sandboxes, `integrations remove`, `db current|upgrade`, and the log lines of a
+transfer and a failure in JSON mode."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ledgerbridge.cli.main import app
+from ledgerbridge.logs import configure_logging
+from ledgerbridge.runtime.hub import RealtimeHub
+from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.integrations.test_realtime import LIVE_SETTINGS, open_live, wait_for
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: these are CLI tests, the PostgreSQL variants of the engine are tested elsewhere."""
+    return f"sqlite:///{tmp_path / 'ledgerbridge.sqlite3'}"
+
+
+@pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    return world
+
+
+def invoke(*args: str) -> Any:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(
+    path: Path, world: World, *, economic_url: str | None = None, token: str = RACKBEAT_TOKEN, extra: str = ""
+) -> str:
+    path.write_text(f"""
+[economic]
+base_url = "{economic_url or world.economic_url}"
+app_secret_token = "app-secret"
+agreement_grant_token = "grant"
+
+[rackbeat]
+base_url = "{world.rackbeat_url}"
+token = "{token}"
+{extra}
+""")
+    return str(path)
+
+
+def doctor(name: str) -> tuple[int, dict[str, Any]]:
+    result = invoke("doctor", name, "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+def check(report: dict[str, Any], side: str, name: str) -> dict[str, Any]:
+    found = [c for c in report["checks"] if c["side"] == side and c["check"] == name]
+    assert found, [(c["side"], c["check"]) for c in report["checks"]]
+    return found[0]
+
+
+# -- exit codes and one-line errors ---------------------------------------------------------------------
+def test_version_and_exit_codes_in_help(cli: World) -> None:
+    from ledgerbridge import __version__
+
+    assert invoke("--version").stdout.strip() == f"ledgerbridge {__version__}"
+    help_text = invoke("--help").stdout
+    assert "Exit codes" in help_text and "3 cannot reach or sign in" in help_text
+
+
+def test_user_errors_are_one_line_with_the_right_exit_code(cli: World, tmp_path: Path) -> None:
+    unknown = invoke("errors", "nope")
+    assert unknown.exit_code == 2 and "no integration named 'nope'" in unknown.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[economic\nbase_url = ")
+    broken = invoke("integrations", "add", "x", "--kind", "rackbeat-economic", "--config", str(bad))
+    assert broken.exit_code == 2 and len(broken.output.strip().splitlines()) <= 3, broken.output
+    usage = invoke("sync")
+    assert usage.exit_code == 2
+
+
+def test_a_second_startup_sync_is_refused_with_exit_code_4(cli: World) -> None:
+    assert cli.service.run_startup("acme").ok
+    again = invoke("sync", "acme", "--startup")
+    assert again.exit_code == 4 and "already ran" in again.output
+
+
+def test_refused_credentials_are_exit_code_3_without_traceback(cli: World, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "wrong.toml", cli, token="not-the-token")
+    assert (
+        invoke(
+            "integrations", "add", "wrong", "--kind", "rackbeat-economic", "--config", config, "--offline"
+        ).exit_code
+        == 0
+    )
+    result = invoke("sync", "wrong", "--startup")
+    assert result.exit_code == 3, result.output
+    assert "The run stopped: could not read existing customer groups: Unauthenticated" in result.output
+
+
+# -- --json on every listing ----------------------------------------------------------------------------
+def test_listings_print_json_for_scripts(cli: World) -> None:
+    cli.service.run_startup("acme")
+    listed = json.loads(invoke("integrations", "list", "--json").stdout)
+    assert [(i["name"], i["kind"]) for i in listed] == [("acme", "rackbeat-economic")]
+    assert listed[0]["startup_completed_at"]
+    runs = json.loads(invoke("runs", "acme", "--json").stdout)
+    assert runs[0]["kind"] == "startup" and runs[0]["status"] == "succeeded"
+    assert sum(c.get("created", 0) for c in runs[0]["counts"].values()) > 0
+    assert json.loads(invoke("errors", "acme", "--json").stdout) == []
+    assert json.loads(invoke("conflicts", "acme", "--json").stdout) == []
+    status = invoke("status", "acme", "--json")
+    report = json.loads(status.stdout)
+    assert status.exit_code == 0
+    assert report["acme"]["queued"] == 0 and report["acme"]["open_errors"] == 0
+    assert report["acme"]["connections"] == {"economic": "connected", "rackbeat": "connected"}
+    assert report["acme"]["last_sync"]["status"] == "succeeded"
+
+
+def test_status_table_shows_times_with_their_zone(cli: World) -> None:
+    cli.service.run_startup("acme")
+    shown = invoke("status")
+    assert shown.exit_code == 0 and "acme" in shown.stdout and " UTC" in shown.stdout
+
+
+# -- doctor -------------------------------------------------------------------------------------------
+def test_doctor_on_a_healthy_integration_passes_every_check(cli: World) -> None:
+    hub = RealtimeHub(cli.service)
+    try:
+        hub.register_webhooks("acme", "http://127.0.0.1:9")
+    finally:
+        hub.close()
+    code, report = doctor("acme")
+    assert code == 0 and report["ok"], [c for c in report["checks"] if not c["ok"]]
+    assert check(report, "rackbeat", "reach and sign in")["ok"]
+    assert check(report, "economic", "reach and sign in")["ok"]
+    assert check(report, "economic", "read customers")["detail"] == "one record read"
+    assert check(report, "rackbeat", "webhooks subscribed")["ok"]
+    human = invoke("doctor", "acme")
+    assert "✓ economic: reach and sign in" in human.stdout and "✗" not in human.stdout
+
+
+def test_doctor_without_webhooks_says_how_to_subscribe(cli: World) -> None:
+    code, report = doctor("acme")
+    hooks = check(report, "rackbeat", "webhooks subscribed")
+    assert code == 3 and not hooks["ok"] and "serve --public-url" in hooks["fix"]
+
+
+def test_doctor_names_a_wrong_token_and_still_checks_the_other_side(cli: World, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "wrong.toml", cli, token="not-the-token")
+    invoke("integrations", "add", "wrong", "--kind", "rackbeat-economic", "--config", config, "--offline")
+    code, report = doctor("wrong")
+    reach = check(report, "rackbeat", "reach and sign in")
+    assert code == 3 and not reach["ok"] and "sign-in refused" in reach["detail"]
+    assert "API token" in reach["fix"]
+    assert not [c for c in report["checks"] if c["side"] == "rackbeat" and c["check"].startswith("read ")]
+    assert check(report, "economic", "reach and sign in")["ok"]
+
+
+def test_doctor_finds_a_missing_account_and_day_book(cli: World, tmp_path: Path) -> None:
+    extra = """
+[settings.supplier_invoices]
+enabled = true
+day_book = 98
+account_for_supplier_groups = 99999
+"""
+    config = write_config(tmp_path / "missing.toml", cli, extra=extra)
+    invoke("integrations", "add", "missing", "--kind", "rackbeat-economic", "--config", config, "--offline")
+    code, report = doctor("missing")
+    day_book = check(report, "economic", "supplier_invoices.day_book = 98")
+    account = check(report, "economic", "supplier_invoices.account_for_supplier_groups = 99999")
+    assert code == 3 and not day_book["ok"] and not account["ok"]
+    assert "no day book 98" in day_book["detail"] and "settings.supplier_invoices.day_book" in day_book["fix"]
+    assert "no account 99999" in account["detail"]
+
+
+def test_doctor_and_add_say_when_a_side_cannot_be_reached(cli: World, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "down.toml", cli, economic_url=f"http://127.0.0.1:{closed_port()}")
+    added = invoke("integrations", "add", "down", "--kind", "rackbeat-economic", "--config", config)
+    assert added.exit_code == 0  # added, with a warning: the system may be down for a moment
+    assert "warning: economic: no answer" in added.output
+    code, report = doctor("down")
+    reach = check(report, "economic", "reach and sign in")
+    assert code == 3 and not reach["ok"] and "no answer" in reach["detail"] and "base_url" in reach["fix"]
+    assert check(report, "rackbeat", "reach and sign in")["ok"]
+
+
+# -- remove, db ----------------------------------------------------------------------------------------
+def test_integrations_remove(cli: World) -> None:
+    assert invoke("integrations", "remove", "nope", "--yes").exit_code == 2
+    assert invoke("integrations", "remove", "acme", "--yes").exit_code == 0
+    assert json.loads(invoke("integrations", "list", "--json").stdout) == []
+
+
+def test_db_current_and_upgrade(cli: World) -> None:
+    current = invoke("db", "current", "--json")
+    state = json.loads(current.stdout)
+    assert current.exit_code == 0 and state["current"] == state["head"] and not state["upgrade_due"]
+    upgraded = invoke("db", "upgrade")
+    assert upgraded.exit_code == 0 and "up to date" in upgraded.stdout
+
+
+def test_db_upgrade_of_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    due = invoke("db", "current", "--json")
+    assert due.exit_code == 1 and json.loads(due.stdout)["current"] is None
+    upgraded = invoke("db", "upgrade")
+    assert upgraded.exit_code == 0 and "Upgraded the database from empty to" in upgraded.stdout
+    assert invoke("db", "current").exit_code == 0
+
+
+# -- logs ----------------------------------------------------------------------------------------------
+def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: World) -> None:
+    stream = io.StringIO()
+    configure_logging("json", "info", stream=stream, force=True)
+    try:
+        with open_live(world, "live", LIVE_SETTINGS) as live:
+            booked = live.book(live.new_invoice())
+            wait_for(lambda: '"event": "transfer"' in stream.getvalue(), what="the transfer's line")
+            group = world.ops.records("customer-groups")[0]["number"]
+            live.rackbeat.create(
+                "customers",
+                {
+                    "number": 90009,
+                    "name": "Uden Betingelser ApS",
+                    "customer_group_id": group,
+                    "vat_zone": "domestic",
+                    "currency": "DKK",
+                },
+            )
+            refused = live.book(live.new_invoice(customer_id=90009))
+            wait_for(
+                lambda: (
+                    '"record_key": "%s"' % refused["number"] in stream.getvalue()
+                    and '"event": "failed"' in stream.getvalue()
+                ),
+                what="the failure's line",
+            )
+    finally:
+        configure_logging("console", "info", force=True)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    received = [line for line in lines if line["event"] == "webhook received"]
+    assert received and all(line["request_id"] and line["delivery"] for line in received)
+    transfer = next(
+        line for line in lines if line["event"] == "transfer" and line["record_key"] == str(booked["number"])
+    )
+    assert transfer["outcome"] == "transferred" and transfer["level"] == "info"
+    assert transfer["delivery"] in {line["delivery"] for line in received}  # carried through the path
+    assert transfer["timestamp"].endswith("Z")
+    failures = [
+        line for line in lines if line["event"] == "failed" and line["record_key"] == str(refused["number"])
+    ]
+    assert failures and failures[0]["level"] == "warning" and failures[0]["delivery"]
+    assert "could not be synced" in failures[0]["message"]
+    runs = [line for line in lines if line["event"] == "run finished"]
+    assert runs and runs[0]["created"] > 0 and runs[0]["status"] == "succeeded"
+    text = stream.getvalue()
+    assert RACKBEAT_TOKEN not in text and "app-secret" not in text and '"payload"' not in text
