@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import secrets
@@ -36,6 +37,32 @@ SCAN_OVERLAP = timedelta(minutes=5)  # a record changed while the last scan ran 
 DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait before /healthz says 503
 INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
 log = structlog.get_logger("ledgerbridge.runtime")
+
+
+def _log_received(name: str, source: str, event: str, key: str, item_id: int, new: bool) -> None:
+    """One line per webhook received; ``delivery`` (the inbox item) is carried through its processing."""
+    log.info(
+        "webhook received",
+        integration=name,
+        source=source,
+        event_name=event,
+        record_key=key,
+        delivery=item_id,
+        collapsed=not new,
+    )
+
+
+def _in_delivery_context(process: Any) -> Any:
+    """Every log line written while an inbox item is processed carries its ``delivery`` id and integration."""
+
+    @functools.wraps(process)
+    def bound(self: Any, name: str, session: Any, item: InboxItem) -> bool:
+        with structlog.contextvars.bound_contextvars(delivery=item.id, integration=name):
+            settled: bool = process(self, name, session, item)
+            log.info("delivery processed", event_name=item.event, record_key=item.record_key, settled=settled)
+            return settled
+
+    return bound
 
 
 def _same_token(given: str, expected: str) -> bool:
@@ -171,6 +198,7 @@ class RealtimeHub:
             integration_id, source=source, event=event, record_key=key, payload=payload
         )
         metrics.WEBHOOKS.labels(name, event, "queued" if new else "collapsed").inc()
+        _log_received(name, source, event, key, item_id, new)
         return item_id
 
     def _open_tokens(self, stored: dict[str, Any] | None) -> dict[str, str]:
@@ -228,6 +256,7 @@ class RealtimeHub:
             integration_id, source=system, event=event, record_key=key, payload=payload
         )
         metrics.WEBHOOKS.labels(name, event, "queued" if created else "collapsed").inc()
+        _log_received(name, system, event, key, item_id, created)
         return item_id
 
     # -- processing --------------------------------------------------------------------------------
@@ -283,6 +312,7 @@ class RealtimeHub:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"lb-{name}") as pool:
             return sum(pool.map(lambda item: int(self._process(name, session, item)), batch))
 
+    @_in_delivery_context
     def _process(self, name: str, session: Realtime, item: InboxItem) -> bool:
         """Process one item; True when it is settled (done or failed), False when it waits in back-off.
 
