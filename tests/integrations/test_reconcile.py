@@ -11,9 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ledgerbridge.cli.main import app
+from ledgerbridge.systems.rackbeat import RackbeatClient
+from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.eaccounting_support import EWorld
 from tests.integrations.test_eaccounting_books import Books
 from tests.integrations.test_eaccounting_books import eworld as eworld  # noqa: F401 (the fixture)
+from tests.support import book_one_line_invoice
 
 runner = CliRunner()
 
@@ -127,3 +130,31 @@ def test_a_side_that_refuses_us_is_exit_code_2_not_agreement(
     assert "could not compare 'se'" in output
     eworld.rackbeat_app.kit.set_faults(FaultPlan())
     assert reconcile()[0] == 0
+
+
+ECONOMIC_SETTINGS = {
+    "customer_invoices": {"enabled": True, "post_invoices": True, "account_for_customer_groups": 5600},
+    "accounting": {"standard_account": 1210},
+}
+
+
+def test_rackbeat_economic_missing_invoice_found_then_transferred_by_repair(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    world.service.update_settings("acme", ECONOMIC_SETTINGS)
+    assert world.service.run_startup("acme").ok
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        invoice = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
+
+    answer = runner.invoke(app, ["reconcile", "acme"])
+    assert answer.exit_code == 1, answer.output
+    assert f"invoice {invoice['number']}: booked in Rackbeat, never transferred to e-conomic" in answer.output
+
+    answer = runner.invoke(app, ["reconcile", "acme", "--repair", "--json"])
+    assert answer.exit_code == 0, answer.output
+    assert '"agree": true' in answer.output and '"checked": 1' in answer.output
+    booked = world.books.tables["invoices-booked"]
+    assert [b["netAmount"] for b in booked.values()] == [Decimal("251.00")]
