@@ -572,3 +572,18 @@ def test_the_demo_sets_up_demo_severa_and_runs_every_register(tmp_path: Path) ->
         assert "register:check-paid" in runs and "ledgerbridge transfer demo-severa check-sent" in text
     finally:
         service.close()
+
+
+def test_check_sent_reports_a_draft_deleted_in_eaccounting(world: SWorld) -> None:
+    """A32: a draft deleted in eEkonomi without being booked is reported; the Severa status stays."""
+    world.add()
+    fix_code_clash(world)
+    master_data(world)
+    world.run("invoices")
+    gone = drafts(world)[0]
+    world.api().delete(f"customerinvoicedrafts/{gone['Id']}")
+    run = world.run("check-sent")
+    assert (run.failed, run.unchanged) == (1, 2)
+    guid = gone["ContractNumber"].removeprefix("Severa ")
+    assert any("was deleted without being booked" in e.message for e in world.service.errors(NAME))
+    assert severa_invoice(world, guid)["status"]["guid"] == STATUS["transferred"]

@@ -16,9 +16,9 @@ Every reading of the seed where it is ambiguous is in docs/integrations/severa-e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ledgerbridge.engine.tokens import TokenStore
 from ledgerbridge.integrations.base import IntegrationKind, Operation, register
@@ -38,7 +38,8 @@ from ledgerbridge.integrations.token_vaults import StoredTokenVault
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
-from ledgerbridge.systems.errors import ApiError
+from ledgerbridge.systems.eaccounting.oauth import VismaConnect
+from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.severa import MemoryVault, Severa, SeveraClient
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
@@ -70,17 +71,38 @@ class SeveraEAccounting(IntegrationKind):
     connections: SeveraEAccountingConnections
     settings: SeveraEAccountingSettings
 
-    # -- eEkonomi: the Visma Connect sign-in of rackbeat-eaccounting (it reads only connections.eaccounting)
-    visma_connect = RackbeatEAccounting.visma_connect
-    token_store = RackbeatEAccounting.token_store
-    oauth_start = RackbeatEAccounting.oauth_start
-    oauth_finish = RackbeatEAccounting.oauth_finish
-    oauth_disconnect = RackbeatEAccounting.oauth_disconnect
-    keep_token = RackbeatEAccounting.keep_token
-    open_eaccounting = RackbeatEAccounting.open_eaccounting
+    # -- eEkonomi: the Visma Connect sign-in of rackbeat-eaccounting, shared: its methods read only
+    # ``connections.eaccounting``, ``store``, ``integration_id`` and ``box``, which this kind has too.
+    def _visma(self) -> Any:
+        return cast(Any, self)
+
+    def visma_connect(self, http: Any = None, redirect_uri: str | None = None) -> VismaConnect:
+        return RackbeatEAccounting.visma_connect(self._visma(), http, redirect_uri)
+
+    def token_store(self) -> TokenStore:
+        return RackbeatEAccounting.token_store(self._visma())
+
+    def oauth_start(self, side: str, *, redirect_uri: str, state: str) -> str:
+        return RackbeatEAccounting.oauth_start(self._visma(), side, redirect_uri=redirect_uri, state=state)
+
+    def oauth_finish(
+        self, store: Store, integration_id: int, side: str, *, redirect_uri: str, params: Mapping[str, str]
+    ) -> None:
+        RackbeatEAccounting.oauth_finish(
+            self._visma(), store, integration_id, side, redirect_uri=redirect_uri, params=params
+        )
+
+    def oauth_disconnect(self, store: Store, integration_id: int, side: str) -> str:
+        return RackbeatEAccounting.oauth_disconnect(self._visma(), store, integration_id, side)
+
+    def keep_token(self, store: Store, integration_id: int, token: Mapping[str, Any]) -> None:
+        RackbeatEAccounting.keep_token(self._visma(), store, integration_id, token)
+
+    def open_eaccounting(self) -> EAccountingClient:
+        return RackbeatEAccounting.open_eaccounting(self._visma())
 
     def connection_states(self, store: Store, integration_id: int) -> dict[str, str]:
-        states = RackbeatEAccounting.connection_states(self, store, integration_id)  # type: ignore[arg-type]
+        states = RackbeatEAccounting.connection_states(self._visma(), store, integration_id)
         if self.box is not None:
             state = TokenStore(store, self.box).state(integration_id, SEVERA)
             if state == "reconnect_required":  # the client credentials were refused
@@ -150,14 +172,11 @@ class SeveraEAccounting(IntegrationKind):
     @contextmanager
     def startup(self) -> Iterator[Operation]:
         """``sync --startup``: the master-data registers whose settings are set, in order."""
+        if self.store is None or self.integration_id is None:
+            raise AuthError("severa-eaccounting: this integration is not attached to a store")
         with self.clients() as (severa, books):
             session = SeveraEAccountingSession(
-                self.store,
-                self.integration_id or 0,
-                severa,
-                books,
-                self.settings,
-                self.sides,  # type: ignore[arg-type]
+                self.store, self.integration_id, severa, books, self.settings, self.sides
             )
             lookups = session.lookups()
             flows = [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, number_key
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source, number_key
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -103,8 +103,8 @@ def _communication(contact: Record, kind: str, lookups: Lookups) -> str | None:
     return None
 
 
-def to_eaccounting(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
-    def map_customer(customer: Record, ctx: MapContext) -> dict[str, Any]:
+def to_eaccounting(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
+    def map_customer(customer: Source, ctx: MapContext) -> dict[str, Any]:
         number = customer.get("number")
         if number is None:
             raise MappingError("the Severa customer has no number; eEkonomi needs the same number (C6)")
@@ -183,7 +183,7 @@ class EAccountingCustomers:
         return updated
 
 
-def project_eaccounting(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+def project_eaccounting(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     view = {k: current.get(k) for k in payload}
     view["CustomerNumber"] = number_key(current.get("CustomerNumber"))
     if "CustomerNumber" in payload:
@@ -203,8 +203,8 @@ def split_name(name: str | None) -> tuple[str, str] | None:
     return first, (last.strip() or "-")
 
 
-def to_severa(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
-    def map_customer(customer: Record, ctx: MapContext) -> dict[str, Any]:
+def to_severa(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
+    def map_customer(customer: Source, ctx: MapContext) -> dict[str, Any]:
         text = str(customer.get("CustomerNumber") or "").strip()
         if not text.isdigit():
             raise MappingError(
@@ -332,7 +332,7 @@ class SeveraCustomerWriter:
                 )
 
 
-def project_severa(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+def project_severa(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     """A Severa customer seen as our payload: its own fields (address and contact are written on create and
     by the master's updates, not compared field by field)."""
     view: dict[str, Any] = {k: current.get(k) for k in payload if not k.startswith("_")}

@@ -59,6 +59,7 @@ class DraftBuilder:
     def __init__(self, lookups: Lookups) -> None:
         self.lookups = lookups
         self.severa = lookups.severa
+        self.warnings: list[str] = []  # A24: what the draft cannot say as Severa does
 
     def customer_id(self, invoice: Record) -> str:
         customer = invoice.get("billingCustomer") or invoice.get("customer") or {}
@@ -67,6 +68,15 @@ class DraftBuilder:
         if found is None:
             raise MappingError(
                 f"customer {number} ({customer.get('name')}) is not in eEkonomi: transfer customers first"
+            )
+        receiver = invoice.get("receiverAddress") or {}
+        theirs = (found.get("InvoicePostalCode"), found.get("InvoiceCity"))
+        mine = (receiver.get("postalCode"), receiver.get("city"))
+        if all(mine) and [str(x or "").strip() for x in mine] != [str(x or "").strip() for x in theirs]:
+            self.warnings.append(
+                f"{describe_invoice(invoice)}: the draft shows the eEkonomi customer's postal code and city "
+                f"{' '.join(str(x) for x in theirs)}, not the invoice's {' '.join(str(x) for x in mine)} "
+                "(read-only on drafts)"
             )
         return str(found["Id"])
 

@@ -7,6 +7,7 @@ item's short name = a project's number (C55).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,7 @@ from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
 from ledgerbridge.systems.severa.adapters import Severa
 
 Record = dict[str, Any]
+Source = Mapping[str, Any]  # a record as a flow hands it to a mapper
 CENT = Decimal("0.01")
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, gross, money
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source, gross, money
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -44,7 +44,7 @@ def severa_items(lookups: Lookups) -> list[Record]:
     return items
 
 
-def item_key(item: Record) -> str:
+def item_key(item: Source) -> str:
     code = str(item.get("code") or "").strip()
     if not code:
         return f"(no code) {item['_register']} {item.get('name')}"
@@ -53,10 +53,10 @@ def item_key(item: Record) -> str:
     return code
 
 
-def to_article(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
+def to_article(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
     units = lookups.settings.products.units
 
-    def unit_for(item: Record) -> str:
+    def unit_for(item: Source) -> str:
         register = item["_register"]
         if register == "work type":
             wanted = units.work_type
@@ -72,7 +72,7 @@ def to_article(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any
             raise MappingError(f"eEkonomi has no unit {wanted!r} (products.units)")
         return found
 
-    def map_item(item: Record, ctx: MapContext) -> dict[str, Any]:
+    def map_item(item: Source, ctx: MapContext) -> dict[str, Any]:
         register = item["_register"]
         code = str(item.get("code") or "").strip()
         if not code:
@@ -131,7 +131,7 @@ class Articles:
         return updated
 
 
-def project_article(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+def project_article(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     view = {k: current.get(k) for k in payload}
     for key in ("NetPrice", "GrossPrice"):
         if view.get(key) is not None:
@@ -142,8 +142,8 @@ def project_article(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def to_severa_product(lookups: Lookups) -> Callable[[Record, MapContext], dict[str, Any]]:
-    def map_article(article: Record, ctx: MapContext) -> dict[str, Any]:
+def to_severa_product(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
+    def map_article(article: Source, ctx: MapContext) -> dict[str, Any]:
         number = str(article.get("Number") or "").strip()
         vat = lookups.coding_vat(article.get("CodingId"))
         currency = lookups.organisation_currency
@@ -180,7 +180,7 @@ class SeveraProducts:
         return self.severa.products.update(str(found[0]["guid"]), changes)
 
 
-def project_product(current: Record, payload: dict[str, Any]) -> dict[str, Any]:
+def project_product(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     if current.get("_register") not in (None, "product"):
         return dict(payload)  # a work type or travel type has the code: the article is there, not written
     view = {k: current.get(k) for k in payload}

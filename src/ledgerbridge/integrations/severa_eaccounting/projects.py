@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
 
 SHORT_NAME_LIMIT = 9
 NAME_LIMIT = 50
 
 
-def map_project(project: Record, ctx: MapContext) -> dict[str, Any]:
+def map_project(project: Source, ctx: MapContext) -> dict[str, Any]:
     number = project.get("number")
     if number is None:
         raise MappingError("the project has no number; it is the cost center item's short name (C55)")

@@ -171,8 +171,10 @@ class SeveraEAccountingSession(Realtime):
         if document_type in (SUPPLIER_COST, *REGISTERS):
             register = "supplier-invoices" if document_type == SUPPLIER_COST else document_type
             run = self.run(register)
-            outcome = "transferred" if run.ok else "failed"
-            return TransferResult(outcome, None, f"{register}: {run.status_line}")
+            message = f"{register}: {run.status_line}"
+            if run.ok:
+                return TransferResult("transferred", None, message)
+            return TransferResult("failed", None, message)
         raise RegisterRefused(
             f"unknown document type {document_type!r}: severa-invoice, or a register ({', '.join(REGISTERS)})"
         )
@@ -328,8 +330,9 @@ class SeveraEAccountingSession(Realtime):
             result.aborted = exc.remote_message
         finally:
             with self.store.session() as db:
-                row = db.get(SyncRun, result.run_id)
-                assert row is not None
+                finished = db.get(SyncRun, result.run_id)
+                assert finished is not None
+                row = finished
                 row.status = "crashed" if result.aborted else ("failed" if result.failed else "succeeded")
                 row.counts = {
                     register: {
@@ -356,7 +359,11 @@ class SeveraEAccountingSession(Realtime):
         return Step("severa-status", write, title='set the "transferred" status in Severa')
 
     def _transfer_invoice(
-        self, lookups: Lookups, invoice: Record, errors: Callable[..., None]
+        self,
+        lookups: Lookups,
+        invoice: Record,
+        errors: Callable[..., None],
+        notes: list[str] | None = None,
     ) -> TransferResult:
         guid = str(invoice["guid"])
         builder = invoices.DraftBuilder(lookups)
@@ -370,6 +377,8 @@ class SeveraEAccountingSession(Realtime):
             steps=[self._status_step(guid)],
         )
         what = invoices.describe_invoice(invoice)
+        if notes is not None:
+            notes.extend(builder.warnings)
         if result.ok:
             errors("transfer", INVOICE, guid, "", None)
         elif result.outcome != "in_progress":
@@ -386,7 +395,7 @@ class SeveraEAccountingSession(Realtime):
                     self._plan_invoice(builder, invoice, run)
                     continue
                 before = self.ledger.get(INVOICE, guid)
-                result = self._transfer_invoice(lookups, invoice, errors)
+                result = self._transfer_invoice(lookups, invoice, errors, run.notes)
                 if result.outcome == "transferred":
                     run.count("updated" if before is not None and before.remote_key else "created")
                 elif result.outcome == "already":
@@ -444,17 +453,30 @@ class SeveraEAccountingSession(Realtime):
 
     def _check_sent(self, lookups: Lookups, run: RegisterRun) -> None:
         """C21, C27: transferred invoices that eEkonomi has made into invoices get number, OCR, "sent"."""
-        booked = invoices.BookedInvoices(lookups, self._drafts_by_guid())
+        drafts_by_guid = self._drafts_by_guid()
+        booked = invoices.BookedInvoices(lookups, drafts_by_guid)
+        still_drafts = {str(d["Id"]).lower() for d in lookups.eaccounting.iter_collection(invoices.DRAFTS)}
         sent = str(self.settings.statuses.sent)
         with self._errors(run.run_id) as errors:
             for invoice in self.severa.invoices.in_status(str(self.settings.statuses.transferred)):
                 guid = str(invoice["guid"])
                 found = booked.get(guid)
+                what = invoices.describe_invoice(invoice)
+                draft = drafts_by_guid.get(guid)
+                if found is None and draft is not None and draft.lower() not in still_drafts:
+                    run.count("failed")  # A32: neither a draft nor an invoice any more
+                    if not run.dry_run:
+                        errors(
+                            "check-sent", "check-sent", guid,
+                            f"{what}: its eEkonomi draft {draft} was deleted without being booked; the "
+                            "Severa status is left as it is",
+                            None,
+                        )  # fmt: skip
+                    continue
                 if found is None:
                     run.count("unchanged")  # still a draft in eEkonomi
                     continue
                 problem = invoices.not_delivered(found)
-                what = invoices.describe_invoice(invoice)
                 if problem:
                     run.count("failed")
                     if not run.dry_run:
