@@ -361,3 +361,14 @@ def test_a_supplier_invoice_with_vat_and_a_rate_and_its_credit_note(eworld: EWor
         assert rows == {4010: D(100), 2641: D(25)}  # the other way
     finally:
         books.close()
+
+
+def test_vat_codings_are_chosen_from_eaccountings_own_codings(eworld: EWorld) -> None:
+    eworld.add("se")
+    _, kind = eworld.service.integration("se")
+    choices = kind.setting_choices()
+    assert [value for value, _ in choices["invoices.vat_codings.keys"]] == ["0", "6", "12", "25"]
+    labels = {label for _, label in choices["invoices.vat_codings.*"]}
+    assert any(label.startswith("Momsfri försäljning (0") for label in labels)
+    codings = {c["Id"] for c in eworld.books.all("articleaccountcodings")}
+    assert {value for value, _ in choices["invoices.vat_codings.*"]} == codings
