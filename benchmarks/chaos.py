@@ -2,10 +2,10 @@
 
     .venv/bin/python benchmarks/chaos.py [--invoices 1000] [--mode embedded|cluster|both] [--kills 5]
 
-The Rackbeat and e-conomic sandboxes run in this process on 127.0.0.1 ports; ledgerbridge runs as
-real processes: `serve` (embedded mode, SQLite), or `serve --cluster` and `worker` processes on a
-PostgreSQL database made for the run at 127.0.0.1:5432 and dropped after it (cluster mode). The
-integration is added and its start-up sync run with the CLI, as a user would.
+The Rackbeat and e-conomic (``--kind eaccounting``: eAccounting) sandboxes run in this process on
+127.0.0.1 ports; ledgerbridge runs as real processes: `serve` (embedded mode, SQLite), or `serve --cluster`
+and `worker` processes on a PostgreSQL database made for the run at 127.0.0.1:5432 and dropped after it
+(cluster mode). The integration is added and its start-up sync run with the CLI, as a user would.
 
 Per mode, two phases with the same number of invoices, one after the other:
 
@@ -17,7 +17,8 @@ Per mode, two phases with the same number of invoices, one after the other:
    again ``--kills`` times while the invoices flow (cluster mode: serve and the workers in turn).
 
 Invoices are booked in Rackbeat with "mark invoices as sent" on, so each one needs its booking in
-e-conomic and then its follow-up step, marking it sent in Rackbeat. Printed per phase:
+e-conomic and then its follow-up step, marking it sent in Rackbeat (eAccounting: an invoice, then its
+follow-up step, eAccounting e-mailing it). Printed per phase:
 
 - duplicates: e-conomic invoices (booked or drafts) beyond one per Rackbeat invoice;
 - lost documents: Rackbeat invoices with no booked e-conomic invoice when the phase ended;
@@ -65,16 +66,148 @@ POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 # -- the sandboxes ---------------------------------------------------------------------------------------
+class EconomicLedger:
+    """Visma e-conomic: invoices booked, marked sent in Rackbeat (the follow-up step)."""
+
+    name, kind, lost_answer_as = "e-conomic", "rackbeat-economic", "timeout"
+
+    def __init__(self, customers: int, products: int) -> None:
+        self.books = economic.EconomicState()
+        economic.seed_demo(self.books, customers=customers, products=products, suppliers=5)
+        self.app = economic.create_app(self.books, rate_limit=None)
+
+    def toml(self, url: str, client_timeout: float) -> str:
+        return textwrap.dedent(
+            f"""\
+            [economic]
+            base_url = "{url}"
+            app_secret_token = "chaos-app"
+            agreement_grant_token = "chaos-grant"
+            timeout_seconds = {client_timeout}
+
+            [settings.customer_invoices]
+            enabled = true
+            post_invoices = true
+            mark_invoices_as_sent = true
+            """
+        )
+
+    def customers(self, ops: rackbeat.RackbeatState) -> list[dict[str, Any]]:
+        """Domestic DKK customers: e-conomic books their invoices with Rackbeat's totals (25% VAT)."""
+        domestic = {
+            c["customerNumber"]
+            for c in self.books.records("customers")
+            if (c.get("vatZone") or {}).get("vatZoneNumber") == 1 and c.get("currency") == "DKK"
+        }
+        return [c for c in ops.records("customers") if int(c["number"]) in domestic]
+
+    def products(self, ops: rackbeat.RackbeatState) -> list[dict[str, Any]]:
+        """Products whose e-conomic group books VAT (its sales account has a VAT code)."""
+        with_vat = set()
+        for group in self.books.records("product-groups"):
+            account = self.books.get("accounts", (group.get("salesAccount") or {}).get("accountNumber"))
+            if (account or {}).get("vatAccount"):
+                with_vat.add(group["productGroupNumber"])
+        group_of = {
+            p["productNumber"]: (p.get("productGroup") or {}).get("productGroupNumber")
+            for p in self.books.records("products")
+        }
+        return [p for p in ops.records("products") if group_of.get(str(p["number"])) in with_vat]
+
+    def copies(self, numbers: dict[str, int]) -> tuple[Counter[int], Counter[int]]:
+        """Booked invoices and drafts per Rackbeat number (found by the heading each invoice carries)."""
+        booked = Counter(numbers.get(_heading(r) or "") for r in self.books.records("invoices-booked"))
+        drafts = Counter(numbers.get(_heading(r) or "") for r in self.books.records("invoices-drafts"))
+        return booked, drafts  # type: ignore[return-value]
+
+    def follow_up_done(self, number: int, ops: rackbeat.RackbeatState) -> bool:
+        return bool((ops.get("customer-invoices", number) or {}).get("is_sent"))
+
+
+class EAccountingLedger:
+    """Visma eAccounting: invoices made and e-mailed by eAccounting (the follow-up step)."""
+
+    name, kind, lost_answer_as = "eAccounting", "rackbeat-eaccounting", "timeout"
+    client_id, client_secret = "ledgerbridge-chaos", "chaos-secret"
+
+    def __init__(self, customers: int, products: int) -> None:
+        from ledgerbridge.systems.eaccounting import EAccountingState, create_app
+        from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
+        from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
+
+        self.books = EAccountingState()
+        seed_demo_company(self.books)
+        self.identity = IdentityServer()
+        self.identity.register_client(
+            self.client_id, self.client_secret, ["http://127.0.0.1:1/cb"], name="chaos"
+        )
+        self.app = create_app(self.books, identity=self.identity, rate_limit=None)
+        # A fixed access token (the connection's development option): no sign-in in a benchmark.
+        scopes = "ea:api offline_access ea:sales ea:purchase ea:accounting"
+        self.token = self.identity.issue_tokens(self.client_id, scopes)["access_token"]
+
+    def toml(self, url: str, client_timeout: float) -> str:
+        return textwrap.dedent(
+            f"""\
+            [eaccounting]
+            base_url = "{url}/v2"
+            identity_url = "{url}"
+            client_id = "{self.client_id}"
+            client_secret = "{self.client_secret}"
+            access_token = "{self.token}"
+            timeout_seconds = {client_timeout}
+
+            [settings.invoices]
+            status = "invoiced_and_send_email"
+            """
+        )
+
+    def customers(self, ops: rackbeat.RackbeatState) -> list[dict[str, Any]]:
+        """Swedish SEK customers with an e-mail address: e-mailed invoices at 25% VAT."""
+        domestic = {
+            str(c.get("CustomerNumber"))
+            for c in self.books.all("customers")
+            if c.get("CurrencyCode") in (None, "SEK")
+            and (c.get("InvoiceCountryCode") or "SE") == "SE"
+            and c.get("EmailAddress")
+            and not c.get("ReverseChargeOnConstructionServices")
+        }
+        return [c for c in ops.records("customers") if str(c["number"]) in domestic]
+
+    def products(self, ops: rackbeat.RackbeatState) -> list[dict[str, Any]]:
+        """Products in the group that came from the coding 'Varor 25% moms'."""
+        return [p for p in ops.records("products") if (p.get("group") or {}).get("name") == "Varor 25% moms"]
+
+    def copies(self, numbers: dict[str, int]) -> tuple[Counter[int], Counter[int]]:
+        """Invoices and drafts per Rackbeat number (ContractNumber "Rackbeat invoice N")."""
+        wanted = {f"Rackbeat invoice {n}": n for n in numbers.values()}
+        invoices = Counter(wanted.get(r.get("ContractNumber")) for r in self.books.all("customerinvoices"))
+        drafts = Counter(wanted.get(r.get("ContractNumber")) for r in self.books.all("customerinvoicedrafts"))
+        return invoices, drafts  # type: ignore[return-value]
+
+    def follow_up_done(self, number: int, ops: rackbeat.RackbeatState) -> bool:
+        ids = {
+            r["Id"]
+            for r in self.books.all("customerinvoices")
+            if r.get("ContractNumber") == f"Rackbeat invoice {number}"
+        }
+        with self.books.lock:
+            return any(mail["InvoiceId"] in ids for mail in self.books.sent_emails)
+
+
+Ledger = EconomicLedger | EAccountingLedger
+
+
 @dataclass
 class Sandboxes:
-    economic_app: Any
+    ledger: Ledger
     rackbeat_app: Any
-    economic_url: str
+    ledger_url: str
     rackbeat_url: str
 
     @property
-    def books(self) -> economic.EconomicState:
-        return self.economic_app.economic_state
+    def ledger_app(self) -> Any:
+        return self.ledger.app
 
     @property
     def ops(self) -> rackbeat.RackbeatState:
@@ -82,25 +215,23 @@ class Sandboxes:
 
 
 @contextmanager
-def sandboxes(customers: int, products: int) -> Iterator[Sandboxes]:
-    books = economic.EconomicState()
-    economic.seed_demo(books, customers=customers, products=products, suppliers=5)
+def sandboxes(kind: str, customers: int, products: int) -> Iterator[Sandboxes]:
     # No rate limits: the faults injected are the ones this benchmark chooses.
-    economic_app = economic.create_app(books, rate_limit=None)
+    ledger: Ledger = (EconomicLedger if kind == "economic" else EAccountingLedger)(customers, products)
     rackbeat_app = rackbeat.create_app(token=RACKBEAT_TOKEN, rate_limit=None)
-    for app in (economic_app, rackbeat_app):
+    for app in (ledger.app, rackbeat_app):
         app.kit.set_log_limit(2_000_000)  # every request of the run, for the fault counts
-    with SandboxServer(economic_app) as eco, SandboxServer(rackbeat_app) as rb:
+    with SandboxServer(ledger.app) as books, SandboxServer(rackbeat_app) as rb:
         try:
-            yield Sandboxes(economic_app, rackbeat_app, eco.base_url, rb.base_url)
+            yield Sandboxes(ledger, rackbeat_app, books.base_url, rb.base_url)
         finally:
             # Stalled answers would hold the servers' shutdown: nothing is stalled from here on.
-            economic_app.kit.set_faults(FaultPlan())
+            ledger.app.kit.set_faults(FaultPlan())
             rackbeat_app.kit.set_faults(FaultPlan())
             rackbeat_app.webhooks.close()
 
 
-def fault_plans(rate: float, stall_seconds: float, seed: int) -> tuple[FaultPlan, FaultPlan]:
+def fault_plans(rate: float, stall_seconds: float, seed: int, ledger: Ledger) -> tuple[FaultPlan, FaultPlan]:
     """About ``rate`` of ledgerbridge's calls fail: 60% of it 5xx/429, 20% timeouts, 20% lost answers."""
     mix = {"500": 0.3, "503": 0.3, "429": 0.4}
     common: dict[str, Any] = {
@@ -111,10 +242,10 @@ def fault_plans(rate: float, stall_seconds: float, seed: int) -> tuple[FaultPlan
         "timeout_seconds": stall_seconds,
         "lost_answer_rate": rate * 0.2,
     }
-    economic_plan = FaultPlan(**common, lost_answer_as="timeout", seed=seed)
+    ledger_plan = FaultPlan(**common, lost_answer_as=ledger.lost_answer_as, seed=seed)
     # Rackbeat: everything but the webhook subscriptions each (re)started `serve` makes.
     rackbeat_plan = FaultPlan(**common, lost_answer_as="504", path_pattern=r"^/(?!webhooks)", seed=seed + 1)
-    return economic_plan, rackbeat_plan
+    return ledger_plan, rackbeat_plan
 
 
 def webhook_switches(*, chaos: bool, duplicate_rate: float, seed: int) -> dict[str, Any]:
@@ -226,25 +357,16 @@ class Fleet:
 
 
 def integration_toml(boxes: Sandboxes, client_timeout: float) -> str:
-    return textwrap.dedent(
+    rackbeat_side = textwrap.dedent(
         f"""\
-        [economic]
-        base_url = "{boxes.economic_url}"
-        app_secret_token = "chaos-app"
-        agreement_grant_token = "chaos-grant"
-        timeout_seconds = {client_timeout}
-
         [rackbeat]
         base_url = "{boxes.rackbeat_url}"
         token = "{RACKBEAT_TOKEN}"
         timeout_seconds = {client_timeout}
 
-        [settings.customer_invoices]
-        enabled = true
-        post_invoices = true
-        mark_invoices_as_sent = true
         """
     )
+    return rackbeat_side + boxes.ledger.toml(boxes.ledger_url, client_timeout)
 
 
 @contextmanager
@@ -308,11 +430,12 @@ class Outcome:
     lost: int = 0  # not booked in e-conomic, and no open error-log entry says why
     held: int = 0  # not booked in e-conomic, with an open error-log entry (a reason, and a retry)
     drafts_left: int = 0
-    follow_ups_lost: int = 0
+    follow_ups_lost: int = 0  # booked, follow-up step not done, and no open error-log entry says why
+    follow_ups_held: int = 0  # booked, follow-up step not done, with an open error-log entry
 
     @property
     def done(self) -> int:
-        return self.booked - self.follow_ups_lost
+        return self.booked - self.follow_ups_lost - self.follow_ups_held
 
 
 class Invoices:
@@ -322,33 +445,12 @@ class Invoices:
     def __init__(self, boxes: Sandboxes, seed: int) -> None:
         self.boxes = boxes
         self.rng = random.Random(seed)
-        # Domestic DKK customers: invoices e-conomic books with the same totals (25% VAT), so that every
+        # Customers and products whose invoices the ledger books with Rackbeat's totals, so that every
         # invoice not booked is a fault's doing, not a business rule's.
-        domestic = {
-            c["customerNumber"]
-            for c in boxes.books.records("customers")
-            if (c.get("vatZone") or {}).get("vatZoneNumber") == 1 and c.get("currency") == "DKK"
-        }
-        self.customers = [c for c in boxes.ops.records("customers") if int(c["number"]) in domestic]
-        # Products whose e-conomic group books VAT (its sales account has a VAT code): 'Varer u/moms' not.
-        with_vat = {
-            g["productGroupNumber"]
-            for g in boxes.books.records("product-groups")
-            if (
-                (boxes.books.get("accounts", (g.get("salesAccount") or {}).get("accountNumber")) or {}).get(
-                    "vatAccount"
-                )
-            )
-        }
-        economic_group = {
-            p["productNumber"]: (p.get("productGroup") or {}).get("productGroupNumber")
-            for p in boxes.books.records("products")
-        }
-        self.products = [
-            p for p in boxes.ops.records("products") if economic_group.get(str(p["number"])) in with_vat
-        ]
+        self.customers = boxes.ledger.customers(boxes.ops)
+        self.products = boxes.ledger.products(boxes.ops)
         if not self.customers or not self.products:
-            raise RuntimeError("the start-up sync brought no DKK customers or no products into Rackbeat")
+            raise RuntimeError("the start-up sync brought no suitable customers or products into Rackbeat")
 
     def book(self, tag: str) -> int:
         lines = [
@@ -356,7 +458,7 @@ class Invoices:
                 "child_id": product["number"],
                 "name": product["name"],
                 "quantity": self.rng.randint(1, 4),
-                # A multiple of 0.04: 25% VAT per line is whole øre, as e-conomic's VAT on the total is.
+                # A multiple of 0.04: 25% VAT per line is whole øre, as the ledger's VAT on the total is.
                 "line_price": f"{self.rng.randint(250, 25000) * 4 / 100:.2f}",
                 "vat_percentage": 25,
             }
@@ -377,22 +479,24 @@ class Invoices:
     def outcome(self, numbers: dict[str, int], explained: frozenset[str] = frozenset()) -> Outcome:
         """What became of the invoices ``numbers`` (tag → Rackbeat number); ``explained``: the numbers
         with an open error-log entry."""
-        booked = Counter(_heading(r) for r in self.boxes.books.records("invoices-booked"))
-        drafts = Counter(_heading(r) for r in self.boxes.books.records("invoices-drafts"))
+        booked, drafts = self.boxes.ledger.copies(numbers)
         out = Outcome()
-        for tag, number in numbers.items():
-            copies = booked[tag] + drafts[tag]
+        for number in numbers.values():
+            copies = booked[number] + drafts[number]
             out.duplicates += max(0, copies - 1)
-            if booked[tag]:
+            if booked[number]:
                 out.booked += 1
-                invoice = self.boxes.ops.get("customer-invoices", number) or {}
-                out.follow_ups_lost += 0 if invoice.get("is_sent") else 1
+                if not self.boxes.ledger.follow_up_done(number, self.boxes.ops):
+                    if str(number) in explained:
+                        out.follow_ups_held += 1
+                    else:
+                        out.follow_ups_lost += 1
             else:
                 if str(number) in explained:
                     out.held += 1
                 else:
                     out.lost += 1
-                out.drafts_left += 1 if drafts[tag] else 0
+                out.drafts_left += 1 if drafts[number] else 0
         return out
 
 
@@ -434,14 +538,14 @@ def run_phase(
     args: argparse.Namespace,
     database_url: str,
 ) -> PhaseResult:
-    economic_plan, rackbeat_plan = fault_plans(args.fault_rate, args.stall_seconds, args.seed)
+    ledger_plan, rackbeat_plan = fault_plans(args.fault_rate, args.stall_seconds, args.seed, boxes.ledger)
     boxes.rackbeat_app.webhooks.configure(
         **webhook_switches(chaos=chaos, duplicate_rate=args.duplicate_rate, seed=args.seed)
     )
-    for app in (boxes.economic_app, boxes.rackbeat_app):
+    for app in (boxes.ledger_app, boxes.rackbeat_app):
         app.kit.clear_log()
     if chaos:
-        boxes.economic_app.kit.set_faults(economic_plan)
+        boxes.ledger_app.kit.set_faults(ledger_plan)
         boxes.rackbeat_app.kit.set_faults(rackbeat_plan)
 
     numbers: dict[str, int] = {}
@@ -459,6 +563,8 @@ def run_phase(
     result_downtime = 0.0
     last_disturbance = load_ended
     deadline = started + args.max_seconds
+    next_look = 0.0
+    mine = {f"invoice {number}" for number in numbers.values()}
     done_at: float | None = None
     quiet_at: float | None = None
     outcome = invoices.outcome(numbers)
@@ -480,6 +586,13 @@ def run_phase(
             if fleet.inbox_pending() == 0:
                 quiet_at = time.monotonic()
                 break
+        elif len(kills) == kills_due and time.monotonic() >= next_look and fleet.inbox_pending() == 0:
+            # Nothing left to work on: is every invoice not done held with a reason? Then it is quiet.
+            next_look = time.monotonic() + 2.0
+            explained = frozenset(k.split(" ", 1)[1] for k in open_errors(database_url) if k in mine)
+            if invoices.outcome(numbers, explained).lost == 0 and outcome.done + len(explained) >= count:
+                quiet_at = time.monotonic()
+                break
         time.sleep(0.25)
 
     result = PhaseResult(
@@ -491,7 +604,7 @@ def run_phase(
         kills=kills,
     )
     result.downtime = result_downtime
-    for system, app in (("e-conomic", boxes.economic_app), ("Rackbeat", boxes.rackbeat_app)):
+    for system, app in ((boxes.ledger.name, boxes.ledger_app), ("Rackbeat", boxes.rackbeat_app)):
         for logged in list(app.kit.requests):
             result.calls += 1
             if logged.fault:
@@ -500,7 +613,7 @@ def run_phase(
                     logged.fault == "lost" and app.kit.plan.lost_answer_as == "timeout"
                 )
                 result.stalled += 1 if stalls else 0
-    boxes.economic_app.kit.set_faults(FaultPlan())
+    boxes.ledger_app.kit.set_faults(FaultPlan())
     boxes.rackbeat_app.kit.set_faults(FaultPlan())
     if quiet_at is None:
         # Not finished in time: is it slow, or lost? Faults off, a little longer.
@@ -512,7 +625,6 @@ def run_phase(
             time.sleep(0.5)
     result.inbox_left = fleet.inbox_pending()
     result.orphaned = orphaned_jobs(database_url)
-    mine = {f"invoice {number}" for number in numbers.values()}
     # This phase's invoices, and whatever else is open (master data a document waits for, say).
     result.errors_open = {
         k: v for k, v in open_errors(database_url).items() if k in mine or not k.startswith("invoice ")
@@ -530,7 +642,7 @@ def run_mode(mode: str, args: argparse.Namespace, say: Callable[[str], None]) ->
 
     with (
         tempfile.TemporaryDirectory(prefix=f"chaos-{mode}-") as tmp,
-        sandboxes(args.customers, args.products) as boxes,
+        sandboxes(args.kind, args.customers, args.products) as boxes,
     ):
         workdir = Path(tmp)
         home = workdir / "home"
@@ -547,7 +659,7 @@ def run_mode(mode: str, args: argparse.Namespace, say: Callable[[str], None]) ->
             config = workdir / "chaos.toml"
             config.write_text(integration_toml(boxes, args.client_timeout))
             for step in (
-                ["integrations", "add", NAME, "--kind", "rackbeat-economic", "--config", str(config)],
+                ["integrations", "add", NAME, "--kind", boxes.ledger.kind, "--config", str(config)],
                 ["sync", NAME, "--startup"],
             ):
                 done = fleet.cli(*step)
@@ -557,7 +669,7 @@ def run_mode(mode: str, args: argparse.Namespace, say: Callable[[str], None]) ->
                     )
             invoices = Invoices(boxes, args.seed)
             say(
-                f"[{mode}] start-up sync done; {len(invoices.customers)} DKK customers,"
+                f"[{mode}] start-up sync done; {len(invoices.customers)} customers,"
                 f" {len(invoices.products)} products"
             )
             results = []
@@ -599,7 +711,8 @@ def describe(mode: str, r: PhaseResult) -> str:
     lines = [
         f"[{mode}] {r.name}: {r.invoices} invoices",
         f"  duplicates {o.duplicates} / lost documents {o.lost} / lost follow-up steps {o.follow_ups_lost}"
-        f"; held with an open error-log entry {o.held}, drafts left {o.drafts_left}",
+        f"; held with an open error-log entry: {o.held} documents, {o.follow_ups_held} follow-up steps;"
+        f" drafts left {o.drafts_left}",
         f"  done in {_seconds(r.seconds_to_done)}"
         + (f" = {r.throughput:.2f} invoices/s" if r.throughput else "")
         + f"; time to quiescence {_seconds(r.quiescence)}",
@@ -638,6 +751,7 @@ def main() -> None:
         "--baseline-invoices", type=int, default=0, help="fault-free phase (default: --invoices)"
     )
     parser.add_argument("--mode", choices=["embedded", "cluster", "both"], default="both")
+    parser.add_argument("--kind", choices=["economic", "eaccounting"], default="economic", help="the ledger")
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--duplicate-rate", type=float, default=0.3)
     parser.add_argument("--kills", type=int, default=5)
@@ -676,6 +790,11 @@ def main() -> None:
             f"{mode:>9}: duplicates {o.duplicates} / lost documents {o.lost} / lost follow-up steps"
             f" {o.follow_ups_lost}; quiescence {_seconds(chaos.quiescence)}; throughput under faults "
             + ("not measurable (did not finish)" if share is None else f"{share:.0%} of fault-free")
+            + (
+                f"; held with a reason: {o.held} documents, {o.follow_ups_held} follow-up steps"
+                if o.held or o.follow_ups_held
+                else ""
+            )
         )
 
 
