@@ -129,8 +129,10 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value if value is not None else 0))
 
 
-def reconciler_for(name: str, session: RackbeatRealtime) -> Reconciler:
+def reconciler_for(name: str, session: object) -> Reconciler:
     """The reconciler of one open real-time session (rackbeat-eaccounting or rackbeat-economic)."""
+    if not isinstance(session, RackbeatRealtime):
+        raise ValueError(f"integration {name!r} cannot be reconciled (it is not a Rackbeat → ledger kind)")
     settings: Any = session.settings
     entities = [f.entity for f in session.master.flows if f.entity in MASTER_ENTITIES]
     if hasattr(session, "eaccounting"):

@@ -29,7 +29,7 @@ def reconcile(
         raise UserError(f"the period ends ({end}) before it starts ({start})")
     _, session = hub.session(name)
     try:
-        reconciler = reconciler_for(name, session)  # type: ignore[arg-type]
+        reconciler = reconciler_for(name, session)
         return reconciler.run(start, end, repair=repair)
     except ValueError as exc:
         raise UserError(str(exc)) from None
