@@ -10,6 +10,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -255,6 +256,7 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
                 ),
                 what="the failure's line",
             )
+            exposed = httpx.get(f"{live.url}/metrics").text
     finally:
         configure_logging("console", "info", force=True)
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
@@ -273,5 +275,11 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
     assert "could not be synced" in failures[0]["message"]
     runs = [line for line in lines if line["event"] == "run finished"]
     assert runs and runs[0]["created"] > 0 and runs[0]["status"] == "succeeded"
+    # The same transfer and failure, counted for Prometheus.
+    assert (
+        'ledgerbridge_transfers_total{document_type="invoice",integration="live",outcome="transferred"}'
+        in exposed
+    )
+    assert 'ledgerbridge_failures_total{operation="transfer"}' in exposed
     text = stream.getvalue()
     assert RACKBEAT_TOKEN not in text and "app-secret" not in text and '"payload"' not in text

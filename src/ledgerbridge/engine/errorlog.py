@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerbridge.logs import payload_for_log
+from ledgerbridge.runtime import metrics
 from ledgerbridge.store.models import ErrorEntry, utcnow
 
 log = structlog.get_logger("ledgerbridge.errors")
@@ -84,6 +85,7 @@ class ErrorLog:
         entry.response = jsonable(response)
         entry.run_id = run_id
         entry.last_seen = utcnow()
+        metrics.FAILURES.labels(operation).inc()
         # One log line per failure, with the remote system's own words (never the payload but at debug).
         log.warning(
             "failed",

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ledgerbridge.crypto import SecretBox
+from ledgerbridge.runtime import metrics
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import OAuthConnection, utcnow
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
@@ -411,8 +412,10 @@ class RefreshCoordinator:
         try:
             answer = self._refresh(refresh_token)
         except TransientError:
+            metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "transient").inc()
             raise
         except AuthError as exc:
+            metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "refused").inc()
             reason = exc.reason if isinstance(exc, ReconnectRequired) else exc.remote_message or str(exc)
             if not lease.mark_reconnect_required(reason):
                 return None  # our refresh token was stale: someone else refreshed (or reconnected)

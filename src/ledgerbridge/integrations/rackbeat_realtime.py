@@ -29,6 +29,7 @@ from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.integrations.base import Realtime
+from ledgerbridge.runtime import metrics
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Integration
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
@@ -178,6 +179,7 @@ class RackbeatRealtime(Realtime):
         return Step("mark-sent", mark_sent, title="mark it as sent in Rackbeat")
 
     def after_transfer(self, document_type: str, key: str, result: TransferResult, payload: Any) -> None:
+        metrics.TRANSFERS.labels(self._integration_name(), document_type, result.outcome).inc()
         # One line per transfer (a failure's line, with the remote message, comes from the error log).
         if result.outcome != "failed":
             log.info(
@@ -203,6 +205,16 @@ class RackbeatRealtime(Realtime):
         elif result.ok:
             with self.store.session() as session:
                 ErrorLog(session, self.integration_id).resolve("transfer", document_type, key)
+
+    def _integration_name(self) -> str:
+        """The integration's name, as the metrics' ``integration`` label (read once)."""
+        name: str | None = getattr(self, "_name_for_metrics", None)
+        if name is None:
+            with self.store.session() as session:
+                row = session.get(Integration, self.integration_id)
+                name = row.name if row is not None else str(self.integration_id)
+            self._name_for_metrics = name
+        return name
 
     def refuse(
         self, document_type: str, key: str, message: str, exc: ApiError | None = None

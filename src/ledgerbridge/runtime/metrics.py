@@ -1,4 +1,8 @@
-"""Prometheus metrics, exposed at ``/metrics`` by ``ledgerbridge serve``."""
+"""Prometheus metrics, exposed at ``/metrics`` by ``ledgerbridge serve``.
+
+A leaf module (it imports only prometheus_client), so the system clients and the engine may count here
+too; ``deploy/grafana-dashboard.json`` and ``deploy/prometheus-alerts.yml`` read these names.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,30 @@ TRANSFERS = Counter(
     "ledgerbridge_transfers_total",
     "Document transfers",
     ["integration", "document_type", "outcome"],
+    registry=REGISTRY,
+)
+FAILURES = Counter(
+    "ledgerbridge_failures_total",
+    "Failures written to the error log (a record refused, a transfer refused, a delivery that crashed)",
+    ["operation"],
+    registry=REGISTRY,
+)
+RATE_LIMIT_WAITS = Counter(
+    "ledgerbridge_rate_limit_waits_total",
+    "429 answers waited out before the call was tried again",
+    ["system"],
+    registry=REGISTRY,
+)
+RATE_LIMIT_WAIT_SECONDS = Counter(
+    "ledgerbridge_rate_limit_wait_seconds_total",
+    "Seconds spent waiting for a 429's Retry-After (or back-off)",
+    ["system"],
+    registry=REGISTRY,
+)
+TOKEN_REFRESH_FAILURES = Counter(
+    "ledgerbridge_token_refresh_failures_total",
+    "OAuth2 token refreshes that failed: refused (a person must reconnect) or transient",
+    ["side", "reason"],
     registry=REGISTRY,
 )
 PROCESSING_SECONDS = Histogram(

@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from ledgerbridge.runtime import metrics
 from ledgerbridge.systems.errors import (
     ApiError,
     AuthError,
@@ -49,15 +50,21 @@ def parse_retry_after(value: str | None) -> float | None:
 class _WaitHonouringRetryAfter:
     """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
 
-    def __init__(self, initial: float, maximum: float) -> None:
+    def __init__(self, initial: float, maximum: float, system: str = "external system") -> None:
         self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
         self._maximum = maximum
+        self._system = system
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-            return min(exc.retry_after, self._maximum)
-        return float(self._backoff(state))
+            wait = min(exc.retry_after, self._maximum)
+        else:
+            wait = float(self._backoff(state))
+        if isinstance(exc, RateLimitedError):
+            metrics.RATE_LIMIT_WAITS.labels(self._system).inc()
+            metrics.RATE_LIMIT_WAIT_SECONDS.labels(self._system).inc(wait)
+        return wait
 
 
 class JsonApiClient:
@@ -91,7 +98,7 @@ class JsonApiClient:
         self._http = http or httpx.Client(timeout=timeout)
         self._headers = {"Accept": "application/json", **(headers or {})}
         self._max_retries = max_retries
-        self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max)
+        self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max, self.system)
         self._sleep = sleep
         self.calls = 0
 
