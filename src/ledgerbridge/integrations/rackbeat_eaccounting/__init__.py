@@ -29,6 +29,7 @@ from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.eaccounting.client import EndpointBudget
 from ledgerbridge.systems.eaccounting.oauth import BearerFromStore, VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
+from ledgerbridge.systems.pacing import rackbeat_budget
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 
@@ -176,7 +177,12 @@ class RackbeatEAccounting(IntegrationKind):
     def open_clients(self) -> tuple[EAccountingClient, RackbeatClient]:
         rb = self.connections.rackbeat
         eaccounting = self.open_eaccounting()
-        rackbeat = RackbeatClient(str(rb.base_url), rb.token.get_secret_value(), timeout=rb.timeout_seconds)
+        rackbeat = RackbeatClient(
+            str(rb.base_url),
+            rb.token.get_secret_value(),
+            timeout=rb.timeout_seconds,
+            budget=rackbeat_budget(str(rb.base_url), rb.token.get_secret_value()),
+        )
         return eaccounting, rackbeat
 
     @contextmanager

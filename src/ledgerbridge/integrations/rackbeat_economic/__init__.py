@@ -24,6 +24,7 @@ from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
 from ledgerbridge.systems.errors import ApiError
+from ledgerbridge.systems.pacing import economic_budget, rackbeat_budget
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 
@@ -65,8 +66,14 @@ class RackbeatEconomic(IntegrationKind):
             eco.agreement_grant_token.get_secret_value(),
             apis_base_url=str(eco.apis_base_url) if eco.apis_base_url else None,
             timeout=eco.timeout_seconds,
+            budget=economic_budget(str(eco.base_url), eco.agreement_grant_token.get_secret_value()),
         )
-        rackbeat = RackbeatClient(str(rb.base_url), rb.token.get_secret_value(), timeout=rb.timeout_seconds)
+        rackbeat = RackbeatClient(
+            str(rb.base_url),
+            rb.token.get_secret_value(),
+            timeout=rb.timeout_seconds,
+            budget=rackbeat_budget(str(rb.base_url), rb.token.get_secret_value()),
+        )
         return economic, rackbeat
 
     @contextmanager

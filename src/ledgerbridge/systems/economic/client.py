@@ -30,6 +30,7 @@ from ledgerbridge.systems.economic.filters import Filter
 from ledgerbridge.systems.economic.links import encode_id
 from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
+from ledgerbridge.systems.pacing import CallBudget, economic_cost
 
 DEFAULT_BASE_URL = "https://restapi.e-conomic.com"
 DEFAULT_APIS_BASE_URL = "https://apis.e-conomic.com"
@@ -89,6 +90,7 @@ class EconomicClient(JsonApiClient):
         apis_base_url: str | None = None,
         http: httpx.Client | None = None,
         max_retries: int = 5,
+        budget: CallBudget | None = None,
         **kwargs: Any,
     ) -> None:
         headers = {
@@ -101,12 +103,19 @@ class EconomicClient(JsonApiClient):
         self.apis_base_url = (apis_base_url or base_url).rstrip("/")
         self.rate_limit: RateLimitStatus | None = None
         self.last_result_from_cache = False
+        # Paces calls under the agreement's token bucket (None: no pacing, e.g. tests that want 429s);
+        # :func:`~ledgerbridge.systems.pacing.economic_budget` gives the agreement's one budget.
+        self.budget = budget
+        self.pace = budget
 
     # -- plumbing --------------------------------------------------------------------------------
     def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         self.last_result_from_cache = False
         response = super()._send_once(method, path, **kwargs)
         self._note_rate(response)
+        reported = RateLimitStatus.from_headers(response.headers)
+        if self.budget is not None and reported is not None and reported.call_cost is not None:
+            self.budget.settle(economic_cost(method, path), reported.call_cost)
         self.last_result_from_cache = response.headers.get("X-ResultFromCache", "").lower() == "true"
         return response
 

@@ -19,6 +19,7 @@ import httpx
 from ledgerbridge import __version__
 from ledgerbridge.systems.errors import ApiError, NotFoundError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
+from ledgerbridge.systems.pacing import CallBudget
 
 DEFAULT_BASE_URL = "https://app.rackbeat.com/api"
 DEFAULT_USER_AGENT = f"ledgerbridge/{__version__} (open-source Rackbeat/e-conomic sync)"
@@ -108,8 +109,12 @@ class RackbeatClient(JsonApiClient):
         http: httpx.Client | None = None,
         max_retries: int = 5,
         user_agent: str = DEFAULT_USER_AGENT,
+        budget: CallBudget | None = None,
         **kwargs: Any,
     ) -> None:
+        """``budget`` paces requests under Rackbeat's 480 a minute per token (None: no pacing, e.g. tests
+        that want to see the server's 429s); :func:`~ledgerbridge.systems.pacing.rackbeat_budget` gives
+        the one budget of a token in this process."""
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -117,6 +122,7 @@ class RackbeatClient(JsonApiClient):
             "User-Agent": user_agent,
         }
         super().__init__(base_url, headers=headers, http=http, max_retries=max_retries, **kwargs)
+        self.pace = budget
 
     def __enter__(self) -> RackbeatClient:
         return self

@@ -1,0 +1,115 @@
+"""Pacing: a client spends from a token bucket before each call and waits when it is empty, so a
+steady run stays under the system's published limit instead of meeting it with 429s and retries.
+
+The limit belongs to a credential (a Rackbeat API token, an e-conomic agreement), not to a client
+object: :meth:`CallBudget.shared` hands every client of this process that uses the same credential the
+same budget, whichever thread or integration holds it. The key is a hash, so no secret is kept as a
+dictionary key. A 429 can still come from use outside this process; the retry handling stays for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+
+# Rackbeat: 480 requests a minute per API token (Laravel's throttle, research A2).
+RACKBEAT_PER_MINUTE = 480
+# e-conomic: a bucket of 10,000 tokens per 60 seconds per agreement; calls cost tokens (X-CallCost).
+ECONOMIC_TOKENS_PER_MINUTE = 10_000
+# Share of a limit a budget spends: the server's window and ours are not in step, so stay a little under.
+DEFAULT_SHARE = 0.99
+
+Cost = Callable[[str, str], float]
+
+
+def one_per_call(method: str, path: str) -> float:
+    return 1.0
+
+
+def economic_cost(method: str, path: str) -> float:
+    """e-conomic's per-call cost is unpublished; reads are seen to cost 1 and writes 3. The budget is
+    corrected with the ``X-CallCost`` each answer reports (:meth:`CallBudget.settle`)."""
+    return 1.0 if method in ("GET", "HEAD") else 3.0
+
+
+def credential_key(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+class CallBudget:
+    """At most ``per_minute × share`` cost units a minute, in bursts of at most ``burst`` (default: one
+    second's worth)."""
+
+    _shared: dict[str, CallBudget] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(
+        self,
+        per_minute: float,
+        *,
+        cost: Cost = one_per_call,
+        share: float = DEFAULT_SHARE,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if per_minute <= 0 or not 0 < share <= 1:
+            raise ValueError("a call budget needs a positive rate and a share in (0, 1]")
+        self.per_second = per_minute * share / 60.0
+        self.capacity = max(1.0, burst if burst is not None else self.per_second)
+        self._cost = cost
+        self._clock = clock
+        self._sleep = sleep
+        self._available = self.capacity
+        self._stamp = clock()
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.waited = 0.0  # seconds spent waiting (tests, benchmarks)
+
+    @classmethod
+    def shared(cls, key: str, per_minute: float, *, cost: Cost = one_per_call) -> CallBudget:
+        """The process-wide budget of one credential (``key`` from :func:`credential_key`). Its burst is
+        a quarter of the server's minute: short jobs never wait, and the server's bucket keeps three
+        quarters for a window that started before ours."""
+        with cls._shared_lock:
+            found = cls._shared.get(key)
+            if found is None:
+                found = cls._shared[key] = cls(per_minute, cost=cost, burst=per_minute / 4)
+            return found
+
+    def _take(self, cost: float) -> float:
+        """Spend ``cost`` if there is room and return 0, else the seconds until there is."""
+        with self._lock:
+            now = self._clock()
+            self._available = min(self.capacity, self._available + (now - self._stamp) * self.per_second)
+            self._stamp = now
+            wanted = min(cost, self.capacity)
+            if self._available >= wanted - 1e-9:  # a float's rounding must not leave a wait of ~0 forever
+                self._available -= cost  # a call dearer than a burst leaves a debt the next calls wait off
+                return 0.0
+            return (wanted - self._available) / self.per_second
+
+    def __call__(self, method: str, path: str) -> None:
+        cost = self._cost(method, path)
+        while (wait := self._take(cost)) > 0:
+            self.waited += wait
+            self._sleep(wait)
+        self.calls += 1
+
+    def settle(self, charged: float, actual: float) -> None:
+        """The server reported what a call really cost: the difference is spent (or given back) too."""
+        with self._lock:
+            self._available = min(self.capacity, self._available - (actual - charged))
+
+
+def rackbeat_budget(base_url: str, token: str) -> CallBudget:
+    """The budget of one Rackbeat API token in this process."""
+    return CallBudget.shared(credential_key("rackbeat", base_url.rstrip("/"), token), RACKBEAT_PER_MINUTE)
+
+
+def economic_budget(base_url: str, agreement_grant_token: str) -> CallBudget:
+    """The budget of one e-conomic agreement in this process."""
+    key = credential_key("economic", base_url.rstrip("/"), agreement_grant_token)
+    return CallBudget.shared(key, ECONOMIC_TOKENS_PER_MINUTE, cost=economic_cost)
