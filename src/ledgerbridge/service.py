@@ -886,7 +886,7 @@ class Ledgerbridge:
         with self.store.session() as session:
             inbox = session.execute(
                 delete(InboxItem).where(InboxItem.state == "done", InboxItem.processed_at < cutoff)
-            ).rowcount
+            )
             errors = session.execute(
                 update(ErrorEntry)
                 .where(
@@ -895,8 +895,12 @@ class Ledgerbridge:
                     ErrorEntry.payload.is_not(null()),
                 )
                 .values(payload=null(), response=null())
-            ).rowcount
-        return {"inbox_rows": int(inbox or 0), "error_payloads": int(errors or 0)}
+            )
+        # DELETE and UPDATE answer with a cursor result, which counts the rows.
+        return {
+            "inbox_rows": int(getattr(inbox, "rowcount", 0) or 0),
+            "error_payloads": int(getattr(errors, "rowcount", 0) or 0),
+        }
 
     # -- the encryption key ---------------------------------------------------------------------------
     def rotate_key(self) -> KeyRotation:
