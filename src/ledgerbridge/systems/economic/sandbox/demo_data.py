@@ -743,11 +743,14 @@ def _catalog(rng: random.Random) -> list[tuple[int, str, str, float, float]]:
 def _product_number(group: int, sequence: int) -> str:
     # Mostly numeric strings; VVS and fastener numbers carry spaces/dots, as real SKUs often do,
     # which exercises e-conomic's self-link encoding ("VVS 8012" -> /products/VVS_9_8012).
+    # A group's first 999 take group × 1000 + sequence; past that the sequence follows a dash
+    # ("1-1000"), so no group's numbers run into the next group's, whatever the catalogue's size.
+    body = str(group * 1000 + sequence) if sequence < 1000 else f"{group}-{sequence}"
     if group == 8:
-        return f"VVS {group * 1000 + sequence}"
+        return f"VVS {body}"
     if group == 9:
-        return f"BF.{group * 1000 + sequence}"
-    return str(group * 1000 + sequence)
+        return f"BF.{body}"
+    return body
 
 
 ACCOUNTING_YEARS = ("2024", "2025", "2026", "2027")
