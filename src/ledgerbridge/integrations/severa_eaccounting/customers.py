@@ -62,6 +62,7 @@ class SeveraCustomers:
 
     def read(self, bound: Callable[[], set[str]], only_unbound: bool) -> Iterable[Record]:
         keys = bound()
+        wanted = []
         for customer in self.severa.customers.search():
             if customer.get("isInternal"):
                 continue  # A6: the organisation's own customer is not invoiced
@@ -70,21 +71,38 @@ class SeveraCustomers:
                 continue
             if not customer.get("isActive") and key not in keys:
                 continue  # C45: only active customers; an inactive bound one is deactivated
-            yield self.enrich(customer)
+            wanted.append(customer)
+        if not wanted:
+            return
+        # Addresses, contacts and their phone numbers and e-mails as three lists read once (a few pages),
+        # rather than three reads per customer.
+        addresses: dict[str, list[Record]] = {}
+        for address in self.severa.addresses.search():
+            owner = (address.get("customer") or {}).get("guid")
+            addresses.setdefault(str(owner), []).append(address)
+        contacts = {str(c["guid"]): c for c in self.severa.contact_persons.search()}
+        communications: dict[str, list[Record]] = {}
+        for row in self.severa.contact_communications.search():
+            owner = (row.get("contact") or {}).get("guid")
+            communications.setdefault(str(owner), []).append(row)
+        for customer in wanted:
+            yield self.enrich(customer, addresses.get(str(customer["guid"]), []), contacts, communications)
 
-    def enrich(self, customer: Record) -> Record:
-        guid = str(customer["guid"])
-        addresses = self.severa.customers.addresses(guid)
+    def enrich(
+        self,
+        customer: Record,
+        addresses: list[Record],
+        contacts: dict[str, Record],
+        communications: dict[str, list[Record]],
+    ) -> Record:
         head = (customer.get("headquarterAddress") or {}).get("guid")
         address = billing_address(addresses, head)
         contact = None
         if address is not None:
             first = next(iter(address.get("contacts") or []), None)
-            if first is not None:
-                contact = self.severa.contact_persons.read(str(first["guid"]))
-                contact["_communications"] = self.severa.contact_communications.for_contact(
-                    str(first["guid"])
-                )
+            if first is not None and str(first["guid"]) in contacts:
+                contact = dict(contacts[str(first["guid"])])
+                contact["_communications"] = communications.get(str(first["guid"]), [])
         return {**customer, "_address": address, "_contact": contact}
 
     def find(self, number: str) -> Record | None:

@@ -40,6 +40,9 @@ from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
 DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"
 
 
+_MARKER = re.compile(r"^Severa ([0-9a-fA-F-]{36})$")
+
+
 def invoice_marker(guid: str) -> str:
     return f"Severa {guid}"
 
@@ -169,20 +172,39 @@ class DraftBuilder:
         return body
 
 
-class DraftSender:
-    """find / send of one invoice for the transfer ledger."""
+def marked_documents(lookups: Lookups) -> dict[str, str]:
+    """Every draft and invoice in eEkonomi carrying our marker: Severa invoice guid → remote key. Read once
+    for a whole register run, so finding an earlier attempt costs no call per invoice."""
+    found: dict[str, str] = {}
+    for path, kind in ((INVOICES, "invoice"), (DRAFTS, "draft")):  # a draft wins: it is what we made
+        for document in lookups.eaccounting.iter_collection(path):
+            marker = _MARKER.match(str(document.get("ContractNumber") or ""))
+            if marker:
+                found[marker.group(1).lower()] = f"{kind}:{document['Id']}"
+    return found
 
-    def __init__(self, lookups: Lookups, builder: DraftBuilder, invoice: Record) -> None:
+
+class DraftSender:
+    """find / send of one invoice for the transfer ledger. ``known``: :func:`marked_documents`, read at the
+    run's start (a run is the only one sending its invoices: the ledger's claim sees to that); without it
+    ``find`` asks eEkonomi for this invoice's marker."""
+
+    def __init__(
+        self, lookups: Lookups, builder: DraftBuilder, invoice: Record, known: dict[str, str] | None = None
+    ) -> None:
         self.lookups = lookups
         self.builder = builder
         self.invoice = invoice
         self.marker = invoice_marker(str(invoice["guid"]))
+        self.known = known
 
     def _first(self, path: str) -> Record | None:
         query = f"ContractNumber eq '{_quote(self.marker)}'"
         return next(iter(self.lookups.eaccounting.iter_collection(path, filter=query, pagesize=50)), None)
 
     def find(self) -> str | None:
+        if self.known is not None:
+            return self.known.get(str(self.invoice["guid"]).lower())
         draft = self._first(DRAFTS)
         if draft is not None:
             return f"draft:{draft['Id']}"
@@ -200,7 +222,6 @@ def describe_remote(remote_key: str) -> str:
 
 
 # -- check sent / check paid ---------------------------------------------------------------------------
-_MARKER = re.compile(r"^Severa ([0-9a-fA-F-]{36})$")
 
 
 class BookedInvoices:

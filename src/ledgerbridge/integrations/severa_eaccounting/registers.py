@@ -364,10 +364,11 @@ class SeveraEAccountingSession(Realtime):
         invoice: Record,
         errors: Callable[..., None],
         notes: list[str] | None = None,
+        known: dict[str, str] | None = None,
     ) -> TransferResult:
         guid = str(invoice["guid"])
         builder = invoices.DraftBuilder(lookups)
-        sender = invoices.DraftSender(lookups, builder, invoice)
+        sender = invoices.DraftSender(lookups, builder, invoice, known)
         result = self.ledger.transfer(
             INVOICE,
             guid,
@@ -388,14 +389,17 @@ class SeveraEAccountingSession(Realtime):
     def _invoices(self, lookups: Lookups, run: RegisterRun) -> None:
         status = str(self.settings.statuses.to_transfer)
         builder = invoices.DraftBuilder(lookups)
+        known: dict[str, str] | None = None
         with self._errors(run.run_id) as errors:
             for invoice in self.severa.invoices.in_status(status):
                 guid = str(invoice["guid"])
                 if run.dry_run:
                     self._plan_invoice(builder, invoice, run)
                     continue
+                if known is None:
+                    known = invoices.marked_documents(lookups)
                 before = self.ledger.get(INVOICE, guid)
-                result = self._transfer_invoice(lookups, invoice, errors, run.notes)
+                result = self._transfer_invoice(lookups, invoice, errors, run.notes, known)
                 if result.outcome == "transferred":
                     run.count("updated" if before is not None and before.remote_key else "created")
                 elif result.outcome == "already":
