@@ -114,7 +114,7 @@ import types
 from collections.abc import Callable, Mapping, MutableMapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -123,6 +123,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ledgerbridge.sandbox import FaultPlan, SandboxKit
 from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
+from ledgerbridge.sandbox.routes import Call, NotAllowed
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox import documents
 from ledgerbridge.systems.economic.sandbox.books import (
@@ -168,6 +169,7 @@ from ledgerbridge.systems.economic.sandbox.resources import (
     SPECS,
     ResourceSpec,
 )
+from ledgerbridge.systems.economic.sandbox.routes import legacy_routes, path_parts
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, to_decimal
 from ledgerbridge.systems.economic.sandbox.validation import validate_write
 from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
@@ -244,6 +246,7 @@ class _EconomicApi:
     def __init__(self, state: EconomicState, webhooks: WebhookDispatcher) -> None:
         self.state = state
         self.oas_services = OasServices(state, webhooks)
+        self.routes = legacy_routes(self)
         self._key_locks: dict[str, asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -332,48 +335,21 @@ class _EconomicApi:
         return _parse_json(await request.body())
 
     async def route(self, request: Request, *, oas: bool) -> Response:
-        """Dispatch to the handler of the path and method."""
+        """Dispatch to the handler the route table names for the path and method."""
         base = str(request.base_url).rstrip("/")
         if oas:
             return await self.oas_services.handle(request, lambda: self._body(request))
-        parts = [unquote(p) for p in request.url.path.split("/") if p]
-        method = request.method
-        if parts == ["self"]:
-            if method != "GET":
-                return self._not_allowed(method)
-            with self.state.lock:
-                return EconomicJSONResponse(Renderer(self.state, base).agreement())
-        if parts and parts[0] == "invoices":
-            return await self.invoices(request, parts[1:], base)
-        if parts and parts[0] == "orders":
-            return await self.orders(request, parts[1:], base)
-        if len(parts) > 2 and parts[0] == "journals":
-            return await self.journal_routes(request, parts[1:], base)
-        if len(parts) > 2 and parts[0] == "customers":
-            return await self.customer_routes(request, parts[1:], base)
-        if len(parts) > 2 and parts[0] in ("accounting-years", "accounts"):
-            return self.book_routes(request, parts, base)
-        if parts and parts[0] == "vat-accounts" and len(parts) <= 2:
-            return self.vat_accounts(request, parts, base)
-        if len(parts) == 3 and parts[0] == "product-groups" and parts[2] == "sales-accounts":
-            return self.sales_accounts(request, parts[1], base)
-        if not parts or parts[0] not in SPECS or not SPECS[parts[0]].top_level or len(parts) > 2:
+        found = self.routes.resolve(request.method, "/" + "/".join(path_parts(request)))
+        if found is None:
             return self._no_endpoint(base)
-        spec = SPECS[parts[0]]
-        if len(parts) == 1:
-            if method == "GET":
-                return self.collection(request, spec, base)
-            if method == "POST" and spec.writable:
-                return await self.create(request, spec, base)
-            return self._not_allowed(method)
-        key = spec.key_from_text(decode_id(parts[1]))
-        if method == "GET":
-            return self.single(spec, key, base)
-        if method == "PUT" and spec.writable:
-            return await self.replace(request, spec, key, base)
-        if method == "DELETE" and spec.writable:
-            return self.delete(spec, key, base)
-        return self._not_allowed(method)
+        if isinstance(found, NotAllowed):
+            return self._not_allowed(request.method, found.allow)
+        return await found.route.handler(Call(request, found.params, found.route))
+
+    def agreement(self, base: str) -> Response:
+        """``GET /self``."""
+        with self.state.lock:
+            return EconomicJSONResponse(Renderer(self.state, base).agreement())
 
     @staticmethod
     def _no_endpoint(base: str) -> Response:
@@ -384,8 +360,11 @@ class _EconomicApi:
         )
 
     @staticmethod
-    def _not_allowed(method: str) -> Response:
-        return legacy_error(405, f"The requested resource does not support http method '{method}'.")
+    def _not_allowed(method: str, allow: tuple[str, ...] = ()) -> Response:
+        response = legacy_error(405, f"The requested resource does not support http method '{method}'.")
+        if allow:
+            response.headers["Allow"] = ", ".join(allow)
+        return response
 
     def _not_found(self, spec: ResourceSpec, key: Any, base: str, route: str | None = None) -> Response:
         return legacy_error(

@@ -70,6 +70,28 @@ class Renderer:
     def __init__(self, state: EconomicState, base: str) -> None:
         self.state = state
         self.base = base.rstrip("/")
+        # One renderer per table, named explicitly (invoices and orders go through ``invoice``).
+        self._renderers: dict[str, Callable[[Record], Record]] = {
+            "customers": self._customers,
+            "customer-groups": self._customer_groups,
+            "suppliers": self._suppliers,
+            "supplier-groups": self._supplier_groups,
+            "products": self._products,
+            "product-groups": self._product_groups,
+            "units": self._units,
+            "payment-terms": self._payment_terms,
+            "layouts": self._layouts,
+            "employees": self._employees,
+            "vat-zones": self._vat_zones,
+            "accounts": self._accounts,
+            "currencies": self._currencies,
+            "customer-contacts": self._customer_contacts,
+            "delivery-locations": self._delivery_locations,
+            "invoices-sent": self._invoices_sent,
+            "accounting-years": self._accounting_years,
+            "journals": self._journals,
+            "journal-entries": self._journal_entries,
+        }
 
     def render(self, resource: str, record: Record, *, single: bool = False) -> Record:
         """One record as e-conomic sends it (``single`` adds the write links of a single GET, and the
@@ -79,8 +101,7 @@ class Renderer:
         elif resource.startswith("orders-"):
             out = self.invoice(record, booked=False, single=single, order=resource.removeprefix("orders-"))
         else:
-            renderer: Callable[[Record], Record] = getattr(self, "_" + resource.replace("-", "_"))
-            out = renderer(record)
+            out = self._renderers[resource](record)
         if single and SPECS[resource].writable:
             # Single resources carry their write links, as e-conomic's hypermedia does.
             name = SPECS[resource].singular

@@ -1,0 +1,146 @@
+"""The e-conomic legacy REST operations the sandbox serves, registered one by one on a route table.
+
+Each line is one documented operation (method + path template) and the handler that serves it; a path
+that matches no template answers e-conomic's 404 "endpoint does not exist", a served path with another
+method 405 with ``Allow`` (see :mod:`ledgerbridge.sandbox.routes`). The handlers are the sandbox's
+methods in ``app.py``; this module only says which serves what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ledgerbridge.sandbox.routes import Call, RouteTable
+from ledgerbridge.systems.economic.links import decode_id
+from ledgerbridge.systems.economic.sandbox.resources import SPECS
+
+if TYPE_CHECKING:
+    from ledgerbridge.systems.economic.sandbox.app import _EconomicApi
+
+# A handler in the sandbox's terms: the request, the path split into decoded segments, the base URL.
+Serve = Callable[[Request, list[str], str], Awaitable[Response] | Response]
+
+
+def path_parts(request: Request) -> list[str]:
+    return [unquote(p) for p in request.url.path.split("/") if p]
+
+
+def base_of(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _adapt(serve: Serve) -> Callable[[Call], Awaitable[Response]]:
+    async def handle(call: Call) -> Response:
+        answer = serve(call.request, path_parts(call.request), base_of(call.request))
+        if isinstance(answer, Response):
+            return answer
+        return await answer
+
+    return handle
+
+
+def legacy_routes(api: _EconomicApi) -> RouteTable:
+    """Every legacy REST operation the sandbox serves."""
+    table = RouteTable()
+
+    def add(methods: str, template: str, serve: Serve, **meta: Any) -> None:
+        for method in methods.split():
+            table.add(method, template, _adapt(serve), **meta)
+
+    add("GET", "/self", lambda req, parts, base: api.agreement(base))
+
+    # Plain collections: GET /{name}[/{id}]; the writable ones also POST, PUT and DELETE.
+    for spec in SPECS.values():
+        if not spec.top_level:
+            continue
+
+        def collection(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+            return api.collection(req, spec, base)
+
+        def single(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+            return api.single(spec, spec.key_from_text(decode_id(parts[1])), base)
+
+        async def create(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+            return await api.create(req, spec, base)
+
+        async def replace(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+            return await api.replace(req, spec, spec.key_from_text(decode_id(parts[1])), base)
+
+        def delete(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+            return api.delete(spec, spec.key_from_text(decode_id(parts[1])), base)
+
+        add("GET", f"/{spec.name}", collection, resource=spec.name)
+        add("GET", f"/{spec.name}/{{id}}", single, resource=spec.name)
+        if spec.writable:
+            add("POST", f"/{spec.name}", create, resource=spec.name)
+            add("PUT", f"/{spec.name}/{{id}}", replace, resource=spec.name)
+            add("DELETE", f"/{spec.name}/{{id}}", delete, resource=spec.name)
+
+    # Customers' contacts, delivery locations and invoices.
+    def customer(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
+        return api.customer_routes(req, parts[1:], base)
+
+    for child in ("contacts", "delivery-locations"):
+        add("GET POST", f"/customers/{{customerNumber}}/{child}", customer)
+        add("GET PUT DELETE", f"/customers/{{customerNumber}}/{child}/{{number}}", customer)
+    add("GET", "/customers/{customerNumber}/invoices/drafts", customer)
+    add("GET", "/customers/{customerNumber}/invoices/booked", customer)
+
+    # Invoices.
+    def invoices(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
+        return api.invoices(req, parts[1:], base)
+
+    add("GET", "/invoices", invoices)
+    add("GET POST DELETE", "/invoices/drafts", invoices)
+    add("GET PUT DELETE", "/invoices/drafts/{draftInvoiceNumber}", invoices)
+    add("POST", "/invoices/drafts/{draftInvoiceNumber}/lines", invoices)
+    add("GET POST", "/invoices/booked", invoices)
+    add("GET PUT", "/invoices/booked/{bookedInvoiceNumber}", invoices)
+    for view in ("paid", "unpaid", "overdue", "not-due", "sent"):
+        add("GET", f"/invoices/{view}", invoices)
+    add("GET", "/invoices/sent/{id}", invoices)
+
+    # Orders.
+    def orders(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
+        return api.orders(req, parts[1:], base)
+
+    def templates(req: Request, parts: list[str], base: str) -> Response:
+        return api._order_templates(req, parts[1:], base)
+
+    add("GET", "/orders", orders)
+    add("GET POST", "/orders/drafts", orders)
+    add("GET PUT DELETE", "/orders/drafts/{orderNumber}", orders)
+    add("GET POST", "/orders/sent", orders)
+    add("GET DELETE", "/orders/sent/{orderNumber}", orders)
+    add("GET", "/orders/archived", orders)
+    add("GET", "/orders/archived/{orderNumber}", orders)
+    for kind in ("drafts", "sent"):  # both render a templates link
+        add("GET", f"/orders/{kind}/{{orderNumber}}/templates", templates)
+        add("GET", f"/orders/{kind}/{{orderNumber}}/templates/upgrade-instructions/draftInvoice", templates)
+
+    # Journals.
+    def journal(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
+        return api.journal_routes(req, parts[1:], base)
+
+    add("GET", "/journals/{journalNumber}/entries", journal)
+    add("GET DELETE", "/journals/{journalNumber}/entries/{entryNumber}", journal)
+    add("GET POST", "/journals/{journalNumber}/vouchers", journal)
+    add("GET", "/journals/{journalNumber}/vouchers/{accountingYear-voucherNumber}", journal)
+
+    # The books (books.py).
+    for what in ("entries", "totals"):
+        add("GET", f"/accounting-years/{{accountingYear}}/{what}", api.book_routes)
+        add("GET", f"/accounts/{{accountNumber}}/accounting-years/{{accountingYear}}/{what}", api.book_routes)
+    add("GET", "/vat-accounts", api.vat_accounts)
+    add("GET", "/vat-accounts/{vatCode}", api.vat_accounts)
+    add(
+        "GET",
+        "/product-groups/{productGroupNumber}/sales-accounts",
+        lambda req, parts, base: api.sales_accounts(req, parts[1], base),
+    )
+    return table
