@@ -35,6 +35,9 @@ from ledgerbridge.store.models import ErrorEntry, InboxItem, Integration, utcnow
 
 SCAN_OVERLAP = timedelta(minutes=5)  # a record changed while the last scan ran is seen again, never missed
 DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait before /healthz says 503
+# Documents of one integration worked at once. Mostly waiting on the far side (answers, Retry-After,
+# back-off between retries), so more threads than cores pay off; the clients' pacing keeps each API's limits.
+DEFAULT_DOCUMENT_CONCURRENCY = 16
 INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
 log = structlog.get_logger("ledgerbridge.runtime")
 
@@ -85,7 +88,8 @@ class _Backoff:
 
 class RealtimeHub:
     """``document_concurrency``: items of one integration its session calls ``parallel`` (documents) worked
-    at once. ``unhealthy_after``: seconds an item may wait before ``/healthz`` answers 503 (default
+    at once (default ``LEDGERBRIDGE_DOCUMENT_CONCURRENCY`` or 16). ``unhealthy_after``: seconds an item may
+    wait before ``/healthz`` answers 503 (default
     ``LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS`` or 900)."""
 
     def __init__(
@@ -93,7 +97,7 @@ class RealtimeHub:
         service: Ledgerbridge,
         *,
         max_backoff: float = 300.0,
-        document_concurrency: int = 4,
+        document_concurrency: int | None = None,
         unhealthy_after: float | None = None,
     ) -> None:
         self.service = service
@@ -103,7 +107,11 @@ class RealtimeHub:
         self._backoff_lock = threading.Lock()
         self._backoff: dict[int, _Backoff] = {}
         self._max_backoff = max_backoff
-        self.document_concurrency = document_concurrency
+        self.document_concurrency = max(
+            1,
+            document_concurrency
+            or int(os.environ.get("LEDGERBRIDGE_DOCUMENT_CONCURRENCY") or DEFAULT_DOCUMENT_CONCURRENCY),
+        )
         self.unhealthy_after = (
             unhealthy_after
             if unhealthy_after is not None
@@ -281,11 +289,12 @@ class RealtimeHub:
         skipped, not waited for.
         """
         now = time.monotonic()
-        items = [
+        waiting = sum(1 for b in list(self._backoff.values()) if b.not_before > now)
+        items = [  # items in back-off are skipped, so that many more are read: they never starve the rest
             item
-            for item in self.inbox.pending(limit=limit, integration_id=integration_id)
+            for item in self.inbox.pending(limit=limit + waiting, integration_id=integration_id)
             if not ((b := self._backoff.get(item.id)) and b.not_before > now)
-        ]
+        ][:limit]
         if not items:
             return 0
         try:

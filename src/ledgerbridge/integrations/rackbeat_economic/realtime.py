@@ -27,7 +27,7 @@ from ledgerbridge.integrations.rackbeat_economic.from_economic import changed_or
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
-from ledgerbridge.integrations.rackbeat_realtime import RACKBEAT, MasterRefs, RackbeatRealtime
+from ledgerbridge.integrations.rackbeat_realtime import RACKBEAT, MasterRefs, RackbeatRealtime, master_lock
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
@@ -437,13 +437,14 @@ class _Refs(MasterRefs):
     def contact(self, customer_number: int, name: str) -> int:
         """The e-conomic contact person of that name on the customer, created if missing."""
         path = f"customers/{customer_number}/contacts"
-        for contact in self._session.economic.iter_collection(path):
-            if (contact.get("name") or "").strip().lower() == name.strip().lower():
-                return int(contact["customerContactNumber"])
-        created = self._session.economic.create(
-            path, {"name": name, "customer": {"customerNumber": customer_number}}
-        )
-        return int(created["customerContactNumber"])
+        with master_lock(self.sync):  # invoices run side by side: two of one customer create it once
+            for contact in self._session.economic.iter_collection(path):
+                if (contact.get("name") or "").strip().lower() == name.strip().lower():
+                    return int(contact["customerContactNumber"])
+            created = self._session.economic.create(
+                path, {"name": name, "customer": {"customerNumber": customer_number}}
+            )
+            return int(created["customerContactNumber"])
 
     def customer_terms(self, customer_number: int) -> dict[str, int] | None:
         terms = self._session.economic.get(f"customers/{customer_number}").get("paymentTerms")
