@@ -587,3 +587,20 @@ def test_check_sent_reports_a_draft_deleted_in_eaccounting(world: SWorld) -> Non
     guid = gone["ContractNumber"].removeprefix("Severa ")
     assert any("was deleted without being booked" in e.message for e in world.service.errors(NAME))
     assert severa_invoice(world, guid)["status"]["guid"] == STATUS["transferred"]
+
+
+def test_currency_is_sent_only_with_currency_handling(world: SWorld) -> None:
+    """C44/A13: the customer's currency travels only when `customers.transfer_currency` is on."""
+    world.add()
+    world.run("customers")
+    assert by_number(world, "customers", "CustomerNumber", "1016").get("CurrencyCode") in (None, "SEK")
+    world.service.add_integration(
+        "with-currency",
+        "severa-eaccounting",
+        world.connection(world.settings(customers={"transfer_currency": True})),
+    )
+    world.connect("with-currency")
+    world.books.records["customers"].clear()
+    world.run("customers", name="with-currency")
+    assert by_number(world, "customers", "CustomerNumber", "1016")["CurrencyCode"] == "NOK"
+    assert by_number(world, "customers", "CustomerNumber", "1001")["CurrencyCode"] == "SEK"
