@@ -281,5 +281,6 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
         in exposed
     )
     assert 'ledgerbridge_failures_total{operation="transfer"}' in exposed
+    assert "# TYPE ledgerbridge_inbox_oldest_pending_seconds gauge" in exposed
     text = stream.getvalue()
     assert RACKBEAT_TOKEN not in text and "app-secret" not in text and '"payload"' not in text

@@ -23,6 +23,12 @@ INBOX_PROCESSED = Counter(
     registry=REGISTRY,
 )
 INBOX_PENDING = Gauge("ledgerbridge_inbox_pending", "Inbox items waiting", registry=REGISTRY)
+INBOX_OLDEST_SECONDS = Gauge(
+    "ledgerbridge_inbox_oldest_pending_seconds",
+    "How long the oldest waiting inbox item of an integration has waited (0: none waiting)",
+    ["integration"],
+    registry=REGISTRY,
+)
 TRANSFERS = Counter(
     "ledgerbridge_transfers_total",
     "Document transfers",

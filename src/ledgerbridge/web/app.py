@@ -174,6 +174,11 @@ def create_app(
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def prometheus() -> PlainTextResponse:
         metrics.INBOX_PENDING.set(hub.inbox.count())
+        _, report = hub.health()  # the inbox's age per integration, as /healthz sees it
+        for label in list(metrics.INBOX_OLDEST_SECONDS._metrics):  # drained since the last scrape: 0
+            metrics.INBOX_OLDEST_SECONDS.labels(*label).set(0)
+        for integration, row in report["integrations"].items():
+            metrics.INBOX_OLDEST_SECONDS.labels(integration).set(row["oldest_pending_seconds"])
         return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/", include_in_schema=False)
