@@ -437,10 +437,12 @@ def serve(
 
     configure_logging(log_format, log_level, force=True)
     from contextlib import ExitStack
+    from datetime import timedelta
 
     import uvicorn
 
     from ledgerbridge.runtime.hub import RealtimeHub
+    from ledgerbridge.runtime.tenants import QuietScans, subscribe_in_background
     from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
     from ledgerbridge.web.app import create_app, server_config
 
@@ -462,9 +464,13 @@ def serve(
     else:
         hub = RealtimeHub(service)
         worker = InboxWorker(hub)
+        # An integration whose scans find nothing is scanned less often (up to 16 times the interval).
+        scans = QuietScans(
+            hub, every=timedelta(seconds=scan_seconds), longest=timedelta(seconds=16 * scan_seconds)
+        )
         scheduler = Scheduler(
             [
-                Job("safety-net scan", scan_seconds, hub.scan_all),
+                Job("safety-net scan", scan_seconds, scans.run),
                 # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
                 Job("periodic jobs", 5.0, hub.periodic_all),
                 # Settled inbox rows and old errors' payloads go after LEDGERBRIDGE_RETENTION_DAYS.
@@ -473,17 +479,14 @@ def serve(
         )
 
     def start_background() -> None:
-        # Subscribe only once the receiver listens, so no early delivery is refused.
-        if register:
-            for name in hub.integration_names():
-                try:
-                    count = hub.register_webhooks(name, url)
-                    console.print(f"{name}: subscribed to {count} webhook events at {url}")
-                except UserError as exc:
-                    console.print(f"{name}: {exc}")
         if not cluster:
             worker.start()
             scheduler.start()
+        # Subscribe only once the receiver listens, so no early delivery is refused; in a thread of its
+        # own, so start-up (and /healthz) does not wait for every tenant's check. Subscriptions still in
+        # place are not written again.
+        if register:
+            subscribe_in_background(hub, url, lambda line: console.print(f"{line} at {url}"))
 
     def stop_background() -> None:
         if not cluster:

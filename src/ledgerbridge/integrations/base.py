@@ -62,6 +62,11 @@ class Realtime(ABC):
     def subscribe(self, url: str) -> dict[str, str]:
         """Subscribe ``url`` to every event; returns event → the token deliveries will carry."""
 
+    def subscribed(self, url: str) -> set[str]:
+        """Events the source already delivers to ``url`` (active subscriptions), so a restart need not
+        subscribe again; an empty set where the source cannot tell (then ``subscribe`` runs)."""
+        return set()
+
     @abstractmethod
     def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
         """Process one announced change; returns what happened in a few words.

@@ -103,6 +103,13 @@ class RackbeatRealtime(Realtime):
             event: self.rackbeat.subscribe_webhook(event, url)["token"] for event in self.webhook_events()
         }
 
+    def subscribed(self, url: str) -> set[str]:
+        return {
+            str(hook["event"])
+            for hook in self.rackbeat.list_webhooks()
+            if hook.get("url") == url and hook.get("is_active", True)
+        }
+
     # -- handling ----------------------------------------------------------------------------------------
     def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
         if event in DOCUMENT_EVENTS:

@@ -29,6 +29,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import make_url
 
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.tenants import QuietScans
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import InboxItem
 
@@ -55,6 +56,7 @@ class Cluster:
             connector=procrastinate.PsycopgConnector(conninfo=conninfo(service.config.database_url))
         )
         self.dispatched = 0  # process jobs deferred by dispatch (tests, metrics)
+        self.scans = QuietScans(self.hub)
         self._define_tasks()
 
     # -- the tasks -----------------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ class Cluster:
         @app.periodic(cron="* * * * *", periodic_id="tick")
         @app.task(name="ledgerbridge.tick", queue="dispatch", queueing_lock="tick", lock="tick")
         def tick(timestamp: int) -> None:
-            hub.scan_all()
+            self.scans.run()  # integrations whose scans find nothing are scanned less often
             hub.periodic_all()
             if timestamp % 3600 < 60:  # once an hour: settled rows past the retention period go
                 self.service.prune()
