@@ -8,8 +8,11 @@ always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker
   ``process`` job per integration;
 - ``process`` works one integration's pending items. Its Procrastinate *lock* is the integration, so two
   workers never work the same integration at once (order and the ledger's claims stay simple), while
-  different integrations run in parallel. Items left pending after a transient failure are looked at
-  again a few seconds later (a scheduled ``process`` job), and by the next ``tick`` in any case;
+  different integrations run in parallel. Inside the job the same rules as in embedded mode hold
+  (``RealtimeHub.process_integration``): documents side by side up to ``LEDGERBRIDGE_DOCUMENT_CONCURRENCY``,
+  master data one by one, and an item whose processing raises is settled failed with an error-log entry.
+  Items left pending after a transient failure are looked at again a few seconds later (a scheduled
+  ``process`` job), and by the next ``tick`` in any case;
 - ``tick`` (every minute, one at a time across the cluster) runs the safety-net scan and the periodic
   jobs (order polls, master-data polls, inventory values), then dispatches.
 
