@@ -172,6 +172,7 @@ from ledgerbridge.systems.economic.sandbox.resources import (
 from ledgerbridge.systems.economic.sandbox.routes import legacy_routes, path_parts
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, to_decimal
 from ledgerbridge.systems.economic.sandbox.validation import validate_write
+from ledgerbridge.systems.economic.sandbox.vat import DOMESTIC_ZONE
 from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
 
 log = logging.getLogger(__name__)
@@ -1072,7 +1073,7 @@ class _EconomicApi:
                 return self._not_found(spec, group_text, base)
             number = get_path(group, "salesAccount.accountNumber")
             account = self.state.tables["accounts"].get(number) if number is not None else None
-            zone = self.state.tables["vat-zones"].get(documents.DOMESTIC_ZONE)
+            zone = self.state.tables["vat-zones"].get(DOMESTIC_ZONE)
             docs = []
             if account is not None and zone is not None:
                 docs.append(

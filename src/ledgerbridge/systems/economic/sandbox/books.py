@@ -73,7 +73,7 @@ def vat_code_account(code: str) -> int:
 
 
 def vat_code_rate(code: str | None) -> Decimal:
-    from ledgerbridge.systems.economic.sandbox.documents import vat_code_rate as rate_of
+    from ledgerbridge.systems.economic.sandbox.vat import vat_code_rate as rate_of
 
     return rate_of(code)
 
@@ -138,7 +138,7 @@ class Books:
 
     def post_booked_invoice(self, booked: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Post a booked invoice (the caller holds ``state.lock``): sales, VAT, debtor."""
-        from ledgerbridge.systems.economic.sandbox.documents import line_vat_code
+        from ledgerbridge.systems.economic.sandbox.vat import line_vat_code
 
         rate = to_decimal(booked.get("exchangeRate") or HUNDRED)
         currency = str(booked.get("currency") or self.state.base_currency)
@@ -287,7 +287,7 @@ class Books:
 
 
 def line_vat_rate(state: EconomicState, zone: Any, code: str) -> Decimal:
-    from ledgerbridge.systems.economic.sandbox.documents import zone_vat_rate
+    from ledgerbridge.systems.economic.sandbox.vat import zone_vat_rate
 
     return zone_vat_rate(state, zone, code)
 
@@ -356,7 +356,7 @@ def render_total(state: EconomicState, year: str, account: int, total: Decimal, 
 
 def vat_accounts(state: EconomicState, base: str) -> list[dict[str, Any]]:
     """``GET /vat-accounts``: the VAT codes the agreement's accounts and OSS zones use, with their rates."""
-    from ledgerbridge.systems.economic.sandbox.documents import oss_zone
+    from ledgerbridge.systems.economic.sandbox.vat import oss_zone
 
     codes: dict[str, tuple[Decimal, str]] = {
         code: (rate, name) for code, (rate, _, name) in VAT_ACCOUNTS.items()
