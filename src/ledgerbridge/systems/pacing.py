@@ -10,11 +10,13 @@ dictionary key. A 429 can still come from use outside this process; the retry ha
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable
 
-# Rackbeat: 480 requests a minute per API token (Laravel's throttle, research A2).
+# Rackbeat: 480 requests a minute per API token (Laravel's throttle, research A2); a provider with another
+# agreement sets LEDGERBRIDGE_RACKBEAT_PER_MINUTE.
 RACKBEAT_PER_MINUTE = 480
 # e-conomic: a bucket of 10,000 tokens per 60 seconds per agreement; calls cost tokens (X-CallCost).
 ECONOMIC_TOKENS_PER_MINUTE = 10_000
@@ -106,7 +108,8 @@ class CallBudget:
 
 def rackbeat_budget(base_url: str, token: str) -> CallBudget:
     """The budget of one Rackbeat API token in this process."""
-    return CallBudget.shared(credential_key("rackbeat", base_url.rstrip("/"), token), RACKBEAT_PER_MINUTE)
+    per_minute = float(os.environ.get("LEDGERBRIDGE_RACKBEAT_PER_MINUTE") or RACKBEAT_PER_MINUTE)
+    return CallBudget.shared(credential_key("rackbeat", base_url.rstrip("/"), token), per_minute)
 
 
 def economic_budget(base_url: str, agreement_grant_token: str) -> CallBudget:
