@@ -161,3 +161,20 @@ def severa_sandbox(_severa_served: Any) -> Any:
     return SimpleNamespace(
         base_url=server.base_url, app=app, state=app.state, client_id="sandbox", client_secret="sandbox"
     )
+
+
+# -- the fast subset: `pytest -m "not slow"` ------------------------------------------------------------
+# Slow by what they are, so new tests of these kinds are slow without anyone remembering to mark them:
+# browsers, walks over the published specs, the demo, cluster mode, and the PostgreSQL variant of a test
+# that also runs on SQLite. A single slow test elsewhere carries @pytest.mark.slow itself.
+SLOW_PATHS = ("tests/browser/", "tests/runtime/test_cluster.py", "tests/integrations/test_demo.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        path = Path(str(item.path)).relative_to(root).as_posix() if item.path else ""
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgresql" in callspec.id.split("-")
+        if path.startswith(SLOW_PATHS) or item.get_closest_marker("contract") or on_postgres:
+            item.add_marker(pytest.mark.slow)
