@@ -182,6 +182,8 @@ def test_customers_from_eaccounting_numeric_unique_and_split_names(world: SWorld
         {"CustomerNumber": "2002", "Name": "Norrlands Trä AB", "IsPrivatePerson": False, "IsActive": True,
          "TermsOfPaymentId": demo_id("terms", "30"), "InvoicePostalCode": "971 00", "InvoiceCity": "Luleå"},
     )  # fmt: skip
+    with world.severa() as severa:
+        before_1234 = severa.customers.by_number(1234)
     run = world.run("customers")
     errors = {e.record_key: e.message for e in world.service.errors(NAME)}
     assert "not numeric" in errors["K-17"]  # C31
@@ -198,6 +200,10 @@ def test_customers_from_eaccounting_numeric_unique_and_split_names(world: SWorld
         assert energi["paymentTerm"] == 30
         # "01234" is Severa's 1234: bound, not made a second time (C31, C66)
         assert len([c for c in severa.customers.search() if c.get("number") == 1234]) == 1
+        after_1234 = severa.customers.by_number(1234)
+        # A4: eEkonomi is not master here, so its "01234" is bound to Severa's 1234, never written over it
+        assert after_1234 is not None and before_1234 is not None
+        assert (after_1234["name"], after_1234["email"]) == (before_1234["name"], before_1234["email"])
         assert severa.customers.by_number(2002) is None
     assert run.failed == len(errors)
 

@@ -20,7 +20,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source, number_key
+from ledgerbridge.integrations.severa_eaccounting.lookups import (
+    Lookups,
+    Record,
+    Source,
+    bind_only,
+    number_key,
+)
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -388,7 +394,7 @@ def customer_flows(
         target_key=lambda payload: number_key(payload["CustomerNumber"]),
         existing_key=lambda record: number_key(record.get("CustomerNumber")),
         read_target=books.all,
-        project=project_eaccounting,
+        project=project_eaccounting if master == SEVERA else bind_only,
         create=books.create,
         update=books.update,
     )
@@ -403,7 +409,7 @@ def customer_flows(
         target_key=lambda payload: str(payload["number"]),
         existing_key=lambda record: number_key(record.get("number")),
         read_target=severa_customers.all,
-        project=project_severa,
+        project=project_severa if master == EACCOUNTING else bind_only,
         create=writer.create,
         update=writer.update,
     )

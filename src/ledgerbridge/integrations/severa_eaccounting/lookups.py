@@ -232,6 +232,12 @@ class Lookups:
         return prices
 
 
+def bind_only(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+    """The non-master side's flow (A4): a record the target already has (same number or code) is bound to
+    it as it is, never written over; only records the target lacks are created."""
+    return dict(payload)
+
+
 def gross(net: Decimal, vat_percent: Decimal) -> Decimal:
     """C52: the price including VAT, from Severa's rate, to the öre."""
     return (net * (1 + vat_percent / 100)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -24,7 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source, gross, money
+from ledgerbridge.integrations.severa_eaccounting.lookups import (
+    Lookups,
+    Record,
+    Source,
+    bind_only,
+    gross,
+    money,
+)
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -233,7 +240,7 @@ def product_flows(
         target_key=lambda payload: payload["Number"],
         existing_key=lambda record: str(record.get("Number") or "").strip(),
         read_target=articles.all,
-        project=project_article,
+        project=project_article if master == SEVERA else bind_only,
         create=articles.create,
         update=articles.update,
     )
@@ -248,7 +255,7 @@ def product_flows(
         target_key=lambda payload: payload["code"],
         existing_key=lambda record: str(record.get("code") or "").strip(),
         read_target=lambda: [item for item in severa_items(lookups) if str(item.get("code") or "").strip()],
-        project=project_product,
+        project=project_product if master == EACCOUNTING else bind_only,
         create=products.create,
         update=products.update,
     )
