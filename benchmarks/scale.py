@@ -1,0 +1,228 @@
+"""Does ledgerbridge keep its speed as the catalogue grows? Prints figures and ratios; asserts nothing.
+
+    .venv/bin/python benchmarks/scale.py                       # 150 records vs 3,000 (about 5 minutes)
+    .venv/bin/python benchmarks/scale.py --products 100000 --customers 50000 --rackbeat-per-minute 6000
+
+For a small catalogue (100 products + 50 customers) and a large one (``--products`` + ``--customers``),
+each in one run:
+
+- the start-up sync e-conomic → Rackbeat: time, Rackbeat calls per minute as a share of the Rackbeat
+  limit (``--rackbeat-per-minute``; the sandbox enforces it, the client paces itself under it), the
+  number of 429 answers, and the peak RSS of the ledgerbridge process;
+- the first master-data poll after start (every e-conomic customer and product read and looked up);
+- real time: ``--invoices`` invoices booked in Rackbeat, each timed until e-conomic has it booked (p50).
+
+The sandboxes run in a child process (their memory is not ledgerbridge's); ledgerbridge's receiver,
+inbox worker and store (SQLite, or ``--database-url``) run in this one, as in embedded ``serve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import statistics
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+os.environ.setdefault("LEDGERBRIDGE_ALLOW_PRIVATE_URLS", "1")  # the sandboxes run on 127.0.0.1
+os.environ.setdefault("LEDGERBRIDGE_LOG_LEVEL", "warning")
+
+TOKEN = "bench"
+
+
+def serve_sandboxes(products: int, customers: int, per_minute: int, ports: Any) -> None:
+    """The child: e-conomic seeded with the catalogue, an empty Rackbeat with its rate limit."""
+    from ledgerbridge.sandbox import SandboxServer
+    from ledgerbridge.systems import economic, rackbeat
+
+    books = economic.EconomicState()
+    economic.seed_demo(books, customers=customers, products=products, suppliers=5)
+    economic_app = economic.create_app(books, rate_limit=None)
+    rackbeat_app = rackbeat.create_app(token=TOKEN, rate_limit=(per_minute, 60.0))
+    rackbeat_app.kit.set_log_limit(10_000_000)
+    with SandboxServer(economic_app) as eco, SandboxServer(rackbeat_app) as rb:
+        ports.put((eco.base_url, rb.base_url))
+        while True:
+            time.sleep(3600)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rackbeat_log(rb_url: str) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{rb_url}/_sandbox/requests", timeout=120).json())
+
+
+def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str, float]:
+    from ledgerbridge.config import Config
+    from ledgerbridge.runtime.hub import RealtimeHub
+    from ledgerbridge.runtime.threads import InboxWorker
+    from ledgerbridge.sandbox import SandboxServer
+    from ledgerbridge.service import Ledgerbridge
+    from ledgerbridge.systems import economic, rackbeat
+    from ledgerbridge.systems.errors import NotFoundError
+    from ledgerbridge.systems.pacing import rackbeat_budget
+    from ledgerbridge.web.app import create_app
+
+    ports: Any = multiprocessing.Queue()
+    child = multiprocessing.Process(
+        target=serve_sandboxes, args=(products, customers, args.rackbeat_per_minute, ports), daemon=True
+    )
+    child.start()
+    eco_url, rb_url = ports.get(timeout=1800)
+    figures: dict[str, float] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            url = args.database_url or f"sqlite:///{home / 'scale.sqlite3'}"
+            service = Ledgerbridge(Config(home=home, database_url=url, secret_key=None))
+            service.add_integration(
+                "scale",
+                "rackbeat-economic",
+                {
+                    "economic": {"base_url": eco_url, "app_secret_token": "a", "agreement_grant_token": "b"},
+                    "rackbeat": {"base_url": rb_url, "token": TOKEN},
+                    "settings": {
+                        "customer_invoices": {"enabled": True, "post_invoices": True},
+                        "master_data": {"economic_changes": "poll"},
+                    },
+                },
+            )
+            budget = rackbeat_budget(rb_url, TOKEN)
+            samples: list[tuple[float, int, float]] = []
+            done = threading.Event()
+
+            def sample() -> None:  # the client's own count: when the burst was spent, and the pace after
+                while not done.wait(0.5):
+                    samples.append((time.perf_counter(), budget.calls, budget.waited))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            started = time.perf_counter()
+            sampler.start()
+            result = service.run_startup("scale")
+            elapsed = time.perf_counter() - started
+            done.set()
+            sampler.join()
+            samples.append((time.perf_counter(), budget.calls, budget.waited))
+            paced = [(t, n) for t, n, waited in samples if waited > 0]
+            if len(paced) >= 2 and paced[-1][0] - paced[0][0] > 5:
+                steady = (paced[-1][1] - paced[0][1]) / (paced[-1][0] - paced[0][0]) * 60
+                figures["steady_share"] = steady / args.rackbeat_per_minute
+            else:
+                figures["steady_share"] = float("nan")  # never rate-bound: the burst sufficed
+            calls = rackbeat_log(rb_url)
+            httpx.delete(f"{rb_url}/_sandbox/requests")
+            figures["startup_s"] = elapsed
+            figures["startup_records"] = sum(sum(c.values()) for c in result.counts.values())
+            figures["startup_calls"] = len(calls)
+            figures["startup_429"] = sum(1 for c in calls if c["status"] == 429)
+            figures["startup_rate_share"] = len(calls) / (args.rackbeat_per_minute * elapsed / 60)
+            figures["startup_rss_mb"] = peak_rss_mb()
+            figures["startup_ok"] = float(result.ok)
+
+            hub = RealtimeHub(service)
+            worker = InboxWorker(hub, poll_seconds=0.2)
+            with SandboxServer(create_app(hub, worker)) as web:
+                hub.register_webhooks("scale", web.base_url)
+                started = time.perf_counter()
+                hub.periodic_all()  # the first master-data poll after start: every record, no bookmark
+                figures["first_poll_s"] = time.perf_counter() - started
+                worker.start()
+                rb_client = rackbeat.RackbeatClient(rb_url, TOKEN)
+                eco_client = economic.EconomicClient(eco_url, "a", "b")
+                customers_dkk = [
+                    c
+                    for c in rb_client.list_page("customers", limit=200)["customers"]
+                    if c.get("currency") == "DKK"
+                ]
+                items = rb_client.list_page("products", limit=200)["products"]
+                latencies = []
+                for n in range(args.invoices):
+                    invoice = rb_client.create(
+                        "customer-invoices",
+                        {
+                            "customer_id": customers_dkk[n % len(customers_dkk)]["number"],
+                            "invoice_date": date.today().isoformat(),
+                            "lines": [
+                                {
+                                    "child_id": items[n % len(items)]["number"],
+                                    "name": "x",
+                                    "quantity": 1 + n % 3,
+                                    "line_price": "99.50",
+                                    "vat_percentage": 25,
+                                }
+                            ],
+                        },
+                    )
+                    started = time.perf_counter()
+                    rb_client.book("customer-invoices", invoice["number"])
+                    deadline = started + 30
+                    while time.perf_counter() < deadline:
+                        try:
+                            eco_client.get(f"invoices/booked/{invoice['number']}")
+                            latencies.append(time.perf_counter() - started)
+                            break
+                        except NotFoundError:
+                            time.sleep(0.005)
+                worker.stop()
+                worker.join(5)
+                hub.close()
+                rb_client.close()
+                eco_client.close()
+            figures["invoices_booked"] = len(latencies)
+            figures["p50_ms"] = statistics.median(latencies) * 1000 if latencies else float("nan")
+            service.close()
+    finally:
+        child.kill()
+        child.join()
+    return figures
+
+
+def show(label: str, f: dict[str, float]) -> None:
+    print(
+        f"{label}: start-up {f['startup_records']:.0f} records in {f['startup_s']:.1f} s "
+        f"(ok={bool(f['startup_ok'])}), {f['startup_calls']:.0f} Rackbeat calls = "
+        f"{f['startup_rate_share']:.2f}× the limit's rate over the run (burst included), "
+        f"{f['steady_share']:.3f} of the limit once paced, {f['startup_429']:.0f} × 429, "
+        f"peak RSS {f['startup_rss_mb']:.0f} MB; first poll {f['first_poll_s']:.1f} s; "
+        f"real time p50 {f['p50_ms']:.0f} ms ({f['invoices_booked']:.0f} invoices)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--invoices", type=int, default=30)
+    parser.add_argument("--rackbeat-per-minute", type=int, default=1200)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    os.environ["LEDGERBRIDGE_RACKBEAT_PER_MINUTE"] = str(args.rackbeat_per_minute)
+    multiprocessing.set_start_method("spawn")
+
+    small = measure(100, 50, args)
+    show("150 records", small)
+    large = measure(args.products, args.customers, args)
+    show(f"{args.products + args.customers} records", large)
+    print(
+        f"ratios: real-time p50 large/small {large['p50_ms'] / small['p50_ms']:.2f} (target ≤ 1.2); "
+        f"first poll at the large size {large['first_poll_s']:.1f} s (target < 60 s); "
+        f"start-up calls once paced {large['steady_share']:.3f} of the limit (target ≥ 0.98) with "
+        f"{large['startup_429']:.0f} × 429 (target 0); "
+        f"peak RSS {large['startup_rss_mb']:.0f} MB (target ≤ 250)"
+    )
+
+
+if __name__ == "__main__":
+    main()
