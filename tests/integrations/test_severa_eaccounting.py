@@ -610,3 +610,33 @@ def test_currency_is_sent_only_with_currency_handling(world: SWorld) -> None:
     world.run("customers", name="with-currency")
     assert by_number(world, "customers", "CustomerNumber", "1016")["CurrencyCode"] == "NOK"
     assert by_number(world, "customers", "CustomerNumber", "1001")["CurrencyCode"] == "SEK"
+
+
+def test_eaccounting_as_customer_master_updates_address_and_contact(world: SWorld) -> None:
+    """C14 with eEkonomi as master, A15: the bound Severa customer's fields, billing address and first
+    contact follow eEkonomi; a second run changes nothing."""
+    world.add(settings=world.settings(masters={"customers": "eaccounting"}))
+    world.run("customers")
+    # The master's first pass over customers that came from Severa writes what does not survive the round
+    # trip (a three-line address folded onto two lines); from then on nothing changes by itself.
+    world.run("customers")
+    assert world.run("customers").updated == 0
+    api = world.api()
+    energi = by_number(world, "customers", "CustomerNumber", "2001")
+    api.replace(
+        f"customers/{energi['Id']}",
+        {**energi, "InvoiceAddress1": "Box 77", "InvoicePostalCode": "971 88", "ContactPersonName": "Karin Ek Berg",
+         "ContactPersonEmail": "karin@luleaenergi.se", "EmailAddress": "info@luleaenergi.se"},
+    )  # fmt: skip
+    run = world.run("customers")
+    assert run.updated == 1, run.status_line
+    with world.severa() as severa:
+        customer = severa.customers.by_number(2001)
+        assert customer is not None and customer["email"] == "info@luleaenergi.se"
+        address = severa.customers.addresses(customer["guid"])[0]
+        assert (address["addressline"], address["postalCode"]) == ("Box 77", "971 88")
+        contact = severa.customers.contact_persons(customer["guid"])[0]
+        assert (contact["firstName"], contact["lastName"]) == ("Karin", "Ek Berg")
+        assert "karin@luleaenergi.se" in contact["emails"]
+    again = world.run("customers")
+    assert (again.created, again.updated) == (0, 0), again.status_line

@@ -94,6 +94,18 @@ class SeveraCustomers:
         for customer in wanted:
             yield self.enrich(customer, addresses.get(str(customer["guid"]), []), contacts, communications)
 
+    def all_enriched(self) -> Iterable[Record]:
+        """Every customer with its billing address and first contact (the eEkonomi-master compare, A15)."""
+        addresses: dict[str, list[Record]] = {}
+        for address in self.severa.addresses.search():
+            addresses.setdefault(str((address.get("customer") or {}).get("guid")), []).append(address)
+        contacts = {str(c["guid"]): c for c in self.severa.contact_persons.search()}
+        communications: dict[str, list[Record]] = {}
+        for row in self.severa.contact_communications.search():
+            communications.setdefault(str((row.get("contact") or {}).get("guid")), []).append(row)
+        for customer in self.severa.customers.search():
+            yield self.enrich(customer, addresses.get(str(customer["guid"]), []), contacts, communications)
+
     def enrich(
         self,
         customer: Record,
@@ -321,7 +333,34 @@ class SeveraCustomerWriter:
                 {f"/{k}": v for k, v in body.items() if k != "country"}
                 | {"/country/guid": body["country"]["guid"]},
             )
+            contact = payload.get("_contact")
+            first = next(iter(billing.get("contacts") or []), None)
+            if contact and first is None:
+                self._add_contact(guid, str(billing["guid"]), contact)
+            elif contact and first is not None:
+                self._update_contact(str(first["guid"]), contact)
         return updated
+
+    def _update_contact(self, contact_guid: str, contact: dict[str, Any]) -> None:
+        """A15: the billing address's first contact takes eEkonomi's name, e-mail, phone and mobile."""
+        self.severa.contact_persons.update(
+            contact_guid, {"/firstName": contact["firstName"], "/lastName": contact["lastName"]}
+        )
+        rows = self.severa.contact_communications.for_contact(contact_guid)
+        for kind, key in (("EmailAddress", "email"), ("Phone", "phone"), ("MobilePhone", "mobile")):
+            type_guid = self.lookups.communication_type(kind)
+            value = contact.get(key)
+            row = next((r for r in rows if (r.get("communicationType") or {}).get("guid") == type_guid), None)
+            if row is not None and value and row.get("value") != value:
+                self.severa.contact_communications.update(str(row["guid"]), {"/value": value})
+            elif row is None and value and type_guid:
+                self.severa.contact_communications.create(
+                    {
+                        "value": value,
+                        "contact": {"guid": contact_guid},
+                        "communicationType": {"guid": type_guid},
+                    }
+                )
 
     def _address_body(self, address: dict[str, Any]) -> dict[str, Any]:
         country = self.lookups.country_guid(address.get("country"))
@@ -356,12 +395,39 @@ class SeveraCustomerWriter:
                 )
 
 
-def project_severa(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
-    """A Severa customer seen as our payload: its own fields (address and contact are written on create and
-    by the master's updates, not compared field by field)."""
-    view: dict[str, Any] = {k: current.get(k) for k in payload if not k.startswith("_")}
-    view.update({k: payload[k] for k in payload if k.startswith("_")})
-    return view
+def severa_view(lookups: Lookups) -> Callable[[Source, dict[str, Any]], dict[str, Any]]:
+    """A Severa customer seen as our payload: its fields, and (read with them) its billing address and first
+    contact in the payload's shape, so an eEkonomi master's change to either is seen and written (A15)."""
+
+    def project(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+        view: dict[str, Any] = {k: current.get(k) for k in payload if not k.startswith("_")}
+        view.update({k: payload[k] for k in payload if k.startswith("_")})
+        address = current.get("_address")
+        if address is not None:
+            country = lookups.countries.get(str((address.get("country") or {}).get("guid")), {})
+            view["_address"] = {
+                "addressline": address.get("addressline") or "",
+                "postalCode": address.get("postalCode"),
+                "city": address.get("city"),
+                "country": country.get("code2"),
+                "phone": address.get("phone") or None,
+            }
+        contact = current.get("_contact")
+        wanted = payload.get("_contact")
+        if wanted is not None and "_address" in current:
+            # Only what eEkonomi says is compared: a contact or a number it leaves empty is never removed
+            # from Severa, so it is no difference either.
+            seen = {
+                "firstName": (contact or {}).get("firstName"),
+                "lastName": (contact or {}).get("lastName"),
+                "email": _communication(contact, "EmailAddress", lookups) if contact else None,
+                "phone": _communication(contact, "Phone", lookups) if contact else None,
+                "mobile": _communication(contact, "MobilePhone", lookups) if contact else None,
+            }
+            view["_contact"] = {k: (seen[k] if wanted.get(k) is not None else None) for k in wanted}
+        return view
+
+    return project
 
 
 def customer_flows(
@@ -408,8 +474,8 @@ def customer_flows(
         map=to_severa(lookups),
         target_key=lambda payload: str(payload["number"]),
         existing_key=lambda record: number_key(record.get("number")),
-        read_target=severa_customers.all,
-        project=project_severa if master == EACCOUNTING else bind_only,
+        read_target=severa_customers.all_enriched if master == EACCOUNTING else severa_customers.all,
+        project=severa_view(lookups) if master == EACCOUNTING else bind_only,
         create=writer.create,
         update=writer.update,
     )
