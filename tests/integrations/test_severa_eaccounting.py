@@ -625,8 +625,9 @@ def test_eaccounting_as_customer_master_updates_address_and_contact(world: SWorl
     energi = by_number(world, "customers", "CustomerNumber", "2001")
     api.replace(
         f"customers/{energi['Id']}",
-        {**energi, "InvoiceAddress1": "Box 77", "InvoicePostalCode": "971 88", "ContactPersonName": "Karin Ek Berg",
-         "ContactPersonEmail": "karin@luleaenergi.se", "EmailAddress": "info@luleaenergi.se"},
+        {**energi, "InvoiceAddress1": "Box 77", "InvoicePostalCode": "971 88",
+         "ContactPersonName": "Karin Ek Berg", "ContactPersonEmail": "karin@luleaenergi.se",
+         "EmailAddress": "info@luleaenergi.se"},
     )  # fmt: skip
     run = world.run("customers")
     assert run.updated == 1, run.status_line
