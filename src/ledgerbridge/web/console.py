@@ -13,11 +13,12 @@ import os
 import secrets
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -28,7 +29,7 @@ from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_name
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.reconcile import default_period, reconcile
 from ledgerbridge.service import MIN_PASSWORD_LENGTH, NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
-from ledgerbridge.web import auth
+from ledgerbridge.web import auth, charts, i18n
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
 from ledgerbridge.web.jobs import StartupJobs
 
@@ -65,6 +66,7 @@ def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
 TEMPLATES.env.filters["when"] = _fmt_time
 TEMPLATES.env.filters["pretty"] = _json
 TEMPLATES.env.filters["totals"] = _totals
+i18n.install(TEMPLATES.env)  # languages: {% trans %}, _(), |t, and locale-aware |when |money |number
 TEMPLATES.env.globals["state_words"] = {
     "connected": "connected",
     "reconnect_required": "reconnect required",
@@ -137,6 +139,8 @@ def build_console(
         logged = auth.logged_in(request, service)
         context.update(
             request=request,
+            lang=language_of(request),
+            kind_titles={name: cls.title for name, cls in all_kinds().items()},
             csrf=auth.csrf_token(request),
             logged_in=logged,
             unread=service.unread_notifications() if logged else 0,
@@ -146,6 +150,62 @@ def build_console(
 
     def back(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
+
+    def language_of(request: Request) -> str:
+        return i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+    def with_last_activity(name: str, health: dict[str, Any]) -> dict[str, Any]:
+        """ "Last sync" is the last activity of any kind, not only the last run."""
+        moment = charts.last_activity(service.store, name)
+        return {**health, "last_activity": moment.isoformat() if moment else None}
+
+    def overview_charts(request: Request, name: str) -> dict[str, Any]:
+        lang = language_of(request)
+        locale = i18n.babel_locale(lang)
+        legend = (_(request, "transferred"), _(request, "failed"))
+        days = charts.daily_activity(service.store, name)
+        hours = charts.hourly_activity(service.store, name)
+        waiting, oldest = charts.backlog(service.store, name)
+        age = None
+        if oldest is not None:
+            age = format_timedelta(datetime.now(timezone.utc) - oldest, locale=locale)
+        startup = next((r for r in service.runs(name, limit=20) if r.kind == "startup"), None)
+        series = [
+            (charts.BLUE, _(request, "created")),
+            (charts.GREEN, _(request, "updated")),
+            (charts.GREY, _(request, "unchanged")),
+            (charts.VERMILLION, _(request, "failed")),
+        ]
+        rows = [
+            (
+                i18n.translate(lang, entity),
+                [int(c.get(k, 0)) for k in ("created", "updated", "unchanged", "failed")],
+            )
+            for entity, c in ((startup.counts or {}).items() if startup else [])
+        ]
+        return {
+            "daily_chart": charts.bar_chart(
+                days,
+                _(request, "Transfers and failures per day, last 30 days"),
+                tick=charts.day_tick(locale),
+                legend=legend,
+            ),
+            "hourly_chart": charts.bar_chart(
+                hours,
+                _(request, "Transfers and failures per hour, last 24 hours"),
+                tick=charts.hour_tick(locale),
+                legend=legend,
+            ),
+            "backlog_count": waiting,
+            "backlog_age": age,
+            "startup_chart": charts.stacked_bars(
+                rows, _(request, "Start-up sync per kind of record"), series=series
+            ),
+        }
+
+    def _(request: Request, message: str) -> str:
+        """Our own messages (flashes, problems) in the user's language."""
+        return i18n.translate(language_of(request), message)
 
     def integration_url(name: str, rest: str = "") -> str:
         return f"/console/integrations/{quote(name)}{rest}"
@@ -222,6 +282,16 @@ def build_console(
         auth.log_out(request, service)
         return back("/console/login")
 
+    @console.get("/language/{language}")
+    def choose_language(request: Request, language: str, next: str = "/console") -> Response:
+        """The user's language, remembered for a year in a cookie (it is a preference, not a secret)."""
+        response = back(_safe_next(next))
+        if language in i18n.LANGUAGES:
+            response.set_cookie(
+                i18n.COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/"
+            )
+        return response
+
     # -- integrations ----------------------------------------------------------------------------------------
     @console.get("", dependencies=guarded)
     @console.get("/", dependencies=guarded)
@@ -229,10 +299,22 @@ def build_console(
         rows = []
         for view in service.list_integrations():
             try:
-                health = service.health(view.name)
+                health = with_last_activity(view.name, service.health(view.name))
             except Exception as exc:  # e.g. credentials sealed with another key: show it, keep the list
                 health = {"problem": str(exc)}
-            rows.append({"view": view, "health": health, "title": _kind_title(view.kind)})
+            days = charts.daily_activity(service.store, view.name)
+            summary = _(request, "Last 30 days: %(transfers)s transferred, %(failures)s failed") % {
+                "transfers": sum(b.transfers for b in days),
+                "failures": sum(b.failures for b in days),
+            }
+            rows.append(
+                {
+                    "view": view,
+                    "health": health,
+                    "title": _(request, _kind_title(view.kind)),
+                    "sparkline": charts.sparkline(days, summary),
+                }
+            )
         return page(request, "integrations.html", rows=rows, kinds=sorted(all_kinds().items()))
 
     @console.get("/integrations/new", dependencies=guarded)
@@ -290,13 +372,14 @@ def build_console(
     def integration(request: Request, name: str) -> Response:
         view = service.describe(name)
         kind_cls = kind_named(view.kind)
-        health = service.health(name)
+        health = with_last_activity(name, service.health(name))
         return page(
             request,
             "integration.html",
             view=view,
             kind=kind_cls,
             health=health,
+            **overview_charts(request, name),
             runs=service.runs(name, limit=5),
             transfers=service.transfers(name, limit=10),
             job=jobs.get(name),
