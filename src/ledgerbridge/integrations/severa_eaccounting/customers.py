@@ -248,10 +248,9 @@ def to_severa(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]
             )
         number = int(text)
         name = str(customer.get("Name") or "").strip()
-        clash = [
-            c for c in lookups.severa.customers.by_name(name) if number_key(c.get("number")) != str(number)
-        ]
-        if clash:
+        same_name = lookups.severa.customers.by_name(name)
+        clash = [c for c in same_name if number_key(c.get("number")) != str(number)]
+        if clash and len(clash) == len(same_name):  # a name Severa already gives this customer is no clash
             raise MappingError(
                 f"Severa already has a customer named {name!r} (number {clash[0].get('number')}); "
                 "customer names must be unique in Severa (C32)"
