@@ -62,6 +62,41 @@ def rackbeat_log(rb_url: str) -> list[dict[str, Any]]:
     return list(httpx.get(f"{rb_url}/_sandbox/requests", timeout=120).json())
 
 
+def bookable(eco_url: str, rb_client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Customers and products e-conomic books with Rackbeat's totals: domestic DKK customers (25% VAT)
+    and products whose group's sales account carries VAT (as chaos.py picks them)."""
+    headers = {"X-AppSecretToken": "a", "X-AgreementGrantToken": "b"}
+
+    def first_page(path: str) -> list[dict[str, Any]]:
+        answer = httpx.get(f"{eco_url}/{path}", params={"pagesize": 1000}, headers=headers, timeout=60)
+        return list(answer.json()["collection"])
+
+    domestic = {
+        str(c["customerNumber"])
+        for c in first_page("customers")
+        if (c.get("vatZone") or {}).get("vatZoneNumber") == 1 and c.get("currency") == "DKK"
+    }
+    vat_accounts = {a["accountNumber"] for a in first_page("accounts") if a.get("vatAccount")}
+    with_vat = {
+        g["productGroupNumber"]
+        for g in first_page("product-groups")
+        if (g.get("salesAccount") or {}).get("accountNumber") in vat_accounts
+    }
+    group_of = {
+        str(p["productNumber"]): (p.get("productGroup") or {}).get("productGroupNumber")
+        for p in first_page("products")
+    }
+    customers = [
+        c for c in rb_client.list_page("customers", limit=1000)["customers"] if str(c["number"]) in domestic
+    ]
+    products = [
+        p
+        for p in rb_client.list_page("products", limit=1000)["products"]
+        if group_of.get(str(p["number"])) in with_vat
+    ]
+    return customers, products
+
+
 def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str, float]:
     from ledgerbridge.config import Config
     from ledgerbridge.runtime.hub import RealtimeHub
@@ -139,12 +174,7 @@ def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str
                 worker.start()
                 rb_client = rackbeat.RackbeatClient(rb_url, TOKEN)
                 eco_client = economic.EconomicClient(eco_url, "a", "b")
-                customers_dkk = [
-                    c
-                    for c in rb_client.list_page("customers", limit=200)["customers"]
-                    if c.get("currency") == "DKK"
-                ]
-                items = rb_client.list_page("products", limit=200)["products"]
+                customers_dkk, items = bookable(eco_url, rb_client)
                 latencies = []
                 for n in range(args.invoices):
                     invoice = rb_client.create(
