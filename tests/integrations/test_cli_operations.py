@@ -284,3 +284,14 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
     assert "# TYPE ledgerbridge_inbox_oldest_pending_seconds gauge" in exposed
     text = stream.getvalue()
     assert RACKBEAT_TOKEN not in text and "app-secret" not in text and '"payload"' not in text
+
+
+@pytest.mark.slow  # the client's retries take about 7 s before it gives up
+def test_an_unreachable_host_is_one_line_and_exit_code_3(cli: World, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "down.toml", cli, economic_url=f"http://127.0.0.1:{closed_port()}")
+    invoke("integrations", "add", "down", "--kind", "rackbeat-economic", "--config", config, "--offline")
+    result = invoke("sync", "down", "--startup")
+    assert result.exit_code == 3, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "did not answer" in errors[0] and "Connection refused" in errors[0]
+    assert "retrying" in result.output  # each retry is logged (warning), never silent

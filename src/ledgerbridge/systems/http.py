@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import structlog
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -45,6 +46,9 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+log = structlog.get_logger("ledgerbridge.http")
 
 
 class _WaitHonouringRetryAfter:
@@ -138,11 +142,23 @@ class JsonApiClient:
             retry=retry_if_exception_type(TransientError),
             sleep=self._sleep,
             reraise=True,
+            before_sleep=self._log_retry,  # a retry is never silent
         )
         for attempt in retrying:
             with attempt:
                 return self._send_once(method, path, params=params, json_body=json_body, headers=headers)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "retrying",
+            system=self.system,
+            attempt=state.attempt_number,
+            wait_seconds=round(wait, 2),
+            error=getattr(exc, "remote_message", None) or str(exc),
+        )
 
     def _send_once(
         self,
