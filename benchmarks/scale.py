@@ -64,7 +64,7 @@ def rackbeat_log(rb_url: str) -> list[dict[str, Any]]:
 
 def bookable(eco_url: str, rb_client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Customers and products e-conomic books with Rackbeat's totals: domestic DKK customers (25% VAT)
-    and products whose group's sales account carries VAT (as chaos.py picks them)."""
+    and products of groups that book VAT (as chaos.py picks them)."""
     headers = {"X-AppSecretToken": "a", "X-AgreementGrantToken": "b"}
 
     def first_page(path: str) -> list[dict[str, Any]]:
@@ -76,12 +76,8 @@ def bookable(eco_url: str, rb_client: Any) -> tuple[list[dict[str, Any]], list[d
         for c in first_page("customers")
         if (c.get("vatZone") or {}).get("vatZoneNumber") == 1 and c.get("currency") == "DKK"
     }
-    vat_accounts = {a["accountNumber"] for a in first_page("accounts") if a.get("vatAccount")}
-    with_vat = {
-        g["productGroupNumber"]
-        for g in first_page("product-groups")
-        if (g.get("salesAccount") or {}).get("accountNumber") in vat_accounts
-    }
+    # The groups' sales accounts are not in their API answer; the demo names the groups that book VAT.
+    with_vat = {g["productGroupNumber"] for g in first_page("product-groups") if "m/moms" in g["name"]}
     group_of = {
         str(p["productNumber"]): (p.get("productGroup") or {}).get("productGroupNumber")
         for p in first_page("products")
@@ -95,6 +91,16 @@ def bookable(eco_url: str, rb_client: Any) -> tuple[list[dict[str, Any]], list[d
         if group_of.get(str(p["number"])) in with_vat
     ]
     return customers, products
+
+
+def forget_poll_bookmarks(service: Any) -> None:
+    from sqlalchemy import delete, update
+
+    from ledgerbridge.store.models import Cursor, Integration
+
+    with service.store.session() as db:
+        db.execute(delete(Cursor).where(Cursor.name.like("poll:economic-%")))
+        db.execute(update(Integration).values(startup_completed_at=None))
 
 
 def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str, float]:
@@ -171,6 +177,12 @@ def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str
                 started = time.perf_counter()
                 hub.periodic_all()  # the first master-data poll after start: every record, no bookmark
                 figures["first_poll_s"] = time.perf_counter() - started
+                # The worst case: a poll with no bookmark reads and looks up every customer and product.
+                forget_poll_bookmarks(service)
+                hub.reload("scale")
+                started = time.perf_counter()
+                hub.periodic_all()
+                figures["full_poll_s"] = time.perf_counter() - started
                 worker.start()
                 rb_client = rackbeat.RackbeatClient(rb_url, TOKEN)
                 eco_client = economic.EconomicClient(eco_url, "a", "b")
@@ -223,7 +235,8 @@ def show(label: str, f: dict[str, float]) -> None:
         f"(ok={bool(f['startup_ok'])}), {f['startup_calls']:.0f} Rackbeat calls = "
         f"{f['startup_rate_share']:.2f}× the limit's rate over the run (burst included), "
         f"{f['steady_share']:.3f} of the limit once paced, {f['startup_429']:.0f} × 429, "
-        f"peak RSS {f['startup_rss_mb']:.0f} MB; first poll {f['first_poll_s']:.1f} s; "
+        f"peak RSS {f['startup_rss_mb']:.0f} MB; first poll {f['first_poll_s']:.1f} s "
+        f"(from the start-up sync's bookmark), a full poll (no bookmark) {f['full_poll_s']:.1f} s; "
         f"real time p50 {f['p50_ms']:.0f} ms ({f['invoices_booked']:.0f} invoices)"
     )
 
@@ -247,7 +260,8 @@ def main() -> None:
     show(f"{args.products + args.customers} records", large)
     print(
         f"ratios: real-time p50 large/small {large['p50_ms'] / small['p50_ms']:.2f} (target ≤ 1.2); "
-        f"first poll at the large size {large['first_poll_s']:.1f} s (target < 60 s); "
+        f"first poll at the large size {large['first_poll_s']:.1f} s, without a bookmark "
+        f"{large['full_poll_s']:.1f} s (target < 60 s); "
         f"start-up calls once paced {large['steady_share']:.3f} of the limit (target ≥ 0.98) with "
         f"{large['startup_429']:.0f} × 429 (target 0); "
         f"peak RSS {large['startup_rss_mb']:.0f} MB (target ≤ 250)"
