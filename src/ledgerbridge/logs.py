@@ -31,6 +31,7 @@ SECRET_WORDS = ("token", "secret", "password", "authorization", "cookie", "api_k
 QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy.engine", "procrastinate", "uvicorn.access", "alembic")
 
 _configured: tuple[str, str] | None = None
+_handler: logging.Handler | None = None
 
 
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -125,13 +126,13 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
+    global _handler
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        if getattr(old, "_ledgerbridge", False):
-            root.removeHandler(old)
-    handler._ledgerbridge = True  # type: ignore[attr-defined]
+    if _handler is not None:  # configured again: ours is replaced, handlers others added stay
+        root.removeHandler(_handler)
+    _handler = handler
     root.addHandler(handler)
     root.setLevel(numeric)
     for name in QUIET_LIBRARIES:

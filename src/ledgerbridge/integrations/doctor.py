@@ -10,6 +10,7 @@ already says what to fix).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -176,7 +177,10 @@ def rackbeat_checks(
     doctor.add("rackbeat", "reach and sign in", True, str(getattr(rackbeat, "base_url", "")))
     for entity in entities:
         doctor.read_one(
-            "rackbeat", entity, lambda e=entity: rackbeat.iter_all(e, limit=1), fix_refused=RACKBEAT_FIX
+            "rackbeat",
+            entity,
+            functools.partial(rackbeat.iter_all, entity, limit=1),
+            fix_refused=RACKBEAT_FIX,
         )
     webhook_checks(doctor, rackbeat, name, events)
 

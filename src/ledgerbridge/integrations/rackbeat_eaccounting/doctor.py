@@ -4,6 +4,7 @@ name found, the Rackbeat webhooks subscribed."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks
@@ -40,7 +41,7 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
         doctor.add("eaccounting", "reach and sign in", True, str(company.get("Name") or ""))
         for entity in EACCOUNTING_ENTITIES:
             doctor.read_one(
-                "eaccounting", entity, lambda e=entity: eaccounting.iter_collection(e), fix_refused=fix
+                "eaccounting", entity, partial(eaccounting.iter_collection, entity), fix_refused=fix
             )
         _settings_exist(doctor, eaccounting, kind.settings, fix)
     finally:

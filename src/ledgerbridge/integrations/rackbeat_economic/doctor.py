@@ -4,6 +4,7 @@ Rackbeat webhooks subscribed."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks
@@ -43,7 +44,7 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
         doctor.add("economic", "reach and sign in", True, f"agreement {company}".strip())
         for entity in ECONOMIC_ENTITIES:
             doctor.read_one(
-                "economic", entity, lambda e=entity: economic.iter_collection(e), fix_refused=ECONOMIC_FIX
+                "economic", entity, partial(economic.iter_collection, entity), fix_refused=ECONOMIC_FIX
             )
         _settings_exist(doctor, economic, rackbeat, settings)
     finally:
