@@ -34,9 +34,10 @@ BABEL_LOCALES = {"en": "en_GB", "da": "da_DK", "sv": "sv_SE", "nb": "nb_NO"}
 
 @cache
 def translations(language: str) -> gettext.NullTranslations:
-    """The compiled catalogue of one language (English is the source text itself)."""
+    """The compiled catalogue of one language. English is the source text itself; its catalogue only
+    rewords the few texts of the kinds' models that are written for developers (CLI commands, field keys)."""
     po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == DEFAULT or not po.exists():
+    if not po.exists():
         return gettext.NullTranslations()
     with po.open("rb") as source:
         catalogue = read_po(source, locale=language)

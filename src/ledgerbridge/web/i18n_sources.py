@@ -1,0 +1,150 @@
+"""Every English text the console shows, collected for the catalogues (and for the test that fails when one
+is missing from a language): the templates' ``_()``/``{% trans %}`` strings, the console's own messages
+(``_(request, "…")`` in console.py), the kinds' setting and connection titles, descriptions and choice labels
+(pydantic ``Field(title=, description=)``, ``Literal`` values), and the words shown through ``|t`` (states,
+statuses, record kinds).
+
+``python -m ledgerbridge.web.i18n_sources`` writes ``web/locale/console.pot`` and merges it into each
+language's ``console.po`` (new texts arrive untranslated; translations already there are kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+
+from ledgerbridge.web import i18n
+from ledgerbridge.web.forms import humanize
+
+TEMPLATES = Path(__file__).with_name("templates")
+CONSOLE_PY = Path(__file__).with_name("console.py")
+OWN_MESSAGE = re.compile(r'_\(\s*request,\s*"((?:[^"\\]|\\.)+)"\s*\)')
+
+# Words the templates pass through ``|t``: states, statuses, kinds of run, records and documents.
+WORDS = (
+    # connection states
+    "connected", "reconnect required", "not connected",
+    # transfer states
+    "queued", "sending", "sent", "confirmed", "uncertain", "failed",
+    # run kinds and statuses
+    "startup", "realtime", "scan", "manual", "register", "reconcile", "running", "succeeded", "crashed",
+    "interrupted", "partial",
+    # error states and operations
+    "open", "resolved", "dismissed", "transfer", "sync",
+    # start-up plan actions
+    "create", "update", "unchanged", "fail", "skip",
+    # records and documents
+    "customer", "customers", "supplier", "suppliers", "product", "products", "invoice", "invoices",
+    "order", "orders", "sales order", "supplier invoice", "supplier_invoice", "customer_invoice",
+    "project", "projects", "article", "articles", "payment", "payments", "customer_group", "supplier_group",
+    "product_group", "unit", "units", "payment_terms", "employee", "employees", "vat_code",
+    # sides
+    "economic", "eaccounting", "rackbeat", "severa", "E-conomic", "Rackbeat", "Eaccounting", "Severa",
+    # finding kinds (reconcile)
+    "missing", "extra", "differs", "drifted", "amounts differ", "only here", "only there",
+)  # fmt: skip
+
+
+def template_messages() -> Iterator[str]:
+    from jinja2.ext import babel_extract
+
+    for path in sorted(TEMPLATES.glob("*.html")):
+        with path.open("rb") as source:
+            for _, _, message, _ in babel_extract(source, ("_", "gettext", "ngettext"), [], {}):
+                if isinstance(message, str):
+                    yield message
+                else:
+                    yield from (m for m in message if m)
+
+
+def console_messages() -> Iterator[str]:
+    for match in OWN_MESSAGE.finditer(CONSOLE_PY.read_text(encoding="utf-8")):
+        yield match.group(1).encode().decode("unicode_escape")
+
+
+def _literal_labels(annotation: Any) -> Iterator[str]:
+    if get_origin(annotation) is Literal:
+        yield from (humanize(str(v)) for v in get_args(annotation))
+    elif isinstance(annotation, type) and issubclass(annotation, Enum):
+        yield from (humanize(str(m.name).lower()) for m in annotation)
+    for inner in get_args(annotation):
+        yield from _literal_labels(inner)
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for inner in get_args(annotation):
+        yield from _models_in(inner)
+
+
+def model_messages(model: type[BaseModel], seen: set[type] | None = None) -> Iterator[str]:
+    """Titles (or the humanized field name the form falls back to), descriptions and choice labels."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return
+    seen.add(model)
+    for name, info in model.model_fields.items():
+        yield info.title or humanize(name)
+        if info.description:
+            yield info.description
+        yield from _literal_labels(info.annotation)
+        for inner in _models_in(info.annotation):
+            yield from model_messages(inner, seen)
+
+
+def kind_messages() -> Iterator[str]:
+    from ledgerbridge.integrations.base import all_kinds
+
+    for _, kind in sorted(all_kinds().items()):
+        yield kind.title
+        yield from model_messages(kind.Settings)
+        yield from model_messages(kind.Connections)
+        for register in getattr(kind, "registers", ()) or ():
+            yield "Transfer " + register.replace("-", " ")
+
+
+def all_messages() -> list[str]:
+    """Each text once, in first-seen order."""
+    out: dict[str, None] = {}
+    for source in (template_messages(), console_messages(), kind_messages(), iter(WORDS)):
+        for message in source:
+            if message and message.strip():
+                out.setdefault(message, None)
+    return list(out)
+
+
+def po_path(language: str) -> Path:
+    return i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+
+
+def update_catalogues() -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    template = Catalog(project="ledgerbridge console", domain=i18n.DOMAIN)
+    for message in all_messages():
+        template.add(message)
+    i18n.LOCALE_DIR.mkdir(parents=True, exist_ok=True)
+    with (i18n.LOCALE_DIR / f"{i18n.DOMAIN}.pot").open("wb") as out:
+        write_po(out, template, width=110, omit_header=False)
+    for language in i18n.LANGUAGES:  # English too: its catalogue rewords developer texts only
+        path = po_path(language)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with path.open("rb") as source:
+                catalogue = read_po(source, locale=language)
+        else:
+            catalogue = Catalog(locale=language, project="ledgerbridge console", domain=i18n.DOMAIN)
+        catalogue.update(template, no_fuzzy_matching=True)
+        with path.open("wb") as out:
+            write_po(out, catalogue, width=110, ignore_obsolete=True)
+
+
+if __name__ == "__main__":
+    update_catalogues()
