@@ -187,7 +187,7 @@ def integrations_list(
         table.add_row(
             view.name,
             view.kind,
-            view.startup_completed_at or "not run",
+            when(view.startup_completed_at) or "not run",
             "\n".join(f"{k}: {v}" for k, v in view.endpoints.items()) or "credentials unreadable",
         )
     console.print(table)
@@ -203,8 +203,8 @@ def integrations_show(name: str) -> None:
         view = _service().describe(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"[bold]{view.name}[/] ({view.kind}), created {view.created_at}")
-    console.print(f"start-up sync: {view.startup_completed_at or 'not run yet'}")
+    console.print(f"[bold]{view.name}[/] ({view.kind}), created {when(view.created_at)}")
+    console.print(f"start-up sync: {when(view.startup_completed_at) or 'not run yet'}")
     for side, url in view.endpoints.items():
         console.print(f"{side}: {url}  (credentials stored encrypted)")
     if view.problem:
