@@ -191,3 +191,31 @@ def test_healthz_reports_the_oldest_pending_item_and_turns_unhealthy_past_the_th
         world.economic_app.kit.plan.error_rate = 0.0  # back up: it drains and health returns
         wait_for(lambda: booked_in_economic(live, invoice["number"]), timeout=30, what="the invoice")
         wait_for(lambda: httpx.get(f"{live.url}/healthz").status_code == 200, what="healthy again")
+
+
+def test_invoices_of_one_new_customer_worked_side_by_side_create_the_customer_once(live: Live) -> None:
+    group = live.world.ops.records("customer-groups")[0]["number"]
+    terms = live.world.ops.records("payment-terms")[0]["number"]
+    # A customer Rackbeat does not announce (webhooks suppressed): the invoices are the first to need it.
+    live.rackbeat.create(
+        "customers",
+        {
+            "number": 90077,
+            "name": "Samtidig Kunde ApS",
+            "customer_group_id": group,
+            "payment_terms_id": terms,
+            "vat_zone": "domestic",
+            "currency": "DKK",
+        },
+        suppress_webhooks=True,
+    )
+    live.world.rackbeat_app.webhooks.pause()  # the three deliveries arrive together
+    drafts = [live.new_invoice(customer_id=90077) for _ in range(3)]
+    invoices = [live.rackbeat.book("customer-invoices", draft["number"]) for draft in drafts]
+    live.world.rackbeat_app.webhooks.resume()
+    numbers = {i["number"] for i in invoices}
+    wait_for(
+        lambda: numbers <= {b["bookedInvoiceNumber"] for b in live.booked()}, timeout=30, what="3 invoices"
+    )
+    customers = [c for c in live.economic.iter_collection("customers") if c["customerNumber"] == 90077]
+    assert len(customers) == 1 and live.world.service.errors("live") == []
