@@ -124,7 +124,7 @@ from ledgerbridge.sandbox import FaultPlan, SandboxKit
 from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
 from ledgerbridge.sandbox.routes import Call, NotAllowed
-from ledgerbridge.systems.economic.links import decode_id
+from ledgerbridge.systems.economic.links import decode_id, encode_id
 from ledgerbridge.systems.economic.sandbox import documents
 from ledgerbridge.systems.economic.sandbox.books import (
     ENTRY_FILTERS,
@@ -688,7 +688,7 @@ class _EconomicApi:
             if method != "GET":
                 return self._not_allowed(method)
             names = {"drafts": "drafts", "booked": "booked", "paid": "paid", "unpaid": "unpaid"}
-            names.update({"overdue": "overdue", "notDue": "not-due", "sent": "sent", "totals": "totals"})
+            names.update({"overdue": "overdue", "notDue": "not-due", "sent": "sent"})  # no totals: unserved
             links = {name: f"{base}/invoices/{path}" for name, path in names.items()}
             return EconomicJSONResponse({**links, "self": f"{base}/invoices"})
         head, rest = parts[0], parts[1:]
@@ -1107,6 +1107,295 @@ class _EconomicApi:
         return self.collection(
             request, ENTRIES, base, route="vat-accounts", documents_=docs, filterable={}, read_only=True
         )
+
+    # -- sub-collections the real API serves below a parent -------------------------------------
+    def children(
+        self, request: Request, parent: ResourceSpec, key_text: str, child: ResourceSpec, at: str, base: str
+    ) -> Response:
+        """``GET /{parent}/{n}/{children}``: the child records whose ``at`` path names the parent
+        (``/product-groups/{n}/products``, ``/customer-groups/{n}/customers``, …); 404 for no parent."""
+        key = parent.key_from_text(decode_id(key_text))
+        with self.state.lock:
+            if key is None or not self.state.exists(parent.name, key):
+                return self._not_found(parent, key_text, base)
+        tail = "/".join(path_parts(request)[2:])
+        return self.collection(
+            request,
+            child,
+            base,
+            route=f"{parent.path}/{key_text}/{tail}",
+            select=lambda record: get_path(record, at) == key,
+            read_only=True,
+        )
+
+    def invoices_of(
+        self, request: Request, parent: ResourceSpec, key_text: str, booked: bool, base: str
+    ) -> Response:
+        """``/products/{n}/invoices/drafts|booked`` (a line on the product), ``/employees/{n}/invoices/…``
+        (the employee is the invoice's sales person)."""
+        key = parent.key_from_text(decode_id(key_text))
+        with self.state.lock:
+            if key is None or not self.state.exists(parent.name, key):
+                return self._not_found(parent, key_text, base)
+
+        def mine(record: Mapping[str, Any]) -> bool:
+            if parent.name == "products":
+                return any(get_path(line, "product.productNumber") == key for line in record.get("lines", []))
+            return get_path(record, "references.salesPerson.employeeNumber") == key
+
+        kind = "booked" if booked else "drafts"
+        return self.collection(
+            request,
+            BOOKED if booked else DRAFTS,
+            base,
+            route=f"{parent.path}/{key_text}/invoices/{kind}",
+            select=mine,
+            read_only=True,
+        )
+
+    def invoice_links(self, parent: ResourceSpec, key_text: str, base: str) -> Response:
+        """``/customers/{n}/invoices`` and ``/products/{n}/invoices``: links to the drafts and booked."""
+        key = parent.key_from_text(decode_id(key_text))
+        with self.state.lock:
+            if key is None or not self.state.exists(parent.name, key):
+                return self._not_found(parent, key_text, base)
+        own = f"{base}/{parent.path}/{key_text}/invoices"
+        return EconomicJSONResponse({"drafts": f"{own}/drafts", "booked": f"{own}/booked", "self": own})
+
+    def account_years(
+        self, request: Request, account_text: str, year_text: str | None, base: str
+    ) -> Response:
+        """``/accounts/{n}/accounting-years[/{y}]``: the years, with the account's entries and totals."""
+        account = SPECS["accounts"].key_from_text(decode_id(account_text))
+        with self.state.lock:
+            if account is None or not self.state.exists("accounts", account):
+                return self._not_found(SPECS["accounts"], account_text, base)
+            renderer = Renderer(self.state, base)
+            years = [
+                renderer.account_year(account, record)
+                for _, record in sorted(self.state.tables["accounting-years"].items())
+            ]
+        if year_text is None:
+            return self.collection(
+                request,
+                ENTRIES,
+                base,
+                route=f"accounts/{account_text}/accounting-years",
+                documents_=years,
+                filterable={},
+                read_only=True,
+            )
+        wanted = decode_id(year_text)
+        found = next((y for y in years if str(y["year"]) == wanted), None)
+        if found is None:
+            return self._not_found(SPECS["accounting-years"], wanted, base)
+        return EconomicJSONResponse(found)
+
+    # -- a customer's templates and totals ---------------------------------------------------------
+    def customer_templates(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/customers/{n}/templates``, ``…/invoice`` (a draft invoice body for the customer),
+        ``…/invoiceline`` (one line template per product) and ``…/invoiceline/{productNumber}``."""
+        customers = SPECS["customers"]
+        number = customers.key_from_text(decode_id(parts[1]))
+        own = f"{base}/customers/{parts[1]}/templates"
+        renderer = Renderer(self.state, base)
+        with self.state.lock:
+            customer = self.state.tables["customers"].get(number) if number is not None else None
+            if customer is None:
+                return self._not_found(customers, parts[1], base)
+            rest = parts[3:]
+            if not rest:
+                return EconomicJSONResponse(
+                    {"invoice": f"{own}/invoice", "invoiceline": f"{own}/invoiceline", "self": own}
+                )
+            if rest == ["invoice"]:
+                return EconomicJSONResponse(self._invoice_template(renderer.render("customers", customer)))
+            products = sorted(self.state.tables["products"].items(), key=lambda item: _key_order(item[0]))
+            lines = [self._line_template(renderer.render("products", p), own) for _, p in products]
+        if len(rest) == 1:
+            summaries = [
+                {"description": line.get("description", ""), "product": line["product"], "self": line["self"]}
+                for line in lines
+            ]
+            return self.collection(
+                request,
+                ENTRIES,
+                base,
+                route=f"customers/{parts[1]}/templates/invoiceline",
+                documents_=summaries,
+                filterable={},
+                read_only=True,
+            )
+        wanted = decode_id(rest[1])
+        found = next((line for line in lines if line["product"]["productNumber"] == wanted), None)
+        if found is None:
+            return self._not_found(SPECS["products"], wanted, base)
+        return EconomicJSONResponse(found)
+
+    def _invoice_template(self, customer: dict[str, Any]) -> dict[str, Any]:
+        template: dict[str, Any] = {"date": self.state.today().isoformat()}
+        for name in ("currency", "paymentTerms"):
+            if name in customer:
+                template[name] = customer[name]
+        template["customer"] = {"customerNumber": customer["customerNumber"], "self": customer["self"]}
+        recipient = {
+            k: customer[k] for k in ("name", "address", "zip", "city", "country", "ean") if k in customer
+        }
+        if "vatZone" in customer:
+            recipient["vatZone"] = customer["vatZone"]
+        if "attention" in customer:
+            recipient["attention"] = customer["attention"]
+        template["recipient"] = recipient
+        if "defaultDeliveryLocation" in customer:
+            template["deliveryLocation"] = customer["defaultDeliveryLocation"]
+        references = {k: customer[k] for k in ("customerContact", "salesPerson") if k in customer}
+        if references:
+            template["references"] = references
+        return template
+
+    @staticmethod
+    def _line_template(product: dict[str, Any], own: str) -> dict[str, Any]:
+        number = product["productNumber"]
+        line: dict[str, Any] = {"description": product.get("name", "")}
+        if "unit" in product:
+            line["unit"] = {k: product["unit"][k] for k in ("unitNumber", "self")}
+        line["product"] = {"productNumber": number, "self": product["self"]}
+        line["quantity"] = Decimal("1.00")
+        line["unitNetPrice"] = product.get("salesPrice", Decimal("0.00"))
+        line["discountPercentage"] = Decimal("0.00")
+        if "costPrice" in product:
+            line["unitCostPrice"] = product["costPrice"]
+        line["self"] = f"{own}/invoiceline/{encode_id(number)}"
+        return line
+
+    def customer_totals(self, parts: list[str], base: str) -> Response:
+        """``/customers/{n}/totals``: links to the customer's draft and booked invoice totals."""
+        customers = SPECS["customers"]
+        number = customers.key_from_text(decode_id(parts[1]))
+        with self.state.lock:
+            if number is None or not self.state.exists("customers", number):
+                return self._not_found(customers, parts[1], base)
+        totals = f"{base}/invoices/totals"
+        return EconomicJSONResponse(
+            {
+                "drafts": f"{totals}/drafts/customers/{number}",
+                "booked": f"{totals}/booked/customers/{number}",
+                "self": f"{base}/customers/{number}/totals",
+            }
+        )
+
+    def invoice_totals(self, kind: str, customer_text: str, base: str) -> Response:
+        """``/invoices/totals/drafts|booked/customers/{n}``: count, net amount in base currency and the
+        date range of the customer's draft (booked) invoices."""
+        customers = SPECS["customers"]
+        number = customers.key_from_text(decode_id(customer_text))
+        with self.state.lock:
+            if number is None or not self.state.exists("customers", number):
+                return self._not_found(customers, customer_text, base)
+            spec = DRAFTS if kind == "drafts" else BOOKED
+            mine = [
+                r
+                for r in self.state.tables[spec.name].values()
+                if get_path(r, "customer.customerNumber") == number
+            ]
+        body: dict[str, Any] = {
+            "netAmountInBaseCurrency": sum(
+                (to_decimal(r.get("netAmountInBaseCurrency", 0)) for r in mine), Decimal("0.00")
+            ),
+            "invoiceCount": len(mine),
+        }
+        dates = sorted(str(r["date"]) for r in mine if r.get("date"))
+        if dates:
+            body["maxDate"], body["minDate"] = dates[-1], dates[0]
+        body["customer"] = {"customerNumber": number, "self": f"{base}/customers/{number}"}
+        body["self"] = f"{base}/invoices/totals/{kind}/customers/{number}"
+        return EconomicJSONResponse(body)
+
+    # -- currency-specific sales prices ------------------------------------------------------------
+    async def currency_prices(self, request: Request, parts: list[str], base: str) -> Response:
+        """``/products/{n}/pricing/currency-specific-sales-prices[/{code}]``: GET, POST, PUT."""
+        products = SPECS["products"]
+        number = decode_id(parts[1])
+        route = f"products/{parts[1]}/pricing/currency-specific-sales-prices"
+        with self.state.lock:
+            if not self.state.exists("products", number):
+                return self._not_found(products, number, base)
+        code = parts[4].upper() if len(parts) == 5 else None
+        if request.method in ("POST", "PUT"):
+            body = await self._body(request)
+            price = body.get("price") if isinstance(body, dict) else None
+            given = get_path(body, "currency.code") if isinstance(body, dict) else None
+            code = code or (str(given).upper() if isinstance(given, str) else None)
+            errors: dict[str, Any] = {}
+            if not isinstance(price, int | float | Decimal) or isinstance(price, bool):
+                errors["price"] = {"errors": [field_error(UNPUBLISHED, "price must be a number.")]}
+            elif Decimal(str(price)) != Decimal(str(price)).quantize(Decimal("0.01")):
+                errors["price"] = {"errors": [field_error(UNPUBLISHED, "price has more than 2 decimals.")]}
+            with self.state.lock:
+                if code is None or code not in self.state.tables["currencies"]:
+                    message = f"Currency '{given or code}' does not exist."
+                    errors["currency"] = {"errors": [field_error(UNPUBLISHED, message)]}
+                if errors:
+                    raise LegacyHttpError(
+                        400, VALIDATION_MESSAGE, developer_hint=VALIDATION_HINT, errors=errors
+                    )
+                assert code is not None
+                existed = (number, code) in self.state.currency_prices
+                if request.method == "POST" and existed:
+                    raise LegacyHttpError(400, f"A price in {code} already exists for product '{number}'.")
+                self.state.currency_prices[(number, code)] = Decimal(str(price))
+            document = self._currency_price(number, code, base)
+            created = request.method == "POST" or not existed
+            headers = {"Location": document["self"]} if created else {}
+            return EconomicJSONResponse(document, status_code=201 if created else 200, headers=headers)
+        with self.state.lock:
+            codes = sorted(c for (n, c) in self.state.currency_prices if n == number)
+        if code is None:
+            docs = [self._currency_price(number, c, base) for c in codes]
+            return self.collection(
+                request,
+                ENTRIES,
+                base,
+                route=route,
+                documents_=docs,
+                filterable={},
+                create_description="Create a currency-specific sales price.",
+            )
+        if code not in codes:
+            return legacy_error(404, f"No price in {code} for product '{number}'.", error_code=NOT_FOUND)
+        return EconomicJSONResponse(self._currency_price(number, code, base))
+
+    def _currency_price(self, number: str, code: str, base: str) -> dict[str, Any]:
+        product = f"{base}/products/{encode_id(number)}"
+        return {
+            "price": self.state.currency_prices[(number, code)],
+            "product": {"productNumber": number, "self": product},
+            "currency": {"code": code, "self": f"{base}/currencies/{code}"},
+            "self": f"{product}/pricing/currency-specific-sales-prices/{code}",
+        }
+
+    # -- what /self links to ------------------------------------------------------------------------
+    def self_part(self, request: Request, what: str, number_text: str | None, base: str) -> Response:
+        """``/app-roles[/{n}]`` (the roles the agreement's app requires), ``/languages/{n}`` and
+        ``/apps/{n}`` (the user's language and the app as ``/self`` embeds them; both undocumented)."""
+        with self.state.lock:
+            agreement = Renderer(self.state, base).agreement()
+        application = agreement.get("application") or {}
+        if what == "app-roles":
+            found = list(application.get("requiredRoles", []))
+        elif what == "languages":
+            language = (agreement.get("user") or {}).get("language")
+            found = [language] if language else []
+        else:
+            found = [{k: v for k, v in application.items() if k != "requiredRoles"}] if application else []
+        if number_text is None:
+            return self.collection(
+                request, ENTRIES, base, route=what, documents_=found, filterable={}, read_only=True
+            )
+        match = next((d for d in found if d["self"].rsplit("/", 1)[-1] == number_text), None)
+        if match is None:
+            return legacy_error(404, f"'{number_text}' does not exist.", error_code=NOT_FOUND)
+        return EconomicJSONResponse(match)
 
     def _vouchers(self, journal: int) -> dict[tuple[str, int], list[dict[str, Any]]]:
         """The journal's entries grouped into vouchers, ordered by year and number."""

@@ -245,7 +245,6 @@ class Renderer:
             _copy(rendered, advice, "creditorId")
             _put_ref(rendered, advice, "paymentType", "paymentTypeNumber", b, "payment-types")
             out["remittanceAdvice"] = rendered
-        out["contacts"] = link(b, "suppliers", n, "contacts")
         out["self"] = link(b, "suppliers", n)
         return out
 
@@ -347,7 +346,7 @@ class Renderer:
     def _employees(self, r: Record) -> Record:
         b, n = self.base, r["employeeNumber"]
         out: Record = {"employeeNumber": n}
-        _put_ref(out, r, "employeeGroup", "employeeGroupNumber", b, "employee-groups")
+        # No ``employeeGroup``: employee groups are not served, and the schema requires its ``self``.
         _copy(out, r, "name", "email", "phone")
         _flag(out, r, "barred")
         out["customers"] = link(b, "employees", n, "customers")
@@ -609,9 +608,22 @@ class Renderer:
         out: Record = {"fromDate": r["fromDate"], "toDate": r["toDate"]}
         _flag(out, r, "closed")
         out["year"] = year
-        for name in ("periods", "entries", "totals", "vouchers"):
+        for name in ("entries", "totals"):  # periods and vouchers are not served
             out[name] = link(b, "accounting-years", year, name)
         out["self"] = link(b, "accounting-years", year)
+        return out
+
+    def account_year(self, account: Key, r: Record) -> Record:
+        """An accounting year as ``/accounts/{n}/accounting-years/{y}`` shows it: the account's own entries
+        and totals in that year."""
+        b, year = self.base, r["year"]
+        own = f"{link(b, 'accounts', account)}/accounting-years/{encode_id(year)}"
+        out: Record = {"fromDate": r["fromDate"], "toDate": r["toDate"]}
+        _flag(out, r, "closed")
+        out["year"] = year
+        out["entries"] = f"{own}/entries"
+        out["totals"] = f"{own}/totals"
+        out["self"] = own
         return out
 
     def _journals(self, r: Record) -> Record:
@@ -637,11 +649,6 @@ class Renderer:
         out["settings"] = rendered
         out["vouchers"] = link(b, "journals", n, "vouchers")
         out["entries"] = link(b, "journals", n, "entries")
-        out["templates"] = {
-            "financeVoucher": link(b, "journals", n, "templates", "financeVoucher"),
-            "manualCustomerInvoice": link(b, "journals", n, "templates", "manualCustomerInvoice"),
-            "self": link(b, "journals", n, "templates"),
-        }
         out["journalNumber"] = n
         out["self"] = link(b, "journals", n)
         return out

@@ -143,4 +143,75 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         "/product-groups/{productGroupNumber}/sales-accounts",
         lambda req, parts, base: api.sales_accounts(req, parts[1], base),
     )
+
+    # Sub-collections and link documents below a parent.
+    def children(parent: str, child: str, at: str) -> Serve:
+        def serve(req: Request, parts: list[str], base: str) -> Response:
+            return api.children(req, SPECS[parent], parts[1], SPECS[child], at, base)
+
+        return serve
+
+    add(
+        "GET",
+        "/customer-groups/{customerGroupNumber}/customers",
+        children("customer-groups", "customers", "customerGroup.customerGroupNumber"),
+    )
+    add(
+        "GET",
+        "/employees/{employeeNumber}/customers",
+        children("employees", "customers", "salesPerson.employeeNumber"),
+    )
+    add(
+        "GET",
+        "/product-groups/{productGroupNumber}/products",
+        children("product-groups", "products", "productGroup.productGroupNumber"),
+    )
+    add("GET", "/units/{unitNumber}/products", children("units", "products", "unit.unitNumber"))
+    for parent in ("customers", "products"):
+        add(
+            "GET",
+            f"/{parent}/{{number}}/invoices",
+            lambda req, parts, base, parent=parent: api.invoice_links(SPECS[parent], parts[1], base),
+        )
+    for parent in ("products", "employees"):
+        for kind in ("drafts", "booked"):
+            add(
+                "GET",
+                f"/{parent}/{{number}}/invoices/{kind}",
+                lambda req, parts, base, parent=parent, kind=kind: api.invoices_of(
+                    req, SPECS[parent], parts[1], kind == "booked", base
+                ),
+            )
+    add(
+        "GET",
+        "/accounts/{accountNumber}/accounting-years",
+        lambda req, parts, base: api.account_years(req, parts[1], None, base),
+    )
+    add(
+        "GET",
+        "/accounts/{accountNumber}/accounting-years/{accountingYear}",
+        lambda req, parts, base: api.account_years(req, parts[1], parts[3], base),
+    )
+    add("GET", "/app-roles", lambda req, parts, base: api.self_part(req, "app-roles", None, base))
+    for what in ("app-roles", "languages", "apps"):
+        add(
+            "GET",
+            f"/{what}/{{number}}",
+            lambda req, parts, base, what=what: api.self_part(req, what, parts[1], base),
+        )
+    prices = "/products/{productNumber}/pricing/currency-specific-sales-prices"
+    add("GET POST", prices, api.currency_prices)
+    add("GET PUT", prices + "/{currencyCode}", api.currency_prices)
+    templates_of = "/customers/{customerNumber}/templates"
+    for tail in ("", "/invoice", "/invoiceline", "/invoiceline/{productNumber}"):
+        add("GET", templates_of + tail, api.customer_templates)
+    add(
+        "GET", "/customers/{customerNumber}/totals", lambda req, parts, base: api.customer_totals(parts, base)
+    )
+    for kind in ("drafts", "booked"):
+        add(
+            "GET",
+            f"/invoices/totals/{kind}/customers/{{customerNumber}}",
+            lambda req, parts, base, kind=kind: api.invoice_totals(kind, parts[4], base),
+        )
     return table

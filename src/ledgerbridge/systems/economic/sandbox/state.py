@@ -175,6 +175,8 @@ class EconomicState:
         self.webhook_subscriptions: list[WebhookSubscription] = []
         self._listeners: list[Callable[[str, dict[str, str]], None]] = []
         self._quiet = False
+        # Currency-specific sales prices: (productNumber, currency code) -> price.
+        self.currency_prices: dict[tuple[str, str], Decimal] = {}
         self.books: Any = None  # books.Books: what was booked, per account (made by books.books_of)
 
     # -- time and versions -----------------------------------------------------------------------
@@ -372,6 +374,7 @@ class EconomicState:
             self.oas_cursor_page_size = 1000
             self.exchange_rates = dict(DEFAULT_EXCHANGE_RATES)
             self.webhook_subscriptions.clear()
+            self.currency_prices.clear()
 
     def referrers(self, resource: str, key: Key) -> list[tuple[str, Key]]:
         """Records whose references point at ``resource``/``key`` (delete protection)."""
