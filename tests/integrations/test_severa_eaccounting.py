@@ -641,3 +641,66 @@ def test_eaccounting_as_customer_master_updates_address_and_contact(world: SWorl
         assert "karin@luleaenergi.se" in contact["emails"]
     again = world.run("customers")
     assert (again.created, again.updated) == (0, 0), again.status_line
+
+
+def test_a_crash_after_the_fee_is_made_never_makes_a_second_one(
+    any_db_world: SWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C61, each row once: the process dies after Severa made the fee and before the ledger noted it; the next
+    run finds the fee among the project's fees instead of making another."""
+    from ledgerbridge.systems.severa.adapters import ProjectFees
+
+    world = any_db_world
+    world.add()
+    master_data(world)
+    booked = book_supplier_invoice(world, [("10001", "1000.00"), ("10002", "250.50")])
+    real = ProjectFees.create
+
+    def create_then_die(self: ProjectFees, body: Any, **kwargs: Any) -> Any:
+        real(self, body, **kwargs)
+        raise SystemExit("killed after the fee was made")
+
+    monkeypatch.setattr(ProjectFees, "create", create_then_die)
+    with pytest.raises(SystemExit):
+        world.run("supplier-invoices")
+    monkeypatch.setattr(ProjectFees, "create", real)
+    run = world.run("supplier-invoices")
+    assert (run.created + run.unchanged, run.failed) == (2, 0)
+    text = f"2026-11-25 {booked['VoucherNumber']} {booked['SupplierName']}"
+    with world.severa() as severa:
+        fees = [f for f in severa.project_fees.search() if f.get("name") == text]
+    assert sorted(Decimal(str(f["unitCost"]["amount"])) for f in fees) == [
+        Decimal("250.50"),
+        Decimal("1000.00"),
+    ]
+    assert world.run("supplier-invoices").created == 0
+
+
+def test_retry_transfers_a_refused_invoice_once_its_cause_is_fixed(world: SWorld) -> None:
+    """C63/C64: the error log names the cause; after the fix `retry` transfers the invoice and closes the entry."""
+    from ledgerbridge.runtime.hub import RealtimeHub
+
+    world.add()
+    fix_code_clash(world)
+    master_data(world)
+    world.run("invoices")
+    refused = [
+        e for e in world.service.errors(NAME) if e.entity == "severa-invoice" and "customer 1004" in e.message
+    ]
+    assert len(refused) == 1
+    with world.severa() as severa:  # the user gives customer 1004 an address, and transfers customers again
+        sweden = next(c["guid"] for c in severa.countries.all() if c.get("code2") == "SE")
+        severa.customers.add_address(
+            demo_guid("customer", 1004),
+            {"addressline": "Havsbadsvägen 1", "postalCode": "941 99", "city": "Piteå",
+             "country": {"guid": sweden}, "isBillingAddress": True},
+        )  # fmt: skip
+    world.run("customers")
+    hub = RealtimeHub(world.service)
+    try:
+        outcomes = dict(hub.retry(NAME, refused[0].id))
+    finally:
+        hub.close()
+    assert "draft" in outcomes[refused[0].id], outcomes
+    assert not [e for e in world.service.errors(NAME) if e.id == refused[0].id]
+    assert len(drafts(world)) == 4
