@@ -677,7 +677,7 @@ def test_a_crash_after_the_fee_is_made_never_makes_a_second_one(
 
 
 def test_retry_transfers_a_refused_invoice_once_its_cause_is_fixed(world: SWorld) -> None:
-    """C63/C64: the error log names the cause; after the fix `retry` transfers the invoice and closes the entry."""
+    """C63/C64: the error log names the cause; after the fix `retry` transfers the invoice and closes it."""
     from ledgerbridge.runtime.hub import RealtimeHub
 
     world.add()
