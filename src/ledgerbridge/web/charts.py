@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -32,7 +32,7 @@ class Bucket:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _integration_id(session: Any, name: str) -> int | None:
@@ -72,16 +72,14 @@ def _activity(store: Any, name: str, *, since: datetime, step: timedelta, bucket
 
 def daily_activity(store: Any, name: str, *, days: int = 30, now: datetime | None = None) -> list[Bucket]:
     """The last ``days`` days (UTC), today included."""
-    today = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
-    first = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc)
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    first = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
     return _activity(store, name, since=first, step=timedelta(days=1), buckets=days)
 
 
 def hourly_activity(store: Any, name: str, *, hours: int = 24, now: datetime | None = None) -> list[Bucket]:
     """The last ``hours`` hours, the current hour included."""
-    current = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(
-        minute=0, second=0, microsecond=0
-    )
+    current = (now or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return _activity(
         store, name, since=current - timedelta(hours=hours - 1), step=timedelta(hours=1), buckets=hours
     )
@@ -114,7 +112,9 @@ def last_activity(store: Any, name: str) -> datetime | None:
                     SyncRun.integration_id == integration_id, SyncRun.dry_run.is_(False)
                 )
             ),
-            session.scalar(select(func.max(Transfer.updated_at)).where(Transfer.integration_id == integration_id)),
+            session.scalar(
+                select(func.max(Transfer.updated_at)).where(Transfer.integration_id == integration_id)
+            ),
             session.scalar(
                 select(func.max(InboxItem.processed_at)).where(InboxItem.integration_id == integration_id)
             ),
@@ -178,7 +178,8 @@ def bar_chart(
     slot = plot_w / len(buckets)
     bar = max(slot / 2 - 1, 1)
     parts = [
-        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 4}" y2="{top_pad + plot_h}" stroke="{GREY}"/>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 4}" y2="{top_pad + plot_h}" '
+        f'stroke="{GREY}"/>',
         f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11" fill="{INK}">{top}</text>',
         f'<text x="{left - 4}" y="{top_pad + plot_h}" text-anchor="end" font-size="11" fill="{INK}">0</text>',
     ]
@@ -194,7 +195,8 @@ def bar_chart(
             )
         parts.append("</g>")
     parts.append(
-        f'<text x="{left}" y="{height - 6}" font-size="11" fill="{INK}">{escape(tick(buckets[0].start))}</text>'
+        f'<text x="{left}" y="{height - 6}" font-size="11" fill="{INK}">'
+        f"{escape(tick(buckets[0].start))}</text>"
         f'<text x="{width - 4}" y="{height - 6}" text-anchor="end" font-size="11" fill="{INK}">'
         f"{escape(tick(buckets[-1].start))}</text>"
     )

@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -168,7 +168,7 @@ def build_console(
         waiting, oldest = charts.backlog(service.store, name)
         age = None
         if oldest is not None:
-            age = format_timedelta(datetime.now(timezone.utc) - oldest, locale=locale)
+            age = format_timedelta(datetime.now(UTC) - oldest, locale=locale)
         startup = next((r for r in service.runs(name, limit=20) if r.kind == "startup"), None)
         series = [
             (charts.BLUE, _(request, "created")),
@@ -231,7 +231,7 @@ def build_console(
         password, again = one(form, "password"), one(form, "again")
         problem = None
         if password != again:
-            problem = "the two passwords differ"
+            problem = _(request, "the two passwords differ")
         else:
             try:
                 service.set_admin_password(password)
@@ -244,7 +244,7 @@ def build_console(
         epoch = service.check_admin_password(password)
         assert epoch is not None
         auth.log_in(request, epoch, service)
-        flash(request, "The admin password is set; you are logged in.", "success")
+        flash(request, _(request, "The admin password is set; you are logged in."), "success")
         return back("/console")
 
     @console.get("/login")
@@ -264,14 +264,13 @@ def build_console(
                 "login.html",
                 status=429,
                 next=target,
-                problem="Too many attempts: wait a few minutes.",
+                problem=_(request, "Too many attempts: wait a few minutes."),
             )
         epoch = service.check_admin_password(one(form, "password"))
         if epoch is None:
             throttle.failed(client)
-            return page(
-                request, "login.html", status=401, next=target, problem="That is not the admin password."
-            )
+            problem = _(request, "That is not the admin password.")
+            return page(request, "login.html", status=401, next=target, problem=problem)
         throttle.succeeded(client)
         auth.log_in(request, epoch, service)
         return back(target)
@@ -363,7 +362,8 @@ def build_console(
             )
         flash(
             request,
-            f"Integration {name} is created. Check its settings, then run the start-up sync.",
+            _(request, "Integration %(name)s is created. Check its settings, then run the start-up sync.")
+            % {"name": name},
             "success",
         )
         return back(integration_url(name, "/settings"))
@@ -391,16 +391,17 @@ def build_console(
         number = one(form, "number")
         document_type = one(form, "document_type", "invoice") or "invoice"
         if not number:
-            flash(request, "Type the invoice's number in Rackbeat.", "error")
+            flash(request, _(request, "Type the invoice's number in Rackbeat."), "error")
             return back(integration_url(name) + "#transfer")
         try:
             result = hub.transfer(name, document_type, number)
         except Exception as exc:  # unknown type, no real-time sync, a system down: say so, keep the page
-            flash(request, f"Not transferred: {exc}", "error")
+            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": exc}, "error")
             return back(integration_url(name) + "#transfer")
         message = result.message[:1].upper() + result.message[1:] + "."
         level = {"transferred": "success", "already": "info"}.get(result.outcome, "error")
-        flash(request, message if result.ok else f"Not transferred: {message}", level)
+        refused = _(request, "Not transferred: %(reason)s") % {"reason": message}
+        flash(request, message if result.ok else refused, level)
         request.session["last_transfer"] = [document_type, number]
         return back(integration_url(name) + "#transfer")
 
@@ -410,10 +411,11 @@ def build_console(
         try:
             run = service.run_register(name, register)
         except UserError as exc:
-            flash(request, f"Not transferred: {exc}", "error")
+            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": exc}, "error")
             return back(integration_url(name) + "#transfer")
         level = "success" if run.ok else "error"
-        flash(request, f"{register.replace('-', ' ').capitalize()}: {run.status_line}.", level)
+        title = _(request, register.replace("-", " ").capitalize())  # "Customers", "Check sent" …
+        flash(request, f"{title}: {run.status_line}.", level)
         return back(integration_url(name) + "#transfer")
 
     # -- connections -----------------------------------------------------------------------------------------
@@ -460,7 +462,12 @@ def build_console(
             )
         hub.reload(name)
         choices.forget(name)
-        flash(request, f"The connection{' to ' + side if side else 's'} of {name} is saved.", "success")
+        saved = (
+            _(request, "The connection to %(side)s of %(name)s is saved.")
+            if side
+            else _(request, "The connections of %(name)s are saved.")
+        )
+        flash(request, saved % {"side": _(request, side), "name": name}, "success")
         return back(integration_url(name, "/connections"))
 
     @console.get("/integrations/{name}/connect/{side}", dependencies=guarded)
@@ -537,7 +544,7 @@ def build_console(
                 "delete.html",
                 status=422,
                 view=view,
-                problem="Type the integration's name to confirm.",
+                problem=_(request, "Type the integration's name to confirm."),
             )
         hub.reload(name)
         service.delete_integration(name)
@@ -545,7 +552,8 @@ def build_console(
         jobs.forget(name)
         flash(
             request,
-            f"Integration {name} is disconnected and removed, with its stored credentials.",
+            _(request, "Integration %(name)s is disconnected and removed, with its stored credentials.")
+            % {"name": name},
             "success",
         )
         return back("/console")
@@ -588,7 +596,7 @@ def build_console(
                 other_errors=[f"{p}: {m}" if p else m for p, m in left],
             )
         hub.reload(name)
-        flash(request, "Settings saved. They take effect at once.", "success")
+        flash(request, _(request, "Settings saved. They take effect at once."), "success")
         return back(integration_url(name, "/settings"))
 
     # -- the start-up sync -----------------------------------------------------------------------------------
@@ -612,7 +620,7 @@ def build_console(
         try:
             result = service.run_startup(name, dry_run=True)
         except Exception as exc:
-            flash(request, f"The preview failed: {exc}", "error")
+            flash(request, _(request, "The preview failed: %(reason)s") % {"reason": exc}, "error")
             return back(integration_url(name, "/startup"))
         by_entity: dict[str, list[Any]] = {}
         for item in result.plan:
@@ -632,7 +640,7 @@ def build_console(
         try:
             jobs.start(name, force=one(form, "force") == "on")
         except UserError as exc:
-            flash(request, f"Not started: {exc}", "error")
+            flash(request, _(request, "Not started: %(reason)s") % {"reason": exc}, "error")
         return back(integration_url(name, "/startup"))
 
     @console.get("/integrations/{name}/startup/progress", dependencies=guarded)
@@ -681,7 +689,7 @@ def build_console(
         form = await form_of(request)
         try:
             service.dismiss_error(name, error_id)
-            flash(request, f"#{error_id} is dismissed.", "success")
+            flash(request, _(request, "#%(id)s is dismissed.") % {"id": error_id}, "success")
         except UserError as exc:
             flash(request, str(exc), "error")
         return errors_back(form)
@@ -735,7 +743,7 @@ def build_console(
             if run:
                 result = reconcile(hub, name, *period, repair=repair)
         except ValueError:
-            period, problem = (first, last), "Dates are YYYY-MM-DD."
+            period, problem = (first, last), _(request, "Dates are YYYY-MM-DD.")
         except UserError as exc:
             problem = str(exc)
         return page(
@@ -781,7 +789,7 @@ def build_console(
         await form_of(request)
         try:
             service.revoke_api_token(token_id)
-            flash(request, f"Token #{token_id} is revoked.", "success")
+            flash(request, _(request, "Token #%(id)s is revoked.") % {"id": token_id}, "success")
         except UserError as exc:
             flash(request, str(exc), "error")
         return back("/console/tokens")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -109,7 +109,7 @@ def format_when(context: Any, value: Any, form: str = "medium") -> str:
         return ""
     moment: datetime | date
     if isinstance(value, (int, float)):
-        moment = datetime.fromtimestamp(value, tz=timezone.utc).astimezone()
+        moment = datetime.fromtimestamp(value, tz=UTC).astimezone()
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

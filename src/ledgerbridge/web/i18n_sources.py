@@ -47,6 +47,8 @@ WORDS = (
     "economic", "eaccounting", "rackbeat", "severa", "E-conomic", "Rackbeat", "Eaccounting", "Severa",
     # finding kinds (reconcile)
     "missing", "extra", "differs", "drifted", "amounts differ", "only here", "only there",
+    # register buttons' status lines (severa-eaccounting)
+    "Customers", "Products", "Projects", "Invoices", "Supplier invoices", "Check sent", "Check paid",
 )  # fmt: skip
 
 
@@ -58,7 +60,7 @@ def template_messages() -> Iterator[str]:
             for _, _, message, _ in babel_extract(source, ("_", "gettext", "ngettext"), [], {}):
                 if isinstance(message, str):
                     yield message
-                else:
+                elif message:
                     yield from (m for m in message if m)
 
 
