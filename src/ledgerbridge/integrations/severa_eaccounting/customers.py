@@ -21,6 +21,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
 from ledgerbridge.integrations.severa_eaccounting.lookups import (
+    FirstSight,
     Lookups,
     Record,
     Source,
@@ -430,13 +431,19 @@ def severa_view(lookups: Lookups) -> Callable[[Source, dict[str, Any]], dict[str
 
 
 def customer_flows(
-    lookups: Lookups, bound: Callable[[], set[str]], bound_in_eaccounting: Callable[[], set[str]]
+    lookups: Lookups,
+    bound: Callable[[], set[str]],
+    bound_in_eaccounting: Callable[[], set[str]],
+    other_only: Callable[[str], set[str]] = lambda side: set(),
 ) -> list[EntityFlow]:
-    """The register's flows, the master's first (C14)."""
+    """The register's flows, the master's first (C14). ``other_only(side)``: that side's keys bound by the
+    other direction's flow only (see :class:`~.lookups.FirstSight`)."""
     master = lookups.settings.masters.customers
     severa_customers = SeveraCustomers(lookups)
     books = EAccountingCustomers(lookups)
     writer = SeveraCustomerWriter(lookups)
+    books_first = FirstSight(lambda: other_only(EACCOUNTING), lambda r: number_key(r.get("CustomerNumber")))
+    severa_first = FirstSight(lambda: other_only(SEVERA), lambda r: number_key(r.get("number")))
 
     def eaccounting_records(only_unbound: bool) -> Iterable[Record]:
         keys = bound_in_eaccounting()
@@ -458,8 +465,8 @@ def customer_flows(
         map=to_eaccounting(lookups),
         target_key=lambda payload: number_key(payload["CustomerNumber"]),
         existing_key=lambda record: number_key(record.get("CustomerNumber")),
-        read_target=books.all,
-        project=project_eaccounting if master == SEVERA else bind_only,
+        read_target=books_first.targets(books.all),
+        project=books_first.project(project_eaccounting) if master == SEVERA else bind_only,
         create=books.create,
         update=books.update,
     )
@@ -473,8 +480,10 @@ def customer_flows(
         map=to_severa(lookups),
         target_key=lambda payload: str(payload["number"]),
         existing_key=lambda record: number_key(record.get("number")),
-        read_target=severa_customers.all_enriched if master == EACCOUNTING else severa_customers.all,
-        project=severa_view(lookups) if master == EACCOUNTING else bind_only,
+        read_target=severa_first.targets(
+            severa_customers.all_enriched if master == EACCOUNTING else severa_customers.all
+        ),
+        project=severa_first.project(severa_view(lookups)) if master == EACCOUNTING else bind_only,
         create=writer.create,
         update=writer.update,
     )

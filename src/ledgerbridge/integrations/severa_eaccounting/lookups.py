@@ -7,7 +7,7 @@ item's short name = a project's number (C55).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
@@ -236,6 +236,35 @@ def bind_only(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     """The non-master side's flow (A4): a record the target already has (same number or code) is bound to
     it as it is, never written over; only records the target lacks are created."""
     return dict(payload)
+
+
+class FirstSight:
+    """The master's flow meeting a record that the other direction made (or bound by number) and that its own
+    binding does not know yet: it is bound as it is, not written over with what the round trip loses (a
+    three-line address folded onto two); from then on the master's changes are written as usual.
+
+    ``keys()`` answers the target side's keys bound by the other direction only; it is asked when the flow
+    reads its targets (so bindings made earlier in the same run count)."""
+
+    def __init__(self, keys: Callable[[], set[str]], key_of: Callable[[Source], str]) -> None:
+        self.keys = keys
+        self.key_of = key_of
+        self.now: set[str] = set()
+
+    def targets(self, read: Callable[[], Iterable[Source]]) -> Callable[[], Iterable[Source]]:
+        def wrapped() -> Iterable[Source]:
+            self.now = self.keys()
+            return read()
+
+        return wrapped
+
+    def project(
+        self, inner: Callable[[Source, dict[str, Any]], dict[str, Any]]
+    ) -> Callable[[Source, dict[str, Any]], dict[str, Any]]:
+        def view(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+            return dict(payload) if self.key_of(current) in self.now else inner(current, payload)
+
+        return view
 
 
 def gross(net: Decimal, vat_percent: Decimal) -> Decimal:

@@ -25,6 +25,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
 from ledgerbridge.integrations.severa_eaccounting.lookups import (
+    FirstSight,
     Lookups,
     Record,
     Source,
@@ -203,11 +204,16 @@ def project_product(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def product_flows(
-    lookups: Lookups, bound: Callable[[], set[str]], bound_in_eaccounting: Callable[[], set[str]]
+    lookups: Lookups,
+    bound: Callable[[], set[str]],
+    bound_in_eaccounting: Callable[[], set[str]],
+    other_only: Callable[[str], set[str]] = lambda side: set(),
 ) -> list[EntityFlow]:
     master = lookups.settings.masters.products
     articles = Articles(lookups)
     products = SeveraProducts(lookups)
+    books_first = FirstSight(lambda: other_only(EACCOUNTING), lambda r: str(r.get("Number") or "").strip())
+    severa_first = FirstSight(lambda: other_only(SEVERA), lambda r: str(r.get("code") or "").strip())
 
     def items() -> Iterable[Record]:
         keys = bound()
@@ -239,8 +245,8 @@ def product_flows(
         map=to_article(lookups),
         target_key=lambda payload: payload["Number"],
         existing_key=lambda record: str(record.get("Number") or "").strip(),
-        read_target=articles.all,
-        project=project_article if master == SEVERA else bind_only,
+        read_target=books_first.targets(articles.all),
+        project=books_first.project(project_article) if master == SEVERA else bind_only,
         create=articles.create,
         update=articles.update,
     )
@@ -254,8 +260,10 @@ def product_flows(
         map=to_severa_product(lookups),
         target_key=lambda payload: payload["code"],
         existing_key=lambda record: str(record.get("code") or "").strip(),
-        read_target=lambda: [item for item in severa_items(lookups) if str(item.get("code") or "").strip()],
-        project=project_product if master == EACCOUNTING else bind_only,
+        read_target=severa_first.targets(
+            lambda: [item for item in severa_items(lookups) if str(item.get("code") or "").strip()]
+        ),
+        project=severa_first.project(project_product) if master == EACCOUNTING else bind_only,
         create=products.create,
         update=products.update,
     )

@@ -246,17 +246,23 @@ class SeveraEAccountingSession(Realtime):
         return keys
 
     def _flows(self, register: str, lookups: Lookups) -> list[EntityFlow]:
-        if register == "customers":
-            entities = ("customer", "customer_to_severa")
-            return customers.customer_flows(
-                lookups, self._bound(entities, "severa"), self._bound(entities, "eaccounting")
-            )
-        if register == "products":
-            entities = ("article", "product_to_severa")
-            return products.product_flows(
-                lookups, self._bound(entities, "severa"), self._bound(entities, "eaccounting")
-            )
-        return projects.project_flows(lookups, self._bound(("project",), "severa"))
+        if register == "projects":
+            return projects.project_flows(lookups, self._bound(("project",), "severa"))
+        # (Severa → eEkonomi entity, eEkonomi → Severa entity)
+        mine, theirs = (
+            ("customer", "customer_to_severa")
+            if register == "customers"
+            else ("article", "product_to_severa")
+        )
+        both = (mine, theirs)
+
+        def other_only(side: str) -> set[str]:
+            # Keys of ``side`` bound only by the flow that does not write to it: the master's first sight.
+            writer, other = (mine, theirs) if side == "eaccounting" else (theirs, mine)
+            return self._bound((other,), side)() - self._bound((writer,), side)()
+
+        build = customers.customer_flows if register == "customers" else products.product_flows
+        return build(lookups, self._bound(both, "severa"), self._bound(both, "eaccounting"), other_only)
 
     def _run_flows(self, register: str, flows: list[EntityFlow], dry_run: bool) -> RegisterRun:
         sync = OneWaySync(
