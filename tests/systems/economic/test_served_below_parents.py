@@ -87,3 +87,36 @@ def test_other_methods_answer_405_with_allow(base_url: str) -> None:
     unknown = HTTP.get(f"{base_url}/no-such-thing", headers=AUTH)
     assert unknown.status_code == 404
     assert unknown.json()["message"] == "The requested endpoint does not exist."
+
+
+def test_a_products_minimum_stock_survives_a_put_of_its_read_back(
+    base_url: str, state: EconomicState
+) -> None:
+    number = min(state.tables["products"])
+    state.tables["products"][number]["minimumStock"] = Decimal("5.00")  # set in the UI
+    product = get(base_url, f"/products/{number}")
+    assert product["minimumStock"] == 5
+    del product["minimumStock"]  # a client that does not know the property
+    assert HTTP.put(f"{base_url}/products/{number}", headers=AUTH, json=product).status_code == 200
+    assert get(base_url, f"/products/{number}")["minimumStock"] == 5
+
+
+def test_openapi_paging_parameters_are_refused_beyond_the_spec(base_url: str) -> None:
+    groups = f"{base_url}/productsapi/v2.0.0/productgroups"
+    assert HTTP.get(groups, headers=AUTH, params={"cursor": "1" * 51}).status_code == 400
+    assert HTTP.get(groups, headers=AUTH, params={"cursor": "1" * 50}).status_code == 200
+    paged = f"{groups}/paged"
+    assert HTTP.get(paged, headers=AUTH, params={"skippages": 101}).status_code == 400
+    assert HTTP.get(paged, headers=AUTH, params={"skippages": 100}).status_code == 200
+
+
+def test_demo_customers_have_contacts_and_delivery_locations_and_orders(demo_state: EconomicState) -> None:
+    with_contact = [c for c in demo_state.tables["customers"].values() if "attention" in c]
+    assert with_contact
+    for customer in with_contact:
+        contact = demo_state.tables["customer-contacts"][customer["customerContact"]["customerContactNumber"]]
+        assert contact["customer"]["customerNumber"] == customer["customerNumber"]
+        location = customer["defaultDeliveryLocation"]["deliveryLocationNumber"]
+        assert demo_state.tables["delivery-locations"][location]["customer"] == contact["customer"]
+    assert len(demo_state.tables["orders-drafts"]) == 3
+    assert len(demo_state.tables["orders-sent"]) == 1

@@ -1191,6 +1191,52 @@ class _EconomicApi:
             return self._not_found(SPECS["accounting-years"], wanted, base)
         return EconomicJSONResponse(found)
 
+    def year_entry(self, parts: list[str], base: str) -> Response:
+        """``/accounting-years/{y}/entries/{entryNumber}``: one posted entry (the ``self`` of each entry
+        of the year's entries; not in the published schemas)."""
+        year = decode_id(parts[1])
+        with self.state.lock:
+            if not self.state.exists("accounting-years", year):
+                return self._not_found(SPECS["accounting-years"], year, base)
+            entries = [render_entry(e, base) for e in books_of(self.state).in_year(year, None)]
+        found = next((e for e in entries if str(e.get("entryNumber")) == parts[3]), None)
+        if found is None:
+            return legacy_error(404, f"entry '{parts[3]}' does not exist in {year}.", error_code=NOT_FOUND)
+        return EconomicJSONResponse(found)
+
+    # -- PDFs and booking instructions of documents -----------------------------------------------
+    def document_pdf(self, parts: list[str], base: str) -> Response:
+        """``/invoices/drafts|booked/{n}/pdf``, ``/orders/drafts|sent|archived/{n}/pdf``: a one-page PDF
+        naming the document (the real API renders the layout; the sandbox only proves the link)."""
+        spec = {
+            ("invoices", "drafts"): DRAFTS,
+            ("invoices", "booked"): BOOKED,
+            ("orders", "drafts"): DRAFT_ORDERS,
+            ("orders", "sent"): SENT_ORDERS,
+            ("orders", "archived"): ARCHIVED_ORDERS,
+        }[(parts[0], parts[1])]
+        key = spec.key_from_text(parts[2])
+        with self.state.lock:
+            if key is None or not self.state.exists(spec.name, key):
+                return self._not_found(spec, parts[2], base)
+        return Response(_one_page_pdf(f"{spec.singular} {key}"), media_type="application/pdf")
+
+    def booking_instructions(self, parts: list[str], base: str) -> Response:
+        """``/invoices/drafts/{n}/templates[/booking-instructions]``: the body that books the draft."""
+        key = DRAFTS.key_from_text(parts[2])
+        with self.state.lock:
+            if key is None or not self.state.exists(DRAFTS.name, key):
+                return self._not_found(DRAFTS, parts[2], base)
+        own = f"{base}/invoices/drafts/{key}/templates"
+        if len(parts) == 4:
+            return EconomicJSONResponse({"bookingInstructions": f"{own}/booking-instructions", "self": own})
+        return EconomicJSONResponse(
+            {
+                "draftInvoice": {"draftInvoiceNumber": key, "self": f"{base}/invoices/drafts/{key}"},
+                "self": f"{own}/booking-instructions",
+            }
+        )
+
     # -- a customer's templates and totals ---------------------------------------------------------
     def customer_templates(self, request: Request, parts: list[str], base: str) -> Response:
         """``/customers/{n}/templates``, ``…/invoice`` (a draft invoice body for the customer),
@@ -1411,6 +1457,30 @@ class _EconomicApi:
             )
             grouped.setdefault(voucher_key, []).append(entry)
         return dict(sorted(grouped.items()))
+
+
+def _one_page_pdf(title: str) -> bytes:
+    """A minimal valid PDF with ``title`` as its only text."""
+    text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
+    return out + b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
 
 
 def _key_order(key: Any) -> tuple[int, Any]:

@@ -1231,8 +1231,10 @@ def seed_demo(
     products: int = 600,
     suppliers: int = 60,
     seed: int = 2026,
+    documents: bool = True,
 ) -> None:
-    """Fill ``state`` with the demo company (same ``seed`` -> the same records, byte for byte)."""
+    """Fill ``state`` with the demo company (same ``seed`` -> the same records, byte for byte);
+    ``documents``: also contact persons, delivery locations and orders (see :func:`_contacts_and_orders`)."""
     rng = random.Random(seed)
     with state.lock:
         state.set_agreement(**_agreement(rng))
@@ -1243,6 +1245,59 @@ def seed_demo(
         state.add_many("customers", _customers(rng, customers, active[:6]))
         state.add_many("products", _products(rng, products))
         state.add_many("suppliers", _suppliers(rng, suppliers, active[6:] or active))
+        if documents:
+            # A generator of its own, so the records above stay the same with or without these.
+            _contacts_and_orders(state, random.Random(seed + 1), active)
+
+
+_CONTACT_FIRST = ("Mette", "Lars", "Anne", "Søren", "Hanne", "Jens", "Camilla", "Rasmus")
+_CONTACT_LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen")
+
+
+def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people: list[int]) -> None:
+    """Every tenth customer gets a contact person (its ``attention`` and ``customerContact``) and a
+    delivery location (its ``defaultDeliveryLocation``), as real customers have; three draft orders and
+    a sent one, so the orders flow has something to show."""
+    customers = sorted(state.tables["customers"])
+    for number in customers[::10]:
+        customer = state.tables["customers"][number]
+        first, last = rng.choice(_CONTACT_FIRST), rng.choice(_CONTACT_LAST)
+        contact = state.add_contact(
+            number,
+            {
+                "name": f"{first} {last}",
+                "email": f"{first.lower()}.{last.lower()}@example.dk".replace("ø", "oe"),
+            },
+        )
+        location = state.add_delivery_location(
+            number,
+            {
+                "address": customer.get("address", "Lagervej 1"),
+                "postalCode": customer.get("zip", "7400"),
+                "city": customer.get("city", "Herning"),
+                "country": customer.get("country", "Danmark"),
+                "termsOfDelivery": "Ab lager",
+            },
+        )
+        contact_ref = {"customerContactNumber": contact["customerContactNumber"]}
+        customer["attention"] = dict(contact_ref)
+        customer["customerContact"] = dict(contact_ref)
+        customer["defaultDeliveryLocation"] = {"deliveryLocationNumber": location["deliveryLocationNumber"]}
+    products = [n for n, p in sorted(state.tables["products"].items()) if not p.get("barred")]
+    if not customers or not products:
+        return
+    for index, kind in enumerate(("drafts", "drafts", "drafts", "sent")):
+        customer = customers[(index * 7) % len(customers)]
+        lines = [
+            {
+                "product": {"productNumber": product},
+                "description": state.tables["products"][product].get("name", ""),
+                "quantity": rng.choice((1, 2, 5, 10)),
+                "unitNetPrice": state.tables["products"][product].get("salesPrice", Decimal("100.00")),
+            }
+            for product in rng.sample(products, min(2, len(products)))
+        ]
+        state.add_order({"customer": customer, "lines": lines}, kind=kind)
 
 
 def seed_minimal(state: EconomicState) -> None:

@@ -57,6 +57,9 @@ SUPPLIERS_PREFIX = "/suppliersapi/v2.0.0"
 PRODUCTS_PREFIX = "/productsapi/v2.0.0"
 WEBHOOKS_PREFIX = "/webhooksapi/v1.0.0"
 OAS_PREFIXES = (SUPPLIERS_PREFIX, PRODUCTS_PREFIX, WEBHOOKS_PREFIX)
+# skipPages maximum and cursor maxLength of every collection in the services' OpenAPI documents.
+SKIP_PAGES_MAX = 100
+CURSOR_MAX_LENGTH = 50
 PAGED_MAX = 100
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -121,10 +124,13 @@ def _listing(
     if tail == "paged":
         size = _int_param(params, "pagesize", 20)
         skip = _int_param(params, "skippages", 0)
-        if size is None or not 1 <= size <= PAGED_MAX or skip is None or skip < 0:
-            return problem(400, detail=f"pagesize must be between 1 and {PAGED_MAX}; skippages 0 or more.")
+        if size is None or not 1 <= size <= PAGED_MAX or skip is None or not 0 <= skip <= SKIP_PAGES_MAX:
+            limits = f"pagesize between 1 and {PAGED_MAX}; skippages between 0 and {SKIP_PAGES_MAX}"
+            return problem(400, detail=f"Use {limits}.")
         return EconomicJSONResponse(items[skip * size : (skip + 1) * size])
     cursor = params.get("cursor")
+    if cursor is not None and len(cursor) > CURSOR_MAX_LENGTH:  # the specs' maxLength
+        return problem(400, detail=f"The cursor is longer than {CURSOR_MAX_LENGTH} characters.")
     if cursor:
         try:
             start = int(cursor)

@@ -282,6 +282,7 @@ class Renderer:
         _copy(out, r, "description", "name", "costPrice", "recommendedPrice", "salesPrice", "barCode")
         _flag(out, r, "barred", always=True)
         _copy(out, r, "lastUpdated")
+        _copy(out, r, "minimumStock")  # not in the schemas; real products carry it (research 11.4)
         inventory = r.get("inventory")
         if isinstance(inventory, dict) and inventory:
             out["inventory"] = dict(inventory)

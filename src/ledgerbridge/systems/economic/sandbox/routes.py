@@ -214,4 +214,17 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
             f"/invoices/totals/{kind}/customers/{{customerNumber}}",
             lambda req, parts, base, kind=kind: api.invoice_totals(kind, parts[4], base),
         )
+    for kind in ("invoices/drafts", "invoices/booked", "orders/drafts", "orders/sent", "orders/archived"):
+        add("GET", f"/{kind}/{{number}}/pdf", lambda req, parts, base: api.document_pdf(parts, base))
+    for tail in ("", "/booking-instructions"):
+        add(
+            "GET",
+            "/invoices/drafts/{draftInvoiceNumber}/templates" + tail,
+            lambda req, parts, base: api.booking_instructions(parts, base),
+        )
+    add(
+        "GET",
+        "/accounting-years/{accountingYear}/entries/{entryNumber}",
+        lambda req, parts, base: api.year_entry(parts, base),
+    )
     return table

@@ -504,6 +504,7 @@ def _resource_rules(
 _READ_ONLY = {
     "customers": ("balance", "dueAmount", "eInvoicingDisabledByDefault"),
     "products": (
+        "minimumStock",  # set in the UI (not in the schemas); a PUT of a read-back must not drop it
         "inventory.available",
         "inventory.inStock",
         "inventory.orderedByCustomers",
