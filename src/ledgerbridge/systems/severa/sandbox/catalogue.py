@@ -11,9 +11,12 @@ from ledgerbridge.systems.severa.sandbox.common import (
     Setter,
     apply_patch,
     as_decimal,
+    children,
+    currency_ref,
     insert,
-    parent,
+    organization_currency,
     public,
+    scoped,
     set_bool,
     set_decimal,
     set_text,
@@ -32,7 +35,6 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 )
 
 Record = dict[str, Any]
-READ, WRITE, DELETE = ("settings:read",), ("settings:write",), ("settings:delete",)
 PRODUCT_TYPES = ("FixedFees", "Materials", "Subcontracting")
 EXPENSE_CLASSES = ("Mileage", "DailyAllowance", "OtherTravelExpense")
 SORTABLE_OFFSET = {
@@ -75,8 +77,7 @@ class Catalogue:
 
     @property
     def currency(self) -> str:
-        currencies = self.state.table("currencies").values()
-        return next((str(c["code"]) for c in currencies if c["isOrganizationCurrency"]), "SEK")
+        return organization_currency(self.state)
 
     def _codes_in_use(self, code: str | None, exclude: str | None) -> None:
         """With ``uniqueIdentifierForProductsAndWorktypes`` on, a code is unique across both registers."""
@@ -261,12 +262,7 @@ class Catalogue:
     def render_pricelist(self, record: Record) -> Record:
         out = public(record)
         currency = self.state.table("currencies")[record["_currency"]]
-        out["currency"] = {
-            "guid": currency["guid"],
-            "code": currency["code"],
-            "name": currency["name"],
-            "symbol": currency["symbol"],
-        }
+        out["currency"] = currency_ref(currency)
         return out
 
     def select_pricelists(self, call: Call, records: list[Record]) -> list[Record]:
@@ -281,14 +277,6 @@ class Catalogue:
             records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
         return records
 
-    def versions_of(self, call: Call) -> dict[str, Record]:
-        pricelist = parent(self.state, "pricelists", call, "pricelistGuid")
-        return {
-            k: v
-            for k, v in self.state.table("pricelist_versions").items()
-            if v["pricelistGuid"] == pricelist["guid"]
-        }
-
     def render_workhour_price(self, record: Record) -> Record:
         out = public(record)
         work_type = self.state.table("work_types")[record["_workType"]]
@@ -300,14 +288,6 @@ class Catalogue:
         out["pricelistVersion"] = {"guid": record["_pricelistVersion"]}
         out["unitPrice"] = money_out(record["unitPrice"])
         return out
-
-    def workhour_prices_of(self, call: Call) -> dict[str, Record]:
-        version = parent(self.state, "pricelist_versions", call, "pricelistVersionGuid")
-        return {
-            k: v
-            for k, v in self.state.table("workhour_prices").items()
-            if v["_pricelistVersion"] == version["guid"]
-        }
 
     def render_travel_price(self, record: Record) -> Record:
         travel_type = self.state.table("travel_types")[record["_travelType"]]
@@ -329,14 +309,6 @@ class Catalogue:
             ],
         }
 
-    def travel_prices_of(self, call: Call) -> dict[str, Record]:
-        version = parent(self.state, "pricelist_versions", call, "pricelistVersionGuid")
-        return {
-            k: v
-            for k, v in self.state.table("travel_prices").items()
-            if v["_pricelistVersion"] == version["guid"]
-        }
-
     def select_travel_prices(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
         types = self.state.table("travel_types")
@@ -351,12 +323,6 @@ class Catalogue:
     # -- registration ----------------------------------------------------------------------------
     def register(self, table: RouteTable) -> None:
         state = self.state
-        item_meta: dict[str, Any] = {
-            "meta_G": {"scopes": READ},
-            "meta_C": {"scopes": WRITE},
-            "meta_P": {"scopes": WRITE},
-            "meta_D": {"scopes": DELETE},
-        }
         products = severa_resource(
             state,
             "products",
@@ -373,10 +339,10 @@ class Catalogue:
             collection="/v1/products",
             item="/v1/products/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "settings",
+                paging="cursor",
+                query={
                     "rowCount": "int",
                     "pageToken": "str",
                     "type": "str",
@@ -384,8 +350,7 @@ class Catalogue:
                     "code": "str",
                     "changedSince": "datetime",
                 },
-            },
-            **item_meta,
+            ),
         )
         work_types = severa_resource(
             state,
@@ -403,18 +368,17 @@ class Catalogue:
             collection="/v1/worktypes",
             item="/v1/worktypes/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "settings",
+                paging="offset",
+                query={
                     "active": "bool",
                     "productive": "bool",
                     "code": "str",
                     "changedSince": "datetime",
                     **SORTABLE_OFFSET,
                 },
-            },
-            **item_meta,
+            ),
         )
         travel_types = severa_resource(
             state,
@@ -432,13 +396,12 @@ class Catalogue:
             collection="/v1/travelexpensetypes",
             item="/v1/travelexpensetypes/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "default_rows": None,  # "Default all" on this route only
-                "query": {"active": "bool", "code": "str", **SORTABLE_OFFSET},
-            },
-            **item_meta,
+            **scoped(
+                "settings",
+                paging="offset",
+                default_rows=None,
+                query={"active": "bool", "code": "str", **SORTABLE_OFFSET},
+            ),
         )
         pricelists = severa_resource(
             state, "price lists", "pricelists", self.render_pricelist, select=self.select_pricelists
@@ -449,47 +412,54 @@ class Catalogue:
             collection="/v1/pricelists",
             item="/v1/pricelists/{guid}",
             operations="LG",
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {"active": "bool", "currencyGuid": "str", "name": "str", **SORTABLE_OFFSET},
-            },
-            meta_G={"scopes": READ},
+            **scoped(
+                "settings",
+                paging="offset",
+                query={"active": "bool", "currencyGuid": "str", "name": "str", **SORTABLE_OFFSET},
+            ),
         )
         versions = severa_resource(
-            state, "price list versions", "pricelist_versions", public, rows=self.versions_of
+            state,
+            "price list versions",
+            "pricelist_versions",
+            public,
+            rows=children(state, "pricelists", "pricelistGuid", "pricelist_versions", "pricelistGuid"),
         )
         register_crud(
             table,
             versions,
             collection="/v1/pricelists/{pricelistGuid}/pricelistversions",
             operations="L",
-            meta_L={"scopes": READ},
+            **scoped("settings"),
         )
         workhour_prices = severa_resource(
             state,
             "work hour prices",
             "workhour_prices",
             self.render_workhour_price,
-            rows=self.workhour_prices_of,
+            rows=children(
+                state, "pricelist_versions", "pricelistVersionGuid", "workhour_prices", "_pricelistVersion"
+            ),
         )
         register_crud(
             table,
             workhour_prices,
             collection="/v1/pricelistversions/{pricelistVersionGuid}/workhourprices",
             operations="L",
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
-            },
+            **scoped(
+                "settings",
+                paging="cursor",
+                query={"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
+            ),
         )
         travel_prices = severa_resource(
             state,
             "travel prices",
             "travel_prices",
             self.render_travel_price,
-            rows=self.travel_prices_of,
+            rows=children(
+                state, "pricelist_versions", "pricelistVersionGuid", "travel_prices", "_pricelistVersion"
+            ),
             select=self.select_travel_prices,
         )
         register_crud(
@@ -497,10 +467,10 @@ class Catalogue:
             travel_prices,
             collection="/v1/pricelistversions/{pricelistVersionGuid}/travelprices",
             operations="L",
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "settings",
+                paging="offset",
+                query={
                     "fromPricelistOnly": "bool",
                     "expenseClasses": "str[]",
                     "firstRow": "int",
@@ -508,5 +478,5 @@ class Catalogue:
                     "textToSearch": "str",
                     "calculateRowCount": "bool",
                 },
-            },
+            ),
         )

@@ -92,6 +92,64 @@ def parent(state: SeveraState, table: str, call: Call, param: str) -> Record:
     return record
 
 
+def children(
+    state: SeveraState, parent_table: str, param: str, table: str, link: str
+) -> Callable[[Call], dict[str, Record]]:
+    """``rows`` of a nested list: the records of ``table`` whose ``link`` is the guid of the parent the path
+    names by ``param`` (404 when that parent is unknown)."""
+
+    def rows(call: Call) -> dict[str, Record]:
+        owner = parent(state, parent_table, call, param)
+        return {k: r for k, r in state.table(table).items() if r.get(link) == owner["guid"]}
+
+    return rows
+
+
+def scoped(area: str, **listing: Any) -> dict[str, Any]:
+    """``register_crud`` per-operation meta with Severa's scopes of ``area``: ``<area>:read`` to list and
+    get, ``:write`` to create and patch, ``:delete`` to delete; ``listing`` (paging, query…) goes on the
+    list operation."""
+    read, write, delete = (f"{area}:read",), (f"{area}:write",), (f"{area}:delete",)
+    return {
+        "meta_L": {"scopes": read, **listing},
+        "meta_G": {"scopes": read},
+        "meta_C": {"scopes": write},
+        "meta_P": {"scopes": write},
+        "meta_D": {"scopes": delete},
+    }
+
+
+def organization_currency(state: SeveraState) -> str:
+    """The code of the organisation's own currency (what prices without a currency are in)."""
+    currencies = state.table("currencies").values()
+    return next((str(c["code"]) for c in currencies if c["isOrganizationCurrency"]), "SEK")
+
+
+def currency_ref(currency: Record | None) -> Record | None:
+    """A currency as records embed it."""
+    if currency is None:
+        return None
+    return {
+        "guid": currency["guid"],
+        "code": currency["code"],
+        "name": currency["name"],
+        "symbol": currency["symbol"],
+    }
+
+
+def unique_number(state: SeveraState, table: str, label: str) -> Callable[[Record, int | None], None]:
+    """A check that no other record of ``table`` has the number (``label`` names the register in the 400)."""
+
+    def check(record: Record, value: int | None) -> None:
+        if value is None:
+            return
+        for other in state.table(table).values():
+            if other["number"] == value and other["guid"] != record.get("guid"):
+                raise fail("InvalidOperation", f"{label} number {value} is already in use.")
+
+    return check
+
+
 # -- JSON Patch ----------------------------------------------------------------------------------------
 def apply_patch(state: SeveraState, record: Record, body: Any, setters: dict[str, Setter]) -> None:
     """Applies ``replace`` operations atomically; any other op, or an unknown or read-only path, is a 400."""

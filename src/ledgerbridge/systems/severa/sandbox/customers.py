@@ -9,15 +9,19 @@ from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
     apply_patch,
+    children,
+    currency_ref,
     insert,
     parent,
     public,
+    scoped,
     set_bool,
     set_decimal,
     set_int,
     set_reference,
     set_text,
     severa_resource,
+    unique_number,
 )
 from ledgerbridge.systems.severa.sandbox.state import SeveraState
 from ledgerbridge.systems.severa.sandbox.wire import (
@@ -32,9 +36,7 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 )
 
 Record = dict[str, Any]
-READ, WRITE, DELETE = ("customers:read",), ("customers:write",), ("customers:delete",)
 OFFSET = {"firstRow": "int", "rowCount": "int", "calculateRowCount": "bool"}
-SETTINGS_READ = ("settings:read",)
 COMMUNICATION_METHODS = ("Phone", "Fax", "MobilePhone", "IPPhone", "InstantMessenger", "EmailAddress")
 
 
@@ -43,6 +45,7 @@ class Customers:
 
     def __init__(self, state: SeveraState) -> None:
         self.state = state
+        self._check_number = unique_number(state, "customers", "Customer")
 
     # -- shared renderers ------------------------------------------------------------------------
     def customer_ref(self, guid: str | None, *, with_number: bool = True) -> Record | None:
@@ -84,16 +87,7 @@ class Customers:
             else None
         )
         currency = self.state.table("currencies").get(record.get("_currency") or "")
-        out["currency"] = (
-            {
-                "guid": currency["guid"],
-                "code": currency["code"],
-                "name": currency["name"],
-                "symbol": currency["symbol"],
-            }
-            if currency
-            else None
-        )
+        out["currency"] = currency_ref(currency)
         vat = self.state.table("vat_rates").get(record.get("_invoicingVat") or "")
         out["invoicingVat"] = (
             {"guid": vat["guid"], "percentage": vat["percentage"], "code": vat["code"]} if vat else None
@@ -111,13 +105,6 @@ class Customers:
             else None
         )
         return out
-
-    def _check_number(self, record: Record, value: int | None) -> None:
-        if value is None:
-            return
-        for other in self.state.table("customers").values():
-            if other["number"] == value and other["guid"] != record.get("guid"):
-                raise fail("InvalidOperation", f"Customer number {value} is already in use.")
 
     def create_customer(self, call: Call, body: Any) -> Record:
         body = body_object(body)
@@ -280,10 +267,6 @@ class Customers:
                 if contact.get("addressGuid") == record["guid"]:
                     contact["addressGuid"] = None
 
-    def customer_addresses(self, call: Call) -> dict[str, Record]:
-        customer = parent(self.state, "customers", call, "customerGuid")
-        return {k: r for k, r in self.state.table("addresses").items() if r["_customer"] == customer["guid"]}
-
     # -- contact persons -------------------------------------------------------------------------
     def _communications_of(self, contact_guid: str) -> list[Record]:
         return [c for c in self.state.table("communications").values() if c["_contact"] == contact_guid]
@@ -367,10 +350,6 @@ class Customers:
             records = [r for r in records if needle in f"{r['firstName']} {r['lastName']}".lower()]
         return records
 
-    def customer_contacts(self, call: Call) -> dict[str, Record]:
-        customer = parent(self.state, "customers", call, "customerGuid")
-        return {k: r for k, r in self.state.table("contacts").items() if r["_customer"] == customer["guid"]}
-
     # -- contact communications ------------------------------------------------------------------
     def render_communication(self, record: Record) -> Record:
         out = public(record)
@@ -421,10 +400,6 @@ class Customers:
         if q.get("textToSearch"):
             records = [r for r in records if q["textToSearch"].lower() in r["value"].lower()]
         return records
-
-    def contact_communications(self, call: Call) -> dict[str, Record]:
-        contact = parent(self.state, "contacts", call, "contactGuid")
-        return {r["guid"]: r for r in self._communications_of(contact["guid"])}
 
     # -- communication types ---------------------------------------------------------------------
     def create_communication_type(self, call: Call, body: Any) -> Record:
@@ -477,10 +452,10 @@ class Customers:
             collection="/v1/customers",
             item="/v1/customers/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "customers",
+                paging="cursor",
+                query={
                     "pageToken": "str",
                     "rowCount": "int",
                     "isActive": "bool",
@@ -491,11 +466,7 @@ class Customers:
                     "emailAddresses": "str[]",
                     "customerNames": "str[]",
                 },
-            },
-            meta_G={"scopes": READ},
-            meta_C={"scopes": WRITE},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            ),
         )
         addresses = severa_resource(
             state,
@@ -512,17 +483,14 @@ class Customers:
             item="/v1/addresses/{guid}",
             operations="LGPD",
             patch_as_array=True,
-            meta_L={"scopes": READ, "paging": "offset", "query": {**OFFSET, "changedSince": "datetime"}},
-            meta_G={"scopes": READ},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            **scoped("customers", paging="offset", query={**OFFSET, "changedSince": "datetime"}),
         )
         per_customer = severa_resource(
             state,
             "customer addresses",
             "addresses",
             self.render_address,
-            rows=self.customer_addresses,
+            rows=children(state, "customers", "customerGuid", "addresses", "_customer"),
             create=self.create_address,
         )
         register_crud(
@@ -530,8 +498,7 @@ class Customers:
             per_customer,
             collection="/v1/customers/{customerGuid}/addresses",
             operations="LC",
-            meta_L={"scopes": READ, "paging": "offset", "query": OFFSET},
-            meta_C={"scopes": WRITE},
+            **scoped("customers", paging="offset", query=OFFSET),
         )
 
         contacts = severa_resource(
@@ -558,18 +525,14 @@ class Customers:
             collection="/v1/contactpersons",
             item="/v1/contactpersons/{guid}",
             patch_as_array=True,
-            meta_L={"scopes": READ, "paging": "offset", "query": contact_query},
-            meta_G={"scopes": READ},
-            meta_C={"scopes": WRITE},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            **scoped("customers", paging="offset", query=contact_query),
         )
         per_customer_contacts = severa_resource(
             state,
             "customer contact persons",
             "contacts",
             self.render_contact,
-            rows=self.customer_contacts,
+            rows=children(state, "customers", "customerGuid", "contacts", "_customer"),
             select=self.select_contacts,
         )
         register_crud(
@@ -577,11 +540,11 @@ class Customers:
             per_customer_contacts,
             collection="/v1/customers/{customerGuid}/contactpersons",
             operations="L",
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {"active": "bool", "firstRow": "int", "rowCount": "int", "textToSearch": "str"},
-            },
+            **scoped(
+                "customers",
+                paging="offset",
+                query={"active": "bool", "firstRow": "int", "rowCount": "int", "textToSearch": "str"},
+            ),
         )
         communications = severa_resource(
             state,
@@ -598,28 +561,24 @@ class Customers:
             collection="/v1/contactcommunications",
             item="/v1/contactcommunications/{guid}",
             patch_as_array=False,  # the spec answers this PATCH with the object, not an array
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "customers",
+                paging="offset",
+                query={
                     "active": "bool",
                     "firstRow": "int",
                     "rowCount": "int",
                     "textToSearch": "str",
                     "changedSince": "datetime",
                 },
-            },
-            meta_G={"scopes": READ},
-            meta_C={"scopes": WRITE},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            ),
         )
         per_contact = severa_resource(
             state,
             "communications of a contact",
             "communications",
             self.render_communication,
-            rows=self.contact_communications,
+            rows=children(state, "contacts", "contactGuid", "communications", "_contact"),
             select=self.select_communications,
         )
         register_crud(
@@ -627,7 +586,7 @@ class Customers:
             per_contact,
             collection="/v1/contacts/{contactGuid}/contactcommunications",
             operations="L",
-            meta_L={"scopes": READ, "query": {"active": "bool"}},
+            **scoped("customers", query={"active": "bool"}),
         )
         communication_types = severa_resource(
             state,
@@ -645,10 +604,10 @@ class Customers:
             collection="/v1/communicationtypes",
             item="/v1/communicationtypes/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": SETTINGS_READ,
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "settings",
+                paging="offset",
+                query={
                     "active": "bool",
                     "firstRow": "int",
                     "rowCount": "int",
@@ -656,9 +615,5 @@ class Customers:
                     "calculateRowCount": "bool",
                     "sortings": "sortings",
                 },
-            },
-            meta_G={"scopes": SETTINGS_READ},
-            meta_C={"scopes": ("settings:write",)},
-            meta_P={"scopes": ("settings:write",)},
-            meta_D={"scopes": ("settings:delete",)},
+            ),
         )

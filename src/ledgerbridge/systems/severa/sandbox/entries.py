@@ -16,9 +16,11 @@ from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
     apply_patch,
+    children,
     insert,
-    parent,
+    organization_currency,
     public,
+    scoped,
     set_bool,
     set_date,
     set_decimal,
@@ -51,8 +53,7 @@ class Entries:
     # -- shared ----------------------------------------------------------------------------------
     @property
     def currency(self) -> str:
-        currencies = self.state.table("currencies").values()
-        return next((str(c["code"]) for c in currencies if c["isOrganizationCurrency"]), "SEK")
+        return organization_currency(self.state)
 
     def default_vat(self) -> Decimal:
         rates = self.state.table("vat_rates").values()
@@ -362,10 +363,6 @@ class Entries:
                 }
             )
 
-    def project_fees_of(self, call: Call) -> dict[str, Record]:
-        project = parent(self.state, "projects", call, "projectGuid")
-        return {k: f for k, f in self.state.table("project_fees").items() if f["_project"] == project["guid"]}
-
     def select_project_fees(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
         if q.get("productType"):
@@ -519,20 +516,16 @@ class Entries:
             collection="/v1/workhours",
             item="/v1/workhours/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": ("hours:read",),
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "hours",
+                paging="cursor",
+                query={
                     **cursor_changed,
                     "billableStatus": "str",
                     "eventDateStart": "date",
                     "eventDateEnd": "date",
                 },
-            },
-            meta_G={"scopes": ("hours:read",)},
-            meta_C={"scopes": ("hours:write",)},
-            meta_P={"scopes": ("hours:write",)},
-            meta_D={"scopes": ("hours:delete",)},
+            ),
         )
         fees = severa_resource(
             state,
@@ -551,18 +544,14 @@ class Entries:
             item="/v1/projectfees/{guid}",
             patch_as_array=True,
             create_as_array=True,  # the spec answers POST /v1/projectfees with an array
-            meta_L={"scopes": ("fees:read",), "paging": "cursor", "query": cursor_changed},
-            meta_G={"scopes": ("fees:read",)},
-            meta_C={"scopes": ("fees:write",)},
-            meta_P={"scopes": ("fees:write",)},
-            meta_D={"scopes": ("fees:delete",)},
+            **scoped("fees", paging="cursor", query=cursor_changed),
         )
         per_project = severa_resource(
             state,
             "fees of a project",
             "project_fees",
             self.render_fee,
-            rows=self.project_fees_of,
+            rows=children(state, "projects", "projectGuid", "project_fees", "_project"),
             select=self.select_project_fees,
         )
         register_crud(
@@ -570,17 +559,17 @@ class Entries:
             per_project,
             collection="/v1/projects/{projectGuid}/projectfees",
             operations="L",
-            meta_L={
-                "scopes": ("fees:read",),
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "fees",
+                paging="cursor",
+                query={
                     "pageToken": "str",
                     "rowCount": "int",
                     "productType": "str",
                     "isBillable": "bool",
                     "isBilled": "bool",
                 },
-            },
+            ),
         )
         deleted = severa_resource(
             state,
@@ -595,17 +584,17 @@ class Entries:
             deleted,
             collection="/v1/deletedprojectfees",
             operations="L",
-            meta_L={
-                "scopes": ("fees:read",),
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "fees",
+                paging="cursor",
+                query={
                     "pageToken": "str",
                     "rowCount": "int",
                     "projectGuids": "str[]",
                     "userGuids": "str[]",
                     "deletedSince": "datetime",
                 },
-            },
+            ),
         )
         travels = severa_resource(
             state,
@@ -622,9 +611,5 @@ class Entries:
             collection="/v1/projecttravelexpenses",
             item="/v1/projecttravelexpenses/{guid}",
             patch_as_array=True,
-            meta_L={"scopes": ("travels:read",), "paging": "cursor", "query": cursor_changed},
-            meta_G={"scopes": ("travels:read",)},
-            meta_C={"scopes": ("travels:write",)},
-            meta_P={"scopes": ("travels:write",)},
-            meta_D={"scopes": ("travels:delete",)},
+            **scoped("travels", paging="cursor", query=cursor_changed),
         )

@@ -21,9 +21,11 @@ from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
     Setter,
     apply_patch,
+    children,
     insert,
     parent,
     public,
+    scoped,
     set_bool,
     set_date,
     set_int,
@@ -46,7 +48,7 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 )
 
 Record = dict[str, Any]
-READ, WRITE, DELETE = ("invoices:read",), ("invoices:write",), ("invoices:delete",)
+READ, WRITE = ("invoices:read",), ("invoices:write",)
 GROUPINGS = ("OneByOne", "Group", "Group+Attachment")
 CENT = Decimal("0.01")
 # entry table → (row type, row category, settings prefix, the entry's register reference and its table)
@@ -596,13 +598,6 @@ class Invoices:
         row_type = paging.query(call).get("rowType")
         return [r for r in records if r["rowType"] == row_type] if row_type else records
 
-    def _entries_of_row(self, table: str) -> Any:
-        def rows(call: Call) -> dict[str, Record]:
-            row = parent(self.state, "invoice_rows", call, "invoiceRowGuid")
-            return {k: e for k, e in self.state.table(table).items() if e.get("_invoiceRow") == row["guid"]}
-
-        return rows
-
     def _select_behind_row(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
         if q.get("productType"):
@@ -668,10 +663,10 @@ class Invoices:
             collection="/v1/invoicestatuses",
             item="/v1/invoicestatuses/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": ("settings:read",),
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "settings",
+                paging="offset",
+                query={
                     "active": "bool",
                     "firstRow": "int",
                     "rowCount": "int",
@@ -679,11 +674,7 @@ class Invoices:
                     "calculateRowCount": "bool",
                     "sortings": "sortings",
                 },
-            },
-            meta_G={"scopes": ("settings:read",)},
-            meta_C={"scopes": ("settings:write",)},
-            meta_P={"scopes": ("settings:write",)},
-            meta_D={"scopes": ("settings:delete",)},
+            ),
         )
         invoices = severa_resource(
             state,
@@ -702,10 +693,10 @@ class Invoices:
             item="/v1/invoices/{guid}",
             operations="LGPD",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "invoices",
+                paging="cursor",
+                query={
                     "rowCount": "int",
                     "pageToken": "str",
                     "paymentDateStart": "datetime",
@@ -720,10 +711,7 @@ class Invoices:
                     "minimumTotalExcludingTax": "number",
                     "maximumTotalExcludingTax": "number",
                 },
-            },
-            meta_G={"scopes": READ},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            ),
         )
 
         async def post_invoices(call: Call) -> Any:
@@ -739,12 +727,11 @@ class Invoices:
             collection="/v1/invoicerows",
             item="/v1/invoicerows/{guid}",
             operations="LG",
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
-            },
-            meta_G={"scopes": READ},
+            **scoped(
+                "invoices",
+                paging="cursor",
+                query={"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
+            ),
         )
         invoice_rows = severa_resource(
             state,
@@ -759,11 +746,9 @@ class Invoices:
             invoice_rows,
             collection="/v1/invoices/{invoiceGuid}/invoicerows",
             operations="L",
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {"pageToken": "str", "rowCount": "int", "rowType": "str"},
-            },
+            **scoped(
+                "invoices", paging="cursor", query={"pageToken": "str", "rowCount": "int", "rowType": "str"}
+            ),
         )
         for path, table_name, render, extra in (
             ("workhours", "work_hours", self.entries.render_work_hour, {}),
@@ -775,7 +760,7 @@ class Invoices:
                 f"{path} of an invoice row",
                 table_name,
                 render,
-                rows=self._entries_of_row(table_name),
+                rows=children(state, "invoice_rows", "invoiceRowGuid", table_name, "_invoiceRow"),
                 select=self._select_behind_row,
             )
             register_crud(
@@ -783,11 +768,7 @@ class Invoices:
                 behind,
                 collection=f"/v1/invoicerows/{{invoiceRowGuid}}/{path}",
                 operations="L",
-                meta_L={
-                    "scopes": READ,
-                    "paging": "cursor",
-                    "query": {"pageToken": "str", "rowCount": "int", **extra},
-                },
+                **scoped("invoices", paging="cursor", query={"pageToken": "str", "rowCount": "int", **extra}),
             )
 
         async def get_settings(call: Call) -> Any:
@@ -803,5 +784,5 @@ class Invoices:
             item="/v1/invoicesettings/{guid}",
             operations="P",
             patch_as_array=False,  # the spec answers this PATCH with the object, not an array
-            meta_P={"scopes": WRITE},
+            **scoped("invoices"),
         )

@@ -11,8 +11,10 @@ from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
     apply_patch,
+    currency_ref,
     insert,
     public,
+    scoped,
     set_bool,
     set_decimal,
     set_text,
@@ -31,7 +33,7 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 )
 
 Record = dict[str, Any]
-READ, WRITE, DELETE = ("settings:read",), ("settings:write",), ("settings:delete",)
+READ = ("settings:read",)
 WORK_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
@@ -145,16 +147,7 @@ class Lookups:
             if country
             else None
         )
-        out["currency"] = (
-            {
-                "guid": currency["guid"],
-                "code": currency["code"],
-                "name": currency["name"],
-                "symbol": currency["symbol"],
-            }
-            if currency
-            else None
-        )
+        out["currency"] = currency_ref(currency)
         return json_response(200, out)
 
     async def organization_settings(self, call: Call) -> Response:
@@ -196,11 +189,7 @@ class Lookups:
             collection="/v1/vatrates",
             item="/v1/vatrates/{guid}",
             patch_as_array=True,
-            meta_L={"scopes": READ, "query": {"countryGuid": "str", "active": "bool"}},
-            meta_G={"scopes": READ},
-            meta_C={"scopes": WRITE},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            **scoped("settings", query={"countryGuid": "str", "active": "bool"}),
         )
         currencies = severa_resource(
             state,
@@ -217,10 +206,10 @@ class Lookups:
             item="/v1/currencies/{guid}",
             operations="LGP",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "offset",
-                "query": {
+            **scoped(
+                "settings",
+                paging="offset",
+                query={
                     "active": "bool",
                     "firstRow": "int",
                     "rowCount": "int",
@@ -228,9 +217,7 @@ class Lookups:
                     "calculateRowCount": "bool",
                     "sortings": "sortings",
                 },
-            },
-            meta_G={"scopes": READ},
-            meta_P={"scopes": WRITE},
+            ),
         )
         table.add("GET", "/v1/localization/countries", self.countries, scopes=READ)
         table.add("GET", "/v1/localization/countries/{code2}", self.country, scopes=READ)

@@ -9,14 +9,17 @@ from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
     apply_patch,
+    currency_ref,
     insert,
     public,
+    scoped,
     set_bool,
     set_date,
     set_int,
     set_reference,
     set_text,
     severa_resource,
+    unique_number,
 )
 from ledgerbridge.systems.severa.sandbox.state import SeveraState
 from ledgerbridge.systems.severa.sandbox.wire import (
@@ -30,7 +33,6 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 )
 
 Record = dict[str, Any]
-READ, WRITE, DELETE = ("projects:read",), ("projects:write",), ("projects:delete",)
 GROUPINGS = ("OneByOne", "Group", "Group+Attachment")
 
 
@@ -50,6 +52,7 @@ def user_ref(state: SeveraState, guid: str | None) -> Record | None:
 class Projects:
     def __init__(self, state: SeveraState) -> None:
         self.state = state
+        self._check_number = unique_number(state, "projects", "Project")
 
     def render_project(self, record: Record) -> Record:
         state = self.state
@@ -62,27 +65,11 @@ class Projects:
             if customer
             else None
         )
-        out["currency"] = (
-            {
-                "guid": currency["guid"],
-                "code": currency["code"],
-                "name": currency["name"],
-                "symbol": currency["symbol"],
-            }
-            if currency
-            else None
-        )
+        out["currency"] = currency_ref(currency)
         out["projectOwner"] = user_ref(state, record.get("_projectOwner"))
         out["rootPhase"] = {"guid": phase["guid"], "name": phase["name"]} if phase else None
         out["costCenter"] = None
         return out
-
-    def _check_number(self, record: Record, value: int | None) -> None:
-        if value is None:
-            return
-        for other in self.state.table("projects").values():
-            if other["number"] == value and other["guid"] != record.get("guid"):
-                raise fail("InvalidOperation", f"Project number {value} is already in use.")
 
     def create_project(self, call: Call, body: Any) -> Record:
         body = body_object(body)
@@ -214,10 +201,10 @@ class Projects:
             collection="/v1/projects",
             item="/v1/projects/{guid}",
             patch_as_array=True,
-            meta_L={
-                "scopes": READ,
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "projects",
+                paging="cursor",
+                query={
                     "pageToken": "str",
                     "rowCount": "int",
                     "currencyGuid": "str",
@@ -229,11 +216,7 @@ class Projects:
                     "numbers": "int[]",
                     "internal": "bool",
                 },
-            },
-            meta_G={"scopes": READ},
-            meta_C={"scopes": WRITE},
-            meta_P={"scopes": WRITE},
-            meta_D={"scopes": DELETE},
+            ),
         )
         users = severa_resource(self.state, "users", "users", public, select=self.select_users)
         register_crud(
@@ -242,10 +225,10 @@ class Projects:
             collection="/v1/users",
             item="/v1/users/{guid}",
             operations="LG",
-            meta_L={
-                "scopes": ("users:read",),
-                "paging": "cursor",
-                "query": {
+            **scoped(
+                "users",
+                paging="cursor",
+                query={
                     "pageToken": "str",
                     "rowCount": "int",
                     "isActive": "bool",
@@ -253,6 +236,5 @@ class Projects:
                     "code": "str",
                     "email": "str",
                 },
-            },
-            meta_G={"scopes": ("users:read",)},
+            ),
         )
