@@ -96,6 +96,8 @@ def test_user_errors_are_one_line_with_the_right_exit_code(cli: World, tmp_path:
     assert broken.exit_code == 2 and len(broken.output.strip().splitlines()) <= 3, broken.output
     usage = invoke("sync")
     assert usage.exit_code == 2
+    log_format = invoke("worker", "--log-format", "xml")
+    assert log_format.exit_code == 2 and "unknown log format 'xml'" in log_format.output
 
 
 def test_a_second_startup_sync_is_refused_with_exit_code_4(cli: World) -> None:

@@ -34,6 +34,7 @@ def exit_code_for(exc: BaseException | None) -> int:
     from sqlalchemy.exc import OperationalError
 
     from ledgerbridge.engine.runner import RunAborted
+    from ledgerbridge.logs import LogSetupError
     from ledgerbridge.service import StartupAlreadyDone, UserError
     from ledgerbridge.systems.errors import AuthError, TransientError
 
@@ -45,7 +46,7 @@ def exit_code_for(exc: BaseException | None) -> int:
     unreachable = (AuthError, TransientError, RunAborted, httpx.TransportError, OperationalError)
     if isinstance(exc, unreachable) or (isinstance(exc, UserError) and isinstance(cause, unreachable)):
         return UNREACHABLE
-    if isinstance(exc, UserError):
+    if isinstance(exc, UserError | LogSetupError):
         return USAGE
     return RECORDS_FAILED
 
