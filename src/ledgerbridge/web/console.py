@@ -28,7 +28,14 @@ from starlette.datastructures import FormData
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.reconcile import default_period, reconcile
-from ledgerbridge.service import MIN_PASSWORD_LENGTH, NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
+from ledgerbridge.service import (
+    MIN_PASSWORD_LENGTH,
+    NAME_PATTERN,
+    NAME_RULE,
+    InvalidConfiguration,
+    StartupAlreadyDone,
+    UserError,
+)
 from ledgerbridge.web import auth, charts, i18n
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
 from ledgerbridge.web.jobs import StartupJobs
@@ -640,7 +647,12 @@ def build_console(
         try:
             jobs.start(name, force=one(form, "force") == "on")
         except UserError as exc:
-            flash(request, _(request, "Not started: %(reason)s") % {"reason": exc}, "error")
+            reason = (
+                _(request, "it already ran; tick “Run it again anyway” to run it again.")
+                if isinstance(exc, StartupAlreadyDone)
+                else str(exc)
+            )
+            flash(request, _(request, "Not started: %(reason)s") % {"reason": reason}, "error")
         return back(integration_url(name, "/startup"))
 
     @console.get("/integrations/{name}/startup/progress", dependencies=guarded)
@@ -754,7 +766,25 @@ def build_console(
             end=period[1].isoformat(),
             result=result,
             problem=problem,
+            agreement_chart=agreement_chart(request, result) if result else "",
         )
+
+    def agreement_chart(request: Request, result: Any) -> Any:
+        """Documents that agree, and the differences per kind of record (repairable or for a person)."""
+        lang = language_of(request)
+        fixable = [f for f in result.findings if f.repair is not None]
+        agree = max(result.checked - len(result.findings), 0)
+        rows = [(_(request, "All documents"), [agree, len(fixable), len(result.findings) - len(fixable)])]
+        for entity in sorted({f.entity for f in result.findings}):
+            mine = [f for f in result.findings if f.entity == entity]
+            repairable = sum(1 for f in mine if f.repair is not None)
+            rows.append((i18n.translate(lang, entity), [0, repairable, len(mine) - repairable]))
+        series = [
+            (charts.BLUE, _(request, "agree")),
+            (charts.SKY, _(request, "Repair fixes it")),
+            (charts.VERMILLION, _(request, "Needs a person")),
+        ]
+        return charts.stacked_bars(rows, _(request, "Agreement per kind of record"), series=series)
 
     @console.get("/integrations/{name}/documents/{document_type}/{key}", dependencies=guarded)
     def document(request: Request, name: str, document_type: str, key: str) -> Response:

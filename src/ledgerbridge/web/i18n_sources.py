@@ -10,6 +10,7 @@ language's ``console.po`` (new texts arrive untranslated; translations already t
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from enum import Enum
@@ -66,7 +67,7 @@ def template_messages() -> Iterator[str]:
 
 def console_messages() -> Iterator[str]:
     for match in OWN_MESSAGE.finditer(CONSOLE_PY.read_text(encoding="utf-8")):
-        yield match.group(1).encode().decode("unicode_escape")
+        yield ast.literal_eval(f'"{match.group(1)}"')
 
 
 def _literal_labels(annotation: Any) -> Iterator[str]:

@@ -1,0 +1,207 @@
+"""Every console page in every language at 390 px and 1366 px, in Debian's Chromium: no sideways scroll on a
+phone, no English text of ours left in a Danish/Swedish/Norwegian page, no axe-core violation of WCAG 2.1
+A/AA, and the charts drawn with data. One demo-like world per module (the start-up sync has run, one
+invoice went through, one failed), so the pages have something to show.
+
+``LEDGERBRIDGE_SCREENSHOTS=docs/screenshots`` also saves the settings page per language and a few pages at
+both widths there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+
+from ledgerbridge.config import Config
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.threads import InboxWorker
+from ledgerbridge.sandbox import SandboxServer
+from ledgerbridge.service import Ledgerbridge
+from ledgerbridge.systems import economic, rackbeat
+from ledgerbridge.web import i18n
+from ledgerbridge.web.app import create_app
+from ledgerbridge.web.i18n_sources import po_path
+from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.web.conftest import INVOICE_SETTINGS, PASSWORD, book_invoice
+
+pytestmark = pytest.mark.slow
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {runOnly: {type: 'tag',
+    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+PHONE, DESKTOP = 390, 1366
+NAME = "acme"
+# Names the connected systems give their own records, read live (e-conomic's demo VAT zones are English).
+SYSTEMS_OWN_WORDS = {"Domestic exempt"}
+
+
+@dataclass
+class Demo:
+    world: World
+    url: str
+    invoice: int
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    tmp = tmp_path_factory.mktemp("console-languages")
+    books = economic.EconomicState()
+    economic.seed_demo(books, customers=40, products=80, suppliers=10)
+    economic_app, rackbeat_app = economic.create_app(books), rackbeat.create_app(token=RACKBEAT_TOKEN)
+    with SandboxServer(economic_app) as eco, SandboxServer(rackbeat_app) as rb:
+        config = Config(home=tmp / "home", database_url=f"sqlite:///{tmp / 'lb.sqlite3'}", secret_key=None)
+        service = Ledgerbridge(config)
+        world = World(economic_app, rackbeat_app, eco.base_url, rb.base_url, service, config)
+        service.add_integration(NAME, "rackbeat-economic", world.connection(**INVOICE_SETTINGS))
+        service.run_startup(NAME)
+        service.set_admin_password(PASSWORD)
+        hub = RealtimeHub(service)
+        worker = InboxWorker(hub, poll_seconds=0.2)
+        number = book_invoice(world)
+        assert hub.transfer(NAME, "invoice", str(number)).ok
+        assert not hub.transfer(NAME, "invoice", "777777").ok  # an error entry and a notification
+        try:
+            with SandboxServer(create_app(hub, worker)) as server:
+                worker.start()
+                try:
+                    yield Demo(world, server.base_url, number)
+                finally:
+                    worker.stop()
+                    worker.join(5)
+        finally:
+            hub.close()
+            service.close()
+
+
+def _english_leftovers(language: str) -> list[str]:
+    """Our English texts (of two words or more) whose translation differs: none may appear on the page."""
+    with po_path(language).open("rb") as source:
+        catalogue = read_po(source, locale=language)
+    texts = []
+    for message in catalogue:
+        english = str(message.id or "")
+        if message.string and message.string != english and len(english.split()) >= 2:
+            texts.extend(p.strip() for p in re.split(r"%\(\w+\)s", english) if len(p.strip().split()) >= 2)
+    return sorted(set(texts) - SYSTEMS_OWN_WORDS, key=len, reverse=True)
+
+
+def _pages(demo: Demo) -> list[str]:
+    base = f"/console/integrations/{NAME}"
+    return [
+        "/console",
+        base,
+        f"{base}/settings",
+        f"{base}/connections",
+        f"{base}/startup",
+        f"/console/errors?integration={NAME}",
+        f"{base}/activity",
+        f"{base}/reconcile?run=1",
+        f"{base}/documents/invoice/{demo.invoice}",
+        "/console/notifications",
+        "/console/tokens",
+        "/console/integrations/new",
+        "/console/integrations/new?kind=rackbeat-economic",
+        f"{base}/delete",
+    ]
+
+
+def _check(page: Any, language: str, width: int, leftovers: list[str]) -> list[str]:
+    """What is wrong with the page now on screen, as readable lines (empty: nothing)."""
+    where = f"{page.url} [{language}, {width} px]"
+    problems = []
+    if page.evaluate("document.documentElement.lang") != language:
+        problems.append(f"{where}: html lang is not {language}")
+    if width == PHONE:
+        sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if sideways > 0:
+            problems.append(f"{where}: scrolls sideways by {sideways} px")
+    if leftovers:
+        text = " ".join(page.evaluate("document.body.innerText").split())
+        problems += [f"{where}: untranslated {t!r}" for t in leftovers if _has_phrase(text, t)]
+    page.evaluate(AXE)
+    problems += [
+        f"{where}: axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in page.evaluate(AXE_RUN)
+    ]
+    return problems
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` as whole words ("Log in" is not in Danish "Log ind")."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+def _charts_drawn(page: Any, selector: str) -> bool:
+    """At least one bar or line of the chart has a size: the chart shows data, not only its frame."""
+    return bool(
+        page.evaluate(
+            """sel => Array.from(document.querySelectorAll(sel)).some(e =>
+                e.tagName === 'polyline' ? /,(?!26\\.0)/.test(e.getAttribute('points'))
+                : parseFloat(e.getAttribute('height')) > 0 && parseFloat(e.getAttribute('width')) > 0)""",
+            selector,
+        )
+    )
+
+
+def _shots() -> Path | None:
+    target = os.environ.get("LEDGERBRIDGE_SCREENSHOTS")
+    if not target:
+        return None
+    Path(target).mkdir(parents=True, exist_ok=True)
+    return Path(target)
+
+
+@pytest.mark.parametrize("language", list(i18n.LANGUAGES))
+def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, language: str) -> None:
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
+    context.set_default_timeout(20_000)
+    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": demo.url}])
+    page = context.new_page()
+    leftovers = [] if language == i18n.DEFAULT else _english_leftovers(language)
+    shots = _shots()
+    problems: list[str] = []
+    try:
+        page.goto(demo.url + "/console/login")
+        problems += _check(page, language, PHONE, leftovers)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("form[action='/console/login'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/console$"))
+        for width in (PHONE, DESKTOP):
+            page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+            for path in _pages(demo):
+                page.goto(demo.url + path)
+                problems += _check(page, language, width, leftovers)
+                if path == "/console":
+                    assert _charts_drawn(page, "svg.sparkline polyline"), "no sparkline with data"
+                if path == f"/console/integrations/{NAME}":
+                    assert _charts_drawn(page, "#activity-chart svg g rect"), "no transfers/failures bars"
+                    assert _charts_drawn(page, "#startup-chart svg g rect"), "no start-up bars"
+                if path.endswith("reconcile?run=1"):
+                    assert _charts_drawn(page, "#agreement svg g rect"), "no agreement bars"
+                if shots is not None and path.endswith("/settings") and width == DESKTOP:
+                    page.screenshot(path=str(shots / f"settings-{language}.png"), full_page=True)
+                if shots is not None and path == f"/console/integrations/{NAME}":
+                    page.screenshot(path=str(shots / f"overview-{width}-{language}.png"), full_page=True)
+                if shots is not None and path == "/console" and width == PHONE:
+                    page.screenshot(path=str(shots / f"integrations-{width}-{language}.png"), full_page=True)
+        # On a phone the navigation is folded behind "Menu" and opens with the keyboard.
+        page.set_viewport_size({"width": PHONE, "height": 844})
+        page.goto(demo.url + "/console")
+        menu = page.locator("nav.main-nav")
+        assert not menu.is_visible()
+        page.locator("#nav-toggle").focus()
+        page.keyboard.press("Space")
+        assert menu.is_visible()
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
