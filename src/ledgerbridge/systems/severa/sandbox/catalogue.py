@@ -37,13 +37,6 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 Record = dict[str, Any]
 PRODUCT_TYPES = ("FixedFees", "Materials", "Subcontracting")
 EXPENSE_CLASSES = ("Mileage", "DailyAllowance", "OtherTravelExpense")
-SORTABLE_OFFSET = {
-    "firstRow": "int",
-    "rowCount": "int",
-    "textToSearch": "str",
-    "calculateRowCount": "bool",
-    "sortings": "sortings",
-}
 
 
 def _enum(body: dict[str, Any], name: str, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
@@ -376,7 +369,7 @@ class Catalogue:
                     "productive": "bool",
                     "code": "str",
                     "changedSince": "datetime",
-                    **SORTABLE_OFFSET,
+                    **paging.SORTABLE_OFFSET,
                 },
             ),
         )
@@ -400,7 +393,7 @@ class Catalogue:
                 "settings",
                 paging="offset",
                 default_rows=None,
-                query={"active": "bool", "code": "str", **SORTABLE_OFFSET},
+                query={"active": "bool", "code": "str", **paging.SORTABLE_OFFSET},
             ),
         )
         pricelists = severa_resource(
@@ -415,7 +408,7 @@ class Catalogue:
             **scoped(
                 "settings",
                 paging="offset",
-                query={"active": "bool", "currencyGuid": "str", "name": "str", **SORTABLE_OFFSET},
+                query={"active": "bool", "currencyGuid": "str", "name": "str", **paging.SORTABLE_OFFSET},
             ),
         )
         versions = severa_resource(
@@ -449,7 +442,7 @@ class Catalogue:
             **scoped(
                 "settings",
                 paging="cursor",
-                query={"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
+                query=paging.CURSOR_CHANGED,
             ),
         )
         travel_prices = severa_resource(
@@ -473,9 +466,7 @@ class Catalogue:
                 query={
                     "fromPricelistOnly": "bool",
                     "expenseClasses": "str[]",
-                    "firstRow": "int",
-                    "rowCount": "int",
-                    "textToSearch": "str",
+                    **paging.OFFSET_SEARCH,
                     "calculateRowCount": "bool",
                 },
             ),

@@ -456,8 +456,7 @@ class Customers:
                 "customers",
                 paging="cursor",
                 query={
-                    "pageToken": "str",
-                    "rowCount": "int",
+                    **paging.CURSOR,
                     "isActive": "bool",
                     "customerOwnerGuids": "str[]",
                     "isInternal": "bool",
@@ -513,9 +512,7 @@ class Customers:
         )
         contact_query = {
             "active": "bool",
-            "firstRow": "int",
-            "rowCount": "int",
-            "textToSearch": "str",
+            **paging.OFFSET_SEARCH,
             "sortings": "sortings",
             "changedSince": "datetime",
         }
@@ -543,7 +540,7 @@ class Customers:
             **scoped(
                 "customers",
                 paging="offset",
-                query={"active": "bool", "firstRow": "int", "rowCount": "int", "textToSearch": "str"},
+                query={"active": "bool", **paging.OFFSET_SEARCH},
             ),
         )
         communications = severa_resource(
@@ -564,13 +561,7 @@ class Customers:
             **scoped(
                 "customers",
                 paging="offset",
-                query={
-                    "active": "bool",
-                    "firstRow": "int",
-                    "rowCount": "int",
-                    "textToSearch": "str",
-                    "changedSince": "datetime",
-                },
+                query={"active": "bool", **paging.OFFSET_SEARCH, "changedSince": "datetime"},
             ),
         )
         per_contact = severa_resource(
@@ -607,13 +598,6 @@ class Customers:
             **scoped(
                 "settings",
                 paging="offset",
-                query={
-                    "active": "bool",
-                    "firstRow": "int",
-                    "rowCount": "int",
-                    "textToSearch": "str",
-                    "calculateRowCount": "bool",
-                    "sortings": "sortings",
-                },
+                query={"active": "bool", **paging.SORTABLE_OFFSET},
             ),
         )

@@ -499,7 +499,6 @@ class Entries:
     # -- registration ----------------------------------------------------------------------------
     def register(self, table: RouteTable) -> None:
         state = self.state
-        cursor_changed = {"pageToken": "str", "rowCount": "int", "changedSince": "datetime"}
         work_hours = severa_resource(
             state,
             "work hours",
@@ -520,7 +519,7 @@ class Entries:
                 "hours",
                 paging="cursor",
                 query={
-                    **cursor_changed,
+                    **paging.CURSOR_CHANGED,
                     "billableStatus": "str",
                     "eventDateStart": "date",
                     "eventDateEnd": "date",
@@ -544,7 +543,7 @@ class Entries:
             item="/v1/projectfees/{guid}",
             patch_as_array=True,
             create_as_array=True,  # the spec answers POST /v1/projectfees with an array
-            **scoped("fees", paging="cursor", query=cursor_changed),
+            **scoped("fees", paging="cursor", query=paging.CURSOR_CHANGED),
         )
         per_project = severa_resource(
             state,
@@ -563,8 +562,7 @@ class Entries:
                 "fees",
                 paging="cursor",
                 query={
-                    "pageToken": "str",
-                    "rowCount": "int",
+                    **paging.CURSOR,
                     "productType": "str",
                     "isBillable": "bool",
                     "isBilled": "bool",
@@ -588,8 +586,7 @@ class Entries:
                 "fees",
                 paging="cursor",
                 query={
-                    "pageToken": "str",
-                    "rowCount": "int",
+                    **paging.CURSOR,
                     "projectGuids": "str[]",
                     "userGuids": "str[]",
                     "deletedSince": "datetime",
@@ -611,5 +608,5 @@ class Entries:
             collection="/v1/projecttravelexpenses",
             item="/v1/projecttravelexpenses/{guid}",
             patch_as_array=True,
-            **scoped("travels", paging="cursor", query=cursor_changed),
+            **scoped("travels", paging="cursor", query=paging.CURSOR_CHANGED),
         )

@@ -666,14 +666,7 @@ class Invoices:
             **scoped(
                 "settings",
                 paging="offset",
-                query={
-                    "active": "bool",
-                    "firstRow": "int",
-                    "rowCount": "int",
-                    "textToSearch": "str",
-                    "calculateRowCount": "bool",
-                    "sortings": "sortings",
-                },
+                query={"active": "bool", **paging.SORTABLE_OFFSET},
             ),
         )
         invoices = severa_resource(
@@ -730,7 +723,7 @@ class Invoices:
             **scoped(
                 "invoices",
                 paging="cursor",
-                query={"pageToken": "str", "rowCount": "int", "changedSince": "datetime"},
+                query=paging.CURSOR_CHANGED,
             ),
         )
         invoice_rows = severa_resource(
@@ -746,9 +739,7 @@ class Invoices:
             invoice_rows,
             collection="/v1/invoices/{invoiceGuid}/invoicerows",
             operations="L",
-            **scoped(
-                "invoices", paging="cursor", query={"pageToken": "str", "rowCount": "int", "rowType": "str"}
-            ),
+            **scoped("invoices", paging="cursor", query={**paging.CURSOR, "rowType": "str"}),
         )
         for path, table_name, render, extra in (
             ("workhours", "work_hours", self.entries.render_work_hour, {}),
@@ -768,7 +759,7 @@ class Invoices:
                 behind,
                 collection=f"/v1/invoicerows/{{invoiceRowGuid}}/{path}",
                 operations="L",
-                **scoped("invoices", paging="cursor", query={"pageToken": "str", "rowCount": "int", **extra}),
+                **scoped("invoices", paging="cursor", query={**paging.CURSOR, **extra}),
             )
 
         async def get_settings(call: Call) -> Any:

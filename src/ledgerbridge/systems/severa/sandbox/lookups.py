@@ -209,14 +209,7 @@ class Lookups:
             **scoped(
                 "settings",
                 paging="offset",
-                query={
-                    "active": "bool",
-                    "firstRow": "int",
-                    "rowCount": "int",
-                    "textToSearch": "str",
-                    "calculateRowCount": "bool",
-                    "sortings": "sortings",
-                },
+                query={"active": "bool", **paging.SORTABLE_OFFSET},
             ),
         )
         table.add("GET", "/v1/localization/countries", self.countries, scopes=READ)

@@ -29,6 +29,12 @@ _SORTING = re.compile(r"^sortings\[(\d+)\]\.(key|value)$", re.IGNORECASE)
 SORT_DIRECTIONS = ("Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast")
 _PAGING_NAMES = {"pagetoken", "rowcount", "firstrow", "calculaterowcount"}
 
+# Query parameters many routes declare alike (route meta ``query``; they are checked in this order).
+CURSOR = {"pageToken": "str", "rowCount": "int"}
+CURSOR_CHANGED = {**CURSOR, "changedSince": "datetime"}
+OFFSET_SEARCH = {"firstRow": "int", "rowCount": "int", "textToSearch": "str"}
+SORTABLE_OFFSET = {**OFFSET_SEARCH, "calculateRowCount": "bool", "sortings": "sortings"}
+
 
 def parse_datetime(raw: str, name: str) -> datetime:
     try:

@@ -205,8 +205,7 @@ class Projects:
                 "projects",
                 paging="cursor",
                 query={
-                    "pageToken": "str",
-                    "rowCount": "int",
+                    **paging.CURSOR,
                     "currencyGuid": "str",
                     "changedSince": "datetime",
                     "customerGuids": "str[]",
@@ -229,8 +228,7 @@ class Projects:
                 "users",
                 paging="cursor",
                 query={
-                    "pageToken": "str",
-                    "rowCount": "int",
+                    **paging.CURSOR,
                     "isActive": "bool",
                     "changedSince": "datetime",
                     "code": "str",
