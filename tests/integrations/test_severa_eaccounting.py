@@ -717,3 +717,11 @@ def test_master_data_registers_settle_after_one_run_whichever_side_is_master(
     for register in ("customers", "products", "projects"):
         again = world.run(register)
         assert (again.created, again.updated) == (0, 0), (register, again.status_line)
+
+
+def test_the_startup_sync_runs_the_master_data_registers(world: SWorld) -> None:
+    """`ledgerbridge sync NAME --startup` for this kind: customers, products and projects in order."""
+    world.add()
+    result = world.service.run_startup(NAME)
+    assert result.counts["customer"]["created"] > 0 and result.counts["project"]["created"] == 8
+    assert world.run("projects").created == 0  # the same bindings as the registers'
