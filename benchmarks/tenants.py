@@ -87,6 +87,46 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_serve(env: dict[str, str], port: int, label: str) -> subprocess.Popen[bytes]:
+    started = time.monotonic()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "ledgerbridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while time.monotonic() - started < 120:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                print(f"{label}: /healthz answered 200 {time.monotonic() - started:.2f} s after the start")
+                return serve
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    print(f"{label}: /healthz not 200 within 120 s")
+    return serve
+
+
+def measure_start(rb_url: str, eco_url: str, tenants: int) -> None:
+    time.sleep(30)
+    at_start = calls(rb_url, eco_url)
+    print(
+        f"  calls in its first 30 s: {at_start} ({at_start / tenants:.1f} per tenant); "
+        f"most: {top_paths(rb_url, eco_url)}"
+    )
+    httpx.delete(f"{rb_url}/_sandbox/requests")
+    httpx.delete(f"{eco_url}/_sandbox/requests")
+
+
+def stop(serve: subprocess.Popen[bytes]) -> None:
+    serve.terminate()
+    try:
+        serve.wait(30)
+    except subprocess.TimeoutExpired:
+        serve.kill()
+        serve.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -130,51 +170,32 @@ def main() -> None:
             "LEDGERBRIDGE_DATABASE_URL": url,
             "LEDGERBRIDGE_RACKBEAT_PER_MINUTE": "1000000",  # one shared token stands for many (see above)
         }
-        started = time.monotonic()
-        serve = subprocess.Popen(
-            [sys.executable, "-m", "ledgerbridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            healthy_after = None
-            while time.monotonic() - started < 120:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        healthy_after = time.monotonic() - started
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.05)
-            print(
-                f"/healthz answered 200 after {healthy_after:.2f} s"
-                if healthy_after
-                else "/healthz never 200"
-            )
-            # Start-up: subscriptions (checked, written only when missing) and the first scans.
-            time.sleep(30)
-            at_start = calls(rb_url, eco_url)
-            print(f"calls in the first 30 s (subscriptions, first scans): {at_start}")
-            print(f"  {at_start / args.tenants:.1f} per tenant; most: {top_paths(rb_url, eco_url)}")
-            httpx.delete(f"{rb_url}/_sandbox/requests")
-            httpx.delete(f"{eco_url}/_sandbox/requests")
-            cpu0, t0 = cpu_seconds(serve.pid), time.monotonic()
-            time.sleep(args.minutes * 60)
-            cpu1, t1 = cpu_seconds(serve.pid), time.monotonic()
-            idle_calls = calls(rb_url, eco_url)
-            minutes = (t1 - t0) / 60
-            busy = (cpu1 - cpu0) / (t1 - t0)
-            print(
-                f"idle, {minutes:.1f} min: CPU {100 * busy:.1f}% of one core "
-                f"({100 * busy / (os.cpu_count() or 1):.1f}% of {os.cpu_count()} cores), "
-                f"RSS {rss_mb(serve.pid):.0f} MB ({rss_mb(serve.pid) / args.tenants:.2f} MB per tenant), "
-                f"{idle_calls / args.tenants / minutes:.2f} API calls per tenant per minute"
-            )
-            print(f"  most: {top_paths(rb_url, eco_url)}")
+            serve = start_serve(env, port, "first start")
+            measure_start(rb_url, eco_url, args.tenants)
+            try:
+                cpu0, t0 = cpu_seconds(serve.pid), time.monotonic()
+                time.sleep(args.minutes * 60)
+                cpu1, t1 = cpu_seconds(serve.pid), time.monotonic()
+                idle_calls = calls(rb_url, eco_url)
+                minutes = (t1 - t0) / 60
+                busy = (cpu1 - cpu0) / (t1 - t0)
+                print(
+                    f"idle, {minutes:.1f} min: CPU {100 * busy:.1f}% of one core "
+                    f"({100 * busy / (os.cpu_count() or 1):.1f}% of {os.cpu_count()} cores), "
+                    f"RSS {rss_mb(serve.pid):.0f} MB ({rss_mb(serve.pid) / args.tenants:.2f} MB per tenant), "
+                    f"{idle_calls / args.tenants / minutes:.2f} API calls per tenant per minute"
+                )
+                print(f"  most: {top_paths(rb_url, eco_url)}")
+            finally:
+                stop(serve)
+            # A restart: subscriptions are checked, not written again; scans keep their back-off.
+            serve = start_serve(env, port, "restart")
+            try:
+                measure_start(rb_url, eco_url, args.tenants)
+            finally:
+                stop(serve)
         finally:
-            serve.terminate()
-            serve.wait(30)
             child.kill()
             child.join()
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import procrastinate
+import structlog
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import make_url
@@ -37,6 +39,8 @@ from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import InboxItem
 
 RETRY_PENDING_SECONDS = 5
+NOTIFY_SECONDS = 0.05  # deliveries within this long share one dispatch job
+log = structlog.get_logger("ledgerbridge.runtime")
 
 
 def conninfo(database_url: str) -> str:
@@ -60,6 +64,9 @@ class Cluster:
         )
         self.dispatched = 0  # process jobs deferred by dispatch (tests, metrics)
         self.scans = QuietScans(self.hub)
+        self._wanted = threading.Event()
+        self._notifier: threading.Thread | None = None
+        self._notifier_lock = threading.Lock()
         self._define_tasks()
 
     # -- the tasks -----------------------------------------------------------------------------------------
@@ -109,11 +116,28 @@ class Cluster:
 
     # -- what web processes and the CLI call -------------------------------------------------------------
     def notify(self) -> None:
-        """A webhook was stored: have a worker look (collapses with a dispatch already queued)."""
-        try:
-            self.dispatch_task.defer()
-        except AlreadyEnqueued:
-            pass
+        """A webhook was stored: have a worker look. Deliveries arriving together share one dispatch
+        job: a thread defers it at most every ``NOTIFY_SECONDS``, after the items were committed (so the
+        job sees them), and the request answering the delivery never waits for the queue."""
+        self._wanted.set()
+        with self._notifier_lock:
+            if self._notifier is None or not self._notifier.is_alive():
+                self._notifier = threading.Thread(
+                    target=self._notify_loop, name="ledgerbridge-notify", daemon=True
+                )
+                self._notifier.start()
+
+    def _notify_loop(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                self.dispatch_task.defer()
+            except AlreadyEnqueued:
+                pass  # one is waiting: it will see these items too
+            except Exception:  # the queue's database is away: the next tick dispatches anyway
+                log.exception("could not queue a dispatch job")
+            time.sleep(NOTIFY_SECONDS)
 
     def ensure_schema(self) -> bool:
         """Create Procrastinate's tables if this database has none yet; True if this call did.

@@ -1,0 +1,227 @@
+"""Do workers add up? Embedded vs cluster mode with 1 and 2 workers, and webhook intake. Prints figures.
+
+    .venv/bin/python benchmarks/cluster.py                      # 300 invoices, 3,000 deliveries
+    .venv/bin/python benchmarks/cluster.py --invoices 2000 --deliveries 20000
+
+Real processes, as in ``chaos.py`` (whose sandboxes and process handling this reuses, with no faults):
+one integration's backlog of ``--invoices`` booked invoices (booked at once in Rackbeat, delivered by its
+webhooks) is drained by embedded ``serve`` (SQLite), then by ``serve --cluster`` with one ``worker``, then
+with two (PostgreSQL at 127.0.0.1:5432). Printed: documents per second, the CPU the ledgerbridge
+processes used (share of this machine's cores: two workers cannot add up where the cores are already
+busy), and the ratios 2 workers / 1 worker (target ≥ 1.7) and 1 worker / embedded (target ≥ 0.9).
+
+Webhook intake: ``--deliveries`` Rackbeat deliveries POSTed by ``--senders`` threads straight to the
+cluster receiver (``serve --cluster`` with no worker running, so only intake is measured): deliveries
+per second and p95 latency of the 200 (targets ≥ 1,000/s and ≤ 50 ms).
+
+Not covered yet: the issue's second backlog, spread over 20 integrations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chaos  # noqa: E402  (the sibling benchmark: sandboxes, Fleet, Invoices, run_phase)
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def phase_args(args: argparse.Namespace) -> argparse.Namespace:
+    return argparse.Namespace(
+        fault_rate=0.0,
+        stall_seconds=5.0,
+        seed=args.seed,
+        duplicate_rate=0.0,
+        kills=0,
+        max_seconds=args.max_seconds,
+        settle_seconds=30.0,
+    )
+
+
+def fleet_env(home: Path, database_url: str, key: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LEDGERBRIDGE_HOME": str(home),
+        "LEDGERBRIDGE_DATABASE_URL": database_url,
+        "LEDGERBRIDGE_SECRET_KEY": key,
+        "LEDGERBRIDGE_ALLOW_PRIVATE_URLS": "1",
+        "LEDGERBRIDGE_LOG_LEVEL": "warning",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def prepared(fleet: chaos.Fleet, boxes: Any, workdir: Path) -> None:
+    config = workdir / "cluster.toml"
+    config.write_text(chaos.integration_toml(boxes, 10.0))
+    for step in (
+        ["integrations", "add", chaos.NAME, "--kind", boxes.ledger.kind, "--config", str(config)],
+        ["sync", chaos.NAME, "--startup"],
+    ):
+        done = fleet.cli(*step)
+        if done.returncode != 0:
+            raise RuntimeError(f"`ledgerbridge {' '.join(step)}` failed:\n{done.stdout}\n{done.stderr}")
+
+
+def backlog(mode: str, workers: int, args: argparse.Namespace) -> tuple[float | None, float, int]:
+    """(documents per second, CPU share of the machine, duplicates) for one backlog."""
+    from cryptography.fernet import Fernet
+
+    with (
+        tempfile.TemporaryDirectory(prefix=f"cluster-{mode}-") as tmp,
+        chaos.sandboxes("economic", args.customers, args.products) as boxes,
+    ):
+        workdir = Path(tmp)
+        home = workdir / "home"
+        with chaos.database(mode, home) as database_url:
+            env = fleet_env(home, database_url, Fernet.generate_key().decode())
+            fleet = chaos.Fleet(env, workdir, cluster=mode == "cluster", workers=workers)
+            prepared(fleet, boxes, workdir)
+            invoices = chaos.Invoices(boxes, args.seed)
+            try:
+                fleet.start_all()
+                time.sleep(3)  # subscriptions are made in the background after start
+                pids = [p.pid for p in fleet.processes.values()]
+                cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+                result = chaos.run_phase(
+                    "backlog",
+                    fleet=fleet,
+                    boxes=boxes,
+                    invoices=invoices,
+                    count=args.invoices,
+                    chaos=False,
+                    args=phase_args(args),
+                    database_url=database_url,
+                )
+                cpu1, t1 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+            finally:
+                fleet.stop_all()
+            cpu_share = (cpu1 - cpu0) / (t1 - t0) / (os.cpu_count() or 1)
+            return result.throughput, cpu_share, result.outcome.duplicates
+
+
+def intake(args: argparse.Namespace) -> tuple[float, float, int]:
+    """(deliveries per second, p95 seconds, non-2xx answers) at the cluster receiver."""
+    from cryptography.fernet import Fernet
+
+    from ledgerbridge.config import Config
+    from ledgerbridge.engine.checkpoints import Checkpoints
+    from ledgerbridge.runtime.hub import RealtimeHub
+    from ledgerbridge.service import Ledgerbridge
+
+    with (
+        tempfile.TemporaryDirectory(prefix="cluster-intake-") as tmp,
+        chaos.sandboxes("economic", args.customers, args.products) as boxes,
+    ):
+        workdir = Path(tmp)
+        home = workdir / "home"
+        key = Fernet.generate_key().decode()
+        with chaos.database("cluster", home) as database_url:
+            fleet = chaos.Fleet(fleet_env(home, database_url, key), workdir, cluster=True, workers=0)
+            prepared(fleet, boxes, workdir)
+            service = Ledgerbridge(Config(home=home, database_url=database_url, secret_key=key))
+            hub = RealtimeHub(service)
+            try:
+                fleet.start_all()
+                tokens: dict[str, str] = {}
+                deadline = time.monotonic() + 60
+                while not tokens and time.monotonic() < deadline:
+                    with service.store.session() as db:
+                        integration_id = hub.session(chaos.NAME)[0]
+                        tokens = hub._open_tokens(Checkpoints(db, integration_id).get("webhooks:rackbeat"))
+                    time.sleep(0.2)
+                event = "customer_invoice.booked"
+                url = f"{fleet.url}/webhooks/rackbeat/{chaos.NAME}"
+                headers = {"rackbeat-webhook-token": tokens[event], "rackbeat-webhook-event": event}
+                latencies: list[float] = []
+                failures = [0]
+                lock = threading.Lock()
+                local = threading.local()
+
+                def send(n: int) -> None:
+                    client = getattr(local, "client", None)
+                    if client is None:
+                        client = local.client = httpx.Client(timeout=30)
+                    started = time.perf_counter()
+                    answer = client.post(
+                        url, json={"key_name": "number", "key": 1_000_000 + n}, headers=headers
+                    )
+                    took = time.perf_counter() - started
+                    with lock:
+                        latencies.append(took)
+                        failures[0] += answer.status_code >= 300
+
+                started = time.perf_counter()
+                with ThreadPoolExecutor(max_workers=args.senders) as pool:
+                    list(pool.map(send, range(args.deliveries)))
+                elapsed = time.perf_counter() - started
+            finally:
+                fleet.stop_all()
+                hub.close()
+                service.close()
+    latencies.sort()
+    return args.deliveries / elapsed, latencies[int(0.95 * (len(latencies) - 1))], failures[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--invoices", type=int, default=300)
+    parser.add_argument("--deliveries", type=int, default=3000)
+    parser.add_argument("--senders", type=int, default=32)
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--products", type=int, default=120)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--skip-backlog", action="store_true")
+    args = parser.parse_args()
+
+    if not args.skip_backlog:
+        figures = {}
+        for label, mode, workers in (
+            ("embedded", "embedded", 0),
+            ("1 worker", "cluster", 1),
+            ("2 workers", "cluster", 2),
+        ):
+            rate, cpu, duplicates = backlog(mode, workers, args)
+            figures[label] = rate
+            shown = f"{rate:.1f} documents/s" if rate else "did not finish"
+            print(
+                f"{label:>9}: {args.invoices} invoices, {shown}, CPU {cpu:.0%} of {os.cpu_count()} cores, "
+                f"duplicates {duplicates}",
+                flush=True,
+            )
+        one, two, embedded = figures["1 worker"], figures["2 workers"], figures["embedded"]
+        if one and two and embedded:
+            print(
+                f"ratios: 2 workers / 1 worker {two / one:.2f} (target ≥ 1.7); "
+                f"1 worker / embedded {one / embedded:.2f} (target ≥ 0.9)"
+            )
+    rate, p95, failures = intake(args)
+    print(
+        f"webhook intake (serve --cluster, {args.senders} senders): {rate:.0f} deliveries/s, "
+        f"p95 {p95 * 1000:.0f} ms, {failures} not 2xx (targets ≥ 1,000/s, p95 ≤ 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
