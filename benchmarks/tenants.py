@@ -107,11 +107,11 @@ def start_serve(env: dict[str, str], port: int, label: str) -> subprocess.Popen[
     return serve
 
 
-def measure_start(rb_url: str, eco_url: str, tenants: int) -> None:
-    time.sleep(30)
+def measure_start(rb_url: str, eco_url: str, tenants: int, seconds: float) -> None:
+    time.sleep(seconds)
     at_start = calls(rb_url, eco_url)
     print(
-        f"  calls in its first 30 s: {at_start} ({at_start / tenants:.1f} per tenant); "
+        f"  calls in its first {seconds:.0f} s: {at_start} ({at_start / tenants:.1f} per tenant); "
         f"most: {top_paths(rb_url, eco_url)}"
     )
     httpx.delete(f"{rb_url}/_sandbox/requests")
@@ -133,6 +133,9 @@ def main() -> None:
     )
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument(
+        "--warmup-seconds", type=float, default=120.0, help="start-up: before the idle window"
+    )
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     multiprocessing.set_start_method("spawn")
@@ -172,7 +175,7 @@ def main() -> None:
         }
         try:
             serve = start_serve(env, port, "first start")
-            measure_start(rb_url, eco_url, args.tenants)
+            measure_start(rb_url, eco_url, args.tenants, args.warmup_seconds)
             try:
                 cpu0, t0 = cpu_seconds(serve.pid), time.monotonic()
                 time.sleep(args.minutes * 60)
@@ -192,7 +195,7 @@ def main() -> None:
             # A restart: subscriptions are checked, not written again; scans keep their back-off.
             serve = start_serve(env, port, "restart")
             try:
-                measure_start(rb_url, eco_url, args.tenants)
+                measure_start(rb_url, eco_url, args.tenants, args.warmup_seconds)
             finally:
                 stop(serve)
         finally:
