@@ -122,9 +122,28 @@ class Entries:
     def _unchanged_once_invoiced(self, call: Call, record: Record) -> None:
         self._check_not_invoiced(record)
 
+    def _insert_entry(self, table: str, record: Record) -> Record:
+        """Stores a new entry, billable until an invoice takes it."""
+        return insert(self.state, table, {**record, "_invoice": None, "_invoiceRow": None})
+
     def _patch_entry(self, record: Record, body: Any, setters: dict[str, Any]) -> None:
+        """Applies a JSON Patch with the paths every entry has and ``setters`` (refused once invoiced)."""
         self._check_not_invoiced(record)
-        apply_patch(self.state, record, body, setters)
+        common = {
+            "/eventDate": set_date("eventDate"),
+            "/quantity": set_decimal("quantity"),
+            "/invoiceQuantity": set_decimal("invoiceQuantity"),
+            "/description": set_text("description"),
+            "/isBillable": set_bool("isBillable"),
+        }
+        apply_patch(self.state, record, body, {**common, **setters})
+
+    @staticmethod
+    def _user_out(user: Record | None) -> Record | None:
+        """The user as fees and travel expenses embed it."""
+        if user is None:
+            return None
+        return {"guid": user["guid"], "name": user["name"], "code": user["code"], "companyGuid": None}
 
     @staticmethod
     def billed_filter(call: Call, records: list[Record]) -> list[Record]:
@@ -208,19 +227,12 @@ class Entries:
             "_phase": phase,
             "_user": user,
             "_workType": work_type,
-            "_invoice": None,
-            "_invoiceRow": None,
         }
-        return insert(self.state, "work_hours", record)
+        return self._insert_entry("work_hours", record)
 
     def patch_work_hour(self, call: Call, record: Record, body: Any) -> None:
         setters = {
-            "/eventDate": set_date("eventDate"),
-            "/quantity": set_decimal("quantity"),
-            "/invoiceQuantity": set_decimal("invoiceQuantity"),
-            "/description": set_text("description"),
             "/invoiceRowDescription": set_text("invoiceRowDescription"),
-            "/isBillable": set_bool("isBillable"),
             "/isApproved": set_bool("isApproved"),
         }
         self._patch_entry(record, body, setters)
@@ -252,14 +264,7 @@ class Entries:
                 "product": {"guid": product["guid"], "code": product["code"], "name": product["name"]}
                 if product
                 else None,
-                "user": {
-                    "guid": user["guid"],
-                    "name": user["name"],
-                    "code": user["code"],
-                    "companyGuid": None,
-                }
-                if user
-                else None,
+                "user": self._user_out(user),
                 "unitPrice": money_out(record["unitPrice"]),
                 "unitCost": money_out(record["unitCost"]),
                 "hasVolumePricing": False,
@@ -314,20 +319,13 @@ class Entries:
             "_project": project["guid"],
             "_product": product_guid,
             "_user": reference(body, "user", tables["users"]),
-            "_invoice": None,
-            "_invoiceRow": None,
         }
-        return insert(self.state, "project_fees", record)
+        return self._insert_entry("project_fees", record)
 
     def patch_fee(self, call: Call, record: Record, body: Any) -> None:
         setters = {
             "/name": set_text("name"),
-            "/description": set_text("description"),
-            "/eventDate": set_date("eventDate"),
-            "/quantity": set_decimal("quantity"),
-            "/invoiceQuantity": set_decimal("invoiceQuantity"),
             "/measurementUnit": set_text("measurementUnit"),
-            "/isBillable": set_bool("isBillable"),
             "/vatRate": set_decimal("vatRate"),
             "/unitPrice/amount": self._money_amount("unitPrice"),
             "/unitCost/amount": self._money_amount("unitCost"),
@@ -413,14 +411,7 @@ class Entries:
                     "expenseClass": travel_type["expenseClass"],
                     "includeTime": travel_type["includeTime"],
                 },
-                "user": {
-                    "guid": user["guid"],
-                    "name": user["name"],
-                    "code": user["code"],
-                    "companyGuid": None,
-                }
-                if user
-                else None,
+                "user": self._user_out(user),
                 "unitPrice": money_out(record["unitPrice"]),
                 "unitCost": money_out(record["unitCost"]),
                 "unitCostExcludingPurchaseVat": money_out(record["unitCost"]),
@@ -479,18 +470,11 @@ class Entries:
             "_phase": phase,
             "_user": user,
             "_travelType": travel_type,
-            "_invoice": None,
-            "_invoiceRow": None,
         }
-        return insert(self.state, "travel_expenses", record)
+        return self._insert_entry("travel_expenses", record)
 
     def patch_travel(self, call: Call, record: Record, body: Any) -> None:
         setters = {
-            "/eventDate": set_date("eventDate"),
-            "/quantity": set_decimal("quantity"),
-            "/invoiceQuantity": set_decimal("invoiceQuantity"),
-            "/description": set_text("description"),
-            "/isBillable": set_bool("isBillable"),
             "/vatRate": set_decimal("vatRate"),
             "/unitPrice/amount": self._money_amount("unitPrice"),
         }

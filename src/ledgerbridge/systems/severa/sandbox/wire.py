@@ -97,6 +97,14 @@ def check_guid(value: str, name: str = "guid") -> str:
 
 
 # -- request bodies ------------------------------------------------------------------------------------
+def _given(body: dict[str, Any], name: str, required: bool) -> Any:
+    """The field's value; ``None`` when absent or null, which a required field refuses with a 400."""
+    value = body.get(name)
+    if value is None and required:
+        raise invalid_body(name, f"The {name} field is required.")
+    return value
+
+
 def body_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise fail("InvalidRequest", "The request body must be a JSON object.", ("RequestBody", "body"))
@@ -106,10 +114,8 @@ def body_object(body: Any) -> dict[str, Any]:
 def text(
     body: dict[str, Any], name: str, *, required: bool = False, max_length: int | None = None
 ) -> str | None:
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     if not isinstance(value, str):
         raise invalid_body(name, f"The {name} field must be a string.")
@@ -130,10 +136,8 @@ def flag(body: dict[str, Any], name: str, default: bool) -> bool:
 
 
 def integer(body: dict[str, Any], name: str, *, required: bool = False) -> int | None:
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid_body(name, f"The {name} field must be an integer.")
@@ -141,10 +145,8 @@ def integer(body: dict[str, Any], name: str, *, required: bool = False) -> int |
 
 
 def number(body: dict[str, Any], name: str, *, required: bool = False) -> Decimal | None:
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid_body(name, f"The {name} field must be a number.")
@@ -152,10 +154,8 @@ def number(body: dict[str, Any], name: str, *, required: bool = False) -> Decima
 
 
 def day(body: dict[str, Any], name: str, *, required: bool = False) -> date | None:
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     try:
         return date.fromisoformat(str(value)[:10])
@@ -167,10 +167,8 @@ def reference(
     body: dict[str, Any], name: str, table: dict[str, Any], *, required: bool = False
 ) -> str | None:
     """``{"guid": ...}`` naming an existing record of ``table``; its guid."""
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     guid = value.get("guid") if isinstance(value, dict) else None
     if not isinstance(guid, str) or not guid:
@@ -186,10 +184,8 @@ def money_in(
     body: dict[str, Any], name: str, currency: str, *, required: bool = False
 ) -> dict[str, Any] | None:
     """A ``MoneyInputModel`` → the stored ``{amount: Decimal, currencyCode}``."""
-    value = body.get(name)
+    value = _given(body, name, required)
     if value is None:
-        if required:
-            raise invalid_body(name, f"The {name} field is required.")
         return None
     if not isinstance(value, dict):
         raise invalid_body(name, f"The {name} field must be an object with amount and currencyCode.")
