@@ -23,6 +23,7 @@ class ErrorLog:
         # Open entries are rare: a run asks once per operation and entity which keys have one, so
         # resolving a record that never failed costs no query.
         self._open_keys: dict[tuple[str, str], set[str]] = {}
+        self._asked: set[tuple[str, str]] = set()
 
     def _open_keys_of(self, operation: str, entity: str) -> set[str]:
         keys = self._open_keys.get((operation, entity))
@@ -102,11 +103,14 @@ class ErrorLog:
 
     def resolve(self, operation: str, entity: str, record_key: str) -> None:
         """The record went through: close its open entry, if it had one."""
-        keys = self._open_keys_of(operation, entity)
-        if record_key not in keys:
-            return
+        if (operation, entity) in self._open_keys or (operation, entity) in self._asked:
+            # A run resolving many records: one query for the keys that have an entry at all.
+            keys = self._open_keys_of(operation, entity)
+            if record_key not in keys:
+                return
+            keys.discard(record_key)
+        self._asked.add((operation, entity))  # a one-off resolve (a webhook's record) asks only for its own
         entry = self._open_entry(operation, entity, record_key)
-        keys.discard(record_key)
         if entry is not None:
             entry.state = "resolved"
             entry.last_seen = utcnow()
