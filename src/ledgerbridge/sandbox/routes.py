@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import Request
@@ -63,7 +64,7 @@ class Route:
     handler: Handler
     meta: dict[str, Any] = field(default_factory=dict)  # what the sandbox needs per route (scope, paging…)
 
-    @property
+    @cached_property  # resolve reads it for every route of every request
     def segments(self) -> tuple[str, ...]:
         return _split(self.template)
 
@@ -104,6 +105,7 @@ class RouteTable:
 
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        self._by_length: dict[int, list[Route]] = {}  # resolve looks only at templates of the path's length
 
     def add(self, method: str, template: str, handler: Handler, **meta: Any) -> Route:
         method = method.upper()
@@ -111,6 +113,7 @@ class RouteTable:
             raise ValueError(f"{method} {template} is registered twice")
         route = Route(method, template, handler, meta)
         self._routes.append(route)
+        self._by_length.setdefault(len(route.segments), []).append(route)
         return route
 
     def __iter__(self) -> Iterator[Route]:
@@ -138,7 +141,7 @@ class RouteTable:
         """The route for ``method path``; :class:`NotAllowed` if only other methods serve the path."""
         parts = _split(path)
         candidates: list[tuple[tuple[int, ...], Route, dict[str, str]]] = []
-        for route in self._routes:
+        for route in self._by_length.get(len(parts), ()):
             params = self._bind(route.segments, parts)
             if params is not None:
                 candidates.append((self._specificity(route), route, params))

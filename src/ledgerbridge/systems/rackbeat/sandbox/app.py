@@ -273,6 +273,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
 from ledgerbridge.sandbox.faults import CONTROL_PREFIX, FaultPlan
 from ledgerbridge.sandbox.ratelimit import BucketDecision
+from ledgerbridge.sandbox.routes import Call, NotAllowed, RouteTable
 from ledgerbridge.systems.rackbeat.sandbox import jsonio
 from ledgerbridge.systems.rackbeat.sandbox.errors import SandboxNotFoundError, SandboxValidationError
 from ledgerbridge.systems.rackbeat.sandbox.resources import RESOURCES, SUB_RESOURCES, ResourceSpec
@@ -353,7 +354,17 @@ class _Route:
         self.sub_key = sub_key
 
 
-_Match = tuple[dict[str, Handler], _Route, str]
+Build = Callable[[list[str], str], _Route]  # decoded path segments, base URL -> the handler's _Route
+
+
+def _adapt(handler: Handler, build: Build) -> Callable[[Call], Awaitable[Response]]:
+    """A route-table handler calling ``handler`` with the :class:`_Route` built from the decoded path."""
+
+    async def serve(call: Call) -> Response:
+        scope = call.request.scope
+        return await handler(call.request, build(scope["rackbeat.segments"], scope["rackbeat.base"]))
+
+    return serve
 
 
 class RackbeatApi:
@@ -362,6 +373,7 @@ class RackbeatApi:
     def __init__(self, state: RackbeatState, token: str) -> None:
         self.state = state
         self.token = token
+        self.routes = self._routes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":  # nothing to start; acknowledge so servers with lifespan on work
@@ -389,102 +401,119 @@ class RackbeatApi:
         await response(scope, receive, send)
 
     # -- routing ---------------------------------------------------------------------------------
-    def _match(self, request: Request) -> _Match | None:
-        raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
-        # Split the raw path before decoding, so a %2F inside a product number stays in its segment.
-        segments = [unquote_to_bytes(s).decode("utf-8", "replace") for s in raw.split(b"/") if s]
-        base = str(request.base_url).rstrip("/")
-        if segments[:1] == ["api"]:
-            segments = segments[1:]
-            base += "/api"
-        display = "/".join(segments)
-        if segments == ["self"]:
-            return {"GET": self._self}, _Route(base), display
-        if segments[:1] == ["settings"] and len(segments) in (1, 2):
-            route = _Route(base, key=segments[1] if len(segments) == 2 else None)
-            if route.key is None:
-                return {"GET": self._list_settings}, route, display
-            return {"GET": self._get_setting, "PUT": self._put_setting}, route, display
-        if segments[:1] == ["webhooks"]:
-            return self._match_webhooks(segments, base, display)
-        if segments == ["reports", "valuation"]:
-            return {"GET": self._valuation}, _Route(base), display
-        if segments[:2] == ["reports", "ledger"] and len(segments) == 3:
-            return {"GET": self._ledger}, _Route(base, RESOURCES["products"], segments[2]), display
-        spec = RESOURCES.get(segments[0]) if segments else None
-        if spec is None or len(segments) > 4:
-            return None
-        if len(segments) == 1:
-            return {"GET": self._list, "POST": self._create}, _Route(base, spec), display
-        key = segments[1]
-        if spec.document and len(segments) == 2:
-            if key == "drafts":
-                return {"POST": self._create}, _Route(base, spec), display
-            if key.endswith(".pdf"):
-                return {"GET": self._pdf}, _Route(base, spec, key[: -len(".pdf")]), display
-        if len(segments) == 2:
-            return (
-                {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
-                _Route(base, spec, key),
-                display,
-            )
-        if spec.document and segments[2:] == ["book"]:
-            return {"POST": self._book}, _Route(base, spec, key), display
-        if spec.path == "customer-invoices" and segments[2:] == ["create-creditnote"]:
-            return {"POST": self._credit_note}, _Route(base, spec, key), display
-        if spec.is_order and segments[2] == "lines":
-            route = _Route(base, spec, key, name="lines", sub_key=segments[3] if len(segments) == 4 else None)
-            if route.sub_key is None:
-                return {"GET": self._list_lines, "POST": self._create_line}, route, display
-            handlers: dict[str, Handler] = {
-                "GET": self._show_line,
-                "PUT": self._update_line,
-                "DELETE": self._delete_line,
-            }
-            return handlers, route, display
-        sub = SUB_RESOURCES.get((spec.path, segments[2]))
-        if sub is None:
-            return None
-        route = _Route(
-            base, spec, key, sub=sub, name=segments[2], sub_key=segments[3] if len(segments) == 4 else None
-        )
-        if route.sub_key is None:
-            return {"GET": self._list_sub, "POST": self._create_sub}, route, display
-        return {"GET": self._show_sub, "PUT": self._update_sub, "DELETE": self._delete_sub}, route, display
+    def _routes(self) -> RouteTable:
+        """Every operation served, registered explicitly: method + template -> (handler, how the
+        matched segments make the handler's :class:`_Route`)."""
+        table = RouteTable()
 
-    def _match_webhooks(self, segments: list[str], base: str, display: str) -> _Match | None:
-        if len(segments) == 1:
-            return {"GET": self._list_webhooks, "POST": self._subscribe}, _Route(base), display
-        if len(segments) == 3 and segments[1] == "logs":
-            return {"GET": self._webhook_log}, _Route(base, key=segments[2]), display
-        if len(segments) == 2:
-            handlers: dict[str, Handler] = {
-                "GET": self._show_webhook,
-                "PUT": self._update_webhook,
-                "DELETE": self._delete_webhook,
-            }
-            return handlers, _Route(base, key=segments[1]), display
-        if len(segments) == 3 and segments[2] == "logs":
-            return {"GET": self._webhook_logs}, _Route(base, key=segments[1]), display
-        return None
+        def add(handlers: Mapping[str, Handler], template: str, build: Build) -> None:
+            for method, handler in handlers.items():
+                table.add(method, template, _adapt(handler, build))
+
+        def plain(segments: list[str], base: str) -> _Route:
+            return _Route(base)
+
+        def keyed(segments: list[str], base: str) -> _Route:
+            return _Route(base, key=segments[-1])
+
+        add({"GET": self._self}, "/self", plain)
+        add({"GET": self._list_settings}, "/settings", plain)
+        add({"GET": self._get_setting, "PUT": self._put_setting}, "/settings/{key}", keyed)
+        add({"GET": self._list_webhooks, "POST": self._subscribe}, "/webhooks", plain)
+        add({"GET": self._webhook_log}, "/webhooks/logs/{id}", keyed)
+        add(
+            {"GET": self._show_webhook, "PUT": self._update_webhook, "DELETE": self._delete_webhook},
+            "/webhooks/{id}",
+            keyed,
+        )
+        add({"GET": self._webhook_logs}, "/webhooks/{id}/logs", lambda s, base: _Route(base, key=s[1]))
+        add({"GET": self._valuation}, "/reports/valuation", plain)
+        add(
+            {"GET": self._ledger},
+            "/reports/ledger/{product}",
+            lambda s, base: _Route(base, RESOURCES["products"], s[2]),
+        )
+        for spec in RESOURCES.values():
+            self._resource_routes(add, spec)
+        return table
+
+    def _resource_routes(self, add: Callable[..., None], spec: ResourceSpec) -> None:
+        path = f"/{spec.path}"
+
+        def collection(segments: list[str], base: str) -> _Route:
+            return _Route(base, spec)
+
+        def one(segments: list[str], base: str) -> _Route:
+            return _Route(base, spec, segments[1])
+
+        add({"GET": self._list, "POST": self._create}, path, collection)
+        add({"GET": self._show_or_pdf, "PUT": self._update, "DELETE": self._delete}, path + "/{key}", one)
+        if spec.document:
+            add({"POST": self._create}, path + "/drafts", collection)
+            add({"POST": self._book}, path + "/{key}/book", one)
+        if spec.path == "customer-invoices":
+            add({"POST": self._credit_note}, path + "/{key}/create-creditnote", one)
+        if spec.is_order:
+
+            def lines(segments: list[str], base: str) -> _Route:
+                sub_key = segments[3] if len(segments) == 4 else None
+                return _Route(base, spec, segments[1], name="lines", sub_key=sub_key)
+
+            add({"GET": self._list_lines, "POST": self._create_line}, path + "/{key}/lines", lines)
+            add(
+                {"GET": self._show_line, "PUT": self._update_line, "DELETE": self._delete_line},
+                path + "/{key}/lines/{line}",
+                lines,
+            )
+        for (parent, name), sub in SUB_RESOURCES.items():
+            if parent != spec.path:
+                continue
+
+            def below(segments: list[str], base: str, sub: ResourceSpec = sub, name: str = name) -> _Route:
+                sub_key = segments[3] if len(segments) == 4 else None
+                return _Route(base, spec, segments[1], sub=sub, name=name, sub_key=sub_key)
+
+            add({"GET": self._list_sub, "POST": self._create_sub}, f"{path}/{{key}}/{name}", below)
+            add(
+                {"GET": self._show_sub, "PUT": self._update_sub, "DELETE": self._delete_sub},
+                f"{path}/{{key}}/{name}/{{id}}",
+                below,
+            )
+
+    async def _show_or_pdf(self, request: Request, route: _Route) -> Response:
+        """``GET /{documents}/{n}.pdf`` is the document's PDF; any other key is a record."""
+        if route.spec is not None and route.spec.document and route.key and route.key.endswith(".pdf"):
+            return await self._pdf(request, _Route(route.base_url, route.spec, route.key[: -len(".pdf")]))
+        return await self._show(request, route)
 
     async def _dispatch(self, request: Request) -> Response:
-        matched = self._match(request)
-        if matched is None:
-            return message_response(404, f"The route {request.url.path.lstrip('/')} could not be found.")
-        handlers, route, display = matched
+        raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+        # Split the raw path before decoding, so a %2F inside a product number stays in its segment.
+        encoded = [s.decode("latin-1") for s in raw.split(b"/") if s]
+        segments = [unquote_to_bytes(s).decode("utf-8", "replace") for s in encoded]
+        base = str(request.base_url).rstrip("/")
+        if segments[:1] == ["api"]:
+            encoded, segments = encoded[1:], segments[1:]
+            base += "/api"
         method = "GET" if request.method == "HEAD" else request.method
-        handler = handlers.get(method)
-        if handler is None:
-            allowed = ", ".join(sorted({*handlers, "HEAD"} if "GET" in handlers else set(handlers)))
-            return message_response(
+        found = self.routes.resolve(method, "/" + "/".join(encoded))
+        if found is None:
+            return message_response(404, f"The route {request.url.path.lstrip('/')} could not be found.")
+        if isinstance(found, NotAllowed):
+            methods = set(found.allow) | ({"HEAD"} if "GET" in found.allow else set())
+            allowed = ", ".join(sorted(methods))
+            response = message_response(
                 405,
-                f"The {request.method} method is not supported for route {display}. "
+                f"The {request.method} method is not supported for route {'/'.join(segments)}. "
                 f"Supported methods: {allowed}.",
             )
+            response.headers["Allow"] = allowed
+            return response
         if request.headers.get("authorization", "") != f"Bearer {self.token}":
             return message_response(401, "Unauthenticated.")
-        return await handler(request, route)
+        request.scope["rackbeat.segments"] = segments
+        request.scope["rackbeat.base"] = base
+        return await found.route.handler(Call(request, found.params, found.route))
 
     # -- request helpers -------------------------------------------------------------------------
     @staticmethod
