@@ -256,3 +256,51 @@ def test_a_crash_in_a_step_leaves_it_to_the_next_attempt(store: Store, integrati
     assert ledger.get("invoice", "S-5").state == "sent"  # type: ignore[union-attr]
     assert transfer_with(ledger, target, "S-5", Step("write-back", crash_once)).ok
     assert len(target.sent_keys) == 1 and len(calls) == 2
+
+
+def test_a_concurrent_call_while_the_steps_run_does_not_run_them_again(
+    database_url: str, integration_id: int
+) -> None:
+    """Two workers (two stores, as two processes have) transfer the same document side by side: the
+    second asks while the first is inside its step, and must neither run the step nor the send again."""
+    import threading
+
+    target, second_tried = Target(), threading.Event()
+    step_calls: list[str] = []
+
+    def mark_sent(ctx: StepContext) -> str | None:
+        step_calls.append(ctx.remote_key)
+        if len(step_calls) == 1:  # the first worker's step is still running while the second one asks
+            second_tried.wait(timeout=10)
+        return None
+
+    mark = Step("mark-sent", mark_sent, title="mark it as sent")
+    other_store = Store(database_url)
+    try:
+        first_worker, second_worker = (
+            TransferLedger(Store(database_url), integration_id),
+            TransferLedger(other_store, integration_id),
+        )
+        results: dict[str, object] = {}
+        runner = threading.Thread(
+            target=lambda: results.setdefault("first", transfer_with(first_worker, target, "C-1", mark))
+        )
+        runner.start()
+        deadline = utcnow() + timedelta(seconds=10)
+        while not step_calls and utcnow() < deadline:  # the first worker is inside its step
+            runner.join(timeout=0.01)
+        try:
+            second = transfer_with(second_worker, target, "C-1", mark)
+        finally:
+            second_tried.set()
+            runner.join(timeout=10)
+        first_worker.store.dispose()
+
+        assert second.outcome == "in_progress", second.message
+        first = results["first"]
+        assert first.outcome == "transferred"  # type: ignore[attr-defined]
+        assert step_calls == ["1000"] and len(target.sent_keys) == 1
+        again = transfer_with(second_worker, target, "C-1", mark)
+        assert again.outcome == "already" and step_calls == ["1000"]
+    finally:
+        other_store.dispose()

@@ -20,12 +20,17 @@ in order with the call::
                     steps=[Step("mark-sent", mark_sent, title="mark it as sent in Rackbeat")])
 
 The moment the send's remote key is committed, every declared step is recorded as ``pending``
-(table ``transfer_steps``) and the transfer is ``sent``; it becomes ``confirmed`` only when every step
-is ``done``. A step is ``unsure`` from just before its call until its answer is recorded, so a crash
-or a lost answer leaves it ``unsure``; a refusal (``ApiError``, ``MappingError``) leaves it
-``failed`` and the transfer's result ``failed``. The next call for the document — the same webhook
-after a restart, the inbox's back-off, ``ledgerbridge retry`` — skips the send (the remote key is
-known) and resumes at the first step not ``done``; its result is ``ok`` only when all steps are done,
+(table ``transfer_steps``); it becomes ``confirmed`` only when every step is ``done``. The steps run
+under the same claim as the send: the row stays ``sending`` (held by this worker, its lease renewed
+before each step) until the steps settle, so a concurrent call for the document (a duplicate webhook,
+``retry``, the safety-net scan, another cluster worker) answers ``in_progress`` instead of running
+them a second time. A transfer whose steps stopped short (refused, no answer, interrupted) is left
+``sent``: free for the next call to claim. A step is ``unsure`` from just before its call until its
+answer is recorded, so a crash or a lost answer leaves it ``unsure``; a refusal (``ApiError``,
+``MappingError``) leaves it ``failed`` and the transfer's result ``failed``. The next call for the
+document — the same webhook after a restart, the inbox's back-off, ``ledgerbridge retry`` — skips the
+send (the remote key is known) and resumes at the first step not ``done``; its result is ``ok`` only
+when all steps are done,
 so an error-log entry is resolved only once its cause is fixed.
 
 Exactly once for steps: a step that writes remotely must be safe to repeat (a PUT of the same value),
@@ -280,14 +285,31 @@ class TransferLedger:
 
     # -- follow-up steps ---------------------------------------------------------------------------------
     def _record_sent(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> None:
-        """The remote key and the pending steps, in one commit: from here on the send is never repeated."""
+        """The remote key and the pending steps, in one commit: from here on the send is never repeated.
+
+        The row stays ``sending`` (claimed by us) while the steps run; only their end settles it.
+        """
         with self.store.session() as session:
             session.execute(
                 update(Transfer)
                 .where(Transfer.id == transfer_id)
-                .values(state="sent", remote_key=remote_key, last_error=None, updated_at=utcnow())
+                .values(remote_key=remote_key, last_error=None, updated_at=utcnow())
             )
             self._plan(session, transfer_id, steps)
+
+    def _renew_claim(self, transfer_id: int) -> bool:
+        """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
+        with self.store.session() as session:
+            result = session.execute(
+                update(Transfer)
+                .where(
+                    Transfer.id == transfer_id,
+                    Transfer.state == "sending",
+                    Transfer.claimed_by == WORKER_ID,
+                )
+                .values(updated_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     @staticmethod
     def _plan(session: Session, transfer_id: int, steps: Sequence[Step]) -> None:
@@ -337,6 +359,11 @@ class TransferLedger:
             if state.state in STEP_FINISHED:
                 results[step.name] = state.result
                 continue
+            if not self._renew_claim(row.id):
+                # Our lease ran out and another worker took the transfer over: its steps are theirs now.
+                return TransferResult(
+                    "in_progress", remote_key, "another worker is transferring it right now"
+                )
             ctx = StepContext(remote_key, f"{row.idempotency_key}:{step.name}", dict(results))
             try:
                 found = step.find(ctx) if state.state == "unsure" and step.find else None
