@@ -125,7 +125,16 @@ def _check(page: Any, language: str, width: int, leftovers: list[str]) -> list[s
     if width == PHONE:
         sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if sideways > 0:
-            problems.append(f"{where}: scrolls sideways by {sideways} px")
+            widest = page.evaluate(
+                """() => Array.from(document.querySelectorAll('body *'))
+                    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                    .filter(e => { for (let a = e.parentElement; a; a = a.parentElement) {
+                        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return false; }
+                        return true; })
+                    .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                      + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))"""
+            )
+            problems.append(f"{where}: scrolls sideways by {sideways} px ({widest})")
     if leftovers:
         text = " ".join(page.evaluate("document.body.innerText").split())
         problems += [f"{where}: untranslated {t!r}" for t in leftovers if _has_phrase(text, t)]
@@ -184,7 +193,9 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
                 if path == "/console":
                     assert _charts_drawn(page, "svg.sparkline polyline"), "no sparkline with data"
                 if path == f"/console/integrations/{NAME}":
-                    assert _charts_drawn(page, "#activity-chart svg g rect"), "no transfers/failures bars"
+                    assert _charts_drawn(page, "#activity-chart svg g rect"), page.inner_html(
+                        "#activity-chart"
+                    )
                     assert _charts_drawn(page, "#startup-chart svg g rect"), "no start-up bars"
                 if path.endswith("reconcile?run=1"):
                     assert _charts_drawn(page, "#agreement svg g rect"), "no agreement bars"

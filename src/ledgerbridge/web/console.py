@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.datastructures import FormData
 
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
@@ -73,6 +74,30 @@ def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
 TEMPLATES.env.filters["when"] = _fmt_time
 TEMPLATES.env.filters["pretty"] = _json
 TEMPLATES.env.filters["totals"] = _totals
+
+
+@pass_context
+def _remote_document(context: Any, key: str | None) -> str:
+    """What a document became on the other side, in words: ``booked:1021`` → "booked invoice 1021",
+    ``draft:17`` → "draft 17", ``invoice:<id>:1021`` → "invoice 1021"; a GUID draft is just "draft"."""
+    if not key:
+        return ""
+    language = str(context.get("lang") or i18n.DEFAULT)
+    kind, _, rest = key.partition(":")
+    words = {
+        "booked": "booked invoice %(number)s",
+        "draft": "draft %(number)s",
+        "invoice": "invoice %(number)s",
+    }
+    if not rest or kind not in words:
+        return key.replace(":", " ")
+    number = rest.rsplit(":", 1)[-1]
+    if kind == "draft" and len(number) > 12:  # a GUID says nothing to a person
+        return i18n.translate(language, "draft")
+    return i18n.translate(language, words[kind]) % {"number": number}
+
+
+TEMPLATES.env.filters["remote"] = _remote_document
 i18n.install(TEMPLATES.env)  # languages: {% trans %}, _(), |t, and locale-aware |when |money |number
 TEMPLATES.env.globals["state_words"] = {
     "connected": "connected",

@@ -48,6 +48,10 @@ WORDS = (
     "economic", "eaccounting", "rackbeat", "severa", "E-conomic", "Rackbeat", "Eaccounting", "Severa",
     # finding kinds (reconcile)
     "missing", "extra", "differs", "drifted", "amounts differ", "only here", "only there",
+    # start-up entities
+    "payment_term", "bank_account", "company", "layout",
+    # what a document became on the other side (console.py _remote_document)
+    "booked invoice %(number)s", "draft %(number)s", "invoice %(number)s", "draft",
     # register buttons' status lines (severa-eaccounting)
     "Customers", "Products", "Projects", "Invoices", "Supplier invoices", "Check sent", "Check paid",
 )  # fmt: skip
