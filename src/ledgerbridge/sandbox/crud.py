@@ -63,6 +63,14 @@ class Resource:
         return record
 
 
+def where_equal(records: list[Record], field: str, wanted: Any) -> list[Record]:
+    """The records whose ``field`` equals ``wanted`` — a list filter; all of them when the filter is not
+    given (``wanted`` is ``None``)."""
+    if wanted is None:
+        return records
+    return [r for r in records if r[field] == wanted]
+
+
 def list_handler(resource: Resource) -> Handler:
     async def handle(call: Call) -> Response:
         records = resource.select(call, list(resource.rows(call).values()))

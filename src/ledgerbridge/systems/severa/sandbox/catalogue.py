@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -89,14 +90,9 @@ class Catalogue:
 
         return setter
 
-    # -- products --------------------------------------------------------------------------------
-    def render_product(self, record: Record) -> Record:
-        out = public(record)
-        out["unitPrice"] = money_out(record["unitPrice"])
-        out["unitCost"] = money_out(record["unitCost"])
-        return out
-
-    def create_product(self, call: Call, body: Any) -> Record:
+    def _insert_coded(self, table: str, body: Any, fields: Callable[[dict[str, Any]], Record]) -> Record:
+        """Stores a product or work type: its name, code (checked against both registers), isActive and
+        the register's own ``fields`` of the body."""
         body = body_object(body)
         code = text(body, "code")
         with self.state.lock:
@@ -105,6 +101,28 @@ class Catalogue:
                 "name": text(body, "name", required=True),
                 "code": code,
                 "isActive": flag(body, "isActive", True),
+                **fields(body),
+            }
+            return insert(self.state, table, record)
+
+    def _coded_setters(self) -> dict[str, Setter]:
+        """The JSON Patch paths products and work types share."""
+        return {
+            "/name": set_text("name", required=True),
+            "/code": self._code_setter(),
+            "/isActive": set_bool("isActive"),
+        }
+
+    # -- products --------------------------------------------------------------------------------
+    def render_product(self, record: Record) -> Record:
+        out = public(record)
+        out["unitPrice"] = money_out(record["unitPrice"])
+        out["unitCost"] = money_out(record["unitCost"])
+        return out
+
+    def create_product(self, call: Call, body: Any) -> Record:
+        def fields(body: dict[str, Any]) -> Record:
+            return {
                 "measurementUnit": text(body, "measurementUnit"),
                 "type": _enum(body, "type", PRODUCT_TYPES) or "Materials",
                 "vatRate": number(body, "vatRate"),
@@ -114,16 +132,15 @@ class Catalogue:
                 "productCategory": None,
                 "salesAccount": None,
             }
-            return insert(self.state, "products", record)
+
+        return self._insert_coded("products", body, fields)
 
     def patch_product(self, call: Call, record: Record, body: Any) -> None:
         def set_type(draft: Record, value: Any) -> None:
             draft["type"] = _enum({"type": value}, "type", PRODUCT_TYPES, required=True)
 
         setters = {
-            "/name": set_text("name", required=True),
-            "/code": self._code_setter(),
-            "/isActive": set_bool("isActive"),
+            **self._coded_setters(),
             "/measurementUnit": set_text("measurementUnit"),
             "/type": set_type,
             "/vatRate": set_decimal("vatRate"),
@@ -137,10 +154,8 @@ class Catalogue:
 
     def select_products(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["type"] is not None:
-            records = [r for r in records if r["type"] == q["type"]]
-        if q["isActive"] is not None:
-            records = [r for r in records if r["isActive"] == q["isActive"]]
+        records = where_equal(records, "type", q["type"])
+        records = where_equal(records, "isActive", q["isActive"])
         if q["code"]:
             records = [r for r in records if r.get("code") == q["code"]]
         return records
@@ -159,26 +174,19 @@ class Catalogue:
         return out
 
     def create_work_type(self, call: Call, body: Any) -> Record:
-        body = body_object(body)
-        code = text(body, "code")
-        with self.state.lock:
-            self._codes_in_use(code, None)
-            record = {
-                "name": text(body, "name", required=True),
-                "code": code,
-                "isActive": flag(body, "isActive", True),
+        def fields(body: dict[str, Any]) -> Record:
+            return {
                 "isProductive": flag(body, "isProductive", True),
                 "isDefault": flag(body, "isDefault", False),
                 "hourCost": money_in(body, "hourCost", self.currency),
                 "salesAccount": None,
             }
-            return insert(self.state, "work_types", record)
+
+        return self._insert_coded("work_types", body, fields)
 
     def patch_work_type(self, call: Call, record: Record, body: Any) -> None:
         setters = {
-            "/name": set_text("name", required=True),
-            "/code": self._code_setter(),
-            "/isActive": set_bool("isActive"),
+            **self._coded_setters(),
             "/isProductive": set_bool("isProductive"),
             "/isDefault": set_bool("isDefault"),
             "/hourCost": _set_money("hourCost", self.currency),
@@ -188,10 +196,8 @@ class Catalogue:
 
     def select_work_types(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
-        if q["productive"] is not None:
-            records = [r for r in records if r["isProductive"] == q["productive"]]
+        records = where_equal(records, "isActive", q["active"])
+        records = where_equal(records, "isProductive", q["productive"])
         if q["code"]:
             records = [r for r in records if r.get("code") == q["code"]]
         if q["textToSearch"]:
@@ -243,8 +249,7 @@ class Catalogue:
 
     def select_travel_types(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q["active"])
         if q["code"]:
             records = [r for r in records if r.get("code") == q["code"]]
         if q["textToSearch"]:
@@ -260,8 +265,7 @@ class Catalogue:
 
     def select_pricelists(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q["active"])
         if q["currencyGuid"]:
             records = [r for r in records if r["_currency"] == q["currencyGuid"].lower()]
         if q["name"]:

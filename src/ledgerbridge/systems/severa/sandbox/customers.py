@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -188,10 +188,8 @@ class Customers:
 
     def select_customers(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["isActive"] is not None:
-            records = [r for r in records if r["isActive"] == q["isActive"]]
-        if q["isInternal"] is not None:
-            records = [r for r in records if r["isInternal"] == q["isInternal"]]
+        records = where_equal(records, "isActive", q["isActive"])
+        records = where_equal(records, "isInternal", q["isInternal"])
         if q["numbers"]:
             records = [r for r in records if r["number"] in q["numbers"]]
         if q["customerNames"]:
@@ -343,8 +341,7 @@ class Customers:
 
     def select_contacts(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q.get("active") is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q.get("active"))
         if q.get("textToSearch"):
             needle = q["textToSearch"].lower()
             records = [r for r in records if needle in f"{r['firstName']} {r['lastName']}".lower()]
@@ -426,8 +423,7 @@ class Customers:
 
     def select_communication_types(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q.get("active") is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q.get("active"))
         if q.get("textToSearch"):
             records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
         return records

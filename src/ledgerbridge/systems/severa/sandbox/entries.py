@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -148,8 +148,7 @@ class Entries:
     @staticmethod
     def billed_filter(call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q.get("isBillable") is not None:
-            records = [r for r in records if r["isBillable"] == q["isBillable"]]
+        records = where_equal(records, "isBillable", q.get("isBillable"))
         if q.get("isBilled") is not None:
             records = [r for r in records if bool(r.get("_invoice")) == q["isBilled"]]
         return records

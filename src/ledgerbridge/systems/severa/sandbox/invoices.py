@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -110,8 +110,7 @@ class Invoices:
 
     def select_statuses(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q["active"])
         if q["textToSearch"]:
             records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
         return sorted(records, key=lambda r: r["sortOrder"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -84,15 +84,13 @@ class Lookups:
         q = paging.query(call)
         if q["countryGuid"]:
             records = [r for r in records if r["countryGuid"] == q["countryGuid"].lower()]
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q["active"])
         return records
 
     # -- currencies ------------------------------------------------------------------------------
     def select_currencies(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["active"] is not None:
-            records = [r for r in records if r["isActive"] == q["active"]]
+        records = where_equal(records, "isActive", q["active"])
         if q["textToSearch"]:
             needle = q["textToSearch"].lower()
             records = [r for r in records if needle in r["code"].lower() or needle in r["name"].lower()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud
+from ledgerbridge.sandbox.crud import register_crud, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -154,10 +154,8 @@ class Projects:
 
     def select_projects(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["isClosed"] is not None:
-            records = [r for r in records if r["isClosed"] == q["isClosed"]]
-        if q["internal"] is not None:
-            records = [r for r in records if r["isInternal"] == q["internal"]]
+        records = where_equal(records, "isClosed", q["isClosed"])
+        records = where_equal(records, "isInternal", q["internal"])
         if q["numbers"]:
             records = [r for r in records if r["number"] in q["numbers"]]
         if q["customerGuids"]:
@@ -176,8 +174,7 @@ class Projects:
     # -- users -----------------------------------------------------------------------------------
     def select_users(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
-        if q["isActive"] is not None:
-            records = [r for r in records if r["isActive"] == q["isActive"]]
+        records = where_equal(records, "isActive", q["isActive"])
         if q["code"]:
             records = [r for r in records if r.get("code") == q["code"]]
         if q["email"]:
