@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from ledgerbridge.store import Integration, Store
+
 C = TypeVar("C")
 
 
@@ -22,6 +24,15 @@ class FakeClock:
     def advance(self, seconds: float) -> datetime:
         self.now += timedelta(seconds=seconds)
         return self.now
+
+
+def add_integration(store: Store, *, name: str = "t", kind: str = "test") -> int:
+    """Stores a bare integration (what tokens and ledger rows belong to); its id."""
+    with store.session() as session:
+        row = Integration(name=name, kind=kind, settings={}, credentials="-")
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 @contextmanager

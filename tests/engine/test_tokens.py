@@ -22,7 +22,7 @@ from ledgerbridge.engine.tokens import ReconnectRequired, RefreshCoordinator, To
 from ledgerbridge.store import Integration, Store
 from ledgerbridge.store.models import OAuthConnection
 from ledgerbridge.systems.errors import AuthError, TransientError
-from tests.support import FakeClock
+from tests.support import FakeClock, add_integration
 
 SIDE = "accounting"
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -30,11 +30,7 @@ START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
+    return add_integration(store)
 
 
 @pytest.fixture

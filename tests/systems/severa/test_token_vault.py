@@ -17,12 +17,12 @@ from sqlalchemy import select
 from ledgerbridge.crypto import SecretBox
 from ledgerbridge.engine.tokens import TokenStore
 from ledgerbridge.integrations.token_vaults import StoredTokenVault
-from ledgerbridge.store import Integration, Store
+from ledgerbridge.store import Store
 from ledgerbridge.store.models import OAuthConnection
 from ledgerbridge.systems.severa.client import SeveraClient
 from ledgerbridge.systems.severa.connection import SeveraConnection
 from ledgerbridge.systems.severa.errors import SeveraAuthError
-from tests.support import FakeClock
+from tests.support import FakeClock, add_integration
 
 SIDE = "severa"
 
@@ -36,11 +36,7 @@ def clock(severa_sandbox: Any) -> FakeClock:
 
 @pytest.fixture
 def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="severa", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
+    return add_integration(store, name="severa")
 
 
 @pytest.fixture
