@@ -105,7 +105,7 @@ class EconomicLedger:
         """Products whose e-conomic group books VAT (its sales account has a VAT code)."""
         with_vat = set()
         for group in self.books.records("product-groups"):
-            account = self.books.get("accounts", (group.get("salesAccount") or {}).get("accountNumber"))
+            account = self.books.get("accounts", (group.get("salesAccount") or {}).get("accountNumber") or 0)
             if (account or {}).get("vatAccount"):
                 with_vat.add(group["productGroupNumber"])
         group_of = {
@@ -181,8 +181,12 @@ class EAccountingLedger:
     def copies(self, numbers: dict[str, int]) -> tuple[Counter[int], Counter[int]]:
         """Invoices and drafts per Rackbeat number (ContractNumber "Rackbeat invoice N")."""
         wanted = {f"Rackbeat invoice {n}": n for n in numbers.values()}
-        invoices = Counter(wanted.get(r.get("ContractNumber")) for r in self.books.all("customerinvoices"))
-        drafts = Counter(wanted.get(r.get("ContractNumber")) for r in self.books.all("customerinvoicedrafts"))
+        invoices = Counter(
+            wanted.get(str(r.get("ContractNumber"))) for r in self.books.all("customerinvoices")
+        )
+        drafts = Counter(
+            wanted.get(str(r.get("ContractNumber"))) for r in self.books.all("customerinvoicedrafts")
+        )
         return invoices, drafts  # type: ignore[return-value]
 
     def follow_up_done(self, number: int, ops: rackbeat.RackbeatState) -> bool:
