@@ -212,7 +212,10 @@ def test_drafts_when_not_posting_and_ean_invoices_never_posted(world: World) -> 
         [draft] = wait_for(lambda: live.drafts(), what="the EAN invoice as a draft")
         assert draft["recipient"]["ean"] == "5790001234567"
         assert all(b["bookedInvoiceNumber"] != with_ean["number"] for b in live.booked())
-        # The draft is there before its transfer is done (its totals are checked after it is made).
+        # The draft is there before its transfer is done (its totals are checked after it is made): a manual
+        # transfer now races the running steps and must wait its turn, never run them a second time.
+        racing = live.hub.transfer("ean", "invoice", str(with_ean["number"]))
+        assert racing.outcome in ("in_progress", "already"), racing.message
         wait_for(
             lambda: any(
                 t.source_key == str(with_ean["number"]) and t.state == "confirmed"
@@ -224,6 +227,7 @@ def test_drafts_when_not_posting_and_ean_invoices_never_posted(world: World) -> 
         assert (
             result.message == f"already transferred as e-conomic draft invoice {draft['draftInvoiceNumber']}"
         )
+        assert [d["draftInvoiceNumber"] for d in live.drafts()] == [draft["draftInvoiceNumber"]]  # one draft
 
 
 def test_customer_and_product_edits_follow_in_real_time(live: Live) -> None:

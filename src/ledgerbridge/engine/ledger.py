@@ -30,8 +30,7 @@ answer is recorded, so a crash or a lost answer leaves it ``unsure``; a refusal 
 ``MappingError``) leaves it ``failed`` and the transfer's result ``failed``. The next call for the
 document — the same webhook after a restart, the inbox's back-off, ``ledgerbridge retry`` — skips the
 send (the remote key is known) and resumes at the first step not ``done``; its result is ``ok`` only
-when all steps are done,
-so an error-log entry is resolved only once its cause is fixed.
+when all steps are done, so an error-log entry is resolved only once its cause is fixed.
 
 Exactly once for steps: a step that writes remotely must be safe to repeat (a PUT of the same value),
 or give ``find`` (asked before an ``unsure`` step runs again; a non-``None`` answer is the step's
