@@ -262,6 +262,10 @@ RESOURCES: dict[str, ResourceSpec] = {
         _simple("customer-groups", "customer_group", "CustomerGroup"),
         _simple("supplier-groups", "supplier_group", "SupplierGroup"),
         _simple("units", "unit", "Unit"),
+        # Product categories (legacy swagger 0.5.4 ProductCategoriesApi; seed 000's "Kategorier").
+        _simple("product-categories", "product_category", "ProductCategory"),
+        # The account's users (legacy swagger UsersApi); the sandbox keeps what is written.
+        _simple("users", "user", "User", _str("initials", max_length=10), _str("email")),
         _simple("layouts", "layout", "Layout"),
         _simple(
             "payment-terms",
@@ -317,6 +321,8 @@ RESOURCES: dict[str, ResourceSpec] = {
                 FieldSpec("unit_id", "int", ref="units", aliases=("unit",), accepts_object=True),
                 _BARRED,
                 FieldSpec("department_id", "int", minimum=1, maximum=INT_MAX),
+                # Legacy swagger Product.product_category: "Must relate to an existing Product Category".
+                FieldSpec("product_category", "int", ref="product-categories"),
             ),
             search_fields=("name", "barcode", "description"),
             item_type="product",
