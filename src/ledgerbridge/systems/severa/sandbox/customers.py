@@ -37,6 +37,15 @@ from ledgerbridge.systems.severa.sandbox.wire import (
 
 Record = dict[str, Any]
 OFFSET = {"firstRow": "int", "rowCount": "int", "calculateRowCount": "bool"}
+# What a contact person has in Severa that the sandbox never sets (always null).
+UNSET_CONTACT_FIELDS = {
+    "dateOfBirth": None,
+    "language": None,
+    "role": None,
+    "salutation": None,
+    "satisfactionLevel": None,
+    "timeZone": None,
+}
 COMMUNICATION_METHODS = ("Phone", "Fax", "MobilePhone", "IPPhone", "InstantMessenger", "EmailAddress")
 
 
@@ -308,12 +317,7 @@ class Customers:
                 "isEmailAllowed": flag(body, "isEmailAllowed", True),
                 "jobTitle": text(body, "jobTitle"),
                 "description": text(body, "description"),
-                "dateOfBirth": None,
-                "language": None,
-                "role": None,
-                "salutation": None,
-                "satisfactionLevel": None,
-                "timeZone": None,
+                **UNSET_CONTACT_FIELDS,
             }
         )
         return insert(self.state, "contacts", record)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.systems.severa.sandbox.common import insert
+from ledgerbridge.systems.severa.sandbox.customers import UNSET_CONTACT_FIELDS
 from ledgerbridge.systems.severa.sandbox.state import SeveraState
 
 Record = dict[str, Any]
@@ -306,12 +307,7 @@ def seed_contacts(state: SeveraState) -> None:
                 "isEmailAllowed": True,
                 "jobTitle": None,
                 "description": None,
-                "dateOfBirth": None,
-                "language": None,
-                "role": None,
-                "salutation": None,
-                "satisfactionLevel": None,
-                "timeZone": None,
+                **UNSET_CONTACT_FIELDS,
                 "_customer": demo_guid("customer", number),
             },
             guid=demo_guid("contact", f"{first} {last}"),
