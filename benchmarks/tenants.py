@@ -41,7 +41,9 @@ def serve_sandboxes(ports: Any) -> None:
     from ledgerbridge.systems import economic, rackbeat
 
     books = economic.EconomicState()
-    economic.seed_demo(books, customers=20, products=20, suppliers=2)
+    # No customers or products: each tenant's first poll and scan find nothing to sync, so what is
+    # measured is the cost of idling (tenants sharing these sandboxes would sync one another's records).
+    economic.seed_demo(books, customers=0, products=0, suppliers=0)
     economic_app = economic.create_app(books, rate_limit=None)
     rackbeat_app = rackbeat.create_app(token=TOKEN, rate_limit=None)
     rackbeat_app.kit.set_log_limit(10_000_000)
@@ -151,6 +153,14 @@ def main() -> None:
         home = Path(tmp)
         url = args.database_url or f"sqlite:///{home / 'tenants.sqlite3'}"
         service = Ledgerbridge(Config(home=home, database_url=url, secret_key=None))
+        env = {
+            **os.environ,
+            "LEDGERBRIDGE_HOME": str(home),
+            "LEDGERBRIDGE_DATABASE_URL": url,
+            "LEDGERBRIDGE_RACKBEAT_PER_MINUTE": "1000000",  # one shared token stands for many (see above)
+        }
+        # The baseline: the same process with no tenant (its own start-up and imports, on this machine now).
+        stop(start_serve(env, free_port(), "no tenants"))
         started = time.perf_counter()
         for n in range(args.tenants):
             service.add_integration(
@@ -167,12 +177,6 @@ def main() -> None:
         httpx.delete(f"{eco_url}/_sandbox/requests")
 
         port = free_port()
-        env = {
-            **os.environ,
-            "LEDGERBRIDGE_HOME": str(home),
-            "LEDGERBRIDGE_DATABASE_URL": url,
-            "LEDGERBRIDGE_RACKBEAT_PER_MINUTE": "1000000",  # one shared token stands for many (see above)
-        }
         try:
             serve = start_serve(env, port, "first start")
             measure_start(rb_url, eco_url, args.tenants, args.warmup_seconds)
