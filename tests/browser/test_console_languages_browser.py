@@ -29,6 +29,8 @@ from ledgerbridge.web import i18n
 from ledgerbridge.web.app import create_app
 from ledgerbridge.web.i18n_sources import po_path
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.integrations.severa_support import NAME as SEVERA_NAME
+from tests.integrations.severa_support import severa_world
 from tests.web.conftest import INVOICE_SETTINGS, PASSWORD, book_invoice
 
 pytestmark = pytest.mark.slow
@@ -129,7 +131,8 @@ def _check(page: Any, language: str, width: int, leftovers: list[str]) -> list[s
                 """() => Array.from(document.querySelectorAll('body *'))
                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
                     .filter(e => { for (let a = e.parentElement; a; a = a.parentElement) {
-                        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return false; }
+                        const clip = getComputedStyle(a).overflowX;
+                        if (['auto', 'scroll', 'hidden'].includes(clip)) return false; }
                         return true; })
                     .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
                       + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))"""
@@ -215,4 +218,45 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
         assert menu.is_visible()
     finally:
         context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_severa_integration_pages_in_every_language(
+    browser: Any, severa_sandbox: Any, tmp_path: Path
+) -> None:
+    """Its settings (the seed 004 wording), its connections and its transfer buttons with the status line."""
+    with severa_world(f"sqlite:///{tmp_path / 'lb.sqlite3'}", tmp_path, severa_sandbox) as world:
+        world.add()
+        world.service.set_admin_password(PASSWORD)
+        hub = RealtimeHub(world.service)
+        base = f"/console/integrations/{SEVERA_NAME}"
+        problems: list[str] = []
+        try:
+            with SandboxServer(create_app(hub, None)) as server:
+                for language in i18n.LANGUAGES:
+                    leftovers = [] if language == i18n.DEFAULT else _english_leftovers(language)
+                    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
+                    context.set_default_timeout(20_000)
+                    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": server.base_url}])
+                    page = context.new_page()
+                    try:
+                        page.goto(server.base_url + "/console/login")
+                        page.locator("#password").fill(PASSWORD)
+                        page.locator("form[action='/console/login'] button[type=submit]").click()
+                        page.wait_for_url(re.compile(r"/console$"))
+                        for width in (PHONE, DESKTOP):
+                            page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+                            for path in (base, f"{base}/settings", f"{base}/connections"):
+                                page.goto(server.base_url + path)
+                                problems += _check(page, language, width, leftovers)
+                        page.goto(server.base_url + base)
+                        page.locator(f"form[action='{base}/registers/customers'] button").click()
+                        status = page.locator(".flash").first.inner_text()
+                        expected = i18n.translate(language, "Customers")
+                        assert status.startswith(f"{expected}: "), status
+                        problems += _check(page, language, DESKTOP, leftovers)
+                    finally:
+                        context.close()
+        finally:
+            hub.close()
     assert problems == [], "\n".join(problems)
