@@ -71,6 +71,15 @@ def where_equal(records: list[Record], field: str, wanted: Any) -> list[Record]:
     return [r for r in records if r[field] == wanted]
 
 
+def where_contains(records: list[Record], field: str, text: str | None) -> list[Record]:
+    """The records whose ``field`` contains ``text``, ignoring case — a search filter; all of them when no
+    text is given."""
+    if not text:
+        return records
+    needle = text.lower()
+    return [r for r in records if needle in r[field].lower()]
+
+
 def list_handler(resource: Resource) -> Handler:
     async def handle(call: Call) -> Response:
         records = resource.select(call, list(resource.rows(call).values()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud, where_equal
+from ledgerbridge.sandbox.crud import register_crud, where_contains, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -252,8 +252,7 @@ class Catalogue:
         records = where_equal(records, "isActive", q["active"])
         if q["code"]:
             records = [r for r in records if r.get("code") == q["code"]]
-        if q["textToSearch"]:
-            records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
+        records = where_contains(records, "name", q["textToSearch"])
         return records
 
     # -- price lists -----------------------------------------------------------------------------
@@ -270,8 +269,7 @@ class Catalogue:
             records = [r for r in records if r["_currency"] == q["currencyGuid"].lower()]
         if q["name"]:
             records = [r for r in records if r["name"].lower() == q["name"].lower()]
-        if q["textToSearch"]:
-            records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
+        records = where_contains(records, "name", q["textToSearch"])
         return records
 
     def render_workhour_price(self, record: Record) -> Record:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud, where_equal
+from ledgerbridge.sandbox.crud import register_crud, where_contains, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -398,8 +398,7 @@ class Customers:
         q = paging.query(call)
         if q.get("active") is not None:
             records = [r for r in records if r["isForbiddenToUse"] != q["active"]]
-        if q.get("textToSearch"):
-            records = [r for r in records if q["textToSearch"].lower() in r["value"].lower()]
+        records = where_contains(records, "value", q.get("textToSearch"))
         return records
 
     # -- communication types ---------------------------------------------------------------------
@@ -428,8 +427,7 @@ class Customers:
     def select_communication_types(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
         records = where_equal(records, "isActive", q.get("active"))
-        if q.get("textToSearch"):
-            records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
+        records = where_contains(records, "name", q.get("textToSearch"))
         return records
 
     # -- registration ----------------------------------------------------------------------------

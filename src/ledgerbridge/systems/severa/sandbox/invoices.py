@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.sandbox.crud import register_crud, where_equal
+from ledgerbridge.sandbox.crud import register_crud, where_contains, where_equal
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.severa.sandbox import paging
 from ledgerbridge.systems.severa.sandbox.common import (
@@ -111,8 +111,7 @@ class Invoices:
     def select_statuses(self, call: Call, records: list[Record]) -> list[Record]:
         q = paging.query(call)
         records = where_equal(records, "isActive", q["active"])
-        if q["textToSearch"]:
-            records = [r for r in records if q["textToSearch"].lower() in r["name"].lower()]
+        records = where_contains(records, "name", q["textToSearch"])
         return sorted(records, key=lambda r: r["sortOrder"])
 
     # -- invoices --------------------------------------------------------------------------------
