@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledgerbridge.systems.economic import EconomicState
+from ledgerbridge.systems.economic.sandbox import create_app
 
 from .conftest import HTTP
 from .test_contract import AUTH
@@ -110,7 +111,8 @@ def test_openapi_paging_parameters_are_refused_beyond_the_spec(base_url: str) ->
     assert HTTP.get(paged, headers=AUTH, params={"skippages": 100}).status_code == 200
 
 
-def test_demo_customers_have_contacts_and_delivery_locations_and_orders(demo_state: EconomicState) -> None:
+def test_demo_customers_have_contacts_and_delivery_locations_and_orders() -> None:
+    demo_state = create_app(seed="demo", rate_limit=None).economic_state
     with_contact = [c for c in demo_state.tables["customers"].values() if "attention" in c]
     assert with_contact
     for customer in with_contact:

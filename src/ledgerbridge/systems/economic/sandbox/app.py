@@ -1520,7 +1520,7 @@ def create_app(
 
     state = state or EconomicState()
     if seed == "demo":
-        seed_demo(state)
+        seed_demo(state, documents=True)  # contacts, delivery locations and orders, as a real agreement
     elif seed == "minimal":
         seed_minimal(state)
     elif seed is not None:

@@ -1231,7 +1231,7 @@ def seed_demo(
     products: int = 600,
     suppliers: int = 60,
     seed: int = 2026,
-    documents: bool = True,
+    documents: bool = False,
 ) -> None:
     """Fill ``state`` with the demo company (same ``seed`` -> the same records, byte for byte);
     ``documents``: also contact persons, delivery locations and orders (see :func:`_contacts_and_orders`)."""
