@@ -135,5 +135,9 @@ def test_a_new_user_sets_up_an_integration_and_fixes_a_failed_invoice(console: C
     console.go("/console/integrations/shop/activity")
     console.shot("activity")
     console.go("/console")
-    expect(page.locator('tr[data-integration="shop"]')).to_contain_text("startup succeeded")
+    # "Last sync" is the last activity of any kind (the retried transfer), and the month in a sparkline.
+    expect(page.locator('tr[data-integration="shop"] svg.sparkline')).to_have_attribute(
+        "aria-label", "Last 30 days: 1 transferred, 1 failed"
+    )
+    expect(page.locator('tr[data-integration="shop"]')).not_to_contain_text("never")
     console.shot("integrations", full_page=False)
