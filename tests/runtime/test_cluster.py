@@ -94,14 +94,24 @@ def test_serve_cluster_and_two_workers_as_processes(pg_world: EWorld) -> None:
     workers = [subprocess.Popen([*command, "worker", "--concurrency", "2"], env=env) for _ in range(2)]
     try:
 
+        def all_running() -> None:
+            # A process that exits fails the test at once instead of at the end of a long wait.
+            for process in (serve, *workers):
+                if process.poll() is not None:
+                    raise AssertionError(f"{process.args[3:]} exited with {process.returncode}")
+
         def subscribed() -> bool:
+            all_running()
             try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
             except httpx.HTTPError:
                 return False
             return bool(world.rackbeat().list_webhooks())
 
-        wait_for(subscribed, timeout=30, what="serve --cluster listening and subscribed")
+        # The readiness signal is /healthz answering and the webhooks subscribed (which serve does only
+        # once it listens). On a loaded machine importing the package in three processes can take long,
+        # so the bound is generous; a passing run returns as soon as it is ready.
+        wait_for(subscribed, timeout=180, what="serve --cluster listening and subscribed")
         rackbeat = world.rackbeat()
         books = world.api()
         live = ELive(world, None, None, "", rackbeat, books)  # type: ignore[arg-type]
@@ -110,7 +120,11 @@ def test_serve_cluster_and_two_workers_as_processes(pg_world: EWorld) -> None:
             invoice = live.new_invoice()
             live.book(invoice)
             numbers.append(invoice["number"])
-        drafts = wait_for(lambda: len(live.drafts()) == 3 and live.drafts(), timeout=30, what="three drafts")
+        drafts = wait_for(
+            lambda: (all_running(), len(live.drafts()) == 3 and live.drafts())[1],
+            timeout=120,  # the workers may still be starting up
+            what="three drafts",
+        )
         assert sorted(d["ContractNumber"] for d in drafts) == sorted(f"Rackbeat invoice {n}" for n in numbers)
         rackbeat.close()
         books.close()
