@@ -1186,9 +1186,8 @@ class _EconomicApi:
             if name in customer:
                 template[name] = customer[name]
         template["customer"] = {"customerNumber": customer["customerNumber"], "self": customer["self"]}
-        recipient = {
-            k: customer[k] for k in ("name", "address", "zip", "city", "country", "ean") if k in customer
-        }
+        names = ("name", "address", "zip", "city", "country", "ean")
+        recipient: dict[str, Any] = {k: customer[k] for k in names if k in customer}
         if "vatZone" in customer:
             recipient["vatZone"] = customer["vatZone"]
         if "attention" in customer:

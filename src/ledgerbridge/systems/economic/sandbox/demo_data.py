@@ -1258,7 +1258,7 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
     """Every tenth customer gets a contact person (its ``attention`` and ``customerContact``) and a
     delivery location (its ``defaultDeliveryLocation``), as real customers have; three draft orders and
     a sent one, so the orders flow has something to show."""
-    customers = sorted(state.tables["customers"])
+    customers = sorted(int(n) for n in state.tables["customers"])
     for number in customers[::10]:
         customer = state.tables["customers"][number]
         first, last = rng.choice(_CONTACT_FIRST), rng.choice(_CONTACT_LAST)
@@ -1287,7 +1287,7 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
     if not customers or not products:
         return
     for index, kind in enumerate(("drafts", "drafts", "drafts", "sent")):
-        customer = customers[(index * 7) % len(customers)]
+        owner = customers[(index * 7) % len(customers)]
         lines = [
             {
                 "product": {"productNumber": product},
@@ -1297,7 +1297,7 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
             }
             for product in rng.sample(products, min(2, len(products)))
         ]
-        state.add_order({"customer": customer, "lines": lines}, kind=kind)
+        state.add_order({"customer": owner, "lines": lines}, kind=kind)
 
 
 def seed_minimal(state: EconomicState) -> None:

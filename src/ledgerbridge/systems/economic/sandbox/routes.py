@@ -167,21 +167,24 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         children("product-groups", "products", "productGroup.productGroupNumber"),
     )
     add("GET", "/units/{unitNumber}/products", children("units", "products", "unit.unitNumber"))
+
+    def invoice_links(parent: str) -> Serve:
+        return lambda req, parts, base: api.invoice_links(SPECS[parent], parts[1], base)
+
+    def invoices_of(parent: str, booked: bool) -> Serve:
+        return lambda req, parts, base: api.invoices_of(req, SPECS[parent], parts[1], booked, base)
+
+    def self_part(what: str) -> Serve:
+        return lambda req, parts, base: api.self_part(req, what, parts[1], base)
+
+    def invoice_totals(kind: str) -> Serve:
+        return lambda req, parts, base: api.invoice_totals(kind, parts[4], base)
+
     for parent in ("customers", "products"):
-        add(
-            "GET",
-            f"/{parent}/{{number}}/invoices",
-            lambda req, parts, base, parent=parent: api.invoice_links(SPECS[parent], parts[1], base),
-        )
+        add("GET", f"/{parent}/{{number}}/invoices", invoice_links(parent))
     for parent in ("products", "employees"):
         for kind in ("drafts", "booked"):
-            add(
-                "GET",
-                f"/{parent}/{{number}}/invoices/{kind}",
-                lambda req, parts, base, parent=parent, kind=kind: api.invoices_of(
-                    req, SPECS[parent], parts[1], kind == "booked", base
-                ),
-            )
+            add("GET", f"/{parent}/{{number}}/invoices/{kind}", invoices_of(parent, kind == "booked"))
     add(
         "GET",
         "/accounts/{accountNumber}/accounting-years",
@@ -197,7 +200,7 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         add(
             "GET",
             f"/{what}/{{number}}",
-            lambda req, parts, base, what=what: api.self_part(req, what, parts[1], base),
+            self_part(what),
         )
     prices = "/products/{productNumber}/pricing/currency-specific-sales-prices"
     add("GET POST", prices, api.currency_prices)
@@ -212,7 +215,7 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         add(
             "GET",
             f"/invoices/totals/{kind}/customers/{{customerNumber}}",
-            lambda req, parts, base, kind=kind: api.invoice_totals(kind, parts[4], base),
+            invoice_totals(kind),
         )
     for kind in ("invoices/drafts", "invoices/booked", "orders/drafts", "orders/sent", "orders/archived"):
         add("GET", f"/{kind}/{{number}}/pdf", lambda req, parts, base: api.document_pdf(parts, base))
