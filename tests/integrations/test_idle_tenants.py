@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ledgerbridge.runtime.hub import RealtimeHub
-from ledgerbridge.runtime.tenants import QuietScans, ensure_subscribed
+from ledgerbridge.runtime.tenants import QuietScans, ensure_subscribed, subscribe_all
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 
@@ -66,3 +66,18 @@ def test_a_quiet_integration_is_scanned_with_its_filter_and_less_often(world: Wo
         assert scanned_after(1) != []
     finally:
         hub.close()
+
+
+def test_subscribe_all_checks_every_tenant_side_by_side(world: World) -> None:
+    world.service.add_integration("beta", "rackbeat-economic", world.connection())
+    hub = RealtimeHub(world.service)
+    lines: list[str] = []
+    try:
+        subscribe_all(hub, RECEIVER, lines.append)
+        subscribe_all(hub, RECEIVER, lines.append)
+    finally:
+        hub.close()
+    first, again = sorted(lines[:2]), sorted(lines[2:])
+    assert [line.split(":")[0] for line in first] == ["acme", "beta"]
+    assert all(": subscribed to" in line for line in first)
+    assert all(": already subscribed to" in line for line in again)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import structlog
@@ -99,18 +100,25 @@ def ensure_subscribed(hub: RealtimeHub, name: str, public_url: str) -> tuple[int
     return hub.register_webhooks(name, public_url), True
 
 
-def subscribe_all(hub: RealtimeHub, public_url: str, report: Callable[[str], None] = print) -> None:
-    for name in integration_names(hub):
+def subscribe_all(
+    hub: RealtimeHub, public_url: str, report: Callable[[str], None] = print, *, at_once: int = 8
+) -> None:
+    """Every integration's subscriptions, ``at_once`` tenants side by side (each waits on its systems)."""
+
+    def one(name: str) -> None:
         try:
             count, written = ensure_subscribed(hub, name, public_url)
         except (UserError, RunAborted) as exc:
             report(f"{name}: {exc}")
-            continue
+            return
         except Exception:  # one tenant's failure never stops the others' subscriptions
             log.exception("webhook subscription failed", integration=name)
-            continue
+            return
         verb = "subscribed to" if written else "already subscribed to"
         report(f"{name}: {verb} {count} webhook events")
+
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="ledgerbridge-subscribe") as pool:
+        list(pool.map(one, integration_names(hub)))
 
 
 def subscribe_in_background(
