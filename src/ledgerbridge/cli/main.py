@@ -489,6 +489,9 @@ def serve(
             subscribe_in_background(hub, url, lambda line: console.print(f"{line} at {url}"))
 
     def stop_background() -> None:
+        # A clean stop: no new inbox item starts; those in flight get up to 30 s to finish before the
+        # clients are closed (what is left stays pending, never failed because we stop).
+        hub.stop(timeout=float(os.environ.get("LEDGERBRIDGE_STOP_SECONDS") or 30))
         if not cluster:
             worker.stop()
             scheduler.stop()

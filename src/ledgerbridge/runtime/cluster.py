@@ -18,11 +18,20 @@ always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker
 
 The inbox table stays the source of truth: a lost job loses nothing, because ``tick`` dispatches every
 pending item again. Exactly-once documents still rest on the transfer ledger, not on the queue.
+
+A worker killed hard (kill -9, a lost machine) leaves its jobs ``doing``, and with them their locks
+(``integration:<id>``, ``tick``): that integration's queue and the tick would never run again. Every worker
+sends a heartbeat; at its start and every few seconds each worker puts the jobs of workers whose heartbeat
+is older than ``LEDGERBRIDGE_STALLED_WORKER_SECONDS`` (30) back to ``todo`` (``recover_stalled``), which
+frees the locks. Running such a job twice is harmless: the inbox and the ledger decide what is left to do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import threading
 import time
 from typing import Any
@@ -40,6 +49,7 @@ from ledgerbridge.store.models import InboxItem
 
 RETRY_PENDING_SECONDS = 5
 NOTIFY_SECONDS = 0.05  # deliveries within this long share one dispatch job
+DEFAULT_STALLED_WORKER_SECONDS = 30.0  # a worker silent this long is gone: its jobs are run again
 log = structlog.get_logger("ledgerbridge.runtime")
 
 
@@ -163,17 +173,13 @@ class Cluster:
         """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs).
 
         Procrastinate's worker runs its own event loop; where this thread already has one running (an
-        embedding application), the worker gets a thread of its own.
+        embedding application), the worker gets a thread of its own. In the main thread SIGINT/SIGTERM
+        stop it cleanly: no new inbox item is started, the jobs running finish, the rest stays pending.
         """
 
         def work() -> None:
-            self.app.run_worker(
-                wait=wait,
-                concurrency=concurrency,
-                install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
-                listen_notify=wait,
-                **options,
-            )
+            signals = wait and threading.current_thread() is threading.main_thread()
+            asyncio.run(self._work(wait=wait, concurrency=concurrency, handle_signals=signals, **options))
 
         try:
             asyncio.get_running_loop()
@@ -193,6 +199,74 @@ class Cluster:
         thread.join()
         if failure:
             raise failure[0]
+
+    async def _work(self, *, wait: bool, concurrency: int, handle_signals: bool, **options: Any) -> None:
+        stalled_after = self.stalled_worker_seconds
+        async with self.app.open_async():
+            await self.recover_stalled()  # what workers killed before this start left behind
+            worker = asyncio.create_task(
+                self.app.run_worker_async(
+                    wait=wait,
+                    concurrency=concurrency,
+                    install_signal_handlers=False,  # ours below: the hub must stop taking items first
+                    listen_notify=wait,
+                    update_heartbeat_interval=stalled_after / 3,
+                    stalled_worker_timeout=stalled_after,
+                    **options,
+                )
+            )
+            watchdog = asyncio.create_task(self._recover_periodically(stalled_after / 3)) if wait else None
+            stopping = False
+
+            def stop() -> None:
+                nonlocal stopping
+                stopping = True
+                self.hub.stop()  # running items finish; no new one starts (the rest stays pending)
+                worker.cancel()  # Procrastinate's clean stop: no new job, waits for the running ones
+
+            loop = asyncio.get_running_loop()
+            if handle_signals:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(signum, stop)
+            try:
+                await worker
+            except asyncio.CancelledError:
+                if not stopping:
+                    raise
+            finally:
+                if handle_signals:
+                    for signum in (signal.SIGINT, signal.SIGTERM):
+                        loop.remove_signal_handler(signum)
+                if watchdog is not None:
+                    watchdog.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watchdog
+
+    @property
+    def stalled_worker_seconds(self) -> float:
+        return float(os.environ.get("LEDGERBRIDGE_STALLED_WORKER_SECONDS") or DEFAULT_STALLED_WORKER_SECONDS)
+
+    async def recover_stalled(self) -> int:
+        """Put the ``doing`` jobs of workers gone silent (no heartbeat for ``stalled_worker_seconds``, or
+        no worker at all) back to ``todo``, which releases their locks; returns how many."""
+        manager = self.app.job_manager
+        recovered = 0
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_worker_seconds):
+            try:
+                await manager.retry_job(job)
+            except Exception:  # noqa: BLE001 - another worker retried it first, or it just finished
+                continue
+            recovered += 1
+            log.warning("stalled job run again", job=job.id, task=job.task_name, lock=job.lock)
+        return recovered
+
+    async def _recover_periodically(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.recover_stalled()
+            except Exception:  # noqa: BLE001 - the database is away: the next round tries again
+                log.exception("could not look for stalled jobs")
 
     def open(self) -> Any:
         """The app opened for deferring from synchronous code (``with cluster.open(): ...``)."""

@@ -117,6 +117,12 @@ class RealtimeHub:
             if unhealthy_after is not None
             else float(os.environ.get("LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS") or DEFAULT_UNHEALTHY_AFTER)
         )
+        # A clean stop: no new item is started, and what fails while stopping (clients closing under it)
+        # is left pending for the next start instead of being settled failed.
+        self._stopping = threading.Event()
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
 
     # -- sessions ----------------------------------------------------------------------------------
     def session(self, name: str) -> tuple[int, Realtime]:
@@ -151,10 +157,27 @@ class RealtimeHub:
                     del self._sessions[integration_id]
 
     def close(self) -> None:
+        with self._idle:
+            if self._stopping.is_set() and self._in_flight:
+                # stop() gave up waiting: closing the clients would fail the items still running. The
+                # process is ending; the items stay pending and the ledger keeps them exactly once.
+                log.warning("sessions left open: items still in flight at stop", in_flight=self._in_flight)
+                return
         with self._lock:
             for _, session in self._sessions.values():
                 session.close()
             self._sessions.clear()
+
+    def stop(self, timeout: float = 0.0) -> bool:
+        """Stop taking inbox items (a clean stop of ``serve`` or ``worker``) and wait up to ``timeout``
+        seconds for those in flight; True when none is left. Items not started stay pending."""
+        self._stopping.set()
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def integration_names(self) -> list[str]:
         # One query: the scheduler asks every few seconds, and a thousand tenants' credentials need not
@@ -324,12 +347,26 @@ class RealtimeHub:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"lb-{name}") as pool:
             return sum(pool.map(lambda item: int(self._process(name, session, item)), batch))
 
-    @_in_delivery_context
     def _process(self, name: str, session: Realtime, item: InboxItem) -> bool:
+        """Process one item unless we are stopping (then it stays pending); counted while in flight."""
+        with self._idle:
+            if self._stopping.is_set():
+                return False
+            self._in_flight += 1
+        try:
+            return self._process_item(name, session, item)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    @_in_delivery_context
+    def _process_item(self, name: str, session: Realtime, item: InboxItem) -> bool:
         """Process one item; True when it is settled (done or failed), False when it waits in back-off.
 
         Whatever goes wrong settles the item (failed, with an error-log entry that can be retried) so
-        it never holds up the items after it, also after a restart.
+        it never holds up the items after it, also after a restart. Except while stopping: then a failure
+        may be our own clients closing, so the item stays pending and the next start runs it again.
         """
         try:
             outcome = session.handle(item.event, item.record_key, item.payload)
@@ -343,6 +380,9 @@ class RealtimeHub:
             self._note_transient(item, str(exc))
             return False
         except Exception as exc:  # noqa: BLE001 - any bug or surprise in one item must not stop the others
+            if self._stopping.is_set():
+                log.info("left pending: stopping", item=item.id, error=f"{type(exc).__name__}: {exc}")
+                return False
             outcome = self._record_crash(item, exc)
         with self._backoff_lock:
             self._backoff.pop(item.id, None)
