@@ -14,7 +14,8 @@ import os
 import secrets
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait befo
 # Documents of one integration worked at once. Mostly waiting on the far side (answers, Retry-After,
 # back-off between retries), so more threads than cores pay off; the clients' pacing keeps each API's limits.
 DEFAULT_DOCUMENT_CONCURRENCY = 16
+REFILL_SECONDS = 0.25  # how often a lane with free slots looks for documents that arrived meanwhile
 INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
 log = structlog.get_logger("ledgerbridge.runtime")
 
@@ -122,7 +124,6 @@ class RealtimeHub:
         self._stopping = threading.Event()
         self._in_flight = 0
         self._idle = threading.Condition()
-
 
     # -- sessions ----------------------------------------------------------------------------------
     def session(self, name: str) -> tuple[int, Realtime]:
@@ -338,14 +339,68 @@ class RealtimeHub:
             settled += self._run_batch(name, session, batch)
             batch = []
             settled += int(self._process(name, session, item))
-        return settled + self._run_batch(name, session, batch)
+        # The last batch may take in documents that arrive (or come out of back-off) while it runs.
+        refill = functools.partial(self._more_documents, integration_id, session)
+        return settled + self._run_batch(name, session, batch, refill=refill, budget=limit)
 
-    def _run_batch(self, name: str, session: Realtime, batch: list[InboxItem]) -> int:
-        if len(batch) <= 1 or self.document_concurrency <= 1:
+    def _more_documents(self, integration_id: int, session: Realtime, busy: set[int]) -> list[InboxItem]:
+        """Pending documents (``parallel`` items) not in ``busy`` and not in back-off, oldest first, up
+        to the first other item, which must wait for what came before it (the next round runs it)."""
+        now = time.monotonic()
+        found: list[InboxItem] = []
+        window = 2 * self.document_concurrency + len(busy)
+        for item in self.inbox.pending(limit=window, integration_id=integration_id):
+            if item.id in busy or ((b := self._backoff.get(item.id)) and b.not_before > now):
+                continue
+            if not session.parallel(item.event):
+                break
+            found.append(item)
+        return found
+
+    def _run_batch(
+        self,
+        name: str,
+        session: Realtime,
+        batch: list[InboxItem],
+        *,
+        refill: Callable[[set[int]], list[InboxItem]] | None = None,
+        budget: int = 0,
+    ) -> int:
+        """Work documents up to ``document_concurrency`` at a time. A slot is refilled the moment its
+        item settles or goes into back-off, so one slow item (stalled answers, retries) never holds the
+        others' slots; with ``refill``, new documents are taken in until ``budget`` items were started."""
+        if refill is None and (len(batch) <= 1 or self.document_concurrency <= 1):
             return sum(int(self._process(name, session, item)) for item in batch)
-        workers = min(len(batch), self.document_concurrency)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"lb-{name}") as pool:
-            return sum(pool.map(lambda item: int(self._process(name, session, item)), batch))
+        queue = list(batch)
+        started = len(queue)
+        running: dict[Future[bool], int] = {}
+        left: set[int] = set()  # came back unsettled with no back-off (the hub is stopping): not again
+        settled = 0
+        slots = self.document_concurrency
+        with ThreadPoolExecutor(max_workers=slots, thread_name_prefix=f"lb-{name}") as pool:
+            while queue or running:
+                while queue and len(running) < slots:
+                    item = queue.pop(0)
+                    running[pool.submit(self._process, name, session, item)] = item.id
+                wants_more = not queue and len(running) < slots and started < budget
+                if refill is not None and wants_more and not self._stopping.is_set():
+                    more = refill(left | set(running.values()))[: budget - started]
+                    started += len(more)
+                    queue.extend(more)
+                    if more:
+                        continue
+                if not running:
+                    break
+                # A short wait, so that documents arriving while every running one is slow get a free slot.
+                poll = REFILL_SECONDS if refill else None
+                done, _ = wait(running, timeout=poll, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item_id = running.pop(future)
+                    if future.result():
+                        settled += 1
+                    elif item_id not in self._backoff:
+                        left.add(item_id)
+        return settled
 
     def _process(self, name: str, session: Realtime, item: InboxItem) -> bool:
         """Process one item unless we are stopping (then it stays pending); counted while in flight."""
