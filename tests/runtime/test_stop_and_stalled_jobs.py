@@ -165,3 +165,44 @@ def test_serve_stopped_with_sigint_fails_no_item_in_flight(pg_world: EWorld) -> 
     assert _draft_numbers(live) == numbers
     rackbeat.close()
     books.close()
+
+
+def test_worker_stopped_with_sigint_takes_no_new_item_and_fails_none(pg_world: EWorld) -> None:
+    world = pg_world
+    cluster = Cluster(world.service)
+    cluster.ensure_schema()
+    # One document at a time, 2 s each: the stop comes while the backlog is being worked.
+    world.books_app.kit.set_faults(FaultPlan(latency_ms=2000, path_pattern=DRAFTS_PATH, methods=["POST"]))
+    env = _env(world, LEDGERBRIDGE_DOCUMENT_CONCURRENCY="1")
+    with cluster.open(), SandboxServer(create_app(cluster.hub, cluster)) as web:
+        cluster.hub.register_webhooks("se", web.base_url)
+        rackbeat, books = world.rackbeat(), world.api()
+        live = ELive(world, cluster.hub, None, web.base_url, rackbeat, books)  # type: ignore[arg-type]
+        worker = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
+        try:
+            numbers = _book(live, 6)
+            wait_for(lambda: len(live.drafts()) >= 1, timeout=45, what="the first draft")
+            worker.send_signal(signal.SIGINT)
+            assert worker.wait(timeout=40) == 0
+        finally:
+            _stop(worker)
+        with world.service.store.session() as db:
+            states = db.scalars(select(InboxItem.state)).all()
+            errors = db.scalars(select(func.count()).select_from(ErrorEntry)).one()
+        assert "failed" not in states and errors == 0
+        # The item in flight finished; the ones not started were left for the next worker.
+        assert 1 <= len(live.drafts()) < len(numbers)
+        assert "pending" in states
+
+        world.books_app.kit.set_faults(FaultPlan())
+        cluster.dispatch()
+
+        def drained() -> bool:
+            cluster.run_worker(wait=False, concurrency=2)
+            return len(live.drafts()) >= len(numbers) and cluster.hub.inbox.count() == 0
+
+        wait_for(drained, timeout=30, what="the rest, worked by the next worker")
+        assert _draft_numbers(live) == numbers
+        rackbeat.close()
+        books.close()
+    cluster.hub.close()
