@@ -482,6 +482,10 @@ class Renderer:
                 },
                 "self": link(b, "payment-terms", terms["paymentTermsNumber"]),
             }
+            # Real documents also carry the terms' description (not in the schemas; issue 13).
+            described = self._lookup("payment-terms", terms.get("paymentTermsNumber")) or {}
+            if described.get("description"):
+                out["paymentTerms"]["description"] = described["description"]
         _put_ref(out, r, "customer", "customerNumber", b, "customers")
         recipient = dict(r.get("recipient") or {})
         if recipient:
@@ -573,6 +577,7 @@ class Renderer:
             out["unit"] = {
                 "unitNumber": unit,
                 **({"name": unit_record["name"]} if "name" in unit_record else {}),
+                "products": link(b, "units", unit, "products"),  # as real lines do (issue 13)
                 "self": link(b, "units", unit),
             }
         _put_ref(out, line, "product", "productNumber", b, "products")
