@@ -304,3 +304,29 @@ def test_a_concurrent_call_while_the_steps_run_does_not_run_them_again(
         assert again.outcome == "already" and step_calls == ["1000"]
     finally:
         other_store.dispose()
+
+
+def test_a_worker_whose_claim_was_taken_over_mid_steps_leaves_the_rest_to_the_new_holder(
+    store: Store, integration_id: int
+) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    later: list[str] = []
+
+    def slow_first_step(ctx: StepContext) -> str | None:
+        # Meanwhile the lease ran out and another worker took the transfer over.
+        with store.session() as session:
+            session.execute(
+                update(Transfer)
+                .where(Transfer.source_key == "C-2")
+                .values(claimed_by="other-host:1", updated_at=utcnow())
+            )
+        return None
+
+    result = transfer_with(
+        ledger, target, "C-2", Step("first", slow_first_step), Step("second", lambda ctx: later.append("x"))
+    )
+    assert result.outcome == "in_progress" and later == []
+    assert [(s.name, s.state) for s in ledger.steps("invoice", "C-2")] == [
+        ("first", "done"),
+        ("second", "pending"),
+    ]
