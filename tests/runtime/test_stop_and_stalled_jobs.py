@@ -106,6 +106,9 @@ def test_a_worker_killed_holding_an_integrations_job_does_not_block_its_queue(pg
             first.wait(timeout=10)
             # What the kill leaves: the job `doing`, holding the integration's lock.
             assert _doing_process_jobs(world) == held
+            # The next process job for the integration is already queued (as a delivery's dispatch does):
+            # it shares the stalled job's queueing lock, so the stalled one cannot simply be queued again.
+            assert cluster.dispatch() == 1
             world.books_app.kit.set_faults(FaultPlan())
 
             second = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)

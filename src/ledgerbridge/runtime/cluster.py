@@ -254,10 +254,17 @@ class Cluster:
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_worker_seconds):
             try:
                 await manager.retry_job(job)
-            except Exception:  # noqa: BLE001 - another worker retried it first, or it just finished
-                continue
+                log.warning("stalled job run again", job=job.id, task=job.task_name, lock=job.lock)
+            except Exception:  # noqa: BLE001 - see below
+                # A job of the same queueing lock is already waiting (dispatch queued the next `process`,
+                # the periodic deferrer the next `tick`): it does this one's work, so this one is only
+                # ended, which frees its lock. Fails too if another worker got there first.
+                try:
+                    await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+                except Exception:  # noqa: BLE001 - another worker recovered it first, or it just finished
+                    continue
+                log.warning("stalled job ended (a queued one does its work)", job=job.id, lock=job.lock)
             recovered += 1
-            log.warning("stalled job run again", job=job.id, task=job.task_name, lock=job.lock)
         return recovered
 
     async def _recover_periodically(self, every: float) -> None:
