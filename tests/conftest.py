@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 
-from ledgerbridge.store import Store
+# The CLI's Rich consoles are made at import and read COLUMNS then: give them a wide terminal whatever
+# runs the suite (xdist workers have no terminal, and Rich would squeeze tables to 80 columns).
+os.environ.setdefault("COLUMNS", "200")
+
+from ledgerbridge.store import Store  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -258,6 +258,12 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
                 ),
                 what="the failure's line",
             )
+            # The customer's failure line can come first; wait for the invoice's own failure to be counted.
+            wait_for(
+                lambda: 'ledgerbridge_failures_total{operation="transfer"}'
+                in httpx.get(f"{live.url}/metrics").text,
+                what="the invoice's failure counted",
+            )
             exposed = httpx.get(f"{live.url}/metrics").text
     finally:
         configure_logging("console", "info", force=True)

@@ -25,10 +25,10 @@ def test_a_stalled_economic_answer_is_given_up_after_the_connections_timeout_and
     assert world.service.run_startup("quick").ok
     with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
         invoice = book_one_line_invoice(rackbeat, world.ops)
-    # The first draft POST is stalled for 2 s before the sandbox would even look at it.
+    # The first draft POST is stalled for 8 s before the sandbox would even look at it.
     world.economic_app.kit.set_faults(
         FaultPlan(
-            fail_next=["timeout"], timeout_seconds=2.0, methods=["POST"], path_pattern=r"^/invoices/drafts$"
+            fail_next=["timeout"], timeout_seconds=8.0, methods=["POST"], path_pattern=r"^/invoices/drafts$"
         )
     )
     world.economic_app.kit.clear_log()
@@ -40,7 +40,8 @@ def test_a_stalled_economic_answer_is_given_up_after_the_connections_timeout_and
     finally:
         hub.close()
     assert result.ok, result.message
-    assert took < 2.0  # gave up after 0.4 s instead of waiting out the stall (or the 30 s default)
+    # Gave up after the connection's 0.4 s instead of sitting out the 8 s stall (room left for a busy machine).
+    assert took < 6.0
 
     def draft_posts() -> list[tuple[str | None, int]]:
         logged = world.economic_app.kit.requests
@@ -50,7 +51,7 @@ def test_a_stalled_economic_answer_is_given_up_after_the_connections_timeout_and
         )
 
     # The stalled request is logged when its (unheard) answer leaves, after the stall.
-    wait_for(lambda: len(draft_posts()) == 2, timeout=5, what="the stalled request's log entry")
+    wait_for(lambda: len(draft_posts()) == 2, timeout=15, what="the stalled request's log entry")
     assert set(draft_posts()) == {("timeout", 504), (None, 201)}
     with EconomicClient(world.economic_url, "app-secret", "grant") as books:
         assert len(list(books.iter_collection("invoices/booked"))) == 1

@@ -11,7 +11,7 @@ from rich.table import Table
 from ledgerbridge.engine.runner import RunResult
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the terminal width
 
 
 # -- progress and summaries ----------------------------------------------------------------------------

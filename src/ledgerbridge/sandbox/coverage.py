@@ -19,9 +19,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.types import ASGIApp
@@ -125,6 +127,18 @@ async def _probe(
                 coverage.served.append((method, template))
 
 
+def _run(probe: Coroutine[Any, Any, None]) -> None:
+    """Run the probe to the end, also where this thread already runs an event loop (a browser test's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(probe)
+        return
+    worker = threading.Thread(target=asyncio.run, args=(probe,), name="sandbox-coverage")
+    worker.start()
+    worker.join()
+
+
 def _says(answer: httpx.Response, *needles: str) -> bool:
     return any(needle in answer.text for needle in needles)
 
@@ -141,7 +155,7 @@ def measure_economic(specs: Path) -> Coverage:
 
     headers = {"X-AppSecretToken": "coverage", "X-AgreementGrantToken": "coverage"}
     app = create_app(seed="demo", rate_limit=None)
-    asyncio.run(_probe(app, coverage.documented, headers, "", unknown, coverage))
+    _run(_probe(app, coverage.documented, headers, "", unknown, coverage))
     return coverage
 
 
@@ -157,7 +171,7 @@ def measure_eaccounting(specs: Path) -> Coverage:
 
     app = create_app(EAccountingState())
     headers = {"Authorization": "Bearer coverage"}
-    asyncio.run(_probe(app, coverage.documented, headers, "", unknown, coverage))
+    _run(_probe(app, coverage.documented, headers, "", unknown, coverage))
     return coverage
 
 
@@ -173,7 +187,7 @@ def measure_rackbeat(specs: Path) -> Coverage:
 
     app = create_app(token="coverage", rate_limit=None)
     headers = {"Authorization": "Bearer coverage"}
-    asyncio.run(_probe(app, coverage.documented, headers, "/api", unknown, coverage))
+    _run(_probe(app, coverage.documented, headers, "/api", unknown, coverage))
     return coverage
 
 
