@@ -161,6 +161,17 @@ def examine(kind: Any, name: str) -> list[Check]:
 RACKBEAT_FIX = "check the Rackbeat API token in the connection (Rackbeat → Settings → API)"
 
 
+def subscribed_events(kind: Any) -> list[str]:
+    """The webhook events the kind's real-time session subscribes to (none before it is stored)."""
+    if kind.store is None or kind.integration_id is None:
+        return []
+    session = kind.realtime(kind.store, kind.integration_id)
+    try:
+        return list(session.webhook_events())
+    finally:
+        session.close()
+
+
 def rackbeat_checks(
     doctor: Doctor, rackbeat: Any, name: str, entities: Iterable[str], events: list[str]
 ) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks
+from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks, subscribed_events
 
 EACCOUNTING_FIX = "sign in again: `ledgerbridge connect {name} eaccounting`"
 RACKBEAT_ENTITIES = ("product-groups", "products", "customers", "suppliers", "customer-invoices")
@@ -21,14 +21,7 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
     except SideDown:
         return
     try:
-        events: list[str] = []
-        if kind.store is not None and kind.integration_id is not None:
-            session = kind.realtime(kind.store, kind.integration_id)
-            try:
-                events = session.webhook_events()
-            finally:
-                session.close()
-        rackbeat_checks(doctor, rackbeat, name, RACKBEAT_ENTITIES, events)
+        rackbeat_checks(doctor, rackbeat, name, RACKBEAT_ENTITIES, subscribed_events(kind))
         try:
             company = doctor.call(  # once, without the client's retries
                 "eaccounting",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks
+from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks, subscribed_events
 from ledgerbridge.systems.errors import NotFoundError
 
 ECONOMIC_FIX = (
@@ -23,14 +23,7 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
     settings = kind.settings
     economic, rackbeat = kind.open_clients()
     try:
-        events: list[str] = []
-        if kind.store is not None and kind.integration_id is not None:
-            session = kind.realtime(kind.store, kind.integration_id)
-            try:
-                events = session.webhook_events()
-            finally:
-                session.close()
-        rackbeat_checks(doctor, rackbeat, name, RACKBEAT_ENTITIES, events)
+        rackbeat_checks(doctor, rackbeat, name, RACKBEAT_ENTITIES, subscribed_events(kind))
         try:
             me = doctor.call(  # once, without the client's retries: a side that is down is said at once
                 "economic",
