@@ -96,7 +96,7 @@ def grow(state: Any, args: argparse.Namespace) -> None:
         for row in range(args.rows):
             kind = work_types[(n + row) % len(work_types)]
             insert(state, "work_hours", {
-                "eventDate": date(2026, 11, 1 + row % 28), "quantity": Decimal("1.5"), "invoiceQuantity": None,
+                "eventDate": date(2026, 11, 1 + row % 28), "quantity": Decimal("1.5"), "invoiceQuantity": None,  # noqa: E501
                 "plannedInvoiceQuantity": None, "description": f"Arbete {row}", "invoiceRowDescription": None,
                 "invoiceRowComment": None, "isBillable": True, "isApproved": True, "startTime": None,
                 "endTime": None, "unitPrice": money("1100"), "unitCost": money("500"),
@@ -141,7 +141,7 @@ def main() -> None:
     started = time.perf_counter()
     grow(severa_app.state, args)
     print(f"Severa sandbox grown in {time.perf_counter() - started:.1f} s: {args.customers} customers, "
-          f"{args.articles} articles, {args.projects} projects, {args.invoices} invoices × {args.rows} rows")  # fmt: skip
+          f"{args.articles} articles, {args.projects} projects, {args.invoices} invoices × {args.rows} rows")  # fmt: skip  # noqa: E501
     books = EAccountingState()
     cost_center = seed_severa_books(books)["cost_center_id"]
     identity = IdentityServer()
@@ -194,7 +194,7 @@ def main() -> None:
         if all_calls:
             span = max(1e-9, all_calls[-1].at - all_calls[0].at)
             busiest = _busiest_second(all_calls)
-            print(f"Severa: {len(all_calls)} calls in {span:.0f} s ({len(all_calls) / span:.1f}/s on average, "
+            print(f"Severa: {len(all_calls)} calls in {span:.0f} s ({len(all_calls) / span:.1f}/s on average, "  # noqa: E501
                   f"at most {busiest} in any one second; the limit is {args.severa_limit}/s)")  # fmt: skip
         service.close()
 

@@ -218,7 +218,7 @@ def severa_demo(console: Console, service: Any, *, enabled: bool) -> Iterator[bo
                 f"[bold]Konsultbolaget Norr AB[/] in the Severa sandbox at {sev.base_url} "
                 f"(client {SEVERA_CLIENT[0]} / {SEVERA_CLIENT[1]})\n"
                 f'and in the eAccounting sandbox at {ea.base_url}/v2 (cost center 1 "Projekt" for projects)\n'
-                f"integration [bold]{DEMO_SEVERA_NAME}[/] (severa-eaccounting): Severa is master for customers, "
+                f"integration [bold]{DEMO_SEVERA_NAME}[/] (severa-eaccounting): Severa is master for customers, "  # noqa: E501
                 "eEkonomi for products",
                 title="and Visma Severa ↔ eEkonomi",
             )
@@ -238,7 +238,7 @@ def severa_demo(console: Console, service: Any, *, enabled: bool) -> Iterator[bo
             f"LEDGERBRIDGE_HOME={home} ledgerbridge errors {DEMO_SEVERA_NAME}\n"
             "Try, while the demo runs (in another terminal):\n"
             f"  LEDGERBRIDGE_HOME={home} ledgerbridge transfer {DEMO_SEVERA_NAME} customers --dry-run\n"
-            f"  LEDGERBRIDGE_HOME={home} ledgerbridge transfer {DEMO_SEVERA_NAME} invoices    # safe to repeat\n"
+            f"  LEDGERBRIDGE_HOME={home} ledgerbridge transfer {DEMO_SEVERA_NAME} invoices    # safe to repeat\n"  # noqa: E501
             'Book a draft in eEkonomi, then bring its number, OCR and the "Skickad" status back to Severa:\n'
             f"  curl -s -X POST -H 'Authorization: Bearer {token}' "
             f"{ea.base_url}/v2/customerinvoicedrafts/<draft id>/convert\n"

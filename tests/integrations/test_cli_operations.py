@@ -253,15 +253,17 @@ def test_json_log_lines_of_a_transfer_and_a_failure_carry_the_delivery(world: Wo
             refused = live.book(live.new_invoice(customer_id=90009))
             wait_for(
                 lambda: (
-                    '"record_key": "%s"' % refused["number"] in stream.getvalue()
+                    f'"record_key": "{refused["number"]}"' in stream.getvalue()
                     and '"event": "failed"' in stream.getvalue()
                 ),
                 what="the failure's line",
             )
             # The customer's failure line can come first; wait for the invoice's own failure to be counted.
             wait_for(
-                lambda: 'ledgerbridge_failures_total{operation="transfer"}'
-                in httpx.get(f"{live.url}/metrics").text,
+                lambda: (
+                    'ledgerbridge_failures_total{operation="transfer"}'
+                    in httpx.get(f"{live.url}/metrics").text
+                ),
                 what="the invoice's failure counted",
             )
             exposed = httpx.get(f"{live.url}/metrics").text

@@ -40,7 +40,7 @@ def test_a_stalled_economic_answer_is_given_up_after_the_connections_timeout_and
     finally:
         hub.close()
     assert result.ok, result.message
-    # Gave up after the connection's 0.4 s instead of sitting out the 8 s stall (room left for a busy machine).
+    # Gave up after the connection's 0.4 s instead of sitting out the 8 s stall (room for a busy machine).
     assert took < 6.0
 
     def draft_posts() -> list[tuple[str | None, int]]:

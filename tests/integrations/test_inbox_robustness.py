@@ -131,9 +131,7 @@ def test_an_item_whose_processing_raises_is_settled_logged_and_holds_nothing_up(
     )
     assert "ValueError" in entry.message
     # The invoice's own item settles just after the invoice shows in e-conomic: nothing stays pending.
-    wait_for(
-        lambda: httpx.get(f"{live.url}/healthz").json()["inbox_pending"] == 0, what="an empty inbox"
-    )
+    wait_for(lambda: httpx.get(f"{live.url}/healthz").json()["inbox_pending"] == 0, what="an empty inbox")
 
     # Retryable: run again, it fails again for the same reason, and the entry stays open (not resolved).
     [(entry_id, outcome)] = [r for r in live.hub.retry("live") if r[0] == entry.id]

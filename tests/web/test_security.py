@@ -112,7 +112,11 @@ def test_private_and_loopback_addresses_need_the_setting(web: Web, strict_urls: 
 
 # -- §4 metrics, body size, 4xx never 500 -------------------------------------------------------------------
 def _webhook_series(text: str) -> set[str]:
-    return {line.rsplit(" ", 1)[0] for line in text.splitlines() if line.startswith("ledgerbridge_webhooks_total{")}
+    return {
+        line.rsplit(" ", 1)[0]
+        for line in text.splitlines()
+        if line.startswith("ledgerbridge_webhooks_total{")
+    }
 
 
 def test_junk_deliveries_make_no_metric_series(web: Web) -> None:

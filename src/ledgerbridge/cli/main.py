@@ -727,9 +727,11 @@ def sandbox_severa(
     client_id: Annotated[str, typer.Option(help="The API client id the sandbox accepts.")] = "sandbox",
     client_secret: Annotated[str, typer.Option(help="Its client secret.")] = "sandbox",
     rate_limit: Annotated[int, typer.Option(help="Requests per second and client (0: no limit).")] = 10,
-    strict: Annotated[bool, typer.Option("--strict", help="Require the Client_Id header on every call.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Require the Client_Id header on every call.")
+    ] = False,
 ) -> None:
-    """Serve the Visma Severa REST API v1 sandbox (client credentials given by --client-id/--client-secret)."""
+    """Serve the Visma Severa REST API v1 sandbox (credentials given by --client-id/--client-secret)."""
     from ledgerbridge.sandbox import serve_forever
     from ledgerbridge.systems.severa.sandbox import create_app
 

@@ -178,7 +178,7 @@ class CustomerInvoiceSettings(Strict):
                 Decimal(rate)
             except InvalidOperation:
                 raise ValueError(
-                    f"vat_products maps VAT rates to products: {rate!r} is not a rate (e.g. \"0\" or \"25\")"
+                    f'vat_products maps VAT rates to products: {rate!r} is not a rate (e.g. "0" or "25")'
                 ) from None
         if self.allow_rounding_differences and not any(Decimal(r) == 0 for r in self.vat_products):
             raise ValueError(
