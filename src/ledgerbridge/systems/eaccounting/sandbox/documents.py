@@ -667,11 +667,7 @@ class Documents:
                     ],
                 )
             )
-        fiscal_year = state.fiscal_year_for(invoice_date)
-        if fiscal_year is None:
-            raise HttpError(
-                error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {invoice_date}.")
-            )
+        fiscal_year = fiscal_year_containing(state, invoice_date)
         header = self._customer_fields(data, customer)
         if terms is None and header["TermsOfPaymentId"]:
             terms = state.get("termsofpayments", header["TermsOfPaymentId"])
@@ -917,11 +913,7 @@ class Documents:
                 raise invalid(errors)
             check_row_cost_centers(state, data.get("Rows") or [])
             day = as_date(data.get("InvoiceDate")) or state.today()
-            fiscal_year = state.fiscal_year_for(day)
-            if fiscal_year is None:
-                raise HttpError(
-                    error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {day}.")
-                )
+            fiscal_year = fiscal_year_containing(state, day)
             rows: list[dict[str, Any]] = []
             debit = credit = vat = ZERO
             for index, row in enumerate(data.get("Rows") or []):
@@ -1106,11 +1098,7 @@ class Documents:
             if errors:
                 raise invalid(errors)
             day = as_date(data["VoucherDate"]) or state.today()
-            fiscal_year = state.fiscal_year_for(day)
-            if fiscal_year is None:
-                raise HttpError(
-                    error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {day}.")
-                )
+            fiscal_year = fiscal_year_containing(state, day)
             debit = sum((r["DebitAmount"] for r in rows), ZERO)
             credit = sum((r["CreditAmount"] for r in rows), ZERO)
             if debit != credit:
@@ -1288,6 +1276,14 @@ def _row_mismatches(rows: list[dict[str, Any]], checks: Any) -> list[dict[str, A
 def _percent(rate: Decimal) -> str:
     percent = Decimal(rate) * 100
     return str(int(percent)) if percent == percent.to_integral_value() else str(percent.normalize())
+
+
+def fiscal_year_containing(state: EAccountingState, day: date) -> dict[str, Any]:
+    """The fiscal year a booking on ``day`` falls in; none is a 400 as eAccounting words it."""
+    fiscal_year = state.fiscal_year_for(day)
+    if fiscal_year is None:
+        raise HttpError(error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {day}."))
+    return fiscal_year
 
 
 def _due_date(invoice_date: date, terms: dict[str, Any] | None) -> date:

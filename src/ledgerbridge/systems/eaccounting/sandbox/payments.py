@@ -31,7 +31,13 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.systems.eaccounting.sandbox.chart import RECEIVABLES_ACCOUNT
-from ledgerbridge.systems.eaccounting.sandbox.documents import ZERO, Documents, _dec, money
+from ledgerbridge.systems.eaccounting.sandbox.documents import (
+    ZERO,
+    Documents,
+    _dec,
+    fiscal_year_containing,
+    money,
+)
 from ledgerbridge.systems.eaccounting.sandbox.resources import INVOICE_PAYMENT_FIELDS
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     HttpError,
@@ -103,11 +109,7 @@ def post_payment(documents: Documents, invoice: dict[str, Any], data: dict[str, 
                     ],
                 )
             )
-        fiscal_year = state.fiscal_year_for(day)
-        if fiscal_year is None:
-            raise HttpError(
-                error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {day}.")
-            )
+        fiscal_year = fiscal_year_containing(state, day)
         rate = _base_per_unit(invoice)
         domestic = data.get("DomesticPaymentAmount")
         settled_base = _dec(domestic) + money(fee * rate) if domestic is not None else money(settled * rate)

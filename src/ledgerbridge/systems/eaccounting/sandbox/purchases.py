@@ -42,7 +42,13 @@ from ledgerbridge.systems.eaccounting.sandbox.costcenters import (
     account_cost_center_errors,
     check_row_cost_centers,
 )
-from ledgerbridge.systems.eaccounting.sandbox.documents import ZERO, Documents, _dec, _due_date
+from ledgerbridge.systems.eaccounting.sandbox.documents import (
+    ZERO,
+    Documents,
+    _dec,
+    _due_date,
+    fiscal_year_containing,
+)
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     RESOURCES,
     SUPPLIER_INVOICE_ROW_FIELDS,
@@ -156,11 +162,7 @@ class SupplierInvoices:
             if duplicate_check:
                 self._refuse_duplicate(supplier["Id"], str(data["InvoiceNumber"]))
             day = as_date(data.get("InvoiceDate")) or state.today()
-            fiscal_year = state.fiscal_year_for(day)
-            if fiscal_year is None:
-                raise HttpError(
-                    error_response(400, 3001, f"FiscalYearDoesNotExist: no fiscal year contains {day}.")
-                )
+            fiscal_year = fiscal_year_containing(state, day)
             rows, debit, credit, vat = self._rows(raw_rows, fiscal_year["Id"], day)
             total = _dec(data.get("TotalAmount"))
             credit_invoice = bool(data.get("IsCreditInvoice"))
