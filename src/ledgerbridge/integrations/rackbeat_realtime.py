@@ -114,13 +114,12 @@ class RackbeatRealtime(Realtime):
     def handle(self, event: str, key: str, payload: dict[str, Any] | None = None) -> str:
         if event in DOCUMENT_EVENTS:
             result = self.transfer(DOCUMENT_EVENTS[event], key)
-            if result.outcome == "uncertain":
-                raise RunAborted(result.message)  # retried with back-off; the ledger finds it first
-            return (
-                result.message
-                if result.ok or result.outcome == "in_progress"
-                else f"failed: {result.message}"
-            )
+            # Uncertain: retried with back-off, the ledger finds it first. In progress elsewhere (a manual
+            # transfer, another worker): looked at again after a back-off, never settled as done while
+            # the other attempt may still fail or die.
+            if result.outcome in ("uncertain", "in_progress"):
+                raise RunAborted(result.message)
+            return result.message if result.ok else f"failed: {result.message}"
         prefix, _, action = event.rpartition(".")
         # The error log names entities ("bom"), Rackbeat names events ("lot"): a retry may use either.
         prefix = next((p for p, (entity, _) in self.master_events.items() if entity == prefix), prefix)
