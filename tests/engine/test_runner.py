@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ledgerbridge.engine import EntityFlow, MappingError, OneWaySync
-from ledgerbridge.engine.flows import dependency_order
+from ledgerbridge.engine import MappingError, OneWaySync, RunContext, Stream
+from ledgerbridge.engine.streams import dependency_order
 from ledgerbridge.store import Binding, Cursor, ErrorEntry, Integration, Store, SyncRun
 from ledgerbridge.systems.errors import TransientError, ValidationError
 
@@ -42,13 +42,53 @@ class FakeSystem:
         return self.records[resource][str(key)]
 
 
-def make_flows(source: dict[str, list[dict[str, Any]]], target: FakeSystem) -> list[EntityFlow]:
-    def group_map(record: dict[str, Any], ctx: Any) -> dict[str, Any]:
+class FakeStream(Stream):
+    """A resource of an in-memory source flowing into a :class:`FakeSystem`, keyed by number."""
+
+    source = "books"
+    target = "ops"
+    key = "no"
+    resource: str
+
+    def __init__(self, data: dict[str, list[dict[str, Any]]], fake: FakeSystem) -> None:
+        self.data = data
+        self.fake = fake
+
+    def records(self) -> list[dict[str, Any]]:
+        return list(self.data[self.resource])
+
+    def target_key(self, payload: dict[str, Any]) -> Any:
+        return payload["number"]
+
+    def existing_key(self, record: Any) -> Any:
+        return record["number"]
+
+    def read_target(self) -> list[dict[str, Any]]:
+        return list(self.fake.records.get(self.resource, {}).values())
+
+    def create(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.fake.create(self.resource, payload)
+
+    def update(self, key: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.fake.update(self.resource, key, payload)
+
+
+class Groups(FakeStream):
+    entity = "group"
+    resource = "groups"
+
+    def map(self, record: Any, ctx: Any) -> dict[str, Any]:
         if not record.get("name"):
             raise MappingError("a group needs a name")
         return {"number": record["no"], "name": record["name"]}
 
-    def member_map(record: dict[str, Any], ctx: Any) -> dict[str, Any]:
+
+class Members(FakeStream):
+    entity = "member"
+    resource = "members"
+    depends_on = ("group",)
+
+    def map(self, record: Any, ctx: Any) -> dict[str, Any]:
         return {
             "number": record["no"],
             "name": record["name"],
@@ -56,24 +96,10 @@ def make_flows(source: dict[str, list[dict[str, Any]]], target: FakeSystem) -> l
             "price": Decimal(str(record["price"])),
         }
 
-    def flow(entity: str, resource: str, mapper: Any, depends_on: tuple[str, ...] = ()) -> EntityFlow:
-        return EntityFlow(
-            entity=entity,
-            source="books",
-            target="ops",
-            read=lambda: list(source[resource]),
-            source_key=lambda r: r["no"],
-            map=mapper,
-            target_key=lambda p: p["number"],
-            existing_key=lambda r: r["number"],
-            read_target=lambda: list(target.records.get(resource, {}).values()),
-            create=lambda p: target.create(resource, p),
-            update=lambda k, p: target.update(resource, k, p),
-            depends_on=depends_on,
-        )
 
+def make_flows(source: dict[str, list[dict[str, Any]]], target: FakeSystem) -> list[FakeStream]:
     # Members are declared first on purpose: the engine must still run groups first.
-    return [flow("member", "members", member_map, ("group",)), flow("group", "groups", group_map)]
+    return [Members(source, target), Groups(source, target)]
 
 
 @pytest.fixture
@@ -96,11 +122,7 @@ def source_data() -> dict[str, list[dict[str, Any]]]:
 
 def sync(store: Store, integration_id: int, source: Any, target: FakeSystem) -> OneWaySync:
     return OneWaySync(
-        store,
-        integration_id=integration_id,
-        sides=("ops", "books"),
-        flows=make_flows(source, target),
-        operation="startup",
+        RunContext(store, integration_id, ("ops", "books"), "startup"), make_flows(source, target)
     )
 
 
@@ -265,10 +287,11 @@ def test_dependency_order_refuses_cycles_and_unknown_dependencies() -> None:
     assert [f.entity for f in dependency_order(flows)] == ["group", "member"]
     with pytest.raises(ValueError, match="unknown flows"):
         dependency_order([flows[0]])
-    looped = [
-        EntityFlow(**{**f.__dict__, "depends_on": ("member",) if f.entity == "group" else ("group",)})
-        for f in flows
-    ]
+
+    class GroupsOfMembers(Groups):
+        depends_on = ("member",)
+
+    looped = [flows[0], GroupsOfMembers(source_data(), target)]
     with pytest.raises(ValueError, match="cycle"):
         dependency_order(looped)
 
@@ -281,14 +304,8 @@ def test_both_sides_changed_the_master_wins_and_the_losing_values_are_kept(
     source, target = source_data(), FakeSystem()
 
     def run() -> None:
-        OneWaySync(
-            store,
-            integration_id=integration_id,
-            sides=("ops", "books"),
-            flows=make_flows(source, target),
-            operation="realtime",
-            detect_conflicts=True,
-        ).run()
+        context = RunContext(store, integration_id, ("ops", "books"), "realtime", detect_conflicts=True)
+        OneWaySync(context, make_flows(source, target)).run()
 
     run()
     source["members"][0]["name"] = "Master's name"  # member 1 changed on the master side only

@@ -31,4 +31,4 @@ def snapshot_hash(value: Any) -> str:
 
 def same_value(left: Any, right: Any) -> bool:
     """Equality as the hash sees it (numbers by value, mappings regardless of key order)."""
-    return canonical(left) == canonical(right)
+    return bool(canonical(left) == canonical(right))

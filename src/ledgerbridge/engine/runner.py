@@ -9,7 +9,7 @@ For every flow, in dependency order, and every source record:
    target's, costs no write;
 4. create or update, then bind and **commit at once** (the remote key is never held only in memory).
 
-A checkpoint records finished entities, so a run stopped by a crash resumes where it stopped.
+A checkpoint records the finished streams by name, so a run stopped by a crash resumes where it stopped.
 A dry run does steps 1-3 and returns the plan, writing nothing anywhere.
 """
 
@@ -22,14 +22,15 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.errorlog import ErrorLog, jsonable
-from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record, dependency_order
 from ledgerbridge.engine.hashing import same_value, snapshot_hash
 from ledgerbridge.engine.plan import Action, FieldChange, PlanItem
-from ledgerbridge.engine.progress import NullProgress, Progress
+from ledgerbridge.engine.streams import MappingError, Payload, Record, Stream, dependency_order
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Conflict, SyncRun, utcnow
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
@@ -72,12 +73,12 @@ class _Unsynced(dict[str, dict[str, str]]):
     """Planned keys for :meth:`OneWaySync.drift`: a reference never synced maps to a key no record has,
     so the record is still compared (only a field naming that reference can differ)."""
 
-    def get(self, entity: str, default: Any = None) -> dict[str, str]:  # type: ignore[override]
+    def get(self, entity: str, default: Any = None) -> dict[str, str]:
         return _Placeholder()
 
 
 class _Placeholder(dict[str, str]):
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         return f"(not synced: {key})"
 
 
@@ -122,38 +123,54 @@ class _Context:
         return table[key]
 
 
-class OneWaySync:
-    """Runs ``flows`` for one integration. ``operation`` names the run kind (e.g. ``"startup"``)
-    in the sync-run table, the error log and the checkpoint."""
+@dataclass
+class _Pass:
+    """One pass over records (a run, a dry run, or one real-time record): what every record step needs."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        integration_id: int,
-        sides: tuple[str, str],
-        flows: Iterable[EntityFlow],
-        operation: str,
-        settings: Any = None,
-        lookups: Mapping[str, Mapping[Any, Any]] | None = None,
-        progress: Progress | None = None,
-        detect_conflicts: bool = False,
-    ) -> None:
-        self.store = store
-        self.integration_id = integration_id
-        # Where both sides are edited: a bound record the target also changed since the last sync is a
-        # conflict. The source (the master) still wins; the target's losing values are recorded.
-        self.detect_conflicts = detect_conflicts
-        self.sides = sides
-        self.flows = dependency_order(flows)
-        self.operation = operation
-        self.settings = settings
-        self.lookups = lookups or {}
-        self.progress = progress or NullProgress()
+    session: Session
+    binder: Binder
+    errors: ErrorLog
+    refs: _Context
+    # Target keys a dry run would create, per entity, so later references resolve in the plan.
+    planned: dict[str, dict[str, str]]
+    plan: list[PlanItem]
+    run_id: int | None
+    dry_run: bool
+
+
+_DONE = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+
+
+class OneWaySync:
+    """Runs ``streams`` for one integration, as ``context`` says (its operation names the run kind in
+    the sync-run table, the error log and the checkpoint)."""
+
+    def __init__(self, context: RunContext, streams: Iterable[Stream]) -> None:
+        self.context = context
+        self.streams = dependency_order(streams)
 
     @property
-    def checkpoint_name(self) -> str:
-        return f"{self.operation}:checkpoint"
+    def store(self) -> Store:
+        return self.context.store
+
+    @property
+    def integration_id(self) -> int:
+        return self.context.integration_id
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        return self.context.sides
+
+    @property
+    def operation(self) -> str:
+        return self.context.operation
+
+    def stream(self, entity: str) -> Stream:
+        """The stream of ``entity``."""
+        stream = next((s for s in self.streams if s.entity == entity), None)
+        if stream is None:
+            raise ValueError(f"no flow for {entity!r}")
+        return stream
 
     # -- public ------------------------------------------------------------------------------------
     def plan(self) -> RunResult:
@@ -167,13 +184,13 @@ class OneWaySync:
         """Sync one record now (a webhook named it): ``created``, ``updated``, ``unchanged``, ``failed``
         or ``gone`` (the source no longer has it). Transient failures raise :class:`RunAborted` so the
         caller can retry the whole item later; business failures go to the error log."""
-        flow = self._flow(entity)
-        if flow.read_one is None:
+        stream = self.stream(entity)
+        if not stream.has("read_one"):
             raise ValueError(f"no real-time flow for {entity!r}")
         try:
-            record = flow.read_one(source_key)
+            record = stream.read_one(source_key)
         except (TransientError, AuthError) as exc:
-            raise RunAborted(f"could not read {flow.title} {source_key}: {exc.remote_message}") from exc
+            raise RunAborted(f"could not read {stream.title} {source_key}: {exc.remote_message}") from exc
         if record is None:
             return "gone"
         return self.sync_record(entity, record)
@@ -182,34 +199,35 @@ class OneWaySync:
         """Bound records whose target copy no longer equals what their source maps to today — changed on
         either side since the last sync (a source change not synced yet, or an edit made in the target).
 
-        Reads each flow's source records and target records once; writes nothing. A record whose target
+        Reads each stream's source records and target records once; writes nothing. A record whose target
         copy is gone is an item with action ``create``; one the mapper refuses carries the ``error``.
         """
         drifted: list[PlanItem] = []
         session = self.store.new_session()
         try:
             binder = Binder(session, self.integration_id, self.sides, preload=True)
-            for flow in self.flows:
-                if flow.entity not in entities:
+            for stream in self.streams:
+                if stream.entity not in entities:
                     continue
-                context = _Context(binder, flow.source, self.settings, self.lookups, _Unsynced())
-                index = self._target_index(flow) if flow.read_target else None
-                find = index.get if index is not None else (flow.find_target or (lambda key: None))
-                for record in self._guard(flow, "read", flow.read):
-                    source_key = str(flow.source_key(record))
-                    target_key = binder.other_key(flow.entity, flow.source, source_key)
+                refs = self._refs(binder, stream.source, _Unsynced())
+                find = self._finder(stream, self._target_index(stream) if stream.has("read_target") else None)
+                for record in self._guard(stream, "read", stream.records):
+                    source_key = str(stream.source_key(record))
+                    target_key = binder.other_key(stream.entity, stream.source, source_key)
                     if target_key is None:
                         continue  # never synced: not drift (the scan and the start-up sync own it)
                     try:
-                        payload = flow.map(record, context)
+                        payload = stream.map(record, refs)
                     except MappingError as exc:
-                        drifted.append(PlanItem(flow.entity, source_key, target_key, "update", [], str(exc)))
+                        drifted.append(
+                            PlanItem(stream.entity, source_key, target_key, "update", [], str(exc))
+                        )
                         continue
                     current = find(target_key)
                     if current is None:
-                        drifted.append(PlanItem(flow.entity, source_key, target_key, "create"))
-                    elif changes := [c for c in self._diff(flow, current, payload) if not _left_out(c)]:
-                        drifted.append(PlanItem(flow.entity, source_key, target_key, "update", changes))
+                        drifted.append(PlanItem(stream.entity, source_key, target_key, "create"))
+                    elif changes := [c for c in self._diff(stream, current, payload) if not _left_out(c)]:
+                        drifted.append(PlanItem(stream.entity, source_key, target_key, "update", changes))
         finally:
             session.rollback()
             session.close()
@@ -221,11 +239,11 @@ class OneWaySync:
         session = self.store.new_session()
         try:
             binder = Binder(session, self.integration_id, self.sides)
-            flow = self._flow(entity)
-            keys = {flow.source: str(source_key)}
-            other = binder.other_key(entity, flow.source, str(source_key))
+            stream = self.stream(entity)
+            keys = {stream.source: str(source_key)}
+            other = binder.other_key(entity, stream.source, str(source_key))
             if other is not None:
-                binder.bind(entity, {**keys, flow.target: other}, {flow.target: None})
+                binder.bind(entity, {**keys, stream.target: other}, {stream.target: None})
                 session.commit()
         finally:
             session.close()
@@ -233,50 +251,44 @@ class OneWaySync:
 
     def sync_record(self, entity: str, record: Record) -> str:
         """Sync a source record already in hand (a poll just read it); outcomes as :meth:`sync_one`."""
-        flow = self._flow(entity)
-        find_target = flow.find_target or (lambda key: None)
+        stream = self.stream(entity)
+        find_target = self._finder(stream, None)
 
         def find_existing(key: str) -> Record | None:
             try:
                 return find_target(key)
             except (TransientError, AuthError) as exc:
-                raise RunAborted(f"could not look up {flow.title} {key}: {exc.remote_message}") from exc
+                raise RunAborted(f"could not look up {stream.title} {key}: {exc.remote_message}") from exc
 
         session = self.store.new_session()
         try:
             binder = Binder(session, self.integration_id, self.sides)
-            names = {f.entity for f in self.flows}
+            names = {s.entity for s in self.streams}
 
             def resolve(other: str, key: str) -> None:
-                if other in names and other != flow.entity:
+                if other in names and other != stream.entity:
                     self.sync_one(other, key)
 
-            context = _Context(binder, flow.source, self.settings, self.lookups, {}, resolve)
+            refs = self._refs(binder, stream.source, {}, resolve)
             errors = ErrorLog(session, self.integration_id)
-            return self._sync_record(
-                flow,
-                record,
-                session,
-                binder,
-                errors,
-                context,
-                find_existing,
-                {flow.entity: {}},
-                [],
-                None,
-                False,
-            )
+            one = _Pass(session, binder, errors, refs, {stream.entity: {}}, [], None, False)
+            return self._sync_record(stream, record, find_existing, one)
         finally:
             session.close()
 
-    def _flow(self, entity: str) -> EntityFlow:
-        flow = next((f for f in self.flows if f.entity == entity), None)
-        if flow is None:
-            raise ValueError(f"no flow for {entity!r}")
-        return flow
-
     # -- the run -----------------------------------------------------------------------------------
+    def _refs(
+        self,
+        binder: Binder,
+        source: str,
+        planned: dict[str, dict[str, str]],
+        resolve: Callable[[str, str], None] | None = None,
+    ) -> _Context:
+        return _Context(binder, source, self.context.settings, self.context.lookups, planned, resolve)
+
     def _execute(self, *, dry_run: bool) -> RunResult:
+        progress = self.context.progress
+        checkpoint_name = self.context.checkpoint_name
         session = self.store.new_session()
         try:
             # A run visits every record of its entities: read each entity's bindings once.
@@ -289,7 +301,7 @@ class OneWaySync:
             run: SyncRun | None = None
 
             if not dry_run:
-                checkpoint = checkpoints.get(self.checkpoint_name)
+                checkpoint = checkpoints.get(checkpoint_name)
                 if checkpoint:
                     resumed_from = checkpoint.get("run_id")
                     done = set(checkpoint.get("done", []))
@@ -315,31 +327,22 @@ class OneWaySync:
             planned: dict[str, dict[str, str]] = {}
             plan: list[PlanItem] = []
             # Only a dry run may resolve a reference to a record it merely planned to create.
-            context = _Context(binder, "", self.settings, self.lookups, planned if dry_run else {})
+            refs = self._refs(binder, "", planned if dry_run else {})
+            run_pass = _Pass(session, binder, errors, refs, planned, plan, run.id if run else None, dry_run)
             try:
-                for flow in self.flows:
-                    if flow.entity in done:
-                        self.progress.entity_started(flow.entity, flow.title, 0)
-                        self.progress.entity_finished(flow.entity, counts.get(flow.entity, {}))
+                for stream in self.streams:
+                    # Counts are kept per entity; the checkpoint lists finished streams by name.
+                    if stream.name in done:
+                        progress.entity_started(stream.entity, stream.title, 0)
+                        progress.entity_finished(stream.entity, counts.get(stream.entity, {}))
                         continue
-                    context._source = flow.source
-                    tally = self._run_flow(
-                        flow,
-                        session,
-                        binder,
-                        errors,
-                        context,
-                        planned,
-                        plan,
-                        run.id if run else None,
-                        dry_run,
-                    )
-                    counts[flow.entity] = tally
+                    refs._source = stream.source
+                    counts[stream.entity] = self._run_stream(stream, run_pass)
                     if run is not None:
-                        done.add(flow.entity)
+                        done.add(stream.name)
                         run.counts = {k: dict(v) for k, v in counts.items()}
                         checkpoints.put(
-                            self.checkpoint_name,
+                            checkpoint_name,
                             {"run_id": run.id, "done": sorted(done), "counts": run.counts},
                         )
                         session.commit()
@@ -363,7 +366,7 @@ class OneWaySync:
                 run.message = message
                 run.finished_at = utcnow()
                 run.counts = {k: dict(v) for k, v in counts.items()}
-                checkpoints.clear(self.checkpoint_name)
+                checkpoints.clear(checkpoint_name)
                 session.commit()
                 totals = Counter[str]()
                 for entity_counts in counts.values():
@@ -382,7 +385,7 @@ class OneWaySync:
                 session.rollback()
             session.close()
 
-    def _close_stale_run(self, session: Any, run_id: int | None) -> None:
+    def _close_stale_run(self, session: Session, run_id: int | None) -> None:
         """A checkpoint outlived its run: that run was killed. Say so in its row."""
         if run_id is None:
             return
@@ -392,76 +395,74 @@ class OneWaySync:
             stale.message = "stopped before it finished; resumed by a later run"
             stale.finished_at = utcnow()
 
-    def _run_flow(
-        self,
-        flow: EntityFlow,
-        session: Any,
-        binder: Binder,
-        errors: ErrorLog,
-        context: _Context,
-        planned: dict[str, dict[str, str]],
-        plan: list[PlanItem],
-        run_id: int | None,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        records = list(self._guard(flow, "read", flow.read))
-        existing = self._target_index(flow) if flow.read_target else {}
+    def _run_stream(self, stream: Stream, run_pass: _Pass) -> dict[str, int]:
+        progress = self.context.progress
+        records = self._guard(stream, "read", stream.records)
+        existing = self._target_index(stream) if stream.has("read_target") else {}
         tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
-        self.progress.entity_started(flow.entity, flow.title, len(records))
-        planned.setdefault(flow.entity, {})
+        progress.entity_started(stream.entity, stream.title, len(records))
+        run_pass.planned.setdefault(stream.entity, {})
         for record in records:
-            outcome = self._sync_record(
-                flow, record, session, binder, errors, context, existing.get, planned, plan, run_id, dry_run
-            )
+            outcome = self._sync_record(stream, record, existing.get, run_pass)
             tally[outcome] += 1
-            self.progress.advance(flow.entity, outcome)
+            progress.advance(stream.entity, outcome)
         result = {k: tally[k] for k in OUTCOMES}
-        self.progress.entity_finished(flow.entity, result)
+        progress.entity_finished(stream.entity, result)
         return result
 
-    def _target_index(self, flow: EntityFlow) -> dict[str, Record]:
-        assert flow.read_target is not None
-        key_of = flow.existing_key or (lambda record: flow.target_key(dict(record)))
-        return {str(key_of(r)): r for r in self._guard(flow, "read existing", flow.read_target)}
+    def _target_index(self, stream: Stream) -> dict[str, Record]:
+        return {
+            str(self._existing_key(stream, r)): r
+            for r in self._guard(stream, "read existing", stream.read_target)
+        }
 
-    def _guard(self, flow: EntityFlow, what: str, call: Any) -> Any:
+    @staticmethod
+    def _existing_key(stream: Stream, record: Record) -> Any:
+        if stream.has("existing_key"):
+            return stream.existing_key(record)
+        return stream.target_key(dict(record))
+
+    @staticmethod
+    def _finder(stream: Stream, index: dict[str, Record] | None) -> Callable[[str], Record | None]:
+        """How to find a target copy by key: in the index read up front, else by asking the target."""
+        if index is not None:
+            return index.get
+        if stream.has("find_target"):
+            return stream.find_target
+        return lambda key: None
+
+    @staticmethod
+    def _guard(stream: Stream, what: str, call: Callable[[], Iterable[Record]]) -> list[Record]:
         """Reads that fail stop the run: without them nothing can be decided safely."""
         try:
             return list(call())
         except (TransientError, AuthError) as exc:
-            raise RunAborted(f"could not {what} {flow.title}: {exc.remote_message}") from exc
+            raise RunAborted(f"could not {what} {stream.title}: {exc.remote_message}") from exc
 
     def _sync_record(
         self,
-        flow: EntityFlow,
+        stream: Stream,
         record: Record,
-        session: Any,
-        binder: Binder,
-        errors: ErrorLog,
-        context: _Context,
         find_existing: Callable[[str], Record | None],
-        planned: dict[str, dict[str, str]],
-        plan: list[PlanItem],
-        run_id: int | None,
-        dry_run: bool,
+        run_pass: _Pass,
     ) -> str:
-        source_key = str(flow.source_key(record))
+        session, binder, dry_run = run_pass.session, run_pass.binder, run_pass.dry_run
+        source, target = stream.source, stream.target
+        source_key = str(stream.source_key(record))
         payload: Payload | None = None
         try:
-            payload = flow.map(record, context)
-            target_key = str(flow.target_key(payload))
-            binding = binder.find(flow.entity, flow.source, source_key)
+            payload = stream.map(record, run_pass.refs)
+            target_key = str(stream.target_key(payload))
+            binding = binder.find(stream.entity, source, source_key)
             payload_hash = snapshot_hash(payload)
             source_hash = snapshot_hash(record)
             if binding is not None:
-                target_key = binder.other_key(flow.entity, flow.source, source_key) or target_key
-                if binder.hash_of(binding, flow.target) == payload_hash:
-                    plan.append(PlanItem(flow.entity, source_key, target_key, "unchanged"))
-                    if not dry_run and binder.hash_of(binding, flow.source) != source_hash:
+                target_key = binder.other_key(stream.entity, source, source_key) or target_key
+                if binder.hash_of(binding, target) == payload_hash:
+                    run_pass.plan.append(PlanItem(stream.entity, source_key, target_key, "unchanged"))
+                    if not dry_run and binder.hash_of(binding, source) != source_hash:
                         binder.bind(
-                            flow.entity,
-                            {flow.source: source_key, flow.target: target_key},
-                            {flow.source: source_hash},
+                            stream.entity, {source: source_key, target: target_key}, {source: source_hash}
                         )
                         session.commit()
                     return "unchanged"
@@ -469,86 +470,78 @@ class OneWaySync:
             current = find_existing(target_key)
             action: Action
             if current is not None:
-                changes = self._diff(flow, current, payload)
+                changes = self._diff(stream, current, payload)
                 action = "update" if changes else "unchanged"
-                if changes and binding is not None and self.detect_conflicts and not dry_run:
+                if changes and binding is not None and self.context.detect_conflicts and not dry_run:
                     self._record_conflict(
-                        flow, session, binder, binding, source_key, current, payload, changes
+                        stream, session, binder, binding, source_key, current, payload, changes
                     )
             else:
                 changes = [FieldChange(k, None, v) for k, v in payload.items()]
                 action = "create"
-            plan.append(PlanItem(flow.entity, source_key, target_key, action, changes))
-            planned[flow.entity][source_key] = target_key
+            run_pass.plan.append(PlanItem(stream.entity, source_key, target_key, action, changes))
+            run_pass.planned[stream.entity][source_key] = target_key
             if dry_run:
-                return {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+                return _DONE[action]
 
             if action == "create":
-                written = flow.create(payload)
-                target_key = str((flow.existing_key or (lambda r: flow.target_key(dict(r))))(written))
+                written = stream.create(payload)
+                target_key = str(self._existing_key(stream, written))
             elif action == "update":
-                written = flow.update(target_key, payload)
-                if flow.existing_key and written:
+                written = stream.update(target_key, payload)
+                if stream.has("existing_key") and written:
                     # An update may renumber the target (its master was renumbered): bind the new number.
-                    target_key = str(flow.existing_key(written) or target_key)
+                    target_key = str(stream.existing_key(written) or target_key)
             # Commit the binding at once: the far side has the record now, and a crash from here on
             # must find it bound (or find it by key) rather than create it again.
             binder.bind(
-                flow.entity,
-                {flow.source: source_key, flow.target: target_key},
-                {flow.source: source_hash, flow.target: payload_hash},
+                stream.entity,
+                {source: source_key, target: target_key},
+                {source: source_hash, target: payload_hash},
             )
-            errors.resolve(self.operation, flow.entity, source_key)
+            run_pass.errors.resolve(self.operation, stream.entity, source_key)
             session.commit()
-            return {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+            return _DONE[action]
         except MappingError as exc:
-            return self._fail(
-                flow, source_key, str(exc), None, payload, plan, errors, session, run_id, dry_run
-            )
+            return self._fail(stream, source_key, str(exc), None, payload, run_pass)
         except (TransientError, AuthError) as exc:
             # Retries are spent or the credentials are refused: every following record would fail
             # the same way. Stop; the checkpoint lets the next run resume here.
             session.rollback()
-            raise RunAborted(f"{flow.title} {source_key}: {exc.remote_message}") from exc
+            raise RunAborted(f"{stream.title} {source_key}: {exc.remote_message}") from exc
         except ApiError as exc:
-            return self._fail(
-                flow, source_key, str(exc), exc, payload, plan, errors, session, run_id, dry_run
-            )
+            return self._fail(stream, source_key, str(exc), exc, payload, run_pass)
 
     def _fail(
         self,
-        flow: EntityFlow,
+        stream: Stream,
         source_key: str,
         message: str,
         exc: ApiError | None,
         payload: Payload | None,
-        plan: list[PlanItem],
-        errors: ErrorLog,
-        session: Any,
-        run_id: int | None,
-        dry_run: bool,
+        run_pass: _Pass,
     ) -> str:
-        plan.append(PlanItem(flow.entity, source_key, None, "fail", error=message))
-        if not dry_run:
-            session.rollback()
-            errors.record(
+        run_pass.plan.append(PlanItem(stream.entity, source_key, None, "fail", error=message))
+        if not run_pass.dry_run:
+            run_pass.session.rollback()
+            run_pass.errors.record(
                 operation=self.operation,
-                entity=flow.entity,
+                entity=stream.entity,
                 record_key=source_key,
-                message=f"{flow.entity.replace('_', ' ')} {source_key}: {message}",
+                message=f"{stream.entity.replace('_', ' ')} {source_key}: {message}",
                 remote_message=exc.remote_message if exc else None,
                 status_code=exc.status_code if exc else None,
                 payload=payload,
                 response=exc.body if exc else None,
-                run_id=run_id,
+                run_id=run_pass.run_id,
             )
-            session.commit()
+            run_pass.session.commit()
         return "failed"
 
     def _record_conflict(
         self,
-        flow: EntityFlow,
-        session: Any,
+        stream: Stream,
+        session: Session,
         binder: Binder,
         binding: Any,
         source_key: str,
@@ -557,17 +550,16 @@ class OneWaySync:
         changes: list[FieldChange],
     ) -> None:
         """The target differs from what we last wrote there: someone changed it. Keep what it loses."""
-        view = flow.project(current, payload) if flow.project else {k: current.get(k) for k in payload}
-        if snapshot_hash(view) == binder.hash_of(binding, flow.target):
+        if snapshot_hash(self._view(stream, current, payload)) == binder.hash_of(binding, stream.target):
             return  # the target is as we left it: only the source changed, no conflict
         for change in changes:
             session.add(
                 Conflict(
                     integration_id=self.integration_id,
-                    entity=flow.entity,
+                    entity=stream.entity,
                     record_key=source_key,
-                    winner=flow.source,
-                    loser=flow.target,
+                    winner=stream.source,
+                    loser=stream.target,
                     field=change.field,
                     winning_value=jsonable(change.new),
                     losing_value=jsonable(change.old),
@@ -575,6 +567,13 @@ class OneWaySync:
             )
 
     @staticmethod
-    def _diff(flow: EntityFlow, current: Record, payload: Payload) -> list[FieldChange]:
-        view = flow.project(current, payload) if flow.project else {k: current.get(k) for k in payload}
+    def _view(stream: Stream, current: Record, payload: Payload) -> Payload:
+        """The target record in the payload's shape."""
+        if stream.has("project"):
+            return stream.project(current, payload)
+        return {k: current.get(k) for k in payload}
+
+    @classmethod
+    def _diff(cls, stream: Stream, current: Record, payload: Payload) -> list[FieldChange]:
+        view = cls._view(stream, current, payload)
         return [FieldChange(k, view.get(k), v) for k, v in payload.items() if not same_value(view.get(k), v)]

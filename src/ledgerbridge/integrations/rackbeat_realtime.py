@@ -395,7 +395,7 @@ class MasterRefs:
         bound = self._bound(entity, number)
         if bound is not None:
             return bound
-        if any(f.entity == entity for f in sync.flows):
+        if any(f.entity == entity for f in sync.streams):
             # Documents are worked side by side: two invoices of one new customer create it once.
             with master_lock(sync):
                 outcome = sync.sync_one(entity, number)

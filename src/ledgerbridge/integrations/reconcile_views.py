@@ -134,7 +134,7 @@ def reconciler_for(name: str, session: object) -> Reconciler:
     if not isinstance(session, RackbeatRealtime):
         raise ValueError(f"integration {name!r} cannot be reconciled (it is not a Rackbeat → ledger kind)")
     settings: Any = session.settings
-    entities = [f.entity for f in session.master.flows if f.entity in MASTER_ENTITIES]
+    entities = [f.entity for f in session.master.streams if f.entity in MASTER_ENTITIES]
     if hasattr(session, "eaccounting"):
         eaccounting = session.eaccounting
         company = eaccounting.get("companysettings") or {}

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
@@ -84,13 +85,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             catalog=self.catalog, rackbeat=rackbeat, settings=settings, bound=self._bound_key
         )
         master = OneWaySync(
-            store,
-            integration_id=integration_id,
-            sides=sides,
-            operation="realtime",
-            settings=settings,
-            flows=master_data_flows(eaccounting, rackbeat, self.mapper, settings),
-            detect_conflicts=True,
+            RunContext(store, integration_id, sides, "realtime", settings=settings, detect_conflicts=True),
+            master_data_flows(eaccounting, rackbeat, self.mapper, settings),
         )
         super().__init__(store, integration_id, rackbeat, settings, sides, master)
         self.settings: RackbeatEAccountingSettings = settings
@@ -128,15 +124,17 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         if self._from_eaccounting is None:
             every_entity = self.settings.model_copy(update={"initial_sync": InitialSyncSettings()})
             flows = eaccounting_to_rackbeat_flows(self.eaccounting, self.rackbeat, every_entity)
-            self._from_eaccounting = OneWaySync(
+            context = RunContext(
                 self.store,
-                integration_id=self.integration_id,
-                sides=self.sides,
-                operation="from-eaccounting",
+                self.integration_id,
+                self.sides,
+                "from-eaccounting",
                 settings=self.settings,
                 lookups={"company": company_lookup(self.eaccounting)},
-                flows=[*flows, order_flow(self.eaccounting, self.rackbeat, self.catalog)],
                 detect_conflicts=True,
+            )
+            self._from_eaccounting = OneWaySync(
+                context, [*flows, order_flow(self.eaccounting, self.rackbeat, self.catalog)]
             )
         return self._from_eaccounting
 

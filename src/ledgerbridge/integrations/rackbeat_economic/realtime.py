@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, supplier_invoices
@@ -49,13 +50,8 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         sides: tuple[str, str],
     ) -> None:
         master = OneWaySync(
-            store,
-            integration_id=integration_id,
-            sides=sides,
-            operation="realtime",
-            settings=settings,
-            flows=master_data_flows(economic, rackbeat, settings),
-            detect_conflicts=True,
+            RunContext(store, integration_id, sides, "realtime", settings=settings, detect_conflicts=True),
+            master_data_flows(economic, rackbeat, settings),
         )
         super().__init__(store, integration_id, rackbeat, settings, sides, master)
         self.settings: RackbeatEconomicSettings = settings
@@ -158,15 +154,17 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         if self._from_economic is None:
             every_entity = self.settings.model_copy(update={"startup": StartupSettings()})
             operation = startup_operation(self.economic, self.rackbeat, every_entity)
-            self._from_economic = OneWaySync(
+            context = RunContext(
                 self.store,
-                integration_id=self.integration_id,
-                sides=self.master.sides,
-                operation="from-economic",
+                self.integration_id,
+                self.master.sides,
+                "from-economic",
                 settings=self.settings,
                 lookups=operation.lookups,
-                flows=[*operation.flows, order_flow(self.economic, self.rackbeat)],
                 detect_conflicts=True,
+            )
+            self._from_economic = OneWaySync(
+                context, [*operation.flows, order_flow(self.economic, self.rackbeat)]
             )
         return self._from_economic
 

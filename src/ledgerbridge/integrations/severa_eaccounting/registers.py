@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ledgerbridge.engine.checkpoints import Checkpoints
+from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.flows import EntityFlow, MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
@@ -265,15 +266,15 @@ class SeveraEAccountingSession(Realtime):
         return build(lookups, self._bound(both, "severa"), self._bound(both, "eaccounting"), other_only)
 
     def _run_flows(self, register: str, flows: list[EntityFlow], dry_run: bool) -> RegisterRun:
-        sync = OneWaySync(
+        context = RunContext(
             self.store,
-            integration_id=self.integration_id,
-            sides=self.sides,
-            flows=flows,
-            operation=f"register:{register}",
+            self.integration_id,
+            self.sides,
+            f"register:{register}",
             settings=self.settings,
             detect_conflicts=True,
         )
+        sync = OneWaySync(context, flows)
         result = sync.plan() if dry_run else sync.run()
         run = RegisterRun(register, dry_run, plan=list(result.plan), run_id=result.run_id)
         for counts in result.counts.values():
