@@ -28,48 +28,26 @@ free number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.flows import EntityFlow, Payload, Record
 from ledgerbridge.integrations.base import Operation
+from ledgerbridge.integrations.converters import number_of
 from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import CustomerToRackbeat
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.groups import (
+    NamedToRackbeat,
+    ProductGroupToRackbeat,
+)
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.payment_term import PaymentTermToRackbeat
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import ProductToRackbeat
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier import SupplierToRackbeat
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 EACCOUNTING, RACKBEAT = "eaccounting", "rackbeat"
-
-EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-
-# eAccounting TermsOfPaymentTypeId → Rackbeat payment terms type
-PAYMENT_TERMS_TYPES = {
-    0: "net",  # Normal
-    1: "current_month",  # CurrentMonth
-    2: "paid_in_cash",  # Cash
-    3: "prepaid",  # CardPayment
-    4: "prepaid",  # DigitalWallet
-    5: "prepaid",  # PaymentServiceProvider
-}
-
-
-def present(values: dict[str, Any]) -> Payload:
-    return {k: v for k, v in values.items() if v is not None and v != ""}
-
-
-def money(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def vat_zone(country: str | None, home_country: str) -> str:
-    """Rackbeat's VAT zone from a country code: at home, elsewhere in the EU, or abroad."""
-    code = (country or home_country or "").upper()
-    if not code or code == home_country.upper():
-        return "domestic"
-    return "eu" if code in EU_COUNTRIES else "abroad"
 
 
 class RackbeatNumbers:
@@ -100,119 +78,21 @@ class RackbeatNumbers:
         return by_name[key]
 
 
-def _ref_int(ctx: MapContext, entity: str, key: Any) -> int | None:
-    return int(ctx.ref(entity, key)) if key else None
-
-
-def _whole_number(value: Any, what: str) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit():
-        raise MappingError(f"{what} number {text!r} is not a whole number; Rackbeat numbers them with digits")
-    return int(text)
-
-
-# -- mappers --------------------------------------------------------------------------------------------
-def map_product_group(numbers: RackbeatNumbers) -> Callable[[Record, MapContext], Payload]:
-    def mapper(record: Record, ctx: MapContext) -> Payload:
-        # Like the e-conomic integration: groups arrive with inventory on; switch it off where needed.
-        name = str(record.get("Name") or "").strip()
-        if not name:
-            raise MappingError("the account coding has no name")
-        return {"number": numbers.number_for(name), "name": name, "has_inventory": True}
-
-    return mapper
-
-
-def map_named(numbers: RackbeatNumbers, field: str = "Name") -> Callable[[Record, MapContext], Payload]:
-    def mapper(record: Record, ctx: MapContext) -> Payload:
-        name = str(record.get(field) or "").strip()
-        if not name:
-            raise MappingError(f"the record has no {field}")
-        return {"number": numbers.number_for(name), "name": name}
-
-    return mapper
-
-
-def map_payment_term(numbers: RackbeatNumbers) -> Callable[[Record, MapContext], Payload]:
-    def mapper(record: Record, ctx: MapContext) -> Payload:
-        name = str(record.get("Name") or "").strip()
-        return {
-            "number": numbers.number_for(name),
-            "name": name,
-            "type": PAYMENT_TERMS_TYPES.get(int(record.get("TermsOfPaymentTypeId") or 0), "net"),
-            "maturity_days": int(record.get("NumberOfDays") or 0),
-        }
-
-    return mapper
-
-
-def map_product(record: Record, ctx: MapContext) -> Payload:
-    if not record.get("CodingId"):
-        raise MappingError("the article has no account coding in eAccounting")
-    barcodes = record.get("Barcodes") or []
-    barcode = barcodes[0].get("Barcode") if barcodes and isinstance(barcodes[0], dict) else None
-    return present(
-        {
-            "number": str(record["Number"]),
-            "name": record.get("Name"),
-            "group": _ref_int(ctx, "product_group", record.get("CodingId")),
-            "sales_price": money(record.get("NetPrice")) or Decimal("0"),
-            "recommended_cost_price": money(record.get("PurchasePrice")),
-            "barcode": barcode,
-            "unit_id": _ref_int(ctx, "unit", record.get("UnitId")),
-            "is_barred": not record.get("IsActive", True),
-        }
-    )
-
-
-def _party(record: Record, ctx: MapContext, kind: str, address_prefix: str) -> Payload:
-    """A customer or supplier as Rackbeat has them; eAccounting calls a customer's address fields
-    ``InvoiceAddress1``, ``InvoiceCity``…, a supplier's ``Address1``, ``City``…"""
-
-    def address(field: str) -> Any:
-        return record.get(f"{address_prefix}{field}")
-
-    country = address("CountryCode")
-    return present(
-        {
-            "number": _whole_number(record.get(f"{kind.capitalize()}Number"), kind),
-            "name": record.get("Name"),
-            f"{kind}_group_id": _ref_int(ctx, f"{kind}_group", "default"),
-            "company_vat": record.get("VatNumber") or record.get("CorporateIdentityNumber"),
-            "currency": record.get("CurrencyCode") or ctx.lookup("company", "CurrencyCode"),
-            "vat_zone": vat_zone(country, str(ctx.lookup("company", "CountryCode") or "SE")),
-            "payment_terms_id": _ref_int(ctx, "payment_term", record.get("TermsOfPaymentId")),
-            # Only the primary address: "endast en kunds primära e-post överförs".
-            "contact_email": record.get("EmailAddress"),
-            "contact_phone": record.get("Telephone") or record.get("MobilePhone"),
-            "is_barred": not record.get("IsActive", True),
-            "address_street": address("Address1"),
-            "address_street2": address("Address2"),
-            "address_zipcode": address("PostalCode"),
-            "address_city": address("City"),
-            "address_country": country,
-        }
-    )
-
-
-def map_customer(record: Record, ctx: MapContext) -> Payload:
-    return _party(record, ctx, "customer", "Invoice")
-
-
-def map_supplier(record: Record, ctx: MapContext) -> Payload:
-    return _party(record, ctx, "supplier", "")
-
-
-def _ref_number(value: Any) -> Any:
-    return value.get("number") if isinstance(value, dict) else value
+# The mappers, one per entity (their field tables are in ``mappers/``); the flows below use these names.
+map_product_group = ProductGroupToRackbeat  # map_product_group(numbers): codings → product groups
+map_named = NamedToRackbeat  # map_named(numbers): units, and the one customer/supplier group
+map_payment_term = PaymentTermToRackbeat
+map_product = ProductToRackbeat()
+map_customer = CustomerToRackbeat()
+map_supplier = SupplierToRackbeat()
 
 
 def project_product(current: Record, payload: Payload) -> Payload:
     """A Rackbeat product in payload shape (its group and unit come back as objects)."""
     view = {k: current.get(k) for k in payload}
-    view["group"] = _ref_number(current.get("group")) or current.get("group_id")
+    view["group"] = number_of(current.get("group")) or current.get("group_id")
     if "unit_id" in payload:
-        view["unit_id"] = current.get("unit_id") or _ref_number(current.get("unit"))
+        view["unit_id"] = current.get("unit_id") or number_of(current.get("unit"))
     return view
 
 

@@ -18,28 +18,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import CustomerToEAccounting
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.groups import CustomerGroupToEAccounting
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import ProductToEAccounting
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier import SupplierToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, RACKBEAT, EAccountingReads
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
-CENT = Decimal("0.01")
 PIECE_UNITS = ("st", "stk", "pcs", "styck", "stykk")
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def vat_fraction(coding: Record) -> Decimal:
-    """The coding's VAT rate as a fraction (0.25), whether it says 25 or 0.25."""
-    rate = Decimal(str(coding.get("VatRatePercent") or 0))
-    return rate / 100 if rate > 1 else rate
 
 
 def _norm(text: Any) -> str:
@@ -102,7 +95,8 @@ class EAccountingCatalog:
 
 
 class MasterMapper:
-    """The Rackbeat → eAccounting mappers, with what they need to resolve codings, units and terms."""
+    """The Rackbeat → eAccounting mappers (``mappers/``), and what they resolve: codings, units, terms of
+    payment and customer labels."""
 
     def __init__(
         self,
@@ -115,6 +109,10 @@ class MasterMapper:
         self.rackbeat = rackbeat
         self.settings = settings
         self.bound = bound  # (entity, Rackbeat key) → eAccounting key from the bindings, or None
+        self.article = ProductToEAccounting(self)
+        self.customer_label = CustomerGroupToEAccounting()
+        self.customer = CustomerToEAccounting(self)
+        self.supplier = SupplierToEAccounting(self)
 
     def _rackbeat_name(self, resource: str, number: str) -> str | None:
         """The name of a Rackbeat record (matched by name when nothing else says), None if it is gone."""
@@ -185,104 +183,11 @@ class MasterMapper:
             )
         return str(found["Id"])
 
-    # -- mappers ---------------------------------------------------------------------------------------------
-    def article(self, record: Record, ctx: MapContext) -> Payload:
-        coding = self.coding_for_group(record.get("group") or record.get("group_id"))
-        net = round2(Decimal(str(record.get("sales_price") or 0)))
-        vat = vat_fraction(coding)
-        cost_field = (
-            "cost_price" if self.settings.products.use_actual_cost_price else "recommended_cost_price"
-        )
-        cost = record.get(cost_field)
-        payload: Payload = {
-            "Number": str(record["number"]),
-            "Name": str(record.get("name") or record["number"])[:50],
-            "CodingId": str(coding["Id"]),
-            "UnitId": self.unit_id(record.get("unit_id") or record.get("unit")),
-            "NetPrice": net,
-            "GrossPrice": round2(net * (1 + vat)),  # eAccounting checks it against the coding's rate
-            "IsActive": not record.get("is_barred", False),
-            # A service coding's articles keep no stock (eAccounting's own default for them).
-            "IsStock": not str(coding.get("Type") or "Goods").lower().startswith("service"),
-        }
-        if cost is not None:
-            payload["PurchasePrice"] = round2(Decimal(str(cost)))
-        if record.get("barcode"):
-            payload["Barcodes"] = [{"Barcode": str(record["barcode"]), "BarcodeType": 0}]
-        return payload
-
-    def customer_label(self, record: Record, ctx: MapContext) -> Payload:
-        return {
-            "Name": str(record.get("name") or record["number"])[:50],
-            "Description": f"Rackbeat customer group {record['number']}",
-        }
-
-    def group_label(self, record: Record, ctx: MapContext) -> list[dict[str, str]] | None:
-        """The label of the customer's group (synced first when new), as eAccounting's ``[{Id}]``."""
-        group = record.get("customer_group_id") or (record.get("customer_group") or {}).get("number")
-        if not group:
-            return None
-        name = ctx.ref("customer_label", group)
-        # The label may have been made a moment ago (by this sync): always look again when it is missing.
+    def label_id(self, name: str) -> str | None:
+        """The customer label of this name; it may have been made a moment ago (by this sync), so a miss
+        always looks again."""
         label = self.catalog.first("customerlabels", [name], ("Name",), refresh_after=0)
-        return [{"Id": str(label["Id"])}] if label else None
-
-    def customer(self, record: Record, ctx: MapContext) -> Payload:
-        if not record.get("address_zipcode") or not record.get("address_city"):
-            raise MappingError(
-                "eAccounting requires a postal code and a city on every customer: fill in the customer's "
-                "address in Rackbeat"
-            )
-        payload: Payload = {
-            "CustomerNumber": str(record["number"]),
-            "Name": str(record.get("name") or "")[:50],
-            "IsActive": not record.get("is_barred", False),
-            "TermsOfPaymentId": self.terms_id(record.get("payment_terms_id")),
-            "InvoiceAddress1": record.get("address_street"),
-            "InvoiceAddress2": record.get("address_street2"),
-            "InvoicePostalCode": str(record.get("address_zipcode"))[:10],
-            "InvoiceCity": record.get("address_city"),
-            "InvoiceCountryCode": _country(record.get("address_country")),
-            "EmailAddress": record.get("contact_email"),
-            "Telephone": record.get("contact_phone"),
-            "CurrencyCode": record.get("currency"),
-            "CustomerLabels": self.group_label(record, ctx),
-            **_vat_identity(record.get("company_vat")),
-        }
-        return {k: v for k, v in payload.items() if v not in (None, "")}
-
-    def supplier(self, record: Record, ctx: MapContext) -> Payload:
-        payload: Payload = {
-            "SupplierNumber": str(record["number"]),
-            "Name": str(record.get("name") or "")[:50],
-            "IsActive": not record.get("is_barred", False),
-            "TermsOfPaymentId": self.terms_id(record.get("payment_terms_id")),
-            "Address1": record.get("address_street"),
-            "Address2": record.get("address_street2"),
-            "PostalCode": record.get("address_zipcode"),
-            "City": record.get("address_city"),
-            "CountryCode": _country(record.get("address_country")),
-            "EmailAddress": record.get("contact_email"),
-            "Telephone": record.get("contact_phone"),
-            "CurrencyCode": record.get("currency"),
-            **_vat_identity(record.get("company_vat")),
-        }
-        return {k: v for k, v in payload.items() if v not in (None, "")}
-
-
-def _country(value: Any) -> str | None:
-    text = str(value or "").strip().upper()
-    return text if len(text) == 2 else None
-
-
-def _vat_identity(value: Any) -> dict[str, str]:
-    """A VAT number starts with its country code (SE556677889901); anything else is an org. number."""
-    text = str(value or "").strip()
-    if not text:
-        return {}
-    if text[:2].isalpha():
-        return {"VatNumber": text[:20]}
-    return {"CorporateIdentityNumber": text[:20]}
+        return str(label["Id"]) if label else None
 
 
 class EAccountingRecords:

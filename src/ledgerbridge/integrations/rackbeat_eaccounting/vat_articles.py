@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Record
-from ledgerbridge.integrations.invoice_math import round2
-from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog, vat_fraction
+from ledgerbridge.integrations.converters import money_or_zero, round2
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import vat_fraction
+from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog
 from ledgerbridge.systems.eaccounting import EAccountingClient
 
 ROUNDING_ARTICLE = "AVRUNDNING"
@@ -98,7 +99,7 @@ class VatArticles:
         number = f"{item}-V{rate}"[:40]
         companion = self._by_number(number)
         if companion is None:
-            net = round2(Decimal(str(article.get("NetPrice") or 0)))
+            net = round2(money_or_zero(article.get("NetPrice")))
             companion = self.eaccounting.create(
                 "articles",
                 {

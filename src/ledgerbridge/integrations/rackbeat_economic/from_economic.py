@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations import into_rackbeat
+from ledgerbridge.integrations.converters import VAT_ZONES_BY_ECONOMIC_NUMBER, document_marker, nested
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
-from ledgerbridge.integrations.rackbeat_economic.startup import VAT_ZONES_BY_NUMBER
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -33,24 +33,19 @@ ORDER_KINDS: tuple[Literal["drafts", "sent"], ...] = ("drafts", "sent")
 
 
 def order_marker(number: Any) -> str:
-    return f"e-conomic order {number}"
-
-
-def _number(record: Record, reference: str, key: str) -> Any:
-    value = record.get(reference)
-    return value.get(key) if isinstance(value, dict) else None
+    return document_marker("e-conomic", "order", number)
 
 
 def map_order(order: Record, ctx: MapContext) -> Payload:
     """An e-conomic order (draft or sent) as a Rackbeat sales order."""
     settings: RackbeatEconomicSettings = ctx.settings
-    customer = _number(order, "customer", "customerNumber")
+    customer = nested(order, "customer", "customerNumber")
     if customer is None:
         raise MappingError("the order has no customer")
     empty_line_product = settings.customer_invoices.empty_line_product_number
     lines = []
     for line in order.get("lines") or []:
-        product = _number(line, "product", "productNumber")
+        product = nested(line, "product", "productNumber")
         if product is None:
             if not empty_line_product:
                 raise MappingError(
@@ -71,7 +66,7 @@ def map_order(order: Record, ctx: MapContext) -> Payload:
     recipient = order.get("recipient") or {}
     delivery = order.get("delivery") or {}
     notes = order.get("notes") or {}
-    zone = _number(recipient, "vatZone", "vatZoneNumber")
+    zone = nested(recipient, "vatZone", "vatZoneNumber")
     payload: Payload = {
         "customer_id": int(ctx.ref("customer", customer)),
         "order_date": order.get("date"),
@@ -80,9 +75,9 @@ def map_order(order: Record, ctx: MapContext) -> Payload:
         "heading": notes.get("heading"),
         "note": notes.get("textLine1"),
         "other_reference": order_marker(order["orderNumber"]),
-        "payment_terms_id": _number(order, "paymentTerms", "paymentTermsNumber"),
-        "layout_id": _number(order, "layout", "layoutNumber"),
-        "vat_zone": VAT_ZONES_BY_NUMBER.get(zone) if zone is not None else None,
+        "payment_terms_id": nested(order, "paymentTerms", "paymentTermsNumber"),
+        "layout_id": nested(order, "layout", "layoutNumber"),
+        "vat_zone": VAT_ZONES_BY_ECONOMIC_NUMBER.get(zone) if zone is not None else None,
         "address_name": recipient.get("name"),
         "address_street": recipient.get("address"),
         "address_zipcode": recipient.get("zip"),

@@ -27,8 +27,8 @@ from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.engine.ledger import Step, StepContext
 from ledgerbridge.integrations.invoice_math import line_amount, round2, split_line
 from ledgerbridge.integrations.rackbeat_economic.invoice_guard import DOMESTIC_ZONE, InvoiceGuard
+from ledgerbridge.integrations.rackbeat_economic.mappers.shared import customer_vat_zone, layout_ref
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
-from ledgerbridge.integrations.rackbeat_economic.to_economic import customer_vat_zone, layout_ref
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 

@@ -17,12 +17,25 @@ Numbers are kept: e-conomic customer 1042 becomes Rackbeat customer 1042, so peo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record
 from ledgerbridge.integrations.base import Operation
+from ledgerbridge.integrations.converters import number_of, vat_zone_of_economic
 from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
+from ledgerbridge.integrations.rackbeat_economic.mappers.company import (
+    map_bank_account_to_rackbeat,
+    map_company_to_rackbeat,
+)
+from ledgerbridge.integrations.rackbeat_economic.mappers.customer import map_customer_to_rackbeat
+from ledgerbridge.integrations.rackbeat_economic.mappers.employee import map_employee_to_rackbeat
+from ledgerbridge.integrations.rackbeat_economic.mappers.groups import (
+    NumberedToRackbeat,
+    map_product_group_to_rackbeat,
+)
+from ledgerbridge.integrations.rackbeat_economic.mappers.payment_term import map_payment_term_to_rackbeat
+from ledgerbridge.integrations.rackbeat_economic.mappers.product import map_product_to_rackbeat
+from ledgerbridge.integrations.rackbeat_economic.mappers.supplier import map_supplier_to_rackbeat
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import NotFoundError
@@ -30,229 +43,30 @@ from ledgerbridge.systems.rackbeat import RackbeatClient
 
 ECONOMIC, RACKBEAT = "economic", "rackbeat"
 
-# e-conomic's four fixed VAT zones; the names are a fallback for agreements that renamed them.
-VAT_ZONES_BY_NUMBER = {1: "domestic", 2: "eu", 3: "abroad", 4: "domestic_exempt"}
-VAT_ZONES_BY_NAME = {
-    "domestic": "domestic",
-    "indenlandsk": "domestic",
-    "eu": "eu",
-    "abroad": "abroad",
-    "udland": "abroad",
-    "domestic exempt": "domestic_exempt",
-    "indenlandsk momsfri": "domestic_exempt",
-}
-
-# e-conomic payment terms type → Rackbeat payment terms type (our sandbox's documented names).
-PAYMENT_TERMS_TYPES = {
-    "net": "net",
-    "invoiceMonth": "invoice_month",  # "Løbende måned": end of the invoice month plus the days
-    "paidInCash": "paid_in_cash",
-    "prepaid": "prepaid",
-    "dueDate": "due_date",
-}
-
-
-# -- small helpers the mappers share ---------------------------------------------------------------
-def _number(record: Record, reference: str, key: str) -> Any:
-    """The number inside a reference object, e.g. ``customerGroup.customerGroupNumber``."""
-    value = record.get(reference)
-    return value.get(key) if isinstance(value, dict) else None
-
-
-def _present(payload: dict[str, Any]) -> Payload:
-    """Drop absent values: e-conomic omits empty fields, and an absent field must not blank Rackbeat's."""
-    return {k: v for k, v in payload.items() if v is not None and v != ""}
-
-
-def _money(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def primary_email(value: str | None) -> str | None:
-    """Only a customer's primary e-mail is synced: the first of a list like ``"a@x.dk; b@x.dk"``."""
-    if not value:
-        return None
-    for separator in (";", ","):
-        value = value.split(separator)[0]
-    return value.strip() or None
-
-
-def _address(record: Record) -> dict[str, Any]:
-    return {
-        "address_street": record.get("address"),
-        "address_zipcode": record.get("zip"),
-        "address_city": record.get("city"),
-        "address_country": record.get("country"),
-    }
-
-
-def _vat_zone(record: Record, ctx: MapContext) -> str | None:
-    number = _number(record, "vatZone", "vatZoneNumber")
-    return None if number is None else ctx.lookup("vat_zone", number)
-
-
-def _optional_ref(ctx: MapContext, entity: str, number: Any) -> int | None:
-    return None if number is None else int(ctx.ref(entity, number))
-
-
-# -- mappers: one per entity, e-conomic record → Rackbeat payload ---------------------------------
-def map_group(number_key: str) -> Any:
-    def mapper(record: Record, ctx: MapContext) -> Payload:
-        return _present({"number": record[number_key], "name": record.get("name")})
-
-    return mapper
-
-
-def map_payment_term(record: Record, ctx: MapContext) -> Payload:
-    kind = record.get("paymentTermsType", "net")
-    if kind not in PAYMENT_TERMS_TYPES:
-        raise MappingError(f"e-conomic payment terms type {kind!r} has no counterpart in Rackbeat")
-    return _present(
-        {
-            "number": record["paymentTermsNumber"],
-            "name": record.get("name"),
-            "description": record.get("description"),
-            "type": PAYMENT_TERMS_TYPES[kind],
-            "maturity_days": int(record.get("daysOfCredit") or 0),
-        }
-    )
-
-
-def map_employee(record: Record, ctx: MapContext) -> Payload:
-    return _present(
-        {
-            "number": record["employeeNumber"],
-            "name": record.get("name"),
-            "contact_email": record.get("email"),
-            "contact_phone": record.get("phone"),
-        }
-    )
-
-
-def map_product_group(record: Record, ctx: MapContext) -> Payload:
-    # The seed: product groups are always transferred with inventory enabled (users switch it off).
-    return _present(
-        {"number": record["productGroupNumber"], "name": record.get("name"), "has_inventory": True}
-    )
-
-
-def map_product(record: Record, ctx: MapContext) -> Payload:
-    group = _number(record, "productGroup", "productGroupNumber")
-    if group is None:
-        raise MappingError("the product has no product group in e-conomic")
-    return _present(
-        {
-            "number": str(record["productNumber"]),
-            "name": record.get("name"),
-            "group": int(ctx.ref("product_group", group)),
-            "description": record.get("description"),
-            "sales_price": _money(record.get("salesPrice")) or Decimal("0"),
-            "recommended_sales_price": _money(record.get("recommendedPrice")),
-            "recommended_cost_price": _money(record.get("costPrice")),  # "forventet kostpris"
-            "barcode": record.get("barCode"),
-            "unit_id": _optional_ref(ctx, "unit", _number(record, "unit", "unitNumber")),
-        }
-    )
-
-
-def map_customer(record: Record, ctx: MapContext) -> Payload:
-    group = _number(record, "customerGroup", "customerGroupNumber")
-    return _present(
-        {
-            "number": record["customerNumber"],
-            "name": record.get("name"),
-            "customer_group_id": _optional_ref(ctx, "customer_group", group),
-            "company_vat": record.get("corporateIdentificationNumber") or record.get("vatNumber"),
-            "ean": record.get("ean"),
-            "currency": record.get("currency"),
-            "vat_zone": _vat_zone(record, ctx),
-            "payment_terms_id": _optional_ref(
-                ctx, "payment_term", _number(record, "paymentTerms", "paymentTermsNumber")
-            ),
-            "layout_id": _optional_ref(ctx, "layout", _number(record, "layout", "layoutNumber")),
-            "employee_id": _optional_ref(ctx, "employee", _number(record, "salesPerson", "employeeNumber")),
-            "max_credit": _money(record.get("creditLimit")),
-            "contact_email": primary_email(record.get("email")),
-            "contact_phone": record.get("telephoneAndFaxNumber") or record.get("mobilePhone"),
-            "is_barred": bool(record.get("barred", False)),
-            **_address(record),
-        }
-    )
-
-
-def map_supplier(record: Record, ctx: MapContext) -> Payload:
-    group = _number(record, "supplierGroup", "supplierGroupNumber")
-    return _present(
-        {
-            "number": record["supplierNumber"],
-            "name": record.get("name"),
-            "supplier_group_id": _optional_ref(ctx, "supplier_group", group),
-            "company_vat": record.get("corporateIdentificationNumber"),
-            "currency": record.get("currency"),
-            "vat_zone": _vat_zone(record, ctx),
-            "payment_terms_id": _optional_ref(
-                ctx, "payment_term", _number(record, "paymentTerms", "paymentTermsNumber")
-            ),
-            "layout_id": _optional_ref(ctx, "layout", _number(record, "layout", "layoutNumber")),
-            "contact_email": primary_email(record.get("email")),
-            "contact_phone": record.get("phone"),
-            "is_barred": bool(record.get("barred", False)),
-            **_address(record),
-        }
-    )
-
-
-def map_company(record: Record, ctx: MapContext) -> Payload:
-    """Company information, from 'Virksomhed' in e-conomic's master data (``/self``)."""
-    company = record.get("company") or {}
-    return _present(
-        {
-            "name": company.get("name"),
-            "address_street": company.get("addressLine1"),
-            "address_street2": company.get("addressLine2"),
-            "address_zipcode": company.get("zip"),
-            "address_city": company.get("city"),
-            "address_country": company.get("country"),
-            "phone": company.get("phoneNumber"),
-            "email": company.get("email"),
-            "website": company.get("website"),
-            "company_identification_number": company.get("companyIdentificationNumber"),
-            "vat_number": company.get("vatNumber"),
-            "attention": company.get("attention"),
-        }
-    )
+# The mappers, one per entity (their field tables are in ``mappers/``); the flows below use these names.
+map_group = NumberedToRackbeat  # map_group("customerGroupNumber"): groups, units and layouts by number
+map_payment_term = map_payment_term_to_rackbeat
+map_employee = map_employee_to_rackbeat
+map_product_group = map_product_group_to_rackbeat
+map_product = map_product_to_rackbeat
+map_customer = map_customer_to_rackbeat
+map_supplier = map_supplier_to_rackbeat
+map_company = map_company_to_rackbeat
+map_bank_account = map_bank_account_to_rackbeat
 
 
 def bank_key(account: Record) -> str:
     return f"{account.get('reg_number') or ''}-{account.get('account_number') or ''}"
 
 
-def map_bank_account(record: Record, ctx: MapContext) -> Payload:
-    """Bank information, from 'Øvrige oplysninger' (``/self``): the one account; no further ones."""
-    bank = record.get("bankInformation") or {}
-    return _present(
-        {
-            "name": bank.get("bankName") or "Bank account",
-            "bank_name": bank.get("bankName"),
-            "reg_number": bank.get("bankSortCode"),
-            "account_number": bank.get("bankAccountNumber"),
-            "is_default": True,
-        }
-    )
-
-
 # -- projections: a Rackbeat record seen in payload shape (for comparing field by field) ----------
-def _ref_number(value: Any) -> Any:
-    return value.get("number") if isinstance(value, dict) else value
-
-
 def project_product(current: Record, payload: Payload) -> Payload:
     view = {k: current.get(k) for k in payload}
     view["group"] = (
-        _ref_number(current.get("group")) if current.get("group") is not None else current.get("group_id")
+        number_of(current.get("group")) if current.get("group") is not None else current.get("group_id")
     )
     if "unit_id" in payload:
-        view["unit_id"] = current.get("unit_id") or _ref_number(current.get("unit"))
+        view["unit_id"] = current.get("unit_id") or number_of(current.get("unit"))
     return view
 
 
@@ -429,8 +243,7 @@ def startup_operation(
 
 def _zone_value(zone: Record) -> str | None:
     """Rackbeat's VAT zone for an e-conomic one; None leaves it out, so its users fail with the reason."""
-    by_name = VAT_ZONES_BY_NAME.get(str(zone.get("name", "")).strip().lower())
-    return by_name or VAT_ZONES_BY_NUMBER.get(zone["vatZoneNumber"])
+    return vat_zone_of_economic(zone)
 
 
 def _update_bank_account(rackbeat: RackbeatClient, key: str, payload: Payload) -> Record:

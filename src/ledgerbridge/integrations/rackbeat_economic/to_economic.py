@@ -23,10 +23,20 @@ changes only the fields above: whatever else a bookkeeper keeps there survives.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record
+from ledgerbridge.integrations.rackbeat_economic.mappers.customer import map_customer_to_economic
+from ledgerbridge.integrations.rackbeat_economic.mappers.employee import map_employee_to_economic
+from ledgerbridge.integrations.rackbeat_economic.mappers.groups import (
+    map_customer_group_to_economic,
+    map_product_group_to_economic,
+    map_supplier_group_to_economic,
+    map_unit_to_economic,
+)
+from ledgerbridge.integrations.rackbeat_economic.mappers.payment_term import map_payment_term_to_economic
+from ledgerbridge.integrations.rackbeat_economic.mappers.product import map_product_to_economic
+from ledgerbridge.integrations.rackbeat_economic.mappers.supplier import map_supplier_to_economic
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.economic.client import PRODUCT_GROUPS_PATH
@@ -34,190 +44,16 @@ from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 ECONOMIC, RACKBEAT = "economic", "rackbeat"
-VAT_ZONE_NUMBERS = {"domestic": 1, "eu": 2, "abroad": 3, "domestic_exempt": 4}
-PAYMENT_TERMS_TYPES = {  # Rackbeat → e-conomic (the inverse of the start-up sync's table)
-    "net": "net",
-    "invoice_month": "invoiceMonth",
-    "current_month": "invoiceMonth",
-    "paid_in_cash": "paidInCash",
-    "prepaid": "prepaid",
-    "due_date": "dueDate",
-}
-
-
-def _number_of(value: Any) -> Any:
-    """Rackbeat shows references both as ``group_id: 3`` and ``group: {number: 3}``."""
-    return value.get("number") if isinstance(value, dict) else value
-
-
-def _ref(ctx: MapContext, entity: str, key: Any, field: str) -> dict[str, int] | None:
-    return None if key in (None, "") else {field: int(ctx.ref(entity, key))}
-
-
-def _money(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def vat_zone(value: Any) -> dict[str, int] | None:
-    if value in (None, ""):
-        return None
-    if value not in VAT_ZONE_NUMBERS:
-        raise MappingError(f"Rackbeat VAT zone {value!r} has no counterpart in e-conomic")
-    return {"vatZoneNumber": VAT_ZONE_NUMBERS[value]}
-
-
-def customer_vat_zone(record: Record, settings: RackbeatEconomicSettings) -> dict[str, int] | None:
-    """The VAT zone of a customer or its invoice. With "Activate One Stop VAT", an EU private customer
-    (EU zone, no CVR/VAT number) gets the e-conomic VAT zone set up for its country."""
-    zone = record.get("vat_zone") or "domestic"
-    invoices = settings.customer_invoices
-    if invoices.one_stop_vat and zone == "eu" and not record.get("company_vat"):
-        country = str(record.get("address_country") or "").strip()
-        zones = {name.strip().lower(): number for name, number in invoices.one_stop_vat_zones.items()}
-        if country.lower() not in zones:
-            raise MappingError(
-                f"One Stop VAT is on; this EU private customer lives in {country or 'an unknown country'}: "
-                "add that country's e-conomic VAT zone to customer_invoices.one_stop_vat_zones"
-            )
-        return {"vatZoneNumber": zones[country.lower()]}
-    return vat_zone(zone)
-
-
-def layout_ref(settings: RackbeatEconomicSettings, rackbeat_layout: Any) -> dict[str, int] | None:
-    """The e-conomic layout for a Rackbeat one: the settings' "Layouts" mapping, else the same number."""
-    if rackbeat_layout in (None, ""):
-        return None
-    for economic_number, mapped in settings.layouts.items():
-        if str(mapped) == str(rackbeat_layout):
-            return {"layoutNumber": int(economic_number)}
-    return {"layoutNumber": int(rackbeat_layout)}
-
-
-# -- mappers -----------------------------------------------------------------------------------------
-def map_customer_group(record: Record, ctx: MapContext) -> Payload:
-    return {"customerGroupNumber": int(record["number"]), "name": record.get("name")}
-
-
-def map_supplier_group(record: Record, ctx: MapContext) -> Payload:
-    account = ctx.settings.supplier_invoices.account_for_supplier_groups
-    payload: Payload = {"number": int(record["number"]), "name": record.get("name")}
-    if account is not None:
-        payload["accountNumber"] = account
-    return payload
-
-
-def map_product_group(record: Record, ctx: MapContext) -> Payload:
-    return {
-        "productGroupNumber": int(record["number"]),
-        "name": record.get("name"),
-        "inventoryEnabled": bool(record.get("has_inventory", False)),
-    }
-
-
-def map_payment_term(record: Record, ctx: MapContext) -> Payload:
-    kind = record.get("type") or "net"
-    if kind not in PAYMENT_TERMS_TYPES:
-        raise MappingError(f"Rackbeat payment terms type {kind!r} has no counterpart in e-conomic")
-    return {
-        "paymentTermsNumber": int(record["number"]),
-        "name": record.get("name"),
-        "paymentTermsType": PAYMENT_TERMS_TYPES[kind],
-        "daysOfCredit": int(record.get("maturity_days") or 0),
-        "description": record.get("description"),
-    }
-
-
-def map_employee(record: Record, ctx: MapContext) -> Payload:
-    return {
-        "employeeNumber": int(record["number"]),
-        "name": record.get("name"),
-        "email": record.get("contact_email"),
-        "phone": record.get("contact_phone"),
-    }
-
-
-def map_product(record: Record, ctx: MapContext) -> Payload:
-    """Products and BOMs (a BOM is sold as a product in e-conomic)."""
-    group = _number_of(record.get("group")) or record.get("group_id")
-    if group is None:
-        raise MappingError("the product has no product group in Rackbeat")
-    cost = (
-        record.get("cost_price")
-        if ctx.settings.products.use_actual_cost_price
-        else record.get("recommended_cost_price")
-    )
-    unit = _number_of(record.get("unit")) or record.get("unit_id")
-    department = record.get("department_id")
-    return {
-        "productNumber": str(record["number"]),
-        "name": record.get("name"),
-        "productGroup": {"productGroupNumber": int(ctx.ref("product_group", group))},
-        "salesPrice": _money(record.get("sales_price")) or Decimal("0"),
-        "recommendedPrice": _money(record.get("recommended_sales_price")),
-        "costPrice": _money(cost),
-        "barCode": record.get("barcode"),
-        "barred": bool(record.get("is_barred", False)),
-        "unit": _ref(ctx, "unit", unit, "unitNumber"),
-        "departmentalDistribution": (
-            {"departmentalDistributionNumber": int(department)} if department not in (None, "") else None
-        ),
-    }
-
-
-def _street(record: Record) -> str | None:
-    lines = [record.get("address_street"), record.get("address_street2")]
-    return "\n".join(line for line in lines if line) or None
-
-
-def map_customer(record: Record, ctx: MapContext) -> Payload:
-    group = record.get("customer_group_id") or _number_of(record.get("customer_group"))
-    terms = record.get("payment_terms_id") or _number_of(record.get("payment_terms"))
-    if terms in (None, ""):
-        raise MappingError("the customer has no payment terms in Rackbeat (e-conomic requires them)")
-    zone = customer_vat_zone(record, ctx.settings)
-    return {
-        "customerNumber": int(record["number"]),
-        "name": record.get("name") or record.get("company_name"),
-        "customerGroup": _ref(ctx, "customer_group", group, "customerGroupNumber"),
-        "corporateIdentificationNumber": record.get("company_vat"),
-        "address": _street(record),
-        "zip": record.get("address_zipcode"),
-        "city": record.get("address_city"),
-        "country": record.get("address_country"),
-        "telephoneAndFaxNumber": record.get("contact_phone"),
-        "email": record.get("contact_email"),
-        "paymentTerms": _ref(ctx, "payment_term", terms, "paymentTermsNumber"),
-        "barred": bool(record.get("is_barred", False)),
-        "vatZone": zone,
-        "currency": record.get("currency") or "DKK",
-        "layout": layout_ref(ctx.settings, record.get("layout_id")),
-        "creditLimit": _money(record.get("max_credit")),
-        "ean": record.get("ean"),
-    }
-
-
-def map_supplier(record: Record, ctx: MapContext) -> Payload:
-    group = record.get("supplier_group_id") or _number_of(record.get("supplier_group"))
-    terms = record.get("payment_terms_id") or _number_of(record.get("payment_terms"))
-    if terms in (None, ""):
-        raise MappingError("the supplier has no payment terms in Rackbeat (e-conomic requires them)")
-    return {
-        "supplierNumber": int(record["number"]),
-        "name": record.get("name") or record.get("company_name"),
-        "supplierGroup": _ref(ctx, "supplier_group", group, "supplierGroupNumber"),
-        "corporateIdentificationNumber": record.get("company_vat"),
-        "barred": bool(record.get("is_barred", False)),
-        "phone": record.get("contact_phone"),
-        "currency": record.get("currency") or "DKK",
-        "layout": layout_ref(ctx.settings, record.get("layout_id")),
-        "paymentTerms": _ref(ctx, "payment_term", terms, "paymentTermsNumber"),
-        "vatZone": vat_zone(record.get("vat_zone") or "domestic"),
-        "address": _street(record),
-        "zip": record.get("address_zipcode"),
-        "city": record.get("address_city"),
-        "country": record.get("address_country"),
-        "email": record.get("contact_email"),
-    }
+# The mappers, one per entity (their field tables are in ``mappers/``); the flows below use these names.
+map_customer_group = map_customer_group_to_economic
+map_supplier_group = map_supplier_group_to_economic
+map_product_group = map_product_group_to_economic
+map_payment_term = map_payment_term_to_economic
+map_employee = map_employee_to_economic
+map_unit = map_unit_to_economic
+map_product = map_product_to_economic  # products and BOMs (a BOM is sold as a product in e-conomic)
+map_customer = map_customer_to_economic
+map_supplier = map_supplier_to_economic
 
 
 # -- writing to e-conomic ------------------------------------------------------------------------------
@@ -369,7 +205,7 @@ def master_data_flows(
             "unit",
             "units",
             EconomicWriter(economic, "units", "unitNumber"),
-            lambda record, ctx: {"unitNumber": int(record["number"]), "name": record.get("name")},
+            map_unit,
             "units",
         ),
         flow(
