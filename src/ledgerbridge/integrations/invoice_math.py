@@ -9,14 +9,19 @@ still add up to Rackbeat's line total exactly (a rounding line takes the remaind
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-CENT = Decimal("0.01")
+from ledgerbridge.integrations.converters import round2
 
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+__all__ = [
+    "LinePart",
+    "has_more_than_two_decimals",
+    "line_amount",
+    "rackbeat_line_total",
+    "round2",
+    "split_line",
+]
 
 
 def line_amount(quantity: Decimal, price: Decimal, discount: Decimal) -> Decimal:

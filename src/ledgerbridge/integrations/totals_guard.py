@@ -25,18 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from ledgerbridge.integrations.converters import cents as money
+
 HALF_CENT = Decimal("0.005")
 ZERO = Decimal("0.00")
-
-
-def money(value: object) -> Decimal:
-    """A money amount to the cent (half-up), from a Decimal, int or numeric string; never a float."""
-    if isinstance(value, float):
-        raise TypeError("money is Decimal, never float")
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rate(value: object) -> Decimal:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.engine.ledger import Step, StepContext
+from ledgerbridge.integrations.converters import document_marker, money_or_zero
 from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
 from ledgerbridge.integrations.rackbeat_eaccounting import totals
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
@@ -34,15 +35,11 @@ ROUNDING_TEXT = "Avrundning"
 
 
 def invoice_marker(number: Any) -> str:
-    return f"Rackbeat invoice {number}"
+    return document_marker("Rackbeat", "invoice", number)
 
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
 
 
 def exact_quantity_warnings(invoice: Record) -> list[str]:
@@ -101,7 +98,7 @@ def map_invoice(
         "CustomerId": customer_id(customer),
         "EuThirdParty": False,
         "RotReducedInvoicingType": 0,
-        "IsCreditInvoice": _money(invoice.get("total_total")) < 0,
+        "IsCreditInvoice": money_or_zero(invoice.get("total_total")) < 0,
         "InvoiceDate": str(invoice["invoice_date"])[:10],
         "ContractNumber": invoice_marker(invoice["number"]),
         "YourReference": (invoice.get("their_reference") or None),
@@ -216,7 +213,7 @@ class InvoiceSender:
         if self.expected is None:
             return
         same = not totals.row_differences(self.expected, draft) and (
-            _money(draft.get("TotalVatAmount")) == self.expected.vat
+            money_or_zero(draft.get("TotalVatAmount")) == self.expected.vat
         )
         if not same:
             lead = "the eAccounting draft's totals differ from Rackbeat's"
@@ -290,8 +287,8 @@ def map_supplier_invoice(
     supplier = invoice.get("supplier_id") or (invoice.get("supplier") or {}).get("number")
     if supplier in (None, ""):
         raise MappingError("the supplier invoice has no supplier")
-    net = _money(invoice.get("total_subtotal"))
-    vat = _money(invoice.get("total_vat"))
+    net = money_or_zero(invoice.get("total_subtotal"))
+    vat = money_or_zero(invoice.get("total_vat"))
     total = net + vat
     credit = total < 0
     text = f"Rackbeat {invoice['number']}"

@@ -20,6 +20,7 @@ from typing import Any
 
 from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations import into_rackbeat
+from ledgerbridge.integrations.converters import document_marker
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, EAccountingReads
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog
@@ -28,7 +29,7 @@ from ledgerbridge.systems.rackbeat import RackbeatClient
 
 
 def order_marker(number: Any) -> str:
-    return f"eAccounting order {number}"
+    return document_marker("eAccounting", "order", number)
 
 
 def odata_time(moment: datetime) -> str:
