@@ -1,4 +1,5 @@
-"""Integrations: one module per pair of systems, reading like its seed article."""
+"""Integrations: one package per pair of systems, reading like its seed article.
 
-# Importing each package registers its kind.
-from ledgerbridge.integrations import rackbeat_eaccounting, rackbeat_economic, severa_eaccounting  # noqa: F401
+The package imports none of them: :mod:`ledgerbridge.integrations.registry` loads the kinds on first use
+(``kind_named``, ``all_kinds``).
+"""

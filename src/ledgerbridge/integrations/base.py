@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge.engine.flows import EntityFlow
 from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.integrations.registry import all_kinds as all_kinds
+from ledgerbridge.integrations.registry import kind_named as kind_named
+from ledgerbridge.integrations.registry import pushed_webhook_reader as pushed_webhook_reader
+from ledgerbridge.integrations.registry import register as register
 from ledgerbridge.store.db import Store
 
 
@@ -180,35 +184,3 @@ class IntegrationKind(ABC):
     def oauth_disconnect(self, store: Store, integration_id: int, side: str) -> str:
         """Revoke the grant at the system (best effort) and forget the tokens; says what was done."""
         raise NotImplementedError(f"{self.kind} connects {side} with tokens, not by OAuth2")
-
-
-_KINDS: dict[str, type[IntegrationKind]] = {}
-
-
-def register(kind: type[IntegrationKind]) -> type[IntegrationKind]:
-    _KINDS[kind.kind] = kind
-    return kind
-
-
-def kind_named(name: str) -> type[IntegrationKind]:
-    from ledgerbridge import integrations  # noqa: F401  (importing the package registers every kind)
-
-    try:
-        return _KINDS[name]
-    except KeyError:
-        known = ", ".join(sorted(_KINDS)) or "none"
-        raise ValueError(f"unknown integration kind {name!r} (known kinds: {known})") from None
-
-
-def pushed_webhook_reader(system: str) -> Any | None:
-    """How deliveries pushed by ``system`` are read (see ``IntegrationKind.pushed_webhooks``), or None."""
-    return next(
-        (kind.pushed_webhooks[system] for kind in all_kinds().values() if system in kind.pushed_webhooks),
-        None,
-    )
-
-
-def all_kinds() -> dict[str, type[IntegrationKind]]:
-    from ledgerbridge import integrations  # noqa: F401
-
-    return dict(_KINDS)
