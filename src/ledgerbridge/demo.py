@@ -22,12 +22,10 @@ from typing import Any
 from rich.console import Console
 from rich.panel import Panel
 
-from ledgerbridge.cli.render import RichProgress, print_result, progress_bars
 from ledgerbridge.config import Config
 from ledgerbridge.demo_severa import severa_demo
 from ledgerbridge.netguard import ALLOW_PRIVATE_ENV
-from ledgerbridge.runtime.hub import RealtimeHub
-from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
+from ledgerbridge.runtime.embedded import EmbeddedRuntime
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
@@ -35,6 +33,7 @@ from ledgerbridge.systems.eaccounting import EAccountingState
 from ledgerbridge.systems.eaccounting import create_app as create_eaccounting_app
 from ledgerbridge.systems.eaccounting.sandbox.demo_data import seed_demo_company
 from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
+from ledgerbridge.terminal import RichProgress, print_result, progress_bars
 from ledgerbridge.web.app import create_app
 
 DEMO_NAME = "demo"
@@ -157,18 +156,19 @@ def run_realtime(
     home: Path,
 ) -> None:
     """What `ledgerbridge serve` does, in-process: webhooks in, invoices and master data out, until Ctrl+C."""
-    hub = RealtimeHub(service)
-    worker = InboxWorker(hub)
-    scheduler = Scheduler(
-        [Job("safety-net scan", 60.0, hub.scan_all), Job("periodic jobs", 5.0, hub.periodic_all)]
-    )
     if not service.has_admin_password():
         service.set_admin_password(DEMO_ADMIN_PASSWORD)
-    with SandboxServer(create_app(hub, worker)) as web:
-        for view in service.list_integrations():
-            hub.register_webhooks(view.name, web.base_url)
-        worker.start()
-        scheduler.start()
+    with (
+        EmbeddedRuntime(service) as runtime,
+        SandboxServer(create_app(runtime.hub, runtime.notifier)) as web,
+    ):
+        # As `serve` does, but before the instructions are printed, so the first webhook finds its way.
+        runtime.subscribe(
+            web.base_url,
+            lambda line: console.print(f"{line} at {web.base_url}", highlight=False, markup=False),
+            background=False,
+        )
+        runtime.start()
         customer = next(
             c for c in rackbeat_app.rackbeat_state.records("customers") if c.get("currency") == "DKK"
         )
@@ -211,9 +211,7 @@ def run_realtime(
         except KeyboardInterrupt:
             console.print("Stopped.")
         finally:
-            worker.stop()
-            scheduler.stop()
-            hub.close()
+            runtime.stop()
 
 
 @contextmanager

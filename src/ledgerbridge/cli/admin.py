@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ledgerbridge.cli.render import console, err_console
 from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.terminal import console, err_console
 
 admin_app = typer.Typer(
     help="The web console's admin password and the admin API's tokens.", no_args_is_help=True

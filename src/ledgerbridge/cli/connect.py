@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ledgerbridge.cli.render import console, err_console
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.systems.errors import ApiError
+from ledgerbridge.terminal import console, err_console
 
 
 def connect(

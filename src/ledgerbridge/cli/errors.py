@@ -101,7 +101,7 @@ def _url_of(exc: httpx.TransportError) -> str:
 def print_error(message: str) -> None:
     from rich.markup import escape
 
-    from ledgerbridge.cli.render import err_console
+    from ledgerbridge.terminal import err_console
 
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -17,7 +17,9 @@ from ledgerbridge.cli.connect import disconnect as disconnect_command
 from ledgerbridge.cli.errors import EXIT_CODES_HELP, UNREACHABLE, USAGE, ExplainingGroup, exit_code_for
 from ledgerbridge.cli.operate import db_app, doctor, integrations_remove, print_json, status, when
 from ledgerbridge.cli.reconcile import reconcile as reconcile_command
-from ledgerbridge.cli.render import (
+from ledgerbridge.logs import FORMATS, LEVELS, configure_logging
+from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.terminal import (
     RichProgress,
     console,
     err_console,
@@ -25,8 +27,6 @@ from ledgerbridge.cli.render import (
     print_result,
     progress_bars,
 )
-from ledgerbridge.logs import FORMATS, LEVELS, configure_logging
-from ledgerbridge.service import Ledgerbridge, UserError
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -436,72 +436,30 @@ def serve(
     import os
 
     configure_logging(log_format, log_level, force=True)
-    from contextlib import ExitStack
-    from datetime import timedelta
-
     import uvicorn
 
-    from ledgerbridge.runtime.hub import RealtimeHub
-    from ledgerbridge.runtime.tenants import QuietScans, subscribe_in_background
-    from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
+    from ledgerbridge.runtime.embedded import ClusterReceiver, EmbeddedRuntime, ServingRuntime
     from ledgerbridge.web.app import create_app, server_config
 
     service = _service()
     url = public_url or f"http://{host}:{port}"
-    background = ExitStack()
-    if cluster:
-        from ledgerbridge.runtime.cluster import Cluster
-
-        try:
-            queue = Cluster(service)
-            queue.ensure_schema()
-        except UserError as exc:
-            raise _fail(str(exc)) from None
-        hub = queue.hub
-        background.enter_context(queue.open())
-        worker: Any = queue  # a stored webhook defers a job instead of waking a thread
-        scheduler = Scheduler([])  # the cluster's `tick` job scans and runs the periodic jobs
-    else:
-        hub = RealtimeHub(service)
-        worker = InboxWorker(hub)
-        # An integration whose scans find nothing is scanned less often (up to 16 times the interval).
-        scans = QuietScans(
-            hub, every=timedelta(seconds=scan_seconds), longest=timedelta(seconds=16 * scan_seconds)
-        )
-        scheduler = Scheduler(
-            [
-                Job("safety-net scan", scan_seconds, scans.run),
-                # Each job keeps its own interval (orders, master-data polls, inventory periods); tick often.
-                Job("periodic jobs", 5.0, hub.periodic_all),
-                # Settled inbox rows and old errors' payloads go after LEDGERBRIDGE_RETENTION_DAYS.
-                Job("retention", 3600.0, service.prune),
-            ]
-        )
+    runtime: ServingRuntime
+    try:
+        runtime = ClusterReceiver(service) if cluster else EmbeddedRuntime(service, scan_seconds=scan_seconds)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
 
     def start_background() -> None:
-        if not cluster:
-            worker.start()
-            scheduler.start()
-        # Subscribe only once the receiver listens, so no early delivery is refused; in a thread of its
-        # own, so start-up (and /healthz) does not wait for every tenant's check. Subscriptions still in
-        # place are not written again.
+        runtime.start()
         if register:
-            subscribe_in_background(hub, url, lambda line: console.print(f"{line} at {url}"))
-
-    def stop_background() -> None:
-        # A clean stop: no new inbox item starts; those in flight get up to 30 s to finish before the
-        # clients are closed (what is left stays pending, never failed because we stop).
-        hub.stop(timeout=float(os.environ.get("LEDGERBRIDGE_STOP_SECONDS") or 30))
-        if not cluster:
-            worker.stop()
-            scheduler.stop()
+            runtime.subscribe(url, lambda line: console.print(f"{line} at {url}"))
 
     web = create_app(
-        hub,
-        worker,
+        runtime.hub,
+        runtime.notifier,
         admin_token=os.environ.get("LEDGERBRIDGE_ADMIN_TOKEN"),
         on_start=start_background,
-        on_stop=stop_background,
+        on_stop=runtime.stop,
     )
     server = uvicorn.Server(server_config(web, host, port))
 
@@ -514,11 +472,8 @@ def serve(
             "No admin password yet: open the console from this machine to choose one, "
             "or run `ledgerbridge admin set-password`."
         )
-    try:
-        with background:
-            server.run()
-    finally:
-        hub.close()
+    with runtime:
+        server.run()
 
 
 @app.command("prune")

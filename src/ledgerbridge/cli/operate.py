@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ledgerbridge.cli.errors import RECORDS_FAILED, UNREACHABLE, USAGE, print_error
-from ledgerbridge.cli.render import console, err_console
 from ledgerbridge.service import Ledgerbridge
+from ledgerbridge.terminal import console, err_console
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")]
 db_app = typer.Typer(help="The database schema: see and apply migrations.", no_args_is_help=True)

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ledgerbridge.cli.render import console, err_console
 from ledgerbridge.integrations.reconcile import Reconciliation
 from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.terminal import console, err_console
 
 AGREE, DIFFER, ERROR = 0, 1, 2
 

@@ -1,4 +1,5 @@
-"""How runs look in a terminal: Rich progress bars per entity, summary tables, dry-run plans."""
+"""How runs look in a terminal: Rich progress bars per entity, summary tables, dry-run plans (the command
+line and the demo print them alike)."""
 
 from __future__ import annotations
 
