@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -90,8 +91,6 @@ class Scheduler(threading.Thread):
         self._stopping.set()
 
     def run(self) -> None:
-        import time
-
         due = {job.name: 0.0 for job in self.jobs}
         while not self._stopping.is_set():
             now = time.monotonic()
