@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import httpx
@@ -14,7 +16,7 @@ from ledgerbridge.systems.errors import (
     TransientError,
     ValidationError,
 )
-from ledgerbridge.systems.http import JsonApiClient
+from ledgerbridge.systems.http import JsonApiClient, WaitDeferral, deferring
 
 
 def client_for(
@@ -105,3 +107,61 @@ def test_money_comes_back_as_decimal() -> None:
     body = client.get_json("/x")
     assert body == {"salesPrice": Decimal("0.1"), "count": 3}
     assert isinstance(body["salesPrice"], Decimal) and isinstance(body["count"], int)
+
+
+# -- long waits handed to a caller that comes back later (the hub's inbox) --------------------------------
+def test_a_long_retry_after_is_raised_to_a_deferring_caller_instead_of_slept() -> None:
+    client, waits = client_for([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)])
+    deferral = WaitDeferral()
+    with deferring(deferral), pytest.raises(RateLimitedError) as caught:
+        client.get_json("/x")
+    assert client.calls == 1 and waits == []  # nothing slept in the call
+    assert caught.value.wait_seconds == 7.0 and deferral.seconds == 7.0
+
+
+def test_a_short_back_off_is_still_retried_in_place_under_a_deferral() -> None:
+    client, waits = client_for([httpx.Response(503), httpx.Response(200, json={"a": 1})])
+    deferral = WaitDeferral(longer_than=0.5)
+    with deferring(deferral):
+        assert client.get_json("/x") == {"a": 1}  # the first back-off is 0.2-0.4 s
+    assert client.calls == 2 and len(waits) == 1 and deferral.seconds is None
+
+
+def test_back_offs_grow_until_one_is_handed_to_the_deferring_caller() -> None:
+    client, waits = client_for([httpx.Response(503)] * 6)
+    deferral = WaitDeferral(longer_than=0.5)
+    with deferring(deferral), pytest.raises(TransientError) as caught:
+        client.get_json("/x")
+    assert all(wait <= 0.5 for wait in waits) and client.calls == len(waits) + 1 < 6
+    assert caught.value.wait_seconds is not None and caught.value.wait_seconds > 0.5
+    assert deferral.seconds == caught.value.wait_seconds
+
+
+def test_without_a_deferral_every_wait_is_slept_in_the_call() -> None:
+    """The CLI and one-shot transfers: no caller comes back later, so the call waits (also after a
+    deferring block has ended)."""
+    client, waits = client_for([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)] * 2)
+    with deferring(None):
+        client.request("GET", "/x")
+    with deferring(WaitDeferral()):
+        pass
+    client.request("GET", "/x")
+    assert waits == [7.0, 7.0] and client.calls == 4
+
+
+def test_a_short_wait_under_a_deferral_is_slept_inside_its_while_sleeping() -> None:
+    """The hub lends the document's slot there while the call sleeps."""
+    events: list[str] = []
+    answers = iter([httpx.Response(429, headers={"Retry-After": "0.5"}), httpx.Response(200, json={})])
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)))
+    client = JsonApiClient("https://api.test", http=http, sleep=lambda wait: events.append(f"sleep {wait}"))
+
+    @contextmanager
+    def lending() -> Iterator[None]:
+        events.append("lent")
+        yield
+        events.append("back")
+
+    with deferring(WaitDeferral(longer_than=1.0, while_sleeping=lending)):
+        client.request("GET", "/x")
+    assert events == ["lent", "sleep 0.5", "back"]

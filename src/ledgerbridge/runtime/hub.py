@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,8 +31,11 @@ from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
 from ledgerbridge.integrations.base import Realtime, pushed_webhook_reader
 from ledgerbridge.runtime import metrics
+from ledgerbridge.runtime.slots import DocumentSlots
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import ErrorEntry, InboxItem, Integration, utcnow
+from ledgerbridge.systems.errors import TransientError
+from ledgerbridge.systems.http import WaitDeferral, deferring
 
 SCAN_OVERLAP = timedelta(minutes=5)  # a record changed while the last scan ran is seen again, never missed
 DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait before /healthz says 503
@@ -61,9 +64,9 @@ def _in_delivery_context(process: Any) -> Any:
     """Every log line written while an inbox item is processed carries its ``delivery`` id and integration."""
 
     @functools.wraps(process)
-    def bound(self: Any, name: str, session: Any, item: InboxItem) -> bool:
+    def bound(self: Any, name: str, session: Any, item: InboxItem, *rest: Any) -> bool:
         with structlog.contextvars.bound_contextvars(delivery=item.id, integration=name):
-            settled: bool = process(self, name, session, item)
+            settled: bool = process(self, name, session, item, *rest)
             log.info("delivery processed", event_name=item.event, record_key=item.record_key, settled=settled)
             return settled
 
@@ -368,7 +371,8 @@ class RealtimeHub:
     ) -> int:
         """Work documents up to ``document_concurrency`` at a time. A slot is refilled the moment its
         item settles or goes into back-off, so one slow item (stalled answers, retries) never holds the
-        others' slots; with ``refill``, new documents are taken in until ``budget`` items were started."""
+        others' slots, and lent while its item sleeps before a retry (``DocumentSlots``); with ``refill``,
+        new documents are taken in until ``budget`` items were started."""
         if refill is None and (len(batch) <= 1 or self.document_concurrency <= 1):
             return sum(int(self._process(name, session, item)) for item in batch)
         queue = list(batch)
@@ -376,13 +380,16 @@ class RealtimeHub:
         running: dict[Future[bool], int] = {}
         left: set[int] = set()  # came back unsettled with no back-off (the hub is stopping): not again
         settled = 0
-        slots = self.document_concurrency
-        with ThreadPoolExecutor(max_workers=slots, thread_name_prefix=f"lb-{name}") as pool:
+        slots = DocumentSlots(self.document_concurrency)
+        with ThreadPoolExecutor(max_workers=slots.threads, thread_name_prefix=f"lb-{name}") as pool:
             while queue or running:
-                while queue and len(running) < slots:
+                seen = slots.version
+                while queue and slots.take():
                     item = queue.pop(0)
-                    running[pool.submit(self._process, name, session, item)] = item.id
-                wants_more = not queue and len(running) < slots and started < budget
+                    future = pool.submit(self._process, name, session, item, slots)
+                    future.add_done_callback(slots.release)
+                    running[future] = item.id
+                wants_more = not queue and slots.free() and started < budget
                 if refill is not None and wants_more and not self._stopping.is_set():
                     more = refill(left | set(running.values()))[: budget - started]
                     started += len(more)
@@ -391,10 +398,11 @@ class RealtimeHub:
                         continue
                 if not running:
                     break
-                # A short wait, so that documents arriving while every running one is slow get a free slot.
-                poll = REFILL_SECONDS if refill else None
-                done, _ = wait(running, timeout=poll, return_when=FIRST_COMPLETED)
-                for future in done:
+                # A short wait, so that documents arriving while every running one is slow get a free slot;
+                # a document that ends or lends its slot wakes us at once.
+                if not any(future.done() for future in running):
+                    slots.wait(seen, timeout=REFILL_SECONDS if refill else None)
+                for future in [future for future in running if future.done()]:
                     item_id = running.pop(future)
                     if future.result():
                         settled += 1
@@ -402,39 +410,47 @@ class RealtimeHub:
                         left.add(item_id)
         return settled
 
-    def _process(self, name: str, session: Realtime, item: InboxItem) -> bool:
+    def _process(
+        self, name: str, session: Realtime, item: InboxItem, slots: DocumentSlots | None = None
+    ) -> bool:
         """Process one item unless we are stopping (then it stays pending); counted while in flight."""
         with self._idle:
             if self._stopping.is_set():
                 return False
             self._in_flight += 1
         try:
-            return self._process_item(name, session, item)
+            return self._process_item(name, session, item, slots)
         finally:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
 
     @_in_delivery_context
-    def _process_item(self, name: str, session: Realtime, item: InboxItem) -> bool:
+    def _process_item(
+        self, name: str, session: Realtime, item: InboxItem, slots: DocumentSlots | None = None
+    ) -> bool:
         """Process one item; True when it is settled (done or failed), False when it waits in back-off.
 
         Whatever goes wrong settles the item (failed, with an error-log entry that can be retried) so
         it never holds up the items after it, also after a restart. Except while stopping: then a failure
         may be our own clients closing, so the item stays pending and the next start runs it again.
         """
+        # A document's long waits (Retry-After, later back-offs) are not slept in its slot: the client
+        # raises at once and the item comes back when due; while it sleeps a short one, its slot is lent.
+        # Master data keeps waiting in place, in order.
+        deferral = None
+        if session.parallel(item.event):
+            deferral = WaitDeferral(while_sleeping=slots.lent if slots is not None else None)
         try:
-            outcome = session.handle(item.event, item.record_key, item.payload)
+            with deferring(deferral):
+                outcome = session.handle(item.event, item.record_key, item.payload)
         except (RunAborted, OperationalError) as exc:  # the far side or our database is away: later
-            with self._backoff_lock:
-                previous = self._backoff.get(item.id)
-                attempts = (previous.attempts if previous else 0) + 1
-                delay = min(self._max_backoff, 0.5 * 2 ** (attempts - 1))
-                self._backoff[item.id] = _Backoff(attempts, time.monotonic() + delay)
-            metrics.INBOX_PROCESSED.labels(name, item.event, "deferred").inc()
-            self._note_transient(item, str(exc))
+            self._back_off(name, item, str(exc), asked=deferral.seconds if deferral else None)
             return False
         except Exception as exc:  # noqa: BLE001 - any bug or surprise in one item must not stop the others
+            if isinstance(exc, TransientError) and exc.wait_seconds is not None:
+                self._back_off(name, item, str(exc), asked=exc.wait_seconds)  # a deferred wait, unwrapped
+                return False
             if self._stopping.is_set():
                 log.info("left pending: stopping", item=item.id, error=f"{type(exc).__name__}: {exc}")
                 return False
@@ -447,6 +463,17 @@ class RealtimeHub:
         received = item.received_at if item.received_at.tzinfo else item.received_at.replace(tzinfo=UTC)
         metrics.PROCESSING_SECONDS.observe(max(0.0, (utcnow() - received).total_seconds()))
         return True
+
+    def _back_off(self, name: str, item: InboxItem, reason: str, *, asked: float | None) -> None:
+        """Put the item in back-off: due after the hub's own back-off (doubling per attempt), or after the
+        wait a client asked for (``asked``) when that is longer; its slot takes other work meanwhile."""
+        with self._backoff_lock:
+            previous = self._backoff.get(item.id)
+            attempts = (previous.attempts if previous else 0) + 1
+            delay = min(self._max_backoff, max(asked or 0.0, 0.5 * 2 ** (attempts - 1)))
+            self._backoff[item.id] = _Backoff(attempts, time.monotonic() + delay)
+        metrics.INBOX_PROCESSED.labels(name, item.event, "deferred").inc()
+        self._note_transient(item, reason)
 
     def _record_crash(self, item: InboxItem, exc: Exception) -> str:
         """An item whose processing raised: one error-log entry naming the delivery and the exception

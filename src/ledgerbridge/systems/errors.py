@@ -36,7 +36,13 @@ class ApiError(Exception):
 
 
 class TransientError(ApiError):
-    """5xx, timeouts, dropped connections: the same call may succeed later."""
+    """5xx, timeouts, dropped connections: the same call may succeed later.
+
+    ``wait_seconds`` is set when the client handed its wait before the next try to the caller
+    (``systems.http.deferring``) instead of sleeping it: come back after that many seconds.
+    """
+
+    wait_seconds: float | None = None
 
 
 class RateLimitedError(TransientError):

@@ -4,25 +4,28 @@ A system client subclasses :class:`JsonApiClient`, sets its auth headers and imp
 :meth:`JsonApiClient.map_error` to turn its error bodies into the tree in ``systems.errors``.
 Tests point a client at a sandbox by passing ``base_url`` of a served sandbox, or an
 ``httpx.Client`` of their own (the transport is the seam, as in httpx).
+
+Long waits and who sleeps them: a transient failure is retried after a back-off (or the ``Retry-After``
+of a 429). By default the wait is slept in the call, which is right for the CLI and one-shot transfers.
+A caller that can come back to its work later (the hub's inbox, which re-queues an item with a due
+time) runs the call under :func:`deferring`: a wait longer than the deferral's threshold is then not
+slept, the failure is raised at once with ``wait_seconds`` set, and the caller's worker slot takes other
+work until the item is due; a shorter wait is slept in the call while the caller lends the slot out.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import structlog
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from ledgerbridge.runtime import metrics
 from ledgerbridge.systems.errors import (
@@ -51,20 +54,71 @@ def parse_retry_after(value: str | None) -> float | None:
 log = structlog.get_logger("ledgerbridge.http")
 
 
+# Waits up to this long are slept in the call even under a deferral: coming back later means running the
+# caller's work again from its start (re-reading what it had read, each read a chance of another fault),
+# which costs more than a short wait. Measured with benchmarks/chaos.py: deferring 1 s waits made 38% more
+# calls and was slower than sleeping them with the slot lent (see WaitDeferral.while_sleeping).
+DEFER_WAITS_LONGER_THAN = 1.0
+
+
+class WaitDeferral:
+    """How a caller that can come back later wants a call's waits done.
+
+    A wait longer than ``longer_than`` seconds is handed to the caller: the failure is raised at once,
+    and ``seconds`` keeps the longest wait handed over (the caller's due time). A shorter wait is slept
+    in the call, inside ``while_sleeping()`` when given (the hub lends the document's slot meanwhile).
+    """
+
+    def __init__(
+        self,
+        longer_than: float = DEFER_WAITS_LONGER_THAN,
+        *,
+        while_sleeping: Callable[[], AbstractContextManager[object]] | None = None,
+    ) -> None:
+        self.longer_than = longer_than
+        self.seconds: float | None = None
+        self._while_sleeping = while_sleeping
+
+    def takes(self, wait: float) -> bool:
+        """Whether ``wait`` is the caller's to wait out (and noted so), not the call's to sleep."""
+        if wait <= self.longer_than:
+            return False
+        self.seconds = max(wait, self.seconds or 0.0)
+        return True
+
+    def sleeping(self) -> AbstractContextManager[object]:
+        return self._while_sleeping() if self._while_sleeping is not None else nullcontext()
+
+
+_deferral: ContextVar[WaitDeferral | None] = ContextVar("ledgerbridge_wait_deferral", default=None)
+
+
+@contextmanager
+def deferring(deferral: WaitDeferral | None) -> Iterator[WaitDeferral | None]:
+    """Calls made in this block (this thread or task) hand their long waits to ``deferral``; with None,
+    every wait is slept in the call as usual."""
+    token = _deferral.set(deferral)
+    try:
+        yield deferral
+    finally:
+        _deferral.reset(token)
+
+
 class _WaitHonouringRetryAfter:
     """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
 
     def __init__(self, initial: float, maximum: float, system: str = "external system") -> None:
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
+        self._initial = initial
         self._maximum = maximum
         self._system = system
 
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
+    def __call__(self, exc: TransientError, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1 for the first)."""
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             wait = min(exc.retry_after, self._maximum)
         else:
-            wait = float(self._backoff(state))
+            backoff = self._initial * 2 ** (attempt - 1) + random.uniform(0, self._initial)
+            wait = min(backoff, self._maximum)
         if isinstance(exc, RateLimitedError):
             metrics.RATE_LIMIT_WAITS.labels(self._system).inc()
             metrics.RATE_LIMIT_WAIT_SECONDS.labels(self._system).inc(wait)
@@ -134,30 +188,36 @@ class JsonApiClient:
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
     ) -> httpx.Response:
-        """Send one request, retrying transient failures; return the successful response."""
-        attempts = self._max_retries + 1 if retry else 1
-        retrying = Retrying(
-            stop=stop_after_attempt(attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(TransientError),
-            sleep=self._sleep,
-            reraise=True,
-            before_sleep=self._log_retry,  # a retry is never silent
-        )
-        for attempt in retrying:
-            with attempt:
-                return self._send_once(method, path, params=params, json_body=json_body, headers=headers)
-        raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
+        """Send one request, retrying transient failures; return the successful response.
 
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
+        Under :func:`deferring`, a failure whose wait is longer than the deferral's threshold is raised
+        at once (``wait_seconds`` set) for the caller to come back after that wait.
+        """
+        attempts = self._max_retries + 1 if retry else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._send_once(method, path, params=params, json_body=json_body, headers=headers)
+            except TransientError as exc:
+                if attempt == attempts:
+                    raise
+                wait = self._wait(exc, attempt)
+                deferral = _deferral.get()
+                if deferral is not None and deferral.takes(wait):
+                    exc.wait_seconds = wait
+                    self._log_retry(exc, attempt, wait, deferred=True)
+                    raise
+                self._log_retry(exc, attempt, wait)  # a retry is never silent
+                with deferral.sleeping() if deferral is not None else nullcontext():
+                    self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+
+    def _log_retry(self, exc: TransientError, attempt: int, wait: float, *, deferred: bool = False) -> None:
         log.warning(
-            "retrying",
+            "retry deferred to the caller" if deferred else "retrying",
             system=self.system,
-            attempt=state.attempt_number,
+            attempt=attempt,
             wait_seconds=round(wait, 2),
-            error=getattr(exc, "remote_message", None) or str(exc),
+            error=exc.remote_message or str(exc),
         )
 
     def _send_once(
