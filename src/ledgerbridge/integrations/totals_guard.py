@@ -18,7 +18,9 @@ only when the caller allows it (a setting, default off), and then only once the 
 the source's — :attr:`TotalsCheck.adjustment` is the amount a rounding line (or a documented
 adjustment) must add to the gross to get there.
 
-Names no system: the caller passes the two systems' names for the messages.
+Names no system: the caller passes the two systems' names for the messages. Both ledgers use it: the
+e-conomic and eAccounting pairs each have an ``invoice_guard`` that reads their ledger's draft into
+:class:`Totals` and acts on the answer (a rounding line, a mapping, or :class:`TotalsMismatch`).
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.integrations.converters import cents as money
 
 HALF_CENT = Decimal("0.005")
 ZERO = Decimal("0.00")
+
+
+class TotalsMismatch(MappingError):
+    """The ledger would book other totals than the source document's: the document stays a draft."""
 
 
 def rate(value: object) -> Decimal:
@@ -133,8 +140,13 @@ def check(
     source_name: str,
     ledger_name: str,
     allow_rounding: bool = False,
+    vat_allowance: Decimal | None = None,
 ) -> TotalsCheck:
-    """Compare what the ledger computed with the source document; see the module docstring."""
+    """Compare what the ledger computed with the source document; see the module docstring.
+
+    ``vat_allowance`` is the largest VAT difference that counts as rounding (default: half a cent per
+    source line; a ledger that rounds per rate on the total may drift half a cent more per rate).
+    """
     differences: list[Difference] = []
     structural = False  # a difference no rounding rule explains
     if source.currency != ledger.currency:
@@ -189,7 +201,8 @@ def check(
     adjustment = source.gross - ledger.gross
     if not differences:
         return TotalsCheck(True, False, True, ZERO)
-    within = abs(vat_difference) <= HALF_CENT * max(len(source.lines), 1)
+    allowance = HALF_CENT * max(len(source.lines), 1) if vat_allowance is None else vat_allowance
+    within = abs(vat_difference) <= allowance
     rounding_only = not structural and within
     allowed = rounding_only and allow_rounding and adjustment == 0
     return TotalsCheck(False, rounding_only, allowed, adjustment, tuple(differences))

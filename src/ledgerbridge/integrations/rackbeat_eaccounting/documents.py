@@ -26,7 +26,7 @@ from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.engine.ledger import Step, StepContext
 from ledgerbridge.integrations.converters import document_marker, money_or_zero
 from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
-from ledgerbridge.integrations.rackbeat_eaccounting import totals
+from ledgerbridge.integrations.rackbeat_eaccounting import invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
@@ -125,7 +125,8 @@ class InvoiceSender:
 
     The send makes the draft; converting it is a step of the transfer (:meth:`convert_step`), which sends
     Rackbeat's totals and row amounts (``expected``) for eAccounting to validate: a mismatch leaves the
-    draft a draft (never booked, never e-mailed) and fails the step with :func:`totals.explain`'s words.
+    draft a draft (never booked, never e-mailed) and fails the step with the words of
+    :func:`invoice_guard.explain`.
     A retry resumes at the step: it saves the draft again from the current data (a coding fixed since
     applies) and converts only when the totals agree then.
     """
@@ -136,7 +137,7 @@ class InvoiceSender:
         number: Any,
         document: Payload,
         status: str,
-        expected: totals.Expected | None = None,
+        expected: invoice_guard.Expected | None = None,
         *,
         accept_vat_rounding: bool = False,
         rounding_article: Callable[[], str | None] = lambda: None,
@@ -212,32 +213,31 @@ class InvoiceSender:
         computed other totals than Rackbeat's."""
         if self.expected is None:
             return
-        same = not totals.row_differences(self.expected, draft) and (
-            money_or_zero(draft.get("TotalVatAmount")) == self.expected.vat
-        )
-        if not same:
+        if not invoice_guard.agrees(self.expected, draft):
             lead = "the eAccounting draft's totals differ from Rackbeat's"
             tail = "Fix it before booking the draft in eAccounting."
-            self.warn(totals.explain(self.expected, draft, lead=lead, tail=tail))
+            self.warn(invoice_guard.explain(self.expected, draft, lead=lead, tail=tail))
 
     def _convert(self, draft: Record) -> str:
         expected = self.expected
         if expected is not None and self.accept_vat_rounding:
-            theirs = totals.rounding_only(expected, draft)
+            theirs = invoice_guard.rounding_only(expected, draft)
             if theirs is not None and theirs != expected.vat:
                 draft, expected = self._add_rounding_row(draft, expected, theirs)
-        checks = totals.validation_body(expected) if expected is not None else {}
+        checks = invoice_guard.validation_body(expected) if expected is not None else {}
         try:
             invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", checks)
         except ValidationError as exc:
             if expected is None:
                 raise
-            raise totals.TotalsMismatch(totals.explain(expected, draft, exc.remote_message)) from exc
+            raise invoice_guard.TotalsMismatch(
+                invoice_guard.explain(expected, draft, exc.remote_message)
+            ) from exc
         return f"invoice:{invoice['Id']}:{invoice.get('InvoiceNumber')}"
 
     def _add_rounding_row(
-        self, draft: Record, expected: totals.Expected, theirs: Decimal
-    ) -> tuple[Record, totals.Expected]:
+        self, draft: Record, expected: invoice_guard.Expected, theirs: Decimal
+    ) -> tuple[Record, invoice_guard.Expected]:
         """eAccounting's VAT differs from Rackbeat's by rounding only, and the settings accept that: a row
         on the VAT-free rounding article carries the difference, so the gross stays Rackbeat's."""
         article = self.rounding_article()
@@ -252,7 +252,7 @@ class InvoiceSender:
             f"{expected.vat} (rounded per line); a VAT-free rounding row of {difference} keeps the total "
             f"{expected.gross} (Invoice settings: Accept eAccounting's VAT rounding)"
         )
-        return draft, totals.with_rounding_row(expected, difference, vat=theirs)
+        return draft, invoice_guard.with_rounding_row(expected, difference, vat=theirs)
 
 
 def _rounding_row(article_id: str, amount: Decimal) -> Payload:

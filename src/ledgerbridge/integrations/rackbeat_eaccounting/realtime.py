@@ -26,7 +26,7 @@ from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.integrations.rackbeat_eaccounting import documents, totals
+from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import changed, order_flow
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     InitialSyncSettings,
@@ -226,7 +226,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return self._eaccounting_id(entity, "articles", "Number", number)
 
         base_currency = str(self.catalog.company().get("CurrencyCode") or "SEK")
-        expected = totals.expected_totals(
+        expected = invoice_guard.expected_totals(
             invoice, actual_quantity=settings.use_exact_quantity, base_currency=base_currency
         )
 
@@ -246,7 +246,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             )
             number = MasterRefs(self.master)("customer", customer)
             found = self.reads.by_number("customers", "CustomerNumber", number)
-            totals.check_currency(expected, found or {}, base_currency=base_currency)
+            invoice_guard.check_currency(expected, found or {}, base_currency=base_currency)
             return document
 
         document = self.map_document("invoice", key, mapped)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerbridge.integrations.base import IntegrationKind, Operation, register
+from ledgerbridge.integrations.converters import ECONOMIC_VAT_ZONE_NUMBERS
 from ledgerbridge.integrations.rackbeat_economic.realtime import RackbeatEconomicRealtime
 from ledgerbridge.integrations.rackbeat_economic.settings import (
     RackbeatEconomicConnections,
@@ -29,7 +30,7 @@ from ledgerbridge.systems.rackbeat import RackbeatClient
 from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 
 # The account matrix's VAT-zone columns and the e-conomic VAT zone each stands for (the standard zones).
-MATRIX_ZONES = {"domestic": 1, "eu": 2, "abroad": 3, "domestic_exempt": 4}
+MATRIX_ZONES = ECONOMIC_VAT_ZONE_NUMBERS
 
 
 @register

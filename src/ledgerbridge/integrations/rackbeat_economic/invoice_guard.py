@@ -27,10 +27,10 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.flows import Payload, Record
 from ledgerbridge.integrations.invoice_math import rackbeat_line_total
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
-from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, check
+from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import NotFoundError
 
@@ -178,7 +178,8 @@ class InvoiceGuard:
     def bring_to_source(self, draft_number: int) -> TotalsCheck:
         """Save the draft with the current mapping, check it, map VAT and round where allowed.
 
-        Raises :class:`MappingError` with the bookkeeper's explanation when the totals still differ.
+        Raises :class:`TotalsMismatch` (a MappingError) with the bookkeeper's explanation when the totals
+        still differ.
         """
         settings = self.settings.customer_invoices
         document = copy.deepcopy(self.document)
@@ -202,7 +203,7 @@ class InvoiceGuard:
             adjustment_lines = 1
             result, lines = self._save_and_check(draft_number, document, adjustment_lines)
         if not result.ok:
-            raise MappingError(result.message(f"invoice {self.invoice['number']}"))
+            raise TotalsMismatch(result.message(f"invoice {self.invoice['number']}"))
         return result
 
     def _save_and_check(

@@ -1,4 +1,5 @@
-"""The totals an eAccounting invoice must have before it is booked: Rackbeat's, to the öre.
+"""Book an eAccounting invoice only with Rackbeat's totals, to the öre (the e-conomic pair's
+``invoice_guard`` is its twin; both compare with :func:`ledgerbridge.integrations.totals_guard.check`).
 
 eAccounting decides a row's VAT from the article's account coding and rounds VAT per rate on the
 total, while Rackbeat takes each line's own VAT percentage and rounds per line. Converting a draft
@@ -14,15 +15,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Record
+from ledgerbridge.engine.flows import Record
+from ledgerbridge.integrations.converters import money_or_zero
 from ledgerbridge.integrations.invoice_math import line_amount, rackbeat_line_total, round2, split_line
+from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check
+
+__all__ = [
+    "Expected",
+    "ExpectedRow",
+    "TotalsMismatch",
+    "agrees",
+    "check_currency",
+    "expected_totals",
+    "explain",
+    "rounding_only",
+    "validation_body",
+    "with_rounding_row",
+]
 
 HUNDRED = Decimal(100)
 HALF_ORE = Decimal("0.005")
-
-
-class TotalsMismatch(MappingError):
-    """eAccounting would book other totals than Rackbeat's: the invoice stays a draft."""
+SOURCE, LEDGER = "Rackbeat", "eAccounting"
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,10 @@ class ExpectedRow:
     def gross(self) -> Decimal:
         return self.net + round2(self.net * self.vat_percent / HUNDRED)
 
+    @property
+    def label(self) -> str:
+        return f"{self.name}, article {self.item}"
+
 
 @dataclass(frozen=True)
 class Expected:
@@ -51,17 +68,13 @@ class Expected:
         return self.net + self.vat
 
 
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value if value is not None else 0))
-
-
 def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: str) -> Expected:
     """Rackbeat's rows, net, VAT (per line, as Rackbeat rounds it) and currency for the draft that
     :func:`documents.map_invoice` makes (the same :func:`split_line` parts, in the same order)."""
     rows: list[ExpectedRow] = []
     vat = Decimal(0)
     for number, line in enumerate(invoice.get("lines") or [], start=1):
-        percent = _dec(line.get("vat_percentage"))
+        percent = money_or_zero(line.get("vat_percentage"))
         vat += round2(rackbeat_line_total(line) * percent / HUNDRED)
         item = str(line.get("child_id") or (line.get("item") or {}).get("number") or "")
         for part in split_line(line, actual_quantity=actual_quantity):
@@ -77,7 +90,7 @@ def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: st
             )
     net = sum((row.net for row in rows), Decimal(0))
     if invoice.get("total_vat") is not None:
-        vat = _dec(invoice["total_vat"])  # Rackbeat's own figure wins over our recomputation
+        vat = money_or_zero(invoice["total_vat"])  # Rackbeat's own figure wins over our recomputation
     return Expected(rows, net, vat, str(invoice.get("currency") or base_currency))
 
 
@@ -106,31 +119,75 @@ def validation_body(expected: Expected) -> dict[str, Any]:
     }
 
 
+# -- the comparison: Rackbeat's rows against the draft eAccounting computed ------------------------------
 def _percent(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def row_differences(expected: Expected, draft: Record) -> list[str]:
-    """Per line, in the bookkeeper's words, where the draft eAccounting computed differs from Rackbeat."""
+def _draft_line(row: ExpectedRow, theirs: Record) -> Line:
+    """An eAccounting draft row as the guard compares it, with the reason for its rate and the fix."""
+    rate = money_or_zero(theirs.get("VatRate")) * HUNDRED
+    wanted = _percent(row.vat_percent)
+    return Line(
+        row.source_line,
+        money_or_zero(theirs.get("Amount")),
+        rate,
+        label=row.label,
+        reason=f"because the article's account coding has {_percent(rate)}%",
+        fix=(
+            f"give article {row.item} a coding with {wanted}% VAT, or choose a coding for {wanted}% lines "
+            "under Invoice settings → VAT codings"
+        ),
+    )
+
+
+def _compare(
+    expected: Expected, draft: Record, *, vat_allowance: Decimal | None = None
+) -> tuple[TotalsCheck, dict[int, str]]:
+    """The guard's verdict on the rows the draft has, and the rows it lacks (by ``LineNumber``, in the
+    bookkeeper's words). Rows are matched by ``LineNumber``; a missing row is reported, not compared."""
     shown = {int(r.get("LineNumber", i)): r for i, r in enumerate(draft.get("Rows") or [])}
+    present = [row for row in expected.rows if row.line_number in shown]
+    missing = {
+        row.line_number: f"line {row.source_line} ({row.label}): missing on the eAccounting draft"
+        for row in expected.rows
+        if row.line_number not in shown
+    }
+    source_lines = [Line(row.source_line, row.net, row.vat_percent, label=row.label) for row in present]
+    ledger_lines = [_draft_line(row, shown[row.line_number]) for row in present]
+    ledger_net = sum((line.net for line in ledger_lines), Decimal(0))
+    source_net = sum((line.net for line in source_lines), Decimal(0))
+    ledger_vat = money_or_zero(draft.get("TotalVatAmount"))
+    source = Totals(expected.currency, source_net, expected.vat, source_net + expected.vat, source_lines)
+    ledger = Totals(
+        str(draft.get("InvoiceCurrencyCode") or expected.currency),
+        ledger_net,
+        ledger_vat,
+        ledger_net + ledger_vat,
+        ledger_lines,
+    )
+    result = check(source, ledger, source_name=SOURCE, ledger_name=LEDGER, vat_allowance=vat_allowance)
+    return result, missing
+
+
+def agrees(expected: Expected, draft: Record) -> bool:
+    """eAccounting's draft has Rackbeat's rows, rates, amounts, VAT and currency."""
+    result, missing = _compare(expected, draft)
+    return result.equal and not missing
+
+
+def _row_problems(expected: Expected, result: TotalsCheck, missing: dict[int, str]) -> list[str]:
+    """The rows' differences in Rackbeat's line order (a missing row where it belongs)."""
+    by_line: dict[str, list[str]] = {}
+    for difference in result.differences:
+        if difference.what.startswith("line "):
+            by_line.setdefault(difference.what, []).append(difference.message)
     problems: list[str] = []
     for row in expected.rows:
-        theirs = shown.get(row.line_number)
-        label = f"line {row.source_line} ({row.name}, article {row.item})"
-        if theirs is None:
-            problems.append(f"{label}: missing on the eAccounting draft")
-            continue
-        rate = _dec(theirs.get("VatRate")) * HUNDRED
-        if rate != row.vat_percent:
-            problems.append(
-                f"{label}: {_percent(row.vat_percent)}% VAT in Rackbeat, eAccounting books "
-                f"{_percent(rate)}% because the article's account coding has {_percent(rate)}% — give "
-                f"article {row.item} a coding with {_percent(row.vat_percent)}% VAT, or choose a coding "
-                f"for {_percent(row.vat_percent)}% lines under Invoice settings → VAT codings"
-            )
-        amount = _dec(theirs.get("Amount"))
-        if amount != row.net:
-            problems.append(f"{label}: {row.net} without VAT in Rackbeat, {amount} in eAccounting")
+        if row.line_number in missing:
+            problems.append(missing[row.line_number])
+        else:
+            problems += by_line.pop(f"line {row.source_line}", [])
     return problems
 
 
@@ -143,11 +200,11 @@ def explain(
     tail: str = "Fix it, then retry.",
 ) -> str:
     """Why eAccounting's draft cannot be booked as it is (rows first, then totals, then the refusal)."""
-    problems = row_differences(expected, draft)
-    currency = draft.get("InvoiceCurrencyCode")
-    if currency and currency != expected.currency:
-        problems.append(f"the invoice is in {expected.currency}, the eAccounting draft in {currency}")
-    vat = _dec(draft.get("TotalVatAmount"))
+    result, missing = _compare(expected, draft)
+    problems = _row_problems(expected, result, missing)
+    # Rows and currency say what to fix; the net, VAT and gross totals follow from them.
+    problems += [d.message for d in result.differences if d.what in ("currency", "exchange rate", "lines")]
+    vat = money_or_zero(draft.get("TotalVatAmount"))
     if not problems and vat != expected.vat:
         problems.append(
             f"VAT {expected.vat} in Rackbeat (rounded per line), {vat} in eAccounting (rounded per rate "
@@ -168,13 +225,12 @@ def rounding_only(expected: Expected, draft: Record) -> Decimal | None:
     """eAccounting's VAT total when it differs from Rackbeat's only by rounding: every row's rate and
     amount agree and the difference is within half an öre per line plus half an öre per rate (the most
     rounding per line and rounding per rate can drift apart); else None."""
-    if row_differences(expected, draft):
-        return None
-    theirs = _dec(draft.get("TotalVatAmount"))
     rates = {row.vat_percent for row in expected.rows}
-    if abs(theirs - expected.vat) <= HALF_ORE * (len(expected.rows) + len(rates)):
-        return theirs
-    return None
+    allowance = HALF_ORE * (len(expected.rows) + len(rates))
+    result, missing = _compare(expected, draft, vat_allowance=allowance)
+    if missing or not (result.equal or result.rounding_only):
+        return None
+    return money_or_zero(draft.get("TotalVatAmount"))
 
 
 def check_currency(expected: Expected, customer: Record, *, base_currency: str) -> None:
