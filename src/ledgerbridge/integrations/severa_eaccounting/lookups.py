@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.integrations.converters import money_or_zero
 from ledgerbridge.integrations.severa_eaccounting.settings import (
     DEFAULT_CODING_NAME,
     SeveraEAccountingSettings,
@@ -28,9 +29,7 @@ CENT = Decimal("0.01")
 
 def money(value: Any) -> Decimal:
     """A Severa money object or a number, as a Decimal (never a float)."""
-    if isinstance(value, dict):
-        value = value.get("amount")
-    return Decimal(str(value if value is not None else 0))
+    return money_or_zero(value.get("amount") if isinstance(value, dict) else value)
 
 
 def number_key(value: Any) -> str:
