@@ -18,13 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.flows import EntityFlow, Record
 from ledgerbridge.integrations import into_rackbeat
-from ledgerbridge.integrations.converters import VAT_ZONES_BY_ECONOMIC_NUMBER, document_marker, nested
-from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.rackbeat_economic.mappers.order import map_order_to_rackbeat
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -32,64 +30,7 @@ ECONOMIC, RACKBEAT = "economic", "rackbeat"
 ORDER_KINDS: tuple[Literal["drafts", "sent"], ...] = ("drafts", "sent")
 
 
-def order_marker(number: Any) -> str:
-    return document_marker("e-conomic", "order", number)
-
-
-def map_order(order: Record, ctx: MapContext) -> Payload:
-    """An e-conomic order (draft or sent) as a Rackbeat sales order."""
-    settings: RackbeatEconomicSettings = ctx.settings
-    customer = nested(order, "customer", "customerNumber")
-    if customer is None:
-        raise MappingError("the order has no customer")
-    empty_line_product = settings.customer_invoices.empty_line_product_number
-    lines = []
-    for line in order.get("lines") or []:
-        product = nested(line, "product", "productNumber")
-        if product is None:
-            if not empty_line_product:
-                raise MappingError(
-                    f"line {line.get('lineNumber')} has no product, and Rackbeat needs one on every line: "
-                    "set 'Product nr. for empty e-conomic product lines' "
-                    "(customer_invoices.empty_line_product_number)"
-                )
-            product = empty_line_product
-        lines.append(
-            {
-                "item_id": str(product),
-                "name": line.get("description") or str(product),
-                "quantity": Decimal(str(line.get("quantity") or 0)),
-                "line_price": Decimal(str(line.get("unitNetPrice") or 0)),
-                "discount_percentage": Decimal(str(line.get("discountPercentage") or 0)),
-            }
-        )
-    recipient = order.get("recipient") or {}
-    delivery = order.get("delivery") or {}
-    notes = order.get("notes") or {}
-    zone = nested(recipient, "vatZone", "vatZoneNumber")
-    payload: Payload = {
-        "customer_id": int(ctx.ref("customer", customer)),
-        "order_date": order.get("date"),
-        "deliver_at": delivery.get("deliveryDate"),
-        "currency": order.get("currency"),
-        "heading": notes.get("heading"),
-        "note": notes.get("textLine1"),
-        "other_reference": order_marker(order["orderNumber"]),
-        "payment_terms_id": nested(order, "paymentTerms", "paymentTermsNumber"),
-        "layout_id": nested(order, "layout", "layoutNumber"),
-        "vat_zone": VAT_ZONES_BY_ECONOMIC_NUMBER.get(zone) if zone is not None else None,
-        "address_name": recipient.get("name"),
-        "address_street": recipient.get("address"),
-        "address_zipcode": recipient.get("zip"),
-        "address_city": recipient.get("city"),
-        "address_country": recipient.get("country"),
-        "delivery_address_street": delivery.get("address"),
-        "delivery_address_zipcode": delivery.get("zip"),
-        "delivery_address_city": delivery.get("city"),
-        "delivery_address_country": delivery.get("country"),
-        "lines": lines,
-    }
-    return {k: v for k, v in payload.items() if v not in (None, "")}
+map_order = map_order_to_rackbeat
 
 
 def order_flow(economic: EconomicClient, rackbeat: RackbeatClient) -> EntityFlow:
