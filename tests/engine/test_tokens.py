@@ -18,10 +18,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from ledgerbridge.crypto import SecretBox
-from ledgerbridge.engine.tokens import ReconnectRequired, RefreshCoordinator, TokenStore
+from ledgerbridge.engine.tokens import ReconnectRequired, TokenStore
+from ledgerbridge.integrations.token_vaults import StoredTokenVault
 from ledgerbridge.store import Integration, Store
 from ledgerbridge.store.models import OAuthConnection
 from ledgerbridge.systems.errors import AuthError, TransientError
+from ledgerbridge.systems.tokens import RefreshingTokens
 from tests.support import FakeClock, add_integration
 
 SIDE = "accounting"
@@ -152,11 +154,11 @@ def test_tokens_go_with_their_integration(store: Store, tokens: TokenStore, inte
     assert tokens.load(integration_id, SIDE) is None
 
 
-# -- RefreshCoordinator --------------------------------------------------------------------------
+# -- RefreshingTokens over the store's vault ----------------------------------------------------------
 def coordinator(
     tokens: TokenStore, integration_id: int, server: FakeTokenEndpoint, clock: FakeClock
-) -> RefreshCoordinator:
-    return RefreshCoordinator(tokens, integration_id, SIDE, server.refresh, clock=clock)
+) -> RefreshingTokens:
+    return RefreshingTokens(StoredTokenVault(tokens, integration_id, SIDE), server.refresh, clock=clock)
 
 
 def test_a_valid_token_is_used_without_refreshing(
@@ -203,8 +205,8 @@ def test_two_processes_refresh_a_rotating_token_once(
         first, second = TokenStore(store, box), TokenStore(other_store, box)
         first.save(integration_id, SIDE, server.first_token(), expected_version=None)
         flights = [
-            RefreshCoordinator(first, integration_id, SIDE, server.refresh, clock=clock),
-            RefreshCoordinator(second, integration_id, SIDE, server.refresh, clock=clock),
+            coordinator(first, integration_id, server, clock),
+            coordinator(second, integration_id, server, clock),
         ]
         clock.advance(3600)
 

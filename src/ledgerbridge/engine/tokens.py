@@ -1,34 +1,34 @@
-"""OAuth2 tokens of a connection: kept encrypted in the store, refreshed once however many ask at once.
+"""OAuth2 tokens of a connection: kept encrypted in the store, one row per (integration, side).
 
-Nothing here knows an external system: a system module hands :class:`RefreshCoordinator` a callable
-``refresh(refresh_token) -> token dict`` that raises ``AuthError`` when the authorisation server
-refuses the grant (``invalid_grant``: revoked, password changed, expired) and ``TransientError``
-when it cannot answer (5xx, timeouts).
+Nothing here knows an external system. A system side renews its own tokens (``systems/tokens.py``:
+:class:`~ledgerbridge.systems.tokens.RefreshingTokens` for a refresh-token grant, Severa's client
+credentials in ``systems/severa/auth.py``) in a token vault it is handed; ``integrations/token_vaults.py``'s
+``StoredTokenVault`` is this store shaped as that vault.
 
 A token dict is the token endpoint's answer (``access_token``, ``refresh_token``, ``token_type``,
 ``expires_in``, ``scope``) plus ``expires_at`` (epoch seconds, as authlib writes it). It is stored
 as Fernet-encrypted JSON in ``oauth_connections`` (one row per integration and side), with a
 ``version`` that every write bumps so writers can compare-and-swap.
 
-Refreshing is single-flight per (integration, side):
+Refreshing is single-flight per (integration, side), with two tools this store gives the vault:
 
-* in one process, a lock per key held by the :class:`TokenStore`: threads that find the token
-  expiring queue up, and each one that gets the lock after a refresh finds the new token and uses it
-  (share one ``TokenStore`` per process; two instances behave like two processes);
-* across processes, a lease on the row for the length of the refresh: ``SELECT … FOR UPDATE`` on
-  PostgreSQL (with a ``lock_timeout``), ``BEGIN IMMEDIATE`` on SQLite (which serialises writers
-  anyway). A process that waited for the lease re-reads the row and uses the token the other one
-  stored, so a rotating refresh token is never presented twice. The final write is still a
-  compare-and-swap on ``version``; should it ever lose, the stored token wins and ours is dropped.
+* in one process, a lock per key (:meth:`TokenStore.lock`): threads that find the token expiring queue
+  up, and each one that gets the lock after a refresh finds the new token and uses it (share one
+  ``TokenStore`` per process; two instances behave like two processes);
+* across processes, a lease on the row for the length of the refresh (:meth:`TokenStore.lease`):
+  ``SELECT … FOR UPDATE`` on PostgreSQL (with a ``lock_timeout``), ``BEGIN IMMEDIATE`` on SQLite (which
+  serialises writers anyway). A process that waited for the lease re-reads the row and uses the token the
+  other one stored, so a rotating refresh token is never presented twice. The final write is still a
+  compare-and-swap on ``version``.
 
-A refused refresh marks the connection ``reconnect_required`` (with the server's reason) and raises
-:class:`ReconnectRequired`; a transient failure raises ``TransientError`` and changes nothing.
+A refused renewal marks the connection ``reconnect_required`` (with the server's reason);
+:class:`ReconnectRequired` (``systems/errors.py``, re-exported here) is what callers catch.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,26 +39,26 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ledgerbridge.crypto import SecretBox
-from ledgerbridge.runtime import metrics
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import OAuthConnection, utcnow
-from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
+from ledgerbridge.systems.errors import ReconnectRequired, TransientError
+
+__all__ = [
+    "CONNECTED",
+    "NOT_CONNECTED",
+    "RECONNECT_REQUIRED",
+    "ConnectionState",
+    "ReconnectRequired",
+    "StoredToken",
+    "TokenLease",
+    "TokenStore",
+    "token_expiry",
+]
 
 ConnectionState = Literal["connected", "reconnect_required", "not_connected"]
 CONNECTED: ConnectionState = "connected"
 RECONNECT_REQUIRED: ConnectionState = "reconnect_required"
 NOT_CONNECTED: ConnectionState = "not_connected"
-
-#: ``refresh(refresh_token)``: the token endpoint's answer, or AuthError (refused) / TransientError.
-RefreshFunction = Callable[[str], Mapping[str, Any]]
-
-
-class ReconnectRequired(AuthError):
-    """The stored grant is gone (revoked, refused, never made): a person must connect again."""
-
-    def __init__(self, message: str, *, reason: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.reason = reason or message
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -315,147 +315,3 @@ class TokenLease:
             )
         self._session.commit()
         return marked
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RefreshCoordinator:
-    """Valid access tokens for one connection (integration, side), refreshed single-flight.
-
-    ``refresh`` calls the token endpoint; ``margin`` is how many seconds before expiry a token is
-    already refreshed; ``clock`` is what "now" means (tests move it).
-    """
-
-    def __init__(
-        self,
-        tokens: TokenStore,
-        integration_id: int,
-        side: str,
-        refresh: RefreshFunction,
-        *,
-        margin: float = 60.0,
-        clock: Callable[[], datetime] = _now,
-    ) -> None:
-        self.tokens = tokens
-        self.integration_id = integration_id
-        self.side = side
-        self._refresh = refresh
-        self.margin = margin
-        self._clock = clock
-        self._cached: StoredToken | None = None
-        self.refreshes = 0  # refreshes this coordinator made (tests, metrics)
-
-    def access_token(self, now: datetime | None = None) -> str:
-        """A token valid for at least ``margin`` seconds more, refreshing it first if needed."""
-        now = now or self._clock()
-        cached = self._cached
-        if cached is not None and not cached.expires_within(self.margin, now):
-            return str(cached.access_token)
-        stored = self._usable(self.tokens.load(self.integration_id, self.side))
-        self._cached = stored
-        if not stored.expires_within(self.margin, now):
-            return str(stored.access_token)
-        return self._refresh_single_flight(now, rejected=None)
-
-    def force_refresh(self, rejected: str | None = None, now: datetime | None = None) -> str:
-        """A new token after the API refused ``rejected`` (401), unless another caller already replaced it.
-
-        Without ``rejected``, the token stored now is the one being replaced.
-        """
-        now = now or self._clock()
-        if rejected is None:
-            rejected = self._usable(self.tokens.load(self.integration_id, self.side)).access_token or ""
-        return self._refresh_single_flight(now, rejected=rejected)
-
-    def state(self) -> ConnectionState:
-        return self.tokens.state(self.integration_id, self.side)
-
-    # -- internals -------------------------------------------------------------------------------
-    def _needs_refresh(self, stored: StoredToken, now: datetime, rejected: str | None) -> bool:
-        if rejected is not None:
-            return stored.access_token == rejected or not stored.access_token
-        return stored.expires_within(self.margin, now)
-
-    def _refresh_single_flight(self, now: datetime, *, rejected: str | None) -> str:
-        key = (self.integration_id, self.side)
-        with self.tokens.lock(*key):
-            # A thread that waited here usually finds the token another thread just stored.
-            stored = self._usable(self.tokens.load(*key))
-            if not self._needs_refresh(stored, now, rejected):
-                self._cached = stored
-                return str(stored.access_token)
-            with self.tokens.lease(*key) as lease:
-                # The same check under the cross-process lease: another process may have refreshed.
-                stored = self._usable(lease.current)
-                if not self._needs_refresh(stored, now, rejected):
-                    self._cached = stored
-                    return str(stored.access_token)
-                token = self._call_refresh(lease, stored, now)
-                saved = token is not None and lease.save(token)
-            if token is not None and saved:
-                self._cached = self.tokens.load(*key)
-                return str(token["access_token"])
-            # Another writer was first (the lease makes this rare): the stored token wins.
-            stored = self._usable(self.tokens.load(*key))
-            self._cached = stored
-            return str(stored.access_token)
-
-    def _call_refresh(self, lease: TokenLease, stored: StoredToken, now: datetime) -> dict[str, Any] | None:
-        """The refreshed token to store, or None if another writer replaced the row meanwhile."""
-        refresh_token = stored.refresh_token
-        if not refresh_token:
-            reason = "the access token expired and there is no refresh token (offline access not granted)"
-            lease.mark_reconnect_required(reason)
-            raise self._reconnect(reason)
-        try:
-            answer = self._refresh(refresh_token)
-        except TransientError:
-            metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "transient").inc()
-            raise
-        except AuthError as exc:
-            metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "refused").inc()
-            reason = exc.reason if isinstance(exc, ReconnectRequired) else exc.remote_message or str(exc)
-            if not lease.mark_reconnect_required(reason):
-                return None  # our refresh token was stale: someone else refreshed (or reconnected)
-            self._cached = None
-            raise self._reconnect(reason, cause=exc) from exc
-        self.refreshes += 1
-        return normalise_refreshed(answer, stored.token, now)
-
-    def _usable(self, stored: StoredToken | None) -> StoredToken:
-        if stored is None:
-            raise self._reconnect("not connected: no token is stored for this connection")
-        if stored.state == RECONNECT_REQUIRED:
-            raise self._reconnect(stored.reason or "the authorisation was refused")
-        return stored
-
-    def _reconnect(self, reason: str, *, cause: ApiError | None = None) -> ReconnectRequired:
-        return ReconnectRequired(
-            f"integration {self.integration_id} ({self.side}) must be connected again: {reason}",
-            reason=reason,
-            status_code=cause.status_code if cause else None,
-            body=cause.body if cause else None,
-            method=cause.method if cause else None,
-            url=cause.url if cause else None,
-        )
-
-
-def normalise_refreshed(
-    answer: Mapping[str, Any], previous: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """The token to store after a refresh: the answer, the old refresh token if none came back
-    (reusable refresh tokens), and ``expires_at`` from ``expires_in`` counted from ``now``."""
-    token = dict(answer)
-    if not token.get("access_token"):
-        raise ApiError("the token endpoint answered without an access_token", body=dict(answer))
-    if not token.get("refresh_token") and previous.get("refresh_token"):
-        token["refresh_token"] = previous["refresh_token"]
-    expires_in = token.get("expires_in")
-    if expires_in is not None:
-        try:
-            token["expires_at"] = int((now + timedelta(seconds=float(expires_in))).timestamp())
-        except (TypeError, ValueError):
-            token.pop("expires_at", None)
-    return token

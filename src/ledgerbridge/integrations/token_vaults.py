@@ -1,8 +1,9 @@
 """The engine's encrypted token store as the token vault a system side asks for.
 
-Systems import nothing of the engine: a side that keeps OAuth2 tokens (``systems/severa/auth.py``'s
-``TokenVault``) asks for ``load`` / ``save`` / ``refreshing`` / ``mark_failed`` and is handed this adapter
-over :class:`~ledgerbridge.engine.tokens.TokenStore` for one (integration, side):
+Systems import nothing of the engine: a side that keeps OAuth2 tokens (``systems/tokens.py``'s
+``TokenVault``: Severa's client credentials, eAccounting's Visma Connect grant) asks for ``load`` / ``save`` /
+``refreshing`` / ``mark_failed`` (and, to connect and disconnect, ``state`` / ``failure_reason`` / ``clear``)
+and is handed this adapter over :class:`~ledgerbridge.engine.tokens.TokenStore` for one (integration, side):
 
 * tokens are Fernet-encrypted rows of ``oauth_connections`` (no new table);
 * ``refreshing()`` is the store's single flight: this process's lock for the connection, then the row
@@ -11,7 +12,8 @@ over :class:`~ledgerbridge.engine.tokens.TokenStore` for one (integration, side)
   when there is no row to lease yet, is written right after the lease ends);
 * ``mark_failed`` is the console's "reconnect required" with the system's reason. A connection marked so
   loads as empty, so a side that can sign in again by itself (client credentials) tries once more,
-  and clears the mark when it succeeds.
+  and clears the mark when it succeeds; a refresh-token side raises ``ReconnectRequired`` with the reason;
+* failed renewals are counted in ``ledgerbridge_token_refresh_failures_total`` (refused / transient).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from ledgerbridge.engine.tokens import RECONNECT_REQUIRED, StoredToken, TokenLease, TokenStore
+from ledgerbridge.runtime import metrics
+from ledgerbridge.systems.errors import TransientError
+from ledgerbridge.systems.tokens import VaultState
 
 
 class StoredTokenVault:
@@ -45,6 +50,7 @@ class StoredTokenVault:
         self.tokens.save(self.integration_id, self.side, token, expected_version=None)
 
     def mark_failed(self, reason: str) -> None:
+        metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "refused").inc()
         lease: TokenLease | None = getattr(self._local, "lease", None)
         if lease is not None and lease.current is not None:
             lease.mark_reconnect_required(reason)
@@ -55,6 +61,21 @@ class StoredTokenVault:
         else:
             self.tokens.mark_reconnect_required(self.integration_id, self.side, reason)
 
+    def failure_reason(self) -> str | None:
+        lease: TokenLease | None = getattr(self._local, "lease", None)
+        stored = lease.current if lease is not None else self.tokens.load(self.integration_id, self.side)
+        if stored is None or stored.state != RECONNECT_REQUIRED:
+            return None
+        return stored.reason or "the authorisation was refused"
+
+    def state(self) -> VaultState:
+        return self.tokens.state(self.integration_id, self.side)
+
+    def clear(self) -> Mapping[str, Any] | None:
+        stored = self.tokens.load(self.integration_id, self.side)
+        self.tokens.clear(self.integration_id, self.side)
+        return stored.token if stored is not None else None
+
     @contextmanager
     def refreshing(self) -> Iterator[None]:
         key = (self.integration_id, self.side)
@@ -63,6 +84,9 @@ class StoredTokenVault:
                 self._local.lease, self._local.pending = lease, None
                 try:
                     yield
+                except TransientError:
+                    metrics.TOKEN_REFRESH_FAILURES.labels(self.side, "transient").inc()
+                    raise
                 finally:
                     self._local.lease = None
                 pending = self._local.pending

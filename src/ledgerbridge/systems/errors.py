@@ -71,3 +71,14 @@ class ValidationError(ApiError):
 
 class ConflictError(ApiError):
     """409: the record changed since it was read (optimistic concurrency) or already exists."""
+
+
+class ReconnectRequired(AuthError):
+    """The stored grant is gone (revoked, refused, never made): a person must connect again.
+
+    ``reason`` is the authorisation server's words (or ours), shown on the console as why.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason or message

@@ -1,6 +1,6 @@
 """Connecting eAccounting through Visma Connect, over HTTP: the emulated identity server on a loopback
 port, the loopback callback of ``authorize_via_loopback``, tokens in a real database (SQLite and
-PostgreSQL), and API calls authorised by :class:`BearerFromStore`.
+PostgreSQL, through the store's token vault), and API calls authorised by :class:`BearerAuth`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from ledgerbridge.crypto import SecretBox
-from ledgerbridge.engine.tokens import ReconnectRequired, RefreshCoordinator, TokenStore
+from ledgerbridge.engine.tokens import ReconnectRequired, TokenStore
+from ledgerbridge.integrations.token_vaults import StoredTokenVault
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.server import free_port
 from ledgerbridge.store import Integration, Store
@@ -26,13 +27,14 @@ from ledgerbridge.systems.eaccounting import EAccountingClient, create_app
 from ledgerbridge.systems.eaccounting.oauth import (
     DEFAULT_SCOPES,
     AuthorizationDenied,
-    BearerFromStore,
+    BearerAuth,
     InvalidGrant,
     VismaConnect,
     authorize_via_loopback,
 )
 from ledgerbridge.systems.eaccounting.sandbox.identity import IdentityServer
 from ledgerbridge.systems.errors import AuthError, TransientError
+from ledgerbridge.systems.tokens import RefreshingTokens
 from tests.support import FakeClock
 
 CLIENT_ID = "ledgerbridge-test"
@@ -112,10 +114,17 @@ def browser_that_grants(decision: str = "grant") -> Callable[[str], None]:
 
 def connected(
     connect: VismaConnect, tokens: TokenStore, integration_id: int, idp_clock: FakeClock
-) -> RefreshCoordinator:
+) -> RefreshingTokens:
     token = authorize_via_loopback(connect, open_browser=browser_that_grants(), timeout=10)
     tokens.save(integration_id, SIDE, token, expected_version=None)
-    return RefreshCoordinator(tokens, integration_id, SIDE, connect.refresh, clock=idp_clock)
+    return flight_for(tokens, integration_id, connect, idp_clock)
+
+
+def flight_for(
+    tokens: TokenStore, integration_id: int, connect: VismaConnect, idp_clock: FakeClock
+) -> RefreshingTokens:
+    """The grant kept fresh in the store's vault, as ``systems/eaccounting/connection.py`` opens it."""
+    return RefreshingTokens(StoredTokenVault(tokens, integration_id, SIDE), connect.refresh, clock=idp_clock)
 
 
 # -- the whole journey ---------------------------------------------------------------------------
@@ -138,8 +147,8 @@ def test_connect_store_call_refresh_and_lose_the_grant(
         raw = session.scalars(select(OAuthConnection.token)).one()
     assert token["access_token"] not in raw and token["refresh_token"] not in raw
 
-    flight = RefreshCoordinator(tokens, integration_id, SIDE, connect.refresh, clock=idp_clock)
-    with httpx.Client(base_url=api.base_url, auth=BearerFromStore(flight)) as http:
+    flight = flight_for(tokens, integration_id, connect, idp_clock)
+    with httpx.Client(base_url=api.base_url, auth=BearerAuth(flight)) as http:
         assert http.get("/v2/customers").status_code == 200
         assert identity.refresh_requests == 0
 
@@ -171,7 +180,7 @@ def test_the_eaccounting_sandbox_serves_connect_and_the_client_uses_stored_token
     """One sandbox port for both hosts: ``/connect/...`` is forwarded to the identity emulator."""
     with VismaConnect(api.base_url, CLIENT_ID, CLIENT_SECRET, redirect_uri, clock=idp_clock) as connect:
         flight = connected(connect, tokens, integration_id, idp_clock)
-        with httpx.Client(auth=BearerFromStore(flight), timeout=10) as http:
+        with httpx.Client(auth=BearerAuth(flight), timeout=10) as http:
             # The client's own Authorization header is replaced by the auth flow's.
             client = EAccountingClient(f"{api.base_url}/v2", "not-a-token", http=http, sleep=sleeps.append)
             assert client.list_page("customers")["Data"] == []
@@ -206,7 +215,7 @@ def test_eight_threads_after_expiry_make_one_refresh(
     statuses: list[int] = []
 
     def call() -> None:
-        with httpx.Client(base_url=api.base_url, auth=BearerFromStore(flight)) as http:
+        with httpx.Client(base_url=api.base_url, auth=BearerAuth(flight)) as http:
             barrier.wait()
             statuses.append(http.get("/v2/customers").status_code)
 
@@ -241,8 +250,8 @@ def test_two_processes_refreshing_a_rotating_token_do_not_burn_it(
         token = authorize_via_loopback(connect, open_browser=browser_that_grants(), timeout=10)
         first.save(integration_id, SIDE, token, expected_version=None)
         flights = [
-            RefreshCoordinator(first, integration_id, SIDE, connect.refresh, clock=idp_clock),
-            RefreshCoordinator(second, integration_id, SIDE, connect.refresh, clock=idp_clock),
+            flight_for(first, integration_id, connect, idp_clock),
+            flight_for(second, integration_id, connect, idp_clock),
         ]
         idp_clock.advance(3600)
 
@@ -284,7 +293,7 @@ def test_a_401_forces_one_refresh_and_one_retry(
     connect.revoke(old, "access_token")  # the API stops accepting it before it expires
     assert not identity.accepts(old)
 
-    with httpx.Client(base_url=api.base_url, auth=BearerFromStore(flight)) as http:
+    with httpx.Client(base_url=api.base_url, auth=BearerAuth(flight)) as http:
         response = http.get("/v2/customers")
     assert response.status_code == 200
     assert response.request.headers["Authorization"] != f"Bearer {old}"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field
 
-from ledgerbridge.integrations.base import ClientTimeout, Strict
-from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
+from ledgerbridge.integrations.base import Strict
+from ledgerbridge.systems.eaccounting.connection import EAccountingConnection
+from ledgerbridge.systems.rackbeat.connection import RackbeatConnection
 
 # What the start-up sync can bring from eAccounting (seed 002's list, plus what seed 000 adds and
 # eAccounting actually has), in the order it runs.
@@ -231,23 +232,6 @@ class RackbeatEAccountingSettings(Strict):
         title="Inventory value",
         description="Rackbeat's stock value posted to eAccounting as a balanced voucher, once a period.",
     )
-
-
-class EAccountingConnection(Strict):
-    """Visma eAccounting: the API, and the Visma Connect client that signs in (OAuth2)."""
-
-    base_url: HttpUrl = HttpUrl("https://eaccountingapi.vismaonline.com/v2")
-    identity_url: HttpUrl = HttpUrl("https://identity.vismaonline.com")
-    client_id: str = Field("", description="The Visma Connect client id of this installation")
-    client_secret: SecretStr = Field(SecretStr(""), description="Its client secret")
-    redirect_uri: str = Field(
-        "http://127.0.0.1:8765/callback",
-        description="Registered redirect URI; `ledgerbridge connect` listens there for the sign-in's answer",
-    )
-    access_token: SecretStr | None = Field(
-        None, description="A fixed access token (development only; normally `ledgerbridge connect` signs in)"
-    )
-    timeout_seconds: ClientTimeout = 30.0  # the API's and Visma Connect's requests alike
 
 
 class RackbeatEAccountingConnections(Strict):

@@ -4,16 +4,19 @@
 - Real time, Rackbeat → e-conomic: :mod:`.realtime` (master data in :mod:`.to_economic`, documents in
   :mod:`.invoices` and :mod:`.supplier_invoices`, the inventory value in :mod:`.inventory`).
 - Settings page: :mod:`.settings`.
+- Its two sides, Rackbeat and e-conomic, are the systems' own (``systems/rackbeat``, ``systems/economic``:
+  connections, clients, Rackbeat's pushed webhooks and e-conomic's URL web hooks), through
+  :class:`~ledgerbridge.integrations.sides.PairOfSides`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ledgerbridge.integrations.base import IntegrationKind, Operation, register
+from ledgerbridge.integrations.base import Operation, register
 from ledgerbridge.integrations.converters import ECONOMIC_VAT_ZONE_NUMBERS
 from ledgerbridge.integrations.rackbeat_economic.realtime import RackbeatEconomicRealtime
 from ledgerbridge.integrations.rackbeat_economic.settings import (
@@ -21,25 +24,22 @@ from ledgerbridge.integrations.rackbeat_economic.settings import (
     RackbeatEconomicSettings,
 )
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
+from ledgerbridge.integrations.sides import PairOfSides
 from ledgerbridge.store.db import Store
-from ledgerbridge.systems.economic import EconomicClient
-from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
+from ledgerbridge.systems.economic import ECONOMIC_SIDE, EconomicClient
 from ledgerbridge.systems.errors import ApiError
-from ledgerbridge.systems.pacing import economic_budget, rackbeat_budget
-from ledgerbridge.systems.rackbeat import RackbeatClient
-from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
+from ledgerbridge.systems.rackbeat import RACKBEAT_SIDE, RackbeatClient
 
 # The account matrix's VAT-zone columns and the e-conomic VAT zone each stands for (the standard zones).
 MATRIX_ZONES = ECONOMIC_VAT_ZONE_NUMBERS
 
 
 @register
-class RackbeatEconomic(IntegrationKind):
+class RackbeatEconomic(PairOfSides):
     kind: ClassVar[str] = "rackbeat-economic"
     title: ClassVar[str] = "Rackbeat ↔ Visma e-conomic"
-    sides: ClassVar[tuple[str, str]] = ("rackbeat", "economic")
-    url_webhooks: ClassVar[Mapping[str, Any]] = {"economic": URL_WEBHOOKS}
-    pushed_webhooks: ClassVar[Mapping[str, Any]] = {"rackbeat": RACKBEAT_WEBHOOKS}
+    # sides, pushed_webhooks (Rackbeat's) and url_webhooks (e-conomic's) follow from these (PairOfSides).
+    side_specs = (RACKBEAT_SIDE, ECONOMIC_SIDE)
     Settings = RackbeatEconomicSettings
     Connections = RackbeatEconomicConnections
     # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too.
@@ -59,22 +59,8 @@ class RackbeatEconomic(IntegrationKind):
     settings: RackbeatEconomicSettings
 
     def open_clients(self) -> tuple[EconomicClient, RackbeatClient]:
-        eco = self.connections.economic
-        rb = self.connections.rackbeat
-        economic = EconomicClient(
-            str(eco.base_url),
-            eco.app_secret_token.get_secret_value(),
-            eco.agreement_grant_token.get_secret_value(),
-            apis_base_url=str(eco.apis_base_url) if eco.apis_base_url else None,
-            timeout=eco.timeout_seconds,
-            budget=economic_budget(str(eco.base_url), eco.agreement_grant_token.get_secret_value()),
-        )
-        rackbeat = RackbeatClient(
-            str(rb.base_url),
-            rb.token.get_secret_value(),
-            timeout=rb.timeout_seconds,
-            budget=rackbeat_budget(str(rb.base_url), rb.token.get_secret_value()),
-        )
+        economic: EconomicClient = self.open_side(ECONOMIC_SIDE.name)
+        rackbeat: RackbeatClient = self.open_side(RACKBEAT_SIDE.name)
         return economic, rackbeat
 
     @contextmanager

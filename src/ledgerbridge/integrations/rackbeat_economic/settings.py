@@ -8,10 +8,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
 
-from pydantic import Field, HttpUrl, SecretStr, model_validator
+from pydantic import Field, model_validator
 
-from ledgerbridge.integrations.base import ClientTimeout, Strict
-from ledgerbridge.integrations.into_rackbeat import RackbeatConnection
+from ledgerbridge.integrations.base import Strict
+from ledgerbridge.systems.economic.connection import EconomicConnection
+from ledgerbridge.systems.rackbeat.connection import RackbeatConnection
 
 # Seed 001's start-up list, in the order the sync runs it.
 StartupEntity = Literal[
@@ -352,27 +353,6 @@ class RackbeatEconomicSettings(Strict):
         title="Sales orders from e-conomic",
         description="Start the order flow in e-conomic: its orders are brought to Rackbeat.",
     )
-
-
-class EconomicConnection(Strict):
-    base_url: HttpUrl = Field(
-        HttpUrl("https://restapi.e-conomic.com"),
-        title="REST API address",
-        description="e-conomic's REST API (or a sandbox's address).",
-    )
-    apis_base_url: HttpUrl | None = Field(
-        None,
-        title="OpenAPI services address",
-        description="OpenAPI services host; default: base_url",
-    )
-    app_secret_token: SecretStr = Field(
-        title="App secret token", description="The X-AppSecretToken of the app registered with e-conomic."
-    )
-    agreement_grant_token: SecretStr = Field(
-        title="Agreement grant token",
-        description="The X-AgreementGrantToken e-conomic gives when the agreement grants access to the app.",
-    )
-    timeout_seconds: ClientTimeout = 30.0
 
 
 class RackbeatEconomicConnections(Strict):

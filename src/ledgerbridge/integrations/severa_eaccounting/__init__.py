@@ -2,10 +2,11 @@
 
 - Settings page, in the seed's order: :mod:`.settings` (C12–C22; a register is refused until what it needs
   is chosen).
-- Connecting: Severa by client credentials (``ledgerbridge connect NAME severa`` tests them, C62); its
-  tokens are kept encrypted in the store (:class:`~ledgerbridge.integrations.token_vaults.StoredTokenVault`).
-  eEkonomi by Visma Connect OAuth2 (``ledgerbridge connect NAME eaccounting``, C24), the same sign-in as
-  ``rackbeat-eaccounting``.
+- Connecting: its two sides are the systems' own (``systems/severa``, ``systems/eaccounting``), through
+  :class:`~ledgerbridge.integrations.sides.PairOfSides`: Severa by client credentials (``ledgerbridge
+  connect NAME severa`` tests them, C62), its tokens kept encrypted in the store
+  (:class:`~ledgerbridge.integrations.token_vaults.StoredTokenVault`); eEkonomi by Visma Connect OAuth2
+  (``ledgerbridge connect NAME eaccounting``, C24), the same side code as ``rackbeat-eaccounting``.
 - The data-transfer page: :mod:`.registers` (customers :mod:`.customers`, products :mod:`.products`,
   projects :mod:`.projects`, invoices and check sent/paid :mod:`.invoices`, supplier invoices
   :mod:`.supplier_costs`), one register at a time (C23) from the CLI, the admin API and the console, or on
@@ -16,13 +17,11 @@ Every reading of the seed where it is ambiguous is in docs/integrations/severa-e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from ledgerbridge.engine.tokens import TokenStore
-from ledgerbridge.integrations.base import IntegrationKind, Operation, register
-from ledgerbridge.integrations.rackbeat_eaccounting import RackbeatEAccounting
+from ledgerbridge.integrations.base import Operation, register
 from ledgerbridge.integrations.severa_eaccounting.registers import (
     RegisterRefused,
     RegisterRun,
@@ -34,25 +33,26 @@ from ledgerbridge.integrations.severa_eaccounting.settings import (
     SeveraEAccountingSettings,
     refusal,
 )
-from ledgerbridge.integrations.token_vaults import StoredTokenVault
+from ledgerbridge.integrations.sides import PairOfSides
 from ledgerbridge.store.db import Store
-from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.eaccounting import EACCOUNTING_SIDE, EAccountingClient
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
+from ledgerbridge.systems.eaccounting.connection import visma_connect
 from ledgerbridge.systems.eaccounting.oauth import VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
-from ledgerbridge.systems.severa import MemoryVault, Severa, SeveraClient
+from ledgerbridge.systems.severa import SEVERA_SIDE, Severa, SeveraClient
 
-SEVERA, EACCOUNTING = "severa", "eaccounting"
+SEVERA, EACCOUNTING = SEVERA_SIDE.name, EACCOUNTING_SIDE.name
 
 __all__ = ["REGISTERS", "RegisterRefused", "RegisterRun", "SeveraEAccounting"]
 
 
 @register
-class SeveraEAccounting(IntegrationKind):
+class SeveraEAccounting(PairOfSides):
     kind: ClassVar[str] = "severa-eaccounting"
     title: ClassVar[str] = "Visma Severa ↔ Visma eEkonomi / eAccounting"
-    sides: ClassVar[tuple[str, str]] = (SEVERA, EACCOUNTING)
-    oauth_sides: ClassVar[tuple[str, ...]] = (EACCOUNTING,)
+    # sides and oauth_sides (eEkonomi's Visma Connect) follow from these (PairOfSides).
+    side_specs = (SEVERA_SIDE, EACCOUNTING_SIDE)
     setting_groups: ClassVar[tuple[str, ...]] = (
         "masters",
         "projects",
@@ -71,50 +71,18 @@ class SeveraEAccounting(IntegrationKind):
     connections: SeveraEAccountingConnections
     settings: SeveraEAccountingSettings
 
-    # -- eEkonomi: the Visma Connect sign-in of rackbeat-eaccounting, shared: its methods read only
-    # ``connections.eaccounting``, ``store``, ``integration_id`` and ``box``, which this kind has too.
-    def _visma(self) -> Any:
-        return cast(Any, self)
-
     def visma_connect(self, http: Any = None, redirect_uri: str | None = None) -> VismaConnect:
-        return RackbeatEAccounting.visma_connect(self._visma(), http, redirect_uri)
-
-    def token_store(self) -> TokenStore:
-        return RackbeatEAccounting.token_store(self._visma())
-
-    def oauth_start(self, side: str, *, redirect_uri: str, state: str) -> str:
-        return RackbeatEAccounting.oauth_start(self._visma(), side, redirect_uri=redirect_uri, state=state)
-
-    def oauth_finish(
-        self, store: Store, integration_id: int, side: str, *, redirect_uri: str, params: Mapping[str, str]
-    ) -> None:
-        RackbeatEAccounting.oauth_finish(
-            self._visma(), store, integration_id, side, redirect_uri=redirect_uri, params=params
-        )
-
-    def oauth_disconnect(self, store: Store, integration_id: int, side: str) -> str:
-        return RackbeatEAccounting.oauth_disconnect(self._visma(), store, integration_id, side)
-
-    def keep_token(self, store: Store, integration_id: int, token: Mapping[str, Any]) -> None:
-        RackbeatEAccounting.keep_token(self._visma(), store, integration_id, token)
+        """Visma Connect for this integration's client (``ledgerbridge connect``'s loopback sign-in)."""
+        return visma_connect(self.connections.eaccounting, http, redirect_uri)
 
     def open_eaccounting(self) -> EAccountingClient:
-        return RackbeatEAccounting.open_eaccounting(self._visma())
+        books: EAccountingClient = self.open_side(EACCOUNTING)
+        return books
 
-    def connection_states(self, store: Store, integration_id: int) -> dict[str, str]:
-        states = RackbeatEAccounting.connection_states(self._visma(), store, integration_id)
-        if self.box is not None:
-            state = TokenStore(store, self.box).state(integration_id, SEVERA)
-            if state == "reconnect_required":  # the client credentials were refused
-                states[SEVERA] = state
-        return states
-
-    # -- Severa: client credentials ---------------------------------------------------------------------
     def open_severa(self) -> SeveraClient:
-        vault: Any = MemoryVault()
-        if self.store is not None and self.box is not None and self.integration_id is not None:
-            vault = StoredTokenVault(TokenStore(self.store, self.box), self.integration_id, SEVERA)
-        return SeveraClient.open(self.connections.severa, vault)
+        """Signed in by client credentials; tokens in the store when attached, else in memory."""
+        client: SeveraClient = self.open_side(SEVERA)
+        return client
 
     def test_connection(self, side: str) -> str:
         """Sign in to ``side`` and ask for something small; says what was found (raises ApiError)."""

@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ledgerbridge.integrations.base import Strict
-from ledgerbridge.integrations.rackbeat_eaccounting.settings import EAccountingConnection
+from ledgerbridge.systems.eaccounting.connection import EAccountingConnection
 from ledgerbridge.systems.severa.connection import SeveraConnection
 
 Master = Literal["severa", "eaccounting"]

@@ -1,6 +1,30 @@
-"""Visma eAccounting (Spiris Bookkeeping & Invoicing) API v2: the client and a local sandbox."""
+"""Visma eAccounting (Spiris Bookkeeping & Invoicing) API v2: the client, its side, and a local sandbox.
+
+- :data:`EACCOUNTING_SIDE`: the side every pair with eAccounting uses: :mod:`.connection` (the connection
+  model, ``open_client``, the Visma Connect connect / disconnect flow), tokens in a vault handed in.
+- :mod:`.oauth`: Visma Connect's endpoints, the bearer kept fresh, the loopback sign-in of the CLI.
+"""
 
 from ledgerbridge.systems.eaccounting.client import DEFAULT_BASE_URL, EAccountingClient
+from ledgerbridge.systems.eaccounting.connection import VISMA_CONNECT, EAccountingConnection, open_client
 from ledgerbridge.systems.eaccounting.sandbox import EAccountingState, create_app, seed_demo_company
+from ledgerbridge.systems.side import Side
 
-__all__ = ["DEFAULT_BASE_URL", "EAccountingClient", "EAccountingState", "create_app", "seed_demo_company"]
+EACCOUNTING_SIDE: Side[EAccountingConnection, EAccountingClient] = Side(
+    name="eaccounting",
+    title="Visma eAccounting / eEkonomi",
+    connection=EAccountingConnection,
+    open_client=open_client,
+    oauth=VISMA_CONNECT,
+    keeps_tokens=True,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "EACCOUNTING_SIDE",
+    "EAccountingClient",
+    "EAccountingConnection",
+    "EAccountingState",
+    "create_app",
+    "seed_demo_company",
+]

@@ -13,8 +13,9 @@ map onto :mod:`ledgerbridge.systems.errors` (``invalid_grant`` → :class:`Inval
 ``AuthError``; 5xx, 429 and timeouts → ``TransientError``). authlib's httpx integration is not used:
 authlib 1.9 deprecates it (it wants ``httpx2``) and warns on every import.
 
-Refreshing single-flight and storing tokens is system-neutral and lives in
-:mod:`ledgerbridge.engine.tokens`; :class:`BearerFromStore` plugs it into httpx.
+Keeping the grant alive is system-neutral: :class:`~ledgerbridge.systems.tokens.RefreshingTokens` refreshes
+it single-flight in the token vault it is handed (the engine's encrypted store in production), and
+:class:`BearerAuth` plugs it into httpx. This module imports nothing of the engine.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import secrets
 import threading
 from collections.abc import Callable, Generator, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -34,8 +35,13 @@ from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 from authlib.oauth2.rfc7009 import prepare_revoke_token_request
 
-from ledgerbridge.engine.tokens import ReconnectRequired, RefreshCoordinator
-from ledgerbridge.systems.errors import ApiError, AuthError, RateLimitedError, TransientError
+from ledgerbridge.systems.errors import (
+    ApiError,
+    AuthError,
+    RateLimitedError,
+    ReconnectRequired,
+    TransientError,
+)
 from ledgerbridge.systems.http import decode_body, parse_retry_after
 
 DEFAULT_IDENTITY_URL = "https://identity.vismaonline.com"
@@ -49,7 +55,7 @@ __all__ = [
     "DEFAULT_SCOPES",
     "EACCOUNTING_ACR_VALUES",
     "AuthorizationDenied",
-    "BearerFromStore",
+    "BearerAuth",
     "InvalidGrant",
     "ReconnectRequired",
     "VismaConnect",
@@ -226,27 +232,35 @@ class VismaConnect:
         return ApiError(text, **common)
 
 
-class BearerFromStore(httpx.Auth):
-    """``Authorization: Bearer`` from a :class:`~ledgerbridge.engine.tokens.RefreshCoordinator`.
+class AccessTokens(Protocol):
+    """What :class:`BearerAuth` needs: :class:`~ledgerbridge.systems.tokens.RefreshingTokens`, or alike."""
 
-    Each request gets a token valid for the coordinator's margin (refreshed single-flight when
-    needed). A 401 from the API forces one refresh (unless another caller already replaced that
-    token) and the request is sent once more; a second 401 is the API's answer. When the grant is
-    gone, the request fails with :class:`ReconnectRequired` before anything is sent again.
+    def access_token(self) -> str: ...
+
+    def force_refresh(self, rejected: str) -> str: ...
+
+
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer`` from :class:`AccessTokens` (a grant kept alive in a token vault).
+
+    Each request gets a token valid for the keeper's margin (refreshed single-flight when needed). A 401
+    from the API forces one refresh (unless another caller already replaced that token) and the request
+    is sent once more; a second 401 is the API's answer. When the grant is gone, the request fails with
+    :class:`ReconnectRequired` before anything is sent again.
     """
 
     requires_request_body = True
 
-    def __init__(self, coordinator: RefreshCoordinator) -> None:
-        self.coordinator = coordinator
+    def __init__(self, tokens: AccessTokens) -> None:
+        self.tokens = tokens
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.coordinator.access_token()
+        token = self.tokens.access_token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code != 401:
             return
-        fresh = self.coordinator.force_refresh(rejected=token)
+        fresh = self.tokens.force_refresh(rejected=token)
         request.headers["Authorization"] = f"Bearer {fresh}"
         yield request
 

@@ -1,16 +1,31 @@
-"""Visma e-conomic: the HTTP client, the filter builder and a local sandbox of the API.
+"""Visma e-conomic: the HTTP client, its side, the filter builder and a local sandbox of the API.
 
-- :class:`EconomicClient` talks to https://restapi.e-conomic.com (and the OpenAPI services host).
+- :data:`ECONOMIC_SIDE`: the side every pair with e-conomic uses (connection, client, URL web hooks).
+- :class:`EconomicClient` talks to https://restapi.e-conomic.com (and the OpenAPI services host);
+  :mod:`.connection` has :class:`EconomicConnection` and ``open_client``.
 - :class:`Filter` builds ``filter`` query values with e-conomic's escaping.
 - :func:`create_app` / :class:`EconomicState` build the sandbox (an ASGI app) and its data.
 """
 
 from ledgerbridge.systems.economic.client import EconomicClient, RateLimitStatus
+from ledgerbridge.systems.economic.connection import EconomicConnection, open_client
 from ledgerbridge.systems.economic.filters import Filter
 from ledgerbridge.systems.economic.sandbox import EconomicState, create_app, seed_demo, seed_minimal
+from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
+from ledgerbridge.systems.side import Side
+
+ECONOMIC_SIDE: Side[EconomicConnection, EconomicClient] = Side(
+    name="economic",
+    title="Visma e-conomic",
+    connection=EconomicConnection,
+    open_client=open_client,
+    url_webhooks=URL_WEBHOOKS,
+)
 
 __all__ = [
+    "ECONOMIC_SIDE",
     "EconomicClient",
+    "EconomicConnection",
     "EconomicState",
     "Filter",
     "RateLimitStatus",

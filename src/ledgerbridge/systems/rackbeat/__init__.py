@@ -1,6 +1,29 @@
-"""Rackbeat (Danish inventory/ERP): the API client and a local sandbox of the API."""
+"""Rackbeat (Danish inventory/ERP): the API client, its side, and a local sandbox of the API.
+
+- :data:`RACKBEAT_SIDE`: the side every pair with Rackbeat uses (connection, client, pushed webhooks).
+- :mod:`.connection`: :class:`RackbeatConnection` and ``open_client``.
+- :mod:`.webhooks`: how Rackbeat's deliveries are read.
+"""
 
 from ledgerbridge.systems.rackbeat.client import RackbeatClient, envelope_keys
+from ledgerbridge.systems.rackbeat.connection import RackbeatConnection, open_client
 from ledgerbridge.systems.rackbeat.sandbox import RackbeatState, create_app
+from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
+from ledgerbridge.systems.side import Side
 
-__all__ = ["RackbeatClient", "RackbeatState", "create_app", "envelope_keys"]
+RACKBEAT_SIDE: Side[RackbeatConnection, RackbeatClient] = Side(
+    name="rackbeat",
+    title="Rackbeat",
+    connection=RackbeatConnection,
+    open_client=open_client,
+    pushed_webhooks=RACKBEAT_WEBHOOKS,
+)
+
+__all__ = [
+    "RACKBEAT_SIDE",
+    "RackbeatClient",
+    "RackbeatConnection",
+    "RackbeatState",
+    "create_app",
+    "envelope_keys",
+]

@@ -7,19 +7,32 @@
 * :mod:`.errors` — ``ExceptionModel`` → :mod:`ledgerbridge.systems.errors`.
 * :mod:`.adapters` — one CRUD adapter per register (customers, invoices, …) with its document operations.
 * ``sandbox/`` — the local emulator of the API (its own package; nothing here imports it).
+* :data:`SEVERA_SIDE` — the side every pair with Severa uses (client credentials, tokens in a vault).
 
 Nothing here imports the engine or an integration.
 """
 
 from ledgerbridge.systems.severa.adapters import Severa
-from ledgerbridge.systems.severa.auth import MemoryVault, TokenVault
 from ledgerbridge.systems.severa.client import RequestPacer, SeveraClient
 from ledgerbridge.systems.severa.connection import DEFAULT_BASE_URL, DEFAULT_SCOPES, SeveraConnection
+from ledgerbridge.systems.side import Side
+from ledgerbridge.systems.tokens import MemoryVault, TokenVault
+
+#: Severa signs in by client credentials: no redirect, but tokens renewed by itself (kept in a vault;
+#: without one, in memory: the credentials can always sign in again).
+SEVERA_SIDE: Side[SeveraConnection, SeveraClient] = Side(
+    name="severa",
+    title="Visma Severa",
+    connection=SeveraConnection,
+    open_client=SeveraClient.open,
+    keeps_tokens=True,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_SCOPES",
     "MemoryVault",
+    "SEVERA_SIDE",
     "RequestPacer",
     "Severa",
     "SeveraClient",

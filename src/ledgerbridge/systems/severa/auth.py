@@ -15,24 +15,27 @@ Where the research leaves things open, both readings work:
 * a refused or expired refresh token (or no refresh route) is not the end: client credentials can always
   sign in again, so only refused *credentials* need a person (an ``AuthError``).
 
-Tokens are kept by a :class:`TokenVault` that the caller hands in (encrypted in the store in production,
-:class:`MemoryVault` for the CLI and tests). This module imports nothing of the engine: the engine's token
-store is adapted to :class:`TokenVault` outside ``systems/`` (``integrations/token_vaults.py``).
+Tokens are kept by a :class:`~ledgerbridge.systems.tokens.TokenVault` that the caller hands in (encrypted
+in the store in production, :class:`~ledgerbridge.systems.tokens.MemoryVault` for the CLI and tests). This
+module imports nothing of the engine: the engine's token store is adapted to the vault outside
+``systems/`` (``integrations/token_vaults.py``).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Generator, Mapping
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import httpx
 
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError, ValidationError
 from ledgerbridge.systems.severa.errors import map_severa_error
+
+# The vault is every OAuth2 side's (systems/tokens.py); re-exported where Severa's callers found it.
+from ledgerbridge.systems.tokens import MemoryVault as MemoryVault
+from ledgerbridge.systems.tokens import TokenVault as TokenVault
 
 #: ``Authorization`` is not enough: Severa wants the API client's id on every call too.
 CLIENT_ID_HEADER = "Client_Id"
@@ -44,48 +47,6 @@ Token = dict[str, Any]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@runtime_checkable
-class TokenVault(Protocol):
-    """Where one connection's token dict lives. Implementations keep it encrypted at rest.
-
-    ``refreshing()`` is held while one caller gets a new token: everyone else who needs one waits for it
-    and then finds the new token with ``load()`` (single flight). A vault shared by several processes
-    makes it a cross-process lease; ``save()`` inside it writes under that lease.
-    """
-
-    def load(self) -> Mapping[str, Any] | None: ...
-
-    def save(self, token: Mapping[str, Any]) -> None: ...
-
-    def refreshing(self) -> AbstractContextManager[Any]: ...
-
-    def mark_failed(self, reason: str) -> None:
-        """Severa refused the credentials themselves: a person must fix the connection."""
-        ...
-
-
-class MemoryVault:
-    """A vault in this process's memory (CLI, sandboxes, tests): nothing is written anywhere."""
-
-    def __init__(self, token: Mapping[str, Any] | None = None) -> None:
-        self._token: Token | None = dict(token) if token else None
-        self._lock = threading.Lock()
-        self.failure: str | None = None
-
-    def load(self) -> Mapping[str, Any] | None:
-        return self._token
-
-    def save(self, token: Mapping[str, Any]) -> None:
-        self._token = dict(token)
-        self.failure = None
-
-    def refreshing(self) -> AbstractContextManager[Any]:
-        return self._lock
-
-    def mark_failed(self, reason: str) -> None:
-        self.failure = reason
 
 
 def _epoch(value: Any) -> int | None:

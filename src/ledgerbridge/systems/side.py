@@ -1,0 +1,98 @@
+"""A side: everything an integration needs to know about one system, declared once and shared by every pair.
+
+An integration kind is two sides plus its mappers (``integrations/<pair>/``). Each system's package declares
+its side (``systems/<name>/__init__.py``: ``RACKBEAT_SIDE``, ``ECONOMIC_SIDE``, ``EACCOUNTING_SIDE``,
+``SEVERA_SIDE``):
+
+* ``name`` — the system's name as bindings, the inbox and ``connections`` store it;
+* ``title`` — what the console calls it;
+* ``connection`` — its connection model (``systems/<name>/connection.py``);
+* ``open_client(connection, vault)`` — a paced client with its timeout and sign-in; ``vault`` keeps the
+  tokens of a side that renews its own (None: not attached to a store);
+* ``pushed_webhooks`` — the reader of webhooks the system pushes (token and event in headers);
+* ``url_webhooks`` — the reader of web hooks a person enters as URLs (the URL carries the token);
+* ``oauth`` — how a person connects it by an OAuth2 redirect, or None (credentials typed in);
+* ``keeps_tokens`` — it renews tokens of its own (OAuth2), kept in a vault the pair hands in.
+
+Nothing here imports the engine or an integration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from ledgerbridge.systems.tokens import TokenVault
+
+ConnectionT = TypeVar("ConnectionT", bound=BaseModel)
+ClientT = TypeVar("ClientT")
+
+
+class OAuthFlow(Protocol):
+    """Connecting a side from the console by an OAuth2 redirect (authorization-code grant)."""
+
+    def start(self, connection: Any, *, redirect_uri: str, state: str) -> str:
+        """The URL to send the person to so they grant access (``state`` comes back on the redirect)."""
+        ...
+
+    def finish(
+        self, connection: Any, vault: TokenVault, *, redirect_uri: str, params: Mapping[str, str]
+    ) -> None:
+        """Exchange the redirect's code for tokens and keep them in ``vault``."""
+        ...
+
+    def disconnect(self, connection: Any, vault: TokenVault) -> str:
+        """Revoke the grant (best effort) and forget the tokens; says what was done."""
+        ...
+
+    def state(self, connection: Any, vault: TokenVault | None) -> str | None:
+        """connected / reconnect_required / not_connected, or None when it cannot be told."""
+        ...
+
+
+@dataclass(frozen=True)
+class Side(Generic[ConnectionT, ClientT]):
+    """One system as every integration with it sees it (the module docstring has each field)."""
+
+    name: str
+    title: str
+    connection: type[ConnectionT]
+    open_client: Callable[[ConnectionT, TokenVault | None], ClientT]
+    pushed_webhooks: Any = None
+    url_webhooks: Any = None
+    oauth: OAuthFlow | None = None
+    keeps_tokens: bool = False
+
+    def connection_state(self, connection: ConnectionT, vault: TokenVault | None) -> str | None:
+        """What the console shows for this side, or None to show it by whether credentials are stored.
+
+        An OAuth2 side answers from its grant; a side that renews tokens by itself (client credentials)
+        only when its credentials were refused.
+        """
+        if self.oauth is not None:
+            return self.oauth.state(connection, vault)
+        if self.keeps_tokens and vault is not None and vault.state() == "reconnect_required":
+            return "reconnect_required"
+        return None
+
+
+AnySide = Side[Any, Any]
+
+
+def side_names(sides: Iterable[AnySide]) -> tuple[str, ...]:
+    return tuple(side.name for side in sides)
+
+
+def oauth_side_names(sides: Iterable[AnySide]) -> tuple[str, ...]:
+    return tuple(side.name for side in sides if side.oauth is not None)
+
+
+def pushed_webhook_readers(sides: Iterable[AnySide]) -> dict[str, Any]:
+    return {side.name: side.pushed_webhooks for side in sides if side.pushed_webhooks is not None}
+
+
+def url_webhook_readers(sides: Iterable[AnySide]) -> dict[str, Any]:
+    return {side.name: side.url_webhooks for side in sides if side.url_webhooks is not None}
