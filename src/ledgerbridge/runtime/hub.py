@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +29,7 @@ from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.inbox import Inbox
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
-from ledgerbridge.integrations.base import Realtime, pushed_webhook_reader
+from ledgerbridge.integrations.base import Realtime, all_kinds, pushed_webhook_reader
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.slots import DocumentSlots
 from ledgerbridge.service import Ledgerbridge, UserError
@@ -296,6 +296,31 @@ class RealtimeHub:
         metrics.WEBHOOKS.labels(name, event, "queued" if created else "collapsed").inc()
         _log_received(name, system, event, key, item_id, created)
         return item_id
+
+    # -- one intake for every system: /webhooks/{system}/{name} ------------------------------------
+    URL_DELIVERY = "url"
+    PUSHED_DELIVERY = "pushed"
+
+    def webhook_delivery(self, system: str) -> str:
+        """How ``system`` delivers: ``"url"`` (web hooks entered as URLs: the call's query parameters,
+        by GET or POST, verified by the URL's ``token``; a kind's ``url_webhooks``) or ``"pushed"`` (a JSON
+        body with the token and event in headers; a kind's ``pushed_webhooks``). 404 for any other."""
+        if any(system in kind.url_webhooks for kind in all_kinds().values()):
+            return self.URL_DELIVERY
+        self.webhook_reader(system)
+        return self.PUSHED_DELIVERY
+
+    def receive(
+        self, system: str, name: str, *, headers: Mapping[str, str], query: Mapping[str, str], body: Any
+    ) -> int:
+        """Verify one call to ``/webhooks/{system}/{name}`` and store it in the inbox, read as ``system``
+        delivers (see :meth:`webhook_delivery`); ``body`` is the parsed JSON of a pushed delivery."""
+        if self.webhook_delivery(system) == self.URL_DELIVERY:
+            params: dict[str, str | None] = dict(query)  # all of them: the system's reader picks its own
+            return self.receive_url_webhook(name, system, params)
+        reader = self.webhook_reader(system)
+        event = headers.get(reader.event_header) or (body.get("event") if isinstance(body, dict) else None)
+        return self.receive_webhook(name, system, headers.get(reader.token_header), event, body)
 
     # -- processing --------------------------------------------------------------------------------
     def process_pending(self, *, limit: int = 200, integration_id: int | None = None) -> int:

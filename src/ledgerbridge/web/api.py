@@ -59,8 +59,10 @@ class RetryAnswer(BaseModel):
 
 class NewIntegration(BaseModel):
     name: str = Field(pattern=NAME_PATTERN.pattern, examples=["acme"])
-    kind: str = Field(examples=["rackbeat-economic"])
-    connections: dict[str, Any] = Field(description="Each side's connection, e.g. {'rackbeat': {...}}")
+    kind: str = Field(description="One of the kinds `GET /api/kinds` lists")
+    connections: dict[str, Any] = Field(
+        description="Each side's connection by the side's name, e.g. {'<side>': {...}} (see `GET /api/kinds`)"
+    )
     settings: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -179,7 +181,7 @@ def build_api(
 
     @api.put("/integrations/{name}/connections", tags=["integrations"], response_model=None)
     def update_connections(
-        name: str, body: Annotated[dict[str, Any], Body(examples=[{"rackbeat": {"token": "new-token"}}])]
+        name: str, body: Annotated[dict[str, Any], Body(examples=[{"<side>": {"token": "new-token"}}])]
     ) -> dict[str, Any] | JSONResponse:
         """Change one or more sides' connections; a secret left out keeps its stored value."""
         try:
@@ -329,8 +331,8 @@ def build_api(
         register: str,
         dry_run: Annotated[bool, Query(description="Show per record and field what would change")] = False,
     ) -> dict[str, Any] | JSONResponse:
-        """Transfer one register now (kinds with a data-transfer page, e.g. severa-eaccounting: customers,
-        products, projects, invoices, supplier-invoices, check-sent, check-paid). Answers the counts and
+        """Transfer one register now (kinds with a data-transfer page: the registers it shows, e.g.
+        customers, products, projects, invoices, supplier-invoices, check-sent). Answers the counts and
         ``status_line`` ("N transferred, N updated, N failed"); failures are in the error log. 409 with the
         reason while the register's settings are missing."""
         try:

@@ -120,23 +120,29 @@ def create_app(
         return await http_exception_handler(request, exc)
 
     # -- webhooks ------------------------------------------------------------------------------------
-    @app.post("/webhooks/{source}/{name}", tags=["webhooks"])
-    async def receive_webhook(source: str, name: str, request: Request) -> dict[str, Any]:
-        """Store a delivery in the inbox, then answer; processing happens apart from the request."""
-        try:  # the sending system says in which headers its deliveries carry the token and the event
-            reader = hub.webhook_reader(source)
-        except WebhookRejected as exc:
-            raise HTTPException(exc.status, exc.message) from None
-        token_header, event_header = reader.token_header, reader.event_header
-        try:
-            body = parse_json_body(await request.body(), request.headers.get("content-type"))
-        except BadBody as exc:
-            raise HTTPException(400, str(exc)) from None
-        event = request.headers.get(event_header) or (body.get("event") if isinstance(body, dict) else None)
+    # One route family for every system; the hub says how ``system`` delivers. URL web hooks (entered by
+    # hand in the system's UI) call by GET or POST with everything in the query; pushed ones POST JSON.
+    @app.get("/webhooks/{system}/{name}", tags=["webhooks"], operation_id="receive_webhook_get")
+    @app.post("/webhooks/{system}/{name}", tags=["webhooks"], operation_id="receive_webhook_post")
+    async def receive_webhook(system: str, name: str, request: Request) -> dict[str, Any]:
+        """Store a delivery in the inbox, then answer; processing happens apart from the request.
+
+        Systems that push send a JSON body with their token and event in headers of their own; systems
+        whose web hooks are URLs are verified by the URL's ``token`` and read from its query parameters.
+        """
+        delivery = _webhook_delivery(hub, system, request.method)
+        body: Any = None
+        if delivery == hub.PUSHED_DELIVERY:
+            try:
+                body = parse_json_body(await request.body(), request.headers.get("content-type"))
+            except BadBody as exc:
+                raise HTTPException(400, str(exc)) from None
 
         def store() -> int:
             with request_context(request):
-                item_id = hub.receive_webhook(name, source, request.headers.get(token_header), event, body)
+                item_id = hub.receive(
+                    system, name, headers=request.headers, query=request.query_params, body=body
+                )
             if worker is not None:
                 worker.notify()
             return item_id
@@ -145,27 +151,6 @@ def create_app(
             item_id = await run_in_threadpool(store)
         except WebhookRejected as exc:
             raise HTTPException(exc.status, exc.message) from None
-        return {"queued": item_id}
-
-    # e-conomic calls the URL by GET or by POST, as the user chose; one handler, an operation id each.
-    @app.get("/webhooks/economic/{name}", tags=["webhooks"], operation_id="receive_economic_webhook_get")
-    @app.post("/webhooks/economic/{name}", tags=["webhooks"], operation_id="receive_economic_webhook_post")
-    def receive_economic_webhook(
-        name: str,
-        token: str | None = None,
-        type: str | None = None,
-        new: str | None = None,
-        old: str | None = None,
-    ) -> dict[str, Any]:
-        """e-conomic's UI web hooks (GET or POST, merge fields in the URL), verified by the URL's token."""
-        try:
-            params = {"token": token, "type": type, "new": new, "old": old}
-            with request_context(None):
-                item_id = hub.receive_url_webhook(name, "economic", params)
-        except WebhookRejected as exc:
-            raise HTTPException(exc.status, exc.message) from None
-        if worker is not None:
-            worker.notify()
         return {"queued": item_id}
 
     # -- health and metrics ----------------------------------------------------------------------------
@@ -222,9 +207,23 @@ DOCS_PAGE = """<!doctype html>
 """
 
 
-def request_context(request: Request | None) -> Any:
+def _webhook_delivery(hub: RealtimeHub, system: str, method: str) -> str:
+    """How ``system`` delivers, as the hub says. Only URL web hooks are called by GET: a GET to any other
+    system is 405; a POST to a system no kind takes web hooks from is 404."""
+    try:
+        delivery = hub.webhook_delivery(system)
+    except WebhookRejected as exc:
+        if method == "POST":
+            raise HTTPException(exc.status, exc.message) from None
+        delivery = None
+    if method != "POST" and delivery != hub.URL_DELIVERY:
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
+    return str(delivery)
+
+
+def request_context(request: Request) -> Any:
     """Log lines of a webhook's receipt carry a ``request_id``: the sender's X-Request-ID, else a new one."""
-    given = request.headers.get("x-request-id", "")[:64] if request is not None else ""
+    given = request.headers.get("x-request-id", "")[:64]
     return structlog.contextvars.bound_contextvars(request_id=given or uuid.uuid4().hex[:16])
 
 

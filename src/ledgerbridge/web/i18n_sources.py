@@ -1,8 +1,8 @@
 """Every English text the console shows, collected for the catalogues (and for the test that fails when one
 is missing from a language): the templates' ``_()``/``{% trans %}`` strings, the console's own messages
-(``_(request, "…")`` in console.py), the kinds' setting and connection titles, descriptions and choice labels
-(pydantic ``Field(title=, description=)``, ``Literal`` values), and the words shown through ``|t`` (states,
-statuses, record kinds).
+(``_(request, "…")`` in the modules of ``web/console/``), the kinds' setting and connection titles,
+descriptions and choice labels (pydantic ``Field(title=, description=)``, ``Literal`` values), and the words
+shown through ``|t`` (states, statuses, record kinds, the systems' names as sides).
 
 ``python -m ledgerbridge.web.i18n_sources`` writes ``web/locale/console.pot`` and merges it into each
 language's ``console.po`` (new texts arrive untranslated; translations already there are kept).
@@ -23,7 +23,7 @@ from ledgerbridge.web import i18n
 from ledgerbridge.web.forms import humanize
 
 TEMPLATES = Path(__file__).with_name("templates")
-CONSOLE_PY = Path(__file__).with_name("console.py")
+CONSOLE = Path(__file__).with_name("console")  # the console's page groups, one module each
 OWN_MESSAGE = re.compile(r'_\(\s*request,\s*"((?:[^"\\]|\\.)+)"\s*\)')
 
 # Words the templates pass through ``|t``: states, statuses, kinds of run, records and documents.
@@ -44,15 +44,15 @@ WORDS = (
     "order", "orders", "sales order", "supplier invoice", "supplier_invoice", "customer_invoice",
     "project", "projects", "article", "articles", "payment", "payments", "customer_group", "supplier_group",
     "product_group", "unit", "units", "payment_terms", "employee", "employees", "vat_code",
-    # sides
+    # sides: the systems' names as labels to translate (``side|t``, ``_(request, side)``), nothing more
     "economic", "eaccounting", "rackbeat", "severa", "E-conomic", "Rackbeat", "Eaccounting", "Severa",
     # finding kinds (reconcile)
     "missing", "extra", "differs", "drifted", "amounts differ", "only here", "only there",
     # start-up entities
     "payment_term", "bank_account", "company", "layout",
-    # what a document became on the other side (console.py _remote_document)
+    # what a document became on the other side (console/templating.py _remote_document)
     "booked invoice %(number)s", "draft %(number)s", "invoice %(number)s", "draft",
-    # register buttons' status lines (severa-eaccounting)
+    # register buttons' status lines (kinds with a data-transfer panel)
     "Customers", "Products", "Projects", "Invoices", "Supplier invoices", "Check sent", "Check paid",
 )  # fmt: skip
 
@@ -70,8 +70,9 @@ def template_messages() -> Iterator[str]:
 
 
 def console_messages() -> Iterator[str]:
-    for match in OWN_MESSAGE.finditer(CONSOLE_PY.read_text(encoding="utf-8")):
-        yield ast.literal_eval(f'"{match.group(1)}"')
+    for module in sorted(CONSOLE.glob("*.py")):
+        for match in OWN_MESSAGE.finditer(module.read_text(encoding="utf-8")):
+            yield ast.literal_eval(f'"{match.group(1)}"')
 
 
 def _literal_labels(annotation: Any) -> Iterator[str]:

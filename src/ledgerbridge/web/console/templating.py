@@ -1,0 +1,72 @@
+"""The console's Jinja environment: the templates in ``web/templates`` and the filters they use."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+
+from ledgerbridge.web import i18n
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
+    if isinstance(value, str):
+        return value.replace("T", " ")[:19]
+    return f"{value:%Y-%m-%d %H:%M:%S}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+    totals = dict.fromkeys(("created", "updated", "unchanged", "failed"), 0)
+    for entity_counts in (counts or {}).values():
+        for key in totals:
+            totals[key] += int(entity_counts.get(key, 0))
+    return totals
+
+
+TEMPLATES.env.filters["when"] = _fmt_time
+TEMPLATES.env.filters["pretty"] = _json
+TEMPLATES.env.filters["totals"] = _totals
+
+
+@pass_context
+def _remote_document(context: Any, key: str | None) -> str:
+    """What a document became on the other side, in words: ``booked:1021`` → "booked invoice 1021",
+    ``draft:17`` → "draft 17", ``invoice:<id>:1021`` → "invoice 1021"; a GUID draft is just "draft"."""
+    if not key:
+        return ""
+    language = str(context.get("lang") or i18n.DEFAULT)
+    kind, _, rest = key.partition(":")
+    words = {
+        "booked": "booked invoice %(number)s",
+        "draft": "draft %(number)s",
+        "invoice": "invoice %(number)s",
+    }
+    if not rest or kind not in words:
+        return key.replace(":", " ")
+    number = rest.rsplit(":", 1)[-1]
+    if kind == "draft" and len(number) > 12:  # a GUID says nothing to a person
+        return i18n.translate(language, "draft")
+    return i18n.translate(language, words[kind]) % {"number": number}
+
+
+TEMPLATES.env.filters["remote"] = _remote_document
+i18n.install(TEMPLATES.env)  # languages: {% trans %}, _(), |t, and locale-aware |when |money |number
+TEMPLATES.env.globals["state_words"] = {
+    "connected": "connected",
+    "reconnect_required": "reconnect required",
+    "not_connected": "not connected",
+}
