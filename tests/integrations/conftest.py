@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,9 @@ class World:
         return [r for r in self.rackbeat_app.kit.requests if r.method in ("POST", "PUT", "DELETE")]
 
 
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+@contextmanager
+def economic_world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    """Both sandboxes served (e-conomic with demo data) and a service over ``database_url``, no integration."""
     books = economic.EconomicState()
     economic.seed_demo(books, customers=40, products=80, suppliers=10)
     economic_app = economic.create_app(books)
@@ -60,9 +62,14 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     config = Config(home=tmp_path / "home", database_url=database_url, secret_key=None)
     with SandboxServer(economic_app) as eco, SandboxServer(rackbeat_app) as rb:
         service = Ledgerbridge(config)
-        built = World(economic_app, rackbeat_app, eco.base_url, rb.base_url, service, config)
-        service.add_integration("acme", "rackbeat-economic", built.connection())
         try:
-            yield built
+            yield World(economic_app, rackbeat_app, eco.base_url, rb.base_url, service, config)
         finally:
             service.close()
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    with economic_world(database_url, tmp_path) as built:
+        built.service.add_integration("acme", "rackbeat-economic", built.connection())
+        yield built
