@@ -123,7 +123,7 @@ def intake(args: argparse.Namespace) -> tuple[float, float, int]:
     from cryptography.fernet import Fernet
 
     from ledgerbridge.config import Config
-    from ledgerbridge.engine.checkpoints import Checkpoints
+    from ledgerbridge.engine.webhook_secrets import WebhookSecrets
     from ledgerbridge.runtime.hub import RealtimeHub
     from ledgerbridge.service import Ledgerbridge
 
@@ -146,7 +146,7 @@ def intake(args: argparse.Namespace) -> tuple[float, float, int]:
                 while not tokens and time.monotonic() < deadline:
                     with service.store.session() as db:
                         integration_id = hub.session(chaos.NAME)[0]
-                        tokens = hub._open_tokens(Checkpoints(db, integration_id).get("webhooks:rackbeat"))
+                        tokens = hub._open_tokens(WebhookSecrets(db, integration_id).get("rackbeat"))
                     time.sleep(0.2)
                 event = "customer_invoice.booked"
                 url = f"{fleet.url}/webhooks/rackbeat/{chaos.NAME}"

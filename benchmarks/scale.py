@@ -99,7 +99,7 @@ def forget_poll_bookmarks(service: Any) -> None:
     from ledgerbridge.store.models import Cursor, Integration
 
     with service.store.session() as db:
-        db.execute(delete(Cursor).where(Cursor.name.like("poll:economic-%")))
+        db.execute(delete(Cursor).where(Cursor.name.like("poll:economic.%")))
         db.execute(update(Integration).values(startup_completed_at=None))
 
 

@@ -11,7 +11,6 @@
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.context import RunContext
-from ledgerbridge.engine.flows import EntityFlow
 from ledgerbridge.engine.hashing import snapshot_hash
 from ledgerbridge.engine.plan import FieldChange, PlanItem
 from ledgerbridge.engine.runner import OneWaySync, RunResult
@@ -19,7 +18,6 @@ from ledgerbridge.engine.streams import MapContext, MappingError, Stream
 
 __all__ = [
     "Binder",
-    "EntityFlow",
     "FieldChange",
     "MapContext",
     "MappingError",

@@ -35,13 +35,14 @@ def parse_time(value: Any) -> datetime | None:
 
 
 class Poller:
-    """Polls one stream of one integration and keeps its bookmark in the ``cursors`` table."""
+    """Polls one stream of one integration and keeps its bookmark in the ``cursors`` table, under
+    ``cursor_name`` (a stream's :attr:`~ledgerbridge.engine.streams.Stream.cursor_name`)."""
 
     def __init__(
         self,
         store: Store,
         integration_id: int,
-        name: str,
+        cursor_name: str,
         *,
         overlap: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = utcnow,
@@ -50,7 +51,7 @@ class Poller:
         self.store = store
         self.start_from = start_from  # the first poll's bookmark (e.g. when the start-up sync ended)
         self.integration_id = integration_id
-        self.name = f"poll:{name}"
+        self.name = cursor_name
         self.overlap = overlap
         self.clock = clock
 

@@ -44,7 +44,8 @@ class Stream:
 
     Required hooks: :meth:`records`, :meth:`map`, :meth:`target_key`, :meth:`create`, :meth:`update`
     (and :meth:`source_key`, unless ``key`` names the source's key field). The hooks in
-    ``OPTIONAL_HOOKS`` are used only where a subclass overrides them.
+    ``OPTIONAL_HOOKS`` are used only where a subclass overrides them. Hooks take positional arguments
+    only, so a plain function may stand in for one (``map = staticmethod(map_customer)``).
     """
 
     entity: str
@@ -83,24 +84,24 @@ class Stream:
         """Every source record of this entity."""
         raise NotImplementedError
 
-    def source_key(self, record: Record) -> Any:
+    def source_key(self, record: Record, /) -> Any:
         """A source record's key (by default its ``key`` field)."""
         if not self.key:
             raise NotImplementedError(f"{type(self).__name__} declares no key and no source_key()")
         return record[self.key]
 
-    def map(self, record: Record, ctx: MapContext) -> Payload:
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
         """The target payload for ``record``; raises :class:`MappingError` when it cannot be mapped."""
         raise NotImplementedError
 
-    def target_key(self, payload: Payload) -> Any:
+    def target_key(self, payload: Payload, /) -> Any:
         """The target key a payload will have (find-before-create looks for it)."""
         raise NotImplementedError
 
-    def create(self, payload: Payload) -> Record:
+    def create(self, payload: Payload, /) -> Record:
         raise NotImplementedError
 
-    def update(self, key: Any, payload: Payload) -> Record:
+    def update(self, key: Any, payload: Payload, /) -> Record:
         raise NotImplementedError
 
     # -- optional hooks ------------------------------------------------------------------------------
@@ -109,19 +110,19 @@ class Stream:
         of a dry-run's field changes."""
         return ()
 
-    def project(self, current: Record, payload: Payload) -> Payload:
+    def project(self, current: Record, payload: Payload, /) -> Payload:
         """The target record seen in payload shape, so it can be compared with a payload field by field."""
         return {k: current.get(k) for k in payload}
 
-    def existing_key(self, record: Record) -> Any:
+    def existing_key(self, record: Record, /) -> Any:
         """The key of a target record as read back (by default :meth:`target_key` of the record)."""
         return self.target_key(dict(record))
 
-    def read_one(self, key: Any) -> Record | None:
+    def read_one(self, key: Any, /) -> Record | None:
         """Real time: one source record by key (None: it is gone)."""
         raise NotImplementedError
 
-    def find_target(self, key: Any) -> Record | None:
+    def find_target(self, key: Any, /) -> Record | None:
         """Real time: the target's copy by target key (find-before-create without reading everything)."""
         return None
 

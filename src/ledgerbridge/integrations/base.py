@@ -12,8 +12,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerbridge.engine.flows import EntityFlow
 from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.engine.streams import Stream
 from ledgerbridge.integrations.registry import all_kinds as all_kinds
 from ledgerbridge.integrations.registry import kind_named as kind_named
 from ledgerbridge.integrations.registry import pushed_webhook_reader as pushed_webhook_reader
@@ -44,7 +44,7 @@ ClientTimeout = Annotated[
 class Operation:
     """The flows of one operation (e.g. the start-up sync) and the lookup tables their mappers use."""
 
-    flows: list[EntityFlow]
+    flows: list[Stream]
     lookups: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
 
 

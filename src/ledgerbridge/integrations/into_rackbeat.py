@@ -1,10 +1,10 @@
 """Writing into Rackbeat, the same whichever system the records come from (e-conomic, eAccounting).
 
-- :func:`rackbeat_flow`: a flow into a Rackbeat resource keyed by ``number``; our writes carry
-  ``suppress_webhooks`` so they never come back to us as Rackbeat webhooks.
+- :class:`IntoRackbeat`: the base of a stream into a Rackbeat resource keyed by ``number``; our writes
+  carry ``suppress_webhooks`` so they never come back to us as Rackbeat webhooks.
 - :class:`RackbeatConnection`: its connection settings.
-- :func:`order_flow`: a ledger's sales orders as Rackbeat orders, found again by the link back to the
-  ledger's order in the Rackbeat order's other reference (:class:`RackbeatOrders`).
+- :class:`OrdersIntoRackbeat`: the base of a ledger's sales orders as Rackbeat orders, found again by
+  the link back to the ledger's order in the Rackbeat order's other reference (:class:`RackbeatOrders`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, HttpUrl, SecretStr
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
 from ledgerbridge.integrations.base import ClientTimeout, Strict
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
@@ -34,70 +34,64 @@ class RackbeatConnection(Strict):
     timeout_seconds: ClientTimeout = 30.0
 
 
-def rackbeat_flow(
-    entity: str,
-    resource: str,
-    rackbeat: RackbeatClient,
-    *,
-    source: str,
-    read: Callable[[], Iterable[Record]],
-    source_key: Callable[[Record], Any],
-    mapper: Mapper,
-    read_one: Callable[[Any], Record | None],
-    label: str,
-    depends_on: tuple[str, ...] = (),
-    project: Callable[[Record, Payload], Payload] | None = None,
-) -> EntityFlow:
-    """``source``'s records → the Rackbeat resource ``resource``, keyed by ``number``."""
-    return EntityFlow(
-        entity=entity,
-        source=source,
-        target=RACKBEAT,
-        label=label,
-        read=read,
-        source_key=source_key,
-        map=mapper,
-        target_key=lambda payload: payload["number"],
-        existing_key=lambda record: record["number"],
-        read_target=lambda: rackbeat.iter_all(resource),
-        # Our writes must not come back to us as Rackbeat webhooks.
-        create=lambda payload: rackbeat.create(resource, payload, suppress_webhooks=True),
-        update=lambda key, payload: rackbeat.update(resource, key, payload, suppress_webhooks=True),
-        read_one=read_one,
-        find_target=lambda key: rackbeat.find(resource, key),
-        project=project,
-        depends_on=depends_on,
-    )
+class IntoRackbeat(Stream):
+    """Records → the Rackbeat resource ``resource``, keyed by ``number``. A subclass declares the
+    source, the entity and the resource, and reads the source."""
+
+    target = RACKBEAT
+    resource: str
+
+    def __init__(self, rackbeat: RackbeatClient) -> None:
+        self.rackbeat = rackbeat
+
+    def target_key(self, payload: Payload) -> Any:
+        return payload["number"]
+
+    def existing_key(self, record: Record) -> Any:
+        return record["number"]
+
+    def read_target(self) -> Iterable[Record]:
+        return self.rackbeat.iter_all(self.resource)
+
+    def find_target(self, key: Any) -> Record | None:
+        return self.rackbeat.find(self.resource, key)
+
+    # Our writes must not come back to us as Rackbeat webhooks.
+    def create(self, payload: Payload) -> Record:
+        return self.rackbeat.create(self.resource, payload, suppress_webhooks=True)
+
+    def update(self, key: Any, payload: Payload) -> Record:
+        return self.rackbeat.update(self.resource, key, payload, suppress_webhooks=True)
 
 
-def order_flow(
-    rackbeat: RackbeatClient,
-    *,
-    source: str,
-    read: Callable[[], Iterable[Record]],
-    read_one: Callable[[Any], Record | None],
-    source_key: Callable[[Record], Any],
-    mapper: Mapper,
-    label: str = "orders",
-) -> EntityFlow:
-    """``source``'s sales orders → Rackbeat orders; ``mapper`` sets ``other_reference`` to the link back."""
-    orders = RackbeatOrders(rackbeat)
-    return EntityFlow(
-        entity="order",
-        source=source,
-        target=RACKBEAT,
-        label=label,
-        read=read,
-        read_one=read_one,
-        source_key=source_key,
-        map=mapper,
-        target_key=lambda payload: payload["other_reference"],
-        existing_key=lambda record: record.get("other_reference"),
-        find_target=orders.find,
-        project=project_order,
-        create=orders.create,
-        update=orders.update,
-    )
+class OrdersIntoRackbeat(Stream):
+    """A ledger's sales orders → Rackbeat orders; the subclass's mapper sets ``other_reference`` to the
+    link back, by which the Rackbeat order is found again."""
+
+    entity = "order"
+    target = RACKBEAT
+    label = "orders"
+
+    def __init__(self, rackbeat: RackbeatClient) -> None:
+        self.orders = RackbeatOrders(rackbeat)
+
+    def target_key(self, payload: Payload) -> Any:
+        return payload["other_reference"]
+
+    def existing_key(self, record: Record) -> Any:
+        return record.get("other_reference")
+
+    def find_target(self, key: Any) -> Record | None:
+        return self.orders.find(key)
+
+    def project(self, current: Record, payload: Payload) -> Payload:
+        return project_order(current, payload)
+
+    def create(self, payload: Payload) -> Record:
+        return self.orders.create(payload)
+
+    def update(self, key: Any, payload: Payload) -> Record:
+        return self.orders.update(key, payload)
 
 
 def project_order(current: Record, payload: Payload) -> Payload:

@@ -28,6 +28,7 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, Transf
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.engine.streams import Stream
 from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.runtime import metrics
 from ledgerbridge.store.db import Store
@@ -289,12 +290,12 @@ class RackbeatRealtime(Realtime):
         return found
 
     # -- scheduling ----------------------------------------------------------------------------------------
-    def poller(self, name: str) -> Poller:
-        """A poll cursor that starts where the start-up sync ended."""
+    def poller(self, stream: Stream) -> Poller:
+        """``stream``'s poll cursor, starting where the start-up sync ended."""
         with self.store.session() as session:
             row = session.get(Integration, self.integration_id)
             started = row.startup_completed_at if row is not None else None
-        return Poller(self.store, self.integration_id, name, start_from=started)
+        return Poller(self.store, self.integration_id, stream.cursor_name, start_from=started)
 
     def due(self, job: str, every_seconds: float) -> bool:
         now = time.monotonic()

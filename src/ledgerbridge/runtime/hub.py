@@ -29,6 +29,7 @@ from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.inbox import Inbox
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
+from ledgerbridge.engine.webhook_secrets import StoredSecret, WebhookSecrets
 from ledgerbridge.integrations.base import Realtime, all_kinds, pushed_webhook_reader
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.slots import DocumentSlots
@@ -190,18 +191,14 @@ class RealtimeHub:
             return list(db.scalars(select(Integration.name).order_by(Integration.name)))
 
     # -- webhooks ----------------------------------------------------------------------------------
-    def _tokens_name(self, source: str) -> str:
-        return f"webhooks:{source}"
-
     def register_webhooks(self, name: str, public_url: str) -> int:
         """Subscribe this server to the integration's webhooks; keeps the tokens encrypted."""
         integration_id, session = self.session(name)
         url = f"{public_url.rstrip('/')}/webhooks/{session.webhook_source}/{name}"
         tokens = session.subscribe(url)
         with self.service.store.session() as db:
-            Checkpoints(db, integration_id).put(
-                self._tokens_name(session.webhook_source),
-                {"url": url, "sealed": self.service.box.seal(tokens)},
+            WebhookSecrets(db, integration_id).put(
+                session.webhook_source, self.service.box.seal(tokens), url=url
             )
         return len(tokens)
 
@@ -218,7 +215,7 @@ class RealtimeHub:
             row = db.scalars(select(Integration).where(Integration.name == name)).first()
             if row is None:  # answered like a wrong token: names are not to be discovered this way
                 raise WebhookRejected(401, "unknown webhook token")
-            stored = Checkpoints(db, row.id).get(self._tokens_name(source))
+            stored = WebhookSecrets(db, row.id).get(source)
             integration_id = row.id
         known = self._open_tokens(stored).values()
         # Rackbeat signs nothing: the shared token is the only proof. Compare in constant time.
@@ -239,12 +236,12 @@ class RealtimeHub:
         _log_received(name, source, event, key, item_id, new)
         return item_id
 
-    def _open_tokens(self, stored: dict[str, Any] | None) -> dict[str, str]:
+    def _open_tokens(self, stored: StoredSecret | None) -> dict[str, str]:
         """The stored webhook tokens; none when they cannot be decrypted (the key is lost)."""
         if not stored:
             return {}
         try:
-            return dict(self.service.box.open(stored["sealed"]))
+            return dict(self.service.box.open(stored.sealed))
         except ValueError:
             return {}
 
@@ -265,12 +262,12 @@ class RealtimeHub:
         hooks = self.url_webhooks(name, system)
         integration_id, _ = self.session(name)
         with self.service.store.session() as db:
-            checkpoints = Checkpoints(db, integration_id)
-            stored = checkpoints.get(f"webhooks:{system}")
+            webhook_secrets = WebhookSecrets(db, integration_id)
+            stored = webhook_secrets.get(system)
             if stored is None:
-                stored = {"sealed": self.service.box.seal({"token": secrets.token_urlsafe(24)})}
-                checkpoints.put(f"webhooks:{system}", stored)
-        token = self.service.box.open(stored["sealed"])["token"]
+                stored = StoredSecret(self.service.box.seal({"token": secrets.token_urlsafe(24)}))
+                webhook_secrets.put(system, stored.sealed)
+        token = self.service.box.open(stored.sealed)["token"]
         return dict(hooks.urls(f"{public_url.rstrip('/')}/webhooks/{system}/{name}?token={token}"))
 
     def receive_url_webhook(self, name: str, system: str, params: dict[str, str | None]) -> int:
@@ -279,7 +276,7 @@ class RealtimeHub:
             row = db.scalars(select(Integration).where(Integration.name == name)).first()
             if row is None:  # answered like a wrong token: names are not to be discovered this way
                 raise WebhookRejected(401, "unknown webhook token")
-            stored = Checkpoints(db, row.id).get(f"webhooks:{system}")
+            stored = WebhookSecrets(db, row.id).get(system)
             integration_id = row.id
         token = params.get("token")
         expected = self._open_tokens(stored).get("token")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.runner import RunAborted
+from ledgerbridge.engine.webhook_secrets import WebhookSecrets
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.service import UserError
 from ledgerbridge.store.models import Integration, utcnow
@@ -92,9 +93,9 @@ def ensure_subscribed(hub: RealtimeHub, name: str, public_url: str) -> tuple[int
     integration_id, session = hub.session(name)
     url = _full_url(public_url, session.webhook_source, name)
     with hub.service.store.session() as db:
-        stored = Checkpoints(db, integration_id).get(f"webhooks:{session.webhook_source}")
+        stored = WebhookSecrets(db, integration_id).get(session.webhook_source)
     events = set(session.webhook_events())
-    if stored and stored.get("url") == url and events <= set(hub._open_tokens(stored)):
+    if stored and stored.url == url and events <= set(hub._open_tokens(stored)):
         if events <= session.subscribed(url):
             return len(events), False
     return hub.register_webhooks(name, public_url), True

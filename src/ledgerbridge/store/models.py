@@ -62,7 +62,7 @@ class Binding(Base):
 
 
 class Cursor(Base):
-    """A named position: a poll's bookmark, or a run's checkpoint."""
+    """A named position: a stream's poll bookmark, or a run's checkpoint (per stream name)."""
 
     __tablename__ = "cursors"
     __table_args__ = (UniqueConstraint("integration_id", "name", name="uq_cursor_name"),)
@@ -71,6 +71,23 @@ class Cursor(Base):
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class WebhookSecret(Base):
+    """The sealed (Fernet-encrypted) secret of one source's webhooks for an integration: the tokens a
+    system's subscriptions carry, or the token in the URLs entered by hand. ``url`` is where the
+    subscriptions deliver, so a changed public address is noticed and subscribed again."""
+
+    __tablename__ = "webhook_secrets"
+    __table_args__ = (UniqueConstraint("integration_id", "source", name="uq_webhook_secret_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(50))
+    sealed: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 

@@ -13,10 +13,11 @@ eAccounting once per collection and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations import into_rackbeat
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.order import OrderToRackbeat
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, EAccountingReads
@@ -30,19 +31,30 @@ def odata_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def order_flow(
-    eaccounting: EAccountingClient, rackbeat: RackbeatClient, catalog: EAccountingCatalog
-) -> EntityFlow:
-    reads = EAccountingReads(eaccounting)
-    return into_rackbeat.order_flow(
-        rackbeat,
-        source=EACCOUNTING,
-        read=lambda: eaccounting.iter_collection("orders"),
-        read_one=lambda key: reads.by_number("orders", "Number", key),
-        source_key=lambda order: order["Number"],
-        mapper=OrderToRackbeat(catalog),
-        label="sales orders",
-    )
+class Orders(into_rackbeat.OrdersIntoRackbeat):
+    """eAccounting's sales orders → Rackbeat orders, polled by ``ModifiedUtc``."""
+
+    source = EACCOUNTING
+    key = "Number"
+    replication_key = "ModifiedUtc"
+    label = "sales orders"
+
+    def __init__(
+        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, catalog: EAccountingCatalog
+    ) -> None:
+        super().__init__(rackbeat)
+        self.eaccounting = eaccounting
+        self.reads = EAccountingReads(eaccounting)
+        self.mapper = OrderToRackbeat(catalog)
+
+    def records(self) -> Iterable[Record]:
+        return self.eaccounting.iter_collection("orders")
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return self.reads.by_number("orders", "Number", key)
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper(record, ctx)
 
 
 def changed(

@@ -26,8 +26,9 @@ from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.engine.streams import Stream
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
-from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import changed, order_flow
+from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     InitialSyncSettings,
     RackbeatEAccountingSettings,
@@ -134,18 +135,18 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 detect_conflicts=True,
             )
             self._from_eaccounting = OneWaySync(
-                context, [*flows, order_flow(self.eaccounting, self.rackbeat, self.catalog)]
+                context, [*flows, Orders(self.eaccounting, self.rackbeat, self.catalog)]
             )
         return self._from_eaccounting
 
     def _poll(
         self,
-        name: str,
+        stream: Stream,
         path: str,
-        field: str,
         handle: Callable[[dict[str, Any]], str],
         key_of: Callable[..., Any],
     ) -> str:
+        field = stream.replication_key
         counts: dict[str, int] = {}
 
         def count(record: dict[str, Any]) -> None:
@@ -156,7 +157,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return changed(self.eaccounting, path, field, since)
 
         try:
-            result = self.poller(name).poll(fetch, lambda r: r.get(field), count, key_of=key_of)
+            result = self.poller(stream).poll(fetch, lambda r: r.get(field), count, key_of=key_of)
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"{path} poll: {exc.remote_message}") from exc
         return f"{path}: {result.seen} seen " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
@@ -164,9 +165,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
     def poll_orders(self) -> str:
         """New and changed eAccounting sales orders → Rackbeat sales orders."""
         return self._poll(
-            "eaccounting-orders",
+            self.from_eaccounting.stream("order"),
             "orders",
-            "ModifiedUtc",
             lambda order: self.from_eaccounting.sync_record("order", order),
             key_of=lambda order: order.get("Number"),
         )
@@ -178,7 +178,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         def handle(record: dict[str, Any]) -> str:
             return self.from_eaccounting.sync_record(entity, record)
 
-        return self._poll(f"eaccounting-{path}", path, "ChangedUtc", handle, key_of=lambda r: r.get(number))
+        stream = self.from_eaccounting.stream(entity)
+        return self._poll(stream, path, handle, key_of=lambda r: r.get(number))
 
     def periodic(self, now: datetime) -> list[str]:
         done = []

@@ -27,13 +27,13 @@ free number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record, Stream
 from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.converters import number_of
-from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
+from ledgerbridge.integrations.into_rackbeat import IntoRackbeat, Mapper
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import CustomerToRackbeat
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.groups import (
     NamedToRackbeat,
@@ -96,7 +96,7 @@ def project_product(current: Record, payload: Payload) -> Payload:
     return view
 
 
-# -- the flows --------------------------------------------------------------------------------------------
+# -- reading eAccounting ---------------------------------------------------------------------------------
 class EAccountingReads:
     """eAccounting reads for the flows: whole collections, and one record by its key."""
 
@@ -117,102 +117,155 @@ class EAccountingReads:
         return next(iter(self.eaccounting.iter_collection(path, filter=f"{field} eq '{text}'")), None)
 
 
+# -- the streams: eAccounting → Rackbeat, one per entity ---------------------------------------------------
+class FromEAccounting(IntoRackbeat):
+    """An eAccounting collection (``path``) → a Rackbeat resource."""
+
+    source = EACCOUNTING
+    path: str
+
+    def __init__(
+        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, settings: RackbeatEAccountingSettings
+    ) -> None:
+        super().__init__(rackbeat)
+        self.reads = EAccountingReads(eaccounting)
+        self.settings = settings
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.collection(self.path)
+
+
+class NumberedByRackbeat(FromEAccounting):
+    """Records eAccounting keys by GUID and Rackbeat numbers itself (matched by name): ``numbered``
+    makes the mapper from the numbers Rackbeat hands out."""
+
+    key = "Id"
+    numbered: Callable[[RackbeatNumbers], Mapper]
+
+    def __init__(
+        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, settings: RackbeatEAccountingSettings
+    ) -> None:
+        super().__init__(eaccounting, rackbeat, settings)
+        self.mapper = self.numbered(RackbeatNumbers(rackbeat, self.resource))
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper(record, ctx)
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return self.reads.one(self.path, key)
+
+
+class ProductGroups(NumberedByRackbeat):
+    entity = "product_group"
+    resource = "product-groups"
+    path = "articleaccountcodings"
+    label = "product groups (account codings)"
+    numbered = staticmethod(map_product_group)
+
+
+class Units(NumberedByRackbeat):
+    entity = "unit"
+    resource = path = "units"
+    label = "units"
+    numbered = staticmethod(map_named)
+
+
+class PaymentTerms(NumberedByRackbeat):
+    entity = "payment_term"
+    resource = "payment-terms"
+    path = "termsofpayments"
+    label = "payment terms"
+    numbered = staticmethod(map_payment_term)
+
+
+class OneGroup(NumberedByRackbeat):
+    """One Rackbeat group (named in the settings) for records eAccounting does not group."""
+
+    numbered = staticmethod(map_named)
+
+    def group_name(self) -> str:
+        raise NotImplementedError
+
+    def records(self) -> Iterable[Record]:
+        return [{"Id": "default", "Name": self.group_name()}]
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return next(iter(self.records())) if key == "default" else None
+
+
+class CustomerGroup(OneGroup):
+    entity = "customer_group"
+    resource = "customer-groups"
+    label = "customer group"
+
+    def group_name(self) -> str:
+        return self.settings.initial_sync.customer_group_name
+
+
+class SupplierGroup(OneGroup):
+    entity = "supplier_group"
+    resource = "supplier-groups"
+    label = "supplier group"
+
+    def group_name(self) -> str:
+        return self.settings.initial_sync.supplier_group_name
+
+
+class NumberedAlike(FromEAccounting):
+    """Records both sides number: the number (``key``) is kept."""
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return self.reads.by_number(self.path, self.key, key)
+
+
+class Products(NumberedAlike):
+    entity = "product"
+    resource = "products"
+    path = "articles"
+    key = "Number"
+    replication_key = "ChangedUtc"
+    depends_on = ("product_group", "unit")
+    label = "products (articles)"
+    map = staticmethod(map_product)
+    project = staticmethod(project_product)
+
+
+class Customers(NumberedAlike):
+    entity = "customer"
+    resource = path = "customers"
+    key = "CustomerNumber"
+    replication_key = "ChangedUtc"
+    depends_on = ("customer_group", "payment_term")
+    label = "customers"
+    map = staticmethod(map_customer)
+
+
+class Suppliers(NumberedAlike):
+    entity = "supplier"
+    resource = path = "suppliers"
+    key = "SupplierNumber"
+    depends_on = ("supplier_group", "payment_term")
+    label = "suppliers"
+    map = staticmethod(map_supplier)
+
+
+STREAMS: tuple[type[FromEAccounting], ...] = (
+    ProductGroups,
+    Units,
+    PaymentTerms,
+    CustomerGroup,
+    SupplierGroup,
+    Products,
+    Customers,
+    Suppliers,
+)
+
+
 def eaccounting_to_rackbeat_flows(
     eaccounting: EAccountingClient, rackbeat: RackbeatClient, settings: RackbeatEAccountingSettings
-) -> list[EntityFlow]:
-    """Every eAccounting → Rackbeat master-data flow (the start-up sync and the hourly poll use them)."""
-    reads = EAccountingReads(eaccounting)
-
-    def by_id(
-        entity: str, resource: str, path: str, mapper: Callable[[RackbeatNumbers], Any], label: str
-    ) -> EntityFlow:
-        """Records eAccounting keys by GUID and Rackbeat numbers itself (matched by name)."""
-        return rackbeat_flow(
-            entity,
-            resource,
-            rackbeat,
-            source=EACCOUNTING,
-            read=lambda: reads.collection(path),
-            source_key=lambda record: record["Id"],
-            mapper=mapper(RackbeatNumbers(rackbeat, resource)),
-            read_one=lambda key: reads.one(path, key),
-            label=label,
-        )
-
-    def group(name: str, resource: str, entity: str, label: str) -> EntityFlow:
-        """One Rackbeat group for records eAccounting does not group."""
-        record = {"Id": "default", "Name": name}
-        return rackbeat_flow(
-            entity,
-            resource,
-            rackbeat,
-            source=EACCOUNTING,
-            read=lambda: [record],
-            source_key=lambda r: r["Id"],
-            mapper=map_named(RackbeatNumbers(rackbeat, resource)),
-            read_one=lambda key: record if key == "default" else None,
-            label=label,
-        )
-
-    def by_number(
-        entity: str, resource: str, path: str, field: str, mapper: Any, label: str, **extra: Any
-    ) -> EntityFlow:
-        """Records both sides number: the number is kept."""
-        return rackbeat_flow(
-            entity,
-            resource,
-            rackbeat,
-            source=EACCOUNTING,
-            read=lambda: reads.collection(path),
-            source_key=lambda record: record[field],
-            mapper=mapper,
-            read_one=lambda key: reads.by_number(path, field, key),
-            label=label,
-            **extra,
-        )
-
-    initial = settings.initial_sync
-    return [
-        by_id(
-            "product_group",
-            "product-groups",
-            "articleaccountcodings",
-            map_product_group,
-            "product groups (account codings)",
-        ),
-        by_id("unit", "units", "units", map_named, "units"),
-        by_id("payment_term", "payment-terms", "termsofpayments", map_payment_term, "payment terms"),
-        group(initial.customer_group_name, "customer-groups", "customer_group", "customer group"),
-        group(initial.supplier_group_name, "supplier-groups", "supplier_group", "supplier group"),
-        by_number(
-            "product",
-            "products",
-            "articles",
-            "Number",
-            map_product,
-            "products (articles)",
-            depends_on=("product_group", "unit"),
-            project=project_product,
-        ),
-        by_number(
-            "customer",
-            "customers",
-            "customers",
-            "CustomerNumber",
-            map_customer,
-            "customers",
-            depends_on=("customer_group", "payment_term"),
-        ),
-        by_number(
-            "supplier",
-            "suppliers",
-            "suppliers",
-            "SupplierNumber",
-            map_supplier,
-            "suppliers",
-            depends_on=("supplier_group", "payment_term"),
-        ),
-    ]
+) -> list[Stream]:
+    """Every eAccounting → Rackbeat master-data stream (the start-up sync and the hourly poll use them)."""
+    return [stream(eaccounting, rackbeat, settings) for stream in STREAMS]
 
 
 def company_lookup(eaccounting: EAccountingClient) -> dict[str, Any]:

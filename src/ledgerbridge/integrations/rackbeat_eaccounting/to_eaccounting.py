@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import CustomerToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.groups import CustomerGroupToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import ProductToEAccounting
@@ -244,73 +244,110 @@ def project_subset(current: Record, payload: Payload) -> Payload:
     return view
 
 
+# -- the streams: Rackbeat → eAccounting, one per master entity ----------------------------------------------
+class ToEAccounting(Stream):
+    """A Rackbeat resource → an eAccounting collection (``path``) keyed by ``number_field``; the mapper
+    comes from the :class:`MasterMapper` the stream is built with."""
+
+    source = RACKBEAT
+    target = EACCOUNTING
+    key = "number"
+    resource: str  # Rackbeat's
+    path: str  # eAccounting's
+    number_field: str  # eAccounting's key field
+
+    def __init__(
+        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, mapper: MasterMapper
+    ) -> None:
+        self.rackbeat = rackbeat
+        self.books = EAccountingRecords(eaccounting, self.path, self.number_field)
+        self.mapper = mapper
+
+    def records(self) -> Iterable[Record]:
+        return self.rackbeat.iter_all(self.resource)
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return self.rackbeat.find(self.resource, key)
+
+    def target_key(self, payload: Payload, /) -> Any:
+        return payload[self.number_field]
+
+    def existing_key(self, record: Record, /) -> Any:
+        return record.get(self.number_field)
+
+    def find_target(self, key: Any, /) -> Record | None:
+        return self.books.find(key)
+
+    def project(self, current: Record, payload: Payload, /) -> Payload:
+        return project_subset(current, payload)
+
+    def create(self, payload: Payload, /) -> Record:
+        return self.books.create(payload)
+
+    def update(self, key: Any, payload: Payload, /) -> Record:
+        return self.books.update(key, payload)
+
+
+class Products(ToEAccounting):
+    entity = "product"
+    resource = "products"
+    path = "articles"
+    number_field = "Number"
+    label = "products"
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper.article(record, ctx)
+
+
+class Boms(Products):
+    entity = "bom"
+    resource = "lots"
+    label = "BOMs (structure articles)"
+
+
+class CustomerLabels(ToEAccounting):
+    entity = "customer_label"
+    resource = "customer-groups"
+    path = "customerlabels"
+    number_field = "Name"
+    label = "customer groups (customer labels)"
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper.customer_label(record, ctx)
+
+
+class Customers(ToEAccounting):
+    entity = "customer"
+    resource = path = "customers"
+    number_field = "CustomerNumber"
+    label = "customers"
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper.customer(record, ctx)
+
+
+class Suppliers(ToEAccounting):
+    entity = "supplier"
+    resource = path = "suppliers"
+    number_field = "SupplierNumber"
+    label = "suppliers"
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return self.mapper.supplier(record, ctx)
+
+
 def master_data_flows(
     eaccounting: EAccountingClient,
     rackbeat: RackbeatClient,
     mapper: MasterMapper,
     settings: RackbeatEAccountingSettings,
-) -> list[EntityFlow]:
-    """The Rackbeat → eAccounting flows the settings switch on."""
-
-    def flow(
-        entity: str,
-        resource: str,
-        records: EAccountingRecords,
-        mapping: Callable[[Record, MapContext], Payload],
-        label: str,
-    ) -> EntityFlow:
-        number_field = records.number_field
-        return EntityFlow(
-            entity=entity,
-            source=RACKBEAT,
-            target=EACCOUNTING,
-            label=label,
-            read=lambda: rackbeat.iter_all(resource),
-            read_one=lambda key: rackbeat.find(resource, key),
-            source_key=lambda record: record["number"],
-            map=mapping,
-            target_key=lambda payload: payload[number_field],
-            existing_key=lambda record: record.get(number_field),
-            find_target=records.find,
-            project=project_subset,
-            create=records.create,
-            update=records.update,
-        )
-
-    articles = EAccountingRecords(eaccounting, "articles", "Number")
-    flows = []
+) -> list[Stream]:
+    """The Rackbeat → eAccounting streams the settings switch on."""
+    streams: list[type[ToEAccounting]] = []
     if settings.products.sync != "off":
-        flows += [
-            flow("product", "products", articles, mapper.article, "products"),
-            flow("bom", "lots", articles, mapper.article, "BOMs (structure articles)"),
-        ]
+        streams += [Products, Boms]
     if settings.customers.sync != "off":
-        flows.append(
-            flow(
-                "customer_label",
-                "customer-groups",
-                EAccountingRecords(eaccounting, "customerlabels", "Name"),
-                mapper.customer_label,
-                "customer groups (customer labels)",
-            )
-        )
-        flows.append(
-            flow(
-                "customer",
-                "customers",
-                EAccountingRecords(eaccounting, "customers", "CustomerNumber"),
-                mapper.customer,
-                "customers",
-            )
-        )
+        streams += [CustomerLabels, Customers]
     if settings.customers.suppliers:
-        flows.append(
-            flow(
-                "supplier",
-                "suppliers",
-                EAccountingRecords(eaccounting, "suppliers", "SupplierNumber"),
-                mapper.supplier,
-                "suppliers",
-            )
-        )
-    return flows
+        streams.append(Suppliers)
+    return [stream(eaccounting, rackbeat, mapper) for stream in streams]

@@ -16,11 +16,11 @@ e-conomic once per collection and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Literal
 
-from ledgerbridge.engine.flows import EntityFlow, Record
+from ledgerbridge.engine.streams import Record
 from ledgerbridge.integrations import into_rackbeat
 from ledgerbridge.integrations.rackbeat_economic.mappers.order import map_order_to_rackbeat
 from ledgerbridge.systems.economic import EconomicClient
@@ -33,15 +33,23 @@ ORDER_KINDS: tuple[Literal["drafts", "sent"], ...] = ("drafts", "sent")
 map_order = map_order_to_rackbeat
 
 
-def order_flow(economic: EconomicClient, rackbeat: RackbeatClient) -> EntityFlow:
-    return into_rackbeat.order_flow(
-        rackbeat,
-        source=ECONOMIC,
-        read=lambda: (o for kind in ORDER_KINDS for o in economic.iter_orders(kind)),
-        read_one=lambda key: _read_order(economic, key),
-        source_key=lambda order: order["orderNumber"],
-        mapper=map_order,
-    )
+class Orders(into_rackbeat.OrdersIntoRackbeat):
+    """e-conomic's draft and sent orders → Rackbeat orders, polled by ``lastUpdated``."""
+
+    source = ECONOMIC
+    key = "orderNumber"
+    replication_key = "lastUpdated"
+    map = staticmethod(map_order)
+
+    def __init__(self, economic: EconomicClient, rackbeat: RackbeatClient) -> None:
+        super().__init__(rackbeat)
+        self.economic = economic
+
+    def records(self) -> Iterable[Record]:
+        return (o for kind in ORDER_KINDS for o in self.economic.iter_orders(kind))
+
+    def read_one(self, key: Any) -> Record | None:
+        return _read_order(self.economic, key)
 
 
 def _read_order(economic: EconomicClient, number: Any) -> Record | None:

@@ -24,7 +24,7 @@ from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, supplier_invoices
-from ledgerbridge.integrations.rackbeat_economic.from_economic import changed_orders, order_flow, whole_order
+from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
@@ -164,7 +164,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 detect_conflicts=True,
             )
             self._from_economic = OneWaySync(
-                context, [*operation.flows, order_flow(self.economic, self.rackbeat)]
+                context, [*operation.flows, Orders(self.economic, self.rackbeat)]
             )
         return self._from_economic
 
@@ -177,10 +177,11 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             outcome = sync.sync_record("order", whole_order(self.economic, order))
             counts[outcome] = counts.get(outcome, 0) + 1
 
+        stream = sync.stream("order")
         try:
-            result = self.poller("economic-orders").poll(
+            result = self.poller(stream).poll(
                 lambda since: changed_orders(self.economic, since),
-                lambda o: o.get("lastUpdated"),
+                lambda o: o.get(stream.replication_key),
                 handle,
                 key_of=lambda o: o["orderNumber"],
             )
@@ -212,9 +213,12 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 def key_of(record: dict[str, Any], field: str = number_field) -> Any:
                     return record[field]
 
-                result = self.poller(f"economic-{path}").poll(
-                    fetch, lambda r: r.get("lastUpdated"), handle, key_of=key_of
-                )
+                stream = self.from_economic.stream(entity)
+
+                def changed_at(record: dict[str, Any], field: str = stream.replication_key) -> Any:
+                    return record.get(field)
+
+                result = self.poller(stream).poll(fetch, changed_at, handle, key_of=key_of)
             except (TransientError, AuthError) as exc:
                 raise RunAborted(f"{path} poll: {exc.remote_message}") from exc
             done.append(

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MappingError, Payload, Record, Stream
 from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.converters import number_of, vat_zone_of_economic
-from ledgerbridge.integrations.into_rackbeat import rackbeat_flow
+from ledgerbridge.integrations.into_rackbeat import IntoRackbeat
 from ledgerbridge.integrations.rackbeat_economic.mappers.company import (
     map_bank_account_to_rackbeat,
     map_company_to_rackbeat,
@@ -107,122 +107,223 @@ class _Reads:
         return (layout for layout in self.collection("layouts") if not layout.get("deleted"))
 
 
+# -- the streams: one per entity of the seed's list, e-conomic → Rackbeat ----------------------------
+class FromEconomic(IntoRackbeat):
+    """An e-conomic collection → the Rackbeat resource of the same name, keyed by its number."""
+
+    source = ECONOMIC
+
+    def __init__(self, reads: _Reads, rackbeat: RackbeatClient) -> None:
+        super().__init__(rackbeat)
+        self.reads = reads
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.collection(self.resource)
+
+    def read_one(self, key: Any) -> Record | None:
+        return self.reads.one(self.resource, key)
+
+
+class CustomerGroups(FromEconomic):
+    entity = "customer_group"
+    resource = "customer-groups"
+    key = "customerGroupNumber"
+    label = "customer groups"
+    map = staticmethod(map_group("customerGroupNumber"))
+
+
+class SupplierGroups(FromEconomic):
+    entity = "supplier_group"
+    resource = "supplier-groups"
+    key = "number"
+    label = "supplier groups"
+    map = staticmethod(map_group("number"))
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.economic.iter_supplier_groups()
+
+    def read_one(self, key: Any) -> Record | None:
+        return self.reads.supplier_group(key)
+
+
+class Units(FromEconomic):
+    entity = "unit"
+    resource = "units"
+    key = "unitNumber"
+    label = "units"
+    map = staticmethod(map_group("unitNumber"))
+
+
+class PaymentTerms(FromEconomic):
+    entity = "payment_term"
+    resource = "payment-terms"
+    key = "paymentTermsNumber"
+    label = "payment terms"
+    map = staticmethod(map_payment_term)
+
+
+class Layouts(FromEconomic):
+    entity = "layout"
+    resource = "layouts"
+    key = "layoutNumber"
+    label = "layouts"
+    map = staticmethod(map_group("layoutNumber"))
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.layouts()
+
+
+class Employees(FromEconomic):
+    entity = "employee"
+    resource = "employees"
+    key = "employeeNumber"
+    label = "employees"
+    map = staticmethod(map_employee)
+
+
+class ProductGroups(FromEconomic):
+    entity = "product_group"
+    resource = "product-groups"
+    key = "productGroupNumber"
+    label = "product groups"
+    map = staticmethod(map_product_group)
+
+
+class Products(FromEconomic):
+    entity = "product"
+    resource = "products"
+    key = "productNumber"
+    replication_key = "lastUpdated"
+    depends_on = ("product_group", "unit")
+    label = "products"
+    map = staticmethod(map_product)
+    project = staticmethod(project_product)
+
+
+class Customers(FromEconomic):
+    entity = "customer"
+    resource = "customers"
+    key = "customerNumber"
+    replication_key = "lastUpdated"
+    depends_on = ("customer_group", "payment_term", "layout", "employee")
+    label = "customers"
+    map = staticmethod(map_customer)
+
+
+class Suppliers(FromEconomic):
+    entity = "supplier"
+    resource = "suppliers"
+    key = "supplierNumber"
+    depends_on = ("supplier_group", "payment_term", "layout")
+    label = "suppliers"
+    map = staticmethod(map_supplier)
+
+
+class Company(Stream):
+    """The agreement's company information → Rackbeat's company setting (one record on each side)."""
+
+    entity = "company"
+    source = ECONOMIC
+    target = RACKBEAT
+    label = "company information"
+    map = staticmethod(map_company)
+
+    def __init__(self, reads: _Reads, rackbeat: RackbeatClient) -> None:
+        self.reads = reads
+        self.rackbeat = rackbeat
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.company()
+
+    def read_one(self, key: Any) -> Record | None:
+        return next(iter(self.reads.company()), None)
+
+    def source_key(self, record: Record) -> Any:
+        return "company"
+
+    def target_key(self, payload: Payload) -> Any:
+        return "company"
+
+    def existing_key(self, record: Record) -> Any:
+        return "company"
+
+    def read_target(self) -> Iterable[Record]:
+        return [self.rackbeat.get_setting("company") or {}]
+
+    def find_target(self, key: Any) -> Record | None:
+        return self.rackbeat.get_setting("company") or {}
+
+    def create(self, payload: Payload) -> Record:
+        return self.rackbeat.put_setting("company", payload)
+
+    def update(self, key: Any, payload: Payload) -> Record:
+        return self.rackbeat.put_setting("company", payload)
+
+
+class BankAccount(Stream):
+    """The agreement's bank information → a Rackbeat bank account (further accounts are not read)."""
+
+    entity = "bank_account"
+    source = ECONOMIC
+    target = RACKBEAT
+    label = "bank information"
+    map = staticmethod(map_bank_account)
+
+    def __init__(self, reads: _Reads, rackbeat: RackbeatClient) -> None:
+        self.reads = reads
+        self.rackbeat = rackbeat
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.bank()
+
+    def read_one(self, key: Any) -> Record | None:
+        return next(iter(self.reads.bank()), None)
+
+    def source_key(self, record: Record) -> Any:
+        return "bank"
+
+    def target_key(self, payload: Payload) -> Any:
+        return bank_key(payload)
+
+    def existing_key(self, record: Record) -> Any:
+        return bank_key(record)
+
+    def read_target(self) -> Iterable[Record]:
+        return self.rackbeat.iter_all("bank-accounts")
+
+    def find_target(self, key: Any) -> Record | None:
+        return next((a for a in self.rackbeat.iter_all("bank-accounts") if bank_key(a) == key), None)
+
+    def create(self, payload: Payload) -> Record:
+        return self.rackbeat.create("bank-accounts", payload, suppress_webhooks=True)
+
+    def update(self, key: Any, payload: Payload) -> Record:
+        return _update_bank_account(self.rackbeat, key, payload)
+
+
+# In the seed's order; the runner sorts them by their dependencies.
+STREAMS: tuple[type[FromEconomic | Company | BankAccount], ...] = (
+    CustomerGroups,
+    SupplierGroups,
+    Units,
+    PaymentTerms,
+    Layouts,
+    Employees,
+    ProductGroups,
+    Products,
+    Customers,
+    Suppliers,
+    Company,
+    BankAccount,
+)
+
+
 def startup_operation(
     economic: EconomicClient, rackbeat: RackbeatClient, settings: RackbeatEconomicSettings
 ) -> Operation:
     """The start-up sync, as seed 001 lists it, limited to the entities the settings pick."""
     reads = _Reads(economic)
-
-    def master(
-        entity: str,
-        resource: str,
-        number: str,
-        mapper: Any,
-        label: str,
-        *,
-        depends_on: tuple[str, ...] = (),
-        read: Any = None,
-        project: Any = None,
-    ) -> EntityFlow:
-        """e-conomic collection ``resource`` → the Rackbeat resource of the same name, keyed by ``number``."""
-        return rackbeat_flow(
-            entity,
-            resource,
-            rackbeat,
-            source=ECONOMIC,
-            read=read or (lambda: reads.collection(resource)),
-            source_key=lambda record: record[number],
-            mapper=mapper,
-            label=label,
-            depends_on=depends_on,
-            project=project,
-            read_one=lambda key: reads.one(resource, key),
-        )
-
-    flows = [
-        master(
-            "customer_group",
-            "customer-groups",
-            "customerGroupNumber",
-            map_group("customerGroupNumber"),
-            "customer groups",
-        ),
-        rackbeat_flow(
-            "supplier_group",
-            "supplier-groups",
-            rackbeat,
-            source=ECONOMIC,
-            read=economic.iter_supplier_groups,
-            source_key=lambda record: record["number"],
-            mapper=map_group("number"),
-            label="supplier groups",
-            read_one=reads.supplier_group,
-        ),
-        master("unit", "units", "unitNumber", map_group("unitNumber"), "units"),
-        master("payment_term", "payment-terms", "paymentTermsNumber", map_payment_term, "payment terms"),
-        master("layout", "layouts", "layoutNumber", map_group("layoutNumber"), "layouts", read=reads.layouts),
-        master("employee", "employees", "employeeNumber", map_employee, "employees"),
-        master("product_group", "product-groups", "productGroupNumber", map_product_group, "product groups"),
-        master(
-            "product",
-            "products",
-            "productNumber",
-            map_product,
-            "products",
-            depends_on=("product_group", "unit"),
-            project=project_product,
-        ),
-        master(
-            "customer",
-            "customers",
-            "customerNumber",
-            map_customer,
-            "customers",
-            depends_on=("customer_group", "payment_term", "layout", "employee"),
-        ),
-        master(
-            "supplier",
-            "suppliers",
-            "supplierNumber",
-            map_supplier,
-            "suppliers",
-            depends_on=("supplier_group", "payment_term", "layout"),
-        ),
-        EntityFlow(
-            entity="company",
-            source=ECONOMIC,
-            target=RACKBEAT,
-            label="company information",
-            read=reads.company,
-            source_key=lambda record: "company",
-            map=map_company,
-            target_key=lambda payload: "company",
-            existing_key=lambda record: "company",
-            read_target=lambda: [rackbeat.get_setting("company") or {}],
-            create=lambda payload: rackbeat.put_setting("company", payload),
-            update=lambda key, payload: rackbeat.put_setting("company", payload),
-            read_one=lambda key: next(iter(reads.company()), None),
-            find_target=lambda key: rackbeat.get_setting("company") or {},
-        ),
-        EntityFlow(
-            entity="bank_account",
-            source=ECONOMIC,
-            target=RACKBEAT,
-            label="bank information",
-            read=reads.bank,
-            source_key=lambda record: "bank",
-            map=map_bank_account,
-            target_key=bank_key,
-            existing_key=bank_key,
-            read_target=lambda: rackbeat.iter_all("bank-accounts"),
-            create=lambda payload: rackbeat.create("bank-accounts", payload, suppress_webhooks=True),
-            update=lambda key, payload: _update_bank_account(rackbeat, key, payload),
-            read_one=lambda key: next(iter(reads.bank()), None),
-            find_target=lambda key: next(
-                (a for a in rackbeat.iter_all("bank-accounts") if bank_key(a) == key), None
-            ),
-        ),
-    ]
+    flows = [stream(reads, rackbeat) for stream in STREAMS]
     chosen = set(settings.startup.entities)
     # Dependencies of a chosen entity must be chosen too, or its references could not resolve.
     for flow in flows:

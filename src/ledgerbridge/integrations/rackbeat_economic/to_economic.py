@@ -22,10 +22,10 @@ changes only the fields above: whatever else a bookkeeper keeps there survives.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MappingError, Payload, Record, Stream
 from ledgerbridge.integrations.rackbeat_economic.mappers.customer import map_customer_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.employee import map_employee_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.groups import (
@@ -122,125 +122,169 @@ def _customer_group_account(settings: RackbeatEconomicSettings) -> Callable[[Pay
     return add_account
 
 
+# -- the streams: one per master entity, Rackbeat → e-conomic, each able to sync a single record ------
+class ToEconomic(Stream):
+    """A Rackbeat resource → an e-conomic collection (``path``), numbered alike. An update starts from
+    e-conomic's current record (see :class:`EconomicWriter`)."""
+
+    source = RACKBEAT
+    target = ECONOMIC
+    key = "number"
+    resource: str  # Rackbeat's
+    path: str  # e-conomic's
+    number_field: str  # e-conomic's number field
+
+    def __init__(
+        self, economic: EconomicClient, rackbeat: RackbeatClient, settings: RackbeatEconomicSettings
+    ) -> None:
+        self.rackbeat = rackbeat
+        self.writer = self.economic_writer(economic, settings)
+
+    def economic_writer(
+        self, economic: EconomicClient, settings: RackbeatEconomicSettings
+    ) -> EconomicWriter | SupplierGroupWriter:
+        return EconomicWriter(economic, self.path, self.number_field)
+
+    def records(self) -> Iterable[Record]:
+        return self.rackbeat.iter_all(self.resource)
+
+    def read_one(self, key: Any) -> Record | None:
+        return self.rackbeat.find(self.resource, key)
+
+    def target_key(self, payload: Payload) -> Any:
+        return payload[self.number_field]
+
+    def existing_key(self, record: Record) -> Any:
+        return record[self.number_field]
+
+    def find_target(self, key: Any) -> Record | None:
+        return self.writer.find(key)
+
+    def project(self, current: Record, payload: Payload) -> Payload:
+        return project_subset(current, payload)
+
+    def create(self, payload: Payload) -> Record:
+        return self.writer.create(payload)
+
+    def update(self, key: Any, payload: Payload) -> Record:
+        return self.writer.update(key, payload)
+
+
+class CustomerGroups(ToEconomic):
+    entity = "customer_group"
+    resource = path = "customer-groups"
+    number_field = "customerGroupNumber"
+    label = "customer groups"
+    map = staticmethod(map_customer_group)
+
+    def economic_writer(self, economic: EconomicClient, settings: RackbeatEconomicSettings) -> EconomicWriter:
+        # A new group needs the debtor account the settings name.
+        return EconomicWriter(economic, self.path, self.number_field, _customer_group_account(settings))
+
+
+class SupplierGroups(ToEconomic):
+    entity = "supplier_group"
+    resource = "supplier-groups"
+    number_field = "number"
+    label = "supplier groups"
+    map = staticmethod(map_supplier_group)
+
+    def economic_writer(
+        self, economic: EconomicClient, settings: RackbeatEconomicSettings
+    ) -> SupplierGroupWriter:
+        return SupplierGroupWriter(economic)
+
+
+class ProductGroups(ToEconomic):
+    entity = "product_group"
+    resource = path = "product-groups"
+    number_field = "productGroupNumber"
+    label = "product groups"
+    map = staticmethod(map_product_group)
+
+
+class PaymentTerms(ToEconomic):
+    entity = "payment_term"
+    resource = path = "payment-terms"
+    number_field = "paymentTermsNumber"
+    label = "payment terms"
+    map = staticmethod(map_payment_term)
+
+
+class Employees(ToEconomic):
+    entity = "employee"
+    resource = path = "employees"
+    number_field = "employeeNumber"
+    label = "employees"
+    map = staticmethod(map_employee)
+
+
+class Units(ToEconomic):
+    entity = "unit"
+    resource = path = "units"
+    number_field = "unitNumber"
+    label = "units"
+    map = staticmethod(map_unit)
+
+
+class Products(ToEconomic):
+    entity = "product"
+    resource = path = "products"
+    number_field = "productNumber"
+    depends_on = ("product_group", "unit")
+    label = "products"
+    map = staticmethod(map_product)
+
+
+class Boms(ToEconomic):
+    """Rackbeat's BOMs (lots) are sold as products in e-conomic."""
+
+    entity = "bom"
+    resource = "lots"
+    path = "products"
+    number_field = "productNumber"
+    depends_on = ("product_group", "unit")
+    label = "BOMs"
+    map = staticmethod(map_product)
+
+
+class Customers(ToEconomic):
+    entity = "customer"
+    resource = path = "customers"
+    number_field = "customerNumber"
+    depends_on = ("customer_group", "payment_term", "employee")
+    label = "customers"
+    map = staticmethod(map_customer)
+
+
+class Suppliers(ToEconomic):
+    entity = "supplier"
+    resource = path = "suppliers"
+    number_field = "supplierNumber"
+    depends_on = ("supplier_group", "payment_term")
+    label = "suppliers"
+    map = staticmethod(map_supplier)
+
+
+STREAMS: tuple[type[ToEconomic], ...] = (
+    CustomerGroups,
+    SupplierGroups,
+    ProductGroups,
+    PaymentTerms,
+    Employees,
+    Units,
+    Products,
+    Boms,
+    Customers,
+    Suppliers,
+)
+
+
 def master_data_flows(
     economic: EconomicClient, rackbeat: RackbeatClient, settings: RackbeatEconomicSettings
-) -> list[EntityFlow]:
-    """One flow per master entity, Rackbeat → e-conomic, each able to sync a single record."""
-
-    def flow(
-        entity: str,
-        resource: str,
-        writer: EconomicWriter,
-        mapper: Any,
-        label: str,
-        depends_on: tuple[str, ...] = (),
-    ) -> EntityFlow:
-        return EntityFlow(
-            entity=entity,
-            source=RACKBEAT,
-            target=ECONOMIC,
-            label=label,
-            read=lambda: rackbeat.iter_all(resource),
-            read_one=lambda key: rackbeat.find(resource, key),
-            source_key=lambda record: record["number"],
-            map=mapper,
-            target_key=lambda payload: payload[writer.number_field],
-            existing_key=lambda record: record[writer.number_field],
-            find_target=writer.find,
-            project=project_subset,
-            create=writer.create,
-            update=writer.update,
-            depends_on=depends_on,
-        )
-
-    supplier_groups = SupplierGroupWriter(economic)
-    return [
-        flow(
-            "customer_group",
-            "customer-groups",
-            EconomicWriter(
-                economic, "customer-groups", "customerGroupNumber", _customer_group_account(settings)
-            ),
-            map_customer_group,
-            "customer groups",
-        ),
-        EntityFlow(
-            entity="supplier_group",
-            source=RACKBEAT,
-            target=ECONOMIC,
-            label="supplier groups",
-            read=lambda: rackbeat.iter_all("supplier-groups"),
-            read_one=lambda key: rackbeat.find("supplier-groups", key),
-            source_key=lambda record: record["number"],
-            map=map_supplier_group,
-            target_key=lambda payload: payload["number"],
-            existing_key=lambda record: record["number"],
-            find_target=supplier_groups.find,
-            project=project_subset,
-            create=supplier_groups.create,
-            update=supplier_groups.update,
-        ),
-        flow(
-            "product_group",
-            "product-groups",
-            EconomicWriter(economic, "product-groups", "productGroupNumber"),
-            map_product_group,
-            "product groups",
-        ),
-        flow(
-            "payment_term",
-            "payment-terms",
-            EconomicWriter(economic, "payment-terms", "paymentTermsNumber"),
-            map_payment_term,
-            "payment terms",
-        ),
-        flow(
-            "employee",
-            "employees",
-            EconomicWriter(economic, "employees", "employeeNumber"),
-            map_employee,
-            "employees",
-        ),
-        flow(
-            "unit",
-            "units",
-            EconomicWriter(economic, "units", "unitNumber"),
-            map_unit,
-            "units",
-        ),
-        flow(
-            "product",
-            "products",
-            EconomicWriter(economic, "products", "productNumber"),
-            map_product,
-            "products",
-            ("product_group", "unit"),
-        ),
-        flow(
-            "bom",
-            "lots",
-            EconomicWriter(economic, "products", "productNumber"),
-            map_product,
-            "BOMs",
-            ("product_group", "unit"),
-        ),
-        flow(
-            "customer",
-            "customers",
-            EconomicWriter(economic, "customers", "customerNumber"),
-            map_customer,
-            "customers",
-            ("customer_group", "payment_term", "employee"),
-        ),
-        flow(
-            "supplier",
-            "suppliers",
-            EconomicWriter(economic, "suppliers", "supplierNumber"),
-            map_supplier,
-            "suppliers",
-            ("supplier_group", "payment_term"),
-        ),
-    ]
+) -> list[Stream]:
+    """One stream per master entity, Rackbeat → e-conomic, each able to sync a single record."""
+    return [stream(economic, rackbeat, settings) for stream in STREAMS]
 
 
 class ProductGroupWriter(EconomicWriter):

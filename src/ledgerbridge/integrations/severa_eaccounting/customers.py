@@ -19,15 +19,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
+from ledgerbridge.engine.streams import MapContext, MappingError, Stream
 from ledgerbridge.integrations.severa_eaccounting.lookups import (
-    FirstSight,
     Lookups,
     Record,
     Source,
-    bind_only,
     number_key,
 )
+from ledgerbridge.integrations.severa_eaccounting.register_streams import RegisterStream, master_first
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -430,61 +429,121 @@ def severa_view(lookups: Lookups) -> Callable[[Source, dict[str, Any]], dict[str
     return project
 
 
-def customer_flows(
-    lookups: Lookups,
-    bound: Callable[[], set[str]],
-    bound_in_eaccounting: Callable[[], set[str]],
-    other_only: Callable[[str], set[str]] = lambda side: set(),
-) -> list[EntityFlow]:
-    """The register's flows, the master's first (C14). ``other_only(side)``: that side's keys bound by the
-    other direction's flow only (see :class:`~.lookups.FirstSight`)."""
-    master = lookups.settings.masters.customers
-    severa_customers = SeveraCustomers(lookups)
-    books = EAccountingCustomers(lookups)
-    writer = SeveraCustomerWriter(lookups)
-    books_first = FirstSight(lambda: other_only(EACCOUNTING), lambda r: number_key(r.get("CustomerNumber")))
-    severa_first = FirstSight(lambda: other_only(SEVERA), lambda r: number_key(r.get("number")))
+class CustomersToBooks(RegisterStream):
+    """Severa customers → eEkonomi customers, keyed by customer number."""
 
-    def eaccounting_records(only_unbound: bool) -> Iterable[Record]:
-        keys = bound_in_eaccounting()
-        for record in lookups.eaccounting.iter_collection("customers"):
+    entity = "customer"
+    source = SEVERA
+    target = EACCOUNTING
+    label = "customers Severa → eEkonomi"
+    register = "customers"
+
+    def __init__(
+        self,
+        lookups: Lookups,
+        bound_in_severa: Callable[[], set[str]],
+        bound_in_eaccounting: Callable[[], set[str]],
+        other_only: Callable[[str], set[str]] = lambda side: set(),
+    ) -> None:
+        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+        self.severa = SeveraCustomers(lookups)
+        self.books = EAccountingCustomers(lookups)
+        self.mapper = to_eaccounting(lookups)
+
+    def records(self) -> Iterable[Source]:
+        return self.severa.read(self.bound_in_severa, only_unbound=not self.is_master)
+
+    def source_key(self, record: Source, /) -> Any:
+        return number_key(record.get("number")) or f"(no number) {record.get('name')}"
+
+    def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
+        return self.mapper(record, ctx)
+
+    def target_key(self, payload: dict[str, Any], /) -> Any:
+        return number_key(payload["CustomerNumber"])
+
+    def existing_key(self, record: Source, /) -> Any:
+        return number_key(record.get("CustomerNumber"))
+
+    def targets(self) -> Iterable[Source]:
+        return self.books.all()
+
+    def compare(self, current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+        return project_eaccounting(current, payload)
+
+    def create(self, payload: dict[str, Any], /) -> Record:
+        return self.books.create(payload)
+
+    def update(self, key: Any, payload: dict[str, Any], /) -> Record:
+        return self.books.update(key, payload)
+
+
+class CustomersToSevera(RegisterStream):
+    """eEkonomi customers → Severa customers, keyed by customer number."""
+
+    entity = "customer_to_severa"
+    source = EACCOUNTING
+    target = SEVERA
+    label = "customers eEkonomi → Severa"
+    register = "customers"
+
+    def __init__(
+        self,
+        lookups: Lookups,
+        bound_in_severa: Callable[[], set[str]],
+        bound_in_eaccounting: Callable[[], set[str]],
+        other_only: Callable[[str], set[str]] = lambda side: set(),
+    ) -> None:
+        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+        self.severa = SeveraCustomers(lookups)
+        self.writer = SeveraCustomerWriter(lookups)
+        self.mapper = to_severa(lookups)
+        self.view = severa_view(lookups)
+
+    def records(self) -> Iterable[Source]:
+        keys = self.bound_in_eaccounting()
+        for record in self.lookups.eaccounting.iter_collection("customers"):
             key = number_key(record.get("CustomerNumber"))
-            if only_unbound and key in keys:
+            if not self.is_master and key in keys:
                 continue
             if not record.get("IsActive", True) and key not in keys:
                 continue  # C45
             yield record
 
-    to_books = EntityFlow(
-        entity="customer",
-        source=SEVERA,
-        target=EACCOUNTING,
-        label="customers Severa → eEkonomi",
-        read=lambda: severa_customers.read(bound, only_unbound=master != SEVERA),
-        source_key=lambda record: number_key(record.get("number")) or f"(no number) {record.get('name')}",
-        map=to_eaccounting(lookups),
-        target_key=lambda payload: number_key(payload["CustomerNumber"]),
-        existing_key=lambda record: number_key(record.get("CustomerNumber")),
-        read_target=books_first.targets(books.all),
-        project=books_first.project(project_eaccounting) if master == SEVERA else bind_only,
-        create=books.create,
-        update=books.update,
+    def source_key(self, record: Source, /) -> Any:
+        return number_key(record.get("CustomerNumber")) or str(record.get("Id"))
+
+    def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
+        return self.mapper(record, ctx)
+
+    def target_key(self, payload: dict[str, Any], /) -> Any:
+        return str(payload["number"])
+
+    def existing_key(self, record: Source, /) -> Any:
+        return number_key(record.get("number"))
+
+    def targets(self) -> Iterable[Source]:
+        return self.severa.all_enriched() if self.is_master else self.severa.all()
+
+    def compare(self, current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.view(current, payload)
+
+    def create(self, payload: dict[str, Any], /) -> Record:
+        return self.writer.create(payload)
+
+    def update(self, key: Any, payload: dict[str, Any], /) -> Record:
+        return self.writer.update(key, payload)
+
+
+def customer_flows(
+    lookups: Lookups,
+    bound: Callable[[], set[str]],
+    bound_in_eaccounting: Callable[[], set[str]],
+    other_only: Callable[[str], set[str]] = lambda side: set(),
+) -> list[Stream]:
+    """The register's streams, the master's first (C14). ``other_only(side)``: that side's keys bound by the
+    other direction's stream only (see :class:`~.lookups.FirstSight`)."""
+    return master_first(
+        CustomersToBooks(lookups, bound, bound_in_eaccounting, other_only),
+        CustomersToSevera(lookups, bound, bound_in_eaccounting, other_only),
     )
-    to_severa_flow = EntityFlow(
-        entity="customer_to_severa",
-        source=EACCOUNTING,
-        target=SEVERA,
-        label="customers eEkonomi → Severa",
-        read=lambda: eaccounting_records(only_unbound=master != EACCOUNTING),
-        source_key=lambda record: number_key(record.get("CustomerNumber")) or str(record.get("Id")),
-        map=to_severa(lookups),
-        target_key=lambda payload: str(payload["number"]),
-        existing_key=lambda record: number_key(record.get("number")),
-        read_target=severa_first.targets(
-            severa_customers.all_enriched if master == EACCOUNTING else severa_customers.all
-        ),
-        project=severa_first.project(severa_view(lookups)) if master == EACCOUNTING else bind_only,
-        create=writer.create,
-        update=writer.update,
-    )
-    return [to_books, to_severa_flow] if master == SEVERA else [to_severa_flow, to_books]

@@ -23,16 +23,15 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
+from ledgerbridge.engine.streams import MapContext, MappingError, Stream
 from ledgerbridge.integrations.severa_eaccounting.lookups import (
-    FirstSight,
     Lookups,
     Record,
     Source,
-    bind_only,
     gross,
     money,
 )
+from ledgerbridge.integrations.severa_eaccounting.register_streams import RegisterStream, master_first
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
 NAME_LIMIT = 50
@@ -203,68 +202,124 @@ def project_product(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def product_flows(
-    lookups: Lookups,
-    bound: Callable[[], set[str]],
-    bound_in_eaccounting: Callable[[], set[str]],
-    other_only: Callable[[str], set[str]] = lambda side: set(),
-) -> list[EntityFlow]:
-    master = lookups.settings.masters.products
-    articles = Articles(lookups)
-    products = SeveraProducts(lookups)
-    books_first = FirstSight(lambda: other_only(EACCOUNTING), lambda r: str(r.get("Number") or "").strip())
-    severa_first = FirstSight(lambda: other_only(SEVERA), lambda r: str(r.get("code") or "").strip())
+class ArticlesToBooks(RegisterStream):
+    """Severa products, work types and travel expense types → eEkonomi articles, keyed by code/number."""
 
-    def items() -> Iterable[Record]:
-        keys = bound()
-        for item in severa_items(lookups):
+    entity = "article"
+    source = SEVERA
+    target = EACCOUNTING
+    register = "products"
+    label = "products, work types and travel expenses Severa → eEkonomi"
+
+    def __init__(
+        self,
+        lookups: Lookups,
+        bound_in_severa: Callable[[], set[str]],
+        bound_in_eaccounting: Callable[[], set[str]],
+        other_only: Callable[[str], set[str]] = lambda side: set(),
+    ) -> None:
+        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+        self.articles = Articles(lookups)
+        self.mapper = to_article(lookups)
+
+    def records(self) -> Iterable[Source]:
+        keys = self.bound_in_severa()
+        for item in severa_items(self.lookups):
             key = item_key(item)
-            if master != SEVERA and key in keys:
+            if not self.is_master and key in keys:
                 continue
             if not item.get("isActive", True) and key not in keys:
                 continue
             yield item
 
-    def books_articles() -> Iterable[Record]:
-        keys = bound_in_eaccounting()
-        for article in lookups.articles.values():
+    def source_key(self, record: Source, /) -> Any:
+        return item_key(record)
+
+    def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
+        return self.mapper(record, ctx)
+
+    def target_key(self, payload: dict[str, Any], /) -> Any:
+        return payload["Number"]
+
+    def existing_key(self, record: Source, /) -> Any:
+        return str(record.get("Number") or "").strip()
+
+    def targets(self) -> Iterable[Source]:
+        return self.articles.all()
+
+    def compare(self, current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+        return project_article(current, payload)
+
+    def create(self, payload: dict[str, Any], /) -> Record:
+        return self.articles.create(payload)
+
+    def update(self, key: Any, payload: dict[str, Any], /) -> Record:
+        return self.articles.update(key, payload)
+
+
+class ProductsToSevera(RegisterStream):
+    """eEkonomi articles → Severa products, keyed by number/code."""
+
+    entity = "product_to_severa"
+    source = EACCOUNTING
+    target = SEVERA
+    register = "products"
+    label = "articles eEkonomi → Severa products"
+
+    def __init__(
+        self,
+        lookups: Lookups,
+        bound_in_severa: Callable[[], set[str]],
+        bound_in_eaccounting: Callable[[], set[str]],
+        other_only: Callable[[str], set[str]] = lambda side: set(),
+    ) -> None:
+        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+        self.products = SeveraProducts(lookups)
+        self.mapper = to_severa_product(lookups)
+
+    def records(self) -> Iterable[Source]:
+        keys = self.bound_in_eaccounting()
+        for article in self.lookups.articles.values():
             key = str(article.get("Number") or "").strip()
-            if master != EACCOUNTING and key in keys:
+            if not self.is_master and key in keys:
                 continue
             if not article.get("IsActive", True) and key not in keys:
                 continue
             yield article
 
-    to_books = EntityFlow(
-        entity="article",
-        source=SEVERA,
-        target=EACCOUNTING,
-        label="products, work types and travel expenses Severa → eEkonomi",
-        read=items,
-        source_key=item_key,
-        map=to_article(lookups),
-        target_key=lambda payload: payload["Number"],
-        existing_key=lambda record: str(record.get("Number") or "").strip(),
-        read_target=books_first.targets(articles.all),
-        project=books_first.project(project_article) if master == SEVERA else bind_only,
-        create=articles.create,
-        update=articles.update,
+    def source_key(self, record: Source, /) -> Any:
+        return str(record.get("Number") or "").strip()
+
+    def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
+        return self.mapper(record, ctx)
+
+    def target_key(self, payload: dict[str, Any], /) -> Any:
+        return payload["code"]
+
+    def existing_key(self, record: Source, /) -> Any:
+        return str(record.get("code") or "").strip()
+
+    def targets(self) -> Iterable[Source]:
+        return [item for item in severa_items(self.lookups) if str(item.get("code") or "").strip()]
+
+    def compare(self, current: Source, payload: dict[str, Any]) -> dict[str, Any]:
+        return project_product(current, payload)
+
+    def create(self, payload: dict[str, Any], /) -> Record:
+        return self.products.create(payload)
+
+    def update(self, key: Any, payload: dict[str, Any], /) -> Record:
+        return self.products.update(key, payload)
+
+
+def product_flows(
+    lookups: Lookups,
+    bound: Callable[[], set[str]],
+    bound_in_eaccounting: Callable[[], set[str]],
+    other_only: Callable[[str], set[str]] = lambda side: set(),
+) -> list[Stream]:
+    """The register's streams, the master's first (C14)."""
+    return master_first(
+        ArticlesToBooks(lookups, bound, bound_in_eaccounting, other_only),
+        ProductsToSevera(lookups, bound, bound_in_eaccounting, other_only),
     )
-    to_severa_flow = EntityFlow(
-        entity="product_to_severa",
-        source=EACCOUNTING,
-        target=SEVERA,
-        label="articles eEkonomi → Severa products",
-        read=books_articles,
-        source_key=lambda record: str(record.get("Number") or "").strip(),
-        map=to_severa_product(lookups),
-        target_key=lambda payload: payload["code"],
-        existing_key=lambda record: str(record.get("code") or "").strip(),
-        read_target=severa_first.targets(
-            lambda: [item for item in severa_items(lookups) if str(item.get("code") or "").strip()]
-        ),
-        project=severa_first.project(project_product) if master == EACCOUNTING else bind_only,
-        create=products.create,
-        update=products.update,
-    )
-    return [to_books, to_severa_flow] if master == SEVERA else [to_severa_flow, to_books]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledgerbridge.engine.flows import EntityFlow, MapContext, MappingError
+from ledgerbridge.engine.streams import MapContext, MappingError, Stream
 from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
 
@@ -64,13 +64,24 @@ class ProjectItems:
         return updated
 
 
-def project_flows(lookups: Lookups, bound: Callable[[], set[str]]) -> list[EntityFlow]:
-    items = ProjectItems(lookups)
-    include_closed = lookups.settings.projects.include_closed
+class Projects(Stream):
+    """Severa projects → items of the chosen cost center, keyed by the project number (the short name)."""
 
-    def read() -> Iterable[Record]:
-        keys = bound()
-        for project in lookups.severa.projects.search():
+    entity = "project"
+    source = "severa"
+    target = "eaccounting"
+    label = "projects Severa → eEkonomi cost center items"
+    map = staticmethod(map_project)
+
+    def __init__(self, lookups: Lookups, bound: Callable[[], set[str]]) -> None:
+        self.lookups = lookups
+        self.bound = bound
+        self.items = ProjectItems(lookups)
+
+    def records(self) -> Iterable[Record]:
+        include_closed = self.lookups.settings.projects.include_closed
+        keys = self.bound()
+        for project in self.lookups.severa.projects.search():
             if project.get("isInternal"):
                 continue  # A19: internal projects are never invoiced
             key = str(project.get("number"))
@@ -78,19 +89,24 @@ def project_flows(lookups: Lookups, bound: Callable[[], set[str]]) -> list[Entit
                 continue
             yield project
 
-    return [
-        EntityFlow(
-            entity="project",
-            source="severa",
-            target="eaccounting",
-            label="projects Severa → eEkonomi cost center items",
-            read=read,
-            source_key=lambda record: str(record.get("number") or f"(no number) {record.get('name')}"),
-            map=map_project,
-            target_key=lambda payload: payload["ShortName"],
-            existing_key=lambda record: str(record.get("ShortName")),
-            read_target=items.all,
-            create=items.create,
-            update=items.update,
-        )
-    ]
+    def source_key(self, record: Source, /) -> Any:
+        return str(record.get("number") or f"(no number) {record.get('name')}")
+
+    def target_key(self, payload: dict[str, Any], /) -> Any:
+        return payload["ShortName"]
+
+    def existing_key(self, record: Source, /) -> Any:
+        return str(record.get("ShortName"))
+
+    def read_target(self) -> Iterable[Record]:
+        return self.items.all()
+
+    def create(self, payload: dict[str, Any], /) -> Record:
+        return self.items.create(payload)
+
+    def update(self, key: Any, payload: dict[str, Any], /) -> Record:
+        return self.items.update(key, payload)
+
+
+def project_flows(lookups: Lookups, bound: Callable[[], set[str]]) -> list[Stream]:
+    return [Projects(lookups, bound)]

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.flows import EntityFlow, MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
 from ledgerbridge.engine.plan import FieldChange, PlanItem
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
+from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.integrations.severa_eaccounting import (
     customers,
@@ -246,7 +246,7 @@ class SeveraEAccountingSession(Realtime):
 
         return keys
 
-    def _flows(self, register: str, lookups: Lookups) -> list[EntityFlow]:
+    def _flows(self, register: str, lookups: Lookups) -> list[Stream]:
         if register == "projects":
             return projects.project_flows(lookups, self._bound(("project",), "severa"))
         # (Severa → eEkonomi entity, eEkonomi → Severa entity)
@@ -265,7 +265,7 @@ class SeveraEAccountingSession(Realtime):
         build = customers.customer_flows if register == "customers" else products.product_flows
         return build(lookups, self._bound(both, "severa"), self._bound(both, "eaccounting"), other_only)
 
-    def _run_flows(self, register: str, flows: list[EntityFlow], dry_run: bool) -> RegisterRun:
+    def _run_flows(self, register: str, flows: list[Stream], dry_run: bool) -> RegisterRun:
         context = RunContext(
             self.store,
             self.integration_id,
