@@ -10,7 +10,7 @@ these.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +34,19 @@ def _nothing_to_check(call: Call, record: Record) -> None:
     return None
 
 
+def _json_body(call: Call) -> Awaitable[Any]:
+    return call.json()
+
+
 @dataclass
 class Resource:
     """One resource of an emulated API, as the generic handlers need it.
 
     ``rows(call)`` gives the table (or the part of it under a parent in the path); ``respond(status,
     body, headers)`` builds a response in the API's dialect; ``missing(call)`` the 404 answer.
+    ``answer_list`` replaces ``page`` + ``respond`` for APIs whose lists come in an envelope built from
+    the rendered records (counts, server time); ``body`` reads a request body the API's way (default:
+    :meth:`Call.json`).
     """
 
     name: str
@@ -54,6 +61,10 @@ class Resource:
     patch: Callable[[Call, Record, Any], None] | None = None  # applies a body to a stored record
     before_delete: Callable[[Call, Record], None] = _nothing_to_check  # raises HttpError to refuse
     delete: Callable[[Call, Record], None] | None = None  # removes; default: pop from ``rows``
+    replace: Callable[[Call, Record, Any], Record] | None = None  # PUT: body → the stored replacement
+    answer_list: Callable[[Call, list[Record]], Response] | None = None  # selected records → the answer
+    body: Callable[[Call], Awaitable[Any]] = _json_body
+    deleted_status: int = 204  # what a DELETE answers (no body)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def find(self, call: Call) -> Record:
@@ -83,6 +94,8 @@ def where_contains(records: list[Record], field: str, text: str | None) -> list[
 def list_handler(resource: Resource) -> Handler:
     async def handle(call: Call) -> Response:
         records = resource.select(call, list(resource.rows(call).values()))
+        if resource.answer_list is not None:
+            return resource.answer_list(call, records)
         page, headers = resource.page(call, records)
         return resource.respond(200, [resource.render(r) for r in page], headers)
 
@@ -102,7 +115,7 @@ def create_handler(resource: Resource, *, status: int = 201, as_array: bool = Fa
         raise ValueError(f"{resource.name} has no create hook")
 
     async def handle(call: Call) -> Response:
-        record = create(call, await call.json())
+        record = create(call, await resource.body(call))
         body = resource.render(record)
         return resource.respond(status, [body] if as_array else body, {})
 
@@ -116,9 +129,21 @@ def patch_handler(resource: Resource, *, as_array: bool = False) -> Handler:
 
     async def handle(call: Call) -> Response:
         record = resource.find(call)
-        patch(call, record, await call.json())
+        patch(call, record, await resource.body(call))
         body = resource.render(record)
         return resource.respond(200, [body] if as_array else body, {})
+
+    return handle
+
+
+def replace_handler(resource: Resource) -> Handler:
+    replace = resource.replace
+    if replace is None:
+        raise ValueError(f"{resource.name} has no replace hook")
+
+    async def handle(call: Call) -> Response:
+        record = replace(call, resource.find(call), await resource.body(call))
+        return resource.respond(200, resource.render(record), {})
 
     return handle
 
@@ -131,7 +156,7 @@ def delete_handler(resource: Resource) -> Handler:
             resource.delete(call, record)
         else:
             resource.rows(call).pop(call.params[resource.key], None)
-        return Response(status_code=204)
+        return Response(status_code=resource.deleted_status)
 
     return handle
 
@@ -147,17 +172,18 @@ def register_crud(
     create_as_array: bool = False,
     **meta: Any,
 ) -> None:
-    """Add the operations named by letters (L list, G get, C create, P patch, D delete).
+    """Add the operations named by letters (L list, G get, C create, P patch, U put/replace, D delete).
 
-    ``collection`` serves L and C, ``item`` serves G, P and D; ``meta`` goes on every route (per-method
+    ``collection`` serves L and C, ``item`` serves G, P, U and D; ``meta`` goes on every route (per-method
     overrides: ``meta_L={...}`` etc.).
     """
-    per_op = {letter: meta.pop(f"meta_{letter}", {}) for letter in "LGCPD"}
+    per_op = {letter: meta.pop(f"meta_{letter}", {}) for letter in "LGCPUD"}
     plan: list[tuple[str, str, str | None, Callable[[], Handler]]] = [
         ("L", "GET", collection, lambda: list_handler(resource)),
         ("C", "POST", collection, lambda: create_handler(resource, as_array=create_as_array)),
         ("G", "GET", item, lambda: get_handler(resource)),
         ("P", "PATCH", item, lambda: patch_handler(resource, as_array=patch_as_array)),
+        ("U", "PUT", item, lambda: replace_handler(resource)),
         ("D", "DELETE", item, lambda: delete_handler(resource)),
     ]
     for letter, method, path, make in plan:

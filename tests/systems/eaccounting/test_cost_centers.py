@@ -10,7 +10,7 @@ import pytest
 
 from ledgerbridge.systems.eaccounting import EAccountingClient, EAccountingState
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import cost_center_id
+from ledgerbridge.systems.eaccounting.sandbox.chart import cost_center_id
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 
 

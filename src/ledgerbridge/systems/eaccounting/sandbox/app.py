@@ -1,48 +1,29 @@
-"""The eAccounting sandbox ASGI app: routing, auth, per-endpoint rate limits, validation, paging."""
+"""The eAccounting sandbox ASGI app: the route table (:mod:`.routes`) behind auth, the per-endpoint rate
+limit and the typed query parameters, wrapped by the shared kit (faults, request log)."""
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
-from ledgerbridge.systems.eaccounting.sandbox.balances import ROUTES as BALANCE_ROUTES
-from ledgerbridge.systems.eaccounting.sandbox.balances import AccountBalances
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import ROUTES as COST_CENTER_ROUTES
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import CostCenters
-from ledgerbridge.systems.eaccounting.sandbox.documents import ROUTES as DOCUMENT_ROUTES
+from ledgerbridge.sandbox.routes import Call, HttpError
 from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
-from ledgerbridge.systems.eaccounting.sandbox.methods import allowed_methods
-from ledgerbridge.systems.eaccounting.sandbox.purchases import ROUTES as PURCHASE_ROUTES
-from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices
 from ledgerbridge.systems.eaccounting.sandbox.queries import check_query
-from ledgerbridge.systems.eaccounting.sandbox.registers import ROUTES as REGISTER_ROUTES
-from ledgerbridge.systems.eaccounting.sandbox.registers import Registers
-from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
+from ledgerbridge.systems.eaccounting.sandbox.routes import build_routes
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     DEFAULT_PAGE_SIZE,
-    GUID,
     MAX_PAGE_SIZE,
-    HttpError,
-    check_fields,
     error_response,
-    field_error,
-    invalid,
     json_response,
     no_route,
-    not_allowed,
-    not_found,
-    page_of,
-    read_body,
-    resource_filter_fields,
 )
 
 __all__ = [
@@ -56,10 +37,6 @@ __all__ = [
     "json_response",
 ]
 
-_PATH = re.compile(r"^/v2/(?P<resource>[A-Za-z]+)(?P<rest>(?:/[^/]+)*)/?$")
-_GENERIC_ROUTES: tuple[tuple[str | None, ...], ...] = ((), (None,))
-# the path shapes of the custom resources
-ROUTES = {**DOCUMENT_ROUTES, **COST_CENTER_ROUTES, **PURCHASE_ROUTES, **REGISTER_ROUTES, **BALANCE_ROUTES}
 _DENIED = "Authorization has been denied for this request."
 
 
@@ -77,13 +54,19 @@ class IdentityProvider(Protocol):
     def accepts(self, token: str) -> bool: ...
 
 
-def _route_known(name: str, resource: Resource, segments: list[str]) -> bool:
-    shapes = ROUTES.get(name, ()) if resource.custom else _GENERIC_ROUTES
-    return any(
-        len(shape) == len(segments)
-        and all(s is None or s == seg.lower() for s, seg in zip(shape, segments, strict=True))
-        for shape in shapes
-    )
+def _no_route(request: Request) -> Response:
+    return no_route(request.url.path).response
+
+
+def _not_allowed(request: Request, allow: tuple[str, ...]) -> Response:
+    message = f"The requested resource does not support http method '{request.method}'."
+    response = error_response(405, 4000, message)
+    response.headers["Allow"] = ", ".join(allow)
+    return response
+
+
+def _bad_body(request: Request, message: str) -> Response:
+    return error_response(400, 6001, "The request body must be a JSON object.")
 
 
 class EAccountingApi:
@@ -104,19 +87,10 @@ class EAccountingApi:
         self.rate_limit = rate_limit
         self.identity = identity
         self.documents = Documents(state)
-        supplier_invoices = SupplierInvoices(state, self.documents)
-        cost_centers = CostCenters(state)
-        registers = Registers(state.now_text)
-        # Custom resources served outside documents.py, by name.
-        self.handlers: dict[str, Documents | SupplierInvoices | CostCenters | Registers | AccountBalances] = {
-            "supplierinvoices": supplier_invoices,
-            "costcenters": cost_centers,
-            "costcenteritems": cost_centers,
-            "currencies": registers,
-            "countries": registers,
-            "accounttypes": registers,
-            "accountbalances": AccountBalances(state),
-        }
+        self.routes = build_routes(state, self.documents)
+        self._serve = self.routes.app(
+            not_found=_no_route, not_allowed=_not_allowed, before=self._admit, bad_body=_bad_body
+        )
         self.bucket_clock: Callable[[], float] = time.monotonic  # tests may freeze it
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
@@ -129,12 +103,7 @@ class EAccountingApi:
         if self.identity is not None and scope["type"] == "http" and scope["path"].startswith("/connect/"):
             await self.identity.app(scope, receive, send)
             return
-        request = Request(scope, receive)
-        try:
-            response = await self._handle(request)
-        except HttpError as exc:
-            response = exc.response
-        await response(scope, receive, send)
+        await self._serve(scope, receive, send)
 
     # -- protocol --------------------------------------------------------------------------------
     def _token(self, request: Request) -> str:
@@ -171,87 +140,12 @@ class EAccountingApi:
                 )
             )
 
-    async def _handle(self, request: Request) -> Response:
-        path = request.url.path
-        match = _PATH.match(path)
-        if not match:
-            raise no_route(path)
-        try:
-            resource = self.state.resource(match["resource"].lower())
-        except KeyError:
-            raise no_route(path) from None
-        name = resource.name
-        segments = [s for s in match["rest"].split("/") if s]
-        if not _route_known(name, resource, segments):
-            raise no_route(path)
-        token = self._token(request)
+    async def _admit(self, call: Call) -> None:
+        """Ahead of every served operation: the bearer token, the endpoint's bucket, the typed query."""
+        name = call.route.meta["endpoint"]
+        token = self._token(call.request)
         self._throttle(token, f"/v2/{name}")
-        check_query(name, request)
-        try:
-            return await self._dispatch(request, resource, segments)
-        except HttpError as exc:
-            if exc.response.status_code == 405:  # say which methods the route does answer
-                exc.response.headers["Allow"] = ", ".join(allowed_methods(resource, segments))
-            raise
-
-    async def _dispatch(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        path = request.url.path
-        name = resource.name
-        if resource.custom:
-            handler = self.handlers.get(name, self.documents)
-            return await handler.handle(request, resource, segments)
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return page_of(
-                    request, self.state.all(name), resource_filter_fields(resource), self.state.now_text()
-                )
-            if method == "POST" and resource.writable:
-                data = await read_body(request)
-                self._validate(resource, data)
-                data.pop("Id", None)
-                return json_response(self.state.add(name, data), 201)
-            raise not_allowed(method)
-        record_id = segments[0]
-        if not GUID.match(record_id):
-            raise no_route(path)
-        record_id = record_id.lower()
-        if method == "GET":
-            return json_response(self._existing(resource, record_id))
-        if method == "PUT" and resource.writable:
-            self._existing(resource, record_id)
-            data = await read_body(request)
-            self._validate(resource, data)
-            return json_response(self.state.replace(name, record_id, data))
-        if method == "DELETE" and resource.deletable and resource.writable:
-            self._existing(resource, record_id)
-            self.state.delete(name, record_id)
-            return Response(status_code=200)
-        raise not_allowed(method)
-
-    def _existing(self, resource: Resource, record_id: str) -> dict[str, Any]:
-        record = self.state.get(resource.name, record_id)
-        if record is None:
-            raise not_found(f"{resource.name} {record_id}")
-        return record
-
-    # -- validation ------------------------------------------------------------------------------
-    def _validate(self, resource: Resource, data: dict[str, Any]) -> None:
-        errors = check_fields(resource.fields, data, resource.required)
-        for name, target in resource.references.items():
-            value = data.get(name)
-            wanted = [value] if isinstance(value, str) else []
-            if resource.fields[name].kind == "labels" and isinstance(value, list):
-                wanted = [
-                    item["Id"] for item in value if isinstance(item, dict) and isinstance(item.get("Id"), str)
-                ]
-            for item in wanted:
-                if GUID.match(item) and self.state.get(target, item) is None:
-                    errors.append(
-                        field_error(name, "NotFound", f"{name} {item} does not exist in /v2/{target}.")
-                    )
-        if errors:
-            raise invalid(errors)
+        check_query(name, call.request)
 
 
 class EAccountingSandboxApp:

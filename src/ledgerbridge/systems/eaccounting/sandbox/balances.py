@@ -15,21 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     HttpError,
     error_response,
-    json_response,
-    not_allowed,
-    not_found,
-    page_of,
 )
-
-ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {"accountbalances": ((None,), (None, None))}
 
 BAS_CLASSES = {
     1: "Tillgångar",
@@ -43,7 +33,7 @@ BAS_CLASSES = {
 }
 
 
-def _day(text: str) -> date:
+def day_of(text: str) -> date:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
@@ -53,17 +43,6 @@ def _day(text: str) -> date:
 class AccountBalances:
     def __init__(self, state: EAccountingState) -> None:
         self.state = state
-
-    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        if request.method != "GET":
-            raise not_allowed(request.method)
-        balances = self.balances(_day(segments[-1]))
-        if len(segments) == 1:
-            return page_of(request, balances, set(), self.state.now_text())
-        found = next((b for b in balances if str(b["AccountNumber"]) == segments[0]), None)
-        if found is None:
-            raise not_found(f"account {segments[0]}")
-        return json_response(found)
 
     def balances(self, day: date) -> list[dict[str, Any]]:
         """Every account of the fiscal year of ``day`` with its balance on that day."""

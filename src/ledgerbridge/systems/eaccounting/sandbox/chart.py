@@ -1,6 +1,7 @@
 """What a new Swedish eAccounting (Bokföring & Fakturering) company comes with: fiscal years, a small
 BAS chart of accounts, VAT codes, article account codings and default company settings.
 
+Plain data: the state holds it (``EAccountingState.seed_standard``); nothing here knows the state.
 Ids are deterministic (uuid5), so tests and the demo can name them: :func:`fiscal_year_id`,
 :data:`CODING_IDS`, :data:`VAT_CODE_IDS`. Names follow BAS 2024 (UNCONFIRMED that eAccounting seeds
 exactly these; a real company has the whole BAS chart). VAT rates on codings are percentages
@@ -13,10 +14,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
+from typing import Any
 
 NAMESPACE = uuid.UUID("6f1d7c1e-3f57-4d0b-9a7e-5e2b1c0ea001")
 
@@ -233,43 +231,52 @@ def default_company() -> dict[str, Any]:
     }
 
 
-def seed_standard_chart(state: EAccountingState) -> None:
-    """Fiscal years (the clock's current and previous calendar year), VAT codes, codings and the
-    chart of accounts in each fiscal year. Idempotent: records that exist are left alone."""
-    this_year = state.today().year
-    for code, description, rate, account in VAT_CODES:
-        if VAT_CODE_IDS[code] not in state.records["vatcodes"]:
-            state.add(
-                "vatcodes",
-                {
-                    "Id": VAT_CODE_IDS[code],
-                    "Code": code,
-                    "Description": description,
-                    "VatRate": rate,
-                    "OssCodeType": 0,
-                    "RelatedAccounts": {
-                        "AccountNumber1": account,
-                        "AccountNumber2": None,
-                        "AccountNumber3": None,
-                    },
-                },
-            )
-    for coding in CODINGS:
-        if coding["Id"] not in state.records["articleaccountcodings"]:
-            state.add("articleaccountcodings", coding)
-    for year in (this_year - 1, this_year):
-        year_id = fiscal_year_id(year)
-        if year_id not in state.records["fiscalyears"]:
-            state.add(
-                "fiscalyears",
-                {
-                    "Id": year_id,
-                    "StartDate": f"{year}-01-01",
-                    "EndDate": f"{year}-12-31",
-                    "IsLockedForAccounting": False,
-                    "BookkeepingMethod": 0,
-                },
-            )
-        for number, name, vat_code in ACCOUNTS:
-            if state.account(year_id, number) is None:
-                state.add_account(year_id, number, name, VAT_CODE_IDS[vat_code] if vat_code else None)
+def vat_code_records() -> list[dict[str, Any]]:
+    return [
+        {
+            "Id": VAT_CODE_IDS[code],
+            "Code": code,
+            "Description": description,
+            "VatRate": rate,
+            "OssCodeType": 0,
+            "RelatedAccounts": {"AccountNumber1": account, "AccountNumber2": None, "AccountNumber3": None},
+        }
+        for code, description, rate, account in VAT_CODES
+    ]
+
+
+def fiscal_year_record(year: int) -> dict[str, Any]:
+    """The calendar fiscal year ``year`` (dates stored as dates; GET shows them as the spec types them)."""
+    return {
+        "Id": fiscal_year_id(year),
+        "StartDate": f"{year}-01-01",
+        "EndDate": f"{year}-12-31",
+        "IsLockedForAccounting": False,
+        "BookkeepingMethod": 0,
+    }
+
+
+def chart_of_accounts() -> list[tuple[int, str, str | None]]:
+    """Each year's accounts: (number, name, VAT code id or None)."""
+    return [(number, name, VAT_CODE_IDS[code] if code else None) for number, name, code in ACCOUNTS]
+
+
+COST_CENTER_NUMBERS = (1, 2, 3)
+
+
+def cost_center_id(number: int) -> str:
+    """The id of the seeded cost center ``number`` (1, 2 or 3)."""
+    return sandbox_id("costcenter", str(number))
+
+
+def cost_center_records() -> list[dict[str, Any]]:
+    """The three cost centers every company has: inactive, with placeholder names."""
+    return [
+        {
+            "Id": cost_center_id(number),
+            "Name": f"Kostnadsställe {number}",
+            "Number": number,
+            "IsActive": False,
+        }
+        for number in COST_CENTER_NUMBERS
+    ]

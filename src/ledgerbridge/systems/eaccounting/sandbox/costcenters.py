@@ -7,8 +7,8 @@ way to list items), ``PUT /costcenters/{id}``; ``POST /costcenteritems`` (201), 
 (405). Choices (UNCONFIRMED where the public material is silent):
 
 - A company has three cost centers, ``Number`` 1, 2 and 3, named "Kostnadsställe 1..3" and inactive
-  until someone names and activates them (:func:`seed_cost_centers`; a new state has them). ``Number``
-  and ``Items`` are read-only; a PUT replaces ``Name`` (required, ≤ 20) and ``IsActive``.
+  until someone names and activates them (:func:`.chart.cost_center_records`; a new state has them).
+  ``Number`` and ``Items`` are read-only; a PUT replaces ``Name`` (required, ≤ 20) and ``IsActive``.
 - An item needs ``CostCenterId`` (an existing cost center), ``Name`` (≤ 50), ``ShortName`` (≤ 9) and
   ``IsActive``; a ``ShortName`` used by another item of the same cost center is 400 ``ErrorCode`` 4000
   (Conflict). A PUT naming another ``CostCenterId`` is 400 (the spec: "The cost center assignment cannot
@@ -28,11 +28,8 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from ledgerbridge.systems.eaccounting.sandbox.chart import sandbox_id
-from ledgerbridge.systems.eaccounting.sandbox.resources import RESOURCES, Resource
+from ledgerbridge.systems.eaccounting.sandbox.chart import COST_CENTER_NUMBERS
+from ledgerbridge.systems.eaccounting.sandbox.resources import RESOURCES
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     GUID,
     HttpError,
@@ -40,43 +37,14 @@ from ledgerbridge.systems.eaccounting.sandbox.wire import (
     error_response,
     field_error,
     invalid,
-    json_response,
-    not_allowed,
     not_found,
-    page_of,
-    read_body,
-    resource_filter_fields,
 )
 
 if TYPE_CHECKING:
     from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 
-# The path shapes after /v2/<name> (None: any one segment); methods are checked by the handlers.
-ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
-    "costcenters": ((), (None,)),
-    "costcenteritems": ((), (None,)),
-}
-SLOTS = (1, 2, 3)
+SLOTS = COST_CENTER_NUMBERS
 INACTIVE_COST_CENTER = 5006
-
-
-def cost_center_id(number: int) -> str:
-    """The id of the seeded cost center ``number`` (1, 2 or 3)."""
-    return sandbox_id("costcenter", str(number))
-
-
-def seed_cost_centers(state: EAccountingState) -> None:
-    """The three cost centers every company has (inactive, unnamed); existing ones are left alone."""
-    with state.lock:
-        for number in SLOTS:
-            record_id = cost_center_id(number)
-            if record_id not in state.records["costcenters"]:
-                state.records["costcenters"][record_id] = {
-                    "Id": record_id,
-                    "Name": f"Kostnadsställe {number}",
-                    "Number": number,
-                    "IsActive": False,
-                }
 
 
 def _aspnet_wording(errors: list[dict[str, Any]], fields: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,15 +59,10 @@ def _aspnet_wording(errors: list[dict[str, Any]], fields: dict[str, Any]) -> lis
 
 
 class CostCenters:
-    """The handlers behind :data:`ROUTES`; ``handle`` answers one request."""
+    """The rules of ``/costcenters`` and ``/costcenteritems`` (:mod:`.routes` serves them)."""
 
     def __init__(self, state: EAccountingState) -> None:
         self.state = state
-
-    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        if resource.name == "costcenters":
-            return await self._cost_centers(request, segments)
-        return await self._items(request, segments)
 
     # -- what GET shows ----------------------------------------------------------------------------
     def render_item(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -113,40 +76,24 @@ class CostCenters:
         ]
         return {**center, "Items": items}
 
-    def _center(self, record_id: str) -> dict[str, Any]:
+    def center(self, record_id: str) -> dict[str, Any]:
         center = self.state.records["costcenters"].get(record_id.lower()) if GUID.match(record_id) else None
         if center is None:
             raise not_found(f"cost center {record_id}")
         return center
 
-    def _item(self, record_id: str) -> dict[str, Any]:
+    def item(self, record_id: str) -> dict[str, Any]:
         item = self.state.records["costcenteritems"].get(record_id.lower()) if GUID.match(record_id) else None
         if item is None:
             raise not_found(f"cost center item {record_id}")
         return item
 
     # -- /costcenters ------------------------------------------------------------------------------
-    async def _cost_centers(self, request: Request, segments: list[str]) -> Response:
-        method = request.method
-        if not segments:
-            if method != "GET":
-                raise not_allowed(method)
-            with self.state.lock:
-                centers = sorted(self.state.records["costcenters"].values(), key=lambda c: c["Number"])
-                shown = [self.render_cost_center(c) for c in centers]
-            fields = resource_filter_fields(RESOURCES["costcenters"]) | {"Number"}
-            return page_of(request, shown, fields, self.state.now_text())
-        if method != "PUT":
-            raise not_allowed(method)
-        center = self._center(segments[0])
-        data = await read_body(request)
-        return json_response(self.replace_cost_center(center["Id"], data))
-
     def replace_cost_center(self, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """``PUT /costcenters/{id}``: ``Name`` and ``IsActive`` replaced; ``Number`` and ``Items`` stay."""
         resource = RESOURCES["costcenters"]
         with self.state.lock:
-            center = self._center(record_id)
+            center = self.center(record_id)
             errors = _aspnet_wording(check_fields(resource.fields, data, resource.required), resource.fields)
             if errors:
                 raise invalid(errors)
@@ -155,19 +102,6 @@ class CostCenters:
             return self.render_cost_center(center)
 
     # -- /costcenteritems --------------------------------------------------------------------------
-    async def _items(self, request: Request, segments: list[str]) -> Response:
-        method = request.method
-        if not segments:
-            if method != "POST":
-                raise not_allowed(method)  # no list: items are read through /costcenters
-            return json_response(self.create_item(await read_body(request)), 201)
-        if method == "GET":
-            return json_response(self.render_item(self._item(segments[0])))
-        if method == "PUT":
-            item = self._item(segments[0])
-            return json_response(self.replace_item(item["Id"], await read_body(request)))
-        raise not_allowed(method)
-
     def _checked_item(self, data: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         """The item's fields from ``data`` after every check (``current``: the item a PUT replaces)."""
         resource = RESOURCES["costcenteritems"]
@@ -228,7 +162,7 @@ class CostCenters:
     def replace_item(self, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """``PUT /costcenteritems/{id}``: name, short name and activity; never another cost center."""
         with self.state.lock:
-            item = self._item(record_id)
+            item = self.item(record_id)
             item.update(self._checked_item(data, item))
             return self.render_item(item)
 

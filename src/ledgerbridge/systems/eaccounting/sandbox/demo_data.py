@@ -17,8 +17,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.systems.eaccounting.sandbox.chart import CODING_IDS, sandbox_id, seed_standard_chart
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import cost_center_id, seed_cost_centers
+from ledgerbridge.systems.eaccounting.sandbox.chart import CODING_IDS, cost_center_id, sandbox_id
 from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 
@@ -122,7 +121,7 @@ def seed_demo_company(state: EAccountingState) -> dict[str, dict[str, str]]:
     }  # fmt: skip
     with state.lock:
         if not state.records["fiscalyears"]:
-            seed_standard_chart(state)
+            state.seed_standard()
         for code, name, english in UNITS:
             unit = state.add(
                 "units",
@@ -285,7 +284,7 @@ def seed_demo_company(state: EAccountingState) -> dict[str, dict[str, str]]:
 def _seed_projects_and_bank(state: EAccountingState, ids: dict[str, dict[str, str]]) -> None:
     """Cost center 1 named "Projekt" and active, with project items (one closed), and the company's
     bank account on 1930 (payments name it)."""
-    seed_cost_centers(state)
+    state.seed_cost_centers()
     center = state.records["costcenters"][cost_center_id(1)]
     center.update(Name=PROJECT_COST_CENTER, IsActive=True)
     ids["costcenter"][PROJECT_COST_CENTER] = center["Id"]

@@ -76,13 +76,9 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import Response
 
 from ledgerbridge.systems.eaccounting.sandbox.chart import (
     EU_COUNTRIES,
@@ -91,13 +87,11 @@ from ledgerbridge.systems.eaccounting.sandbox.chart import (
 )
 from ledgerbridge.systems.eaccounting.sandbox.costcenters import check_row_cost_centers
 from ledgerbridge.systems.eaccounting.sandbox.ocr import payment_reference
-from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     RESOURCES,
     SALES_ROW_FIELDS,
     SUPPLIER_DRAFT_ROW_FIELDS,
     VOUCHER_ROW_FIELDS,
-    Resource,
 )
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState, date_text
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
@@ -109,28 +103,12 @@ from ledgerbridge.systems.eaccounting.sandbox.wire import (
     error_response,
     field_error,
     invalid,
-    json_response,
-    not_allowed,
     not_found,
-    page_of,
-    read_body,
-    resource_filter_fields,
 )
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 ROUNDING_ACCOUNT = 3740  # Öres- och kronutjämning: what converting each amount on its own leaves over
-
-# The path shapes each document resource serves after /v2/<name> (None: any one segment).
-ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
-    "customerinvoicedrafts": ((), (None,), (None, "convert")),
-    "customerinvoices": ((), (None,), (None, "email"), (None, "payments")),
-    "orders": ((), (None,)),
-    "supplierinvoicedrafts": ((), (None,), (None, "convert")),
-    "vouchers": ((), (None,), (None, None)),
-    "accounts": ((), (None,), (None, None)),
-    "companysettings": ((),),
-}
 
 _DRAFT_ROW_KEYS = (
     "Id LineNumber ArticleId IsServiceArticle UnitId ArticleNumber IsTextRow Text UnitPrice "
@@ -197,57 +175,20 @@ class SalesLines:
 
 
 class Documents:
-    """The handlers behind :data:`ROUTES`; ``handle`` answers one request."""
+    """The rules of the document routes (:mod:`.routes` serves them); usable from Python with the same
+    validation as over HTTP."""
 
     def __init__(self, state: EAccountingState) -> None:
         self.state = state
 
-    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        handler: Callable[[Request, list[str]], Coroutine[Any, Any, Response]] = getattr(
-            self, f"_{resource.name}"
-        )
-        return await handler(request, segments)
-
     # -- helpers -----------------------------------------------------------------------------------
-    def _list(self, request: Request, name: str, records: list[dict[str, Any]] | None = None) -> Response:
-        resource = RESOURCES[name]
-        shown = self.state.all(name) if records is None else records
-        return page_of(request, shown, resource_filter_fields(resource), self.state.now_text())
-
-    def _record(self, name: str, record_id: str, what: str) -> dict[str, Any]:
+    def record(self, name: str, record_id: str, what: str) -> dict[str, Any]:
         if not GUID.match(record_id):
             raise not_found(f"{what} {record_id}")
         record = self.state.records[name].get(record_id.lower())
         if record is None:
             raise not_found(f"{what} {record_id}")
         return record
-
-    async def _crud(
-        self,
-        request: Request,
-        segments: list[str],
-        name: str,
-        what: str,
-        save: Callable[..., dict[str, Any]],
-    ) -> Response:
-        """A document collection's plain routes: list and POST, then GET, PUT (``save(data, old)``) and
-        DELETE of one record. Action routes (``/{id}/convert``) are the caller's, before this."""
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return self._list(request, name)
-            if method == "POST":
-                return json_response(save(await read_body(request)), 201)
-            raise not_allowed(method)
-        record = self._record(name, segments[0], what)
-        if method == "GET":
-            return json_response(self.state.render(name, record))
-        if method == "PUT":
-            return json_response(save(await read_body(request), record))
-        if method == "DELETE":
-            self.state.delete(name, record["Id"])
-            return Response(status_code=200)
-        raise not_allowed(method)
 
     def _customer(self, data: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any] | None:
         value = data.get("CustomerId")
@@ -513,16 +454,6 @@ class Documents:
         return rate
 
     # -- customer invoice drafts -------------------------------------------------------------------
-    async def _customerinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
-        name = "customerinvoicedrafts"
-        if len(segments) == 2:  # /{id}/convert
-            if request.method != "POST":
-                raise not_allowed(request.method)
-            draft = self._record(name, segments[0], "customer invoice draft")
-            body = await read_body(request, optional=True)
-            return json_response(self._convert(draft, body), 201)
-        return await self._crud(request, segments, name, "customer invoice draft", self.save_draft)
-
     def save_draft(
         self, data: dict[str, Any], old: dict[str, Any] | None = None, *, record_id: str | None = None
     ) -> dict[str, Any]:
@@ -561,11 +492,12 @@ class Documents:
 
     def convert(self, draft_id: str, checks: dict[str, Any] | None = None) -> dict[str, Any]:
         """``POST /customerinvoicedrafts/{id}/convert``: the booked invoice; the draft is removed."""
-        return self._convert(
-            self._record("customerinvoicedrafts", draft_id, "customer invoice draft"), checks or {}
+        return self.convert_record(
+            self.record("customerinvoicedrafts", draft_id, "customer invoice draft"), checks or {}
         )
 
-    def _convert(self, draft: dict[str, Any], checks: dict[str, Any]) -> dict[str, Any]:
+    def convert_record(self, draft: dict[str, Any], checks: dict[str, Any]) -> dict[str, Any]:
+        """Book the stored ``draft`` (``checks``: the values the caller expects it to have)."""
         with self.state.lock:
             shown = self.state.render("customerinvoicedrafts", draft)
             for field, mine in (
@@ -587,38 +519,6 @@ class Documents:
             return invoice
 
     # -- customer invoices -------------------------------------------------------------------------
-    async def _customerinvoices(self, request: Request, segments: list[str]) -> Response:
-        name = "customerinvoices"
-        method = request.method
-        if not segments:
-            if method == "GET":
-                records = self.state.all(name)
-                since_text = request.query_params.get("modifiedSinceUtc")
-                if since_text:
-                    since = parse_datetime(since_text)
-                    if since is None:
-                        raise HttpError(error_response(400, 6001, "modifiedSinceUtc must be a date-time."))
-                    records = [r for r in records if (parse_datetime(r["ModifiedUtc"]) or since) >= since]
-                return self._list(request, name, records)
-            if method == "POST":
-                data = await read_body(request)
-                return json_response(self.create_invoice(data), 201)
-            raise not_allowed(method)
-        invoice = self._record(name, segments[0], "customer invoice")
-        if len(segments) == 2:
-            if method != "POST":
-                raise not_allowed(method)
-            if segments[1].lower() == "payments":
-                from ledgerbridge.systems.eaccounting.sandbox.payments import post_payment  # imports us
-
-                return json_response(post_payment(self, invoice, await read_body(request)), 201)
-            body = await read_body(request, optional=True)
-            self._email(invoice, body)
-            return Response(status_code=200)
-        if method == "GET":
-            return json_response(self.state.render(name, invoice))
-        raise not_allowed(method)
-
     def create_invoice(self, data: dict[str, Any]) -> dict[str, Any]:
         """``POST /customerinvoices``: book the body, or convert the draft in ``CreatedFromDraftId``."""
         resource = RESOURCES["customerinvoices"]
@@ -630,7 +530,7 @@ class Documents:
                     raise invalid(
                         [field_error("CreatedFromDraftId", "NotFound", f"Draft {draft_id} does not exist.")]
                     )
-                return self._convert(draft, {})
+                return self.convert_record(draft, {})
             errors = check_fields(resource.fields, data, resource.required)
             if not isinstance(data.get("Rows"), list) or not data["Rows"]:
                 errors.append(field_error("Rows", "Required", "An invoice needs at least one row."))
@@ -794,7 +694,8 @@ class Documents:
         }
         return state.store("customerinvoices", record)
 
-    def _email(self, invoice: dict[str, Any], body: dict[str, Any]) -> None:
+    def send_email(self, invoice: dict[str, Any], body: dict[str, Any]) -> None:
+        """``POST /customerinvoices/{id}/email``: the e-mail goes to ``state.sent_emails``."""
         fields = {"Email": RESOURCES["companysettings"].fields["Email"]}
         errors = check_fields(fields, body)
         customer = self.state.get("customers", invoice["CustomerId"]) or {}
@@ -832,9 +733,6 @@ class Documents:
             )
 
     # -- orders ------------------------------------------------------------------------------------
-    async def _orders(self, request: Request, segments: list[str]) -> Response:
-        return await self._crud(request, segments, "orders", "order", self.save_order)
-
     def save_order(
         self, data: dict[str, Any], old: dict[str, Any] | None = None, *, record_id: str | None = None
     ) -> dict[str, Any]:
@@ -890,18 +788,6 @@ class Documents:
             return self.state.store("orders", record)
 
     # -- supplier invoice drafts -------------------------------------------------------------------
-    async def _supplierinvoicedrafts(self, request: Request, segments: list[str]) -> Response:
-        if len(segments) == 2:  # /{id}/convert: book it (purchases.py)
-            if request.method != "POST":
-                raise not_allowed(request.method)
-            from ledgerbridge.systems.eaccounting.sandbox.purchases import SupplierInvoices  # imports us
-
-            draft = self._record("supplierinvoicedrafts", segments[0], "supplier invoice draft")
-            return json_response(SupplierInvoices(self.state, self).convert_draft(draft), 201)
-        return await self._crud(
-            request, segments, "supplierinvoicedrafts", "supplier invoice draft", self.save_supplier_draft
-        )
-
     def save_supplier_draft(self, data: dict[str, Any], old: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate (incl. the balance rule) and keep a supplier invoice draft; answers it as shown."""
         resource = RESOURCES["supplierinvoicedrafts"]
@@ -1032,28 +918,6 @@ class Documents:
             return state.store("supplierinvoicedrafts", record)
 
     # -- vouchers ----------------------------------------------------------------------------------
-    async def _vouchers(self, request: Request, segments: list[str]) -> Response:
-        name = "vouchers"
-        method = request.method
-        if not segments:
-            if method == "GET":
-                return self._list(request, name)
-            if method == "POST":
-                data = await read_body(request)
-                use_default = request.query_params.get("useDefaultVoucherSeries", "true").lower() != "false"
-                return json_response(self.create_voucher(data, use_default_series=use_default), 201)
-            raise not_allowed(method)
-        if method != "GET":
-            raise not_allowed(method)
-        year = self._record("fiscalyears", segments[0], "fiscal year")
-        in_year = [v for v in self.state.records[name].values() if v["_FiscalYearId"] == year["Id"]]
-        if len(segments) == 1:
-            return self._list(request, name, [self.state.render(name, v) for v in in_year])
-        voucher = self._record(name, segments[1], "voucher")
-        if voucher["_FiscalYearId"] != year["Id"]:
-            raise not_found(f"voucher {segments[1]} in fiscal year {segments[0]}")
-        return json_response(self.state.render(name, voucher))
-
     def create_voucher(self, data: dict[str, Any], *, use_default_series: bool = True) -> dict[str, Any]:
         """Validate and book a manual voucher (``POST /vouchers``)."""
         resource = RESOURCES["vouchers"]
@@ -1205,33 +1069,6 @@ class Documents:
         return state.store("vouchers", record)
 
     # -- accounts and company settings -------------------------------------------------------------
-    async def _accounts(self, request: Request, segments: list[str]) -> Response:
-        if request.method != "GET":
-            raise not_allowed(request.method)
-        if not segments:
-            return self._list(request, "accounts")
-        year = self._record("fiscalyears", segments[0], "fiscal year")
-        if len(segments) == 1:
-            in_year = [a for a in self.state.all("accounts") if a["FiscalYearId"] == year["Id"]]
-            return self._list(request, "accounts", in_year)
-        account = self.state.account(year["Id"], segments[1]) if segments[1].isdigit() else None
-        if account is None:
-            raise not_found(f"account {segments[1]} in fiscal year {segments[0]}")
-        return json_response(account)
-
-    async def _companysettings(self, request: Request, segments: list[str]) -> Response:
-        if request.method == "GET":
-            return json_response(self.state.company_settings())
-        if request.method == "PUT":
-            resource = RESOURCES["companysettings"]
-            data = await read_body(request)
-            errors = check_fields(
-                resource.fields, data, ("Name", "Address1", "CountryCode", "PostalCode", "City")
-            )
-            if errors:
-                raise invalid(errors)
-            return json_response(self.state.replace_company(data))
-        raise not_allowed(request.method)
 
 
 def _voucher_row(account: int, signed: Decimal, text: str) -> dict[str, Any]:

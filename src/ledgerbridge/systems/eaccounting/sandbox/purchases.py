@@ -34,9 +34,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from ledgerbridge.systems.eaccounting.sandbox.chart import PAYABLES_ACCOUNT
 from ledgerbridge.systems.eaccounting.sandbox.costcenters import (
     account_cost_center_errors,
@@ -52,11 +49,9 @@ from ledgerbridge.systems.eaccounting.sandbox.documents import (
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     RESOURCES,
     SUPPLIER_INVOICE_ROW_FIELDS,
-    Resource,
 )
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState, date_text
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
-    GUID,
     HttpError,
     as_date,
     check_fields,
@@ -64,56 +59,19 @@ from ledgerbridge.systems.eaccounting.sandbox.wire import (
     error_response,
     field_error,
     invalid,
-    json_response,
-    not_allowed,
-    not_found,
-    page_of,
-    read_body,
-    resource_filter_fields,
 )
 
-ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {"supplierinvoices": ((), (None,))}
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 SERIES = "D"
 DEBIT_VOUCHER, CREDIT_VOUCHER = 12, 13
 
 
-def _flag(request: Request, name: str, default: bool) -> bool:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() not in ("true", "false"):
-        raise HttpError(error_response(400, 6000, f"{name} must be true or false."))
-    return value.lower() == "true"
-
-
 class SupplierInvoices:
-    """The handlers behind :data:`ROUTES` and the booking both routes share."""
+    """Booking supplier invoices, from a body or a draft (:mod:`.routes` serves them)."""
 
     def __init__(self, state: EAccountingState, documents: Documents) -> None:
         self.state = state
         self.documents = documents
-
-    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        method = request.method
-        name = "supplierinvoices"
-        if not segments:
-            if method == "GET":
-                records = self.state.all(name)
-                return page_of(request, records, resource_filter_fields(resource), self.state.now_text())
-            if method == "POST":
-                duplicates = _flag(request, "duplicateCheckExtendedValidation", False)
-                _flag(request, "useDefaultVatCodes", True)
-                _flag(request, "calculateVatOnCostAccounts", False)
-                data = await read_body(request)
-                return json_response(self.create(data, duplicate_check=duplicates), 201)
-            raise not_allowed(method)
-        if method != "GET":
-            raise not_allowed(method)
-        record = self.state.records[name].get(segments[0].lower()) if GUID.match(segments[0]) else None
-        if record is None:
-            raise not_found(f"supplier invoice {segments[0]}")
-        return json_response(self.state.render(name, record))
 
     def convert_draft(self, draft: dict[str, Any]) -> dict[str, Any]:
         """``POST /supplierinvoicedrafts/{id}/convert``: book the draft, then remove it."""

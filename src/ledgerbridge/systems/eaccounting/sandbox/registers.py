@@ -13,24 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from ledgerbridge.systems.eaccounting.sandbox.chart import EU_COUNTRIES
-from ledgerbridge.systems.eaccounting.sandbox.resources import Resource
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     HttpError,
     error_response,
-    json_response,
-    not_allowed,
-    page_of,
 )
-
-ROUTES: dict[str, tuple[tuple[str | None, ...], ...]] = {
-    "currencies": ((),),
-    "countries": ((), (None,)),
-    "accounttypes": ((),),
-}
 
 CURRENCIES = ("SEK", "EUR", "NOK", "DKK", "USD", "GBP", "CHF", "PLN", "ISK", "JPY", "CAD", "AUD", "CNY")
 
@@ -92,26 +79,21 @@ def _country(code: str, name: str, english: str) -> dict[str, Any]:
     return {"Name": name, "NameEnglish": english, "Code": code, "IsEuMember": code in EU_COUNTRIES}
 
 
-class Registers:
-    """The handlers behind :data:`ROUTES` (GET only)."""
+def currencies() -> list[dict[str, Any]]:
+    return [{"Code": code} for code in CURRENCIES]
 
-    def __init__(self, server_time: Any) -> None:
-        self._server_time = server_time  # () -> the Meta.ServerTimeUtc text
 
-    async def handle(self, request: Request, resource: Resource, segments: list[str]) -> Response:
-        if request.method != "GET":
-            raise not_allowed(request.method)
-        name = resource.name
-        if name == "countries" and segments:
-            code = segments[0].upper()
-            found = next((c for c in COUNTRIES if c[0] == code), None)
-            if found is None:
-                raise HttpError(error_response(400, 3000, f"The country code {segments[0]} does not exist."))
-            return json_response(_country(*found))
-        if name == "currencies":
-            records: list[dict[str, Any]] = [{"Code": code} for code in CURRENCIES]
-        elif name == "countries":
-            records = [_country(*c) for c in COUNTRIES]
-        else:
-            records = [{"Type": number, "TypeDescription": text} for number, text in ACCOUNT_TYPES]
-        return page_of(request, records, set(records[0]), self._server_time())
+def countries() -> list[dict[str, Any]]:
+    return [_country(*c) for c in COUNTRIES]
+
+
+def country(code: str) -> dict[str, Any]:
+    """``GET /countries/{code}``; an unknown code is 400 ``ErrorCode`` 3000, as the real API answers."""
+    found = next((c for c in COUNTRIES if c[0] == code.upper()), None)
+    if found is None:
+        raise HttpError(error_response(400, 3000, f"The country code {code} does not exist."))
+    return _country(*found)
+
+
+def account_types() -> list[dict[str, Any]]:
+    return [{"Type": number, "TypeDescription": text} for number, text in ACCOUNT_TYPES]

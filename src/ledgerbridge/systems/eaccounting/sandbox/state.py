@@ -11,8 +11,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledgerbridge.systems.eaccounting.sandbox.chart import default_company, seed_standard_chart
-from ledgerbridge.systems.eaccounting.sandbox.costcenters import seed_cost_centers
+from ledgerbridge.systems.eaccounting.sandbox.chart import (
+    CODINGS,
+    chart_of_accounts,
+    cost_center_records,
+    default_company,
+    fiscal_year_record,
+    vat_code_records,
+)
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.eaccounting.sandbox.resources import (
     ALIASES,
@@ -68,9 +74,10 @@ class EAccountingState:
 
     A new (or reset) state holds what a new Swedish eAccounting company has before anyone types
     anything: fiscal years for the clock's current and previous calendar year, a small BAS chart of
-    accounts in each, VAT codes, article account codings and default company settings (see
-    :mod:`.chart`). ``seed_chart=False`` starts truly empty. Customers, articles, units and terms of
-    payment start empty; :func:`.demo_data.seed_demo_company` adds a whole demo company.
+    accounts in each, VAT codes, article account codings, the three cost centers and default company
+    settings (the data of :mod:`.chart`, applied by :meth:`seed_standard`). ``seed_chart=False`` starts
+    truly empty. Customers, articles, units and terms of payment start empty;
+    :func:`.demo_data.seed_demo_company` adds a whole demo company.
     """
 
     def __init__(
@@ -104,8 +111,34 @@ class EAccountingState:
             self.company = default_company()
             self.sent_emails = []
             if self.seed_chart:
-                seed_standard_chart(self)
-                seed_cost_centers(self)
+                self.seed_standard()
+
+    def seed_standard(self) -> None:
+        """What every company has (:mod:`.chart`): VAT codes, codings, fiscal years for the clock's current
+        and previous calendar year with the chart of accounts in each, and the three cost centers.
+        Idempotent: records that exist are left alone."""
+        this_year = self.today().year
+        with self.lock:
+            for vat_code in vat_code_records():
+                if vat_code["Id"] not in self.records["vatcodes"]:
+                    self.add("vatcodes", vat_code)
+            for coding in CODINGS:
+                if coding["Id"] not in self.records["articleaccountcodings"]:
+                    self.add("articleaccountcodings", coding)
+            for year in (this_year - 1, this_year):
+                fiscal_year = fiscal_year_record(year)
+                if fiscal_year["Id"] not in self.records["fiscalyears"]:
+                    self.add("fiscalyears", fiscal_year)
+                for number, name, vat_code_id in chart_of_accounts():
+                    if self.account(fiscal_year["Id"], number) is None:
+                        self.add_account(fiscal_year["Id"], number, name, vat_code_id)
+            self.seed_cost_centers()
+
+    def seed_cost_centers(self) -> None:
+        """The three cost centers every company has; existing ones are left alone."""
+        with self.lock:
+            for center in cost_center_records():
+                self.records["costcenters"].setdefault(center["Id"], center)
 
     def now_text(self) -> str:
         return utc_text(self.clock())

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ledgerbridge.sandbox.routes import HttpError
 from ledgerbridge.systems.eaccounting.sandbox.odata import FilterError, parse_datetime, parse_filter
 from ledgerbridge.systems.eaccounting.sandbox.resources import F, Resource
 
@@ -49,14 +50,6 @@ def error_response(
         },
         status,
     )
-
-
-class HttpError(Exception):
-    """Raised anywhere in a handler to answer ``response`` instead."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
 
 
 def field_error(field: str, code: str, message: str) -> dict[str, Any]:
