@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.streams import Stream
@@ -20,24 +20,9 @@ from ledgerbridge.integrations.registry import pushed_webhook_reader as pushed_w
 from ledgerbridge.integrations.registry import register as register
 from ledgerbridge.store.db import Store
 
-
-class Strict(BaseModel):
-    """Settings and connection models refuse keys they do not know: a typo is an error, not a default."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# Every side's connection has one: a request that hangs longer is given up and retried (connect, read and
-# write each get this long), so a stalled remote slows one document down instead of holding up the rest.
-ClientTimeout = Annotated[
-    float,
-    Field(
-        gt=0,
-        le=600,
-        title="Request timeout (seconds)",
-        description="How long one request to this system may take before it is given up and retried.",
-    ),
-]
+# Settings models are strict like connection models (systems/connection.py); re-exported for the pairs.
+from ledgerbridge.systems.connection import ClientTimeout as ClientTimeout
+from ledgerbridge.systems.connection import Strict as Strict
 
 
 @dataclass

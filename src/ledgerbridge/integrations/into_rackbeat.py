@@ -2,7 +2,6 @@
 
 - :class:`IntoRackbeat`: the base of a stream into a Rackbeat resource keyed by ``number``; our writes
   carry ``suppress_webhooks`` so they never come back to us as Rackbeat webhooks.
-- :class:`RackbeatConnection`: its connection settings.
 - :class:`OrdersIntoRackbeat`: the base of a ledger's sales orders as Rackbeat orders, found again by
   the link back to the ledger's order in the Rackbeat order's other reference (:class:`RackbeatOrders`).
 """
@@ -12,26 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import Field, HttpUrl, SecretStr
-
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
-from ledgerbridge.integrations.base import ClientTimeout, Strict
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 RACKBEAT = "rackbeat"
 Mapper = Callable[[Record, MapContext], Payload]
-
-
-class RackbeatConnection(Strict):
-    """The Rackbeat side of an integration's connections (the same for every ledger)."""
-
-    base_url: HttpUrl = Field(
-        HttpUrl("https://app.rackbeat.com/api"),
-        title="API address",
-        description="Rackbeat's API (or a sandbox's address).",
-    )
-    token: SecretStr = Field(title="API token", description="A Rackbeat API token (Settings → API).")
-    timeout_seconds: ClientTimeout = 30.0
 
 
 class IntoRackbeat(Stream):
