@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -42,6 +42,7 @@ from ledgerbridge.crypto import SecretBox
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import OAuthConnection, utcnow
 from ledgerbridge.systems.errors import ReconnectRequired, TransientError
+from ledgerbridge.systems.tokens import VaultState
 
 __all__ = [
     "CONNECTED",
@@ -55,7 +56,8 @@ __all__ = [
     "token_expiry",
 ]
 
-ConnectionState = Literal["connected", "reconnect_required", "not_connected"]
+# The states a side's token vault answers (systems/tokens.py), as the store keeps them.
+ConnectionState = VaultState
 CONNECTED: ConnectionState = "connected"
 RECONNECT_REQUIRED: ConnectionState = "reconnect_required"
 NOT_CONNECTED: ConnectionState = "not_connected"
