@@ -11,7 +11,7 @@ from typing import Any
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from tests.conformance.harness import Document
-from tests.conformance.harnesses.rackbeat_side import INVOICE, RackbeatHarness
+from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, RackbeatHarness
 from tests.integrations.eaccounting_support import EWorld, eaccounting_world, goods_at_25
 from tests.integrations.test_eaccounting import LIVE
 
@@ -80,7 +80,7 @@ class RackbeatEAccountingHarness(RackbeatHarness):
         return [d for d in self.books.iter_collection(collection) if d.get(field) == marker]
 
     def target_documents(self, document: Document) -> list[dict[str, Any]]:
-        if document.document_type == INVOICE:
+        if document.document_type in CUSTOMER_DOCUMENTS:
             return [
                 made for c in (DRAFTS, INVOICES) for made in self._made(c, "YourReference", document.marker)
             ]
@@ -91,7 +91,7 @@ class RackbeatEAccountingHarness(RackbeatHarness):
         ]
 
     def follow_ups_done(self, document: Document) -> bool:
-        if document.document_type != INVOICE:
+        if document.document_type not in CUSTOMER_DOCUMENTS:
             return True
         return not self._made(DRAFTS, "YourReference", document.marker)  # converted into an invoice
 

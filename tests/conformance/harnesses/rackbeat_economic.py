@@ -13,7 +13,7 @@ from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.conformance.harness import Document
-from tests.conformance.harnesses.rackbeat_side import INVOICE, RackbeatHarness
+from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, RackbeatHarness
 from tests.integrations.conftest import RACKBEAT_TOKEN, World, economic_world
 from tests.integrations.test_realtime import LIVE_SETTINGS
 
@@ -74,7 +74,7 @@ class RackbeatEconomicHarness(RackbeatHarness):
 
     # -- the target side ---------------------------------------------------------------------------
     def target_documents(self, document: Document) -> list[dict[str, Any]]:
-        if document.document_type == INVOICE:
+        if document.document_type in CUSTOMER_DOCUMENTS:
             heading = f"Conformance {document.marker}"
             return [
                 invoice
@@ -92,7 +92,7 @@ class RackbeatEconomicHarness(RackbeatHarness):
         ]
 
     def follow_ups_done(self, document: Document) -> bool:
-        if document.document_type != INVOICE:
+        if document.document_type not in CUSTOMER_DOCUMENTS:
             return True
         booked = all("bookedInvoiceNumber" in made for made in self.target_documents(document))
         return booked and bool(self.rackbeat.get("customer-invoices", document.key).get("is_sent"))

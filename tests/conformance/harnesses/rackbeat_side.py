@@ -20,9 +20,18 @@ from tests.conformance.harness import (
 )
 from tests.support import invoice_body
 
-INVOICE, SUPPLIER_INVOICE = "invoice", "supplier-invoice"
-BOOKED_EVENT = {INVOICE: "customer_invoice.booked", SUPPLIER_INVOICE: "supplier_invoice.booked"}
-RESOURCE = {INVOICE: "customer-invoices", SUPPLIER_INVOICE: "supplier-invoices"}
+INVOICE, CREDIT_NOTE, SUPPLIER_INVOICE = "invoice", "credit-note", "supplier-invoice"
+CUSTOMER_DOCUMENTS = (INVOICE, CREDIT_NOTE)  # a credit note is a customer invoice with is_credit_note
+BOOKED_EVENT = {
+    INVOICE: "customer_invoice.booked",
+    CREDIT_NOTE: "customer_invoice.booked",
+    SUPPLIER_INVOICE: "supplier_invoice.booked",
+}
+RESOURCE = {
+    INVOICE: "customer-invoices",
+    CREDIT_NOTE: "customer-invoices",
+    SUPPLIER_INVOICE: "supplier-invoices",
+}
 SETTLE_SECONDS = 30.0
 
 
@@ -35,7 +44,8 @@ class RackbeatHarness(KindHarness):
     """``world`` is the kind's World of tests/integrations (``ops``, ``rackbeat_app``, ``service``,
     ``config``); ``receiver`` the running ``serve`` in this process."""
 
-    document_types = (INVOICE, SUPPLIER_INVOICE)
+    document_types = (INVOICE, CREDIT_NOTE, SUPPLIER_INVOICE)
+    error_entities = {CREDIT_NOTE: INVOICE}  # the transfer ledger's type for both
     #: customer fields the ledger cannot do without: left out of a customer it must refuse
     needed_by_target: ClassVar[tuple[str, ...]]
 
@@ -106,6 +116,8 @@ class RackbeatHarness(KindHarness):
         return None
 
     def new_document(self, document_type: str, *, customer: str | None = None) -> Document:
+        if document_type == CREDIT_NOTE:
+            return self._credit_note(self.new_document(INVOICE, customer=customer))
         marker = new_marker()
         if document_type == INVOICE:
             fields: dict[str, Any] = {"heading": f"Conformance {marker}", "their_reference": marker}
@@ -117,6 +129,15 @@ class RackbeatHarness(KindHarness):
         made = self.rackbeat.create(RESOURCE[document_type], body, suppress_webhooks=True)
         self.rackbeat.book(RESOURCE[document_type], made["number"], {"suppress_webhooks": True})
         return Document(document_type, str(made["number"]), marker)
+
+    def _credit_note(self, invoice: Document) -> Document:
+        """A credit note of the (booked, never transferred) invoice, with a marker of its own."""
+        marker = new_marker()
+        made = self.rackbeat.credit_note(invoice.key, {"suppress_webhooks": True})
+        header = {"heading": f"Conformance {marker}", "their_reference": marker}
+        self.rackbeat.update("customer-invoices", made["number"], header, suppress_webhooks=True)
+        self.rackbeat.book("customer-invoices", made["number"], {"suppress_webhooks": True})
+        return Document(CREDIT_NOTE, str(made["number"]), marker)
 
     def _supplier_invoice_body(self, marker: str) -> dict[str, Any]:
         supplier = self.world.ops.records("suppliers")[0]
