@@ -117,7 +117,10 @@ class RackbeatHarness(KindHarness):
 
     def new_document(self, document_type: str, *, customer: str | None = None) -> Document:
         if document_type == CREDIT_NOTE:
-            return self._credit_note(self.new_document(INVOICE, customer=customer))
+            invoice = self.new_document(INVOICE, customer=customer)
+            self.deliver(invoice)  # the invoice credited is in the books, as it would be
+            self.settle()
+            return self._credit_note(invoice)
         marker = new_marker()
         if document_type == INVOICE:
             fields: dict[str, Any] = {"heading": f"Conformance {marker}", "their_reference": marker}
@@ -131,7 +134,7 @@ class RackbeatHarness(KindHarness):
         return Document(document_type, str(made["number"]), marker)
 
     def _credit_note(self, invoice: Document) -> Document:
-        """A credit note of the (booked, never transferred) invoice, with a marker of its own."""
+        """A credit note of the booked invoice, with a marker of its own."""
         marker = new_marker()
         made = self.rackbeat.credit_note(invoice.key, {"suppress_webhooks": True})
         header = {"heading": f"Conformance {marker}", "their_reference": marker}
@@ -201,6 +204,11 @@ class RackbeatHarness(KindHarness):
 
     def dry_run(self) -> tuple[list[tuple[str, str, str]], list[str]]:
         self.add_integration("dry-run")
+        # The running integration would write meanwhile (its periodic jobs poll the ledger): it stops,
+        # so every write the logs show is the dry run's.
+        assert self.receiver is not None
+        port = self.receiver.port
+        self.stop_receiving()
         try:
             for app in (self.world.rackbeat_app, self.target_app):
                 app.kit.clear_log()
@@ -209,3 +217,4 @@ class RackbeatHarness(KindHarness):
             return planned, sandbox_writes(self.world.rackbeat_app, self.target_app)
         finally:
             self.service.delete_integration("dry-run")
+            self.receiver = Receiver(self.service, port=port).start()
