@@ -221,11 +221,11 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return self.server.base_url
+        return str(self.server.base_url)
 
     @property
     def port(self) -> int:
-        return self.server.port
+        return int(self.server.port)
 
     def start(self) -> Receiver:
         self.server.start()

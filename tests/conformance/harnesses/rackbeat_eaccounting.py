@@ -13,9 +13,10 @@ from ledgerbridge.systems.eaccounting import EAccountingClient
 from tests.conformance.harness import Document
 from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, RackbeatHarness
 from tests.integrations.eaccounting_support import EWorld, eaccounting_world, goods_at_25
-from tests.integrations.test_eaccounting import LIVE
 
 DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"
+# Invoices as eAccounting invoices (a draft converted: a step after the send), supplier invoices on.
+LIVE: dict[str, Any] = {"invoices": {"status": "invoiced"}, "supplier_invoices": {"enabled": True}}
 
 
 class RackbeatEAccountingHarness(RackbeatHarness):
