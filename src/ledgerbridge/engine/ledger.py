@@ -58,7 +58,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Transfer, TransferStep, utcnow
 from ledgerbridge.systems.errors import ApiError, TransientError

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.streams import MappingError, Payload, Record
 
 CENT = Decimal("0.01")
 

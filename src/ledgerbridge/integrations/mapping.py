@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar, cast
 
-from ledgerbridge.engine.flows import MapContext, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.converters import present
 
 Converter = Callable[[Any], Any]

@@ -23,12 +23,11 @@ import structlog
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.engine.streams import Stream
+from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.runtime import metrics
 from ledgerbridge.store.db import Store

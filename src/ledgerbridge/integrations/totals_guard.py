@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.converters import cents as money
 
 HALF_CENT = Decimal("0.005")

@@ -15,7 +15,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base import all_kinds
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.reconcile import reconcile

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import money
 from ledgerbridge.integrations.mapping import Mapper, mapping, only_create
 from tests.integrations.mappers.support import FakeContext

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledgerbridge.engine.flows import MappingError, Record
+from ledgerbridge.engine.streams import MappingError, Record
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import (
     CustomerToEAccounting,
     CustomerToRackbeat,

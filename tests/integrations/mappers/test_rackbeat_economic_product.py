@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.rackbeat_economic.mappers.product import ProductToEconomic, ProductToRackbeat
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from tests.integrations.mappers.support import FakeContext

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.rackbeat_economic.mappers.supplier import (
     SupplierToEconomic,
     SupplierToRackbeat,

@@ -22,8 +22,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.engine.ledger import Step, StepContext
+from ledgerbridge.engine.streams import MappingError, Payload, Record
 from ledgerbridge.integrations.converters import document_marker, money_or_zero
 from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
 from ledgerbridge.integrations.rackbeat_eaccounting import invoice_guard

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import Record
+from ledgerbridge.engine.streams import Record
 from ledgerbridge.integrations.converters import money_or_zero
 from ledgerbridge.integrations.invoice_math import line_amount, rackbeat_line_total, round2, split_line
 from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check

@@ -23,10 +23,9 @@ from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.context import RunContext
-from ledgerbridge.engine.flows import MappingError
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.engine.streams import Stream
+from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Record
+from ledgerbridge.engine.streams import MappingError, Record
 from ledgerbridge.integrations.converters import money_or_zero, round2
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import vat_fraction
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import EAccountingCatalog

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ledgerbridge.engine.flows import Payload
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_end, period_id
+from ledgerbridge.engine.streams import Payload
 
 __all__ = ["Frequency", "closed_periods", "inventory_voucher", "period_end", "period_id"]
 

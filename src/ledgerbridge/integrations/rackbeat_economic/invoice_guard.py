@@ -27,7 +27,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import Payload, Record
+from ledgerbridge.engine.streams import Payload, Record
 from ledgerbridge.integrations.invoice_math import rackbeat_line_total
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Payload, Record
 from ledgerbridge.engine.ledger import Step, StepContext
+from ledgerbridge.engine.streams import MappingError, Payload, Record
 from ledgerbridge.integrations.invoice_math import line_amount, round2, split_line
 from ledgerbridge.integrations.rackbeat_economic.invoice_guard import DOMESTIC_ZONE, InvoiceGuard
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import customer_vat_zone, layout_ref

@@ -21,7 +21,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError, Payload, Record
+from ledgerbridge.engine.streams import MappingError, Payload, Record
 from ledgerbridge.integrations.rackbeat_economic.invoices import round2
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 

@@ -32,7 +32,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.severa_eaccounting.customers import address_lines
 from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, money, number_key
 from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.converters import money_or_zero
 from ledgerbridge.integrations.severa_eaccounting.settings import (
     DEFAULT_CODING_NAME,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.flows import MappingError
+from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, money
 from ledgerbridge.systems.eaccounting.adapters import SupplierInvoices
 

@@ -9,7 +9,7 @@ group becomes an eAccounting customer label.
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.shared import RackbeatNumbering
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import document_marker, money_or_zero
 from ledgerbridge.integrations.mapping import Mapper, mapping
 

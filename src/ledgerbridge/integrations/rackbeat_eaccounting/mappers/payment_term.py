@@ -7,7 +7,7 @@ numbers them itself, matched by name.
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.shared import RackbeatNumbering
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import vat_zone_for_country
 from ledgerbridge.integrations.mapping import Mapper, mapping
 

@@ -6,7 +6,7 @@ currency, VAT or organisation number. eAccounting has no supplier groups.
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.converters import country_code
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.shared import (

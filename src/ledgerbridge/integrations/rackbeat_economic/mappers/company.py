@@ -6,7 +6,7 @@ Hentes fra 'Øvrige oplysninger' ... Yderligere bankkonti hentes ikke": both fro
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.mapping import Mapper, mapping
 
 # e-conomic's ``company`` field → Rackbeat's company setting

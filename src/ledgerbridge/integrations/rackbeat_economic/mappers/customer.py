@@ -11,7 +11,7 @@ persons, delivery addresses (locations), language, currency prices or special pr
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import money, nested, number_of, primary_email
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import (

@@ -6,7 +6,7 @@ ikke)"); product groups "always transferred with inventory enabled" (users switc
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.mapping import Mapper, mapping
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import (
     VAT_ZONES_BY_ECONOMIC_NUMBER,
     document_marker,

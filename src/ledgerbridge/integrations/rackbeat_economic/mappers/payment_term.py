@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.mapping import Mapper, mapping
 
 # e-conomic payment terms type → Rackbeat payment terms type (our sandbox's documented names).

@@ -12,7 +12,7 @@ prices).
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import money, money_or_zero, nested, number_of
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import economic_ref, rackbeat_ref

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Record
 from ledgerbridge.integrations.converters import economic_vat_zone_number
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 

@@ -8,7 +8,7 @@ e-conomic → Rackbeat (start-up) — the same fields; only the primary e-mail.
 
 from __future__ import annotations
 
-from ledgerbridge.engine.flows import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import nested, number_of, primary_email
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import (
