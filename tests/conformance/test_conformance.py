@@ -34,12 +34,16 @@ def test_duplicate_deliveries_make_one_document(harness: KindHarness) -> None:
     assert_transferred_once(harness, document)
 
 
-def test_the_documents_event_before_its_customers_ends_right(harness: KindHarness) -> None:
+@pytest.mark.parametrize("worked_off_between", [True, False], ids=["one-after-the-other", "together"])
+def test_the_documents_event_before_its_customers_ends_right(
+    harness: KindHarness, worked_off_between: bool
+) -> None:
     harness.require(Check.DOCUMENT_BEFORE_CUSTOMER)
     customer = harness.new_customer("Ny Kund Först Faktura AB")
     document = harness.new_document(primary(harness), customer=customer)
     harness.deliver(document)
-    harness.settle()
+    if worked_off_between:
+        harness.settle()
     harness.deliver_customer(customer, "created")
     harness.settle()
     assert_transferred_once(harness, document)
