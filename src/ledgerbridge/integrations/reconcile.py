@@ -13,8 +13,19 @@ fix automatically — a booked document with other totals, one the ledger no lon
 ledger has — is left for a person, with the reason. Afterwards everything is checked again; the two
 sides *agree* only when nothing is left.
 
-A ledger plugs in with a :class:`LedgerView`: how to read one transferred document's amounts, and which
-documents carrying our reference it holds for a period.
+Documents only the ledger has are of two sorts: those carrying our reference text whose Rackbeat
+document is not booked in the period, and those nothing of ours accounts for — no Rackbeat document,
+no transfer-ledger row (by remote key), no reference text of ours: entered by hand in the ledger or
+transferred by another tool. Both are listed with the ledger's number, date, party and amounts; repair
+never touches them.
+
+A transfer whose document is not where the transfer ledger says (a draft booked under another number
+after a crash between booking and commit, or booked by hand since) is looked for among the ledger's
+documents of the period — by our reference text, else by party, date and amounts — and, when found, is
+compared there and listed as *renumbered* with both numbers instead of as missing.
+
+A ledger plugs in with a :class:`LedgerView`: how to read one transferred document's amounts, which
+documents it holds for a period, and how a transfer-ledger remote key names one of them.
 """
 
 from __future__ import annotations
@@ -27,9 +38,10 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 
+from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.runner import RunAborted
-from ledgerbridge.integrations.rackbeat_realtime import DOCUMENT_RESOURCES, RackbeatRealtime
-from ledgerbridge.store import ErrorEntry
+from ledgerbridge.integrations.rackbeat_realtime import DOCUMENT_RESOURCES, RACKBEAT, RackbeatRealtime
+from ledgerbridge.store import ErrorEntry, Transfer
 from ledgerbridge.systems.errors import ApiError, NotFoundError
 
 CENT = Decimal("0.01")
@@ -66,15 +78,46 @@ class Amounts:
         return out
 
 
+@dataclass(frozen=True)
+class LedgerDocument:
+    """One document the ledger holds for the period, as reconcile needs to know it."""
+
+    identity: str  # how a transfer-ledger remote key names it (LedgerView.identity)
+    number: str  # the ledger's own number
+    day: str
+    party: str  # the customer or supplier as the ledger shows it
+    party_key: str  # the ledger's key of that customer or supplier (bindings map Rackbeat's to it)
+    amounts: Amounts
+    ours: str | None = None  # the Rackbeat number in our reference text on it, if it has one
+    booked: bool = True  # False: a draft (not in the books yet)
+    aliases: frozenset[str] = frozenset()  # other identities it had (the draft it was made from)
+
+    def details(self) -> dict[str, str]:
+        return {
+            "number": self.number,
+            "date": self.day,
+            "party": self.party,
+            "net": str(self.amounts.net),
+            "vat": str(self.amounts.vat),
+            "gross": str(self.amounts.gross),
+            "currency": self.amounts.currency,
+        }
+
+
 class LedgerView(Protocol):
     name: str  # "eAccounting", "e-conomic"
+    only_hint: str  # why a document may be in this ledger only, in the bookkeeper's words
 
-    def amounts(self, document_type: str, remote_key: str) -> Amounts | None:
-        """The transferred document's amounts in the ledger; None when the ledger no longer has it;
-        raise :class:`NotImplementedError` when this kind of document cannot be compared."""
+    def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
+        """The transferred document's amounts in the ledger (``day``: the Rackbeat document's date); None
+        when the ledger no longer has it; raise :class:`NotImplementedError` when this kind of document
+        cannot be compared."""
 
-    def documents(self, document_type: str, start: date, end: date) -> dict[str, Amounts]:
-        """Documents in the ledger for the period that carry our reference: Rackbeat number → amounts."""
+    def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
+        """The ledger's booked documents of the period, and its drafts that carry our reference."""
+
+    def identity(self, remote_key: str) -> str:
+        """The :attr:`LedgerDocument.identity` of the document a transfer-ledger remote key names."""
 
 
 @dataclass
@@ -85,9 +128,10 @@ class Finding:
     message: str
     repair: Literal["transfer", "resync"] | None = None  # None: a person decides
     repaired: str | None = None  # what the repair did
+    ledger: dict[str, str] | None = None  # only_in_ledger: the ledger's number, date, party, amounts
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "entity": self.entity,
             "key": self.key,
@@ -95,6 +139,22 @@ class Finding:
             "repairable": self.repair is not None,
             "repaired": self.repaired,
         }
+        if self.ledger is not None:
+            out["ledger"] = self.ledger
+        return out
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    """A transferred document found in the ledger elsewhere than the transfer ledger says."""
+
+    entity: str
+    key: str  # Rackbeat's number
+    expected: str  # the transfer ledger's remote key (or its state when it has none)
+    found: str  # the ledger's number it was found under
+
+    def as_dict(self) -> dict[str, str]:
+        return {"entity": self.entity, "key": self.key, "expected": self.expected, "found": self.found}
 
 
 @dataclass
@@ -106,6 +166,7 @@ class Reconciliation:
     findings: list[Finding] = field(default_factory=list)
     repaired: list[Finding] = field(default_factory=list)  # what --repair did (before the check again)
     notes: list[str] = field(default_factory=list)  # what could not be compared, and why
+    renumbered: list[Renumbered] = field(default_factory=list)  # matched, under another number
 
     @property
     def agree(self) -> bool:
@@ -124,6 +185,7 @@ class Reconciliation:
             "findings": [f.as_dict() for f in self.findings],
             "repaired": [f.as_dict() for f in self.repaired],
             "notes": self.notes,
+            "renumbered": [r.as_dict() for r in self.renumbered],
         }
 
 
@@ -250,6 +312,8 @@ class Reconciler:
 
     def _check_documents(self, document_type: str, start: date, end: date, result: Reconciliation) -> None:
         label = document_type.replace("-", " ")
+        held = self.view.documents(document_type, start, end)
+        accounted = self._transferred_identities(document_type)
         numbers: set[str] = set()
         for document in self._booked(document_type, start, end):
             number = str(document["number"])
@@ -268,6 +332,36 @@ class Reconciler:
                     )
                 )
                 continue
+            source = source_amounts(document, self.base_currency)
+            theirs: Amounts | None = None
+            if row.state == "confirmed" and row.remote_key:
+                try:
+                    theirs = self.view.amounts(document_type, row.remote_key, str(document["invoice_date"]))
+                except NotImplementedError:
+                    continue
+                except NotFoundError:
+                    theirs = None
+                except ApiError as exc:
+                    result.findings.append(
+                        Finding(
+                            "missing_in_ledger",
+                            document_type,
+                            number,
+                            f"{label} {number}: {exc.remote_message}",
+                        )
+                    )
+                    continue
+            if theirs is not None:
+                result.checked += 1
+                self._compare(document_type, number, row.remote_key or "", source, theirs, result)
+                continue
+            moved = self._moved(document, source, held, accounted)
+            if moved is not None:
+                accounted.add(moved.identity)
+                result.checked += 1
+                self._report_moved(document_type, number, row.remote_key, row.state, moved, result)
+                self._compare(document_type, number, moved.number, source, moved.amounts, result)
+                continue
             if row.state != "confirmed" or not row.remote_key:
                 reason = row.last_error or row.state
                 result.findings.append(
@@ -280,52 +374,145 @@ class Reconciler:
                     )
                 )
                 continue
-            try:
-                theirs = self.view.amounts(document_type, row.remote_key)
-            except NotImplementedError:
-                continue
-            except NotFoundError:
-                theirs = None
-            except ApiError as exc:
-                result.findings.append(
-                    Finding(
-                        "missing_in_ledger", document_type, number, f"{label} {number}: {exc.remote_message}"
-                    )
-                )
-                continue
             result.checked += 1
-            if theirs is None:
-                result.findings.append(
-                    Finding(
-                        "missing_in_ledger",
-                        document_type,
-                        number,
-                        f"{label} {number}: transferred as {row.remote_key}, which {self.view.name} "
-                        "no longer has — find out who deleted it before transferring it again",
-                    )
-                )
-                continue
-            problems = source_amounts(document, self.base_currency).differences(theirs, self.view.name)
-            if problems:
-                result.findings.append(
-                    Finding(
-                        "differs",
-                        document_type,
-                        number,
-                        f"{label} {number} ({row.remote_key}): "
-                        + "; ".join(problems)
-                        + " — correct it in the ledger (credit it and book it again) or in Rackbeat",
-                    )
-                )
-        for number, amounts in sorted(self.view.documents(document_type, start, end).items()):
-            if number in numbers or self._booked_elsewhere(document_type, number):
-                continue
             result.findings.append(
                 Finding(
-                    "only_in_ledger",
+                    "missing_in_ledger",
                     document_type,
                     number,
-                    f"{label} {number}: in {self.view.name} ({amounts.gross} {amounts.currency}) with "
-                    f"Rackbeat's reference, but Rackbeat has no booked {label} {number} ({start} to {end})",
+                    f"{label} {number}: transferred as {row.remote_key}, which {self.view.name} "
+                    "no longer has — find out who deleted it before transferring it again",
                 )
             )
+        for held_document in held:
+            if held_document.ours is not None:
+                self._check_ours(document_type, held_document, numbers, start, end, result)
+            elif held_document.booked and not self._accounted_for(held_document, accounted):
+                result.findings.append(self._only_in_ledger(document_type, held_document))
+
+    def _compare(
+        self,
+        document_type: str,
+        number: str,
+        where: str,
+        source: Amounts,
+        theirs: Amounts,
+        result: Reconciliation,
+    ) -> None:
+        problems = source.differences(theirs, self.view.name)
+        if problems:
+            result.findings.append(
+                Finding(
+                    "differs",
+                    document_type,
+                    number,
+                    f"{document_type.replace('-', ' ')} {number} ({where}): "
+                    + "; ".join(problems)
+                    + " — correct it in the ledger (credit it and book it again) or in Rackbeat",
+                )
+            )
+
+    def _transferred_identities(self, document_type: str) -> set[str]:
+        """Every ledger document a transfer of ours made or found, whatever became of the transfer."""
+        with self.session.store.session() as db:
+            keys = db.scalars(
+                select(Transfer.remote_key).where(
+                    Transfer.integration_id == self.session.integration_id,
+                    Transfer.document_type == document_type,
+                    Transfer.remote_key.is_not(None),
+                )
+            ).all()
+        return {self.view.identity(key) for key in keys if key}
+
+    @staticmethod
+    def _accounted_for(document: LedgerDocument, accounted: set[str]) -> bool:
+        return document.identity in accounted or bool(document.aliases & accounted)
+
+    def _moved(
+        self, document: dict[str, Any], source: Amounts, held: list[LedgerDocument], accounted: set[str]
+    ) -> LedgerDocument | None:
+        """The booked ledger document a transfer made, found where the transfer ledger does not say: by
+        our reference text on it, else by the same party, date and amounts (e-conomic documents carry
+        no reference of ours). Documents another transfer accounts for are never taken."""
+        free = [d for d in held if d.booked and not self._accounted_for(d, accounted)]
+        number = str(document["number"])
+        by_reference = [d for d in free if d.ours == number]
+        if by_reference:
+            return by_reference[0]
+        party = self._ledger_party(document)
+        day = str(document.get("invoice_date") or "")[:10]
+        alike = [
+            d
+            for d in free
+            if d.ours is None and d.day == day and d.party_key == party and d.amounts == source
+        ]
+        return alike[0] if len(alike) == 1 else None  # two alike: not ours to choose
+
+    def _ledger_party(self, document: dict[str, Any]) -> str:
+        """The ledger's key of the document's customer or supplier (through its binding)."""
+        entity = "supplier" if document.get("supplier_id") or document.get("supplier") else "customer"
+        number = document.get(f"{entity}_id") or (document.get(entity) or {}).get("number")
+        with self.session.store.session() as db:
+            bound = Binder(db, self.session.integration_id, self.session.sides).other_key(
+                entity, RACKBEAT, str(number)
+            )
+        return bound or str(number)
+
+    def _report_moved(
+        self,
+        document_type: str,
+        number: str,
+        remote_key: str | None,
+        state: str,
+        moved: LedgerDocument,
+        result: Reconciliation,
+    ) -> None:
+        expected = remote_key or f"no remote key ({state})"
+        result.renumbered.append(Renumbered(document_type, number, expected, moved.number))
+        result.notes.append(
+            f"{document_type.replace('-', ' ')} {number}: found in {self.view.name} as {moved.number} "
+            f"(the transfer ledger says {expected}, {state}) — booked under another number, e.g. after an "
+            "interrupted transfer or by hand; compared there"
+        )
+
+    def _check_ours(
+        self,
+        document_type: str,
+        document: LedgerDocument,
+        numbers: set[str],
+        start: date,
+        end: date,
+        result: Reconciliation,
+    ) -> None:
+        """A ledger document with our reference: fine when Rackbeat booked that document."""
+        number = str(document.ours)
+        if number in numbers or self._booked_elsewhere(document_type, number):
+            return
+        label = document_type.replace("-", " ")
+        amounts = document.amounts
+        result.findings.append(
+            Finding(
+                "only_in_ledger",
+                document_type,
+                number,
+                f"{label} {number}: in {self.view.name} ({amounts.gross} {amounts.currency}) with "
+                f"Rackbeat's reference, but Rackbeat has no booked {label} {number} ({start} to {end})",
+                ledger=document.details(),
+            )
+        )
+
+    def _only_in_ledger(self, document_type: str, document: LedgerDocument) -> Finding:
+        """A booked ledger document nothing of ours accounts for: a person looks (repair leaves it)."""
+        amounts = document.amounts
+        where = self.view.name
+        return Finding(
+            "only_in_ledger",
+            document_type,
+            document.number,
+            f"only in {where}: {document_type.replace('-', ' ')} {document.number} of {document.day}, "
+            f"{document.party}, net {amounts.net}, VAT {amounts.vat}, "
+            f"gross {amounts.gross} {amounts.currency} "
+            f"— no Rackbeat document and no transfer of ours accounts for it ({self.view.only_hint}); "
+            "repair leaves it alone",
+            ledger=document.details(),
+        )

@@ -1,19 +1,23 @@
-"""How each ledger answers :mod:`.reconcile`: a transferred document's amounts, and the documents with
-our reference it holds for a period."""
+"""How each ledger answers :mod:`.reconcile`: a transferred document's amounts, the documents it holds
+for a period (booked ones, and drafts with our reference), and how a transfer-ledger remote key names one
+of them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.integrations.rackbeat_realtime import RackbeatRealtime
-from ledgerbridge.integrations.reconcile import Amounts, Reconciler
+from ledgerbridge.integrations.reconcile import Amounts, LedgerDocument, Reconciler
+from ledgerbridge.systems.economic.filters import Filter
 from ledgerbridge.systems.errors import NotFoundError
 
 MASTER_ENTITIES = ("customer", "supplier", "product", "bom")
 _MARKER = re.compile(r"^Rackbeat invoice (\S+)$")
+_SUPPLIER_MARKER = re.compile(r"^Rackbeat (\S+)$")  # supplier invoice drafts' Message and row texts
 
 
 def _in(day: Any, start: date, end: date) -> bool:
@@ -23,14 +27,19 @@ def _in(day: Any, start: date, end: date) -> bool:
 
 class EAccountingView:
     """Customer invoices are found by ``ContractNumber = "Rackbeat invoice N"`` (drafts and invoices);
-    supplier invoices are drafts (or invoices once approved) compared by their total and VAT."""
+    supplier invoices by ``Message`` or row text ``"Rackbeat N"``, compared by their total and VAT."""
 
     name = "eAccounting"
+    only_hint = "entered by hand in eAccounting, or transferred by another tool"
 
     def __init__(self, eaccounting: Any) -> None:
         self.eaccounting = eaccounting
 
-    def amounts(self, document_type: str, remote_key: str) -> Amounts | None:
+    def identity(self, remote_key: str) -> str:
+        """``invoice:ID:NUMBER``, ``invoice:ID`` and ``draft:ID`` all name the record ``ID``."""
+        return remote_key.partition(":")[2].partition(":")[0].lower()
+
+    def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
         kind, _, rest = remote_key.partition(":")
         record_id = rest.partition(":")[0]
         try:
@@ -67,36 +76,100 @@ class EAccountingView:
         gross, vat = _dec(record.get("TotalAmount")), _dec(record.get("TotalVatAmount"))
         return Amounts.of(gross - vat, vat, gross, record.get("InvoiceCurrencyCode"))
 
-    def documents(self, document_type: str, start: date, end: date) -> dict[str, Amounts]:
-        if document_type != "invoice":
-            return {}  # supplier invoices carry the supplier's own number, not ours
-        found: dict[str, Amounts] = {}
-        for path, shape in (("customerinvoicedrafts", self._draft), ("customerinvoices", self._invoice)):
-            for record in self.eaccounting.iter_collection(path):
-                marker = _MARKER.match(str(record.get("ContractNumber") or ""))
-                if marker and _in(record.get("InvoiceDate"), start, end):
-                    found[marker.group(1)] = shape(record)
-        return found
+    def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
+        if document_type == "invoice":
+            return [
+                *self._held("customerinvoicedrafts", self._customer_document, start, end, booked=False),
+                *self._held("customerinvoices", self._customer_document, start, end, booked=True),
+            ]
+        return [
+            *self._held("supplierinvoicedrafts", self._supplier_document, start, end, booked=False),
+            *self._held("supplierinvoices", self._supplier_document, start, end, booked=True),
+        ]
+
+    def _held(
+        self,
+        path: str,
+        shape: Callable[[dict[str, Any], bool], LedgerDocument],
+        start: date,
+        end: date,
+        *,
+        booked: bool,
+    ) -> Iterable[LedgerDocument]:
+        for record in self.eaccounting.iter_collection(path):
+            if not _in(record.get("InvoiceDate"), start, end):
+                continue
+            document = shape(record, booked)
+            if booked or document.ours is not None:  # a draft of someone else's is not in the books
+                yield document
+
+    def _customer_document(self, record: dict[str, Any], booked: bool) -> LedgerDocument:
+        marker = _MARKER.match(str(record.get("ContractNumber") or ""))
+        return LedgerDocument(
+            identity=str(record.get("Id") or "").lower(),
+            number=str(record.get("InvoiceNumber") or record.get("Id")),
+            day=str(record.get("InvoiceDate") or "")[:10],
+            party=_party("customer", record.get("CustomerNumber"), record.get("CustomerName")),
+            party_key=str(record.get("CustomerId") or "").lower(),
+            amounts=self._invoice(record) if booked else self._draft(record),
+            ours=marker.group(1) if marker else None,
+            booked=booked,
+            aliases=_aliases(record),
+        )
+
+    @staticmethod
+    def _supplier_document(record: dict[str, Any], booked: bool) -> LedgerDocument:
+        texts = [record.get("Message"), *(row.get("TransactionText") for row in record.get("Rows") or [])]
+        markers = [m.group(1) for m in (_SUPPLIER_MARKER.match(str(t or "")) for t in texts) if m]
+        gross, vat = _dec(record.get("TotalAmount")), _dec(record.get("Vat"))
+        return LedgerDocument(
+            identity=str(record.get("Id") or "").lower(),
+            number=str(record.get("InvoiceNumber") or record.get("Id")),
+            day=str(record.get("InvoiceDate") or "")[:10],
+            party=_party("supplier", record.get("SupplierNumber"), record.get("SupplierName")),
+            party_key=str(record.get("SupplierId") or "").lower(),
+            amounts=Amounts.of(gross - vat, vat, gross, record.get("CurrencyCode")),
+            ours=markers[0] if markers else None,
+            booked=booked,
+            aliases=_aliases(record),
+        )
+
+
+def _aliases(record: dict[str, Any]) -> frozenset[str]:
+    draft = str(record.get("CreatedFromDraftId") or "").lower()
+    return frozenset({draft}) if draft else frozenset()
+
+
+def _party(kind: str, number: Any, name: Any) -> str:
+    return " ".join(str(x) for x in (kind, number, name) if x not in (None, ""))
 
 
 class EconomicView:
-    """Invoices are ``booked:N`` or ``draft:N``; supplier invoices are vouchers in a day book, compared
-    while they are there (once the day book is booked they are skipped, not agreed)."""
+    """Invoices are ``booked:N`` or ``draft:N``; supplier invoices are vouchers ``JOURNAL:NUMBER``,
+    compared in their day book, and once booked among the year's entries (``entryType`` supplierInvoice)."""
 
     name = "e-conomic"
+    only_hint = "entered by hand in e-conomic, or transferred by another tool"
 
     def __init__(self, economic: Any) -> None:
         self.economic = economic
 
-    def amounts(self, document_type: str, remote_key: str) -> Amounts | None:
+    def identity(self, remote_key: str) -> str:
+        return remote_key
+
+    def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
         if document_type != "invoice":
-            return self._voucher(remote_key)
+            return self._voucher(remote_key, day)
         kind, _, number = remote_key.partition(":")
         path = "invoices/booked" if kind == "booked" else "invoices/drafts"
         try:
             record = self.economic.get(f"{path}/{number}")
         except NotFoundError:
             return None
+        return self._amounts(record)
+
+    @staticmethod
+    def _amounts(record: dict[str, Any]) -> Amounts:
         return Amounts.of(
             record.get("netAmount"),
             record.get("vatAmount"),
@@ -104,12 +177,31 @@ class EconomicView:
             record.get("currency"),
         )
 
-    def documents(self, document_type: str, start: date, end: date) -> dict[str, Amounts]:
-        return {}  # e-conomic invoices carry no reference of ours to tell them from the bookkeeper's own
+    def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
+        """Booked invoices of the period (they carry no reference of ours: the transfer ledger's remote
+        keys and party, date and amounts tell ours from the bookkeeper's own)."""
+        if document_type != "invoice":
+            return []  # booked supplier vouchers are not listed as ledger-only (yet)
+        period = Filter.gte("date", start.isoformat()) & Filter.lte("date", end.isoformat())
+        found = []
+        for record in self.economic.iter_collection("invoices/booked", filter=period):
+            if not _in(record.get("date"), start, end):
+                continue
+            customer = (record.get("customer") or {}).get("customerNumber")
+            found.append(
+                LedgerDocument(
+                    identity=f"booked:{record['bookedInvoiceNumber']}",
+                    number=str(record["bookedInvoiceNumber"]),
+                    day=str(record.get("date"))[:10],
+                    party=_party("customer", customer, (record.get("recipient") or {}).get("name")),
+                    party_key=str(customer),
+                    amounts=self._amounts(record),
+                )
+            )
+        return found
 
-    def _voucher(self, remote_key: str) -> Amounts | None:
-        """A supplier invoice still in its day book: the gross is what the supplier is credited (the
-        entries' amounts, negated), the VAT the input VAT split off (``contraVatAmount``, negated)."""
+    def _voucher(self, remote_key: str, day: str) -> Amounts | None:
+        """A supplier invoice: in its day book while there, else booked among the year's entries."""
         journal, _, number = remote_key.partition(":")
         for voucher in self.economic.iter_collection(f"journals/{journal}/vouchers"):
             if str(voucher.get("voucherNumber")) != number:
@@ -117,12 +209,34 @@ class EconomicView:
             lines = (voucher.get("entries") or {}).get("supplierInvoices") or []
             if not lines:
                 return None
+            # The gross is what the supplier is credited (the entries' amounts, negated), the VAT the
+            # input VAT split off (contraVatAmount, negated).
             gross = -sum((_dec(line.get("amount")) for line in lines), Decimal(0))
             vat = -sum((_dec(line.get("contraVatAmount")) for line in lines), Decimal(0))
             currency = (lines[0].get("currency") or {}).get("code")
             return Amounts.of(gross - vat, vat, gross, currency)
-        # Booked since: its entries are spread over the accounts; this view does not add them up.
-        raise NotImplementedError
+        return self._booked_voucher(int(number), day)
+
+    def _booked_voucher(self, number: int, day: str) -> Amounts | None:
+        """A booked supplier-invoice voucher from its entries: the supplier's entries carry the gross
+        (negated), the entries on VAT accounts the input VAT."""
+        year = self._accounting_year(day)
+        if year is None:
+            return None
+        query = Filter.eq("voucherNumber", number) & Filter.eq("entryType", "supplierInvoice")
+        entries = list(self.economic.iter_collection(f"accounting-years/{year}/entries", filter=query))
+        party = [e for e in entries if e.get("supplier")]
+        if not party:
+            return None
+        gross = -sum((_dec(e.get("amount")) for e in party), Decimal(0))
+        vat = sum((_dec(e.get("amount")) for e in entries if e.get("vatAccount")), Decimal(0))
+        return Amounts.of(gross - vat, vat, gross, party[0].get("currency"))
+
+    def _accounting_year(self, day: str) -> str | None:
+        for year in self.economic.iter_collection("accounting-years"):
+            if str(year.get("fromDate")) <= day[:10] <= str(year.get("toDate")):
+                return str(year["year"])
+        return None
 
 
 def _dec(value: Any) -> Decimal:
