@@ -56,7 +56,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A kind's checks next to each other (in registry order), so an xdist worker given a run of them
-    opens that kind's world once rather than every world."""
+    opens that kind's world once rather than every world; a slow kind's checks marked slow."""
     order = {kind: index for index, kind in enumerate(HARNESSES)}
 
     def kind_of(item: pytest.Item) -> str | None:
@@ -67,6 +67,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return kind if isinstance(kind, str) else None
 
     slots = [index for index, item in enumerate(items) if kind_of(item) is not None]
+    for index in slots:
+        if HARNESSES[kind_of(items[index]) or ""].slow:
+            items[index].add_marker(pytest.mark.slow)
     ordered = sorted((items[i] for i in slots), key=lambda item: order[kind_of(item) or ""])
     for slot, item in zip(slots, ordered, strict=True):
         items[slot] = item

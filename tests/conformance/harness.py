@@ -86,6 +86,8 @@ class KindHarness(ABC):
     not_applicable: ClassVar[Mapping[Check, str]] = {}
     #: the integration every check of a module shares
     name: ClassVar[str] = "conformance"
+    #: every check of the kind takes seconds (marked slow: ``pytest -m "not slow"`` leaves them out)
+    slow: ClassVar[bool] = False
 
     # -- the world -----------------------------------------------------------------------------------
     @classmethod

@@ -43,6 +43,7 @@ class SeveraEAccountingHarness(KindHarness):
         Check.SAFETY_NET_SCAN: f"{NO_WEBHOOKS}; every run reads the whole register, so none is lost",
     }
     name = NAME
+    slow = True  # each register run waits out Severa's request limit (8 a second): 1-2 s
     error_entities = {INVOICE: "severa-invoice", SUPPLIER_INVOICE: "supplier-cost"}
 
     def __init__(self, world: SWorld) -> None:
