@@ -1,0 +1,222 @@
+"""`ledgerbridge reconcile NAME --json` against the e-conomic and Rackbeat sandboxes over HTTP (issue 11):
+invoices only e-conomic has, supplier vouchers once their day book is booked, and an invoice booked under
+another number than the transfer ledger says."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from ledgerbridge.cli.main import app
+from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.store import Transfer
+from ledgerbridge.systems.economic import EconomicClient
+from ledgerbridge.systems.rackbeat import RackbeatClient
+from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.support import book_one_line_invoice
+
+runner = CliRunner()
+D = Decimal
+TODAY = date.today()
+LAST_MONTH = TODAY.replace(day=1) - timedelta(days=1)
+
+SETTINGS: dict[str, object] = {
+    "customer_invoices": {"enabled": True, "post_invoices": True, "account_for_customer_groups": 5600},
+    "supplier_invoices": {"enabled": True, "day_book": 2, "account_for_supplier_groups": 6110},
+    "accounting": {"standard_account": 1210},
+}
+
+
+@pytest.fixture
+def acme(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealtimeHub]:
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    world.service.update_settings("acme", SETTINGS)
+    assert world.service.run_startup("acme").ok
+    hub = RealtimeHub(world.service)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+def reconcile(*args: str) -> tuple[int, dict[str, Any]]:
+    answer = runner.invoke(app, ["reconcile", "acme", "--json", *args])
+    assert answer.exit_code in (0, 1), answer.output
+    return answer.exit_code, json.loads(answer.output)
+
+
+def transferred_invoice(world: World, hub: RealtimeHub, price: str = "125.50") -> dict[str, Any]:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        invoice = book_one_line_invoice(rackbeat, world.ops, quantity=2, price=price)
+    result = hub.transfer("acme", "invoice", str(invoice["number"]))
+    assert result.ok, result.message
+    return invoice
+
+
+def booked_by_hand(
+    world: World, day: date, *, number: int | None = None, customer: int = 2
+) -> dict[str, Any]:
+    """A bookkeeper books an invoice in e-conomic itself (over its API, as the UI would)."""
+    body = {
+        "date": day.isoformat(),
+        "currency": "DKK",
+        "customer": {"customerNumber": customer},
+        "layout": {"layoutNumber": 19},
+        "paymentTerms": {"paymentTermsNumber": 1},
+        "recipient": {"name": "Entered by hand ApS", "vatZone": {"vatZoneNumber": 1}},
+        "lines": [{"description": "Konsulenttimer", "quantity": 3, "unitNetPrice": D("400.00")}],
+    }
+    with EconomicClient(world.economic_url, "app-secret", "grant") as economic:
+        draft = economic.create("invoices/drafts", body)
+        booked: dict[str, Any] = economic.book_invoice(draft["draftInvoiceNumber"], book_with_number=number)
+    return booked
+
+
+def booked_numbers(world: World) -> list[int]:
+    return sorted(world.books.tables["invoices-booked"])
+
+
+def test_an_invoice_only_in_economic_is_listed_with_its_details_and_never_repaired(
+    world: World, acme: RealtimeHub
+) -> None:
+    ours = transferred_invoice(world, acme)
+    by_hand = booked_by_hand(world, TODAY)
+    older = booked_by_hand(world, LAST_MONTH)  # outside this month: not reported for it
+    number = str(by_hand["bookedInvoiceNumber"])
+
+    code, found = reconcile()
+    assert code == 1 and found["agree"] is False and found["checked"] == 1
+    assert [(f["kind"], f["entity"], f["key"]) for f in found["findings"]] == [
+        ("only_in_ledger", "invoice", number)
+    ]
+    [only] = found["findings"]
+    assert only["repairable"] is False
+    assert only["ledger"] == {
+        "number": number,
+        "date": TODAY.isoformat(),
+        "party": "customer 2 Entered by hand ApS",
+        "net": "1200.00",
+        "vat": "300.00",
+        "gross": "1500.00",
+        "currency": "DKK",
+    }
+    assert "only in e-conomic" in only["message"]
+    assert "entered by hand in e-conomic, or transferred by another tool" in only["message"]
+    assert str(ours["number"]) not in {f["key"] for f in found["findings"]}  # transferred by us
+
+    before = booked_numbers(world)
+    code, repaired = reconcile("--repair")
+    assert code == 1 and repaired["repaired"] == []
+    assert repaired["findings"] == found["findings"]
+    assert booked_numbers(world) == before  # nothing booked, credited or deleted
+    assert world.books.tables["invoices-booked"][int(number)]["grossAmount"] == D("1500.00")
+
+    code, wider = reconcile("--from", LAST_MONTH.replace(day=1).isoformat(), "--to", TODAY.isoformat())
+    keys = {f["key"] for f in wider["findings"] if f["kind"] == "only_in_ledger"}
+    assert keys == {number, str(older["bookedInvoiceNumber"])}
+
+
+def test_an_invoice_booked_under_another_number_after_a_crash_is_found_not_missing(
+    world: World, acme: RealtimeHub
+) -> None:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        source = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
+    number = int(source["number"])
+    booked_by_hand(world, LAST_MONTH, number=number)  # Rackbeat's number is taken in e-conomic
+    result = acme.transfer("acme", "invoice", str(number))
+    assert result.ok, result.message
+    renumbered = int(str(result.remote_key).partition(":")[2])
+    assert renumbered != number
+
+    # What a crash between booking and the commit leaves: the draft's key, the booking not recorded.
+    store = world.service.store
+    with store.session() as db:
+        db.execute(
+            update(Transfer)
+            .where(Transfer.source_key == str(number))
+            .values(state="sent", remote_key="draft:41", last_error="book it: no draft invoice 41")
+        )
+        db.commit()
+    code, found = reconcile()
+    assert code == 0, found
+    assert found["agree"] is True and found["checked"] == 1 and found["findings"] == []
+    assert found["renumbered"] == [
+        {"entity": "invoice", "key": str(number), "expected": "draft:41", "found": str(renumbered)}
+    ]
+    assert any(f"found in e-conomic as {renumbered}" in note for note in found["notes"])
+
+    # Interrupted before the key was recorded at all: found the same way, and never booked again.
+    with store.session() as db:
+        db.execute(
+            update(Transfer)
+            .where(Transfer.source_key == str(number))
+            .values(state="uncertain", remote_key=None)
+        )
+        db.commit()
+    before = booked_numbers(world)
+    code, found = reconcile("--repair")
+    assert code == 0, found
+    assert found["repaired"] == []
+    assert found["renumbered"][0]["expected"] == "no remote key (uncertain)"
+    assert booked_numbers(world) == before
+
+
+def test_a_supplier_voucher_is_compared_once_its_day_book_is_booked(world: World, acme: RealtimeHub) -> None:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        supplier = world.ops.records("suppliers")[0]
+        product = world.ops.records("products")[0]
+        bill = rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "R-2026-9",
+                "invoice_date": TODAY.isoformat(),
+                "lines": [
+                    {
+                        "child_id": product["number"],
+                        "quantity": 2,
+                        "line_price": "100.00",
+                        "vat_percentage": 25,
+                    }
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        rackbeat.book("supplier-invoices", bill["number"])
+    result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
+    assert result.ok, result.message
+
+    code, found = reconcile()
+    assert (code, found["checked"]) == (0, 1), found  # compared in the day book
+
+    booked = httpx.post(f"{world.economic_url}/_sandbox/journals/2/book")
+    assert booked.status_code == 200 and booked.json()["booked"] > 0
+    code, found = reconcile()
+    assert (code, found["checked"], found["findings"]) == (0, 1, []), found  # compared in the books
+
+    # Someone changes the booked VAT (and the expense with it, so the books still balance).
+    entries = [e for e in world.books.books.entries if e["entryType"] == "supplierInvoice"]
+    vat = next(e for e in entries if e.get("vatAccount"))
+    expense = next(e for e in entries if not e.get("vatAccount") and not e.get("supplier"))
+    vat["amount"] += 1
+    expense["amount"] -= 1
+    code, found = reconcile()
+    assert code == 1
+    [differs] = found["findings"]
+    assert (differs["kind"], differs["entity"], differs["key"]) == (
+        "differs",
+        "supplier-invoice",
+        str(bill["number"]),
+    )
+    assert "VAT 50.00 in Rackbeat, 51.00 in e-conomic" in differs["message"]
+    assert "net 200.00 in Rackbeat, 199.00 in e-conomic" in differs["message"]
