@@ -287,8 +287,8 @@ def decode_body(response: httpx.Response) -> Any:
 def _first_text(body: Any) -> str | None:
     if isinstance(body, dict):
         for key in ("message", "Message", "title", "error", "detail"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(text := body.get(key), str):
+                return text
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
     return None
