@@ -17,7 +17,12 @@ import pytest
 
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.service import UserError
-from ledgerbridge.systems.eaccounting.adapters import CostCenterItems, CustomerInvoices, SupplierInvoices
+from ledgerbridge.systems.eaccounting.adapters import (
+    CostCenterItems,
+    CustomerInvoices,
+    SupplierInvoices,
+    day_text,
+)
 from ledgerbridge.systems.eaccounting.sandbox.demo_data import demo_id
 from ledgerbridge.systems.severa.adapters import Invoices
 from ledgerbridge.systems.severa.sandbox.demo_data import demo_guid
@@ -313,7 +318,8 @@ def test_invoices_become_drafts_with_a_project_on_every_row(world: SWorld) -> No
         invoice = severa_invoice(world, guid)
         assert invoice["status"]["guid"] == STATUS["transferred"]  # C20
         assert draft["CustomerNumber"] == str(invoice["billingCustomer"]["number"])  # C57, A22
-        assert (draft["InvoiceDate"], draft["DueDate"]) == (invoice["date"], invoice["dueDate"])
+        dates = (day_text(draft["InvoiceDate"]), day_text(draft["DueDate"]))  # eAccounting: date-times
+        assert dates == (invoice["date"], invoice["dueDate"])
         assert draft["OurReference"] == invoice["ourReference"]
         assert draft["TotalAmount"] == Decimal(str(invoice["totalIncludingTax"]["amount"]))
         project = str(invoice["projects"][0]["number"])

@@ -79,7 +79,7 @@ def test_vouchers_are_numbered_and_listed(client: EAccountingClient, raw: httpx.
     assert (
         first["NumberAndNumberSeries"] == "A1" and first["NumberSeries"] == "A" and first["VoucherType"] == 2
     )
-    assert first["VoucherDate"] == "2025-01-08"
+    assert first["VoucherDate"] == "2025-01-08T00:00:00Z"
     assert [r["AccountDescription"] for r in first["Rows"]] == [
         "Lager av handelsvaror",
         "Förändring av lager",
@@ -160,7 +160,7 @@ def test_supplier_invoice_draft_balance_rule(client: EAccountingClient, demo: Id
         "supplierinvoicedrafts", supplier_draft(demo, "1250", (4010, "1000", "0"), (2641, "250", "0"))
     )
     assert draft["SupplierName"] == "Ahlsell Sverige AB" and draft["SupplierNumber"] == "1"
-    assert draft["InvoiceDate"] == "2025-01-08" and draft["DueDate"] == "2025-02-07"
+    assert draft["InvoiceDate"] == "2025-01-08T00:00:00Z" and draft["DueDate"] == "2025-02-07T00:00:00Z"
     assert draft["Vat"] == 250 and draft["Rows"][0]["AccountName"] == "Inköp material och varor"
     assert [r["LineNumber"] for r in draft["Rows"]] == [1, 2]
     with pytest.raises(ValidationError) as off_by_one_ore:
@@ -219,7 +219,7 @@ def test_supplier_invoice_draft_crud(client: EAccountingClient, demo: Ids) -> No
     assert (
         replaced["InvoiceNumber"] is None
         and replaced["TotalAmount"] == 200
-        and replaced["DueDate"] == "2025-03-01"
+        and replaced["DueDate"] == "2025-03-01T00:00:00Z"
     )
     assert replaced["CreatedUtc"] == draft["CreatedUtc"]
     assert [

@@ -158,7 +158,8 @@ def test_convert_books_numbers_and_removes_the_draft(
     invoice = client.action(f"customerinvoicedrafts/{draft['Id']}/convert")
     assert invoice["InvoiceNumber"] == 1001
     assert invoice["CreatedFromDraftId"] == draft["Id"]
-    assert invoice["InvoiceDate"] == "2025-01-08" and invoice["DueDate"] == "2025-02-07"  # 30 dagar netto
+    assert invoice["InvoiceDate"] == "2025-01-08T00:00:00Z"
+    assert invoice["DueDate"] == "2025-02-07T00:00:00Z"  # 30 dagar netto
     assert invoice["TotalAmount"] == Decimal("11096.71") == invoice["RemainingAmount"]
     assert invoice["TotalVatAmount"] == Decimal("2051.01") and invoice["PaymentStatus"] == 1
     assert invoice["VatSpecification"] == [
@@ -220,7 +221,7 @@ def test_convert_refuses_a_future_date_and_checks_totals(client: EAccountingClie
     invoice = client.action(
         f"customerinvoicedrafts/{draft['Id']}/convert", {"TotalAmountInvoiceCurrency": Decimal("11096.71")}
     )
-    assert invoice["InvoiceDate"] == "2025-01-02" and invoice["DueDate"] == "2025-02-01"
+    assert invoice["InvoiceDate"] == "2025-01-02T00:00:00Z" and invoice["DueDate"] == "2025-02-01T00:00:00Z"
     with pytest.raises(NotFoundError):
         client.action("customerinvoicedrafts/00000000-0000-0000-0000-000000000009/convert")
 
@@ -228,9 +229,14 @@ def test_convert_refuses_a_future_date_and_checks_totals(client: EAccountingClie
 def test_invoice_date_is_today_in_stockholm(client: EAccountingClient, demo: Ids, clock: FakeClock) -> None:
     clock.now = datetime(2025, 1, 8, 23, 30, tzinfo=UTC)  # already 9 January in Sweden
     draft = client.create("customerinvoicedrafts", mixed_draft(demo, InvoiceDate="2025-01-09"))
-    assert client.action(f"customerinvoicedrafts/{draft['Id']}/convert")["InvoiceDate"] == "2025-01-09"
+    assert (
+        client.action(f"customerinvoicedrafts/{draft['Id']}/convert")["InvoiceDate"] == "2025-01-09T00:00:00Z"
+    )
     undated = client.create("customerinvoicedrafts", mixed_draft(demo))
-    assert client.action(f"customerinvoicedrafts/{undated['Id']}/convert")["InvoiceDate"] == "2025-01-09"
+    assert (
+        client.action(f"customerinvoicedrafts/{undated['Id']}/convert")["InvoiceDate"]
+        == "2025-01-09T00:00:00Z"
+    )
 
 
 def test_export_and_eu_customers_get_no_swedish_vat(client: EAccountingClient, demo: Ids) -> None:
@@ -266,7 +272,7 @@ def test_direct_invoice_and_created_from_draft(client: EAccountingClient, demo: 
     )
     assert invoice["Rows"][0]["Amount"] == Decimal("307.41")  # 12.3456 × 24.90 = 307.40544
     assert invoice["Rows"][1]["IsTextRow"] is True and invoice["Rows"][1]["VatRate"] is None
-    assert invoice["DueDate"] == "2025-01-13"  # 10 dagar netto
+    assert invoice["DueDate"] == "2025-01-13T00:00:00Z"  # 10 dagar netto
     assert invoice["TotalAmount"] == Decimal("384.26") and invoice["CreatedFromDraftId"] is None
     draft = client.create("customerinvoicedrafts", mixed_draft(demo))
     booked = client.create(

@@ -71,7 +71,7 @@ def test_partial_then_complete_payment(raw: httpx.Client, demo: dict[str, dict[s
     assert rest.status_code == 201, rest.text
     paid = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
     assert (paid["RemainingAmount"], paid["RemainingAmountInvoiceCurrency"]) == (0, 0)
-    assert paid["PaymentStatus"] == 0 and paid["PaymentDate"] == TODAY
+    assert paid["PaymentStatus"] == 0 and paid["PaymentDate"] == f"{TODAY}T00:00:00Z"
     vouchers = raw.get(f"/v2/vouchers/{fiscal_year_id(2025)}").json()["Data"]
     payments = [v for v in vouchers if v["NumberSeries"] == "C"]
     assert [v["NumberAndNumberSeries"] for v in payments] == ["C1", "C2"]
@@ -212,7 +212,7 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue_until_paid(
     raw: httpx.Client, demo: dict[str, dict[str, str]], clock: FakeClock
 ) -> None:
     invoice = _booked(raw, demo)
-    assert invoice["DueDate"] == "2025-02-07"  # the customer's 30 days
+    assert invoice["DueDate"] == "2025-02-07T00:00:00Z"  # the customer's 30 days
     clock.advance(30 * 86400)
     assert raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()["PaymentStatus"] == 1  # due today
     clock.advance(86400)
@@ -228,7 +228,11 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue_until_paid(
         f"/v2/customerinvoices/{invoice['Id']}/payments", json=_payment(demo, 2000, PaymentDate="2025-02-08")
     )
     paid = raw.get(f"/v2/customerinvoices/{invoice['Id']}").json()
-    assert (paid["PaymentStatus"], paid["PaymentDate"], paid["RemainingAmount"]) == (0, "2025-02-08", 0)
+    assert (paid["PaymentStatus"], paid["PaymentDate"], paid["RemainingAmount"]) == (
+        0,
+        "2025-02-08T00:00:00Z",
+        0,
+    )
 
 
 def test_a_payment_in_another_currency_settles_in_both(

@@ -47,7 +47,7 @@ def test_a_booked_supplier_invoice_shows_supplier_voucher_and_rows(
     assert invoice["SupplierName"] == "Beijer Byggmaterial AB" and invoice["SupplierNumber"] == "2"
     assert invoice["VoucherNumber"] == "D1" and invoice["Status"] == 1 and invoice["PaymentStatus"] == 3
     assert invoice["Vat"] == 312.5 and invoice["RemainingAmount"] == -1562.5
-    assert invoice["DueDate"] == "2025-02-06"  # the supplier's 30 days
+    assert invoice["DueDate"] == "2025-02-06T00:00:00Z"  # the supplier's 30 days
     assert [(r["LineNumber"], r["AccountNumber"], r["DebetAmount"]) for r in invoice["Rows"]] == [
         (1, 4010, 1000),
         (2, 5410, 250),

@@ -9,7 +9,8 @@
 - :class:`CustomerInvoices`: invoices modified since a moment (``modifiedSinceUtc``, declared in the
   OpenAPI), one read, and a payment posted (``POST /customerinvoices/{id}/payments``).
 
-Records come back as eAccounting sends them (dicts, amounts as ``Decimal``). Moments are sent as UTC
+Records come back as eAccounting sends them (dicts, amounts as ``Decimal``); a date read out of one is
+taken as its day (:func:`day_text`), whether it comes as a date-time or a bare date. Moments are sent as UTC
 ``YYYY-MM-DDTHH:MM:SSZ``; a naive datetime is refused rather than guessed. Use the list answer's
 ``Meta.ServerTimeUtc`` (:func:`server_time`) as the next "since", so the client's clock never matters.
 """
@@ -38,6 +39,13 @@ def utc_text(moment: datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a moment sent to eAccounting must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def day_text(value: Any) -> str | None:
+    """The calendar day of a date eAccounting answers: the spec types dates ``date-time``
+    (``2025-01-08T00:00:00``), older answers and the field docs show ``2025-01-08``; either reads as the
+    day written (never shifted by a time zone)."""
+    return str(value)[:10] if value else None
 
 
 def server_time(client: EAccountingClient, path: str) -> str | None:
@@ -124,7 +132,7 @@ class ProjectCost:
     invoice_id: str
     voucher_number: str | None
     supplier_name: str | None
-    invoice_date: str | None
+    invoice_date: str | None  # YYYY-MM-DD
     account_number: int
     amount: Decimal  # debet − credit, excluding VAT
     text: str | None
@@ -178,7 +186,7 @@ class SupplierInvoices:
                     invoice_id=str(invoice["Id"]),
                     voucher_number=invoice.get("VoucherNumber"),
                     supplier_name=invoice.get("SupplierName"),
-                    invoice_date=invoice.get("InvoiceDate"),
+                    invoice_date=day_text(invoice.get("InvoiceDate")),
                     account_number=int(row["AccountNumber"]),
                     amount=amount,
                     text=row.get("TransactionText"),

@@ -1,75 +1,9 @@
 """Documents and bookkeeping: customer invoice drafts, customer invoices (convert, e-mail), sales
 orders, supplier invoice drafts, vouchers, the chart of accounts and the company settings.
 
-Rules (research: shared/research/eaccounting-api.md §3, §10-§12; UNCONFIRMED where the material is
-silent — each such choice is named here):
-
-- Sales rows (drafts, invoices, orders): an article row names an existing ``ArticleId`` (orders may
-  name ``ArticleNumber`` instead); text rows (``IsTextRow`` on drafts/orders, no ``ArticleId`` on
-  invoices, where ``IsTextRow`` is read-only) need a ``Text``. ``Text`` defaults to the article's name,
-  ``UnitPrice`` to its ``NetPrice`` (also when 0 and ``ReplaceUnitPriceWhenZero``). ``Quantity`` may have
-  2 decimals on drafts and 4 on invoices and orders; ``UnitPrice`` 2 (4 for a foreign customer);
-  ``DiscountPercentage`` is a fraction 0..1 with up to 4 decimals. Row ``Amount`` =
-  round(Quantity × UnitPrice × (1 − DiscountPercentage), 2) (half away from zero) and excludes VAT.
-- VAT: the row's rate comes from the article's coding (``VatRatePercent``/100) for a Swedish customer
-  (or one without a country) and for private persons in other EU countries; business customers in
-  another EU country and every customer outside the EU get 0 (reverse charge / export), as do
-  customers with ``ReverseChargeOnConstructionServices`` and invoice rows with ``IsVatFree``. The
-  coding's matching account (``DomesticSalesSubjectToVatAccountNumber``,
-  ``ForeignSalesVatExemptWithinEuAccountNumber``, ``ForeignSalesVatExemptOutsideEuAccountNumber``, ...)
-  gets the row's net when the invoice is booked. VAT per rate = round(sum of net at that rate × rate,
-  2); ``TotalVatAmount`` is their sum, ``TotalAmount`` = net + VAT + roundings (incl. VAT);
-  ``TotalRoundings`` is 0 (öresavrundning not modelled). Orders show the same totals as ``Amount``
-  (incl. VAT, UNCONFIRMED), ``VatAmount``, ``RoundingsAmount``. Drafts show invoice-currency totals.
-  A booked invoice in another currency than the company's is converted at its ``CurrencyRate`` (POST
-  ``/customerinvoices`` only; drafts have no rate) or the state's daily rate (``state.currency_rates``,
-  base per unit; none → 400 on ``CurrencyRate``): ``TotalAmount``/``TotalVatAmount``/``RemainingAmount``
-  are in the base currency, the ``…InvoiceCurrency`` fields not; the voucher converts the receivable,
-  each sales account and each VAT amount separately, rounded to öre, and the remainder of that rounding
-  goes to 3740 (Öres- och kronutjämning), so every voucher balances.
-  ``LineNumber`` is the row's index from 0 (UNCONFIRMED; supplier invoice
-  draft rows count from 1, their documented default). ``ContributionMargin`` is not shown.
-- Customer data: ``CustomerName``/``CustomerNumber``/``InvoiceCustomerName``, the invoice postal
-  code/city/country, ``InvoiceAddress1/2`` when null, the delivery address fields when null and
-  ``TermsOfPaymentId`` when null come from the customer at each save.
-- ``POST /customerinvoicedrafts/{id}/convert`` (body optional; given totals of
-  ``CustomerInvoiceDraftValidationApi`` must match, and so must each given row, matched on its
-  ``LineNumber``: ``TotalAmountNoVatInvoiceCurrency`` = the row's ``Amount``,
-  ``TotalAmountIncVatInvoiceCurrency`` = Amount + round(Amount × the row's rate); else 400/2000 naming
-  the field, and the draft stays) → 201 ``CustomerInvoiceApi``; the
-  draft is removed. ``InvoiceDate`` is the draft's or today in Europe/Stockholm; a future date is 400
-  ``ErrorCode 4023`` (FutureDateCannotBeSet); a date outside every fiscal year 400 ``3001``.
-  ``InvoiceNumber`` is the company's ``NextCustomerInvoiceNumber`` (then incremented). ``DueDate``:
-  given, else the invoice date + ``NumberOfDays`` of the terms (type 1 CurrentMonth: from the end of
-  the month; type 2 Cash: the invoice date). ``RemainingAmount`` = ``TotalAmount``, ``PaymentStatus`` 1.
-  A voucher is booked (series "B", ``VoucherType`` 14/15 CustomerInvoiceDebit/Credit, series
-  UNCONFIRMED): debit 1510 with the total, credit each sales account with its net and each output VAT
-  account (2611/2621/2631) with its VAT; ``VoucherNumber`` = its ``NumberAndNumberSeries``.
-  ``POST /customerinvoices`` books a ``CustomerInvoiceApi`` body the same way, or, with
-  ``CreatedFromDraftId``, converts that draft (the rest of the body is then ignored).
-- ``GET /customerinvoices?modifiedSinceUtc=`` keeps invoices with ``ModifiedUtc`` at or after it.
-- ``POST /customerinvoices/{id}/email`` (``EmailApi``) → 200, no body. The recipient is ``Email`` or
-  the customer's ``EmailAddress`` (neither: 400/2000 on ``Email``); ``CcRecipients`` omitted or empty →
-  the customer's ``EmailAddresses``, null → none; ``Subject`` defaults to "Faktura #### från
-  <company>", ``####`` replaced by the invoice number; ``Message`` defaults to the company's invoice
-  e-mail text. Each e-mail is appended to ``state.sent_emails``.
-- Supplier invoice drafts: ``SupplierId`` must name a supplier; every row's ``AccountNumber`` must be
-  in the chart of the fiscal year of ``InvoiceDate`` (default today); **balance rule**: the rows are
-  the cost and VAT lines (the payable on 2440 is implied), so sum(``DebitAmount``) −
-  sum(``CreditAmount``) must equal ``TotalAmount`` for a debit invoice and −|``TotalAmount``| for a
-  credit invoice (``IsCreditInvoice``); otherwise 400 ``ErrorCode 4032`` (SupplierInvoiceDoesntBalance).
-  A missing ``TotalAmount`` counts as 0. ``Vat`` defaults to the net of rows on accounts 2640-2649,
-  ``DueDate`` to the invoice date + the supplier's terms, ``SupplierName``/``SupplierNumber`` to the
-  supplier's.
-- Vouchers: ``VoucherDate`` must fall in a fiscal year (else 400 ``3001``), every ``AccountNumber``
-  must be in that year's chart (else 400 ``3002`` AccountNotFound with ``Errors``), amounts are ≥ 0
-  with 2 decimals, and sum(debit) must equal sum(credit) (else 400/2000 on ``Rows``). Series "A"
-  unless ``?useDefaultVoucherSeries=false`` and ``NumberSeries`` is given; numbers count per fiscal
-  year and series (``NumberAndNumberSeries`` "A1", "A2", ...); ``VoucherType`` 2 (ManualVoucher).
-  No PUT or DELETE.
-- ``/accounts``: GET all, per fiscal year, or one (``/accounts/{fiscalyearId}/{number}``).
-- ``/companysettings``: GET the object; PUT replaces the writable settings (``Name``, ``Address1``,
-  ``PostalCode``, ``City``, ``CountryCode`` required); read-only ones (numbers, currency, ...) stay.
+The rules (rows and VAT, totals, currency, conversion, numbering, vouchers, the balance rule of supplier
+invoice drafts) and the choices made where the research is silent are written down in
+``docs/sandboxes/eaccounting.md`` ("Documents and bookkeeping rules"); :mod:`.routes` serves them.
 """
 
 from __future__ import annotations

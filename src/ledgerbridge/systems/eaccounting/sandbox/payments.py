@@ -1,27 +1,7 @@
 """Customer invoice payments (``POST /customerinvoices/{id}/payments``, ``InvoicePaymentApi``).
 
-Rules (UNCONFIRMED where the public material is silent):
-
-- Required: ``CompanyBankAccountId`` (a ``/v2/bankaccounts`` record), ``PaymentDate`` (a date in the
-  company's time zone, not in the future: 400 ``ErrorCode`` 4023; in a fiscal year: else 3001),
-  ``PaymentAmount`` (invoice currency, 2 decimals), ``PaymentCurrency`` (must be the invoice's currency)
-  and ``PaymentType`` (1 PartialPayment, 2 CompletePayment, 3 Rounding, 4 BankCharge).
-  ``BankFeeAmount`` (0..1 000 000 000) is what the bank kept: the invoice is settled by
-  ``PaymentAmount`` + ``BankFeeAmount``. Settling more than ``RemainingAmountInvoiceCurrency``, a
-  ``PaymentAmount`` whose sign differs from the invoice total, or a CompletePayment that does not settle
-  the whole remainder are 400/2000.
-- Booking: a voucher in series "C" (UNCONFIRMED), ``VoucherType`` 10 (BankTransactionDeposit): debit
-  the bank account's ``LedgerAccountNumber`` with ``PaymentAmount`` (3740 for Rounding, 6570 for
-  BankCharge), debit 6570 with ``BankFeeAmount``, credit 1510 with the settled amount (in base currency:
-  ``DomesticPaymentAmount`` when given, else amount × the invoice's rate); the payment that settles the
-  invoice clears what remains on 1510 and books the difference on 3960 (exchange gain) or 7960 (loss).
-- The invoice: ``RemainingAmountInvoiceCurrency`` and ``RemainingAmount`` go down, ``PaymentStatus``
-  becomes 0 (Paid) at zero, else stays 1 (Unpaid; every unpaid invoice is shown as 2 Overdue once its
-  ``DueDate`` has passed); ``PaymentDate`` is the
-  date of the payment that paid it in full (null while anything remains); ``ModifiedUtc`` moves, so
-  ``GET /customerinvoices?modifiedSinceUtc=`` finds paid invoices.
-- The answer is 201 with the payment as posted plus a ``BankTransactionId``.
-- ``PaymentReferenceNumber`` (the OCR reference): see :mod:`.ocr`.
+The rules (what is required, what settles an invoice, the voucher booked, the exchange difference) and the
+choices made where the material is silent: ``docs/sandboxes/eaccounting.md`` ("Customer invoice payments").
 """
 
 from __future__ import annotations
@@ -39,6 +19,7 @@ from ledgerbridge.systems.eaccounting.sandbox.documents import (
     money,
 )
 from ledgerbridge.systems.eaccounting.sandbox.resources import INVOICE_PAYMENT_FIELDS
+from ledgerbridge.systems.eaccounting.sandbox.state import with_date_times
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     HttpError,
     as_date,
@@ -150,7 +131,8 @@ def post_payment(documents: Documents, invoice: dict[str, Any], data: dict[str, 
             BankTransactionId=str(uuid.uuid4()),
         )
         invoice.setdefault("_Payments", []).append({**payment, "_VoucherId": voucher["Id"]})
-        return payment
+        shown: dict[str, Any] = with_date_times(payment)
+        return shown
 
 
 def _base_per_unit(invoice: dict[str, Any]) -> Decimal:

@@ -1,31 +1,8 @@
-"""Booked supplier invoices (``SupplierInvoiceApi`` of the 2026 OpenAPI) and the two ways to book one.
+"""Booked supplier invoices (``SupplierInvoiceApi`` of the 2026 OpenAPI) and the two ways to book one: a
+body at once (``POST /supplierinvoices``) or a draft (``POST /supplierinvoicedrafts/{id}/convert``).
 
-Routes: ``GET /supplierinvoices`` (``$filter`` on any field, e.g. ``ModifiedUtc gt 2025-01-08T10:00:00Z``),
-``GET /supplierinvoices/{id}``, ``POST /supplierinvoices`` (book a body at once; query
-``useDefaultVatCodes``, ``calculateVatOnCostAccounts``, ``duplicateCheckExtendedValidation``) and
-``POST /supplierinvoicedrafts/{id}/convert`` (book a draft; the draft is removed and the invoice names
-it in ``CreatedFromDraftId``). Both answer 201 ``SupplierInvoiceApi``. Rules (UNCONFIRMED where the
-public material is silent):
-
-- Required: ``SupplierId`` (an existing supplier), ``InvoiceNumber``, ``TotalAmount``. Rows carry
-  ``DebetAmount`` (the schema's spelling) and ``CreditAmount`` (≥ 0, 2 decimals), an ``AccountNumber``
-  in the chart of the fiscal year of ``InvoiceDate`` (default today; none: 400/3001; unknown account:
-  400/3002), cost center items checked as in :mod:`.costcenters`.
-- The rows are the cost and VAT lines and the payable on 2440 is implied, so sum(debet) − sum(credit)
-  must be ``TotalAmount`` (−|``TotalAmount``| on a credit invoice), else 400 ``ErrorCode`` 4032
-  (SupplierInvoiceDoesntBalance) — the same rule as drafts. ``Vat`` defaults to the net of rows on
-  2640-2649, ``DueDate`` to the supplier's terms.
-- ``duplicateCheckExtendedValidation=true``: another invoice of the same supplier with the same
-  ``InvoiceNumber`` is 400 ``ErrorCode`` 4000 (Conflict). Without it duplicates pass.
-- Booking: a voucher in series "D" (the Swedish supplier-invoice series; UNCONFIRMED for eAccounting),
-  ``VoucherType`` 12 SupplierInvoiceDebit / 13 SupplierInvoiceCredit, the rows as given plus 2440 with
-  the total; ``VoucherNumber`` is its ``NumberAndNumberSeries``, ``Number`` counts per company.
-- Shown: ``Status`` 1 (Normal), ``PaymentStatus`` 3 (Unpaid), ``RemainingAmount`` and
-  ``RemainingAmountInvoiceCurrency`` = −``TotalAmount`` (open payables are negative, as observed live),
-  ``SupplierName``/``SupplierNumber``/``BankGiroNumber``/``PlusGiroNumber`` from the supplier,
-  ``SupplierInvoiceOrigin`` 2 (API), ``BankAccountId`` the supplier's ``PayFromBankAccountId`` or the
-  empty GUID, dates ``YYYY-MM-DD``, ``CreatedUtc``/``ModifiedUtc`` set at booking. Rows get ``Id``,
-  ``AccountName`` and ``LineNumber`` (from 1).
+The rules (required fields, the balance rule, the duplicate check, the voucher booked, what is shown) and
+the choices made where the material is silent: ``docs/sandboxes/eaccounting.md`` ("Supplier invoices").
 """
 
 from __future__ import annotations

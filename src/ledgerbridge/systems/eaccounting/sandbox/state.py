@@ -50,11 +50,22 @@ def date_time_text(value: Any) -> Any:
     return value
 
 
-# Date fields the 2026 OpenAPI types date-time, answered as such (stored as dates).
-_DATE_TIME_FIELDS: dict[str, tuple[str, ...]] = {
-    "fiscalyears": ("StartDate", "EndDate"),
-    "orders": ("OrderDate", "DeliveryDate", "ShippedDateTime"),
-}
+def is_date_field(name: str) -> bool:
+    """The 2026 OpenAPI types every date field ``date-time`` (it has no ``format: date`` at all): the
+    ``…Date`` fields, ``ShippedDateTime`` and ``AccountingLockedTo``."""
+    return name.endswith(("Date", "DateTime")) or name == "AccountingLockedTo"
+
+
+def with_date_times(value: Any) -> Any:
+    """``value`` (a record, its rows) with every stored date of a date field shown as a date-time."""
+    if isinstance(value, dict):
+        return {
+            key: date_time_text(item) if is_date_field(key) else with_date_times(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [with_date_times(item) for item in value]
+    return value
 
 
 def date_text(value: Any) -> Any:
@@ -298,13 +309,12 @@ class EAccountingState:
             terms = self.company.get("TermsOfPaymentId") or next(iter(self.records["termsofpayments"]), None)
             orders = [int(r.get("Number") or 0) for r in self.records["orders"].values()]
             shown.update(
-                AccountingLockedTo=date_time_text(self.company.get("AccountingLockedTo")),
                 TermsOfPaymentId=terms or "00000000-0000-0000-0000-000000000000",
                 NextCustomerNumber=int(self.next_number("customers", "CustomerNumber")),
                 NextSupplierNumber=int(self.next_number("suppliers", "SupplierNumber")),
                 NextOrderNumber=max(orders, default=0) + 1,
             )
-            return shown
+            return with_date_times(shown)
 
     def update_company(self, **fields: Any) -> dict[str, Any]:
         """Change settings directly (also read-only ones such as ``NextCustomerInvoiceNumber``)."""
@@ -328,10 +338,7 @@ class EAccountingState:
 
     # -- what a GET shows ------------------------------------------------------------------------
     def render(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
-        shown = self._render(name, record)
-        for field in _DATE_TIME_FIELDS.get(name, ()):
-            if field in shown:
-                shown[field] = date_time_text(shown[field])
+        shown = with_date_times(self._render(name, record))
         if name == "customerinvoices" and shown.get("PaymentStatus") == 1:
             # Unpaid becomes Overdue once the due date has passed (in the company's time zone).
             if str(shown.get("DueDate") or "9999-12-31")[:10] < self.today().isoformat():
