@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 
 from ledgerbridge.engine.checkpoints import Checkpoints
@@ -60,6 +61,7 @@ SUPPLIER_COST = "supplier-cost"
 SCHEDULE_CHECKPOINT = "schedule:severa-eaccounting"
 #: The order the schedule runs them in: what invoices need comes first.
 SCHEDULE_ORDER = REGISTERS
+log = structlog.get_logger("ledgerbridge.transfers")
 
 
 class RegisterRefused(Exception):
@@ -204,6 +206,21 @@ class SeveraEAccountingSession(Realtime):
 
     def close(self) -> None:
         self._close()
+
+    def _log_transfer(
+        self, document_type: str, key: str, outcome: str, remote_key: str | None, message: str
+    ) -> None:
+        """One line per record written (issue 17), as the Rackbeat kinds log theirs; a failure's line,
+        with the remote system's own message, comes from the error log."""
+        log.info(
+            "transfer",
+            integration_id=self.integration_id,
+            document_type=document_type,
+            record_key=key,
+            outcome=outcome,
+            remote_key=remote_key,
+            message=message,
+        )
 
     # -- registers ---------------------------------------------------------------------------------------
     def lookups(self) -> Lookups:
@@ -387,6 +404,8 @@ class SeveraEAccountingSession(Realtime):
         what = invoices.describe_invoice(invoice)
         if notes is not None:
             notes.extend(builder.warnings)
+        if result.outcome != "failed":
+            self._log_transfer(INVOICE, guid, result.outcome, result.remote_key, result.message)
         if result.ok:
             errors("transfer", INVOICE, guid, "", None)
         elif result.outcome != "in_progress":
@@ -521,6 +540,10 @@ class SeveraEAccountingSession(Realtime):
                     )
                     continue
                 errors("check-sent", "check-sent", guid, "", None)
+                self._log_transfer(
+                    "check-sent", guid, "updated", f"invoice:{found.get('Id')}",
+                    f"{what} marked sent as eEkonomi invoice {found.get('InvoiceNumber')}",
+                )  # fmt: skip
                 run.count("updated")
 
     def _check_paid(self, lookups: Lookups, run: RegisterRun) -> None:
@@ -561,6 +584,10 @@ class SeveraEAccountingSession(Realtime):
                     )
                     continue
                 errors("check-paid", "check-paid", guid, "", None)
+                self._log_transfer(
+                    "check-paid", guid, "updated", f"invoice:{found.get('Id')}",
+                    f"{invoices.describe_invoice(invoice)} marked paid on {day}",
+                )  # fmt: skip
                 run.count("updated")
 
     @staticmethod
@@ -607,6 +634,10 @@ class SeveraEAccountingSession(Realtime):
                     send=writer.send,
                     describe=lambda key: f"Severa project fee {key}",
                 )
+                if result.outcome != "failed":
+                    self._log_transfer(
+                        SUPPLIER_COST, row.row_id, result.outcome, result.remote_key, result.message
+                    )
                 if result.ok:
                     claimed.add(str(result.remote_key))
                     errors("transfer", SUPPLIER_COST, row.row_id, "", None)

@@ -181,14 +181,77 @@ class Invoices:
                 "flatRatesTotalExcludingTax": _money(Decimal(0), code),
                 "workHoursQuantity": hours,
                 "workHourValueAddedTax": self.entries.default_vat(),
-                "creditNoteInvoice": None,
-                "reimburseInvoice": None,
+                "creditNoteInvoice": self._related(record.get("_creditNoteInvoice")),
+                "reimburseInvoice": self._related(record.get("_reimburseInvoice")),
                 "invoiceTemplate": None,
                 "language": None,
                 "culture": None,
             }
         )
         return out
+
+    def _related(self, guid: str | None) -> Record | None:
+        """``RelatedInvoiceSubModel``: the credit note of an invoice, or the invoice a credit note credits."""
+        found = self.state.table("invoices").get(guid or "")
+        return {"guid": found["guid"], "number": found["number"]} if found else None
+
+    def credit(self, invoice_guid: str, status_guid: str | None = None) -> Record:
+        """A credit note of an invoice, as Severa's "credit invoice" action in the user interface makes it
+        (the REST API has no operation for it): the invoice's header and rows with the quantities negated,
+        ``isCreditNote``, the two linked by ``reimburseInvoice`` / ``creditNoteInvoice``. Its status is
+        ``status_guid``, else the status for credit notes (``isDefaultForCreditNote``), else the default."""
+        tables = self.state.tables
+        with self.state.lock:
+            original = tables["invoices"][invoice_guid.lower()]
+            statuses = tables["invoice_statuses"].values()
+            status = status_guid or next(
+                (s["guid"] for s in statuses if s["isDefaultForCreditNote"]),
+                next(s["guid"] for s in statuses if s["isDefault"]),
+            )
+            header = {
+                k: v
+                for k, v in original.items()
+                if k not in ("guid", "createdDateTime", "lastUpdatedDateTime", "_seq", "_rows", "_settings")
+            }
+            header.update(
+                {
+                    "number": None,
+                    "referenceNumber": None,
+                    "paymentDate": None,
+                    "entryDate": None,
+                    "isCreditNote": True,
+                    "_status": str(status).lower(),
+                    "_reimburseInvoice": original["guid"],
+                }
+            )
+            note = insert(self.state, "invoices", header)
+            settings = {
+                k: v
+                for k, v in self._settings_of(original["guid"]).items()
+                if k not in ("guid", "createdDateTime", "lastUpdatedDateTime", "_seq")
+            }
+            note["_settings"] = insert(
+                self.state, "invoice_settings", {**settings, "_invoice": note["guid"]}
+            )["guid"]
+            note["_rows"] = []
+            for row in self._rows_of(original["guid"]):
+                copied = {
+                    k: v
+                    for k, v in row.items()
+                    if k not in ("guid", "createdDateTime", "lastUpdatedDateTime", "_seq")
+                }
+                copied.update(
+                    {
+                        "quantity": -row["quantity"],
+                        "unitPrice": dict(row["unitPrice"]),
+                        "_invoice": note["guid"],
+                    }
+                )
+                note["_rows"].append(insert(self.state, "invoice_rows", copied)["guid"])
+            original["_creditNoteInvoice"] = note["guid"]
+            touch(self.state, original)
+            self._number_if_due(note)
+            return note
 
     @staticmethod
     def _free_text(value: str | None) -> Record | None:
