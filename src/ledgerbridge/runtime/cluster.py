@@ -24,6 +24,10 @@ A worker killed hard (kill -9, a lost machine) leaves its jobs ``doing``, and wi
 sends a heartbeat; at its start and every few seconds each worker puts the jobs of workers whose heartbeat
 is older than ``LEDGERBRIDGE_STALLED_WORKER_SECONDS`` (30) back to ``todo`` (``recover_stalled``), which
 frees the locks. Running such a job twice is harmless: the inbox and the ledger decide what is left to do.
+
+Rate limits belong to credentials, not to workers: while a worker works (and while a web process has the
+queue open), the clients it opens take their calls from the cluster's shared budget per credential in
+PostgreSQL (``runtime/shared_pacing.py``), so two workers together stay under one Rackbeat token's limit.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import procrastinate
@@ -43,9 +48,11 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import make_url
 
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.runtime.shared_pacing import SharedBudgets
 from ledgerbridge.runtime.tenants import QuietScans
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import InboxItem
+from ledgerbridge.systems.pacing import budgets_from
 
 RETRY_PENDING_SECONDS = 5
 NOTIFY_SECONDS = 0.05  # deliveries within this long share one dispatch job
@@ -77,6 +84,7 @@ class Cluster:
         self._wanted = threading.Event()
         self._notifier: threading.Thread | None = None
         self._notifier_lock = threading.Lock()
+        self.budgets = SharedBudgets(service.store.engine)  # the credentials' limits, shared by the cluster
         self._define_tasks()
 
     # -- the tasks -----------------------------------------------------------------------------------------
@@ -179,7 +187,8 @@ class Cluster:
 
         def work() -> None:
             signals = wait and threading.current_thread() is threading.main_thread()
-            asyncio.run(self._work(wait=wait, concurrency=concurrency, handle_signals=signals, **options))
+            with budgets_from(self.budgets):  # the clients the jobs open pace with the cluster
+                asyncio.run(self._work(wait=wait, concurrency=concurrency, handle_signals=signals, **options))
 
         try:
             asyncio.get_running_loop()
@@ -275,6 +284,9 @@ class Cluster:
             except Exception:  # noqa: BLE001 - the database is away: the next round tries again
                 log.exception("could not look for stalled jobs")
 
-    def open(self) -> Any:
-        """The app opened for deferring from synchronous code (``with cluster.open(): ...``)."""
-        return self.app.open()
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Any]:
+        """The app opened for deferring from synchronous code (``with cluster.open(): ...``); clients
+        opened meanwhile (a web process registering webhooks, say) pace with the cluster's budgets."""
+        with budgets_from(self.budgets), self.app.open() as opened:
+            yield opened

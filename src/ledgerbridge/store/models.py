@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -241,3 +242,16 @@ class OAuthConnection(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class CallBudgetRow(Base):
+    """A rate limit's token bucket shared by every process of a cluster (``runtime/shared_pacing.py``):
+    one row per system and credential. ``credential`` is a hash of the credential, never the secret.
+    The rate and burst are not stored: every process brings the published limit it paces to."""
+
+    __tablename__ = "call_budgets"
+
+    system: Mapped[str] = mapped_column(String(50), primary_key=True)
+    credential: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)  # may go below 0: a call dearer than charged is a debt
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the database's clock

@@ -5,6 +5,11 @@ The limit belongs to a credential (a Rackbeat API token, an e-conomic agreement)
 object: :meth:`CallBudget.shared` hands every client of this process that uses the same credential the
 same budget, whichever thread or integration holds it. The key is a hash, so no secret is kept as a
 dictionary key. A 429 can still come from use outside this process; the retry handling stays for that.
+
+Where several processes spend one credential (cluster mode's workers), the process installs another
+:class:`BudgetSource` with :func:`budgets_from` (``runtime/shared_pacing.py`` keeps the bucket in
+PostgreSQL); :func:`rackbeat_budget` and :func:`economic_budget` then hand out its budgets instead. This
+package knows only the :class:`Budget` protocol, not the store.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol
 
 # Rackbeat: 480 requests a minute per API token (Laravel's throttle, research A2); a provider with another
 # agreement sets LEDGERBRIDGE_RACKBEAT_PER_MINUTE.
@@ -22,8 +29,29 @@ RACKBEAT_PER_MINUTE = 480
 ECONOMIC_TOKENS_PER_MINUTE = 10_000
 # Share of a limit a budget spends: the server's window and ours are not in step, so stay a little under.
 DEFAULT_SHARE = 0.99
+# A credential's burst: a quarter of the server's minute, so short jobs never wait and the server's bucket
+# keeps three quarters for a window that started before ours.
+BURST_SHARE = 0.25
 
 Cost = Callable[[str, str], float]
+
+
+class Budget(Protocol):
+    """What a client paces with: called before each request, told afterwards what a call really cost."""
+
+    calls: int  # calls let through by this process (tests, benchmarks)
+    waited: float  # seconds this process spent waiting
+
+    def __call__(self, method: str, path: str) -> None: ...
+
+    def settle(self, charged: float, actual: float) -> None: ...
+
+
+class BudgetSource(Protocol):
+    """Gives the budget of one credential: ``system`` names the API, ``key`` is :func:`credential_key`'s
+    hash of the credential (never the secret), ``per_minute`` the published limit."""
+
+    def __call__(self, system: str, key: str, per_minute: float, cost: Cost) -> Budget: ...
 
 
 def one_per_call(method: str, path: str) -> float:
@@ -78,7 +106,7 @@ class CallBudget:
         with cls._shared_lock:
             found = cls._shared.get(key)
             if found is None:
-                found = cls._shared[key] = cls(per_minute, cost=cost, burst=per_minute / 4)
+                found = cls._shared[key] = cls(per_minute, cost=cost, burst=per_minute * BURST_SHARE)
             return found
 
     def _take(self, cost: float) -> float:
@@ -106,13 +134,41 @@ class CallBudget:
             self._available = min(self.capacity, self._available - (actual - charged))
 
 
-def rackbeat_budget(base_url: str, token: str) -> CallBudget:
-    """The budget of one Rackbeat API token in this process."""
+def in_process(system: str, key: str, per_minute: float, cost: Cost) -> Budget:
+    """The default source: one :class:`CallBudget` per credential in this process (embedded mode)."""
+    return CallBudget.shared(key, per_minute, cost=cost)
+
+
+_source: BudgetSource = in_process
+_source_lock = threading.Lock()
+
+
+@contextmanager
+def budgets_from(source: BudgetSource) -> Iterator[BudgetSource]:
+    """Clients opened meanwhile, in any thread of this process, are paced by ``source``'s budgets; the
+    previous source comes back afterwards. A process-wide setting: the credential's limit is too."""
+    global _source
+    with _source_lock:
+        previous, _source = _source, source
+    try:
+        yield source
+    finally:
+        with _source_lock:
+            _source = previous
+
+
+def budget_for(system: str, key: str, per_minute: float, cost: Cost = one_per_call) -> Budget:
+    """The budget of one credential from the source installed now (:func:`budgets_from`)."""
+    return _source(system, key, per_minute, cost)
+
+
+def rackbeat_budget(base_url: str, token: str) -> Budget:
+    """The budget of one Rackbeat API token (this process's, or the cluster's where one is installed)."""
     per_minute = float(os.environ.get("LEDGERBRIDGE_RACKBEAT_PER_MINUTE") or RACKBEAT_PER_MINUTE)
-    return CallBudget.shared(credential_key("rackbeat", base_url.rstrip("/"), token), per_minute)
+    return budget_for("rackbeat", credential_key("rackbeat", base_url.rstrip("/"), token), per_minute)
 
 
-def economic_budget(base_url: str, agreement_grant_token: str) -> CallBudget:
-    """The budget of one e-conomic agreement in this process."""
+def economic_budget(base_url: str, agreement_grant_token: str) -> Budget:
+    """The budget of one e-conomic agreement (this process's, or the cluster's where one is installed)."""
     key = credential_key("economic", base_url.rstrip("/"), agreement_grant_token)
-    return CallBudget.shared(key, ECONOMIC_TOKENS_PER_MINUTE, cost=economic_cost)
+    return budget_for("economic", key, ECONOMIC_TOKENS_PER_MINUTE, economic_cost)

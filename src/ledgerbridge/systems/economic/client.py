@@ -30,7 +30,7 @@ from ledgerbridge.systems.economic.filters import Filter
 from ledgerbridge.systems.economic.links import encode_id
 from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
-from ledgerbridge.systems.pacing import CallBudget, economic_cost
+from ledgerbridge.systems.pacing import Budget, economic_cost
 
 DEFAULT_BASE_URL = "https://restapi.e-conomic.com"
 DEFAULT_APIS_BASE_URL = "https://apis.e-conomic.com"
@@ -90,7 +90,7 @@ class EconomicClient(JsonApiClient):
         apis_base_url: str | None = None,
         http: httpx.Client | None = None,
         max_retries: int = 5,
-        budget: CallBudget | None = None,
+        budget: Budget | None = None,
         **kwargs: Any,
     ) -> None:
         headers = {

@@ -19,7 +19,7 @@ import httpx
 from ledgerbridge import __version__
 from ledgerbridge.systems.errors import ApiError, NotFoundError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
-from ledgerbridge.systems.pacing import CallBudget
+from ledgerbridge.systems.pacing import Budget
 
 DEFAULT_BASE_URL = "https://app.rackbeat.com/api"
 DEFAULT_USER_AGENT = f"ledgerbridge/{__version__} (open-source Rackbeat/e-conomic sync)"
@@ -109,7 +109,7 @@ class RackbeatClient(JsonApiClient):
         http: httpx.Client | None = None,
         max_retries: int = 5,
         user_agent: str = DEFAULT_USER_AGENT,
-        budget: CallBudget | None = None,
+        budget: Budget | None = None,
         **kwargs: Any,
     ) -> None:
         """``budget`` paces requests under Rackbeat's 480 a minute per token (None: no pacing, e.g. tests

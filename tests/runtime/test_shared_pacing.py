@@ -1,0 +1,174 @@
+"""Cluster workers share one token bucket per credential in PostgreSQL: together they stay under its limit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from ledgerbridge.runtime.cluster import Cluster
+from ledgerbridge.runtime.shared_pacing import SharedBudget, SharedBudgets
+from ledgerbridge.sandbox import SandboxServer
+from ledgerbridge.store.db import Store
+from ledgerbridge.store.models import CallBudgetRow
+from ledgerbridge.systems.pacing import (
+    CallBudget,
+    budgets_from,
+    credential_key,
+    one_per_call,
+    rackbeat_budget,
+)
+from ledgerbridge.web.app import create_app
+from tests.conftest import _empty_postgres
+from tests.integrations.eaccounting_support import RACKBEAT_TOKEN, ELive, EWorld, eaccounting_world
+from tests.integrations.test_realtime import wait_for
+
+
+@pytest.fixture
+def pg_store(postgres_url: str) -> Iterator[Store]:
+    _empty_postgres(postgres_url)
+    store = Store(postgres_url)  # migrated: call_budgets is there
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def test_two_workers_with_their_own_connections_share_one_bucket(pg_store: Store) -> None:
+    per_minute, burst, seconds = 1200.0, 5.0, 2.0  # 19.8 a second at 99 %
+    key = credential_key("rackbeat", "http://rackbeat.test/api", "token-shared")
+    engines = [create_engine(pg_store.url), create_engine(pg_store.url)]  # two "processes": two pools
+    budgets = [
+        SharedBudget(engine, "rackbeat", key, per_minute, cost=one_per_call, burst=burst)
+        for engine in engines
+    ]
+    stamps: list[float] = []
+    stamps_lock = threading.Lock()
+    start = time.monotonic()
+
+    def work(budget: SharedBudget) -> None:
+        for _ in range(500):  # bounded: the deadline ends it long before
+            budget("GET", "products")
+            now = time.monotonic() - start
+            if now > seconds:
+                return
+            with stamps_lock:
+                stamps.append(now)
+
+    threads = [threading.Thread(target=work, args=(budget,)) for budget in budgets]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads)
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+    rate = per_minute * 0.99 / 60
+    # Together at most the burst plus the rate over the run (one call of slack for the clock's edges) …
+    assert len(stamps) <= burst + rate * seconds + 1
+    # … and the shared bucket does not idle either: both workers got their turns.
+    assert len(stamps) >= 0.8 * rate * seconds
+    assert all(budget.calls > 0 and budget.waited > 0 for budget in budgets)
+    # Alone, each would have taken its own burst + rate: the pair would pass about twice that.
+    assert len(stamps) < 2 * (rate * seconds)
+
+
+def test_an_empty_bucket_answers_how_long_to_wait(pg_store: Store) -> None:
+    budget = SharedBudget(pg_store.engine, "economic", "k" * 64, 60, cost=one_per_call, share=1.0, burst=2)
+    assert budget.take(1) == 0.0
+    assert budget.take(1) == 0.0
+    wait = budget.take(1)
+    assert 0.5 < wait <= 1.0  # one a second, and the bucket is empty
+    budget.settle(charged=1, actual=3)  # the server said the last call cost 3: two more of debt
+    assert budget.take(1) > 2.0
+    with pg_store.session() as db:
+        row = db.scalars(select(CallBudgetRow)).one()
+    assert (row.system, row.credential) == ("economic", "k" * 64)
+
+
+def test_a_cluster_process_hands_out_shared_budgets_and_gives_the_in_process_ones_back(
+    pg_store: Store,
+) -> None:
+    budgets = SharedBudgets(pg_store.engine)
+    assert isinstance(rackbeat_budget("http://rackbeat.test/api", "t"), CallBudget)
+    with budgets_from(budgets):
+        shared = rackbeat_budget("http://rackbeat.test/api", "t")
+        assert isinstance(shared, SharedBudget)
+        assert rackbeat_budget("http://rackbeat.test/api/", "t") is shared  # one per credential
+        assert shared.credential == credential_key("rackbeat", "http://rackbeat.test/api", "t")
+    assert isinstance(rackbeat_budget("http://rackbeat.test/api", "t"), CallBudget)
+
+
+def test_shared_budgets_need_postgresql(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'lb.sqlite3'}")  # the migration runs on SQLite too
+    try:
+        assert "call_budgets" in inspect(store.engine).get_table_names()
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            SharedBudgets(store.engine)
+    finally:
+        store.dispose()
+
+
+def test_a_database_away_leaves_the_process_pacing_alone() -> None:
+    engine = create_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2}
+    )
+    slept: list[float] = []
+    budget = SharedBudget(engine, "rackbeat", "x" * 64, 60, cost=one_per_call, burst=1, sleep=slept.append)
+    budget("GET", "products")
+    budget("GET", "products")  # the fallback bucket (1 a second, burst 1) waits for the second
+    assert budget.calls == 2
+    assert slept and slept[0] > 0.5
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_world(postgres_url: str, tmp_path: Path) -> Iterator[EWorld]:
+    _empty_postgres(postgres_url)
+    with eaccounting_world(postgres_url, tmp_path) as world:
+        yield world
+
+
+def test_a_cluster_workers_clients_take_from_the_shared_budget(pg_world: EWorld) -> None:
+    world = pg_world
+    world.add("se", invoices={"status": "invoiced"})
+    assert world.service.run_startup("se").ok  # embedded: in-process budgets, no row
+    cluster = Cluster(world.service)
+    cluster.ensure_schema()
+    engine = world.service.store.engine
+
+    def rows() -> list[tuple[str, str]]:
+        with engine.connect() as db:
+            return [
+                (r.system, r.credential)
+                for r in db.execute(text("SELECT system, credential FROM call_budgets"))
+            ]
+
+    assert rows() == []
+    with cluster.open(), SandboxServer(create_app(cluster.hub, cluster)) as web:  # type: ignore[arg-type]
+        cluster.hub.register_webhooks("se", web.base_url)
+        rackbeat = world.rackbeat()  # the test's own client: unpaced
+        live = ELive(world, cluster.hub, None, web.base_url, rackbeat, world.api())  # type: ignore[arg-type]
+        with engine.begin() as db:
+            db.execute(text("DELETE FROM call_budgets"))  # only what the worker spends counts below
+        live.book(live.new_invoice())
+        wait_for(lambda: cluster.hub.inbox.count() >= 1, what="the webhook in the inbox")
+
+        def worked() -> bool:
+            cluster.run_worker(wait=False, concurrency=2)
+            return bool(live.invoices())
+
+        wait_for(worked, what="the invoice, worked by the worker")
+        rackbeat.close()
+        live.books.close()
+    cluster.hub.close()
+    expected = credential_key("rackbeat", world.rackbeat_url.rstrip("/"), RACKBEAT_TOKEN)
+    assert ("rackbeat", expected) in rows()
+    assert all(RACKBEAT_TOKEN not in credential for _, credential in rows())  # a hash, never the secret
