@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -158,3 +160,94 @@ def test_rackbeat_economic_missing_invoice_found_then_transferred_by_repair(
     assert '"agree": true' in answer.output and '"checked": 1' in answer.output
     booked = world.books.tables["invoices-booked"]
     assert [b["netAmount"] for b in booked.values()] == [Decimal("251.00")]
+
+
+def reconcile_json(*args: str) -> tuple[int, dict[str, Any]]:
+    answer = runner.invoke(app, ["reconcile", "se", "--json", *args])
+    assert answer.exit_code in (0, 1), answer.output
+    return answer.exit_code, json.loads(answer.output)
+
+
+def test_invoices_only_in_eaccounting_are_listed_with_their_details_and_never_repaired(
+    eworld: EWorld,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(eworld.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", eworld.config.database_url)
+    books = Books(eworld, {"invoices": {"status": "invoiced"}, "supplier_invoices": {"enabled": True}})
+    try:
+        today = date.today().isoformat()
+        # Ours: a customer invoice, and a supplier invoice the bookkeeper has approved since (booked).
+        assert books.transfer(books.book([("ARM-10", 2, "100.00", 25)])).ok
+        supplier = eworld.ops.records("suppliers")[0]
+        bill = books.rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "F-2001",
+                "invoice_date": today,
+                "lines": [
+                    {"child_id": "ARM-10", "quantity": 1, "line_price": "100.00", "vat_percentage": 25}
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        books.rackbeat.book("supplier-invoices", bill["number"])
+        sent = books.hub.transfer("se", "supplier-invoice", str(bill["number"]))
+        assert sent.ok, sent.message
+        books.api.action(f"supplierinvoicedrafts/{str(sent.remote_key).split(':')[1]}/convert")
+
+        # Not ours: a customer invoice and a supplier invoice entered in eAccounting by hand.
+        customer = next(iter(books.api.iter_collection("customers")))
+        article = next(iter(books.api.iter_collection("articles")))
+        by_hand = books.api.create(
+            "customerinvoices",
+            {
+                "CustomerId": customer["Id"],
+                "InvoiceDate": today,
+                "Rows": [{"ArticleId": article["Id"], "Quantity": 2, "IsTextRow": False}],
+            },
+        )
+        their_supplier = next(iter(books.api.iter_collection("suppliers")))
+        bill_by_hand = books.api.create(
+            "supplierinvoices",
+            {
+                "SupplierId": their_supplier["Id"],
+                "InvoiceNumber": "HAND-7",
+                "InvoiceDate": today,
+                "TotalAmount": 125,
+                "Rows": [
+                    {"AccountNumber": 4010, "DebetAmount": 100, "TransactionText": "Kontorsmaterial"},
+                    {"AccountNumber": 2641, "DebetAmount": 25},
+                ],
+            },
+        )
+
+        code, found = reconcile_json()
+        assert code == 1 and found["checked"] == 2, found
+        only = {(f["entity"], f["key"]): f for f in found["findings"]}
+        assert [f["kind"] for f in found["findings"]] == ["only_in_ledger", "only_in_ledger"]
+        invoice = only[("invoice", str(by_hand["InvoiceNumber"]))]
+        gross = Decimal(str(by_hand["TotalAmountInvoiceCurrency"]))
+        vat = Decimal(str(by_hand["TotalVatAmountInvoiceCurrency"]))
+        assert invoice["ledger"] == {
+            "number": str(by_hand["InvoiceNumber"]),
+            "date": today,
+            "party": f"customer {customer['CustomerNumber']} {customer['Name']}",
+            "net": str((gross - vat).quantize(Decimal("0.01"))),
+            "vat": str(vat.quantize(Decimal("0.01"))),
+            "gross": str(gross.quantize(Decimal("0.01"))),
+            "currency": by_hand["CurrencyCode"],
+        }
+        assert "entered by hand in eAccounting, or transferred by another tool" in invoice["message"]
+        bill_found = only[("supplier-invoice", "HAND-7")]
+        assert bill_found["repairable"] is False
+        assert (bill_found["ledger"]["gross"], bill_found["ledger"]["vat"]) == ("125.00", "25.00")
+        assert bill_found["ledger"]["party"].startswith("supplier ")
+        assert bill_by_hand["Id"]
+
+        code, repaired = reconcile_json("--repair")
+        assert code == 1 and repaired["repaired"] == [] and repaired["findings"] == found["findings"]
+        assert len(books.invoices()) == 2 and len(list(books.api.iter_collection("supplierinvoices"))) == 2
+    finally:
+        books.close()

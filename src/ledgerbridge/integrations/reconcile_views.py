@@ -52,18 +52,26 @@ class EAccountingView:
             path = "supplierinvoicedrafts" if kind == "draft" else "supplierinvoices"
             record = self.eaccounting.get(f"{path}/{record_id}")
         except NotFoundError:
-            if document_type == "invoice" and kind == "draft":
-                return self._converted_draft(record_id)
-            return None
-        gross, vat = record.get("TotalAmount"), record.get("Vat")
-        return Amounts.of(_dec(gross) - _dec(vat), vat, gross, record.get("CurrencyCode"))
+            if kind != "draft":
+                return None
+            if document_type == "invoice":
+                return self._converted_draft("customerinvoices", record_id, self._invoice)
+            return self._converted_draft("supplierinvoices", record_id, self._supplier)
+        return self._supplier(record)
 
-    def _converted_draft(self, draft_id: str) -> Amounts | None:
-        """A draft the bookkeeper made an invoice of since: the invoice it became."""
-        for invoice in self.eaccounting.iter_collection("customerinvoices"):
+    def _converted_draft(
+        self, path: str, draft_id: str, shape: Callable[[dict[str, Any]], Amounts]
+    ) -> Amounts | None:
+        """A draft the bookkeeper made an invoice of since (approved it): the invoice it became."""
+        for invoice in self.eaccounting.iter_collection(path):
             if str(invoice.get("CreatedFromDraftId") or "").lower() == draft_id.lower():
-                return self._invoice(invoice)
+                return shape(invoice)
         return None
+
+    @staticmethod
+    def _supplier(record: dict[str, Any]) -> Amounts:
+        gross, vat = _dec(record.get("TotalAmount")), _dec(record.get("Vat"))
+        return Amounts.of(gross - vat, vat, gross, record.get("CurrencyCode"))
 
     @staticmethod
     def _invoice(record: dict[str, Any]) -> Amounts:
@@ -121,14 +129,13 @@ class EAccountingView:
     def _supplier_document(record: dict[str, Any], booked: bool) -> LedgerDocument:
         texts = [record.get("Message"), *(row.get("TransactionText") for row in record.get("Rows") or [])]
         markers = [m.group(1) for m in (_SUPPLIER_MARKER.match(str(t or "")) for t in texts) if m]
-        gross, vat = _dec(record.get("TotalAmount")), _dec(record.get("Vat"))
         return LedgerDocument(
             identity=str(record.get("Id") or "").lower(),
             number=str(record.get("InvoiceNumber") or record.get("Id")),
             day=str(record.get("InvoiceDate") or "")[:10],
             party=_party("supplier", record.get("SupplierNumber"), record.get("SupplierName")),
             party_key=str(record.get("SupplierId") or "").lower(),
-            amounts=Amounts.of(gross - vat, vat, gross, record.get("CurrencyCode")),
+            amounts=EAccountingView._supplier(record),
             ours=markers[0] if markers else None,
             booked=booked,
             aliases=_aliases(record),
