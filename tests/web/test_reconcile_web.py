@@ -85,3 +85,57 @@ def test_reconcile_over_the_api_and_in_the_console(web: Web) -> None:
         "/api/integrations/acme/reconcile?from=2026-02-01&to=2026-01-01", headers=AUTH
     )
     assert reversed_period.status_code == 400
+
+
+def test_an_invoice_only_in_economic_over_the_api_and_in_the_console(web: Web) -> None:
+    from decimal import Decimal
+
+    from ledgerbridge.systems.economic import EconomicClient
+
+    web.login()
+    assert web.client.put("/api/integrations/acme/settings", json=INVOICE_SETTINGS, headers=AUTH).is_success
+    assert web.service.run_startup("acme").ok
+    number = book_invoice(web.world)
+    sent = web.client.post(f"/api/integrations/acme/transfers/invoice/{number}", headers=AUTH).json()
+    assert sent["outcome"] == "transferred", sent
+    today = date.today().isoformat()
+    with EconomicClient(web.world.economic_url, "app-secret", "grant") as economic:
+        draft = economic.create(
+            "invoices/drafts",
+            {
+                "date": today,
+                "currency": "DKK",
+                "customer": {"customerNumber": 2},
+                "layout": {"layoutNumber": 19},
+                "paymentTerms": {"paymentTermsNumber": 1},
+                "recipient": {"name": "Booked by hand A/S", "vatZone": {"vatZoneNumber": 1}},
+                "lines": [{"description": "Montage", "quantity": 1, "unitNetPrice": Decimal("80.00")}],
+            },
+        )
+        by_hand = str(economic.book_invoice(draft["draftInvoiceNumber"])["bookedInvoiceNumber"])
+
+    found = web.client.get("/api/integrations/acme/reconcile", headers=AUTH).json()
+    assert found["agree"] is False and found["checked"] == 1, found
+    [only] = found["findings"]
+    assert (only["kind"], only["entity"], only["key"], only["repairable"]) == (
+        "only_in_ledger",
+        "invoice",
+        by_hand,
+        False,
+    )
+    assert only["ledger"] == {
+        "number": by_hand,
+        "date": today,
+        "party": "customer 2 Booked by hand A/S",
+        "net": "80.00",
+        "vat": "20.00",
+        "gross": "100.00",
+        "currency": "DKK",
+    }
+    repaired = web.client.post("/api/integrations/acme/reconcile", headers=AUTH).json()
+    assert repaired["repaired"] == [] and repaired["findings"] == found["findings"]
+    assert by_hand in {str(n) for n in web.world.books.tables["invoices-booked"]}
+
+    page = web.client.get("/console/integrations/acme/reconcile?run=1")
+    assert page.status_code == 200
+    assert f"only in e-conomic: invoice {by_hand} of {today}" in page.text and "Needs a person" in page.text
