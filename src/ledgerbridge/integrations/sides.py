@@ -6,11 +6,16 @@ them), ``oauth_sides``, ``pushed_webhooks`` and ``url_webhooks``. It opens each 
 (:meth:`PairOfSides.open_side`) with that side's connection and, for a side that keeps tokens, its vault in
 the store; and it runs the console's connect / disconnect and connection states through each side's own
 code, so every pair with eAccounting (or Severa) connects it alike.
+
+The settings page's live choices are the sides' too: a kind only says which setting path takes which side's
+list (``setting_lists``: ``"accounting.standard_account": (ECONOMIC, "accounts")``), plus, in
+:meth:`PairOfSides.derived_choices`, the few that combine lists (rows made of both sides' product groups).
+"Test the connection" is the side's ``check`` (:meth:`PairOfSides.check_side`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -19,9 +24,10 @@ from ledgerbridge.engine.tokens import TokenStore
 from ledgerbridge.integrations.base import IntegrationKind
 from ledgerbridge.integrations.token_vaults import StoredTokenVault
 from ledgerbridge.store.db import Store
-from ledgerbridge.systems.errors import AuthError
+from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.side import (
     AnySide,
+    ChoiceList,
     OAuthFlow,
     oauth_side_names,
     pushed_webhook_readers,
@@ -34,6 +40,11 @@ class PairOfSides(IntegrationKind):
     """An :class:`IntegrationKind` whose systems are two declared sides (``side_specs``)."""
 
     side_specs: ClassVar[tuple[AnySide, AnySide]]
+    #: The settings page's drop-downs: setting path (the conventions of ``setting_choices``) → (side name,
+    #: that side's choice list). A list read empty or not at all leaves the field a plain input.
+    setting_lists: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    #: Further (side, list) pairs :meth:`derived_choices` reads.
+    derived_from: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -73,6 +84,51 @@ class PairOfSides(IntegrationKind):
         side = self.side(name)
         vault = self.token_vault(name) if side.keeps_tokens else None
         return side.open_client(self.connection(name), vault)
+
+    # -- live choices and the connection test (the console and the CLI) ---------------------------------
+    def setting_choices(self) -> dict[str, ChoiceList]:
+        """The lists of ``setting_lists`` (and :meth:`derived_choices`), read live from both sides."""
+        lists = self.read_choice_lists([*self.setting_lists.values(), *self.derived_from])
+        choices = {path: lists[ref] for path, ref in self.setting_lists.items() if lists.get(ref)}
+        choices.update(self.derived_choices(lists))
+        return choices
+
+    def derived_choices(self, lists: Mapping[tuple[str, str], ChoiceList]) -> dict[str, ChoiceList]:
+        """Choices made from several lists (``lists``: (side, list) → pairs, those that could be read)."""
+        return {}
+
+    def read_choice_lists(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ChoiceList]:
+        """The (side, list) pairs asked for, one client per side; a side that cannot be opened offers none."""
+        wanted: dict[str, list[str]] = {}
+        for side, name in refs:
+            if name not in wanted.setdefault(side, []):
+                wanted[side].append(name)
+        lists: dict[tuple[str, str], ChoiceList] = {}
+        for spec in self.side_specs:
+            if spec.name not in wanted:
+                continue
+            try:
+                client = self.open_side(spec.name)
+            except (ApiError, OSError):
+                continue
+            try:
+                read = spec.choices(client, wanted[spec.name])
+            finally:
+                client.close()
+            lists.update(((spec.name, name), pairs) for name, pairs in read.items())
+        return lists
+
+    def check_side(self, name: str) -> str:
+        """Sign in to the side and ask for something small: what was found (raises ApiError if refused)."""
+        side = self.side(name)
+        if side.check is None:
+            raise NotImplementedError(f"{self.kind} has no connection test for {name}")
+        client = self.open_side(name)
+        try:
+            found: str = side.check(client)
+        finally:
+            client.close()
+        return found
 
     # -- connecting (the console and the CLI) ----------------------------------------------------------
     def connection_states(self, store: Store, integration_id: int) -> dict[str, str]:

@@ -12,7 +12,11 @@ its side (``systems/<name>/__init__.py``: ``RACKBEAT_SIDE``, ``ECONOMIC_SIDE``, 
 * ``pushed_webhooks`` — the reader of webhooks the system pushes (token and event in headers);
 * ``url_webhooks`` — the reader of web hooks a person enters as URLs (the URL carries the token);
 * ``oauth`` — how a person connects it by an OAuth2 redirect, or None (credentials typed in);
-* ``keeps_tokens`` — it renews tokens of its own (OAuth2), kept in a vault the pair hands in.
+* ``keeps_tokens`` — it renews tokens of its own (OAuth2), kept in a vault the pair hands in;
+* ``choice_lists`` — what a settings page can offer from it, read live: a side-local name (``accounts``,
+  ``day_books``, ``invoice_statuses`` …) → a reader of ``(value, label)`` pairs
+  (``systems/<name>/choices.py``); :meth:`Side.choices` reads them, a pair says which path takes which;
+* ``check`` — "test the connection": sign in, ask for something small, say what was found (or raise).
 
 Nothing here imports the engine or an integration.
 """
@@ -20,15 +24,19 @@ Nothing here imports the engine or an integration.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.tokens import TokenVault
 
 ConnectionT = TypeVar("ConnectionT", bound=BaseModel)
 ClientT = TypeVar("ClientT")
+
+#: ``(value, label)`` pairs for a drop-down.
+ChoiceList = list[tuple[str, str]]
 
 
 class OAuthFlow(Protocol):
@@ -65,6 +73,19 @@ class Side(Generic[ConnectionT, ClientT]):
     url_webhooks: Any = None
     oauth: OAuthFlow | None = None
     keeps_tokens: bool = False
+    choice_lists: Mapping[str, Callable[[ClientT], ChoiceList]] = field(default_factory=dict)
+    check: Callable[[ClientT], str] | None = None
+
+    def choices(self, client: ClientT, names: Iterable[str] | None = None) -> dict[str, ChoiceList]:
+        """The side's choice lists (``names``, default all) read through ``client``, each by its own calls:
+        a list the system did not answer for is left out, so its fields stay plain inputs."""
+        lists: dict[str, ChoiceList] = {}
+        for name in self.choice_lists if names is None else names:
+            try:
+                lists[name] = self.choice_lists[name](client)
+            except (ApiError, OSError):
+                continue
+        return lists
 
     def connection_state(self, connection: ConnectionT, vault: TokenVault | None) -> str | None:
         """What the console shows for this side, or None to show it by whether credentials are stored.
@@ -80,6 +101,19 @@ class Side(Generic[ConnectionT, ClientT]):
 
 
 AnySide = Side[Any, Any]
+
+
+def numbered(records: Iterable[Mapping[str, Any]], key: str, name: str) -> ChoiceList:
+    """``(number, "number name")`` pairs of records that have a number, numbers in numeric order first."""
+    pairs = [
+        (str(r[key]), f"{r[key]} {r.get(name) or ''}".strip()) for r in records if r.get(key) is not None
+    ]
+    return sorted(pairs, key=lambda pair: number_order(pair[0]))
+
+
+def number_order(value: str) -> tuple[int, str]:
+    """Sort key: numbers by value, then anything else by its text."""
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
 
 
 def side_names(sides: Iterable[AnySide]) -> tuple[str, ...]:

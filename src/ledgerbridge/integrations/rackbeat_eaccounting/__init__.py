@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -30,10 +30,10 @@ from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EACCOUNTING_SIDE, EAccountingClient
 from ledgerbridge.systems.eaccounting.connection import visma_connect
 from ledgerbridge.systems.eaccounting.oauth import VismaConnect
-from ledgerbridge.systems.errors import ApiError
 from ledgerbridge.systems.rackbeat import RACKBEAT_SIDE, RackbeatClient
+from ledgerbridge.systems.side import ChoiceList
 
-EACCOUNTING = EACCOUNTING_SIDE.name
+RACKBEAT, EACCOUNTING = RACKBEAT_SIDE.name, EACCOUNTING_SIDE.name
 
 
 @register
@@ -54,42 +54,23 @@ class RackbeatEAccounting(PairOfSides):
         """Visma Connect for this integration's client (``ledgerbridge connect``'s loopback sign-in)."""
         return visma_connect(self.connections.eaccounting, http, redirect_uri)
 
-    def setting_choices(self) -> dict[str, list[tuple[str, str]]]:
-        """Codings, units and terms read live from eAccounting; groups and terms from Rackbeat."""
-        choices: dict[str, list[tuple[str, str]]] = {}
-        try:
-            with self.clients() as (eaccounting, rackbeat):
-                codings = [
-                    (str(c["Id"]), f"{c.get('Name')} ({c.get('VatRatePercent')} % VAT)")
-                    for c in eaccounting.iter_collection("articleaccountcodings")
-                ]
-                units = [(str(u["Id"]), str(u.get("Name"))) for u in eaccounting.iter_collection("units")]
-                terms = [
-                    (str(t["Id"]), str(t.get("Name"))) for t in eaccounting.iter_collection("termsofpayments")
-                ]
-                choices.update(
-                    {
-                        "products.default_coding": codings,
-                        "products.coding_for_product_groups.*": codings,
-                        "products.default_unit": units,
-                        "invoices.default_payment_terms": terms,
-                        "invoices.payment_terms_mapping.*": terms,
-                        "invoices.vat_codings.*": codings,
-                        # Swedish VAT rates (the codings' own rates are in their labels).
-                        "invoices.vat_codings.keys": [(r, f"{r} % VAT") for r in ("0", "6", "12", "25")],
-                    }
-                )
-                choices["products.coding_for_product_groups.keys"] = [
-                    (str(g["number"]), f"{g['number']} {g.get('name')}")
-                    for g in rackbeat.iter_all("product-groups")
-                ]
-                choices["invoices.payment_terms_mapping.keys"] = [
-                    (str(t["number"]), f"{t['number']} {t.get('name')}")
-                    for t in rackbeat.iter_all("payment-terms")
-                ]
-        except ApiError:
-            pass  # an unreachable or unconnected system: offer what could be read
-        return choices
+    # The settings page's drop-downs: codings, units, terms from eAccounting; groups, terms from Rackbeat.
+    setting_lists: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "products.default_coding": (EACCOUNTING, "article_codings"),
+        "products.coding_for_product_groups.*": (EACCOUNTING, "article_codings"),
+        "products.coding_for_product_groups.keys": (RACKBEAT, "product_groups"),
+        "products.default_unit": (EACCOUNTING, "units"),
+        "invoices.default_payment_terms": (EACCOUNTING, "terms_of_payment"),
+        "invoices.payment_terms_mapping.*": (EACCOUNTING, "terms_of_payment"),
+        "invoices.payment_terms_mapping.keys": (RACKBEAT, "payment_terms"),
+        "invoices.vat_codings.*": (EACCOUNTING, "article_codings"),
+    }
+
+    def derived_choices(self, lists: Mapping[tuple[str, str], ChoiceList]) -> dict[str, ChoiceList]:
+        if not lists.get((EACCOUNTING, "article_codings")):
+            return {}
+        # Swedish VAT rates (the codings' own rates are in their labels).
+        return {"invoices.vat_codings.keys": [(r, f"{r} % VAT") for r in ("0", "6", "12", "25")]}
 
     def open_eaccounting(self) -> EAccountingClient:
         client: EAccountingClient = self.open_side(EACCOUNTING)

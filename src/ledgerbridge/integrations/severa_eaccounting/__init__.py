@@ -17,7 +17,7 @@ Every reading of the seed where it is ambiguous is in docs/integrations/severa-e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -36,13 +36,14 @@ from ledgerbridge.integrations.severa_eaccounting.settings import (
 from ledgerbridge.integrations.sides import PairOfSides
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EACCOUNTING_SIDE, EAccountingClient
-from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
 from ledgerbridge.systems.eaccounting.connection import visma_connect
 from ledgerbridge.systems.eaccounting.oauth import VismaConnect
-from ledgerbridge.systems.errors import ApiError, AuthError
+from ledgerbridge.systems.errors import AuthError
 from ledgerbridge.systems.severa import SEVERA_SIDE, Severa, SeveraClient
 
 SEVERA, EACCOUNTING = SEVERA_SIDE.name, EACCOUNTING_SIDE.name
+#: What the connection test calls each side (the seed's words).
+CHECK_NAMES = {SEVERA: "Severa", EACCOUNTING: "eEkonomi"}
 
 __all__ = ["REGISTERS", "RegisterRefused", "RegisterRun", "SeveraEAccounting"]
 
@@ -71,6 +72,17 @@ class SeveraEAccounting(PairOfSides):
     connections: SeveraEAccountingConnections
     settings: SeveraEAccountingSettings
 
+    #: C13 ("Anslut"): cost centers and articles from eEkonomi, invoice statuses from Severa, live.
+    setting_lists: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "projects.cost_center_id": (EACCOUNTING, "cost_centers"),
+        "invoices.default_article_number": (EACCOUNTING, "articles"),
+        "products.coding_id": (EACCOUNTING, "article_coding_names"),
+        **{
+            f"statuses.{field}": (SEVERA, "invoice_statuses")
+            for field in ("to_transfer", "transferred", "sent", "paid")
+        },
+    }
+
     def visma_connect(self, http: Any = None, redirect_uri: str | None = None) -> VismaConnect:
         """Visma Connect for this integration's client (``ledgerbridge connect``'s loopback sign-in)."""
         return visma_connect(self.connections.eaccounting, http, redirect_uri)
@@ -86,14 +98,7 @@ class SeveraEAccounting(PairOfSides):
 
     def test_connection(self, side: str) -> str:
         """Sign in to ``side`` and ask for something small; says what was found (raises ApiError)."""
-        if side == SEVERA:
-            with self.open_severa() as client:
-                client.test_connection()
-                details = Severa(client).organisation.details()
-            return f"Severa answers: signed in to {details.get('name') or 'the organisation'}"
-        with self.open_eaccounting() as books:
-            company = books.get("companysettings")
-        return f"eEkonomi answers: signed in to {company.get('Name') or 'the company'}"
+        return f"{CHECK_NAMES[side]} answers: {self.check_side(side)}"
 
     @contextmanager
     def clients(self) -> Iterator[tuple[Severa, EAccountingClient]]:
@@ -108,30 +113,6 @@ class SeveraEAccounting(PairOfSides):
         finally:
             severa.close()
             books.close()
-
-    def setting_choices(self) -> dict[str, list[tuple[str, str]]]:
-        """C13 ("Anslut"): cost centers and articles from eEkonomi, invoice statuses from Severa, live."""
-        choices: dict[str, list[tuple[str, str]]] = {}
-        try:
-            with self.clients() as (severa, books):
-                choices["projects.cost_center_id"] = [
-                    (str(c["Id"]), f"{c.get('Number')}: {c.get('Name')}")
-                    for c in CostCenterItems(books).cost_centers()
-                ]
-                choices["invoices.default_article_number"] = [
-                    (str(a["Number"]), f"{a['Number']} {a.get('Name')}")
-                    for a in books.iter_collection("articles")
-                    if a.get("IsActive", True)
-                ]
-                choices["products.coding_id"] = [
-                    (str(c["Id"]), str(c.get("Name"))) for c in books.iter_collection("articleaccountcodings")
-                ]
-                statuses = [(str(s["guid"]), str(s.get("name"))) for s in severa.invoice_statuses.search()]
-                for field in ("to_transfer", "transferred", "sent", "paid"):
-                    choices[f"statuses.{field}"] = statuses
-        except ApiError:
-            pass  # an unreachable or unconnected system: offer what could be read
-        return choices
 
     # -- operations --------------------------------------------------------------------------------------
     def refusal(self, register_name: str) -> str | None:

@@ -2,9 +2,12 @@
 
 - :data:`EACCOUNTING_SIDE`: the side every pair with eAccounting uses: :mod:`.connection` (the connection
   model, ``open_client``, the Visma Connect connect / disconnect flow), tokens in a vault handed in.
+- :mod:`.choices`: what a settings page can offer from it (codings, units, terms, cost centers, articles)
+  and the connection check.
 - :mod:`.oauth`: Visma Connect's endpoints, the bearer kept fresh, the loopback sign-in of the CLI.
 """
 
+from ledgerbridge.systems.eaccounting import choices
 from ledgerbridge.systems.eaccounting.client import DEFAULT_BASE_URL, EAccountingClient
 from ledgerbridge.systems.eaccounting.connection import VISMA_CONNECT, EAccountingConnection, open_client
 from ledgerbridge.systems.eaccounting.sandbox import EAccountingState, create_app, seed_demo_company
@@ -17,6 +20,8 @@ EACCOUNTING_SIDE: Side[EAccountingConnection, EAccountingClient] = Side(
     open_client=open_client,
     oauth=VISMA_CONNECT,
     keeps_tokens=True,
+    choice_lists=choices.EACCOUNTING_CHOICES,
+    check=choices.check,
 )
 
 __all__ = [

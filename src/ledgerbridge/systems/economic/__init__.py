@@ -3,10 +3,12 @@
 - :data:`ECONOMIC_SIDE`: the side every pair with e-conomic uses (connection, client, URL web hooks).
 - :class:`EconomicClient` talks to https://restapi.e-conomic.com (and the OpenAPI services host);
   :mod:`.connection` has :class:`EconomicConnection` and ``open_client``.
+- :mod:`.choices`: what a settings page can offer from e-conomic (accounts, day books, VAT, layouts …).
 - :class:`Filter` builds ``filter`` query values with e-conomic's escaping.
 - :func:`create_app` / :class:`EconomicState` build the sandbox (an ASGI app) and its data.
 """
 
+from ledgerbridge.systems.economic.choices import ECONOMIC_CHOICES
 from ledgerbridge.systems.economic.client import EconomicClient, RateLimitStatus
 from ledgerbridge.systems.economic.connection import EconomicConnection, open_client
 from ledgerbridge.systems.economic.filters import Filter
@@ -20,6 +22,7 @@ ECONOMIC_SIDE: Side[EconomicConnection, EconomicClient] = Side(
     connection=EconomicConnection,
     open_client=open_client,
     url_webhooks=URL_WEBHOOKS,
+    choice_lists=ECONOMIC_CHOICES,
 )
 
 __all__ = [

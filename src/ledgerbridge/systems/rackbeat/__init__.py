@@ -3,8 +3,10 @@
 - :data:`RACKBEAT_SIDE`: the side every pair with Rackbeat uses (connection, client, pushed webhooks).
 - :mod:`.connection`: :class:`RackbeatConnection` and ``open_client``.
 - :mod:`.webhooks`: how Rackbeat's deliveries are read.
+- :mod:`.choices`: what a settings page can offer from Rackbeat (layouts, product groups, payment terms).
 """
 
+from ledgerbridge.systems.rackbeat.choices import RACKBEAT_CHOICES
 from ledgerbridge.systems.rackbeat.client import RackbeatClient, envelope_keys
 from ledgerbridge.systems.rackbeat.connection import RackbeatConnection, open_client
 from ledgerbridge.systems.rackbeat.sandbox import RackbeatState, create_app
@@ -17,6 +19,7 @@ RACKBEAT_SIDE: Side[RackbeatConnection, RackbeatClient] = Side(
     connection=RackbeatConnection,
     open_client=open_client,
     pushed_webhooks=RACKBEAT_WEBHOOKS,
+    choice_lists=RACKBEAT_CHOICES,
 )
 
 __all__ = [

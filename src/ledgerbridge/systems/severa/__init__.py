@@ -5,6 +5,7 @@
   token store the caller hands in), single-flight renewal, ``Authorization`` + ``Client_Id`` on every call.
 * :mod:`.client` — :class:`SeveraClient`: cursor and offset paging, ``changedSince``, JSON-Patch, pacing.
 * :mod:`.errors` — ``ExceptionModel`` → :mod:`ledgerbridge.systems.errors`.
+* :mod:`.choices` — what a settings page can offer from Severa (invoice statuses) and the connection check.
 * :mod:`.adapters` — one CRUD adapter per register (customers, invoices, …) with its document operations.
 * ``sandbox/`` — the local emulator of the API (its own package; nothing here imports it).
 * :data:`SEVERA_SIDE` — the side every pair with Severa uses (client credentials, tokens in a vault).
@@ -12,6 +13,7 @@
 Nothing here imports the engine or an integration.
 """
 
+from ledgerbridge.systems.severa import choices
 from ledgerbridge.systems.severa.adapters import Severa
 from ledgerbridge.systems.severa.client import RequestPacer, SeveraClient
 from ledgerbridge.systems.severa.connection import DEFAULT_BASE_URL, DEFAULT_SCOPES, SeveraConnection
@@ -26,6 +28,8 @@ SEVERA_SIDE: Side[SeveraConnection, SeveraClient] = Side(
     connection=SeveraConnection,
     open_client=SeveraClient.open,
     keeps_tokens=True,
+    choice_lists=choices.SEVERA_CHOICES,
+    check=choices.check,
 )
 
 __all__ = [
