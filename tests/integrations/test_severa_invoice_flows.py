@@ -16,13 +16,14 @@ import pytest
 from ledgerbridge.logs import configure_logging
 from ledgerbridge.systems.severa.sandbox.entries import Entries
 from ledgerbridge.systems.severa.sandbox.invoices import Invoices as SandboxInvoices
-from tests.integrations.severa_support import STATUS, SWorld, severa_world
+from tests.integrations.severa_support import NAME, STATUS, SWorld, severa_world
 from tests.integrations.test_severa_eaccounting import (
     drafts,
     fix_code_clash,
     master_data,
     project_items,
     severa_invoice,
+    to_transfer,
 )
 
 
@@ -72,6 +73,38 @@ def test_a_credit_note_becomes_a_credit_draft_with_negative_amounts_exactly_once
     again = world.run("invoices")
     assert (again.created, again.updated) == (0, 0)
     assert len([d for d in drafts(world) if d["ContractNumber"] == f"Severa {note_guid}"]) == 1
+
+
+# -- A2, A22: an invoice's customer and articles first -----------------------------------------------------
+def test_invoices_sync_their_untransferred_customers_and_articles_first(world: SWorld) -> None:
+    world.add()
+    fix_code_clash(world)
+    world.run("projects")  # customers and products never transferred
+    customers_before = {c["CustomerNumber"] for c in world.records("customers")}
+    articles_before = {a["Number"] for a in world.records("articles")}
+    named = {str((i.get("billingCustomer") or i["customer"])["number"]) for i in to_transfer(world)}
+    with world.severa() as severa:
+        codes = {c for i in to_transfer(world) for r in severa.invoices.rows(i["guid"]) for c in r["code"]}
+
+    run = world.run("invoices")
+
+    assert run.created == 3 and run.failed == 2, run.status_line  # as after transferring customers first
+    first = {before.register: before for before in run.first}
+    new_customers = {c["CustomerNumber"] for c in world.records("customers")} - customers_before
+    assert new_customers == named - {"1004"}  # only those the invoices name; 1004 lacks an address
+    assert (first["customers"].created, first["customers"].failed) == (len(new_customers), 1)
+    new_articles = {a["Number"] for a in world.records("articles")} - articles_before
+    assert new_articles and new_articles <= codes  # only codes the rows carry
+    assert first["products"].created == len(new_articles)
+    assert f"first customers: {len(new_customers)} transferred, 0 updated, 1 failed" in run.status_line
+    assert "first products:" in run.status_line
+    kinds = [r.kind for r in world.service.runs(NAME)]
+    assert "register:customers" in kinds and "register:products" in kinds  # their own registers' runs
+    errors = " ".join(e.message for e in world.service.errors(NAME) if e.entity == "severa-invoice")
+    assert "customer 1004" in errors and "transfer projects first" in errors
+    again = world.run("invoices")  # 1004 is tried again, nothing else
+    assert [(b.register, b.created, b.failed) for b in again.first] == [("customers", 0, 1)]
+    assert len(drafts(world)) == 3
 
 
 # -- issue 17: one log line per transfer ---------------------------------------------------------------

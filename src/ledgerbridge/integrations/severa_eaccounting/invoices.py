@@ -8,8 +8,9 @@ crash or a lost answer between the two resumes at the status and never makes a s
 
 Readings (docs/integrations/severa-eaccounting.md):
 
-- Header (C57): the billing customer, else the customer (A22), must already be in eEkonomi (transfer
-  customers first; the invoice is refused with that reason otherwise). Address lines 1–2 from the
+- Header (C57): the billing customer, else the customer (A22), must be in eEkonomi: one that is not is
+  synced first with the articles the rows need (A2, see ``registers``); where that fails, the invoice is
+  refused with the reason. Address lines 1–2 from the
   invoice's receiver address; postal code, city and country are read-only on drafts (A24). Terms by days
   (A12), invoice and due date, our/your reference. Severa's notes and two free texts become text rows
   (A20(a)), at the top by default.
@@ -57,16 +58,32 @@ def describe_invoice(invoice: Record) -> str:
 
 
 class DraftBuilder:
-    """Builds the eEkonomi draft of one Severa invoice."""
+    """Builds the eEkonomi draft of one Severa invoice (rows read once per invoice, kept for the run)."""
 
     def __init__(self, lookups: Lookups) -> None:
         self.lookups = lookups
         self.severa = lookups.severa
         self.warnings: list[str] = []  # A24: what the draft cannot say as Severa does
+        self._rows: dict[str, list[Record]] = {}
+
+    def rows(self, invoice_guid: str) -> list[Record]:
+        if invoice_guid not in self._rows:
+            self._rows[invoice_guid] = self.severa.invoices.rows(invoice_guid)
+        return self._rows[invoice_guid]
+
+    @staticmethod
+    def customer_key(invoice: Record) -> str:
+        """The invoice's eEkonomi customer number: the billing customer's, else the customer's (A22)."""
+        customer = invoice.get("billingCustomer") or invoice.get("customer") or {}
+        return number_key(customer.get("number"))
+
+    def article_numbers(self, invoice: Record) -> set[str]:
+        """The eEkonomi article numbers the invoice's rows need (C17, C29, C58)."""
+        return {self.row_code(row) for row in self.rows(str(invoice["guid"]))}
 
     def customer_id(self, invoice: Record) -> str:
         customer = invoice.get("billingCustomer") or invoice.get("customer") or {}
-        number = number_key(customer.get("number"))
+        number = self.customer_key(invoice)
         found = self.lookups.customers.get(number)
         if found is None:
             raise MappingError(
@@ -137,7 +154,7 @@ class DraftBuilder:
         body = {k: v for k, v in body.items() if v is not None}
         slot = f"CostCenterItemId{self.lookups.cost_center_slot}"
         rows: list[dict[str, Any]] = []
-        for row in sorted(self.severa.invoices.rows(guid), key=lambda r: r.get("sortOrder") or 0):
+        for row in sorted(self.rows(guid), key=lambda r: r.get("sortOrder") or 0):
             quantity = Decimal(str(row.get("quantity") or 0))
             if quantity != quantity.quantize(Decimal("0.01")):
                 raise MappingError(

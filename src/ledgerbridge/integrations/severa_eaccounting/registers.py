@@ -44,12 +44,13 @@ from ledgerbridge.integrations.severa_eaccounting import (
     projects,
     supplier_costs,
 )
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, number_key
 from ledgerbridge.integrations.severa_eaccounting.settings import (
     REGISTERS,
     SeveraEAccountingSettings,
     refusal,
 )
+from ledgerbridge.integrations.severa_eaccounting.summary import invoice_summary
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Binding, SyncRun, Transfer, utcnow
 from ledgerbridge.systems.eaccounting import EAccountingClient
@@ -80,6 +81,8 @@ class RegisterRun:
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None
     aborted: str | None = None
+    #: A2: the runs of other registers this one made first (an invoice's untransferred customer).
+    first: list[RegisterRun] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,9 @@ class RegisterRun:
         """C25: the seed's three counts, and what was already in step."""
         line = f"{self.created} transferred, {self.updated} updated, {self.failed} failed"
         line += f" ({self.unchanged} unchanged)"
+        for before in self.first:  # counted under their own register (A2)
+            line += f"; first {before.register}: {before.created} transferred, {before.updated} updated, "
+            line += f"{before.failed} failed"
         if self.aborted:
             line += f"; stopped: {self.aborted}"
         return line
@@ -109,6 +115,7 @@ class RegisterRun:
             "notes": self.notes,
             "aborted": self.aborted,
             "plan": [item.as_dict() for item in self.plan],
+            "first": [before.as_dict() for before in self.first],
         }
 
 
@@ -169,8 +176,10 @@ class SeveraEAccountingSession(Realtime):
                 invoice = self.severa.invoices.read(key)
             except ApiError as exc:
                 return TransferResult("failed", None, f"Severa invoice {key}: {exc.remote_message}", exc)
+            builder = invoices.DraftBuilder(lookups)
+            self._references_first(lookups, builder, [invoice])
             with self._errors() as errors:
-                return self._transfer_invoice(lookups, invoice, errors)
+                return self._transfer_invoice(lookups, invoice, errors, builder=builder)
         if document_type in (SUPPLIER_COST, *REGISTERS):
             register = "supplier-invoices" if document_type == SUPPLIER_COST else document_type
             run = self.run(register)
@@ -389,9 +398,11 @@ class SeveraEAccountingSession(Realtime):
         errors: Callable[..., None],
         notes: list[str] | None = None,
         known: dict[str, str] | None = None,
+        builder: invoices.DraftBuilder | None = None,
     ) -> TransferResult:
         guid = str(invoice["guid"])
-        builder = invoices.DraftBuilder(lookups)
+        builder = builder or invoices.DraftBuilder(lookups)
+        warned = len(builder.warnings)
         sender = invoices.DraftSender(lookups, builder, invoice, known)
         result = self.ledger.transfer(
             INVOICE,
@@ -400,10 +411,11 @@ class SeveraEAccountingSession(Realtime):
             send=sender.send,
             describe=invoices.describe_remote,
             steps=[self._status_step(guid)],
+            summary=invoice_summary(invoice),
         )
         what = invoices.describe_invoice(invoice)
         if notes is not None:
-            notes.extend(builder.warnings)
+            notes.extend(builder.warnings[warned:])
         if result.outcome != "failed":
             self._log_transfer(INVOICE, guid, result.outcome, result.remote_key, result.message)
         if result.ok:
@@ -415,9 +427,12 @@ class SeveraEAccountingSession(Realtime):
     def _invoices(self, lookups: Lookups, run: RegisterRun) -> None:
         status = str(self.settings.statuses.to_transfer)
         builder = invoices.DraftBuilder(lookups)
+        waiting = list(self.severa.invoices.in_status(status))
+        if not run.dry_run:
+            run.first.extend(self._references_first(lookups, builder, waiting))
         known: dict[str, str] | None = None
         with self._errors(run.run_id) as errors:
-            for invoice in self.severa.invoices.in_status(status):
+            for invoice in waiting:
                 guid = str(invoice["guid"])
                 if run.dry_run:
                     self._plan_invoice(builder, invoice, run)
@@ -425,7 +440,7 @@ class SeveraEAccountingSession(Realtime):
                 if known is None:
                     known = invoices.marked_documents(lookups)
                 before = self.ledger.get(INVOICE, guid)
-                result = self._transfer_invoice(lookups, invoice, errors, run.notes, known)
+                result = self._transfer_invoice(lookups, invoice, errors, run.notes, known, builder)
                 if result.outcome == "transferred":
                     run.count("updated" if before is not None and before.remote_key else "created")
                 elif result.outcome == "already":
@@ -436,6 +451,38 @@ class SeveraEAccountingSession(Realtime):
                     run.count("failed")
                     if result.outcome == "uncertain":
                         raise TransientError(result.message)
+
+    def _references_first(
+        self, lookups: Lookups, builder: invoices.DraftBuilder, waiting: list[Record]
+    ) -> list[RegisterRun]:
+        """A2, A22: the customers and articles the waiting invoices name that eEkonomi does not have yet are
+        synced first, by the customers and products registers' own Severa → eEkonomi streams limited to
+        those records (recorded as runs of those registers). An invoice whose customer still fails is
+        refused with the reason, as before; a register whose settings are missing is not run (C12)."""
+        pending = [i for i in waiting if not self._already_sent(str(i["guid"]))]
+        customers_missing = {
+            key for key in map(builder.customer_key, pending) if key and key not in lookups.customers
+        }
+        articles_missing: set[str] = set()
+        if pending and refusal(self.settings, "products") is None:
+            for invoice in pending:
+                articles_missing |= builder.article_numbers(invoice) - lookups.articles.keys()
+        runs = []
+        for register, entity, wanted, key in (
+            ("customers", "customer", customers_missing, lambda r: number_key(r.get("number"))),
+            ("products", "article", articles_missing, lambda r: str(r.get("code") or "").strip()),
+        ):
+            if not wanted or refusal(self.settings, register) is not None:
+                continue
+            stream = next(f for f in self._flows(register, lookups) if f.entity == entity)
+            runs.append(self._run_flows(register, [only(stream, wanted, key)], dry_run=False))
+        if runs:
+            read_again(lookups, "customers", "articles")  # the streams wrote to eEkonomi
+        return runs
+
+    def _already_sent(self, guid: str) -> bool:
+        done = self.ledger.get(INVOICE, guid)
+        return done is not None and bool(done.remote_key)
 
     def _plan_invoice(self, builder: invoices.DraftBuilder, invoice: Record, run: RegisterRun) -> None:
         guid = str(invoice["guid"])
@@ -653,6 +700,23 @@ class SeveraEAccountingSession(Realtime):
                         f"supplier-invoice row {row.text} ({row.cost}): {result.message}",
                         result.error,
                     )
+
+
+def read_again(lookups: Lookups, *names: str) -> None:
+    """Drop the kept copy of these :class:`Lookups` lists (cached properties): the next use reads them."""
+    for name in names:
+        lookups.__dict__.pop(name, None)
+
+
+def only(stream: Stream, wanted: set[str], key: Callable[[Any], str]) -> Stream:
+    """``stream`` reading only the records whose ``key`` is ``wanted`` (A2: what an invoice refers to)."""
+    everything = stream.records
+
+    def records() -> Iterable[Any]:
+        return (record for record in everything() if key(record) in wanted)
+
+    stream.records = records  # type: ignore[method-assign]
+    return stream
 
 
 __all__ = ["RegisterRefused", "RegisterRun", "SeveraEAccountingSession", "RunAborted"]
