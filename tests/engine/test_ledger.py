@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
 
 from ledgerbridge.engine.inbox import Inbox
-from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger
+from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferSummary
 from ledgerbridge.store import Integration, Store, Transfer
 from ledgerbridge.store.models import utcnow
 from ledgerbridge.systems.errors import TransientError, ValidationError
@@ -330,3 +331,25 @@ def test_a_worker_whose_claim_was_taken_over_mid_steps_leaves_the_rest_to_the_ne
         ("first", "done"),
         ("second", "pending"),
     ]
+
+
+def test_a_summary_is_recorded_with_the_claim_and_kept_by_a_repeat_without_one(
+    store: Store, integration_id: int
+) -> None:
+    ledger, target = TransferLedger(store, integration_id), Target()
+    target.refuse = ValidationError("no", remote_message="refused")
+    summary = TransferSummary("Nordic Bikes A/S", Decimal("1234.56"), "DKK")
+    failed = ledger.transfer(
+        "invoice", "R-9", find=lambda: None, send=lambda key: target.send("R-9", key), summary=summary
+    )
+    assert failed.outcome == "failed"
+    target.refuse = None
+    assert transfer(ledger, target, "R-9").outcome == "transferred"  # a repeat without a summary
+    row = ledger.get("invoice", "R-9")
+    assert row is not None
+    assert (row.counterparty, row.amount, row.currency) == ("Nordic Bikes A/S", Decimal("1234.56"), "DKK")
+    assert isinstance(row.amount, Decimal)
+    plain = transfer(ledger, target, "R-10")
+    assert plain.outcome == "transferred"
+    row = ledger.get("invoice", "R-10")
+    assert row is not None and (row.counterparty, row.amount, row.currency) == (None, None, None)

@@ -42,6 +42,12 @@ order given; a step no longer declared (a setting was switched off) is not waite
 
 For a future integration: put everything after the first remote write into steps of the same
 transfer instead of code after ``transfer()``; never call a second ``transfer()`` for a follow-up.
+
+What a bookkeeper recognises
+----------------------------
+``summary=TransferSummary(counterparty, amount, currency)`` records the document's customer or
+supplier, its gross amount and currency on the row when the transfer claims it, so lists of transfers
+can show them without asking either system again. It is optional: rows without one show nothing there.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import or_, select, update
@@ -132,6 +139,20 @@ class Step:
 STEP_FINISHED = ("done", "unknown")
 
 
+@dataclass(frozen=True)
+class TransferSummary:
+    """The document as a bookkeeper knows it: who it is with, its gross amount and the currency."""
+
+    counterparty: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+
+    def columns(self) -> dict[str, object]:
+        """The ledger row's values; what the summary leaves out keeps what the row had."""
+        values = {"counterparty": self.counterparty, "amount": self.amount, "currency": self.currency}
+        return {column: value for column, value in values.items() if value is not None}
+
+
 class TransferLedger:
     def __init__(self, store: Store, integration_id: int, *, lease_seconds: float = 120.0) -> None:
         self.store = store
@@ -198,9 +219,9 @@ class TransferLedger:
         assert found is not None
         return found
 
-    def _claim(self, row: Transfer) -> bool:
+    def _claim(self, row: Transfer, summary: TransferSummary | None = None) -> bool:
         """Take the document for sending (or for its steps); False if another worker holds a live claim
-        or it is done.
+        or it is done. The summary, when given, is recorded with the claim.
 
         A claim older than the lease, or held by a process of this host that no longer runs (killed
         mid-transfer), is taken over.
@@ -217,7 +238,13 @@ class TransferLedger:
             result = session.execute(
                 update(Transfer)
                 .where(Transfer.id == row.id, or_(*takeable))
-                .values(state="sending", attempts=Transfer.attempts + 1, updated_at=now, claimed_by=WORKER_ID)
+                .values(
+                    state="sending",
+                    attempts=Transfer.attempts + 1,
+                    updated_at=now,
+                    claimed_by=WORKER_ID,
+                    **(summary.columns() if summary else {}),
+                )
             )
             return bool(getattr(result, "rowcount", 0))  # an UPDATE's CursorResult carries rowcount
 
@@ -241,6 +268,7 @@ class TransferLedger:
         send: Callable[[str], str],
         describe: Callable[[str], str] = lambda remote_key: remote_key,
         steps: Sequence[Step] = (),
+        summary: TransferSummary | None = None,
     ) -> TransferResult:
         """Transfer one document with its follow-up steps, or say why not.
 
@@ -248,12 +276,12 @@ class TransferLedger:
         ``send(idempotency_key)`` transfers it (it should itself reuse what an earlier partial attempt
         left, e.g. a draft) and returns the remote key. ``describe`` turns a remote key into words.
         ``steps`` run after the send, in order (see the module's docstring); a repeat resumes at the
-        first one not done.
+        first one not done. ``summary`` (who, how much) is recorded on the row when it is claimed.
         """
         row = self._ensure(document_type, source_key)
         if row.state == "confirmed":
             return self._already(row, describe)
-        if not self._claim(row):
+        if not self._claim(row, summary):
             current = self.get(document_type, source_key)
             if current is not None and current.state == "confirmed":
                 return self._already(current, describe)

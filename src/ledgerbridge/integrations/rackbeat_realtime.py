@@ -23,7 +23,7 @@ import structlog
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult
+from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult, TransferSummary
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
@@ -53,6 +53,19 @@ MASTER_EVENTS: dict[str, tuple[str, str]] = {
 }
 DOCUMENT_EVENTS = {"customer_invoice.booked": "invoice", "supplier_invoice.booked": "supplier-invoice"}
 DOCUMENT_RESOURCES = {"invoice": "customer-invoices", "supplier-invoice": "supplier-invoices"}
+
+
+def rackbeat_summary(document: Mapping[str, Any], party: str) -> TransferSummary:
+    """A Rackbeat invoice as a bookkeeper knows it: its ``party``'s ("customer"/"supplier") name, gross
+    total and currency, for the transfer ledger."""
+    who = document.get(party)
+    name = (who.get("name") if isinstance(who, Mapping) else None) or document.get("address_name")
+    total = document.get("total_total")
+    return TransferSummary(
+        counterparty=str(name) if name else None,
+        amount=None if total in (None, "") else Decimal(str(total)),
+        currency=str(document.get("currency") or "") or None,
+    )
 
 
 class RackbeatRealtime(Realtime):

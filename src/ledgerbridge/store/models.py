@@ -7,6 +7,7 @@ says which system is A and which is B) and keeps the hash of what was last synce
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -156,6 +158,10 @@ class Transfer(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(200))  # "host:pid" of the worker sending it
+    # What a bookkeeper recognises the document by (TransferSummary); empty on rows from before 0012.
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # gross, in ``currency``
+    currency: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -107,6 +107,9 @@ def transfer_view(row: Transfer) -> dict[str, Any]:
         "key": row.source_key,
         "state": row.state,
         "remote_key": row.remote_key,
+        "counterparty": row.counterparty,
+        "amount": None if row.amount is None else str(row.amount),  # a string: JSON numbers are floats
+        "currency": row.currency,
         "attempts": row.attempts,
         "last_error": row.last_error,
         "created_at": row.created_at.isoformat(),

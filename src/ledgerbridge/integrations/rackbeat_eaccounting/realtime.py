@@ -44,7 +44,13 @@ from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import (
     master_data_flows,
 )
 from ledgerbridge.integrations.rackbeat_eaccounting.vat_articles import VatArticles
-from ledgerbridge.integrations.rackbeat_realtime import MASTER_EVENTS, RACKBEAT, MasterRefs, RackbeatRealtime
+from ledgerbridge.integrations.rackbeat_realtime import (
+    MASTER_EVENTS,
+    RACKBEAT,
+    MasterRefs,
+    RackbeatRealtime,
+    rackbeat_summary,
+)
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import AuthError, TransientError
@@ -282,6 +288,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             send=sender.send,
             describe=documents.describe_invoice,
             steps=steps,
+            summary=rackbeat_summary(invoice, "customer"),
         )
         self.after_transfer("invoice", key, result, document)
         if not result.ok:
@@ -356,6 +363,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 if remote.startswith("draft:")
                 else "an eAccounting supplier invoice"
             ),
+            summary=rackbeat_summary(invoice, "supplier"),
         )
         self.after_transfer("supplier-invoice", key, result, document)
         if not result.ok:

@@ -28,7 +28,13 @@ from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, ch
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
-from ledgerbridge.integrations.rackbeat_realtime import RACKBEAT, MasterRefs, RackbeatRealtime, master_lock
+from ledgerbridge.integrations.rackbeat_realtime import (
+    RACKBEAT,
+    MasterRefs,
+    RackbeatRealtime,
+    master_lock,
+    rackbeat_summary,
+)
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
@@ -315,6 +321,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 sender.book_step() if book else sender.check_step(self._warn_about("invoice", key)),
                 *([self.mark_sent_step(key)] if mark else []),
             ],
+            summary=rackbeat_summary(invoice, "customer"),
         )
         self.after_transfer("invoice", key, result, document)
         return result
@@ -369,6 +376,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             find=find,
             send=self._voucher_sender(journal, voucher),
             describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
+            summary=rackbeat_summary(invoice, "supplier"),
         )
         self.after_transfer("supplier-invoice", key, result, voucher)
         return result
