@@ -37,8 +37,10 @@ from ledgerbridge.integrations.rackbeat_realtime import (
 )
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient, Filter
+from ledgerbridge.systems.economic.adapters import Economic
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
+from ledgerbridge.systems.rackbeat.adapters import Rackbeat
 
 ECONOMIC = "economic"
 
@@ -234,15 +236,14 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
 
     def _sync_customer_children(self, number: str) -> None:
         """Contact persons ("Referencer") and delivery addresses follow a customer update."""
-        customer_path = f"customers/{int(number)}"
+        rackbeat_customers = Rackbeat(self.rackbeat).customers
+        economic_customers = Economic(self.economic).customers
+        economic_contacts = economic_customers.contacts(int(number))
+        delivery_locations = economic_customers.delivery_locations(int(number))
         try:
-            contacts = list(self.rackbeat.list_sub("customers", number, "contacts"))
-            addresses = [
-                a
-                for a in self.rackbeat.list_sub("customers", number, "addresses")
-                if a.get("type") == "delivery"
-            ]
-            existing = {c.get("name"): c for c in self.economic.iter_collection(f"{customer_path}/contacts")}
+            contacts = list(rackbeat_customers.contacts(number))
+            addresses = [a for a in rackbeat_customers.addresses(number) if a.get("type") == "delivery"]
+            existing = {c.get("name"): c for c in economic_contacts.search()}
             for contact in contacts:
                 body = {
                     "name": contact.get("name"),
@@ -253,15 +254,10 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 body = {k: v for k, v in body.items() if v is not None}
                 found = existing.get(contact.get("name"))
                 if found is None:
-                    self.economic.create(f"{customer_path}/contacts", body)
+                    economic_contacts.create(body)
                 elif any(found.get(k) != v for k, v in body.items() if k != "customer"):
-                    self.economic.replace(
-                        f"{customer_path}/contacts/{found['customerContactNumber']}", {**found, **body}
-                    )
-            places = {
-                (p.get("address"), p.get("zip")): p
-                for p in self.economic.iter_collection(f"{customer_path}/delivery-locations")
-            }
+                    economic_contacts.update(found["customerContactNumber"], {**found, **body})
+            places = {(p.get("address"), p.get("zip")): p for p in delivery_locations.search()}
             for address in addresses:
                 street = "\n".join(x for x in (address.get("street"), address.get("street2")) if x)
                 if (street, address.get("zipcode")) in places:
@@ -272,9 +268,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                     "city": address.get("city"),
                     "country": address.get("country"),
                 }
-                self.economic.create(
-                    f"{customer_path}/delivery-locations", {k: v for k, v in body.items() if v}
-                )
+                delivery_locations.create({k: v for k, v in body.items() if v})
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"customer {number} contacts/addresses: {exc.remote_message}") from exc
         except ApiError as exc:
