@@ -3,6 +3,7 @@
 - :data:`ECONOMIC_SIDE`: the side every pair with e-conomic uses (connection, client, URL web hooks).
 - :class:`EconomicClient` talks to https://restapi.e-conomic.com (and the OpenAPI services host);
   :mod:`.connection` has :class:`EconomicConnection` and ``open_client``.
+- :mod:`.adapters`: one CRUD adapter per entity (:class:`~.adapters.Economic`), with invoices booked.
 - :mod:`.choices`: what a settings page can offer from e-conomic (accounts, day books, VAT, layouts …).
 - :class:`Filter` builds ``filter`` query values with e-conomic's escaping.
 - :func:`create_app` / :class:`EconomicState` build the sandbox (an ASGI app) and its data.

@@ -3,6 +3,7 @@
 - :data:`RACKBEAT_SIDE`: the side every pair with Rackbeat uses (connection, client, pushed webhooks).
 - :mod:`.connection`: :class:`RackbeatConnection` and ``open_client``.
 - :mod:`.webhooks`: how Rackbeat's deliveries are read.
+- :mod:`.adapters`: one CRUD adapter per entity (:class:`~.adapters.Rackbeat`), with documents booked.
 - :mod:`.choices`: what a settings page can offer from Rackbeat (layouts, product groups, payment terms).
 """
 
