@@ -16,7 +16,6 @@ work until the item is due; a shorter wait is slept in the call while the caller
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -26,6 +25,13 @@ from typing import Any
 
 import httpx
 import structlog
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from ledgerbridge.runtime import metrics
 from ledgerbridge.systems.errors import (
@@ -109,17 +115,17 @@ class _WaitHonouringRetryAfter:
     """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
 
     def __init__(self, initial: float, maximum: float, system: str = "external system") -> None:
-        self._initial = initial
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
         self._maximum = maximum
         self._system = system
 
-    def __call__(self, exc: TransientError, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1 for the first)."""
+    def __call__(self, state: RetryCallState) -> float:
+        """Seconds to wait after the failed attempt ``state`` describes."""
+        exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             wait = min(exc.retry_after, self._maximum)
         else:
-            backoff = self._initial * 2 ** (attempt - 1) + random.uniform(0, self._initial)
-            wait = min(backoff, self._maximum)
+            wait = float(self._backoff(state))
         if isinstance(exc, RateLimitedError):
             metrics.RATE_LIMIT_WAITS.labels(self._system).inc()
             metrics.RATE_LIMIT_WAIT_SECONDS.labels(self._system).inc(wait)
@@ -195,22 +201,34 @@ class JsonApiClient:
         at once (``wait_seconds`` set) for the caller to come back after that wait.
         """
         attempts = self._max_retries + 1 if retry else 1
-        for attempt in range(1, attempts + 1):
-            try:
+        deferral = _deferral.get()
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            assert isinstance(exc, TransientError)  # only those are retried
+            if deferral is not None and deferral.takes(wait):
+                exc.wait_seconds = wait  # the caller comes back after it; this slot takes other work
+                self._log_retry(exc, state.attempt_number, wait, deferred=True)
+                raise exc
+            self._log_retry(exc, state.attempt_number, wait)  # a retry is never silent
+
+        def sleep(seconds: float) -> None:
+            with deferral.sleeping() if deferral is not None else nullcontext():
+                self._sleep(seconds)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(TransientError),
+            sleep=sleep,
+            reraise=True,
+            before_sleep=before_sleep,
+        )
+        for attempt in retrying:
+            with attempt:
                 return self._send_once(method, path, params=params, json_body=json_body, headers=headers)
-            except TransientError as exc:
-                if attempt == attempts:
-                    raise
-                wait = self._wait(exc, attempt)
-                deferral = _deferral.get()
-                if deferral is not None and deferral.takes(wait):
-                    exc.wait_seconds = wait
-                    self._log_retry(exc, attempt, wait, deferred=True)
-                    raise
-                self._log_retry(exc, attempt, wait)  # a retry is never silent
-                with deferral.sleeping() if deferral is not None else nullcontext():
-                    self._sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
 
     def _log_retry(self, exc: TransientError, attempt: int, wait: float, *, deferred: bool = False) -> None:
         log.warning(
