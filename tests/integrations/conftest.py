@@ -54,7 +54,7 @@ class World:
 
 @contextmanager
 def economic_world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    """Both sandboxes served (e-conomic with demo data) and a service over ``database_url``, no integration."""
+    """Both sandboxes served (e-conomic with demo data), a service over ``database_url``, no integration."""
     books = economic.EconomicState()
     economic.seed_demo(books, customers=40, products=80, suppliers=10)
     economic_app = economic.create_app(books)

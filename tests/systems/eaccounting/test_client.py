@@ -171,7 +171,7 @@ def test_the_endpoint_budget_paces_requests_so_eaccounting_never_says_429(
 ) -> None:  # type: ignore[no-untyped-def]
     from ledgerbridge.systems.eaccounting.client import EndpointBudget
 
-    # The server: 4 per 3 s per endpoint — a window wide enough that 8 unpaced calls fall in it on a busy machine.
+    # The server: 4 per 3 s per endpoint, a window wide enough for 8 unpaced calls on a busy machine.
     app.api.set_rate_limit(4, 3.0)
     without = EAccountingClient(base_url, "t1", max_retries=0)
     refused = 0
