@@ -3,13 +3,16 @@ client lacks, a status the settings name that Severa does not have, a Severa tha
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from ledgerbridge.cli.main import app
 from ledgerbridge.integrations.doctor import Check, examine
 from tests.integrations.severa_support import NAME, SWorld, severa_world
 
@@ -101,3 +104,28 @@ def test_an_unreachable_severa_says_so_and_where_to_look(world: SWorld) -> None:
     reach = check(checks, "severa", "reach and sign in")
     assert not reach.ok and "no answer" in reach.detail and "base_url" in reach.fix
     assert check(checks, "eaccounting", "reach and sign in").ok
+
+
+def test_eaccounting_not_yet_connected_says_how_to_connect(world: SWorld) -> None:
+    world.add(connect=False)
+    checks = report(world)
+    connected = check(checks, "eaccounting", "connected (OAuth2)")
+    assert not connected.ok and f"ledgerbridge connect {NAME} eaccounting" in connected.fix
+    assert not [c for c in checks if c.side == "eaccounting" and c.name.startswith("read ")]
+    assert check(checks, "severa", "reach and sign in").ok
+
+
+def test_the_cli_prints_a_line_per_check_and_exits_3_on_a_cross(
+    world: SWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.add()
+    add_with(world, "wrong", client_secret="not-the-secret")
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    healthy = CliRunner().invoke(app, ["doctor", NAME, "--json"])
+    assert healthy.exit_code == 0 and json.loads(healthy.stdout)["ok"], healthy.output
+    wrong = CliRunner().invoke(app, ["doctor", "wrong"])
+    assert wrong.exit_code == 3 and "Traceback" not in wrong.output
+    assert "✗ severa: reach and sign in" in wrong.stdout and "fix: check client_id" in wrong.stdout
+    assert "✓ eaccounting: reach and sign in" in wrong.stdout
