@@ -167,10 +167,23 @@ class Reconciliation:
     repaired: list[Finding] = field(default_factory=list)  # what --repair did (before the check again)
     notes: list[str] = field(default_factory=list)  # what could not be compared, and why
     renumbered: list[Renumbered] = field(default_factory=list)  # matched, under another number
+    compared: dict[str, set[str]] = field(default_factory=dict)  # per document type, the numbers compared
 
     @property
     def agree(self) -> bool:
         return not self.findings
+
+    def count_compared(self, document_type: str, number: str) -> None:
+        self.checked += 1
+        self.compared.setdefault(document_type, set()).add(number)
+
+    def agreeing(self) -> dict[str, int]:
+        """Per document type, the documents compared that have no finding (the agreement chart's bars)."""
+        differing = {(f.entity, f.key) for f in self.findings}
+        return {
+            document_type: sum(1 for number in numbers if (document_type, number) not in differing)
+            for document_type, numbers in self.compared.items()
+        }
 
     def needs_person(self) -> list[Finding]:
         return [f for f in self.findings if f.repair is None]
@@ -352,13 +365,13 @@ class Reconciler:
                     )
                     continue
             if theirs is not None:
-                result.checked += 1
+                result.count_compared(document_type, number)
                 self._compare(document_type, number, row.remote_key or "", source, theirs, result)
                 continue
             moved = self._moved(document, source, held, accounted)
             if moved is not None:
                 accounted.add(moved.identity)
-                result.checked += 1
+                result.count_compared(document_type, number)
                 self._report_moved(document_type, number, row.remote_key, row.state, moved, result)
                 self._compare(document_type, number, moved.number, source, moved.amounts, result)
                 continue
@@ -374,7 +387,7 @@ class Reconciler:
                     )
                 )
                 continue
-            result.checked += 1
+            result.count_compared(document_type, number)
             result.findings.append(
                 Finding(
                     "missing_in_ledger",

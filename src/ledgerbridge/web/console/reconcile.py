@@ -62,18 +62,22 @@ def build(console: Console) -> APIRouter:
 
 
 def agreement_chart(request: Request, result: Any) -> Any:
-    """Documents that agree, and the differences per kind of record (repairable or for a person)."""
+    """Per kind of record, the documents that agree and the differences (repairable or for a person), with
+    every document in a first row."""
     lang = language_of(request)
-    fixable = [f for f in result.findings if f.repair is not None]
-    agree = max(result.checked - len(result.findings), 0)
-    rows = [(_(request, "All documents"), [agree, len(fixable), len(result.findings) - len(fixable)])]
-    for entity in sorted({f.entity for f in result.findings}):
+    agreeing: dict[str, int] = result.agreeing()
+    rows = [(_(request, "All documents"), _bar(sum(agreeing.values()), result.findings))]
+    for entity in sorted(set(agreeing) | {f.entity for f in result.findings}):
         mine = [f for f in result.findings if f.entity == entity]
-        repairable = sum(1 for f in mine if f.repair is not None)
-        rows.append((i18n.translate(lang, entity), [0, repairable, len(mine) - repairable]))
+        rows.append((i18n.translate(lang, entity), _bar(agreeing.get(entity, 0), mine)))
     series = [
         (charts.BLUE, _(request, "agree")),
         (charts.SKY, _(request, "Repair fixes it")),
         (charts.VERMILLION, _(request, "Needs a person")),
     ]
     return charts.stacked_bars(rows, _(request, "Agreement per kind of record"), series=series)
+
+
+def _bar(agree: int, findings: list[Any]) -> list[int]:
+    repairable = sum(1 for f in findings if f.repair is not None)
+    return [agree, repairable, len(findings) - repairable]
