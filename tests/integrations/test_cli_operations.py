@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from ledgerbridge.cli.main import app
 from ledgerbridge.logs import configure_logging
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.services.common import InvalidConfiguration
+from ledgerbridge.store import SyncRun
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.test_realtime import LIVE_SETTINGS, open_live, wait_for
 
@@ -141,7 +146,41 @@ def test_listings_print_json_for_scripts(cli: World) -> None:
 def test_status_table_shows_times_with_their_zone(cli: World) -> None:
     cli.service.run_startup("acme")
     shown = invoke("status")
-    assert shown.exit_code == 0 and "acme" in shown.stdout and " UTC" in shown.stdout
+    # An e-conomic kind's default zone is Copenhagen's: CET in winter, CEST in summer.
+    assert shown.exit_code == 0 and "acme" in shown.stdout
+    assert re.search(r"\d\d:\d\d:\d\d \+0[12]:00 CES?T", shown.stdout), shown.stdout
+
+
+def run_at_noon_utc_in_stockholm(world: World) -> None:
+    """acme shown in Stockholm, its start-up run started at 12:00Z on 6 December (CET, +01:00)."""
+    view = world.service.describe("acme")
+    world.service.update_settings("acme", {**view.settings, "general": {"timezone": "Europe/Stockholm"}})
+    world.service.run_startup("acme")
+    noon = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    with world.service.store.session() as session:
+        session.execute(update(SyncRun).values(started_at=noon, finished_at=noon + timedelta(minutes=1)))
+
+
+def test_listings_show_times_in_the_integrations_zone_with_the_offset(cli: World) -> None:
+    run_at_noon_utc_in_stockholm(cli)
+    table = invoke("runs", "acme")
+    assert "2026-12-06 13:00:00 +01:00 CET" in table.stdout and "13:01:00 +01:00 CET" in table.stdout
+    listed = json.loads(invoke("runs", "acme", "--json").stdout)
+    assert listed[0]["started_at"] == "2026-12-06T13:00:00+01:00"
+    assert datetime.fromisoformat(listed[0]["finished_at"]) == datetime(2026, 12, 6, 12, 1, tzinfo=UTC)
+    status = json.loads(invoke("status", "acme", "--json").stdout)
+    assert status["acme"]["last_sync"]["at"] == "2026-12-06T13:01:00+01:00"
+    assert "+01:00 CET" in invoke("status", "acme").stdout
+
+
+def test_an_unknown_time_zone_is_refused_with_the_reason(cli: World) -> None:
+    view = cli.service.describe("acme")
+    with pytest.raises(InvalidConfiguration) as refused:
+        cli.service.update_settings("acme", {**view.settings, "general": {"timezone": "Europe/Atlantis"}})
+    assert "'Europe/Atlantis' is not a time zone: use an IANA name such as Europe/Copenhagen" in str(
+        refused.value
+    )
+    assert "settings.general.timezone" in dict(refused.value.problems)
 
 
 # -- doctor -------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ledgerbridge.cli.operate import when
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.terminal import console, err_console
 
@@ -83,8 +84,8 @@ def token_list() -> None:
             f"{token.prefix}…",
             f"{'read only' if token.access == 'read' else 'read and change'}, "
             f"{token.integration or 'all integrations'}",
-            f"{token.created_at:%Y-%m-%d %H:%M}",
-            f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never",
+            when(token.created_at),  # tokens span integrations: UTC, said so
+            when(token.last_used_at) or "never",
         )
     console.print(table)
 

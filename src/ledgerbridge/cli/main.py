@@ -15,7 +15,7 @@ from ledgerbridge.cli.admin import admin_app
 from ledgerbridge.cli.connect import connect as connect_command
 from ledgerbridge.cli.connect import disconnect as disconnect_command
 from ledgerbridge.cli.errors import EXIT_CODES_HELP, UNREACHABLE, USAGE, ExplainingGroup, exit_code_for
-from ledgerbridge.cli.operate import db_app, doctor, integrations_remove, print_json, status, when
+from ledgerbridge.cli.operate import db_app, doctor, integrations_remove, iso, print_json, status, when
 from ledgerbridge.cli.reconcile import reconcile as reconcile_command
 from ledgerbridge.logs import FORMATS, LEVELS, configure_logging
 from ledgerbridge.service import Ledgerbridge, UserError
@@ -162,14 +162,16 @@ def integrations_list(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
 ) -> None:
     """List integrations."""
-    views = _service().list_integrations()
+    service = _service()
+    views = service.list_integrations()
+    zones = {v.name: service.timezone_of(v.name) for v in views}
     if json_output:
         print_json(
             [
                 {
                     "name": v.name,
                     "kind": v.kind,
-                    "startup_completed_at": v.startup_completed_at,
+                    "startup_completed_at": iso(v.startup_completed_at, zones[v.name]),
                     "endpoints": v.endpoints,
                     "problem": v.problem,
                 }
@@ -187,7 +189,7 @@ def integrations_list(
         table.add_row(
             view.name,
             view.kind,
-            when(view.startup_completed_at) or "not run",
+            when(view.startup_completed_at, zones[view.name]) or "not run",
             "\n".join(f"{k}: {v}" for k, v in view.endpoints.items()) or "credentials unreadable",
         )
     console.print(table)
@@ -200,11 +202,12 @@ def integrations_list(
 def integrations_show(name: str) -> None:
     """Show one integration: endpoints and settings (never its secrets)."""
     try:
-        view = _service().describe(name)
+        service = _service()
+        view, zone = service.describe(name), service.timezone_of(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"[bold]{view.name}[/] ({view.kind}), created {when(view.created_at)}")
-    console.print(f"start-up sync: {when(view.startup_completed_at) or 'not run yet'}")
+    console.print(f"[bold]{view.name}[/] ({view.kind}), created {when(view.created_at, zone)}")
+    console.print(f"start-up sync: {when(view.startup_completed_at, zone) or 'not run yet'}")
     for side, url in view.endpoints.items():
         console.print(f"{side}: {url}  (credentials stored encrypted)")
     if view.problem:
@@ -282,7 +285,8 @@ def errors(
 ) -> None:
     """Show the error log of an integration."""
     try:
-        entries = _service().errors(name, state=None if all_states else "open")
+        service = _service()
+        entries, zone = service.errors(name, state=None if all_states else "open"), service.timezone_of(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
     if json_output:
@@ -290,8 +294,8 @@ def errors(
             [
                 {
                     "id": e.id,
-                    "first_seen": e.first_seen,
-                    "last_seen": e.last_seen,
+                    "first_seen": iso(e.first_seen, zone),
+                    "last_seen": iso(e.last_seen, zone),
                     "operation": e.operation,
                     "entity": e.entity,
                     "record_key": e.record_key,
@@ -311,7 +315,7 @@ def errors(
     for entry in entries:
         table.add_row(
             str(entry.id),
-            when(entry.last_seen),
+            when(entry.last_seen, zone),
             entry.operation,
             f"{entry.entity.replace('_', ' ')} {entry.record_key}",
             entry.message,
@@ -329,14 +333,15 @@ def conflicts(
 ) -> None:
     """Fields both sides had changed: which side won, and the value the other side lost."""
     try:
-        rows = _service().conflicts(name)
+        service = _service()
+        rows, zone = service.conflicts(name), service.timezone_of(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
     if json_output:
         print_json(
             [
                 {
-                    "detected_at": r.detected_at,
+                    "detected_at": iso(r.detected_at, zone),
                     "entity": r.entity,
                     "record_key": r.record_key,
                     "field": r.field,
@@ -355,7 +360,7 @@ def conflicts(
     table = Table("when", "record", "field", "kept (master)", "lost", "sides")
     for row in rows:
         table.add_row(
-            when(row.detected_at),
+            when(row.detected_at, zone),
             f"{row.entity.replace('_', ' ')} {row.record_key}",
             row.field,
             str(row.winning_value),
@@ -372,7 +377,8 @@ def runs(
 ) -> None:
     """Recent sync runs of an integration with their counts."""
     try:
-        rows = _service().runs(name)
+        service = _service()
+        rows, zone = service.runs(name), service.timezone_of(name)
     except UserError as exc:
         raise _fail(str(exc)) from None
     if json_output:
@@ -383,8 +389,8 @@ def runs(
                     "kind": r.kind,
                     "status": r.status,
                     "dry_run": r.dry_run,
-                    "started_at": r.started_at,
-                    "finished_at": r.finished_at,
+                    "started_at": iso(r.started_at, zone),
+                    "finished_at": iso(r.finished_at, zone),
                     "counts": r.counts,
                     "message": r.message,
                 }
@@ -402,8 +408,8 @@ def runs(
             str(run.id),
             run.kind,
             run.status,
-            when(run.started_at),
-            when(run.finished_at),
+            when(run.started_at, zone),
+            when(run.finished_at, zone),
             *map(str, totals.values()),
         )
     console.print(table)

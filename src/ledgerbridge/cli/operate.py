@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ledgerbridge.cli.errors import RECORDS_FAILED, UNREACHABLE, USAGE, print_error
+from ledgerbridge.integrations.common_settings import in_zone, zone_label
 from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.terminal import console, err_console
 
@@ -18,19 +19,32 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for script
 db_app = typer.Typer(help="The database schema: see and apply migrations.", no_args_is_help=True)
 
 
-def when(value: datetime | str | None) -> str:
-    """A stored time (UTC) for people: date, time and its zone."""
-    if value is None:
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+def when(value: datetime | str | None, zone: tzinfo | None = None) -> str:
+    """A stored time (UTC) for people, in ``zone`` (an integration's, default UTC) with its offset:
+    ``2026-12-06 13:00:00 +01:00 CET``."""
+    moment = in_zone(value, zone)
+    return f"{moment:%Y-%m-%d %H:%M:%S} {zone_label(moment)}" if moment else ""
+
+
+def iso(value: datetime | str | None, zone: tzinfo | None = None) -> str | None:
+    """A stored time for scripts: ISO 8601 with the offset of ``zone`` (default UTC)."""
+    moment = in_zone(value, zone)
+    return moment.isoformat() if moment else None
 
 
 def print_json(data: Any) -> None:
     """JSON on stdout, untouched by Rich (no wrapping, no markup)."""
     print(json.dumps(data, default=str, indent=2, ensure_ascii=False))
+
+
+def _health_in_zone(health: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """``status --json``'s report of one integration with its times in its zone (same keys)."""
+    shown = dict(health)
+    if shown.get("last_sync"):
+        shown["last_sync"] = {**shown["last_sync"], "at": iso(shown["last_sync"].get("at"), zone)}
+    if "last_transfer_at" in shown:
+        shown["last_transfer_at"] = iso(shown["last_transfer_at"], zone)
+    return shown
 
 
 # -- status -----------------------------------------------------------------------------------------------
@@ -45,10 +59,11 @@ def status(
     try:
         names = [name] if name else [view.name for view in service.list_integrations()]
         report = {each: service.health(each) for each in names}
+        zones = {each: service.timezone_of(each) for each in names}
     finally:
         service.close()
     if json_output:
-        print_json(report)
+        print_json({each: _health_in_zone(health, zones[each]) for each, health in report.items()})
     elif not report:
         console.print("No integrations yet.")
     else:
@@ -57,8 +72,10 @@ def status(
             last = health["last_sync"]
             table.add_row(
                 each,
-                f"{last['kind']} #{last['run_id']} {last['status']}, {when(last['at'])}" if last else "never",
-                when(health["last_transfer_at"]) or "none",
+                f"{last['kind']} #{last['run_id']} {last['status']}, {when(last['at'], zones[each])}"
+                if last
+                else "never",
+                when(health["last_transfer_at"], zones[each]) or "none",
                 str(health["queued"]),
                 f"[red]{health['open_errors']}[/]" if health["open_errors"] else "0",
                 "\n".join(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from ledgerbridge.crypto import UnreadableSecret
 from ledgerbridge.engine.tokens import TokenStore
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
+from ledgerbridge.integrations.common_settings import zone_of
 from ledgerbridge.services.base import ServiceBase
 from ledgerbridge.services.common import (
     InvalidConfiguration,
@@ -252,6 +254,12 @@ class IntegrationsService(ServiceBase):
     def kind_of(self, name: str) -> type[IntegrationKind]:
         with self.store.session() as session:
             return kind_named(self._row(session, name).kind)
+
+    def timezone_of(self, name: str) -> tzinfo:
+        """The zone an integration's times are shown in (its ``general.timezone`` setting)."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            return zone_of(kind_named(row.kind).Settings, row.settings)
 
     def stored_connections(self, name: str) -> dict[str, Any]:
         """Each side's stored connection with every secret left out (for forms that edit the rest)."""

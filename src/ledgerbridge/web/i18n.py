@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,8 @@ from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import pass_context
+
+from ledgerbridge.integrations.common_settings import as_zone, zone_label, zone_named
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "console"
@@ -103,13 +105,15 @@ def translate_filter(context: Any, message: Any) -> str:
 
 
 @pass_context
-def format_when(context: Any, value: Any, form: str = "medium") -> str:
-    """A moment as the user's locale writes it: ``6. dec. 2026 04.10.00`` in Danish."""
+def format_when(context: Any, value: Any, form: str = "medium", zone: tzinfo | str | None = None) -> str:
+    """A moment as the user's locale writes it, in ``zone`` with its abbreviation or offset:
+    ``6. dec. 2026 13.00.00 +01:00 CET`` in Danish. The zone is the argument, else the page's ``zone``
+    (an integration's pages set their integration's), else UTC. A bare date stays a date."""
     if value is None or value == "":
         return ""
     moment: datetime | date
     if isinstance(value, (int, float)):
-        moment = datetime.fromtimestamp(value, tz=UTC).astimezone()
+        moment = datetime.fromtimestamp(value, tz=UTC)
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -118,9 +122,20 @@ def format_when(context: Any, value: Any, form: str = "medium") -> str:
     else:
         moment = value
     locale = babel_locale(_language_of(context))
-    if isinstance(moment, datetime):
-        return dates.format_datetime(moment, format=form, locale=locale)
-    return dates.format_date(moment, format=form, locale=locale)
+    if not isinstance(moment, datetime):
+        return dates.format_date(moment, format=form, locale=locale)
+    shown = as_zone(moment, _zone(zone if zone is not None else context.get("zone")))
+    written = dates.format_datetime(shown, format=form, tzinfo=shown.tzinfo, locale=locale)
+    return f"{written} {zone_label(shown)}"
+
+
+def _zone(zone: tzinfo | str | None) -> tzinfo:
+    if isinstance(zone, str):
+        try:
+            return zone_named(zone)
+        except ValueError:
+            return UTC
+    return zone or UTC
 
 
 @pass_context

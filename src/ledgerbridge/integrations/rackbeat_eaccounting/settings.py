@@ -13,6 +13,7 @@ from typing import Literal, get_args
 from pydantic import Field
 
 from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.common_settings import SwedishGeneralSettings, general_field
 from ledgerbridge.systems.eaccounting.connection import EAccountingConnection
 from ledgerbridge.systems.rackbeat.connection import RackbeatConnection
 
@@ -232,6 +233,7 @@ class RackbeatEAccountingSettings(Strict):
         title="Inventory value",
         description="Rackbeat's stock value posted to eAccounting as a balanced voucher, once a period.",
     )
+    general: SwedishGeneralSettings = general_field(SwedishGeneralSettings)
 
 
 class RackbeatEAccountingConnections(Strict):

@@ -11,6 +11,7 @@ from typing import Literal, get_args
 from pydantic import Field, model_validator
 
 from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.common_settings import DanishGeneralSettings, general_field
 from ledgerbridge.systems.economic.connection import EconomicConnection
 from ledgerbridge.systems.rackbeat.connection import RackbeatConnection
 
@@ -353,6 +354,7 @@ class RackbeatEconomicSettings(Strict):
         title="Sales orders from e-conomic",
         description="Start the order flow in e-conomic: its orders are brought to Rackbeat.",
     )
+    general: DanishGeneralSettings = general_field(DanishGeneralSettings)
 
 
 class RackbeatEconomicConnections(Strict):

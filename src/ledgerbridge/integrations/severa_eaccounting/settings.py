@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ledgerbridge.integrations.base import Strict
+from ledgerbridge.integrations.common_settings import SwedishGeneralSettings, general_field
 from ledgerbridge.systems.eaccounting.connection import EAccountingConnection
 from ledgerbridge.systems.severa.connection import SeveraConnection
 
@@ -161,6 +162,7 @@ class SeveraEAccountingSettings(Strict):
     products: ProductSettings = Field(default_factory=ProductSettings, title="Articles from Severa")
     customers: CustomerSettings = Field(default_factory=CustomerSettings, title="Customers")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, title="Schedule")
+    general: SwedishGeneralSettings = general_field(SwedishGeneralSettings)
 
 
 #: What each register needs set before it may run (C12): setting path → its title.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -18,6 +19,7 @@ from starlette.datastructures import FormData
 
 from ledgerbridge.integrations.base import all_kinds, kind_named
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.services.common import UserError
 from ledgerbridge.web import auth, i18n
 from ledgerbridge.web.console.templating import TEMPLATES
 from ledgerbridge.web.jobs import StartupJobs
@@ -98,7 +100,19 @@ class Console:
             unread=self.service.unread_notifications() if logged else 0,
             flashes=request.session.pop("flash", []),
         )
+        context.setdefault("zone", self.zone_of(request))
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+    def zone_of(self, request: Request) -> tzinfo:
+        """The zone a page's times are shown in (``|when``): the integration's on its pages (and on the
+        error log filtered to it), UTC on pages about every integration."""
+        name = request.path_params.get("name") or request.query_params.get("integration")
+        if not name:
+            return UTC
+        try:
+            return self.service.timezone_of(str(name))
+        except UserError:  # an unknown integration's page (its 404) still renders
+            return UTC
 
 
 async def form_of(request: Request) -> Form:

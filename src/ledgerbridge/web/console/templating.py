@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,6 @@ from jinja2 import pass_context
 from ledgerbridge.web import i18n
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
-
-
-def _fmt_time(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
-    if isinstance(value, str):
-        return value.replace("T", " ")[:19]
-    return f"{value:%Y-%m-%d %H:%M:%S}"
 
 
 def _json(value: Any) -> str:
@@ -37,7 +26,6 @@ def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
     return totals
 
 
-TEMPLATES.env.filters["when"] = _fmt_time
 TEMPLATES.env.filters["pretty"] = _json
 TEMPLATES.env.filters["totals"] = _totals
 
@@ -64,7 +52,8 @@ def _remote_document(context: Any, key: str | None) -> str:
 
 
 TEMPLATES.env.filters["remote"] = _remote_document
-i18n.install(TEMPLATES.env)  # languages: {% trans %}, _(), |t, and locale-aware |when |money |number
+# languages: {% trans %}, _(), |t, and locale-aware |money |number and |when (in the page's ``zone``)
+i18n.install(TEMPLATES.env)
 TEMPLATES.env.globals["state_words"] = {
     "connected": "connected",
     "reconnect_required": "reconnect required",
