@@ -15,13 +15,16 @@ from ledgerbridge.runtime.shared_pacing import SharedBudget, SharedBudgets
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import CallBudgetRow
+from ledgerbridge.systems.eaccounting.client import EndpointBudget, eaccounting_budget
 from ledgerbridge.systems.pacing import (
+    Budget,
     CallBudget,
     budgets_from,
     credential_key,
     one_per_call,
     rackbeat_budget,
 )
+from ledgerbridge.systems.severa.client import severa_budget
 from ledgerbridge.web.app import create_app
 from tests.conftest import _empty_postgres
 from tests.integrations.eaccounting_support import RACKBEAT_TOKEN, ELive, EWorld, eaccounting_world
@@ -78,6 +81,105 @@ def test_two_workers_with_their_own_connections_share_one_bucket(pg_store: Store
     assert all(budget.calls > 0 and budget.waited > 0 for budget in budgets)
     # Alone, each would have taken its own burst + rate: the pair would pass about twice that.
     assert len(stamps) < 2 * (rate * seconds)
+
+
+def _spend_together(pacers: list[tuple[Budget, str]], seconds: float) -> list[float]:
+    """Each pacer in its own thread calls ``path`` until ``seconds`` are up; when each call got through."""
+    stamps: list[float] = []
+    stamps_lock = threading.Lock()
+    start = time.monotonic()
+
+    def work(budget: Budget, path: str) -> None:
+        for _ in range(500):  # bounded: the deadline ends it long before
+            budget("GET", path)
+            now = time.monotonic() - start
+            if now > seconds:
+                return
+            with stamps_lock:
+                stamps.append(now)
+
+    threads = [threading.Thread(target=work, args=pacer) for pacer in pacers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return stamps
+
+
+def _credentials(store: Store, system: str) -> list[str]:
+    with store.session() as db:
+        return sorted(db.scalars(select(CallBudgetRow.credential).where(CallBudgetRow.system == system)))
+
+
+def test_two_eaccounting_clients_of_one_api_client_share_each_endpoints_bucket(pg_store: Store) -> None:
+    requests, window, seconds = 10, 1.0, 2.0  # 10 a second per endpoint, a burst of 10
+    engines = [create_engine(pg_store.url), create_engine(pg_store.url)]  # two "processes": two pools
+    budgets: list[EndpointBudget] = []
+    try:
+        for engine in engines:
+            with budgets_from(SharedBudgets(engine)):  # as each worker opens its client
+                budgets.append(
+                    eaccounting_budget(
+                        "http://eaccounting.test/v2/", "client-x", requests=requests, window_seconds=window
+                    )
+                )
+        # One endpoint, reached as a collection and as a record: one bucket.
+        stamps = _spend_together([(budgets[0], "customers"), (budgets[1], "customers/abc")], seconds)
+        # Another endpoint of the same client id has its own, untouched bucket.
+        assert budgets[1].budget("articles").waited == 0
+        budgets[1]("GET", "articles?$page=1")
+        articles = budgets[1].budget("articles")
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+    rate = requests / window
+    assert len(stamps) <= requests + rate * seconds + 1  # together: one burst plus the rate
+    assert len(stamps) >= 0.8 * rate * seconds
+    assert all(budget.calls > 0 and budget.waited > 0 for budget in budgets)
+    assert len(stamps) < 2 * rate * seconds  # each with its own bucket: twice the burst plus the rate
+    assert articles.waited == 0 and articles.calls == 1
+    client = credential_key("eaccounting", "http://eaccounting.test/v2", "client-x")
+    expected = sorted(credential_key(client, endpoint) for endpoint in ("customers", "articles"))
+    assert _credentials(pg_store, "eaccounting") == expected  # one row per (client id hash, endpoint)
+
+
+def test_two_severa_clients_of_one_api_client_share_one_bucket(pg_store: Store) -> None:
+    seconds = 2.0  # Severa's pacing: 8 a second, a burst of 2
+    engines = [create_engine(pg_store.url), create_engine(pg_store.url)]
+    budgets: list[Budget] = []
+    try:
+        for engine in engines:
+            with budgets_from(SharedBudgets(engine)):
+                budgets.append(severa_budget("http://severa.test/rest-api/", "client-y"))
+        stamps = _spend_together([(budget, "/rest-api/v1/customers") for budget in budgets], seconds)
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+    assert len(stamps) <= 2 + 8 * seconds + 1  # never more than Severa's 10 in one second, together
+    assert len(stamps) >= 0.8 * 8 * seconds
+    assert all(budget.calls > 0 and budget.waited > 0 for budget in budgets)
+    assert len(stamps) < 2 * 8 * seconds  # apart, the two would pass 2 × (2 + 16)
+    key = credential_key("severa", "http://severa.test/rest-api", "client-y")
+    assert _credentials(pg_store, "severa") == [key]
+
+
+def test_embedded_mode_keeps_eaccounting_and_severa_paced_in_process(pg_store: Store) -> None:
+    severa = severa_budget("http://severa.test/rest-api", "client-z")
+    assert isinstance(severa, CallBudget) and severa is severa_budget(
+        "http://severa.test/rest-api/", "client-z"
+    )
+    assert (severa.per_second, severa.capacity) == (8.0, 2.0)  # RequestPacer's numbers
+    eaccounting = eaccounting_budget("http://eaccounting.test/v2", "client-z")
+    customers = eaccounting.budget("customers/1")
+    assert isinstance(customers, CallBudget) and (customers.per_second, customers.capacity) == (10.0, 600.0)
+    # Two clients of one client id in one process spend from one bucket per endpoint.
+    assert eaccounting_budget("http://eaccounting.test/v2", "client-z").budget("customers") is customers
+    with budgets_from(SharedBudgets(pg_store.engine)):
+        assert severa_budget("http://severa.test/rest-api", "client-z") is not severa
+    assert _credentials(pg_store, "severa") == []  # no row until a cluster's client spends
 
 
 def test_an_empty_bucket_answers_how_long_to_wait(pg_store: Store) -> None:

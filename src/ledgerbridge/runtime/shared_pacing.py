@@ -151,11 +151,20 @@ class SharedBudgets:
         self._budgets: dict[tuple[str, str], SharedBudget] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, system: str, key: str, per_minute: float, cost: Cost) -> Budget:
+    def __call__(
+        self,
+        system: str,
+        key: str,
+        per_minute: float,
+        cost: Cost,
+        *,
+        burst: float | None = None,
+        share: float = DEFAULT_SHARE,
+    ) -> Budget:
         with self._lock:
             found = self._budgets.get((system, key))
             if found is None:
                 found = self._budgets[system, key] = SharedBudget(
-                    self._engine, system, key, per_minute, cost=cost
+                    self._engine, system, key, per_minute, cost=cost, burst=burst, share=share
                 )
             return found

@@ -8,8 +8,9 @@ dictionary key. A 429 can still come from use outside this process; the retry ha
 
 Where several processes spend one credential (cluster mode's workers), the process installs another
 :class:`BudgetSource` with :func:`budgets_from` (``runtime/shared_pacing.py`` keeps the bucket in
-PostgreSQL); :func:`rackbeat_budget` and :func:`economic_budget` then hand out its budgets instead. This
-package knows only the :class:`Budget` protocol, not the store.
+PostgreSQL); :func:`rackbeat_budget` and :func:`economic_budget` then hand out its budgets instead, and so
+do Severa's ``severa_budget`` and eAccounting's ``eaccounting_budget`` (one budget per endpoint, from
+:func:`budgets_for`). This package knows only the :class:`Budget` protocol, not the store.
 """
 
 from __future__ import annotations
@@ -49,9 +50,20 @@ class Budget(Protocol):
 
 class BudgetSource(Protocol):
     """Gives the budget of one credential: ``system`` names the API, ``key`` is :func:`credential_key`'s
-    hash of the credential (never the secret), ``per_minute`` the published limit."""
+    hash of the credential (never the secret), ``per_minute`` the published limit. ``burst`` (default: a
+    quarter of the minute) and ``share`` are for limits counted over shorter windows (Severa's 10 a
+    second) or already paced at their full rate."""
 
-    def __call__(self, system: str, key: str, per_minute: float, cost: Cost) -> Budget: ...
+    def __call__(
+        self,
+        system: str,
+        key: str,
+        per_minute: float,
+        cost: Cost,
+        *,
+        burst: float | None = None,
+        share: float = DEFAULT_SHARE,
+    ) -> Budget: ...
 
 
 def one_per_call(method: str, path: str) -> float:
@@ -99,14 +111,23 @@ class CallBudget:
         self.waited = 0.0  # seconds spent waiting (tests, benchmarks)
 
     @classmethod
-    def shared(cls, key: str, per_minute: float, *, cost: Cost = one_per_call) -> CallBudget:
+    def shared(
+        cls,
+        key: str,
+        per_minute: float,
+        *,
+        cost: Cost = one_per_call,
+        burst: float | None = None,
+        share: float = DEFAULT_SHARE,
+    ) -> CallBudget:
         """The process-wide budget of one credential (``key`` from :func:`credential_key`). Its burst is
-        a quarter of the server's minute: short jobs never wait, and the server's bucket keeps three
-        quarters for a window that started before ours."""
+        a quarter of the server's minute unless given: short jobs never wait, and the server's bucket
+        keeps three quarters for a window that started before ours."""
         with cls._shared_lock:
             found = cls._shared.get(key)
             if found is None:
-                found = cls._shared[key] = cls(per_minute, cost=cost, burst=per_minute * BURST_SHARE)
+                burst = burst if burst is not None else per_minute * BURST_SHARE
+                found = cls._shared[key] = cls(per_minute, cost=cost, burst=burst, share=share)
             return found
 
     def _take(self, cost: float) -> float:
@@ -134,9 +155,17 @@ class CallBudget:
             self._available = min(self.capacity, self._available - (actual - charged))
 
 
-def in_process(system: str, key: str, per_minute: float, cost: Cost) -> Budget:
+def in_process(
+    system: str,
+    key: str,
+    per_minute: float,
+    cost: Cost,
+    *,
+    burst: float | None = None,
+    share: float = DEFAULT_SHARE,
+) -> Budget:
     """The default source: one :class:`CallBudget` per credential in this process (embedded mode)."""
-    return CallBudget.shared(key, per_minute, cost=cost)
+    return CallBudget.shared(key, per_minute, cost=cost, burst=burst, share=share)
 
 
 _source: BudgetSource = in_process
@@ -157,9 +186,36 @@ def budgets_from(source: BudgetSource) -> Iterator[BudgetSource]:
             _source = previous
 
 
-def budget_for(system: str, key: str, per_minute: float, cost: Cost = one_per_call) -> Budget:
+def budget_for(
+    system: str,
+    key: str,
+    per_minute: float,
+    cost: Cost = one_per_call,
+    *,
+    burst: float | None = None,
+    share: float = DEFAULT_SHARE,
+) -> Budget:
     """The budget of one credential from the source installed now (:func:`budgets_from`)."""
-    return _source(system, key, per_minute, cost)
+    return _source(system, key, per_minute, cost, burst=burst, share=share)
+
+
+def budgets_for(
+    system: str,
+    per_minute: float,
+    cost: Cost = one_per_call,
+    *,
+    burst: float | None = None,
+    share: float = DEFAULT_SHARE,
+) -> Callable[[str], Budget]:
+    """Budgets of one system by key, all from the source installed now: for a limit whose key is known
+    only per call (eAccounting counts per endpoint), so a client opened in a cluster worker keeps the
+    cluster's budgets for the endpoints it reaches later."""
+    source = _source
+
+    def budget(key: str) -> Budget:
+        return source(system, key, per_minute, cost, burst=burst, share=share)
+
+    return budget
 
 
 def rackbeat_budget(base_url: str, token: str) -> Budget:

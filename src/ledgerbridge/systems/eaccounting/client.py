@@ -20,13 +20,15 @@ from typing import Any
 import httpx
 
 from ledgerbridge import __version__
-from ledgerbridge.sandbox.ratelimit import TokenBucket
 from ledgerbridge.systems.errors import ApiError, RateLimitedError
 from ledgerbridge.systems.http import JsonApiClient, decode_body, error_for_status
+from ledgerbridge.systems.pacing import Budget, CallBudget, budgets_for, credential_key
 
 DEFAULT_BASE_URL = "https://eaccountingapi.vismaonline.com/v2"
 DEFAULT_USER_AGENT = f"ledgerbridge/{__version__} (open-source Rackbeat/eAccounting sync)"
 TOO_MANY_REQUESTS = 4010
+# Visma's published limit: 600 requests a minute per API client and endpoint.
+EACCOUNTING_PER_MINUTE = 600
 
 _TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -75,9 +77,11 @@ def remote_message(body: Any, fallback: str) -> str:
 class EndpointBudget:
     """eAccounting's documented budget: 600 requests a minute per client and endpoint.
 
-    One budget is shared by every client of one API client id in this process (``shared``), so the
-    start-up sync, the real-time session and the console's reads together stay under it. A request
-    waits (``sleep``) until its endpoint has room; the 429 handling remains for other processes.
+    One budget per endpoint, made by ``budget_of(endpoint)`` when the endpoint is first reached; by default
+    a bucket of its own holding ``requests`` and refilled over ``window_seconds``. :func:`eaccounting_budget`
+    takes them from the installed :class:`~ledgerbridge.systems.pacing.BudgetSource` instead, so every
+    client of one API client id (in this process, or in the cluster) shares each endpoint's budget. A
+    request waits until its endpoint has room; the 429 handling remains for use outside ours.
     """
 
     _shared: dict[tuple[str, float, float], EndpointBudget] = {}
@@ -85,22 +89,35 @@ class EndpointBudget:
 
     def __init__(
         self,
-        requests: int = 600,
+        requests: int = EACCOUNTING_PER_MINUTE,
         window_seconds: float = 60.0,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        budget_of: Callable[[str], Budget] | None = None,
     ) -> None:
+        if requests < 1 or window_seconds <= 0:
+            raise ValueError("an endpoint budget needs requests >= 1 and a positive window")
         self.requests = requests
         self.window_seconds = window_seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._buckets: dict[str, TokenBucket] = {}
+        self._budget_of = budget_of or self._own_bucket(clock, sleep)
+        self._budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
-        self.waited = 0.0  # seconds spent waiting, for tests and benchmarks
+
+    def _own_bucket(
+        self, clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> Callable[[str], Budget]:
+        per_minute = self.requests * 60.0 / self.window_seconds
+
+        def bucket(endpoint: str) -> Budget:
+            # The whole window's requests at once, then the window's rate: Visma's own count.
+            return CallBudget(per_minute, share=1.0, burst=self.requests, clock=clock, sleep=sleep)
+
+        return bucket
 
     @classmethod
     def shared(cls, key: str, requests: int = 600, window_seconds: float = 60.0) -> EndpointBudget:
+        """One budget per ``key`` in this process with buckets of its own (no cluster source)."""
         with cls._shared_lock:
             found = cls._shared.get((key, requests, window_seconds))
             if found is None:
@@ -113,20 +130,49 @@ class EndpointBudget:
         ``customerinvoicedrafts``), as Visma keys the limit by endpoint."""
         return path.split("?", 1)[0].strip("/").split("/", 1)[0].lower()
 
-    def __call__(self, method: str, path: str) -> None:
+    def budget(self, path: str) -> Budget:
+        """The budget ``path``'s endpoint spends from."""
         key = self.endpoint(path)
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = TokenBucket(
-                    self.requests, self.window_seconds, clock=self._clock
-                )
-        while True:
-            decision = bucket.take()
-            if decision.allowed:
-                return
-            self.waited += decision.retry_after
-            self._sleep(decision.retry_after)
+            found = self._budgets.get(key)
+            if found is None:
+                found = self._budgets[key] = self._budget_of(key)
+            return found
+
+    def __call__(self, method: str, path: str) -> None:
+        self.budget(path)(method, path)
+
+    def settle(self, charged: float, actual: float) -> None:
+        """Every request counts one, whatever it did: nothing to correct."""
+
+    def _spent(self) -> list[Budget]:
+        with self._lock:
+            return list(self._budgets.values())
+
+    @property
+    def calls(self) -> int:
+        """Requests let through by this process on the endpoints this budget reached."""
+        return sum(budget.calls for budget in self._spent())
+
+    @property
+    def waited(self) -> float:
+        """Seconds this process waited on those endpoints (tests, benchmarks)."""
+        return sum(budget.waited for budget in self._spent())
+
+
+def eaccounting_budget(
+    base_url: str, client_id: str, *, requests: int = EACCOUNTING_PER_MINUTE, window_seconds: float = 60.0
+) -> EndpointBudget:
+    """The budget of one API client id: one bucket per endpoint from the source installed now (this
+    process's, or the cluster's in PostgreSQL), keyed by a hash of the client id with the endpoint."""
+    client = credential_key("eaccounting", base_url.rstrip("/"), client_id)
+    per_minute = requests * 60.0 / window_seconds
+    budget_of = budgets_for("eaccounting", per_minute, burst=requests, share=1.0)
+    return EndpointBudget(
+        requests,
+        window_seconds,
+        budget_of=lambda endpoint: budget_of(credential_key(client, endpoint)),
+    )
 
 
 class EAccountingClient(JsonApiClient):
@@ -153,7 +199,7 @@ class EAccountingClient(JsonApiClient):
         **kwargs: Any,
     ) -> None:
         """``budget`` paces requests to eAccounting's 600 a minute per endpoint (None: no pacing, e.g. tests
-        that want to see the server's 429s); :meth:`EndpointBudget.shared` gives one per API client id."""
+        that want to see the server's 429s); :func:`eaccounting_budget` gives the API client id's."""
         if auth is None and not access_token:
             raise ValueError("EAccountingClient needs an access_token or an httpx.Auth (auth=...)")
         headers = {"Accept": "application/json", "User-Agent": user_agent}

@@ -19,7 +19,7 @@ import httpx
 from pydantic import Field, HttpUrl, SecretStr
 
 from ledgerbridge.systems.connection import ClientTimeout, Strict
-from ledgerbridge.systems.eaccounting.client import EAccountingClient, EndpointBudget
+from ledgerbridge.systems.eaccounting.client import EAccountingClient, eaccounting_budget
 from ledgerbridge.systems.eaccounting.oauth import BearerAuth, VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.tokens import RefreshingTokens, TokenVault
@@ -64,8 +64,8 @@ def open_client(connection: EAccountingConnection, vault: TokenVault | None = No
     Raises ``AuthError`` when there is no grant to use (never connected, or no vault to keep one in).
     """
     # Visma counts 600 requests a minute per API client and endpoint: every client of ours with the
-    # same client id shares one budget.
-    budget = EndpointBudget.shared(f"{connection.client_id}@{connection.base_url}")
+    # same client id shares one budget per endpoint (in this process, or across a cluster's workers).
+    budget = eaccounting_budget(str(connection.base_url), connection.client_id)
     base_url, timeout = str(connection.base_url), connection.timeout_seconds
     if connection.access_token is not None:
         token = connection.access_token.get_secret_value()

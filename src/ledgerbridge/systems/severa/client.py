@@ -17,13 +17,13 @@ Paths are relative to the base URL (``https://api.severa.visma.com/rest-api``): 
   (:mod:`.errors`); 404 has no body.
 * Pacing: Severa allows about 10 requests a second per API client (third-party reports, 429 "API calls
   quota exceeded! maximum admitted 10 per 1s."). :class:`RequestPacer` sends at most 8 a second with a
-  burst of 2 (never more than 10 in any one second), shared by every client of one API client id in the
-  process; a 429 still waits ``Retry-After`` or, without it, one second, and the request goes again.
+  burst of 2 (never more than 10 in any one second); :func:`severa_budget` shares that budget by every
+  client of one API client id in the process, or across a cluster's workers in PostgreSQL; a 429 still
+  waits ``Retry-After`` or, without it, one second, and the request goes again.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 
 from ledgerbridge import __version__
-from ledgerbridge.sandbox.ratelimit import TokenBucket
 from ledgerbridge.systems.errors import ApiError, NotFoundError, RateLimitedError, TransientError
 from ledgerbridge.systems.http import JsonApiClient
+from ledgerbridge.systems.pacing import Budget, CallBudget, budget_for, credential_key
 from ledgerbridge.systems.severa.auth import (
     CLIENT_ID_HEADER,
     AccessTokens,
@@ -98,51 +98,44 @@ def _row_count(value: int) -> int:
     return max(1, min(MAX_ROW_COUNT, int(value)))
 
 
-class RequestPacer:
+# Severa's quota: about 10 requests a second per API client. 8 a second with bursts of 2 never puts
+# more than 10 in any one second.
+SEVERA_PER_SECOND = 8.0
+SEVERA_BURST = 2
+
+
+class RequestPacer(CallBudget):
     """At most ``per_second`` requests a second with bursts of ``burst``: a token bucket that waits.
 
     ``per_second + burst`` is the most requests any one second can see, so the defaults (8 and 2) stay
-    within Severa's 10. :meth:`shared` gives one pacer per API client id in this process: the quota is
-    the API client's, whichever thread or run uses it.
+    within Severa's 10. A pacer of one's own (tests, benchmarks); :func:`severa_budget` gives the API
+    client id's, shared by every client of it in this process or, in a cluster, across the workers.
     """
-
-    _shared: dict[tuple[str, str], RequestPacer] = {}
-    _shared_lock = threading.Lock()
 
     def __init__(
         self,
-        per_second: float = 8.0,
-        burst: int = 2,
+        per_second: float = SEVERA_PER_SECOND,
+        burst: int = SEVERA_BURST,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if per_second <= 0 or burst < 1:
             raise ValueError("a pacer needs a positive rate and a burst of at least 1")
-        self.per_second = per_second
+        super().__init__(per_second * 60.0, share=1.0, burst=burst, clock=clock, sleep=sleep)
         self.burst = burst
-        self._bucket = TokenBucket(burst, burst / per_second, clock=clock)
-        self._sleep = sleep
-        self.waited = 0.0  # seconds spent waiting (tests, benchmarks)
-        self.requests = 0
 
-    @classmethod
-    def shared(cls, base_url: str, client_id: str) -> RequestPacer:
-        key = (base_url.rstrip("/"), client_id)
-        with cls._shared_lock:
-            found = cls._shared.get(key)
-            if found is None:
-                found = cls._shared[key] = cls()
-            return found
+    @property
+    def requests(self) -> int:
+        """Requests let through (the sign-ins count too)."""
+        return self.calls
 
-    def __call__(self, method: str, path: str) -> None:
-        while True:
-            decision = self._bucket.take()
-            if decision.allowed:
-                self.requests += 1
-                return
-            self.waited += decision.retry_after
-            self._sleep(decision.retry_after)
+
+def severa_budget(base_url: str, client_id: str) -> Budget:
+    """The budget of one API client id from the source installed now: this process's, or the cluster's
+    (kept in PostgreSQL, keyed by a hash of the base URL and client id)."""
+    key = credential_key("severa", base_url.rstrip("/"), client_id)
+    return budget_for("severa", key, SEVERA_PER_SECOND * 60.0, burst=SEVERA_BURST, share=1.0)
 
 
 @dataclass(frozen=True)
@@ -164,7 +157,8 @@ class SeveraClient(JsonApiClient):
     ``tokens`` supplies access tokens (:class:`~.auth.SeveraTokens`); every request carries
     ``Authorization: Bearer`` and ``Client_Id``, and a 401 renews the token once. :meth:`open` builds the
     whole thing from a :class:`~.connection.SeveraConnection` and a token vault. ``pacer`` is
-    :data:`SHARED_PACER` (one per API client id), a :class:`RequestPacer` of one's own, or None (tests
+    :data:`SHARED_PACER` (:func:`severa_budget`: one per API client id), a budget of one's own such as a
+    :class:`RequestPacer`, or None (tests
     that want to see Severa's 429s). Other keyword arguments go to :class:`JsonApiClient`.
     """
 
@@ -179,13 +173,13 @@ class SeveraClient(JsonApiClient):
         tokens: AccessTokens,
         *,
         http: httpx.Client | None = None,
-        pacer: RequestPacer | _Shared | None = SHARED_PACER,
+        pacer: Budget | _Shared | None = SHARED_PACER,
         user_agent: str = DEFAULT_USER_AGENT,
         **kwargs: Any,
     ) -> None:
         headers = {"Accept": "application/json", "User-Agent": user_agent, CLIENT_ID_HEADER: client_id}
         if isinstance(pacer, _Shared):
-            pacer = RequestPacer.shared(base_url, client_id)
+            pacer = severa_budget(base_url, client_id)
         auth = SeveraBearer(tokens, client_id, pace=pacer)
         super().__init__(base_url, headers=headers, http=http, auth=auth, **kwargs)
         self.client_id = client_id
@@ -201,7 +195,7 @@ class SeveraClient(JsonApiClient):
         vault: TokenVault | None = None,
         *,
         http: httpx.Client | None = None,
-        pacer: RequestPacer | _Shared | None = SHARED_PACER,
+        pacer: Budget | _Shared | None = SHARED_PACER,
         timeout: float | None = None,
         token_margin: float = 60.0,
         clock: Callable[[], datetime] | None = None,
@@ -213,7 +207,7 @@ class SeveraClient(JsonApiClient):
         http = http or httpx.Client(timeout=timeout if timeout is not None else connection.timeout_seconds)
         base_url = connection.api_url
         if isinstance(pacer, _Shared):
-            pacer = RequestPacer.shared(base_url, connection.client_id)
+            pacer = severa_budget(base_url, connection.client_id)
         now = clock or (lambda: datetime.now(UTC))
         endpoint = SeveraTokenEndpoint(
             base_url,
