@@ -185,8 +185,9 @@ class EconomicView:
         )
 
     def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
-        """Booked invoices of the period (they carry no reference of ours: the transfer ledger's remote
-        keys and party, date and amounts tell ours from the bookkeeper's own)."""
+        """Booked invoices of the period. Ours carry "Rackbeat invoice N" in ``notes.textLine2`` (the
+        reference that finds one booked under another number); older ones none: the transfer ledger's
+        remote keys and party, date and amounts tell those from the bookkeeper's own."""
         if document_type != "invoice":
             return []  # booked supplier vouchers are not listed as ledger-only (yet)
         period = Filter.gte("date", start.isoformat()) & Filter.lte("date", end.isoformat())
@@ -195,6 +196,7 @@ class EconomicView:
             if not _in(record.get("date"), start, end):
                 continue
             customer = (record.get("customer") or {}).get("customerNumber")
+            marker = _MARKER.match(str((record.get("notes") or {}).get("textLine2") or ""))
             found.append(
                 LedgerDocument(
                     identity=f"booked:{record['bookedInvoiceNumber']}",
@@ -203,6 +205,7 @@ class EconomicView:
                     party=_party("customer", customer, (record.get("recipient") or {}).get("name")),
                     party_key=str(customer),
                     amounts=self._amounts(record),
+                    ours=marker.group(1) if marker else None,
                 )
             )
         return found

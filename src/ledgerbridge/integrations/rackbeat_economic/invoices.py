@@ -15,6 +15,12 @@ Fields synced (seed 001 "Kundefaktura"): invoice date, customer (group and name 
 heading, note, amounts, VAT zone, ATT, EAN, billing and delivery address (street 1 and 2, postcode,
 city), your / our / other reference, project number, layout. Not synced: delivery terms, language,
 custom fields, delivery date, delivery e-mail and phone, weight.
+
+Our reference: ``notes.textLine2`` carries "Rackbeat invoice N" (:func:`our_reference`). e-conomic keeps
+the draft's notes on the booked invoice and can filter both drafts and booked invoices by it, and the
+seed's field table gives the user's own texts the heading (Overskrift), text line 1 (Note) and
+``references.other`` (Øvrig reference) only. So a draft booked under another number than Rackbeat's (the
+number was taken, or e-conomic's number series decided) is still found as ours.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ from ledgerbridge.systems.errors import NotFoundError, ValidationError
 __all__ = ["economic_lines", "line_amount", "map_invoice", "round2"]
 
 ROUNDING_TEXT = "Afrunding"
+REFERENCE_FIELD = "notes.textLine2"
+
+
+def our_reference(invoice: Record) -> str:
+    """The text on the e-conomic invoice that says which Rackbeat invoice it is (as eAccounting's)."""
+    return f"Rackbeat invoice {invoice['number']}"
 
 
 def economic_lines(line: Record, *, actual_quantity: bool) -> list[Payload]:
@@ -138,7 +150,11 @@ def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: An
         "recipient": _drop_none(recipient),
         "layout": layout,
         "notes": _drop_none(
-            {"heading": invoice.get("heading") or None, "textLine1": invoice.get("note") or None}
+            {
+                "heading": invoice.get("heading") or None,
+                "textLine1": invoice.get("note") or None,
+                "textLine2": our_reference(invoice),
+            }
         ),
         "references": _drop_none(references),
         "lines": lines,
@@ -229,7 +245,14 @@ class InvoiceSender:
             kind, _, number = ctx.remote_key.partition(":")
             if kind == "booked":
                 return ctx.remote_key  # found booked (booked by hand, or by an earlier attempt)
-            self._guard().bring_to_source(int(number))
+            try:
+                self._guard().bring_to_source(int(number))
+            except NotFoundError:
+                # The draft is gone: an earlier attempt booked it (its answer lost), maybe renumbered.
+                booked = self.find_booked()
+                if booked is None:
+                    raise
+                return booked
             return self._book_draft(int(number), ctx.idempotency_key)
 
         return Step(
@@ -281,25 +304,55 @@ class InvoiceSender:
             booked = self.economic.book_invoice(draft_number, idempotency_key=f"{idempotency_key}:book-any")
         return f"booked:{booked['bookedInvoiceNumber']}"
 
+    @property
+    def reference(self) -> str:
+        return str(self.document["notes"]["textLine2"])
+
+    def _is_ours(self, record: Record) -> bool:
+        """Our customer and date, and our reference unless it has none (transferred before it had one)."""
+        same_customer = (record.get("customer") or {}).get("customerNumber") == self.document["customer"][
+            "customerNumber"
+        ]
+        reference = (record.get("notes") or {}).get("textLine2")
+        return (
+            same_customer
+            and record.get("date") == self.document["date"]
+            and reference in (None, "", self.reference)
+        )
+
+    def _by_reference(self, path: str) -> list[Record]:
+        """The invoices under ``path`` with our reference (e-conomic compares case-insensitively)."""
+        query = Filter.eq("customer.customerNumber", self.document["customer"]["customerNumber"]) & Filter.eq(
+            REFERENCE_FIELD, self.reference
+        )
+        return [
+            record
+            for record in self.economic.iter_collection(path, filter=query)
+            if (record.get("notes") or {}).get("textLine2") == self.reference
+        ]
+
     def find_booked(self) -> str | None:
-        """Booked invoices carry Rackbeat's number when it was free; check it is really ours."""
+        """The booked invoice: under Rackbeat's number when it was free, else wherever our reference is
+        (booked under another number: the number was taken, or e-conomic's number series decided)."""
         try:
             booked = self.economic.get(f"invoices/booked/{self.number}")
         except NotFoundError:
-            return None
-        same_customer = (booked.get("customer") or {}).get("customerNumber") == self.document["customer"][
-            "customerNumber"
-        ]
-        return (
-            f"booked:{self.number}" if same_customer and booked.get("date") == self.document["date"] else None
-        )
+            booked = None
+        if booked is not None and self._is_ours(booked):
+            return f"booked:{self.number}"
+        found = self._by_reference("invoices/booked")
+        return f"booked:{min(int(x['bookedInvoiceNumber']) for x in found)}" if found else None
 
     def find_draft(self) -> dict[str, Any] | None:
+        found = self._by_reference("invoices/drafts")
+        if found:
+            return dict(min(found, key=lambda x: int(x["draftInvoiceNumber"])))
+        # Drafts made before the reference was sent: recognised by their fingerprint.
         query = Filter.eq("customer.customerNumber", self.document["customer"]["customerNumber"]) & Filter.eq(
             "date", self.document["date"]
         )
         for draft in self.economic.iter_collection("invoices/drafts", filter=query):
-            if fingerprint_matches(draft, self.document):
+            if self._is_ours(draft) and fingerprint_matches(draft, self.document):
                 return dict(draft)
         return None
 

@@ -10,6 +10,8 @@ validation on purpose, so tests can build any situation, including broken refere
 API write, and they fire the "Customer updated" / "Product updated" webhooks like a change made in
 e-conomic's UI would (``with state.quietly():`` silences them). ``renumber_customer`` /
 ``renumber_product`` renumber as the UI can (references follow; the webhook carries old and new).
+``renumber_next_bookings(n, ...)`` makes the next bookings land under those numbers whatever
+``bookWithNumber`` asked (e-conomic's number series deciding), for tests of renumbered invoices.
 
 Orders: ``add_order`` (defaults filled, amounts computed, ``lastUpdated`` kept when given),
 ``update_order``, ``send_order``, ``unsend_order``, ``archive_order``, ``find_order``; the tables are
@@ -178,6 +180,8 @@ class EconomicState:
         # Currency-specific sales prices: (productNumber, currency code) -> price.
         self.currency_prices: dict[tuple[str, str], Decimal] = {}
         self.books: Any = None  # books.Books: what was booked, per account (made by books.books_of)
+        # Numbers the next bookings get whatever bookWithNumber asks (renumber_next_bookings).
+        self.booking_numbers: list[int] = []
 
     # -- time and versions -----------------------------------------------------------------------
     def now_text(self) -> str:
@@ -272,6 +276,17 @@ class EconomicState:
             tables = ORDER_TABLES if resource in ORDER_TABLES else (resource,)
             keys = [k for table in tables for k in self.tables[table] if isinstance(k, int)]
             return max(keys, default=0) + 1
+
+    def renumber_next_bookings(self, *numbers: int) -> None:
+        """The next booked invoices get these numbers, in order, whatever ``bookWithNumber`` asks: e-conomic
+        books a draft under another number than the caller's when its own number series decides."""
+        with self.lock:
+            self.booking_numbers.extend(numbers)
+
+    def take_booking_number(self) -> int | None:
+        """The number :meth:`renumber_next_bookings` set for this booking, or None."""
+        with self.lock:
+            return self.booking_numbers.pop(0) if self.booking_numbers else None
 
     def insert(
         self, resource: str, record: Mapping[str, Any], *, keep_last_updated: bool = True
@@ -375,6 +390,7 @@ class EconomicState:
             self.exchange_rates = dict(DEFAULT_EXCHANGE_RATES)
             self.webhook_subscriptions.clear()
             self.currency_prices.clear()
+            self.booking_numbers.clear()
 
     def referrers(self, resource: str, key: Key) -> list[tuple[str, Key]]:
         """Records whose references point at ``resource``/``key`` (delete protection)."""
@@ -426,6 +442,11 @@ class EconomicState:
             self._idempotency[idempotency_key] = CachedResponse(
                 status, body, dict(headers), time.monotonic() + self.idempotency_ttl_seconds
             )
+
+    def forget_replays(self) -> None:
+        """Every cached write answer expires now: as when e-conomic's idempotency window has passed."""
+        with self.lock:
+            self._idempotency.clear()
 
     # -- convenience writers ---------------------------------------------------------------------
     def _first_key(self, resource: str) -> Key | None:
