@@ -43,7 +43,8 @@ class RackbeatEconomic(PairOfSides):
     side_specs = (RACKBEAT_SIDE, ECONOMIC_SIDE)
     Settings = RackbeatEconomicSettings
     Connections = RackbeatEconomicConnections
-    # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too.
+    # Seed 003's settings page, top to bottom; the start-up sync sits at the bottom there too, below
+    # the general group (the time zone) every kind has.
     setting_groups: ClassVar[tuple[str, ...]] = (
         "supplier_invoices",
         "accounting",
@@ -53,6 +54,7 @@ class RackbeatEconomic(PairOfSides):
         "inventory_value",
         "master_data",
         "orders",
+        "general",
         "startup",
     )
 
