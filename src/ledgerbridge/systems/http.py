@@ -115,7 +115,7 @@ class _WaitHonouringRetryAfter:
     """Exponential back-off with jitter, except that a 429's ``Retry-After`` wins when present."""
 
     def __init__(self, initial: float, maximum: float, system: str = "external system") -> None:
-        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
         self._maximum = maximum
         self._system = system
 
