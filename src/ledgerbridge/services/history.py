@@ -1,15 +1,17 @@
-"""What happened to documents: the transfer ledger, newest first, and everything known about one
-document (its ledger row, error entries and inbox items).
+"""What happened to documents: the transfer ledger, newest first, everything known about one document
+(its ledger row, error entries and inbox items), and the documents a sync brought over (sales orders).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
+from ledgerbridge.integrations.base import kind_named
 from ledgerbridge.services.base import ServiceBase
-from ledgerbridge.store import ErrorEntry, InboxItem, Transfer
+from ledgerbridge.store import Binding, ErrorEntry, InboxItem, Transfer
 
 
 class HistoryService(ServiceBase):
@@ -25,6 +27,20 @@ class HistoryService(ServiceBase):
                 .limit(limit)
             )
             return list(session.scalars(query).all())
+
+    def synced_documents(self, name: str, *, entity: str = "order", limit: int = 50) -> list[SyncedDocument]:
+        """Documents a sync brings over rather than the transfer ledger (sales orders polled from the
+        accounting system into Rackbeat): their bindings, newest sync first, each side's number by name."""
+        with self.store.session() as session:
+            row = self._row(session, name)
+            side_a, side_b = kind_named(row.kind).sides
+            bindings = session.scalars(
+                select(Binding)
+                .where(Binding.integration_id == row.id, Binding.entity == entity)
+                .order_by(Binding.synced_at.desc(), Binding.id.desc())
+                .limit(limit)
+            ).all()
+            return [SyncedDocument(entity, {side_a: b.a_key, side_b: b.b_key}, b.synced_at) for b in bindings]
 
     def document_history(self, name: str, document_type: str, key: str) -> DocumentHistory:
         """Everything known about one document: its ledger row, its error entries, the inbox items."""
@@ -68,3 +84,10 @@ class DocumentHistory:
     transfer: Transfer | None
     errors: list[ErrorEntry] = field(default_factory=list)
     inbox: list[InboxItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SyncedDocument:
+    entity: str
+    numbers: dict[str, str]  # side name → the document's number there
+    synced_at: datetime

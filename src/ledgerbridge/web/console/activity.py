@@ -21,6 +21,7 @@ def build(console: Console) -> APIRouter:
             view=service.describe(name),
             runs=service.runs(name, limit=30),
             transfers=service.transfers(name, limit=100),
+            orders=service.synced_documents(name, entity="order", limit=100),
             conflicts=service.conflicts(name, limit=100),
         )
 
