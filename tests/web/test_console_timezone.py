@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from ledgerbridge.store import SyncRun
+from ledgerbridge.web import i18n
 from tests.web.conftest import Web
 from tests.web.test_console import field_block, form_values
 
@@ -65,3 +66,13 @@ def test_an_unknown_zone_is_refused_next_to_the_field(web: Web) -> None:
     saved = web.client.post("/console/integrations/acme/settings", data=form, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     assert web.service.describe("acme").settings["general"] == {"timezone": "Europe/Oslo"}
+
+
+def test_when_writes_the_zone_and_leaves_a_bare_day_alone() -> None:
+    stockholm = {"lang": "en", "zone": "Europe/Stockholm"}
+    assert i18n.format_when(stockholm, NOON) == "6 Dec 2026, 13:00:00 +01:00 CET"
+    assert i18n.format_when(stockholm, "2026-06-06T12:00:00Z") == "6 Jun 2026, 14:00:00 +02:00 CEST"
+    kolkata = i18n.format_when(stockholm, "2026-12-06T12:00:00", zone="Asia/Kolkata")
+    assert kolkata.endswith("17:30:00 +05:30 IST")
+    assert i18n.format_when({"lang": "en"}, NOON.replace(tzinfo=None)) == "6 Dec 2026, 12:00:00 UTC"
+    assert i18n.format_when(stockholm, "2026-11-01") == "1 Nov 2026"  # a day is not midnight UTC moved

@@ -115,8 +115,8 @@ def format_when(context: Any, value: Any, form: str = "medium", zone: tzinfo | s
     if isinstance(value, (int, float)):
         moment = datetime.fromtimestamp(value, tz=UTC)
     elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        try:  # a bare day ("2026-11-01") is a day, not midnight UTC moved into another zone
+            moment = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             return value
     else:
