@@ -11,11 +11,12 @@ Readings: a Severa customer without a number is refused (A7); the "first billing
 the first are joined with ", " on line 2 and a line 2 longer than 50 is refused, not cut (A10); a contact
 name without a space becomes first name = the name, last name "-" (A14); internal customers are never
 sent (A6).
+
+The field mapping, both directions, is ``mappers/customer.py``; this module reads, compares and writes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,11 +27,14 @@ from ledgerbridge.integrations.severa_eaccounting.lookups import (
     Source,
     number_key,
 )
+from ledgerbridge.integrations.severa_eaccounting.mappers.customer import (
+    CustomerToEAccounting,
+    CustomerToSevera,
+    communication,
+)
 from ledgerbridge.integrations.severa_eaccounting.register_streams import RegisterStream, master_first
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
-NAME_LIMIT = 50
-LINE_LIMIT = 50
 
 
 # -- Severa → eEkonomi --------------------------------------------------------------------------------
@@ -43,20 +47,6 @@ def billing_address(addresses: list[Record], headquarter_guid: str | None) -> Re
     return next((a for a in ordered if str(a.get("guid")) == str(headquarter_guid)), None) or (
         ordered[0] if ordered and headquarter_guid is None else None
     )
-
-
-def address_lines(text: str | None) -> tuple[str | None, str | None]:
-    """C36/A10: line 1, and every further line on line 2."""
-    lines = [line.strip() for line in re.split(r"\r?\n", text or "") if line.strip()]
-    if not lines:
-        return None, None
-    second = ", ".join(lines[1:]) or None
-    if second is not None and len(second) > LINE_LIMIT:
-        raise MappingError(
-            f"the address has {len(lines)} lines; gathered on eEkonomi's second line they are "
-            f"{len(second)} characters, more than its {LINE_LIMIT}: shorten the address in Severa"
-        )
-    return lines[0][:LINE_LIMIT], second
 
 
 class SeveraCustomers:
@@ -131,65 +121,6 @@ class SeveraCustomers:
         return self.severa.customers.search()
 
 
-def _communication(contact: Record, kind: str, lookups: Lookups) -> str | None:
-    for row in contact.get("_communications") or []:
-        type_guid = (row.get("communicationType") or {}).get("guid")
-        if lookups.communication_types.get(str(type_guid)) == kind:
-            return str(row.get("value")) if row.get("value") else None
-    return None
-
-
-def to_eaccounting(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
-    def map_customer(customer: Source, ctx: MapContext) -> dict[str, Any]:
-        number = customer.get("number")
-        if number is None:
-            raise MappingError("the Severa customer has no number; eEkonomi needs the same number (C6)")
-        name = str(customer.get("name") or "")
-        if len(name) > NAME_LIMIT:
-            raise MappingError(f"the name is {len(name)} characters; eEkonomi allows {NAME_LIMIT}")
-        address = customer.get("_address")
-        if address is None:
-            raise MappingError(
-                "the customer has no billing or main address in Severa; eEkonomi needs postal code and city"
-            )
-        if not address.get("postalCode") or not address.get("city"):
-            raise MappingError(
-                "the customer's address has no postal code or city in Severa; eEkonomi needs both"
-            )
-        line1, line2 = address_lines(address.get("addressline"))
-        country = lookups.countries.get(str((address.get("country") or {}).get("guid")), {})
-        payload: dict[str, Any] = {
-            "CustomerNumber": str(number),
-            "Name": name,
-            "IsPrivatePerson": False,  # C33: "Företag"
-            "IsActive": bool(customer.get("isActive")),
-            "CorporateIdentityNumber": customer.get("vatNumber") or None,  # C34: the same value in both
-            "VatNumber": customer.get("vatNumber") or None,
-            "InvoiceAddress1": line1,
-            "InvoiceAddress2": line2,
-            "InvoicePostalCode": str(address["postalCode"])[:10],
-            "InvoiceCity": str(address["city"])[:50],
-            "InvoiceCountryCode": country.get("code2") or None,
-            "Telephone": address.get("phone") or None,  # C38: from the address
-            "EmailAddress": customer.get("email") or None,  # C39: the company's e-mail
-            "WwwAddress": customer.get("website") or None,
-            "TermsOfPaymentId": lookups.terms_id(customer.get("paymentTerm")),  # C43
-        }
-        contact = customer.get("_contact")
-        if contact is not None:  # C41, C42
-            payload["ContactPersonName"] = contact.get("name") or (
-                f"{contact.get('firstName') or ''} {contact.get('lastName') or ''}".strip()
-            )
-            payload["ContactPersonEmail"] = _communication(contact, "EmailAddress", lookups)
-            payload["ContactPersonPhone"] = _communication(contact, "Phone", lookups)
-            payload["ContactPersonMobile"] = _communication(contact, "MobilePhone", lookups)
-        if lookups.settings.customers.transfer_currency:  # C44/A13
-            payload["CurrencyCode"] = (customer.get("currency") or {}).get("code")
-        return payload
-
-    return map_customer
-
-
 class EAccountingCustomers:
     """eEkonomi customers keyed by number as matched; an update is PUT over what eEkonomi has."""
 
@@ -230,66 +161,6 @@ def project_eaccounting(current: Source, payload: dict[str, Any]) -> dict[str, A
 
 
 # -- eEkonomi → Severa --------------------------------------------------------------------------------
-def split_name(name: str | None) -> tuple[str, str] | None:
-    """C41/A14: first and last name split at the first space; no space: last name "-"."""
-    text = (name or "").strip()
-    if not text:
-        return None
-    first, _, last = text.partition(" ")
-    return first, (last.strip() or "-")
-
-
-def to_severa(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
-    def map_customer(customer: Source, ctx: MapContext) -> dict[str, Any]:
-        text = str(customer.get("CustomerNumber") or "").strip()
-        if not text.isdigit():
-            raise MappingError(
-                f"customer number {text!r} is not numeric; Severa takes numeric customer numbers only (C31)"
-            )
-        number = int(text)
-        name = str(customer.get("Name") or "").strip()
-        same_name = lookups.severa.customers.by_name(name)
-        clash = [c for c in same_name if number_key(c.get("number")) != str(number)]
-        if clash and len(clash) == len(same_name):  # a name Severa already gives this customer is no clash
-            raise MappingError(
-                f"Severa already has a customer named {name!r} (number {clash[0].get('number')}); "
-                "customer names must be unique in Severa (C32)"
-            )
-        payload: dict[str, Any] = {
-            "number": number,
-            "name": name,
-            "isActive": bool(customer.get("IsActive", True)),
-            "email": customer.get("EmailAddress") or None,
-            "website": customer.get("WwwAddress") or None,
-            "vatNumber": customer.get("VatNumber") or customer.get("CorporateIdentityNumber") or None,
-            "paymentTerm": lookups.term_days(customer.get("TermsOfPaymentId")),
-        }
-        payload["_address"] = {
-            "addressline": "\n".join(
-                x for x in (customer.get("InvoiceAddress1"), customer.get("InvoiceAddress2")) if x
-            ),
-            "postalCode": customer.get("InvoicePostalCode"),
-            "city": customer.get("InvoiceCity"),
-            "country": customer.get("InvoiceCountryCode") or "SE",
-            "phone": customer.get("Telephone") or None,
-        }
-        names = split_name(customer.get("ContactPersonName"))
-        payload["_contact"] = (
-            None
-            if names is None
-            else {
-                "firstName": names[0],
-                "lastName": names[1],
-                "email": customer.get("ContactPersonEmail") or None,
-                "phone": customer.get("ContactPersonPhone") or None,
-                "mobile": customer.get("ContactPersonMobile") or None,
-            }
-        )
-        return payload
-
-    return map_customer
-
-
 CUSTOMER_FIELDS = ("number", "name", "isActive", "email", "website", "vatNumber", "paymentTerm")
 
 
@@ -419,9 +290,9 @@ def severa_view(lookups: Lookups) -> Callable[[Source, dict[str, Any]], dict[str
             seen = {
                 "firstName": (contact or {}).get("firstName"),
                 "lastName": (contact or {}).get("lastName"),
-                "email": _communication(contact, "EmailAddress", lookups) if contact else None,
-                "phone": _communication(contact, "Phone", lookups) if contact else None,
-                "mobile": _communication(contact, "MobilePhone", lookups) if contact else None,
+                "email": communication(contact, "EmailAddress", lookups) if contact else None,
+                "phone": communication(contact, "Phone", lookups) if contact else None,
+                "mobile": communication(contact, "MobilePhone", lookups) if contact else None,
             }
             view["_contact"] = {k: (seen[k] if wanted.get(k) is not None else None) for k in wanted}
         return view
@@ -448,7 +319,7 @@ class CustomersToBooks(RegisterStream):
         super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
         self.severa = SeveraCustomers(lookups)
         self.books = EAccountingCustomers(lookups)
-        self.mapper = to_eaccounting(lookups)
+        self.mapper = CustomerToEAccounting(lookups)
 
     def records(self) -> Iterable[Source]:
         return self.severa.read(self.bound_in_severa, only_unbound=not self.is_master)
@@ -457,7 +328,7 @@ class CustomersToBooks(RegisterStream):
         return number_key(record.get("number")) or f"(no number) {record.get('name')}"
 
     def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
-        return self.mapper(record, ctx)
+        return self.mapper.map(record, ctx)
 
     def target_key(self, payload: dict[str, Any], /) -> Any:
         return number_key(payload["CustomerNumber"])
@@ -497,7 +368,7 @@ class CustomersToSevera(RegisterStream):
         super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
         self.severa = SeveraCustomers(lookups)
         self.writer = SeveraCustomerWriter(lookups)
-        self.mapper = to_severa(lookups)
+        self.mapper = CustomerToSevera(lookups)
         self.view = severa_view(lookups)
 
     def records(self) -> Iterable[Source]:
@@ -514,7 +385,7 @@ class CustomersToSevera(RegisterStream):
         return number_key(record.get("CustomerNumber")) or str(record.get("Id"))
 
     def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
-        return self.mapper(record, ctx)
+        return self.mapper.map(record, ctx)
 
     def target_key(self, payload: dict[str, Any], /) -> Any:
         return str(payload["number"])

@@ -34,8 +34,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.streams import MappingError
-from ledgerbridge.integrations.severa_eaccounting.customers import address_lines
 from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, money, number_key
+from ledgerbridge.integrations.severa_eaccounting.mappers.customer import address_lines
 from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
 
 DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"

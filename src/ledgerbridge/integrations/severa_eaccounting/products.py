@@ -14,6 +14,8 @@ unit, net price and the coding's VAT rate.
 
 Both flows run in one register as the customers' do: the master's first, the other one for records bound
 to nothing yet. Bindings: ``article`` (code → number) and ``product_to_severa``.
+
+The field mapping, both directions, is ``mappers/product.py``; this module reads, compares and writes.
 """
 
 from __future__ import annotations
@@ -24,18 +26,14 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.streams import MapContext, MappingError, Stream
-from ledgerbridge.integrations.severa_eaccounting.lookups import (
-    Lookups,
-    Record,
-    Source,
-    gross,
-    money,
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source, money
+from ledgerbridge.integrations.severa_eaccounting.mappers.product import (
+    ArticleToEAccounting,
+    ProductToSevera,
 )
 from ledgerbridge.integrations.severa_eaccounting.register_streams import RegisterStream, master_first
 
 SEVERA, EACCOUNTING = "severa", "eaccounting"
-NAME_LIMIT = 50
-TRAVEL_UNIT = {"Mileage": "mileage", "DailyAllowance": "daily_allowance"}
 
 
 def severa_items(lookups: Lookups) -> list[Record]:
@@ -58,60 +56,6 @@ def item_key(item: Source) -> str:
     if item.get("_clash"):
         return f"{code} ({item['_register']})"
     return code
-
-
-def to_article(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
-    units = lookups.settings.products.units
-
-    def unit_for(item: Source) -> str:
-        register = item["_register"]
-        if register == "work type":
-            wanted = units.work_type
-        elif register == "travel expense type":
-            wanted = getattr(units, TRAVEL_UNIT.get(str(item.get("expenseClass")), "other_travel"))
-        else:
-            wanted = units.product
-            own = lookups.unit_id(item.get("measurementUnit"))
-            if own is not None:
-                return own  # C50: "another unit is chosen if possible"
-        found = lookups.unit_id(wanted)
-        if found is None:
-            raise MappingError(f"eEkonomi has no unit {wanted!r} (products.units)")
-        return found
-
-    def map_item(item: Source, ctx: MapContext) -> dict[str, Any]:
-        register = item["_register"]
-        code = str(item.get("code") or "").strip()
-        if not code:
-            raise MappingError(f"the Severa {register} has no code; the code is the article number (C8)")
-        if item.get("_clash"):
-            raise MappingError(
-                f"code {code!r} is used by more than one Severa register; codes must be unique (C8)"
-            )
-        name = str(item.get("name") or "")
-        if len(name) > NAME_LIMIT:
-            raise MappingError(f"the name is {len(name)} characters; eEkonomi allows {NAME_LIMIT}")
-        guid = str(item["guid"])
-        if register == "product":
-            net = money(item.get("unitPrice"))
-            vat = Decimal(str(item["vatRate"])) if item.get("vatRate") is not None else lookups.default_vat
-        elif register == "work type":
-            net = lookups.work_type_prices.get(guid, Decimal(0))
-            vat = lookups.default_vat
-        else:
-            net = lookups.travel_prices.get(guid, Decimal(0))
-            vat = Decimal(str(item["vatRate"])) if item.get("vatRate") is not None else lookups.default_vat
-        return {
-            "Number": code,
-            "Name": name,
-            "IsActive": bool(item.get("isActive", True)),
-            "UnitId": unit_for(item),
-            "NetPrice": net,
-            "GrossPrice": gross(net, vat),
-            "CodingId": lookups.coding_for_rate(vat),
-        }
-
-    return map_item
 
 
 class Articles:
@@ -147,24 +91,6 @@ def project_article(current: Source, payload: dict[str, Any]) -> dict[str, Any]:
     if view.get("UnitId") is not None:
         view["UnitId"] = str(view["UnitId"])
     return view
-
-
-def to_severa_product(lookups: Lookups) -> Callable[[Source, MapContext], dict[str, Any]]:
-    def map_article(article: Source, ctx: MapContext) -> dict[str, Any]:
-        number = str(article.get("Number") or "").strip()
-        vat = lookups.coding_vat(article.get("CodingId"))
-        currency = lookups.organisation_currency
-        return {
-            "code": number,
-            "name": str(article.get("Name") or ""),
-            "isActive": bool(article.get("IsActive", True)),
-            "type": "Materials",  # A18: "everything goes to the product register"
-            "measurementUnit": lookups.unit_abbreviation(article.get("UnitId")) or "st",
-            "unitPrice": {"amount": Decimal(str(article.get("NetPrice") or 0)), "currencyCode": currency},
-            "vatRate": vat if vat is not None else lookups.default_vat,
-        }
-
-    return map_article
 
 
 class SeveraProducts:
@@ -220,7 +146,7 @@ class ArticlesToBooks(RegisterStream):
     ) -> None:
         super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
         self.articles = Articles(lookups)
-        self.mapper = to_article(lookups)
+        self.mapper = ArticleToEAccounting(lookups)
 
     def records(self) -> Iterable[Source]:
         keys = self.bound_in_severa()
@@ -236,7 +162,7 @@ class ArticlesToBooks(RegisterStream):
         return item_key(record)
 
     def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
-        return self.mapper(record, ctx)
+        return self.mapper.map(record, ctx)
 
     def target_key(self, payload: dict[str, Any], /) -> Any:
         return payload["Number"]
@@ -275,7 +201,7 @@ class ProductsToSevera(RegisterStream):
     ) -> None:
         super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
         self.products = SeveraProducts(lookups)
-        self.mapper = to_severa_product(lookups)
+        self.mapper = ProductToSevera(lookups)
 
     def records(self) -> Iterable[Source]:
         keys = self.bound_in_eaccounting()
@@ -291,7 +217,7 @@ class ProductsToSevera(RegisterStream):
         return str(record.get("Number") or "").strip()
 
     def map(self, record: Source, ctx: MapContext, /) -> dict[str, Any]:
-        return self.mapper(record, ctx)
+        return self.mapper.map(record, ctx)
 
     def target_key(self, payload: dict[str, Any], /) -> Any:
         return payload["code"]

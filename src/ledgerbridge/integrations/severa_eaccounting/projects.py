@@ -5,6 +5,8 @@ is the item's ``ShortName`` (longer than 9 characters: refused, C55/A8), the nam
 50: items are labels, A8), active = not closed (C54). Closed projects are sent only when already bound
 (to deactivate them) or when "include closed" is set (A19). Items are found again by short name within the
 cost center, so nothing is created twice (C66).
+
+The field mapping, both directions, is ``mappers/project.py``; this module reads, compares and writes.
 """
 
 from __future__ import annotations
@@ -12,29 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Stream
+from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, Source
+from ledgerbridge.integrations.severa_eaccounting.mappers.project import map_project_to_eaccounting
 from ledgerbridge.systems.eaccounting.adapters import CostCenterItems
-
-SHORT_NAME_LIMIT = 9
-NAME_LIMIT = 50
-
-
-def map_project(project: Source, ctx: MapContext) -> dict[str, Any]:
-    number = project.get("number")
-    if number is None:
-        raise MappingError("the project has no number; it is the cost center item's short name (C55)")
-    short = str(number)
-    if len(short) > SHORT_NAME_LIMIT:
-        raise MappingError(
-            f"project number {short} has {len(short)} digits; eEkonomi's short name (förkortning) "
-            f"allows {SHORT_NAME_LIMIT}"
-        )
-    return {
-        "ShortName": short,
-        "Name": str(project.get("name") or short)[:NAME_LIMIT],
-        "IsActive": not project.get("isClosed"),
-    }
 
 
 class ProjectItems:
@@ -71,7 +54,7 @@ class Projects(Stream):
     source = "severa"
     target = "eaccounting"
     label = "projects Severa → eEkonomi cost center items"
-    map = staticmethod(map_project)
+    map = staticmethod(map_project_to_eaccounting)
 
     def __init__(self, lookups: Lookups, bound: Callable[[], set[str]]) -> None:
         self.lookups = lookups
