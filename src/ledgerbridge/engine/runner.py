@@ -217,7 +217,7 @@ class OneWaySync:
                     if target_key is None:
                         continue  # never synced: not drift (the scan and the start-up sync own it)
                     try:
-                        payload = stream.map(record, refs)
+                        payload = stream.map_for(record, refs, for_create=False)
                     except MappingError as exc:
                         drifted.append(
                             PlanItem(stream.entity, source_key, target_key, "update", [], str(exc))
@@ -451,7 +451,7 @@ class OneWaySync:
         source_key = str(stream.source_key(record))
         payload: Payload | None = None
         try:
-            payload = stream.map(record, run_pass.refs)
+            payload = stream.map_for(record, run_pass.refs, for_create=False)
             target_key = str(stream.target_key(payload))
             binding = binder.find(stream.entity, source, source_key)
             payload_hash = snapshot_hash(payload)
@@ -485,7 +485,7 @@ class OneWaySync:
                 return _DONE[action]
 
             if action == "create":
-                written = stream.create(payload)
+                written = stream.create(self._create_payload(stream, record, payload, run_pass))
                 target_key = str(self._existing_key(stream, written))
             elif action == "update":
                 written = stream.update(target_key, payload)
@@ -511,6 +511,14 @@ class OneWaySync:
             raise RunAborted(f"{stream.title} {source_key}: {exc.remote_message}") from exc
         except ApiError as exc:
             return self._fail(stream, source_key, str(exc), exc, payload, run_pass)
+
+    @staticmethod
+    def _create_payload(stream: Stream, record: Record, payload: Payload, run_pass: _Pass) -> Payload:
+        """What a create sends: the compared payload, plus the fields the target takes on create only
+        (mapped again only for a stream that declares :meth:`Stream.map_for`)."""
+        if not stream.has("map_for"):
+            return payload
+        return stream.map_for(record, run_pass.refs, for_create=True)
 
     def _fail(
         self,

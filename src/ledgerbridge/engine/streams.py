@@ -36,7 +36,7 @@ class MapContext(Protocol):
 
 
 # Hooks a stream may leave out; the runner asks :meth:`Stream.has` before relying on them.
-OPTIONAL_HOOKS = ("read_target", "project", "existing_key", "read_one", "find_target")
+OPTIONAL_HOOKS = ("read_target", "project", "existing_key", "read_one", "find_target", "map_for")
 
 
 class Stream:
@@ -105,6 +105,13 @@ class Stream:
         raise NotImplementedError
 
     # -- optional hooks ------------------------------------------------------------------------------
+    def map_for(self, record: Record, ctx: MapContext, /, *, for_create: bool) -> Payload:
+        """The payload for a create (``for_create=True``) or for an update and the comparison
+        (``False``). A stream whose target takes some fields on create only (``@only_create``) overrides
+        it; the runner compares and hashes the update payload, so a create-only field is never compared.
+        By default both are :meth:`map`."""
+        return self.map(record, ctx)
+
     def read_target(self) -> Iterable[Record]:
         """The target's existing records, read once per run: find-before-create, and the "old" values
         of a dry-run's field changes."""

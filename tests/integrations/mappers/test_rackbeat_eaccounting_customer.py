@@ -89,6 +89,12 @@ def test_fields_eaccounting_is_not_sent(rackbeat_field: str) -> None:
     assert "sentinel" not in to_eaccounting(**{rackbeat_field: "sentinel"}).values()
 
 
+def test_a_new_customer_is_a_company_an_update_keeps_what_eaccounting_says() -> None:
+    assert to_eaccounting()["IsPrivatePerson"] is False
+    update = CustomerToEAccounting(Refs()).map(CUSTOMER, CTX, for_create=False)
+    assert "IsPrivatePerson" not in update
+
+
 def test_a_customer_needs_a_postal_code_and_city() -> None:
     with pytest.raises(MappingError, match="postal code and a city"):
         to_eaccounting(address_city="")

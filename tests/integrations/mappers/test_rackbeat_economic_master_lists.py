@@ -36,13 +36,28 @@ CTX = FakeContext(RackbeatEconomicSettings())
 
 def test_groups_and_units_keep_number_and_name() -> None:
     record = {"number": 3, "name": "Engros", "has_inventory": True}
-    assert CustomerGroupToEconomic().map(record, CTX) == {"customerGroupNumber": 3, "name": "Engros"}
+    assert CustomerGroupToEconomic().map(record, CTX, for_create=False) == {
+        "customerGroupNumber": 3,
+        "name": "Engros",
+    }
     assert UnitToEconomic().map(record, CTX) == {"unitNumber": 3, "name": "Engros"}
     assert ProductGroupToEconomic().map(record, CTX) == {
         "productGroupNumber": 3,
         "name": "Engros",
         "inventoryEnabled": True,
     }
+
+
+def test_a_new_customer_group_takes_the_debtor_account_an_update_does_not() -> None:
+    record = {"number": 3, "name": "Engros"}
+    with pytest.raises(MappingError, match="debtor account for a new customer group"):
+        CustomerGroupToEconomic().map(record, CTX, for_create=True)
+    settings = RackbeatEconomicSettings.model_validate(
+        {"customer_invoices": {"account_for_customer_groups": 5600}}
+    )
+    created = CustomerGroupToEconomic().map(record, FakeContext(settings), for_create=True)
+    assert created["account"] == {"accountNumber": 5600}
+    assert "account" not in CustomerGroupToEconomic().map(record, FakeContext(settings), for_create=False)
 
 
 def test_a_supplier_group_carries_the_account_only_when_set() -> None:

@@ -206,10 +206,6 @@ class EAccountingRecords:
         return self.eaccounting.iter_collection(self.path)
 
     def create(self, payload: Payload) -> Record:
-        if self.path == "customers":
-            # Rackbeat cannot say "private person": a new customer is a company, an existing one keeps
-            # what eAccounting says (it decides VAT for EU buyers, so an update never flips it).
-            payload = {"IsPrivatePerson": False, **payload}
         return self.eaccounting.create(self.path, payload)
 
     def update(self, number: Any, payload: Payload) -> Record:
@@ -323,7 +319,11 @@ class Customers(ToEAccounting):
     label = "customers"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
-        return self.mapper.customer(record, ctx)
+        return self.mapper.customer.map(record, ctx, for_create=False)
+
+    def map_for(self, record: Record, ctx: MapContext, /, *, for_create: bool) -> Payload:
+        # A new customer is also a company (the mapper's @only_create IsPrivatePerson).
+        return self.mapper.customer.map(record, ctx, for_create=for_create)
 
 
 class Suppliers(ToEAccounting):

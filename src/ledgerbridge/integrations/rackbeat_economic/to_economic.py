@@ -22,10 +22,10 @@ changes only the fields above: whatever else a bookkeeper keeps there survives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from ledgerbridge.engine.streams import MappingError, Payload, Record, Stream
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
 from ledgerbridge.integrations.rackbeat_economic.mappers.customer import map_customer_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.employee import map_employee_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.groups import (
@@ -80,17 +80,10 @@ def merged_document(current: Record, payload: Payload) -> Payload:
 class EconomicWriter:
     """Create / update / find one kind of e-conomic record on the legacy REST API."""
 
-    def __init__(
-        self,
-        economic: EconomicClient,
-        path: str,
-        number_field: str,
-        on_create: Callable[[Payload], Payload] | None = None,
-    ) -> None:
+    def __init__(self, economic: EconomicClient, path: str, number_field: str) -> None:
         self.economic = economic
         self.path = path
         self.number_field = number_field
-        self.on_create = on_create or (lambda payload: payload)
 
     def find(self, key: Any) -> Record | None:
         try:
@@ -99,7 +92,7 @@ class EconomicWriter:
             return None
 
     def create(self, payload: Payload) -> Record:
-        body = {k: v for k, v in self.on_create(payload).items() if v is not None}
+        body = {k: v for k, v in payload.items() if v is not None}
         return self.economic.create(self.path, body, idempotency_key=None)
 
     def update(self, key: Any, payload: Payload) -> Record:
@@ -107,19 +100,6 @@ class EconomicWriter:
         return self.economic.replace(
             self.economic.resource_path(self.path, key), merged_document(current, payload)
         )
-
-
-def _customer_group_account(settings: RackbeatEconomicSettings) -> Callable[[Payload], Payload]:
-    def add_account(payload: Payload) -> Payload:
-        account = settings.customer_invoices.account_for_customer_groups
-        if account is None:
-            raise MappingError(
-                "e-conomic needs a debtor account for a new customer group: set "
-                "settings.customer_invoices.account_for_customer_groups"
-            )
-        return {**payload, "account": {"accountNumber": account}}
-
-    return add_account
 
 
 # -- the streams: one per master entity, Rackbeat → e-conomic, each able to sync a single record ------
@@ -175,11 +155,13 @@ class CustomerGroups(ToEconomic):
     resource = path = "customer-groups"
     number_field = "customerGroupNumber"
     label = "customer groups"
-    map = staticmethod(map_customer_group)
 
-    def economic_writer(self, economic: EconomicClient, settings: RackbeatEconomicSettings) -> EconomicWriter:
-        # A new group needs the debtor account the settings name.
-        return EconomicWriter(economic, self.path, self.number_field, _customer_group_account(settings))
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return map_customer_group.map(record, ctx, for_create=False)
+
+    def map_for(self, record: Record, ctx: MapContext, /, *, for_create: bool) -> Payload:
+        # A new group also takes the debtor account the settings name (the mapper's @only_create).
+        return map_customer_group.map(record, ctx, for_create=for_create)
 
 
 class SupplierGroups(ToEconomic):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.converters import country_code
-from ledgerbridge.integrations.mapping import Mapper, mapping
+from ledgerbridge.integrations.mapping import Mapper, mapping, only_create
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.shared import (
     EAccountingRefs,
     PartyToRackbeat,
@@ -74,6 +74,12 @@ class CustomerToEAccounting(Mapper):
     @mapping
     def vat_identity(self, record: Record, ctx: MapContext) -> Payload:
         return vat_identity(record.get("company_vat"))
+
+    @only_create
+    def private_person(self, record: Record, ctx: MapContext) -> Payload:
+        """Rackbeat cannot say "private person": a new customer is a company, an existing one keeps what
+        eAccounting says (it decides VAT for EU buyers, so an update never flips it)."""
+        return {"IsPrivatePerson": False}
 
 
 class CustomerToRackbeat(PartyToRackbeat):

@@ -6,12 +6,23 @@ ikke)"); product groups "always transferred with inventory enabled" (users switc
 
 from __future__ import annotations
 
-from ledgerbridge.engine.streams import MapContext, Payload, Record
-from ledgerbridge.integrations.mapping import Mapper, mapping
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.mapping import Mapper, mapping, only_create
 
 
 class CustomerGroupToEconomic(Mapper):
     direct = (("number", "customerGroupNumber", int), ("name", "name"))
+
+    @only_create
+    def account(self, record: Record, ctx: MapContext) -> Payload:
+        """A new group needs the debtor account the settings name; an existing one keeps its own."""
+        account = ctx.settings.customer_invoices.account_for_customer_groups
+        if account is None:
+            raise MappingError(
+                "e-conomic needs a debtor account for a new customer group: set "
+                "settings.customer_invoices.account_for_customer_groups"
+            )
+        return {"account": {"accountNumber": account}}
 
 
 class SupplierGroupToEconomic(Mapper):
