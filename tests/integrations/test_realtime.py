@@ -406,7 +406,8 @@ def test_killed_mid_transfer_and_restarted_makes_one_invoice(world: World) -> No
     world.economic_app.kit.plan.path_pattern = r"^/invoices/booked$"
     world.economic_app.kit.plan.latency_ms = 3000
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: list(economic.iter_collection("invoices/drafts")), timeout=30, what="the draft")
+    # A fresh CLI process: slow to start on a busy machine.
+    wait_for(lambda: list(economic.iter_collection("invoices/drafts")), timeout=90, what="the draft")
     time.sleep(0.3)
     assert process.poll() is None, "the transfer finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
