@@ -541,7 +541,9 @@ def test_a_conversion_that_fails_or_loses_its_answer_resumes_without_a_second_dr
         ]
         assert len(drafts_made) == 1
         assert len(converts) >= 2 if fault == "fail" else len(converts) == 1
-        # Asked again (the worker may still hold it as uncertain): found, never made twice.
+        # Asked again once the worker let go of it (it may still hold it as uncertain a moment): found,
+        # never made twice.
+        assert live.hub.drain(timeout=30)
         result = live.hub.transfer("se", "invoice", str(invoice["number"]))
         assert result.ok and "1001" in result.message
         assert len(live.invoices()) == 1 and live.drafts() == []
