@@ -309,14 +309,7 @@ class CustomersToBooks(RegisterStream):
     label = "customers Severa → eEkonomi"
     register = "customers"
 
-    def __init__(
-        self,
-        lookups: Lookups,
-        bound_in_severa: Callable[[], set[str]],
-        bound_in_eaccounting: Callable[[], set[str]],
-        other_only: Callable[[str], set[str]] = lambda side: set(),
-    ) -> None:
-        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+    def open(self, lookups: Lookups) -> None:
         self.severa = SeveraCustomers(lookups)
         self.books = EAccountingCustomers(lookups)
         self.mapper = CustomerToEAccounting(lookups)
@@ -358,14 +351,7 @@ class CustomersToSevera(RegisterStream):
     label = "customers eEkonomi → Severa"
     register = "customers"
 
-    def __init__(
-        self,
-        lookups: Lookups,
-        bound_in_severa: Callable[[], set[str]],
-        bound_in_eaccounting: Callable[[], set[str]],
-        other_only: Callable[[str], set[str]] = lambda side: set(),
-    ) -> None:
-        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+    def open(self, lookups: Lookups) -> None:
         self.severa = SeveraCustomers(lookups)
         self.writer = SeveraCustomerWriter(lookups)
         self.mapper = CustomerToSevera(lookups)

@@ -137,14 +137,7 @@ class ArticlesToBooks(RegisterStream):
     register = "products"
     label = "products, work types and travel expenses Severa → eEkonomi"
 
-    def __init__(
-        self,
-        lookups: Lookups,
-        bound_in_severa: Callable[[], set[str]],
-        bound_in_eaccounting: Callable[[], set[str]],
-        other_only: Callable[[str], set[str]] = lambda side: set(),
-    ) -> None:
-        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+    def open(self, lookups: Lookups) -> None:
         self.articles = Articles(lookups)
         self.mapper = ArticleToEAccounting(lookups)
 
@@ -192,14 +185,7 @@ class ProductsToSevera(RegisterStream):
     register = "products"
     label = "articles eEkonomi → Severa products"
 
-    def __init__(
-        self,
-        lookups: Lookups,
-        bound_in_severa: Callable[[], set[str]],
-        bound_in_eaccounting: Callable[[], set[str]],
-        other_only: Callable[[str], set[str]] = lambda side: set(),
-    ) -> None:
-        super().__init__(lookups, bound_in_severa, bound_in_eaccounting, other_only)
+    def open(self, lookups: Lookups) -> None:
         self.products = SeveraProducts(lookups)
         self.mapper = ProductToSevera(lookups)
 

@@ -38,6 +38,10 @@ class RegisterStream(Stream):
         self.master: str = getattr(lookups.settings.masters, self.register)
         # ``other_only(side)``: that side's keys bound by the other direction's stream only.
         self.first_sight = FirstSight(lambda: other_only(self.target), self.existing_key)
+        self.open(lookups)
+
+    def open(self, lookups: Lookups) -> None:
+        """Build what the subclass reads, writes and maps with (its register's sides and mapper)."""
 
     @property
     def is_master(self) -> bool:
