@@ -15,6 +15,7 @@ import pytest
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.systems.economic import EconomicClient, EconomicState
 from ledgerbridge.systems.economic.sandbox import EconomicSandbox
+from ledgerbridge.systems.economic.sandbox.orders import add_order, update_order
 from ledgerbridge.systems.economic.sandbox.resources import ORDER_SPECS
 from ledgerbridge.systems.errors import NotFoundError
 from tests.support import FakeClock
@@ -113,8 +114,8 @@ def test_order_validation_uses_the_draft_invoice_rules(base_url: str, state: Eco
 
 
 def test_filter_and_sort_on_draft_orders(base_url: str, state: EconomicState) -> None:
-    state.add_order({"customer": 1, "references": {"other": "rb-1"}, "lines": [text_line()]})
-    state.add_order({"customer": 2, "references": {"other": "rb-2"}, "lines": [text_line()]})
+    add_order(state, {"customer": 1, "references": {"other": "rb-1"}, "lines": [text_line()]})
+    add_order(state, {"customer": 2, "references": {"other": "rb-2"}, "lines": [text_line()]})
     got = doc(call(base_url, "GET", "/orders/drafts", params={"filter": "references.other$eq:rb-2"}))
     assert [o["orderNumber"] for o in got["collection"]] == [2]
     got = doc(call(base_url, "GET", "/orders/drafts", params={"sort": "-orderNumber"}))
@@ -132,9 +133,9 @@ def test_filter_and_sort_on_draft_orders(base_url: str, state: EconomicState) ->
 def test_last_updated_filter_is_strictly_greater(
     base_url: str, state: EconomicState, clock: FakeClock, client: EconomicClient
 ) -> None:
-    first = state.add_order({"lines": [text_line()]})
+    first = add_order(state, {"lines": [text_line()]})
     clock.now = T0 + timedelta(seconds=1)
-    second = state.add_order({"lines": [text_line()]})
+    second = add_order(state, {"lines": [text_line()]})
     clock.now = T0 + timedelta(seconds=2)
     assert first["lastUpdated"] == "2026-02-01T09:00:00Z" and second["lastUpdated"] == "2026-02-01T09:00:01Z"
 
@@ -148,7 +149,7 @@ def test_last_updated_filter_is_strictly_greater(
 
     assert [o["orderNumber"] for o in client.iter_orders("drafts", changed_since=T0)] == [2]
     # a change to the older order brings it back, and the client sorts by lastUpdated
-    state.update_order(1, {"notes": {"heading": "Ændret"}})
+    update_order(state, 1, {"notes": {"heading": "Ændret"}})
     changed = list(client.iter_orders("drafts", changed_since=T0))
     assert [(o["orderNumber"], o["lastUpdated"]) for o in changed] == [
         (2, "2026-02-01T09:00:01Z"),
@@ -165,8 +166,8 @@ def test_last_updated_filter_is_strictly_greater(
 
 
 def test_add_order_keeps_a_given_last_updated_and_fills_defaults(state: EconomicState) -> None:
-    stored = state.add_order(
-        {"lastUpdated": datetime(2025, 12, 24, 18, 30, tzinfo=UTC), "lines": [line("1", 2, None)]}
+    stored = add_order(
+        state, {"lastUpdated": datetime(2025, 12, 24, 18, 30, tzinfo=UTC), "lines": [line("1", 2, None)]}
     )
     assert stored["lastUpdated"] == "2025-12-24T18:30:00Z"
     assert stored["customer"] == {"customerNumber": 1}
@@ -209,7 +210,7 @@ def test_mark_sent_cancel_and_delete(
 
 
 def test_archived_orders(base_url: str, state: EconomicState, client: EconomicClient) -> None:
-    state.add_order({"lines": [text_line()]})
+    add_order(state, {"lines": [text_line()]})
     state.send_order(1)
     archived = state.archive_order(1)
     assert "lastUpdated" not in archived
@@ -228,7 +229,7 @@ def test_archived_orders(base_url: str, state: EconomicState, client: EconomicCl
 
 
 def test_upgrade_instructions_make_a_draft_invoice(base_url: str, state: EconomicState) -> None:
-    state.add_order({"lines": [line("1", 2, 100), text_line()]})
+    add_order(state, {"lines": [line("1", 2, 100), text_line()]})
     template = call(base_url, "GET", "/orders/drafts/1/templates/upgrade-instructions/draftInvoice")
     assert template.status_code == 200, template.text
     invoice = created(base_url, "/invoices/drafts", doc(template))
@@ -236,7 +237,7 @@ def test_upgrade_instructions_make_a_draft_invoice(base_url: str, state: Economi
 
 
 def test_orders_reference_customers_and_products(base_url: str, state: EconomicState) -> None:
-    state.add_order({"customer": 2, "lines": [line("1", 1, 10)]})
+    add_order(state, {"customer": 2, "lines": [line("1", 1, 10)]})
     assert call(base_url, "DELETE", "/customers/2").status_code == 400
     assert call(base_url, "DELETE", "/products/1").status_code == 400
 
@@ -264,7 +265,7 @@ def test_renumber_follows_references_and_fires_old_and_new_numbers(
         base_url, type="ProductUpdated", url=f"{url}/product?new=[NEWNUMBER]&old=[OLDNUMBER]", method="GET"
     )
     contact = state.add_contact(1, {"name": "Jens"})["customerContactNumber"]
-    state.add_order({"customer": 1, "lines": [line("1", 1, 10)]})
+    add_order(state, {"customer": 1, "lines": [line("1", 1, 10)]})
     created(base_url, "/invoices/drafts", draft_body(line("1", 1, 10)))
     clock.now = T0 + timedelta(minutes=3)
 
@@ -337,8 +338,8 @@ def test_webhooks_on_create_update_and_delete_via_api_and_python(
 def test_an_idle_poll_costs_one_call_per_entity_type(
     app: EconomicSandbox, state: EconomicState, clock: FakeClock, client: EconomicClient
 ) -> None:
-    state.add_order({"lines": [text_line()]})
-    state.add_order({"lines": [text_line()]})
+    add_order(state, {"lines": [text_line()]})
+    add_order(state, {"lines": [text_line()]})
     state.send_order(2)
     clock.now = T0 + timedelta(hours=1)
     since = T0 + timedelta(minutes=30)
@@ -362,7 +363,7 @@ def test_an_idle_poll_costs_one_call_per_entity_type(
     assert query["filter"] == ["lastUpdated$gt:2026-02-01T09:30:00Z"] and query["pagesize"] == ["1000"]
 
     # one more order changed: the next poll finds it, still with one call (then one GET for its lines)
-    state.update_order(1, {"notes": {"heading": "Ny"}})
+    update_order(state, 1, {"notes": {"heading": "Ny"}})
     app.kit.clear_log()
     changed = list(client.iter_orders("drafts", changed_since=since))
     assert [o["orderNumber"] for o in changed] == [1] and len(app.kit.requests) == 1

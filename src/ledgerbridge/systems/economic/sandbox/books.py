@@ -46,12 +46,13 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, round2, to_decimal
+from ledgerbridge.systems.economic.sandbox.vat import line_vat_code, oss_zone, vat_code_rate, zone_vat_rate
 
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 DEFAULT_SALES_ACCOUNT = 1100
 # VAT code -> (rate in percent, the account its VAT is posted on, name). The rates of codes not listed
-# come from the number at their end (documents.vat_code_rate), posted on output or input VAT by prefix.
+# come from the number at their end (vat.vat_code_rate), posted on output or input VAT by prefix.
 VAT_ACCOUNTS: dict[str, tuple[Decimal, int, str]] = {
     "U25": (Decimal(25), 6210, "Salgsmoms"),
     "I25": (Decimal(25), 6220, "Købsmoms"),
@@ -70,12 +71,6 @@ def vat_code_account(code: str) -> int:
     if known is not None:
         return known[1]
     return INPUT_VAT_ACCOUNT if code.upper().startswith("I") else OUTPUT_VAT_ACCOUNT
-
-
-def vat_code_rate(code: str | None) -> Decimal:
-    from ledgerbridge.systems.economic.sandbox.vat import vat_code_rate as rate_of
-
-    return rate_of(code)
 
 
 @dataclass
@@ -138,8 +133,6 @@ class Books:
 
     def post_booked_invoice(self, booked: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Post a booked invoice (the caller holds ``state.lock``): sales, VAT, debtor."""
-        from ledgerbridge.systems.economic.sandbox.vat import line_vat_code
-
         rate = to_decimal(booked.get("exchangeRate") or HUNDRED)
         currency = str(booked.get("currency") or self.state.base_currency)
         zone = get_path(booked, "recipient.vatZone.vatZoneNumber")
@@ -171,7 +164,7 @@ class Books:
         for account, net in sorted(sales.items()):
             postings.append(_posting(account, -net, rate, text))
         for code, net in sorted(vat_by_code.items()):
-            vat = round2(net * line_vat_rate(self.state, zone, code) / HUNDRED)
+            vat = round2(net * zone_vat_rate(self.state, zone, code) / HUNDRED)
             posting = _posting(vat_code_account(code), -vat, rate, text)
             posting["vatAccount"] = {"vatCode": code}
             postings.append(posting)
@@ -286,12 +279,6 @@ class Books:
         )
 
 
-def line_vat_rate(state: EconomicState, zone: Any, code: str) -> Decimal:
-    from ledgerbridge.systems.economic.sandbox.vat import zone_vat_rate
-
-    return zone_vat_rate(state, zone, code)
-
-
 def _posting(account: int, amount: Decimal, rate: Decimal, text: str) -> dict[str, Any]:
     return {
         "account": {"accountNumber": account},
@@ -356,8 +343,6 @@ def render_total(state: EconomicState, year: str, account: int, total: Decimal, 
 
 def vat_accounts(state: EconomicState, base: str) -> list[dict[str, Any]]:
     """``GET /vat-accounts``: the VAT codes the agreement's accounts and OSS zones use, with their rates."""
-    from ledgerbridge.systems.economic.sandbox.vat import oss_zone
-
     codes: dict[str, tuple[Decimal, str]] = {
         code: (rate, name) for code, (rate, _, name) in VAT_ACCOUNTS.items()
     }

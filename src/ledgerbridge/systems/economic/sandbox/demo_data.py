@@ -48,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ledgerbridge.systems.economic.sandbox.orders import add_order
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, format_timestamp
 
 ANCHOR = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)  # "now" for the demo's lastUpdated history
@@ -1297,7 +1298,7 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
             }
             for product in rng.sample(products, min(2, len(products)))
         ]
-        state.add_order({"customer": owner, "lines": lines}, kind=kind)
+        add_order(state, {"customer": owner, "lines": lines}, kind=kind)
 
 
 def seed_minimal(state: EconomicState) -> None:

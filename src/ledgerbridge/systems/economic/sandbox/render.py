@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.systems.economic.links import encode_id
+from ledgerbridge.systems.economic.sandbox.documents import ENTRY_KINDS
 from ledgerbridge.systems.economic.sandbox.resources import SPECS
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, Key, get_path
 
@@ -729,8 +730,6 @@ class Renderer:
 
     def voucher(self, journal: int, year: str, number: int, entries: list[Record]) -> Record:
         """A voucher: its entries grouped by type (only the arrays that have entries)."""
-        from ledgerbridge.systems.economic.sandbox.documents import ENTRY_KINDS
-
         b = self.base
         grouped: Record = {}
         for array_name, (entry_type, _, _, _) in ENTRY_KINDS.items():

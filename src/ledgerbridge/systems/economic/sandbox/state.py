@@ -13,8 +13,9 @@ e-conomic's UI would (``with state.quietly():`` silences them). ``renumber_custo
 ``renumber_next_bookings(n, ...)`` makes the next bookings land under those numbers whatever
 ``bookWithNumber`` asked (e-conomic's number series deciding), for tests of renumbered invoices.
 
-Orders: ``add_order`` (defaults filled, amounts computed, ``lastUpdated`` kept when given),
-``update_order``, ``send_order``, ``unsend_order``, ``archive_order``, ``find_order``; the tables are
+Orders: ``send_order``, ``unsend_order``, ``archive_order``, ``find_order`` (adding and changing an
+order prices it, so those two are in ``orders.py``: ``add_order(state, ...)``, ``update_order(state,
+...)``; the state imports nothing but the resource declarations); the tables are
 ``orders-drafts``, ``orders-sent``, ``orders-archived`` with one ``orderNumber`` series. Time is
 ``state.clock`` throughout, so tests move it to control ``lastUpdated``.
 
@@ -449,7 +450,7 @@ class EconomicState:
             self._idempotency.clear()
 
     # -- convenience writers ---------------------------------------------------------------------
-    def _first_key(self, resource: str) -> Key | None:
+    def first_key(self, resource: str) -> Key | None:
         table = self.tables[resource]
         return min(table, key=_sort_key) if table else None
 
@@ -460,7 +461,7 @@ class EconomicState:
         with self.lock:
             for ref in spec.refs:
                 if ref.required and ref.name not in data and ref.target:
-                    first = self._first_key(ref.target)
+                    first = self.first_key(ref.target)
                     if first is not None:
                         data[ref.name] = {ref.key: first}
             if any(f.path == "currency" and f.required for f in spec.fields):
@@ -579,73 +580,6 @@ class EconomicState:
             return copy.deepcopy(record)
 
     # -- orders ----------------------------------------------------------------------------------
-    def add_order(self, record: Mapping[str, Any], *, kind: str = "drafts") -> dict[str, Any]:
-        """Add an order (to ``/orders/drafts``, or straight to ``"sent"``/``"archived"``) as a user
-        would in the UI, without validation; returns the stored record.
-
-        Defaults for what is left out: ``customer`` the lowest-numbered customer, ``date`` today,
-        ``currency`` the customer's (else the base currency), ``layout``/``paymentTerms`` the
-        customer's (else the lowest-numbered), ``recipient.name``/``vatZone`` the customer's,
-        ``lines`` none. ``orderNumber`` is assigned when missing (one series over the three
-        collections). Lines may have no product (a text line with description, quantity, price).
-        Amounts are computed as for a draft invoice (see ``documents.py``). ``lastUpdated`` is kept
-        when given, else now (archived orders have none).
-        """
-        from ledgerbridge.systems.economic.sandbox.documents import price_document
-
-        table = self._order_table(kind)
-        with self.lock:
-            data: dict[str, Any] = copy.deepcopy(dict(record))
-            if isinstance(data.get("lastUpdated"), datetime):
-                data["lastUpdated"] = format_timestamp(data["lastUpdated"])
-            for name, key in (("customer", "customerNumber"), ("layout", "layoutNumber")):
-                if name in data and not isinstance(data[name], Mapping):
-                    data[name] = {key: data[name]}
-            if "customer" not in data:
-                first = self._first_key("customers")
-                if first is not None:
-                    data["customer"] = {"customerNumber": first}
-            customer = self.tables["customers"].get(get_path(data, "customer.customerNumber")) or {}
-            data.setdefault("date", self.today().isoformat())
-            data.setdefault("currency", customer.get("currency") or self.base_currency)
-            for name, key, resource in (
-                ("layout", "layoutNumber", "layouts"),
-                ("paymentTerms", "paymentTermsNumber", "payment-terms"),
-            ):
-                if name not in data:
-                    number = get_path(customer, f"{name}.{key}") or self._first_key(resource)
-                    if number is not None:
-                        data[name] = {key: number}
-            terms_number = get_path(data, "paymentTerms.paymentTermsNumber")
-            terms = self.tables["payment-terms"].get(terms_number) if terms_number is not None else None
-            if terms is not None:
-                data["paymentTerms"] = {
-                    "paymentTermsNumber": terms_number,
-                    **{k: terms[k] for k in ("daysOfCredit", "name", "paymentTermsType") if k in terms},
-                }
-            recipient = data.setdefault("recipient", {})
-            recipient.setdefault("name", customer.get("name", ""))
-            if "vatZone" not in recipient:
-                zone = get_path(customer, "vatZone.vatZoneNumber") or self._first_key("vat-zones")
-                if zone is not None:
-                    recipient["vatZone"] = {"vatZoneNumber": zone}
-            lines = []
-            for line in data.get("lines", []):
-                item = copy.deepcopy(dict(line))
-                if "product" in item and not isinstance(item["product"], Mapping):
-                    item["product"] = {"productNumber": str(item["product"])}
-                for name in ("quantity", "unitNetPrice", "discountPercentage", "unitCostPrice"):
-                    if item.get(name) is not None:
-                        item[name] = to_decimal(item[name])
-                lines.append(item)
-            data["lines"] = lines
-            price_document(self, data)
-            if kind == "archived":
-                data.pop("lastUpdated", None)
-            if "orderNumber" in data and self.find_order(int(data["orderNumber"])) is not None:
-                raise ValueError(f"order {data['orderNumber']} already exists")
-            return self.insert(table, data)
-
     def find_order(self, number: int) -> tuple[str, dict[str, Any]] | None:
         """``(kind, copy of the record)`` of order ``number`` wherever it is, or None."""
         with self.lock:
@@ -653,30 +587,6 @@ class EconomicState:
                 if number in self.tables[table]:
                     return table.removeprefix("orders-"), copy.deepcopy(self.tables[table][number])
         return None
-
-    def update_order(self, number: int, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Change an order (draft, sent or archived) as a user would: top-level keys merged (None
-        removes), amounts recomputed, ``lastUpdated`` bumped (drafts and sent)."""
-        from ledgerbridge.systems.economic.sandbox.documents import price_document
-
-        with self.lock:
-            kind = self._order_kind(number)
-            table = self._order_table(kind)
-            merged = copy.deepcopy(self.tables[table][number])
-            for name, value in copy.deepcopy(dict(changes)).items():
-                if value is None:
-                    merged.pop(name, None)
-                else:
-                    merged[name] = value
-            for line in merged.get("lines", []):
-                for name in ("quantity", "unitNetPrice", "discountPercentage", "unitCostPrice"):
-                    if line.get(name) is not None:
-                        line[name] = to_decimal(line[name])
-                for name in ("totalNetAmount", "marginInBaseCurrency", "marginPercentage"):
-                    line.pop(name, None)
-            price_document(self, merged)
-            merged.pop("lastUpdated", None)
-            return self.replace(table, number, merged)
 
     def send_order(self, number: int) -> dict[str, Any]:
         """Move a draft order to ``/orders/sent`` (what POSTing it to ``/orders/sent`` does); bumps
@@ -694,23 +604,23 @@ class EconomicState:
 
     def _move_order(self, number: int, sources: tuple[str, ...], target: str) -> dict[str, Any]:
         with self.lock:
-            kind = self._order_kind(number)
+            kind = self.order_kind(number)
             if kind not in sources:
                 raise ValueError(f"order {number} is in {kind}, not in {' or '.join(sources)}")
-            record = self.tables[self._order_table(kind)][number]
-            self.delete(self._order_table(kind), number)
+            record = self.tables[self.order_table(kind)][number]
+            self.delete(self.order_table(kind), number)
             moved = copy.deepcopy(record)
             moved.pop("lastUpdated", None)
-            return self.insert(self._order_table(target), moved, keep_last_updated=False)
+            return self.insert(self.order_table(target), moved, keep_last_updated=False)
 
-    def _order_kind(self, number: int) -> str:
+    def order_kind(self, number: int) -> str:
         found = self.find_order(number)
         if found is None:
             raise KeyError(f"no order {number}")
         return found[0]
 
     @staticmethod
-    def _order_table(kind: str) -> str:
+    def order_table(kind: str) -> str:
         table = f"orders-{kind}"
         if table not in ORDER_TABLES:
             raise ValueError(f"kind must be 'drafts', 'sent' or 'archived', not {kind!r}")
