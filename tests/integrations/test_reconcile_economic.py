@@ -220,3 +220,107 @@ def test_a_supplier_voucher_is_compared_once_its_day_book_is_booked(world: World
     )
     assert "VAT 50.00 in Rackbeat, 51.00 in e-conomic" in differs["message"]
     assert "net 200.00 in Rackbeat, 199.00 in e-conomic" in differs["message"]
+
+
+def voucher_by_hand(
+    world: World, day: date, *, supplier: int = 1, gross: str = "625.00", book: bool = True
+) -> int:
+    """A bookkeeper enters a supplier invoice in e-conomic's day book 2 and books the day book (over the
+    API)."""
+    amount = D(gross)
+    entry = {
+        "supplier": {"supplierNumber": supplier},
+        "supplierInvoiceNumber": "F-77",
+        "amount": -amount,
+        "contraAccount": {"accountNumber": 1210},
+        "contraVatAccount": {"vatCode": "I25"},
+        "contraVatAmount": -(amount / 5).quantize(D("0.01")),
+        "currency": {"code": "DKK"},
+        "date": day.isoformat(),
+        "text": "Kontorartikler",
+    }
+    with EconomicClient(world.economic_url, "app-secret", "grant") as economic:
+        [voucher] = economic.post_vouchers(
+            2, [{"accountingYear": {"year": str(day.year)}, "entries": {"supplierInvoices": [entry]}}]
+        )
+    if book:
+        booked = httpx.post(f"{world.economic_url}/_sandbox/journals/2/book")
+        assert booked.status_code == 200, booked.text
+    return int(voucher["voucherNumber"])
+
+
+def test_a_supplier_voucher_only_in_economic_is_listed_and_ours_are_not(
+    world: World, acme: RealtimeHub
+) -> None:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        supplier = world.ops.records("suppliers")[0]
+        product = world.ops.records("products")[0]
+        bills = []
+        for heading in ("Varer fra lager", None):  # with a heading, and with our reference text
+            bill = rackbeat.create(
+                "supplier-invoices",
+                {
+                    "supplier_id": supplier["number"],
+                    "invoice_number": f"R-{len(bills)}",
+                    "invoice_date": TODAY.isoformat(),
+                    **({"heading": heading} if heading else {}),
+                    "lines": [
+                        {
+                            "child_id": product["number"],
+                            "quantity": 2,
+                            "line_price": "100.00",
+                            "vat_percentage": 25,
+                        }
+                    ],
+                },
+                suppress_webhooks=True,
+            )
+            rackbeat.book("supplier-invoices", bill["number"])
+            bills.append(bill)
+    for bill in bills:
+        result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
+        assert result.ok, result.message
+    voucher_by_hand(world, LAST_MONTH, gross="250.00", book=False)  # outside this month
+    by_hand = voucher_by_hand(world, TODAY)  # books day book 2: ours are booked with it
+
+    code, found = reconcile()
+    assert code == 1, found
+    assert found["checked"] == 2
+    [only] = found["findings"]
+    assert (only["kind"], only["entity"], only["key"], only["repairable"]) == (
+        "only_in_ledger",
+        "supplier-invoice",
+        str(by_hand),
+        False,
+    )
+    assert only["ledger"] == {
+        "number": str(by_hand),
+        "date": TODAY.isoformat(),
+        "party": f"supplier 1 {world.books.get('suppliers', 1)['name']}",
+        "net": "500.00",
+        "vat": "125.00",
+        "gross": "625.00",
+        "currency": "DKK",
+        "text": "Kontorartikler; supplier's invoice F-77",
+    }
+    assert f"only in e-conomic: supplier voucher {by_hand} of {TODAY.isoformat()}" in only["message"]
+    assert "repair leaves it alone" in only["message"]
+
+    # Ours stay ours when the transfer ledger no longer names the voucher: our reference text says so.
+    store = world.service.store
+    with store.session() as db:
+        db.execute(
+            update(Transfer)
+            .where(
+                Transfer.document_type == "supplier-invoice", Transfer.source_key == str(bills[1]["number"])
+            )
+            .values(remote_key="2:99999")
+        )
+        db.commit()
+    entries_before = len(world.books.books.entries)
+    code, repaired = reconcile("--repair")
+    assert [(f["kind"], f["key"]) for f in repaired["findings"]] == [("only_in_ledger", str(by_hand))], (
+        repaired
+    )
+    assert repaired["repaired"] == []
+    assert len(world.books.books.entries) == entries_before  # nothing booked or reversed

@@ -91,9 +91,11 @@ class LedgerDocument:
     ours: str | None = None  # the Rackbeat number in our reference text on it, if it has one
     booked: bool = True  # False: a draft (not in the books yet)
     aliases: frozenset[str] = frozenset()  # other identities it had (the draft it was made from)
+    text: str = ""  # the ledger's text on it, where it has one (a voucher's entry text)
+    words: str = ""  # what the ledger calls it, when not the document type ("supplier voucher")
 
     def details(self) -> dict[str, str]:
-        return {
+        out = {
             "number": self.number,
             "date": self.day,
             "party": self.party,
@@ -102,6 +104,9 @@ class LedgerDocument:
             "gross": str(self.amounts.gross),
             "currency": self.amounts.currency,
         }
+        if self.text:
+            out["text"] = self.text
+        return out
 
 
 class LedgerView(Protocol):
@@ -518,12 +523,13 @@ class Reconciler:
         """A booked ledger document nothing of ours accounts for: a person looks (repair leaves it)."""
         amounts = document.amounts
         where = self.view.name
+        text = f', "{document.text}"' if document.text else ""
         return Finding(
             "only_in_ledger",
             document_type,
             document.number,
-            f"only in {where}: {document_type.replace('-', ' ')} {document.number} of {document.day}, "
-            f"{document.party}, net {amounts.net}, VAT {amounts.vat}, "
+            f"only in {where}: {document.words or document_type.replace('-', ' ')} {document.number} of "
+            f"{document.day}, {document.party}{text}, net {amounts.net}, VAT {amounts.vat}, "
             f"gross {amounts.gross} {amounts.currency} "
             f"— no Rackbeat document and no transfer of ours accounts for it ({self.view.only_hint}); "
             "repair leaves it alone",

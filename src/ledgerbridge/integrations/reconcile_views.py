@@ -18,6 +18,8 @@ from ledgerbridge.systems.errors import NotFoundError
 MASTER_ENTITIES = ("customer", "supplier", "product", "bom")
 _MARKER = re.compile(r"^Rackbeat invoice (\S+)$")
 _SUPPLIER_MARKER = re.compile(r"^Rackbeat (\S+)$")  # supplier invoice drafts' Message and row texts
+# e-conomic supplier vouchers of an invoice without heading or note (supplier_invoices.py's text)
+_VOUCHER_MARKER = re.compile(r"^Rackbeat supplier invoice (\S+?)(?: \(.*\))?$")
 
 
 def _in(day: Any, start: date, end: date) -> bool:
@@ -160,9 +162,13 @@ class EconomicView:
 
     def __init__(self, economic: Any) -> None:
         self.economic = economic
+        self._names: dict[Any, str] = {}
 
     def identity(self, remote_key: str) -> str:
-        return remote_key
+        """Invoices are named by their key (``booked:N``); a supplier voucher ``JOURNAL:NUMBER`` by its
+        voucher number (``voucher:NUMBER``), which booking the day book keeps."""
+        journal, _, number = remote_key.partition(":")
+        return f"voucher:{number}" if journal.isdigit() else remote_key
 
     def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
         if document_type != "invoice":
@@ -189,7 +195,7 @@ class EconomicView:
         reference that finds one booked under another number); older ones none: the transfer ledger's
         remote keys and party, date and amounts tell those from the bookkeeper's own."""
         if document_type != "invoice":
-            return []  # booked supplier vouchers are not listed as ledger-only (yet)
+            return self._supplier_vouchers(start, end)
         period = Filter.gte("date", start.isoformat()) & Filter.lte("date", end.isoformat())
         found = []
         for record in self.economic.iter_collection("invoices/booked", filter=period):
@@ -209,6 +215,68 @@ class EconomicView:
                 )
             )
         return found
+
+    def _supplier_vouchers(self, start: date, end: date) -> list[LedgerDocument]:
+        """Booked supplier-invoice vouchers of the period, from the years' entries (``entryType``
+        supplierInvoice), one per voucher number: the supplier's entries carry the gross (negated), the
+        entries on VAT accounts the input VAT. Ours are told by the transfer ledger's voucher numbers, or
+        by our text "Rackbeat supplier invoice N" where the invoice had no heading or note."""
+        period = (
+            Filter.eq("entryType", "supplierInvoice")
+            & Filter.gte("date", start.isoformat())
+            & Filter.lte("date", end.isoformat())
+        )
+        found = []
+        for year in self._accounting_years(start, end):
+            vouchers: dict[int, list[dict[str, Any]]] = {}
+            for entry in self.economic.iter_collection(f"accounting-years/{year}/entries", filter=period):
+                if _in(entry.get("date"), start, end) and entry.get("voucherNumber") is not None:
+                    vouchers.setdefault(int(entry["voucherNumber"]), []).append(entry)
+            for number, entries in sorted(vouchers.items()):
+                party = [e for e in entries if e.get("supplier")]
+                if not party:
+                    continue
+                gross = -sum((_dec(e.get("amount")) for e in party), Decimal(0))
+                vat = sum((_dec(e.get("amount")) for e in entries if e.get("vatAccount")), Decimal(0))
+                supplier = (party[0].get("supplier") or {}).get("supplierNumber")
+                text = str(party[0].get("text") or "")
+                marker = _VOUCHER_MARKER.match(text)
+                invoice_number = party[0].get("supplierInvoiceNumber")
+                found.append(
+                    LedgerDocument(
+                        identity=f"voucher:{number}",
+                        number=str(number),
+                        day=str(party[0].get("date"))[:10],
+                        party=_party("supplier", supplier, self._supplier_name(supplier)),
+                        party_key=str(supplier),
+                        amounts=Amounts.of(gross - vat, vat, gross, party[0].get("currency")),
+                        ours=marker.group(1) if marker else None,
+                        words="supplier voucher",
+                        text="; ".join(
+                            x
+                            for x in (text, f"supplier's invoice {invoice_number}" if invoice_number else "")
+                            if x
+                        ),
+                    )
+                )
+        return found
+
+    def _supplier_name(self, number: Any) -> str:
+        if number is None:
+            return ""
+        if number not in self._names:
+            try:
+                self._names[number] = str(self.economic.get(f"suppliers/{number}").get("name") or "")
+            except NotFoundError:
+                self._names[number] = ""
+        return self._names[number]
+
+    def _accounting_years(self, start: date, end: date) -> list[str]:
+        return [
+            str(year["year"])
+            for year in self.economic.iter_collection("accounting-years")
+            if str(year.get("fromDate")) <= end.isoformat() and start.isoformat() <= str(year.get("toDate"))
+        ]
 
     def _voucher(self, remote_key: str, day: str) -> Amounts | None:
         """A supplier invoice: in its day book while there, else booked among the year's entries."""
