@@ -2,31 +2,72 @@
 
 Every route needs a credential (see :mod:`ledgerbridge.web.auth`). Secrets are never returned: an
 integration shows its endpoints, and its connection forms take new secrets without showing old ones.
+
+Times are ISO 8601 with an offset (``2026-12-06T13:00:00+01:00``): in the integration's zone (its
+``general.timezone`` setting) in every answer about one integration — also per item in lists that span
+several, such as ``/api/errors`` and ``/api/notifications`` — and in UTC (``+00:00``) where no integration
+is concerned (API tokens). They are stored in UTC; the zone only changes how they are written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base import all_kinds
+from ledgerbridge.integrations.common_settings import as_zone, in_zone
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.reconcile import reconcile
 from ledgerbridge.service import NAME_PATTERN, InvalidConfiguration, UserError
-from ledgerbridge.store import ErrorEntry, Transfer
+from ledgerbridge.store import ErrorEntry, InboxItem, Transfer
 from ledgerbridge.web.jobs import StartupJobs
 
 # Ids and limits the database can hold: beyond 64 bits they are refused (422), never looked up (500).
 MAX_ROW_ID = 2**63 - 1
 RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+
+#: A moment as the API writes it: ISO 8601 with the offset of the zone it was put in (``isoformat``, so
+#: UTC is ``+00:00`` as in the CLI's ``--json``, not ``Z``); the schema says ``format: date-time``.
+Moment = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: moment.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-06T13:00:00+01:00"]}),
+]
+
+
+def at(value: datetime | str | None, zone: tzinfo | None) -> datetime | None:
+    """A stored moment (UTC; naive from SQLite) in ``zone``; ``None`` stays ``None``."""
+    return in_zone(value, zone or UTC)
+
+
+def at_epoch(value: float | None, zone: tzinfo) -> datetime | None:
+    """A moment kept as seconds since the epoch (the start-up job's clock) in ``zone``."""
+    return None if value is None else datetime.fromtimestamp(value, UTC).astimezone(zone)
+
+
+class ZoneCache:
+    """Each integration's zone, looked up once per answer; UTC where no integration is concerned."""
+
+    def __init__(self, lookup: Callable[[str], tzinfo]) -> None:
+        self.lookup, self.known = lookup, dict[str, tzinfo]()
+
+    def __call__(self, name: str | None) -> tzinfo:
+        if not name:
+            return UTC
+        if name not in self.known:
+            try:
+                self.known[name] = self.lookup(name)
+            except UserError:
+                self.known[name] = UTC
+        return self.known[name]
 
 
 class TransferAnswer(BaseModel):
@@ -48,8 +89,124 @@ class ErrorView(BaseModel):
     response: Any = None
     state: str
     attempts: int
-    first_seen: str | None = None
-    last_seen: str
+    first_seen: Moment | None = None
+    last_seen: Moment
+
+
+class TransferView(BaseModel):
+    document_type: str
+    key: str = Field(description="The document's number on the side it comes from")
+    state: str
+    remote_key: str | None
+    counterparty: str | None
+    amount: str | None = Field(description="Incl. VAT, a decimal string (JSON numbers are floats)")
+    currency: str | None
+    attempts: int
+    last_error: str | None
+    created_at: Moment
+    updated_at: Moment
+
+
+class EventView(BaseModel):
+    event: str
+    via: str
+    state: str
+    deliveries: int
+    received_at: Moment
+    processed_at: Moment | None
+    error: str | None
+
+
+class DocumentHistory(BaseModel):
+    document_type: str
+    key: str
+    transfer: TransferView | None
+    errors: list[ErrorView]
+    events: list[EventView]
+
+
+class RunView(BaseModel):
+    id: int
+    kind: str
+    status: str
+    dry_run: bool
+    counts: dict[str, Any]
+    message: str | None
+    started_at: Moment
+    finished_at: Moment | None
+
+
+class ConflictView(BaseModel):
+    id: int
+    entity: str
+    record_key: str
+    field: str
+    winner: str
+    loser: str
+    winning_value: Any
+    losing_value: Any
+    detected_at: Moment
+
+
+class LastSync(BaseModel):
+    run_id: int
+    kind: str
+    status: str
+    at: Moment
+
+
+class HealthView(BaseModel):
+    last_sync: LastSync | None = Field(description="The last run that was not a dry run")
+    last_transfer_at: Moment | None
+    queued: int
+    errors_24h: int
+    open_errors: int
+    connections: dict[str, str]
+
+
+class HealthProblem(BaseModel):
+    problem: str
+
+
+class IntegrationOut(BaseModel):
+    name: str
+    kind: str
+    settings: dict[str, Any]
+    endpoints: dict[str, str]
+    startup_completed_at: Moment | None
+    created_at: Moment
+    problem: str | None = None
+
+
+class IntegrationWithHealth(IntegrationOut):
+    health: HealthView | HealthProblem
+
+
+class NotificationView(BaseModel):
+    id: int
+    integration: str | None
+    kind: str
+    title: str
+    body: str | None
+    error_id: int | None
+    side: str | None
+    created_at: Moment
+    read: bool
+
+
+class Notifications(BaseModel):
+    unread: int
+    items: list[NotificationView]
+
+
+class TokenView(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    read_only: bool
+    integration: str | None
+    created_at: Moment = Field(description="In UTC: a token may serve every integration")
+    last_used_at: Moment | None
 
 
 class RetryAnswer(BaseModel):
@@ -82,7 +239,8 @@ class ReadRequest(BaseModel):
     )
 
 
-def error_view(entry: ErrorEntry, integration: str | None = None) -> ErrorView:
+def error_view(entry: ErrorEntry, integration: str | None = None, zone: tzinfo = UTC) -> ErrorView:
+    """An error-log entry with its times in ``zone`` (its integration's)."""
     return ErrorView(
         id=entry.id,
         integration=integration,
@@ -96,24 +254,71 @@ def error_view(entry: ErrorEntry, integration: str | None = None) -> ErrorView:
         response=entry.response,
         state=entry.state,
         attempts=entry.attempts,
-        first_seen=entry.first_seen.isoformat() if entry.first_seen else None,
-        last_seen=entry.last_seen.isoformat(),
+        first_seen=at(entry.first_seen, zone),
+        last_seen=as_zone(entry.last_seen, zone),
     )
 
 
-def transfer_view(row: Transfer) -> dict[str, Any]:
+def transfer_view(row: Transfer, zone: tzinfo = UTC) -> TransferView:
+    return TransferView(
+        document_type=row.document_type,
+        key=row.source_key,
+        state=row.state,
+        remote_key=row.remote_key,
+        counterparty=row.counterparty,
+        amount=None if row.amount is None else str(row.amount),  # a string: JSON numbers are floats
+        currency=row.currency,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=as_zone(row.created_at, zone),
+        updated_at=as_zone(row.updated_at, zone),
+    )
+
+
+def event_view(item: InboxItem, zone: tzinfo) -> EventView:
+    return EventView(
+        event=item.event,
+        via=item.via,
+        state=item.state,
+        deliveries=item.deliveries,
+        received_at=as_zone(item.received_at, zone),
+        processed_at=at(item.processed_at, zone),
+        error=item.error,
+    )
+
+
+def health_view(health: dict[str, Any], zone: tzinfo) -> HealthView:
+    """``service.health``'s report with its times in the integration's zone."""
+    last = health.get("last_sync")
+    return HealthView(
+        last_sync=LastSync(**{**last, "at": at(last["at"], zone)}) if last else None,
+        last_transfer_at=at(health.get("last_transfer_at"), zone),
+        queued=health["queued"],
+        errors_24h=health["errors_24h"],
+        open_errors=health["open_errors"],
+        connections=health["connections"],
+    )
+
+
+def integration_out(view: Any, zone: tzinfo) -> dict[str, Any]:
+    """An ``IntegrationView``'s fields with its times in ``zone`` (for IntegrationOut and its subclass)."""
     return {
-        "document_type": row.document_type,
-        "key": row.source_key,
-        "state": row.state,
-        "remote_key": row.remote_key,
-        "counterparty": row.counterparty,
-        "amount": None if row.amount is None else str(row.amount),  # a string: JSON numbers are floats
-        "currency": row.currency,
-        "attempts": row.attempts,
-        "last_error": row.last_error,
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
+        **view.__dict__,
+        "startup_completed_at": at(view.startup_completed_at, zone),
+        "created_at": at(view.created_at, zone),
+    }
+
+
+def snapshot_in_zone(snapshot: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """The start-up job's progress with ``started_at`` / ``finished_at`` (kept as epoch seconds) as
+    ISO 8601 in the integration's zone."""
+    return {
+        **snapshot,
+        **{
+            key: (moment.isoformat() if (moment := at_epoch(snapshot.get(key), zone)) else None)
+            for key in ("started_at", "finished_at")
+            if key in snapshot
+        },
     }
 
 
@@ -139,6 +344,17 @@ def build_api(
     service = hub.service
     api = APIRouter(prefix="/api", dependencies=[Depends(require)])
 
+    def zones() -> ZoneCache:
+        return ZoneCache(service.timezone_of)
+
+    def with_health(view: Any, zone: tzinfo) -> IntegrationWithHealth:
+        health: HealthView | HealthProblem
+        try:
+            health = health_view(service.health(view.name), zone)
+        except UserError as exc:
+            health = HealthProblem(problem=str(exc))
+        return IntegrationWithHealth(**integration_out(view, zone), health=health)
+
     # -- integrations ----------------------------------------------------------------------------------------
     @api.get("/kinds", tags=["integrations"])
     def kinds() -> list[dict[str, Any]]:
@@ -156,43 +372,49 @@ def build_api(
         ]
 
     @api.get("/integrations", tags=["integrations"])
-    def list_integrations() -> list[dict[str, Any]]:
-        """Every integration with its health: last sync, queued work, errors in 24 h, connection states."""
-        out = []
-        for view in service.list_integrations():
-            item = dict(view.__dict__)
-            try:
-                item["health"] = service.health(view.name)
-            except UserError as exc:
-                item["health"] = {"problem": str(exc)}
-            out.append(item)
-        return out
+    def list_integrations() -> list[IntegrationWithHealth]:
+        """Every integration with its health: last sync, queued work, errors in 24 h, connection states;
+        each with its times in its own zone."""
+        zone = zones()
+        return [with_health(view, zone(view.name)) for view in service.list_integrations()]
 
-    @api.post("/integrations", tags=["integrations"], status_code=201, response_model=None)
-    def create_integration(body: NewIntegration) -> dict[str, Any] | JSONResponse:
+    @api.post(
+        "/integrations",
+        tags=["integrations"],
+        status_code=201,
+        response_model=None,
+        responses={201: {"model": IntegrationOut}},
+    )
+    def create_integration(body: NewIntegration) -> IntegrationOut | JSONResponse:
         try:
             view = service.add_integration(
                 body.name, body.kind, {**body.connections, "settings": body.settings}
             )
         except InvalidConfiguration as exc:
             return invalid(exc)
-        return dict(view.__dict__)
+        return IntegrationOut(**integration_out(view, service.timezone_of(view.name)))
 
     @api.get("/integrations/{name}", tags=["integrations"])
-    def show_integration(name: str) -> dict[str, Any]:
-        return {**service.describe(name).__dict__, "health": service.health(name)}
+    def show_integration(name: str) -> IntegrationWithHealth:
+        view = service.describe(name)
+        return with_health(view, service.timezone_of(name))
 
-    @api.put("/integrations/{name}/connections", tags=["integrations"], response_model=None)
+    @api.put(
+        "/integrations/{name}/connections",
+        tags=["integrations"],
+        response_model=None,
+        responses={200: {"model": IntegrationOut}},
+    )
     def update_connections(
         name: str, body: Annotated[dict[str, Any], Body(examples=[{"<side>": {"token": "new-token"}}])]
-    ) -> dict[str, Any] | JSONResponse:
+    ) -> IntegrationOut | JSONResponse:
         """Change one or more sides' connections; a secret left out keeps its stored value."""
         try:
             view = service.update_connections(name, body)
         except InvalidConfiguration as exc:
             return invalid(exc)
         forget(name)
-        return dict(view.__dict__)
+        return IntegrationOut(**integration_out(view, service.timezone_of(name)))
 
     @api.delete("/integrations/{name}", tags=["integrations"], status_code=204)
     def delete_integration(name: str) -> None:
@@ -227,18 +449,19 @@ def build_api(
 
     # -- sync runs and the start-up sync ---------------------------------------------------------------------
     @api.get("/integrations/{name}/runs", tags=["sync"])
-    def runs(name: str, limit: Limit = 20) -> list[dict[str, Any]]:
+    def runs(name: str, limit: Limit = 20) -> list[RunView]:
+        zone = service.timezone_of(name)
         return [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "status": r.status,
-                "dry_run": r.dry_run,
-                "counts": r.counts,
-                "message": r.message,
-                "started_at": r.started_at.isoformat(),
-                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-            }
+            RunView(
+                id=r.id,
+                kind=r.kind,
+                status=r.status,
+                dry_run=r.dry_run,
+                counts=r.counts,
+                message=r.message,
+                started_at=as_zone(r.started_at, zone),
+                finished_at=at(r.finished_at, zone),
+            )
             for r in service.runs(name, limit=limit)
         ]
 
@@ -271,7 +494,7 @@ def build_api(
             if str(exc).startswith("no integration named"):
                 raise
             return JSONResponse({"detail": str(exc)}, status_code=409)
-        return job.snapshot()
+        return snapshot_in_zone(job.snapshot(), service.timezone_of(name))
 
     @api.get("/integrations/{name}/startup", tags=["sync"])
     def startup_progress(name: str) -> dict[str, Any]:
@@ -282,7 +505,7 @@ def build_api(
             job.snapshot() if job else {"status": "idle", "done": True, "percent": None, "entities": []}
         )
         snapshot["refusal"] = service.startup_refusal(name)
-        return snapshot
+        return snapshot_in_zone(snapshot, service.timezone_of(name))
 
     # -- errors ----------------------------------------------------------------------------------------------
     @api.get("/errors", tags=["errors"])
@@ -291,8 +514,10 @@ def build_api(
         entity: str | None = None,
         state: Annotated[str | None, Query(description="open | resolved | dismissed; empty: all")] = "open",
     ) -> list[ErrorView]:
+        """Error-log entries, each with its times in its integration's zone."""
+        zone = zones()
         return [
-            error_view(entry, owner)
+            error_view(entry, owner, zone(owner))
             for owner, entry in service.find_errors(
                 integration=integration, entity=entity, state=state or None
             )
@@ -300,8 +525,9 @@ def build_api(
 
     @api.get("/integrations/{name}/errors", tags=["errors"])
     def errors(name: str, state: str | None = "open", entity: str | None = None) -> list[ErrorView]:
+        zone = service.timezone_of(name)
         return [
-            error_view(entry, owner)
+            error_view(entry, owner, zone)
             for owner, entry in service.find_errors(integration=name, entity=entity, state=state or None)
         ]
 
@@ -316,7 +542,7 @@ def build_api(
     @api.post("/integrations/{name}/errors/{error_id}/dismiss", tags=["errors"])
     def dismiss(name: str, error_id: RowId) -> ErrorView:
         """Set an open error aside without running it again."""
-        return error_view(service.dismiss_error(name, error_id), name)
+        return error_view(service.dismiss_error(name, error_id), name, service.timezone_of(name))
 
     # -- transfers, history, conflicts -----------------------------------------------------------------------
     @api.post("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
@@ -369,75 +595,69 @@ def build_api(
         return reconcile(hub, name, start, end, repair=True).as_dict()
 
     @api.get("/integrations/{name}/transfers", tags=["transfers"])
-    def transfers(name: str, limit: Limit = 50) -> list[dict[str, Any]]:
+    def transfers(name: str, limit: Limit = 50) -> list[TransferView]:
         """The transfer ledger's newest documents."""
-        return [transfer_view(row) for row in service.transfers(name, limit=limit)]
+        zone = service.timezone_of(name)
+        return [transfer_view(row, zone) for row in service.transfers(name, limit=limit)]
 
     @api.get("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
-    def document_history(name: str, document_type: str, key: str) -> dict[str, Any]:
+    def document_history(name: str, document_type: str, key: str) -> DocumentHistory:
         """One document's history: its ledger row, its error entries, and the events that announced it."""
         history = service.document_history(name, document_type, key)
         if history.transfer is None and not history.errors and not history.inbox:
             raise HTTPException(404, f"{name!r} knows no {document_type} {key}")
-        return {
-            "document_type": document_type,
-            "key": key,
-            "transfer": transfer_view(history.transfer) if history.transfer else None,
-            "errors": [error_view(e, name).model_dump() for e in history.errors],
-            "events": [
-                {
-                    "event": i.event,
-                    "via": i.via,
-                    "state": i.state,
-                    "deliveries": i.deliveries,
-                    "received_at": i.received_at.isoformat(),
-                    "processed_at": i.processed_at.isoformat() if i.processed_at else None,
-                    "error": i.error,
-                }
-                for i in history.inbox
-            ],
-        }
+        zone = service.timezone_of(name)
+        return DocumentHistory(
+            document_type=document_type,
+            key=key,
+            transfer=transfer_view(history.transfer, zone) if history.transfer else None,
+            errors=[error_view(e, name, zone) for e in history.errors],
+            events=[event_view(i, zone) for i in history.inbox],
+        )
 
     @api.get("/integrations/{name}/conflicts", tags=["conflicts"])
-    def conflicts(name: str) -> list[dict[str, Any]]:
+    def conflicts(name: str) -> list[ConflictView]:
         """Fields both sides had changed since the last sync: the master's value won, the other's is here."""
+        zone = service.timezone_of(name)
         return [
-            {
-                "id": c.id,
-                "entity": c.entity,
-                "record_key": c.record_key,
-                "field": c.field,
-                "winner": c.winner,
-                "loser": c.loser,
-                "winning_value": c.winning_value,
-                "losing_value": c.losing_value,
-                "detected_at": c.detected_at.isoformat(),
-            }
+            ConflictView(
+                id=c.id,
+                entity=c.entity,
+                record_key=c.record_key,
+                field=c.field,
+                winner=c.winner,
+                loser=c.loser,
+                winning_value=c.winning_value,
+                losing_value=c.losing_value,
+                detected_at=as_zone(c.detected_at, zone),
+            )
             for c in service.conflicts(name)
         ]
 
     # -- notifications ---------------------------------------------------------------------------------------
     @api.get("/notifications", tags=["notifications"])
-    def notifications(unread: bool = False) -> dict[str, Any]:
-        """Failures and reconnect requests, newest first, with the unread count."""
+    def notifications(unread: bool = False) -> Notifications:
+        """Failures and reconnect requests, newest first, with the unread count; each one's time in its
+        integration's zone."""
         rows = service.notifications(unread_only=unread)
-        return {
-            "unread": service.unread_notifications(),
-            "items": [
-                {
-                    "id": n.id,
-                    "integration": owner,
-                    "kind": n.kind,
-                    "title": n.title,
-                    "body": n.body,
-                    "error_id": n.error_id,
-                    "side": n.side,
-                    "created_at": n.created_at.isoformat(),
-                    "read": n.read_at is not None,
-                }
+        zone = zones()
+        return Notifications(
+            unread=service.unread_notifications(),
+            items=[
+                NotificationView(
+                    id=n.id,
+                    integration=owner,
+                    kind=n.kind,
+                    title=n.title,
+                    body=n.body,
+                    error_id=n.error_id,
+                    side=n.side,
+                    created_at=as_zone(n.created_at, zone(owner)),
+                    read=n.read_at is not None,
+                )
                 for owner, n in rows
             ],
-        }
+        )
 
     @api.post("/notifications/read", tags=["notifications"])
     def mark_read(body: ReadRequest | None = None) -> dict[str, int]:
@@ -445,17 +665,17 @@ def build_api(
 
     # -- API tokens ------------------------------------------------------------------------------------------
     @api.get("/tokens", tags=["access"])
-    def tokens() -> list[dict[str, Any]]:
+    def tokens() -> list[TokenView]:
         return [
-            {
-                "id": t.id,
-                "name": t.name,
-                "prefix": t.prefix,
-                "read_only": t.access == "read",
-                "integration": t.integration,
-                "created_at": t.created_at.isoformat(),
-                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-            }
+            TokenView(
+                id=t.id,
+                name=t.name,
+                prefix=t.prefix,
+                read_only=t.access == "read",
+                integration=t.integration,
+                created_at=as_zone(t.created_at, UTC),
+                last_used_at=at(t.last_used_at, UTC),
+            )
             for t in service.api_tokens()
         ]
 
