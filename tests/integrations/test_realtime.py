@@ -145,6 +145,26 @@ def test_duplicate_webhooks_and_manual_transfers_never_make_a_second_invoice(liv
     assert live.drafts() == []
 
 
+def test_a_repeat_of_a_finished_transfer_asks_neither_system(live: Live) -> None:
+    # Every step done (booked, marked sent): a duplicate delivery, a scan or a manual re-run is answered
+    # by the ledger alone — no read of the invoice from Rackbeat, nothing sent to e-conomic (issue 10).
+    invoice = live.book(live.new_invoice())
+    number = invoice["number"]
+    wait_for(lambda: live.rackbeat.get("customer-invoices", number).get("is_sent"), what="is_sent")
+    assert live.hub.drain()
+    live.world.rackbeat_app.kit.clear_log()
+    live.world.economic_app.kit.clear_log()
+
+    again = live.hub.transfer("live", "invoice", str(number))
+
+    assert again.outcome == "already"
+    assert again.message == f"already transferred as e-conomic invoice {number}"
+    assert [
+        r.path for r in live.world.rackbeat_app.kit.requests if f"/customer-invoices/{number}" in r.path
+    ] == []
+    assert [r.path for r in live.world.economic_app.kit.requests if r.method != "GET"] == []
+
+
 def test_a_lost_answer_from_economic_is_replayed_not_repeated(live: Live) -> None:
     # e-conomic books the invoice but its answer is lost: the client retries with the same key.
     live.world.economic_app.kit.plan.lose_answers = 1

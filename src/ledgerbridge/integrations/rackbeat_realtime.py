@@ -74,6 +74,8 @@ class RackbeatRealtime(Realtime):
     master_events: ClassVar[Mapping[str, tuple[str, str]]] = MASTER_EVENTS
     #: the accounting system's name in bindings, e.g. "economic"
     ledger_side: ClassVar[str]
+    #: a remote key in words per document type ("e-conomic invoice 5"), for "already transferred as …"
+    remote_words: ClassVar[Mapping[str, Callable[[str], str]]] = {}
 
     def __init__(
         self,
@@ -157,6 +159,9 @@ class RackbeatRealtime(Realtime):
     def transfer(self, document_type: str, key: str) -> TransferResult:
         if document_type not in DOCUMENT_RESOURCES:
             raise MappingError(f"unknown document type {document_type!r} (invoice, supplier-invoice)")
+        done = self._already_done(document_type, key)
+        if done is not None:
+            return done
         try:
             document = self.rackbeat.get(DOCUMENT_RESOURCES[document_type], key)
         except NotFoundError:
@@ -173,6 +178,17 @@ class RackbeatRealtime(Realtime):
                 "Rackbeat yet; only booked documents are transferred",
             )
         return self.transfer_document(document_type, document)
+
+    def _already_done(self, document_type: str, key: str) -> TransferResult | None:
+        """The ledger's answer when every step of the transfer is done: a repeated delivery, a scan or a
+        re-run then costs no call to Rackbeat (the ledger would answer "already" after the read anyway)."""
+        row = self.ledger.get(document_type, key)
+        if row is None or row.state != "confirmed":
+            return None
+        words = self.remote_words.get(document_type, str)(row.remote_key or "")
+        result = TransferResult("already", row.remote_key, f"already transferred as {words}")
+        self.after_transfer(document_type, key, result, None)
+        return result
 
     def map_document(
         self, document_type: str, key: str, mapping: Callable[[], dict[str, Any]]

@@ -16,7 +16,7 @@ eAccounting has no webhooks in production (research §8), so everything that flo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -71,8 +71,19 @@ MASTER_OF = {
 }
 
 
+def supplier_invoice_words(remote_key: str) -> str:
+    """A supplier invoice's remote key in words (a draft's key starts with "draft:")."""
+    if remote_key.startswith("draft:"):
+        return "an eAccounting supplier invoice draft"
+    return "an eAccounting supplier invoice"
+
+
 class RackbeatEAccountingRealtime(RackbeatRealtime):
     ledger_side: ClassVar[str] = EACCOUNTING
+    remote_words: ClassVar[Mapping[str, Callable[[str], str]]] = {
+        "invoice": documents.describe_invoice,
+        "supplier-invoice": supplier_invoice_words,
+    }
     master_events = EACCOUNTING_EVENTS
 
     def __init__(
@@ -358,11 +369,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             key,
             find=lambda: documents.find_supplier_invoice(self.eaccounting, document),
             send=send,
-            describe=lambda remote: (
-                "an eAccounting supplier invoice draft"
-                if remote.startswith("draft:")
-                else "an eAccounting supplier invoice"
-            ),
+            describe=supplier_invoice_words,
             summary=rackbeat_summary(invoice, "supplier"),
         )
         self.after_transfer("supplier-invoice", key, result, document)

@@ -14,7 +14,7 @@ Every document goes through the transfer ledger; master data through bindings an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -45,8 +45,17 @@ from ledgerbridge.systems.rackbeat.adapters import Rackbeat
 ECONOMIC = "economic"
 
 
+def voucher_words(remote_key: str) -> str:
+    """A voucher's remote key ("day book:voucher number") in words."""
+    return "voucher {1} in day book {0}".format(*remote_key.split(":", 1))
+
+
 class RackbeatEconomicRealtime(RackbeatRealtime):
     ledger_side: ClassVar[str] = ECONOMIC
+    remote_words: ClassVar[Mapping[str, Callable[[str], str]]] = {
+        "invoice": invoices.describe,
+        "supplier-invoice": voucher_words,
+    }
 
     def __init__(
         self,
@@ -369,7 +378,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             key,
             find=find,
             send=self._voucher_sender(journal, voucher),
-            describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
+            describe=voucher_words,
             summary=rackbeat_summary(invoice, "supplier"),
         )
         self.after_transfer("supplier-invoice", key, result, voucher)
@@ -409,7 +418,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 period,
                 find=lambda: None,
                 send=self._voucher_sender(day_book, voucher),
-                describe=lambda remote: "voucher {1} in day book {0}".format(*remote.split(":", 1)),
+                describe=voucher_words,
             )
             self.after_transfer("inventory-value", period, result, voucher)
             return result
