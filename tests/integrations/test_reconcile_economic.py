@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from ledgerbridge.cli.main import app
@@ -324,3 +324,64 @@ def test_a_supplier_voucher_only_in_economic_is_listed_and_ours_are_not(
     )
     assert repaired["repaired"] == []
     assert len(world.books.books.entries) == entries_before  # nothing booked or reversed
+
+
+def test_a_never_transferred_invoice_whose_number_economic_holds_is_one_row(
+    world: World, acme: RealtimeHub
+) -> None:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        other = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
+        same = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
+    customer = int(world.ops.records("customers")[0]["number"])
+    # Another invoice (another customer) under the first one's number, entered in e-conomic by hand …
+    booked_by_hand(world, TODAY, number=int(other["number"]), customer=customer + 1)
+    # … and the second one itself, typed into e-conomic by hand: same number, customer, date and amounts.
+    body = {
+        "date": TODAY.isoformat(),
+        "currency": "DKK",
+        "customer": {"customerNumber": customer},
+        "layout": {"layoutNumber": 19},
+        "paymentTerms": {"paymentTermsNumber": 1},
+        "recipient": {"name": "By hand", "vatZone": {"vatZoneNumber": 1}},
+        "lines": [{"description": "Same goods", "quantity": 2, "unitNetPrice": D("125.50")}],
+    }
+    with EconomicClient(world.economic_url, "app-secret", "grant") as economic:
+        draft = economic.create("invoices/drafts", body)
+        economic.book_invoice(draft["draftInvoiceNumber"], book_with_number=int(same["number"]))
+
+    code, found = reconcile()
+    assert code == 1
+    rows = {(f["kind"], f["key"]): f for f in found["findings"]}
+    assert set(rows) == {
+        ("not_transferred", str(other["number"])),
+        ("not_transferred", str(same["number"])),
+    }, rows
+    first = rows["not_transferred", str(other["number"])]
+    assert first["repairable"] is True
+    assert first["ledger"]["number"] == str(other["number"])
+    assert (
+        f"e-conomic invoice {other['number']} has the same number but was not made by ledgerbridge"
+        in (first["message"])
+    )
+    assert "another customer or date, so another invoice: repair transfers Rackbeat's" in first["message"]
+    second = rows["not_transferred", str(same["number"])]
+    assert second["repairable"] is True
+    assert "same customer, date and amounts: most likely this very invoice" in second["message"]
+
+    before = booked_numbers(world)
+    code, repaired = reconcile("--repair")
+    assert {(f["kind"], f["key"]) for f in repaired["repaired"]} == set(rows)
+    # The other invoice is booked under e-conomic's next number; the hand-typed one is taken as ours.
+    [new] = sorted(set(booked_numbers(world)) - set(before))
+    assert new not in (int(other["number"]), int(same["number"]))
+    assert world.books.tables["invoices-booked"][new]["grossAmount"] == D("313.75")
+    # What stays: e-conomic's own invoice under the first number, once, as only in the ledger.
+    assert [(f["kind"], f["key"]) for f in repaired["findings"]] == [("only_in_ledger", str(other["number"]))]
+    assert world.service.store is not None
+    with world.service.store.session() as db:
+        keys = dict(
+            db.execute(
+                select(Transfer.source_key, Transfer.remote_key).where(Transfer.document_type == "invoice")
+            ).all()
+        )
+    assert keys == {str(other["number"]): f"booked:{new}", str(same["number"]): f"booked:{same['number']}"}

@@ -112,6 +112,9 @@ class LedgerDocument:
 class LedgerView(Protocol):
     name: str  # "eAccounting", "e-conomic"
     only_hint: str  # why a document may be in this ledger only, in the bookkeeper's words
+    # Are the ledger's numbers Rackbeat's (e-conomic books with Rackbeat's number when it is free)? Then a
+    # ledger document of ours-to-be's number that we did not make is named next to the one not transferred.
+    numbers_follow_source: bool
 
     def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
         """The transferred document's amounts in the ledger (``day``: the Rackbeat document's date); None
@@ -340,6 +343,11 @@ class Reconciler:
             if row is None or row.state in ("queued",):
                 refused = self._open_error(document_type, number)
                 why = f" ({refused})" if refused else ""
+                namesake = self._namesake(document, held, accounted)
+                if namesake is not None:
+                    accounted.add(namesake.identity)  # one row for both, not also "only in the ledger"
+                    result.findings.append(self._same_number(document_type, document, namesake, why))
+                    continue
                 result.findings.append(
                     Finding(
                         "not_transferred",
@@ -407,6 +415,73 @@ class Reconciler:
                 self._check_ours(document_type, held_document, numbers, start, end, result)
             elif held_document.booked and not self._accounted_for(held_document, accounted):
                 result.findings.append(self._only_in_ledger(document_type, held_document))
+
+    def _namesake(
+        self, document: dict[str, Any], held: list[LedgerDocument], accounted: set[str]
+    ) -> LedgerDocument | None:
+        """A booked ledger document under the never-transferred document's number that nothing of ours
+        accounts for (booked by hand, or by another tool) — in a ledger whose numbers are Rackbeat's."""
+        if not getattr(self.view, "numbers_follow_source", False):
+            return None
+        number = str(document["number"])
+        same = [
+            d
+            for d in held
+            if d.booked and d.ours is None and d.number == number and not self._accounted_for(d, accounted)
+        ]
+        return same[0] if same else None
+
+    def _same_number(
+        self, document_type: str, document: dict[str, Any], namesake: LedgerDocument, why: str
+    ) -> Finding:
+        """One row for a document never transferred whose number the ledger already holds, not ours."""
+        label = document_type.replace("-", " ")
+        number = str(document["number"])
+        where = self.view.name
+        source = source_amounts(document, self.base_currency)
+        theirs = namesake.amounts
+        head = (
+            f"{label} {number}: booked in Rackbeat, never transferred to {where}{why}; {where} {label} "
+            f"{namesake.number} has the same number but was not made by ledgerbridge ({namesake.party}, "
+            f"{namesake.day}, gross {theirs.gross} {theirs.currency}; Rackbeat's: gross {source.gross} "
+            f"{source.currency})"
+        )
+        same_party = namesake.party_key == self._ledger_party(document)
+        same_day = namesake.day == str(document.get("invoice_date") or "")[:10]
+        if same_party and same_day and theirs == source:
+            return Finding(
+                "not_transferred",
+                document_type,
+                number,
+                f"{head} — same customer, date and amounts: most likely this very invoice, entered in "
+                f"{where} by hand or by another tool. Repair records it as transferred (the transfer finds "
+                "it by number, customer and date) and books nothing; should it be another invoice after "
+                "all, book Rackbeat's by hand instead",
+                repair="transfer",
+                ledger=namesake.details(),
+            )
+        if same_party and same_day:
+            return Finding(
+                "not_transferred",
+                document_type,
+                number,
+                f"{head} — same customer and date but other amounts: a transfer would take it for this "
+                "invoice (it looks for the number, customer and date) and book nothing, so repair leaves "
+                f"it for a person: if it is this invoice entered with other amounts, correct it in {where} "
+                "(a credit note and the right invoice); if it is another invoice, ledgerbridge cannot "
+                f"tell the two apart (a transfer would take {where}'s for it): book Rackbeat's by hand",
+                ledger=namesake.details(),
+            )
+        return Finding(
+            "not_transferred",
+            document_type,
+            number,
+            f"{head} — another customer or date, so another invoice: repair transfers Rackbeat's, which "
+            f"{where} books under its next free number; {where}'s {namesake.number} stays as it is and is "
+            "then listed as only in the ledger",
+            repair="transfer",
+            ledger=namesake.details(),
+        )
 
     def _compare(
         self,

@@ -33,6 +33,7 @@ class EAccountingView:
 
     name = "eAccounting"
     only_hint = "entered by hand in eAccounting, or transferred by another tool"
+    numbers_follow_source = False  # eAccounting numbers invoices itself
 
     def __init__(self, eaccounting: Any) -> None:
         self.eaccounting = eaccounting
@@ -159,6 +160,7 @@ class EconomicView:
 
     name = "e-conomic"
     only_hint = "entered by hand in e-conomic, or transferred by another tool"
+    numbers_follow_source = True  # an invoice is booked with Rackbeat's number when it is free
 
     def __init__(self, economic: Any) -> None:
         self.economic = economic
