@@ -104,7 +104,8 @@ def test_auth_and_unknown_routes(raw: httpx.Client, state: EAccountingState) -> 
     assert unauthorised.status_code == 401 and unauthorised.json()["ErrorCode"] == 4005
     assert raw.get("/v2/quotes").status_code == 404  # not emulated
     assert raw.get("/v2/customerinvoicedrafts/00000000-0000-0000-0000-000000000001/email").status_code == 404
-    assert raw.get("/v2/units/not-a-guid").status_code == 404
+    not_a_guid = raw.get("/v2/units/not-a-guid")  # the spec types the id as a uuid
+    assert not_a_guid.status_code == 400 and not_a_guid.json()["ErrorCode"] == 6000
 
 
 def test_rate_limit_per_endpoint(raw: httpx.Client, app: EAccountingSandboxApp) -> None:

@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ledgerbridge.sandbox import SandboxKit, TokenBucket
 from ledgerbridge.sandbox.routes import Call, HttpError
 from ledgerbridge.systems.eaccounting.sandbox.documents import Documents
-from ledgerbridge.systems.eaccounting.sandbox.queries import check_query
+from ledgerbridge.systems.eaccounting.sandbox.queries import check_path, check_query
 from ledgerbridge.systems.eaccounting.sandbox.routes import build_routes
+from ledgerbridge.systems.eaccounting.sandbox.scopes import required_scopes
 from ledgerbridge.systems.eaccounting.sandbox.state import EAccountingState
 from ledgerbridge.systems.eaccounting.sandbox.wire import (
     DEFAULT_PAGE_SIZE,
@@ -144,8 +145,22 @@ class EAccountingApi:
         """Ahead of every served operation: the bearer token, the endpoint's bucket, the typed query."""
         name = call.route.meta["endpoint"]
         token = self._token(call.request)
+        self._check_scopes(token, call)
         self._throttle(token, f"/v2/{name}")
+        check_path(name, call)
         check_query(name, call.request)
+
+    def _check_scopes(self, token: str, call: Call) -> None:
+        """403 ``ErrorCode`` 4006 (NoAccessToScopes) for a token limited to scopes the operation does not
+        accept (``state.token_scopes``); see :mod:`.scopes`."""
+        held = self.state.token_scopes.get(token)
+        if held is None:
+            return
+        route = call.route
+        wanted = required_scopes(route.method, route.template, route.meta["endpoint"])
+        if wanted and not held & set(wanted):
+            message = f"The access token lacks the scopes this resource requires: any of {', '.join(wanted)}."
+            raise HttpError(error_response(403, 4006, message))
 
 
 class EAccountingSandboxApp:

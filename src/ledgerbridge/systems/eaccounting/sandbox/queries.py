@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ledgerbridge.sandbox.routes import Call
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
-from ledgerbridge.systems.eaccounting.sandbox.wire import GUID, HttpError, error_response
+from ledgerbridge.systems.eaccounting.sandbox.wire import GUID, HttpError, error_response, no_route
 
 # resource -> method -> parameter -> type (bool, uuid, date-time)
 DECLARED: dict[str, dict[str, dict[str, str]]] = {
@@ -29,12 +30,39 @@ DECLARED: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+# Path parameters of the sandbox's templates -> the type the spec gives them (customerId, invoiceDraftId …
+# are all ``uuid``; the sandbox names them ``id``).
+PATH_KINDS: dict[str, str] = {
+    "id": "uuid",
+    "fiscalyearId": "uuid",
+    "accountNumber": "int",
+    "date": "date-time",
+}
+# Literal words the spec documents where the sandbox has a placeholder, on operations it does not serve:
+# they answer 404 "No HTTP resource was found" (an unknown route), not 400.
+UNSERVED_WORDS: dict[str, set[str]] = {"fiscalyears": {"openingbalances"}}
+
+
 def _fits(kind: str, value: str) -> bool:
     if kind == "bool":
         return value.lower() in ("true", "false")
     if kind == "uuid":
         return bool(GUID.match(value))
+    if kind == "int":
+        return value.lstrip("-").isdigit() and abs(int(value)) < 2**63
     return parse_datetime(value) is not None
+
+
+def check_path(resource_name: str, call: Call) -> None:
+    """400 ``ErrorCode`` 6000 when a path parameter does not have the spec's type (a non-GUID id, a
+    non-integer account number, a date that is no date) — ASP.NET's model binding refuses it."""
+    for name, value in call.params.items():
+        kind = PATH_KINDS.get(name)
+        if kind is None or _fits(kind, value):
+            continue
+        if value.lower() in UNSERVED_WORDS.get(resource_name, set()):
+            raise no_route(call.request.url.path)
+        raise HttpError(error_response(400, 6000, f"The value '{value}' is not valid for {name}."))
 
 
 def check_query(resource_name: str, request: Request) -> None:

@@ -289,7 +289,12 @@ class EAccountingRoutes:
                 raise not_found(f"account {number} in fiscal year {year_id}")
             return _ok(account)
 
+        async def standard(call: Call) -> Response:
+            # Only Dutch companies have standard accounts (the spec says so); the sandbox's is Swedish.
+            return page_of(call.request, [], set(), state.now_text())
+
         self._add("GET", f"/v2/{name}", listing, name)
+        self._add("GET", f"/v2/{name}/standardaccounts", standard, name)
         self._add("GET", f"/v2/{name}/{{fiscalyearId}}", of_year, name)
         self._add("GET", f"/v2/{name}/{{fiscalyearId}}/{{accountNumber}}", one, name)
 

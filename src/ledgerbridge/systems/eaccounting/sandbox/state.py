@@ -100,6 +100,8 @@ class EAccountingState:
     ) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.allowed_tokens: set[str] = set(allowed_tokens or ())
+        # Tokens limited to some scopes (``ea:sales`` …); a token not listed holds every scope.
+        self.token_scopes: dict[str, set[str]] = {}
         self.seed_chart = seed_chart
         self.lock = threading.RLock()
         self.records: dict[str, dict[str, dict[str, Any]]] = {}
@@ -118,6 +120,7 @@ class EAccountingState:
     def reset(self) -> None:
         """Back to a new company: no records, no sent e-mails, the standard chart (unless disabled)."""
         with self.lock:
+            self.token_scopes.clear()
             self.records = {name: {} for name in RESOURCES}
             self.company = default_company()
             self.sent_emails = []
