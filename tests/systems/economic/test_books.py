@@ -96,6 +96,58 @@ def test_an_oss_zone_charges_the_buyer_countrys_rate(base_url: str, state: Econo
     assert sum(totals(base_url).values()) == 0
 
 
+def test_an_oss_invoice_carries_the_buyer_countrys_rate_per_line_and_books_it(
+    base_url: str, state: EconomicState
+) -> None:
+    """Issue 11: a German private customer (OSS zone) buying a standard-rated product and a book. The
+    book's group has a sales account for the zone with Germany's reduced rate; the other group has none
+    there and takes Germany's standard rate. Each line carries its rate; the VAT lands on the output VAT
+    account per code; the trial balance is zero."""
+    add_books_accounts(state)
+    state.add_vat_zone({"vatZoneNumber": 17, "name": "Tyskland (OSS)", "enabledForCustomer": True})
+    state.add_account(
+        {
+            "accountNumber": 1131,
+            "name": "Salg bøger OSS Tyskland",
+            "accountType": "profitAndLoss",
+            "vatAccount": {"vatCode": "OSSDE7"},
+        }
+    )
+    state.set_zone_sales_account(3, 17, 1131)
+    groups = doc(call(base_url, "GET", "/product-groups/3/sales-accounts"))["collection"]
+    assert [(g["vatZone"]["vatZoneNumber"], g["salesAccount"]["accountNumber"]) for g in groups] == [
+        (1, 1110),
+        (17, 1131),
+    ]
+    reduced = doc(call(base_url, "GET", "/vat-accounts/OSSDE7"))
+    assert reduced["ratePercentage"] == D(7)
+
+    body = draft_body(line("1", 2, D("50.00")), line("5020", 1, D("40.00"), description="Bog"))
+    body["recipient"]["vatZone"] = {"vatZoneNumber": 17}
+    booked = book_draft(base_url, body)
+    assert [ln["vatRate"] for ln in booked["lines"]] == [D(19), D(7)]
+    assert [ln["vatAmount"] for ln in booked["lines"]] == [D(19), D("2.80")]
+    assert (booked["netAmount"], booked["vatAmount"], booked["grossAmount"]) == (
+        D(140),
+        D("21.80"),
+        D("161.80"),
+    )
+
+    entries = doc(call(base_url, "GET", "/accounting-years/2026/entries"))["collection"]
+    vat = {e["vatAccount"]["vatCode"]: e for e in entries if "vatAccount" in e}
+    assert {code: e["amountInBaseCurrency"] for code, e in vat.items()} == {
+        "OSSDE": D(-19),
+        "OSSDE7": D("-2.80"),
+    }
+    assert {e["account"]["accountNumber"] for e in vat.values()} == {6210}  # output VAT
+    books = totals(base_url)
+    assert books == {1100: D(-100), 1131: D(-40), 5600: D("161.80"), 6210: D("-21.80")}
+    assert sum(books.values()) == 0  # the trial balance
+    assert doc(call(base_url, "GET", "/accounts/6210/accounting-years/2026/totals"))[
+        "totalInBaseCurrency"
+    ] == D("-21.80")
+
+
 def test_a_booked_supplier_invoice_splits_input_vat_and_a_credit_note_books_the_other_way(
     base_url: str, state: EconomicState
 ) -> None:

@@ -962,8 +962,9 @@ class _EconomicApi:
         )
 
     def sales_accounts(self, request: Request, group_text: str, base: str) -> Response:
-        """``/product-groups/{n}/sales-accounts`` (GET): the sales account per VAT zone. The sandbox keeps
-        one sales account per group, used in the domestic zone (zone 1): one row, or none without one."""
+        """``/product-groups/{n}/sales-accounts`` (GET): the sales account per VAT zone — the group's own
+        ``salesAccount`` in the domestic zone (zone 1), then those set per zone
+        (``state.set_zone_sales_account``), by zone number."""
         if request.method != "GET":
             return self._not_allowed(request.method)
         spec = SPECS["product-groups"]
@@ -973,17 +974,19 @@ class _EconomicApi:
             group = self.state.tables[spec.name].get(key) if key is not None else None
             if group is None:
                 return self._not_found(spec, group_text, base)
-            number = get_path(group, "salesAccount.accountNumber")
-            account = self.state.tables["accounts"].get(number) if number is not None else None
-            zone = self.state.tables["vat-zones"].get(DOMESTIC_ZONE)
+            per_zone: dict[int, Any] = {DOMESTIC_ZONE: get_path(group, "salesAccount.accountNumber")}
+            per_zone.update(self.state.zone_sales_accounts.get(int(group["productGroupNumber"]), {}))
             docs = []
-            if account is not None and zone is not None:
-                docs.append(
-                    {
-                        "salesAccount": renderer.render("accounts", account, single=True),
-                        "vatZone": renderer.render("vat-zones", zone, single=True),
-                    }
-                )
+            for zone_number, number in sorted(per_zone.items()):
+                account = self.state.tables["accounts"].get(number) if number is not None else None
+                zone = self.state.tables["vat-zones"].get(zone_number)
+                if account is not None and zone is not None:
+                    docs.append(
+                        {
+                            "salesAccount": renderer.render("accounts", account, single=True),
+                            "vatZone": renderer.render("vat-zones", zone, single=True),
+                        }
+                    )
         return self.collection(
             request,
             ENTRIES,

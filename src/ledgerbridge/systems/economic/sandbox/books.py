@@ -9,11 +9,14 @@ Amounts are signed: positive is debit, negative credit (e-conomic's convention).
 
 Booking an invoice (``POST /invoices/booked``) posts:
 
-- per line, its net on the sales account of its product's group (``salesAccount``), or 1100 when the
+- per line, its net on the sales account of its product's group in the invoice's VAT zone (the group's
+  account for that zone, ``state.set_zone_sales_account``; else its ``salesAccount``), or 1100 when the
   line has no product or the group no sales account — credit;
 - per VAT code, the draft's VAT at that rate (rounded per rate on the total, as the draft computed it)
-  on the VAT code's account (``VAT_ACCOUNTS``: U25 → 6210 Salgsmoms) — credit. Zones whose rate comes
-  from the buyer's country (OSS) post their VAT to the zone's VAT code the same way;
+  on the VAT code's account (``VAT_ACCOUNTS``: U25 → 6210 Salgsmoms) — credit. In OSS zones (EU private
+  customers, One-Stop-Shop) each line carries the buyer country's rate: the VAT code of its group's
+  sales account in the zone (``OSSDE7`` → 7 %), else the country's standard rate (``OSSDE``, 19 %);
+  that VAT is posted on the output VAT account like any other;
 - the gross on the customer group's account (debtors, e.g. 5600) — debit, with the customer and the
   booked invoice's number.
 
@@ -46,7 +49,13 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, round2, to_decimal
-from ledgerbridge.systems.economic.sandbox.vat import line_vat_code, oss_zone, vat_code_rate, zone_vat_rate
+from ledgerbridge.systems.economic.sandbox.vat import (
+    line_vat_code,
+    oss_zone,
+    vat_code_rate,
+    zone_sales_account,
+    zone_vat_rate,
+)
 
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
@@ -141,7 +150,7 @@ class Books:
         vat_by_code: dict[str, Decimal] = {}
         for line in booked.get("lines", []):
             net = to_decimal(line.get("totalNetAmount") or 0)
-            account = self._sales_account(get_path(line, "product.productNumber"))
+            account = self._sales_account(zone, get_path(line, "product.productNumber"))
             sales[account] = sales.get(account, ZERO) + net
             code = line_vat_code(self.state, zone, get_path(line, "product.productNumber"))
             if code:
@@ -176,7 +185,10 @@ class Books:
             currency=currency,
         )
 
-    def _sales_account(self, product_number: str | None) -> int:
+    def _sales_account(self, zone: Any, product_number: str | None) -> int:
+        in_zone = zone_sales_account(self.state, zone, product_number)
+        if in_zone is not None:
+            return in_zone
         product = self.state.tables["products"].get(product_number) if product_number is not None else None
         group = (
             self.state.tables["product-groups"].get(get_path(product, "productGroup.productGroupNumber"))

@@ -24,12 +24,13 @@ What the server computes (all money rounded half-up to øre):
   ``roundingAmount`` = 0.00 (the sandbox does no cash rounding); ``grossAmount`` = net + VAT +
   rounding; ``…InBaseCurrency`` = round(amount × exchangeRate / 100); ``costPriceInBaseCurrency`` =
   Σ round(quantity × unitCostPrice); ``marginInBaseCurrency`` = net in base currency − cost;
-- VAT rate of a line (:func:`vat_rate`): 0 % unless the recipient's VAT zone is 1 (Domestic) or an
-  OSS zone (named "<country> (OSS)": the buyer country's standard rate, :func:`oss_zone`). In zone 1
-  a line with a product takes the rate of the VAT code on its product group's sales account (``U25``
-  -> 25 %; a sales account without a VAT code, e.g. "Salg u/moms", -> 0 %); a line without a product,
-  or whose group has no sales account, gets 25 %. (e-conomic picks the sales account per VAT zone from
-  the product group; the sandbox keeps one sales account per group.)
+- VAT rate of a line (:func:`vat_rate`, ``vat.line_vat_code``): the rate of the VAT code on the sales
+  account its product's group has in the recipient's VAT zone (``state.set_zone_sales_account``: e.g.
+  ``OSSDE7`` -> 7 % for books to a German private customer, no VAT code -> 0 %). Without one: in an
+  OSS zone (named "<country> (OSS)") the buyer country's standard rate (:func:`oss_zone`); in zone 1
+  (Domestic) the rate of the VAT code on the group's own sales account (``U25`` -> 25 %; a sales
+  account without a VAT code, e.g. "Salg u/moms", -> 0 %), 25 % for a line without a product or whose
+  group has no sales account; in any other zone 0 %.
 - ``exchangeRate``: 100 for the base currency (whatever is sent), else the value sent, else the
   sandbox's fixed rate (``state.exchange_rates``);
 - ``dueDate`` from the payment terms: ``net`` (and ``factoring``, ``creditcard``, ``avtaleGiro``): date +

@@ -183,6 +183,9 @@ class EconomicState:
         self.books: Any = None  # books.Books: what was booked, per account (made by books.books_of)
         # Numbers the next bookings get whatever bookWithNumber asks (renumber_next_bookings).
         self.booking_numbers: list[int] = []
+        # A product group's sales account per VAT zone other than its own salesAccount (domestic):
+        # group number -> {zone number -> account number} (set_zone_sales_account).
+        self.zone_sales_accounts: dict[int, dict[int, int]] = {}
 
     # -- time and versions -----------------------------------------------------------------------
     def now_text(self) -> str:
@@ -491,6 +494,18 @@ class EconomicState:
     def add_product_group(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add a product group (``productGroupNumber`` required)."""
         return self.insert("product-groups", record)
+
+    def set_zone_sales_account(self, group: int, zone: int, account: int | None) -> None:
+        """Give product group ``group`` its sales account in VAT zone ``zone`` (None removes it), as a
+        bookkeeper does in e-conomic's UI: a line of the group on an invoice in that zone is booked on that
+        account, with its VAT code's rate (``GET /product-groups/{n}/sales-accounts`` lists them). The
+        group's own ``salesAccount`` is its account in the domestic zone."""
+        with self.lock:
+            per_zone = self.zone_sales_accounts.setdefault(int(group), {})
+            if account is None:
+                per_zone.pop(int(zone), None)
+            else:
+                per_zone[int(zone)] = int(account)
 
     def add_unit(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add a unit (``unitNumber`` assigned when missing)."""

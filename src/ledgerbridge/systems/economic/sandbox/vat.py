@@ -92,8 +92,30 @@ def oss_zone(state: EconomicState, zone_number: int | None) -> tuple[str, Decima
     return (f"OSS{found[0]}", found[1]) if found else None
 
 
+def zone_sales_account(
+    state: EconomicState, zone_number: int | None, product_number: str | None
+) -> int | None:
+    """The sales account the product's group has in this VAT zone (``state.set_zone_sales_account``),
+    or None when the group has none there (the group's own ``salesAccount`` is its domestic one)."""
+    product = state.tables["products"].get(product_number) if product_number is not None else None
+    group = get_path(product, "productGroup.productGroupNumber") if product is not None else None
+    if group is None or zone_number is None:
+        return None
+    return state.zone_sales_accounts.get(int(group), {}).get(int(zone_number))
+
+
 def line_vat_code(state: EconomicState, zone_number: int | None, product_number: str | None) -> str | None:
-    """The VAT code a line is booked with (None: no VAT): see the module docstring."""
+    """The VAT code a line is booked with (None: no VAT).
+
+    The VAT code of the sales account the line's product group has in the zone, when it has one there
+    (per line: a reduced-rate or VAT-free group in an OSS zone books that country's reduced rate or
+    none); else in an OSS zone the country's standard rate (code ``OSS`` + ISO country); else in the
+    domestic zone the VAT code of the group's sales account (``U25`` when there is none); else no VAT.
+    """
+    account_number = zone_sales_account(state, zone_number, product_number)
+    if account_number is not None:
+        in_zone = state.tables["accounts"].get(account_number) or {}
+        return get_path(in_zone, "vatAccount.vatCode") or None
     oss = oss_zone(state, zone_number)
     if oss is not None:
         return oss[0]
@@ -127,5 +149,6 @@ __all__ = [
     "line_vat_code",
     "oss_zone",
     "vat_code_rate",
+    "zone_sales_account",
     "zone_vat_rate",
 ]
