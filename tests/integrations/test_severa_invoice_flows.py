@@ -103,7 +103,10 @@ def test_invoices_sync_their_untransferred_customers_and_articles_first(world: S
     errors = " ".join(e.message for e in world.service.errors(NAME) if e.entity == "severa-invoice")
     assert "customer 1004" in errors and "transfer projects first" in errors
     again = world.run("invoices")  # 1004 is tried again, nothing else
-    assert [(b.register, b.created, b.failed) for b in again.first] == [("customers", 0, 1)]
+    assert [(b.register, b.created, b.failed) for b in again.first] == [
+        ("customers", 0, 1),
+        ("projects", 0, 1),
+    ]
     assert len(drafts(world)) == 3
 
 
@@ -131,3 +134,103 @@ def test_json_log_lines_of_a_transferred_and_a_refused_invoice(world: SWorld) ->
     assert len(failures) == run.failed == 2
     assert all(line["level"] == "warning" and "Severa invoice" in line["message"] for line in failures)
     assert '"payload"' not in stream.getvalue()  # payload bodies only at debug
+
+
+# -- A2 for projects: an invoice's projects become cost center items first ---------------------------------
+def named_projects(world: SWorld) -> set[str]:
+    """The project numbers the waiting invoices carry (their rows' projects are among them)."""
+    return {str(p["number"]) for invoice in to_transfer(world) for p in invoice.get("projects") or []}
+
+
+def test_invoices_sync_the_projects_their_rows_name_first(world: SWorld) -> None:
+    world.add()
+    fix_code_clash(world)
+    world.run("customers")
+    world.run("products")  # projects never transferred
+    items_before = {i["ShortName"] for i in project_items(world)}  # the company's own items
+    named = named_projects(world)
+    long_number = {n for n in named if len(n) > 9}
+    assert named and long_number  # the demo's 10-digit project is on a waiting invoice
+
+    run = world.run("invoices")
+
+    first = {before.register: before for before in run.first}
+    assert "products" not in first, run.status_line  # the articles are there already
+    assert first["customers"].created == 0  # only 1004 (no address) is tried again
+    made = {i["ShortName"] for i in project_items(world)} - items_before
+    assert made and made == named - long_number - items_before  # only the projects the invoices name
+    assert (first["projects"].created, first["projects"].failed) == (len(made), 1)
+    assert f"first projects: {len(made)} transferred, 0 updated, 1 failed" in run.status_line
+    assert "register:projects" in [r.kind for r in world.service.runs(NAME)]  # its own register's run
+    assert run.created == 3 and run.failed == 2, run.status_line  # as after transferring projects first
+    item_of = {i["Id"]: i["ShortName"] for i in project_items(world)}
+    for draft in drafts(world):
+        assert all(item_of[r["CostCenterItemId1"]] in named for r in draft["Rows"] if not r["IsTextRow"])
+    errors = " ".join(e.message for e in world.service.errors(NAME) if e.entity == "project")
+    assert "10 digits" in errors  # the project's own reason, in the error log under the projects register
+    again = world.run("invoices")  # only the refused project (and customer 1004) are tried again
+    assert [(b.register, b.created, b.failed) for b in again.first] == [
+        ("customers", 0, 1),
+        ("projects", 0, 1),
+    ]
+    assert len(project_items(world)) == len(made | items_before) and len(drafts(world)) == 3
+
+
+# -- A2 in a dry run: what the invoices would transfer first, per record and field -------------------------
+def test_a_dry_run_of_invoices_shows_what_they_would_transfer_first(
+    world: SWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from ledgerbridge.cli.main import app as cli
+    from ledgerbridge.runtime.hub import RealtimeHub
+    from ledgerbridge.web.app import create_app
+
+    world.add()
+    fix_code_clash(world)  # nothing transferred yet: customers, articles and projects all come first
+    books_before = {r: len(world.records(r)) for r in ("customers", "articles", "customerinvoicedrafts")}
+    items_before = len(project_items(world))
+    hub = RealtimeHub(world.service)
+    token = "dry-run-admin-token"
+    with TestClient(create_app(hub, None, admin_token=token), base_url="http://testserver") as client:
+        answer = client.post(
+            f"/api/integrations/{NAME}/registers/invoices?dry_run=true",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    hub.close()
+    assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    first = {before["register"]: before for before in plan["first"]}
+    assert set(first) == {"customers", "products", "projects"} and all(b["dry_run"] for b in first.values())
+    customer = next(i for i in first["customers"]["plan"] if i["source_key"] == "1001")
+    assert customer["action"] == "create"
+    assert {"field": "Name", "old": None, "new": "Norrlands Trä AB"} in customer["changes"]
+    assert any(i["action"] == "fail" and "postal code" in i["error"] for i in first["customers"]["plan"])
+    articles = {i["target_key"] for i in first["products"]["plan"] if i["action"] == "create"}
+    assert {"UTV", "KONS"} <= articles
+    projects = {i["target_key"]: i for i in first["projects"]["plan"]}
+    assert projects and all(len(key or "") <= 9 for key, i in projects.items() if i["action"] == "create")
+    assert "first customers: " in plan["status_line"] and "first projects: " in plan["status_line"]
+    # the invoices' own plans: the drafts they would make, naming what would be created first
+    assert plan["transferred"] == 3, plan["status_line"]
+    draft = next(i for i in plan["plan"] if any(c["new"] == "(new: customers 1001)" for c in i["changes"]))
+    rows = next(c["new"] for c in draft["changes"] if c["field"] == "Rows")
+    assert any(str(r.get("CostCenterItemId1", "")).startswith("(new: projects ") for r in rows)
+    assert any(r.get("ArticleId") == "(new: products UTV)" for r in rows)
+    # and nothing was written anywhere
+    assert {r: len(world.records(r)) for r in books_before} == books_before
+    assert len(project_items(world)) == items_before and len(to_transfer(world)) == 5
+    assert not world.service.runs(NAME)
+
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    shown = CliRunner().invoke(cli, ["transfer", NAME, "invoices", "--dry-run", "--limit", "0"])
+    assert "Traceback" not in shown.output, shown.output
+    out = shown.stdout
+    assert "\ncustomer\n" in out and "create 1001: " in out and "Name=Norrlands Trä AB" in out
+    assert "\narticle\n" in out and "\nproject\n" in out and "\nsevera-invoice\n" in out
+    assert out.index("\ncustomer\n") < out.index("\nsevera-invoice\n")
+    assert "(dry run: nothing written)" in shown.output
+    assert {r: len(world.records(r)) for r in books_before} == books_before

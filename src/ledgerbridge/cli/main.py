@@ -580,6 +580,8 @@ def _transfer_register(name: str, register: str, *, dry_run: bool, limit: int) -
     except UserError as exc:
         raise _fail(str(exc)) from None
     if dry_run:
+        for before in getattr(run, "first", []):  # what the register would transfer first (A2)
+            print_plan(before, limit)
         print_plan(run, limit)  # a RegisterRun has the plan a RunResult has
     for note in run.notes:
         console.print(note, highlight=False, markup=False)

@@ -65,6 +65,7 @@ class DraftBuilder:
         self.severa = lookups.severa
         self.warnings: list[str] = []  # A24: what the draft cannot say as Severa does
         self._rows: dict[str, list[Record]] = {}
+        self._row_projects: dict[str, str | None] = {}
 
     def rows(self, invoice_guid: str) -> list[Record]:
         if invoice_guid not in self._rows:
@@ -111,7 +112,20 @@ class DraftBuilder:
         default = str(self.lookups.settings.invoices.default_article_number or "")
         return codes[0] if len(codes) == 1 else default  # C17, C29, A21
 
+    def project_numbers(self, invoice: Record) -> set[str]:
+        """The Severa project numbers the invoice's rows carry (their cost center items, C60)."""
+        numbers = (self.row_project_number(invoice, row) for row in self.rows(str(invoice["guid"])))
+        return {number for number in numbers if number is not None}
+
     def row_project_number(self, invoice: Record, row: Record) -> str | None:
+        """The row's project: the invoice's only one, else the one of the entries behind the row (read
+        once per row and kept for the run)."""
+        guid = str(row["guid"])
+        if guid not in self._row_projects:
+            self._row_projects[guid] = self._row_project_number(invoice, row)
+        return self._row_projects[guid]
+
+    def _row_project_number(self, invoice: Record, row: Record) -> str | None:
         projects = invoice.get("projects") or []
         if len(projects) == 1:
             return str(projects[0].get("number"))

@@ -428,8 +428,7 @@ class SeveraEAccountingSession(Realtime):
         status = str(self.settings.statuses.to_transfer)
         builder = invoices.DraftBuilder(lookups)
         waiting = list(self.severa.invoices.in_status(status))
-        if not run.dry_run:
-            run.first.extend(self._references_first(lookups, builder, waiting))
+        run.first.extend(self._references_first(lookups, builder, waiting, dry_run=run.dry_run))
         known: dict[str, str] | None = None
         with self._errors(run.run_id) as errors:
             for invoice in waiting:
@@ -453,12 +452,19 @@ class SeveraEAccountingSession(Realtime):
                         raise TransientError(result.message)
 
     def _references_first(
-        self, lookups: Lookups, builder: invoices.DraftBuilder, waiting: list[Record]
+        self,
+        lookups: Lookups,
+        builder: invoices.DraftBuilder,
+        waiting: list[Record],
+        *,
+        dry_run: bool = False,
     ) -> list[RegisterRun]:
-        """A2, A22: the customers and articles the waiting invoices name that eEkonomi does not have yet are
-        synced first, by the customers and products registers' own Severa → eEkonomi streams limited to
-        those records (recorded as runs of those registers). An invoice whose customer still fails is
-        refused with the reason, as before; a register whose settings are missing is not run (C12)."""
+        """A2, A22: the customers, articles and projects the waiting invoices name that eEkonomi does not
+        have yet are synced first, by the customers, products and projects registers' own Severa → eEkonomi
+        streams limited to those records (recorded as runs of those registers). An invoice whose customer
+        still fails is refused with the reason, as before; a register whose settings are missing is not run
+        (C12). A dry run plans them (their per-field plans are in the returned runs) and lets the invoices'
+        plans refer to what they would create."""
         pending = [i for i in waiting if not self._already_sent(str(i["guid"]))]
         customers_missing = {
             key for key in map(builder.customer_key, pending) if key and key not in lookups.customers
@@ -467,17 +473,25 @@ class SeveraEAccountingSession(Realtime):
         if pending and refusal(self.settings, "products") is None:
             for invoice in pending:
                 articles_missing |= builder.article_numbers(invoice) - lookups.articles.keys()
+        projects_missing: set[str] = set()
+        if pending and refusal(self.settings, "projects") is None:
+            for invoice in pending:
+                projects_missing |= builder.project_numbers(invoice) - lookups.project_items.keys()
         runs = []
         for register, entity, wanted, key in (
             ("customers", "customer", customers_missing, lambda r: number_key(r.get("number"))),
             ("products", "article", articles_missing, lambda r: str(r.get("code") or "").strip()),
+            ("projects", "project", projects_missing, lambda r: str(r.get("number"))),
         ):
             if not wanted or refusal(self.settings, register) is not None:
                 continue
             stream = next(f for f in self._flows(register, lookups) if f.entity == entity)
-            runs.append(self._run_flows(register, [only(stream, wanted, key)], dry_run=False))
-        if runs:
-            read_again(lookups, "customers", "articles")  # the streams wrote to eEkonomi
+            before = self._run_flows(register, [only(stream, wanted, key)], dry_run=dry_run)
+            runs.append(before)
+            if dry_run:
+                planned(lookups, register, before.plan)
+        if runs and not dry_run:
+            read_again(lookups, "customers", "articles", "cost_center", "project_items")  # they wrote there
         return runs
 
     def _already_sent(self, guid: str) -> bool:
@@ -706,6 +720,20 @@ def read_again(lookups: Lookups, *names: str) -> None:
     """Drop the kept copy of these :class:`Lookups` lists (cached properties): the next use reads them."""
     for name in names:
         lookups.__dict__.pop(name, None)
+
+
+#: The :class:`Lookups` list a register's planned records would join (a dry run's placeholders).
+_PLANNED_INTO = {"customers": "customers", "products": "articles", "projects": "project_items"}
+
+
+def planned(lookups: Lookups, register: str, plan: list[PlanItem]) -> None:
+    """A dry run: what ``plan`` would create stands in :class:`Lookups` as a placeholder (its planned
+    fields and an ``Id`` saying it is new), so the invoices' plans show the draft they would make."""
+    into: dict[str, Record] = getattr(lookups, _PLANNED_INTO[register])
+    for item in plan:
+        if item.action == "create" and item.target_key is not None:
+            fields = {change.field: change.new for change in item.changes}
+            into[str(item.target_key)] = {**fields, "Id": f"(new: {register} {item.target_key})"}
 
 
 def only(stream: Stream, wanted: set[str], key: Callable[[Any], str]) -> Stream:
