@@ -234,3 +234,53 @@ def test_a_dry_run_of_invoices_shows_what_they_would_transfer_first(
     assert out.index("\ncustomer\n") < out.index("\nsevera-invoice\n")
     assert "(dry run: nothing written)" in shown.output
     assert {r: len(world.records(r)) for r in books_before} == books_before
+
+
+# -- C21, C22, C27, C28 for a credit note: number, OCR and "sent" back to it; "paid" when settled ----------
+def test_check_sent_and_paid_for_a_credit_note(world: SWorld) -> None:
+    from datetime import date
+
+    from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
+    from ledgerbridge.systems.eaccounting.sandbox.demo_data import demo_id
+
+    world.add()
+    fix_code_clash(world)
+    master_data(world)
+    world.run("invoices")
+    original = next(d for d in drafts(world) if d["CustomerNumber"] == "1001")
+    credited = original["ContractNumber"].removeprefix("Severa ")
+    note_guid = credit_in_severa(world, credited)
+    assert world.run("invoices").created == 1
+    credit_draft = next(d for d in drafts(world) if d["ContractNumber"] == f"Severa {note_guid}")
+    api = world.api()
+    booked = api.action(f"customerinvoicedrafts/{original['Id']}/convert")
+    credit = api.action(f"customerinvoicedrafts/{credit_draft['Id']}/convert")
+    assert credit["IsCreditInvoice"] is True and Decimal(str(credit["TotalAmount"])) < 0
+
+    sent = world.run("check-sent")
+
+    assert sent.failed == 0 and sent.updated == 2, sent.status_line  # the invoice and its credit note
+    note = severa_invoice(world, note_guid)
+    assert note["status"]["guid"] == STATUS["sent"]
+    assert note["number"] == credit["InvoiceNumber"] != booked["InvoiceNumber"]  # C27: its own number
+    ocr = credit.get("PaymentReferenceNumber")
+    assert note.get("referenceNumber") == (str(ocr) if ocr else None)  # its own OCR, when it has one
+    assert severa_invoice(world, credited)["number"] == booked["InvoiceNumber"]
+    assert note["isCreditNote"] and note["reimburseInvoice"]["guid"] == credited  # still linked
+
+    # settled (C28): the customer is refunded the credit, the original is paid
+    invoices = CustomerInvoices(api)
+    bank = demo_id("bankaccount", "1930")
+    today = date.today()
+    invoices.pay(credit["Id"], bank_account_id=bank, amount=Decimal(str(credit["TotalAmount"])),
+                 currency="SEK", day=today)  # fmt: skip
+    paid = world.run("check-paid")
+    assert (paid.updated, paid.failed) == (1, 0), paid.status_line
+    note = severa_invoice(world, note_guid)
+    assert note["status"]["guid"] == STATUS["paid"] and note["paymentDate"] == today.isoformat()
+    assert severa_invoice(world, credited)["status"]["guid"] == STATUS["sent"]  # not paid yet
+    invoices.pay(booked["Id"], bank_account_id=bank, amount=Decimal(str(booked["TotalAmount"])),
+                 currency="SEK", day=today)  # fmt: skip
+    assert world.run("check-paid").updated == 1
+    assert severa_invoice(world, credited)["status"]["guid"] == STATUS["paid"]
+    assert world.run("check-paid").updated == 0 and world.run("check-sent").updated == 0
