@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from html import escape
 from typing import Any
 
@@ -39,10 +39,14 @@ def _integration_id(session: Any, name: str) -> int | None:
     return session.scalar(select(Integration.id).where(Integration.name == name))
 
 
-def _activity(store: Any, name: str, *, since: datetime, step: timedelta, buckets: int) -> list[Bucket]:
+def _activity(
+    store: Any, name: str, *, starts: Sequence[datetime], index: Callable[[datetime], int]
+) -> list[Bucket]:
     """Documents that went through (confirmed/sent, by last change) and failures (error entries, by first
-    seen) per bucket of ``step``; the newest bucket last."""
-    counts = [[0, 0] for _ in range(buckets)]
+    seen) per bucket: ``starts`` are the buckets' beginnings (the oldest first), ``index`` puts an aware
+    moment into its bucket (outside ``0..len(starts) - 1``: not counted)."""
+    counts = [[0, 0] for _ in starts]
+    since = starts[0].astimezone(UTC)  # the store compares in UTC (SQLite keeps no offset)
     with store.session() as session:
         integration_id = _integration_id(session, name)
         if integration_id is None:
@@ -54,35 +58,40 @@ def _activity(store: Any, name: str, *, since: datetime, step: timedelta, bucket
                 Transfer.updated_at >= since,
             )
         ).scalars()
-        for moment in done:
-            index = int((_aware(moment) - since) / step)
-            if 0 <= index < buckets:
-                counts[index][0] += 1
         failed = session.execute(
             select(ErrorEntry.first_seen).where(
                 ErrorEntry.integration_id == integration_id, ErrorEntry.first_seen >= since
             )
         ).scalars()
-        for moment in failed:
-            index = int((_aware(moment) - since) / step)
-            if 0 <= index < buckets:
-                counts[index][1] += 1
-    return [Bucket(since + step * i, t, f) for i, (t, f) in enumerate(counts)]
+        for column, moments in ((0, done), (1, failed)):
+            for moment in moments:
+                at = index(_aware(moment))
+                if 0 <= at < len(starts):
+                    counts[at][column] += 1
+    return [Bucket(start, t, f) for start, (t, f) in zip(starts, counts, strict=True)]
 
 
-def daily_activity(store: Any, name: str, *, days: int = 30, now: datetime | None = None) -> list[Bucket]:
-    """The last ``days`` days (UTC), today included."""
-    today = (now or datetime.now(UTC)).astimezone(UTC).date()
-    first = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
-    return _activity(store, name, since=first, step=timedelta(days=1), buckets=days)
+def daily_activity(
+    store: Any, name: str, *, days: int = 30, now: datetime | None = None, zone: tzinfo = UTC
+) -> list[Bucket]:
+    """The last ``days`` days in ``zone``, today included: a moment counts on the day it was in ``zone``
+    (an integration's pages pass the integration's zone; pages about every integration keep UTC). A
+    bucket starts at local midnight, so a day of a summer-time change is 23 or 25 hours long."""
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    starts = [datetime.combine(first + timedelta(days=i), time.min, tzinfo=zone) for i in range(days)]
+    return _activity(store, name, starts=starts, index=lambda m: (m.astimezone(zone).date() - first).days)
 
 
-def hourly_activity(store: Any, name: str, *, hours: int = 24, now: datetime | None = None) -> list[Bucket]:
-    """The last ``hours`` hours, the current hour included."""
-    current = (now or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return _activity(
-        store, name, since=current - timedelta(hours=hours - 1), step=timedelta(hours=1), buckets=hours
-    )
+def hourly_activity(
+    store: Any, name: str, *, hours: int = 24, now: datetime | None = None, zone: tzinfo = UTC
+) -> list[Bucket]:
+    """The last ``hours`` hours, the current hour included, on the hours of ``zone`` (they differ from
+    UTC's where the offset is not whole hours, e.g. +05:30)."""
+    local = (now or datetime.now(UTC)).astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    first = local.astimezone(UTC) - timedelta(hours=hours - 1)  # in UTC: no wall-clock arithmetic
+    starts = [(first + timedelta(hours=i)).astimezone(zone) for i in range(hours)]
+    return _activity(store, name, starts=starts, index=lambda m: int((m - first) // timedelta(hours=1)))
 
 
 def backlog(store: Any, name: str) -> tuple[int, datetime | None]:
@@ -257,12 +266,14 @@ def stacked_bars(
 
 
 def day_tick(locale: Any) -> Callable[[datetime], str]:
+    """The day a bucket starts on, in the bucket's own zone (its start is local midnight)."""
     from babel.dates import format_date
 
     return lambda moment: format_date(moment.date(), format="d MMM", locale=locale)
 
 
-def hour_tick(locale: Any) -> Callable[[datetime], str]:
+def hour_tick(locale: Any, zone: tzinfo = UTC) -> Callable[[datetime], str]:
+    """The hour in ``zone`` (the chart's, not the server's own)."""
     from babel.dates import format_time
 
-    return lambda moment: format_time(moment.astimezone(), format="HH:mm", locale=locale)
+    return lambda moment: format_time(moment.astimezone(zone), format="HH:mm", locale=locale)

@@ -41,8 +41,9 @@ def build(console: Console) -> APIRouter:
         lang = language_of(request)
         locale = i18n.babel_locale(lang)
         legend = (_(request, "transferred"), _(request, "failed"))
-        days = charts.daily_activity(service.store, name)
-        hours = charts.hourly_activity(service.store, name)
+        zone = service.timezone_of(name)  # days and hours as the integration's people live them
+        days = charts.daily_activity(service.store, name, zone=zone)
+        hours = charts.hourly_activity(service.store, name, zone=zone)
         waiting, oldest = charts.backlog(service.store, name)
         age = None
         if oldest is not None:
@@ -71,7 +72,7 @@ def build(console: Console) -> APIRouter:
             "hourly_chart": charts.bar_chart(
                 hours,
                 _(request, "Transfers and failures per hour, last 24 hours"),
-                tick=charts.hour_tick(locale),
+                tick=charts.hour_tick(locale, zone),
                 legend=legend,
             ),
             "backlog_count": waiting,
@@ -79,6 +80,7 @@ def build(console: Console) -> APIRouter:
             "startup_chart": charts.stacked_bars(
                 rows, _(request, "Start-up sync per kind of record"), series=series
             ),
+            "chart_zone": str(zone),
         }
 
     @router.get("")
@@ -90,7 +92,7 @@ def build(console: Console) -> APIRouter:
                 health = with_last_activity(view.name, service.health(view.name))
             except Exception as exc:  # e.g. credentials sealed with another key: show it, keep the list
                 health = {"problem": str(exc)}
-            days = charts.daily_activity(service.store, view.name)
+            days = charts.daily_activity(service.store, view.name)  # UTC days: a list of every integration
             summary = _(request, "Last 30 days: %(transfers)s transferred, %(failures)s failed") % {
                 "transfers": sum(b.transfers for b in days),
                 "failures": sum(b.failures for b in days),
