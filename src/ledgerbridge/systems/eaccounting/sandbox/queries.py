@@ -1,10 +1,9 @@
-"""The query parameters the 2026 OpenAPI declares on list routes, checked as it types them.
+"""The query and path parameters the 2026 OpenAPI declares on served routes, checked as it types them.
 
 A value of the wrong type (``?showPricesWithTwoDecimals=null``, a ``vatRateDate`` that is no date) is
 400 ``ErrorCode`` 6000 (QueryParameterError) with ASP.NET's wording, "The value 'null' is not valid for
-showPricesWithTwoDecimals.", as model binding answers. Parameters not listed here pass unchecked
-(``$page``/``$pagesize``/``$filter`` are read by the list code; ``modifiedSinceUtc`` and the supplier
-invoice flags by their handlers).
+showPricesWithTwoDecimals.", as model binding answers. ``$page``/``$pagesize``/``$filter`` are checked
+by the list code (:func:`.wire.page_of`); path parameters by :func:`check_path`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from ledgerbridge.sandbox.routes import Call
 from ledgerbridge.systems.eaccounting.sandbox.odata import parse_datetime
 from ledgerbridge.systems.eaccounting.sandbox.wire import GUID, HttpError, error_response, no_route
 
-# resource -> method -> parameter -> type (bool, uuid, date-time)
+# resource -> method -> parameter -> type (bool, uuid, date-time): every query parameter the spec declares
+# on a served operation (an action such as ``/convert`` shares its collection's entry).
 DECLARED: dict[str, dict[str, dict[str, str]]] = {
     "articles": {"GET": {"showPricesWithTwoDecimals": "bool", "customerId": "uuid"}},
     "articleaccountcodings": {"GET": {"vatRateDate": "date-time"}},
@@ -25,6 +25,33 @@ DECLARED: dict[str, dict[str, dict[str, str]]] = {
             "useAutomaticVatCalculation": "bool",
             "useDefaultVatCodes": "bool",
             "useDefaultVoucherSeries": "bool",
+        }
+    },
+    "customerinvoicedrafts": {
+        "POST": {
+            "overrideCustomerIsPrivatePerson": "bool",
+            "keepOriginalDraftDate": "bool",
+            "overrideCompanyKeepOriginalDraftDate": "bool",
+        }
+    },
+    "customerinvoices": {
+        "GET": {"modifiedSinceUtc": "date-time"},
+        "POST": {"rotReducedAutomaticDistribution": "bool"},
+    },
+    "supplierinvoicedrafts": {
+        "GET": {"approvableByCurrentUser": "bool"},
+        "POST": {
+            "useDefaultVatCodes": "bool",
+            "calculateVatOnCostAccounts": "bool",
+            "batchProcessExtendedValidation": "bool",
+            "duplicateCheckExtendedValidation": "bool",
+        },
+    },
+    "supplierinvoices": {
+        "POST": {
+            "useDefaultVatCodes": "bool",
+            "calculateVatOnCostAccounts": "bool",
+            "duplicateCheckExtendedValidation": "bool",
         }
     },
 }
