@@ -82,6 +82,15 @@ def booked_by_hand(
     return booked
 
 
+def transfer_row(world: World, number: str) -> tuple[str, str | None]:
+    """The transfer ledger's state and remote key of Rackbeat invoice ``number``."""
+    with world.service.store.session() as db:
+        row = db.scalars(
+            select(Transfer).where(Transfer.document_type == "invoice", Transfer.source_key == number)
+        ).one()
+        return row.state, row.remote_key
+
+
 def booked_numbers(world: World) -> list[int]:
     return sorted(world.books.tables["invoices-booked"])
 
@@ -151,9 +160,15 @@ def test_an_invoice_booked_under_another_number_after_a_crash_is_found_not_missi
     assert code == 0, found
     assert found["agree"] is True and found["checked"] == 1 and found["findings"] == []
     assert found["renumbered"] == [
-        {"entity": "invoice", "key": str(number), "expected": "draft:41", "found": str(renumbered)}
+        {
+            "entity": "invoice",
+            "key": str(number),
+            "expected": "draft:41",
+            "found": str(renumbered),
+            "matched_by": "reference",
+        }
     ]
-    assert any(f"found in e-conomic as {renumbered}" in note for note in found["notes"])
+    assert any(f"found in e-conomic as {renumbered} by our reference" in note for note in found["notes"])
 
     # Interrupted before the key was recorded at all: found the same way, and never booked again.
     with store.session() as db:
@@ -164,11 +179,18 @@ def test_an_invoice_booked_under_another_number_after_a_crash_is_found_not_missi
         )
         db.commit()
     before = booked_numbers(world)
+    code, found = reconcile()
+    assert code == 0, found
+    assert found["renumbered"][0]["expected"] == "no remote key (uncertain)"
+    # --repair records where it is, and the transfer resumes its steps there: nothing booked again.
     code, found = reconcile("--repair")
     assert code == 0, found
-    assert found["repaired"] == []
-    assert found["renumbered"][0]["expected"] == "no remote key (uncertain)"
+    [recorded] = found["repaired"]
+    assert recorded["kind"] == "renumbered" and recorded["key"] == str(number)
+    assert recorded["repaired"].startswith(f"recorded booked:{renumbered} in the transfer ledger; ")
+    assert found["renumbered"] == [] and found["checked"] == 1
     assert booked_numbers(world) == before
+    assert transfer_row(world, str(number)) == ("confirmed", f"booked:{renumbered}")
 
 
 def test_a_supplier_voucher_is_compared_once_its_day_book_is_booked(world: World, acme: RealtimeHub) -> None:
@@ -385,3 +407,41 @@ def test_a_never_transferred_invoice_whose_number_economic_holds_is_one_row(
             ).all()
         )
     assert keys == {str(other["number"]): f"booked:{new}", str(same["number"]): f"booked:{same['number']}"}
+
+
+def test_an_invoice_from_before_our_reference_is_matched_once_and_recorded_by_repair(
+    world: World, acme: RealtimeHub
+) -> None:
+    """Transferred as a draft before ledgerbridge wrote its reference, booked by hand in e-conomic since
+    (under its own number): found by customer, date and amounts, and --repair records where it is."""
+    invoice = transferred_invoice(world, acme)
+    number = str(invoice["number"])
+    booked = world.books.tables["invoices-booked"][int(number)]
+    booked["notes"].pop("textLine2", None)  # what an older transfer left: no reference of ours
+    with world.service.store.session() as db:
+        db.execute(update(Transfer).where(Transfer.source_key == number).values(remote_key="draft:41"))
+        db.commit()
+
+    code, found = reconcile()
+    assert code == 0, found
+    assert found["renumbered"] == [
+        {
+            "entity": "invoice",
+            "key": number,
+            "expected": "draft:41",
+            "found": number,
+            "matched_by": "customer, date and amounts",
+        }
+    ]
+    [note] = [n for n in found["notes"] if n.startswith(f"invoice {number}:")]
+    assert "by its customer, date and amounts (it carries no reference of ours" in note
+    assert "--repair records it in the transfer ledger" in note
+
+    code, repaired = reconcile("--repair")
+    assert code == 0, repaired
+    assert [(f["kind"], f["key"], f["repaired"]) for f in repaired["repaired"]] == [
+        ("renumbered", number, f"recorded booked:{number} in the transfer ledger")
+    ]
+    code, again = reconcile()
+    assert (code, again["checked"], again["renumbered"], again["findings"]) == (0, 1, [], [])
+    assert transfer_row(world, number) == ("confirmed", f"booked:{number}")

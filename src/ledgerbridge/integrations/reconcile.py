@@ -31,12 +31,12 @@ documents it holds for a period, and how a transfer-ledger remote key names one 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.runner import RunAborted
@@ -46,7 +46,9 @@ from ledgerbridge.systems.errors import ApiError, NotFoundError
 
 CENT = Decimal("0.01")
 
-FindingKind = Literal["differs", "not_transferred", "failed", "missing_in_ledger", "only_in_ledger", "drift"]
+FindingKind = Literal[
+    "differs", "not_transferred", "failed", "missing_in_ledger", "only_in_ledger", "drift", "renumbered"
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class LedgerDocument:
     aliases: frozenset[str] = frozenset()  # other identities it had (the draft it was made from)
     text: str = ""  # the ledger's text on it, where it has one (a voucher's entry text)
     words: str = ""  # what the ledger calls it, when not the document type ("supplier voucher")
+    remote_key: str | None = None  # the transfer-ledger remote key that names it (None: none can)
 
     def details(self) -> dict[str, str]:
         out = {
@@ -134,7 +137,7 @@ class Finding:
     entity: str
     key: str
     message: str
-    repair: Literal["transfer", "resync"] | None = None  # None: a person decides
+    repair: Literal["transfer", "resync", "record"] | None = None  # None: a person decides
     repaired: str | None = None  # what the repair did
     ledger: dict[str, str] | None = None  # only_in_ledger: the ledger's number, date, party, amounts
 
@@ -160,9 +163,17 @@ class Renumbered:
     key: str  # Rackbeat's number
     expected: str  # the transfer ledger's remote key (or its state when it has none)
     found: str  # the ledger's number it was found under
+    matched_by: str = "reference"  # "reference" (our text on it) or "party, date and amounts"
+    found_key: str | None = None  # the remote key naming what was found (what --repair records)
 
     def as_dict(self) -> dict[str, str]:
-        return {"entity": self.entity, "key": self.key, "expected": self.expected, "found": self.found}
+        return {
+            "entity": self.entity,
+            "key": self.key,
+            "expected": self.expected,
+            "found": self.found,
+            "matched_by": self.matched_by,
+        }
 
 
 @dataclass
@@ -250,7 +261,9 @@ class Reconciler:
         result = self._check(start, end)
         if not repair:
             return result
-        repaired: list[Finding] = []
+        repaired = [self._record(found) for found in result.renumbered if found.found_key]
+        if repaired:
+            result = self._check(start, end)
         tried: set[tuple[str, str, str]] = set()
         # A repair can reveal more (a customer synced again brings its group's label, which its
         # group's other customers then lack): repair again, each record at most once.
@@ -269,6 +282,45 @@ class Reconciler:
                 finding.message += f" — repair tried: {outcomes[key]}"
                 finding.repair = None
         return result
+
+    def _record(self, found: Renumbered) -> Finding:
+        """Record where a transferred document really is (the transfer ledger's remote key), so later runs
+        find it by its key; a transfer whose follow-up steps were not done (booking, marking it sent in
+        Rackbeat) resumes them there. Never while a transfer of it is in progress."""
+        label = found.entity.replace("-", " ")
+        finding = Finding(
+            "renumbered",
+            found.entity,
+            found.key,
+            f"{label} {found.key}: in {self.view.name} as {found.found} (matched by {found.matched_by}), "
+            f"the transfer ledger said {found.expected}",
+            repair="record",
+        )
+        with self.session.store.session() as db:
+            row = db.scalars(
+                select(Transfer).where(
+                    Transfer.integration_id == self.session.integration_id,
+                    Transfer.document_type == found.entity,
+                    Transfer.source_key == found.key,
+                )
+            ).first()
+            if row is None or row.state == "sending":
+                finding.repaired = "not recorded: a transfer of it is in progress"
+                return finding
+            confirmed = row.state == "confirmed"
+            db.execute(
+                update(Transfer)
+                .where(Transfer.id == row.id, Transfer.state == row.state)
+                .values(
+                    remote_key=found.found_key,
+                    state="confirmed" if confirmed else "sent",
+                    last_error=None if confirmed else row.last_error,
+                )
+            )
+        finding.repaired = f"recorded {found.found_key} in the transfer ledger"
+        if not confirmed:
+            finding.repaired += f"; {self._repair(replace(finding, repair='transfer'))}"
+        return finding
 
     def _repair(self, finding: Finding) -> str:
         try:
@@ -561,11 +613,27 @@ class Reconciler:
         result: Reconciliation,
     ) -> None:
         expected = remote_key or f"no remote key ({state})"
-        result.renumbered.append(Renumbered(document_type, number, expected, moved.number))
+        party = "supplier" if document_type == "supplier-invoice" else "customer"
+        if moved.ours == number:
+            matched_by, how = "reference", "by our reference on it"
+        else:
+            matched_by = f"{party}, date and amounts"
+            how = (
+                f"by its {party}, date and amounts (it carries no reference of ours: transferred before "
+                "ledgerbridge wrote one, or entered by hand)"
+            )
+        result.renumbered.append(
+            Renumbered(document_type, number, expected, moved.number, matched_by, moved.remote_key)
+        )
+        record = (
+            "; --repair records it in the transfer ledger, so later runs find it by its key"
+            if moved.remote_key
+            else ""
+        )
         result.notes.append(
-            f"{document_type.replace('-', ' ')} {number}: found in {self.view.name} as {moved.number} "
+            f"{document_type.replace('-', ' ')} {number}: found in {self.view.name} as {moved.number} {how} "
             f"(the transfer ledger says {expected}, {state}) — booked under another number, e.g. after an "
-            "interrupted transfer or by hand; compared there"
+            f"interrupted transfer or by hand; compared there{record}"
         )
 
     def _check_ours(

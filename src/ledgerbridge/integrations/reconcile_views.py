@@ -116,8 +116,10 @@ class EAccountingView:
 
     def _customer_document(self, record: dict[str, Any], booked: bool) -> LedgerDocument:
         marker = _MARKER.match(str(record.get("ContractNumber") or ""))
+        number = record.get("InvoiceNumber")
         return LedgerDocument(
             identity=str(record.get("Id") or "").lower(),
+            remote_key=f"invoice:{record.get('Id')}:{number}" if booked else f"draft:{record.get('Id')}",
             number=str(record.get("InvoiceNumber") or record.get("Id")),
             day=str(record.get("InvoiceDate") or "")[:10],
             party=_party("customer", record.get("CustomerNumber"), record.get("CustomerName")),
@@ -208,6 +210,7 @@ class EconomicView:
             found.append(
                 LedgerDocument(
                     identity=f"booked:{record['bookedInvoiceNumber']}",
+                    remote_key=f"booked:{record['bookedInvoiceNumber']}",
                     number=str(record["bookedInvoiceNumber"]),
                     day=str(record.get("date"))[:10],
                     party=_party("customer", customer, (record.get("recipient") or {}).get("name")),
