@@ -70,6 +70,12 @@ def test_demo_has_the_special_cases_the_integration_meets(api: httpx.Client) -> 
     assert by_number[10010]["isInternal"]
     assert len(str(max(by_number))) > 9
     customers = api.get("/v1/customers", params={"rowCount": 100}).json()
+    assert len(customers) == 20  # "~20 customers"
+    names = [c["name"] for c in customers]
+    assert [n for n in set(names) if names.count(n) > 1] == ["Nordic Sustain AB"]  # a duplicate name
+    assert 1234 in {c["number"] for c in customers}  # eEkonomi's "01234" collapses onto it (leading zero)
+    assert len([p for p in by_number.values() if p["isClosed"]]) == 1
+    assert len([p for p in by_number.values() if p["isInternal"]]) == 1
     no_address = next(c for c in customers if c["number"] == 1004)
     assert no_address["headquarterAddress"] is None
     three_lines = next(c for c in customers if c["number"] == 1003)["headquarterAddress"]["addressline"]
@@ -83,8 +89,12 @@ def test_demo_has_the_special_cases_the_integration_meets(api: httpx.Client) -> 
     products = api.get("/v1/products", params={"rowCount": 100}).json()
     assert any(p["code"] is None for p in products)
     assert _by_code(api, "/v1/products", "KONS") and _by_code(api, "/v1/worktypes", "KONS")
-    classes = {t["expenseClass"] for t in api.get("/v1/travelexpensetypes").json()}
+    travel_types = api.get("/v1/travelexpensetypes").json()
+    classes = {t["expenseClass"] for t in travel_types}
     assert classes == {"Mileage", "DailyAllowance", "OtherTravelExpense"}
+    assert all(t["code"] for t in travel_types)  # travel types with codes
+    assert all(w["code"] for w in api.get("/v1/worktypes", params={"rowCount": 100}).json())
+    assert len([p for p in products if p["code"] is None]) == 1
 
 
 def test_contacts_carry_their_communications(api: httpx.Client) -> None:
