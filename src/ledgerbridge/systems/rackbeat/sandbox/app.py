@@ -451,6 +451,8 @@ class RackbeatApi:
         if spec.document:
             add({"POST": self._create}, path + "/drafts", collection)
             add({"POST": self._book}, path + "/{key}/book", one)
+        if spec.path == "products":  # drafts are made in Rackbeat's UI: the sandbox has none to list
+            add({"GET": self._no_drafts}, path + "/drafts", collection)
         if spec.path == "customer-invoices":
             add({"POST": self._credit_note}, path + "/{key}/create-creditnote", one)
         if spec.is_order:
@@ -654,6 +656,16 @@ class RackbeatApi:
             where=self._document_filter(request, spec) if spec.document else None,
         )
         return self._page(request, spec.plural, items)
+
+    async def _no_drafts(self, request: Request, route: _Route) -> Response:
+        """``GET /products/drafts``: the product drafts (a 206 list like any other, its query parameters
+        checked the same way; always empty here)."""
+        spec = _need(route.spec)
+        self._ordering(request, spec)
+        self._flag(request, "is_barred")
+        self._date_param(request, "updated_at_from")
+        self._date_param(request, "updated_at_to")
+        return self._page(request, spec.plural, [])
 
     async def _show(self, request: Request, route: _Route) -> Response:
         spec = _need(route.spec)
