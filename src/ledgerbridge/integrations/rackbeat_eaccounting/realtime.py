@@ -2,7 +2,8 @@
 
 | trigger                                   | what happens                                              |
 |-------------------------------------------|-----------------------------------------------------------|
-| Rackbeat product / lot created, updated   | the eAccounting article (Product settings)                |
+| Rackbeat product / lot created, updated   | the eAccounting article (Product settings); a product's   |
+|                                           | category as an article label first (:mod:`.categories`)   |
 | Rackbeat customer created, updated        | the eAccounting customer (Customer settings)              |
 | Rackbeat supplier created, updated        | the eAccounting supplier (seed 000)                       |
 | Rackbeat customer_invoice.booked          | draft / invoiced / invoiced and e-mailed, once            |
@@ -27,6 +28,7 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
+from ledgerbridge.integrations.rackbeat_eaccounting.categories import with_categories
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     InitialSyncSettings,
@@ -103,7 +105,12 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         )
         master = OneWaySync(
             RunContext(store, integration_id, sides, "realtime", settings=settings, detect_conflicts=True),
-            master_data_flows(eaccounting, rackbeat, self.mapper, settings),
+            with_categories(
+                master_data_flows(eaccounting, rackbeat, self.mapper, settings),
+                eaccounting,
+                rackbeat,
+                self.mapper,
+            ),
         )
         super().__init__(store, integration_id, rackbeat, settings, sides, master)
         self.settings: RackbeatEAccountingSettings = settings

@@ -1,0 +1,158 @@
+"""Rackbeat product categories → eAccounting article labels (seed 000: "Kategorier" goes from Rackbeat to
+eEkonomi).
+
+How Rackbeat exposes them: the API documents ``/product-categories`` (index, show, store, update, delete;
+``ProductCategory``: ``number``, ``name``, ``num_products``) and a product's ``product_category`` — the
+number of an existing category (legacy swagger 0.5.4, ``ProductCategoriesApi`` and ``Product.md``). The
+sandbox emulates both. eAccounting has no categories; its way to group articles is the article label
+(``/v2/articlelabels``, ``Name`` ≤ 50, ``Description`` ≤ 400), named on an article in ``ArticleLabels``.
+
+- :class:`ProductCategories`: each category becomes the label of the same name (an existing label of that
+  name is taken, not doubled); a renamed category renames its label. Description: "Rackbeat category N".
+- :class:`CategorisedProducts`: the products stream, with the label of the product's category on its
+  article. The category is synced first (``depends_on``; in real time the reference syncs it). Labels an
+  article has in eAccounting stay, except the label of a category the product has left.
+
+:func:`with_categories` puts both in place of the plain products stream (the kind's real-time master
+data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
+from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import MasterMapper, Products
+from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.rackbeat import RackbeatClient
+
+EACCOUNTING, RACKBEAT = "eaccounting", "rackbeat"
+ENTITY = "product_category"
+LABELS = "articlelabels"
+DESCRIPTION = "Rackbeat category "  # + the category's number: how a category's label is told apart
+
+
+def label_payload(category: Record) -> Payload:
+    """The article label of a Rackbeat product category."""
+    name = str(category.get("name") or "").strip()
+    if not name:
+        raise MappingError(f"product category {category.get('number')} has no name")
+    return {"Name": name[:50], "Description": f"{DESCRIPTION}{category['number']}"}
+
+
+def _same(a: Any, b: Any) -> bool:
+    return str(a or "").strip().lower() == str(b or "").strip().lower()
+
+
+class ProductCategories(Stream):
+    """Rackbeat ``/product-categories`` → eAccounting ``/articlelabels``, matched by name."""
+
+    entity = ENTITY
+    source = RACKBEAT
+    target = EACCOUNTING
+    key = "number"
+    label = "product categories (article labels)"
+
+    def __init__(
+        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, mapper: MasterMapper
+    ) -> None:
+        self.eaccounting = eaccounting
+        self.rackbeat = rackbeat
+        self.mapper = mapper
+
+    def records(self) -> Iterable[Record]:
+        return self.rackbeat.iter_all("product-categories")
+
+    def read_one(self, key: Any, /) -> Record | None:
+        return self.rackbeat.find("product-categories", key)
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        return label_payload(record)
+
+    def target_key(self, payload: Payload, /) -> Any:
+        return payload["Name"]
+
+    def existing_key(self, record: Record, /) -> Any:
+        return record.get("Name")
+
+    def find_target(self, key: Any, /) -> Record | None:
+        return next((x for x in self.eaccounting.iter_collection(LABELS) if _same(x.get("Name"), key)), None)
+
+    def project(self, current: Record, payload: Payload, /) -> Payload:
+        return {k: current.get(k) for k in payload}
+
+    def create(self, payload: Payload, /) -> Record:
+        return self.eaccounting.create(LABELS, payload)
+
+    def update(self, key: Any, payload: Payload, /) -> Record:
+        current = self.find_target(key)
+        if current is None:
+            raise MappingError(f"the article label {key!r} disappeared from eAccounting")
+        return self.eaccounting.replace(f"{LABELS}/{current['Id']}", {**current, **payload})
+
+
+class CategorisedProducts(Products):
+    """Products → articles, with the article label of the product's Rackbeat category."""
+
+    depends_on = (*Products.depends_on, ENTITY)
+
+    def map(self, record: Record, ctx: MapContext, /) -> Payload:
+        payload = super().map(record, ctx)
+        category = record.get("product_category")
+        number = category.get("number") if isinstance(category, dict) else category
+        if number in (None, ""):
+            return payload
+        name = ctx.ref(ENTITY, number)  # the label's name; synced first if it is not yet
+        # The label may have been made a moment ago (by this sync): a miss always reads the list again.
+        found = self.mapper.catalog.first(LABELS, [name], ("Name",), refresh_after=0)
+        if found is None:
+            raise MappingError(
+                f"the article label {name!r} of product category {number} is not in eAccounting"
+            )
+        return {**payload, "ArticleLabels": [{"Id": str(found["Id"])}]}
+
+    def project(self, current: Record, payload: Payload, /) -> Payload:
+        view = super().project(current, payload)
+        if "ArticleLabels" in payload:
+            # "Has our label" is what we ask; labels of eAccounting's own do not count as a change.
+            have = {str(label.get("Id")) for label in current.get("ArticleLabels") or []}
+            view["ArticleLabels"] = [x for x in payload["ArticleLabels"] if x["Id"] in have]
+        return view
+
+    def update(self, key: Any, payload: Payload, /) -> Record:
+        if "ArticleLabels" in payload:
+            current = self.find_target(key) or {}
+            ours = payload["ArticleLabels"]
+            kept = [
+                {"Id": str(label["Id"])}
+                for label in current.get("ArticleLabels") or []
+                if not self._category_label(label) and {"Id": str(label["Id"])} not in ours
+            ]
+            payload = {**payload, "ArticleLabels": kept + ours}
+        return super().update(key, payload)
+
+    def _category_label(self, label: Record) -> bool:
+        """A label this integration made for a category (its description says so)."""
+        described = label.get("Description")
+        if described is None:
+            found = self.mapper.catalog.first(LABELS, [label.get("Id")], ("Id",), refresh_after=0)
+            described = (found or {}).get("Description")
+        return str(described or "").startswith(DESCRIPTION)
+
+
+def with_categories(
+    streams: list[Stream], eaccounting: EAccountingClient, rackbeat: RackbeatClient, mapper: MasterMapper
+) -> list[Stream]:
+    """The master-data streams with categories: where products flow to eAccounting, the categories stream
+    runs before them and their articles carry the category's label."""
+    carried: list[Stream] = []
+    for stream in streams:
+        if type(stream) is Products:
+            carried += [
+                ProductCategories(eaccounting, rackbeat, mapper),
+                CategorisedProducts(eaccounting, rackbeat, mapper),
+            ]
+        else:
+            carried.append(stream)
+    return carried
