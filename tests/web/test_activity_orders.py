@@ -48,6 +48,6 @@ def test_sales_orders_from_eaccounting_appear_in_activity(tmp_path: Path) -> Non
                 assert "Överförda försäljningsordrar" in listed
                 assert "Order i eEkonomi" in listed and "Order i Rackbeat" in listed  # each side by its name
                 for order in orders:
-                    assert f"<td>{order['Number']}</td>" in listed
+                    assert f"""<td data-side="eaccounting">{order["Number"]}</td>""" in listed
         finally:
             hub.close()

@@ -1,21 +1,108 @@
 """What happened to documents: the transfer ledger, newest first, everything known about one document
 (its ledger row, error entries and inbox items), and the documents a sync brought over (sales orders).
+
+Both sides' keys of a document come with what the sides declare about them (``systems/side.py``): the
+address of the record in the system's own web app where the system documents one (none of the four does
+today, so no link is shown rather than a guessed one), and the system's own number where it numbers a
+record bound under another key (Rackbeat's order number of an order brought over from a ledger, read live
+once and remembered: a number Rackbeat gave never changes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from ledgerbridge.integrations.base import kind_named
+from ledgerbridge.integrations.base import IntegrationKind, kind_named
 from ledgerbridge.services.base import ServiceBase
+from ledgerbridge.services.common import UserError
 from ledgerbridge.store import Binding, ErrorEntry, InboxItem, Transfer
+from ledgerbridge.systems.errors import ApiError
 
 
 class HistoryService(ServiceBase):
     """The transfer ledger: per document, what was sent and what went wrong."""
+
+    if TYPE_CHECKING:  # IntegrationsService's, found through service.Ledgerbridge's method order
+
+        def integration(self, name: str) -> tuple[int, IntegrationKind]:
+            raise NotImplementedError
+
+    _own_numbers_seen: dict[tuple[int, str, str, str], str]
+
+    def own_numbers(self, name: str, documents: Sequence[SyncedDocument]) -> list[SyncedDocument]:
+        """``documents`` with ``own`` filled where a side numbers the record itself (``Side.own_numbers``):
+        read live through the side's client, once per record and then remembered; a side that cannot be
+        reached leaves its numbers out (the page shows the key alone)."""
+        if not documents:
+            return list(documents)
+        seen = self.__dict__.setdefault("_own_numbers_seen", {})
+        try:
+            integration_id, kind = self.integration(name)
+        except UserError:
+            return list(documents)
+        own: dict[str, dict[str, str]] = {}  # side → key → number
+        for side in _sides_of(kind):
+            for entity in {d.entity for d in documents}:
+                reader = side.own_numbers.get(entity)
+                if reader is None:
+                    continue
+                keys = [d.numbers[side.name] for d in documents if d.entity == entity]
+                found = own.setdefault(side.name, {})
+                for key in keys:
+                    if (integration_id, side.name, entity, key) in seen:
+                        found[key] = seen[(integration_id, side.name, entity, key)]
+                missing = [key for key in keys if key not in found]
+                if not missing:
+                    continue
+                try:
+                    client = kind.open_side(side.name)  # type: ignore[attr-defined]
+                    try:
+                        read = reader(client, missing)
+                    finally:
+                        client.close()
+                except (ApiError, OSError):
+                    continue
+                for key, number in read.items():
+                    seen[(integration_id, side.name, entity, key)] = found[key] = number
+        return [
+            replace(
+                d,
+                own={
+                    side: own[side][key]
+                    for side, key in d.numbers.items()
+                    if key in own.get(side, {}) and own[side][key] != key
+                },
+            )
+            for d in documents
+        ]
+
+    def web_addresses(
+        self, name: str, documents: Sequence[tuple[str, Mapping[str, str | None]]]
+    ) -> list[WebAddresses]:
+        """Per document (``(entity, {side: its key there})``), the address of each side's record in that
+        system's own web app where the side declares a documented scheme; ``none`` lists the sides
+        without one."""
+        try:
+            _, kind = self.integration(name)
+        except UserError:
+            return [WebAddresses({}, ()) for _ in documents]
+        sides = _sides_of(kind)
+        without = tuple(side.name for side in sides if side.web_address is None)
+        out = []
+        for entity, keys in documents:
+            addresses = {
+                side.name: address
+                for side in sides
+                if side.web_address is not None
+                and (address := side.address_of(kind.connection(side.name), entity, keys.get(side.name)))  # type: ignore[attr-defined]
+            }
+            out.append(WebAddresses(addresses, without))
+        return out
 
     def transfers(self, name: str, *, limit: int = 50) -> list[Transfer]:
         with self.store.session() as session:
@@ -89,5 +176,19 @@ class DocumentHistory:
 @dataclass(frozen=True)
 class SyncedDocument:
     entity: str
-    numbers: dict[str, str]  # side name → the document's number there
+    numbers: dict[str, str]  # side name → the document's key there (as the binding keeps it)
     synced_at: datetime
+    own: dict[str, str] = field(default_factory=dict)  # side name → its own number, where not the key
+
+
+@dataclass(frozen=True)
+class WebAddresses:
+    """Where each side's record opens in that system's web app; ``none``: sides with no documented scheme."""
+
+    by_side: dict[str, str]
+    none: tuple[str, ...]
+
+
+def _sides_of(kind: IntegrationKind) -> tuple[Any, ...]:
+    """The declared sides of a kind made of two (``PairOfSides``); none for any other kind."""
+    return tuple(getattr(kind, "side_specs", ()))

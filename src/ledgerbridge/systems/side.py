@@ -16,14 +16,20 @@ its side (``systems/<name>/__init__.py``: ``RACKBEAT_SIDE``, ``ECONOMIC_SIDE``, 
 * ``choice_lists`` — what a settings page can offer from it, read live: a side-local name (``accounts``,
   ``day_books``, ``invoice_statuses`` …) → a reader of ``(value, label)`` pairs
   (``systems/<name>/choices.py``); :meth:`Side.choices` reads them, a pair says which path takes which;
-* ``check`` — "test the connection": sign in, ask for something small, say what was found (or raise).
+* ``check`` — "test the connection": sign in, ask for something small, say what was found (or raise);
+* ``web_address`` — where a person opens a record in the system's own web app, ``(connection, entity, key)``
+  → an address or None; declared only from a documented URL scheme, never guessed. ``web_address_note``
+  says why a side has none (the console shows the keys alone);
+* ``own_numbers`` — per entity, a reader of the system's own numbers of records bound under another key
+  (Rackbeat orders brought over from a ledger are bound by their link back, ``other_reference``; Rackbeat
+  numbers them itself): ``(client, keys) → {key: number}``, the keys it could not find left out.
 
 Nothing here imports the engine or an integration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -75,6 +81,17 @@ class Side(Generic[ConnectionT, ClientT]):
     keeps_tokens: bool = False
     choice_lists: Mapping[str, Callable[[ClientT], ChoiceList]] = field(default_factory=dict)
     check: Callable[[ClientT], str] | None = None
+    web_address: Callable[[ConnectionT, str, str], str | None] | None = None
+    web_address_note: str = ""
+    own_numbers: Mapping[str, Callable[[ClientT, Sequence[str]], dict[str, str]]] = field(
+        default_factory=dict
+    )
+
+    def address_of(self, connection: ConnectionT, entity: str, key: str | None) -> str | None:
+        """The record's address in the system's web app, or None (no documented scheme, no key)."""
+        if self.web_address is None or not key:
+            return None
+        return self.web_address(connection, entity, key)
 
     def choices(self, client: ClientT, names: Iterable[str] | None = None) -> dict[str, ChoiceList]:
         """The side's choice lists (``names``, default all) read through ``client``, each by its own calls:

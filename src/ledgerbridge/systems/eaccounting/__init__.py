@@ -22,6 +22,9 @@ EACCOUNTING_SIDE: Side[EAccountingConnection, EAccountingClient] = Side(
     keeps_tokens=True,
     choice_lists=choices.EACCOUNTING_CHOICES,
     check=choices.check,
+    # No link: eAccounting's API documents no address of a record in its web app (only the API and a
+    # temporary PDF address per customer invoice, GET /v2/customerinvoices/{id}/pdf).
+    web_address_note="eAccounting documents no web address for its documents",
 )
 
 __all__ = [

@@ -24,6 +24,9 @@ ECONOMIC_SIDE: Side[EconomicConnection, EconomicClient] = Side(
     open_client=open_client,
     url_webhooks=URL_WEBHOOKS,
     choice_lists=ECONOMIC_CHOICES,
+    # No link: e-conomic documents no address scheme for a document in its web app (research names only
+    # restapi.e-conomic.com, whose "self" links need the API tokens, and the grant page).
+    web_address_note="e-conomic documents no web address for its documents",
 )
 
 __all__ = [

@@ -30,6 +30,8 @@ SEVERA_SIDE: Side[SeveraConnection, SeveraClient] = Side(
     keeps_tokens=True,
     choice_lists=choices.SEVERA_CHOICES,
     check=choices.check,
+    # No link: Severa's REST API documents no address of a record in its web app.
+    web_address_note="Severa documents no web address for its records",
 )
 
 __all__ = [

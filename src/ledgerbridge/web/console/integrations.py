@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
 from ledgerbridge.service import NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
 from ledgerbridge.web import charts, i18n
+from ledgerbridge.web.console.activity import addresses
 from ledgerbridge.web.console.context import (
     Console,
     _,
@@ -164,6 +165,7 @@ def build(console: Console) -> APIRouter:
         view = service.describe(name)
         kind_cls = kind_named(view.kind)
         health = with_last_activity(name, service.health(name))
+        transfers = service.transfers(name, limit=10)
         return page(
             request,
             "integration.html",
@@ -173,7 +175,8 @@ def build(console: Console) -> APIRouter:
             health=health,
             **overview_charts(request, name),
             runs=service.runs(name, limit=5),
-            transfers=service.transfers(name, limit=10),
+            transfers=transfers,
+            addresses=addresses(service, name, view.kind, transfers),
             job=jobs.get(name),
         )
 
