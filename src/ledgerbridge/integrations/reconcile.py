@@ -40,6 +40,7 @@ from sqlalchemy import select, update
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.runner import RunAborted
+from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.rackbeat_realtime import DOCUMENT_RESOURCES, RACKBEAT, RackbeatRealtime
 from ledgerbridge.store import ErrorEntry, Transfer
 from ledgerbridge.systems.errors import ApiError, NotFoundError
@@ -57,13 +58,16 @@ class Amounts:
     vat: Decimal
     gross: Decimal
     currency: str
+    # The exchange rate the ledger booked it at (per 100, where the ledger shows one); not compared.
+    rate: Decimal | None = field(default=None, compare=False)
 
     @staticmethod
-    def of(net: Any, vat: Any, gross: Any, currency: Any) -> Amounts:
+    def of(net: Any, vat: Any, gross: Any, currency: Any, rate: Any = None) -> Amounts:
         def cents(value: Any) -> Decimal:
             return Decimal(str(value if value is not None else 0)).quantize(CENT)
 
-        return Amounts(cents(net), cents(vat), cents(gross), str(currency or ""))
+        booked_at = Decimal(str(rate)) if rate not in (None, "") else None
+        return Amounts(cents(net), cents(vat), cents(gross), str(currency or ""), booked_at)
 
     def differences(self, ledger: Amounts, ledger_name: str) -> list[str]:
         out = [
@@ -247,13 +251,15 @@ class Reconciler:
         document_types: list[str],
         master_entities: list[str],
         base_currency: str,
+        ledger_base_currency: str | None = None,
     ) -> None:
         self.name = name
         self.session = session
         self.view = view
         self.document_types = document_types
         self.master_entities = master_entities
-        self.base_currency = base_currency
+        self.base_currency = base_currency  # Rackbeat's (a document without a currency is in it)
+        self.ledger_base_currency = ledger_base_currency or base_currency
 
     def run(self, start: date, end: date, *, repair: bool = False) -> Reconciliation:
         if end < start:
@@ -432,6 +438,7 @@ class Reconciler:
             if theirs is not None:
                 result.count_compared(document_type, number)
                 self._compare(document_type, number, row.remote_key or "", source, theirs, result)
+                self._check_rate(document_type, document, row.remote_key or "", theirs, result)
                 continue
             moved = self._moved(document, source, held, accounted)
             if moved is not None:
@@ -556,6 +563,46 @@ class Reconciler:
                     + " — correct it in the ledger (credit it and book it again) or in Rackbeat",
                 )
             )
+
+    def _check_rate(
+        self,
+        document_type: str,
+        document: dict[str, Any],
+        where: str,
+        theirs: Amounts,
+        result: Reconciliation,
+    ) -> None:
+        """A document booked at Rackbeat's rate where that rate is per 100 of another base currency than
+        the ledger's (base_currencies): its amounts in the ledger's base currency are wrong."""
+        rate = document.get("currency_rate")
+        if theirs.rate is None or rate in (None, "") or theirs.rate != Decimal(str(rate)):
+            return
+        number = str(document["number"])
+        label = document_type.replace("-", " ")
+        use = rate_for_ledger(
+            theirs.currency,
+            rate,
+            ledger_base=self.ledger_base_currency,
+            source_base=self.base_currency,
+            gross=theirs.gross,
+            ledger_name=self.view.name,
+            document=f"{label} {number}",
+        )
+        if use.refusal is None:
+            return
+        ledger, base, currency = self.view.name, self.ledger_base_currency, theirs.currency
+        booked_at = f"{theirs.rate.normalize():f}"
+        result.findings.append(
+            Finding(
+                "differs",
+                document_type,
+                number,
+                f"{label} {number} ({where}): booked in {ledger} at exchange rate {booked_at}, Rackbeat's "
+                f"rate per 100 {currency} in {self.base_currency} (Rackbeat's base currency) read as {base} "
+                f"per 100 {currency}: its {base} amounts in the books are wrong — credit it in {ledger} and "
+                f"book it again at {ledger}'s rate",
+            )
+        )
 
     def _transferred_identities(self, document_type: str) -> set[str]:
         """Every ledger document a transfer of ours made or found, whatever became of the transfer."""

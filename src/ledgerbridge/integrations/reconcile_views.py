@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledgerbridge.integrations.base_currencies import rackbeat_base_currency
 from ledgerbridge.integrations.rackbeat_realtime import RackbeatRealtime
 from ledgerbridge.integrations.reconcile import Amounts, LedgerDocument, Reconciler
 from ledgerbridge.systems.economic.filters import Filter
@@ -192,6 +193,7 @@ class EconomicView:
             record.get("vatAmount"),
             record.get("grossAmount"),
             record.get("currency"),
+            record.get("exchangeRate"),
         )
 
     def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
@@ -349,6 +351,7 @@ def reconciler_for(name: str, session: object) -> Reconciler:
             base_currency=str(company.get("CurrencyCode") or "SEK"),
         )
     if hasattr(session, "economic"):
+        rackbeat_base = rackbeat_base_currency(session.rackbeat)
         documents = ["invoice"]
         supplier = getattr(settings, "supplier_invoices", None)
         if supplier is not None and supplier.enabled:
@@ -359,6 +362,9 @@ def reconciler_for(name: str, session: object) -> Reconciler:
             EconomicView(session.economic),
             document_types=documents,
             master_entities=entities,
-            base_currency="DKK",  # Rackbeat's own base currency
+            base_currency=rackbeat_base,
+            ledger_base_currency=str(
+                ((session.economic.get("self") or {}).get("settings") or {}).get("baseCurrency") or "DKK"
+            ),
         )
     raise ValueError(f"integration {name!r} cannot be reconciled (no ledger view for its kind)")

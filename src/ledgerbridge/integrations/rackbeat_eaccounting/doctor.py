@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ledgerbridge.integrations import base_currencies
 from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks, subscribed_events
 
 EACCOUNTING_FIX = "sign in again: `ledgerbridge connect {name} eaccounting`"
@@ -32,6 +33,13 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
         except SideDown:
             return
         doctor.add("eaccounting", "reach and sign in", True, str(company.get("Name") or ""))
+        base_currencies.doctor_check(
+            doctor,
+            rackbeat,
+            side="eaccounting",
+            ledger_base=str(company.get("CurrencyCode") or "SEK"),
+            ledger_name="eAccounting",
+        )
         for entity in EACCOUNTING_ENTITIES:
             doctor.read_one(
                 "eaccounting", entity, partial(eaccounting.iter_collection, entity), fix_refused=fix

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ledgerbridge.integrations import base_currencies
 from ledgerbridge.integrations.doctor import Doctor, SideDown, rackbeat_checks, subscribed_events
 from ledgerbridge.systems.errors import NotFoundError
 
@@ -35,6 +36,10 @@ def checks(kind: Any, doctor: Doctor, name: str) -> None:
             return
         company = (me.get("company") or {}).get("name") or me.get("agreementNumber") or ""
         doctor.add("economic", "reach and sign in", True, f"agreement {company}".strip())
+        base = str((me.get("settings") or {}).get("baseCurrency") or "DKK")
+        base_currencies.doctor_check(
+            doctor, rackbeat, side="economic", ledger_base=base, ledger_name="e-conomic"
+        )
         for entity in ECONOMIC_ENTITIES:
             doctor.read_one(
                 "economic", entity, partial(economic.iter_collection, entity), fix_refused=ECONOMIC_FIX

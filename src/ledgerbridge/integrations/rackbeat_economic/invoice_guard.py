@@ -14,6 +14,11 @@ with the current mapping (so a fix — a setting, a product moved to another gro
    carries it, so the gross equals Rackbeat's;
 3. anything else: the invoice stays a draft and the error log says which lines differ and why.
 
+Rackbeat's exchange rate is compared only as e-conomic must read it (:mod:`..base_currencies`): none for
+an invoice in the agreement's base currency or in Rackbeat's own (rate 100: e-conomic's rate converts
+it); an invoice in a third currency whose Rackbeat rate is stated per 100 of another base currency than
+e-conomic's (``source_base_currency``) stays a draft with the reason.
+
 e-conomic's draft lines carry no VAT rate (only the draft's ``vatAmount``): a line's rate is derived
 from its product's group → its sales account for the invoice's VAT zone
 (``/product-groups/{n}/sales-accounts``) → VAT code → ``/vat-accounts`` rate, which also gives the
@@ -28,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.streams import Payload, Record
+from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.invoice_math import rackbeat_line_total
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check
@@ -161,6 +167,7 @@ class InvoiceGuard:
         settings: RackbeatEconomicSettings,
         *,
         base_currency: str,
+        source_base_currency: str | None = None,
     ) -> None:
         self.economic = economic
         self.invoice = invoice
@@ -169,11 +176,21 @@ class InvoiceGuard:
         self.settings = settings
         self.base_currency = base_currency
         self.lookup = VatLookup(economic, settings)
-        self.source = source_totals(invoice)
-        if self.source.currency == base_currency:
-            self.source = Totals(
-                self.source.currency, self.source.net, self.source.vat, self.source.gross, self.source.lines
-            )
+        source = source_totals(invoice)
+        # Rackbeat's rate as e-conomic must read it (base_currencies): none for the agreement's own
+        # currency or Rackbeat's (rate 100: e-conomic converts it at its own rate), a refusal when Rackbeat
+        # states it per 100 of another base currency than e-conomic's.
+        use = rate_for_ledger(
+            source.currency,
+            source.exchange_rate,
+            ledger_base=base_currency,
+            source_base=source_base_currency,
+            gross=source.gross,
+            ledger_name=LEDGER,
+            document=f"invoice {invoice['number']}",
+        )
+        self.refusal = use.refusal
+        self.source = Totals(source.currency, source.net, source.vat, source.gross, source.lines, use.rate)
 
     def bring_to_source(self, draft_number: int) -> TotalsCheck:
         """Save the draft with the current mapping, check it, map VAT and round where allowed.
@@ -181,6 +198,8 @@ class InvoiceGuard:
         Raises :class:`TotalsMismatch` (a MappingError) with the bookkeeper's explanation when the totals
         still differ.
         """
+        if self.refusal is not None:
+            raise TotalsMismatch(self.refusal)
         settings = self.settings.customer_invoices
         document = copy.deepcopy(self.document)
         adjustment_lines = 0

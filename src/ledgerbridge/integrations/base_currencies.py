@@ -1,0 +1,131 @@
+"""Two companies, two base currencies: what Rackbeat's exchange rate means to a ledger (issue 11).
+
+Rackbeat states a document's ``currency_rate`` per 100 units of the document's currency, in *its own*
+company's base currency (``GET /self``: ``user_account.base_currency``; a Swedish company keeps SEK, a
+German one EUR). e-conomic reads an ``exchangeRate`` per 100 units in the agreement's base currency,
+eAccounting a ``CurrencyRate`` per unit in the company's. When both companies keep their books in the same
+currency the rate carries over as it is. When they do not, it means something else in the ledger:
+
+- a document in the **ledger's** base currency needs no rate (its amounts are the ledger's own);
+- a document in **Rackbeat's** base currency has rate 100 (Rackbeat's way of saying "my own currency");
+  the ledger converts it at its own daily rate — the only rate between the two base currencies either
+  system has — and books it in the document's currency, never relabelled;
+- a document in a **third** currency carries a rate the ledger would misread (SEK at 8.58 EUR per 100 SEK
+  is not 8.58 DKK per 100 SEK: 125 SEK would be booked as 10.73 DKK). It is refused with the reason, never
+  booked at a rate from another base.
+
+:func:`rate_for_ledger` answers which rate the ledger should use and compare, or why none can be;
+:func:`rackbeat_base_currency` reads Rackbeat's base; :func:`mismatch` is the doctor's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledgerbridge.integrations.doctor import Doctor
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class LedgerRate:
+    """``rate``: Rackbeat's rate, per 100, as the ledger must use it (None: the ledger's own, or no
+    conversion at all); ``refusal``: why the document cannot be booked (None: it can)."""
+
+    rate: Decimal | None
+    refusal: str | None = None
+
+
+def rackbeat_base_currency(rackbeat: Any) -> str:
+    """The Rackbeat company's base currency (``GET /self``), DKK when it says none."""
+    account = (rackbeat.get_self() or {}).get("user_account") or {}
+    return str(account.get("base_currency") or "DKK").upper()
+
+
+def rate_for_ledger(
+    currency: str,
+    rate: Any,
+    *,
+    ledger_base: str,
+    source_base: str | None,
+    gross: Decimal | None = None,
+    ledger_name: str,
+    document: str = "the document",
+) -> LedgerRate:
+    """Which of Rackbeat's rates the ledger may use for a document in ``currency`` (see the module).
+
+    ``source_base`` None: Rackbeat's base is not known; then only the unmistakable case is told (rate 100
+    for a currency other than the ledger's is Rackbeat's own base currency) and the rest is taken as
+    stated in the ledger's base, as before.
+    """
+    currency = (currency or ledger_base).upper()
+    if rate is None or rate == "" or currency == ledger_base.upper():
+        return LedgerRate(None)
+    value = Decimal(str(rate))
+    if source_base is None:
+        return LedgerRate(None if value == HUNDRED else value)
+    source_base = source_base.upper()
+    if source_base == ledger_base.upper():
+        return LedgerRate(value)
+    if currency == source_base:
+        return LedgerRate(None)  # Rackbeat's own currency: the ledger converts it at its own rate
+    misread = (
+        f" ({gross} {currency} would be booked as {(gross * value / HUNDRED).quantize(Decimal('0.01'))} "
+        f"{ledger_base})"
+        if gross is not None
+        else ""
+    )
+    return LedgerRate(
+        None,
+        f"{document} is in {currency} at Rackbeat's rate {value.normalize():f}, which is per 100 {currency} "
+        f"in {source_base} (Rackbeat's base currency); {ledger_name} keeps its books in {ledger_base} and "
+        f"would read it as {ledger_base} per 100 {currency}{misread}. It stays a draft, nothing booked: give "
+        f"Rackbeat and {ledger_name} the same base currency, or book it in {ledger_name} by hand at its rate",
+    )
+
+
+def mismatch(source_base: str, ledger_base: str, ledger_name: str) -> str:
+    """The doctor's ✗ detail when the two companies keep their books in different currencies."""
+    return (
+        f"Rackbeat keeps its books in {source_base}, {ledger_name} in {ledger_base}: Rackbeat's exchange "
+        f"rates are per 100 units in {source_base}, so documents in {ledger_base} are transferred without a "
+        f"rate, documents in {source_base} at {ledger_name}'s own rate, and documents in any other currency "
+        "are held as drafts with the reason"
+    )
+
+
+def mismatch_fix(source_base: str, ledger_base: str, ledger_name: str) -> str:
+    return (
+        f"connect a Rackbeat company and a {ledger_name} company with the same base currency (Rackbeat's is "
+        f"set when the company is made), or invoice only in {ledger_base} or {source_base}"
+    )
+
+
+def doctor_check(doctor: Doctor, rackbeat: Any, *, side: str, ledger_base: str, ledger_name: str) -> None:
+    """``ledgerbridge doctor``: ✓ when both companies keep their books in one currency, else ✗ with what it
+    means for documents in each currency and the fix. Not asked when Rackbeat is down."""
+    from ledgerbridge.integrations.doctor import RACKBEAT_FIX, SideDown
+
+    try:
+        source = doctor.call(
+            "rackbeat",
+            "company base currency",
+            lambda: rackbeat_base_currency(rackbeat),
+            fix_refused=RACKBEAT_FIX,
+        )
+    except SideDown:
+        return
+    ledger_base = ledger_base.upper()
+    if source == ledger_base:
+        doctor.add(side, "base currency", True, f"{ledger_base} in both Rackbeat and {ledger_name}")
+    else:
+        doctor.add(
+            side,
+            "base currency",
+            False,
+            mismatch(source, ledger_base, ledger_name),
+            mismatch_fix(source, ledger_base, ledger_name),
+        )
