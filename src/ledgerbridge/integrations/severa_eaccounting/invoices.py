@@ -6,6 +6,10 @@ draft, or the invoice eEkonomi made of it), since eEkonomi has no idempotency ke
 ledger transfer: the draft is the send, "set the transferred status in Severa" its follow-up step, so a
 crash or a lost answer between the two resumes at the status and never makes a second draft.
 
+The field mapping of the header and the rows is ``mappers/invoice.py`` (``InvoiceToEAccounting``, read like
+seed 004's field table); :class:`DraftBuilder` gives it what it refers to (the eEkonomi ids of the customer,
+the articles and the projects' cost center items, and the project behind each row), read once per run.
+
 Readings (docs/integrations/severa-eaccounting.md):
 
 - Header (C57): the billing customer, else the customer (A22), must be in eEkonomi: one that is not is
@@ -30,22 +34,21 @@ Readings (docs/integrations/severa-eaccounting.md):
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.streams import MappingError
-from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, money, number_key
-from ledgerbridge.integrations.severa_eaccounting.mappers.customer import address_lines
+from ledgerbridge.integrations.severa_eaccounting.lookups import Lookups, Record, number_key
+from ledgerbridge.integrations.severa_eaccounting.mappers.invoice import (
+    InvoiceToEAccounting,
+    invoice_marker,
+    row_code,
+)
 from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
 
 DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"
 
 
 _MARKER = re.compile(r"^Severa ([0-9a-fA-F-]{36})$")
-
-
-def invoice_marker(guid: str) -> str:
-    return f"Severa {guid}"
 
 
 def _quote(text: str) -> str:
@@ -57,12 +60,27 @@ def describe_invoice(invoice: Record) -> str:
     return f"Severa invoice {number}" if number else f"Severa invoice {invoice.get('guid')}"
 
 
+class DraftContext:
+    """The mapping context of a draft: the settings; a draft refers to nothing through bindings."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def ref(self, entity: str, source_key: Any) -> str:
+        raise MappingError(f"{entity} {source_key}: a draft refers to eEkonomi ids, not to bindings")
+
+    def lookup(self, name: str, key: Any) -> Any:
+        return None
+
+
 class DraftBuilder:
-    """Builds the eEkonomi draft of one Severa invoice (rows read once per invoice, kept for the run)."""
+    """Builds the eEkonomi draft of one Severa invoice (rows read once per invoice, kept for the run): the
+    field mapping is ``mappers/invoice.py``; this reads what it refers to (:class:`DraftReferences`)."""
 
     def __init__(self, lookups: Lookups) -> None:
         self.lookups = lookups
         self.severa = lookups.severa
+        self.settings = lookups.settings
         self.warnings: list[str] = []  # A24: what the draft cannot say as Severa does
         self._rows: dict[str, list[Record]] = {}
         self._row_projects: dict[str, str | None] = {}
@@ -108,9 +126,7 @@ class DraftBuilder:
         return str(article["Id"])
 
     def row_code(self, row: Record) -> str:
-        codes = sorted({str(c).strip() for c in row.get("code") or [] if str(c).strip()})
-        default = str(self.lookups.settings.invoices.default_article_number or "")
-        return codes[0] if len(codes) == 1 else default  # C17, C29, A21
+        return row_code(row, self.settings.invoices.default_article_number)  # C17, C29, A21
 
     def project_numbers(self, invoice: Record) -> set[str]:
         """The Severa project numbers the invoice's rows carry (their cost center items, C60)."""
@@ -147,60 +163,17 @@ class DraftBuilder:
             )
         return str(item["Id"])
 
+    @property
+    def cost_center_slot(self) -> int:
+        return self.lookups.cost_center_slot
+
+    def terms_id(self, days: Any) -> str:
+        return self.lookups.terms_id(days)
+
     def draft(self, invoice: Record) -> dict[str, Any]:
-        guid = str(invoice["guid"])
-        address = invoice.get("receiverAddress") or {}
-        line1, line2 = address_lines(address.get("addressline"))
-        body: dict[str, Any] = {
-            "CustomerId": self.customer_id(invoice),
-            "IsCreditInvoice": bool(invoice.get("isCreditNote")),
-            "InvoiceDate": invoice.get("date"),
-            "DueDate": invoice.get("dueDate"),
-            "OurReference": (invoice.get("ourReference") or None),
-            "YourReference": (invoice.get("yourReference") or None),
-            "InvoiceAddress1": line1,
-            "InvoiceAddress2": line2,
-            "InvoiceCustomerName": (invoice.get("receiverCustomerName") or None),
-            "ContractNumber": invoice_marker(guid),
-        }
-        if invoice.get("paymentTerm") is not None:
-            body["TermsOfPaymentId"] = self.lookups.terms_id(invoice.get("paymentTerm"))
-        body = {k: v for k, v in body.items() if v is not None}
-        slot = f"CostCenterItemId{self.lookups.cost_center_slot}"
-        rows: list[dict[str, Any]] = []
-        for row in sorted(self.rows(guid), key=lambda r: r.get("sortOrder") or 0):
-            quantity = Decimal(str(row.get("quantity") or 0))
-            if quantity != quantity.quantize(Decimal("0.01")):
-                raise MappingError(
-                    f"row {row.get('description')!r} has quantity {quantity}; eEkonomi takes 2 decimals (A28)"
-                )
-            line: dict[str, Any] = {
-                "ArticleId": self.article_id(self.row_code(row)),
-                "Text": str(row.get("description") or "")[:2000],
-                "Quantity": quantity,
-                "UnitPrice": money(row.get("unitPrice")),
-                "IsTextRow": False,
-            }
-            project = self.row_project_number(invoice, row)
-            if project is not None:
-                line[slot] = self.item_id(project)  # C60
-            rows.append(line)
-        texts = [
-            {"IsTextRow": True, "Text": str(text)[:2000]}
-            for text in (
-                invoice.get("notes"),
-                (invoice.get("freeText1") or {}).get("value")
-                if isinstance(invoice.get("freeText1"), dict)
-                else invoice.get("freeText1"),
-                (invoice.get("freeText2") or {}).get("value")
-                if isinstance(invoice.get("freeText2"), dict)
-                else invoice.get("freeText2"),
-            )
-            if text
-        ]
-        where = self.lookups.settings.invoices.note_rows
-        body["Rows"] = texts + rows if where == "top" else rows + texts if where == "bottom" else rows
-        return body
+        """The draft of ``invoice`` (a MappingError says why it cannot be one)."""
+        mapper = InvoiceToEAccounting(self, self.rows(str(invoice["guid"])))
+        return mapper.map(invoice, DraftContext(self.settings))
 
 
 def marked_documents(lookups: Lookups) -> dict[str, str]:
