@@ -3,8 +3,8 @@ phone, no English text of ours left in a Danish/Swedish/Norwegian page, no axe-c
 A/AA, and the charts drawn with data. One demo-like world per module (the start-up sync has run, one
 invoice went through, one failed), so the pages have something to show.
 
-``LEDGERBRIDGE_SCREENSHOTS=docs/screenshots`` also saves the settings page per language and a few pages at
-both widths there.
+``LEDGERBRIDGE_SCREENSHOTS=docs/screenshots`` also saves the settings, activity and reconcile pages per
+language and a few pages at both widths there.
 """
 
 from __future__ import annotations
@@ -206,6 +206,9 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
                     page.screenshot(path=str(shots / f"settings-{language}.png"), full_page=True)
                 if shots is not None and path == f"/console/integrations/{NAME}":
                     page.screenshot(path=str(shots / f"overview-{width}-{language}.png"), full_page=True)
+                if shots is not None and width == DESKTOP and path.endswith(("/activity", "reconcile?run=1")):
+                    shot = "activity" if path.endswith("/activity") else "reconcile"
+                    page.screenshot(path=str(shots / f"{shot}-{language}.png"), full_page=True)
                 if shots is not None and path == "/console" and width == PHONE:
                     page.screenshot(path=str(shots / f"integrations-{width}-{language}.png"), full_page=True)
         # On a phone the navigation is folded behind "Menu" and opens with the keyboard.
