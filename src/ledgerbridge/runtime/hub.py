@@ -26,11 +26,12 @@ from sqlalchemy.exc import OperationalError
 
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.inbox import Inbox
+from ledgerbridge.engine.inbox import Announced, GroupIntake, Inbox, IntakeFailed, IntegrationGone
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
 from ledgerbridge.engine.webhook_secrets import StoredSecret, WebhookSecrets
 from ledgerbridge.integrations.base import Realtime, all_kinds, pushed_webhook_reader
+from ledgerbridge.integrations.registry import kind_named
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.slots import DocumentSlots
 from ledgerbridge.service import Ledgerbridge, UserError
@@ -44,6 +45,9 @@ DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait befo
 # back-off between retries), so more threads than cores pay off; the clients' pacing keeps each API's limits.
 DEFAULT_DOCUMENT_CONCURRENCY = 16
 REFILL_SECONDS = 0.25  # how often a lane with free slots looks for documents that arrived meanwhile
+# A delivery's tokens are remembered this long (a new token is looked up at once; a withdrawn one is
+# refused at the latest this much later).
+TOKEN_CACHE_SECONDS = 30.0
 INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
 log = structlog.get_logger("ledgerbridge.runtime")
 
@@ -87,6 +91,21 @@ class WebhookRejected(Exception):
 
 
 @dataclass
+class _Receiver:
+    """What verifying a delivery needs, remembered per (integration name, source)."""
+
+    integration_id: int
+    kind: Any
+    tokens: dict[str, str]
+    until: float
+
+    @functools.cached_property
+    def encoded(self) -> frozenset[bytes]:
+        """The tokens as bytes, each once (a system may use one token for several events)."""
+        return frozenset(str(token).encode("utf-8") for token in self.tokens.values())
+
+
+@dataclass
 class _Backoff:
     attempts: int
     not_before: float
@@ -108,6 +127,11 @@ class RealtimeHub:
     ) -> None:
         self.service = service
         self.inbox = Inbox(service.store)
+        # Deliveries arriving together are stored in one transaction (group commit).
+        self.intake = GroupIntake(service.store)
+        self._receivers: dict[tuple[str, str], _Receiver] = {}
+        self._receivers_lock = threading.Lock()
+        self._deliveries: dict[str, str] = {}
         self._sessions: dict[int, tuple[str, Realtime]] = {}
         self._lock = threading.RLock()
         self._backoff_lock = threading.Lock()
@@ -162,6 +186,7 @@ class RealtimeHub:
                     del self._sessions[integration_id]
 
     def close(self) -> None:
+        self.intake.close()  # what was received is written before the clients go
         with self._idle:
             if self._stopping.is_set() and self._in_flight:
                 # stop() gave up waiting: closing the clients would fail the items still running. The
@@ -200,6 +225,7 @@ class RealtimeHub:
             WebhookSecrets(db, integration_id).put(
                 session.webhook_source, self.service.box.seal(tokens), url=url
             )
+        self.forget_receiver(name, session.webhook_source)
         return len(tokens)
 
     def webhook_reader(self, source: str) -> Any:
@@ -209,33 +235,6 @@ class RealtimeHub:
             raise WebhookRejected(404, f"no webhook receiver for {source[:50]!r}")
         return reader
 
-    def receive_webhook(self, name: str, source: str, token: str | None, event: str | None, body: Any) -> int:
-        """Verify a delivery and store it in the inbox; returns the inbox item id."""
-        with self.service.store.session() as db:
-            row = db.scalars(select(Integration).where(Integration.name == name)).first()
-            if row is None:  # answered like a wrong token: names are not to be discovered this way
-                raise WebhookRejected(401, "unknown webhook token")
-            stored = WebhookSecrets(db, row.id).get(source)
-            integration_id = row.id
-        known = self._open_tokens(stored).values()
-        # Rackbeat signs nothing: the shared token is the only proof. Compare in constant time.
-        if not token or not any(_same_token(token, candidate) for candidate in known):
-            # The sender's event name is no label value: junk deliveries must not make new series.
-            metrics.WEBHOOKS.labels(name, "", "rejected").inc()
-            raise WebhookRejected(401, "unknown webhook token")
-        # The delivery's shape (event known, key of the event's type) is the sending system's to check:
-        # a wrong one is answered 400 now instead of failing later in the inbox.
-        try:
-            event, key, payload = self.webhook_reader(source).read(event, body)
-        except ValueError as exc:
-            raise WebhookRejected(400, str(exc)) from None
-        item_id, new = self.inbox.put(
-            integration_id, source=source, event=event, record_key=key, payload=payload
-        )
-        metrics.WEBHOOKS.labels(name, event, "queued" if new else "collapsed").inc()
-        _log_received(name, source, event, key, item_id, new)
-        return item_id
-
     def _open_tokens(self, stored: StoredSecret | None) -> dict[str, str]:
         """The stored webhook tokens; none when they cannot be decrypted (the key is lost)."""
         if not stored:
@@ -244,6 +243,41 @@ class RealtimeHub:
             return dict(self.service.box.open(stored.sealed))
         except ValueError:
             return {}
+
+    def _receiver(self, name: str, source: str, *, fresh: bool) -> _Receiver | None:
+        """The integration's id, kind and open webhook tokens for ``source``: remembered for
+        ``TOKEN_CACHE_SECONDS`` (a delivery costs no query and no decryption), read again when ``fresh``
+        (a token not among those remembered: it may be new). None when ``fresh`` is False and nothing is
+        remembered, or when there is no such integration."""
+        now = time.monotonic()
+        with self._receivers_lock:
+            known = self._receivers.get((name, source))
+        if known is not None and known.until > now and not fresh:
+            return known
+        if not fresh:
+            return None
+        with self.service.store.session() as db:
+            row = db.scalars(select(Integration).where(Integration.name == name)).first()
+            if row is None:
+                with self._receivers_lock:
+                    self._receivers.pop((name, source), None)
+                return None
+            stored = WebhookSecrets(db, row.id).get(source)
+            integration_id, kind = row.id, row.kind
+        try:
+            kind_class: Any = kind_named(kind)
+        except UserError:
+            kind_class = None
+        receiver = _Receiver(integration_id, kind_class, self._open_tokens(stored), now + TOKEN_CACHE_SECONDS)
+        with self._receivers_lock:
+            self._receivers[(name, source)] = receiver
+        return receiver
+
+    def forget_receiver(self, name: str, source: str | None = None) -> None:
+        """Drop what is remembered of ``name``'s webhook tokens (of ``source``, or all)."""
+        with self._receivers_lock:
+            for key in [k for k in self._receivers if k[0] == name and source in (None, k[1])]:
+                del self._receivers[key]
 
     # -- webhooks configured by hand in a system's UI, verified by a token in the URL ----------------------
     def url_webhooks(self, name: str, system: str) -> Any:
@@ -267,32 +301,9 @@ class RealtimeHub:
             if stored is None:
                 stored = StoredSecret(self.service.box.seal({"token": secrets.token_urlsafe(24)}))
                 webhook_secrets.put(system, stored.sealed)
+        self.forget_receiver(name, system)
         token = self.service.box.open(stored.sealed)["token"]
         return dict(hooks.urls(f"{public_url.rstrip('/')}/webhooks/{system}/{name}?token={token}"))
-
-    def receive_url_webhook(self, name: str, system: str, params: dict[str, str | None]) -> int:
-        """A call to one of :meth:`webhook_urls`: check its token, then store it in the inbox."""
-        with self.service.store.session() as db:
-            row = db.scalars(select(Integration).where(Integration.name == name)).first()
-            if row is None:  # answered like a wrong token: names are not to be discovered this way
-                raise WebhookRejected(401, "unknown webhook token")
-            stored = WebhookSecrets(db, row.id).get(system)
-            integration_id = row.id
-        token = params.get("token")
-        expected = self._open_tokens(stored).get("token")
-        if not token or not expected or not _same_token(token, expected):
-            metrics.WEBHOOKS.labels(name, "", "rejected").inc()
-            raise WebhookRejected(401, "unknown webhook token")
-        try:
-            event, key, payload = self.url_webhooks(name, system).parse(params)
-        except (ValueError, UserError) as exc:
-            raise WebhookRejected(400, str(exc)) from None
-        item_id, created = self.inbox.put(
-            integration_id, source=system, event=event, record_key=key, payload=payload
-        )
-        metrics.WEBHOOKS.labels(name, event, "queued" if created else "collapsed").inc()
-        _log_received(name, system, event, key, item_id, created)
-        return item_id
 
     # -- one intake for every system: /webhooks/{system}/{name} ------------------------------------
     URL_DELIVERY = "url"
@@ -302,22 +313,100 @@ class RealtimeHub:
         """How ``system`` delivers: ``"url"`` (web hooks entered as URLs: the call's query parameters,
         by GET or POST, verified by the URL's ``token``; a kind's ``url_webhooks``) or ``"pushed"`` (a JSON
         body with the token and event in headers; a kind's ``pushed_webhooks``). 404 for any other."""
-        if any(system in kind.url_webhooks for kind in all_kinds().values()):
-            return self.URL_DELIVERY
-        self.webhook_reader(system)
-        return self.PUSHED_DELIVERY
+        known = self._deliveries.get(system)
+        if known is None:
+            if any(system in kind.url_webhooks for kind in all_kinds().values()):
+                known = self.URL_DELIVERY
+            else:
+                self.webhook_reader(system)
+                known = self.PUSHED_DELIVERY
+            self._deliveries[system] = known  # the kinds do not change while we run
+        return known
+
+    def verify(
+        self,
+        system: str,
+        name: str,
+        *,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: Any,
+        cached_only: bool = False,
+    ) -> Announced | None:
+        """Verify one call to ``/webhooks/{system}/{name}`` (read as ``system`` delivers, see
+        :meth:`webhook_delivery`; ``body`` is the parsed JSON of a pushed delivery) and read it into what
+        the inbox stores. Raises :class:`WebhookRejected` (401 wrong token or unknown integration, 400 a
+        delivery of the wrong shape). With ``cached_only`` nothing is read from the database: None when
+        the integration's tokens are not remembered (then call again without it, off the event loop)."""
+        url_delivery = self.webhook_delivery(system) == self.URL_DELIVERY
+        if url_delivery:
+            params: dict[str, str | None] = dict(query)  # all of them: the system's reader picks its own
+            token = params.get("token")
+        else:
+            reader = self.webhook_reader(system)
+            token = headers.get(reader.token_header)
+            event = headers.get(reader.event_header) or (
+                body.get("event") if isinstance(body, dict) else None
+            )
+
+        def accepts(receiver: _Receiver) -> bool:
+            if url_delivery:
+                expected = receiver.tokens.get("token")
+                return bool(token and expected and _same_token(token, expected))
+            # Rackbeat signs nothing: the shared token is the only proof. Compare in constant time.
+            given = str(token).encode("utf-8", "surrogateescape") if token else b""
+            return bool(given) and any(hmac.compare_digest(given, known) for known in receiver.encoded)
+
+        receiver = self._receiver(name, system, fresh=False)
+        if receiver is None or not accepts(receiver):
+            if cached_only:
+                return None
+            receiver = self._receiver(name, system, fresh=True)  # a new token, or not remembered yet
+            # An unknown integration is answered like a wrong token: names are not to be found this way.
+            if receiver is None or not accepts(receiver):
+                if receiver is not None:  # the sender's event name is no label: junk makes no new series
+                    metrics.WEBHOOKS.labels(name, "", "rejected").inc()
+                raise WebhookRejected(401, "unknown webhook token")
+        # The delivery's shape (event known, key of the event's type) is the sending system's to check:
+        # a wrong one is answered 400 now instead of failing later in the inbox.
+        try:
+            if url_delivery:
+                hooks = receiver.kind.url_webhooks.get(system) if receiver.kind is not None else None
+                if hooks is None:
+                    raise ValueError(f"{name} takes no web hooks from {system}")
+                event, key, payload = hooks.parse(params)
+            else:
+                event, key, payload = reader.read(event, body)
+        except (ValueError, UserError) as exc:
+            raise WebhookRejected(400, str(exc)) from None
+        return Announced(receiver.integration_id, system, event, str(key), payload, received_at=utcnow())
+
+    def accepted(self, name: str, delivery: Announced, item_id: int, new: bool) -> None:
+        """Count and log a delivery once it is stored."""
+        metrics.WEBHOOKS.labels(name, delivery.event, "queued" if new else "collapsed").inc()
+        _log_received(name, delivery.source, delivery.event, delivery.record_key, item_id, new)
+
+    def stored(self, name: str, future: Future[tuple[int, bool]], delivery: Announced) -> int:
+        """The answer to a submitted delivery: its item id once its batch committed. Raises
+        ``WebhookRejected`` 503 when the batch did not commit, 401 when the integration is gone."""
+        try:
+            item_id, new = future.result()
+        except IntakeFailed as exc:
+            raise WebhookRejected(503, f"{exc}; send it again") from exc
+        except IntegrationGone:
+            self.forget_receiver(name)
+            raise WebhookRejected(401, "unknown webhook token") from None
+        self.accepted(name, delivery, item_id, new)
+        return item_id
 
     def receive(
         self, system: str, name: str, *, headers: Mapping[str, str], query: Mapping[str, str], body: Any
     ) -> int:
-        """Verify one call to ``/webhooks/{system}/{name}`` and store it in the inbox, read as ``system``
-        delivers (see :meth:`webhook_delivery`); ``body`` is the parsed JSON of a pushed delivery."""
-        if self.webhook_delivery(system) == self.URL_DELIVERY:
-            params: dict[str, str | None] = dict(query)  # all of them: the system's reader picks its own
-            return self.receive_url_webhook(name, system, params)
-        reader = self.webhook_reader(system)
-        event = headers.get(reader.event_header) or (body.get("event") if isinstance(body, dict) else None)
-        return self.receive_webhook(name, system, headers.get(reader.token_header), event, body)
+        """Verify one call to ``/webhooks/{system}/{name}`` and store it in the inbox (in a batch of
+        deliveries committed together, see :class:`GroupIntake`); returns the inbox item id once stored."""
+        delivery = self.verify(system, name, headers=headers, query=query, body=body)
+        assert delivery is not None  # not cached_only: verified or refused
+        return self.stored(name, self.intake.submit(delivery), delivery)
 
     # -- processing --------------------------------------------------------------------------------
     def process_pending(self, *, limit: int = 200, integration_id: int | None = None) -> int:

@@ -10,6 +10,8 @@ to 1 MB. ``serve`` binds to 127.0.0.1 by default.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -122,6 +124,9 @@ def create_app(
     # -- webhooks ------------------------------------------------------------------------------------
     # One route family for every system; the hub says how ``system`` delivers. URL web hooks (entered by
     # hand in the system's UI) call by GET or POST with everything in the query; pushed ones POST JSON.
+    if worker is not None:
+        hub.intake.listen(worker.notify)  # once per stored batch of deliveries
+
     @app.get("/webhooks/{system}/{name}", tags=["webhooks"], operation_id="receive_webhook_get")
     @app.post("/webhooks/{system}/{name}", tags=["webhooks"], operation_id="receive_webhook_post")
     async def receive_webhook(system: str, name: str, request: Request) -> dict[str, Any]:
@@ -138,19 +143,28 @@ def create_app(
             except BadBody as exc:
                 raise HTTPException(400, str(exc)) from None
 
-        def store() -> int:
-            with request_context(request):
-                item_id = hub.receive(
-                    system, name, headers=request.headers, query=request.query_params, body=body
+        headers, query = request.headers, request.query_params
+        with request_context(request):
+            try:
+                # The tokens are remembered: verifying costs no query, so it runs right here; the first
+                # delivery of an integration (or a new token) looks them up off the event loop.
+                announced = hub.verify(
+                    system, name, headers=headers, query=query, body=body, cached_only=True
                 )
-            if worker is not None:
-                worker.notify()
-            return item_id
-
-        try:  # off the event loop: deliveries arriving together overlap their commits
-            item_id = await run_in_threadpool(store)
-        except WebhookRejected as exc:
-            raise HTTPException(exc.status, exc.message) from None
+                if announced is None:
+                    announced = await run_in_threadpool(
+                        functools.partial(hub.verify, system, name, headers=headers, query=query, body=body)
+                    )
+                assert announced is not None
+                # Durable before the answer: deliveries arriving together share one transaction, and
+                # this one answers once that transaction committed (503 if it did not: send it again).
+                stored = hub.intake.submit(announced)
+                waited = asyncio.wrap_future(stored)
+                await asyncio.wait([waited])  # not cancelled with this request: the batch is others' too
+                waited.exception()  # read below, from ``stored``
+                item_id = hub.stored(name, stored, announced)
+            except WebhookRejected as exc:
+                raise HTTPException(exc.status, exc.message) from None
         return {"queued": item_id}
 
     # -- health and metrics ----------------------------------------------------------------------------
