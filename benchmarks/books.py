@@ -194,7 +194,7 @@ def transfer_one(ledger: Ledger, combo: Combination, rng: random.Random, case: s
     tally = combo.tally
     tally.checked += 1
     if result.ok and result.remote_key:
-        theirs = ledger.view.amounts("invoice", result.remote_key)
+        theirs = ledger.view.amounts("invoice", result.remote_key, str(source["invoice_date"]))
         mine = source_amounts(source, ledger.base_currency)
         equal = theirs is not None and not mine.differences(theirs, ledger.name)
         draft = result.remote_key.startswith("draft:")
@@ -269,7 +269,7 @@ def transfer_supplier_invoice(
         out[f"refused: {reason_pattern(result.message)}"] += 1
         return
     try:
-        theirs = ledger.view.amounts("supplier-invoice", result.remote_key)
+        theirs = ledger.view.amounts("supplier-invoice", result.remote_key, str(source["invoice_date"]))
     except NotImplementedError:
         out["transferred (voucher; amounts not read back)"] += 1
         return
