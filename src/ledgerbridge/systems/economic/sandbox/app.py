@@ -665,7 +665,7 @@ class _EconomicApi:
             with self.state.lock:
                 if key is None or not self.state.exists(DRAFTS.name, key):
                     return self._not_found(DRAFTS, rest[0], base)
-                record = documents.validate_draft(self.state, body, base=base)
+                record = documents.validate_draft(self.state, body, base=base, replacing=True)
                 record["draftInvoiceNumber"] = key
                 self.state.replace(DRAFTS.name, key, record)
                 rendered = Renderer(self.state, base).render(
@@ -769,7 +769,7 @@ class _EconomicApi:
             with self.state.lock:
                 if not isinstance(key, int) or not self.state.exists(spec.name, key):
                     return self._not_found(spec, parts[1], base)
-                record = documents.validate_draft(self.state, body, base=base, spec=spec)
+                record = documents.validate_draft(self.state, body, base=base, spec=spec, replacing=True)
                 record["orderNumber"] = key
                 self.state.replace(spec.name, key, record)
                 rendered = Renderer(self.state, base).render(

@@ -115,6 +115,8 @@ from ledgerbridge.systems.economic.sandbox.validation import (
     VALIDATION_MESSAGE,
     Annotated,
     check_document,
+    check_field,
+    check_typed_only,
     json_type_name,
     raise_if,
     require_object,
@@ -173,8 +175,35 @@ def _error(code: str, message: str, **kwargs: Any) -> dict[str, Any]:
 # -- draft invoices ------------------------------------------------------------------------------
 
 
+# What a document's write schemas list but the server computes (price_document) or makes itself (the
+# order's pdf link and SOAP handle): a body may carry them, so they are checked as typed (a wrong type
+# is a 400, as for any property) and not stored.
+COMPUTED_AMOUNTS = (
+    "netAmount",
+    "netAmountInBaseCurrency",
+    "grossAmount",
+    "grossAmountInBaseCurrency",
+    "vatAmount",
+    "roundingAmount",
+    "costPriceInBaseCurrency",
+    "marginInBaseCurrency",
+    "marginPercentage",
+)
+TYPED_ONLY = (
+    *(Field(name, NUMBER) for name in COMPUTED_AMOUNTS),
+    Field("pdf.download", STRING),
+    Field("soap.orderHandle.id", INTEGER),
+)
+LINE_TYPED_ONLY = (Field("marginInBaseCurrency", NUMBER), Field("marginPercentage", NUMBER))
+
+
 def validate_draft(
-    state: EconomicState, body: Any, *, base: str, spec: ResourceSpec = DRAFT_INVOICES
+    state: EconomicState,
+    body: Any,
+    *,
+    base: str,
+    spec: ResourceSpec = DRAFT_INVOICES,
+    replacing: bool = False,
 ) -> dict[str, Any]:
     """Check a draft invoice document (POST or PUT) and return the record to store, amounts computed.
 
@@ -184,6 +213,10 @@ def validate_draft(
     require_object(body)
     errors = Annotated()
     record = check_document(state, spec, body, errors, base=base, creating=True)
+    if replacing and spec.key in body:  # the path names it; a number sent is checked as typed
+        check_field(Field(spec.key, INTEGER, minimum=1, maximum=999999999), body[spec.key], errors)
+        record.pop(spec.key, None)
+    check_typed_only(body, TYPED_ONLY, errors)
     lines = _check_lines(state, body, errors, base)
     customer_number = get_path(record, "customer.customerNumber")
     customer = state.get("customers", customer_number) if customer_number is not None else None
@@ -257,6 +290,7 @@ def _check_lines(
             fields=LINE_FIELDS,
             refs=LINE_REFS,
         )
+        check_typed_only(item, LINE_TYPED_ONLY, line_errors)
         if "product" in item and item.get("quantity") is None:
             line_errors.add(
                 "quantity",

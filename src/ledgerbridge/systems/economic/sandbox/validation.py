@@ -98,7 +98,7 @@ class Annotated:
         return bool(self.doc)
 
 
-def _check_field(f: Field, value: Any, errors: Annotated) -> Any:
+def check_field(f: Field, value: Any, errors: Annotated) -> Any:
     """The value to store, or _MISSING after recording an error."""
     name = f.path.rsplit(".", 1)[-1]
     expected = _TYPE_NAMES[f.type]
@@ -301,6 +301,30 @@ def check_ref(state: EconomicState, ref: Ref, raw: Any, errors: Annotated, base:
     return {ref.key: number}
 
 
+def _check_containers(body: Mapping[str, Any], fields: tuple[Field, ...], errors: Annotated) -> None:
+    """An object holding fields (``inventory``, ``remittanceAdvice``) sent as anything but an object
+    (or null) is refused as the schema types it, not ignored with its fields."""
+    containers = sorted({f.path.rsplit(".", 1)[0] for f in fields if "." in f.path})
+    for path in containers:
+        value = _lookup(body, path)
+        if value is _MISSING or value is None or isinstance(value, Mapping):
+            continue
+        got = json_type_name(value)
+        errors.add(
+            path, field_error(UNPUBLISHED, f"Expected Object but got {got}.", value=value, include_value=True)
+        )
+
+
+def check_typed_only(body: Mapping[str, Any], fields: tuple[Field, ...], errors: Annotated) -> None:
+    """Properties a write schema lists that the server computes or ignores: one sent must still have its
+    schema's type (a wrong one is a 400), and nothing of it is stored."""
+    _check_containers(body, fields, errors)
+    for f in fields:
+        value = _lookup(body, f.path)
+        if value is not _MISSING and value is not None:
+            check_field(f, value, errors)
+
+
 def check_document(
     state: EconomicState,
     spec: ResourceSpec,
@@ -315,12 +339,18 @@ def check_document(
     """The scalar fields and references of ``body`` checked against ``spec`` (or the ``fields``/``refs``
     given, e.g. an invoice line's), as a record to store; problems go to ``errors``."""
     record: dict[str, Any] = {}
+    _check_containers(body, spec.fields if fields is None else fields, errors)
     for f in spec.fields if fields is None else fields:
         if f.path == spec.key and not creating and fields is None:
             # The path names the record on PUT (renumbering is not emulated), but the products and
-            # suppliers PUT schemas still require the number in the body.
-            if spec.name in _PUT_REQUIRES_KEY and _lookup(body, f.path) is _MISSING:
-                errors.add(f.path, field_error(UNPUBLISHED, f"Required property '{f.path}' is missing."))
+            # suppliers PUT schemas still require the number in the body, and a number sent is checked
+            # as the schema types it.
+            given = _lookup(body, f.path)
+            if given is _MISSING:
+                if spec.name in _PUT_REQUIRES_KEY:
+                    errors.add(f.path, field_error(UNPUBLISHED, f"Required property '{f.path}' is missing."))
+            else:
+                check_field(f, given, errors)
             continue
         if f.path == "eInvoicingDisabledByDefault" and not creating:
             continue  # "updatable only by using PATCH" (schema); PUT keeps the current value
@@ -332,7 +362,7 @@ def check_document(
                     field_error(UNPUBLISHED, f"Required property '{f.path.rsplit('.', 1)[-1]}' is missing."),
                 )
             continue
-        checked = _check_field(f, value, errors)
+        checked = check_field(f, value, errors)
         if checked is not _MISSING:
             set_path(record, f.path, checked)
 
