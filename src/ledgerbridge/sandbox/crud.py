@@ -170,17 +170,23 @@ def register_crud(
     operations: str = "LGCPD",
     patch_as_array: bool = False,
     create_as_array: bool = False,
+    created_status: int = 201,
     **meta: Any,
 ) -> None:
     """Add the operations named by letters (L list, G get, C create, P patch, U put/replace, D delete).
 
     ``collection`` serves L and C, ``item`` serves G, P, U and D; ``meta`` goes on every route (per-method
-    overrides: ``meta_L={...}`` etc.).
+    overrides: ``meta_L={...}`` etc.); ``created_status`` is what C answers (some APIs answer a create 200).
     """
     per_op = {letter: meta.pop(f"meta_{letter}", {}) for letter in "LGCPUD"}
     plan: list[tuple[str, str, str | None, Callable[[], Handler]]] = [
         ("L", "GET", collection, lambda: list_handler(resource)),
-        ("C", "POST", collection, lambda: create_handler(resource, as_array=create_as_array)),
+        (
+            "C",
+            "POST",
+            collection,
+            lambda: create_handler(resource, status=created_status, as_array=create_as_array),
+        ),
         ("G", "GET", item, lambda: get_handler(resource)),
         ("P", "PATCH", item, lambda: patch_handler(resource, as_array=patch_as_array)),
         ("U", "PUT", item, lambda: replace_handler(resource)),

@@ -59,6 +59,8 @@ def _examples(state: EAccountingState, demo: dict[str, dict[str, str]]) -> dict[
             ],
         }
     )
+    state.add("deliverymethods", {"Name": "Posten", "Code": "P"})  # a new company has none
+    state.add("deliveryterms", {"Name": "Fritt vårt lager", "Code": "FVL"})
     year = fiscal_year_id(2025)
     booked = SupplierInvoices(state, documents).create(
         {"SupplierId": demo["supplier"]["1"], "InvoiceNumber": "X", "TotalAmount": 0, "Rows": []}
@@ -309,3 +311,24 @@ def test_every_served_read_answers_as_its_operation_declares(
         http.post("/v2/vouchers", json=_voucher_body())
     assert len(recorder.exchanges) > 30
     assert_exchanges_follow_the_spec(specs_dir, recorder.exchanges)
+
+
+def test_delivery_methods_and_terms_are_created_with_200_and_read_back(
+    raw: httpx.Client, state: EAccountingState, specs_dir: Path
+) -> None:
+    for path, schema in (
+        ("/v2/deliverymethods", "DeliveryMethodApi"),
+        ("/v2/deliveryterms", "DeliveryTermApi"),
+    ):
+        assert raw.get(path).json()["Data"] == []  # a new company has none (UNCONFIRMED)
+        made = raw.post(path, json={"Name": "Schenker", "NameEnglish": "Schenker", "Code": "DBS"})
+        assert made.status_code == 200, made.text  # the spec answers a create 200 here
+        assert_valid(specs_dir, schema, made.json())
+        assert raw.get(f"{path}/{made.json()['Id']}").json()["Code"] == "DBS"
+        assert [x["Name"] for x in raw.get(path).json()["Data"]] == ["Schenker"]
+        refused = raw.post(path, json={"Code": "X" * 21})
+        assert refused.status_code == 400
+        assert {e["Field"] for e in refused.json()["Errors"]} == {"Name", "Code"}
+        other = raw.put(f"{path}/{made.json()['Id']}", json={"Name": "x"})
+        assert other.status_code == 405 and other.headers["Allow"] == "GET"
+    assert raw.get("/v2/deliveryterms").json()["Data"][0]["Editable"] is True

@@ -42,6 +42,8 @@ class Resource:
     writable: bool = True  # False: GET only (POST/PUT/DELETE answer 405)
     custom: bool = False  # served by documents.py, not by the generic handlers
     references: dict[str, str] = field(default_factory=dict)  # field -> resource it must name
+    operations: str | None = None  # the generic handlers' letters (crud.register_crud) when not the usual
+    created_status: int = 201  # what a POST answers (the spec has 200 on some collections)
 
 
 CUSTOMER_FIELDS: dict[str, F] = {
@@ -161,6 +163,16 @@ TERMS_TYPE_TEXT = {
 
 
 LABEL_FIELDS: dict[str, F] = {"Name": F("str", 50, False), "Description": F("str", 400)}
+
+DELIVERY_METHOD_FIELDS: dict[str, F] = {
+    "Name": F("str", 100, False),
+    "NameEnglish": F("str", 200),
+    "Code": F("str", 20),
+}
+DELIVERY_TERM_FIELDS: dict[str, F] = {
+    **DELIVERY_METHOD_FIELDS,
+    "Editable": F("bool", None, False, fallback=True),
+}
 
 CODING_FIELDS: dict[str, F] = {
     "Name": F("str"),
@@ -579,6 +591,25 @@ RESOURCES: dict[str, Resource] = {
         Resource("termsofpayments", "TermsOfPaymentApi", TERMS_FIELDS, ("Name",), stamp=None, writable=False),
         Resource("articlelabels", "ArticleLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
         Resource("customerlabels", "CustomerLabelApi", LABEL_FIELDS, ("Name",), stamp=None),
+        # GET list, GET one and POST (answered 200, as the spec says); no PUT or DELETE in the spec.
+        Resource(
+            "deliverymethods",
+            "DeliveryMethodApi",
+            DELIVERY_METHOD_FIELDS,
+            ("Name",),
+            stamp=None,
+            operations="LGC",
+            created_status=200,
+        ),
+        Resource(
+            "deliveryterms",
+            "DeliveryTermApi",
+            DELIVERY_TERM_FIELDS,
+            ("Name",),
+            stamp=None,
+            operations="LGC",
+            created_status=200,
+        ),
         Resource("articleaccountcodings", "ArticleAccountCodingApi", CODING_FIELDS, writable=False),
         Resource(
             "suppliers",

@@ -131,6 +131,8 @@ class EAccountingRoutes:
         operations = "LG"
         if resource.writable:
             operations += "CU" + ("D" if resource.deletable else "")
+        if resource.operations is not None:
+            operations = resource.operations
         spellings = [name] + [alias for alias, target in ALIASES.items() if target == name]
         for spelling in spellings:
             register_crud(
@@ -139,6 +141,7 @@ class EAccountingRoutes:
                 collection=f"/v2/{spelling}",
                 item=f"/v2/{spelling}/{{{ID}}}",
                 operations=operations,
+                created_status=resource.created_status,
                 endpoint=name,
             )
 
