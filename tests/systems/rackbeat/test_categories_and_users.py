@@ -36,3 +36,23 @@ def test_users_are_served_and_other_methods_answer_405_with_allow() -> None:
         answer = api.patch("/users", json={})
         assert answer.status_code == 405
         assert answer.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_a_categorys_products_are_listed_like_products() -> None:
+    with SandboxServer(create_app(token="t", rate_limit=None)) as server:
+        api = httpx.Client(base_url=server.base_url + "/api", headers={"Authorization": "Bearer t"})
+        tools = api.post("/product-categories", json={"name": "Værktøj"}).json()["product_category"]
+        group = api.post("/product-groups", json={"name": "Varer", "has_inventory": True}).json()
+        base = {"group": group["product_group"]["number"], "sales_price": 10}
+        for number, category in (("P1", tools["number"]), ("P2", None), ("P3", tools["number"])):
+            api.post(
+                "/products", json={**base, "number": number, "name": number, "product_category": category}
+            )
+        listed = api.get(
+            f"/product-categories/{tools['number']}/products", params={"order_direction": "desc"}
+        )
+        assert listed.status_code == 206
+        assert [p["number"] for p in listed.json()["products"]] == ["P3", "P1"]
+        assert listed.json()["total"] == 2
+        assert api.get("/product-categories/99/products").status_code == 404
+        assert api.post(f"/product-categories/{tools['number']}/products", json={}).status_code == 405

@@ -453,6 +453,8 @@ class RackbeatApi:
             add({"POST": self._book}, path + "/{key}/book", one)
         if spec.path == "products":  # drafts are made in Rackbeat's UI: the sandbox has none to list
             add({"GET": self._no_drafts}, path + "/drafts", collection)
+        if spec.path == "product-categories":  # the products of one category (ProductCategoriesApi)
+            add({"GET": self._category_products}, path + "/{key}/products", one)
         if spec.path == "customer-invoices":
             add({"POST": self._credit_note}, path + "/{key}/create-creditnote", one)
         if spec.is_order:
@@ -666,6 +668,28 @@ class RackbeatApi:
         self._date_param(request, "updated_at_from")
         self._date_param(request, "updated_at_to")
         return self._page(request, spec.plural, [])
+
+    async def _category_products(self, request: Request, route: _Route) -> Response:
+        """``GET /product-categories/{n}/products``: the category's products, a 206 list like ``/products``
+        (its search, order, ``is_barred`` and ``updated_at`` window); 404 for a category that is not."""
+        spec = _need(route.spec)
+        if self.state.get(spec.path, route.key, base_url=route.base_url) is None:
+            raise SandboxNotFoundError(spec.model, route.key)
+        category = int(_need(route.key))
+        products = RESOURCES["products"]
+        order_by, descending = self._ordering(request, products)
+        items = self.state.query(
+            products.path,
+            base_url=route.base_url,
+            search=request.query_params.get("search") or None,
+            is_barred=self._flag(request, "is_barred"),
+            updated_from=self._date_param(request, "updated_at_from"),
+            updated_to=self._date_param(request, "updated_at_to"),
+            order_by=order_by,
+            descending=descending,
+            where=lambda row: row.get("product_category") == category,
+        )
+        return self._page(request, products.plural, items)
 
     async def _show(self, request: Request, route: _Route) -> Response:
         spec = _need(route.spec)
