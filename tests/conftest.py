@@ -168,17 +168,52 @@ def severa_sandbox(_severa_served: Any) -> Any:
 
 
 # -- the fast subset: `pytest -m "not slow"` ------------------------------------------------------------
-# Slow by what they are, so new tests of these kinds are slow without anyone remembering to mark them:
-# browsers, walks over the published specs, the demo, cluster mode, and the PostgreSQL variant of a test
-# that also runs on SQLite. A single slow test elsewhere carries @pytest.mark.slow itself.
-SLOW_PATHS = ("tests/browser/", "tests/runtime/test_cluster.py", "tests/integrations/test_demo.py")
+# Slow by measured duration (tests/durations.json, at least LEDGERBRIDGE_SLOW_SECONDS, default 3 s); a test
+# never measured is slow by what it is (browsers, spec walks, the demo, cluster mode, PostgreSQL variants);
+# @pytest.mark.slow by hand stays. `--record-durations FILE` measures the tests run (tests/durations.py).
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations",
+        metavar="FILE",
+        default=None,
+        help="merge each passing test's duration (setup + call + teardown) into FILE (tests/durations.json)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests import durations
+
     root = Path(str(config.rootpath))
+    measured = durations.load()
     for item in items:
         path = Path(str(item.path)).relative_to(root).as_posix() if item.path else ""
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and "postgresql" in callspec.id.split("-")
-        if path.startswith(SLOW_PATHS) or item.get_closest_marker("contract") or on_postgres:
+        contract = item.get_closest_marker("contract") is not None
+        if durations.is_slow(item.nodeid, measured, path=path, contract=contract, on_postgres=on_postgres):
             item.add_marker(pytest.mark.slow)
+
+
+_TAKEN: dict[str, dict[str, float]] = {}  # nodeid → phase → seconds (on the controller under xdist)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    phases = _TAKEN.setdefault(report.nodeid, {})
+    if report.outcome == "passed":
+        phases[report.when] = report.duration
+    else:  # failed or skipped: its time says nothing about the test
+        phases["not passed"] = -1.0
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--record-durations", None)
+    if not target or hasattr(session.config, "workerinput"):  # xdist workers report to the controller
+        return
+    from tests import durations
+
+    whole = {
+        nodeid: sum(phases.values())
+        for nodeid, phases in _TAKEN.items()
+        if "call" in phases and "not passed" not in phases
+    }
+    durations.merge(Path(target), whole)
