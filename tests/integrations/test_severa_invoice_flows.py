@@ -102,6 +102,7 @@ def test_invoices_sync_their_untransferred_customers_and_articles_first(world: S
     assert "register:customers" in kinds and "register:products" in kinds  # their own registers' runs
     errors = " ".join(e.message for e in world.service.errors(NAME) if e.entity == "severa-invoice")
     assert "customer 1004" in errors and "transfer projects first" in errors
+    assert "the customers register refused it" in errors and "postal code and city" in errors  # and why
     again = world.run("invoices")  # 1004 is tried again, nothing else
     assert [(b.register, b.created, b.failed) for b in again.first] == [
         ("customers", 0, 1),
@@ -168,6 +169,9 @@ def test_invoices_sync_the_projects_their_rows_name_first(world: SWorld) -> None
         assert all(item_of[r["CostCenterItemId1"]] in named for r in draft["Rows"] if not r["IsTextRow"])
     errors = " ".join(e.message for e in world.service.errors(NAME) if e.entity == "project")
     assert "10 digits" in errors  # the project's own reason, in the error log under the projects register
+    refused = next(e.message for e in world.service.errors(NAME) if "project 1234567890" in e.message
+                   and e.entity == "severa-invoice")  # fmt: skip
+    assert "the projects register refused it" in refused and "10 digits" in refused  # the invoice says why
     again = world.run("invoices")  # only the refused project (and customer 1004) are tried again
     assert [(b.register, b.created, b.failed) for b in again.first] == [
         ("customers", 0, 1),

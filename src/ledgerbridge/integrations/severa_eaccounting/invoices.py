@@ -84,6 +84,8 @@ class DraftBuilder:
         self.warnings: list[str] = []  # A24: what the draft cannot say as Severa does
         self._rows: dict[str, list[Record]] = {}
         self._row_projects: dict[str, str | None] = {}
+        #: register → record key → why that register refused it when the invoices synced it first (A2)
+        self.refused: dict[str, dict[str, str]] = {}
 
     def rows(self, invoice_guid: str) -> list[Record]:
         if invoice_guid not in self._rows:
@@ -107,6 +109,7 @@ class DraftBuilder:
         if found is None:
             raise MappingError(
                 f"customer {number} ({customer.get('name')}) is not in eEkonomi: transfer customers first"
+                + self._why("customers", number)
             )
         receiver = invoice.get("receiverAddress") or {}
         theirs = (found.get("InvoicePostalCode"), found.get("InvoiceCity"))
@@ -122,7 +125,10 @@ class DraftBuilder:
     def article_id(self, number: str) -> str:
         article = self.lookups.articles.get(number)
         if article is None:
-            raise MappingError(f"article {number} is not in eEkonomi: transfer products first")
+            raise MappingError(
+                f"article {number} is not in eEkonomi: transfer products first"
+                + self._why("products", number)
+            )
         return str(article["Id"])
 
     def row_code(self, row: Record) -> str:
@@ -160,8 +166,13 @@ class DraftBuilder:
         if item is None:
             raise MappingError(
                 f"project {project_number} is not a cost center item in eEkonomi: transfer projects first"
+                + self._why("projects", project_number)
             )
         return str(item["Id"])
+
+    def _why(self, register: str, key: str) -> str:
+        reason = self.refused.get(register, {}).get(key)
+        return f" (the {register} register refused it: {reason})" if reason else ""
 
     @property
     def cost_center_slot(self) -> int:

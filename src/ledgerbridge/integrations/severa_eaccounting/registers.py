@@ -488,6 +488,9 @@ class SeveraEAccountingSession(Realtime):
             stream = next(f for f in self._flows(register, lookups) if f.entity == entity)
             before = self._run_flows(register, [only(stream, wanted, key)], dry_run=dry_run)
             runs.append(before)
+            builder.refused[register] = {
+                str(item.source_key): str(item.error) for item in before.plan if item.action == "fail"
+            }  # an invoice refused for want of one of these says why
             if dry_run:
                 planned(lookups, register, before.plan)
         if runs and not dry_run:
