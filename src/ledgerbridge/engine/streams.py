@@ -134,6 +134,47 @@ class Stream:
         return None
 
 
+class TargetRecords(Protocol):
+    """One collection on the target side, as a :class:`ResourceStream` writes it: found by its key,
+    created, updated (a system's CRUD adapter, or a small writer over one)."""
+
+    def find(self, key: Any, /) -> Record | None: ...
+
+    def create(self, payload: Payload, /) -> Record: ...
+
+    def update(self, key: Any, payload: Payload, /) -> Record: ...
+
+
+class ResourceStream(Stream):
+    """A stream whose target is one collection (``writes``, a :class:`TargetRecords` set up by the
+    constructor), keyed by ``target_field``: the payload's key is what the record will be found by, and a
+    record read back or written is keyed the same way (:meth:`remote_key`). An entity stream then declares
+    only what is particular to it (entity, resource, key field, mapper, dependencies)."""
+
+    # The target's key field, in our payload and in the target's records alike.
+    target_field: str = ""
+    writes: TargetRecords
+
+    def remote_key(self, record: Record, /) -> Any:
+        """The target key of a payload or of a target record (by default its ``target_field``)."""
+        return record[self.target_field]
+
+    def target_key(self, payload: Payload, /) -> Any:
+        return self.remote_key(payload)
+
+    def existing_key(self, record: Record, /) -> Any:
+        return self.remote_key(record)
+
+    def find_target(self, key: Any, /) -> Record | None:
+        return self.writes.find(key)
+
+    def create(self, payload: Payload, /) -> Record:
+        return self.writes.create(payload)
+
+    def update(self, key: Any, payload: Payload, /) -> Record:
+        return self.writes.update(key, payload)
+
+
 S = TypeVar("S", bound=Stream)
 
 

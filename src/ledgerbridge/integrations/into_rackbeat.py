@@ -1,6 +1,7 @@
 """Writing into Rackbeat, the same whichever system the records come from (e-conomic, eAccounting).
 
-- :class:`IntoRackbeat`: the base of a stream into a Rackbeat resource keyed by ``number``; our writes
+- :class:`IntoRackbeat`: the base of a stream into a Rackbeat resource keyed by ``number``
+  (a :class:`~ledgerbridge.engine.streams.ResourceStream` over :class:`RackbeatRecords`); our writes
   carry ``suppress_webhooks`` so they never come back to us as Rackbeat webhooks.
 - :class:`OrdersIntoRackbeat`: the base of a ledger's sales orders as Rackbeat orders, found again by
   the link back to the ledger's order in the Rackbeat order's other reference (:class:`RackbeatOrders`).
@@ -11,41 +12,39 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
+from ledgerbridge.engine.streams import (
+    MapContext,
+    MappingError,
+    Payload,
+    Record,
+    ResourceStream,
+    Stream,
+    TargetRecords,
+)
+from ledgerbridge.integrations.resource_streams import RACKBEAT, RackbeatRecords
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
-RACKBEAT = "rackbeat"
 Mapper = Callable[[Record, MapContext], Payload]
 
 
-class IntoRackbeat(Stream):
-    """Records → the Rackbeat resource ``resource``, keyed by ``number``. A subclass declares the
-    source, the entity and the resource, and reads the source."""
+class IntoRackbeat(ResourceStream):
+    """Records → the Rackbeat resource ``resource``, keyed by ``number`` (:class:`RackbeatRecords`). A
+    subclass declares the source, the entity and the resource, and reads the source; one whose Rackbeat
+    side is not a plain resource gives its own :meth:`target_records` (and :meth:`remote_key`)."""
 
     target = RACKBEAT
+    target_field = "number"
     resource: str
 
     def __init__(self, rackbeat: RackbeatClient) -> None:
         self.rackbeat = rackbeat
+        self.writes = self.target_records(rackbeat)
 
-    def target_key(self, payload: Payload) -> Any:
-        return payload["number"]
-
-    def existing_key(self, record: Record) -> Any:
-        return record["number"]
+    def target_records(self, rackbeat: RackbeatClient) -> TargetRecords:
+        return RackbeatRecords(rackbeat, self.resource)
 
     def read_target(self) -> Iterable[Record]:
         return self.rackbeat.iter_all(self.resource)
-
-    def find_target(self, key: Any) -> Record | None:
-        return self.rackbeat.find(self.resource, key)
-
-    # Our writes must not come back to us as Rackbeat webhooks.
-    def create(self, payload: Payload) -> Record:
-        return self.rackbeat.create(self.resource, payload, suppress_webhooks=True)
-
-    def update(self, key: Any, payload: Payload) -> Record:
-        return self.rackbeat.update(self.resource, key, payload, suppress_webhooks=True)
 
 
 class OrdersIntoRackbeat(Stream):

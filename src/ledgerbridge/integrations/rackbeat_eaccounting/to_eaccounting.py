@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, ResourceStream, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.customer import CustomerToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.groups import CustomerGroupToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.product import ProductToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier import SupplierToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
-from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, RACKBEAT, EAccountingReads
+from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, EAccountingReads
+from ledgerbridge.integrations.resource_streams import FromRackbeat
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
@@ -241,54 +242,30 @@ def project_subset(current: Record, payload: Payload) -> Payload:
 
 
 # -- the streams: Rackbeat → eAccounting, one per master entity ----------------------------------------------
-class ToEAccounting(Stream):
-    """A Rackbeat resource → an eAccounting collection (``path``) keyed by ``number_field``; the mapper
-    comes from the :class:`MasterMapper` the stream is built with."""
+class ToEAccounting(FromRackbeat, ResourceStream):
+    """A Rackbeat resource → an eAccounting collection (``path``) keyed by ``target_field``
+    (:class:`EAccountingRecords`); the mapper comes from the :class:`MasterMapper` the stream is built
+    with."""
 
-    source = RACKBEAT
     target = EACCOUNTING
-    key = "number"
-    resource: str  # Rackbeat's
     path: str  # eAccounting's
-    number_field: str  # eAccounting's key field
 
     def __init__(
         self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, mapper: MasterMapper
     ) -> None:
         self.rackbeat = rackbeat
-        self.books = EAccountingRecords(eaccounting, self.path, self.number_field)
+        self.writes = EAccountingRecords(eaccounting, self.path, self.target_field)
         self.mapper = mapper
-
-    def records(self) -> Iterable[Record]:
-        return self.rackbeat.iter_all(self.resource)
-
-    def read_one(self, key: Any, /) -> Record | None:
-        return self.rackbeat.find(self.resource, key)
-
-    def target_key(self, payload: Payload, /) -> Any:
-        return payload[self.number_field]
-
-    def existing_key(self, record: Record, /) -> Any:
-        return record.get(self.number_field)
-
-    def find_target(self, key: Any, /) -> Record | None:
-        return self.books.find(key)
 
     def project(self, current: Record, payload: Payload, /) -> Payload:
         return project_subset(current, payload)
-
-    def create(self, payload: Payload, /) -> Record:
-        return self.books.create(payload)
-
-    def update(self, key: Any, payload: Payload, /) -> Record:
-        return self.books.update(key, payload)
 
 
 class Products(ToEAccounting):
     entity = "product"
     resource = "products"
     path = "articles"
-    number_field = "Number"
+    target_field = "Number"
     label = "products"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
@@ -305,7 +282,7 @@ class CustomerLabels(ToEAccounting):
     entity = "customer_label"
     resource = "customer-groups"
     path = "customerlabels"
-    number_field = "Name"
+    target_field = "Name"
     label = "customer groups (customer labels)"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
@@ -315,7 +292,7 @@ class CustomerLabels(ToEAccounting):
 class Customers(ToEAccounting):
     entity = "customer"
     resource = path = "customers"
-    number_field = "CustomerNumber"
+    target_field = "CustomerNumber"
     label = "customers"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
@@ -329,7 +306,7 @@ class Customers(ToEAccounting):
 class Suppliers(ToEAccounting):
     entity = "supplier"
     resource = path = "suppliers"
-    number_field = "SupplierNumber"
+    target_field = "SupplierNumber"
     label = "suppliers"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:

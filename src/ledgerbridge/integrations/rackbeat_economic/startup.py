@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ledgerbridge.engine.streams import MappingError, Payload, Record, Stream
+from ledgerbridge.engine.streams import MappingError, Payload, Record
 from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.converters import number_of, vat_zone_of_economic
 from ledgerbridge.integrations.into_rackbeat import IntoRackbeat
@@ -219,38 +219,65 @@ class Suppliers(FromEconomic):
     map = staticmethod(map_supplier)
 
 
-class Company(Stream):
-    """The agreement's company information → Rackbeat's company setting (one record on each side)."""
+class FromAgreement(FromEconomic):
+    """A part of the agreement (``/self``) → Rackbeat: one record on each side, bound under
+    ``agreement_key``."""
+
+    agreement_key: str
+
+    def source_key(self, record: Record) -> Any:
+        return self.agreement_key
+
+    def read_one(self, key: Any) -> Record | None:
+        return next(iter(self.records()), None)
+
+
+class Company(FromAgreement):
+    """The agreement's company information → Rackbeat's company setting."""
 
     entity = "company"
-    source = ECONOMIC
-    target = RACKBEAT
+    resource = agreement_key = "company"
     label = "company information"
     map = staticmethod(map_company)
+    writes: CompanySetting
 
-    def __init__(self, reads: _Reads, rackbeat: RackbeatClient) -> None:
-        self.reads = reads
-        self.rackbeat = rackbeat
+    def target_records(self, rackbeat: RackbeatClient) -> CompanySetting:
+        return CompanySetting(rackbeat)
+
+    def remote_key(self, record: Record) -> Any:
+        return "company"
 
     def records(self) -> Iterable[Record]:
         return self.reads.company()
 
-    def read_one(self, key: Any) -> Record | None:
-        return next(iter(self.reads.company()), None)
-
-    def source_key(self, record: Record) -> Any:
-        return "company"
-
-    def target_key(self, payload: Payload) -> Any:
-        return "company"
-
-    def existing_key(self, record: Record) -> Any:
-        return "company"
-
     def read_target(self) -> Iterable[Record]:
-        return [self.rackbeat.get_setting("company") or {}]
+        return [self.writes.find("company")]
 
-    def find_target(self, key: Any) -> Record | None:
+
+class BankAccount(FromAgreement):
+    """The agreement's bank information → a Rackbeat bank account (further accounts are not read)."""
+
+    entity = "bank_account"
+    resource = "bank-accounts"
+    agreement_key = "bank"
+    label = "bank information"
+    map = staticmethod(map_bank_account)
+    remote_key = staticmethod(bank_key)
+
+    def target_records(self, rackbeat: RackbeatClient) -> BankAccounts:
+        return BankAccounts(rackbeat)
+
+    def records(self) -> Iterable[Record]:
+        return self.reads.bank()
+
+
+class CompanySetting:
+    """Rackbeat's company setting, the one record a :class:`Company` stream writes."""
+
+    def __init__(self, rackbeat: RackbeatClient) -> None:
+        self.rackbeat = rackbeat
+
+    def find(self, key: Any) -> Record:
         return self.rackbeat.get_setting("company") or {}
 
     def create(self, payload: Payload) -> Record:
@@ -260,38 +287,13 @@ class Company(Stream):
         return self.rackbeat.put_setting("company", payload)
 
 
-class BankAccount(Stream):
-    """The agreement's bank information → a Rackbeat bank account (further accounts are not read)."""
+class BankAccounts:
+    """Rackbeat's bank accounts, known by registration and account number (:func:`bank_key`)."""
 
-    entity = "bank_account"
-    source = ECONOMIC
-    target = RACKBEAT
-    label = "bank information"
-    map = staticmethod(map_bank_account)
-
-    def __init__(self, reads: _Reads, rackbeat: RackbeatClient) -> None:
-        self.reads = reads
+    def __init__(self, rackbeat: RackbeatClient) -> None:
         self.rackbeat = rackbeat
 
-    def records(self) -> Iterable[Record]:
-        return self.reads.bank()
-
-    def read_one(self, key: Any) -> Record | None:
-        return next(iter(self.reads.bank()), None)
-
-    def source_key(self, record: Record) -> Any:
-        return "bank"
-
-    def target_key(self, payload: Payload) -> Any:
-        return bank_key(payload)
-
-    def existing_key(self, record: Record) -> Any:
-        return bank_key(record)
-
-    def read_target(self) -> Iterable[Record]:
-        return self.rackbeat.iter_all("bank-accounts")
-
-    def find_target(self, key: Any) -> Record | None:
+    def find(self, key: Any) -> Record | None:
         return next((a for a in self.rackbeat.iter_all("bank-accounts") if bank_key(a) == key), None)
 
     def create(self, payload: Payload) -> Record:
@@ -302,7 +304,7 @@ class BankAccount(Stream):
 
 
 # In the seed's order; the runner sorts them by their dependencies.
-STREAMS: tuple[type[FromEconomic | Company | BankAccount], ...] = (
+STREAMS: tuple[type[FromEconomic], ...] = (
     CustomerGroups,
     SupplierGroups,
     Units,

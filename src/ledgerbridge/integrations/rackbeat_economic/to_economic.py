@@ -22,10 +22,9 @@ changes only the fields above: whatever else a bookkeeper keeps there survives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, ResourceStream, Stream
 from ledgerbridge.integrations.rackbeat_economic.mappers.customer import map_customer_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.employee import map_employee_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.groups import (
@@ -38,6 +37,7 @@ from ledgerbridge.integrations.rackbeat_economic.mappers.payment_term import map
 from ledgerbridge.integrations.rackbeat_economic.mappers.product import map_product_to_economic
 from ledgerbridge.integrations.rackbeat_economic.mappers.supplier import map_supplier_to_economic
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+from ledgerbridge.integrations.resource_streams import FromRackbeat
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.economic.client import PRODUCT_GROUPS_PATH
 from ledgerbridge.systems.errors import NotFoundError
@@ -103,57 +103,32 @@ class EconomicWriter:
 
 
 # -- the streams: one per master entity, Rackbeat → e-conomic, each able to sync a single record ------
-class ToEconomic(Stream):
-    """A Rackbeat resource → an e-conomic collection (``path``), numbered alike. An update starts from
-    e-conomic's current record (see :class:`EconomicWriter`)."""
+class ToEconomic(FromRackbeat, ResourceStream):
+    """A Rackbeat resource → an e-conomic collection (``path``) numbered alike by ``target_field``. An
+    update starts from e-conomic's current record (see :class:`EconomicWriter`)."""
 
-    source = RACKBEAT
     target = ECONOMIC
-    key = "number"
-    resource: str  # Rackbeat's
     path: str  # e-conomic's
-    number_field: str  # e-conomic's number field
 
     def __init__(
         self, economic: EconomicClient, rackbeat: RackbeatClient, settings: RackbeatEconomicSettings
     ) -> None:
         self.rackbeat = rackbeat
-        self.writer = self.economic_writer(economic, settings)
+        self.writes = self.economic_writer(economic, settings)
 
     def economic_writer(
         self, economic: EconomicClient, settings: RackbeatEconomicSettings
     ) -> EconomicWriter | SupplierGroupWriter:
-        return EconomicWriter(economic, self.path, self.number_field)
-
-    def records(self) -> Iterable[Record]:
-        return self.rackbeat.iter_all(self.resource)
-
-    def read_one(self, key: Any) -> Record | None:
-        return self.rackbeat.find(self.resource, key)
-
-    def target_key(self, payload: Payload) -> Any:
-        return payload[self.number_field]
-
-    def existing_key(self, record: Record) -> Any:
-        return record[self.number_field]
-
-    def find_target(self, key: Any) -> Record | None:
-        return self.writer.find(key)
+        return EconomicWriter(economic, self.path, self.target_field)
 
     def project(self, current: Record, payload: Payload) -> Payload:
         return project_subset(current, payload)
-
-    def create(self, payload: Payload) -> Record:
-        return self.writer.create(payload)
-
-    def update(self, key: Any, payload: Payload) -> Record:
-        return self.writer.update(key, payload)
 
 
 class CustomerGroups(ToEconomic):
     entity = "customer_group"
     resource = path = "customer-groups"
-    number_field = "customerGroupNumber"
+    target_field = "customerGroupNumber"
     label = "customer groups"
 
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
@@ -167,7 +142,7 @@ class CustomerGroups(ToEconomic):
 class SupplierGroups(ToEconomic):
     entity = "supplier_group"
     resource = "supplier-groups"
-    number_field = "number"
+    target_field = "number"
     label = "supplier groups"
     map = staticmethod(map_supplier_group)
 
@@ -180,7 +155,7 @@ class SupplierGroups(ToEconomic):
 class ProductGroups(ToEconomic):
     entity = "product_group"
     resource = path = "product-groups"
-    number_field = "productGroupNumber"
+    target_field = "productGroupNumber"
     label = "product groups"
     map = staticmethod(map_product_group)
 
@@ -188,7 +163,7 @@ class ProductGroups(ToEconomic):
 class PaymentTerms(ToEconomic):
     entity = "payment_term"
     resource = path = "payment-terms"
-    number_field = "paymentTermsNumber"
+    target_field = "paymentTermsNumber"
     label = "payment terms"
     map = staticmethod(map_payment_term)
 
@@ -196,7 +171,7 @@ class PaymentTerms(ToEconomic):
 class Employees(ToEconomic):
     entity = "employee"
     resource = path = "employees"
-    number_field = "employeeNumber"
+    target_field = "employeeNumber"
     label = "employees"
     map = staticmethod(map_employee)
 
@@ -204,7 +179,7 @@ class Employees(ToEconomic):
 class Units(ToEconomic):
     entity = "unit"
     resource = path = "units"
-    number_field = "unitNumber"
+    target_field = "unitNumber"
     label = "units"
     map = staticmethod(map_unit)
 
@@ -212,7 +187,7 @@ class Units(ToEconomic):
 class Products(ToEconomic):
     entity = "product"
     resource = path = "products"
-    number_field = "productNumber"
+    target_field = "productNumber"
     depends_on = ("product_group", "unit")
     label = "products"
     map = staticmethod(map_product)
@@ -224,7 +199,7 @@ class Boms(ToEconomic):
     entity = "bom"
     resource = "lots"
     path = "products"
-    number_field = "productNumber"
+    target_field = "productNumber"
     depends_on = ("product_group", "unit")
     label = "BOMs"
     map = staticmethod(map_product)
@@ -233,7 +208,7 @@ class Boms(ToEconomic):
 class Customers(ToEconomic):
     entity = "customer"
     resource = path = "customers"
-    number_field = "customerNumber"
+    target_field = "customerNumber"
     depends_on = ("customer_group", "payment_term", "employee")
     label = "customers"
     map = staticmethod(map_customer)
@@ -242,7 +217,7 @@ class Customers(ToEconomic):
 class Suppliers(ToEconomic):
     entity = "supplier"
     resource = path = "suppliers"
-    number_field = "supplierNumber"
+    target_field = "supplierNumber"
     depends_on = ("supplier_group", "payment_term")
     label = "suppliers"
     map = staticmethod(map_supplier)

@@ -11,21 +11,20 @@ persons, delivery addresses (locations), language, currency prices or special pr
 
 from __future__ import annotations
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.converters import money, nested, number_of, primary_email
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import (
     customer_vat_zone,
     economic_ref,
     layout_ref,
+    payment_terms_of,
     rackbeat_address,
+    rackbeat_party_refs,
     rackbeat_ref,
+    require_payment_terms,
     street,
 )
-
-
-def _payment_terms(record: Record) -> object:
-    return record.get("payment_terms_id") or number_of(record.get("payment_terms"))
 
 
 class CustomerToEconomic(Mapper):
@@ -55,8 +54,7 @@ class CustomerToEconomic(Mapper):
     )
 
     def check(self, record: Record, ctx: MapContext) -> None:
-        if _payment_terms(record) in (None, ""):
-            raise MappingError("the customer has no payment terms in Rackbeat (e-conomic requires them)")
+        require_payment_terms(record, "customer")
 
     @mapping
     def vat_zone(self, record: Record, ctx: MapContext) -> Payload:
@@ -77,7 +75,7 @@ class CustomerToEconomic(Mapper):
 
     @mapping
     def payment_terms(self, record: Record, ctx: MapContext) -> Payload:
-        terms = _payment_terms(record)
+        terms = payment_terms_of(record)
         return {"paymentTerms": economic_ref(ctx, "payment_term", terms, "paymentTermsNumber")}
 
     @mapping
@@ -109,16 +107,11 @@ class CustomerToRackbeat(Mapper):
 
     @mapping
     def references(self, record: Record, ctx: MapContext) -> Payload:
-        zone = nested(record, "vatZone", "vatZoneNumber")
         return {
             "customer_group_id": rackbeat_ref(
                 ctx, "customer_group", nested(record, "customerGroup", "customerGroupNumber")
             ),
-            "vat_zone": None if zone is None else ctx.lookup("vat_zone", zone),
-            "payment_terms_id": rackbeat_ref(
-                ctx, "payment_term", nested(record, "paymentTerms", "paymentTermsNumber")
-            ),
-            "layout_id": rackbeat_ref(ctx, "layout", nested(record, "layout", "layoutNumber")),
+            **rackbeat_party_refs(record, ctx),
             "employee_id": rackbeat_ref(ctx, "employee", nested(record, "salesPerson", "employeeNumber")),
         }
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Record
-from ledgerbridge.integrations.converters import economic_vat_zone_number
+from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.converters import economic_vat_zone_number, nested, number_of
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 
 
@@ -40,6 +40,30 @@ def customer_vat_zone(record: Record, settings: RackbeatEconomicSettings) -> dic
             )
         return {"vatZoneNumber": zones[country.lower()]}
     return vat_zone(zone)
+
+
+def payment_terms_of(record: Record) -> Any:
+    """A Rackbeat customer's or supplier's payment terms (``payment_terms_id``, or the object's number)."""
+    return record.get("payment_terms_id") or number_of(record.get("payment_terms"))
+
+
+def require_payment_terms(record: Record, party: str) -> None:
+    """e-conomic keeps no customer or supplier without payment terms: refuse one Rackbeat has none for."""
+    if payment_terms_of(record) in (None, ""):
+        raise MappingError(f"the {party} has no payment terms in Rackbeat (e-conomic requires them)")
+
+
+def rackbeat_party_refs(record: Record, ctx: MapContext) -> Payload:
+    """What an e-conomic customer and supplier refer to alike, as Rackbeat's: the VAT zone (by the
+    ``vat_zone`` lookup), the payment terms and the layout (by their bindings)."""
+    zone = nested(record, "vatZone", "vatZoneNumber")
+    return {
+        "vat_zone": None if zone is None else ctx.lookup("vat_zone", zone),
+        "payment_terms_id": rackbeat_ref(
+            ctx, "payment_term", nested(record, "paymentTerms", "paymentTermsNumber")
+        ),
+        "layout_id": rackbeat_ref(ctx, "layout", nested(record, "layout", "layoutNumber")),
+    }
 
 
 def layout_ref(settings: RackbeatEconomicSettings, rackbeat_layout: Any) -> dict[str, int] | None:

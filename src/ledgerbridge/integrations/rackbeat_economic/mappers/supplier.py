@@ -8,21 +8,20 @@ e-conomic → Rackbeat (start-up) — the same fields; only the primary e-mail.
 
 from __future__ import annotations
 
-from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.engine.streams import MapContext, Payload, Record
 from ledgerbridge.integrations.converters import nested, number_of, primary_email
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.mappers.shared import (
     economic_ref,
     layout_ref,
+    payment_terms_of,
     rackbeat_address,
+    rackbeat_party_refs,
     rackbeat_ref,
+    require_payment_terms,
     street,
     vat_zone,
 )
-
-
-def _payment_terms(record: Record) -> object:
-    return record.get("payment_terms_id") or number_of(record.get("payment_terms"))
 
 
 class SupplierToEconomic(Mapper):
@@ -41,8 +40,7 @@ class SupplierToEconomic(Mapper):
     ignored = ("attention", "payment_type")
 
     def check(self, record: Record, ctx: MapContext) -> None:
-        if _payment_terms(record) in (None, ""):
-            raise MappingError("the supplier has no payment terms in Rackbeat (e-conomic requires them)")
+        require_payment_terms(record, "supplier")
 
     @mapping
     def name(self, record: Record, ctx: MapContext) -> Payload:
@@ -55,7 +53,7 @@ class SupplierToEconomic(Mapper):
             "supplierGroup": economic_ref(ctx, "supplier_group", group, "supplierGroupNumber"),
             "currency": record.get("currency") or "DKK",
             "layout": layout_ref(ctx.settings, record.get("layout_id")),
-            "paymentTerms": economic_ref(ctx, "payment_term", _payment_terms(record), "paymentTermsNumber"),
+            "paymentTerms": economic_ref(ctx, "payment_term", payment_terms_of(record), "paymentTermsNumber"),
             "vatZone": vat_zone(record.get("vat_zone") or "domestic"),
         }
 
@@ -81,16 +79,11 @@ class SupplierToRackbeat(Mapper):
 
     @mapping
     def references(self, record: Record, ctx: MapContext) -> Payload:
-        zone = nested(record, "vatZone", "vatZoneNumber")
         return {
             "supplier_group_id": rackbeat_ref(
                 ctx, "supplier_group", nested(record, "supplierGroup", "supplierGroupNumber")
             ),
-            "vat_zone": None if zone is None else ctx.lookup("vat_zone", zone),
-            "payment_terms_id": rackbeat_ref(
-                ctx, "payment_term", nested(record, "paymentTerms", "paymentTermsNumber")
-            ),
-            "layout_id": rackbeat_ref(ctx, "layout", nested(record, "layout", "layoutNumber")),
+            **rackbeat_party_refs(record, ctx),
         }
 
     @mapping
