@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from ledgerbridge.integrations.rackbeat_economic import RackbeatEconomic
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.services import history
 from ledgerbridge.systems.eaccounting import EACCOUNTING_SIDE
 from ledgerbridge.systems.economic import ECONOMIC_SIDE, EconomicClient
 from ledgerbridge.systems.rackbeat import RACKBEAT_SIDE
@@ -110,6 +111,22 @@ def test_both_sides_keys_links_only_where_documented_and_rackbeats_order_number(
     listed = activity[activity.index('id="orders"') :]
     assert f'<td data-side="rackbeat">{own} <span class="muted">({marker})</span></td>' in listed
     assert f'<td data-side="economic">{order}</td>' in listed
+
+    # Rackbeat refuses to answer: the page shows the link back alone, at once, and asks again only later.
+    second = economic_order(web)
+    session.poll_orders()  # type: ignore[attr-defined]
+    marker = f"e-conomic order {second}"
+    own = rackbeat_number(web.world.ops.records("orders"), marker)
+    plan = web.world.rackbeat_app.kit.plan
+    plan.path_pattern, plan.methods, plan.error_status, plan.error_rate = "orders", ["GET"], 400, 1.0
+    activity = web.client.get("/console/integrations/acme/activity").text
+    assert f'<td data-side="rackbeat">{marker}</td>' in activity
+    plan.error_rate = 0.0
+    activity = web.client.get("/console/integrations/acme/activity").text
+    assert f'<td data-side="rackbeat">{marker}</td>' in activity  # not asked again yet
+    monkeypatch.setattr(history, "OWN_NUMBER_RETRY_SECONDS", 0.0)
+    activity = web.client.get("/console/integrations/acme/activity").text
+    assert f'<td data-side="rackbeat">{own} <span class="muted">({marker})</span></td>' in activity
 
 
 def test_eaccounting_orders_show_rackbeats_own_number(tmp_path: Path) -> None:

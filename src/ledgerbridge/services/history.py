@@ -10,6 +10,7 @@ once and remembered: a number Rackbeat gave never changes).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,6 +24,11 @@ from ledgerbridge.services.common import UserError
 from ledgerbridge.store import Binding, ErrorEntry, InboxItem, Transfer
 from ledgerbridge.systems.errors import ApiError
 
+#: A side's own number not found (or the side not reached) is asked for again after this many seconds.
+OWN_NUMBER_RETRY_SECONDS = 300.0
+#: At most this many records' own numbers are read in one call of :meth:`HistoryService.own_numbers`.
+OWN_NUMBER_BATCH = 50
+
 
 class HistoryService(ServiceBase):
     """The transfer ledger: per document, what was sent and what went wrong."""
@@ -33,14 +39,19 @@ class HistoryService(ServiceBase):
             raise NotImplementedError
 
     _own_numbers_seen: dict[tuple[int, str, str, str], str]
+    _own_numbers_tried: dict[tuple[int, str, str, str], float]
 
     def own_numbers(self, name: str, documents: Sequence[SyncedDocument]) -> list[SyncedDocument]:
         """``documents`` with ``own`` filled where a side numbers the record itself (``Side.own_numbers``):
         read live through the side's client, once per record and then remembered; a side that cannot be
-        reached leaves its numbers out (the page shows the key alone)."""
+        reached, or a record it does not have, leaves its number out (the page shows the key alone) and is
+        asked again only after ``OWN_NUMBER_RETRY_SECONDS``, at most ``OWN_NUMBER_BATCH`` records a call,
+        so a page never waits long on the other system."""
         if not documents:
             return list(documents)
         seen = self.__dict__.setdefault("_own_numbers_seen", {})
+        tried = self.__dict__.setdefault("_own_numbers_tried", {})
+        now = time.monotonic()
         try:
             integration_id, kind = self.integration(name)
         except UserError:
@@ -56,9 +67,17 @@ class HistoryService(ServiceBase):
                 for key in keys:
                     if (integration_id, side.name, entity, key) in seen:
                         found[key] = seen[(integration_id, side.name, entity, key)]
-                missing = [key for key in keys if key not in found]
+                missing = [
+                    key
+                    for key in keys
+                    if key not in found
+                    and now - tried.get((integration_id, side.name, entity, key), -1e9)
+                    >= OWN_NUMBER_RETRY_SECONDS
+                ][:OWN_NUMBER_BATCH]
                 if not missing:
                     continue
+                for key in missing:
+                    tried[(integration_id, side.name, entity, key)] = now
                 try:
                     client = kind.open_side(side.name)  # type: ignore[attr-defined]
                     try:
