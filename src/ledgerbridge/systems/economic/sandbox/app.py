@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ledgerbridge.sandbox import FaultPlan, SandboxKit
 from ledgerbridge.sandbox.faults import CONTROL_PREFIX
 from ledgerbridge.sandbox.ratelimit import BucketDecision
-from ledgerbridge.sandbox.routes import Call, NotAllowed
+from ledgerbridge.sandbox.routes import Call, HttpError, NotAllowed
 from ledgerbridge.systems.economic.links import decode_id, encode_id
 from ledgerbridge.systems.economic.sandbox import documents
 from ledgerbridge.systems.economic.sandbox.books import (
@@ -247,7 +247,10 @@ class _EconomicApi:
             return self._no_endpoint(base)
         if isinstance(found, NotAllowed):
             return self._not_allowed(request.method, found.allow)
-        return await found.route.handler(Call(request, found.params, found.route))
+        try:
+            return await found.route.handler(Call(request, found.params, found.route))
+        except HttpError as exc:  # the generic CRUD handlers (stored.py) answer 404 so
+            return exc.response
 
     def agreement(self, base: str) -> Response:
         """``GET /self``."""
@@ -514,8 +517,16 @@ class _EconomicApi:
             record = self.state.tables[spec.name].get(key) if key is not None else None
             if record is None or (select is not None and not select(record)):
                 return self._not_found(spec, key, base)
+            self.check_deletable(spec, key)
+            self.remove(spec, key)
+        return Response(status_code=204)
+
+    def check_deletable(self, spec: ResourceSpec, key: Any) -> None:
+        """400 while other records refer to the record (a customer's own contacts and delivery locations
+        do not count: they go with it)."""
+        with self.state.lock:
             users = self.state.referrers(spec.name, key)
-            if spec.name == "customers":  # its contacts and delivery locations go with it
+            if spec.name == "customers":
                 users = [u for u in users if u[0] not in (CONTACTS.name, LOCATIONS.name)]
             if users:
                 resource, other = users[0]
@@ -525,13 +536,16 @@ class _EconomicApi:
                     f"'{other}'" + (f" and {len(users) - 1} more." if len(users) > 1 else "."),
                     developer_hint="Remove the references first.",
                 )
+
+    def remove(self, spec: ResourceSpec, key: Any) -> None:
+        """Delete the record (a customer with its contacts and delivery locations)."""
+        with self.state.lock:
             if spec.name == "customers":
                 for child in (CONTACTS, LOCATIONS):
                     for child_key, child_record in list(self.state.tables[child.name].items()):
                         if get_path(child_record, "customer.customerNumber") == key:
                             self.state.delete(child.name, child_key)
             self.state.delete(spec.name, key)
-        return Response(status_code=204)
 
     # -- customers' contacts, delivery locations and invoices ------------------------------------
     async def customer_routes(self, request: Request, parts: list[str], base: str) -> Response:

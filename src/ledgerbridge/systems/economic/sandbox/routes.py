@@ -2,8 +2,9 @@
 
 Each line is one documented operation (method + path template) and the handler that serves it; a path
 that matches no template answers e-conomic's 404 "endpoint does not exist", a served path with another
-method 405 with ``Allow`` (see :mod:`ledgerbridge.sandbox.routes`). The handlers are the sandbox's
-methods in ``app.py``; this module only says which serves what.
+method 405 with ``Allow`` (see :mod:`ledgerbridge.sandbox.routes`). Plain collections go through
+the shared generic CRUD handlers (``stored.py`` adapts them); the other handlers are the sandbox's methods
+in ``app.py``; this module only says which serves what.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ledgerbridge.sandbox.crud import register_crud
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox.resources import SPECS
+from ledgerbridge.systems.economic.sandbox.stored import ID, collection_resource
 
 if TYPE_CHECKING:
     from ledgerbridge.systems.economic.sandbox.app import _EconomicApi
@@ -54,32 +57,26 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
 
     add("GET", "/self", lambda req, parts, base: api.agreement(base))
 
-    # Plain collections: GET /{name}[/{id}]; the writable ones also POST, PUT and DELETE.
+    # Plain collections through the generic CRUD handlers (stored.py): GET /{name}[/{id}]; the writable
+    # ones also POST and DELETE, and PUT, which is e-conomic's upsert (201 for a missing record).
     for spec in SPECS.values():
         if not spec.top_level:
             continue
-
-        def collection(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
-            return api.collection(req, spec, base)
-
-        def single(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
-            return api.single(spec, spec.key_from_text(decode_id(parts[1])), base)
-
-        async def create(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
-            return await api.create(req, spec, base)
-
-        async def replace(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
-            return await api.replace(req, spec, spec.key_from_text(decode_id(parts[1])), base)
-
-        def delete(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
-            return api.delete(spec, spec.key_from_text(decode_id(parts[1])), base)
-
-        add("GET", f"/{spec.name}", collection, resource=spec.name)
-        add("GET", f"/{spec.name}/{{id}}", single, resource=spec.name)
+        resource = collection_resource(api, spec)
+        register_crud(
+            table,
+            resource,
+            collection=f"/{spec.name}",
+            item=f"/{spec.name}/{{{ID}}}",
+            operations="LGCD" if spec.writable else "LG",
+            records=spec.name,
+        )
         if spec.writable:
-            add("POST", f"/{spec.name}", create, resource=spec.name)
-            add("PUT", f"/{spec.name}/{{id}}", replace, resource=spec.name)
-            add("DELETE", f"/{spec.name}/{{id}}", delete, resource=spec.name)
+
+            async def replace(req: Request, parts: list[str], base: str, spec: Any = spec) -> Response:
+                return await api.replace(req, spec, spec.key_from_text(decode_id(parts[1])), base)
+
+            add("PUT", f"/{spec.name}/{{{ID}}}", replace, records=spec.name)
 
     # Customers' contacts, delivery locations and invoices.
     def customer(req: Request, parts: list[str], base: str) -> Awaitable[Response]:

@@ -1,0 +1,121 @@
+"""e-conomic's plain collections as the shared generic CRUD handlers see them (``sandbox.crud``).
+
+One :func:`collection_resource` per top-level table of the state (customers, customer and supplier groups,
+suppliers, products, product groups, units, payment terms, layouts, employees, VAT zones, accounts,
+currencies, accounting years, journals): ``GET`` list and one, ``POST`` and ``DELETE`` for the writable ones
+go through :func:`~ledgerbridge.sandbox.crud.register_crud`. What e-conomic adds is here and in the sandbox's
+rules: numbers in paths decoded (``decode_id``; ``/customers/abc`` is no customer), lists in e-conomic's
+envelope (paging, ``filter``, ``sort``, ``metaData``: ``_EconomicApi.collection``), a create validated by
+``validation.validate_write`` and answered 201 with ``Location``, a delete refused while other records
+refer to the record. ``PUT`` stays a hand-written handler in ``routes.py``: e-conomic's PUT creates a
+missing record (201), which the generic replace (404 when missing) does not do.
+
+Rendering needs the request's base URL (every ``self`` link is absolute). The generic handlers render a
+record without the request, so the hooks that see the request first (``find``, ``create``, the list
+answer) keep its base in :data:`REQUEST_BASE`, a context variable: one value per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from starlette.responses import Response
+
+from ledgerbridge.sandbox.crud import Record
+from ledgerbridge.sandbox.crud import Resource as CrudResource
+from ledgerbridge.sandbox.routes import Call, HttpError
+from ledgerbridge.systems.economic.links import decode_id
+from ledgerbridge.systems.economic.sandbox.errors import EconomicJSONResponse
+from ledgerbridge.systems.economic.sandbox.render import Renderer
+from ledgerbridge.systems.economic.sandbox.resources import ResourceSpec
+from ledgerbridge.systems.economic.sandbox.validation import validate_write
+
+if TYPE_CHECKING:
+    from ledgerbridge.systems.economic.sandbox.app import _EconomicApi
+
+ID = "id"  # the path parameter naming one record
+REQUEST_BASE: ContextVar[str] = ContextVar("economic_request_base")
+
+
+def base_of(call: Call) -> str:
+    """The request's base URL (what every link starts with), kept for the renderer."""
+    base = str(call.request.base_url).rstrip("/")
+    REQUEST_BASE.set(base)
+    return base
+
+
+@dataclass
+class EconomicCollection(CrudResource):
+    """A top-level table of the state; ``find`` decodes the number in the path as e-conomic does."""
+
+    spec: ResourceSpec = field(default=None)  # type: ignore[assignment]  # always given
+
+    def key_of(self, call: Call) -> Any:
+        """The record's key the path names, or None when the text cannot be one (``/customers/abc``)."""
+        return self.spec.key_from_text(decode_id(call.params[self.key]))
+
+    def find(self, call: Call) -> Record:
+        base_of(call)
+        key = self.key_of(call)
+        record = self.rows(call).get(key) if key is not None else None
+        if record is None:
+            raise HttpError(self.missing(call))
+        return record
+
+
+def _respond(status: int, body: Any, headers: dict[str, str]) -> Response:
+    if status == 201 and isinstance(body, dict) and isinstance(body.get("self"), str):
+        headers = {**headers, "Location": body["self"]}  # a create answers where the record lives
+    return EconomicJSONResponse(body, status_code=status, headers=headers or None)
+
+
+def collection_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
+    """``state.tables[spec.name]`` for the generic handlers, with e-conomic's rules as hooks."""
+    state = api.state
+
+    def render(record: Record) -> Any:
+        with state.lock:
+            return Renderer(state, REQUEST_BASE.get()).render(spec.name, record, single=True)
+
+    def missing(call: Call) -> Response:
+        base = base_of(call)
+        return api._not_found(spec, spec.key_from_text(decode_id(call.params[ID])), base)
+
+    def answer_list(call: Call, records: list[Record]) -> Response:
+        # The envelope pages, filters and sorts the table itself (records: all of it, unselected).
+        return api.collection(call.request, spec, base_of(call))
+
+    def create(call: Call, body: Any) -> Record:
+        base = base_of(call)
+        with state.lock:  # number assignment and insert must not interleave with another write
+            key, record = validate_write(state, spec, body, base=base, path_key=None, existing=None)
+            state.insert(spec.name, record, keep_last_updated=False)
+            return state.tables[spec.name][key]
+
+    def read_body(call: Call) -> Awaitable[Any]:
+        return api._body(call.request)
+
+    def before_delete(call: Call, record: Record) -> None:
+        api.check_deletable(spec, record[spec.key])
+
+    def delete(call: Call, record: Record) -> None:
+        api.remove(spec, record[spec.key])
+
+    return EconomicCollection(
+        name=spec.name,
+        # e-conomic's keys are numbers or text; the generic handlers only pass them through.
+        rows=lambda call: cast(dict[str, Record], state.tables[spec.name]),
+        render=render,
+        respond=_respond,
+        missing=missing,
+        key=ID,
+        answer_list=answer_list,
+        create=create,
+        body=read_body,
+        before_delete=before_delete,
+        delete=delete,
+        spec=spec,
+    )
