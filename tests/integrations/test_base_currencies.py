@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ledgerbridge.cli.main import app
-from ledgerbridge.integrations.rackbeat_economic import invoices
 from ledgerbridge.integrations.rackbeat_economic.invoice_guard import InvoiceGuard
+from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic, invoice_lines
 from ledgerbridge.integrations.rackbeat_economic.realtime import _Refs
 from ledgerbridge.integrations.totals_guard import TotalsMismatch
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -126,11 +126,11 @@ def test_an_invoice_in_a_third_currency_is_held_by_the_guard_and_flagged_by_reco
     _, session = acme.session("acme")
     settings: Any = session.settings
     refs = _Refs(session)  # type: ignore[arg-type]
-    document = invoices.map_invoice(sek, settings, refs=refs)
+    document = InvoiceToEconomic(refs).map(sek, refs)
     assert document["exchangeRate"] == rate  # the mapping sends Rackbeat's rate as it is (see the README)
     economic = session.economic  # type: ignore[attr-defined]
     draft = economic.create("invoices/drafts", document)
-    owners = [position for position, _ in invoices.invoice_lines(sek, settings)]
+    owners = [position for position, _ in invoice_lines(sek, settings)]
 
     def guard(source_base: str | None) -> InvoiceGuard:
         return InvoiceGuard(

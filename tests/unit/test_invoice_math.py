@@ -8,8 +8,20 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerbridge.integrations.invoice_math import line_amount, round2
 from ledgerbridge.integrations.rackbeat_economic.inventory import closed_periods, period_end, period_id
-from ledgerbridge.integrations.rackbeat_economic.invoices import economic_lines, line_amount, round2
+from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import invoice_lines
+from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+
+SETTINGS = {
+    actual: RackbeatEconomicSettings.model_validate({"customer_invoices": {"use_actual_quantity": actual}})
+    for actual in (True, False)
+}
+
+
+def economic_lines(line: dict[str, str], *, actual_quantity: bool) -> list[dict]:  # type: ignore[type-arg]
+    """The e-conomic lines of one Rackbeat line (through the invoice mapper's line mapper)."""
+    return [payload for _, payload in invoice_lines({"lines": [line]}, SETTINGS[actual_quantity])]
 
 
 def rackbeat_line(quantity: str, price: str, discount: str = "0") -> dict[str, str]:

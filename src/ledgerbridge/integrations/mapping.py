@@ -14,11 +14,15 @@ seed says are *not* synced, so the table is complete where it is read::
             return {"customerGroup": ...}
 
 A mapper is called with the engine's mapping signature, ``(record, ctx) -> Payload``.
+
+A document's lines go through a :class:`LineMapper`, one source line at a time; a source line may become
+several target lines (a rounding line that keeps the total exact), so :meth:`LineMapper.expand` is the
+hook, and :meth:`LineMapper.map_lines` says which source line each target line comes from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar, cast
 
 from ledgerbridge.engine.streams import MapContext, Payload, Record
@@ -80,3 +84,20 @@ class Mapper:
                 if getattr(attribute, "_mapping", False) and name not in seen:
                     seen.add(name)
                     yield getattr(self, name)
+
+
+class LineMapper(Mapper):
+    """A document's line in one direction: ``direct`` and ``@mapping`` give the fields of one target line;
+    override :meth:`expand` where one source line becomes several target lines."""
+
+    def expand(self, line: Record, ctx: MapContext) -> list[Payload]:
+        """The target lines of one source line (by default just the one :meth:`map` makes)."""
+        return [self.map(line, ctx)]
+
+    def map_lines(self, lines: Iterable[Record] | None, ctx: MapContext) -> list[tuple[int, Payload]]:
+        """Every target line, in order, with the position (1-based) of the source line it comes from."""
+        return [
+            (position, payload)
+            for position, line in enumerate(lines or (), start=1)
+            for payload in self.expand(line, ctx)
+        ]

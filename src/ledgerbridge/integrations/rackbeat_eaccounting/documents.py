@@ -13,6 +13,9 @@ Customer invoices, when booked in Rackbeat ("Start order flow from: Rackbeat"):
 Every invoice carries ``ContractNumber = "Rackbeat invoice N"``: it is how an earlier attempt is found
 (as a draft or as an invoice) before anything is sent again. A crash between the draft and the
 conversion resumes at the conversion. The e-mail is its own ledger entry, sent at most once.
+
+The drafts are mapped in ``mappers/`` (:class:`InvoiceToEAccounting` with its rows through
+:class:`InvoiceRowToEAccounting`, :class:`SupplierInvoiceToEAccounting`); this module finds and sends them.
 """
 
 from __future__ import annotations
@@ -23,19 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.ledger import Step, StepContext
-from ledgerbridge.engine.streams import MappingError, Payload, Record
-from ledgerbridge.integrations.converters import document_marker, money_or_zero
-from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals, split_line
+from ledgerbridge.engine.streams import Payload, Record
+from ledgerbridge.integrations.invoice_math import has_more_than_two_decimals
 from ledgerbridge.integrations.rackbeat_eaccounting import invoice_guard
-from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAccountingSettings
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import ROUNDING_TEXT, invoice_marker
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
-
-ROUNDING_TEXT = "Avrundning"
-
-
-def invoice_marker(number: Any) -> str:
-    return document_marker("Rackbeat", "invoice", number)
 
 
 def _quote(text: str) -> str:
@@ -49,75 +45,6 @@ def exact_quantity_warnings(invoice: Record) -> list[str]:
         for n, line in enumerate(invoice.get("lines") or [], start=1)
         if has_more_than_two_decimals(line.get("quantity"))
     ]
-
-
-def map_invoice(
-    invoice: Record,
-    settings: RackbeatEAccountingSettings,
-    *,
-    customer_id: Callable[[Any], str],
-    article_id: Callable[[Any], str],
-    terms_id: Callable[[Any], str],
-    article_for_line: Callable[[Any, Record], str] | None = None,
-) -> Payload:
-    """The eAccounting invoice draft for a booked Rackbeat invoice.
-
-    ``customer_id``/``article_id`` turn Rackbeat numbers into eAccounting ids (syncing the record first
-    when it is new); ``terms_id`` applies the payment terms mapping. ``article_for_line`` (item, line),
-    when given, picks the article per line instead (the VAT codings mapping).
-    """
-    customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
-    if customer in (None, ""):
-        raise MappingError("the invoice has no customer")
-    rows: list[Payload] = []
-    for line in invoice.get("lines") or []:
-        item = line.get("child_id") or (line.get("item") or {}).get("number")
-        if not item:
-            raise MappingError(
-                f"line '{line.get('name')}' has no product; eAccounting books invoice rows by their article"
-            )
-        article = article_for_line(item, line) if article_for_line else article_id(item)
-        text = str(line.get("name") or item)[:2000]
-        for part in split_line(line, actual_quantity=settings.invoices.use_exact_quantity):
-            rows.append(
-                {
-                    "ArticleId": article,
-                    "IsTextRow": False,
-                    "ReversedConstructionServicesVatFree": False,
-                    "Text": f"{ROUNDING_TEXT} ({text})"[:2000] if part.is_rounding else text,
-                    "Quantity": part.quantity,
-                    "UnitPrice": part.unit_price,
-                    "DiscountPercentage": (part.discount / 100).quantize(Decimal("0.0001")),
-                }
-            )
-    if not rows:
-        raise MappingError("the invoice has no lines")
-    terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
-    our = invoice.get("our_reference")
-    document: Payload = {
-        "CustomerId": customer_id(customer),
-        "EuThirdParty": False,
-        "RotReducedInvoicingType": 0,
-        "IsCreditInvoice": money_or_zero(invoice.get("total_total")) < 0,
-        "InvoiceDate": str(invoice["invoice_date"])[:10],
-        "ContractNumber": invoice_marker(invoice["number"]),
-        "YourReference": (invoice.get("their_reference") or None),
-        "OurReference": (our.get("name") if isinstance(our, dict) else our) or None,
-        "Rows": rows,
-    }
-    if invoice.get("due_date"):
-        document["DueDate"] = str(invoice["due_date"])[:10]
-    if terms not in (None, ""):
-        document["TermsOfPaymentId"] = terms_id(terms)
-    delivery = {
-        "DeliveryAddress1": invoice.get("delivery_address_street"),
-        "DeliveryAddress2": invoice.get("delivery_address_street2"),
-        "DeliveryPostalCode": invoice.get("delivery_address_zipcode"),
-        "DeliveryCity": invoice.get("delivery_address_city"),
-        "DeliveryCountryCode": invoice.get("delivery_address_country"),
-    }
-    document.update({k: v for k, v in delivery.items() if v})
-    return {k: v for k, v in document.items() if v is not None}
 
 
 class InvoiceSender:
@@ -275,53 +202,6 @@ def describe_invoice(remote_key: str) -> str:
 
 
 # -- supplier invoices -------------------------------------------------------------------------------------
-def map_supplier_invoice(
-    invoice: Record,
-    settings: RackbeatEAccountingSettings,
-    *,
-    supplier_id: Callable[[Any], str],
-    currency_rate: Decimal | None = None,
-) -> Payload:
-    """A supplier invoice draft: the cost account debited with the net amount, input VAT with the VAT;
-    eAccounting credits the supplier (accounts payable) with the total itself."""
-    supplier = invoice.get("supplier_id") or (invoice.get("supplier") or {}).get("number")
-    if supplier in (None, ""):
-        raise MappingError("the supplier invoice has no supplier")
-    net = money_or_zero(invoice.get("total_subtotal"))
-    vat = money_or_zero(invoice.get("total_vat"))
-    total = net + vat
-    credit = total < 0
-    text = f"Rackbeat {invoice['number']}"
-    s = settings.supplier_invoices
-    rows: list[Payload] = [_row(s.cost_account, net, text)]
-    if vat:
-        rows.append(_row(s.vat_account, vat, text))
-    document: Payload = {
-        "SupplierId": supplier_id(supplier),
-        "IsCreditInvoice": credit,
-        "InvoiceNumber": str(invoice.get("invoice_number") or invoice["number"])[:50],
-        "InvoiceDate": str(invoice["invoice_date"])[:10],
-        "TotalAmount": total,
-        "Vat": vat,
-        "CurrencyCode": invoice.get("currency") or None,
-        "CurrencyRate": currency_rate,  # Rackbeat's rate, as eAccounting states it; None: eAccounting's own
-        "Message": text[:25],
-        "Rows": rows,
-    }
-    if invoice.get("due_date"):
-        document["DueDate"] = str(invoice["due_date"])[:10]
-    return {k: v for k, v in document.items() if v is not None}
-
-
-def _row(account: int, amount: Decimal, text: str) -> Payload:
-    return {
-        "AccountNumber": account,
-        "DebitAmount": amount if amount >= 0 else Decimal(0),
-        "CreditAmount": -amount if amount < 0 else Decimal(0),
-        "TransactionText": text[:60],
-    }
-
-
 def find_supplier_invoice(eaccounting: EAccountingClient, document: Payload) -> str | None:
     """The draft (or, once the bookkeeper approved it, the invoice) with this supplier and number."""
     number = _quote(str(document["InvoiceNumber"]))

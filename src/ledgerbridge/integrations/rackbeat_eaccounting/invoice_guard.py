@@ -70,7 +70,8 @@ class Expected:
 
 def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: str) -> Expected:
     """Rackbeat's rows, net, VAT (per line, as Rackbeat rounds it) and currency for the draft that
-    :func:`documents.map_invoice` makes (the same :func:`split_line` parts, in the same order)."""
+    :class:`mappers.invoice.InvoiceToEAccounting` makes (the same :func:`split_line` parts, in the same
+    order)."""
     rows: list[ExpectedRow] = []
     vat = Decimal(0)
     for number, line in enumerate(invoice.get("lines") or [], start=1):

@@ -26,10 +26,14 @@ from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.engine.streams import MappingError, Stream
+from ledgerbridge.engine.streams import MappingError, Record, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import with_categories
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import InvoiceToEAccounting
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier_invoice import (
+    SupplierInvoiceToEAccounting,
+)
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     InitialSyncSettings,
     RackbeatEAccountingSettings,
@@ -245,10 +249,6 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 "customer invoices are not transferred (Start order flow from: Don't transfer)",
             )
 
-        def article_id(number: Any) -> str:
-            entity = "product" if self._is_product(number) else "bom"
-            return self._eaccounting_id(entity, "articles", "Number", number)
-
         base_currency = str(self.catalog.company().get("CurrencyCode") or "SEK")
         expected = invoice_guard.expected_totals(
             invoice, actual_quantity=settings.use_exact_quantity, base_currency=base_currency
@@ -258,16 +258,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
         def mapped() -> dict[str, Any]:
             customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
-            document = documents.map_invoice(
-                invoice,
-                self.settings,
-                customer_id=lambda n: self._eaccounting_id("customer", "customers", "CustomerNumber", n),
-                article_id=article_id,
-                terms_id=self.mapper.terms_id,
-                article_for_line=lambda item, line: self.vat_articles.article_for(
-                    item, line, article_id(item), domestic=domestic
-                ),
-            )
+            refs = _DocumentRefs(self, domestic=domestic)  # also the mapping context (the settings)
+            document = InvoiceToEAccounting(refs).map(invoice, refs)
             number = MasterRefs(self.master)("customer", customer)
             found = self.reads.by_number("customers", "CustomerNumber", number)
             invoice_guard.check_currency(expected, found or {}, base_currency=base_currency)
@@ -326,6 +318,11 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
         return Step("email", send, title="e-mail it from eAccounting", at_most_once=True)
 
+    def _article_id(self, number: Any) -> str:
+        """The eAccounting article of a Rackbeat product or BOM (synced first when new)."""
+        entity = "product" if self._is_product(number) else "bom"
+        return self._eaccounting_id(entity, "articles", "Number", number)
+
     def _is_product(self, number: Any) -> bool:
         """Is an invoice line's item a product (else a BOM)? The bindings know for every item synced
         before; only a new one costs a look in Rackbeat."""
@@ -354,15 +351,9 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return self.refuse(
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
+        refs = _DocumentRefs(self)
         document = self.map_document(
-            "supplier-invoice",
-            key,
-            lambda: documents.map_supplier_invoice(
-                invoice,
-                self.settings,
-                supplier_id=lambda n: self._eaccounting_id("supplier", "suppliers", "SupplierNumber", n),
-                currency_rate=self._supplier_rate(invoice),
-            ),
+            "supplier-invoice", key, lambda: SupplierInvoiceToEAccounting(refs).map(invoice, refs)
         )
         if isinstance(document, TransferResult):
             return document
@@ -414,3 +405,38 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return result
 
         return self.post_inventory_periods(now, settings.frequency, post)
+
+
+class _DocumentRefs(MasterRefs):
+    """What the document mappers ask (``mappers/invoice.py``'s InvoiceRefs, ``mappers/supplier_invoice.py``'s
+    SupplierInvoiceRefs): eAccounting ids of Rackbeat records, synced first when new; and their mapping
+    context for one document (the settings; bindings through ``ref``)."""
+
+    def __init__(self, session: RackbeatEAccountingRealtime, *, domestic: bool = True) -> None:
+        super().__init__(session.master)
+        self._session = session
+        self.settings = session.settings
+        self._domestic = domestic
+
+    def ref(self, entity: str, source_key: Any) -> str:
+        return self(entity, source_key)
+
+    def lookup(self, name: str, key: Any) -> Any:
+        raise MappingError(f"unknown {name.replace('_', ' ')} {key!r}")  # documents use no lookup tables
+
+    def customer_id(self, number: Any) -> str:
+        return self._session._eaccounting_id("customer", "customers", "CustomerNumber", number)
+
+    def article_id(self, item: Any, line: Record) -> str:
+        """The item's article, or the VAT codings mapping's article for the line's rate."""
+        article = self._session._article_id(item)
+        return self._session.vat_articles.article_for(item, line, article, domestic=self._domestic)
+
+    def terms_id(self, payment_terms_id: Any) -> str:
+        return self._session.mapper.terms_id(payment_terms_id)
+
+    def supplier_id(self, number: Any) -> str:
+        return self._session._eaccounting_id("supplier", "suppliers", "SupplierNumber", number)
+
+    def currency_rate(self, invoice: Record) -> Decimal | None:
+        return self._session._supplier_rate(dict(invoice))

@@ -11,16 +11,11 @@ Settings, as the seed's settings page names them:
   kept exact (to the øre) and any remainder goes on a rounding line.
 - *Layouts* and payment terms: mapped through the settings and the bindings.
 
-Fields synced (seed 001 "Kundefaktura"): invoice date, customer (group and name come with it),
-heading, note, amounts, VAT zone, ATT, EAN, billing and delivery address (street 1 and 2, postcode,
-city), your / our / other reference, project number, layout. Not synced: delivery terms, language,
-custom fields, delivery date, delivery e-mail and phone, weight.
-
-Our reference: ``notes.textLine2`` carries "Rackbeat invoice N" (:func:`our_reference`). e-conomic keeps
-the draft's notes on the booked invoice and can filter both drafts and booked invoices by it, and the
-seed's field table gives the user's own texts the heading (Overskrift), text line 1 (Note) and
-``references.other`` (Øvrig reference) only. So a draft booked under another number than Rackbeat's (the
-number was taken, or e-conomic's number series decided) is still found as ours.
+The draft is mapped by ``mappers/invoice.py`` (:class:`InvoiceToEconomic`, seed 001's field table, lines
+through :class:`InvoiceLineToEconomic`). Our reference: ``notes.textLine2`` carries "Rackbeat invoice N";
+e-conomic keeps the draft's notes on the booked invoice and can filter both drafts and booked invoices by
+it, so a draft booked under another number than Rackbeat's (the number was taken, or e-conomic's number
+series decided) is still found as ours.
 """
 
 from __future__ import annotations
@@ -31,152 +26,14 @@ from typing import Any
 
 from ledgerbridge.engine.ledger import Step, StepContext
 from ledgerbridge.engine.streams import MappingError, Payload, Record
-from ledgerbridge.integrations.invoice_math import line_amount, round2, split_line
-from ledgerbridge.integrations.rackbeat_economic.invoice_guard import DOMESTIC_ZONE, InvoiceGuard
-from ledgerbridge.integrations.rackbeat_economic.mappers.shared import customer_vat_zone, layout_ref
+from ledgerbridge.integrations.invoice_math import line_amount
+from ledgerbridge.integrations.rackbeat_economic.invoice_guard import InvoiceGuard
+from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import invoice_lines
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.errors import NotFoundError, ValidationError
 
-__all__ = ["economic_lines", "line_amount", "map_invoice", "round2"]
-
-ROUNDING_TEXT = "Afrunding"
 REFERENCE_FIELD = "notes.textLine2"
-
-
-def our_reference(invoice: Record) -> str:
-    """The text on the e-conomic invoice that says which Rackbeat invoice it is (as eAccounting's)."""
-    return f"Rackbeat invoice {invoice['number']}"
-
-
-def economic_lines(line: Record, *, actual_quantity: bool) -> list[Payload]:
-    """One Rackbeat line as e-conomic lines whose amounts add up to Rackbeat's line total exactly."""
-    base: Payload = {"description": line.get("name") or ""}
-    if line.get("child_id"):
-        base["product"] = {"productNumber": str(line["child_id"])}
-    if line.get("unit_id"):
-        base["unit"] = {"unitNumber": int(line["unit_id"])}
-    lines = []
-    for part in split_line(line, actual_quantity=actual_quantity):
-        values = {
-            "quantity": part.quantity,
-            "unitNetPrice": part.unit_price,
-            "discountPercentage": part.discount,
-        }
-        if part.is_rounding:
-            lines.append({"description": f"{ROUNDING_TEXT} ({line.get('name') or ''})".strip(), **values})
-        else:
-            lines.append({**base, **values})
-    return lines
-
-
-def invoice_lines(invoice: Record, settings: RackbeatEconomicSettings) -> list[tuple[int, Payload]]:
-    """The e-conomic lines of an invoice, each with the position (1-based) of the Rackbeat line it
-    comes from: a Rackbeat line can become a line and its rounding line."""
-    actual = settings.customer_invoices.use_actual_quantity
-    return [
-        (position, payload)
-        for position, line in enumerate(invoice.get("lines") or [], start=1)
-        for payload in economic_lines(line, actual_quantity=actual)
-    ]
-
-
-def map_invoice(invoice: Record, settings: RackbeatEconomicSettings, *, refs: Any) -> Payload:
-    """The e-conomic draft invoice for a booked Rackbeat invoice.
-
-    ``refs`` resolves Rackbeat numbers to e-conomic ones (``refs(entity, number)``) and customer
-    contacts by name (``refs.contact(customer, name)``).
-    """
-    customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
-    if customer in (None, ""):
-        raise MappingError("the invoice has no customer")
-    customer_number = int(refs("customer", customer))
-    zone = customer_vat_zone(invoice, settings)
-    exempt = settings.customer_invoices.exempt_vat_zone
-    if exempt is not None and zone == {"vatZoneNumber": DOMESTIC_ZONE} and _all_vat_free(invoice):
-        zone = {"vatZoneNumber": exempt}  # VAT mapping: a wholly VAT-free domestic invoice
-    terms = invoice.get("payment_terms_id") or (invoice.get("payment_terms") or {}).get("number")
-    # A booked invoice cannot be edited; without terms of its own it takes the customer's.
-    payment_terms = (
-        {"paymentTermsNumber": int(refs("payment_term", terms))}
-        if terms not in (None, "")
-        else refs.customer_terms(customer_number)
-    )
-    if payment_terms is None:
-        raise MappingError("neither the invoice nor its customer has payment terms")
-    layout = layout_ref(settings, invoice.get("layout_id")) or refs.customer_layout(customer_number)
-    street = (
-        "\n".join(x for x in (invoice.get("address_street"), invoice.get("address_street2")) if x) or None
-    )
-    recipient: Payload = {
-        "name": invoice.get("address_name") or (invoice.get("customer") or {}).get("name") or str(customer),
-        "address": street,
-        "zip": invoice.get("address_zipcode"),
-        "city": invoice.get("address_city"),
-        "country": invoice.get("address_country"),
-        "ean": invoice.get("ean") or None,
-        "vatZone": zone,
-    }
-    if invoice.get("attention"):
-        recipient["attention"] = {
-            "customerContactNumber": refs.contact(customer_number, invoice["attention"])
-        }
-    delivery_street = "\n".join(
-        x for x in (invoice.get("delivery_address_street"), invoice.get("delivery_address_street2")) if x
-    )
-    delivery = {
-        "address": delivery_street or None,
-        "zip": invoice.get("delivery_address_zipcode"),
-        "city": invoice.get("delivery_address_city"),
-        "country": invoice.get("delivery_address_country"),
-    }
-    references: Payload = {"other": invoice.get("other_reference") or None}
-    our = invoice.get("our_reference")
-    if isinstance(our, dict) and our.get("number") is not None:
-        references["salesPerson"] = {"employeeNumber": int(refs("employee", our["number"]))}
-    if invoice.get("their_reference"):
-        references["customerContact"] = {
-            "customerContactNumber": refs.contact(customer_number, invoice["their_reference"])
-        }
-    lines = [payload for _, payload in invoice_lines(invoice, settings)]
-    for number, line in enumerate(lines, start=1):
-        line["lineNumber"] = number
-        line["sortKey"] = number
-    document: Payload = {
-        "date": invoice["invoice_date"],
-        "currency": invoice.get("currency") or "DKK",
-        "paymentTerms": payment_terms,
-        "customer": {"customerNumber": customer_number},
-        "recipient": _drop_none(recipient),
-        "layout": layout,
-        "notes": _drop_none(
-            {
-                "heading": invoice.get("heading") or None,
-                "textLine1": invoice.get("note") or None,
-                "textLine2": our_reference(invoice),
-            }
-        ),
-        "references": _drop_none(references),
-        "lines": lines,
-    }
-    if any(delivery.values()):
-        document["delivery"] = _drop_none(delivery)
-    rate = invoice.get("currency_rate")
-    if rate is not None and document["currency"] != refs.base_currency() and Decimal(str(rate)) != 100:
-        document["exchangeRate"] = Decimal(str(rate))
-    project = str(invoice.get("project") or "").strip()
-    if project.isdigit():
-        document["project"] = {"projectNumber": int(project)}
-    return document
-
-
-def _all_vat_free(invoice: Record) -> bool:
-    lines = invoice.get("lines") or []
-    return bool(lines) and all(Decimal(str(x.get("vat_percentage") or 0)) == 0 for x in lines)
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def should_book(invoice: Record, settings: RackbeatEconomicSettings) -> bool:

@@ -23,8 +23,11 @@ from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
-from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, supplier_invoices
+from ledgerbridge.engine.streams import MappingError
+from ledgerbridge.integrations.rackbeat_economic import inventory, invoices
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
+from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic
+from ledgerbridge.integrations.rackbeat_economic.mappers.supplier_invoice import SupplierInvoiceToEconomic
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
 from ledgerbridge.integrations.rackbeat_economic.startup import startup_operation
 from ledgerbridge.integrations.rackbeat_economic.to_economic import master_data_flows
@@ -295,9 +298,8 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             return self.refuse(
                 "invoice", key, "customer invoices are switched off (settings.customer_invoices)"
             )
-        document = self.map_document(
-            "invoice", key, lambda: invoices.map_invoice(invoice, self.settings, refs=_Refs(self))
-        )
+        refs = _Refs(self)  # also the mapping context: the settings, bindings through ctx.ref
+        document = self.map_document("invoice", key, lambda: InvoiceToEconomic(refs).map(invoice, refs))
         if isinstance(document, TransferResult):
             return document
         book = invoices.should_book(invoice, self.settings)
@@ -342,10 +344,9 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             return self.refuse(
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
+        refs = _Refs(self)
         voucher = self.map_document(
-            "supplier-invoice",
-            key,
-            lambda: supplier_invoices.map_supplier_invoice(invoice, self.settings, refs=_Refs(self)),
+            "supplier-invoice", key, lambda: SupplierInvoiceToEconomic(refs).map(invoice, refs)
         )
         if isinstance(voucher, TransferResult):
             return voucher
@@ -441,11 +442,24 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
 
 
 class _Refs(MasterRefs):
-    """What document mappers may ask: Rackbeat number → e-conomic number (syncing it first when new)."""
+    """What the document mappers ask (``mappers/invoice.py``'s InvoiceRefs, ``mappers/supplier_invoice.py``'s
+    SupplierInvoiceRefs), and their mapping context for one document: the settings, and Rackbeat number →
+    e-conomic number through ``ref`` (syncing it first when new; asked once per document)."""
 
     def __init__(self, session: RackbeatEconomicRealtime) -> None:
         super().__init__(session.master)
         self._session = session
+        self.settings = session.settings
+        self._known: dict[tuple[str, str], str] = {}
+
+    def ref(self, entity: str, source_key: Any) -> str:
+        key = (entity, str(source_key))
+        if key not in self._known:
+            self._known[key] = self(entity, source_key)
+        return self._known[key]
+
+    def lookup(self, name: str, key: Any) -> Any:
+        raise MappingError(f"unknown {name.replace('_', ' ')} {key!r}")  # documents use no lookup tables
 
     def contact(self, customer_number: int, name: str) -> int:
         """The e-conomic contact person of that name on the customer, created if missing."""
