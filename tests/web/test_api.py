@@ -33,6 +33,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/integrations/acme/transfers", None),
     ("GET", "/api/integrations/acme/transfers/invoice/1", None),
     ("GET", "/api/integrations/acme/conflicts", None),
+    ("GET", "/api/integrations/acme/orders", None),
     ("GET", "/api/notifications", None),
     ("POST", "/api/notifications/read", None),
     ("GET", "/api/tokens", None),

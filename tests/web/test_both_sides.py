@@ -111,6 +111,13 @@ def test_both_sides_keys_links_only_where_documented_and_rackbeats_order_number(
     listed = activity[activity.index('id="orders"') :]
     assert f'<td data-side="rackbeat">{own} <span class="muted">({marker})</span></td>' in listed
     assert f'<td data-side="economic">{order}</td>' in listed
+    [api] = [
+        o
+        for o in web.client.get("/api/integrations/acme/orders", headers=AUTH).json()
+        if o["numbers"]["economic"] == str(order)
+    ]
+    assert api["numbers"]["rackbeat"] == marker and api["own"] == {"rackbeat": own}
+    assert api["synced_at"].endswith(("+01:00", "+02:00"))  # in acme's zone, Copenhagen
 
     # Rackbeat refuses to answer: the page shows the link back alone, at once, and asks again only later.
     second = economic_order(web)

@@ -125,6 +125,16 @@ class DocumentHistory(BaseModel):
     events: list[EventView]
 
 
+class SyncedDocumentView(BaseModel):
+    entity: str
+    numbers: dict[str, str] = Field(description="Side → the document's key there, as the binding keeps it")
+    own: dict[str, str] = Field(
+        description="Side → the number that system gave the document itself, where it is not the key "
+        "(Rackbeat's order number of an order brought over, whose key is the link back)"
+    )
+    synced_at: Moment
+
+
 class RunView(BaseModel):
     id: int
     kind: str
@@ -614,6 +624,19 @@ def build_api(
             errors=[error_view(e, name, zone) for e in history.errors],
             events=[event_view(i, zone) for i in history.inbox],
         )
+
+    @api.get("/integrations/{name}/orders", tags=["transfers"])
+    def synced_orders(name: str, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SyncedDocumentView]:
+        """Sales orders a sync brought over (a ledger's orders into Rackbeat), newest first: each side's
+        key and, where Rackbeat numbered the order itself, Rackbeat's own order number."""
+        zone = service.timezone_of(name)
+        documents = service.own_numbers(name, service.synced_documents(name, entity="order", limit=limit))
+        return [
+            SyncedDocumentView(
+                entity=d.entity, numbers=d.numbers, own=d.own, synced_at=as_zone(d.synced_at, zone)
+            )
+            for d in documents
+        ]
 
     @api.get("/integrations/{name}/conflicts", tags=["conflicts"])
     def conflicts(name: str) -> list[ConflictView]:
