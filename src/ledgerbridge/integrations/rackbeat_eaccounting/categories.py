@@ -8,7 +8,8 @@ sandbox emulates both. eAccounting has no categories; its way to group articles 
 (``/v2/articlelabels``, ``Name`` ≤ 50, ``Description`` ≤ 400), named on an article in ``ArticleLabels``.
 
 - :class:`ProductCategories`: each category becomes the label of the same name (an existing label of that
-  name is taken, not doubled); a renamed category renames its label. Description: "Rackbeat category N".
+  name is taken, not doubled). Description: "Rackbeat category N". A category is synced when a product
+  first names it; Rackbeat sends no webhook for categories, so a renamed category keeps its old label.
 - :class:`CategorisedProducts`: the products stream, with the label of the product's category on its
   article. The category is synced first (``depends_on``; in real time the reference syncs it). Labels an
   article has in eAccounting stay, except the label of a category the product has left.
