@@ -17,6 +17,7 @@ from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.eaccounting_support import EWorld
 from tests.integrations.test_eaccounting_books import Books
+from tests.integrations.test_eaccounting_books import _customer as eur_customer
 from tests.integrations.test_eaccounting_books import eworld as eworld  # noqa: F401 (the fixture)
 from tests.support import book_one_line_invoice
 
@@ -249,5 +250,45 @@ def test_invoices_only_in_eaccounting_are_listed_with_their_details_and_never_re
         code, repaired = reconcile_json("--repair")
         assert code == 1 and repaired["repaired"] == [] and repaired["findings"] == found["findings"]
         assert len(books.invoices()) == 2 and len(list(books.api.iter_collection("supplierinvoices"))) == 2
+    finally:
+        books.close()
+
+
+def test_reconcile_lists_an_invoice_eaccounting_booked_at_another_rate_than_rackbeats(
+    eworld: EWorld,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Swedish Rackbeat company (rates in SEK per 100, as eAccounting's books): eAccounting takes no rate
+    on a draft or its conversion, so the invoice is booked at eAccounting's own; reconcile says so."""
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(eworld.config.home))
+    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", eworld.config.database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    eworld.ops.set_base_currency("SEK")
+    books = Books(eworld, {"invoices": {"status": "invoiced"}})
+    try:
+        customer = eur_customer(books, "EUR")
+        source = books.book(
+            [("ARM-10", 2, "100.00", 25)],
+            customer_id=customer["number"],
+            currency="EUR",
+            currency_rate="1150.00",
+        )
+        assert books.transfer(source).ok
+        [invoice] = books.invoices()
+        assert Decimal(str(invoice["CurrencyRate"])) == Decimal("11.4721")  # eAccounting's, not 11.50
+
+        code, output = reconcile("--json")
+        assert code == 1, output
+        # (customers differ by a label the new customer's group brought: drift, beside the point here)
+        [finding] = [f for f in json.loads(output)["findings"] if f["kind"] != "drift"]
+        assert (finding["kind"], finding["key"], finding["repairable"]) == (
+            "differs",
+            str(source["number"]),
+            False,
+        )
+        message = finding["message"]
+        assert "booked in eAccounting at its own rate 1147.21 SEK per 100 EUR, Rackbeat's is 1150" in message
+        assert "250.00 EUR is 2868.02 SEK in the books, 2875.00 SEK at Rackbeat's rate" in message
+        assert "eAccounting cannot be given one on a draft or its conversion" in message
     finally:
         books.close()

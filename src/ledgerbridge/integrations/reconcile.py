@@ -572,10 +572,12 @@ class Reconciler:
         theirs: Amounts,
         result: Reconciliation,
     ) -> None:
-        """A document booked at Rackbeat's rate where that rate is per 100 of another base currency than
-        the ledger's (base_currencies): its amounts in the ledger's base currency are wrong."""
+        """The rate a document was booked at, against Rackbeat's (base_currencies): booked at Rackbeat's
+        rate where that rate is per 100 of another base currency than the ledger's (its base amounts are
+        wrong), or — both companies in one base currency — at another rate than Rackbeat's (eAccounting
+        takes no rate on a draft or its conversion: it books at its own)."""
         rate = document.get("currency_rate")
-        if theirs.rate is None or rate in (None, "") or theirs.rate != Decimal(str(rate)):
+        if theirs.rate is None or rate in (None, ""):
             return
         number = str(document["number"])
         label = document_type.replace("-", " ")
@@ -588,21 +590,31 @@ class Reconciler:
             ledger_name=self.view.name,
             document=f"{label} {number}",
         )
-        if use.refusal is None:
-            return
         ledger, base, currency = self.view.name, self.ledger_base_currency, theirs.currency
         booked_at = f"{theirs.rate.normalize():f}"
-        result.findings.append(
-            Finding(
-                "differs",
-                document_type,
-                number,
+        source_rate = Decimal(str(rate))
+        if use.refusal is not None and theirs.rate == source_rate:
+            message = (
                 f"{label} {number} ({where}): booked in {ledger} at exchange rate {booked_at}, Rackbeat's "
                 f"rate per 100 {currency} in {self.base_currency} (Rackbeat's base currency) read as {base} "
                 f"per 100 {currency}: its {base} amounts in the books are wrong — credit it in {ledger} and "
-                f"book it again at {ledger}'s rate",
+                f"book it again at {ledger}'s rate"
             )
-        )
+        elif use.rate is not None and theirs.gross:
+            booked = (theirs.gross * theirs.rate / 100).quantize(CENT)
+            wanted = (theirs.gross * use.rate / 100).quantize(CENT)
+            if booked == wanted:
+                return
+            message = (
+                f"{label} {number} ({where}): booked in {ledger} at its own rate {booked_at} {base} per "
+                f"100 {currency}, Rackbeat's is {source_rate.normalize():f}: {theirs.gross} {currency} is "
+                f"{booked} {base} in the books, {wanted} {base} at Rackbeat's rate — {ledger} took no rate "
+                "with the document (eAccounting cannot be given one on a draft or its conversion); if "
+                f"Rackbeat's rate must hold, credit it in {ledger} and enter it again with that rate"
+            )
+        else:
+            return
+        result.findings.append(Finding("differs", document_type, number, message))
 
     def _transferred_identities(self, document_type: str) -> set[str]:
         """Every ledger document a transfer of ours made or found, whatever became of the transfer."""

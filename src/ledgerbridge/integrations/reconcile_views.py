@@ -81,7 +81,14 @@ class EAccountingView:
     def _invoice(record: dict[str, Any]) -> Amounts:
         gross = _dec(record.get("TotalAmountInvoiceCurrency"))
         vat = _dec(record.get("TotalVatAmountInvoiceCurrency"))
-        return Amounts.of(gross - vat, vat, gross, record.get("CurrencyCode"))
+        rate = record.get("CurrencyRate")  # base currency per unit; Rackbeat's rates are per 100
+        return Amounts.of(
+            gross - vat,
+            vat,
+            gross,
+            record.get("CurrencyCode"),
+            _dec(rate) * 100 if rate is not None else None,
+        )
 
     @staticmethod
     def _draft(record: dict[str, Any]) -> Amounts:
@@ -348,7 +355,8 @@ def reconciler_for(name: str, session: object) -> Reconciler:
             EAccountingView(eaccounting),
             document_types=documents,
             master_entities=entities,
-            base_currency=str(company.get("CurrencyCode") or "SEK"),
+            base_currency=rackbeat_base_currency(session.rackbeat),
+            ledger_base_currency=str(company.get("CurrencyCode") or "SEK"),
         )
     if hasattr(session, "economic"):
         rackbeat_base = rackbeat_base_currency(session.rackbeat)
