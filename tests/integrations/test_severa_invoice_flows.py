@@ -33,6 +33,13 @@ def world(severa_sandbox: Any, tmp_path: Path) -> Iterator[SWorld]:
         yield made
 
 
+@pytest.fixture
+def any_db_world(severa_sandbox: Any, database_url: str, tmp_path: Path) -> Iterator[SWorld]:
+    """The same on SQLite and on PostgreSQL."""
+    with severa_world(database_url, tmp_path, severa_sandbox) as made:
+        yield made
+
+
 def credit_in_severa(world: SWorld, invoice_guid: str) -> str:
     """The user credits an invoice in Severa (the UI's action; the API has none) and marks the credit note
     for transfer."""
@@ -143,7 +150,8 @@ def named_projects(world: SWorld) -> set[str]:
     return {str(p["number"]) for invoice in to_transfer(world) for p in invoice.get("projects") or []}
 
 
-def test_invoices_sync_the_projects_their_rows_name_first(world: SWorld) -> None:
+def test_invoices_sync_the_projects_their_rows_name_first(any_db_world: SWorld) -> None:
+    world = any_db_world
     world.add()
     fix_code_clash(world)
     world.run("customers")
@@ -241,7 +249,8 @@ def test_a_dry_run_of_invoices_shows_what_they_would_transfer_first(
 
 
 # -- C21, C22, C27, C28 for a credit note: number, OCR and "sent" back to it; "paid" when settled ----------
-def test_check_sent_and_paid_for_a_credit_note(world: SWorld) -> None:
+def test_check_sent_and_paid_for_a_credit_note(any_db_world: SWorld) -> None:
+    world = any_db_world
     from datetime import date
 
     from ledgerbridge.systems.eaccounting.adapters import CustomerInvoices
