@@ -458,26 +458,10 @@ class _EconomicApi:
         )
         return EconomicJSONResponse(rendered, status_code=201, headers={"Location": rendered["self"]})
 
-    async def create(
-        self, request: Request, spec: ResourceSpec, base: str, *, parent: dict[str, Any] | None = None
-    ) -> Response:
-        """``POST /{resource}``: 201 with ``Location`` and the created entity.
-
-        ``parent``: the properties a sub-collection's path fixes (``{"customer": {...}}``).
-        """
-        body = await self._body(request)
-        with self.state.lock:  # number assignment and insert must not interleave with another write
-            key, record = validate_write(self.state, spec, body, base=base, path_key=None, existing=None)
-            if parent:
-                record.update(parent)
-                self._fill_sort_key(spec, record)
-            self.state.insert(spec.name, record, keep_last_updated=False)
-            return self._created(spec, key, base)
-
     def _fill_sort_key(self, spec: ResourceSpec, record: dict[str, Any]) -> None:
         if spec in (CONTACTS, LOCATIONS) and "sortKey" not in record:
             customer = get_path(record, "customer.customerNumber")
-            record["sortKey"] = self.state._next_sort_key(spec.name, customer)
+            record["sortKey"] = self.state.next_sort_key(spec.name, customer)
 
     async def replace(
         self,
@@ -511,16 +495,6 @@ class _EconomicApi:
             return EconomicJSONResponse(rendered, status_code=201, headers={"Location": rendered["self"]})
         return EconomicJSONResponse(rendered)
 
-    def delete(self, spec: ResourceSpec, key: Any, base: str, *, select: Select | None = None) -> Response:
-        """``DELETE /{resource}/{id}``: 204, 404 when missing, 400 when still referenced."""
-        with self.state.lock:
-            record = self.state.tables[spec.name].get(key) if key is not None else None
-            if record is None or (select is not None and not select(record)):
-                return self._not_found(spec, key, base)
-            self.check_deletable(spec, key)
-            self.remove(spec, key)
-        return Response(status_code=204)
-
     def check_deletable(self, spec: ResourceSpec, key: Any) -> None:
         """400 while other records refer to the record (a customer's own contacts and delivery locations
         do not count: they go with it)."""
@@ -549,8 +523,8 @@ class _EconomicApi:
 
     # -- customers' contacts, delivery locations and invoices ------------------------------------
     async def customer_routes(self, request: Request, parts: list[str], base: str) -> Response:
-        """``/customers/{n}/contacts[/{c}]``, ``/delivery-locations[/{d}]``, ``/invoices/drafts|booked``."""
-        method = request.method
+        """``/customers/{n}/invoices/drafts|booked`` (GET). The contacts and delivery locations below a
+        customer are generic CRUD resources (``stored.py``), but for their PUT."""
         number = SPECS["customers"].key_from_text(parts[0])
         with self.state.lock:
             customer_exists = number is not None and self.state.exists("customers", number)
@@ -560,41 +534,32 @@ class _EconomicApi:
         def mine(record: Mapping[str, Any]) -> bool:
             return get_path(record, "customer.customerNumber") == number
 
-        if (
-            parts[1] == "invoices"
-            and len(parts) == 3
-            and parts[2] in ("drafts", "booked")
-            and method == "GET"
-        ):
-            spec = DRAFTS if parts[2] == "drafts" else BOOKED
-            return self.collection(
-                request,
-                spec,
-                base,
-                route=f"customers/{number}/invoices/{parts[2]}",
-                select=mine,
-                read_only=True,
-            )
-        spec_by_segment = {CONTACTS.route: CONTACTS, LOCATIONS.route: LOCATIONS}
-        child = spec_by_segment.get(parts[1])
-        if child is None or len(parts) > 3:
-            return self._no_endpoint(base)
-        route = f"customers/{number}/{child.route}"
+        spec = DRAFTS if parts[2] == "drafts" else BOOKED
+        return self.collection(
+            request,
+            spec,
+            base,
+            route=f"customers/{number}/invoices/{parts[2]}",
+            select=mine,
+            read_only=True,
+        )
+
+    async def replace_customer_child(
+        self, request: Request, child: ResourceSpec, customer_text: str, key_text: str, base: str
+    ) -> Response:
+        """``PUT /customers/{n}/contacts/{c}`` (``/delivery-locations/{d}``): e-conomic's upsert, the
+        record belonging to the path's customer."""
+        number = SPECS["customers"].key_from_text(customer_text)
+        with self.state.lock:
+            if number is None or not self.state.exists("customers", number):
+                return self._not_found(SPECS["customers"], customer_text, base)
+
+        def mine(record: Mapping[str, Any]) -> bool:
+            return get_path(record, "customer.customerNumber") == number
+
         parent = {"customer": {"customerNumber": number}}
-        if len(parts) == 2:
-            if method == "GET":
-                return self.collection(request, child, base, route=route, select=mine)
-            if method == "POST":
-                return await self.create(request, child, base, parent=parent)
-            return self._not_allowed(method)
-        key = child.key_from_text(parts[2])
-        if method == "GET":
-            return self.single(child, key, base, select=mine, route=route)
-        if method == "PUT":
-            return await self.replace(request, child, key, base, parent=parent, select=mine)
-        if method == "DELETE":
-            return self.delete(child, key, base, select=mine)
-        return self._not_allowed(method)
+        key = child.key_from_text(decode_id(key_text))
+        return await self.replace(request, child, key, base, parent=parent, select=mine)
 
     # -- invoices --------------------------------------------------------------------------------
     async def invoices(self, request: Request, parts: list[str], base: str) -> Response:

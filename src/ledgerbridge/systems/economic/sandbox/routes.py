@@ -20,7 +20,12 @@ from ledgerbridge.sandbox.crud import register_crud
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox.resources import SPECS
-from ledgerbridge.systems.economic.sandbox.stored import ID, collection_resource
+from ledgerbridge.systems.economic.sandbox.stored import (
+    CUSTOMER,
+    ID,
+    collection_resource,
+    customer_child_resource,
+)
 
 if TYPE_CHECKING:
     from ledgerbridge.systems.economic.sandbox.app import _EconomicApi
@@ -78,13 +83,29 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
 
             add("PUT", f"/{spec.name}/{{{ID}}}", replace, records=spec.name)
 
-    # Customers' contacts, delivery locations and invoices.
+    # Customers' contacts and delivery locations through the generic CRUD handlers too (PUT: the upsert).
+    for child in (SPECS["customer-contacts"], SPECS["delivery-locations"]):
+        below = f"/customers/{{{CUSTOMER}}}/{child.path}"
+        register_crud(
+            table,
+            customer_child_resource(api, child),
+            collection=below,
+            item=f"{below}/{{{ID}}}",
+            operations="LGCD",
+            records=child.name,
+        )
+
+        def replace_child(
+            req: Request, parts: list[str], base: str, child: Any = child
+        ) -> Awaitable[Response]:
+            return api.replace_customer_child(req, child, parts[1], parts[3], base)
+
+        add("PUT", f"{below}/{{{ID}}}", replace_child, records=child.name)
+
+    # A customer's invoices.
     def customer(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
         return api.customer_routes(req, parts[1:], base)
 
-    for child in ("contacts", "delivery-locations"):
-        add("GET POST", f"/customers/{{customerNumber}}/{child}", customer)
-        add("GET PUT DELETE", f"/customers/{{customerNumber}}/{child}/{{number}}", customer)
     add("GET", "/customers/{customerNumber}/invoices/drafts", customer)
     add("GET", "/customers/{customerNumber}/invoices/booked", customer)
 

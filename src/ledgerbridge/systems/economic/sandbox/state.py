@@ -660,17 +660,17 @@ class EconomicState:
         """Add a contact person to a customer (``customerContactNumber`` assigned when missing)."""
         with self.lock:
             data = {**record, "customer": {"customerNumber": customer_number}}
-            data.setdefault("sortKey", self._next_sort_key("customer-contacts", customer_number))
+            data.setdefault("sortKey", self.next_sort_key("customer-contacts", customer_number))
             return self.insert("customer-contacts", data)
 
     def add_delivery_location(self, customer_number: int, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add a delivery location to a customer (``deliveryLocationNumber`` assigned when missing)."""
         with self.lock:
             data = {**record, "customer": {"customerNumber": customer_number}}
-            data.setdefault("sortKey", self._next_sort_key("delivery-locations", customer_number))
+            data.setdefault("sortKey", self.next_sort_key("delivery-locations", customer_number))
             return self.insert("delivery-locations", data)
 
-    def _next_sort_key(self, resource: str, customer_number: int) -> int:
+    def next_sort_key(self, resource: str, customer_number: int) -> int:
         keys = [
             r.get("sortKey", 0)
             for r in self.tables[resource].values()

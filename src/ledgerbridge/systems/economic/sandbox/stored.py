@@ -17,7 +17,7 @@ answer) keep its base in :data:`REQUEST_BASE`, a context variable: one value per
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +30,8 @@ from ledgerbridge.sandbox.routes import Call, HttpError
 from ledgerbridge.systems.economic.links import decode_id
 from ledgerbridge.systems.economic.sandbox.errors import EconomicJSONResponse
 from ledgerbridge.systems.economic.sandbox.render import Renderer
-from ledgerbridge.systems.economic.sandbox.resources import ResourceSpec
+from ledgerbridge.systems.economic.sandbox.resources import SPECS, ResourceSpec
+from ledgerbridge.systems.economic.sandbox.state import get_path
 from ledgerbridge.systems.economic.sandbox.validation import validate_write
 
 if TYPE_CHECKING:
@@ -70,6 +71,62 @@ def _respond(status: int, body: Any, headers: dict[str, str]) -> Response:
     if status == 201 and isinstance(body, dict) and isinstance(body.get("self"), str):
         headers = {**headers, "Location": body["self"]}  # a create answers where the record lives
     return EconomicJSONResponse(body, status_code=status, headers=headers or None)
+
+
+CUSTOMER = "customerNumber"  # the path parameter naming the customer of a contact or delivery location
+
+
+def customer_child_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
+    """A customer's contacts or delivery locations (``/customers/{customerNumber}/<spec.route>``): the
+    rows are the customer's own (a record of another customer is not found here), an unknown customer is
+    e-conomic's 404 for the customer, a create belongs to the path's customer and gets the next
+    ``sortKey`` of that customer's records."""
+    state = api.state
+    customers = SPECS["customers"]
+
+    def customer_of(call: Call) -> Any:
+        number = customers.key_from_text(call.params[CUSTOMER])
+        with state.lock:
+            if number is None or not state.exists(customers.name, number):
+                raise HttpError(api._not_found(customers, call.params[CUSTOMER], base_of(call)))
+        return number
+
+    def route_of(call: Call) -> str:
+        return f"customers/{customer_of(call)}/{spec.path}"
+
+    def mine(number: Any) -> Callable[[Mapping[str, Any]], bool]:
+        return lambda record: get_path(record, "customer.customerNumber") == number
+
+    def rows(call: Call) -> dict[str, Record]:
+        number = customer_of(call)
+        with state.lock:
+            own = {k: r for k, r in state.tables[spec.name].items() if mine(number)(r)}
+        return cast(dict[str, Record], own)
+
+    def missing(call: Call) -> Response:
+        key = spec.key_from_text(decode_id(call.params[ID]))
+        return api._not_found(spec, key, base_of(call), route_of(call))
+
+    def answer_list(call: Call, records: list[Record]) -> Response:
+        number = customer_of(call)
+        return api.collection(call.request, spec, base_of(call), route=route_of(call), select=mine(number))
+
+    def create(call: Call, body: Any) -> Record:
+        base, number = base_of(call), customer_of(call)
+        with state.lock:
+            key, record = validate_write(state, spec, body, base=base, path_key=None, existing=None)
+            record["customer"] = {"customerNumber": number}
+            if "sortKey" not in record:
+                record["sortKey"] = state.next_sort_key(spec.name, number)
+            state.insert(spec.name, record, keep_last_updated=False)
+            return state.tables[spec.name][key]
+
+    resource = collection_resource(api, spec)
+    resource.rows = rows
+    resource.missing = missing
+    resource.answer_list = answer_list
+    resource.create = create
+    return resource
 
 
 def collection_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
