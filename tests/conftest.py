@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL database made for this test run (unique name), dropped when the run ends.
+@contextmanager
+def postgres_database(prefix: str = "ledgerbridge_test") -> Iterator[str]:
+    """A PostgreSQL database of its own (``<prefix>_<pid>_<random>``), dropped afterwards.
 
     Where no server answers, PostgreSQL tests skip, except in CI, where cluster mode must be tested.
     """
@@ -83,7 +84,7 @@ def postgres_url() -> Iterator[str]:
         import psycopg
     except ImportError:  # pragma: no cover - the dev extra installs it
         pytest.skip("psycopg is not installed (pip install -e '.[dev]')")
-    name = f"ledgerbridge_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
@@ -98,6 +99,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database made for this test run (unique name), dropped when the run ends."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,7 +12,12 @@ of one module share: each check makes documents of its own and looks only at tho
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -21,8 +26,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+import httpx
 import pytest
 
+from ledgerbridge.config import Config
 from ledgerbridge.runtime.embedded import EmbeddedRuntime
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.sandbox.faults import FaultPlan
@@ -43,6 +50,7 @@ class Check(StrEnum):
     DOCUMENT_BEFORE_CUSTOMER = "the document's event before its customer's"
     UPDATE_BEFORE_CREATE = "an update before its create"
     KILL_AND_RESTART = "killed mid-transfer and restarted"
+    SERVE_KILLED = "a `ledgerbridge serve` process killed (SIGKILL) mid-transfer"
     SAFETY_NET_SCAN = "the safety-net scan"
     RETRY = "retry from the error log"
     DRY_RUN = "dry run"
@@ -92,9 +100,11 @@ class KindHarness(ABC):
     # -- the world -----------------------------------------------------------------------------------
     @classmethod
     @abstractmethod
-    def open(cls, home: Path) -> AbstractContextManager[Self]:
-        """Sandboxes served, a service on a fresh database under ``home``, the integration ``name`` added,
-        connected, started and running (its receiver listening, when the kind has webhooks)."""
+    def open(cls, home: Path, database_url: str) -> AbstractContextManager[Self]:
+        """Sandboxes served, a service on a fresh database (``database_url``: SQLite under ``home``, or a
+        PostgreSQL database made for this world) with its data directory under ``home``, the integration
+        ``name`` added, connected, started and running (its receiver listening, when the kind has
+        webhooks)."""
 
     @property
     @abstractmethod
@@ -198,6 +208,21 @@ class KindHarness(ABC):
         """Faults so that the document's send goes through (its answer may be lost) and the step after
         it fails: the state a process killed between the two leaves behind."""
 
+    def hold_after_send(self, document: Document) -> None:
+        """Faults so that the document's send goes through and the step after it is held (its answer
+        stalled, nothing carried out), so a process can be killed while it waits."""
+        raise NotImplementedError(f"{self.kind} cannot hold a step after the send")
+
+    def serve_in_subprocess(self) -> ServeProcess:
+        """The running integration moves to a ``ledgerbridge serve`` subprocess over the same database,
+        listening where the deliveries go; :meth:`resume_in_process` brings it back after the kill."""
+        raise NotImplementedError(f"{self.kind} has no `serve` process")
+
+    def resume_in_process(self) -> None:
+        """After :meth:`serve_in_subprocess`'s process died: a process of its own starts over the same
+        database and receiver URL (as :meth:`restart` does)."""
+        raise NotImplementedError(f"{self.kind} has no `serve` process")
+
     @abstractmethod
     def new_record_to_plan(self) -> str:
         """A record the kind's dry run would create somewhere (its source key), made unannounced."""
@@ -240,3 +265,46 @@ class Receiver:
             self.runtime.close()
         finally:
             self.server.stop()
+
+
+class ServeProcess:
+    """``ledgerbridge serve`` in a subprocess, as a user runs it (the test's data directory and database
+    in its environment), on a fixed loopback port; :meth:`kill` is ``kill -9``."""
+
+    def __init__(self, config: Config, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "LEDGERBRIDGE_HOME": str(config.home),
+            "LEDGERBRIDGE_DATABASE_URL": config.database_url,
+            "LEDGERBRIDGE_ALLOW_PRIVATE_URLS": "1",
+        }
+        # The webhooks already point at this port; the safety-net scan only when the check asks.
+        command = ["serve", "--port", str(port), "--no-register", "--scan-seconds", str(SCAN_SECONDS)]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ledgerbridge", *command],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Until ``/healthz`` answers (a fresh process is slow to start on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"`ledgerbridge serve` exited with {self.process.returncode}"
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=2.0)
+                return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"`ledgerbridge serve` did not answer on {self.url} in {timeout:.0f} s")
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)

@@ -12,6 +12,10 @@ import pytest
 
 from tests.conformance.harness import Check, Document, KindHarness
 
+# These checks run on SQLite and on PostgreSQL (the other checks on SQLite only).
+ON_BOTH_DATABASES = pytest.mark.databases("sqlite", "postgresql")
+KILL_WAIT_SECONDS = 120.0
+
 
 def primary(harness: KindHarness) -> str:
     return harness.document_types[0]
@@ -62,6 +66,7 @@ def test_an_update_before_its_create_ends_in_the_current_state(harness: KindHarn
 
 
 @pytest.mark.slow
+@ON_BOTH_DATABASES
 def test_killed_between_send_and_follow_up_the_restarted_process_finishes_once(harness: KindHarness) -> None:
     harness.require(Check.KILL_AND_RESTART)
     document = harness.new_document(primary(harness))
@@ -73,6 +78,40 @@ def test_killed_between_send_and_follow_up_the_restarted_process_finishes_once(h
 
     harness.heal()
     harness.restart()
+    harness.catch_up()
+    assert_transferred_once(harness, document)
+    harness.deliver(document)  # and the event once more after all that
+    harness.settle()
+    assert_transferred_once(harness, document)
+
+
+@pytest.mark.slow
+@ON_BOTH_DATABASES
+def test_a_serve_process_killed_mid_transfer_leaves_one_document_finished_by_the_next(
+    harness: KindHarness,
+) -> None:
+    """The kill is real: ``ledgerbridge serve`` runs in a subprocess, is sent SIGKILL while the step after
+    the send waits for its answer, and a new process takes over the same database."""
+    harness.require(Check.SERVE_KILLED)
+    document = harness.new_document(primary(harness))
+    harness.hold_after_send(document)
+    serve = harness.serve_in_subprocess()
+    try:
+        harness.deliver(document)
+        deadline = time.monotonic() + KILL_WAIT_SECONDS
+        while not harness.target_documents(document):
+            assert serve.alive, "`ledgerbridge serve` died by itself"
+            assert time.monotonic() < deadline, "the serve process never sent the document"
+            time.sleep(0.2)
+        time.sleep(0.5)  # into the held step
+        assert serve.alive, "`ledgerbridge serve` ended before it could be killed"
+    finally:
+        serve.kill()
+    assert len(harness.target_documents(document)) == 1, "the send should have gone through once"
+    assert not harness.follow_ups_done(document), "the kill should have stopped the step after the send"
+
+    harness.heal()
+    harness.resume_in_process()
     harness.catch_up()
     assert_transferred_once(harness, document)
     harness.deliver(document)  # and the event once more after all that
@@ -122,6 +161,7 @@ def test_a_dry_run_writes_nothing_anywhere(harness: KindHarness) -> None:
     assert any(key == record and action == "create" for _, key, action in planned), planned
 
 
+@ON_BOTH_DATABASES
 def test_each_document_type_is_transferred_exactly_once(harness: KindHarness, document_type: str) -> None:
     harness.require(Check.EXACTLY_ONCE)
     document = harness.new_document(document_type)

@@ -11,7 +11,7 @@ from typing import Any
 from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from tests.conformance.harness import Document
-from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, RackbeatHarness
+from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, HELD_SECONDS, RackbeatHarness
 from tests.integrations.eaccounting_support import EWorld, eaccounting_world, goods_at_25
 
 DRAFTS, INVOICES = "customerinvoicedrafts", "customerinvoices"
@@ -30,8 +30,8 @@ class RackbeatEAccountingHarness(RackbeatHarness):
 
     @classmethod
     @contextmanager
-    def open(cls, home: Path) -> Iterator[RackbeatEAccountingHarness]:
-        with eaccounting_world(f"sqlite:///{home / 'conformance.sqlite3'}", home) as world:
+    def open(cls, home: Path, database_url: str) -> Iterator[RackbeatEAccountingHarness]:
+        with eaccounting_world(database_url, home) as world:
             harness = cls(world, world.api())
             try:
                 harness.add_integration(cls.name)
@@ -98,6 +98,14 @@ class RackbeatEAccountingHarness(RackbeatHarness):
 
     def target_customer_names(self, key: str) -> list[str]:
         return [str(c["Name"]) for c in self._made("customers", "CustomerNumber", key)]
+
+    def hold_after_send(self, document: Document) -> None:
+        # The draft is made; eAccounting holds its conversion back (and carries nothing out).
+        self.world.books_app.kit.set_faults(
+            FaultPlan(
+                timeout_rate=1.0, timeout_seconds=HELD_SECONDS, path_pattern=r"/convert$", methods=["POST"]
+            )
+        )
 
     def fail_after_send(self, document: Document) -> None:
         # The draft is made; eAccounting refuses to convert it.

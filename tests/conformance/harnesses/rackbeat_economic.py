@@ -13,7 +13,7 @@ from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.errors import NotFoundError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.conformance.harness import Document
-from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, RackbeatHarness
+from tests.conformance.harnesses.rackbeat_side import CUSTOMER_DOCUMENTS, HELD_SECONDS, RackbeatHarness
 from tests.integrations.conftest import RACKBEAT_TOKEN, World, economic_world
 from tests.integrations.test_realtime import LIVE_SETTINGS
 
@@ -30,8 +30,8 @@ class RackbeatEconomicHarness(RackbeatHarness):
 
     @classmethod
     @contextmanager
-    def open(cls, home: Path) -> Iterator[RackbeatEconomicHarness]:
-        with economic_world(f"sqlite:///{home / 'conformance.sqlite3'}", home) as world:
+    def open(cls, home: Path, database_url: str) -> Iterator[RackbeatEconomicHarness]:
+        with economic_world(database_url, home) as world:
             rackbeat = RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN)
             economic = EconomicClient(world.economic_url, "app-secret", "grant")
             harness = cls(world, rackbeat, economic)
@@ -102,6 +102,17 @@ class RackbeatEconomicHarness(RackbeatHarness):
             return [str(self.economic.get(f"customers/{key}")["name"])]
         except NotFoundError:
             return []
+
+    def hold_after_send(self, document: Document) -> None:
+        # e-conomic books the invoice; Rackbeat holds "mark as sent" back (and carries nothing out).
+        self.world.rackbeat_app.kit.set_faults(
+            FaultPlan(
+                timeout_rate=1.0,
+                timeout_seconds=HELD_SECONDS,
+                path_pattern=rf"/customer-invoices/{document.key}$",
+                methods=["PUT"],
+            )
+        )
 
     def fail_after_send(self, document: Document) -> None:
         # e-conomic books the invoice but its answer is lost; Rackbeat then refuses "mark as sent".

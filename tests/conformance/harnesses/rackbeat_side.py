@@ -15,6 +15,7 @@ from tests.conformance.harness import (
     Document,
     KindHarness,
     Receiver,
+    ServeProcess,
     heal_sandboxes,
     sandbox_writes,
 )
@@ -33,6 +34,8 @@ RESOURCE = {
     SUPPLIER_INVOICE: "supplier-invoices",
 }
 SETTLE_SECONDS = 30.0
+# How long a held answer stalls: longer than a check takes to see the send and kill the process.
+HELD_SECONDS = 20.0
 
 
 def new_marker() -> str:
@@ -53,6 +56,7 @@ class RackbeatHarness(KindHarness):
         self.world = world
         self.rackbeat = rackbeat
         self.receiver: Receiver | None = None
+        self.serve_port = 0
 
     # -- the world -----------------------------------------------------------------------------------
     @property
@@ -88,6 +92,21 @@ class RackbeatHarness(KindHarness):
         self.world.service.close()
         self.world.service = Ledgerbridge(self.world.config)
         self.receiver = Receiver(self.service, port=port).start()
+
+    def serve_in_subprocess(self) -> ServeProcess:
+        assert self.receiver is not None
+        port = self.receiver.port
+        self.stop_receiving()  # the port is the subprocess's now; the service stays open, idle
+        serve = ServeProcess(self.world.config, port)
+        self.serve_port = port
+        serve.wait_ready()
+        return serve
+
+    def resume_in_process(self) -> None:
+        assert self.receiver is None, "the subprocess's receiver should be gone"
+        self.world.service.close()
+        self.world.service = Ledgerbridge(self.world.config)
+        self.receiver = Receiver(self.service, port=self.serve_port).start()
 
     def heal(self) -> None:
         heal_sandboxes(self.world.rackbeat_app, self.target_app)
