@@ -78,12 +78,24 @@ class Mapper:
 
     def _mappings(self) -> Iterator[Callable[[Record, MapContext], Payload]]:
         """The ``@mapping`` methods, base classes' first, each in the order it is written."""
-        seen: set[str] = set()
-        for cls in reversed(type(self).__mro__):
-            for name, attribute in vars(cls).items():
-                if getattr(attribute, "_mapping", False) and name not in seen:
-                    seen.add(name)
-                    yield getattr(self, name)
+        for name in _mapping_names(type(self)):
+            yield getattr(self, name)
+
+
+# The @mapping method names per Mapper class, found once (a document maps every line through its mapper).
+_MAPPING_NAMES: dict[type[Mapper], tuple[str, ...]] = {}
+
+
+def _mapping_names(cls: type[Mapper]) -> tuple[str, ...]:
+    names = _MAPPING_NAMES.get(cls)
+    if names is None:
+        found: dict[str, None] = {}  # in order: base classes' first, an override keeps its base's place
+        for klass in reversed(cls.__mro__):
+            for name, attribute in vars(klass).items():
+                if getattr(attribute, "_mapping", False):
+                    found.setdefault(name)
+        names = _MAPPING_NAMES[cls] = tuple(found)
+    return names
 
 
 class LineMapper(Mapper):
