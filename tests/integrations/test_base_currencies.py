@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -160,3 +161,49 @@ def test_an_invoice_in_a_third_currency_is_held_by_the_guard_and_flagged_by_reco
     assert (finding["kind"], finding["key"]) == ("differs", str(sek["number"]))
     assert "at exchange rate 8.584842, Rackbeat's rate per 100 SEK in EUR" in finding["message"]
     assert "credit it in e-conomic and book it again at e-conomic's rate" in finding["message"]
+
+
+def test_a_supplier_voucher_at_a_rate_from_another_base_is_flagged_in_the_day_book_and_the_books(
+    world: World, acme: RealtimeHub
+) -> None:
+    world.ops.set_base_currency("EUR")
+    supplier = world.ops.records("suppliers")[0]
+    product = world.ops.records("products")[0]
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        bill = rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "S-1",
+                "invoice_date": date.today().isoformat(),
+                "currency": "SEK",
+                "lines": [
+                    {
+                        "child_id": product["number"],
+                        "quantity": 2,
+                        "line_price": "100.00",
+                        "vat_percentage": 25,
+                    }
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        bill = rackbeat.book("supplier-invoices", bill["number"])
+    assert D(str(bill["currency_rate"])) == D("8.584842")  # EUR per 100 SEK
+    result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
+    assert result.ok, result.message
+
+    def flagged() -> str:
+        answer = runner.invoke(app, ["reconcile", "acme", "--json"])
+        assert answer.exit_code == 1, answer.output
+        [finding] = json.loads(answer.output)["findings"]
+        assert (finding["kind"], finding["entity"], finding["key"]) == ("differs", "supplier-invoice", "1")
+        message: str = finding["message"]
+        return message
+
+    in_day_book = flagged()
+    assert "booked in e-conomic at exchange rate 8.584842, Rackbeat's rate per 100 SEK in EUR" in in_day_book
+    booked = httpx.post(f"{world.economic_url}/_sandbox/journals/2/book")
+    assert booked.status_code == 200
+    in_the_books = flagged()  # read back from the entries in DKK
+    assert "Rackbeat's rate per 100 SEK in EUR (Rackbeat's base currency) read as DKK" in in_the_books

@@ -593,24 +593,29 @@ class Reconciler:
         ledger, base, currency = self.view.name, self.ledger_base_currency, theirs.currency
         booked_at = f"{theirs.rate.normalize():f}"
         source_rate = Decimal(str(rate))
-        if use.refusal is not None and theirs.rate == source_rate:
+        # Rates are compared by what they make of the gross in base currency; a cent is conversion rounding
+        # (a booked voucher's rate is read back from its entries in base currency).
+        booked = (theirs.gross * theirs.rate / 100).quantize(CENT)
+        wanted = (theirs.gross * (use.rate if use.rate is not None else source_rate) / 100).quantize(CENT)
+        if use.refusal is not None and abs(booked - wanted) <= CENT:
             message = (
                 f"{label} {number} ({where}): booked in {ledger} at exchange rate {booked_at}, Rackbeat's "
                 f"rate per 100 {currency} in {self.base_currency} (Rackbeat's base currency) read as {base} "
                 f"per 100 {currency}: its {base} amounts in the books are wrong — credit it in {ledger} and "
                 f"book it again at {ledger}'s rate"
             )
-        elif use.rate is not None and theirs.gross:
-            booked = (theirs.gross * theirs.rate / 100).quantize(CENT)
-            wanted = (theirs.gross * use.rate / 100).quantize(CENT)
-            if booked == wanted:
-                return
+        elif use.rate is not None and abs(booked - wanted) > CENT:
+            why = (
+                " — eAccounting took no rate with the document (it cannot be given one on a draft or its "
+                "conversion)"
+                if ledger == "eAccounting"
+                else ""
+            )
             message = (
-                f"{label} {number} ({where}): booked in {ledger} at its own rate {booked_at} {base} per "
-                f"100 {currency}, Rackbeat's is {source_rate.normalize():f}: {theirs.gross} {currency} is "
-                f"{booked} {base} in the books, {wanted} {base} at Rackbeat's rate — {ledger} took no rate "
-                "with the document (eAccounting cannot be given one on a draft or its conversion); if "
-                f"Rackbeat's rate must hold, credit it in {ledger} and enter it again with that rate"
+                f"{label} {number} ({where}): booked in {ledger} at rate {booked_at} {base} per 100 "
+                f"{currency}, Rackbeat's is {source_rate.normalize():f}: {theirs.gross} {currency} is "
+                f"{booked} {base} in the books, {wanted} {base} at Rackbeat's rate{why}; if Rackbeat's rate "
+                f"must hold, credit it in {ledger} and enter it again with that rate"
             )
         else:
             return

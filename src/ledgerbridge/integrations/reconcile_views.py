@@ -306,7 +306,7 @@ class EconomicView:
             gross = -sum((_dec(line.get("amount")) for line in lines), Decimal(0))
             vat = -sum((_dec(line.get("contraVatAmount")) for line in lines), Decimal(0))
             currency = (lines[0].get("currency") or {}).get("code")
-            return Amounts.of(gross - vat, vat, gross, currency)
+            return Amounts.of(gross - vat, vat, gross, currency, lines[0].get("exchangeRate"))
         return self._booked_voucher(int(number), day)
 
     def _booked_voucher(self, number: int, day: str) -> Amounts | None:
@@ -322,7 +322,10 @@ class EconomicView:
             return None
         gross = -sum((_dec(e.get("amount")) for e in party), Decimal(0))
         vat = sum((_dec(e.get("amount")) for e in entries if e.get("vatAccount")), Decimal(0))
-        return Amounts.of(gross - vat, vat, gross, party[0].get("currency"))
+        # The rate it was booked at, from the supplier's entries in base currency (to their rounding).
+        base = -sum((_dec(e.get("amountInBaseCurrency")) for e in party), Decimal(0))
+        rate = (base * 100 / gross).quantize(Decimal("0.000001")) if gross else None
+        return Amounts.of(gross - vat, vat, gross, party[0].get("currency"), rate)
 
     def _accounting_year(self, day: str) -> str | None:
         for year in self.economic.iter_collection("accounting-years"):
