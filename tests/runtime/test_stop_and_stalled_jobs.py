@@ -67,25 +67,25 @@ def _draft_numbers(live: ELive) -> list[str]:
     return sorted(d["ContractNumber"] for d in live.drafts())
 
 
-def _doing_process_jobs(world: EWorld) -> list[tuple[int, str]]:
+def _doing_document_jobs(world: EWorld) -> list[tuple[int, str]]:
     with world.service.store.session() as db:
         rows = db.execute(
             text(
                 "SELECT id, lock FROM procrastinate_jobs "
-                "WHERE status = 'doing' AND task_name = 'ledgerbridge.process'"
+                "WHERE status = 'doing' AND task_name = 'ledgerbridge.document' ORDER BY id"
             )
         )
         return [(row[0], row[1]) for row in rows]
 
 
-def test_a_worker_killed_holding_an_integrations_job_does_not_block_its_queue(pg_world: EWorld) -> None:
+def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWorld) -> None:
     world = pg_world
     integration_id, _ = world.service.integration("se")
     cluster = Cluster(world.service)
     cluster.ensure_schema()
     # A worker silent for 3 s is gone (production: 30 s), so the test needs no long wait.
     env = _env(world, LEDGERBRIDGE_STALLED_WORKER_SECONDS="3")
-    # Drafts hang in eAccounting: the first worker is busy inside the integration's process job.
+    # Drafts hang in eAccounting: the first worker is busy inside the invoices' document jobs.
     world.books_app.kit.set_faults(
         FaultPlan(timeout_rate=1.0, timeout_seconds=60, path_pattern=DRAFTS_PATH, methods=["POST"])
     )
@@ -99,16 +99,18 @@ def test_a_worker_killed_holding_an_integrations_job_does_not_block_its_queue(pg
             processes.append(first)
             numbers = _book(live, 3)
             held = wait_for(
-                lambda: _doing_process_jobs(world), timeout=45, what="the first worker inside a process job"
+                lambda: len(_doing_document_jobs(world)) == 3 and _doing_document_jobs(world),
+                timeout=45,
+                what="the first worker inside the three invoices' document jobs",
             )
-            assert held[0][1] == f"integration:{integration_id}"
+            # A job per document; its lock is the integration and the document's key.
+            assert all(lock.startswith(f"document:{integration_id}:customer_invoice:") for _, lock in held)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
-            # What the kill leaves: the job `doing`, holding the integration's lock.
-            assert _doing_process_jobs(world) == held
-            # The next process job for the integration is already queued (as a delivery's dispatch does):
-            # it shares the stalled job's queueing lock, so the stalled one cannot simply be queued again.
-            assert cluster.dispatch() == 1
+            # What the kill leaves: the jobs `doing`, holding their documents' locks.
+            assert _doing_document_jobs(world) == held
+            # Every pending document has its job (the killed worker's included): dispatch adds none.
+            assert cluster.dispatch() == 0
             world.books_app.kit.set_faults(FaultPlan())
 
             second = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
@@ -121,7 +123,7 @@ def test_a_worker_killed_holding_an_integrations_job_does_not_block_its_queue(pg
             wait_for(all_arrived, timeout=50, what="the second worker working the integration's queue")
             assert _draft_numbers(live) == numbers  # each once
             # The killed worker's job was run again and finished: nothing holds the lock any more.
-            wait_for(lambda: _doing_process_jobs(world) == [], timeout=10, what="the lock released")
+            wait_for(lambda: _doing_document_jobs(world) == [], timeout=10, what="the locks released")
         finally:
             _stop(*processes)
             rackbeat.close()

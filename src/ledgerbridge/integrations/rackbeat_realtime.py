@@ -398,17 +398,50 @@ def changed_since(updated_at: Any, synced_at: datetime) -> bool:
     return changed > synced
 
 
-_MASTER_LOCKS: weakref.WeakKeyDictionary[OneWaySync, threading.RLock] = weakref.WeakKeyDictionary()
+class MasterLock:
+    """One integration's master-data lock: a re-entrant lock in this process and, while a thread holds it
+    (outermost only), the store's advisory lock across processes, so cluster workers working documents of
+    one integration side by side also create a new customer once (:meth:`Store.advisory_lock`)."""
+
+    def __init__(self, sync: OneWaySync) -> None:
+        self._sync = sync
+        self._local = threading.RLock()
+        self._held: list[Any] = []  # the holding thread's shared locks, outermost first (None when nested)
+
+    def __enter__(self) -> None:
+        self._local.acquire()
+        if self._held:  # this thread holds it already
+            self._held.append(None)
+            return
+        try:
+            shared = self._sync.store.advisory_lock(f"ledgerbridge:master:{self._sync.integration_id}")
+            shared.__enter__()
+        except BaseException:
+            self._local.release()
+            raise
+        self._held.append(shared)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            shared = self._held.pop()
+            if shared is not None:
+                shared.__exit__(None, None, None)
+        finally:
+            self._local.release()
+
+
+_MASTER_LOCKS: weakref.WeakKeyDictionary[OneWaySync, MasterLock] = weakref.WeakKeyDictionary()
 _MASTER_LOCKS_GUARD = threading.Lock()
 
 
-def master_lock(sync: OneWaySync) -> threading.RLock:
+def master_lock(sync: OneWaySync) -> MasterLock:
     """One lock per master-data sync (that is, per open integration): records are synced one at a time
-    even while documents that need them are worked side by side."""
+    even while documents that need them are worked side by side (by this process's threads or by other
+    cluster workers)."""
     with _MASTER_LOCKS_GUARD:
         lock = _MASTER_LOCKS.get(sync)
         if lock is None:
-            lock = _MASTER_LOCKS[sync] = threading.RLock()
+            lock = _MASTER_LOCKS[sync] = MasterLock(sync)
         return lock
 
 

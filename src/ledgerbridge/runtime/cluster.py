@@ -4,13 +4,17 @@ In embedded mode one process receives webhooks and works the inbox in a thread. 
 web processes (``ledgerbridge serve --cluster``) only receive: a webhook is stored in the inbox, as
 always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker`` processes do the work:
 
-- ``dispatch`` (one queued at a time) looks for integrations with pending inbox items and defers one
-  ``process`` job per integration;
-- ``process`` works one integration's pending items. Its Procrastinate *lock* is the integration, so two
-  workers never work the same integration at once (order and the ledger's claims stay simple), while
-  different integrations run in parallel. Inside the job the same rules as in embedded mode hold
-  (``RealtimeHub.process_integration``): documents side by side up to ``LEDGERBRIDGE_DOCUMENT_CONCURRENCY``,
-  master data one by one, and an item whose processing raises is settled failed with an error-log entry.
+- ``dispatch`` (one queued at a time) looks for pending inbox items without a job and defers a
+  ``document`` job per document and a ``process`` job per integration with other (master-data) items;
+- ``document`` works one document (``RealtimeHub.process_document``). Its Procrastinate *lock* is the
+  integration and the document's key (``document:<id>:<entity>:<key>``), its queueing lock the inbox item:
+  documents of one integration run side by side in every worker, never one document twice at once. A
+  document behind master data of its integration that arrived earlier and was not tried yet waits (the
+  job is deferred again a second later): a customer before its invoice. A reference a document creates
+  (a new customer) is created under the integration's master lock, which spans processes
+  (``Store.advisory_lock``). A transient failure defers the job again to when it is due;
+- ``process`` works one integration's master-data items one by one, oldest first; its lock is the
+  integration. An item whose processing raises is settled failed with an error-log entry, in both jobs.
   Items left pending after a transient failure are looked at again a few seconds later (a scheduled
   ``process`` job), and by the next ``tick`` in any case;
 - ``tick`` (every minute, one at a time across the cluster) runs the safety-net scan and the periodic
@@ -20,10 +24,10 @@ The inbox table stays the source of truth: a lost job loses nothing, because ``t
 pending item again. Exactly-once documents still rest on the transfer ledger, not on the queue.
 
 A worker killed hard (kill -9, a lost machine) leaves its jobs ``doing``, and with them their locks
-(``integration:<id>``, ``tick``): that integration's queue and the tick would never run again. Every worker
-sends a heartbeat; at its start and every few seconds each worker puts the jobs of workers whose heartbeat
-is older than ``LEDGERBRIDGE_STALLED_WORKER_SECONDS`` (30) back to ``todo`` (``recover_stalled``), which
-frees the locks. Running such a job twice is harmless: the inbox and the ledger decide what is left to do.
+(``integration:<id>``, ``document:…``, ``tick``): those documents, that integration's master data and the
+tick would never run again. Every worker sends a heartbeat; at its start and every few seconds each
+worker puts the jobs of workers whose heartbeat is older than ``LEDGERBRIDGE_STALLED_WORKER_SECONDS`` (30)
+back to ``todo`` (``recover_stalled``), which frees the locks. Running such a job twice is harmless: the inbox and the ledger decide what is left to do.
 
 Rate limits belong to credentials, not to workers: while a worker works (and while a web process has the
 queue open), the clients it opens take their calls from the cluster's shared budget per credential in
@@ -39,12 +43,13 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import procrastinate
 import structlog
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import distinct, func, select
+from sqlalchemy import String, cast, exists, func, literal, literal_column, select, text
 from sqlalchemy.engine import make_url
 
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -55,6 +60,7 @@ from ledgerbridge.store.models import InboxItem
 from ledgerbridge.systems.pacing import budgets_from
 
 RETRY_PENDING_SECONDS = 5
+DISPATCH_LIMIT = 5000  # pending items looked at per dispatch (the next dispatch or tick takes the rest)
 NOTIFY_SECONDS = 0.05  # deliveries within this long share one dispatch job
 DEFAULT_STALLED_WORKER_SECONDS = 30.0  # a worker silent this long is gone: its jobs are run again
 log = structlog.get_logger("ledgerbridge.runtime")
@@ -97,11 +103,21 @@ class Cluster:
 
         @app.task(name="ledgerbridge.process", queue="inbox")
         def process(integration_id: int) -> int:
-            settled = hub.process_pending(integration_id=integration_id)
-            if hub.inbox.count(integration_id=integration_id):
+            settled, left = hub.process_in_order(integration_id)
+            if left:
                 # Items still pending (a transient failure, or more arrived): look again shortly.
                 self._defer_process(integration_id, schedule_in={"seconds": RETRY_PENDING_SECONDS})
             return settled
+
+        @app.task(name="ledgerbridge.document", queue="inbox", pass_context=True)
+        def document(context: procrastinate.JobContext, item_id: int) -> str:
+            outcome, seconds = hub.process_document(item_id)
+            if outcome in ("waiting", "later"):  # behind master data, or a transient failure: again later
+                lock = context.job.lock if context.job else None
+                self._defer_documents(
+                    [(item_id, lock or f"item:{item_id}")], schedule_in={"seconds": seconds}
+                )
+            return outcome
 
         @app.periodic(cron="* * * * *", periodic_id="tick")
         @app.task(name="ledgerbridge.tick", queue="dispatch", queueing_lock="tick", lock="tick")
@@ -113,14 +129,72 @@ class Cluster:
             self.dispatch()
 
         self.dispatch_task, self.process_task, self.tick_task = dispatch, process, tick
+        self.document_task = document
 
     def dispatch(self) -> int:
-        """Defer one ``process`` job per integration with pending inbox items; returns how many."""
+        """Defer a ``document`` job per pending document that has none queued or running (its lock: the
+        integration and the document's key), and a ``process`` job per integration with other pending
+        items (master data, worked in order); returns how many jobs were deferred."""
+        table = InboxItem.__table__
         with self.service.store.session() as db:
-            ids = db.scalars(
-                select(distinct(InboxItem.integration_id)).where(InboxItem.state == "pending")
+            rows = db.execute(
+                select(InboxItem.id, InboxItem.integration_id, InboxItem.event, InboxItem.record_key)
+                .where(
+                    InboxItem.state == "pending",
+                    ~exists(
+                        select(literal_column("1"))
+                        .select_from(text("procrastinate_jobs"))
+                        .where(
+                            text("procrastinate_jobs.status IN ('todo', 'doing')"),
+                            literal_column("procrastinate_jobs.queueing_lock")
+                            == literal("item:") + cast(table.c.id, String),
+                        )
+                    ),
+                )
+                .order_by(InboxItem.id)
+                .limit(DISPATCH_LIMIT)
             ).all()
-        return sum(self._defer_process(integration_id) for integration_id in ids)
+        documents: list[tuple[int, str]] = []
+        in_order: set[int] = set()
+        for item_id, integration_id, event, record_key in rows:
+            try:
+                _, session = self.hub._session_by_id(integration_id)
+            except UserError:
+                in_order.add(integration_id)  # its process job settles the items (integration gone)
+                continue
+            if session.parallel(event):
+                entity = event.rsplit(".", 1)[0]
+                documents.append((item_id, f"document:{integration_id}:{entity}:{record_key}"))
+            else:
+                in_order.add(integration_id)
+        deferred = self._defer_documents(documents)
+        return deferred + sum(self._defer_process(integration_id) for integration_id in sorted(in_order))
+
+    def _defer_documents(self, documents: list[tuple[int, str]], **options: Any) -> int:
+        """Defer ``document`` jobs for ``(item id, lock)``: one queued per item (its queueing lock), one
+        running per document key (its lock); in one round trip where none is queued already."""
+        if not documents:
+            return 0
+        jobs = [
+            self.document_task.configure(lock=lock, queueing_lock=f"item:{item_id}", **options).job.evolve(
+                task_kwargs={"item_id": item_id}
+            )
+            for item_id, lock in documents
+        ]
+        try:
+            self.app.job_manager.batch_defer_jobs(jobs)
+        except AlreadyEnqueued:  # one was queued meanwhile (another dispatch): the rest one by one
+            return sum(self._defer_one(job) for job in jobs)
+        self.dispatched += len(jobs)
+        return len(jobs)
+
+    def _defer_one(self, job: Any) -> bool:
+        try:
+            self.app.job_manager.defer_job(job)
+        except AlreadyEnqueued:
+            return False
+        self.dispatched += 1
+        return True
 
     def _defer_process(self, integration_id: int, **options: Any) -> bool:
         try:
@@ -211,6 +285,12 @@ class Cluster:
 
     async def _work(self, *, wait: bool, concurrency: int, handle_signals: bool, **options: Any) -> None:
         stalled_after = self.stalled_worker_seconds
+        # Each document is a job: as many at once as embedded mode works documents of an integration, on
+        # threads enough for them (Procrastinate runs synchronous tasks on the loop's default executor).
+        concurrency = max(concurrency, self.hub.document_concurrency)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=concurrency + 4, thread_name_prefix="lb-job")
+        )
         async with self.app.open_async():
             await self.recover_stalled()  # what workers killed before this start left behind
             worker = asyncio.create_task(

@@ -48,6 +48,7 @@ REFILL_SECONDS = 0.25  # how often a lane with free slots looks for documents th
 # A delivery's tokens are remembered this long (a new token is looked up at once; a withdrawn one is
 # refused at the latest this much later).
 TOKEN_CACHE_SECONDS = 30.0
+DEPENDENCY_WAIT_SECONDS = 1.0  # a document behind pending master data looks again this much later
 INBOX_OPERATION = "inbox"  # error-log operation of a delivery whose processing raised; retry runs it again
 log = structlog.get_logger("ledgerbridge.runtime")
 
@@ -456,6 +457,68 @@ class RealtimeHub:
         # The last batch may take in documents that arrive (or come out of back-off) while it runs.
         refill = functools.partial(self._more_documents, integration_id, session)
         return settled + self._run_batch(name, session, batch, refill=refill, budget=limit)
+
+    # -- cluster mode: a job per document, and one per integration for what goes in order -----------------
+    def process_document(self, item_id: int) -> tuple[str, float]:
+        """Work one document item by itself (a cluster ``document`` job; documents of one integration run
+        side by side, in any worker). Returns ``(outcome, seconds)``: ``"settled"``; ``"gone"`` (settled
+        already, or not a document: the integration's in-order job works it); ``"waiting"`` (master data
+        that arrived before it and was not tried yet is pending: a customer before its invoice; look again
+        in ``seconds``); ``"later"`` (a transient failure: due again in ``seconds``)."""
+        with self.service.store.session() as db:
+            item = db.get(InboxItem, item_id)
+            if item is None or item.state != "pending":
+                return "gone", 0.0
+            earlier = db.scalars(
+                select(InboxItem.event)
+                .where(
+                    InboxItem.integration_id == item.integration_id,
+                    InboxItem.state == "pending",
+                    InboxItem.id < item.id,
+                    InboxItem.attempts == 0,
+                )
+                .distinct()
+            ).all()
+        try:
+            name, session = self._session_by_id(item.integration_id)
+        except UserError as exc:
+            self.inbox.finish(item.id, error=str(exc))
+            return "settled", 0.0
+        if not session.parallel(item.event):
+            return "gone", 0.0
+        if any(not session.parallel(event) for event in earlier):
+            return "waiting", DEPENDENCY_WAIT_SECONDS
+        if self._process(name, session, item):
+            return "settled", 0.0
+        backoff = self._backoff.get(item.id)
+        return "later", max(0.5, backoff.not_before - time.monotonic()) if backoff else 1.0
+
+    def process_in_order(self, integration_id: int, *, limit: int = 200) -> tuple[int, bool]:
+        """Work an integration's items that are not documents (master data), oldest first, one at a time
+        (a cluster ``process`` job; its lock is the integration). Items in back-off are skipped, as in
+        :meth:`process_integration`. Returns ``(settled, whether such items are still pending)``."""
+        items = self.inbox.pending(limit=limit, integration_id=integration_id)
+        if not items:
+            return 0, False
+        try:
+            name, session = self._session_by_id(integration_id)
+        except UserError as exc:
+            for item in items:
+                self.inbox.finish(item.id, error=str(exc))
+            return len(items), False
+        settled, left = 0, False
+        now = time.monotonic()
+        for item in items:
+            if session.parallel(item.event):
+                continue  # documents have jobs of their own
+            if (b := self._backoff.get(item.id)) and b.not_before > now:
+                left = True
+                continue
+            if self._process(name, session, item):
+                settled += 1
+            else:
+                left = True
+        return settled, left or len(items) >= limit
 
     def _more_documents(self, integration_id: int, session: Realtime, busy: set[int]) -> list[InboxItem]:
         """Pending documents (``parallel`` items) not in ``busy`` and not in back-off, oldest first, up

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -61,6 +61,23 @@ class Store:
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[None]:
+        """A lock on ``name`` across processes (cluster workers): PostgreSQL's advisory lock, held on a
+        connection of its own until the block ends (released by the server too if the process dies). On
+        SQLite one process owns the database, so there is nothing to take."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": name})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": name})
+                connection.commit()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,0 +1,125 @@
+"""Cluster mode: a Procrastinate job per document (issue 16). Documents of one integration are worked side
+by side by every worker, each once, and never before master data of their integration that arrived
+before them. Real PostgreSQL (this run's own database), real worker processes, the sandboxes over HTTP."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from typing import Any
+
+from sqlalchemy import text
+
+from ledgerbridge.runtime.cluster import Cluster
+from ledgerbridge.sandbox import SandboxServer
+from ledgerbridge.sandbox.faults import FaultPlan
+from ledgerbridge.web.app import create_app
+from tests.integrations.eaccounting_support import ELive, EWorld
+from tests.integrations.test_realtime import wait_for
+from tests.runtime.test_stop_and_stalled_jobs import (
+    COMMAND,
+    DRAFTS_PATH,
+    _book,
+    _draft_numbers,
+    _env,
+    _stop,
+    pg_world,  # noqa: F401  (the fixture: integration "se", start-up sync done)
+)
+
+
+def _doing_documents(world: EWorld) -> list[tuple[str, int]]:
+    """(lock, worker id) of the document jobs running now."""
+    with world.service.store.session() as db:
+        rows = db.execute(
+            text(
+                "SELECT lock, worker_id FROM procrastinate_jobs"
+                " WHERE status = 'doing' AND task_name = 'ledgerbridge.document'"
+            )
+        )
+        return [(row[0], row[1]) for row in rows]
+
+
+def test_two_workers_work_one_integrations_documents_side_by_side_each_once(pg_world: EWorld) -> None:  # noqa: F811
+    world = pg_world
+    cluster = Cluster(world.service)
+    cluster.ensure_schema()
+    # Each draft takes 4 s in eAccounting: long enough to see both workers inside the same integration.
+    world.books_app.kit.set_faults(FaultPlan(latency_ms=4000, path_pattern=DRAFTS_PATH, methods=["POST"]))
+    processes: list[subprocess.Popen[Any]] = []
+    with cluster.open(), SandboxServer(create_app(cluster.hub, cluster)) as web:
+        cluster.hub.register_webhooks("se", web.base_url)
+        rackbeat, books = world.rackbeat(), world.api()
+        live = ELive(world, cluster.hub, None, web.base_url, rackbeat, books)  # type: ignore[arg-type]
+        try:
+            for _ in range(2):
+                processes.append(
+                    subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=_env(world))
+                )
+            numbers = _book(live, 8)
+            seen: set[int] = set()
+
+            def both_workers_inside() -> bool:
+                for process in processes:
+                    assert process.poll() is None, f"a worker exited with {process.returncode}"
+                running = _doing_documents(world)
+                seen.update(worker for _, worker in running)
+                # One integration, and each document under a lock of its own.
+                assert len({lock for lock, _ in running}) == len(running)
+                return len(seen) >= 2
+
+            wait_for(both_workers_inside, timeout=120, what="both workers inside the integration's documents")
+            wait_for(
+                lambda: len(live.drafts()) >= len(numbers) and cluster.hub.inbox.count() == 0,
+                timeout=120,
+                what="every invoice worked",
+            )
+            assert _draft_numbers(live) == numbers  # each once
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGINT)
+            for process in processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    pass
+            _stop(*processes)
+            rackbeat.close()
+            books.close()
+    cluster.hub.close()
+
+
+def test_a_document_waits_for_master_data_that_arrived_before_it(pg_world: EWorld) -> None:  # noqa: F811
+    world = pg_world
+    cluster = Cluster(world.service)
+    hub = cluster.hub
+    integration_id, _ = world.service.integration("se")
+    rackbeat, books = world.rackbeat(), world.api()
+    live = ELive(world, hub, None, "", rackbeat, books)  # type: ignore[arg-type]
+    try:
+        invoice = live.new_invoice()
+        live.book(invoice)
+        customer = str(invoice["customer"]["number"])
+        # The customer's change arrived first, then the invoice for that customer.
+        customer_item, _ = hub.inbox.put(
+            integration_id, source="rackbeat", event="customer.updated", record_key=customer
+        )
+        invoice_item, _ = hub.inbox.put(
+            integration_id,
+            source="rackbeat",
+            event="customer_invoice.booked",
+            record_key=str(invoice["number"]),
+        )
+        assert hub.process_document(customer_item) == ("gone", 0.0)  # master data is not a document job
+        outcome, seconds = hub.process_document(invoice_item)
+        assert outcome == "waiting" and seconds > 0  # the customer first
+        assert live.drafts() == []
+
+        assert hub.process_in_order(integration_id) == (1, False)  # the integration's job: the customer
+        assert hub.process_document(invoice_item) == ("settled", 0.0)
+        assert _draft_numbers(live) == [f"Rackbeat invoice {invoice['number']}"]
+        assert hub.process_document(invoice_item) == ("gone", 0.0)  # done: a second job does nothing
+        assert len(live.drafts()) == 1
+    finally:
+        rackbeat.close()
+        books.close()
+        hub.close()
