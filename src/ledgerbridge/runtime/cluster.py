@@ -27,7 +27,8 @@ A worker killed hard (kill -9, a lost machine) leaves its jobs ``doing``, and wi
 (``integration:<id>``, ``document:…``, ``tick``): those documents, that integration's master data and the
 tick would never run again. Every worker sends a heartbeat; at its start and every few seconds each
 worker puts the jobs of workers whose heartbeat is older than ``LEDGERBRIDGE_STALLED_WORKER_SECONDS`` (30)
-back to ``todo`` (``recover_stalled``), which frees the locks. Running such a job twice is harmless: the inbox and the ledger decide what is left to do.
+back to ``todo`` (``recover_stalled``), which frees the locks. Running such a job twice is harmless: the
+inbox and the ledger decide what is left to do.
 
 Rate limits belong to credentials, not to workers: while a worker works (and while a web process has the
 queue open), the clients it opens take their calls from the cluster's shared budget per credential in
