@@ -99,8 +99,8 @@ def mismatch(source_base: str, ledger_base: str, ledger_name: str) -> str:
 
 def mismatch_fix(source_base: str, ledger_base: str, ledger_name: str) -> str:
     return (
-        f"connect a Rackbeat company and a {ledger_name} company with the same base currency (Rackbeat's is "
-        f"set when the company is made), or invoice only in {ledger_base} or {source_base}"
+        f"connect Rackbeat and {ledger_name} companies that keep the same base currency (Rackbeat's is set "
+        f"when the company is made), or invoice only in {ledger_base} or {source_base}"
     )
 
 
