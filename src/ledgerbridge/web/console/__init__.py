@@ -4,9 +4,10 @@ One router per page group, each built from the shared :class:`~ledgerbridge.web.
 context: ``login`` (first start, login, logout, language), ``integrations`` (the list, a new one by kind,
 the overview with manual transfer or the data-transfer panel, removal), ``connections`` (token forms or an
 OAuth2 "Connect" button), ``settings`` (generated from the kind's settings model), ``startup`` (preview,
-run with live progress, the one-time rule), ``errors`` (retry and dismiss), ``notifications``,
-``activity`` (runs, the transfer ledger per document, conflicts), ``reconcile`` and ``tokens`` (API
-tokens). The templates are in ``web/templates``, their environment in ``templating``.
+run with live progress, the one-time rule), ``preview`` (a register's dry run as a page), ``errors``
+(retry and dismiss), ``notifications``, ``activity`` (runs, the transfer ledger per document, conflicts),
+``reconcile`` and ``tokens`` (API tokens). The templates are in ``web/templates``, their environment in
+``templating``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ledgerbridge.web.console import (
     integrations,
     login,
     notifications,
+    preview,
     reconcile,
     settings,
     startup,
@@ -39,6 +41,7 @@ PAGE_GROUPS = (
     connections,
     settings,
     startup,
+    preview,
     errors,
     notifications,
     activity,
