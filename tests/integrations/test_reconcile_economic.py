@@ -445,3 +445,28 @@ def test_an_invoice_from_before_our_reference_is_matched_once_and_recorded_by_re
     code, again = reconcile()
     assert (code, again["checked"], again["renumbered"], again["findings"]) == (0, 1, [], [])
     assert transfer_row(world, number) == ("confirmed", f"booked:{number}")
+
+
+def test_a_same_number_invoice_with_other_amounts_is_left_for_a_person(
+    world: World, acme: RealtimeHub
+) -> None:
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        source = book_one_line_invoice(rackbeat, world.ops, quantity=2, price="125.50")
+    customer = int(world.ops.records("customers")[0]["number"])
+    # Same number, customer and date in e-conomic, but 1,500.00 instead of Rackbeat's 313.75.
+    booked_by_hand(world, TODAY, number=int(source["number"]), customer=customer)
+
+    code, found = reconcile()
+    assert code == 1
+    [row] = found["findings"]
+    assert (row["kind"], row["key"], row["repairable"]) == ("not_transferred", str(source["number"]), False)
+    assert "gross 1500.00 DKK; Rackbeat's: gross 313.75 DKK" in row["message"]
+    assert (
+        "same customer and date but other amounts: a transfer would take it for this invoice"
+        in row["message"]
+    )
+
+    before = booked_numbers(world)
+    code, again = reconcile("--repair")
+    assert code == 1 and again["repaired"] == [] and again["findings"] == found["findings"]
+    assert booked_numbers(world) == before
