@@ -68,6 +68,28 @@ def fleet_env(home: Path, database_url: str, key: str) -> dict[str, str]:
     }
 
 
+def wait_for_workers(database_url: str, workers: int, timeout: float = 300.0) -> None:
+    """Until ``workers`` worker processes beat (started and listening): the figure is how fast they work,
+    not how fast this loaded machine imports them."""
+    if not workers:
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if (
+                    connection.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() or 0
+                ) >= workers:
+                    return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    print(f"  ({workers} workers not beating after {timeout:.0f} s: measuring anyway)", flush=True)
+
+
 def prepared(fleet: chaos.Fleet, boxes: Any, workdir: Path, *, startup: bool = True) -> None:
     config = workdir / "cluster.toml"
     config.write_text(chaos.integration_toml(boxes, 10.0))
@@ -98,6 +120,7 @@ def backlog(mode: str, workers: int, args: argparse.Namespace) -> tuple[float | 
             try:
                 fleet.start_all()
                 time.sleep(3)  # subscriptions are made in the background after start
+                wait_for_workers(database_url, workers if mode == "cluster" else 0)
                 pids = [p.pid for p in fleet.processes.values()]
                 cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
                 result = chaos.run_phase(
@@ -159,6 +182,7 @@ def backlog_many(mode: str, workers: int, args: argparse.Namespace) -> tuple[flo
                     if subscribed == len(boxes):
                         break
                     time.sleep(1)
+                wait_for_workers(database_url, workers if mode == "cluster" else 0)
                 pids = [p.pid for p in fleet.processes.values()]
                 cpu0, started = sum(cpu_seconds(p) for p in pids), time.monotonic()
                 numbers = [
