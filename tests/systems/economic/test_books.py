@@ -190,3 +190,29 @@ def test_a_foreign_currency_voucher_books_at_its_rate(base_url: str, state: Econ
     books = totals(base_url)
     assert books == {1210: D("746.10"), 6110: D("-932.63"), 6220: D("186.53")}
     assert sum(books.values()) == 0
+
+
+def test_voucher_numbers_are_not_reused_after_the_journal_is_booked(
+    base_url: str, state: EconomicState
+) -> None:
+    add_books_accounts(state)
+
+    def post_one(number: str) -> int:
+        answer = call(
+            base_url,
+            "POST",
+            "/journals/2/vouchers",
+            json=voucher(supplierInvoices=[supplier_invoice(amount=D(-100), number=number)]),
+        )
+        assert answer.status_code == 201, answer.text
+        return int(doc(answer)[0]["voucherNumber"])
+
+    first = post_one("F-1")
+    assert call(base_url, "POST", "/_sandbox/journals/2/book").is_success
+    second = post_one("F-2")
+    assert second == first + 1  # the booked voucher keeps its number; the journal moves on
+    call(base_url, "POST", "/_sandbox/journals/2/book")
+    entries = doc(call(base_url, "GET", "/accounting-years/2026/entries", params={"pagesize": 1000}))
+    by_voucher = {(e["voucherNumber"], e.get("supplierInvoiceNumber")) for e in entries["collection"]}
+    assert {n for n, invoice in by_voucher if invoice == "F-1"} == {first}
+    assert {n for n, invoice in by_voucher if invoice == "F-2"} == {second}

@@ -211,7 +211,10 @@ class Books:
         ]
         booked: list[dict[str, Any]] = []
         for draft in drafts:
-            booked.extend(self._book_entry(draft, defaults))
+            posted = self._book_entry(draft, defaults)
+            for entry in posted:  # the journal keeps its voucher numbers: never handed out again
+                entry["_journal"] = journal_number
+            booked.extend(posted)
             self.state.delete("journal-entries", draft["journalEntryNumber"])
         return booked
 

@@ -721,6 +721,13 @@ def _next_voucher_number(state: EconomicState, journal: Mapping[str, Any], year:
         if get_path(e, "journal.journalNumber") == journal["journalNumber"]
         and get_path(e, "voucher.accountingYear.year") == year
     ]
+    # booked entries left the journal but keep their numbers (e-conomic never reuses a voucher number)
+    if state.books is not None:
+        used += [
+            int(e["voucherNumber"])
+            for e in state.books.entries
+            if e.get("_journal") == journal["journalNumber"] and e["_year"] == year
+        ]
     candidate = max([low - 1, *used]) + 1
     return candidate if candidate <= high else None
 
