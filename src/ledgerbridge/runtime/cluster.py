@@ -302,7 +302,9 @@ class Cluster:
                     listen_notify=wait,
                     update_heartbeat_interval=stalled_after / 3,
                     stalled_worker_timeout=stalled_after,
-                    **options,
+                    # A job per document: the finished ones go, or the table grows by every document.
+                    # Failed ones stay for a look (the inbox and the error log hold what matters).
+                    **{"delete_jobs": "successful", **options},
                 )
             )
             watchdog = asyncio.create_task(self._recover_periodically(stalled_after / 3)) if wait else None
