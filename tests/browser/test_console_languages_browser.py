@@ -227,7 +227,8 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
 def test_the_severa_integration_pages_in_every_language(
     browser: Any, severa_sandbox: Any, tmp_path: Path
 ) -> None:
-    """Its settings (the seed 004 wording), its connections and its transfer buttons with the status line."""
+    """Its settings (the seed 004 wording), its connections, its transfer buttons with the status line and
+    the registers' previews."""
     with severa_world(f"sqlite:///{tmp_path / 'lb.sqlite3'}", tmp_path, severa_sandbox) as world:
         world.add()
         world.service.set_admin_password(PASSWORD)
@@ -249,7 +250,13 @@ def test_the_severa_integration_pages_in_every_language(
                         page.wait_for_url(re.compile(r"/console$"))
                         for width in (PHONE, DESKTOP):
                             page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
-                            for path in (base, f"{base}/settings", f"{base}/connections"):
+                            for path in (
+                                base,
+                                f"{base}/settings",
+                                f"{base}/connections",
+                                f"{base}/registers/customers/preview",  # per record and field
+                                f"{base}/registers/invoices/preview",  # drafts' rows, what goes first
+                            ):
                                 page.goto(server.base_url + path)
                                 problems += _check(page, language, width, leftovers)
                         page.goto(server.base_url + base)

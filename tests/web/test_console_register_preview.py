@@ -51,9 +51,7 @@ def test_customers_preview_lists_per_record_and_field_and_writes_nothing(
     answer = client.get(PREVIEW.format("customers"))
     assert answer.status_code == 200, answer.text
     plan = text_of(section(answer.text, "plan"))
-    assert re.search(
-        r"1002 Would update Email address faktura@kirunagruvteknik\.se → ny@kirunagruvteknik", plan
-    )
+    assert re.search(r"1002 Would update E-mail faktura@kirunagruvteknik\.se → ny@kirunagruvteknik\.se", plan)
     assert "1004 Refused the customer has no billing or main address in Severa" in plan  # C63, the reason
     assert "1001 Unchanged" in plan
     summary = text_of(section(answer.text, "summary"))
@@ -82,6 +80,7 @@ def test_invoices_preview_lists_the_drafts_and_what_goes_first_in_swedish(
     drafts = text_of(section(page, "plan"))
     assert drafts.count("Skapas") == 3  # the three invoices in "Till eEkonomi" become drafts
     assert "Norrlands Trä AB" in drafts and "(new: customers 1001)" in drafts  # the customer made first
+    assert "Fakturadatum" in drafts and "Text: Styrgruppsmöte, À-pris: 1350" in drafts  # Swedish field names
     assert "Nekad" in drafts  # the invoice whose project number is too long, with the reason
     assert "1234567890" in drafts
     assert both_sandboxes(world) == before  # no customer, article, project, draft or status written

@@ -62,25 +62,136 @@ def field_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def shown(value: Any, words: tuple[str, str]) -> str | list[str] | None:
+def field_names(request: Request) -> dict[str, str]:
+    """The fields the registers plan, as the user's language names them (both systems' API names)."""
+    customer = _(request, "Customer")
+    name, number, unit, unit_price = (
+        _(request, "Name"),
+        _(request, "Number"),
+        _(request, "Unit"),
+        _(request, "Unit price"),
+    )
+    email, phone, currency = _(request, "E-mail"), _(request, "Phone"), _(request, "Currency")
+    payment_terms, postal_code, city = (
+        _(request, "Payment terms"),
+        _(request, "Postal code"),
+        _(request, "City"),
+    )
+    return {
+        # customers (eEkonomi ← Severa, Severa ← eEkonomi)
+        "CustomerNumber": _(request, "Customer number"),
+        "Name": name,
+        "name": name,
+        "IsActive": _(request, "Active"),
+        "isActive": _(request, "Active"),
+        "CorporateIdentityNumber": _(request, "Organisation number"),
+        "VatNumber": _(request, "VAT number"),
+        "vatNumber": _(request, "VAT number"),
+        "EmailAddress": email,
+        "email": email,
+        "WwwAddress": _(request, "Web site"),
+        "website": _(request, "Web site"),
+        "IsPrivatePerson": _(request, "Private person"),
+        "InvoiceAddress1": _(request, "Address line 1"),
+        "InvoiceAddress2": _(request, "Address line 2"),
+        "addressline": _(request, "Address"),
+        "InvoicePostalCode": postal_code,
+        "postalCode": postal_code,
+        "InvoiceCity": city,
+        "city": city,
+        "InvoiceCountryCode": _(request, "Country"),
+        "country": _(request, "Country"),
+        "Telephone": phone,
+        "phone": phone,
+        "mobile": _(request, "Mobile"),
+        "TermsOfPaymentId": payment_terms,
+        "paymentTerm": payment_terms,
+        "ContactPersonName": _(request, "Contact person"),
+        "ContactPersonEmail": _(request, "Contact person's e-mail"),
+        "ContactPersonPhone": _(request, "Contact person's phone"),
+        "ContactPersonMobile": _(request, "Contact person's mobile"),
+        "_address": _(request, "Billing address"),
+        "_contact": _(request, "Contact"),
+        "firstName": _(request, "First name"),
+        "lastName": _(request, "Last name"),
+        # articles and products
+        "Number": _(request, "Article number"),
+        "code": _(request, "Code"),
+        "UnitId": unit,
+        "measurementUnit": unit,
+        "NetPrice": _(request, "Price excl. VAT"),
+        "GrossPrice": _(request, "Price incl. VAT"),
+        "CodingId": _(request, "Article coding"),
+        "unitPrice": unit_price,
+        "UnitPrice": unit_price,
+        "amount": _(request, "Amount"),
+        "currencyCode": currency,
+        "CurrencyCode": currency,
+        "vatRate": _(request, "VAT rate"),
+        "type": _(request, "Type"),
+        # projects
+        "ShortName": _(request, "Short name"),
+        # invoice drafts and their rows
+        "InvoiceDate": _(request, "Invoice date"),
+        "DueDate": _(request, "Due date"),
+        "OurReference": _(request, "Our reference"),
+        "YourReference": _(request, "Your reference"),
+        "InvoiceCustomerName": customer,
+        "CustomerId": customer,
+        "IsCreditInvoice": _(request, "Credit invoice"),
+        "ContractNumber": _(request, "Contract number"),
+        "Rows": _(request, "Rows"),
+        "Text": _(request, "Text"),
+        "ArticleId": _(request, "Article"),
+        "Quantity": _(request, "Quantity"),
+        "quantity": _(request, "Quantity"),
+        "IsTextRow": _(request, "Text row"),
+        "CostCenterItemId1": _(request, "Project (cost center)"),
+        # supplier-invoice rows as project costs; check sent / check paid
+        "description": _(request, "Description"),
+        "eventDate": _(request, "Date"),
+        "unitCost": _(request, "Unit cost"),
+        "isBillable": _(request, "Billable"),
+        "project": _(request, "Project"),
+        "number": number,
+        "referenceNumber": _(request, "OCR number"),
+        "status": _(request, "Status"),
+        "paymentDate": _(request, "Payment date"),
+    }
+
+
+@dataclass(frozen=True)
+class Words:
+    """How values and field names are said on the page, in the user's language."""
+
+    yes: str
+    no: str
+    fields: dict[str, str]
+
+    def field(self, name: str) -> str:
+        key = name.strip("/").split("/")[0]  # Severa's patch paths: "/unitPrice/amount"
+        return self.fields.get(name) or self.fields.get(key) or field_label(key)
+
+
+def shown(value: Any, words: Words) -> str | list[str] | None:
     """A planned value as the page shows it: text, or one line per element of a list (an invoice's rows)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        return words[0] if value else words[1]  # "Yes", "No" in the user's language
+        return words.yes if value else words.no
     if isinstance(value, Decimal | int | float):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        parts = [f"{field_label(str(k))}: {_flat(v, words)}" for k, v in value.items() if _flat(v, words)]
+        parts = [f"{words.field(str(k))}: {_flat(v, words)}" for k, v in value.items() if _flat(v, words)]
         return ", ".join(parts)
     if isinstance(value, list | tuple):
         return [_flat(v, words) for v in value]
     return str(value)
 
 
-def _flat(value: Any, words: tuple[str, str]) -> str:
+def _flat(value: Any, words: Words) -> str:
     out = shown(value, words)
     if out is None:
         return ""
@@ -96,7 +207,7 @@ def record_label(item: Any) -> str:
     return str(item.source_key)
 
 
-def group_of(run: Any, title: str, words: tuple[str, str]) -> Group:
+def group_of(run: Any, title: str, words: Words) -> Group:
     items = sorted(run.plan, key=lambda item: ACTION_ORDER.get(item.action, 9))
     rows = [
         Row(
@@ -105,7 +216,7 @@ def group_of(run: Any, title: str, words: tuple[str, str]) -> Group:
             target=str(item.target_key or ""),
             error=item.error,
             changes=[
-                Change(field_label(c.field), shown(c.old, words), shown(c.new, words))
+                Change(words.field(c.field), shown(c.old, words), shown(c.new, words))
                 for c in item.changes
                 if item.action != "update" or shown(c.old, words) != shown(c.new, words)
             ],
@@ -129,7 +240,7 @@ def build(console: Console) -> APIRouter:
         view = service.describe(name)
         if register not in service.registers(name):
             raise UserError(f"{name!r} has no register {register!r}")
-        words = (_(request, "Yes"), _(request, "No"))
+        words = Words(_(request, "Yes"), _(request, "No"), field_names(request))
         title = register_title(request, register)
         context: dict[str, Any] = {"view": view, "register": register, "title": title, "shown": RECORDS_SHOWN}
         try:
