@@ -111,7 +111,7 @@ def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str
     from ledgerbridge.service import Ledgerbridge
     from ledgerbridge.systems import economic, rackbeat
     from ledgerbridge.systems.errors import NotFoundError
-    from ledgerbridge.systems.pacing import rackbeat_budget
+    from ledgerbridge.systems.pacing import economic_budget, rackbeat_budget
     from ledgerbridge.web.app import create_app
 
     ports: Any = multiprocessing.Queue()
@@ -187,6 +187,8 @@ def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str
                 rb_client = rackbeat.RackbeatClient(rb_url, TOKEN)
                 eco_client = economic.EconomicClient(eco_url, "a", "b")
                 customers_dkk, items = bookable(eco_url, rb_client)
+                eco_budget = economic_budget(eco_url, "b")
+                waited = (budget.waited, eco_budget.waited)
                 latencies = []
                 for n in range(args.invoices):
                     invoice = rb_client.create(
@@ -215,6 +217,10 @@ def measure(products: int, customers: int, args: argparse.Namespace) -> dict[str
                             break
                         except NotFoundError:
                             time.sleep(0.005)
+                # Rackbeat's answers since the start-up sync's log was read: a 429 costs a retry's wait.
+                figures["rt_429"] = sum(1 for c in rackbeat_log(rb_url) if c["status"] == 429)
+                figures["rt_rackbeat_wait_s"] = budget.waited - waited[0]
+                figures["rt_economic_wait_s"] = eco_budget.waited - waited[1]
                 worker.stop()
                 worker.join(5)
                 hub.close()
@@ -237,7 +243,9 @@ def show(label: str, f: dict[str, float]) -> None:
         f"{f['steady_share']:.3f} of the limit once paced, {f['startup_429']:.0f} × 429, "
         f"peak RSS {f['startup_rss_mb']:.0f} MB; first poll {f['first_poll_s']:.1f} s "
         f"(from the start-up sync's bookmark), a full poll (no bookmark) {f['full_poll_s']:.1f} s; "
-        f"real time p50 {f['p50_ms']:.0f} ms ({f['invoices_booked']:.0f} invoices)"
+        f"real time p50 {f['p50_ms']:.0f} ms ({f['invoices_booked']:.0f} invoices; waits for the "
+        f"rate limits meanwhile: Rackbeat {f['rt_rackbeat_wait_s']:.1f} s, "
+        f"e-conomic {f['rt_economic_wait_s']:.1f} s; {f['rt_429']:.0f} × 429 after the start-up)"
     )
 
 

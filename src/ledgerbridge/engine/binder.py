@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerbridge.store.models import Binding, utcnow
+
+# Keys per ``IN (...)`` of a bulk look-up: well under SQLite's and PostgreSQL's limits on bound parameters.
+PREFETCH_CHUNK = 500
+
+T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int = PREFETCH_CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter): a stream of records read a page's
+    worth at a time, so their bindings can be :meth:`Binder.prefetch`-ed together."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class Binder:
@@ -69,6 +90,30 @@ class Binder:
         else:
             self._remember(entity, found)
         return found
+
+    def prefetch(self, entity: str, system: str, keys: Iterable[str]) -> None:
+        """Read the bindings of many of ``system``'s keys at once (one indexed query per
+        :data:`PREFETCH_CHUNK` keys), so the :meth:`find` of each that follows asks nothing more; a key
+        with no binding is remembered as such. For a poll or scan that holds a page of records."""
+        if entity in self._loaded:
+            return
+        side = self._column(system)
+        known = self._known(entity, side)
+        wanted = list(dict.fromkeys(k for k in map(str, keys) if k not in known))
+        column = Binding.a_key if side == "a" else Binding.b_key
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            rows = self._session.scalars(
+                select(Binding).where(
+                    Binding.integration_id == self._integration_id,
+                    Binding.entity == entity,
+                    column.in_(chunk),
+                )
+            )
+            for row in rows:
+                self._remember(entity, row)
+            for key in chunk:
+                known.setdefault(key, None)
 
     def find(self, entity: str, system: str, key: str) -> Binding | None:
         """The binding of ``system``'s record ``key`` for ``entity``, if any."""

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import structlog
 
-from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.binder import Binder, chunked
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult, TransferSummary
@@ -154,6 +154,15 @@ class RackbeatRealtime(Realtime):
     def bound(self, entity: str, system: str, key: str) -> bool:
         with self.store.session() as session:
             return Binder(session, self.integration_id, self.sides).find(entity, system, key) is not None
+
+    def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``system``'s ``keys`` have a binding: one query per chunk of keys, for a poll that
+        holds a page of records (:meth:`bound` asks once per record)."""
+        wanted = [str(k) for k in keys]
+        with self.store.session() as session:
+            binder = Binder(session, self.integration_id, self.sides)
+            binder.prefetch(entity, system, wanted)
+            return {k for k in wanted if binder.find(entity, system, k) is not None}
 
     # -- documents -------------------------------------------------------------------------------------
     def transfer(self, document_type: str, key: str) -> TransferResult:
@@ -289,13 +298,17 @@ class RackbeatRealtime(Realtime):
             with self.store.session() as session:
                 binder = Binder(session, self.integration_id, self.sides)
                 for prefix, (entity, resource) in self.master_events.items():
-                    for record in self.rackbeat.iter_all(resource, params=params):
-                        binding = binder.find(entity, RACKBEAT, str(record["number"]))
-                        if binding is not None and not changed_since(
-                            record.get("updated_at"), binding.synced_at
-                        ):
-                            continue
-                        found.append((f"{prefix}.updated", str(record["number"])))
+                    for chunk in chunked(self.rackbeat.iter_all(resource, params=params)):
+                        # One query for a chunk's bindings, not one per record (a scan with no
+                        # bookmark reads the whole catalogue).
+                        binder.prefetch(entity, RACKBEAT, (str(r["number"]) for r in chunk))
+                        for record in chunk:
+                            binding = binder.find(entity, RACKBEAT, str(record["number"]))
+                            if binding is not None and not changed_since(
+                                record.get("updated_at"), binding.synced_at
+                            ):
+                                continue
+                            found.append((f"{prefix}.updated", str(record["number"])))
             for event, document_type in DOCUMENT_EVENTS.items():
                 for record in self.rackbeat.iter_all(
                     DOCUMENT_RESOURCES[document_type], params={**params, "is_booked": "true"}

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.binder import Binder, chunked
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
@@ -214,21 +214,39 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         done = []
         for entity, path in (("customer", "customers"), ("product", "products")):
             counts: dict[str, int] = {}
+            number_field = "customerNumber" if entity == "customer" else "productNumber"
+            # Keys seen bound when their chunk was read: one query per chunk, not one per record.
+            bound: set[str] = set()
 
-            def handle(record: dict[str, Any], entity: str = entity, counts: dict[str, int] = counts) -> None:
+            def handle(
+                record: dict[str, Any],
+                entity: str = entity,
+                counts: dict[str, int] = counts,
+                bound: set[str] = bound,
+            ) -> None:
                 key = str(record["customerNumber" if entity == "customer" else "productNumber"])
-                if not self._maintained_in_economic(entity) and self.bound(entity, ECONOMIC, key):
+                if not self._maintained_in_economic(entity) and (
+                    key in bound or self.bound(entity, ECONOMIC, key)
+                ):
                     outcome = "ignored"  # Rackbeat maintains it: e-conomic's edits do not flow back
                 else:
                     outcome = self._sync_from_economic(entity, record)
                 counts[outcome] = counts.get(outcome, 0) + 1
 
-            def fetch(since: datetime | None, path: str = path) -> Iterator[dict[str, Any]]:
+            def fetch(
+                since: datetime | None,
+                path: str = path,
+                entity: str = entity,
+                field: str = number_field,
+                bound: set[str] = bound,
+            ) -> Iterator[dict[str, Any]]:
                 query = Filter.gt("lastUpdated", since) if since else None
-                return self.economic.iter_collection(path, filter=query)
+                for chunk in chunked(self.economic.iter_collection(path, filter=query)):
+                    if not self._maintained_in_economic(entity):
+                        bound |= self.bound_keys(entity, ECONOMIC, (str(r[field]) for r in chunk))
+                    yield from chunk
 
             try:
-                number_field = "customerNumber" if entity == "customer" else "productNumber"
 
                 def key_of(record: dict[str, Any], field: str = number_field) -> Any:
                     return record[field]
