@@ -470,3 +470,52 @@ def test_a_same_number_invoice_with_other_amounts_is_left_for_a_person(
     code, again = reconcile("--repair")
     assert code == 1 and again["repaired"] == [] and again["findings"] == found["findings"]
     assert booked_numbers(world) == before
+
+
+def test_a_voucher_number_of_another_accounting_year_is_another_voucher(
+    world: World, acme: RealtimeHub
+) -> None:
+    """Voucher numbers start again each accounting year: last year's transferred voucher 10000 does not
+    make this year's voucher 10000, entered by hand, ours."""
+    last_year = date(TODAY.year - 1, 12, 15)
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        supplier = world.ops.records("suppliers")[0]
+        product = world.ops.records("products")[0]
+        bill = rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "R-LAST-YEAR",
+                "invoice_date": last_year.isoformat(),
+                "lines": [
+                    {
+                        "child_id": product["number"],
+                        "quantity": 2,
+                        "line_price": "100.00",
+                        "vat_percentage": 25,
+                    }
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        rackbeat.book("supplier-invoices", bill["number"])
+    result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
+    assert result.ok, result.message
+    with world.service.store.session() as db:
+        ours = db.scalars(
+            select(Transfer.remote_key).where(
+                Transfer.document_type == "supplier-invoice", Transfer.source_key == str(bill["number"])
+            )
+        ).one()
+    assert ours is not None
+    by_hand = voucher_by_hand(world, TODAY)  # books day book 2, last year's voucher with it
+    assert ours.endswith(f":{by_hand}") or ours.endswith(f"-{by_hand}")  # the same number, another year
+
+    code, found = reconcile()
+    assert code == 1, found
+    [only] = found["findings"]
+    assert (only["kind"], only["entity"], only["key"]) == ("only_in_ledger", "supplier-invoice", str(by_hand))
+
+    # Last year's own voucher is still compared with its Rackbeat invoice (and agrees).
+    code, found = reconcile("--from", last_year.replace(day=1).isoformat(), "--to", last_year.isoformat())
+    assert (code, found["checked"], found["findings"]) == (0, 1, []), found

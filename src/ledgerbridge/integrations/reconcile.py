@@ -131,8 +131,10 @@ class LedgerView(Protocol):
     def documents(self, document_type: str, start: date, end: date) -> list[LedgerDocument]:
         """The ledger's booked documents of the period, and its drafts that carry our reference."""
 
-    def identity(self, remote_key: str) -> str:
-        """The :attr:`LedgerDocument.identity` of the document a transfer-ledger remote key names."""
+    def identity(self, remote_key: str, day: str | None = None) -> str:
+        """The :attr:`LedgerDocument.identity` of the document a transfer-ledger remote key names
+        (``day``: the Rackbeat document's date, where known; a voucher number repeats across accounting
+        years, so a key without its year needs it)."""
 
 
 @dataclass
@@ -392,9 +394,11 @@ class Reconciler:
     def _check_documents(self, document_type: str, start: date, end: date, result: Reconciliation) -> None:
         label = document_type.replace("-", " ")
         held = self.view.documents(document_type, start, end)
-        accounted = self._transferred_identities(document_type)
+        booked = list(self._booked(document_type, start, end))
+        days = {str(d["number"]): str(d.get("invoice_date") or "")[:10] for d in booked}
+        accounted = self._transferred_identities(document_type, days)
         numbers: set[str] = set()
-        for document in self._booked(document_type, start, end):
+        for document in booked:
             number = str(document["number"])
             numbers.add(number)
             row = self.session.ledger.get(document_type, number)
@@ -621,17 +625,18 @@ class Reconciler:
             return
         result.findings.append(Finding("differs", document_type, number, message))
 
-    def _transferred_identities(self, document_type: str) -> set[str]:
-        """Every ledger document a transfer of ours made or found, whatever became of the transfer."""
+    def _transferred_identities(self, document_type: str, days: dict[str, str]) -> set[str]:
+        """Every ledger document a transfer of ours made or found, whatever became of the transfer
+        (``days``: the dates of the period's Rackbeat documents, by number, for keys without a year)."""
         with self.session.store.session() as db:
-            keys = db.scalars(
-                select(Transfer.remote_key).where(
+            rows = db.execute(
+                select(Transfer.source_key, Transfer.remote_key).where(
                     Transfer.integration_id == self.session.integration_id,
                     Transfer.document_type == document_type,
                     Transfer.remote_key.is_not(None),
                 )
             ).all()
-        return {self.view.identity(key) for key in keys if key}
+        return {self.view.identity(key, days.get(source)) for source, key in rows if key}
 
     @staticmethod
     def _accounted_for(document: LedgerDocument, accounted: set[str]) -> bool:

@@ -39,7 +39,7 @@ class EAccountingView:
     def __init__(self, eaccounting: Any) -> None:
         self.eaccounting = eaccounting
 
-    def identity(self, remote_key: str) -> str:
+    def identity(self, remote_key: str, day: str | None = None) -> str:
         """``invoice:ID:NUMBER``, ``invoice:ID`` and ``draft:ID`` all name the record ``ID``."""
         return remote_key.partition(":")[2].partition(":")[0].lower()
 
@@ -175,12 +175,26 @@ class EconomicView:
     def __init__(self, economic: Any) -> None:
         self.economic = economic
         self._names: dict[Any, str] = {}
+        self._years: list[dict[str, Any]] | None = None
 
-    def identity(self, remote_key: str) -> str:
-        """Invoices are named by their key (``booked:N``); a supplier voucher ``JOURNAL:NUMBER`` by its
-        voucher number (``voucher:NUMBER``), which booking the day book keeps."""
-        journal, _, number = remote_key.partition(":")
-        return f"voucher:{number}" if journal.isdigit() else remote_key
+    def identity(self, remote_key: str, day: str | None = None) -> str:
+        """Invoices are named by their key (``booked:N``); a supplier voucher ``JOURNAL:NUMBER`` (or
+        ``JOURNAL:YEAR-NUMBER``) by its accounting year and voucher number (``voucher:YEAR-NUMBER``),
+        which booking the day book keeps: a number starts again in each accounting year, so the year is
+        part of it — from the key, else from the Rackbeat document's date (without either it names
+        none of the period's vouchers)."""
+        journal, _, rest = remote_key.partition(":")
+        if not journal.isdigit():
+            return remote_key
+        year, number = self._year_and_number(rest, day)
+        return f"voucher:{year or '?'}-{number}"
+
+    def _year_and_number(self, rest: str, day: str | None) -> tuple[str | None, str]:
+        """``YEAR-NUMBER`` or ``NUMBER`` (of a voucher dated ``day``) → (accounting year, number)."""
+        year, dash, number = rest.rpartition("-")
+        if dash and year:
+            return year, number
+        return (self._accounting_year(day) if day else None), rest
 
     def amounts(self, document_type: str, remote_key: str, day: str) -> Amounts | None:
         if document_type != "invoice":
@@ -258,7 +272,7 @@ class EconomicView:
                 invoice_number = party[0].get("supplierInvoiceNumber")
                 found.append(
                     LedgerDocument(
-                        identity=f"voucher:{number}",
+                        identity=f"voucher:{year}-{number}",
                         number=str(number),
                         day=str(party[0].get("date"))[:10],
                         party=_party("supplier", supplier, self._supplier_name(supplier)),
@@ -293,11 +307,17 @@ class EconomicView:
         ]
 
     def _voucher(self, remote_key: str, day: str) -> Amounts | None:
-        """A supplier invoice: in its day book while there, else booked among the year's entries."""
-        journal, _, number = remote_key.partition(":")
+        """A supplier invoice: in its day book while there, else booked among the year's entries —
+        the voucher of its number in its accounting year (the key's, else the one ``day`` falls in)."""
+        journal, _, rest = remote_key.partition(":")
+        year, number = self._year_and_number(rest, day)
+        if year is None:
+            return None
         for voucher in self.economic.iter_collection(f"journals/{journal}/vouchers"):
             if str(voucher.get("voucherNumber")) != number:
                 continue
+            if str((voucher.get("accountingYear") or {}).get("year")) != year:
+                continue  # the same number in another accounting year: another voucher
             lines = (voucher.get("entries") or {}).get("supplierInvoices") or []
             if not lines:
                 return None
@@ -307,14 +327,11 @@ class EconomicView:
             vat = -sum((_dec(line.get("contraVatAmount")) for line in lines), Decimal(0))
             currency = (lines[0].get("currency") or {}).get("code")
             return Amounts.of(gross - vat, vat, gross, currency, lines[0].get("exchangeRate"))
-        return self._booked_voucher(int(number), day)
+        return self._booked_voucher(int(number), year)
 
-    def _booked_voucher(self, number: int, day: str) -> Amounts | None:
+    def _booked_voucher(self, number: int, year: str) -> Amounts | None:
         """A booked supplier-invoice voucher from its entries: the supplier's entries carry the gross
         (negated), the entries on VAT accounts the input VAT."""
-        year = self._accounting_year(day)
-        if year is None:
-            return None
         query = Filter.eq("voucherNumber", number) & Filter.eq("entryType", "supplierInvoice")
         entries = list(self.economic.iter_collection(f"accounting-years/{year}/entries", filter=query))
         party = [e for e in entries if e.get("supplier")]
@@ -328,7 +345,9 @@ class EconomicView:
         return Amounts.of(gross - vat, vat, gross, party[0].get("currency"), rate)
 
     def _accounting_year(self, day: str) -> str | None:
-        for year in self.economic.iter_collection("accounting-years"):
+        if self._years is None:  # read once per reconcile
+            self._years = list(self.economic.iter_collection("accounting-years"))
+        for year in self._years:
             if str(year.get("fromDate")) <= day[:10] <= str(year.get("toDate")):
                 return str(year["year"])
         return None
