@@ -79,7 +79,8 @@ def test_invoices_preview_lists_the_drafts_and_what_goes_first_in_swedish(
     assert re.search(r"10001 Skapas .*Skogsdata 2\.0", first)
     drafts = text_of(section(page, "plan"))
     assert drafts.count("Skapas") == 3  # the three invoices in "Till eEkonomi" become drafts
-    assert "Norrlands Trä AB" in drafts and "(new: customers 1001)" in drafts  # the customer made first
+    assert "Norrlands Trä AB" in drafts and "1001 (ny, överförs först)" in drafts  # the customer made first
+    assert "Kontering Tjänster 25% moms" in first  # an article coding by its name, not its key
     assert "Fakturadatum" in drafts and "Text: Styrgruppsmöte, À-pris: 1350" in drafts  # Swedish field names
     assert "Nekad" in drafts  # the invoice whose project number is too long, with the reason
     assert "1234567890" in drafts

@@ -21,6 +21,8 @@ from ledgerbridge.web.console.context import Console, _, integration_url
 RECORDS_SHOWN = 200  # per register on the page
 #: Refused first (what needs the user), then what would change, then what is already in step.
 ACTION_ORDER = {"fail": 0, "create": 1, "update": 2, "unchanged": 3}
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+PLANNED = re.compile(r"\(new: (?:customers|products|projects) (.+)\)")
 _WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
 
 
@@ -167,8 +169,13 @@ class Words:
     yes: str
     no: str
     fields: dict[str, str]
+    #: "(new: customers 1001)", a record the run transfers first, as the page says it
+    planned: str = "%(key)s"
+    #: A record's key in either system → its name there, from the settings' live choices (statuses,
+    #: units, article codings, cost centers): a key the page would otherwise show as a GUID.
+    names: dict[str, str] = field(default_factory=dict)
 
-    def field(self, name: str) -> str:
+    def label(self, name: str) -> str:
         key = name.strip("/").split("/")[0]  # Severa's patch paths: "/unitPrice/amount"
         return self.fields.get(name) or self.fields.get(key) or field_label(key)
 
@@ -184,11 +191,15 @@ def shown(value: Any, words: Words) -> str | list[str] | None:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        parts = [f"{words.field(str(k))}: {_flat(v, words)}" for k, v in value.items() if _flat(v, words)]
+        parts = [f"{words.label(str(k))}: {_flat(v, words)}" for k, v in value.items() if _flat(v, words)]
         return ", ".join(parts)
     if isinstance(value, list | tuple):
         return [_flat(v, words) for v in value]
-    return str(value)
+    text = str(value)
+    if GUID.fullmatch(text):
+        return words.names.get(text.lower(), text)
+    new = PLANNED.fullmatch(text)  # a record the run makes first (the dry run's placeholder)
+    return words.planned % {"key": new.group(1)} if new else text
 
 
 def _flat(value: Any, words: Words) -> str:
@@ -207,6 +218,16 @@ def record_label(item: Any) -> str:
     return str(item.source_key)
 
 
+def known_names(choices: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+    """GUID → name from the settings' live choice lists (kept a minute by the console)."""
+    return {
+        str(value).lower(): str(label)
+        for pairs in choices.values()
+        for value, label in pairs
+        if GUID.fullmatch(str(value)) and label
+    }
+
+
 def group_of(run: Any, title: str, words: Words) -> Group:
     items = sorted(run.plan, key=lambda item: ACTION_ORDER.get(item.action, 9))
     rows = [
@@ -216,7 +237,7 @@ def group_of(run: Any, title: str, words: Words) -> Group:
             target=str(item.target_key or ""),
             error=item.error,
             changes=[
-                Change(words.field(c.field), shown(c.old, words), shown(c.new, words))
+                Change(words.label(c.field), shown(c.old, words), shown(c.new, words))
                 for c in item.changes
                 if item.action != "update" or shown(c.old, words) != shown(c.new, words)
             ],
@@ -240,7 +261,13 @@ def build(console: Console) -> APIRouter:
         view = service.describe(name)
         if register not in service.registers(name):
             raise UserError(f"{name!r} has no register {register!r}")
-        words = Words(_(request, "Yes"), _(request, "No"), field_names(request))
+        words = Words(
+            _(request, "Yes"),
+            _(request, "No"),
+            field_names(request),
+            _(request, "%(key)s (new, transferred first)"),
+            known_names(console.choices(name)),
+        )
         title = register_title(request, register)
         context: dict[str, Any] = {"view": view, "register": register, "title": title, "shown": RECORDS_SHOWN}
         try:
