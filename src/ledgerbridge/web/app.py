@@ -35,7 +35,7 @@ from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.hub import RealtimeHub, WebhookRejected
 from ledgerbridge.runtime.threads import InboxWorker
 from ledgerbridge.service import UserError
-from ledgerbridge.web import auth
+from ledgerbridge.web import auth, i18n
 from ledgerbridge.web.api import ErrorView, RetryAnswer, TransferAnswer, build_api
 from ledgerbridge.web.console import TEMPLATES, ChoiceCache, build_console
 from ledgerbridge.web.guards import BadBody, BodyLimit, SecurityHeaders, parse_json_body
@@ -108,7 +108,8 @@ def create_app(
     async def user_error(request: Request, exc: UserError) -> Response:
         status = 404 if str(exc).startswith("no integration named") else 400
         if request.url.path.startswith("/console"):
-            return _error_page(request, status, str(exc))
+            # Without the terminal's hint ("see `ledgerbridge integrations list`"): the page links back.
+            return _error_page(request, status, str(exc).split(" (see `", 1)[0])
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(auth.LoginRequired)
@@ -259,6 +260,8 @@ def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
         "problem.html",
         {
             "request": request,
+            # The page is in the user's language like every other (html lang, headings, navigation).
+            "lang": i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")),
             "status": status,
             "message": message,
             "logged_in": logged,
