@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ledgerbridge.cli.operate import when
+from ledgerbridge.cli.operate import iso, print_json, when
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.terminal import console, err_console
 
@@ -66,13 +66,31 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list() -> None:
+def token_list(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+) -> None:
     """List active API tokens (their first characters only)."""
     service = Ledgerbridge()
     try:
         tokens = service.api_tokens()
     finally:
         service.close()
+    if json_output:  # times in UTC with the offset: tokens span integrations
+        print_json(
+            [
+                {
+                    "id": token.id,
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "access": token.access,
+                    "integration": token.integration,
+                    "created_at": iso(token.created_at),
+                    "last_used_at": iso(token.last_used_at),
+                }
+                for token in tokens
+            ]
+        )
+        return
     if not tokens:
         console.print("No API tokens. Make one with `ledgerbridge admin token create NAME`.")
         return
