@@ -450,3 +450,84 @@ def test_an_oss_invoice_at_0_percent_is_held_because_the_oss_zone_charges_the_bu
         ok = b.invoice([line(taxed, "100.00", 19)], customer_id=91001)
         assert b.transfer("invoice", ok["number"]).ok
         assert b.totals()[6210] == D(-19) and b.trial_balance() == 0
+
+
+def oss_customer(b: Books, world: World, number: int = 91002) -> int:
+    group = world.ops.records("customer-groups")[0]["number"]
+    terms = world.ops.records("payment-terms")[0]["number"]
+    b.rackbeat.create(
+        "customers",
+        {
+            "number": number,
+            "name": "Privatkunde Berlin",
+            "customer_group_id": group,
+            "payment_terms_id": terms,
+            "vat_zone": "eu",
+            "currency": "DKK",
+            "address_country": "Tyskland",
+        },
+    )
+    return number
+
+
+def test_oss_lines_are_checked_against_the_groups_sales_account_in_the_zone(world: World) -> None:
+    """e-conomic books an OSS line at the VAT code of its group's sales account in the buyer country's
+    zone (``/product-groups/{n}/sales-accounts``): lines at that rate book with equal totals, a line at
+    another rate stays a draft with the line, the account, its code and what to do."""
+    world.books.add_vat_zone({"vatZoneNumber": 17, "name": "Tyskland (OSS)", "enabledForCustomer": True})
+    for number, name, code in (
+        (1150, "Salg Tyskland (OSS)", "OSSDE"),
+        (1151, "Salg Tyskland 7% (OSS)", "OSSDE7"),
+    ):
+        world.books.add_account(
+            {
+                "accountNumber": number,
+                "name": name,
+                "accountType": "profitAndLoss",
+                "vatAccount": {"vatCode": code},
+            }
+        )
+    world.books.add_product_group(
+        {"productGroupNumber": 14, "name": "Bøger", "salesAccount": {"accountNumber": 1100}}
+    )
+    world.books.add_product(
+        {"productNumber": "BOG7", "name": "Bog", "productGroup": {"productGroupNumber": 14}}
+    )
+    world.books.set_zone_sales_account(4, 17, 1150)
+    world.books.set_zone_sales_account(14, 17, 1151)
+    with books(world, one_stop_vat=True, one_stop_vat_zones={"Tyskland": 17}) as b:
+        customer = oss_customer(b, world)
+        taxed = product_in_group(world, 4)
+        equal = b.invoice([line(taxed, "100.00", 19), line("BOG7", "50.00", 7)], customer_id=customer)
+        assert D(str(equal["total_vat"])) == D("22.50")
+        booked = b.transfer("invoice", equal["number"])
+        assert booked.ok, (booked.message, b.errors())
+        invoice = b.booked(equal["number"])
+        assert invoice is not None and D(str(invoice["vatAmount"])) == D("22.50")
+        assert (b.totals()[1150], b.totals()[1151]) == (D(-100), D(-50))
+        assert b.trial_balance() == 0
+
+        wrong = b.invoice([line(taxed, "100.00", 19), line("BOG7", "50.00", 19)], customer_id=customer)
+        held = b.transfer("invoice", wrong["number"])
+        assert held.outcome == "failed" and b.booked(wrong["number"]) is None
+        assert (
+            "line 2 (product BOG7): 19% VAT in Rackbeat, e-conomic books 7% because product group 14 "
+            "('Bøger')'s sales account 1151 has VAT code OSSDE7 in VAT zone 17 ('Tyskland (OSS)') — move "
+            "product BOG7 to a product group that books 19% or map it in settings"
+        ) in held.message, held.message
+        assert b.trial_balance() == 0
+
+
+def test_an_oss_line_whose_group_has_no_sales_account_in_the_zone_says_so(world: World) -> None:
+    world.books.add_vat_zone({"vatZoneNumber": 17, "name": "Tyskland (OSS)", "enabledForCustomer": True})
+    with books(world, one_stop_vat=True, one_stop_vat_zones={"Tyskland": 17}) as b:
+        customer = oss_customer(b, world)
+        taxed = product_in_group(world, 4)
+        invoice = b.invoice([line(taxed, "100.00", 7)], customer_id=customer)
+        held = b.transfer("invoice", invoice["number"])
+        assert held.outcome == "failed" and b.booked(invoice["number"]) is None
+        assert "VAT 7.00 in Rackbeat, e-conomic 19.00" in held.message
+        assert (
+            "product group 4 ('Lagervarer - Håndværktøj') has no sales account for VAT zone 17 "
+            "('Tyskland (OSS)')"
+        ) in held.message, held.message

@@ -22,8 +22,10 @@ e-conomic's (``source_base_currency``) stays a draft with the reason.
 e-conomic's draft lines carry no VAT rate (only the draft's ``vatAmount``): a line's rate is derived
 from its product's group → its sales account for the invoice's VAT zone
 (``/product-groups/{n}/sales-accounts``) → VAT code → ``/vat-accounts`` rate, which also gives the
-reason in the bookkeeper's words. Where that cannot be known (no sales account for the domestic or an
-OSS zone) only the totals are compared.
+reason in the bookkeeper's words — in an OSS zone too, where the group's sales account for the buyer
+country's zone carries that country's rate (``OSSDE7``). Where the rate cannot be known (no sales account
+for the domestic or an OSS zone) only the totals are compared, and a mismatch says which group lacks a
+sales account for the zone.
 """
 
 from __future__ import annotations
@@ -97,7 +99,9 @@ class VatLookup:
             if zone == DOMESTIC_ZONE:
                 reason = "because the line has no product (e-conomic books 25% on such lines)"
                 return NO_PRODUCT_RATE, reason, mapping
-            return (None, "", "") if oss else no_vat
+            if oss:
+                return None, f"a line without a product in {self.zone_name(zone)}", mapping
+            return no_vat
         record = self._get("product", self.economic.resource_path("products", product))
         group_number = ((record or {}).get("productGroup") or {}).get("productGroupNumber")
         if group_number is None:
@@ -113,20 +117,29 @@ class VatLookup:
         )
         account_number = account.get("accountNumber")
         if account_number is None:
-            return (None, "", "") if oss or zone == DOMESTIC_ZONE else no_vat
+            if oss:  # e-conomic then charges a rate the API does not show: say what makes it checkable
+                return (
+                    None,
+                    f"product group {group_number} ('{group.get('name')}') has no sales account for "
+                    f"{self.zone_name(zone)}",
+                    "give it one there whose VAT code is the buyer country's rate (e-conomic: product "
+                    "group → sales accounts per VAT zone)",
+                )
+            return (None, "", "") if zone == DOMESTIC_ZONE else no_vat
         code = (account.get("vatAccount") or {}).get("vatCode")
         where = f"product group {group_number} ('{group.get('name')}')'s sales account {account_number}"
+        in_zone = f" in {self.zone_name(zone)}" if zone != DOMESTIC_ZONE else ""
         group_words = (
             "a VAT-free product group" if source_rate == 0 else f"a product group that books {source_rate}%"
         )
         fix = f"move product {product} to {group_words} or {mapping}"
         if not code:
-            return Decimal(0), f"because {where} has no VAT code", fix
+            return Decimal(0), f"because {where} has no VAT code{in_zone}", fix
         vat_account = self._get("vat", f"vat-accounts/{code}")
         if vat_account is None or vat_account.get("ratePercentage") is None:
-            return None, "", ""
+            return None, f"{where} has VAT code {code}, whose rate e-conomic does not list", ""
         rate = Decimal(str(vat_account["ratePercentage"]))
-        return rate, f"because {where} has VAT code {code}", fix
+        return rate, f"because {where} has VAT code {code}{in_zone}", fix
 
 
 def source_totals(invoice: Record) -> Totals:
@@ -176,6 +189,8 @@ class InvoiceGuard:
         self.settings = settings
         self.base_currency = base_currency
         self.lookup = VatLookup(economic, settings)
+        # Why lines could not be compared one by one (a rate e-conomic's API does not show), with the fix.
+        self.unchecked: list[str] = []
         source = source_totals(invoice)
         # Rackbeat's rate as e-conomic must read it (base_currencies): none for the agreement's own
         # currency or Rackbeat's (rate 100: e-conomic converts it at its own rate), a refusal when Rackbeat
@@ -222,7 +237,12 @@ class InvoiceGuard:
             adjustment_lines = 1
             result, lines = self._save_and_check(draft_number, document, adjustment_lines)
         if not result.ok:
-            raise TotalsMismatch(result.message(f"invoice {self.invoice['number']}"))
+            message = result.message(f"invoice {self.invoice['number']}")
+            if self.unchecked:
+                message += "; the lines' VAT rates could not be checked one by one: " + "; ".join(
+                    self.unchecked
+                )
+            raise TotalsMismatch(message)
         return result
 
     def _save_and_check(
@@ -254,6 +274,7 @@ class InvoiceGuard:
         by_number = {int(x.get("lineNumber") or 0): x for x in draft.get("lines") or []}
         sent = document["lines"]
         out: list[Line] = []
+        self.unchecked = []
         for position, source in enumerate(self.source.lines, start=1):
             net = Decimal(0)
             chosen: tuple[Decimal | None, str, str] | None = None
@@ -265,6 +286,8 @@ class InvoiceGuard:
                 product = (sent[index].get("product") or {}).get("productNumber")
                 found = self.lookup.line_rate(zone, product, source.vat_rate)
                 if found[0] is None:
+                    why = " — ".join(x for x in found[1:] if x)
+                    self.unchecked = [f"line {position} ({source.label}): {why}"] if why else []
                     return []
                 if chosen is None or (chosen[0] == source.vat_rate and found[0] != source.vat_rate):
                     chosen = found
