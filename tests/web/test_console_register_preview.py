@@ -81,6 +81,8 @@ def test_invoices_preview_lists_the_drafts_and_what_goes_first_in_swedish(
     assert drafts.count("Skapas") == 3  # the three invoices in "Till eEkonomi" become drafts
     assert "Norrlands Trä AB" in drafts and "1001 (ny, överförs först)" in drafts  # the customer made first
     assert "Kontering Tjänster 25% moms" in first  # an article coding by its name, not its key
+    guid = r"[0-9a-f]{8}-[0-9a-f]{4}-"
+    assert not re.search(rf"(Betalningsvillkor|Enhet|Kontering) {guid}", first)  # terms, units too
     assert "Fakturadatum" in drafts and "Text: Styrgruppsmöte, À-pris: 1350" in drafts  # Swedish field names
     assert "Nekad" in drafts  # the invoice whose project number is too long, with the reason
     assert "1234567890" in drafts

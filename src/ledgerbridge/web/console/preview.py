@@ -6,7 +6,11 @@ Nothing is written to either system."""
 
 from __future__ import annotations
 
+import itertools
 import re
+import threading
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledgerbridge.service import UserError
-from ledgerbridge.web.console.context import Console, _, integration_url
+from ledgerbridge.web.console.context import CHOICES_TTL, Console, _, integration_url
 
 RECORDS_SHOWN = 200  # per register on the page
 #: Refused first (what needs the user), then what would change, then what is already in step.
@@ -218,11 +222,15 @@ def record_label(item: Any) -> str:
     return str(item.source_key)
 
 
-def known_names(choices: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
-    """GUID → name from the settings' live choice lists (kept a minute by the console)."""
+#: eAccounting lists the plans refer to by GUID that no setting offers (customers' terms, articles' units).
+NAMED_LISTS = (("eaccounting", "units"), ("eaccounting", "terms_of_payment"))
+
+
+def known_names(*lists: Iterable[list[tuple[str, str]]]) -> dict[str, str]:
+    """GUID → name from live choice lists (the settings' and :data:`NAMED_LISTS`)."""
     return {
         str(value).lower(): str(label)
-        for pairs in choices.values()
+        for pairs in itertools.chain(*lists)
         for value, label in pairs
         if GUID.fullmatch(str(value)) and label
     }
@@ -252,6 +260,24 @@ def build(console: Console) -> APIRouter:
     router = console.router()
     page = console.page
 
+    named: dict[str, tuple[float, list[list[tuple[str, str]]]]] = {}
+    named_lock = threading.Lock()
+
+    def other_names(name: str) -> list[list[tuple[str, str]]]:
+        """:data:`NAMED_LISTS` read live, kept a minute like the settings' choices; none if unreadable."""
+        with named_lock:
+            cached = named.get(name)
+            if cached and time.monotonic() - cached[0] < CHOICES_TTL:
+                return cached[1]
+        _, kind = service.integration(name)
+        try:
+            lists = list(kind.read_choice_lists(NAMED_LISTS).values())  # type: ignore[attr-defined]
+        except Exception:  # the page still shows the keys
+            lists = []
+        with named_lock:
+            named[name] = (time.monotonic(), lists)
+        return lists
+
     def register_title(request: Request, register: str) -> str:
         return _(request, register.replace("-", " ").capitalize())  # "Customers", "Check sent" …
 
@@ -266,7 +292,7 @@ def build(console: Console) -> APIRouter:
             _(request, "No"),
             field_names(request),
             _(request, "%(key)s (new, transferred first)"),
-            known_names(console.choices(name)),
+            known_names(console.choices(name).values(), other_names(name)),
         )
         title = register_title(request, register)
         context: dict[str, Any] = {"view": view, "register": register, "title": title, "shown": RECORDS_SHOWN}
