@@ -46,9 +46,29 @@ def exit_code_for(exc: BaseException | None) -> int:
     unreachable = (AuthError, TransientError, RunAborted, httpx.TransportError, OperationalError)
     if isinstance(exc, unreachable) or (isinstance(exc, UserError) and isinstance(cause, unreachable)):
         return UNREACHABLE
-    if isinstance(exc, UserError | LogSetupError):
+    if isinstance(exc, UserError | LogSetupError) or _bad_database_url(exc) or _bad_secret_key(exc):
         return USAGE
     return RECORDS_FAILED
+
+
+def _bad_database_url(exc: BaseException) -> bool:
+    """SQLAlchemy cannot make sense of LEDGERBRIDGE_DATABASE_URL (an unknown scheme, a malformed URL, a
+    port that is not a number)."""
+    from sqlalchemy.exc import ArgumentError
+
+    if isinstance(exc, ArgumentError):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__) if isinstance(exc, ValueError) else []
+    return any(f.filename.replace("\\", "/").endswith("sqlalchemy/engine/url.py") for f in frames)
+
+
+def _bad_secret_key(exc: BaseException) -> bool:
+    """LEDGERBRIDGE_SECRET_KEY (or secret.key) holds something that is not a Fernet key: the plain
+    ValueError ``cryptography`` raises (from Rust, so no frame of its own) while ``crypto`` reads the keys."""
+    if type(exc) is not ValueError:
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename.replace("\\", "/").endswith("ledgerbridge/crypto.py")
 
 
 def explain(exc: BaseException) -> str:
@@ -85,6 +105,19 @@ def explain(exc: BaseException) -> str:
         )
     if isinstance(exc, ApiError):
         return f"{exc.remote_message} (the system refused the request)"
+    if _bad_database_url(exc):
+        return (
+            # Without SQLAlchemy's "from string '…'": the URL may hold a password.
+            f"LEDGERBRIDGE_DATABASE_URL is not a database URL ledgerbridge can open "
+            f"({str(exc).split(' from string', 1)[0]}): use "
+            "sqlite:////PATH/ledgerbridge.sqlite3 or postgresql+psycopg://USER@HOST/DATABASE."
+        )
+    if _bad_secret_key(exc):
+        return (
+            "LEDGERBRIDGE_SECRET_KEY (or secret.key in LEDGERBRIDGE_HOME) is not an encryption key: a key is "
+            "44 characters of url-safe base64, several separated by commas or one a line; "
+            "`ledgerbridge admin new-key` prints a new one."
+        )
     return (
         f"unexpected {type(exc).__name__}: {exc}. This is a bug: please report it with the output of the "
         "same command run with LEDGERBRIDGE_LOG_LEVEL=debug."
