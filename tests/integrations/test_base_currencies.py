@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -128,7 +127,7 @@ def test_an_invoice_in_a_third_currency_is_held_by_the_guard_and_flagged_by_reco
     settings: Any = session.settings
     refs = _Refs(session)  # type: ignore[arg-type]
     document = InvoiceToEconomic(refs).map(sek, refs)
-    assert document["exchangeRate"] == rate  # the mapping sends Rackbeat's rate as it is (see the README)
+    assert "exchangeRate" not in document  # never Rackbeat's EUR-based rate (e-conomic's own until held)
     economic = session.economic  # type: ignore[attr-defined]
     draft = economic.create("invoices/drafts", document)
     owners = [position for position, _ in invoice_lines(sek, settings)]
@@ -149,21 +148,24 @@ def test_an_invoice_in_a_third_currency_is_held_by_the_guard_and_flagged_by_reco
     assert world.books.tables["invoices-drafts"][int(draft["draftInvoiceNumber"])]  # still a draft
     economic.delete(f"invoices/drafts/{draft['draftInvoiceNumber']}")
 
-    # What the transfer does until its guard is told Rackbeat's base (see the README): booked at 8.58.
+    # The transfer's guard knows Rackbeat's base (read once per session from /self): held as a draft.
     result = acme.transfer("acme", "invoice", str(sek["number"]))
-    assert result.ok, result.message
-    booked = world.books.tables["invoices-booked"][int(str(result.remote_key).partition(":")[2])]
-    assert (booked["currency"], booked["exchangeRate"]) == ("SEK", rate)
+    assert result.outcome == "failed" and str(result.remote_key).startswith("draft:"), result
+    assert "is in SEK at Rackbeat's rate 8.584842, which is per 100 SEK in EUR" in result.message
+    assert world.books.tables["invoices-booked"] == {} or all(
+        b.get("currency") != "SEK" for b in world.books.tables["invoices-booked"].values()
+    )
+    held = world.books.tables["invoices-drafts"][int(str(result.remote_key).partition(":")[2])]
+    assert "exchangeRate" not in held or held["exchangeRate"] != rate
     # Reconcile knows both bases and says what is wrong and what to do.
     answer = runner.invoke(app, ["reconcile", "acme", "--json"])
     assert answer.exit_code == 1, answer.output
     [finding] = json.loads(answer.output)["findings"]
-    assert (finding["kind"], finding["key"]) == ("differs", str(sek["number"]))
-    assert "at exchange rate 8.584842, Rackbeat's rate per 100 SEK in EUR" in finding["message"]
-    assert "credit it in e-conomic and book it again at e-conomic's rate" in finding["message"]
+    assert (finding["kind"], finding["key"]) == ("failed", str(sek["number"]))
+    assert "per 100 SEK in EUR" in finding["message"]
 
 
-def test_a_supplier_voucher_at_a_rate_from_another_base_is_flagged_in_the_day_book_and_the_books(
+def test_a_supplier_voucher_at_a_rate_from_another_base_is_refused_with_the_reason(
     world: World, acme: RealtimeHub
 ) -> None:
     world.ops.set_base_currency("EUR")
@@ -191,19 +193,50 @@ def test_a_supplier_voucher_at_a_rate_from_another_base_is_flagged_in_the_day_bo
         bill = rackbeat.book("supplier-invoices", bill["number"])
     assert D(str(bill["currency_rate"])) == D("8.584842")  # EUR per 100 SEK
     result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
-    assert result.ok, result.message
+    # Refused before anything is posted: a voucher has no draft stage to hold it in (it was posted at
+    # 8.584842, read by e-conomic as DKK per 100 SEK).
+    assert result.outcome == "failed", result
+    assert "supplier invoice 1 is in SEK at Rackbeat's rate 8.584842, which is per 100 SEK in EUR" in (
+        result.message
+    )
+    assert "250.00 SEK would be booked as 21.46 DKK" in result.message
+    assert "Nothing is posted" in result.message
+    assert world.books.tables["journal-entries"] == {}
 
-    def flagged() -> str:
-        answer = runner.invoke(app, ["reconcile", "acme", "--json"])
-        assert answer.exit_code == 1, answer.output
-        [finding] = json.loads(answer.output)["findings"]
-        assert (finding["kind"], finding["entity"], finding["key"]) == ("differs", "supplier-invoice", "1")
-        message: str = finding["message"]
-        return message
+    answer = runner.invoke(app, ["reconcile", "acme", "--json"])
+    assert answer.exit_code == 1, answer.output
+    [finding] = json.loads(answer.output)["findings"]
+    assert (finding["kind"], finding["entity"], finding["key"]) == (
+        "not_transferred",
+        "supplier-invoice",
+        "1",
+    )
+    assert "per 100 SEK in EUR" in finding["message"]
 
-    in_day_book = flagged()
-    assert "booked in e-conomic at exchange rate 8.584842, Rackbeat's rate per 100 SEK in EUR" in in_day_book
-    booked = httpx.post(f"{world.economic_url}/_sandbox/journals/2/book")
-    assert booked.status_code == 200
-    in_the_books = flagged()  # read back from the entries in DKK
-    assert "Rackbeat's rate per 100 SEK in EUR (Rackbeat's base currency) read as DKK" in in_the_books
+    # Rackbeat's own base currency (rate 100): e-conomic converts it at its own rate.
+    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
+        eur = rackbeat.create(
+            "supplier-invoices",
+            {
+                "supplier_id": supplier["number"],
+                "invoice_number": "S-2",
+                "invoice_date": date.today().isoformat(),
+                "currency": "EUR",
+                "lines": [
+                    {
+                        "child_id": product["number"],
+                        "quantity": 1,
+                        "line_price": "80.00",
+                        "vat_percentage": 25,
+                    }
+                ],
+            },
+            suppress_webhooks=True,
+        )
+        eur = rackbeat.book("supplier-invoices", eur["number"])
+    posted = acme.transfer("acme", "supplier-invoice", str(eur["number"]))
+    assert posted.ok, posted.message
+    [entry] = [
+        e for e in world.books.tables["journal-entries"].values() if e.get("supplierInvoiceNumber") == "S-2"
+    ]
+    assert entry["currency"]["code"] == "EUR" and D(str(entry["exchangeRate"])) == D("746.00")

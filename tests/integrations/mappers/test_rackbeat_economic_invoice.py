@@ -45,6 +45,9 @@ class Refs:
     def base_currency(self) -> str:
         return self._base
 
+    def source_base_currency(self) -> str | None:
+        return self._base
+
 
 LINE: dict[str, Any] = {
     "child_id": "P1",

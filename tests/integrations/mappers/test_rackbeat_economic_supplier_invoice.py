@@ -25,6 +25,9 @@ class Refs:
     def base_currency(self) -> str:
         return self.base
 
+    def source_base_currency(self) -> str | None:
+        return self.base
+
     def account_vat_code(self, account_number: int) -> str | None:
         return {1310: "I25", 1320: "I25"}.get(account_number)
 

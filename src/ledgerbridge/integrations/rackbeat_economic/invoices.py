@@ -82,6 +82,7 @@ class InvoiceSender:
         book: bool,
         settings: RackbeatEconomicSettings | None = None,
         base_currency: str = "DKK",
+        source_base_currency: str | None = None,
     ) -> None:
         self.economic = economic
         self.invoice = invoice
@@ -90,6 +91,7 @@ class InvoiceSender:
         self.number = int(invoice["number"])
         self.settings = settings
         self.base_currency = base_currency
+        self.source_base_currency = source_base_currency  # Rackbeat's (None: not known)
 
     @property
     def guarded(self) -> bool:
@@ -147,6 +149,7 @@ class InvoiceSender:
             owners,
             self.settings,
             base_currency=self.base_currency,
+            source_base_currency=self.source_base_currency,
         )
 
     def _book_draft(self, draft_number: int, idempotency_key: str) -> str:

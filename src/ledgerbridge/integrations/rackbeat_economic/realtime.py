@@ -24,6 +24,7 @@ from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError
+from ledgerbridge.integrations.base_currencies import rackbeat_base_currency
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
 from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic
@@ -77,6 +78,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         self.settings: RackbeatEconomicSettings = settings
         self.economic = economic
         self._base_currency: str | None = None
+        self._rackbeat_base: str | None = None
         self._from_economic: OneWaySync | None = None
 
     def close(self) -> None:
@@ -328,6 +330,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             book=book,
             settings=self.settings,
             base_currency=self.base_currency(),
+            source_base_currency=self.rackbeat_base_currency(),
         )
         # Booking is a step after the draft: only with Rackbeat's totals (issue 11); a mismatch leaves the
         # draft, explained in the error log, and a retry checks again.
@@ -458,6 +461,13 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             )
         return self._base_currency
 
+    def rackbeat_base_currency(self) -> str:
+        """The Rackbeat company's base currency (``GET /self``), read once per session: its rates are
+        per 100 units in it (``base_currencies``)."""
+        if self._rackbeat_base is None:
+            self._rackbeat_base = rackbeat_base_currency(self.rackbeat)
+        return self._rackbeat_base
+
 
 class _Refs(MasterRefs):
     """What the document mappers ask (``mappers/invoice.py``'s InvoiceRefs, ``mappers/supplier_invoice.py``'s
@@ -509,6 +519,9 @@ class _Refs(MasterRefs):
 
     def base_currency(self) -> str:
         return self._session.base_currency()
+
+    def source_base_currency(self) -> str | None:
+        return self._session.rackbeat_base_currency()
 
     def account_vat_code(self, account_number: int) -> str | None:
         """The VAT code of an e-conomic account (e.g. I25 on a purchase account), or None."""

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.converters import ECONOMIC_VAT_ZONE_NUMBERS, number_of
 from ledgerbridge.integrations.invoice_math import split_line
 from ledgerbridge.integrations.mapping import LineMapper, Mapper, mapping
@@ -48,6 +49,10 @@ class InvoiceRefs(Protocol):
 
     def base_currency(self) -> str:
         """The e-conomic agreement's base currency."""
+        ...
+
+    def source_base_currency(self) -> str | None:
+        """The Rackbeat company's base currency (its rates are per 100 in it); None: not known."""
         ...
 
 
@@ -228,11 +233,18 @@ class InvoiceToEconomic(Mapper):
 
     @mapping
     def exchange_rate(self, record: Record, ctx: MapContext) -> Payload:
-        """Rackbeat's rate (per 100) for an invoice in another currency than the agreement's."""
-        rate = record.get("currency_rate")
-        if rate is None or _currency(record.get("currency")) == self.refs.base_currency():
-            return {}
-        return {"exchangeRate": Decimal(str(rate))} if Decimal(str(rate)) != 100 else {}
+        """Rackbeat's rate (per 100) for an invoice in another currency than the agreement's, only as
+        e-conomic must read it (``base_currencies.rate_for_ledger``): none for Rackbeat's own base
+        currency (e-conomic converts it), none where Rackbeat's rate is per 100 of another base currency
+        (the guard then holds the draft with the reason, ``invoice_guard``)."""
+        use = rate_for_ledger(
+            _currency(record.get("currency")),
+            record.get("currency_rate"),
+            ledger_base=self.refs.base_currency(),
+            source_base=self.refs.source_base_currency(),
+            ledger_name="e-conomic",
+        )
+        return {"exchangeRate": use.rate} if use.rate is not None and use.rate != 100 else {}
 
     @mapping
     def project(self, record: Record, ctx: MapContext) -> Payload:

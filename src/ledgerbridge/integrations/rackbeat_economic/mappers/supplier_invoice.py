@@ -9,7 +9,8 @@ The expense account of each line comes from "Accounting": the matrix of accounts
 VAT zone, else the "Standard account if none are chosen". Lines on the same account make one entry
 (:class:`SupplierInvoiceToEconomic.entries`); every entry carries the supplier's own invoice number, so
 the creditor ledger shows it. An entry in another currency carries Rackbeat's ``exchangeRate`` when it has
-one; input VAT is split off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT
+one and e-conomic reads it as Rackbeat means it (``base_currencies.rate_for_ledger``: a rate per 100 of
+another base currency than e-conomic's is refused with the reason, nothing posted); input VAT is split off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT
 amount (``contraVatAmount``); lines with VAT on an account without a VAT code, or at another rate than
 the code's, are refused with the reason. A credit note (a negative supplier invoice) books the other way:
 its amount is positive.
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
+from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.converters import round2
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
@@ -32,6 +34,10 @@ class SupplierInvoiceRefs(Protocol):
 
     def base_currency(self) -> str:
         """The e-conomic agreement's base currency."""
+        ...
+
+    def source_base_currency(self) -> str | None:
+        """The Rackbeat company's base currency (its rates are per 100 in it); None: not known."""
         ...
 
     def account_vat_code(self, account_number: int) -> str | None:
@@ -110,13 +116,21 @@ class SupplierInvoiceToEconomic(Mapper):
     def entries(self, record: Record, ctx: MapContext) -> Payload:
         accounts = self._accounts(record, ctx.settings)
         currency = record.get("currency") or "DKK"
-        rate = record.get("currency_rate")
-        # Rackbeat's own rate when it has one (else e-conomic would use its daily rate).
-        exchange_rate = (
-            Decimal(str(rate))
-            if rate is not None and currency != self.refs.base_currency() and Decimal(str(rate)) != 100
-            else None
+        # Rackbeat's own rate when it has one (else e-conomic would use its daily rate), only as e-conomic
+        # must read it (base_currencies.rate_for_ledger): a rate per 100 of another base currency than
+        # e-conomic's is refused with the reason — a voucher has no draft to hold, nothing is posted.
+        use = rate_for_ledger(
+            currency,
+            record.get("currency_rate"),
+            ledger_base=self.refs.base_currency(),
+            source_base=self.refs.source_base_currency(),
+            gross=_gross(record),
+            ledger_name="e-conomic",
+            document=f"supplier invoice {record.get('number')}",
         )
+        if use.refusal is not None:
+            raise MappingError(use.refusal.replace("It stays a draft, nothing booked", "Nothing is posted"))
+        exchange_rate = use.rate if use.rate is not None and use.rate != 100 else None
         text = entry_text(record)
         supplier_number = int(ctx.ref("supplier", _supplier(record)))
         entries = []
@@ -185,3 +199,8 @@ class SupplierInvoiceToEconomic(Mapper):
                 "settings.accounting.account_matrix"
             )
         return {"contraVatAccount": {"vatCode": code}, "contraVatAmount": -vat}  # the entry's sign
+
+
+def _gross(record: Record) -> Decimal | None:
+    total = record.get("total_total")
+    return round2(Decimal(str(total))) if total is not None else None
