@@ -143,7 +143,7 @@ def field_names(request: Request) -> dict[str, str]:
         "OurReference": _(request, "Our reference"),
         "YourReference": _(request, "Your reference"),
         "InvoiceCustomerName": customer,
-        "CustomerId": customer,
+        "CustomerId": _(request, "Customer card"),
         "IsCreditInvoice": _(request, "Credit invoice"),
         "ContractNumber": _(request, "Contract number"),
         "Rows": _(request, "Rows"),
