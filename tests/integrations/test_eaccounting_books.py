@@ -372,3 +372,36 @@ def test_vat_codings_are_chosen_from_eaccountings_own_codings(eworld: EWorld) ->
     assert any(label.startswith("Momsfri försäljning (0") for label in labels)
     codings = {c["Id"] for c in eworld.books.all("articleaccountcodings")}
     assert {value for value, _ in choices["invoices.vat_codings.*"]} == codings
+
+
+def test_an_invoice_at_another_rate_than_eaccountings_stays_a_draft_with_the_reason(
+    invoiced: Books, eworld: EWorld
+) -> None:
+    """eAccounting's drafts take no rate and converting one books at eAccounting's own (the 2026 spec:
+    only ``POST /customerinvoices`` takes ``CurrencyRate``, past the draft's totals validation): an invoice
+    whose Rackbeat rate gives another SEK amount stays a draft, one at eAccounting's rate books."""
+    eworld.ops.set_base_currency("SEK")  # a Swedish Rackbeat company: its rates are SEK per 100
+    customer = _customer(invoiced, "EUR")
+    other = invoiced.book(
+        [("ARM-10", 2, "500.00", 25)], customer_id=customer["number"], currency="EUR", currency_rate="1150.00"
+    )
+    result = invoiced.transfer(other)
+    assert result.outcome == "failed" and invoiced.invoices() == [], result
+    [draft] = invoiced.drafts()
+    assert _money(draft["TotalAmount"]) == D("1250.00")
+    assert _money(draft["TotalAmountBaseCurrency"]) == D("14340.13")  # at eAccounting's 11.4721
+    [entry] = invoiced.errors()
+    assert (
+        "exchange rate: 11.5 per EUR in Rackbeat (1250.00 EUR is 14375.00 in the company's currency), "
+        "eAccounting converts at its own rate 11.4721 (14340.13)"
+    ) in entry.message, entry.message
+    assert invoiced.trial_balance() == 0
+
+    same = invoiced.book(
+        [("ARM-10", 1, "80.00", 25)], customer_id=customer["number"], currency="EUR", currency_rate="1147.21"
+    )
+    booked = invoiced.transfer(same)
+    assert booked.ok, booked.message
+    [invoice] = invoiced.invoices()
+    assert _money(invoice["CurrencyRate"]) == D("11.4721") and invoice["CurrencyCode"] == "EUR"
+    assert invoiced.trial_balance() == 0

@@ -151,6 +151,8 @@ class InvoiceSender:
             theirs = invoice_guard.rounding_only(expected, draft)
             if theirs is not None and theirs != expected.vat:
                 draft, expected = self._add_rounding_row(draft, expected, theirs)
+        if expected is not None and invoice_guard.rate_problem(expected, draft) is not None:
+            raise invoice_guard.TotalsMismatch(invoice_guard.explain(expected, draft))  # no rate to send
         checks = invoice_guard.validation_body(expected) if expected is not None else {}
         try:
             invoice = self.eaccounting.action(f"customerinvoicedrafts/{draft['Id']}/convert", checks)

@@ -7,6 +7,14 @@ total, while Rackbeat takes each line's own VAT percentage and rounds per line. 
 the totals and per-row amounts we expect. We send Rackbeat's, so eAccounting itself refuses to book
 anything else; the draft then stays a draft, and :func:`explain` says per line what differs and what
 the bookkeeper can do about it.
+
+The exchange rate too (issue 11): a draft takes no rate and converting it takes none
+(``CustomerInvoiceDraftApi`` has only the read-only ``TotalAmountBaseCurrency``; the validation body has
+no rate); only ``POST /customerinvoices`` takes a ``CurrencyRate``, and it bypasses the draft and the
+totals validation above. So an invoice whose Rackbeat rate (as eAccounting must read it: SEK per unit,
+when both companies keep their books in one currency) would give another amount in the company's
+currency than eAccounting's own rate stays a draft with the reason (:func:`rate_problem`), never booked
+at a rate the source does not have.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ __all__ = [
     "check_currency",
     "expected_totals",
     "explain",
+    "rate_problem",
     "rounding_only",
     "validation_body",
     "with_rounding_row",
@@ -62,14 +71,18 @@ class Expected:
     net: Decimal
     vat: Decimal
     currency: str
+    rate: Decimal | None = None  # Rackbeat's, in the company's currency per unit (None: none to keep)
 
     @property
     def gross(self) -> Decimal:
         return self.net + self.vat
 
 
-def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: str) -> Expected:
-    """Rackbeat's rows, net, VAT (per line, as Rackbeat rounds it) and currency for the draft that
+def expected_totals(
+    invoice: Record, *, actual_quantity: bool, base_currency: str, rate: Decimal | None = None
+) -> Expected:
+    """Rackbeat's rows, net, VAT (per line, as Rackbeat rounds it), currency and exchange rate (``rate``:
+    Rackbeat's as eAccounting reads it, per unit; None when there is none to keep) for the draft that
     :class:`mappers.invoice.InvoiceToEAccounting` makes (the same :func:`split_line` parts, in the same
     order)."""
     rows: list[ExpectedRow] = []
@@ -92,14 +105,15 @@ def expected_totals(invoice: Record, *, actual_quantity: bool, base_currency: st
     net = sum((row.net for row in rows), Decimal(0))
     if invoice.get("total_vat") is not None:
         vat = money_or_zero(invoice["total_vat"])  # Rackbeat's own figure wins over our recomputation
-    return Expected(rows, net, vat, str(invoice.get("currency") or base_currency))
+    currency = str(invoice.get("currency") or base_currency)
+    return Expected(rows, net, vat, currency, rate if currency != base_currency else None)
 
 
 def with_rounding_row(expected: Expected, amount: Decimal, *, vat: Decimal) -> Expected:
     """``expected`` plus a VAT-free rounding row of ``amount`` and eAccounting's ``vat``: the gross is
     unchanged when ``amount`` is Rackbeat's VAT less eAccounting's."""
     row = ExpectedRow(len(expected.rows), 0, "rounding", "rounding", amount, Decimal(0))
-    return Expected([*expected.rows, row], expected.net + amount, vat, expected.currency)
+    return Expected([*expected.rows, row], expected.net + amount, vat, expected.currency, expected.rate)
 
 
 def validation_body(expected: Expected) -> dict[str, Any]:
@@ -172,9 +186,29 @@ def _compare(
 
 
 def agrees(expected: Expected, draft: Record) -> bool:
-    """eAccounting's draft has Rackbeat's rows, rates, amounts, VAT and currency."""
+    """eAccounting's draft has Rackbeat's rows, rates, amounts, VAT, currency and exchange rate."""
     result, missing = _compare(expected, draft)
-    return result.equal and not missing
+    return result.equal and not missing and rate_problem(expected, draft) is None
+
+
+def rate_problem(expected: Expected, draft: Record) -> str | None:
+    """Why the draft cannot be booked at eAccounting's own exchange rate (None: it can): Rackbeat's rate
+    gives another amount in the company's currency than the draft's ``TotalAmountBaseCurrency`` (its
+    gross at eAccounting's rate, to the öre). Converting a draft takes no rate: it stays a draft."""
+    if expected.rate is None or draft.get("TotalAmountBaseCurrency") is None:
+        return None
+    gross = round2(money_or_zero(draft.get("TotalAmount")))
+    theirs = round2(money_or_zero(draft.get("TotalAmountBaseCurrency")))
+    ours = round2(gross * expected.rate)
+    if not gross or ours == theirs:
+        return None
+    their_rate = (theirs / gross).quantize(Decimal("0.0001"))
+    return (
+        f"exchange rate: {_percent(expected.rate)} per {expected.currency} in Rackbeat ({gross} "
+        f"{expected.currency} is {ours} in the company's currency), eAccounting converts at its own rate "
+        f"{_percent(their_rate)} ({theirs}) — eAccounting's drafts take no rate, so the invoice stays a "
+        "draft: book it in eAccounting by hand at Rackbeat's rate, or give it eAccounting's rate in Rackbeat"
+    )
 
 
 def _row_problems(expected: Expected, result: TotalsCheck, missing: dict[int, str]) -> list[str]:
@@ -205,6 +239,8 @@ def explain(
     problems = _row_problems(expected, result, missing)
     # Rows and currency say what to fix; the net, VAT and gross totals follow from them.
     problems += [d.message for d in result.differences if d.what in ("currency", "exchange rate", "lines")]
+    if (rate := rate_problem(expected, draft)) is not None:
+        problems.append(rate)
     vat = money_or_zero(draft.get("TotalVatAmount"))
     if not problems and vat != expected.vat:
         problems.append(

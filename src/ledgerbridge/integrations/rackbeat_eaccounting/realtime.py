@@ -251,7 +251,10 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
         base_currency = str(self.catalog.company().get("CurrencyCode") or "SEK")
         expected = invoice_guard.expected_totals(
-            invoice, actual_quantity=settings.use_exact_quantity, base_currency=base_currency
+            invoice,
+            actual_quantity=settings.use_exact_quantity,
+            base_currency=base_currency,
+            rate=self._supplier_rate(invoice),  # Rackbeat's rate as eAccounting reads it (the guard keeps it)
         )
 
         domestic = (invoice.get("vat_zone") or "domestic") == "domestic"

@@ -403,6 +403,14 @@ class Documents:
             check_row_cost_centers(self.state, data.get("Rows") or [])
             record = self.state.normalise(resource, data)
             total = lines.net + lines.vat
+            # In the company's currency at its daily rate (a draft takes no rate of its own; converting it
+            # books at that rate): what the bookkeeper sees beside the invoice-currency totals.
+            currency = self._currency(customer)
+            daily = (
+                Decimal(1)
+                if currency == self.state.company["CurrencyCode"]
+                else self.state.currency_rates.get(currency, Decimal(1))
+            )
             record.update(
                 Id=old["Id"] if old else (record_id or str(uuid.uuid4())),
                 CreatedUtc=old["CreatedUtc"] if old else self.state.now_text(),
@@ -412,8 +420,8 @@ class Documents:
                 TotalAmount=total,
                 TotalVatAmount=lines.vat,
                 TotalRoundings=ZERO,
-                TotalAmountBaseCurrency=total,
-                TotalVatAmountBaseCurrency=lines.vat,
+                TotalAmountBaseCurrency=money(total * daily),
+                TotalVatAmountBaseCurrency=money(lines.vat * daily),
                 MaxAllowedTaxReductionAmount=ZERO,
                 Persons=[],
                 SalesDocumentAttachments=[],
