@@ -110,3 +110,26 @@ def test_resolving_many_records_is_not_a_query_each_and_an_open_entry_is_closed(
     with store.session() as session:
         states = {e.record_key: e.state for e in ErrorLog(session, integration_id).entries(state=None)}
     assert states == {"7": "resolved", "8": "resolved"}
+
+
+def test_many_keys_are_looked_up_a_chunk_at_a_time(store: Store) -> None:
+    from ledgerbridge.engine.binder import PREFETCH_CHUNK
+
+    integration_id = _integration(store)
+    _bindings(store, integration_id, "product", 1200)
+    keys = [f"R{i}" for i in range(1200)] + [f"R-none-{i}" for i in range(10)]
+    chunks = -(-len(keys) // PREFETCH_CHUNK)
+    with store.session() as session:
+        binder = Binder(session, integration_id, SIDES)
+        with statements(store) as seen:
+            binder.prefetch("product", "ops", keys)
+            assert len(seen) == chunks
+            found = [binder.other_key("product", "ops", k) for k in keys]
+            assert len(seen) == chunks  # every key (and every absence) known now
+        assert found == [str(i) for i in range(1200)] + [None] * 10
+        with statements(store) as seen:
+            bound = Binder(session, integration_id, SIDES).bound_keys(
+                "product", "books", [str(i) for i in range(1210)]
+            )
+        assert bound == {str(i) for i in range(1200)}
+        assert len(seen) == chunks

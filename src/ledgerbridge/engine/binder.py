@@ -115,6 +115,26 @@ class Binder:
             for key in chunk:
                 known.setdefault(key, None)
 
+    def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``system``'s ``keys`` have a binding: one query per :data:`PREFETCH_CHUNK` keys that
+        reads the keys alone (no :class:`Binding` is built), for a poll that only asks "bound or not"."""
+        side = self._column(system)
+        column = Binding.a_key if side == "a" else Binding.b_key
+        wanted = list(dict.fromkeys(map(str, keys)))
+        found: set[str] = set()
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            found.update(
+                self._session.scalars(
+                    select(column).where(
+                        Binding.integration_id == self._integration_id,
+                        Binding.entity == entity,
+                        column.in_(chunk),
+                    )
+                )
+            )
+        return found
+
     def find(self, entity: str, system: str, key: str) -> Binding | None:
         """The binding of ``system``'s record ``key`` for ``entity``, if any."""
         return self._lookup(entity, self._column(system), str(key))

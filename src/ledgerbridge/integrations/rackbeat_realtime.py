@@ -158,11 +158,8 @@ class RackbeatRealtime(Realtime):
     def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
         """Which of ``system``'s ``keys`` have a binding: one query per chunk of keys, for a poll that
         holds a page of records (:meth:`bound` asks once per record)."""
-        wanted = [str(k) for k in keys]
         with self.store.session() as session:
-            binder = Binder(session, self.integration_id, self.sides)
-            binder.prefetch(entity, system, wanted)
-            return {k for k in wanted if binder.find(entity, system, k) is not None}
+            return Binder(session, self.integration_id, self.sides).bound_keys(entity, system, keys)
 
     # -- documents -------------------------------------------------------------------------------------
     def transfer(self, document_type: str, key: str) -> TransferResult:
