@@ -259,7 +259,8 @@ def test_reconcile_lists_an_invoice_eaccounting_booked_at_another_rate_than_rack
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A Swedish Rackbeat company (rates in SEK per 100, as eAccounting's books): eAccounting takes no rate
-    on a draft or its conversion, so the invoice is booked at eAccounting's own; reconcile says so."""
+    on a draft or its conversion, so the transfer holds the draft; a bookkeeper books it by hand at
+    eAccounting's own rate anyway, and reconcile says so."""
     monkeypatch.setenv("LEDGERBRIDGE_HOME", str(eworld.config.home))
     monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", eworld.config.database_url)
     monkeypatch.setenv("COLUMNS", "250")
@@ -273,7 +274,12 @@ def test_reconcile_lists_an_invoice_eaccounting_booked_at_another_rate_than_rack
             currency="EUR",
             currency_rate="1150.00",
         )
-        assert books.transfer(source).ok
+        held = books.transfer(source)
+        assert held.outcome == "failed" and "exchange rate: 11.5 per EUR in Rackbeat" in held.message
+        [draft] = books.drafts()
+        books.api.action(f"customerinvoicedrafts/{draft['Id']}/convert", {})  # by hand, no totals checked
+        [(_, outcome)] = books.hub.retry("se")  # the transfer finds it converted
+        assert "invoice" in outcome, outcome
         [invoice] = books.invoices()
         assert Decimal(str(invoice["CurrencyRate"])) == Decimal("11.4721")  # eAccounting's, not 11.50
 
