@@ -204,11 +204,16 @@ def test_renumbering_in_economic_keeps_the_binding(economic_hooks: Live) -> None
     assert live.world.ops.get("customers", old) is None  # the same record, renumbered: not a second one
     assert len(live.world.ops.records("customers")) == before
     integration_id, _ = live.world.service.integration("hooks")
-    with live.world.service.store.session() as session:
-        binding = Binder(session, integration_id, ("rackbeat", "economic")).find(
-            "customer", "economic", "88888"
-        )
-        assert binding is not None and binding.a_key == "88888"
+
+    def binding() -> Any:
+        # committed just after the write to Rackbeat that the wait above saw: look until it is there
+        with live.world.service.store.session() as session:
+            found = Binder(session, integration_id, ("rackbeat", "economic")).find(
+                "customer", "economic", "88888"
+            )
+            return found if found is not None and found.a_key == "88888" else None
+
+    wait_for(binding, what="the binding under the new number")
 
 
 def test_deleted_in_economic_is_barred_in_rackbeat(economic_hooks: Live) -> None:

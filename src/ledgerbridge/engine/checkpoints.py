@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ledgerbridge.store.models import Cursor
+from ledgerbridge.store.models import Cursor, utcnow
 
 
 class Checkpoints:
@@ -25,11 +27,24 @@ class Checkpoints:
         return dict(row.value) if row is not None else None
 
     def put(self, name: str, value: dict[str, Any]) -> None:
-        row = self._row(name)
-        if row is None:
-            self._session.add(Cursor(integration_id=self._integration_id, name=name, value=value))
-        else:
-            row.value = value  # a new dict, so SQLAlchemy sees the JSON change
+        """Set the position, creating it if new. One ``INSERT … ON CONFLICT`` statement: two runs of the
+        same integration at once (the scheduler's scan and a manual one) never both insert the row."""
+        table: Table = Cursor.__table__  # type: ignore[assignment]
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(
+            integration_id=self._integration_id, name=name, value=value, updated_at=utcnow()
+        )
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.integration_id, table.c.name],
+                set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+            )
+        )
+        # A Cursor already loaded in this session would still show the old value: read it again.
+        for row in list(self._session.identity_map.values()):
+            if isinstance(row, Cursor) and row.integration_id == self._integration_id and row.name == name:
+                self._session.expire(row)
 
     def clear(self, name: str) -> None:
         row = self._row(name)
