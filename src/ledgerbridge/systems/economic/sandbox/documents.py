@@ -94,6 +94,7 @@ from typing import Any
 from ledgerbridge.systems.economic.sandbox.books import books_of
 from ledgerbridge.systems.economic.sandbox.errors import NOT_FOUND, UNPUBLISHED, LegacyHttpError, field_error
 from ledgerbridge.systems.economic.sandbox.resources import (
+    COMPUTED_AMOUNTS,
     DATE,
     DRAFT_INVOICES,
     INTEGER,
@@ -178,17 +179,6 @@ def _error(code: str, message: str, **kwargs: Any) -> dict[str, Any]:
 # What a document's write schemas list but the server computes (price_document) or makes itself (the
 # order's pdf link and SOAP handle): a body may carry them, so they are checked as typed (a wrong type
 # is a 400, as for any property) and not stored.
-COMPUTED_AMOUNTS = (
-    "netAmount",
-    "netAmountInBaseCurrency",
-    "grossAmount",
-    "grossAmountInBaseCurrency",
-    "vatAmount",
-    "roundingAmount",
-    "costPriceInBaseCurrency",
-    "marginInBaseCurrency",
-    "marginPercentage",
-)
 TYPED_ONLY = (
     *(Field(name, NUMBER) for name in COMPUTED_AMOUNTS),
     Field("pdf.download", STRING),

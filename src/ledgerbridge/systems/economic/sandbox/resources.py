@@ -536,8 +536,8 @@ _INVOICE_REFS = (
     Ref("references.vendorReference", "employees", "employeeNumber"),
     Ref("project", None, "projectNumber", route="projects"),
 )
-_INVOICE_MONEY = (
-    "exchangeRate",
+#: a document's amounts the server computes from its lines (a body may carry them; they are not stored)
+COMPUTED_AMOUNTS = (
     "netAmount",
     "netAmountInBaseCurrency",
     "grossAmount",
@@ -548,6 +548,7 @@ _INVOICE_MONEY = (
     "marginInBaseCurrency",
     "marginPercentage",
 )
+_INVOICE_MONEY = ("exchangeRate", *COMPUTED_AMOUNTS)
 
 DRAFT_INVOICES = ResourceSpec(
     name="invoices-drafts",
