@@ -78,6 +78,23 @@ def _doing_document_jobs(world: EWorld) -> list[tuple[int, str]]:
         return [(row[0], row[1]) for row in rows]
 
 
+def _worker_ids(world: EWorld) -> set[int]:
+    """The worker processes that have started and beat (a killed one's row stays a while)."""
+    with world.service.store.session() as db:
+        return set(db.scalars(text("SELECT id FROM procrastinate_workers")).all())
+
+
+def _wait_for_new_worker(world: EWorld, before: set[int], process: subprocess.Popen[Any]) -> None:
+    """Until ``process`` listens: on a loaded machine a worker's imports can take longer than the waits
+    below give the work itself, so those waits start once the worker is up."""
+
+    def started() -> bool:
+        assert process.poll() is None, f"the worker exited with {process.returncode}"
+        return bool(_worker_ids(world) - before)
+
+    wait_for(started, timeout=180, what="the worker started")
+
+
 def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWorld) -> None:
     world = pg_world
     integration_id, _ = world.service.integration("se")
@@ -97,6 +114,7 @@ def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWo
         try:
             first = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
             processes.append(first)
+            _wait_for_new_worker(world, set(), first)
             numbers = _book(live, 3)
             held = wait_for(
                 lambda: len(_doing_document_jobs(world)) == 3 and _doing_document_jobs(world),
@@ -113,8 +131,10 @@ def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWo
             assert cluster.dispatch() == 0
             world.books_app.kit.set_faults(FaultPlan())
 
+            before = _worker_ids(world)
             second = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
             processes.append(second)
+            _wait_for_new_worker(world, before, second)
 
             def all_arrived() -> bool:
                 assert second.poll() is None, f"the second worker exited with {second.returncode}"
@@ -185,6 +205,7 @@ def test_worker_stopped_with_sigint_takes_no_new_item_and_fails_none(pg_world: E
         live = ELive(world, cluster.hub, None, web.base_url, rackbeat, books)  # type: ignore[arg-type]
         worker = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
         try:
+            _wait_for_new_worker(world, set(), worker)
             numbers = _book(live, 6)
             wait_for(lambda: len(live.drafts()) >= 1, timeout=45, what="the first draft")
             worker.send_signal(signal.SIGINT)
