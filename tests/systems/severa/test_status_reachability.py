@@ -136,7 +136,7 @@ def test_every_documented_status_of_a_served_operation_is_reached_or_listed(
                 (reached if ok else unreached).add(key)
                 answers[key] = "no request" if got is None else f"{got.status_code} {got.text[:80]}"
     listed = listed_unreached()
-    assert len(reached) >= 248  # of 324 pairs: 31 writes' 2xx are test_contract.py's, 45 listed
+    assert len(reached) >= 229  # of 324 pairs: the 50 writes' 2xx are test_contract.py's, 45 listed
     assert not unreached - listed, "reached by no request and not listed:\n" + "\n".join(
         f"`{m} {t}` {s} ({answers[(m, t, s)]})" for m, t, s in sorted(unreached - listed)
     )
