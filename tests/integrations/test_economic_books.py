@@ -273,6 +273,12 @@ def test_a_foreign_currency_invoice_carries_currency_and_rackbeats_rate(world: W
         assert D(str(booked["exchangeRate"])) == D("745.57")
         assert D(str(booked["grossAmount"])) == D(str(invoice["total_total"]))
         assert b.trial_balance() == 0
+        # Rate 100 is Rackbeat's "no rate": booked at e-conomic's own, not held as "100 vs 746".
+        plain = b.invoice([line(taxed, "10.00", 25)], currency="EUR", currency_rate="100")
+        result = b.transfer("invoice", plain["number"])
+        assert result.ok, (result.message, b.errors())
+        booked = b.booked(plain["number"])
+        assert booked is not None and booked["currency"] == "EUR" and D(str(booked["exchangeRate"])) != 100
 
 
 def test_a_customer_credit_note_books_the_other_way(world: World) -> None:

@@ -65,8 +65,10 @@ def rate_for_ledger(
     if rate is None or rate == "" or currency == ledger_base.upper():
         return LedgerRate(None)
     value = Decimal(str(rate))
+    if value == HUNDRED:  # Rackbeat's "no rate" (its own currency, or none given): the ledger's own rate
+        return LedgerRate(None)
     if source_base is None:
-        return LedgerRate(None if value == HUNDRED else value)
+        return LedgerRate(value)
     source_base = source_base.upper()
     if source_base == ledger_base.upper():
         return LedgerRate(value)

@@ -339,8 +339,8 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         companies keep their books in the same currency (Rackbeat states its rates per 100 of its own)."""
         company = str(self.catalog.company().get("CurrencyCode") or "SEK")
         currency, rate = invoice.get("currency"), invoice.get("currency_rate")
-        if not currency or currency == company or rate in (None, ""):
-            return None
+        if not currency or currency == company or rate in (None, "") or Decimal(str(rate)) == 100:
+            return None  # rate 100 is Rackbeat's "no rate": eAccounting uses its own
         if self._rackbeat_base is None:
             account = self.rackbeat.get_self().get("user_account") or {}
             self._rackbeat_base = str(account.get("base_currency") or "DKK")
