@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,6 +63,21 @@ SKIP_PAGES_MAX = 100
 CURSOR_MAX_LENGTH = 50
 PAGED_MAX = 100
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+EVENT_TYPE_PATTERN = re.compile(r"[A-Z0-9_]+")  # the Webhooks API's eventType path parameter
+
+
+def _not_allowed(method: str, tail: str | None) -> Response:
+    """405 with ``Allow``: the collection takes GET, POST and PUT (the id in the body), ``count``/``paged``
+    and ``EventTypes`` GET, an item GET and DELETE."""
+    if tail is None:
+        allow = "GET, POST, PUT"
+    elif tail in ("count", "paged", "EventTypes"):
+        allow = "GET"
+    else:
+        allow = "GET, DELETE"
+    response = problem(405, detail=f"The endpoint does not support http method '{method}'.")
+    response.headers["Allow"] = allow
+    return response
 
 
 def is_oas_path(path: str) -> bool:
@@ -248,7 +264,7 @@ class OasServices:
             return self._write_group(
                 service, body, creating=method == "POST", base=str(request.base_url).rstrip("/")
             )
-        return problem(405, detail=f"The endpoint does not support http method '{method}'.")
+        return _not_allowed(method, tail)
 
     @staticmethod
     def _number(text: str, service: GroupService) -> int | Response:
@@ -370,7 +386,9 @@ class OasServices:
         self, request: Request, parts: list[str], body_reader: Callable[[], Any]
     ) -> Response:
         method = request.method
-        if parts == ["EventTypes"] and method == "GET":
+        if parts == ["EventTypes"] and method != "GET":
+            return _not_allowed(method, "EventTypes")
+        if parts == ["EventTypes"]:
             return EconomicJSONResponse(
                 [
                     {
@@ -387,6 +405,10 @@ class OasServices:
         if not parts or parts[0] != "webhooks" or len(parts) > 2:
             return problem(404)
         tail = parts[1] if len(parts) == 2 else None
+        if tail not in (None, "count", "paged") and not EVENT_TYPE_PATTERN.fullmatch(tail):
+            return _bad_request(
+                f"The value '{tail}' is not valid for eventType (^[A-Z0-9_]+$).", "InvalidValue", "eventType"
+            )
         if method == "GET":
             with self.state.lock:
                 hooks = [self._hook_json(s) for s in self._api_hooks()]
@@ -406,7 +428,7 @@ class OasServices:
             return problem(404)
         if method in ("POST", "PUT") and tail is None:
             return self._write_hook(await body_reader(), creating=method == "POST")
-        return problem(405, detail=f"The endpoint does not support http method '{method}'.")
+        return _not_allowed(method, tail)
 
     def _write_hook(self, body: Any, *, creating: bool) -> Response:
         if not isinstance(body, Mapping):
