@@ -10,8 +10,9 @@ VAT zone, else the "Standard account if none are chosen". Lines on the same acco
 (:class:`SupplierInvoiceToEconomic.entries`); every entry carries the supplier's own invoice number, so
 the creditor ledger shows it. An entry in another currency carries Rackbeat's ``exchangeRate`` when it has
 one and e-conomic reads it as Rackbeat means it (``base_currencies.rate_for_ledger``: a rate per 100 of
-another base currency than e-conomic's is refused with the reason, nothing posted); input VAT is split off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT
-amount (``contraVatAmount``); lines with VAT on an account without a VAT code, or at another rate than
+another base currency than e-conomic's is refused with the reason, nothing posted); input VAT is split
+off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT amount
+(``contraVatAmount``); lines with VAT on an account without a VAT code, or at another rate than
 the code's, are refused with the reason. A credit note (a negative supplier invoice) books the other way:
 its amount is positive.
 """
