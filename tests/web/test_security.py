@@ -481,7 +481,7 @@ def test_after_a_lost_key_the_console_says_so_and_takes_the_connections_side_by_
         },
     )
     assert economic.status_code == 303, economic.text
-    assert "enter the connection to rackbeat of &#39;acme&#39; again" in web.client.get("/console").text
+    assert "enter the connection to Rackbeat again" in web.client.get("/console").text
     rackbeat = web.post(
         "/console/integrations/acme/connections",
         {

@@ -38,6 +38,7 @@ from ledgerbridge.service import UserError
 from ledgerbridge.web import auth, i18n
 from ledgerbridge.web.api import ErrorView, RetryAnswer, TransferAnswer, build_api
 from ledgerbridge.web.console import TEMPLATES, ChoiceCache, build_console
+from ledgerbridge.web.console.messages import refusal_message, service_message
 from ledgerbridge.web.guards import BadBody, BodyLimit, SecurityHeaders, parse_json_body
 from ledgerbridge.web.jobs import StartupJobs
 
@@ -108,8 +109,8 @@ def create_app(
     async def user_error(request: Request, exc: UserError) -> Response:
         status = 404 if str(exc).startswith("no integration named") else 400
         if request.url.path.startswith("/console"):
-            # Without the terminal's hint ("see `ledgerbridge integrations list`"): the page links back.
-            return _error_page(request, status, str(exc).split(" (see `", 1)[0])
+            # In the user's language, without the terminal's hint ("see `ledgerbridge integrations list`").
+            return _error_page(request, status, service_message(request, exc))
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(auth.LoginRequired)
@@ -119,7 +120,8 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/console") and exc.status_code in (403, 404):
-            return _error_page(request, exc.status_code, str(exc.detail))
+            message = refusal_message(request, exc.status_code, str(exc.detail))
+            return _error_page(request, exc.status_code, message)
         return await http_exception_handler(request, exc)
 
     # -- webhooks ------------------------------------------------------------------------------------

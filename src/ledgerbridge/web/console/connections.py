@@ -13,6 +13,7 @@ from ledgerbridge.integrations.base import kind_named
 from ledgerbridge.service import InvalidConfiguration, UserError
 from ledgerbridge.web import auth
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, integration_url, one
+from ledgerbridge.web.console.messages import service_message
 from ledgerbridge.web.forms import attach_errors, build_widgets, parse_form
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -84,7 +85,7 @@ def build(console: Console) -> APIRouter:
             redirect = callback_url(request, name, side) if side in kind.oauth_sides else ""
             url = kind.oauth_start(side, redirect_uri=redirect, state=state)
         except NotImplementedError as exc:
-            flash(request, str(exc), "error")
+            flash(request, service_message(request, exc), "error")
             return back(integration_url(name, "/connections"))
         return RedirectResponse(url, status_code=303)
 
@@ -99,10 +100,12 @@ def build(console: Console) -> APIRouter:
             or not auth.same_secret(params.get("state", ""), str(expected.get("state")))
         ):
             raise HTTPException(
-                403, "this sign-in answer does not belong to a sign-in started here; start again"
+                403, _(request, "This sign-in answer does not belong to a sign-in started here: start again.")
             )
         if "error" in params:
-            flash(request, f"{side} refused: {params.get('error_description') or params['error']}", "error")
+            reason = params.get("error_description") or params["error"]
+            refused = _(request, "%(side)s refused: %(reason)s")
+            flash(request, refused % {"side": _(request, side), "reason": reason}, "error")
             return back(integration_url(name, "/connections"))
         integration_id, kind = service.integration(name)
         try:
@@ -114,11 +117,13 @@ def build(console: Console) -> APIRouter:
                 params=params,
             )
         except Exception as exc:
-            flash(request, f"Connecting {side} failed: {exc}", "error")
+            failed = _(request, "Connecting %(side)s failed: %(reason)s")
+            reason = service_message(request, exc)
+            flash(request, failed % {"side": _(request, side), "reason": reason}, "error")
             return back(integration_url(name, "/connections"))
         hub.reload(name)
         choices.forget(name)
-        flash(request, f"{side} is connected.", "success")
+        flash(request, _(request, "%(side)s is connected.") % {"side": _(request, side)}, "success")
         return back(integration_url(name, "/connections"))
 
     @router.post("/integrations/{name}/disconnect/{side}")
@@ -127,11 +132,11 @@ def build(console: Console) -> APIRouter:
         try:
             message = service.disconnect(name, side)
         except UserError as exc:
-            flash(request, str(exc), "error")
+            flash(request, service_message(request, exc), "error")
             return back(integration_url(name, "/connections"))
         hub.reload(name)
         choices.forget(name)
-        flash(request, message + ".", "success")
+        flash(request, service_message(request, message), "success")
         return back(integration_url(name, "/connections"))
 
     return router

@@ -119,7 +119,7 @@ async def form_of(request: Request) -> Form:
     """The posted form as name → values, after checking its CSRF token (403 without it)."""
     form: FormData = await request.form()
     if not auth.csrf_ok(request, str(form.get(auth.CSRF_FIELD) or "")):
-        raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page and try again")
+        raise HTTPException(403, _(request, "This form has expired: reload the page and try again."))
     out: Form = {}
     for key, value in form.multi_items():
         out.setdefault(key, []).append(value if isinstance(value, str) else "")

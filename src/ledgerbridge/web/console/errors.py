@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ledgerbridge.service import UserError
 from ledgerbridge.web.console.context import Console, Form, RowId, _, back, flash, form_of, one
+from ledgerbridge.web.console.messages import service_message
 
 
 def build(console: Console) -> APIRouter:
@@ -36,14 +39,13 @@ def build(console: Console) -> APIRouter:
         try:
             results = hub.retry(name, error_id)
         except Exception as exc:
-            flash(request, f"Retry of #{error_id} failed: {exc}", "error")
+            failed = _(request, "Retry of #%(id)s failed: %(reason)s")
+            flash(request, failed % {"id": error_id, "reason": service_message(request, exc)}, "error")
             return errors_back(form)
         for entry_id, outcome in results:
             state = service.error(name, entry_id).state
             level = "success" if state == "resolved" else "error"
-            flash(
-                request, f"#{entry_id}: {outcome}" + ("" if state == "resolved" else " (still open)"), level
-            )
+            flash(request, retry_outcome(request, entry_id, outcome, still_open=state != "resolved"), level)
         return errors_back(form)
 
     @router.post("/integrations/{name}/errors/{error_id}/dismiss")
@@ -53,7 +55,7 @@ def build(console: Console) -> APIRouter:
             service.dismiss_error(name, error_id)
             flash(request, _(request, "#%(id)s is dismissed.") % {"id": error_id}, "success")
         except UserError as exc:
-            flash(request, str(exc), "error")
+            flash(request, service_message(request, exc), "error")
         return errors_back(form)
 
     return router
@@ -62,3 +64,19 @@ def build(console: Console) -> APIRouter:
 def errors_back(form: Form) -> RedirectResponse:
     """Back to the error log as it was filtered (the form's ``back``: the list's query string)."""
     return back("/console/errors" + (f"?{one(form, 'back')}" if one(form, "back") else ""))
+
+
+FAILED = re.compile(r"failed: (?:\w+(?:Error|Exception): )?(?P<reason>.*)", re.S)
+
+
+def retry_outcome(request: Request, entry_id: int, outcome: str, *, still_open: bool) -> str:
+    """A retried entry's outcome line: a failure's reason reworded for the console, "still open" said."""
+    failed = FAILED.fullmatch(outcome)
+    if failed:
+        text = _(request, "#%(id)s failed: %(reason)s") % {
+            "id": entry_id,
+            "reason": service_message(request, failed["reason"]),
+        }
+    else:
+        text = f"#{entry_id}: {service_message(request, outcome)}"
+    return text + " " + _(request, "(still open)") if still_open else text

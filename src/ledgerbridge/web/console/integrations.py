@@ -25,6 +25,7 @@ from ledgerbridge.web.console.context import (
     language_of,
     one,
 )
+from ledgerbridge.web.console.messages import service_message
 from ledgerbridge.web.forms import attach_errors, build_widgets, parse_form
 
 
@@ -92,7 +93,7 @@ def build(console: Console) -> APIRouter:
             try:
                 health = with_last_activity(view.name, service.health(view.name))
             except Exception as exc:  # e.g. credentials sealed with another key: show it, keep the list
-                health = {"problem": str(exc)}
+                health = {"problem": service_message(request, exc)}
             days = charts.daily_activity(service.store, view.name)  # UTC days: a list of every integration
             summary = _(request, "Last 30 days: %(transfers)s transferred, %(failures)s failed") % {
                 "transfers": sum(b.transfers for b in days),
@@ -137,7 +138,7 @@ def build(console: Console) -> APIRouter:
                     (p if p.startswith("settings.") else f"connections.{p}", m) for p, m in exc.problems
                 ]
             except UserError as exc:
-                problems.append(("name", str(exc)))
+                problems.append(("name", service_message(request, exc)))
         if problems:
             widgets = build_widgets(kind_cls.Connections, connections, prefix="connections")
             left = attach_errors(widgets, problems)
@@ -191,11 +192,12 @@ def build(console: Console) -> APIRouter:
         try:
             result = hub.transfer(name, document_type, number)
         except Exception as exc:  # unknown type, no real-time sync, a system down: say so, keep the page
-            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": exc}, "error")
+            reason = service_message(request, exc)
+            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, "error")
             return back(integration_url(name) + "#transfer")
         message = result.message[:1].upper() + result.message[1:] + "."
         level = {"transferred": "success", "already": "info"}.get(result.outcome, "error")
-        refused = _(request, "Not transferred: %(reason)s") % {"reason": message}
+        refused = _(request, "Not transferred: %(reason)s") % {"reason": service_message(request, message)}
         flash(request, message if result.ok else refused, level)
         request.session["last_transfer"] = [document_type, number]
         return back(integration_url(name) + "#transfer")
@@ -206,7 +208,8 @@ def build(console: Console) -> APIRouter:
         try:
             run = service.run_register(name, register)
         except UserError as exc:
-            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": exc}, "error")
+            reason = service_message(request, exc)
+            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, "error")
             return back(integration_url(name) + "#transfer")
         level = "success" if run.ok else "error"
         title = _(request, register.replace("-", " ").capitalize())  # "Customers", "Check sent" …

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from ledgerbridge.service import MIN_PASSWORD_LENGTH, UserError
 from ledgerbridge.web import auth, i18n
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, one
+from ledgerbridge.web.console.messages import service_message
 
 
 def build(console: Console) -> APIRouter:
@@ -28,7 +29,7 @@ def build(console: Console) -> APIRouter:
             return back("/console/login")
         if not auth.is_local(request):
             raise HTTPException(
-                403, "set the first password from this machine, or: ledgerbridge admin set-password"
+                403, _(request, "Set the first password in a browser on the server's own machine.")
             )
         password, again = one(form, "password"), one(form, "again")
         problem = None
@@ -38,7 +39,7 @@ def build(console: Console) -> APIRouter:
             try:
                 service.set_admin_password(password)
             except UserError as exc:
-                problem = str(exc)
+                problem = service_message(request, exc)
         if problem:
             return page(
                 request, "setup.html", status=422, local=True, minimum=MIN_PASSWORD_LENGTH, problem=problem

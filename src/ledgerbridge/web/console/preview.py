@@ -21,6 +21,7 @@ from fastapi.responses import Response
 
 from ledgerbridge.service import UserError
 from ledgerbridge.web.console.context import CHOICES_TTL, Console, _, integration_url
+from ledgerbridge.web.console.messages import service_message
 
 RECORDS_SHOWN = 200  # per register on the page
 #: Refused first (what needs the user), then what would change, then what is already in step.
@@ -299,7 +300,8 @@ def build(console: Console) -> APIRouter:
         try:
             run = service.run_register(name, register, dry_run=True)
         except UserError as exc:  # settings missing (C12), a system refusing the sign-in
-            return page(request, "register_preview.html", refusal=str(exc), **context)
+            refusal = service_message(request, exc)
+            return page(request, "register_preview.html", refusal=refusal, **context)
         except Exception as exc:  # a system down: say so on the page, as the start-up preview does
             reason = _(request, "The preview failed: %(reason)s") % {"reason": exc}
             return page(request, "register_preview.html", refusal=reason, **context)

@@ -10,8 +10,10 @@ from fastapi.responses import Response
 
 from ledgerbridge.runtime.reconcile import default_period, reconcile
 from ledgerbridge.service import UserError
+from ledgerbridge.systems.errors import AuthError
 from ledgerbridge.web import charts, i18n
 from ledgerbridge.web.console.context import Console, _, form_of, language_of, one
+from ledgerbridge.web.console.messages import service_message
 
 
 def build(console: Console) -> APIRouter:
@@ -45,8 +47,8 @@ def build(console: Console) -> APIRouter:
                 result = reconcile(hub, name, *period, repair=repair)
         except ValueError:
             period, problem = (first, last), _(request, "Dates are YYYY-MM-DD.")
-        except UserError as exc:
-            problem = str(exc)
+        except (UserError, AuthError) as exc:  # AuthError: a side not signed in to (opening the session)
+            problem = service_message(request, exc)
         return console.page(
             request,
             "reconcile.html",

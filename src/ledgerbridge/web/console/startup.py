@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ledgerbridge.service import StartupAlreadyDone, UserError
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, integration_url, one
+from ledgerbridge.web.console.messages import service_message
 
 PLAN_RECORDS_SHOWN = 200  # per entity in the preview
 
@@ -38,7 +39,8 @@ def build(console: Console) -> APIRouter:
         try:
             result = service.run_startup(name, dry_run=True)
         except Exception as exc:
-            flash(request, _(request, "The preview failed: %(reason)s") % {"reason": exc}, "error")
+            reason = service_message(request, exc)
+            flash(request, _(request, "The preview failed: %(reason)s") % {"reason": reason}, "error")
             return back(integration_url(name, "/startup"))
         by_entity: dict[str, list[Any]] = {}
         for item in result.plan:
@@ -61,7 +63,7 @@ def build(console: Console) -> APIRouter:
             reason = (
                 _(request, "it already ran; tick “Run it again anyway” to run it again.")
                 if isinstance(exc, StartupAlreadyDone)
-                else str(exc)
+                else service_message(request, exc)
             )
             flash(request, _(request, "Not started: %(reason)s") % {"reason": reason}, "error")
         return back(integration_url(name, "/startup"))

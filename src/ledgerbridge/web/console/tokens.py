@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from ledgerbridge.service import UserError
 from ledgerbridge.web.console.context import Console, RowId, _, back, flash, form_of, one
+from ledgerbridge.web.console.messages import service_message
 
 
 def build(console: Console) -> APIRouter:
@@ -28,7 +29,7 @@ def build(console: Console) -> APIRouter:
                 integration=one(form, "integration") or None,
             )
         except UserError as exc:
-            flash(request, str(exc), "error")
+            flash(request, service_message(request, exc), "error")
             return back("/console/tokens")
         return page(request, "tokens.html", tokens=service.api_tokens(), created=plain)
 
@@ -39,7 +40,7 @@ def build(console: Console) -> APIRouter:
             service.revoke_api_token(token_id)
             flash(request, _(request, "Token #%(id)s is revoked.") % {"id": token_id}, "success")
         except UserError as exc:
-            flash(request, str(exc), "error")
+            flash(request, service_message(request, exc), "error")
         return back("/console/tokens")
 
     return router
