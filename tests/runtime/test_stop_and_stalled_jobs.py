@@ -162,9 +162,10 @@ def test_serve_stopped_with_sigint_fails_no_item_in_flight(pg_world: EWorld) -> 
     rackbeat, books = world.rackbeat(), world.api()
     live = ELive(world, None, None, "", rackbeat, books)  # type: ignore[arg-type]
     try:
+        # Start-up only (imports take half a minute on a loaded machine): the timed part comes after.
         wait_for(
             lambda: serve.poll() is None and bool(rackbeat.list_webhooks()),
-            timeout=45,
+            timeout=180,
             what="serve listening and subscribed",
         )
         numbers = _book(live, 8)
