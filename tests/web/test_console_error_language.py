@@ -152,6 +152,17 @@ def test_eaccounting_not_connected_says_what_to_do_in_the_console(
     )
     assert was_not in _shown(client.get("/console/integrations/se/connections").text)
 
+    # A manual transfer (the brief's case): the console says where to connect, not which command to run.
+    token = CSRF.search(client.get("/console/integrations/se").text).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/console/integrations/se/transfer",
+        data={"csrf_token": token, "number": "1", "document_type": "invoice"},
+        follow_redirects=False,
+    )
+    refused = _shown(client.get("/console/integrations/se").text)
+    not_transferred = i18n.translate(language, "Not transferred: %(reason)s") % {"reason": not_connected}
+    assert refused == [not_transferred]
+
     page = client.get("/console/integrations/se/reconcile?run=1")
     text = html.unescape(page.text)
     assert not_connected in text
