@@ -138,6 +138,18 @@ def _listing(
     if tail == "count":
         return EconomicJSONResponse(len(items))
     if tail == "paged":
+        if params.get("sort"):
+            # "name,-number": properties the collection filters on, "-" descending, the first one leading.
+            for field in reversed(params["sort"].split(",")):
+                name = field.strip().removeprefix("-")
+                if name not in filters:
+                    detail = f"The property '{name}' cannot be sorted on."
+                    return problem(400, detail=detail, error_code="BadSortRequest")
+                items = sorted(
+                    items,
+                    key=lambda item: (item.get(name) is None, "" if item.get(name) is None else item[name]),
+                    reverse=field.strip().startswith("-"),
+                )
         size = _int_param(params, "pagesize", 20)
         skip = _int_param(params, "skippages", 0)
         if size is None or not 1 <= size <= PAGED_MAX or skip is None or not 0 <= skip <= SKIP_PAGES_MAX:
@@ -269,9 +281,12 @@ class OasServices:
     @staticmethod
     def _number(text: str, service: GroupService) -> int | Response:
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
+            number = None
+        if number is None or not -(2**31) <= number < 2**31:  # the documents' int32
             return problem(400, detail=f"The value '{text}' is not valid for {service.id_field}.")
+        return number
 
     def _write_group(self, service: GroupService, body: Any, *, creating: bool, base: str) -> Response:
         if not isinstance(body, Mapping):
