@@ -167,3 +167,24 @@ def test_eaccounting_not_connected_says_what_to_do_in_the_console(
     text = html.unescape(page.text)
     assert not_connected in text
     assert "ledgerbridge connect" not in text and "`" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "sealed"),
+    [
+        ("da", "Forbindelserne til acme kan ikke læses: indtast dem igen på siden Forbindelser."),
+        ("sv", "Anslutningarna för acme kan inte läsas: ange dem igen på sidan Anslutningar."),
+    ],
+)
+def test_lost_key_on_the_integrations_list(web: Web, language: str, sealed: str) -> None:
+    """The CLI's "re-enter them: `ledgerbridge integrations update acme --config FILE`" is not shown."""
+    from cryptography.fernet import Fernet
+
+    from ledgerbridge.crypto import SecretBox
+
+    web.login()
+    _in(language, web)
+    web.service.box = SecretBox(Fernet.generate_key())  # the key the credentials were sealed with is gone
+    listing = html.unescape(web.client.get("/console").text)
+    assert sealed in listing
+    assert "ledgerbridge integrations update" not in listing and "`" not in listing

@@ -468,7 +468,7 @@ def test_after_a_lost_key_the_console_says_so_and_takes_the_connections_side_by_
     web.login()
     web.service.box = SecretBox(Fernet.generate_key())  # the key the credentials were sealed with is gone
     listing = web.client.get("/console")
-    assert listing.status_code == 200 and "credentials unreadable" in listing.text
+    assert listing.status_code == 200 and "cannot be read: enter them again" in listing.text
     page = web.client.get("/console/integrations/acme/connections")
     assert page.status_code == 200 and "credentials unreadable" in page.text
     economic = web.post(

@@ -61,6 +61,11 @@ def _unreadable(request: Request, m: re.Match[str]) -> str:
     return text % {"sides": sides}
 
 
+def _sealed(request: Request, m: re.Match[str]) -> str:
+    text = _(request, "The connections of %(name)s cannot be read: enter them again on the Connections page.")
+    return text % {"name": m["name"]}
+
+
 def _no_oauth(request: Request, m: re.Match[str]) -> str:
     return _(request, "%(name)s does not sign in to %(side)s on the system's sign-in page.") % {
         "name": m["name"],
@@ -119,7 +124,11 @@ WHOLE: tuple[tuple[re.Pattern[str], Render], ...] = (
     (re.compile(rf"an integration named {NAME} already exists"), _name_taken),
     (re.compile(rf"{NAME} is not a valid integration name: use .*"), _bad_name),
     (
-        re.compile(rf"credentials unreadable: enter the connection to (?P<sides>.+) of {NAME} again"),
+        re.compile(rf"credentials unreadable: the stored connections of {NAME} cannot be decrypted .*", re.S),
+        _sealed,
+    ),
+    (
+        re.compile(rf"credentials unreadable: enter the connection to (?P<sides>.+?)(?: of {NAME})? again"),
         _unreadable,
     ),
     (
