@@ -17,7 +17,13 @@ import httpx
 import pytest
 
 from ledgerbridge.sandbox import SandboxServer
-from ledgerbridge.sandbox.coverage import Coverage, Operation, measure_eaccounting, measure_rackbeat
+from ledgerbridge.sandbox.coverage import (
+    Coverage,
+    Operation,
+    measure_eaccounting,
+    measure_economic,
+    measure_rackbeat,
+)
 from ledgerbridge.systems.eaccounting import EAccountingState
 from ledgerbridge.systems.eaccounting import create_app as eaccounting_app
 from ledgerbridge.systems.rackbeat.sandbox import create_app as rackbeat_app
@@ -58,6 +64,13 @@ def test_every_eaccounting_operation_is_served_or_listed(specs_dir: Path) -> Non
 def test_every_rackbeat_operation_is_served_or_listed(specs_dir: Path) -> None:
     coverage = measure_rackbeat(specs_dir)
     listed = listed_operations(DOCS / "rackbeat.md")
+    _check(coverage, listed)
+    assert len(listed) == len(coverage.documented) - len(coverage.served)
+
+
+def test_every_economic_operation_is_served_or_listed(specs_dir: Path) -> None:
+    coverage = measure_economic(specs_dir)
+    listed = listed_operations(DOCS / "economic.md")
     _check(coverage, listed)
     assert len(listed) == len(coverage.documented) - len(coverage.served)
 
