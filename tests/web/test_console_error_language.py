@@ -188,3 +188,14 @@ def test_lost_key_on_the_integrations_list(web: Web, language: str, sealed: str)
     listing = html.unescape(web.client.get("/console").text)
     assert sealed in listing
     assert "ledgerbridge integrations update" not in listing and "`" not in listing
+
+
+def test_the_admin_apis_reconcile_of_an_unconnected_ledger_is_a_4xx_not_a_500(
+    unconnected: tuple[EWorld, TestClient],
+) -> None:
+    # Opening the integration's session signs in to eAccounting: not connected was an AuthError that
+    # escaped the reconcile call (500); it is the same "cannot compare" answer as an unreachable side.
+    _, client = unconnected
+    answer = client.get("/api/integrations/se/reconcile")
+    assert 400 <= answer.status_code < 500, answer.text
+    assert "not connected" in answer.json()["detail"]

@@ -27,8 +27,8 @@ def reconcile(
     start, end = start or first, end or last
     if end < start:
         raise UserError(f"the period ends ({end}) before it starts ({start})")
-    _, session = hub.session(name)
     try:
+        _, session = hub.session(name)  # opening it signs in: a side not connected is an AuthError
         reconciler = reconciler_for(name, session)
         return reconciler.run(start, end, repair=repair)
     except ValueError as exc:
