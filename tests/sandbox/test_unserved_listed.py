@@ -23,6 +23,7 @@ from ledgerbridge.sandbox.coverage import (
     measure_eaccounting,
     measure_economic,
     measure_rackbeat,
+    measure_severa,
 )
 from ledgerbridge.systems.eaccounting import EAccountingState
 from ledgerbridge.systems.eaccounting import create_app as eaccounting_app
@@ -75,6 +76,13 @@ def test_every_economic_operation_is_served_or_listed(specs_dir: Path) -> None:
     assert len(listed) == len(coverage.documented) - len(coverage.served)
 
 
+def test_every_severa_operation_is_served_or_listed(specs_dir: Path) -> None:
+    coverage = measure_severa(specs_dir)
+    listed = listed_operations(DOCS / "severa.md")
+    _check(coverage, listed)
+    assert len(listed) == len(coverage.documented) - len(coverage.served)
+
+
 def test_the_check_catches_an_operation_neither_served_nor_listed(specs_dir: Path) -> None:
     coverage = measure_eaccounting(specs_dir)
     listed = listed_operations(DOCS / "eaccounting.md")
@@ -111,3 +119,13 @@ def test_unserved_rackbeat_routes_answer_like_an_unknown_route() -> None:
         other_method = api.post("/api/self", json={})
         assert other_method.status_code == 405
         assert other_method.headers["Allow"] == "GET, HEAD"
+
+
+def test_unserved_severa_routes_answer_like_an_unknown_route() -> None:
+    from ledgerbridge.systems.severa.sandbox import create_app as severa_app
+
+    with SandboxServer(severa_app(seed="demo")) as server, httpx.Client(base_url=server.base_url) as api:
+        missing = api.get("/v1/proposals")
+        assert missing.status_code == 404 and missing.content == b""
+        other_method = api.post("/v1/users", json={})
+        assert other_method.status_code == 405 and other_method.headers["Allow"] == "GET"
