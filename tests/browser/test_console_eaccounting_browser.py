@@ -71,7 +71,7 @@ def test_connect_eaccounting_set_invoice_status_sync_and_transfer_twice(
     expect(page.get_by_role("heading", name="Grant access")).to_be_visible()
     expect(page.locator("ul.scopes")).to_contain_text("ea:api")
     page.get_by_role("button", name="Grant access").click()
-    expect(page.locator(".flash.success")).to_contain_text("eaccounting is connected")
+    expect(page.locator(".flash.success")).to_contain_text("eAccounting is connected")
     assert world.service.connection_states("se")["eaccounting"] == "connected"
 
     # -- seed 002's settings page: choices read live from eAccounting, a status chosen -------------------
