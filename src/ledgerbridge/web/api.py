@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, Self, get_args
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -22,11 +23,11 @@ from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base import all_kinds
-from ledgerbridge.integrations.common_settings import as_zone, in_zone
+from ledgerbridge.integrations.common_settings import in_zone
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.reconcile import reconcile
 from ledgerbridge.service import NAME_PATTERN, InvalidConfiguration, UserError
-from ledgerbridge.store import ErrorEntry, InboxItem, Transfer
+from ledgerbridge.store import Transfer
 from ledgerbridge.web.jobs import StartupJobs
 
 # Ids and limits the database can hold: beyond 64 bits they are refused (422), never looked up (500).
@@ -70,13 +71,41 @@ class ZoneCache:
         return self.known[name]
 
 
+@cache
+def moments_of(model: type[BaseModel]) -> frozenset[str]:
+    """The names of ``model``'s fields that hold a moment (``Moment``, optional or not)."""
+
+    def holds(annotation: Any) -> bool:
+        return annotation is datetime or any(holds(inner) for inner in get_args(annotation))
+
+    return frozenset(name for name, field in model.model_fields.items() if holds(field.annotation))
+
+
+class RowView(BaseModel):
+    """A view model filled from a stored row's attributes of the same names (its own schema is unused)."""
+
+    @classmethod
+    def from_row(cls, row: Any, zone: tzinfo, **given: Any) -> Self:
+        """The view of a stored row (or a service's view of one): each field is the row's attribute of
+        the same name unless ``given``; its moments (stored in UTC) are put in ``zone``."""
+        moments = moments_of(cls)
+        return cls(
+            **{
+                name: at(getattr(row, name), zone) if name in moments else getattr(row, name)
+                for name in cls.model_fields
+                if name not in given
+            },
+            **given,
+        )
+
+
 class TransferAnswer(BaseModel):
     outcome: str = Field(description="transferred | already | in_progress | failed | uncertain")
     remote_key: str | None
     message: str
 
 
-class ErrorView(BaseModel):
+class ErrorView(RowView):
     id: int
     integration: str | None = None
     operation: str
@@ -93,7 +122,7 @@ class ErrorView(BaseModel):
     last_seen: Moment
 
 
-class TransferView(BaseModel):
+class TransferView(RowView):
     document_type: str
     key: str = Field(description="The document's number on the side it comes from")
     state: str
@@ -107,7 +136,7 @@ class TransferView(BaseModel):
     updated_at: Moment
 
 
-class EventView(BaseModel):
+class EventView(RowView):
     event: str
     via: str
     state: str
@@ -125,7 +154,7 @@ class DocumentHistory(BaseModel):
     events: list[EventView]
 
 
-class SyncedDocumentView(BaseModel):
+class SyncedDocumentView(RowView):
     entity: str
     numbers: dict[str, str] = Field(description="Side → the document's key there, as the binding keeps it")
     own: dict[str, str] = Field(
@@ -135,7 +164,7 @@ class SyncedDocumentView(BaseModel):
     synced_at: Moment
 
 
-class RunView(BaseModel):
+class RunView(RowView):
     id: int
     kind: str
     status: str
@@ -146,7 +175,7 @@ class RunView(BaseModel):
     finished_at: Moment | None
 
 
-class ConflictView(BaseModel):
+class ConflictView(RowView):
     id: int
     entity: str
     record_key: str
@@ -178,7 +207,7 @@ class HealthProblem(BaseModel):
     problem: str
 
 
-class IntegrationOut(BaseModel):
+class IntegrationOut(RowView):
     name: str
     kind: str
     settings: dict[str, Any]
@@ -192,7 +221,7 @@ class IntegrationWithHealth(IntegrationOut):
     health: HealthView | HealthProblem
 
 
-class NotificationView(BaseModel):
+class NotificationView(RowView):
     id: int
     integration: str | None
     kind: str
@@ -209,7 +238,7 @@ class Notifications(BaseModel):
     items: list[NotificationView]
 
 
-class TokenView(BaseModel):
+class TokenView(RowView):
     id: int
     name: str
     prefix: str
@@ -249,51 +278,10 @@ class ReadRequest(BaseModel):
     )
 
 
-def error_view(entry: ErrorEntry, integration: str | None = None, zone: tzinfo = UTC) -> ErrorView:
-    """An error-log entry with its times in ``zone`` (its integration's)."""
-    return ErrorView(
-        id=entry.id,
-        integration=integration,
-        operation=entry.operation,
-        entity=entry.entity,
-        record_key=entry.record_key,
-        message=entry.message,
-        remote_message=entry.remote_message,
-        status_code=entry.status_code,
-        payload=entry.payload,
-        response=entry.response,
-        state=entry.state,
-        attempts=entry.attempts,
-        first_seen=at(entry.first_seen, zone),
-        last_seen=as_zone(entry.last_seen, zone),
-    )
-
-
-def transfer_view(row: Transfer, zone: tzinfo = UTC) -> TransferView:
-    return TransferView(
-        document_type=row.document_type,
-        key=row.source_key,
-        state=row.state,
-        remote_key=row.remote_key,
-        counterparty=row.counterparty,
-        amount=None if row.amount is None else str(row.amount),  # a string: JSON numbers are floats
-        currency=row.currency,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        created_at=as_zone(row.created_at, zone),
-        updated_at=as_zone(row.updated_at, zone),
-    )
-
-
-def event_view(item: InboxItem, zone: tzinfo) -> EventView:
-    return EventView(
-        event=item.event,
-        via=item.via,
-        state=item.state,
-        deliveries=item.deliveries,
-        received_at=as_zone(item.received_at, zone),
-        processed_at=at(item.processed_at, zone),
-        error=item.error,
+def transfer_view(row: Transfer, zone: tzinfo) -> TransferView:
+    """A ledger row: its ``source_key`` is the API's ``key``, its amount a string (not a JSON float)."""
+    return TransferView.from_row(
+        row, zone, key=row.source_key, amount=None if row.amount is None else str(row.amount)
     )
 
 
@@ -308,15 +296,6 @@ def health_view(health: dict[str, Any], zone: tzinfo) -> HealthView:
         open_errors=health["open_errors"],
         connections=health["connections"],
     )
-
-
-def integration_out(view: Any, zone: tzinfo) -> dict[str, Any]:
-    """An ``IntegrationView``'s fields with its times in ``zone`` (for IntegrationOut and its subclass)."""
-    return {
-        **view.__dict__,
-        "startup_completed_at": at(view.startup_completed_at, zone),
-        "created_at": at(view.created_at, zone),
-    }
 
 
 def snapshot_in_zone(snapshot: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
@@ -363,7 +342,7 @@ def build_api(
             health = health_view(service.health(view.name), zone)
         except UserError as exc:
             health = HealthProblem(problem=str(exc))
-        return IntegrationWithHealth(**integration_out(view, zone), health=health)
+        return IntegrationWithHealth.from_row(view, zone, health=health)
 
     # -- integrations ----------------------------------------------------------------------------------------
     @api.get("/kinds", tags=["integrations"])
@@ -402,7 +381,7 @@ def build_api(
             )
         except InvalidConfiguration as exc:
             return invalid(exc)
-        return IntegrationOut(**integration_out(view, service.timezone_of(view.name)))
+        return IntegrationOut.from_row(view, service.timezone_of(view.name))
 
     @api.get("/integrations/{name}", tags=["integrations"])
     def show_integration(name: str) -> IntegrationWithHealth:
@@ -424,7 +403,7 @@ def build_api(
         except InvalidConfiguration as exc:
             return invalid(exc)
         forget(name)
-        return IntegrationOut(**integration_out(view, service.timezone_of(name)))
+        return IntegrationOut.from_row(view, service.timezone_of(name))
 
     @api.delete("/integrations/{name}", tags=["integrations"], status_code=204)
     def delete_integration(name: str) -> None:
@@ -461,19 +440,7 @@ def build_api(
     @api.get("/integrations/{name}/runs", tags=["sync"])
     def runs(name: str, limit: Limit = 20) -> list[RunView]:
         zone = service.timezone_of(name)
-        return [
-            RunView(
-                id=r.id,
-                kind=r.kind,
-                status=r.status,
-                dry_run=r.dry_run,
-                counts=r.counts,
-                message=r.message,
-                started_at=as_zone(r.started_at, zone),
-                finished_at=at(r.finished_at, zone),
-            )
-            for r in service.runs(name, limit=limit)
-        ]
+        return [RunView.from_row(r, zone) for r in service.runs(name, limit=limit)]
 
     @api.post("/integrations/{name}/startup/preview", tags=["sync"])
     def startup_preview(name: str) -> dict[str, Any]:
@@ -527,7 +494,7 @@ def build_api(
         """Error-log entries, each with its times in its integration's zone."""
         zone = zones()
         return [
-            error_view(entry, owner, zone(owner))
+            ErrorView.from_row(entry, zone(owner), integration=owner)
             for owner, entry in service.find_errors(
                 integration=integration, entity=entity, state=state or None
             )
@@ -537,7 +504,7 @@ def build_api(
     def errors(name: str, state: str | None = "open", entity: str | None = None) -> list[ErrorView]:
         zone = service.timezone_of(name)
         return [
-            error_view(entry, owner, zone)
+            ErrorView.from_row(entry, zone, integration=owner)
             for owner, entry in service.find_errors(integration=name, entity=entity, state=state or None)
         ]
 
@@ -552,7 +519,9 @@ def build_api(
     @api.post("/integrations/{name}/errors/{error_id}/dismiss", tags=["errors"])
     def dismiss(name: str, error_id: RowId) -> ErrorView:
         """Set an open error aside without running it again."""
-        return error_view(service.dismiss_error(name, error_id), name, service.timezone_of(name))
+        return ErrorView.from_row(
+            service.dismiss_error(name, error_id), service.timezone_of(name), integration=name
+        )
 
     # -- transfers, history, conflicts -----------------------------------------------------------------------
     @api.post("/integrations/{name}/transfers/{document_type}/{key}", tags=["transfers"])
@@ -621,8 +590,8 @@ def build_api(
             document_type=document_type,
             key=key,
             transfer=transfer_view(history.transfer, zone) if history.transfer else None,
-            errors=[error_view(e, name, zone) for e in history.errors],
-            events=[event_view(i, zone) for i in history.inbox],
+            errors=[ErrorView.from_row(e, zone, integration=name) for e in history.errors],
+            events=[EventView.from_row(i, zone) for i in history.inbox],
         )
 
     @api.get("/integrations/{name}/orders", tags=["transfers"])
@@ -631,31 +600,13 @@ def build_api(
         key and, where Rackbeat numbered the order itself, Rackbeat's own order number."""
         zone = service.timezone_of(name)
         documents = service.own_numbers(name, service.synced_documents(name, entity="order", limit=limit))
-        return [
-            SyncedDocumentView(
-                entity=d.entity, numbers=d.numbers, own=d.own, synced_at=as_zone(d.synced_at, zone)
-            )
-            for d in documents
-        ]
+        return [SyncedDocumentView.from_row(d, zone) for d in documents]
 
     @api.get("/integrations/{name}/conflicts", tags=["conflicts"])
     def conflicts(name: str) -> list[ConflictView]:
         """Fields both sides had changed since the last sync: the master's value won, the other's is here."""
         zone = service.timezone_of(name)
-        return [
-            ConflictView(
-                id=c.id,
-                entity=c.entity,
-                record_key=c.record_key,
-                field=c.field,
-                winner=c.winner,
-                loser=c.loser,
-                winning_value=c.winning_value,
-                losing_value=c.losing_value,
-                detected_at=as_zone(c.detected_at, zone),
-            )
-            for c in service.conflicts(name)
-        ]
+        return [ConflictView.from_row(c, zone) for c in service.conflicts(name)]
 
     # -- notifications ---------------------------------------------------------------------------------------
     @api.get("/notifications", tags=["notifications"])
@@ -667,17 +618,7 @@ def build_api(
         return Notifications(
             unread=service.unread_notifications(),
             items=[
-                NotificationView(
-                    id=n.id,
-                    integration=owner,
-                    kind=n.kind,
-                    title=n.title,
-                    body=n.body,
-                    error_id=n.error_id,
-                    side=n.side,
-                    created_at=as_zone(n.created_at, zone(owner)),
-                    read=n.read_at is not None,
-                )
+                NotificationView.from_row(n, zone(owner), integration=owner, read=n.read_at is not None)
                 for owner, n in rows
             ],
         )
@@ -689,18 +630,7 @@ def build_api(
     # -- API tokens ------------------------------------------------------------------------------------------
     @api.get("/tokens", tags=["access"])
     def tokens() -> list[TokenView]:
-        return [
-            TokenView(
-                id=t.id,
-                name=t.name,
-                prefix=t.prefix,
-                read_only=t.access == "read",
-                integration=t.integration,
-                created_at=as_zone(t.created_at, UTC),
-                last_used_at=at(t.last_used_at, UTC),
-            )
-            for t in service.api_tokens()
-        ]
+        return [TokenView.from_row(t, UTC, read_only=t.access == "read") for t in service.api_tokens()]
 
     @api.post("/tokens", tags=["access"], status_code=201)
     def create_token(body: NewToken) -> dict[str, Any]:
