@@ -3,12 +3,17 @@
     .venv/bin/python benchmarks/cluster.py                      # 300 invoices, 3,000 deliveries
     .venv/bin/python benchmarks/cluster.py --invoices 2000 --deliveries 20000
 
-Real processes, as in ``chaos.py`` (whose sandboxes and process handling this reuses, with no faults):
-one integration's backlog of ``--invoices`` booked invoices (booked at once in Rackbeat, delivered by its
+Real processes, as in ``chaos.py`` (whose process handling this reuses, with no faults): one
+integration's backlog of ``--invoices`` booked invoices (booked at once in Rackbeat, delivered by its
 webhooks) is drained by embedded ``serve`` (SQLite), then by ``serve --cluster`` with one ``worker``, then
-with two (PostgreSQL at 127.0.0.1:5432). Printed: documents per second, the CPU the ledgerbridge
-processes used (share of this machine's cores: two workers cannot add up where the cores are already
-busy), and the ratios 2 workers / 1 worker (target ≥ 1.7) and 1 worker / embedded (target ≥ 0.9).
+with two (PostgreSQL at 127.0.0.1:5432). Every sandbox (each Rackbeat, each e-conomic) is served by a
+process of its own, forked from a clean fork server: served from this one Python process they were the
+bottleneck being measured (a call took 285 ms with one worker, ~520 ms with two). This process books the
+invoices and reads the outcome through a pipe to each sandbox process. Printed: documents per second,
+the CPU the ledgerbridge processes and the sandbox processes used and how busy the machine was (shares
+of this machine's cores: two workers cannot add up where the cores are already busy), the sandboxes'
+calls per document, and the ratios 2 workers / 1 worker (target ≥ 1.7) and 1 worker / embedded
+(target ≥ 0.9).
 
 Webhook intake: ``--deliveries`` Rackbeat deliveries POSTed by ``--senders`` threads straight to the
 cluster receiver (``serve --cluster`` with no worker running, so only intake is measured): deliveries
@@ -23,15 +28,21 @@ ratios. ``--intake-only`` runs only the intake figure; ``--invoices 0``, ``--int
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chaos  # noqa: E402  (the sibling benchmark: sandboxes, Fleet, Invoices, run_phase)
+import chaos  # noqa: E402  (the sibling benchmark: sandboxes, Fleet, Outcome)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -44,16 +55,245 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def phase_args(args: argparse.Namespace) -> argparse.Namespace:
-    return argparse.Namespace(
-        fault_rate=0.0,
-        stall_seconds=5.0,
-        seed=args.seed,
-        duplicate_rate=0.0,
-        kills=0,
-        max_seconds=args.max_seconds,
-        settle_seconds=30.0,
-    )
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+# -- sandboxes in processes of their own ---------------------------------------------------------------
+class _Records:
+    """Rackbeat's records as ``chaos.EconomicLedger`` reads them (``ops.records(name)``), sent over."""
+
+    def __init__(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        self._records = records
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        return self._records[name]
+
+
+def _rackbeat_answer(app: Any, command: str, *args: Any) -> Any:
+    ops = app.rackbeat_state
+    if command == "records":
+        return {name: ops.records(name) for name in args}
+    if command == "book":
+        customer, tag, lines = args
+        invoice = ops.create(
+            "customer-invoices",
+            {
+                "customer_id": customer,
+                "invoice_date": date.today().isoformat(),
+                "heading": tag,
+                "lines": lines,
+            },
+        )
+        ops.book_customer_invoice(invoice["number"])  # fires customer_invoice.booked
+        return int(invoice["number"])
+    if command == "sent":
+        return [n for n in args[0] if (ops.get("customer-invoices", n) or {}).get("is_sent")]
+    raise ValueError(f"unknown command {command!r}")
+
+
+def _economic_answer(ledger: chaos.EconomicLedger, command: str, *args: Any) -> Any:
+    if command == "eligible":  # the customers and products whose invoices book with Rackbeat's totals
+        records = _Records(args[0])
+        return ledger.customers(records), ledger.products(records)  # type: ignore[arg-type]
+    if command == "copies":
+        return ledger.copies(args[0])
+    raise ValueError(f"unknown command {command!r}")
+
+
+def _serve_sandbox(conn: Connection, system: str, customers: int, products: int) -> None:
+    """In a child process: serve one sandbox on a loopback port, send its URL, then answer the
+    benchmark's commands until told to stop (or the benchmark is gone)."""
+    from ledgerbridge.sandbox import SandboxServer
+    from ledgerbridge.systems import rackbeat
+
+    if system == "rackbeat":
+        app = rackbeat.create_app(token=chaos.RACKBEAT_TOKEN, rate_limit=None)
+        app.webhooks.configure(**chaos.webhook_switches(chaos=False, duplicate_rate=0.0, seed=0))
+        target: Any = app
+        answer = _rackbeat_answer
+    else:
+        target = chaos.EconomicLedger(customers, products)
+        app = target.app
+        answer = _economic_answer  # type: ignore[assignment]
+    app.kit.set_log_limit(2_000_000)  # every request of the run: calls per document
+    with SandboxServer(app) as server:
+        conn.send(server.base_url)
+        while True:
+            try:
+                command, args = conn.recv()
+            except (EOFError, OSError):
+                break
+            if command == "stop":
+                break
+            try:
+                if command == "calls":
+                    reply: Any = ("ok", sum(1 for r in list(app.kit.requests) if not r.path.startswith("/_")))
+                elif command == "clear":
+                    app.kit.clear_log()
+                    reply = ("ok", None)
+                else:
+                    reply = ("ok", answer(target, command, *args))
+            except Exception as exc:  # noqa: BLE001 - handed to the benchmark, which raises it
+                reply = ("error", f"{type(exc).__name__}: {exc}")
+            conn.send(reply)
+        if system == "rackbeat":
+            app.webhooks.close()
+
+
+_FORK_SERVER: Any = None
+
+
+def _context() -> Any:
+    """A fork server, started once: it imports the sandboxes' code once, and each sandbox process is a
+    cheap fork of it (not of this process, whose threads a fork would copy mid-flight)."""
+    global _FORK_SERVER
+    if _FORK_SERVER is None:
+        _FORK_SERVER = multiprocessing.get_context("forkserver")
+        _FORK_SERVER.set_forkserver_preload(
+            ["chaos", "ledgerbridge.sandbox", "ledgerbridge.systems.rackbeat"]
+        )
+    return _FORK_SERVER
+
+
+class SandboxProcess:
+    """One sandbox served by a process of its own; :meth:`call` asks it something over a pipe."""
+
+    def __init__(self, system: str, customers: int, products: int) -> None:
+        ctx = _context()
+        self._conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve_sandbox, args=(child, system, customers, products), name=f"sandbox-{system}"
+        )
+        self.process.start()
+        child.close()
+        self.url = ""
+
+    def started(self, timeout: float = 120.0) -> str:
+        if not self.url:
+            if not self._conn.poll(timeout):
+                raise RuntimeError("a sandbox process did not start")
+            self.url = self._conn.recv()
+        return self.url
+
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid or 0)
+
+    def call(self, command: str, *args: Any) -> Any:
+        self._conn.send((command, args))
+        status, value = self._conn.recv()
+        if status != "ok":
+            raise RuntimeError(f"sandbox {self.process.name}: {value}")
+        return value
+
+    def stop(self) -> None:
+        try:
+            self._conn.send(("stop", ()))
+        except OSError:
+            pass
+        self.process.join(timeout=15)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self._conn.close()
+
+
+class _LedgerSide:
+    """What ``chaos.integration_toml`` reads of a ledger: its kind and its TOML section."""
+
+    kind = chaos.EconomicLedger.kind
+
+    def toml(self, url: str, client_timeout: float) -> str:
+        return chaos.EconomicLedger.toml(self, url, client_timeout)  # type: ignore[arg-type]
+
+
+class Boxes:
+    """One integration's two sandboxes (Rackbeat, e-conomic), each in a process of its own; has what
+    ``chaos.integration_toml`` reads (``rackbeat_url``, ``ledger_url``, ``ledger``)."""
+
+    def __init__(self, customers: int, products: int) -> None:
+        self.rackbeat = SandboxProcess("rackbeat", 0, 0)
+        self.economic = SandboxProcess("economic", customers, products)
+        self.ledger = _LedgerSide()
+
+    def start(self) -> None:
+        self.rackbeat_url = self.rackbeat.started()
+        self.ledger_url = self.economic.started()
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.rackbeat.pid, self.economic.pid]
+
+    def calls(self) -> int:
+        return int(self.rackbeat.call("calls")) + int(self.economic.call("calls"))
+
+    def clear(self) -> None:
+        self.rackbeat.call("clear")
+        self.economic.call("clear")
+
+    def stop(self) -> None:
+        for box in (self.rackbeat, self.economic):
+            box.stop()
+
+
+@contextmanager
+def sandbox_processes(integrations: int, customers: int, products: int) -> Iterator[list[Boxes]]:
+    boxes: list[Boxes] = []
+    try:
+        for _ in range(integrations):  # all started at once, then waited for
+            boxes.append(Boxes(customers, products))
+        for box in boxes:
+            box.start()
+        yield boxes
+    finally:
+        for box in boxes:
+            box.stop()
+
+
+class Invoices:
+    """Books invoices in one integration's Rackbeat sandbox (as ``chaos.Invoices`` does, over the pipe)
+    and reads what became of them in its e-conomic and Rackbeat."""
+
+    def __init__(self, boxes: Boxes, seed: int) -> None:
+        self.boxes = boxes
+        self.rng = random.Random(seed)
+        records = boxes.rackbeat.call("records", "customers", "products")
+        self.customers, self.products = boxes.economic.call("eligible", records)
+        if not self.customers or not self.products:
+            raise RuntimeError("the start-up sync brought no suitable customers or products into Rackbeat")
+
+    def book(self, tag: str) -> int:
+        lines = [
+            {
+                "child_id": product["number"],
+                "name": product["name"],
+                "quantity": self.rng.randint(1, 4),
+                # A multiple of 0.04: 25% VAT per line is whole øre, as the ledger's VAT on the total is.
+                "line_price": f"{self.rng.randint(250, 25000) * 4 / 100:.2f}",
+                "vat_percentage": 25,
+            }
+            for product in self.rng.sample(self.products, self.rng.randint(1, 3))
+        ]
+        customer = self.rng.choice(self.customers)["number"]
+        return int(self.boxes.rackbeat.call("book", customer, tag, lines))
+
+    def outcome(self, numbers: dict[str, int]) -> chaos.Outcome:
+        booked, drafts = self.boxes.economic.call("copies", numbers)
+        booked_numbers = [n for n in numbers.values() if booked[n]]
+        sent = set(self.boxes.rackbeat.call("sent", booked_numbers))
+        out = chaos.Outcome()
+        for number in numbers.values():
+            out.duplicates += max(0, booked[number] + drafts[number] - 1)
+            if booked[number]:
+                out.booked += 1
+                out.follow_ups_lost += number not in sent
+            else:
+                out.lost += 1
+        return out
 
 
 def fleet_env(home: Path, database_url: str, key: str) -> dict[str, str]:
@@ -102,61 +342,41 @@ def prepared(fleet: chaos.Fleet, boxes: Any, workdir: Path, *, startup: bool = T
             raise RuntimeError(f"`ledgerbridge {' '.join(step)}` failed:\n{done.stdout}\n{done.stderr}")
 
 
-def backlog(mode: str, workers: int, args: argparse.Namespace) -> tuple[float | None, float, int]:
-    """(documents per second, CPU share of the machine, duplicates) for one backlog."""
-    from cryptography.fernet import Fernet
+class Run:
+    """What one backlog run measured."""
 
-    with (
-        tempfile.TemporaryDirectory(prefix=f"cluster-{mode}-") as tmp,
-        chaos.sandboxes("economic", args.customers, args.products) as boxes,
-    ):
-        workdir = Path(tmp)
-        home = workdir / "home"
-        with chaos.database(mode, home) as database_url:
-            env = fleet_env(home, database_url, Fernet.generate_key().decode())
-            fleet = chaos.Fleet(env, workdir, cluster=mode == "cluster", workers=workers)
-            prepared(fleet, boxes, workdir)
-            invoices = chaos.Invoices(boxes, args.seed)
-            try:
-                fleet.start_all()
-                time.sleep(3)  # subscriptions are made in the background after start
-                wait_for_workers(database_url, workers if mode == "cluster" else 0)
-                pids = [p.pid for p in fleet.processes.values()]
-                cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
-                result = chaos.run_phase(
-                    "backlog",
-                    fleet=fleet,
-                    boxes=boxes,
-                    invoices=invoices,
-                    count=args.invoices,
-                    chaos=False,
-                    args=phase_args(args),
-                    database_url=database_url,
-                )
-                cpu1, t1 = sum(cpu_seconds(p) for p in pids), time.monotonic()
-            finally:
-                fleet.stop_all()
-            cpu_share = (cpu1 - cpu0) / (t1 - t0) / (os.cpu_count() or 1)
-            return result.throughput, cpu_share, result.outcome.duplicates
+    def __init__(self) -> None:
+        self.rate: float | None = None
+        self.cpu = 0.0  # the ledgerbridge processes, share of the machine's cores
+        self.sandbox_cpu = 0.0  # the sandbox processes
+        self.machine = 0.0  # the whole machine (everyone's work)
+        self.duplicates = 0
+        self.calls_per_document = 0.0
 
 
-def backlog_many(mode: str, workers: int, args: argparse.Namespace) -> tuple[float | None, float, int]:
-    """(documents per second, CPU share of the machine, duplicates) for a backlog spread over
-    ``--integrations`` integrations, each with its own Rackbeat and e-conomic sandbox, ``--per-integration``
-    invoices each, booked at once."""
-    from contextlib import ExitStack
-
+def backlog(
+    mode: str,
+    workers: int,
+    args: argparse.Namespace,
+    *,
+    integrations: int,
+    per_integration: int,
+    customers: int,
+    products: int,
+) -> Run:
+    """One backlog of ``per_integration`` invoices in each of ``integrations`` integrations (each with its
+    own Rackbeat and e-conomic sandbox), booked at once and drained by ``mode`` with ``workers``."""
     from cryptography.fernet import Fernet
     from sqlalchemy import text
 
     from ledgerbridge.config import Config
     from ledgerbridge.service import Ledgerbridge
 
-    with tempfile.TemporaryDirectory(prefix=f"cluster-many-{mode}-") as tmp, ExitStack() as stack:
-        boxes = [
-            stack.enter_context(chaos.sandboxes("economic", args.many_customers, args.many_products))
-            for _ in range(args.integrations)
-        ]
+    run = Run()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"cluster-{mode}-") as tmp,
+        sandbox_processes(integrations, customers, products) as boxes,
+    ):
         workdir = Path(tmp)
         home = workdir / "home"
         key = Fernet.generate_key().decode()
@@ -166,14 +386,14 @@ def backlog_many(mode: str, workers: int, args: argparse.Namespace) -> tuple[flo
             # Added and synced in this process: a CLI process per tenant would take minutes here.
             os.environ["LEDGERBRIDGE_ALLOW_PRIVATE_URLS"] = "1"  # the sandboxes listen on 127.0.0.1
             service = Ledgerbridge(Config(home=home, database_url=database_url, secret_key=key))
-            for n, box in enumerate(boxes):
-                config = workdir / f"tenant{n}.toml"
-                config.write_text(chaos.integration_toml(box, 10.0))
-                service.add_integration_from_file(f"tenant{n:02d}", box.ledger.kind, config)
-                if not service.run_startup(f"tenant{n:02d}").ok:
-                    raise RuntimeError(f"tenant{n:02d}: the start-up sync failed")
-            invoices = [chaos.Invoices(box, args.seed + n) for n, box in enumerate(boxes)]
             try:
+                for n, box in enumerate(boxes):
+                    config = workdir / f"tenant{n}.toml"
+                    config.write_text(chaos.integration_toml(box, 10.0))  # type: ignore[arg-type]
+                    service.add_integration_from_file(f"tenant{n:02d}", box.ledger.kind, config)
+                    if not service.run_startup(f"tenant{n:02d}").ok:
+                        raise RuntimeError(f"tenant{n:02d}: the start-up sync failed")
+                invoices = [Invoices(box, args.seed + n) for n, box in enumerate(boxes)]
                 fleet.start_all()
                 deadline = time.monotonic() + 300
                 while time.monotonic() < deadline:  # every tenant subscribed to its Rackbeat's webhooks
@@ -183,10 +403,14 @@ def backlog_many(mode: str, workers: int, args: argparse.Namespace) -> tuple[flo
                         break
                     time.sleep(1)
                 wait_for_workers(database_url, workers if mode == "cluster" else 0)
+                for box in boxes:
+                    box.clear()
                 pids = [p.pid for p in fleet.processes.values()]
-                cpu0, started = sum(cpu_seconds(p) for p in pids), time.monotonic()
+                sandbox_pids = [pid for box in boxes for pid in box.pids]
+                cpu0, sandbox0 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
+                busy0, started = machine_busy(), time.monotonic()
                 numbers = [
-                    {f"many {n} #{i}": book.book(f"many {n} #{i}") for i in range(args.per_integration)}
+                    {f"{mode} {n} #{i}": book.book(f"{mode} {n} #{i}") for i in range(per_integration)}
                     for n, book in enumerate(invoices)
                 ]
                 total, done_at = sum(map(len, numbers)), None
@@ -197,14 +421,20 @@ def backlog_many(mode: str, workers: int, args: argparse.Namespace) -> tuple[flo
                         break
                     time.sleep(0.5)
                 ended = done_at or time.monotonic()
-                cpu1 = sum(cpu_seconds(p) for p in pids)
+                cpu1, sandbox1 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
+                busy1 = machine_busy()
                 outcomes = [book.outcome(mine) for book, mine in zip(invoices, numbers, strict=True)]
+                run.calls_per_document = sum(box.calls() for box in boxes) / total
             finally:
                 fleet.stop_all()
                 service.close()
-            cpu_share = (cpu1 - cpu0) / (ended - started) / (os.cpu_count() or 1)
-            rate = total / (done_at - started) if done_at else None
-            return rate, cpu_share, sum(o.duplicates for o in outcomes)
+    cores, seconds = os.cpu_count() or 1, ended - started
+    run.cpu = (cpu1 - cpu0) / seconds / cores
+    run.sandbox_cpu = (sandbox1 - sandbox0) / seconds / cores
+    run.machine = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
+    run.rate = total / (done_at - started) if done_at else None
+    run.duplicates = sum(o.duplicates for o in outcomes)
+    return run
 
 
 async def _send_all(
@@ -328,12 +558,14 @@ def main() -> None:
 
     scenarios = []
     if args.invoices and not args.skip_backlog:
-        scenarios.append((f"one integration, {args.invoices} invoices", backlog))
+        shape = {"integrations": 1, "per_integration": args.invoices}
+        scenarios.append((f"one integration, {args.invoices} invoices", shape, args.customers, args.products))
     if args.integrations and not args.skip_backlog:
-        scenarios.append(
-            (f"{args.integrations} integrations, {args.per_integration} invoices each", backlog_many)
-        )
-    for title, scenario in scenarios:
+        shape = {"integrations": args.integrations, "per_integration": args.per_integration}
+        title = f"{args.integrations} integrations, {args.per_integration} invoices each"
+        scenarios.append((title, shape, args.many_customers, args.many_products))
+    cores = os.cpu_count()
+    for title, shape, customers, products in scenarios:
         figures = {}
         print(f"backlog: {title}", flush=True)
         for label, mode, workers in (
@@ -341,12 +573,13 @@ def main() -> None:
             ("1 worker", "cluster", 1),
             ("2 workers", "cluster", 2),
         ):
-            rate, cpu, duplicates = scenario(mode, workers, args)
-            figures[label] = rate
-            shown = f"{rate:.1f} documents/s" if rate else "did not finish"
+            run = backlog(mode, workers, args, **shape, customers=customers, products=products)
+            figures[label] = run.rate
+            shown = f"{run.rate:.1f} documents/s" if run.rate else "did not finish"
             print(
-                f"  {label:>9}: {shown}, CPU {cpu:.0%} of {os.cpu_count()} cores, duplicates {duplicates}, "
-                f"load average {os.getloadavg()[0]:.1f}",
+                f"  {label:>9}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
+                f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
+                f"{run.machine:.0%}; duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         one, two, embedded = figures["1 worker"], figures["2 workers"], figures["embedded"]
