@@ -4,8 +4,9 @@ In embedded mode one process receives webhooks and works the inbox in a thread. 
 web processes (``ledgerbridge serve --cluster``) only receive: a webhook is stored in the inbox, as
 always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker`` processes do the work:
 
-- ``dispatch`` (one queued at a time) looks for pending inbox items without a job and defers a
-  ``document`` job per document and a ``process`` job per integration with other (master-data) items;
+- ``dispatch`` (one queued and one running at a time: its queueing lock and its lock) looks for pending
+  inbox items without a job and defers a ``document`` job per document and a ``process`` job per
+  integration with other (master-data) items;
 - ``document`` works one document (``RealtimeHub.process_document``). Its Procrastinate *lock* is the
   integration and the document's key (``document:<id>:<entity>:<key>``), its queueing lock the inbox item:
   documents of one integration run side by side in every worker, never one document twice at once. A
@@ -18,7 +19,7 @@ always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker
   Items left pending after a transient failure are looked at again a few seconds later (a scheduled
   ``process`` job), and by the next ``tick`` in any case;
 - ``tick`` (every minute, one at a time across the cluster) runs the safety-net scan and the periodic
-  jobs (order polls, master-data polls, inventory values), then dispatches.
+  jobs (order polls, master-data polls, inventory values), then queues a dispatch.
 
 The inbox table stays the source of truth: a lost job loses nothing, because ``tick`` dispatches every
 pending item again. Exactly-once documents still rest on the transfer ledger, not on the queue.
@@ -98,7 +99,9 @@ class Cluster:
     def _define_tasks(self) -> None:
         app, hub = self.app, self.hub
 
-        @app.task(name="ledgerbridge.dispatch", queue="dispatch", queueing_lock="dispatch")
+        # One waiting and one running at a time: two dispatches running together both saw the same items
+        # without a job, and the second queued a job again for an item whose first job already ran.
+        @app.task(name="ledgerbridge.dispatch", queue="dispatch", queueing_lock="dispatch", lock="dispatch")
         def dispatch() -> int:
             return self.dispatch()
 
@@ -127,7 +130,7 @@ class Cluster:
             hub.periodic_all()
             if timestamp % 3600 < 60:  # once an hour: settled rows past the retention period go
                 self.service.prune()
-            self.dispatch()
+            self._defer_dispatch()  # a dispatch job, under its run lock: never beside another dispatch
 
         self.dispatch_task, self.process_task, self.tick_task = dispatch, process, tick
         self.document_task = document
@@ -225,12 +228,17 @@ class Cluster:
             self._wanted.wait()
             self._wanted.clear()
             try:
-                self.dispatch_task.defer()
-            except AlreadyEnqueued:
-                pass  # one is waiting: it will see these items too
+                self._defer_dispatch()
             except Exception:  # the queue's database is away: the next tick dispatches anyway
                 log.exception("could not queue a dispatch job")
             time.sleep(NOTIFY_SECONDS)
+
+    def _defer_dispatch(self) -> bool:
+        try:
+            self.dispatch_task.defer()
+        except AlreadyEnqueued:
+            return False  # one is waiting: it will see these items too
+        return True
 
     def ensure_schema(self) -> bool:
         """Create Procrastinate's tables if this database has none yet; True if this call did.

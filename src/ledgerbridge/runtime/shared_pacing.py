@@ -5,12 +5,20 @@ each to 480 together send 960 and meet 429s. Here every process of the cluster t
 row of ``call_budgets`` per system and credential (the credential as :func:`~ledgerbridge.systems.pacing.
 credential_key`'s hash, never the secret):
 
-- a take is one short transaction of one statement: an ``UPDATE … RETURNING`` refills the row by the time
+- a take is one statement, one round trip: an ``UPDATE … RETURNING`` refills the row by the time
   elapsed on the database's clock (one clock for every machine) and spends the call's cost if there is
   room; otherwise the answer is how long until there is. Its commit does not wait for the disk
-  (``synchronous_commit`` off for that transaction): at a flush per API call the workers' calls queued
-  behind the row's lock (two workers worked no faster than one). The caller sleeps that long
-  outside any transaction and tries again;
+  (``synchronous_commit`` off): at a flush per API call the workers' calls queued behind the row's lock
+  (two workers worked no faster than one). On the budgets' own engine (:func:`budget_engine`) the
+  statement runs in autocommit on a session that never waits for the disk, so there is no ``BEGIN``,
+  ``SET`` or ``COMMIT`` round trip either. The caller sleeps that long outside any transaction and tries
+  again;
+- a settle (e-conomic's ``X-CallCost`` differing from what was charged) is one statement, not waiting for
+  the disk either; one that changes nothing (the usual case) costs no round trip at all;
+- the budgets have an engine and a small pool of their own (:class:`SharedBudgets`, :func:`budget_engine`):
+  at one take per API call they would otherwise take the main pool's connections from the jobs
+  (overflowing it, so that every checkout opened a new connection), and need no ``pre_ping`` round trip
+  per checkout (a lost connection fails one take, which paces in process, and the pool replaces it);
 - the first take of a credential makes its row (a full bucket); two processes racing to make it both find
   one row;
 - a database that does not answer does not stop the calls: the process falls back to its own in-process
@@ -26,15 +34,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import structlog
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledgerbridge.systems.pacing import BURST_SHARE, DEFAULT_SHARE, Budget, CallBudget, Cost
 
 log = structlog.get_logger("ledgerbridge.pacing")
+# The budgets' own pool: a take holds a connection for one statement, so a few serve a worker's threads.
+POOL_SIZE, POOL_OVERFLOW = 6, 10
 
 # One statement, one round trip, the row locked only while it runs: refill by the time elapsed, and spend
 # the call's cost if the refilled bucket holds what is wanted. Returns the refilled tokens (before spending).
@@ -72,6 +83,20 @@ _SETTLE = text(
 )
 
 
+def budget_engine(engine: Engine) -> Engine:
+    """An engine of the budgets' own to ``engine``'s database: a small pool, no pre-ping, autocommit, and
+    sessions whose commits do not wait for the disk (a bucket's level is not worth a flush)."""
+    made = create_engine(
+        engine.url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
+    made.ledgerbridge_budgets = True  # type: ignore[attr-defined]  # SharedBudget: one statement a take
+    return made
+
+
 class SharedBudget:
     """One credential's bucket in ``call_budgets``: at most ``per_minute × share`` cost units a minute
     across every process that uses it, in bursts of at most ``burst`` (default: a quarter minute)."""
@@ -94,6 +119,8 @@ class SharedBudget:
         self.per_second = per_minute * share / 60.0
         self.capacity = max(1.0, burst if burst is not None else per_minute * BURST_SHARE)
         self._engine = engine
+        # On a budget engine a statement is its own transaction; on another, each is wrapped in one.
+        self._autocommit = bool(getattr(engine, "ledgerbridge_budgets", False))
         self._cost = cost
         self._sleep = sleep
         # Where the database does not answer, this process paces alone rather than not at all.
@@ -105,11 +132,22 @@ class SharedBudget:
     def _names(self) -> dict[str, object]:
         return {"system": self.system, "credential": self.credential}
 
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection whose statements commit without waiting for the disk."""
+        if self._autocommit:
+            with self._engine.connect() as db:
+                yield db
+            return
+        with self._engine.begin() as db:
+            db.execute(_NO_FLUSH_WAIT)
+            yield db
+
     def take(self, cost: float) -> float:
         """Spend ``cost`` if the shared bucket has room and return 0, else the seconds until it has.
 
-        One statement in a transaction that does not wait for its WAL flush (``synchronous_commit`` off):
-        a bucket's level lost in a crash costs at most a burst, while a flush per API call, with the row
+        One statement whose commit does not wait for its WAL flush (``synchronous_commit`` off): a
+        bucket's level lost in a crash costs at most a burst, while a flush per API call, with the row
         locked meanwhile, would make every worker's calls queue behind the disk."""
         wanted = min(cost, self.capacity)
         values = {
@@ -119,8 +157,7 @@ class SharedBudget:
             "wanted": wanted - 1e-9,  # a float's rounding must not leave a wait of ~0 forever
             "cost": cost,  # dearer than a burst: a debt
         }
-        with self._engine.begin() as db:
-            db.execute(_NO_FLUSH_WAIT)
+        with self._connection() as db:
             refilled = db.execute(_TAKE, values).scalar()
             if refilled is None:  # the credential's first take (or its row was removed): a full bucket
                 db.execute(_MAKE, {**self._names(), "capacity": self.capacity})
@@ -147,9 +184,12 @@ class SharedBudget:
             self.calls += 1
 
     def settle(self, charged: float, actual: float) -> None:
-        """The server reported what a call really cost: the difference is spent (or given back) too."""
+        """The server reported what a call really cost: the difference is spent (or given back) too; no
+        difference (the usual answer) touches nothing, and the update does not wait for the disk."""
+        if abs(actual - charged) < 1e-9:
+            return
         try:
-            with self._engine.begin() as db:
+            with self._connection() as db:
                 db.execute(
                     _SETTLE, {**self._names(), "capacity": self.capacity, "difference": actual - charged}
                 )
@@ -159,14 +199,19 @@ class SharedBudget:
 
 class SharedBudgets:
     """The :class:`~ledgerbridge.systems.pacing.BudgetSource` of a cluster process: one
-    :class:`SharedBudget` per credential in this process (its counters add up), all on ``engine``."""
+    :class:`SharedBudget` per credential in this process (its counters add up), all on an engine of their
+    own to ``engine``'s database (a small pool, no pre-ping; :meth:`close` closes it)."""
 
     def __init__(self, engine: Engine) -> None:
         if engine.dialect.name != "postgresql":
             raise ValueError("shared call budgets need PostgreSQL (embedded mode paces in process)")
-        self._engine = engine
+        # Connections are opened on the first take, so a process that never calls opens none.
+        self._engine = budget_engine(engine)
         self._budgets: dict[tuple[str, str], SharedBudget] = {}
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._engine.dispose()
 
     def __call__(
         self,

@@ -1,0 +1,101 @@
+"""Issue 16: the shared call budget costs the cluster as little database as it can. Two transactions per
+API call (the take, and a settle whose commit waited for the disk) on the main pool were a quarter of a
+worker's document time and overflowed its pool. Real PostgreSQL; statements counted on the engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, select, text
+
+from ledgerbridge.runtime.shared_pacing import SharedBudget, SharedBudgets, budget_engine
+from ledgerbridge.store.db import Store
+from ledgerbridge.store.models import CallBudgetRow
+from ledgerbridge.systems.pacing import budgets_from, economic_cost, rackbeat_budget
+from tests.conftest import _empty_postgres
+
+
+@pytest.fixture
+def pg_store(postgres_url: str) -> Iterator[Store]:
+    _empty_postgres(postgres_url)
+    store = Store(postgres_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+class Statements:
+    """The SQL statements an engine sends, as they are sent."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sent: list[str] = []
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.sent.append(" ".join(statement.split()))
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def _tokens(store: Store) -> float:
+    with store.session() as db:
+        return float(db.scalars(select(CallBudgetRow.tokens)).one())
+
+
+def test_a_settle_that_changes_nothing_sends_nothing(pg_store: Store) -> None:
+    budget = SharedBudget(pg_store.engine, "economic", "e" * 64, 6000, cost=economic_cost, share=1.0)
+    budget("POST", "invoices/drafts")  # charged 3
+    with Statements(pg_store.engine) as seen:
+        budget.settle(charged=3.0, actual=3.0)  # e-conomic's X-CallCost agreed: the usual answer
+    assert seen.sent == []
+
+
+def test_a_settle_that_changes_the_bucket_does_not_wait_for_the_disk(pg_store: Store) -> None:
+    budget = SharedBudget(pg_store.engine, "economic", "e" * 64, 6000, cost=economic_cost, share=1.0)
+    budget("GET", "products/1")
+    before = _tokens(pg_store)
+    with Statements(pg_store.engine) as seen:
+        budget.settle(charged=1.0, actual=5.0)
+    assert _tokens(pg_store) == pytest.approx(before - 4.0, abs=0.5)  # refills meanwhile are not counted
+    statements = [s for s in seen.sent if s.startswith(("SET", "UPDATE"))]
+    assert statements[0] == "SET LOCAL synchronous_commit = off"
+    assert statements[1].startswith("UPDATE call_budgets")
+
+
+def test_a_cluster_processs_budgets_leave_the_main_pool_to_the_jobs(pg_store: Store) -> None:
+    budgets = SharedBudgets(pg_store.engine)
+    try:
+        with Statements(pg_store.engine) as main, budgets_from(budgets):
+            budget = rackbeat_budget("http://rackbeat.test/api", "token")
+            for _ in range(5):
+                budget("GET", "products")
+        assert main.sent == []  # not one statement, nor a pre-ping, on the jobs' pool
+        assert budget.calls == 5
+        assert _tokens(pg_store) < 480 * 0.25  # the takes were spent from the shared row all the same
+    finally:
+        budgets.close()
+
+
+def test_a_take_on_the_budgets_engine_is_one_statement_that_does_not_wait_for_the_disk(
+    pg_store: Store,
+) -> None:
+    engine = budget_engine(pg_store.engine)
+    try:
+        with engine.connect() as db:
+            assert db.execute(text("SHOW synchronous_commit")).scalar() == "off"
+            assert db.connection.dbapi_connection.autocommit  # type: ignore[union-attr]  # no BEGIN/COMMIT
+        budget = SharedBudget(engine, "rackbeat", "r" * 64, 480, cost=lambda method, path: 1.0)
+        budget("GET", "products")  # the first take makes the row
+        with Statements(engine) as seen:
+            budget("GET", "products")
+        assert len(seen.sent) == 1 and "UPDATE call_budgets" in seen.sent[0]  # no SET LOCAL around it
+    finally:
+        engine.dispose()
