@@ -1,6 +1,7 @@
 """Rackbeat ↔ Visma eAccounting / eEkonomi (seeds 000 and 002).
 
-- Start-up sync, once, eAccounting → Rackbeat: :mod:`.startup`.
+- Start-up sync, once, eAccounting → Rackbeat: :mod:`.startup`; it also carries every Rackbeat product
+  category to its article label (:mod:`.categories`).
 - Real time, Rackbeat → eAccounting: :mod:`.realtime` (master data in :mod:`.to_eaccounting`, documents
   in :mod:`.documents`); eAccounting → Rackbeat by poll: :mod:`.from_eaccounting`.
 - Settings page: :mod:`.settings`.
@@ -19,6 +20,7 @@ from typing import ClassVar
 import httpx
 
 from ledgerbridge.integrations.base import Operation, register
+from ledgerbridge.integrations.rackbeat_eaccounting.categories import with_category_labels
 from ledgerbridge.integrations.rackbeat_eaccounting.realtime import RackbeatEAccountingRealtime
 from ledgerbridge.integrations.rackbeat_eaccounting.settings import (
     RackbeatEAccountingConnections,
@@ -93,7 +95,9 @@ class RackbeatEAccounting(PairOfSides):
     @contextmanager
     def startup(self) -> Iterator[Operation]:
         with self.clients() as (eaccounting, rackbeat):
-            yield startup_operation(eaccounting, rackbeat, self.settings)
+            operation = startup_operation(eaccounting, rackbeat, self.settings)
+            products = self.settings.products.sync != "off"
+            yield with_category_labels(operation, eaccounting, rackbeat, products=products)
 
     def realtime(self, store: Store, integration_id: int) -> RackbeatEAccountingRealtime:
         eaccounting, rackbeat = self.open_clients()

@@ -2,14 +2,18 @@
 eEkonomi).
 
 How Rackbeat exposes them: the API documents ``/product-categories`` (index, show, store, update, delete;
-``ProductCategory``: ``number``, ``name``, ``num_products``) and a product's ``product_category`` — the
-number of an existing category (legacy swagger 0.5.4, ``ProductCategoriesApi`` and ``Product.md``). The
-sandbox emulates both. eAccounting has no categories; its way to group articles is the article label
-(``/v2/articlelabels``, ``Name`` ≤ 50, ``Description`` ≤ 400), named on an article in ``ArticleLabels``.
+``ProductCategory``: ``number``, ``name``, ``num_products``, ``updated_at``) and a product's
+``product_category`` — the number of an existing category (legacy swagger 0.5.4, ``ProductCategoriesApi``
+and ``Product.md``). The sandbox emulates both. eAccounting has no categories; its way to group articles is
+the article label (``/v2/articlelabels``, ``Name`` ≤ 50, ``Description`` ≤ 400), named on an article in
+``ArticleLabels``.
 
-- :class:`ProductCategories`: each category becomes the label of the same name (an existing label of that
-  name is taken, not doubled). Description: "Rackbeat category N". A category is synced when a product
-  first names it; Rackbeat sends no webhook for categories, so a renamed category keeps its old label.
+- :class:`ProductCategories`: each category becomes the label of the same name, matched without regard to
+  case (an existing label of that name is bound, not doubled). Description: "Rackbeat category N". Carried:
+  in real time when a product first names the category; by the start-up sync and a forced re-run
+  (:func:`with_category_labels`: every category); by the safety-net scan (:func:`changed_categories`:
+  a category that is new or renamed — Rackbeat sends no webhook for categories — found by comparing its
+  label's fingerprint with the one its binding keeps, so an unchanged category costs no call to eAccounting).
 - :class:`CategorisedProducts`: the products stream, with the label of the product's category on its
   article. The category is synced first (``depends_on``; in real time the reference syncs it). Labels an
   article has in eAccounting stay, except the label of a category the product has left.
@@ -23,7 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ledgerbridge.engine.binder import Binder, chunked
+from ledgerbridge.engine.hashing import snapshot_hash
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record, Stream
+from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import MasterMapper, Products
 from ledgerbridge.systems.eaccounting import EAccountingClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
@@ -42,8 +49,12 @@ def label_payload(category: Record) -> Payload:
     return {"Name": name[:50], "Description": f"{DESCRIPTION}{category['number']}"}
 
 
+def _norm(name: Any) -> str:
+    return str(name or "").strip().lower()
+
+
 def _same(a: Any, b: Any) -> bool:
-    return str(a or "").strip().lower() == str(b or "").strip().lower()
+    return _norm(a) == _norm(b)
 
 
 class ProductCategories(Stream):
@@ -55,12 +66,9 @@ class ProductCategories(Stream):
     key = "number"
     label = "product categories (article labels)"
 
-    def __init__(
-        self, eaccounting: EAccountingClient, rackbeat: RackbeatClient, mapper: MasterMapper
-    ) -> None:
+    def __init__(self, eaccounting: EAccountingClient, rackbeat: RackbeatClient) -> None:
         self.eaccounting = eaccounting
         self.rackbeat = rackbeat
-        self.mapper = mapper
 
     def records(self) -> Iterable[Record]:
         return self.rackbeat.iter_all("product-categories")
@@ -71,11 +79,16 @@ class ProductCategories(Stream):
     def map(self, record: Record, ctx: MapContext, /) -> Payload:
         return label_payload(record)
 
+    # Keyed by the name without regard to case, as :meth:`find_target` matches: a run's index of the labels
+    # (read_target) then finds "trädgård" for the category "Trädgård" as real time does.
     def target_key(self, payload: Payload, /) -> Any:
-        return payload["Name"]
+        return _norm(payload["Name"])
 
     def existing_key(self, record: Record, /) -> Any:
-        return record.get("Name")
+        return _norm(record.get("Name"))
+
+    def read_target(self) -> Iterable[Record]:
+        return self.eaccounting.iter_collection(LABELS)
 
     def find_target(self, key: Any, /) -> Record | None:
         return next((x for x in self.eaccounting.iter_collection(LABELS) if _same(x.get("Name"), key)), None)
@@ -151,9 +164,37 @@ def with_categories(
     for stream in streams:
         if type(stream) is Products:
             carried += [
-                ProductCategories(eaccounting, rackbeat, mapper),
+                ProductCategories(eaccounting, rackbeat),
                 CategorisedProducts(eaccounting, rackbeat, mapper),
             ]
         else:
             carried.append(stream)
     return carried
+
+
+def with_category_labels(
+    operation: Operation, eaccounting: EAccountingClient, rackbeat: RackbeatClient, *, products: bool
+) -> Operation:
+    """The start-up sync (and a forced re-run) with every Rackbeat category carried to its label, when
+    products flow to eAccounting (``products``: their continuous sync is not off)."""
+    if not products:
+        return operation
+    return Operation([*operation.flows, ProductCategories(eaccounting, rackbeat)], operation.lookups)
+
+
+def changed_categories(rackbeat: RackbeatClient, binder: Binder) -> list[str]:
+    """The numbers of the Rackbeat categories whose label is not as their binding last saw it: new ones
+    and renamed ones. Reads the categories (one list); the fingerprint is the hash of the label payload,
+    which the binding keeps as the eAccounting side's hash, so nothing is asked of eAccounting."""
+    changed: list[str] = []
+    for chunk in chunked(rackbeat.iter_all("product-categories")):
+        binder.prefetch(ENTITY, RACKBEAT, (str(c["number"]) for c in chunk))
+        for category in chunk:
+            try:
+                fingerprint = snapshot_hash(label_payload(category))
+            except MappingError:
+                continue  # no name: the product that names it logs why
+            binding = binder.find(ENTITY, RACKBEAT, str(category["number"]))
+            if binding is None or binder.hash_of(binding, EACCOUNTING) != fingerprint:
+                changed.append(str(category["number"]))
+    return changed

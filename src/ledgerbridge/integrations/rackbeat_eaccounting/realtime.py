@@ -6,6 +6,7 @@
 |                                           | category as an article label first (:mod:`.categories`)   |
 | Rackbeat customer created, updated        | the eAccounting customer (Customer settings)              |
 | Rackbeat supplier created, updated        | the eAccounting supplier (seed 000)                       |
+| safety-net scan: a category new or renamed| its article label (no category webhooks; fingerprints)    |
 | Rackbeat customer_invoice.booked          | draft / invoiced / invoiced and e-mailed, once            |
 | Rackbeat supplier_invoice.booked          | a supplier invoice draft, once (if switched on)           |
 | every ``orders.interval_seconds``         | new and changed eAccounting orders → Rackbeat orders      |
@@ -17,7 +18,7 @@ eAccounting has no webhooks in production (research §8), so everything that flo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -28,7 +29,8 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError, Record, Stream
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
-from ledgerbridge.integrations.rackbeat_eaccounting.categories import with_categories
+from ledgerbridge.integrations.rackbeat_eaccounting.categories import ENTITY as CATEGORY
+from ledgerbridge.integrations.rackbeat_eaccounting.categories import changed_categories, with_categories
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import InvoiceToEAccounting
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier_invoice import (
@@ -56,6 +58,7 @@ from ledgerbridge.integrations.rackbeat_realtime import (
     MasterRefs,
     RackbeatRealtime,
     rackbeat_summary,
+    master_lock,
 )
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
@@ -76,6 +79,8 @@ MASTER_OF = {
     "bom": "products",
 }
 
+# Rackbeat has no category webhooks: the scan names a new or renamed category by this event.
+CATEGORY_EVENT = f"{CATEGORY}.updated"
 
 def supplier_invoice_words(remote_key: str) -> str:
     """A supplier invoice's remote key in words (a draft's key starts with "draft:")."""
@@ -147,6 +152,31 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         return self.master.sync_one(entity, key)
 
     @property
+    def handle_other(self, event: str, key: str, payload: dict[str, Any]) -> str:
+        if event == CATEGORY_EVENT and self._carries_categories():
+            # Labels never flow back, so a category goes to eAccounting whichever side masters products.
+            with master_lock(self.master):
+                return self.master.sync_one(CATEGORY, key)
+        return super().handle_other(event, key, payload)
+
+    def _carries_categories(self) -> bool:
+        """Do products flow to eAccounting (their sync is not off)? Then their categories do too."""
+        return any(stream.entity == CATEGORY for stream in self.master.streams)
+
+    def scan(self, since: datetime | None) -> Iterable[tuple[str, str]]:
+        """The Rackbeat scan, plus the categories that are new or renamed (whatever ``since``: Rackbeat sends
+        no webhook for them, and their fingerprints decide at the cost of one list read)."""
+        found = list(super().scan(since))
+        if not self._carries_categories():
+            return found
+        try:
+            with self.store.session() as session:
+                binder = Binder(session, self.integration_id, self.sides)
+                found += [(CATEGORY_EVENT, key) for key in changed_categories(self.rackbeat, binder)]
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"safety-net scan of product categories: {exc.remote_message}") from exc
+        return found
+
     def from_eaccounting(self) -> OneWaySync:
         """The start-up sync's flows (every entity) plus orders: what polls bring from eAccounting."""
         if self._from_eaccounting is None:

@@ -45,7 +45,9 @@ from ledgerbridge.systems.errors import (
 from ledgerbridge.systems.http import decode_body, parse_retry_after
 
 DEFAULT_IDENTITY_URL = "https://identity.vismaonline.com"
-#: What ledgerbridge asks for: the API, a refresh token, and read/write on sales, purchase, accounting.
+#: What ledgerbridge asks for: the API, a refresh token, and read/write on sales (articles and their labels,
+#: customers, invoices, orders), purchase (suppliers, supplier invoice drafts) and accounting (vouchers,
+#: accounts, cost centers). The API refuses an operation none of whose scopes the token holds (403, 4006).
 DEFAULT_SCOPES: tuple[str, ...] = ("ea:api", "offline_access", "ea:sales", "ea:purchase", "ea:accounting")
 #: ``acr_values`` that limits the company picker to companies with eAccounting.
 EACCOUNTING_ACR_VALUES = "service:44643EB1-3F76-4C1C-A672-402AE8085934"

@@ -48,11 +48,15 @@ def _kit_error_body(status: int, message: str) -> Response:
 
 class IdentityProvider(Protocol):
     """What the OAuth2 identity emulator offers the API: its own ASGI app for ``/connect/...`` and a
-    check of the bearer tokens it issued."""
+    check of the bearer tokens it issued. One that also has ``introspect(token)`` answering
+    ``{"scope": [...], ...}`` (as :class:`.identity.IdentityServer` does) has its tokens' scopes checked."""
 
     app: ASGIApp
 
     def accepts(self, token: str) -> bool: ...
+
+
+API_SCOPE = "ea:api"  # required for the eAccounting API at all (research §2)
 
 
 def _no_route(request: Request) -> Response:
@@ -150,14 +154,28 @@ class EAccountingApi:
         check_path(name, call)
         check_query(name, call.request)
 
-    def _check_scopes(self, token: str, call: Call) -> None:
-        """403 ``ErrorCode`` 4006 (NoAccessToScopes) for a token limited to scopes the operation does not
-        accept (``state.token_scopes``); see :mod:`.scopes`."""
+    def _held_scopes(self, token: str) -> set[str] | None:
+        """The scopes ``token`` holds: those the sign-in emulator granted it (what the authorize request's
+        ``scope`` asked for), else those ``state.token_scopes`` gives it; None (every scope) for others."""
         held = self.state.token_scopes.get(token)
+        introspect = getattr(self.identity, "introspect", None)
+        if held is None and introspect is not None:
+            granted = introspect(token)
+            if granted is not None:
+                held = set(granted.get("scope") or ())
+        return held
+
+    def _check_scopes(self, token: str, call: Call) -> None:
+        """403 ``ErrorCode`` 4006 (NoAccessToScopes) for a token without ``ea:api`` or limited to scopes the
+        operation does not accept; see :mod:`.scopes`."""
+        held = self._held_scopes(token)
         if held is None:
             return
         route = call.route
         wanted = required_scopes(route.method, route.template, route.meta["endpoint"])
+        if API_SCOPE not in held:
+            message = f"The access token lacks the scope {API_SCOPE}, which every resource requires."
+            raise HttpError(error_response(403, 4006, message))
         if wanted and not held & set(wanted):
             message = f"The access token lacks the scopes this resource requires: any of {', '.join(wanted)}."
             raise HttpError(error_response(403, 4006, message))

@@ -37,8 +37,8 @@ refresh token dies, access tokens live until they expire), :meth:`revoke_all_for
 the app: all its tokens die). Counters: ``token_requests`` (every ``/connect/token`` request),
 ``refresh_requests`` (those with ``grant_type=refresh_token``), ``revocation_requests``.
 :meth:`accepts` answers whether an access token is valid now (known, not expired, not revoked), for
-the API sandbox; :meth:`introspect` adds the client and scopes; :meth:`issue_tokens` makes a grant
-without the browser dance.
+the API sandbox; :meth:`introspect` adds the client and scopes (the API sandbox checks each operation's
+scopes against them, :mod:`.scopes`); :meth:`issue_tokens` makes a grant without the browser dance.
 
 Assumed (not published by Visma, see the research's UNCONFIRMED marks): tokens are opaque random
 strings here (the live access tokens are JWTs that clients must not need to read); ``token_type`` is

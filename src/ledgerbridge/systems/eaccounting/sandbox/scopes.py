@@ -1,7 +1,8 @@
 """The scopes each served operation requires, as the 2026 OpenAPI writes them in the operation's description
 ("Requires any of the following scopes: …"), keyed by method and lower-case path with ``{}`` for each
-parameter. A token the state gives scopes (``state.token_scopes``) is refused 403 ``ErrorCode`` 4006
-(NoAccessToScopes) on an operation none of whose scopes it holds; tokens without listed scopes hold all.
+parameter. A token with scopes — granted by the Visma Connect emulator (the authorize request's ``scope``), or
+given by the state (``state.token_scopes``) — is refused 403 ``ErrorCode`` 4006 (NoAccessToScopes) on an
+operation none of whose scopes it holds, and on every operation without ``ea:api``; other tokens hold all.
 """
 
 from __future__ import annotations
