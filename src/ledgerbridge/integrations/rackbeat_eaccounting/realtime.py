@@ -57,8 +57,8 @@ from ledgerbridge.integrations.rackbeat_realtime import (
     RACKBEAT,
     MasterRefs,
     RackbeatRealtime,
-    rackbeat_summary,
     master_lock,
+    rackbeat_summary,
 )
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.eaccounting import EAccountingClient
@@ -78,9 +78,9 @@ MASTER_OF = {
     "product": "products",
     "bom": "products",
 }
-
 # Rackbeat has no category webhooks: the scan names a new or renamed category by this event.
 CATEGORY_EVENT = f"{CATEGORY}.updated"
+
 
 def supplier_invoice_words(remote_key: str) -> str:
     """A supplier invoice's remote key in words (a draft's key starts with "draft:")."""
@@ -151,7 +151,6 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return f"ignored: eAccounting maintains {entity}s (updates flow from the master only)"
         return self.master.sync_one(entity, key)
 
-    @property
     def handle_other(self, event: str, key: str, payload: dict[str, Any]) -> str:
         if event == CATEGORY_EVENT and self._carries_categories():
             # Labels never flow back, so a category goes to eAccounting whichever side masters products.
@@ -177,6 +176,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             raise RunAborted(f"safety-net scan of product categories: {exc.remote_message}") from exc
         return found
 
+    @property
     def from_eaccounting(self) -> OneWaySync:
         """The start-up sync's flows (every entity) plus orders: what polls bring from eAccounting."""
         if self._from_eaccounting is None:
