@@ -100,7 +100,10 @@ def start_serve(env: dict[str, str], port: int, label: str) -> subprocess.Popen[
     while time.monotonic() - started < 120:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                print(f"{label}: /healthz answered 200 {time.monotonic() - started:.2f} s after the start")
+                print(
+                    f"{label}: /healthz answered 200 {time.monotonic() - started:.2f} s after the start "
+                    f"(load average {os.getloadavg()[0]:.1f}; RSS {rss_mb(serve.pid):.0f} MB)"
+                )
                 return serve
         except httpx.HTTPError:
             pass
@@ -139,6 +142,7 @@ def main() -> None:
         "--warmup-seconds", type=float, default=120.0, help="start-up: before the idle window"
     )
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--no-restart", action="store_true", help="skip the restart after the idle window")
     args = parser.parse_args()
     multiprocessing.set_start_method("spawn")
 
@@ -160,7 +164,10 @@ def main() -> None:
             "LEDGERBRIDGE_RACKBEAT_PER_MINUTE": "1000000",  # one shared token stands for many (see above)
         }
         # The baseline: the same process with no tenant (its own start-up and imports, on this machine now).
-        stop(start_serve(env, free_port(), "no tenants"))
+        alone = start_serve(env, free_port(), "no tenants")
+        time.sleep(10)  # its scheduler's first rounds
+        alone_rss = rss_mb(alone.pid)
+        stop(alone)
         started = time.perf_counter()
         for n in range(args.tenants):
             service.add_integration(
@@ -190,12 +197,17 @@ def main() -> None:
                 print(
                     f"idle, {minutes:.1f} min: CPU {100 * busy:.1f}% of one core "
                     f"({100 * busy / (os.cpu_count() or 1):.1f}% of {os.cpu_count()} cores), "
-                    f"RSS {rss_mb(serve.pid):.0f} MB ({rss_mb(serve.pid) / args.tenants:.2f} MB per tenant), "
-                    f"{idle_calls / args.tenants / minutes:.2f} API calls per tenant per minute"
+                    f"RSS {rss_mb(serve.pid):.0f} MB ({rss_mb(serve.pid) / args.tenants:.2f} MB per tenant; "
+                    f"{(rss_mb(serve.pid) - alone_rss) / args.tenants:.2f} above {alone_rss:.0f} MB with no "
+                    "tenant), "
+                    f"{idle_calls / args.tenants / minutes:.2f} API calls per tenant per minute "
+                    f"(load average {os.getloadavg()[0]:.1f})"
                 )
                 print(f"  most: {top_paths(rb_url, eco_url)}")
             finally:
                 stop(serve)
+            if args.no_restart:
+                return
             # A restart: subscriptions are checked, not written again; scans keep their back-off.
             serve = start_serve(env, port, "restart")
             try:

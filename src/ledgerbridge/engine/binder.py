@@ -47,6 +47,8 @@ class Binder:
         # Per entity and side: key → binding, or None for a key known to have none.
         self._cache: dict[tuple[str, str], dict[str, Binding | None]] = {}
         self._loaded: set[str] = set()
+        # Entities a run reads a chunk at a time (:meth:`window`): never preloaded whole.
+        self._windowed: set[str] = set()
 
     def _column(self, system: str) -> str:
         if system == self._sides[0]:
@@ -76,7 +78,7 @@ class Binder:
             return known[key]
         if entity in self._loaded:
             return None
-        if self._preload:
+        if self._preload and entity not in self._windowed:
             self._load(entity)
             return known.get(key)
         column = Binding.a_key if side == "a" else Binding.b_key
@@ -114,6 +116,21 @@ class Binder:
                 self._remember(entity, row)
             for key in chunk:
                 known.setdefault(key, None)
+
+    def window(self, entity: str, system: str, keys: Iterable[str]) -> None:
+        """A run over every record of ``entity`` moves on to its next chunk of ``system``'s ``keys``: the
+        previous chunk's bindings are let go and this chunk's read in one query (per
+        :data:`PREFETCH_CHUNK` keys), so the run holds one chunk's bindings, not the entity's. From now
+        on the entity is not preloaded whole; a key outside the window is one indexed query."""
+        self._windowed.add(entity)
+        self.forget(entity)
+        self.prefetch(entity, system, keys)
+
+    def close_window(self, entity: str) -> None:
+        """The run is done with ``entity``: its last chunk is let go, and a later stream that refers to
+        it preloads it as before."""
+        self._windowed.discard(entity)
+        self.forget(entity)
 
     def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
         """Which of ``system``'s ``keys`` have a binding: one query per :data:`PREFETCH_CHUNK` keys that

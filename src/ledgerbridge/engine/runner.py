@@ -24,7 +24,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerbridge.engine.binder import Binder
+from ledgerbridge.engine.binder import Binder, chunked
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.errorlog import ErrorLog, jsonable
@@ -141,13 +141,23 @@ class _Pass:
 _DONE = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 
 
+class _NoPlan(list[PlanItem]):
+    """The plan of a real run that keeps none: a run over 100,000 records would otherwise hold an item
+    per record, with every field of every record it created."""
+
+    def append(self, item: PlanItem) -> None:
+        pass
+
+
 class OneWaySync:
     """Runs ``streams`` for one integration, as ``context`` says (its operation names the run kind in
-    the sync-run table, the error log and the checkpoint)."""
+    the sync-run table, the error log and the checkpoint). ``keep_plan=False``: a real run returns no
+    plan (a dry run always does)."""
 
-    def __init__(self, context: RunContext, streams: Iterable[Stream]) -> None:
+    def __init__(self, context: RunContext, streams: Iterable[Stream], *, keep_plan: bool = True) -> None:
         self.context = context
         self.streams = dependency_order(streams)
+        self.keep_plan = keep_plan
 
     @property
     def store(self) -> Store:
@@ -325,7 +335,7 @@ class OneWaySync:
                 )
 
             planned: dict[str, dict[str, str]] = {}
-            plan: list[PlanItem] = []
+            plan: list[PlanItem] = [] if dry_run or self.keep_plan else _NoPlan()
             # Only a dry run may resolve a reference to a record it merely planned to create.
             refs = self._refs(binder, "", planned if dry_run else {})
             run_pass = _Pass(session, binder, errors, refs, planned, plan, run.id if run else None, dry_run)
@@ -402,10 +412,18 @@ class OneWaySync:
         tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
         progress.entity_started(stream.entity, stream.title, len(records))
         run_pass.planned.setdefault(stream.entity, {})
-        for record in records:
-            outcome = self._sync_record(stream, record, existing.get, run_pass)
-            tally[outcome] += 1
-            progress.advance(stream.entity, outcome)
+        binder = run_pass.binder
+        try:
+            for chunk in chunked(records):
+                # One query for the chunk's bindings; the previous chunk's are let go, so a run over
+                # 100,000 records holds one chunk's bindings, not all of the entity's.
+                binder.window(stream.entity, stream.source, (str(stream.source_key(r)) for r in chunk))
+                for record in chunk:
+                    outcome = self._sync_record(stream, record, existing.get, run_pass)
+                    tally[outcome] += 1
+                    progress.advance(stream.entity, outcome)
+        finally:
+            binder.close_window(stream.entity)
         result = {k: tally[k] for k in OUTCOMES}
         progress.entity_finished(stream.entity, result)
         return result
@@ -480,8 +498,8 @@ class OneWaySync:
                 changes = [FieldChange(k, None, v) for k, v in payload.items()]
                 action = "create"
             run_pass.plan.append(PlanItem(stream.entity, source_key, target_key, action, changes))
-            run_pass.planned[stream.entity][source_key] = target_key
-            if dry_run:
+            if dry_run:  # later references resolve in the plan (a real run binds instead)
+                run_pass.planned[stream.entity][source_key] = target_key
                 return _DONE[action]
 
             if action == "create":

@@ -25,6 +25,7 @@ from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.tenants import QuietScans, subscribe_all, subscribe_in_background
 from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
 from ledgerbridge.service import Ledgerbridge
+from ledgerbridge.systems.http import release_idle_clients
 
 STOP_SECONDS_ENV = "LEDGERBRIDGE_STOP_SECONDS"
 DEFAULT_STOP_SECONDS = 30.0
@@ -32,6 +33,9 @@ DEFAULT_SCAN_SECONDS = 60.0
 PERIODIC_SECONDS = 5.0  # each periodic job keeps its own interval (orders, polls, inventory); tick often
 RETENTION_SECONDS = 3600.0
 QUIET_SCANS_LONGEST = 16  # an integration whose scans find nothing is scanned up to 16 times less often
+# A client's connection pool not used for this long is closed (made again at its next call): a thousand
+# quiet tenants hold no open connections between their scans.
+IDLE_POOL_SECONDS = 120.0
 
 
 def stop_seconds() -> float:
@@ -51,6 +55,7 @@ def embedded_jobs(hub: RealtimeHub, scan_seconds: float = DEFAULT_SCAN_SECONDS) 
         Job("periodic jobs", PERIODIC_SECONDS, hub.periodic_all),
         # Settled inbox rows and old errors' payloads go after LEDGERBRIDGE_RETENTION_DAYS.
         Job("retention", RETENTION_SECONDS, hub.service.prune),
+        Job("idle connections", IDLE_POOL_SECONDS / 2, lambda: release_idle_clients(IDLE_POOL_SECONDS)),
     ]
 
 

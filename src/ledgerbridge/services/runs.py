@@ -41,7 +41,8 @@ class RunsService(IntegrationsService):
                 lookups=operation.lookups,
                 progress=progress or NullProgress(),
             )
-            sync = OneWaySync(context, operation.flows)
+            # A real start-up run keeps no plan: nobody reads it, and it would hold an item per record.
+            sync = OneWaySync(context, operation.flows, keep_plan=False)
             result = sync.plan() if dry_run else sync.run()
         if not dry_run and result.status in ("succeeded", "failed"):
             with self.store.session() as session:

@@ -35,7 +35,7 @@ import httpx
 
 from ledgerbridge import __version__
 from ledgerbridge.systems.errors import ApiError, NotFoundError, RateLimitedError, TransientError
-from ledgerbridge.systems.http import JsonApiClient
+from ledgerbridge.systems.http import JsonApiClient, http_client
 from ledgerbridge.systems.pacing import Budget, CallBudget, budget_for, credential_key
 from ledgerbridge.systems.severa.auth import (
     CLIENT_ID_HEADER,
@@ -204,7 +204,7 @@ class SeveraClient(JsonApiClient):
         """A client signed in with ``connection``'s client credentials; tokens kept in ``vault``
         (a :class:`~.auth.MemoryVault` when none is given: nothing outlives the process)."""
         owns_http = http is None
-        http = http or httpx.Client(timeout=timeout if timeout is not None else connection.timeout_seconds)
+        http = http or http_client(timeout if timeout is not None else connection.timeout_seconds)
         base_url = connection.api_url
         if isinstance(pacer, _Shared):
             pacer = severa_budget(base_url, connection.client_id)

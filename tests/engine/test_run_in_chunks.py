@@ -1,0 +1,132 @@
+"""Issue 16: a run over every record of a large entity (the start-up sync) holds one chunk's bindings at a
+time, read in one query per chunk, not all of the entity's bindings at once; and a real run does not keep
+a plan item per record (only a dry run returns the plan)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from ledgerbridge.engine import OneWaySync, RunContext
+from ledgerbridge.engine.binder import PREFETCH_CHUNK
+from ledgerbridge.engine.plan import PlanItem
+from ledgerbridge.store import Binding, Integration, Store
+from tests.engine.test_runner import FakeSystem, make_flows
+
+SIDES = ("ops", "books")
+MEMBERS = 1_200  # three chunks of bindings
+
+
+@pytest.fixture
+def integration_id(store: Store) -> int:
+    with store.session() as session:
+        row = Integration(name="t", kind="test", settings={}, credentials="-")
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def source_data() -> dict[str, list[dict[str, Any]]]:
+    return {
+        "groups": [{"no": 1, "name": "Retail"}, {"no": 2, "name": "Wholesale"}],
+        "members": [
+            {"no": n, "name": f"Member {n}", "group": 1 + n % 2, "price": "10.50"}
+            for n in range(1, MEMBERS + 1)
+        ],
+    }
+
+
+class Watch:
+    """Progress that counts, every 50 records, the member bindings alive in the process."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.most_alive = 0
+
+    def entity_started(self, entity: str, title: str, total: int) -> None:
+        pass
+
+    def advance(self, entity: str, outcome: str) -> None:
+        if entity != "member":
+            return
+        self.seen += 1
+        if self.seen % 50 == 0:
+            alive = sum(1 for o in gc.get_objects() if isinstance(o, Binding) and o.entity == "member")
+            self.most_alive = max(self.most_alive, alive)
+
+    def entity_finished(self, entity: str, counts: dict[str, int]) -> None:
+        pass
+
+
+@contextmanager
+def binding_reads(store: Store) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM bindings" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+
+
+def run(
+    store: Store, integration_id: int, target: FakeSystem, progress: Any, *, dry_run: bool = False, **kw: Any
+) -> Any:
+    context = RunContext(store, integration_id, SIDES, "startup", progress=progress)
+    sync = OneWaySync(context, make_flows(source_data(), target), **kw)
+    return sync.plan() if dry_run else sync.run()
+
+
+def test_a_run_holds_one_chunk_of_bindings_at_a_time(store: Store, integration_id: int) -> None:
+    target = FakeSystem()
+    first = run(store, integration_id, target, Watch())
+    assert first.counts["member"]["created"] == MEMBERS
+    with store.session() as session:
+        bound = session.scalar(select(func.count()).select_from(Binding).where(Binding.entity == "member"))
+    assert bound == MEMBERS
+
+    # Again: every member is bound and unchanged, so each is looked up by its binding.
+    watch = Watch()
+    with binding_reads(store) as reads:
+        again = run(store, integration_id, target, watch)
+    assert again.counts["member"] == {"created": 0, "updated": 0, "unchanged": MEMBERS, "failed": 0}
+    assert watch.seen == MEMBERS
+    # Before: the first look-up loaded all 1,200 member bindings at once.
+    assert 0 < watch.most_alive <= PREFETCH_CHUNK
+    chunk_reads = [s for s in reads if " IN (" in s.upper()]
+    # One query per chunk of members (and one for the two groups' chunk), not one per record; the
+    # groups are read once more, whole, for the members' references to them.
+    assert len(chunk_reads) == -(-MEMBERS // PREFETCH_CHUNK) + 1
+    assert len(reads) == len(chunk_reads) + 1
+
+
+def test_a_run_that_keeps_no_plan_holds_no_item_per_record(store: Store, integration_id: int) -> None:
+    target = FakeSystem()
+    planned = run(store, integration_id, target, Watch(), dry_run=True, keep_plan=False)
+    assert sum(1 for item in planned.plan if item.action == "create") == MEMBERS + 2  # a dry run's plan
+    assert target.writes == []
+    del planned
+
+    class Count(Watch):
+        def advance(self, entity: str, outcome: str) -> None:
+            self.seen += entity == "member"
+            if entity == "member" and self.seen == MEMBERS:  # the last member: what the run holds by now
+                alive = sum(1 for o in gc.get_objects() if isinstance(o, PlanItem) and o.entity == "member")
+                self.most_alive = max(self.most_alive, alive)
+
+    count = Count()
+    done = run(store, integration_id, target, count, keep_plan=False)
+    assert done.ok and done.counts["member"]["created"] == MEMBERS
+    assert done.plan == []
+    assert count.most_alive == 0  # before: one per member, each with its fields
+    kept = run(store, integration_id, target, Watch())  # the default (registers show a real run's plan)
+    assert len(kept.plan) == MEMBERS + 2
