@@ -1,6 +1,7 @@
 """A document's keys on both sides (issue 18): the document page and Activity show each side's key; a link
-into a system's own web app only where its side declares a documented address scheme (none of Rackbeat,
-e-conomic, eAccounting and Severa documents one, so none is shown rather than a guessed one); orders
+into a system's own web app only where an address is known (none of Rackbeat, e-conomic, eAccounting and
+Severa documents one, so none is shown rather than a guessed one until the operator enters a template on
+the connection: test_web_address.py); orders
 brought over into Rackbeat show Rackbeat's own order number next to the link back it is bound by."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ledgerbridge.systems.eaccounting import EACCOUNTING_SIDE
 from ledgerbridge.systems.economic import ECONOMIC_SIDE, EconomicClient
 from ledgerbridge.systems.rackbeat import RACKBEAT_SIDE
 from ledgerbridge.systems.severa import SEVERA_SIDE
+from ledgerbridge.systems.web_address import template_address
 from ledgerbridge.web.app import create_app
 from tests.integrations.eaccounting_support import eaccounting_world
 from tests.web.conftest import INVOICE_SETTINGS, LEGACY_TOKEN, PASSWORD, Web, book_invoice
@@ -79,6 +81,7 @@ def test_both_sides_keys_links_only_where_documented_and_rackbeats_order_number(
     assert re.search(rf'data-side="rackbeat">{number}\b', sides)
     assert re.search(rf'data-side="economic">booked invoice {number}\b', sides)
     assert "No link into Rackbeat: it documents no web address for its records." in sides
+    assert "Enter the web address of a document on the Connections page to get one." in sides
     assert "web-link" not in document
     assert "web-link" not in web.client.get("/console/integrations/acme/activity").text
     danish = web.client.get(
@@ -158,6 +161,9 @@ def test_eaccounting_orders_show_rackbeats_own_number(tmp_path: Path) -> None:
             hub.close()
 
 
-def test_every_side_says_why_it_gives_no_link() -> None:
+def test_every_side_says_why_it_gives_no_link_of_its_own() -> None:
+    """No side declares an address scheme of its own; each takes the operator's template (none by
+    default) and says why it has none."""
     for side in (RACKBEAT_SIDE, ECONOMIC_SIDE, EACCOUNTING_SIDE, SEVERA_SIDE):
-        assert side.web_address is None and "documents no web address" in side.web_address_note
+        assert side.web_address is template_address and "documents no web address" in side.web_address_note
+        assert side.address_of(side.connection.model_construct(), "invoice", "1021") is None

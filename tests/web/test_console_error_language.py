@@ -1,6 +1,7 @@
-"""The console's error messages in the user's language (issue 18): the not-found and refused pages, and the
-error flashes of the connections, errors, tokens and reconcile pages. A message from the service layer (the
-CLI's English, sometimes naming a CLI command) is reworded; no backticked command reaches the page."""
+"""The console's error messages in the user's language (issue 18; Danish, Swedish and Norwegian): the
+not-found and refused pages, and the error flashes of the connections, errors, tokens and reconcile pages.
+A message from the service layer (the CLI's English, sometimes naming a CLI command) is reworded; no
+backticked command reaches the page."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def _in(language: str, web: Web) -> None:
     [
         ("da", "Siden findes ikke.", "Formularen er udløbet: genindlæs siden, og prøv igen."),
         ("sv", "Sidan finns inte.", "Formuläret har gått ut: ladda om sidan och försök igen."),
+        ("nb", "Siden finnes ikke.", "Skjemaet er utløpt: last inn siden på nytt og prøv igjen."),
     ],
 )
 def test_not_found_and_refused_pages(web: Web, language: str, no_page: str, expired: str) -> None:
@@ -69,6 +71,12 @@ def test_not_found_and_refused_pages(web: Web, language: str, no_page: str, expi
             "Det finns inget öppet fel #999 för acme.",
             "Nytt försök med #999 misslyckades: Det finns inget öppet fel #999 för acme.",
         ),
+        (
+            "nb",
+            "Rackbeat kobles til med sine nøkler: angi dem i skjemaet på denne siden.",
+            "Det finnes ingen åpen feil #999 for acme.",
+            "Nytt forsøk med #999 mislyktes: Det finnes ingen åpen feil #999 for acme.",
+        ),
     ],
 )
 def test_connections_errors_and_tokens_flashes(
@@ -100,6 +108,7 @@ def test_connections_errors_and_tokens_flashes(
     [
         ("da", "Perioden slutter (2026-01-01), før den begynder (2026-02-01)."),
         ("sv", "Perioden slutar (2026-01-01) innan den börjar (2026-02-01)."),
+        ("nb", "Perioden slutter (2026-01-01) før den begynner (2026-02-01)."),
     ],
 )
 def test_reconcile_problem(web: Web, language: str, reversed_period: str) -> None:
@@ -138,6 +147,11 @@ def unconnected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
             "eEkonomi är inte anslutet: anslut eEkonomi på sidan Anslutningar",
             "eEkonomi var inte anslutet.",
         ),
+        (
+            "nb",
+            "eAccounting er ikke tilkoblet: koble til eAccounting på siden Tilkoblinger",
+            "eAccounting var ikke tilkoblet.",
+        ),
     ],
 )
 def test_eaccounting_not_connected_says_what_to_do_in_the_console(
@@ -174,6 +188,7 @@ def test_eaccounting_not_connected_says_what_to_do_in_the_console(
     [
         ("da", "Forbindelserne til acme kan ikke læses: indtast dem igen på siden Forbindelser."),
         ("sv", "Anslutningarna för acme kan inte läsas: ange dem igen på sidan Anslutningar."),
+        ("nb", "Tilkoblingene til acme kan ikke leses: angi dem på nytt på siden Tilkoblinger."),
     ],
 )
 def test_lost_key_on_the_integrations_list(web: Web, language: str, sealed: str) -> None:

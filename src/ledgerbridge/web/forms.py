@@ -232,6 +232,20 @@ def _table_rows(
     widget.value = cell_kind  # how a cell is typed when it has no choices
 
 
+def field_title(model: type[BaseModel], path: str) -> str:
+    """The title a form shows for the field a problem's dotted ``path`` leads to in ``model`` (a table's
+    row and column keys belong to the table's field); the model's own problems have no field: ""."""
+    title = ""
+    current: Any = model
+    for name in path.split(".") if path else []:
+        if not _is_model(current) or name not in current.model_fields:
+            break
+        info = current.model_fields[name]
+        title = info.title or humanize(name)
+        current, _ = _unwrap_optional(info.annotation)
+    return title
+
+
 def attach_errors(widgets: list[Widget], problems: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Put each problem on the widget its path names; returns the problems no widget claimed."""
     left = list(problems)

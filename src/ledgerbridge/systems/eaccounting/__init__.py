@@ -12,6 +12,7 @@ from ledgerbridge.systems.eaccounting.client import DEFAULT_BASE_URL, EAccountin
 from ledgerbridge.systems.eaccounting.connection import VISMA_CONNECT, EAccountingConnection, open_client
 from ledgerbridge.systems.eaccounting.sandbox import EAccountingState, create_app, seed_demo_company
 from ledgerbridge.systems.side import Side
+from ledgerbridge.systems.web_address import template_address
 
 EACCOUNTING_SIDE: Side[EAccountingConnection, EAccountingClient] = Side(
     name="eaccounting",
@@ -22,8 +23,12 @@ EACCOUNTING_SIDE: Side[EAccountingConnection, EAccountingClient] = Side(
     keeps_tokens=True,
     choice_lists=choices.EACCOUNTING_CHOICES,
     check=choices.check,
-    # No link: eAccounting's API documents no address of a record in its web app (only the API and a
-    # temporary PDF address per customer invoice, GET /v2/customerinvoices/{id}/pdf).
+    # No address scheme of our own: eAccounting's API documents no address of a record in its web app (only
+    # a temporary PDF address per customer invoice, GET /v2/customerinvoices/{id}/pdf). Third-party code on
+    # GitHub links invoices as https://eaccounting.vismaonline.com/#/sales/customerinvoice/{Id}, but Visma
+    # documents no such address and its repository could not be named, so it is not declared; an operator
+    # who uses it enters it as the connection's template (systems/web_address.py, {id}).
+    web_address=template_address,
     web_address_note="eAccounting documents no web address for its documents",
 )
 

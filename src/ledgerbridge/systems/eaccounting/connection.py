@@ -23,6 +23,7 @@ from ledgerbridge.systems.eaccounting.client import EAccountingClient, eaccounti
 from ledgerbridge.systems.eaccounting.oauth import BearerAuth, VismaConnect
 from ledgerbridge.systems.errors import ApiError, AuthError
 from ledgerbridge.systems.tokens import RefreshingTokens, TokenVault
+from ledgerbridge.systems.web_address import DocumentAddress
 
 SYSTEM = "eAccounting"
 
@@ -42,6 +43,7 @@ class EAccountingConnection(Strict):
         None, description="A fixed access token (development only; normally `ledgerbridge connect` signs in)"
     )
     timeout_seconds: ClientTimeout = 30.0  # the API's and Visma Connect's requests alike
+    document_address: DocumentAddress = None
 
 
 def visma_connect(

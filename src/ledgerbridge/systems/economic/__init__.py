@@ -16,6 +16,7 @@ from ledgerbridge.systems.economic.filters import Filter
 from ledgerbridge.systems.economic.sandbox import EconomicState, create_app, seed_demo, seed_minimal
 from ledgerbridge.systems.economic.webhooks import URL_WEBHOOKS
 from ledgerbridge.systems.side import Side
+from ledgerbridge.systems.web_address import template_address
 
 ECONOMIC_SIDE: Side[EconomicConnection, EconomicClient] = Side(
     name="economic",
@@ -24,8 +25,13 @@ ECONOMIC_SIDE: Side[EconomicConnection, EconomicClient] = Side(
     open_client=open_client,
     url_webhooks=URL_WEBHOOKS,
     choice_lists=ECONOMIC_CHOICES,
-    # No link: e-conomic documents no address scheme for a document in its web app (research names only
-    # restapi.e-conomic.com, whose "self" links need the API tokens, and the grant page).
+    # No address scheme of our own: e-conomic documents none for a document in its web app (research names
+    # only restapi.e-conomic.com, whose "self" links need the API tokens). An integrator's notes found on
+    # GitHub (code search, "secure.e-conomic.com/sales/invoicing/invoices") observe that the web app's id of
+    # a draft is not the API's draftInvoiceNumber, and that a booked invoice's PDF address needs an "ops"
+    # value of unknown stability: no link can be built from what the API gives. The operator may enter a
+    # template on the connection (systems/web_address.py); links appear once it is set.
+    web_address=template_address,
     web_address_note="e-conomic documents no web address for its documents",
 )
 

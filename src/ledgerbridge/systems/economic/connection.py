@@ -12,6 +12,7 @@ from ledgerbridge.systems.connection import ClientTimeout, Strict
 from ledgerbridge.systems.economic.client import EconomicClient
 from ledgerbridge.systems.pacing import economic_budget
 from ledgerbridge.systems.tokens import TokenVault
+from ledgerbridge.systems.web_address import DocumentAddress
 
 
 class EconomicConnection(Strict):
@@ -33,6 +34,7 @@ class EconomicConnection(Strict):
         description="The X-AgreementGrantToken e-conomic gives when the agreement grants access to the app.",
     )
     timeout_seconds: ClientTimeout = 30.0
+    document_address: DocumentAddress = None
 
 
 def open_client(connection: EconomicConnection, vault: TokenVault | None = None) -> EconomicClient:

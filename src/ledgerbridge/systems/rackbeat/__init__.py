@@ -15,6 +15,7 @@ from ledgerbridge.systems.rackbeat.connection import RackbeatConnection, open_cl
 from ledgerbridge.systems.rackbeat.sandbox import RackbeatState, create_app
 from ledgerbridge.systems.rackbeat.webhooks import RACKBEAT_WEBHOOKS
 from ledgerbridge.systems.side import Side
+from ledgerbridge.systems.web_address import template_address
 
 
 def order_numbers(client: RackbeatClient, markers: Sequence[str]) -> dict[str, str]:
@@ -36,8 +37,11 @@ RACKBEAT_SIDE: Side[RackbeatConnection, RackbeatClient] = Side(
     open_client=open_client,
     pushed_webhooks=RACKBEAT_WEBHOOKS,
     choice_lists=RACKBEAT_CHOICES,
-    # No link: Rackbeat documents no address scheme for a record in its web app (app.rackbeat.com/api/
-    # is the API; research/rackbeat-severa-api.md names nothing else).
+    # No address scheme of our own: Rackbeat documents none for a record in its web app (app.rackbeat.com/
+    # api/ is the API; research/rackbeat-severa-api.md names nothing else; a code search of GitHub for
+    # "app.rackbeat.com/" found only API calls). The operator may enter a template on the connection
+    # (systems/web_address.py); links appear once it is set.
+    web_address=template_address,
     web_address_note="Rackbeat documents no web address for its records",
     own_numbers={"order": order_numbers},
 )

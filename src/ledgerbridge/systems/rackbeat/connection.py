@@ -12,6 +12,7 @@ from ledgerbridge.systems.connection import ClientTimeout, Strict
 from ledgerbridge.systems.pacing import rackbeat_budget
 from ledgerbridge.systems.rackbeat.client import RackbeatClient
 from ledgerbridge.systems.tokens import TokenVault
+from ledgerbridge.systems.web_address import DocumentAddress
 
 
 class RackbeatConnection(Strict):
@@ -24,6 +25,7 @@ class RackbeatConnection(Strict):
     )
     token: SecretStr = Field(title="API token", description="A Rackbeat API token (Settings → API).")
     timeout_seconds: ClientTimeout = 30.0
+    document_address: DocumentAddress = None
 
 
 def open_client(connection: RackbeatConnection, vault: TokenVault | None = None) -> RackbeatClient:

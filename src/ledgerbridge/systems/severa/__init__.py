@@ -19,6 +19,7 @@ from ledgerbridge.systems.severa.client import RequestPacer, SeveraClient
 from ledgerbridge.systems.severa.connection import DEFAULT_BASE_URL, DEFAULT_SCOPES, SeveraConnection
 from ledgerbridge.systems.side import Side
 from ledgerbridge.systems.tokens import MemoryVault, TokenVault
+from ledgerbridge.systems.web_address import template_address
 
 #: Severa signs in by client credentials: no redirect, but tokens renewed by itself (kept in a vault;
 #: without one, in memory: the credentials can always sign in again).
@@ -30,7 +31,10 @@ SEVERA_SIDE: Side[SeveraConnection, SeveraClient] = Side(
     keeps_tokens=True,
     choice_lists=choices.SEVERA_CHOICES,
     check=choices.check,
-    # No link: Severa's REST API documents no address of a record in its web app.
+    # No address scheme of our own: Severa's REST API documents no address of a record in its web app, and
+    # no integration found on GitHub builds one. The operator may enter a template on the connection
+    # (systems/web_address.py); links appear once it is set.
+    web_address=template_address,
     web_address_note="Severa documents no web address for its records",
 )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
+from ledgerbridge.systems.web_address import DocumentAddress
+
 DEFAULT_BASE_URL = "https://api.severa.visma.com/rest-api"
 STAGING_BASE_URL = "https://api.severa.stag.visma.com/rest-api"
 
@@ -57,6 +59,7 @@ class SeveraConnection(BaseModel):
         title="Request timeout (seconds)",
         description="How long one request to Severa may take before it is given up and retried.",
     )
+    document_address: DocumentAddress = None
 
     @field_validator("client_id")
     @classmethod

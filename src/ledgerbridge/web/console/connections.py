@@ -13,7 +13,7 @@ from ledgerbridge.integrations.base import kind_named
 from ledgerbridge.service import InvalidConfiguration, UserError
 from ledgerbridge.web import auth
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, integration_url, one
-from ledgerbridge.web.console.messages import service_message
+from ledgerbridge.web.console.messages import field_problems, service_message
 from ledgerbridge.web.forms import attach_errors, build_widgets, parse_form
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -54,7 +54,9 @@ def build(console: Console) -> APIRouter:
             service.update_connections(name, document)
         except InvalidConfiguration as exc:
             widgets = build_widgets(kind_cls.Connections, document, prefix="connections", secrets_stored=True)
-            left = attach_errors(widgets, [(f"connections.{p}", m) for p, m in exc.problems])
+            problems = [(f"connections.{p}", m) for p, m in exc.problems]
+            translated = field_problems(request, kind_cls.Connections, problems, "connections")
+            left = attach_errors(widgets, translated)
             return page(
                 request,
                 "connections.html",
@@ -63,7 +65,7 @@ def build(console: Console) -> APIRouter:
                 kind=kind_cls,
                 widgets=widgets,
                 states=service.connection_states(name),
-                other_errors=[f"{p}: {m}" for p, m in left],
+                other_errors=[m for _p, m in left],  # each names its field by title
             )
         hub.reload(name)
         choices.forget(name)

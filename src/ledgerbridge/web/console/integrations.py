@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledgerbridge.integrations.base import IntegrationKind, all_kinds, kind_named
-from ledgerbridge.service import NAME_PATTERN, NAME_RULE, InvalidConfiguration, UserError
+from ledgerbridge.service import NAME_PATTERN, InvalidConfiguration, UserError
 from ledgerbridge.web import charts, i18n
 from ledgerbridge.web.console.activity import addresses
 from ledgerbridge.web.console.context import (
@@ -25,7 +25,7 @@ from ledgerbridge.web.console.context import (
     language_of,
     one,
 )
-from ledgerbridge.web.console.messages import service_message
+from ledgerbridge.web.console.messages import field_problems, service_message, status_line, transferred
 from ledgerbridge.web.forms import attach_errors, build_widgets, parse_form
 
 
@@ -129,7 +129,10 @@ def build(console: Console) -> APIRouter:
         connections = connections.get("connections", connections)
         problems: list[tuple[str, str]] = []
         if not NAME_PATTERN.fullmatch(name):  # the service's rule, the same for the CLI and the API
-            problems.append(("name", f"use {NAME_RULE}"))
+            rule = _(
+                request, "Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit."
+            )
+            problems.append(("name", rule))
         else:
             try:
                 service.add_integration(name, kind_name, {**connections, "settings": {}})
@@ -141,7 +144,9 @@ def build(console: Console) -> APIRouter:
                 problems.append(("name", service_message(request, exc)))
         if problems:
             widgets = build_widgets(kind_cls.Connections, connections, prefix="connections")
-            left = attach_errors(widgets, problems)
+            named = [p for p in problems if p[0] != "name"]
+            translated = field_problems(request, kind_cls.Connections, named, "connections")
+            left = attach_errors(widgets, [p for p in problems if p[0] == "name"] + translated)
             return page(
                 request,
                 "new_integration.html",
@@ -151,7 +156,7 @@ def build(console: Console) -> APIRouter:
                 widgets=widgets,
                 name=name,
                 name_errors=[m for p, m in left if p == "name"],
-                other_errors=[f"{p}: {m}" for p, m in left if p != "name"],
+                other_errors=[m for p, m in left if p != "name"],  # each names its field by title
             )
         flash(
             request,
@@ -195,10 +200,17 @@ def build(console: Console) -> APIRouter:
             reason = service_message(request, exc)
             flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, "error")
             return back(integration_url(name) + "#transfer")
-        message = result.message[:1].upper() + result.message[1:] + "."
         level = {"transferred": "success", "already": "info"}.get(result.outcome, "error")
-        refused = _(request, "Not transferred: %(reason)s") % {"reason": service_message(request, message)}
-        flash(request, message if result.ok else refused, level)
+        if result.ok:
+            ledger = kind_named(service.describe(name).kind).sides[1]  # where documents go
+            flash(
+                request,
+                transferred(request, result.outcome, result.remote_key, result.message, ledger),
+                level,
+            )
+        else:
+            reason = service_message(request, result.message[:1].upper() + result.message[1:] + ".")
+            flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, level)
         request.session["last_transfer"] = [document_type, number]
         return back(integration_url(name) + "#transfer")
 
@@ -213,7 +225,7 @@ def build(console: Console) -> APIRouter:
             return back(integration_url(name) + "#transfer")
         level = "success" if run.ok else "error"
         title = _(request, register.replace("-", " ").capitalize())  # "Customers", "Check sent" …
-        flash(request, f"{title}: {run.status_line}.", level)
+        flash(request, f"{title}: {status_line(request, run.status_line)}.", level)
         return back(integration_url(name) + "#transfer")
 
     @router.get("/integrations/{name}/delete")

@@ -303,7 +303,7 @@ def build(console: Console) -> APIRouter:
             refusal = service_message(request, exc)
             return page(request, "register_preview.html", refusal=refusal, **context)
         except Exception as exc:  # a system down: say so on the page, as the start-up preview does
-            reason = _(request, "The preview failed: %(reason)s") % {"reason": exc}
+            reason = _(request, "The preview failed: %(reason)s") % {"reason": service_message(request, exc)}
             return page(request, "register_preview.html", refusal=reason, **context)
         first = [group_of(before, register_title(request, before.register), words) for before in run.first]
         return page(

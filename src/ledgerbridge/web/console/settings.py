@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
 from ledgerbridge.service import InvalidConfiguration
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, integration_url
+from ledgerbridge.web.console.messages import field_problems
 from ledgerbridge.web.forms import Widget, attach_errors, build_widgets, parse_form
 
 
@@ -46,7 +47,7 @@ def build(console: Console) -> APIRouter:
         except InvalidConfiguration as exc:
             groups = settings_widgets(kind_cls, name, document)
             problems = [(p.removeprefix("settings."), m) for p, m in exc.problems]
-            left = attach_errors(groups, problems)
+            left = attach_errors(groups, field_problems(request, kind_cls.Settings, problems))
             return page(
                 request,
                 "settings.html",
@@ -54,7 +55,7 @@ def build(console: Console) -> APIRouter:
                 view=view,
                 kind=kind_cls,
                 groups=groups,
-                other_errors=[f"{p}: {m}" if p else m for p, m in left],
+                other_errors=[m for _p, m in left],  # each names its field by title
             )
         hub.reload(name)
         flash(request, _(request, "Settings saved. They take effect at once."), "success")

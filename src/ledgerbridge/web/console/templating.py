@@ -30,13 +30,11 @@ TEMPLATES.env.filters["pretty"] = _json
 TEMPLATES.env.filters["totals"] = _totals
 
 
-@pass_context
-def _remote_document(context: Any, key: str | None) -> str:
+def remote_words(language: str, key: str | None) -> str:
     """What a document became on the other side, in words: ``booked:1021`` → "booked invoice 1021",
     ``draft:17`` → "draft 17", ``invoice:<id>:1021`` → "invoice 1021"; a GUID draft is just "draft"."""
     if not key:
         return ""
-    language = str(context.get("lang") or i18n.DEFAULT)
     kind, _, rest = key.partition(":")
     words = {
         "booked": "booked invoice %(number)s",
@@ -49,6 +47,11 @@ def _remote_document(context: Any, key: str | None) -> str:
     if kind == "draft" and len(number) > 12:  # a GUID says nothing to a person
         return i18n.translate(language, "draft")
     return i18n.translate(language, words[kind]) % {"number": number}
+
+
+@pass_context
+def _remote_document(context: Any, key: str | None) -> str:
+    return remote_words(str(context.get("lang") or i18n.DEFAULT), key)
 
 
 TEMPLATES.env.filters["remote"] = _remote_document

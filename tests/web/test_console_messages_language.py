@@ -1,0 +1,154 @@
+"""The console's success messages, the register buttons' status lines and the field-by-field validation
+messages of the connection and settings forms in the user's language (issue 18), in Danish, Swedish and
+Norwegian: a transfer that went through, a register's counts (the seed's "överförda, uppdaterade …"), a
+register refused for its missing settings (named by their titles), and pydantic's errors per type with the
+field's translated title."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledgerbridge.integrations.base import kind_named
+from ledgerbridge.web import i18n
+from ledgerbridge.web.console import messages
+from ledgerbridge.web.forms import field_title
+from tests.integrations.severa_support import NAME, SWorld
+from tests.web.conftest import INVOICE_SETTINGS, LEGACY_TOKEN, Web, book_invoice
+from tests.web.test_console_severa import console, csrf
+
+__all__ = ["console"]  # the Severa world's console fixture, used here too
+
+LANGUAGES = ("da", "sv", "nb")
+AUTH = {"Authorization": f"Bearer {LEGACY_TOKEN}"}
+FLASH = re.compile(r'class="flash (?:error|success|info)"[^>]*>(.*?)<', re.S)
+FIELD_ERROR = re.compile(r'class="field-error" role="alert">(.*?)</p>', re.S)
+# pydantic's English, as it reached the page before (and the CLI's words for a register's counts)
+ENGLISH = ("Input should", "Field required", "URL scheme", "transferred,", "updated,", "unchanged)")
+
+
+def _texts(pattern: re.Pattern[str], page: str) -> list[str]:
+    return [html.unescape(" ".join(m.split())) for m in pattern.findall(page)]
+
+
+def _t(language: str, message: str) -> str:
+    translated = i18n.translate(language, message)
+    assert translated != message, f"{message!r} is not translated into {language}"
+    return translated
+
+
+def _as_pattern(text: str) -> str:
+    """A translated message with its %(name)s placeholders as "any number"."""
+    return re.sub(r"%\\\(\w+\\\)s", r"\\d+", re.escape(text))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_manual_transfer_success_in_the_language(web: Web, language: str) -> None:
+    assert web.client.put("/api/integrations/acme/settings", json=INVOICE_SETTINGS, headers=AUTH).status_code
+    assert web.service.run_startup("acme").ok
+    number = book_invoice(web.world)
+    web.login()
+    web.client.cookies.set(i18n.COOKIE, language)
+    page = "/console/integrations/acme"
+    web.post(f"{page}/transfer", {"number": str(number), "document_type": "invoice"}, page=page)
+    booked = {
+        "system": "e-conomic",
+        "document": _t(language, "booked invoice %(number)s") % {"number": number},
+    }
+    done = _t(language, "Transferred to %(system)s as %(document)s.") % booked
+    assert done in _texts(FLASH, web.client.get(page).text)
+    web.post(f"{page}/transfer", {"number": str(number), "document_type": "invoice"}, page=page)
+    again = _t(language, "Already transferred to %(system)s as %(document)s.") % booked
+    shown = _texts(FLASH, web.client.get(page).text)
+    assert again in shown and not any(e in s for s in shown for e in ENGLISH)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_register_status_line_and_refusal_in_the_language(
+    console: tuple[SWorld, TestClient], language: str
+) -> None:
+    world, client = console
+    client.cookies.set(i18n.COOKIE, language)
+    overview = f"/console/integrations/{NAME}"
+    answer = client.post(f"{overview}/registers/customers", data={"csrf_token": csrf(client, overview)})
+    title = _t(language, "Customers")
+    counts = _as_pattern(_t(language, "%(created)s transferred, %(updated)s updated, %(failed)s failed"))
+    unchanged = _as_pattern(_t(language, "%(count)s unchanged"))
+    [line] = [s for s in _texts(FLASH, answer.text) if s.startswith(title + ":")]
+    assert re.fullmatch(rf"{re.escape(title)}: {counts} \({unchanged}\)\.", line), line
+
+    # A register whose settings are missing: refused, the settings named by their titles, no paths.
+    world.service.update_settings(NAME, world.settings(statuses={"sent": None}))
+    answer = client.post(f"{overview}/registers/check-sent", data={"csrf_token": csrf(client, overview)})
+    shown = _texts(FLASH, answer.text)
+    missing = _t(language, field_title(kind_named("severa-eaccounting").Settings, "statuses.sent"))
+    refused = _t(language, "%(register)s cannot be transferred before these settings are set: %(missing)s.")
+    expected = refused % {"register": _t(language, "Check sent"), "missing": missing}
+    assert any(s.endswith(expected) for s in shown), shown
+    assert not any("statuses.sent" in s or "cannot be transferred" in s for s in shown), shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_settings_form_validation_per_error_type(web: Web, language: str) -> None:
+    web.login()
+    web.client.cookies.set(i18n.COOKIE, language)
+    page = "/console/integrations/acme/settings"
+    form = {
+        "customer_invoices.account_for_customer_groups": "not a number",
+        "general.timezone": "Mars/Olympus",
+    }
+    answer = web.post(page, form, page=page)
+    assert answer.status_code == 422
+    errors = _texts(FIELD_ERROR, answer.text)
+    number = _t(language, "%(field)s must be a whole number.")
+    assert any(re.fullmatch(number.replace("%(field)s", ".+"), e) for e in errors), errors
+    zone = _t(language, "%(zone)s is not a time zone: use a name such as Europe/Copenhagen.")
+    assert any(e.endswith(zone % {"zone": "Mars/Olympus"}) for e in errors), errors
+    assert not any(e in s for s in errors for e in ENGLISH)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_connection_form_validation_names_the_field_by_its_translated_title(web: Web, language: str) -> None:
+    web.login()
+    web.client.cookies.set(i18n.COOKIE, language)
+    page = "/console/integrations/acme/connections"
+    answer = web.post(
+        page, {"side": "rackbeat", "connections.rackbeat.base_url": "ftp://rackbeat"}, page=page
+    )
+    assert answer.status_code == 422
+    errors = _texts(FIELD_ERROR, answer.text)
+    expected = _t(language, "%(field)s must start with http:// or https://.") % {
+        "field": _t(language, "API address")
+    }
+    assert expected in errors, errors
+
+
+def test_every_form_error_type_is_recognised_from_pydantics_english() -> None:
+    """Each type the table words is found back from pydantic's own message (none is shadowed by another
+    type's template)."""
+    from pydantic import BaseModel, Field, HttpUrl, ValidationError
+
+    class Form(BaseModel):
+        count: int = Field(ge=1, le=9, title="Count")
+        name: str = Field(max_length=3, title="Name")
+        address: HttpUrl = Field(title="Address")
+
+    good: dict[str, object] = {"count": 3, "name": "abc", "address": "https://example.com"}
+    bad = [
+        ("count", "x"),
+        ("count", 0),
+        ("count", 10),
+        ("name", "long"),
+        ("address", "ftp://x"),
+        ("address", "x"),
+    ]
+    for field, value in bad:
+        with pytest.raises(ValidationError) as raised:
+            Form.model_validate({**good, field: value})
+        [error] = raised.value.errors()
+        kinds = [kind for kind, template in messages.TEMPLATES if template.fullmatch(error["msg"])]
+        assert kinds[0] == error["type"], (error, kinds)
+    assert set(messages.BY_TYPE) <= {kind for kind, _ in messages.TEMPLATES}
