@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.pofile import read_po
 
 from ledgerbridge.config import Config
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -27,7 +26,7 @@ from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
 from ledgerbridge.web import i18n
 from ledgerbridge.web.app import create_app
-from ledgerbridge.web.i18n_sources import po_path
+from tests.browser.pages import DESKTOP, PHONE, check_page, english_leftovers, set_width
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.severa_support import NAME as SEVERA_NAME
 from tests.integrations.severa_support import severa_world
@@ -35,17 +34,7 @@ from tests.web.conftest import INVOICE_SETTINGS, PASSWORD, book_invoice
 
 pytestmark = pytest.mark.slow
 
-AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {runOnly: {type: 'tag',
-    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-}"""
-PHONE, DESKTOP = 390, 1366
 NAME = "acme"
-# Names the connected systems give their own records, read live (e-conomic's demo VAT zones are English).
-SYSTEMS_OWN_WORDS = {"Domestic exempt"}
 
 
 @dataclass
@@ -86,18 +75,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             service.close()
 
 
-def _english_leftovers(language: str) -> list[str]:
-    """Our English texts (of two words or more) whose translation differs: none may appear on the page."""
-    with po_path(language).open("rb") as source:
-        catalogue = read_po(source, locale=language)
-    texts = []
-    for message in catalogue:
-        english = str(message.id or "")
-        if message.string and message.string != english and len(english.split()) >= 2:
-            texts.extend(p.strip() for p in re.split(r"%\(\w+\)s", english) if len(p.strip().split()) >= 2)
-    return sorted(set(texts) - SYSTEMS_OWN_WORDS, key=len, reverse=True)
-
-
 def _pages(demo: Demo) -> list[str]:
     base = f"/console/integrations/{NAME}"
     return [
@@ -116,41 +93,6 @@ def _pages(demo: Demo) -> list[str]:
         "/console/integrations/new?kind=rackbeat-economic",
         f"{base}/delete",
     ]
-
-
-def _check(page: Any, language: str, width: int, leftovers: list[str]) -> list[str]:
-    """What is wrong with the page now on screen, as readable lines (empty: nothing)."""
-    where = f"{page.url} [{language}, {width} px]"
-    problems = []
-    if page.evaluate("document.documentElement.lang") != language:
-        problems.append(f"{where}: html lang is not {language}")
-    if width == PHONE:
-        sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        if sideways > 0:
-            widest = page.evaluate(
-                """() => Array.from(document.querySelectorAll('body *'))
-                    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-                    .filter(e => { for (let a = e.parentElement; a; a = a.parentElement) {
-                        const clip = getComputedStyle(a).overflowX;
-                        if (['auto', 'scroll', 'hidden'].includes(clip)) return false; }
-                        return true; })
-                    .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                      + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))"""
-            )
-            problems.append(f"{where}: scrolls sideways by {sideways} px ({widest})")
-    if leftovers:
-        text = " ".join(page.evaluate("document.body.innerText").split())
-        problems += [f"{where}: untranslated {t!r}" for t in leftovers if _has_phrase(text, t)]
-    page.evaluate(AXE)
-    problems += [
-        f"{where}: axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in page.evaluate(AXE_RUN)
-    ]
-    return problems
-
-
-def _has_phrase(text: str, phrase: str) -> bool:
-    """``phrase`` as whole words ("Log in" is not in Danish "Log ind")."""
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
 def _charts_drawn(page: Any, selector: str) -> bool:
@@ -179,20 +121,20 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
     context.set_default_timeout(20_000)
     context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": demo.url}])
     page = context.new_page()
-    leftovers = [] if language == i18n.DEFAULT else _english_leftovers(language)
+    leftovers = english_leftovers(language)
     shots = _shots()
     problems: list[str] = []
     try:
         page.goto(demo.url + "/console/login")
-        problems += _check(page, language, PHONE, leftovers)
+        problems += check_page(page, language, PHONE, leftovers)
         page.locator("#password").fill(PASSWORD)
         page.locator("form[action='/console/login'] button[type=submit]").click()
         page.wait_for_url(re.compile(r"/console$"))
         for width in (PHONE, DESKTOP):
-            page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+            set_width(page, width)
             for path in _pages(demo):
                 page.goto(demo.url + path)
-                problems += _check(page, language, width, leftovers)
+                problems += check_page(page, language, width, leftovers)
                 if path == "/console":
                     assert _charts_drawn(page, "svg.sparkline polyline"), "no sparkline with data"
                 if path == f"/console/integrations/{NAME}":
@@ -238,7 +180,7 @@ def test_the_severa_integration_pages_in_every_language(
         try:
             with SandboxServer(create_app(hub, None)) as server:
                 for language in i18n.LANGUAGES:
-                    leftovers = [] if language == i18n.DEFAULT else _english_leftovers(language)
+                    leftovers = english_leftovers(language)
                     context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
                     context.set_default_timeout(20_000)
                     context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": server.base_url}])
@@ -249,7 +191,7 @@ def test_the_severa_integration_pages_in_every_language(
                         page.locator("form[action='/console/login'] button[type=submit]").click()
                         page.wait_for_url(re.compile(r"/console$"))
                         for width in (PHONE, DESKTOP):
-                            page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+                            set_width(page, width)
                             for path in (
                                 base,
                                 f"{base}/settings",
@@ -258,13 +200,13 @@ def test_the_severa_integration_pages_in_every_language(
                                 f"{base}/registers/invoices/preview",  # drafts' rows, what goes first
                             ):
                                 page.goto(server.base_url + path)
-                                problems += _check(page, language, width, leftovers)
+                                problems += check_page(page, language, width, leftovers)
                         page.goto(server.base_url + base)
                         page.locator(f"form[action='{base}/registers/customers'] button").click()
                         status = page.locator(".flash").first.inner_text()
                         expected = i18n.translate(language, "Customers")
                         assert status.startswith(f"{expected}: "), status
-                        problems += _check(page, language, DESKTOP, leftovers)
+                        problems += check_page(page, language, DESKTOP, leftovers)
                     finally:
                         context.close()
         finally:

@@ -16,7 +16,7 @@ from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.web import i18n
 from ledgerbridge.web.app import create_app
-from tests.browser.test_console_languages_browser import DESKTOP, PHONE, _check, _english_leftovers
+from tests.browser.pages import DESKTOP, PHONE, check_page, english_leftovers, set_width
 from tests.integrations.eaccounting_support import eaccounting_world
 from tests.web.conftest import PASSWORD
 
@@ -52,7 +52,7 @@ def test_first_start_new_forms_and_an_eaccounting_integration_in_every_language(
         try:
             with SandboxServer(create_app(hub, None)) as server:
                 for language in i18n.LANGUAGES:
-                    leftovers = [] if language == i18n.DEFAULT else _english_leftovers(language)
+                    leftovers = english_leftovers(language)
                     context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
                     context.set_default_timeout(20_000)
                     context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": server.base_url}])
@@ -60,12 +60,10 @@ def test_first_start_new_forms_and_an_eaccounting_integration_in_every_language(
                     try:
                         if not world.service.has_admin_password():  # the first start, once
                             for width in (PHONE, DESKTOP):
-                                page.set_viewport_size(
-                                    {"width": width, "height": 844 if width == PHONE else 900}
-                                )
+                                set_width(page, width)
                                 page.goto(server.base_url + "/console/setup")
                                 assert page.locator("#again").is_visible()
-                                problems += _check(page, language, width, leftovers)
+                                problems += check_page(page, language, width, leftovers)
                             page.locator("#password").fill(PASSWORD)
                             page.locator("#again").fill(PASSWORD)
                             page.locator("form[action='/console/setup'] button[type=submit]").click()
@@ -75,12 +73,12 @@ def test_first_start_new_forms_and_an_eaccounting_integration_in_every_language(
                             page.locator("form[action='/console/login'] button[type=submit]").click()
                         page.wait_for_url(re.compile(r"/console$"))
                         for width in (PHONE, DESKTOP):
-                            page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+                            set_width(page, width)
                             for path in _pages():
                                 answer = page.goto(server.base_url + path)
                                 expected = 404 if "no-such" in path else 200
                                 assert answer is not None and answer.status == expected, (path, answer)
-                                problems += _check(page, language, width, leftovers)
+                                problems += check_page(page, language, width, leftovers)
                     finally:
                         context.close()
         finally:
