@@ -536,3 +536,17 @@ def test_references_with_filter_syntax_characters_are_found(client: EconomicClie
         assert found is not None and found["draftInvoiceNumber"] == number
     assert "metaData" not in call(base_url, "GET", "/invoices/unpaid").json()
     assert call(base_url, "GET", "/invoices/booked").json()["metaData"]["create"]["httpMethod"] == "post"
+
+
+def test_deleting_a_draft_by_a_number_that_is_no_number_deletes_nothing(base_url: str) -> None:
+    """``DELETE /invoices/drafts/abc`` names no draft: 404, and every draft stays (it used to read as
+    the collection's DELETE and delete them all)."""
+    for _ in range(2):
+        assert call(base_url, "POST", "/invoices/drafts", json=draft_body()).status_code == 201
+    before = call(base_url, "GET", "/invoices/drafts").json()["pagination"]["results"]
+    assert before >= 2
+    for text in ("abc", "1x"):
+        answer = call(base_url, "DELETE", f"/invoices/drafts/{text}")
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["message"] == f"draftInvoice '{text}' does not exist."
+    assert call(base_url, "GET", "/invoices/drafts").json()["pagination"]["results"] == before

@@ -461,3 +461,33 @@ def test_order_filterable_and_sortable_lists_follow_the_schemas(specs_dir: Path)
         items = schema(specs_dir / "economic", f"orders.{kind}.get")["properties"]["collection"]["items"]
         assert set(spec.filterable) == marked(items["properties"], "filterable"), kind
         assert set(spec.sortable) == marked(items["properties"], "sortable"), kind
+
+
+def test_an_order_line_quantity_below_its_minimum_is_refused(base_url: str) -> None:
+    """The orders' GET schemas bound a line's quantity to 0.01 …; a write below it is a 400 in the
+    validation envelope (the line's ``quantity`` annotated), for a new draft order, a PUT of one and a
+    POST to ``/orders/sent`` — and nothing is stored. Invoice drafts have no such bound (credit notes)."""
+    before = call(base_url, "GET", "/orders/drafts").json()["pagination"]["results"]
+    draft = created(base_url, "/orders/drafts", order_body())
+    number = draft["orderNumber"]
+    for quantity in (D("0"), D("0.00"), D("-1"), D("-0.01")):
+        body = order_body(line("1", quantity))
+        for method, path, sent in (
+            ("POST", "/orders/drafts", body),
+            ("PUT", f"/orders/drafts/{number}", body),
+            ("POST", "/orders/sent", {**body, "orderNumber": number}),
+        ):
+            response = call(base_url, method, path, json=sent)
+            errors = errors_of(response)
+            assert response.json()["httpStatusCode"] == 400
+            problem = errors["lines"][0]
+            assert problem["arrayIndex"] == 0
+            message = problem["quantity"]["errors"][0]["message"]
+            assert "less than minimum value of 0.01" in message, (method, path, message)
+    assert call(base_url, "GET", "/orders/drafts").json()["pagination"]["results"] == before + 1
+    assert call(base_url, "GET", f"/orders/drafts/{number}").json()["lines"][0]["quantity"] == 1
+    assert call(base_url, "GET", f"/orders/sent/{number}").status_code == 404
+    # The least quantity is accepted; an invoice line may go negative (a credit note).
+    assert call(base_url, "POST", "/orders/drafts", json=order_body(line("1", D("0.01")))).status_code == 201
+    credit = call(base_url, "POST", "/invoices/drafts", json=draft_body(line("1", D("-1"))))
+    assert credit.status_code == 201, credit.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import types
 from collections.abc import Callable, Mapping, MutableMapping
 from decimal import Decimal
@@ -60,20 +61,29 @@ from ledgerbridge.systems.economic.sandbox.filtering import (
     parse_sort,
     sort_documents,
 )
-from ledgerbridge.systems.economic.sandbox.oas import OasServices, is_oas_path
+from ledgerbridge.systems.economic.sandbox.oas import OasServices, is_oas_path, required_roles
 from ledgerbridge.systems.economic.sandbox.render import Renderer
 from ledgerbridge.systems.economic.sandbox.resources import (
     ARCHIVED_ORDERS,
     BOOKED_STATE_FILTERS,
     DRAFT_ORDERS,
-    ORDER_SPECS,
+    NUMBER,
     SENT_ORDERS,
     SPECS,
+    STRING,
+    Field,
     ResourceSpec,
 )
 from ledgerbridge.systems.economic.sandbox.routes import legacy_routes, path_parts
-from ledgerbridge.systems.economic.sandbox.state import EconomicState, get_path, to_decimal
-from ledgerbridge.systems.economic.sandbox.validation import validate_write
+from ledgerbridge.systems.economic.sandbox.state import EconomicState, Grant, get_path, to_decimal
+from ledgerbridge.systems.economic.sandbox.stored import base_of as request_base
+from ledgerbridge.systems.economic.sandbox.validation import (
+    Annotated,
+    check_document,
+    raise_if,
+    require_object,
+    validate_write,
+)
 from ledgerbridge.systems.economic.sandbox.vat import DOMESTIC_ZONE
 from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
 
@@ -89,10 +99,25 @@ SERVER_ERROR_HINT = (
 )
 WEBHOOK_CONTROL = CONTROL_PREFIX + "/webhooks"
 JOURNAL_CONTROL = CONTROL_PREFIX + "/journals/"
+GRANT_CONTROL = CONTROL_PREFIX + "/grants"
 DRAFTS, BOOKED, SENT = SPECS["invoices-drafts"], SPECS["invoices-booked"], SPECS["invoices-sent"]
 CONTACTS, LOCATIONS = SPECS["customer-contacts"], SPECS["delivery-locations"]
 ENTRIES = SPECS["journal-entries"]
 Select = Callable[[Mapping[str, Any]], bool]
+# A currency-specific sales price as its POST and PUT schemas type it (the POST must name the currency).
+_PRICE_SPEC = ResourceSpec(name="currency-prices", key="code", key_is_str=True, singular="price")
+_PRICE_FIELDS_PUT = (
+    Field("price", NUMBER, required=True, max_decimals=2),
+    Field("product.productNumber", STRING, min_length=1, max_length=25),
+    Field("product.self", STRING),
+    Field("currency.code", STRING),
+    Field("currency.self", STRING),
+)
+_PRICE_FIELDS_POST = tuple(
+    Field("currency.code", STRING, required=True) if f.path == "currency.code" else f
+    for f in _PRICE_FIELDS_PUT
+)
+_CURRENCY_CODE = re.compile("[a-zA-Z]{3}")  # the schemas' pattern (unanchored, as published)
 
 
 def cost_of(method: str, path: str) -> float:
@@ -181,6 +206,7 @@ class _EconomicApi:
             or (
                 accepted is not None
                 and (secret, grant) not in accepted
+                and (secret, grant) not in self.state.grants
                 and (secret, grant) != ("demo", "demo")
             )
         ):
@@ -201,6 +227,29 @@ class _EconomicApi:
                 return problem(403, detail=message)
             return legacy_error(
                 403, message, developer_hint="Use your own app's and agreement's tokens to write data."
+            )
+        minted = self.state.grants.get((secret, grant))
+        if minted is not None:
+            return self._role_refusal(request, minted, oas=oas)
+        return None
+
+    @staticmethod
+    def _role_refusal(request: Request, grant: Grant, *, oas: bool) -> Response | None:
+        """403 when the grant's roles do not reach the path (the OpenAPI services' ``x-required-roles``;
+        legacy REST publishes none per endpoint) or a read-only grant writes; else None."""
+        needed = required_roles(request.url.path) if oas else ()
+        if needed and not set(needed) & set(grant.roles):
+            message = (
+                f"Access forbidden: the grant was issued with the role(s) {', '.join(grant.roles)}; "
+                f"this resource requires one of {', '.join(needed)}."
+            )
+            return problem(403, detail=message)
+        if grant.read_only and request.method not in ("GET", "HEAD"):
+            message = "Access forbidden: the grant's role is read-only; only the GET method is allowed."
+            if oas:
+                return problem(403, detail=message)
+            return legacy_error(
+                403, message, developer_hint="Ask the agreement for a grant with a role that may write."
             )
         return None
 
@@ -562,98 +611,76 @@ class _EconomicApi:
         return await self.replace(request, child, key, base, parent=parent, select=mine)
 
     # -- invoices --------------------------------------------------------------------------------
-    async def invoices(self, request: Request, parts: list[str], base: str) -> Response:
-        """Everything below ``/invoices``."""
-        method = request.method
-        if not parts:
-            if method != "GET":
-                return self._not_allowed(method)
-            names = {"drafts": "drafts", "booked": "booked", "paid": "paid", "unpaid": "unpaid"}
-            names.update({"overdue": "overdue", "notDue": "not-due", "sent": "sent"})  # no totals: unserved
-            links = {name: f"{base}/invoices/{path}" for name, path in names.items()}
-            return EconomicJSONResponse({**links, "self": f"{base}/invoices"})
-        head, rest = parts[0], parts[1:]
-        if head == "drafts":
-            return await self.drafts(request, rest, base)
-        if head == "booked":
-            return await self.booked(request, rest, base)
-        if head in ("paid", "unpaid", "overdue", "not-due") and not rest:
-            if method != "GET":
-                return self._not_allowed(method)
-            today = self.state.today().isoformat()
-            views: dict[str, Select] = {
-                "paid": lambda r: to_decimal(r.get("remainder", 0)) == 0,
-                "unpaid": lambda r: to_decimal(r.get("remainder", 0)) != 0,
-                "overdue": lambda r: to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) < today,
-                "not-due": lambda r: (
-                    to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) >= today
-                ),
-            }
-            return self.collection(
-                request,
-                BOOKED,
-                base,
-                route=f"invoices/{head}",
-                select=views[head],
-                filterable=BOOKED_STATE_FILTERS,
-                read_only=True,
-            )
-        if head == "sent" and len(rest) <= 1:
-            if method != "GET":
-                return self._not_allowed(method)
-            if not rest:
-                return self.collection(request, SENT, base)
-            return self.single(SENT, SENT.key_from_text(rest[0]), base)
-        return self._no_endpoint(base)
+    def invoices_index(self, base: str) -> Response:
+        """``GET /invoices``: the links to the invoice collections (no totals: unserved)."""
+        names = {"drafts": "drafts", "booked": "booked", "paid": "paid", "unpaid": "unpaid"}
+        names.update({"overdue": "overdue", "notDue": "not-due", "sent": "sent"})
+        links = {name: f"{base}/invoices/{path}" for name, path in names.items()}
+        return EconomicJSONResponse({**links, "self": f"{base}/invoices"})
 
-    async def drafts(self, request: Request, rest: list[str], base: str) -> Response:
-        """``/invoices/drafts[/{n}[/lines]]``."""
-        method = request.method
-        if not rest:
-            if method == "GET":
-                return self.collection(request, DRAFTS, base)
-            if method == "POST":
-                body = await self._body(request)
-                with self.state.lock:
-                    record = documents.validate_draft(self.state, body, base=base)
-                    record["draftInvoiceNumber"] = self.state.next_key(DRAFTS.name)
-                    self.state.insert(DRAFTS.name, record, keep_last_updated=False)
-                    return self._created(DRAFTS, record["draftInvoiceNumber"], base)
-            if method == "DELETE":
-                return self._delete_drafts(request, None, base)
-            return self._not_allowed(method)
-        key = DRAFTS.key_from_text(rest[0])
-        if len(rest) == 2 and rest[1] == "lines":
-            if method != "POST":
-                return self._not_allowed(method)
-            body = await self._body(request)
-            with self.state.lock:
-                draft = self.state.get(DRAFTS.name, key) if key is not None else None
-                if draft is None:
-                    return self._not_found(DRAFTS, rest[0], base)
-                updated = documents.validate_new_lines(self.state, draft, body, base=base)
-                assert key is not None
-                self.state.replace(DRAFTS.name, key, updated)
-                return self._created(DRAFTS, key, base)
-        if len(rest) != 1:
-            return self._no_endpoint(base)
-        if method == "GET":
-            return self.single(DRAFTS, key, base)
-        if method == "PUT":
-            body = await self._body(request)
-            with self.state.lock:
-                if key is None or not self.state.exists(DRAFTS.name, key):
-                    return self._not_found(DRAFTS, rest[0], base)
-                record = documents.validate_draft(self.state, body, base=base, replacing=True)
-                record["draftInvoiceNumber"] = key
-                self.state.replace(DRAFTS.name, key, record)
-                rendered = Renderer(self.state, base).render(
-                    DRAFTS.name, self.state.tables[DRAFTS.name][key], single=True
-                )
-            return EconomicJSONResponse(rendered)
-        if method == "DELETE":
-            return self._delete_drafts(request, key, base)
-        return self._not_allowed(method)
+    def invoice_view(self, request: Request, view: str, base: str) -> Response:
+        """``GET /invoices/paid|unpaid|overdue|not-due``: booked invoices by their remainder."""
+        today = self.state.today().isoformat()
+        views: dict[str, Select] = {
+            "paid": lambda r: to_decimal(r.get("remainder", 0)) == 0,
+            "unpaid": lambda r: to_decimal(r.get("remainder", 0)) != 0,
+            "overdue": lambda r: to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) < today,
+            "not-due": lambda r: to_decimal(r.get("remainder", 0)) != 0 and str(r.get("dueDate")) >= today,
+        }
+        return self.collection(
+            request,
+            BOOKED,
+            base,
+            route=f"invoices/{view}",
+            select=views[view],
+            filterable=BOOKED_STATE_FILTERS,
+            read_only=True,
+        )
+
+    def create_draft(self, call: Call, body: Any) -> dict[str, Any]:
+        """``POST /invoices/drafts`` (the generic create's hook): the stored draft."""
+        with self.state.lock:
+            record = documents.validate_draft(self.state, body, base=request_base(call))
+            record["draftInvoiceNumber"] = self.state.next_key(DRAFTS.name)
+            self.state.insert(DRAFTS.name, record, keep_last_updated=False)
+            return self.state.tables[DRAFTS.name][record["draftInvoiceNumber"]]
+
+    async def add_draft_lines(self, request: Request, number_text: str, base: str) -> Response:
+        """``POST /invoices/drafts/{n}/lines``: the draft with the lines appended (201, the draft)."""
+        key = DRAFTS.key_from_text(number_text)
+        body = await self._body(request)
+        with self.state.lock:
+            draft = self.state.get(DRAFTS.name, key) if key is not None else None
+            if draft is None:
+                return self._not_found(DRAFTS, number_text, base)
+            updated = documents.validate_new_lines(self.state, draft, body, base=base)
+            assert key is not None
+            self.state.replace(DRAFTS.name, key, updated)
+            return self._created(DRAFTS, key, base)
+
+    async def replace_draft(self, request: Request, number_text: str, base: str) -> Response:
+        """``PUT /invoices/drafts/{n}``: replace a draft (404 when missing: drafts are made by POST)."""
+        key = DRAFTS.key_from_text(number_text)
+        body = await self._body(request)
+        with self.state.lock:
+            if key is None or not self.state.exists(DRAFTS.name, key):
+                return self._not_found(DRAFTS, number_text, base)
+            record = documents.validate_draft(self.state, body, base=base, replacing=True)
+            record["draftInvoiceNumber"] = key
+            self.state.replace(DRAFTS.name, key, record)
+            rendered = Renderer(self.state, base).render(
+                DRAFTS.name, self.state.tables[DRAFTS.name][key], single=True
+            )
+        return EconomicJSONResponse(rendered)
+
+    def delete_drafts(self, request: Request, number_text: str | None, base: str) -> Response:
+        """``DELETE /invoices/drafts[/{n}]``."""
+        if number_text is None:
+            return self._delete_drafts(request, None, base)
+        key = DRAFTS.key_from_text(number_text)
+        if key is None:  # not a number: no draft (not "every draft", which None means below)
+            return self._not_found(DRAFTS, number_text, base)
+        return self._delete_drafts(request, key, base)
 
     def _delete_drafts(self, request: Request, key: Any, base: str) -> Response:
         """DELETE one draft, or every draft (the filter applies): 200 with a status document."""
@@ -695,108 +722,83 @@ class _EconomicApi:
             }
         )
 
-    async def booked(self, request: Request, rest: list[str], base: str) -> Response:
-        """``/invoices/booked[/{n}]``: list, get, book (POST, or PUT to the number to book with)."""
-        method = request.method
-        if len(rest) > 1:
-            return self._no_endpoint(base)
-        if not rest:
-            if method == "GET":
-                return self.collection(request, BOOKED, base)
-            if method != "POST":
-                return self._not_allowed(method)
-            number = None
-        else:
-            key = BOOKED.key_from_text(rest[0])
-            if method == "GET":
-                return self.single(BOOKED, key, base)
-            if method != "PUT":
-                return self._not_allowed(method)
-            if not isinstance(key, int):
-                return self._not_found(BOOKED, rest[0], base)
-            number = key
+    def book(self, call: Call, body: Any) -> dict[str, Any]:
+        """``POST /invoices/booked`` (the generic create's hook): the stored booked invoice."""
+        with self.state.lock:
+            return documents.book(self.state, body, base=request_base(call))
+
+    async def book_with_number(self, request: Request, number_text: str, base: str) -> Response:
+        """``PUT /invoices/booked/{bookWithNumber}``: book a draft with that number."""
+        key = BOOKED.key_from_text(number_text)
+        if not isinstance(key, int):
+            return self._not_found(BOOKED, number_text, base)
         body = await self._body(request)
         with self.state.lock:
-            stored = documents.book(self.state, body, base=base, book_with_number=number)
+            stored = documents.book(self.state, body, base=base, book_with_number=key)
             return self._created(BOOKED, stored["bookedInvoiceNumber"], base)
 
     # -- orders ----------------------------------------------------------------------------------
-    async def orders(self, request: Request, parts: list[str], base: str) -> Response:
-        """``/orders``, ``/orders/drafts[/{n}]``, ``/orders/sent[/{n}]``, ``/orders/archived[/{n}]``."""
-        method = request.method
-        if not parts:
-            if method != "GET":
-                return self._not_allowed(method)
-            links = {kind: f"{base}/orders/{kind}" for kind in ("archived", "drafts", "sent")}
-            return EconomicJSONResponse({**links, "self": f"{base}/orders"})
-        spec = ORDER_SPECS.get(parts[0])
-        if spec is None or len(parts) > 2:
-            if spec is DRAFT_ORDERS and len(parts) in (3, 5) and parts[2] == "templates":
-                return self._order_templates(request, parts, base)
-            return self._no_endpoint(base)
-        if len(parts) == 1:
-            if method == "GET":
-                return self.collection(request, spec, base, read_only=spec is ARCHIVED_ORDERS)
-            if method == "POST" and spec is not ARCHIVED_ORDERS:
-                return await self._post_order(request, spec, base)
-            return self._not_allowed(method)
-        key = spec.key_from_text(parts[1])
-        if method == "GET":
-            return self.single(spec, key, base)
-        if method == "PUT" and spec is DRAFT_ORDERS:
-            body = await self._body(request)
-            with self.state.lock:
-                if not isinstance(key, int) or not self.state.exists(spec.name, key):
-                    return self._not_found(spec, parts[1], base)
-                record = documents.validate_draft(self.state, body, base=base, spec=spec, replacing=True)
-                record["orderNumber"] = key
-                self.state.replace(spec.name, key, record)
-                rendered = Renderer(self.state, base).render(
-                    spec.name, self.state.tables[spec.name][key], single=True
-                )
-            return EconomicJSONResponse(rendered)
-        if method == "DELETE" and spec is not ARCHIVED_ORDERS:
-            with self.state.lock:
-                if not isinstance(key, int) or not self.state.delete(spec.name, key):
-                    return self._not_found(spec, parts[1], base)
-            return Response(status_code=204)
-        return self._not_allowed(method)
+    def orders_index(self, base: str) -> Response:
+        """``GET /orders``: the links to the order collections."""
+        links = {kind: f"{base}/orders/{kind}" for kind in ("archived", "drafts", "sent")}
+        return EconomicJSONResponse({**links, "self": f"{base}/orders"})
 
-    async def _post_order(self, request: Request, spec: ResourceSpec, base: str) -> Response:
-        """POST to ``/orders/drafts`` (create; or, with the ``orderNumber`` of a sent order, cancel its
-        sent status) or to ``/orders/sent`` (the full document of a draft order: mark it as sent)."""
+    async def replace_order(self, request: Request, number_text: str, base: str) -> Response:
+        """``PUT /orders/drafts/{n}``: replace a draft order (404 when missing)."""
+        spec = DRAFT_ORDERS
+        key = spec.key_from_text(number_text)
         body = await self._body(request)
         with self.state.lock:
-            number = body.get("orderNumber") if isinstance(body, dict) else None
-            source = SENT_ORDERS if spec is DRAFT_ORDERS else DRAFT_ORDERS
-            moving = (
-                isinstance(number, int)
-                and not isinstance(number, bool)
-                and self.state.exists(source.name, number)
+            if not isinstance(key, int) or not self.state.exists(spec.name, key):
+                return self._not_found(spec, number_text, base)
+            record = documents.validate_draft(self.state, body, base=base, spec=spec, replacing=True)
+            record["orderNumber"] = key
+            self.state.replace(spec.name, key, record)
+            rendered = Renderer(self.state, base).render(
+                spec.name, self.state.tables[spec.name][key], single=True
             )
-            if spec is SENT_ORDERS and not moving:
-                if number is None and isinstance(body, dict):
-                    missing = field_error(
-                        UNPUBLISHED,
-                        "Required property 'orderNumber' is missing.",
-                        hint="POST the full document of a draft order to mark it as sent.",
-                    )
-                    raise LegacyHttpError(
-                        400,
-                        VALIDATION_MESSAGE,
-                        developer_hint=VALIDATION_HINT,
-                        errors={"orderNumber": {"errors": [missing]}},
-                    )
-                return self._not_found(DRAFT_ORDERS, number, base)
-            record = documents.validate_draft(self.state, body, base=base, spec=DRAFT_ORDERS)
-            if moving:
-                assert isinstance(number, int)
-                self.state.delete(source.name, number)
-                record["orderNumber"] = number
-            else:
-                record["orderNumber"] = self.state.next_key(spec.name)
-            self.state.insert(spec.name, record, keep_last_updated=False)
-            return self._created(spec, record["orderNumber"], base)
+        return EconomicJSONResponse(rendered)
+
+    def post_order(self, spec: ResourceSpec) -> Callable[[Call, Any], dict[str, Any]]:
+        """The generic create's hook for ``POST /orders/drafts`` (create; or, with the ``orderNumber``
+        of a sent order, cancel its sent status) and ``POST /orders/sent`` (the full document of a draft
+        order: mark it as sent)."""
+
+        def create(call: Call, body: Any) -> dict[str, Any]:
+            base = request_base(call)
+            with self.state.lock:
+                number = body.get("orderNumber") if isinstance(body, dict) else None
+                source = SENT_ORDERS if spec is DRAFT_ORDERS else DRAFT_ORDERS
+                moving = (
+                    isinstance(number, int)
+                    and not isinstance(number, bool)
+                    and self.state.exists(source.name, number)
+                )
+                if spec is SENT_ORDERS and not moving:
+                    if number is None and isinstance(body, dict):
+                        missing = field_error(
+                            UNPUBLISHED,
+                            "Required property 'orderNumber' is missing.",
+                            hint="POST the full document of a draft order to mark it as sent.",
+                        )
+                        raise LegacyHttpError(
+                            400,
+                            VALIDATION_MESSAGE,
+                            developer_hint=VALIDATION_HINT,
+                            errors={"orderNumber": {"errors": [missing]}},
+                        )
+                    raise HttpError(self._not_found(DRAFT_ORDERS, number, base))
+                record = documents.validate_draft(self.state, body, base=base, spec=DRAFT_ORDERS)
+                if moving:
+                    assert isinstance(number, int)
+                    self.state.delete(source.name, number)
+                    record["orderNumber"] = number
+                else:
+                    record["orderNumber"] = self.state.next_key(spec.name)
+                self.state.insert(spec.name, record, keep_last_updated=False)
+                return self.state.tables[spec.name][record["orderNumber"]]
+
+        return create
 
     def _order_templates(self, request: Request, parts: list[str], base: str) -> Response:
         """``/orders/drafts/{n}/templates`` and ``…/templates/upgrade-instructions/draftInvoice``."""
@@ -826,40 +828,15 @@ class _EconomicApi:
 
     # -- journals --------------------------------------------------------------------------------
     async def journal_routes(self, request: Request, parts: list[str], base: str) -> Response:
-        """``/journals/{n}/vouchers[/{year}-{number}]`` and ``/journals/{n}/entries[/{e}]``."""
+        """``/journals/{n}/vouchers[/{year}-{number}]`` (a journal's entries are generic resources:
+        ``stored.journal_entries_resource``)."""
         method = request.method
         journal = SPECS["journals"].key_from_text(parts[0])
         with self.state.lock:
             exists = journal is not None and self.state.exists("journals", journal)
-        if not exists or len(parts) > 3:
-            return (
-                self._not_found(SPECS["journals"], parts[0], base) if not exists else self._no_endpoint(base)
-            )
+        if not exists:
+            return self._not_found(SPECS["journals"], parts[0], base)
         assert isinstance(journal, int)
-
-        def mine(record: Mapping[str, Any]) -> bool:
-            return get_path(record, "journal.journalNumber") == journal
-
-        if parts[1] == "entries":
-            if len(parts) == 2:
-                if method != "GET":
-                    return self._not_allowed(method)
-                return self.collection(
-                    request, ENTRIES, base, route=f"journals/{journal}/entries", select=mine
-                )
-            key = ENTRIES.key_from_text(parts[2])
-            if method == "GET":
-                return self.single(ENTRIES, key, base, select=mine, route=f"journals/{journal}/entries")
-            if method == "DELETE":
-                with self.state.lock:
-                    record = self.state.tables[ENTRIES.name].get(key) if key is not None else None
-                    if key is None or record is None or not mine(record):
-                        return self._not_found(ENTRIES, parts[2], base, f"journals/{journal}/entries")
-                    self.state.delete(ENTRIES.name, key)
-                return Response(status_code=204)
-            return self._not_allowed(method)
-        if parts[1] != "vouchers":
-            return self._no_endpoint(base)
         renderer = Renderer(self.state, base)
         if len(parts) == 2:
             if method == "POST":
@@ -1252,27 +1229,37 @@ class _EconomicApi:
         code = parts[4].upper() if len(parts) == 5 else None
         if request.method in ("POST", "PUT"):
             body = await self._body(request)
-            price = body.get("price") if isinstance(body, dict) else None
-            given = get_path(body, "currency.code") if isinstance(body, dict) else None
-            code = code or (str(given).upper() if isinstance(given, str) else None)
-            errors: dict[str, Any] = {}
-            if not isinstance(price, int | float | Decimal) or isinstance(price, bool):
-                errors["price"] = {"errors": [field_error(UNPUBLISHED, "price must be a number.")]}
-            elif Decimal(str(price)) != Decimal(str(price)).quantize(Decimal("0.01")):
-                errors["price"] = {"errors": [field_error(UNPUBLISHED, "price has more than 2 decimals.")]}
+            require_object(body)
+            errors = Annotated()
+            # As the schemas type them; on PUT the path names the currency, on POST the body must.
+            checked = check_document(
+                self.state,
+                _PRICE_SPEC,
+                body,
+                errors,
+                base=base,
+                creating=True,
+                fields=_PRICE_FIELDS_POST if request.method == "POST" else _PRICE_FIELDS_PUT,
+                refs=(),
+            )
+            sent = body.get("currency")
+            if request.method == "PUT" and isinstance(sent, Mapping) and "code" not in sent:
+                errors.add("currency.code", field_error(UNPUBLISHED, "Required property 'code' is missing."))
+            given = get_path(checked, "currency.code")
+            if isinstance(given, str) and not _CURRENCY_CODE.search(given):
+                errors.add("currency.code", field_error(UNPUBLISHED, f"'{given}' is no currency code."))
+            code = code or (given.upper() if isinstance(given, str) else None)
             with self.state.lock:
-                if code is None or code not in self.state.tables["currencies"]:
-                    message = f"Currency '{given or code}' does not exist."
-                    errors["currency"] = {"errors": [field_error(UNPUBLISHED, message)]}
-                if errors:
-                    raise LegacyHttpError(
-                        400, VALIDATION_MESSAGE, developer_hint=VALIDATION_HINT, errors=errors
+                if not errors and (code is None or code not in self.state.tables["currencies"]):
+                    errors.add(
+                        "currency", field_error(UNPUBLISHED, f"Currency '{given or code}' does not exist.")
                     )
+                raise_if(errors)
                 assert code is not None
                 existed = (number, code) in self.state.currency_prices
                 if request.method == "POST" and existed:
                     raise LegacyHttpError(400, f"A price in {code} already exists for product '{number}'.")
-                self.state.currency_prices[(number, code)] = Decimal(str(price))
+                self.state.currency_prices[(number, code)] = to_decimal(checked["price"])
             document = self._currency_price(number, code, base)
             created = request.method == "POST" or not existed
             headers = {"Location": document["self"]} if created else {}
@@ -1366,6 +1353,15 @@ def _one_page_pdf(title: str) -> bytes:
     return out + b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
 
 
+def _grant_json(pair: tuple[str, str], grant: Grant) -> dict[str, Any]:
+    return {
+        "appSecretToken": pair[0],
+        "agreementGrantToken": pair[1],
+        "roles": list(grant.roles),
+        "readOnly": grant.read_only,
+    }
+
+
 def _key_order(key: Any) -> tuple[int, Any]:
     return (0, key) if isinstance(key, int) else (1, str(key).lower())
 
@@ -1377,7 +1373,7 @@ class EconomicSandbox:
     limit, request log), ``webhooks`` the :class:`WebhookDispatcher` (``app.webhooks.flush(timeout)``
     waits for deliveries); ``state`` offers them as ``app.state.kit`` / ``.economic_state`` /
     ``.webhooks``. Besides the kit's control routes, ``/_sandbox/webhooks`` registers UI-style web
-    hooks (see ``webhooks.py``).
+    hooks (see ``webhooks.py``) and ``/_sandbox/grants`` mints token pairs with chosen app roles.
     """
 
     def __init__(
@@ -1456,7 +1452,44 @@ class EconomicSandbox:
                     response = JSONResponse({"booked": len(booked)})
         await response(scope, receive, send)
 
+    async def _grant_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/_sandbox/grants``: POST ``{"roles": [...], "readOnly": bool}`` mints a token pair whose
+        grant has those roles (201 with both tokens); GET lists the minted grants; DELETE forgets them."""
+        request = Request(scope, receive)
+        state = self.economic_state
+        response: Response
+        if scope["path"].rstrip("/") != GRANT_CONTROL:
+            response = JSONResponse({"message": "unknown sandbox control route"}, status_code=404)
+        elif request.method == "GET":
+            with state.lock:
+                minted = [_grant_json(pair, grant) for pair, grant in state.grants.items()]
+            response = JSONResponse(minted)
+        elif request.method == "DELETE":
+            with state.lock:
+                state.grants.clear()
+            response = Response(status_code=204)
+        elif request.method == "POST":
+            try:
+                data = json.loads(await request.body() or b"{}")
+                if not isinstance(data, dict):
+                    raise ValueError("send a JSON object: {roles?: [...], readOnly?: bool}")
+                roles = data.get("roles", ["SuperUser"])
+                read_only = data.get("readOnly", False)
+                if not isinstance(roles, list) or not isinstance(read_only, bool):
+                    raise ValueError("roles is a list of role names, readOnly a boolean")
+                secret, token, grant = state.mint_grant([str(r) for r in roles], read_only=read_only)
+                response = JSONResponse(_grant_json((secret, token), grant), status_code=201)
+            except ValueError as exc:
+                response = JSONResponse({"message": str(exc)}, status_code=400)
+        else:
+            response = JSONResponse({"message": "GET, POST or DELETE"}, status_code=405)
+            response.headers["Allow"] = "GET, POST, DELETE"
+        await response(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(GRANT_CONTROL):
+            await self._grant_control(scope, receive, send)
+            return
         if scope["type"] == "http" and scope["path"].startswith(WEBHOOK_CONTROL):
             await self._webhook_control(scope, receive, send)
             return

@@ -42,8 +42,10 @@ What the server computes (all money rounded half-up to øre):
   ``corporateIdentificationNumber``.
 
 Orders (``/orders/drafts``, ``/orders/sent``) are checked and priced by the same code
-(:func:`validate_draft` with the order spec): same required properties, same computed amounts. The
-schema's ``minimum: 0.01`` on an order line's quantity is not enforced (as for invoices).
+(:func:`validate_draft` with the order spec): same required properties, same computed amounts. An order
+line's ``quantity`` must lie in 0.01 … 999999999999999999 (the orders' GET schemas' bounds; the write
+schemas give none): a smaller one is a 400 like any bound. Invoice lines have no such bound in any
+invoice schema (a credit note's lines carry negative quantities), so invoices keep accepting them.
 
 Booking (``POST /invoices/booked``, ``PUT /invoices/booked/{bookWithNumber}``)
 ------------------------------------------------------------------------------
@@ -145,6 +147,13 @@ LINE_FIELDS = (
     Field("accrual.startDate", DATE),
     Field("accrual.endDate", DATE),
 )
+# An order line's quantity has the bounds the orders' (and quotes') GET schemas give it.
+ORDER_LINE_FIELDS = tuple(
+    Field("quantity", NUMBER, max_decimals=2, minimum=Decimal("0.01"), maximum=999999999999999999)
+    if f.path == "quantity"
+    else f
+    for f in LINE_FIELDS
+)
 LINE_REFS = (
     Ref("product", "products", "productNumber"),
     Ref("unit", "units", "unitNumber"),
@@ -207,7 +216,8 @@ def validate_draft(
         check_field(Field(spec.key, INTEGER, minimum=1, maximum=999999999), body[spec.key], errors)
         record.pop(spec.key, None)
     check_typed_only(body, TYPED_ONLY, errors)
-    lines = _check_lines(state, body, errors, base)
+    order = spec.name != DRAFT_INVOICES.name
+    lines = _check_lines(state, body, errors, base, ORDER_LINE_FIELDS if order else LINE_FIELDS)
     customer_number = get_path(record, "customer.customerNumber")
     customer = state.get("customers", customer_number) if customer_number is not None else None
     for path, resource, key in (
@@ -252,7 +262,11 @@ def validate_draft(
 
 
 def _check_lines(
-    state: EconomicState, body: Mapping[str, Any], errors: Annotated, base: str
+    state: EconomicState,
+    body: Mapping[str, Any],
+    errors: Annotated,
+    base: str,
+    fields: tuple[Field, ...] = LINE_FIELDS,
 ) -> list[dict[str, Any]]:
     raw = body.get("lines", [])
     if raw is None or not isinstance(raw, list):
@@ -277,7 +291,7 @@ def _check_lines(
             line_errors,
             base=base,
             creating=True,
-            fields=LINE_FIELDS,
+            fields=fields,
             refs=LINE_REFS,
         )
         check_typed_only(item, LINE_TYPED_ONLY, line_errors)

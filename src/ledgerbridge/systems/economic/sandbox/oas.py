@@ -85,6 +85,24 @@ def is_oas_path(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in OAS_PREFIXES)
 
 
+# The roles a grant needs, one of them, per served family: the ``x-required-roles`` of the tag the
+# services' OpenAPI documents put the operations under (Suppliers ``Groups``, Products ``ProductGroups``,
+# Webhooks ``Webhooks``); ``EventTypes`` carries none, so any grant reads it.
+REQUIRED_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (SUPPLIERS_PREFIX + "/Groups", ("Bookkeeping", "SuperUser")),
+    (PRODUCTS_PREFIX + "/productgroups", ("Sales", "SuperUser")),
+    (WEBHOOKS_PREFIX + "/webhooks", ("SuperUser",)),
+)
+
+
+def required_roles(path: str) -> tuple[str, ...]:
+    """One of these roles a grant needs for ``path`` (empty: any grant)."""
+    for prefix, roles in REQUIRED_ROLES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return roles
+    return ()
+
+
 def encode_version(version: int) -> str:
     """An opaque ``objectVersion`` (e-conomic's look like base64 row versions)."""
     return base64.b64encode(version.to_bytes(8, "big")).decode()

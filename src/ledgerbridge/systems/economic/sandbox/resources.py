@@ -16,6 +16,7 @@ from the schema files at run time because the sandbox must work without ``shared
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # Field types used for validation, filtering and sorting. DATE is a JSON string ``YYYY-MM-DD`` (filters
 # compare it as a string, which orders dates correctly); ARRAY is a JSON array of enum strings.
@@ -32,8 +33,8 @@ class Field:
     required: bool = False
     max_length: int | None = None
     min_length: int | None = None
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | Decimal | None = None
+    maximum: int | Decimal | None = None
     enum: tuple[str, ...] | None = None  # for ARRAY: the allowed item values (items are unique)
     max_decimals: int | None = None
 
@@ -449,6 +450,7 @@ EMPLOYEES = ResourceSpec(
     create_description="Create a new employee",
     writable=True,
     fields=(
+        Field("employeeNumber", INTEGER, minimum=1),  # as the GET schema types it
         Field("name", STRING, required=True, max_length=250),
         Field("email", STRING, max_length=250),
         Field("phone", STRING, max_length=250),

@@ -19,12 +19,15 @@ from starlette.responses import Response
 from ledgerbridge.sandbox.crud import register_crud
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.economic.links import decode_id
-from ledgerbridge.systems.economic.sandbox.resources import SPECS
+from ledgerbridge.systems.economic.sandbox.resources import ORDER_SPECS, SPECS
 from ledgerbridge.systems.economic.sandbox.stored import (
     CUSTOMER,
     ID,
+    JOURNAL,
     collection_resource,
     customer_child_resource,
+    document_resource,
+    journal_entries_resource,
 )
 
 if TYPE_CHECKING:
@@ -109,44 +112,91 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
     add("GET", "/customers/{customerNumber}/invoices/drafts", customer)
     add("GET", "/customers/{customerNumber}/invoices/booked", customer)
 
-    # Invoices.
-    def invoices(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
-        return api.invoices(req, parts[1:], base)
+    # Documents and a journal's entries through the generic CRUD handlers too (stored.py): list, get,
+    # create (the hooks below validate, number and store), delete. What they cannot serve stays a handler.
+    drafts, booked, sent = SPECS["invoices-drafts"], SPECS["invoices-booked"], SPECS["invoices-sent"]
+    register_crud(
+        table,
+        document_resource(api, drafts, create=api.create_draft),
+        collection="/invoices/drafts",
+        item=f"/invoices/drafts/{{{ID}}}",
+        operations="LGC",
+    )
+    register_crud(
+        table,
+        document_resource(api, booked, create=api.book),
+        collection="/invoices/booked",
+        item=f"/invoices/booked/{{{ID}}}",
+        operations="LGC",
+    )
+    register_crud(
+        table,
+        document_resource(api, sent),
+        collection="/invoices/sent",
+        item=f"/invoices/sent/{{{ID}}}",
+        operations="LG",
+    )
+    for kind, spec in ORDER_SPECS.items():
+        archived = kind == "archived"
+        register_crud(
+            table,
+            document_resource(
+                api, spec, read_only=archived, create=None if archived else api.post_order(spec)
+            ),
+            collection=f"/orders/{kind}",
+            item=f"/orders/{kind}/{{{ID}}}",
+            operations="LG" if archived else "LGCD",
+        )
+    register_crud(
+        table,
+        journal_entries_resource(api),
+        collection=f"/journals/{{{JOURNAL}}}/entries",
+        item=f"/journals/{{{JOURNAL}}}/entries/{{{ID}}}",
+        operations="LGD",
+    )
 
-    add("GET", "/invoices", invoices)
-    add("GET POST DELETE", "/invoices/drafts", invoices)
-    add("GET PUT DELETE", "/invoices/drafts/{draftInvoiceNumber}", invoices)
-    add("POST", "/invoices/drafts/{draftInvoiceNumber}/lines", invoices)
-    add("GET POST", "/invoices/booked", invoices)
-    add("GET PUT", "/invoices/booked/{bookedInvoiceNumber}", invoices)
-    for view in ("paid", "unpaid", "overdue", "not-due", "sent"):
-        add("GET", f"/invoices/{view}", invoices)
-    add("GET", "/invoices/sent/{id}", invoices)
+    # Invoices: the index, the views by remainder, and what the generic handlers do not do — a draft's
+    # PUT (404 when missing, the body read first), DELETE (200 with a status document; on the collection
+    # every draft the filter selects), its lines' POST, and booking with a number (PUT).
+    add("GET", "/invoices", lambda req, parts, base: api.invoices_index(base))
 
-    # Orders.
-    def orders(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
-        return api.orders(req, parts[1:], base)
+    def invoice_view(req: Request, parts: list[str], base: str) -> Response:
+        return api.invoice_view(req, parts[1], base)
 
+    for view in ("paid", "unpaid", "overdue", "not-due"):
+        add("GET", f"/invoices/{view}", invoice_view)
+    add("DELETE", "/invoices/drafts", lambda req, parts, base: api.delete_drafts(req, None, base))
+    add(
+        "DELETE",
+        f"/invoices/drafts/{{{ID}}}",
+        lambda req, parts, base: api.delete_drafts(req, parts[2], base),
+    )
+    add("PUT", f"/invoices/drafts/{{{ID}}}", lambda req, parts, base: api.replace_draft(req, parts[2], base))
+    add(
+        "POST",
+        "/invoices/drafts/{draftInvoiceNumber}/lines",
+        lambda req, parts, base: api.add_draft_lines(req, parts[2], base),
+    )
+    add(
+        "PUT",
+        f"/invoices/booked/{{{ID}}}",
+        lambda req, parts, base: api.book_with_number(req, parts[2], base),
+    )
+
+    # Orders: the index, a draft's PUT, the templates.
     def templates(req: Request, parts: list[str], base: str) -> Response:
         return api._order_templates(req, parts[1:], base)
 
-    add("GET", "/orders", orders)
-    add("GET POST", "/orders/drafts", orders)
-    add("GET PUT DELETE", "/orders/drafts/{orderNumber}", orders)
-    add("GET POST", "/orders/sent", orders)
-    add("GET DELETE", "/orders/sent/{orderNumber}", orders)
-    add("GET", "/orders/archived", orders)
-    add("GET", "/orders/archived/{orderNumber}", orders)
+    add("GET", "/orders", lambda req, parts, base: api.orders_index(base))
+    add("PUT", f"/orders/drafts/{{{ID}}}", lambda req, parts, base: api.replace_order(req, parts[2], base))
     for kind in ("drafts", "sent"):  # both render a templates link
         add("GET", f"/orders/{kind}/{{orderNumber}}/templates", templates)
         add("GET", f"/orders/{kind}/{{orderNumber}}/templates/upgrade-instructions/draftInvoice", templates)
 
-    # Journals.
+    # Journals' vouchers: grouped from the entries, a POST answers an array of vouchers.
     def journal(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
         return api.journal_routes(req, parts[1:], base)
 
-    add("GET", "/journals/{journalNumber}/entries", journal)
-    add("GET DELETE", "/journals/{journalNumber}/entries/{entryNumber}", journal)
     add("GET POST", "/journals/{journalNumber}/vouchers", journal)
     add("GET", "/journals/{journalNumber}/vouchers/{accountingYear-voucherNumber}", journal)
 

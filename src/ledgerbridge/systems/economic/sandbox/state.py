@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -117,6 +118,19 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# e-conomic's app roles (research §2; the OpenAPI tags' ``x-required-roles`` name these four).
+APP_ROLES = ("SuperUser", "Bookkeeping", "Sales", "ProjectEmployee")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An agreement grant minted for a test (``EconomicState.mint_grant``): the roles it was issued
+    with limit what it reaches (403 otherwise), and a read-only grant may only GET."""
+
+    roles: tuple[str, ...]
+    read_only: bool = False
+
+
 @dataclass
 class WebhookSubscription:
     """One registered webhook: an e-conomic UI web hook or one made through the Webhooks API.
@@ -158,7 +172,8 @@ class EconomicState:
     """Everything one sandboxed e-conomic agreement holds.
 
     ``clock`` returns the current time (tests pass a fixed one); ``accepted_tokens`` is None to accept
-    any non-empty token pair, or a set of ``(app_secret, grant)`` pairs to accept only those.
+    any non-empty token pair, or a set of ``(app_secret, grant)`` pairs to accept only those; ``grants``
+    the pairs :meth:`mint_grant` made, with their roles (always accepted).
     ``oas_cursor_page_size`` is the OpenAPI services' cursor page size (1000, as e-conomic's
     ``x-cursor-page-size``); tests lower it to exercise cursor paging with few records.
     """
@@ -169,6 +184,7 @@ class EconomicState:
         self.tables: dict[str, dict[Key, dict[str, Any]]] = {name: {} for name in SPECS}
         self.agreement: dict[str, Any] = _default_agreement()
         self.accepted_tokens: set[tuple[str, str]] | None = None
+        self.grants: dict[tuple[str, str], Grant] = {}  # minted (app secret, grant) -> roles
         self.oas_cursor_page_size = 1000
         self.idempotency_ttl_seconds = 3600.0
         self._idempotency: dict[str, CachedResponse] = {}
@@ -390,11 +406,28 @@ class EconomicState:
             self.clear()
             self.agreement = _default_agreement()
             self.accepted_tokens = None
+            self.grants.clear()
             self.oas_cursor_page_size = 1000
             self.exchange_rates = dict(DEFAULT_EXCHANGE_RATES)
             self.webhook_subscriptions.clear()
             self.currency_prices.clear()
             self.booking_numbers.clear()
+
+    def mint_grant(
+        self, roles: Iterable[str] = ("SuperUser",), *, read_only: bool = False
+    ) -> tuple[str, str, Grant]:
+        """A new token pair whose grant has ``roles`` (each one of :data:`APP_ROLES`); ``read_only``
+        refuses every method but GET. Returns (app secret token, agreement grant token, grant)."""
+        chosen = tuple(dict.fromkeys(roles))
+        unknown = [r for r in chosen if r not in APP_ROLES]
+        if unknown or not chosen:
+            raise ValueError(f"roles must be some of {', '.join(APP_ROLES)}; got {list(roles)}")
+        with self.lock:
+            serial = len(self.grants) + 1
+            secret, token = f"sandbox-app-{serial}-{uuid.uuid4().hex}", f"sandbox-grant-{uuid.uuid4().hex}"
+            grant = Grant(chosen, read_only)
+            self.grants[(secret, token)] = grant
+            return secret, token, grant
 
     def referrers(self, resource: str, key: Key) -> list[tuple[str, Key]]:
         """Records whose references point at ``resource``/``key`` (delete protection)."""

@@ -176,3 +176,99 @@ def collection_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollec
         delete=delete,
         spec=spec,
     )
+
+
+# -- documents and journal entries ----------------------------------------------------------------
+
+
+@dataclass
+class DocumentCollection(EconomicCollection):
+    """Draft, booked and sent invoices, orders, a journal's entries: the number in the path is taken as
+    it is (no ``decode_id``: document numbers are integers), and a missing one is named as e-conomic's
+    document handlers always named it — the parsed key on GET (``'None'`` for text), the path's text
+    on DELETE."""
+
+    def key_of(self, call: Call) -> Any:
+        return self.spec.key_from_text(call.params[self.key])
+
+
+def document_resource(
+    api: _EconomicApi,
+    spec: ResourceSpec,
+    *,
+    read_only: bool = False,
+    create: Callable[[Call, Any], Record] | None = None,
+) -> DocumentCollection:
+    """A document table (``spec``) for the generic handlers: list in e-conomic's envelope (``read_only``:
+    without the ``create`` metaData), get, delete (no reference check: documents are not referred to),
+    and ``create`` when the collection takes a POST (the hook stores the record and returns it)."""
+    state = api.state
+    plain = collection_resource(api, spec)
+
+    def missing(call: Call) -> Response:
+        text = call.params[ID]
+        shown = text if call.request.method == "DELETE" else spec.key_from_text(text)
+        return api._not_found(spec, shown, base_of(call))
+
+    def answer_list(call: Call, records: list[Record]) -> Response:
+        return api.collection(call.request, spec, base_of(call), read_only=read_only)
+
+    def delete(call: Call, record: Record) -> None:
+        with state.lock:
+            state.delete(spec.name, record[spec.key])
+
+    return DocumentCollection(
+        name=spec.name,
+        rows=plain.rows,
+        render=plain.render,
+        respond=_respond,
+        missing=missing,
+        key=ID,
+        answer_list=answer_list,
+        create=create,
+        body=plain.body,
+        delete=delete,
+        spec=spec,
+    )
+
+
+JOURNAL = "journalNumber"  # the path parameter naming the journal of an entry
+
+
+def journal_entries_resource(api: _EconomicApi) -> DocumentCollection:
+    """A journal's draft entries (``/journals/{journalNumber}/entries[/{id}]``: list, get, delete): the
+    rows are the journal's own; an unknown journal is the journal's 404."""
+    state = api.state
+    journals, entries = SPECS["journals"], SPECS["journal-entries"]
+
+    def journal_of(call: Call) -> Any:
+        number = journals.key_from_text(call.params[JOURNAL])
+        with state.lock:
+            if number is None or not state.exists(journals.name, number):
+                raise HttpError(api._not_found(journals, call.params[JOURNAL], base_of(call)))
+        return number
+
+    def mine(number: Any) -> Callable[[Mapping[str, Any]], bool]:
+        return lambda record: get_path(record, "journal.journalNumber") == number
+
+    def rows(call: Call) -> dict[str, Record]:
+        number = journal_of(call)
+        with state.lock:
+            own = {k: r for k, r in state.tables[entries.name].items() if mine(number)(r)}
+        return cast(dict[str, Record], own)
+
+    def missing(call: Call) -> Response:
+        text = call.params[ID]
+        shown = text if call.request.method == "DELETE" else entries.key_from_text(text)
+        return api._not_found(entries, shown, base_of(call), f"journals/{journal_of(call)}/entries")
+
+    def answer_list(call: Call, records: list[Record]) -> Response:
+        number = journal_of(call)
+        route = f"journals/{number}/entries"
+        return api.collection(call.request, entries, base_of(call), route=route, select=mine(number))
+
+    resource = document_resource(api, entries)
+    resource.rows = rows
+    resource.missing = missing
+    resource.answer_list = answer_list
+    return resource
