@@ -223,8 +223,10 @@ def test_a_grant_reaches_what_its_roles_allow_and_a_read_only_one_cannot_write(
     problem+json where the tag's ``x-required-roles`` names none of the grant's roles; a read-only grant
     reads, and every write is a 403 — in the legacy envelope on legacy REST, problem+json on the OpenAPI
     services — that stores nothing. Minted pairs are accepted even when ``accepted_tokens`` restricts."""
-    walk = Walk(httpx.Client(base_url=base_url, headers=AUTH), app)
-    sales, bookkeeping = walk.grant(["Sales"]), walk.grant(["Bookkeeping"])
+    with httpx.Client(base_url=base_url, headers=AUTH) as http:
+        walk = Walk(http, app)
+        sales, bookkeeping = walk.grant(["Sales"]), walk.grant(["Bookkeeping"])
+        reader = walk.grant(["SuperUser"], read_only=True)
     groups, productgroups = "/suppliersapi/v2.0.0/Groups", "/productsapi/v2.0.0/productgroups"
     app.economic_state.accepted_tokens = {("only", "these")}
     try:
@@ -238,7 +240,6 @@ def test_a_grant_reaches_what_its_roles_allow_and_a_read_only_one_cannot_write(
         assert httpx.get(base_url + "/webhooksapi/v1.0.0/webhooks", headers=sales).status_code == 403
         assert httpx.get(base_url + "/webhooksapi/v1.0.0/EventTypes", headers=sales).status_code == 200
 
-        reader = walk.grant(["SuperUser"], read_only=True)
         assert httpx.get(base_url + "/customers", headers=reader).status_code == 200
         before = httpx.get(base_url + "/units", headers=reader).json()["pagination"]["results"]
         legacy = httpx.post(base_url + "/units", json={"name": "kasse"}, headers=reader)
