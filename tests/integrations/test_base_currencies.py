@@ -5,7 +5,6 @@ them per 100 DKK. Nothing may be booked at a rate from another base; the doctor 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +20,9 @@ from ledgerbridge.integrations.rackbeat_economic.realtime import _Refs
 from ledgerbridge.integrations.totals_guard import TotalsMismatch
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.systems.rackbeat import RackbeatClient
+from tests.integrations import economic_support
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
-from tests.integrations.test_reconcile_economic import SETTINGS
+from tests.integrations.economic_support import booked_supplier_invoice
 
 runner = CliRunner()
 D = Decimal
@@ -34,18 +34,7 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledgerbridge.sqlite3'}"
 
 
-@pytest.fixture
-def acme(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealtimeHub]:
-    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
-    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
-    monkeypatch.setenv("COLUMNS", "250")
-    world.service.update_settings("acme", SETTINGS)
-    assert world.service.run_startup("acme").ok
-    hub = RealtimeHub(world.service)
-    try:
-        yield hub
-    finally:
-        hub.close()
+acme = economic_support.acme  # the integration, set up and started
 
 
 def booked_invoice(world: World, currency: str, price: str = "100") -> dict[str, Any]:
@@ -169,28 +158,7 @@ def test_a_supplier_voucher_at_a_rate_from_another_base_is_refused_with_the_reas
     world: World, acme: RealtimeHub
 ) -> None:
     world.ops.set_base_currency("EUR")
-    supplier = world.ops.records("suppliers")[0]
-    product = world.ops.records("products")[0]
-    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        bill = rackbeat.create(
-            "supplier-invoices",
-            {
-                "supplier_id": supplier["number"],
-                "invoice_number": "S-1",
-                "invoice_date": date.today().isoformat(),
-                "currency": "SEK",
-                "lines": [
-                    {
-                        "child_id": product["number"],
-                        "quantity": 2,
-                        "line_price": "100.00",
-                        "vat_percentage": 25,
-                    }
-                ],
-            },
-            suppress_webhooks=True,
-        )
-        bill = rackbeat.book("supplier-invoices", bill["number"])
+    bill = booked_supplier_invoice(world, "S-1", date.today(), currency="SEK")
     assert D(str(bill["currency_rate"])) == D("8.584842")  # EUR per 100 SEK
     result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
     # Refused before anything is posted: a voucher has no draft stage to hold it in (it was posted at
@@ -214,26 +182,7 @@ def test_a_supplier_voucher_at_a_rate_from_another_base_is_refused_with_the_reas
     assert "per 100 SEK in EUR" in finding["message"]
 
     # Rackbeat's own base currency (rate 100): e-conomic converts it at its own rate.
-    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        eur = rackbeat.create(
-            "supplier-invoices",
-            {
-                "supplier_id": supplier["number"],
-                "invoice_number": "S-2",
-                "invoice_date": date.today().isoformat(),
-                "currency": "EUR",
-                "lines": [
-                    {
-                        "child_id": product["number"],
-                        "quantity": 1,
-                        "line_price": "80.00",
-                        "vat_percentage": 25,
-                    }
-                ],
-            },
-            suppress_webhooks=True,
-        )
-        eur = rackbeat.book("supplier-invoices", eur["number"])
+    eur = booked_supplier_invoice(world, "S-2", date.today(), currency="EUR", quantity=1, price="80.00")
     posted = acme.transfer("acme", "supplier-invoice", str(eur["number"]))
     assert posted.ok, posted.message
     [entry] = [

@@ -5,13 +5,11 @@ another number than the transfer ledger says."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -20,7 +18,9 @@ from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.store import Transfer
 from ledgerbridge.systems.economic import EconomicClient
 from ledgerbridge.systems.rackbeat import RackbeatClient
+from tests.integrations import economic_support
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
+from tests.integrations.economic_support import booked_supplier_invoice
 from tests.support import book_one_line_invoice
 
 runner = CliRunner()
@@ -28,25 +28,7 @@ D = Decimal
 TODAY = date.today()
 LAST_MONTH = TODAY.replace(day=1) - timedelta(days=1)
 
-SETTINGS: dict[str, object] = {
-    "customer_invoices": {"enabled": True, "post_invoices": True, "account_for_customer_groups": 5600},
-    "supplier_invoices": {"enabled": True, "day_book": 2, "account_for_supplier_groups": 6110},
-    "accounting": {"standard_account": 1210},
-}
-
-
-@pytest.fixture
-def acme(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealtimeHub]:
-    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(world.config.home))
-    monkeypatch.setenv("LEDGERBRIDGE_DATABASE_URL", world.config.database_url)
-    monkeypatch.setenv("COLUMNS", "250")
-    world.service.update_settings("acme", SETTINGS)
-    assert world.service.run_startup("acme").ok
-    hub = RealtimeHub(world.service)
-    try:
-        yield hub
-    finally:
-        hub.close()
+acme = economic_support.acme  # the integration, set up and started
 
 
 def reconcile(*args: str) -> tuple[int, dict[str, Any]]:
@@ -64,17 +46,25 @@ def transferred_invoice(world: World, hub: RealtimeHub, price: str = "125.50") -
 
 
 def booked_by_hand(
-    world: World, day: date, *, number: int | None = None, customer: int = 2
+    world: World,
+    day: date,
+    *,
+    number: int | None = None,
+    customer: int = 2,
+    recipient: str = "Entered by hand ApS",
+    line: tuple[str, int, str] = ("Konsulenttimer", 3, "400.00"),
 ) -> dict[str, Any]:
-    """A bookkeeper books an invoice in e-conomic itself (over its API, as the UI would)."""
+    """A bookkeeper books an invoice of one ``line`` (description, quantity, net unit price) in e-conomic
+    itself (over its API, as the UI would)."""
+    description, quantity, price = line
     body = {
         "date": day.isoformat(),
         "currency": "DKK",
         "customer": {"customerNumber": customer},
         "layout": {"layoutNumber": 19},
         "paymentTerms": {"paymentTermsNumber": 1},
-        "recipient": {"name": "Entered by hand ApS", "vatZone": {"vatZoneNumber": 1}},
-        "lines": [{"description": "Konsulenttimer", "quantity": 3, "unitNetPrice": D("400.00")}],
+        "recipient": {"name": recipient, "vatZone": {"vatZoneNumber": 1}},
+        "lines": [{"description": description, "quantity": quantity, "unitNetPrice": D(price)}],
     }
     with EconomicClient(world.economic_url, "app-secret", "grant") as economic:
         draft = economic.create("invoices/drafts", body)
@@ -194,27 +184,7 @@ def test_an_invoice_booked_under_another_number_after_a_crash_is_found_not_missi
 
 
 def test_a_supplier_voucher_is_compared_once_its_day_book_is_booked(world: World, acme: RealtimeHub) -> None:
-    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        supplier = world.ops.records("suppliers")[0]
-        product = world.ops.records("products")[0]
-        bill = rackbeat.create(
-            "supplier-invoices",
-            {
-                "supplier_id": supplier["number"],
-                "invoice_number": "R-2026-9",
-                "invoice_date": TODAY.isoformat(),
-                "lines": [
-                    {
-                        "child_id": product["number"],
-                        "quantity": 2,
-                        "line_price": "100.00",
-                        "vat_percentage": 25,
-                    }
-                ],
-            },
-            suppress_webhooks=True,
-        )
-        rackbeat.book("supplier-invoices", bill["number"])
+    bill = booked_supplier_invoice(world, "R-2026-9", TODAY)
     result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
     assert result.ok, result.message
 
@@ -274,31 +244,10 @@ def voucher_by_hand(
 def test_a_supplier_voucher_only_in_economic_is_listed_and_ours_are_not(
     world: World, acme: RealtimeHub
 ) -> None:
-    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        supplier = world.ops.records("suppliers")[0]
-        product = world.ops.records("products")[0]
-        bills = []
-        for heading in ("Varer fra lager", None):  # with a heading, and with our reference text
-            bill = rackbeat.create(
-                "supplier-invoices",
-                {
-                    "supplier_id": supplier["number"],
-                    "invoice_number": f"R-{len(bills)}",
-                    "invoice_date": TODAY.isoformat(),
-                    **({"heading": heading} if heading else {}),
-                    "lines": [
-                        {
-                            "child_id": product["number"],
-                            "quantity": 2,
-                            "line_price": "100.00",
-                            "vat_percentage": 25,
-                        }
-                    ],
-                },
-                suppress_webhooks=True,
-            )
-            rackbeat.book("supplier-invoices", bill["number"])
-            bills.append(bill)
+    bills = [  # with a heading, and with our reference text
+        booked_supplier_invoice(world, f"R-{n}", TODAY, heading=heading)
+        for n, heading in enumerate(("Varer fra lager", None))
+    ]
     for bill in bills:
         result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
         assert result.ok, result.message
@@ -358,18 +307,14 @@ def test_a_never_transferred_invoice_whose_number_economic_holds_is_one_row(
     # Another invoice (another customer) under the first one's number, entered in e-conomic by hand …
     booked_by_hand(world, TODAY, number=int(other["number"]), customer=customer + 1)
     # … and the second one itself, typed into e-conomic by hand: same number, customer, date and amounts.
-    body = {
-        "date": TODAY.isoformat(),
-        "currency": "DKK",
-        "customer": {"customerNumber": customer},
-        "layout": {"layoutNumber": 19},
-        "paymentTerms": {"paymentTermsNumber": 1},
-        "recipient": {"name": "By hand", "vatZone": {"vatZoneNumber": 1}},
-        "lines": [{"description": "Same goods", "quantity": 2, "unitNetPrice": D("125.50")}],
-    }
-    with EconomicClient(world.economic_url, "app-secret", "grant") as economic:
-        draft = economic.create("invoices/drafts", body)
-        economic.book_invoice(draft["draftInvoiceNumber"], book_with_number=int(same["number"]))
+    booked_by_hand(
+        world,
+        TODAY,
+        number=int(same["number"]),
+        customer=customer,
+        recipient="By hand",
+        line=("Same goods", 2, "125.50"),
+    )
 
     code, found = reconcile()
     assert code == 1
@@ -478,27 +423,7 @@ def test_a_voucher_number_of_another_accounting_year_is_another_voucher(
     """Voucher numbers start again each accounting year: last year's transferred voucher 10000 does not
     make this year's voucher 10000, entered by hand, ours."""
     last_year = date(TODAY.year - 1, 12, 15)
-    with RackbeatClient(world.rackbeat_url, RACKBEAT_TOKEN) as rackbeat:
-        supplier = world.ops.records("suppliers")[0]
-        product = world.ops.records("products")[0]
-        bill = rackbeat.create(
-            "supplier-invoices",
-            {
-                "supplier_id": supplier["number"],
-                "invoice_number": "R-LAST-YEAR",
-                "invoice_date": last_year.isoformat(),
-                "lines": [
-                    {
-                        "child_id": product["number"],
-                        "quantity": 2,
-                        "line_price": "100.00",
-                        "vat_percentage": 25,
-                    }
-                ],
-            },
-            suppress_webhooks=True,
-        )
-        rackbeat.book("supplier-invoices", bill["number"])
+    bill = booked_supplier_invoice(world, "R-LAST-YEAR", last_year)
     result = acme.transfer("acme", "supplier-invoice", str(bill["number"]))
     assert result.ok, result.message
     with world.service.store.session() as db:
