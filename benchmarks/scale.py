@@ -185,6 +185,14 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
             figures["startup_429"] = sum(1 for c in calls if c["status"] == 429)
             figures["startup_rate_share"] = len(calls) / (args.rackbeat_per_minute * elapsed / 60)
             figures["startup_rss_mb"] = peak_rss_mb()
+            figures["startup_load"] = os.getloadavg()[0]
+            print(  # at once: a long run's start-up figures survive a run stopped later
+                f"{products + customers} records: start-up {elapsed:.0f} s, {figures['startup_calls']:.0f} "
+                f"calls, {figures['steady_share']:.3f} of the limit once paced, "
+                f"{figures['startup_429']:.0f} × 429, peak RSS {figures['startup_rss_mb']:.0f} MB "
+                f"(load average {figures['startup_load']:.1f})",
+                flush=True,
+            )
             figures["startup_ok"] = float(result.ok)
 
             hub = RealtimeHub(service)
@@ -292,7 +300,8 @@ def show(label: str, f: dict[str, float]) -> None:
         f"(ok={bool(f['startup_ok'])}), {f['startup_calls']:.0f} Rackbeat calls = "
         f"{f['startup_rate_share']:.2f}× the limit's rate over the run (burst included), "
         f"{f['steady_share']:.3f} of the limit once paced, {f['startup_429']:.0f} × 429, "
-        f"peak RSS {f['startup_rss_mb']:.0f} MB; first poll {f['first_poll_s']:.1f} s "
+        f"peak RSS {f['startup_rss_mb']:.0f} MB (load average {f['startup_load']:.1f} at its end); "
+        f"first poll {f['first_poll_s']:.1f} s "
         f"(from the start-up sync's bookmark), a full poll (no bookmark) {f['full_poll_s']:.1f} s; "
         f"real time p50 {f['p50_ms']:.0f} ms ({f['invoices_booked']:.0f} invoices; waits for the "
         f"rate limits meanwhile: Rackbeat {f['rt_rackbeat_wait_s']:.1f} s, "
@@ -327,7 +336,7 @@ def main() -> None:
         f"{large['full_poll_s']:.1f} s (target < 60 s); "
         f"start-up calls once paced {large['steady_share']:.3f} of the limit (target ≥ 0.98) with "
         f"{large['startup_429']:.0f} × 429 (target 0); "
-        f"peak RSS {large['startup_rss_mb']:.0f} MB (target ≤ 250)"
+        f"peak RSS {large['startup_rss_mb']:.0f} MB (target ≤ 250); load average now {os.getloadavg()[0]:.1f}"
     )
 
 
