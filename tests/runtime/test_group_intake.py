@@ -133,3 +133,39 @@ def test_a_failing_commit_answers_503_to_its_batch_and_stores_none_of_it(pg_worl
         with engine.begin() as db:
             db.execute(text("DROP TRIGGER IF EXISTS refuse_666 ON webhook_inbox"))
             db.execute(text("DROP FUNCTION IF EXISTS refuse_666()"))
+
+
+def test_a_delivery_for_an_integration_removed_meanwhile_is_refused_and_its_batch_stored(
+    pg_world: EWorld,  # noqa: F811
+) -> None:
+    # One transaction for everything arriving within 3 s: the three deliveries below share one.
+    intake = GroupIntake(pg_world.service.store, window=3.0, writers=1)
+    with receiver(pg_world, intake) as (cluster, url, headers):
+        pg_world.add("gone")
+        cluster.hub.register_webhooks("gone", url.split("/webhooks/")[0])
+        with pg_world.service.store.session() as db:
+            secret = WebhookSecrets(db, cluster.hub.session("gone")[0]).get("rackbeat")
+        gone = {**headers, "rackbeat-webhook-token": cluster.hub._open_tokens(secret)[EVENT]}
+        gone_url = url.replace("/se", "/gone")
+        assert httpx.post(gone_url, json={"key": 1}, headers=gone, timeout=60).status_code == 200
+        # Removed while its tokens are still remembered: its next delivery passes the token check and
+        # reaches the batch, which must store the others and refuse it as an unknown integration.
+        pg_world.service.delete_integration("gone")
+        calls = [(url, headers, 10), (url, headers, 11), (gone_url, gone, 12)]
+        answers: list[Any] = [None] * 3
+        start = threading.Barrier(3)
+
+        def send(index: int) -> None:
+            target, given, key = calls[index]
+            with httpx.Client(timeout=60) as client:
+                start.wait()
+                answers[index] = client.post(target, json={"key_name": "number", "key": key}, headers=given)
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [200, 200, 401]
+        assert answers[2].json() == {"detail": "unknown webhook token"}
+        assert set(inbox_rows(pg_world)) == {"10", "11"}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -416,6 +417,15 @@ def runs(
 
 
 # -- continuous sync ------------------------------------------------------------------------------------
+def _one_of(*choices: str) -> Any:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -435,6 +445,37 @@ def serve(
             help="Cluster mode (PostgreSQL): receive and queue; `ledgerbridge worker` processes do the work.",
         ),
     ] = False,
+    http: Annotated[
+        str,
+        typer.Option(
+            help="HTTP parser: auto (httptools when installed, else h11), httptools or h11.",
+            callback=_one_of("auto", "httptools", "h11"),
+        ),
+    ] = "auto",
+    loop: Annotated[
+        str,
+        typer.Option(
+            help="Event loop: auto (uvloop when installed, else asyncio), uvloop or asyncio.",
+            callback=_one_of("auto", "uvloop", "asyncio"),
+        ),
+    ] = "auto",
+    intake_processes: Annotated[
+        int,
+        typer.Option(
+            help="Cluster mode: processes that only take webhooks, side by side on --intake-port (webhooks "
+            "are then subscribed there); 0: this process takes them on --port.",
+            min=0,
+        ),
+    ] = 0,
+    intake_port: Annotated[
+        int | None, typer.Option(help="Port of the intake processes (default: --port + 1).")
+    ] = None,
+    intake_url: Annotated[
+        str | None,
+        typer.Option(
+            help="URL the external systems reach the intake processes at (default: http://HOST:INTAKE_PORT)."
+        ),
+    ] = None,
     log_format: LogFormat = None,
     log_level: LogLevel = None,
 ) -> None:
@@ -445,20 +486,33 @@ def serve(
     import uvicorn
 
     from ledgerbridge.runtime.embedded import ClusterReceiver, EmbeddedRuntime, ServingRuntime
+    from ledgerbridge.runtime.intake_processes import IntakeProcesses
     from ledgerbridge.web.app import create_app, server_config
 
     service = _service()
     url = public_url or f"http://{host}:{port}"
     runtime: ServingRuntime
+    if intake_processes and not cluster:
+        raise _fail("--intake-processes needs --cluster (the processes share the work through PostgreSQL)")
     try:
         runtime = ClusterReceiver(service) if cluster else EmbeddedRuntime(service, scan_seconds=scan_seconds)
+        intake = (
+            IntakeProcesses(
+                host, port + 1 if intake_port is None else intake_port, intake_processes, http=http, loop=loop
+            )
+            if intake_processes
+            else None
+        )
     except UserError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:  # the intake's port is taken
+        raise _fail(f"cannot listen for the intake processes: {exc}") from None
+    hooks_url = (intake_url or f"http://{host}:{intake.port}") if intake else url
 
     def start_background() -> None:
         runtime.start()
         if register:
-            runtime.subscribe(url, lambda line: console.print(f"{line} at {url}"))
+            runtime.subscribe(hooks_url, lambda line: console.print(f"{line} at {hooks_url}"))
 
     web = create_app(
         runtime.hub,
@@ -467,7 +521,7 @@ def serve(
         on_start=start_background,
         on_stop=runtime.stop,
     )
-    server = uvicorn.Server(server_config(web, host, port))
+    server = uvicorn.Server(server_config(web, host, port, http=http, loop=loop))
 
     console.print(
         f"ledgerbridge serving on http://{host}:{port}: the console at http://{host}:{port}/console, "
@@ -478,8 +532,29 @@ def serve(
             "No admin password yet: open the console from this machine to choose one, "
             "or run `ledgerbridge admin set-password`."
         )
-    with runtime:
+    if intake:
+        console.print(f"webhook intake: {intake_processes} processes on http://{host}:{intake.port}")
+    with runtime, intake or contextlib.nullcontext():
         server.run()
+
+
+@app.command("serve-intake", hidden=True)
+def serve_intake(
+    fd: Annotated[int, typer.Option(help="The listening socket, inherited.")],
+    parent: Annotated[int, typer.Option(help="The serving process: stop when it is gone.")],
+    http: Annotated[str, typer.Option()] = "auto",
+    loop: Annotated[str, typer.Option()] = "auto",
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+) -> None:
+    """One intake process of `serve --cluster --intake-processes` (started by serve, not by hand)."""
+    from ledgerbridge.runtime.intake_processes import run_intake_process
+
+    configure_logging(log_format, log_level, force=True)
+    try:
+        run_intake_process(_service(), fd, parent, http=http, loop=loop)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command("prune")

@@ -8,10 +8,11 @@ pending collapses into the pending item.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,6 +137,36 @@ def _upsert(dialect: str) -> Any:
     ).returning(table.c.id, table.c.integration_id, table.c.event, table.c.record_key, table.c.deliveries)
 
 
+# PostgreSQL: one statement whatever the batch's size, its rows given as one array per column. Its text
+# never changes, so neither SQLAlchemy nor psycopg compiles or parses it per batch (a multi-row VALUES list
+# is a new statement for every size). Same effect as ``_upsert``; a row of an integration that is gone is
+# left out by the statement itself (no row returned for it), saving the look-up before it.
+UPSERT_UNNEST = """
+INSERT INTO webhook_inbox
+    (integration_id, source, event, record_key, via, payload, state, deliveries, attempts, received_at)
+SELECT u.integration_id, u.source, u.event, u.record_key, u.via, u.payload::json, 'pending', u.deliveries,
+    0, u.received_at
+FROM unnest(%s::integer[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::integer[],
+    %s::timestamptz[]) AS u(integration_id, source, event, record_key, via, payload, deliveries, received_at)
+WHERE EXISTS (SELECT 1 FROM integrations WHERE integrations.id = u.integration_id)
+ON CONFLICT (integration_id, event, record_key) WHERE state = 'pending'
+DO UPDATE SET deliveries = webhook_inbox.deliveries + excluded.deliveries
+RETURNING id, integration_id, event, record_key, deliveries
+"""
+
+
+def _columns(rows: Iterable[dict[str, Any]]) -> tuple[list[Any], ...]:
+    """The rows as ``UPSERT_UNNEST``'s arrays, one per column."""
+    names = ("integration_id", "source", "event", "record_key", "via", "payload", "deliveries", "received_at")
+    columns: tuple[list[Any], ...] = tuple([] for _ in names)
+    for row in rows:
+        for column, name in zip(columns, names, strict=True):
+            column.append(row[name])
+    payloads = columns[5]
+    payloads[:] = [None if payload is None else json.dumps(payload) for payload in payloads]
+    return columns
+
+
 def put_many(store: Store, entries: Sequence[Announced]) -> list[tuple[int, bool] | None]:
     """Store announced changes in one transaction; per entry ``(item id, whether it is new)``, or None when
     its integration no longer exists. A repeat of a pending item (also one earlier in ``entries``)
@@ -145,8 +176,12 @@ def put_many(store: Store, entries: Sequence[Announced]) -> list[tuple[int, bool
     if not entries:
         return []
     with store.engine.begin() as connection:
-        wanted = {entry.integration_id for entry in entries}
-        existing = set(connection.scalars(select(Integration.id).where(Integration.id.in_(wanted))))
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:  # the statement itself leaves out integrations that are gone
+            existing = {entry.integration_id for entry in entries}
+        else:
+            wanted = {entry.integration_id for entry in entries}
+            existing = set(connection.scalars(select(Integration.id).where(Integration.id.in_(wanted))))
         rows: dict[tuple[int, str, str], dict[str, Any]] = {}
         for entry in entries:
             if entry.integration_id not in existing:
@@ -169,9 +204,11 @@ def put_many(store: Store, entries: Sequence[Announced]) -> list[tuple[int, bool
             }
         stored: dict[tuple[int, str, str], tuple[int, bool]] = {}
         if rows:
-            # executemany of one cached statement (sent as multi-row INSERTs); rows matched by their key,
-            # as RETURNING's order is not that of the rows given where some were updated.
-            returned = connection.execute(_upsert(connection.dialect.name), list(rows.values()))
+            # Rows matched by their key, as RETURNING's order is not that of the rows given.
+            if postgresql:
+                returned: Any = connection.exec_driver_sql(UPSERT_UNNEST, _columns(rows.values())).all()
+            else:  # executemany of one cached statement (sent as multi-row INSERTs)
+                returned = connection.execute(_upsert(connection.dialect.name), list(rows.values()))
             for item_id, integration_id, event, record_key, deliveries in returned:
                 key = (integration_id, event, record_key)
                 # Inserted now: it holds exactly this batch's deliveries; else it was pending already.
