@@ -59,6 +59,19 @@ def test_the_startup_sync_carries_every_category(eworld: EWorld) -> None:
         again = eworld.service.run_startup("se", force=True)
         assert again.counts["product_category"] == {"created": 0, "updated": 0, "unchanged": 3, "failed": 0}
         assert len(labels(books)) == before + 2
+        [hand_made] = named(books, "Trädgård")
+
+    # A product made in real time afterwards carries the label the start-up sync bound.
+    with open_elive(eworld, "se", LIVE, add=False, startup=False) as live:
+        group = eworld.ops.records("product-groups")[0]
+        body = {"name": "Gräsklippare", "group": group["number"], "sales_price": "4999.00"}
+        live.rackbeat.create("products", {"number": "GARDEN-1", **body, "product_category": garden["number"]})
+        articles = live.books.iter_collection
+        found = wait_for(
+            lambda: next((a for a in articles("articles") if a["Number"] == "GARDEN-1"), None),
+            what="the article",
+        )
+        assert label_ids(found) == [hand_made["Id"]]
 
 
 def test_the_startup_sync_plans_the_labels_without_writing(eworld: EWorld) -> None:
