@@ -34,6 +34,9 @@ from ledgerbridge.web.jobs import StartupJobs
 MAX_ROW_ID = 2**63 - 1
 RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+# A reconcile period's first and last day (``?from=…&to=…``).
+PeriodStart = Annotated[date | None, Query(alias="from", description="First day; default the 1st")]
+PeriodEnd = Annotated[date | None, Query(alias="to", description="Last day; default today")]
 
 #: A moment as the API writes it: ISO 8601 with the offset of the zone it was put in (``isoformat``, so
 #: UTC is ``+00:00`` as in the CLI's ``--json``, not ``Z``); the schema says ``format: date-time``.
@@ -323,6 +326,14 @@ def invalid(exc: InvalidConfiguration) -> JSONResponse:
     )
 
 
+def refused(exc: UserError) -> JSONResponse:
+    """409 with the reason why the integration cannot do it now; an unknown integration is raised again
+    (the app's 404)."""
+    if str(exc).startswith("no integration named"):
+        raise exc
+    return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
 def build_api(
     hub: RealtimeHub,
     jobs: StartupJobs,
@@ -468,9 +479,7 @@ def build_api(
         try:
             job = jobs.start(name, force=bool(body and body.force))
         except UserError as exc:
-            if str(exc).startswith("no integration named"):
-                raise
-            return JSONResponse({"detail": str(exc)}, status_code=409)
+            return refused(exc)
         return snapshot_in_zone(job.snapshot(), service.timezone_of(name))
 
     @api.get("/integrations/{name}/startup", tags=["sync"])
@@ -546,29 +555,19 @@ def build_api(
         try:
             run = service.run_register(name, register, dry_run=dry_run)
         except UserError as exc:
-            if str(exc).startswith("no integration named"):
-                raise
-            return JSONResponse({"detail": str(exc)}, status_code=409)
+            return refused(exc)
         return dict(run.as_dict())
 
     # -- reconcile -------------------------------------------------------------------------------------------
     @api.get("/integrations/{name}/reconcile", tags=["reconcile"])
-    def reconcile_check(
-        name: str,
-        start: Annotated[date | None, Query(alias="from", description="First day; default the 1st")] = None,
-        end: Annotated[date | None, Query(alias="to", description="Last day; default today")] = None,
-    ) -> dict[str, Any]:
+    def reconcile_check(name: str, start: PeriodStart = None, end: PeriodEnd = None) -> dict[str, Any]:
         """Compare both sides for a period: every transferred document's net, VAT, gross and currency,
         documents on one side only, master data drifted since its last sync. ``agree`` is true only when
         nothing differs."""
         return reconcile(hub, name, start, end).as_dict()
 
     @api.post("/integrations/{name}/reconcile", tags=["reconcile"])
-    def reconcile_repair(
-        name: str,
-        start: Annotated[date | None, Query(alias="from", description="First day; default the 1st")] = None,
-        end: Annotated[date | None, Query(alias="to", description="Last day; default today")] = None,
-    ) -> dict[str, Any]:
+    def reconcile_repair(name: str, start: PeriodStart = None, end: PeriodEnd = None) -> dict[str, Any]:
         """Like GET, and fix what is safe first (transfer what is missing, sync drifted master data
         again); ``repaired`` says what was done, ``findings`` what is left for a person."""
         return reconcile(hub, name, start, end, repair=True).as_dict()
