@@ -16,18 +16,24 @@ currency the rate carries over as it is. When they do not, it means something el
 
 :func:`rate_for_ledger` answers which rate the ledger should use and compare, or why none can be;
 :func:`rackbeat_base_currency` reads Rackbeat's base; :func:`mismatch` is the doctor's words.
+
+A ledger that books at its own rate and can tell its rate for Rackbeat's base currency (eAccounting:
+``GET /currencies/exchangerate``) lets a third-currency document be *compared* instead:
+:class:`CrossRate` carries Rackbeat's amount into the ledger's base through that rate, and the document
+is booked only when it comes to the ledger's own amount to the öre (else held with both rates and amounts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ledgerbridge.integrations.doctor import Doctor
 
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,71 @@ class LedgerRate:
 
     rate: Decimal | None
     refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class CrossRate:
+    """Rackbeat's rate for a third currency, brought into the ledger's base currency through the ledger's
+    own rate for Rackbeat's base (``base_rate``: ``ledger_base`` per unit of ``source_base``; None when the
+    ledger has none, and then nothing can be compared)."""
+
+    currency: str
+    rate: Decimal  # Rackbeat's: ``source_base`` per 100 ``currency``
+    source_base: str
+    ledger_base: str
+    base_rate: Decimal | None
+
+    def in_source_base(self, gross: Decimal) -> Decimal:
+        """``gross`` in Rackbeat's base currency, as Rackbeat books it."""
+        return (gross * self.rate / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def in_ledger_base(self, gross: Decimal) -> Decimal | None:
+        """Rackbeat's amount in its base, converted at the ledger's rate for that base (None: no rate)."""
+        if self.base_rate is None:
+            return None
+        return (self.in_source_base(gross) * self.base_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def problem(self, gross: Decimal, theirs: Decimal, ledger_name: str, document: str) -> str | None:
+        """Why ``document`` (``gross`` in ``currency``, ``theirs`` in the ledger's base at the ledger's own
+        rate) cannot be booked at the ledger's rate; None when both come to the same amount to the öre."""
+        ours = self.in_ledger_base(gross)
+        if ours is not None and ours == theirs:
+            return None
+        own = f"{(theirs / gross).quantize(Decimal('0.0001')).normalize():f}" if gross else "?"
+        source = (
+            f"{document} is {gross} {self.currency} at Rackbeat's rate {self.rate.normalize():f} "
+            f"{self.source_base} per 100 {self.currency} ({self.in_source_base(gross)} {self.source_base})"
+        )
+        ledger = (
+            f"{ledger_name} converts it at its own rate {own} {self.ledger_base} per {self.currency} "
+            f"({theirs} {self.ledger_base})"
+        )
+        if ours is None:
+            compared = (
+                f"; {ledger_name} has no rate for {self.source_base} (Rackbeat's base currency), so the two "
+                "cannot be compared"
+            )
+        else:
+            compared = (
+                f"; at {ledger_name}'s rate {self.base_rate:f} {self.ledger_base} per {self.source_base}, "
+                f"Rackbeat's amount is {ours} {self.ledger_base}"
+            )
+        return (
+            f"{source}, {ledger}{compared}. It stays a draft, nothing booked: give the invoice "
+            f"{ledger_name}'s rate in Rackbeat, or book it in {ledger_name} by hand at Rackbeat's rate"
+        )
+
+
+def cross_rate(
+    currency: str, rate: Any, *, ledger_base: str, source_base: str, base_rate: Any
+) -> CrossRate | None:
+    """A :class:`CrossRate` for a document in a third currency when the two companies keep different base
+    currencies (see the module); None when :func:`rate_for_ledger` has nothing to refuse."""
+    use = rate_for_ledger(currency, rate, ledger_base=ledger_base, source_base=source_base, ledger_name="")
+    if use.refusal is None:
+        return None
+    known = Decimal(str(base_rate)) if base_rate not in (None, "") else None
+    return CrossRate(currency.upper(), Decimal(str(rate)), source_base.upper(), ledger_base.upper(), known)
 
 
 def rackbeat_base_currency(rackbeat: Any) -> str:

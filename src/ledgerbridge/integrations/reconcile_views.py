@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -164,6 +165,16 @@ def _party(kind: str, number: Any, name: Any) -> str:
     return " ".join(str(x) for x in (kind, number, name) if x not in (None, ""))
 
 
+@dataclass(frozen=True)
+class PostedVoucher:
+    """A supplier voucher read back from e-conomic: its amounts, whether it is still in its day book (not
+    booked), and the day book's entry numbers that make it (to take it out again)."""
+
+    amounts: Amounts
+    in_day_book: bool
+    entry_numbers: tuple[int, ...] = ()
+
+
 class EconomicView:
     """Invoices are ``booked:N`` or ``draft:N``; supplier invoices are vouchers ``JOURNAL:NUMBER``,
     compared in their day book, and once booked among the year's entries (``entryType`` supplierInvoice)."""
@@ -309,16 +320,24 @@ class EconomicView:
     def _voucher(self, remote_key: str, day: str) -> Amounts | None:
         """A supplier invoice: in its day book while there, else booked among the year's entries —
         the voucher of its number in its accounting year (the key's, else the one ``day`` falls in)."""
+        found = self.voucher_read_back(remote_key, day)
+        return found.amounts if found is not None else None
+
+    def voucher_read_back(self, remote_key: str, day: str) -> PostedVoucher | None:
+        """The supplier voucher a remote key names, as e-conomic shows it: in its day book while there
+        (``GET /journals/{n}/vouchers/{year}-{number}``, one call), else booked among the year's entries;
+        None when it is in neither (or holds no supplier-invoice entry)."""
         journal, _, rest = remote_key.partition(":")
         year, number = self._year_and_number(rest, day)
-        if year is None:
+        if year is None or not number.isdigit():
             return None
-        for voucher in self.economic.iter_collection(f"journals/{journal}/vouchers"):
-            if str(voucher.get("voucherNumber")) != number:
-                continue
-            if str((voucher.get("accountingYear") or {}).get("year")) != year:
-                continue  # the same number in another accounting year: another voucher
-            lines = (voucher.get("entries") or {}).get("supplierInvoices") or []
+        try:
+            voucher = self.economic.get(f"journals/{journal}/vouchers/{year}-{number}")
+        except NotFoundError:
+            voucher = None
+        if voucher:
+            entries = voucher.get("entries") or {}
+            lines = entries.get("supplierInvoices") or []
             if not lines:
                 return None
             # The gross is what the supplier is credited (the entries' amounts, negated), the VAT the
@@ -326,8 +345,16 @@ class EconomicView:
             gross = -sum((_dec(line.get("amount")) for line in lines), Decimal(0))
             vat = -sum((_dec(line.get("contraVatAmount")) for line in lines), Decimal(0))
             currency = (lines[0].get("currency") or {}).get("code")
-            return Amounts.of(gross - vat, vat, gross, currency, lines[0].get("exchangeRate"))
-        return self._booked_voucher(int(number), year)
+            numbers = tuple(
+                int(e["journalEntryNumber"])
+                for kind in entries.values()
+                for e in kind
+                if isinstance(e, dict) and e.get("journalEntryNumber") is not None
+            )
+            rate = lines[0].get("exchangeRate")
+            return PostedVoucher(Amounts.of(gross - vat, vat, gross, currency, rate), True, numbers)
+        booked = self._booked_voucher(int(number), year)
+        return PostedVoucher(booked, False) if booked is not None else None
 
     def _booked_voucher(self, number: int, year: str) -> Amounts | None:
         """A booked supplier-invoice voucher from its entries: the supplier's entries carry the gross

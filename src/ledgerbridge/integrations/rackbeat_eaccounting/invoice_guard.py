@@ -14,7 +14,9 @@ no rate); only ``POST /customerinvoices`` takes a ``CurrencyRate``, and it bypas
 totals validation above. So an invoice whose Rackbeat rate (as eAccounting must read it: SEK per unit,
 when both companies keep their books in one currency) would give another amount in the company's
 currency than eAccounting's own rate stays a draft with the reason (:func:`rate_problem`), never booked
-at a rate the source does not have.
+at a rate the source does not have. When the two companies keep different base currencies, Rackbeat's
+rate for a third currency is per 100 in *its* base: it is compared through eAccounting's own rate for
+that base (:class:`..base_currencies.CrossRate`), and held the same way when the amounts differ.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.engine.streams import Record
+from ledgerbridge.integrations.base_currencies import CrossRate
 from ledgerbridge.integrations.converters import money_or_zero
 from ledgerbridge.integrations.invoice_math import line_amount, rackbeat_line_total, round2, split_line
 from ledgerbridge.integrations.totals_guard import Line, Totals, TotalsCheck, TotalsMismatch, check
@@ -72,6 +75,7 @@ class Expected:
     vat: Decimal
     currency: str
     rate: Decimal | None = None  # Rackbeat's, in the company's currency per unit (None: none to keep)
+    via: CrossRate | None = None  # Rackbeat's rate per 100 of its own, other base currency (compared across)
 
     @property
     def gross(self) -> Decimal:
@@ -79,10 +83,16 @@ class Expected:
 
 
 def expected_totals(
-    invoice: Record, *, actual_quantity: bool, base_currency: str, rate: Decimal | None = None
+    invoice: Record,
+    *,
+    actual_quantity: bool,
+    base_currency: str,
+    rate: Decimal | None = None,
+    via: CrossRate | None = None,
 ) -> Expected:
     """Rackbeat's rows, net, VAT (per line, as Rackbeat rounds it), currency and exchange rate (``rate``:
-    Rackbeat's as eAccounting reads it, per unit; None when there is none to keep) for the draft that
+    Rackbeat's as eAccounting reads it, per unit; None when there is none to keep; ``via``: Rackbeat's rate
+    in another base currency than eAccounting's, to be compared across) for the draft that
     :class:`mappers.invoice.InvoiceToEAccounting` makes (the same :func:`split_line` parts, in the same
     order)."""
     rows: list[ExpectedRow] = []
@@ -106,14 +116,16 @@ def expected_totals(
     if invoice.get("total_vat") is not None:
         vat = money_or_zero(invoice["total_vat"])  # Rackbeat's own figure wins over our recomputation
     currency = str(invoice.get("currency") or base_currency)
-    return Expected(rows, net, vat, currency, rate if currency != base_currency else None)
+    foreign = currency != base_currency
+    return Expected(rows, net, vat, currency, rate if foreign else None, via if foreign else None)
 
 
 def with_rounding_row(expected: Expected, amount: Decimal, *, vat: Decimal) -> Expected:
     """``expected`` plus a VAT-free rounding row of ``amount`` and eAccounting's ``vat``: the gross is
     unchanged when ``amount`` is Rackbeat's VAT less eAccounting's."""
     row = ExpectedRow(len(expected.rows), 0, "rounding", "rounding", amount, Decimal(0))
-    return Expected([*expected.rows, row], expected.net + amount, vat, expected.currency, expected.rate)
+    rows = [*expected.rows, row]
+    return Expected(rows, expected.net + amount, vat, expected.currency, expected.rate, expected.via)
 
 
 def validation_body(expected: Expected) -> dict[str, Any]:
@@ -194,7 +206,18 @@ def agrees(expected: Expected, draft: Record) -> bool:
 def rate_problem(expected: Expected, draft: Record) -> str | None:
     """Why the draft cannot be booked at eAccounting's own exchange rate (None: it can): Rackbeat's rate
     gives another amount in the company's currency than the draft's ``TotalAmountBaseCurrency`` (its
-    gross at eAccounting's rate, to the öre). Converting a draft takes no rate: it stays a draft."""
+    gross at eAccounting's rate, to the öre). Converting a draft takes no rate: it stays a draft. A rate
+    in Rackbeat's other base currency (``via``) is compared through eAccounting's rate for that base."""
+    if expected.via is not None:
+        gross = round2(money_or_zero(draft.get("TotalAmount")))
+        if draft.get("TotalAmountBaseCurrency") is None:
+            return (
+                f"the draft shows no amount in eAccounting's currency, so Rackbeat's rate "
+                f"{_percent(expected.via.rate)} {expected.via.source_base} per 100 {expected.currency} "
+                "cannot be compared: it stays a draft; book it in eAccounting by hand at Rackbeat's rate"
+            )
+        theirs = round2(money_or_zero(draft.get("TotalAmountBaseCurrency")))
+        return expected.via.problem(gross, theirs, LEDGER, "the invoice") if gross else None
     if expected.rate is None or draft.get("TotalAmountBaseCurrency") is None:
         return None
     gross = round2(money_or_zero(draft.get("TotalAmount")))

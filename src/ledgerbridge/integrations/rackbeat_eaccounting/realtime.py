@@ -28,6 +28,7 @@ from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError, Record, Stream
+from ledgerbridge.integrations.base_currencies import CrossRate, cross_rate, rackbeat_base_currency
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import ENTITY as CATEGORY
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import changed_categories, with_categories
@@ -285,6 +286,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             actual_quantity=settings.use_exact_quantity,
             base_currency=base_currency,
             rate=self._supplier_rate(invoice),  # Rackbeat's rate as eAccounting reads it (the guard keeps it)
+            via=self._cross_rate(invoice, base_currency),  # or per 100 of Rackbeat's other base: compared
         )
 
         domestic = (invoice.get("vat_zone") or "domestic") == "domestic"
@@ -372,11 +374,25 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         if not currency or currency == company or rate in (None, "") or Decimal(str(rate)) == 100:
             return None  # rate 100 is Rackbeat's "no rate": eAccounting uses its own
         if self._rackbeat_base is None:
-            account = self.rackbeat.get_self().get("user_account") or {}
-            self._rackbeat_base = str(account.get("base_currency") or "DKK")
+            self._rackbeat_base = rackbeat_base_currency(self.rackbeat)
         if self._rackbeat_base != company:
             return None  # a rate per 100 DKK says nothing about SEK: eAccounting uses its own
         return Decimal(str(rate)) / 100
+
+    def _cross_rate(self, invoice: dict[str, Any], company: str) -> CrossRate | None:
+        """Rackbeat's rate for an invoice in a third currency when Rackbeat keeps another base currency than
+        eAccounting, with eAccounting's own rate for Rackbeat's base (``base_currencies.CrossRate``): the
+        guard compares the amounts it gives, never books at a rate from another base unchecked."""
+        currency, rate = invoice.get("currency"), invoice.get("currency_rate")
+        if not currency or rate in (None, ""):
+            return None
+        if self._rackbeat_base is None:
+            self._rackbeat_base = rackbeat_base_currency(self.rackbeat)
+        source = self._rackbeat_base
+        if source == company or str(currency).upper() in (company, source) or Decimal(str(rate)) == 100:
+            return None  # nothing to compare across (see base_currencies.rate_for_ledger)
+        base_rate = self.catalog.exchange_rate(source, company, invoice.get("invoice_date"))
+        return cross_rate(currency, rate, ledger_base=company, source_base=source, base_rate=base_rate)
 
     def _transfer_supplier_invoice(self, invoice: dict[str, Any]) -> TransferResult:
         key = str(invoice["number"])

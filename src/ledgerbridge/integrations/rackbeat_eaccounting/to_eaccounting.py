@@ -30,7 +30,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.settings import RackbeatEAcc
 from ledgerbridge.integrations.rackbeat_eaccounting.startup import EACCOUNTING, EAccountingReads
 from ledgerbridge.integrations.resource_streams import FromRackbeat
 from ledgerbridge.systems.eaccounting import EAccountingClient
-from ledgerbridge.systems.errors import NotFoundError
+from ledgerbridge.systems.errors import NotFoundError, ValidationError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 PIECE_UNITS = ("st", "stk", "pcs", "styck", "stykk")
@@ -51,6 +51,7 @@ class EAccountingCatalog:
         self._clock = clock
         self._lists: dict[str, list[Record]] = {}
         self._read_at: dict[str, float] = {}
+        self._rates: dict[tuple[str, str, str], Decimal | None] = {}
 
     def records(self, path: str, *, fresh: bool = False) -> list[Record]:
         if fresh or path not in self._lists:
@@ -93,6 +94,21 @@ class EAccountingCatalog:
 
     def by_id(self, path: str, record_id: Any) -> Record | None:
         return self.first(path, [record_id], ("Id",))
+
+    def exchange_rate(self, source: str, target: str, day: Any) -> Decimal | None:
+        """eAccounting's rate, ``target`` per unit of ``source`` on ``day`` (``/currencies/exchangerate``),
+        read once per pair and day; None when eAccounting has none (answers 400 or 404)."""
+        key = (source.upper(), target.upper(), str(day or "")[:10])
+        if key not in self._rates:
+            params = {"sourceCurrencyCode": key[0], "targetCurrencyCode": key[1]}
+            if key[2]:
+                params["date"] = key[2]
+            try:
+                rate = (self.eaccounting.get("currencies/exchangerate", params) or {}).get("Rate")
+            except (NotFoundError, ValidationError):
+                rate = None
+            self._rates[key] = Decimal(str(rate)) if rate not in (None, "", 0) else None
+        return self._rates[key]
 
 
 class MasterMapper:

@@ -48,16 +48,36 @@ ROUNDING_TEXT = "Afrunding moms"
 SOURCE, LEDGER = "Rackbeat", "e-conomic"
 
 
-class VatLookup:
-    """A line's VAT rate in e-conomic and why, read from e-conomic once per product, group and code."""
+LookupCache = dict[tuple[str, str], Record | None]
+# What a bookkeeper's fix never changes: kept when a check fails (see VatLookup.forget).
+_FIXED_KINDS = ("zone", "vat")
 
-    def __init__(self, economic: EconomicClient, settings: RackbeatEconomicSettings) -> None:
+
+class VatLookup:
+    """A line's VAT rate in e-conomic and why, read from e-conomic once per product, group and code.
+
+    ``cache`` may be shared by the invoices of one session (each read then costs one call per run, not per
+    invoice); :meth:`forget` drops what this invoice read except VAT zones and codes, so that after a
+    mismatch the retry sees a fix (a product moved to another group, a group's sales account changed).
+    """
+
+    def __init__(
+        self, economic: EconomicClient, settings: RackbeatEconomicSettings, cache: LookupCache | None = None
+    ) -> None:
         self.economic = economic
         self.settings = settings
-        self._cache: dict[tuple[str, str], Record | None] = {}
+        self._cache: LookupCache = {} if cache is None else cache
+        self._read: set[tuple[str, str]] = set()
+
+    def forget(self) -> None:
+        for key in self._read:
+            if key[0] not in _FIXED_KINDS:
+                self._cache.pop(key, None)
+        self._read.clear()
 
     def _get(self, kind: str, path: str) -> Record | None:
         key = (kind, path)
+        self._read.add(key)
         if key not in self._cache:
             try:
                 self._cache[key] = self.economic.get(path)
@@ -67,6 +87,7 @@ class VatLookup:
 
     def _sales_accounts(self, group: int) -> list[Record]:
         key = ("sales-accounts", str(group))
+        self._read.add(key)
         if key not in self._cache:
             try:
                 rows = list(self.economic.iter_collection(f"product-groups/{group}/sales-accounts"))
@@ -90,18 +111,21 @@ class VatLookup:
         """
         mapping = "map it in settings (customer_invoices.vat_products)"
         oss = zone in self.settings.customer_invoices.one_stop_vat_zones.values()
-        no_vat = (
-            Decimal(0),
-            f"because {self.zone_name(zone)} books no VAT",
-            "check the customer's VAT zone in Rackbeat and e-conomic",
-        )
+
+        def no_vat() -> tuple[Decimal | None, str, str]:  # the zone's name is read only when it is said
+            return (
+                Decimal(0),
+                f"because {self.zone_name(zone)} books no VAT",
+                "check the customer's VAT zone in Rackbeat and e-conomic",
+            )
+
         if product is None:
             if zone == DOMESTIC_ZONE:
                 reason = "because the line has no product (e-conomic books 25% on such lines)"
                 return NO_PRODUCT_RATE, reason, mapping
             if oss:
                 return None, f"a line without a product in {self.zone_name(zone)}", mapping
-            return no_vat
+            return no_vat()
         record = self._get("product", self.economic.resource_path("products", product))
         group_number = ((record or {}).get("productGroup") or {}).get("productGroupNumber")
         if group_number is None:
@@ -125,7 +149,7 @@ class VatLookup:
                     "give it one there whose VAT code is the buyer country's rate (e-conomic: product "
                     "group → sales accounts per VAT zone)",
                 )
-            return (None, "", "") if zone == DOMESTIC_ZONE else no_vat
+            return (None, "", "") if zone == DOMESTIC_ZONE else no_vat()
         code = (account.get("vatAccount") or {}).get("vatCode")
         where = f"product group {group_number} ('{group.get('name')}')'s sales account {account_number}"
         in_zone = f" in {self.zone_name(zone)}" if zone != DOMESTIC_ZONE else ""
@@ -181,6 +205,8 @@ class InvoiceGuard:
         *,
         base_currency: str,
         source_base_currency: str | None = None,
+        lookups: LookupCache | None = None,
+        saved: Record | None = None,
     ) -> None:
         self.economic = economic
         self.invoice = invoice
@@ -188,7 +214,10 @@ class InvoiceGuard:
         self.owners = owners  # per e-conomic line: the Rackbeat line's position
         self.settings = settings
         self.base_currency = base_currency
-        self.lookup = VatLookup(economic, settings)
+        self.lookup = VatLookup(economic, settings, lookups)  # ``lookups``: the session's cache
+        # The draft as e-conomic answered its creation a moment ago from this very document (None: read it
+        # by saving it again): the first check needs no PUT of what was just POSTed.
+        self.saved = saved
         # Why lines could not be compared one by one (a rate e-conomic's API does not show), with the fix.
         self.unchecked: list[str] = []
         source = source_totals(invoice)
@@ -215,6 +244,13 @@ class InvoiceGuard:
         """
         if self.refusal is not None:
             raise TotalsMismatch(self.refusal)
+        try:
+            return self._bring_to_source(draft_number)
+        except TotalsMismatch:
+            self.lookup.forget()  # a retry after the fix reads the products and groups again
+            raise
+
+    def _bring_to_source(self, draft_number: int) -> TotalsCheck:
         settings = self.settings.customer_invoices
         document = copy.deepcopy(self.document)
         adjustment_lines = 0
@@ -248,7 +284,11 @@ class InvoiceGuard:
     def _save_and_check(
         self, draft_number: int, document: Payload, adjustment_lines: int
     ) -> tuple[TotalsCheck, list[Line]]:
-        draft = self.economic.replace(f"invoices/drafts/{draft_number}", document)
+        saved, self.saved = self.saved, None
+        if saved is not None and int(saved.get("draftInvoiceNumber") or 0) == draft_number:
+            draft = saved
+        else:
+            draft = self.economic.replace(f"invoices/drafts/{draft_number}", document)
         lines = self._ledger_lines(draft, document, adjustment_lines)
         rate = draft.get("exchangeRate")
         ledger = Totals(

@@ -83,6 +83,7 @@ class InvoiceSender:
         settings: RackbeatEconomicSettings | None = None,
         base_currency: str = "DKK",
         source_base_currency: str | None = None,
+        lookups: dict[Any, Any] | None = None,
     ) -> None:
         self.economic = economic
         self.invoice = invoice
@@ -92,6 +93,8 @@ class InvoiceSender:
         self.settings = settings
         self.base_currency = base_currency
         self.source_base_currency = source_base_currency  # Rackbeat's (None: not known)
+        self.lookups = lookups  # the session's cache of e-conomic's products, groups and VAT codes
+        self._created: Record | None = None  # the draft this attempt made (its answer has the totals)
 
     @property
     def guarded(self) -> bool:
@@ -142,6 +145,7 @@ class InvoiceSender:
     def _guard(self) -> InvoiceGuard:
         assert self.settings is not None
         owners = [position for position, _ in invoice_lines(self.invoice, self.settings)]
+        created, self._created = self._created, None
         return InvoiceGuard(
             self.economic,
             self.invoice,
@@ -150,6 +154,8 @@ class InvoiceSender:
             self.settings,
             base_currency=self.base_currency,
             source_base_currency=self.source_base_currency,
+            lookups=self.lookups,
+            saved=created,
         )
 
     def _book_draft(self, draft_number: int, idempotency_key: str) -> str:
@@ -225,9 +231,12 @@ class InvoiceSender:
         return f"draft:{draft['draftInvoiceNumber']}" if draft else None
 
     def send(self, idempotency_key: str) -> str:
-        draft = self.find_draft() or self.economic.create(
-            "invoices/drafts", self.document, idempotency_key=f"{idempotency_key}:draft"
-        )
+        draft = self.find_draft()
+        if draft is None:
+            draft = self.economic.create(
+                "invoices/drafts", self.document, idempotency_key=f"{idempotency_key}:draft"
+            )
+            self._created = draft  # made from this document just now: the check need not save it again
         if not self.book or self.guarded:
             return f"draft:{draft['draftInvoiceNumber']}"  # the guarded path books in book_step
         return self._book_draft(int(draft["draftInvoiceNumber"]), idempotency_key)

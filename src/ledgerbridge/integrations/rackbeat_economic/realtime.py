@@ -21,12 +21,13 @@ from typing import Any, ClassVar
 
 from ledgerbridge.engine.binder import Binder, chunked
 from ledgerbridge.engine.context import RunContext
-from ledgerbridge.engine.ledger import TransferResult
+from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base_currencies import rackbeat_base_currency
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
+from ledgerbridge.integrations.rackbeat_economic.mappers import supplier_invoice
 from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic
 from ledgerbridge.integrations.rackbeat_economic.mappers.supplier_invoice import SupplierInvoiceToEconomic
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings, StartupSettings
@@ -39,6 +40,8 @@ from ledgerbridge.integrations.rackbeat_realtime import (
     master_lock,
     rackbeat_summary,
 )
+from ledgerbridge.integrations.reconcile import source_amounts
+from ledgerbridge.integrations.reconcile_views import EconomicView
 from ledgerbridge.store.db import Store
 from ledgerbridge.systems.economic import EconomicClient, Filter
 from ledgerbridge.systems.economic.adapters import Economic
@@ -50,8 +53,22 @@ ECONOMIC = "economic"
 
 
 def voucher_words(remote_key: str) -> str:
-    """A voucher's remote key ("day book:voucher number") in words."""
-    return "voucher {1} in day book {0}".format(*remote_key.split(":", 1))
+    """A voucher's remote key ("day book:year-voucher number", or "day book:voucher number" as keys were
+    written before) in words."""
+    journal, _, rest = remote_key.partition(":")
+    year, dash, number = rest.rpartition("-")
+    return (
+        f"voucher {number} of {year} in day book {journal}"
+        if dash
+        else f"voucher {rest} in day book {journal}"
+    )
+
+
+def voucher_key(journal: int, voucher: dict[str, Any], year: Any = None) -> str:
+    """``JOURNAL:YEAR-NUMBER``: a voucher number starts again in each accounting year (reconcile reads this
+    and the older ``JOURNAL:NUMBER``)."""
+    year = (voucher.get("accountingYear") or {}).get("year") or year
+    return f"{journal}:{year}-{voucher.get('voucherNumber')}"
 
 
 class RackbeatEconomicRealtime(RackbeatRealtime):
@@ -80,6 +97,9 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         self._base_currency: str | None = None
         self._rackbeat_base: str | None = None
         self._from_economic: OneWaySync | None = None
+        # e-conomic's products, groups, sales accounts and VAT codes as the totals guard reads them, once
+        # per session (invoice_guard.VatLookup; what a held invoice read is read again on its retry).
+        self._vat_lookups: dict[Any, Any] = {}
 
     def close(self) -> None:
         self.economic.close()
@@ -331,6 +351,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             settings=self.settings,
             base_currency=self.base_currency(),
             source_base_currency=self.rackbeat_base_currency(),
+            lookups=self._vat_lookups,
         )
         # Booking is a step after the draft: only with Rackbeat's totals (issue 11); a mismatch leaves the
         # draft, explained in the error log, and a retry checks again.
@@ -382,25 +403,34 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                         and (line.get("supplier") or {}).get("supplierNumber")
                         == entry["supplier"]["supplierNumber"]
                     ):
-                        return f"{journal}:{existing.get('voucherNumber')}"
+                        return voucher_key(journal, existing, year)
             # Once the day book is booked its entries leave the journal: look among the year's entries.
-            year = voucher["accountingYear"]["year"]
             query = Filter.eq("supplierInvoiceNumber", entry["supplierInvoiceNumber"])
             supplier = entry["supplier"]["supplierNumber"]
             try:
                 for booked in self.economic.iter_collection(f"accounting-years/{year}/entries", filter=query):
                     if (booked.get("supplier") or {}).get("supplierNumber") == supplier:
-                        return f"{journal}:{booked.get('voucherNumber')}"
+                        return voucher_key(journal, booked, year)
             except NotFoundError:
                 pass  # an accounting year e-conomic does not have: nothing booked in it
             return None
+
+        year = voucher["accountingYear"]["year"]
+        posted: set[str] = set()  # the vouchers this attempt posted (a found one may be a bookkeeper's)
+        send = self._voucher_sender(journal, voucher)
+
+        def send_and_remember(idempotency_key: str) -> str:
+            remote_key = send(idempotency_key)
+            posted.add(remote_key)
+            return remote_key
 
         result = self.ledger.transfer(
             "supplier-invoice",
             key,
             find=find,
-            send=self._voucher_sender(journal, voucher),
+            send=send_and_remember,
             describe=voucher_words,
+            steps=[self._voucher_check_step(invoice, voucher, journal, posted, send_and_remember)],
             summary=rackbeat_summary(invoice, "supplier"),
         )
         self.after_transfer("supplier-invoice", key, result, voucher)
@@ -428,12 +458,17 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         )
 
         def post(change: Any, end: date, period: str) -> TransferResult:
+            source_base = self.rackbeat_base_currency()
+            refusal = inventory.base_currency_refusal(source_base, self.base_currency(), period)
+            if refusal is not None:  # Rackbeat's value is in another currency than e-conomic's books
+                return self.refuse("inventory-value", period, refusal)
             voucher = inventory.inventory_voucher(
                 change,
                 end,
                 frequency=settings.frequency,
                 inventory_account=inventory_account,
                 offset_account=offset_account,
+                currency=source_base,
             )
             result = self.ledger.transfer(
                 "inventory-value",
@@ -450,9 +485,58 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
     def _voucher_sender(self, journal: int, voucher: dict[str, Any]) -> Callable[[str], str]:
         def send(idempotency_key: str) -> str:
             posted = self.economic.post_vouchers(journal, [voucher], idempotency_key=idempotency_key)
-            return f"{journal}:{posted[0].get('voucherNumber')}"
+            return voucher_key(journal, posted[0], voucher["accountingYear"]["year"])
 
         return send
+
+    def _voucher_check_step(
+        self,
+        invoice: dict[str, Any],
+        voucher: dict[str, Any],
+        journal: int,
+        posted: set[str],
+        send: Callable[[str], str],
+    ) -> Step:
+        """Read the supplier voucher back from e-conomic and compare it with Rackbeat's supplier invoice
+        (gross, input VAT, currency, and the rate when one was sent): the mapping checks the rate and the
+        VAT split before posting, this checks what e-conomic made of them. A difference fails the transfer
+        with the reason; a voucher this attempt posted is taken out of the day book again (its entries
+        deleted: never booked), one found there (or booked already) is left as it is and named. A retry posts
+        again when the voucher is gone from the day book and the year's entries."""
+        day = str(invoice.get("invoice_date") or "")[:10]
+        view = EconomicView(self.economic)
+        source = source_amounts(invoice, self.base_currency())
+        entries = voucher["entries"]["supplierInvoices"]
+        sent_rate = entries[0].get("exchangeRate")
+
+        def run(ctx: StepContext) -> str:
+            remote_key = ctx.remote_key
+            found = view.voucher_read_back(remote_key, day)
+            if found is None:  # taken out of the day book (by an earlier check, or by hand): post again
+                # (a key of its own: e-conomic would answer a repeated key with the voucher now gone)
+                remote_key = send(f"{ctx.idempotency_key}:after:{remote_key}")
+                found = view.voucher_read_back(remote_key, day)
+            problem = supplier_invoice.posted_differences(
+                source, found, sent_rate, document=f"supplier invoice {invoice['number']}"
+            )
+            if problem is None:
+                return remote_key
+            if found is None:
+                raise MappingError(
+                    f"{problem} ({voucher_words(remote_key)}): look for it in e-conomic, then retry"
+                )
+            where = voucher_words(remote_key)
+            if found is not None and found.in_day_book and remote_key in posted:
+                for number in found.entry_numbers:
+                    self.economic.delete(f"journals/{journal}/entries/{number}")
+                raise MappingError(
+                    f"{problem}. {where} was taken out of the day book again, nothing booked: fix it in "
+                    "Rackbeat or the settings, then retry"
+                )
+            state = "is still in the day book, not booked" if found.in_day_book else "is booked"
+            raise MappingError(f"{problem}. {where} {state}: correct or delete it in e-conomic, then retry")
+
+        return Step("check-voucher", run, title="check the voucher e-conomic made", replaces_remote_key=True)
 
     def base_currency(self) -> str:
         if self._base_currency is None:

@@ -15,19 +15,27 @@ off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT
 (``contraVatAmount``); lines with VAT on an account without a VAT code, or at another rate than
 the code's, are refused with the reason. A credit note (a negative supplier invoice) books the other way:
 its amount is positive.
+
+After posting, the voucher is read back (``realtime``'s check step) and :func:`posted_differences` compares
+what e-conomic made of it — gross, input VAT, currency, and the rate when one was sent — with Rackbeat's
+supplier invoice; a difference keeps it out of the books with the reason.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Record
 from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.converters import round2
 from ledgerbridge.integrations.mapping import Mapper, mapping
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
+
+if TYPE_CHECKING:
+    from ledgerbridge.integrations.reconcile import Amounts
+    from ledgerbridge.integrations.reconcile_views import PostedVoucher
 
 
 class SupplierInvoiceRefs(Protocol):
@@ -205,3 +213,34 @@ class SupplierInvoiceToEconomic(Mapper):
 def _gross(record: Record) -> Decimal | None:
     total = record.get("total_total")
     return round2(Decimal(str(total))) if total is not None else None
+
+
+def posted_differences(
+    source: Amounts, posted: PostedVoucher | None, sent_rate: Any, *, document: str
+) -> str | None:
+    """Why the voucher e-conomic shows is not Rackbeat's supplier invoice (None: it is, to the øre):
+    gross, input VAT and currency, and the exchange rate when one was sent (else e-conomic's own is
+    expected). ``posted`` None: e-conomic shows no such voucher."""
+    if posted is None:
+        return f"{document}: e-conomic shows no supplier voucher after posting it"
+    theirs = posted.amounts
+    problems = [
+        f"{what} {mine} in Rackbeat, {found} in e-conomic"
+        for what, mine, found in (
+            ("gross", source.gross, theirs.gross),
+            ("input VAT", source.vat, theirs.vat),
+        )
+        if mine != found
+    ]
+    if source.currency != theirs.currency:
+        problems.append(f"currency {source.currency} in Rackbeat, {theirs.currency} in e-conomic")
+    # A booked voucher shows its rate only through rounded base-currency amounts: compared in the day book.
+    shown = theirs.rate if posted.in_day_book else None
+    if sent_rate is not None and shown is not None and Decimal(str(sent_rate)) != shown:
+        problems.append(
+            f"exchange rate {Decimal(str(sent_rate)).normalize():f} in Rackbeat, "
+            f"{shown.normalize():f} in e-conomic"
+        )
+    if not problems:
+        return None
+    return f"{document}: e-conomic's voucher differs from Rackbeat's — " + "; ".join(problems)

@@ -20,6 +20,7 @@ DECLARED: dict[str, dict[str, dict[str, str]]] = {
     "articles": {"GET": {"showPricesWithTwoDecimals": "bool", "customerId": "uuid"}},
     "articleaccountcodings": {"GET": {"vatRateDate": "date-time"}},
     "vatcodes": {"GET": {"vatRateDate": "date-time"}},
+    "currencies": {"GET": {"date": "date-time"}},  # /currencies/exchangerate's
     "vouchers": {
         "POST": {
             "useAutomaticVatCalculation": "bool",

@@ -11,6 +11,7 @@ the spec declares for it (:mod:`.queries`).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -381,7 +382,23 @@ class EAccountingRoutes:
         async def one_country(call: Call) -> Response:
             return _ok(country(call.params["countryCode"]))
 
+        async def exchange_rate(call: Call) -> Response:
+            # The company's daily rates (``state.currency_rates``, its currency per unit), crossed for two
+            # foreign currencies; one date's rate serves every date (the sandbox keeps no history).
+            query = call.request.query_params
+            source, target = (
+                str(query.get(k) or "").upper() for k in ("sourceCurrencyCode", "targetCurrencyCode")
+            )
+            day = query.get("date") or state.now_text()
+            rates = {state.company["CurrencyCode"]: Decimal(1), **state.currency_rates}
+            for code in (source, target):
+                if code not in rates:
+                    raise HttpError(error_response(400, 6000, f"No exchange rate for currency '{code}'."))
+            rate = (rates[source] / rates[target]).quantize(Decimal("0.000001")).normalize()
+            return _ok({"Date": day, "SourceCurrency": source, "TargetCurrency": target, "Rate": rate})
+
         register("currencies", currencies())
+        self._add("GET", "/v2/currencies/exchangerate", exchange_rate, "currencies")
         register("countries", countries())
         register("accounttypes", account_types())
         self._add("GET", "/v2/countries/{countryCode}", one_country, "countries")

@@ -48,6 +48,12 @@ OPERATION_SCOPES: dict[str, tuple[str, ...]] = {
     "GET /v2/countries": ("ea:sales", "ea:sales_readonly"),
     "GET /v2/countries/{}": ("ea:sales", "ea:sales_readonly"),
     "GET /v2/currencies": ("ea:sales", "ea:sales_readonly", "ea:purchase", "ea:purchase_readonly"),
+    "GET /v2/currencies/exchangerate": (
+        "ea:sales",
+        "ea:sales_readonly",
+        "ea:purchase",
+        "ea:purchase_readonly",
+    ),
     "GET /v2/customerinvoicedrafts": ("ea:sales", "ea:sales_readonly"),
     "POST /v2/customerinvoicedrafts": ("ea:sales",),
     "DELETE /v2/customerinvoicedrafts/{}": ("ea:sales",),
