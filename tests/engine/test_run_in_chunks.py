@@ -16,7 +16,7 @@ from ledgerbridge.engine import OneWaySync, RunContext
 from ledgerbridge.engine.binder import PREFETCH_CHUNK
 from ledgerbridge.engine.plan import PlanItem
 from ledgerbridge.store import Binding, Integration, Store
-from tests.engine.test_runner import FakeSystem, make_flows
+from tests.engine.test_runner import FakeSystem, Groups, Members, make_flows
 
 SIDES = ("ops", "books")
 MEMBERS = 1_200  # three chunks of bindings
@@ -130,3 +130,47 @@ def test_a_run_that_keeps_no_plan_holds_no_item_per_record(store: Store, integra
     assert count.most_alive == 0  # before: one per member, each with its fields
     kept = run(store, integration_id, target, Watch())  # the default (registers show a real run's plan)
     assert len(kept.plan) == MEMBERS + 2
+
+
+class Row(dict[str, Any]):
+    """A source record whose copies alive can be counted."""
+
+
+def test_a_streaming_run_holds_its_source_a_chunk_at_a_time(store: Store, integration_id: int) -> None:
+    many = 3 * PREFETCH_CHUNK + 100
+    rows = [{"no": n, "name": f"Member {n}", "group": 1 + n % 2, "price": "1.00"} for n in range(1, many + 1)]
+    reads: list[int] = []
+
+    class Streamed(Members):
+        def records(self) -> Iterator[dict[str, Any]]:  # a page at a time, each record a fresh object
+            reads.append(1)
+            for row in rows:
+                yield Row(row)
+
+    class Alive(Watch):
+        def __init__(self) -> None:
+            super().__init__()
+            self.total = 0
+
+        def entity_started(self, entity: str, title: str, total: int) -> None:
+            if entity == "member":
+                self.total = total
+
+        def advance(self, entity: str, outcome: str) -> None:
+            if entity == "member":
+                self.seen += 1
+                if self.seen % 250 == 0:
+                    alive = sum(1 for o in gc.get_objects() if type(o) is Row)
+                    self.most_alive = max(self.most_alive, alive)
+
+    target = FakeSystem()
+    data = {"groups": source_data()["groups"], "members": []}
+    alive = Alive()
+    context = RunContext(store, integration_id, SIDES, "startup", progress=alive)
+    flows = [Streamed(data, target), Groups(data, target)]
+    result = OneWaySync(context, flows, keep_plan=False, stream_records=True).run()
+    assert result.ok and result.counts["member"]["created"] == many
+    assert alive.total == many  # the progress still knows the total (a first pass counts)
+    assert len(reads) == 2
+    # Before (every record read into a list first): all of them alive until the stream ended.
+    assert 0 < alive.most_alive <= 2 * PREFETCH_CHUNK

@@ -16,7 +16,7 @@ A dry run does steps 1-3 and returns the plan, writing nothing anywhere.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,12 +152,22 @@ class _NoPlan(list[PlanItem]):
 class OneWaySync:
     """Runs ``streams`` for one integration, as ``context`` says (its operation names the run kind in
     the sync-run table, the error log and the checkpoint). ``keep_plan=False``: a real run returns no
-    plan (a dry run always does)."""
+    plan (a dry run always does). ``stream_records=True``: a run reads its source records as it goes (a
+    page at a time, once to count them and once to sync them) instead of holding them all; for a stream
+    whose run writes nothing back to its source (paging could shift otherwise)."""
 
-    def __init__(self, context: RunContext, streams: Iterable[Stream], *, keep_plan: bool = True) -> None:
+    def __init__(
+        self,
+        context: RunContext,
+        streams: Iterable[Stream],
+        *,
+        keep_plan: bool = True,
+        stream_records: bool = False,
+    ) -> None:
         self.context = context
         self.streams = dependency_order(streams)
         self.keep_plan = keep_plan
+        self.stream_records = stream_records
 
     @property
     def store(self) -> Store:
@@ -407,10 +417,18 @@ class OneWaySync:
 
     def _run_stream(self, stream: Stream, run_pass: _Pass) -> dict[str, int]:
         progress = self.context.progress
-        records = self._guard(stream, "read", stream.records)
+        records: Iterable[Record]
+        if self.stream_records:
+            # 100,000 records would be most of the run's memory: read them twice (a page is one call
+            # for a thousand records) rather than hold them.
+            total = sum(1 for _ in self._reading(stream, stream.records))
+            records = self._reading(stream, stream.records)
+        else:
+            records = self._guard(stream, "read", stream.records)
+            total = len(records)
         existing = self._target_index(stream) if stream.has("read_target") else {}
         tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
-        progress.entity_started(stream.entity, stream.title, len(records))
+        progress.entity_started(stream.entity, stream.title, total)
         run_pass.planned.setdefault(stream.entity, {})
         binder = run_pass.binder
         try:
@@ -448,6 +466,14 @@ class OneWaySync:
         if stream.has("find_target"):
             return stream.find_target
         return lambda key: None
+
+    @staticmethod
+    def _reading(stream: Stream, call: Callable[[], Iterable[Record]]) -> Iterator[Record]:
+        """The records as they are read; a read that fails stops the run, as in :meth:`_guard`."""
+        try:
+            yield from call()
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"could not read {stream.title}: {exc.remote_message}") from exc
 
     @staticmethod
     def _guard(stream: Stream, what: str, call: Callable[[], Iterable[Record]]) -> list[Record]:

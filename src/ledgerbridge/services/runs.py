@@ -41,8 +41,9 @@ class RunsService(IntegrationsService):
                 lookups=operation.lookups,
                 progress=progress or NullProgress(),
             )
-            # A real start-up run keeps no plan: nobody reads it, and it would hold an item per record.
-            sync = OneWaySync(context, operation.flows, keep_plan=False)
+            # A real start-up run keeps no plan (nobody reads it; an item per record) and reads its source
+            # a page at a time (start-up flows write to the other side only).
+            sync = OneWaySync(context, operation.flows, keep_plan=False, stream_records=True)
             result = sync.plan() if dry_run else sync.run()
         if not dry_run and result.status in ("succeeded", "failed"):
             with self.store.session() as session:
