@@ -4,6 +4,7 @@ worker's document time and overflowed its pool. Real PostgreSQL; statements coun
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,10 +93,47 @@ def test_a_take_on_the_budgets_engine_is_one_statement_that_does_not_wait_for_th
         with engine.connect() as db:
             assert db.execute(text("SHOW synchronous_commit")).scalar() == "off"
             assert db.connection.dbapi_connection.autocommit  # type: ignore[union-attr]  # no BEGIN/COMMIT
-        budget = SharedBudget(engine, "rackbeat", "r" * 64, 480, cost=lambda method, path: 1.0)
+        # A small bucket (60 a minute, a burst of 2) leases nothing ahead: every call takes.
+        budget = SharedBudget(engine, "rackbeat", "r" * 64, 60, cost=lambda method, path: 1.0, burst=2)
         budget("GET", "products")  # the first take makes the row
         with Statements(engine) as seen:
             budget("GET", "products")
         assert len(seen.sent) == 1 and "UPDATE call_budgets" in seen.sent[0]  # no SET LOCAL around it
+    finally:
+        engine.dispose()
+
+
+def test_a_take_leases_the_next_few_calls_and_the_row_is_charged_for_them(pg_store: Store) -> None:
+    engine = budget_engine(pg_store.engine)
+    try:
+        # e-conomic: 10,000 tokens a minute, a burst of 2,500; a take leases half a second's rate ahead.
+        budget = SharedBudget(engine, "economic", "l" * 64, 10_000, cost=economic_cost, share=1.0)
+        assert budget.lease == 83
+        budget("GET", "products/1")  # makes the row; spends 1 + 83
+        with Statements(engine) as seen:
+            for _ in range(100):
+                budget("GET", "products/1")
+        assert budget.calls == 101
+        takes = [s for s in seen.sent if s.startswith("WITH refilled")]
+        assert len(takes) == 1  # 100 calls, one round trip (the 84th call's; was one each)
+        # The row was charged for each call and its lease at once: nobody else can spend those tokens
+        # (the refill meanwhile, 167 a second, is a few more).
+        assert 2_500 - 2 * 84 <= _tokens(pg_store) <= 2_500 - 2 * 84 + 30
+    finally:
+        engine.dispose()
+
+
+def test_leased_tokens_not_spent_within_a_second_are_dropped(pg_store: Store) -> None:
+    engine = budget_engine(pg_store.engine)
+    try:
+        budget = SharedBudget(engine, "rackbeat", "d" * 64, 480, cost=lambda method, path: 1.0)
+        assert budget.lease == 3.0  # Rackbeat: a burst of 120, 7.9 a second
+        with Statements(engine) as seen:
+            budget("GET", "products")  # takes 1 + 3
+            budget("GET", "products")  # leased
+            time.sleep(1.2)
+            budget("GET", "products")  # the rest of the lease is gone: a take again
+        # The first call made the row (its take twice), the third took again.
+        assert len([s for s in seen.sent if s.startswith("WITH refilled")]) == 3
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,10 +11,35 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# PostgreSQL (cluster mode): a worker works a job per document on up to ~20 threads. The default pool of 5
+# overflowed, and an overflow connection is closed after its use, so most checkouts opened a connection.
+# Kept at 8 (not the threads' number): a shared server's max_connections (100 by default) serves them all.
+PG_POOL_SIZE, PG_MAX_OVERFLOW = 8, 16
+# A pooled connection is pinged before use only when it sat idle this long: a busy process reuses its
+# connections within milliseconds, and a ping on every checkout was a round trip per statement or two.
+PING_IDLE_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Before a connection idle for ``PING_IDLE_SECONDS`` is used, ask the server once; a dead one is
+    replaced (the pool tries a fresh connection), as ``pool_pre_ping`` would on every checkout."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.DisconnectionError(str(error)) from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,7 +73,14 @@ class Store:
         self.url = url
         if url.startswith("sqlite:///"):
             _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        if url.startswith("postgresql"):
+            self.engine: Engine = create_engine(
+                url, future=True, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW
+            )
+            event.listen(self.engine, "checkin", _note_checkin)
+            event.listen(self.engine, "checkout", _ping_if_idle)
+        else:
+            self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

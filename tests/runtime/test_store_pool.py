@@ -1,0 +1,66 @@
+"""Issue 16: a cluster process's pool holds the connections its job threads use at once, and pings only a
+connection that sat idle (a ping per checkout was a round trip per statement or two). Real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
+
+from ledgerbridge.store import db as store_db
+from ledgerbridge.store.db import Store
+from tests.conftest import _empty_postgres
+
+
+@pytest.fixture
+def pg_store(postgres_url: str) -> Iterator[Store]:
+    _empty_postgres(postgres_url)
+    store = Store(postgres_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def _sessions_at_once(store: Store, count: int) -> None:
+    """``count`` threads, each in a session at the same time (as a worker's document jobs are)."""
+    barrier = threading.Barrier(count)
+
+    def work() -> None:
+        with store.session() as db:
+            db.execute(text("SELECT 1"))
+            barrier.wait(timeout=30)
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def test_a_workers_job_threads_reuse_their_connections(pg_store: Store) -> None:
+    connects: list[object] = []
+    event.listen(pg_store.engine, "connect", lambda *_: connects.append(1))
+    _sessions_at_once(pg_store, 8)
+    opened = len(connects)
+    _sessions_at_once(pg_store, 8)
+    _sessions_at_once(pg_store, 8)
+    assert opened >= 7  # (one may be left in the pool by the migration)
+    assert len(connects) == opened  # the pool of 5 closed 3 after every round, opened 3 again in the next
+
+
+def test_a_connection_that_died_while_idle_is_replaced(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "PING_IDLE_SECONDS", 0.0)  # any idle connection is pinged first
+    with pg_store.session() as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+    killer = create_engine(pg_store.url, poolclass=NullPool)  # another process, as it were
+    with killer.begin() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    with pg_store.session() as db:
+        assert db.execute(text("SELECT pg_backend_pid()")).scalar() != pid
