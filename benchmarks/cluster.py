@@ -15,7 +15,8 @@ of this machine's cores: two workers cannot add up where the cores are already b
 calls per document, and the ratios 2 workers / 1 worker (target ≥ 1.7) and 1 worker / embedded
 (target ≥ 0.9).
 
-Webhook intake: ``--deliveries`` Rackbeat deliveries POSTed by ``--senders`` threads straight to the
+Webhook intake: ``--deliveries`` Rackbeat deliveries POSTed over ``--senders`` connections from two sender
+processes of their own (``benchmarks/intake.py`` has the variants and the CPU per delivery) straight to the
 cluster receiver (``serve --cluster`` with no worker running, so only intake is measured): deliveries
 per second and p95 latency of the 200 (targets ≥ 1,000/s and ≤ 50 ms).
 
@@ -437,52 +438,11 @@ def backlog(
     return run
 
 
-async def _send_all(
-    host: str, port: int, path: str, headers: dict[str, str], deliveries: int, senders: int
-) -> tuple[list[float], int]:
-    """POST ``deliveries`` Rackbeat deliveries over ``senders`` keep-alive connections (plain asyncio
-    streams: the senders must cost this shared machine little, so the receiver is what is measured)."""
-    import asyncio
-    import json
-
-    latencies: list[float] = []
-    failures = 0
-    numbers = iter(range(deliveries))
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-
-    async def sender() -> None:
-        nonlocal failures
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            for n in numbers:
-                body = json.dumps({"key_name": "number", "key": 1_000_000 + n}).encode()
-                request = (
-                    f"POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
-                    f"content-length: {len(body)}\r\n{head}\r\n"
-                ).encode() + body
-                started = time.perf_counter()
-                writer.write(request)
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - started)
-                failures += not status_line.split(b" ")[1].startswith(b"2")
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(sender() for _ in range(senders)))
-    return latencies, failures
-
-
 def intake(args: argparse.Namespace) -> tuple[float, float, int, float, float]:
     """(deliveries per second, p95 seconds, non-2xx answers, the receiver's CPU share, the senders' CPU
     share) at the cluster receiver (``serve --cluster``, no worker: only intake is measured)."""
-    import asyncio
-
     from cryptography.fernet import Fernet
+    from intake import send_from_processes
 
     from ledgerbridge.config import Config
     from ledgerbridge.engine.webhook_secrets import WebhookSecrets
@@ -512,18 +472,17 @@ def intake(args: argparse.Namespace) -> tuple[float, float, int, float, float]:
                     time.sleep(0.2)
                 event = "customer_invoice.booked"
                 headers = {"rackbeat-webhook-token": tokens[event], "rackbeat-webhook-event": event}
-                host, port = fleet.url.removeprefix("http://").split(":")
                 path = f"/webhooks/rackbeat/{chaos.NAME}"
-                # A few first, so the receiver has looked up the integration's tokens once.
-                asyncio.run(_send_all(host, int(port), path, headers, 10, 2))
+                # A few first, so the receiver has looked up the integration's tokens once. The senders
+                # are processes of their own (benchmarks/intake.py), so they are not this one's limit.
+                send_from_processes(fleet.url, path, headers, 2_000_000, 10, 2, 1)
                 server = fleet.processes["serve"].pid
-                cpu0, own0, started = cpu_seconds(server), time.process_time(), time.perf_counter()
-                latencies, failures = asyncio.run(
-                    _send_all(host, int(port), path, headers, args.deliveries, args.senders)
+                cpu0 = cpu_seconds(server)
+                latencies, failures, sender_seconds, elapsed = send_from_processes(
+                    fleet.url, path, headers, 1_000_000, args.deliveries, args.senders, 2
                 )
-                elapsed = time.perf_counter() - started
                 server_cpu = (cpu_seconds(server) - cpu0) / elapsed
-                sender_cpu = (time.process_time() - own0) / elapsed
+                sender_cpu = sender_seconds / elapsed
             finally:
                 fleet.stop_all()
                 hub.close()

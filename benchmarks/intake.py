@@ -101,13 +101,16 @@ async def _send(
                 while (line := await reader.readline()) not in (b"\r\n", b""):
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
-                answer = await reader.readexactly(length)
+                answer = await reader.readexactly(length) if status_line else b"connection closed"
                 latencies.append(time.perf_counter() - started)
-                status = status_line.split(b" ")[1].decode()
+                status = status_line.split(b" ")[1].decode() if status_line else "none"
                 if not status.startswith("2"):
                     failures += 1
                     if failures == 1:  # the first refusal, to say why
                         print(f"first refusal: {status} {answer[:200]!r}", file=sys.stderr)
+                if not status_line:  # the receiver closed the connection: a new one
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
         finally:
             writer.close()
 
