@@ -827,58 +827,21 @@ class _EconomicApi:
             return EconomicJSONResponse(invoice)
 
     # -- journals --------------------------------------------------------------------------------
-    async def journal_routes(self, request: Request, parts: list[str], base: str) -> Response:
-        """``/journals/{n}/vouchers[/{year}-{number}]`` (a journal's entries are generic resources:
-        ``stored.journal_entries_resource``)."""
-        method = request.method
-        journal = SPECS["journals"].key_from_text(parts[0])
+    async def post_vouchers(self, request: Request, journal_text: str, base: str) -> Response:
+        """``POST /journals/{n}/vouchers``: one voucher or an array of them in, always an array out
+        (201). Reading them is a generic resource (``stored.journal_vouchers_resource``)."""
+        journal = SPECS["journals"].key_from_text(journal_text)
         with self.state.lock:
             exists = journal is not None and self.state.exists("journals", journal)
         if not exists:
-            return self._not_found(SPECS["journals"], parts[0], base)
+            return self._not_found(SPECS["journals"], journal_text, base)
         assert isinstance(journal, int)
         renderer = Renderer(self.state, base)
-        if len(parts) == 2:
-            if method == "POST":
-                body = await self._body(request)
-                with self.state.lock:
-                    created = documents.post_vouchers(self.state, journal, body, base=base)
-                    answer = [
-                        renderer.voucher(journal, year, number, entries) for year, number, entries in created
-                    ]
-                return EconomicJSONResponse(answer, status_code=201)
-            if method != "GET":
-                return self._not_allowed(method)
-            with self.state.lock:
-                vouchers = [
-                    renderer.voucher(journal, year, number, entries)
-                    for (year, number), entries in self._vouchers(journal).items()
-                ]
-            return self.collection(
-                request,
-                ENTRIES,
-                base,
-                route=f"journals/{journal}/vouchers",
-                documents_=vouchers,
-                filterable={},
-                create_description="Create a new voucher.",
-            )
-        if method != "GET":
-            return self._not_allowed(method)
-        year_text, _, number_text = decode_id(parts[2]).rpartition("-")
+        body = await self._body(request)
         with self.state.lock:
-            entries = self._vouchers(journal).get(
-                (year_text, int(number_text) if number_text.isdigit() else -1)
-            )
-            if not entries:
-                return legacy_error(
-                    404,
-                    f"voucher '{parts[2]}' does not exist in journal {journal}.",
-                    error_code=NOT_FOUND,
-                    developer_hint=f"Find a list of vouchers at {base}/journals/{journal}/vouchers.",
-                )
-            year, number = year_text, int(number_text)
-            return EconomicJSONResponse(renderer.voucher(journal, year, number, entries))
+            created = documents.post_vouchers(self.state, journal, body, base=base)
+            answer = [renderer.voucher(journal, year, number, entries) for year, number, entries in created]
+        return EconomicJSONResponse(answer, status_code=201)
 
     # -- the books (books.py) ---------------------------------------------------------------------
     def book_routes(self, request: Request, parts: list[str], base: str) -> Response:

@@ -28,6 +28,7 @@ from ledgerbridge.systems.economic.sandbox.stored import (
     customer_child_resource,
     document_resource,
     journal_entries_resource,
+    journal_vouchers_resource,
 )
 
 if TYPE_CHECKING:
@@ -193,12 +194,19 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         add("GET", f"/orders/{kind}/{{orderNumber}}/templates", templates)
         add("GET", f"/orders/{kind}/{{orderNumber}}/templates/upgrade-instructions/draftInvoice", templates)
 
-    # Journals' vouchers: grouped from the entries, a POST answers an array of vouchers.
-    def journal(req: Request, parts: list[str], base: str) -> Awaitable[Response]:
-        return api.journal_routes(req, parts[1:], base)
-
-    add("GET POST", "/journals/{journalNumber}/vouchers", journal)
-    add("GET", "/journals/{journalNumber}/vouchers/{accountingYear-voucherNumber}", journal)
+    # Journals' vouchers: read as generic resources (grouped from the entries); a POST answers an array.
+    register_crud(
+        table,
+        journal_vouchers_resource(api),
+        collection=f"/journals/{{{JOURNAL}}}/vouchers",
+        item=f"/journals/{{{JOURNAL}}}/vouchers/{{{ID}}}",
+        operations="LG",
+    )
+    add(
+        "POST",
+        f"/journals/{{{JOURNAL}}}/vouchers",
+        lambda req, parts, base: api.post_vouchers(req, parts[1], base),
+    )
 
     # The books (books.py).
     for what in ("entries", "totals"):

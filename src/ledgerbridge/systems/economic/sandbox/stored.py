@@ -28,7 +28,7 @@ from ledgerbridge.sandbox.crud import Record
 from ledgerbridge.sandbox.crud import Resource as CrudResource
 from ledgerbridge.sandbox.routes import Call, HttpError
 from ledgerbridge.systems.economic.links import decode_id
-from ledgerbridge.systems.economic.sandbox.errors import EconomicJSONResponse
+from ledgerbridge.systems.economic.sandbox.errors import NOT_FOUND, EconomicJSONResponse, legacy_error
 from ledgerbridge.systems.economic.sandbox.render import Renderer
 from ledgerbridge.systems.economic.sandbox.resources import SPECS, ResourceSpec
 from ledgerbridge.systems.economic.sandbox.state import get_path
@@ -272,3 +272,76 @@ def journal_entries_resource(api: _EconomicApi) -> DocumentCollection:
     resource.missing = missing
     resource.answer_list = answer_list
     return resource
+
+
+def journal_vouchers_resource(api: _EconomicApi) -> DocumentCollection:
+    """A journal's vouchers (``/journals/{journalNumber}/vouchers[/{year}-{number}]``: list and get; the
+    POST, which answers an array, stays a handler): no table of their own — a voucher is the journal's
+    entries grouped by accounting year and number (``_EconomicApi._vouchers``)."""
+    state = api.state
+    journals, entries = SPECS["journals"], SPECS["journal-entries"]
+    plain = journal_entries_resource(api)
+
+    def journal_of(call: Call) -> int:
+        number = journals.key_from_text(call.params[JOURNAL])
+        with state.lock:
+            if not isinstance(number, int) or not state.exists(journals.name, number):
+                raise HttpError(api._not_found(journals, call.params[JOURNAL], base_of(call)))
+        return number
+
+    def rows(call: Call) -> dict[Any, Record]:
+        journal = journal_of(call)
+        with state.lock:
+            grouped = api._vouchers(journal)
+        return {
+            key: {"journal": journal, "year": key[0], "number": key[1], "entries": found}
+            for key, found in grouped.items()
+        }
+
+    def render(record: Record) -> Any:
+        with state.lock:
+            renderer = Renderer(state, REQUEST_BASE.get())
+            return renderer.voucher(record["journal"], record["year"], record["number"], record["entries"])
+
+    def missing(call: Call) -> Response:
+        journal, base = journal_of(call), base_of(call)
+        return legacy_error(
+            404,
+            f"voucher '{call.params[ID]}' does not exist in journal {journal}.",
+            error_code=NOT_FOUND,
+            developer_hint=f"Find a list of vouchers at {base}/journals/{journal}/vouchers.",
+        )
+
+    def answer_list(call: Call, records: list[Record]) -> Response:
+        journal, base = journal_of(call), base_of(call)
+        return api.collection(
+            call.request,
+            entries,
+            base,
+            route=f"journals/{journal}/vouchers",
+            documents_=[render(r) for r in records],
+            filterable={},
+            create_description="Create a new voucher.",
+        )
+
+    resource = VoucherCollection(
+        name="journal-vouchers",
+        rows=cast(Callable[[Call], dict[str, Record]], rows),
+        render=render,
+        respond=_respond,
+        missing=missing,
+        key=ID,
+        answer_list=answer_list,
+        body=plain.body,
+        spec=entries,
+    )
+    return resource
+
+
+@dataclass
+class VoucherCollection(DocumentCollection):
+    """Vouchers are named ``{year}-{number}`` (``_8_``-style tokens decoded, as e-conomic encodes ids)."""
+
+    def key_of(self, call: Call) -> Any:
+        year, _, number = decode_id(call.params[self.key]).rpartition("-")
+        return (year, int(number) if number.isdigit() else -1)
