@@ -152,3 +152,12 @@ def test_every_form_error_type_is_recognised_from_pydantics_english() -> None:
         kinds = [kind for kind, template in messages.TEMPLATES if template.fullmatch(error["msg"])]
         assert kinds[0] == error["type"], (error, kinds)
     assert set(messages.BY_TYPE) <= {kind for kind, _ in messages.TEMPLATES}
+
+
+def test_a_problem_of_the_whole_form_has_no_empty_title() -> None:
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "headers": [(b"cookie", f"{i18n.COOKIE}=da".encode())]})
+    assert messages.field_message(request, "", "the client id is empty") == "Klient-id'et er tomt."
+    client_id = _t("da", "Client id")
+    assert messages.field_message(request, "Client id", "Field required") == f"{client_id} skal udfyldes."

@@ -471,6 +471,8 @@ def field_message(request: Request, title: str, message: str) -> str:
     """One field's validation message in the user's language, naming the field by its translated
     ``title``: pydantic's own messages by their error type, our validators' messages through the table of
     service messages (a message neither knows stays as it is, after the field's title)."""
+    if not title:  # a problem of the whole form (a model's own check): its words alone
+        return service_message(request, message)
     field = _(request, title)
     for kind, pattern in TEMPLATES:
         found = pattern.fullmatch(message)
