@@ -2,9 +2,10 @@
 
 Each line is one documented operation (method + path template) and the handler that serves it; a path
 that matches no template answers e-conomic's 404 "endpoint does not exist", a served path with another
-method 405 with ``Allow`` (see :mod:`ledgerbridge.sandbox.routes`). Plain collections go through
-the shared generic CRUD handlers (``stored.py`` adapts them); the other handlers are the sandbox's methods
-in ``app.py``; this module only says which serves what.
+method 405 with ``Allow`` (see :mod:`ledgerbridge.sandbox.routes`). Plain collections, documents and a
+journal's entries and vouchers go through the shared generic CRUD handlers (``stored.py`` adapts them);
+the other handlers are the sandbox's methods in ``app.py`` (why each stays one:
+``docs/sandboxes/economic.md``); this module only says which serves what.
 """
 
 from __future__ import annotations
