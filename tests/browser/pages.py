@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 from ledgerbridge.web import i18n
 from ledgerbridge.web.i18n_sources import po_path
+from tests.web.conftest import PASSWORD
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
 AXE_RUN = """async () => {
@@ -43,6 +44,22 @@ def english_leftovers(language: str) -> list[str]:
 def set_width(page: Any, width: int) -> None:
     """A phone's (844 px high) or a desktop's (900 px high) window."""
     page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+
+
+def language_page(browser: Any, url: str, language: str) -> Any:
+    """A new phone-sized page in a browser context of its own, the console at ``url`` set to ``language`` by
+    its cookie; close it with ``page.context.close()``."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
+    context.set_default_timeout(20_000)
+    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": url}])
+    return context.new_page()
+
+
+def log_in(page: Any) -> None:
+    """Sign in on the console's login page now on screen, with the tests' admin password."""
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/console/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/console$"))
 
 
 def check_page(page: Any, language: str, width: int, leftovers: list[str]) -> list[str]:

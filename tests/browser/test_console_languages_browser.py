@@ -10,7 +10,6 @@ language and a few pages at both widths there.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,15 @@ from ledgerbridge.service import Ledgerbridge
 from ledgerbridge.systems import economic, rackbeat
 from ledgerbridge.web import i18n
 from ledgerbridge.web.app import create_app
-from tests.browser.pages import DESKTOP, PHONE, check_page, english_leftovers, set_width
+from tests.browser.pages import (
+    DESKTOP,
+    PHONE,
+    check_page,
+    english_leftovers,
+    language_page,
+    log_in,
+    set_width,
+)
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.severa_support import NAME as SEVERA_NAME
 from tests.integrations.severa_support import severa_world
@@ -117,19 +124,14 @@ def _shots() -> Path | None:
 
 @pytest.mark.parametrize("language", list(i18n.LANGUAGES))
 def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, language: str) -> None:
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
-    context.set_default_timeout(20_000)
-    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": demo.url}])
-    page = context.new_page()
+    page = language_page(browser, demo.url, language)
     leftovers = english_leftovers(language)
     shots = _shots()
     problems: list[str] = []
     try:
         page.goto(demo.url + "/console/login")
         problems += check_page(page, language, PHONE, leftovers)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("form[action='/console/login'] button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/console$"))
+        log_in(page)
         for width in (PHONE, DESKTOP):
             set_width(page, width)
             for path in _pages(demo):
@@ -162,7 +164,7 @@ def test_every_page_in_every_language_at_both_widths(demo: Demo, browser: Any, l
         page.keyboard.press("Space")
         assert menu.is_visible()
     finally:
-        context.close()
+        page.context.close()
     assert problems == [], "\n".join(problems)
 
 
@@ -181,15 +183,10 @@ def test_the_severa_integration_pages_in_every_language(
             with SandboxServer(create_app(hub, None)) as server:
                 for language in i18n.LANGUAGES:
                     leftovers = english_leftovers(language)
-                    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
-                    context.set_default_timeout(20_000)
-                    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": server.base_url}])
-                    page = context.new_page()
+                    page = language_page(browser, server.base_url, language)
                     try:
                         page.goto(server.base_url + "/console/login")
-                        page.locator("#password").fill(PASSWORD)
-                        page.locator("form[action='/console/login'] button[type=submit]").click()
-                        page.wait_for_url(re.compile(r"/console$"))
+                        log_in(page)
                         for width in (PHONE, DESKTOP):
                             set_width(page, width)
                             for path in (
@@ -208,7 +205,7 @@ def test_the_severa_integration_pages_in_every_language(
                         assert status.startswith(f"{expected}: "), status
                         problems += check_page(page, language, DESKTOP, leftovers)
                     finally:
-                        context.close()
+                        page.context.close()
         finally:
             hub.close()
     assert problems == [], "\n".join(problems)

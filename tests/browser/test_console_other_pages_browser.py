@@ -16,7 +16,14 @@ from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.sandbox import SandboxServer
 from ledgerbridge.web import i18n
 from ledgerbridge.web.app import create_app
-from tests.browser.pages import DESKTOP, PHONE, check_page, english_leftovers, set_width
+from tests.browser.pages import (
+    DESKTOP,
+    PHONE,
+    check_page,
+    english_leftovers,
+    language_page,
+    set_width,
+)
 from tests.integrations.eaccounting_support import eaccounting_world
 from tests.web.conftest import PASSWORD
 
@@ -53,10 +60,7 @@ def test_first_start_new_forms_and_an_eaccounting_integration_in_every_language(
             with SandboxServer(create_app(hub, None)) as server:
                 for language in i18n.LANGUAGES:
                     leftovers = english_leftovers(language)
-                    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale=language)
-                    context.set_default_timeout(20_000)
-                    context.add_cookies([{"name": i18n.COOKIE, "value": language, "url": server.base_url}])
-                    page = context.new_page()
+                    page = language_page(browser, server.base_url, language)
                     try:
                         if not world.service.has_admin_password():  # the first start, once
                             for width in (PHONE, DESKTOP):
@@ -80,7 +84,7 @@ def test_first_start_new_forms_and_an_eaccounting_integration_in_every_language(
                                 assert answer is not None and answer.status == expected, (path, answer)
                                 problems += check_page(page, language, width, leftovers)
                     finally:
-                        context.close()
+                        page.context.close()
         finally:
             hub.close()
     assert problems == [], "\n".join(problems)
