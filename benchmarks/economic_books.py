@@ -1,6 +1,6 @@
 """Do the e-conomic books stay right? Generated Rackbeat invoices through the totals guard. Prints figures.
 
-    .venv/bin/python benchmarks/economic_books.py [--invoices 300] [--suppliers 60] [--seed 11]
+    .venv/bin/python benchmarks/economic_books.py [--invoices 300] [--suppliers 60] [--seed 11] [--calls]
 
 Both sandboxes run on loopback ports; every document is booked in Rackbeat (no webhooks) and transferred
 by hand, once per setting combination: "plain" (no VAT mapping, rounding differences not allowed) and
@@ -11,7 +11,8 @@ very large amounts. Then the day book is booked and e-conomic's books are read b
 
 Per combination it prints: checked, booked-equal (net, VAT, gross and currency as in Rackbeat),
 booked-different (the target: 0), held as draft with a reason, refused, e-conomic calls per invoice, the
-supplier vouchers booked, and the trial balance of the accounting year (must be 0.00).
+supplier vouchers booked, and the trial balance of the accounting year (must be 0.00). ``--calls`` adds the
+invoices' e-conomic calls per invoice by method and path (numbers as ``{n}``), from the sandbox's request log.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -50,6 +53,7 @@ class Figures:
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
     trial_balance: Decimal = D(0)
+    paths: Counter[str] = field(default_factory=Counter)  # the invoices' calls by method and path
 
 
 def _prepare_economic(books: economic.EconomicState) -> None:
@@ -205,6 +209,9 @@ def run(invoices: int, suppliers: int, seed: int, mapped: bool) -> Figures:
                 figures.reasons[result.message[:60]] = figures.reasons.get(result.message[:60], 0) + 1
         figures.seconds = time.perf_counter() - started
         figures.calls = len(economic_app.kit.requests)
+        figures.paths = Counter(
+            f"{r.method} {re.sub(r'[0-9]+', '{n}', r.path)}" for r in economic_app.kit.requests
+        )
         for n in range(suppliers):
             lines = [_line(rng, rng.choice(products)) for _ in range(rng.randint(1, 5))]
             for line in lines:
@@ -245,6 +252,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--suppliers", type=int, default=60)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--calls", action="store_true", help="calls per invoice by method and path")
     args = parser.parse_args()
     for name, mapped in (("plain", False), ("mapped", True)):
         f = run(args.invoices, args.suppliers, args.seed, mapped)
@@ -257,6 +265,9 @@ def main() -> None:
         )
         for reason, count in sorted(f.reasons.items(), key=lambda kv: -kv[1]):
             print(f"          {count:5}  {reason}")
+        if args.calls:
+            for path, count in f.paths.most_common():
+                print(f"          {count / max(f.checked, 1):6.2f}/invoice  {path}")
 
 
 if __name__ == "__main__":

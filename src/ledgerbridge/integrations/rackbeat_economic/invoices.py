@@ -95,6 +95,7 @@ class InvoiceSender:
         self.source_base_currency = source_base_currency  # Rackbeat's (None: not known)
         self.lookups = lookups  # the session's cache of e-conomic's products, groups and VAT codes
         self._created: Record | None = None  # the draft this attempt made (its answer has the totals)
+        self._no_draft = False  # find() looked for our draft a moment ago and there was none
 
     @property
     def guarded(self) -> bool:
@@ -228,10 +229,13 @@ class InvoiceSender:
             if booked is not None or not self.guarded:
                 return booked
         draft = self.find_draft()
+        self._no_draft = draft is None
         return f"draft:{draft['draftInvoiceNumber']}" if draft else None
 
     def send(self, idempotency_key: str) -> str:
-        draft = self.find_draft()
+        # The ledger sends only after find() found nothing: its look for the draft need not be repeated.
+        draft = None if self._no_draft else self.find_draft()
+        self._no_draft = False
         if draft is None:
             draft = self.economic.create(
                 "invoices/drafts", self.document, idempotency_key=f"{idempotency_key}:draft"
