@@ -73,6 +73,20 @@ def family(pid: int) -> list[int]:
     return found
 
 
+def quiet(pids: list[int], timeout: float = 120.0) -> list[int]:
+    """``pids`` once they have stopped using CPU (intake processes still importing would count their
+    start-up as intake): less than 50 ms of CPU between them in a second."""
+    deadline = time.monotonic() + timeout
+    before = sum(cpu_seconds(p) for p in pids)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = sum(cpu_seconds(p) for p in pids)
+        if now - before < 0.05:
+            break
+        before = now
+    return pids
+
+
 # -- the senders: processes of their own -----------------------------------------------------------------
 async def _send(
     host: str, port: int, path: str, headers: dict[str, str], keys: list[int], connections: int
@@ -272,7 +286,7 @@ def measure(args: argparse.Namespace) -> None:
                             # A few first: the receiver has looked up the integration's tokens once.
                             send_from_processes(target, path, headers, first_key, 50, 4, 1)
                             first_key += 50
-                            receivers = family(fleet.processes["serve"].pid)
+                            receivers = quiet(family(fleet.processes["serve"].pid))
                             backends = backend_pids(database_url)
                             cpu0 = [cpu_seconds(p) for p in receivers]
                             db0 = [cpu_seconds(p) for p in backends]
