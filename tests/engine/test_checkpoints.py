@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from ledgerbridge.engine.checkpoints import Checkpoints
-from ledgerbridge.store import Integration, Store
-
-
-@pytest.fixture
-def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
+from ledgerbridge.store import Store
 
 
 def test_a_new_position_put_by_two_runs_at_once_is_one_row_with_the_later_value(

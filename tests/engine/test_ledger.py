@@ -10,18 +10,9 @@ from sqlalchemy import update
 
 from ledgerbridge.engine.inbox import Inbox
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferSummary
-from ledgerbridge.store import Integration, Store, Transfer
+from ledgerbridge.store import Store, Transfer
 from ledgerbridge.store.models import utcnow
 from ledgerbridge.systems.errors import TransientError, ValidationError
-
-
-@pytest.fixture
-def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 class Target:

@@ -7,18 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ledgerbridge.engine.polling import Poller
-from ledgerbridge.store import Integration, Store
+from ledgerbridge.store import Store
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 class Source:

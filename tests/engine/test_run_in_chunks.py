@@ -9,26 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event, func, select
 
 from ledgerbridge.engine import OneWaySync, RunContext
 from ledgerbridge.engine.binder import PREFETCH_CHUNK
 from ledgerbridge.engine.plan import PlanItem
-from ledgerbridge.store import Binding, Integration, Store
+from ledgerbridge.store import Binding, Store
 from tests.engine.test_runner import FakeSystem, Groups, Members, make_flows
 
 SIDES = ("ops", "books")
 MEMBERS = 1_200  # three chunks of bindings
-
-
-@pytest.fixture
-def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def source_data() -> dict[str, list[dict[str, Any]]]:

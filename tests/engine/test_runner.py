@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ledgerbridge.engine import MappingError, OneWaySync, RunContext, Stream
 from ledgerbridge.engine.streams import dependency_order
-from ledgerbridge.store import Binding, Cursor, ErrorEntry, Integration, Store, SyncRun
+from ledgerbridge.store import Binding, Cursor, ErrorEntry, Store, SyncRun
 from ledgerbridge.systems.errors import TransientError, ValidationError
 
 
@@ -100,15 +100,6 @@ class Members(FakeStream):
 def make_flows(source: dict[str, list[dict[str, Any]]], target: FakeSystem) -> list[FakeStream]:
     # Members are declared first on purpose: the engine must still run groups first.
     return [Members(source, target), Groups(source, target)]
-
-
-@pytest.fixture
-def integration_id(store: Store) -> int:
-    with store.session() as session:
-        row = Integration(name="t", kind="test", settings={}, credentials="-")
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def source_data() -> dict[str, list[dict[str, Any]]]:
