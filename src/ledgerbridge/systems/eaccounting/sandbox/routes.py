@@ -385,9 +385,11 @@ class EAccountingRoutes:
         async def exchange_rate(call: Call) -> Response:
             # The company's daily rates (``state.currency_rates``, its currency per unit), crossed for two
             # foreign currencies; one date's rate serves every date (the sandbox keeps no history).
+            # Both codes are optional in the spec: a missing one is read as the company's own currency.
             query = call.request.query_params
+            own = state.company["CurrencyCode"]
             source, target = (
-                str(query.get(k) or "").upper() for k in ("sourceCurrencyCode", "targetCurrencyCode")
+                str(query.get(k) or own).upper() for k in ("sourceCurrencyCode", "targetCurrencyCode")
             )
             day = query.get("date") or state.now_text()
             rates = {state.company["CurrencyCode"]: Decimal(1), **state.currency_rates}
