@@ -5,7 +5,6 @@ worker's document time and overflowed its pool. Real PostgreSQL; statements coun
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,17 +14,6 @@ from ledgerbridge.runtime.shared_pacing import SharedBudget, SharedBudgets, budg
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import CallBudgetRow
 from ledgerbridge.systems.pacing import budgets_from, economic_cost, rackbeat_budget
-from tests.conftest import _empty_postgres
-
-
-@pytest.fixture
-def pg_store(postgres_url: str) -> Iterator[Store]:
-    _empty_postgres(postgres_url)
-    store = Store(postgres_url)
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 class Statements:

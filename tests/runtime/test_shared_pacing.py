@@ -31,16 +31,6 @@ from tests.integrations.eaccounting_support import RACKBEAT_TOKEN, ELive, EWorld
 from tests.integrations.test_realtime import wait_for
 
 
-@pytest.fixture
-def pg_store(postgres_url: str) -> Iterator[Store]:
-    _empty_postgres(postgres_url)
-    store = Store(postgres_url)  # migrated: call_budgets is there
-    try:
-        yield store
-    finally:
-        store.dispose()
-
-
 def test_two_workers_with_their_own_connections_share_one_bucket(pg_store: Store) -> None:
     per_minute, burst, seconds = 1200.0, 5.0, 2.0  # 19.8 a second at 99 %
     key = credential_key("rackbeat", "http://rackbeat.test/api", "token-shared")

@@ -4,7 +4,6 @@ connection that sat idle (a ping per checkout was a round trip per statement or 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -12,17 +11,6 @@ from sqlalchemy.pool import NullPool
 
 from ledgerbridge.store import db as store_db
 from ledgerbridge.store.db import Store
-from tests.conftest import _empty_postgres
-
-
-@pytest.fixture
-def pg_store(postgres_url: str) -> Iterator[Store]:
-    _empty_postgres(postgres_url)
-    store = Store(postgres_url)
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 def _sessions_at_once(store: Store, count: int) -> None:

@@ -116,28 +116,15 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
 
     # Documents and a journal's entries through the generic CRUD handlers too (stored.py): list, get,
     # create (the hooks below validate, number and store), delete. What they cannot serve stays a handler.
-    drafts, booked, sent = SPECS["invoices-drafts"], SPECS["invoices-booked"], SPECS["invoices-sent"]
-    register_crud(
-        table,
-        document_resource(api, drafts, create=api.create_draft),
-        collection="/invoices/drafts",
-        item=f"/invoices/drafts/{{{ID}}}",
-        operations="LGC",
-    )
-    register_crud(
-        table,
-        document_resource(api, booked, create=api.book),
-        collection="/invoices/booked",
-        item=f"/invoices/booked/{{{ID}}}",
-        operations="LGC",
-    )
-    register_crud(
-        table,
-        document_resource(api, sent),
-        collection="/invoices/sent",
-        item=f"/invoices/sent/{{{ID}}}",
-        operations="LG",
-    )
+    invoices = (("drafts", api.create_draft, "LGC"), ("booked", api.book, "LGC"), ("sent", None, "LG"))
+    for kind, create, operations in invoices:
+        register_crud(
+            table,
+            document_resource(api, SPECS[f"invoices-{kind}"], create=create),
+            collection=f"/invoices/{kind}",
+            item=f"/invoices/{kind}/{{{ID}}}",
+            operations=operations,
+        )
     for kind, spec in ORDER_SPECS.items():
         archived = kind == "archived"
         register_crud(
