@@ -24,7 +24,8 @@ FIELD = "connections.rackbeat.document_address"
 def _submit_rackbeat(page: Any, address: str) -> None:
     form = page.locator("form", has=page.locator(f"input[name='{FIELD}']"))
     form.locator(f"input[name='{FIELD}']").fill(address)
-    form.locator("button[type=submit]").first.click()
+    with page.expect_navigation():  # the answer page is loaded before anything on it is counted
+        form.locator("button[type=submit]").first.click()
 
 
 def test_document_address_in_every_language_at_both_widths(console: Console) -> None:

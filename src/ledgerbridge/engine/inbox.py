@@ -94,6 +94,10 @@ class Inbox:
             ages[integration_id] = (int(count), max(0.0, (now - oldest).total_seconds()))
         return ages
 
+    def is_pending(self, item_id: int) -> bool:
+        with self.store.session() as session:
+            return session.scalar(select(InboxItem.state).where(InboxItem.id == item_id)) == "pending"
+
     def count(self, *, state: str = "pending", integration_id: int | None = None) -> int:
         with self.store.session() as session:
             query = select(func.count(InboxItem.id)).where(InboxItem.state == state)

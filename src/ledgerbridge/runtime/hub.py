@@ -152,6 +152,7 @@ class RealtimeHub:
         # is left pending for the next start instead of being settled failed.
         self._stopping = threading.Event()
         self._in_flight = 0
+        self._working: set[int] = set()  # items this process works right now, by any lane or caller
         self._idle = threading.Condition()
 
     # -- sessions ----------------------------------------------------------------------------------
@@ -587,15 +588,22 @@ class RealtimeHub:
     def _process(
         self, name: str, session: Realtime, item: InboxItem, slots: DocumentSlots | None = None
     ) -> bool:
-        """Process one item unless we are stopping (then it stays pending); counted while in flight."""
+        """Process one item unless we are stopping (then it stays pending); counted while in flight.
+
+        Another caller in this process (a runtime lane and ``drain``, say) may have read the same item:
+        it is worked by one of them only, and not again once settled."""
         with self._idle:
-            if self._stopping.is_set():
+            if self._stopping.is_set() or item.id in self._working:
                 return False
+            self._working.add(item.id)
             self._in_flight += 1
         try:
+            if not self.inbox.is_pending(item.id):
+                return True  # settled by another caller since it was read
             return self._process_item(name, session, item, slots)
         finally:
             with self._idle:
+                self._working.discard(item.id)
                 self._in_flight -= 1
                 self._idle.notify_all()
 
@@ -702,7 +710,11 @@ class RealtimeHub:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.process_pending()
-            if self.inbox.count() == 0:
+            with self._idle:  # items other lanes of this process are still working count as waiting
+                idle = self._idle.wait_for(
+                    lambda: self._in_flight == 0, timeout=max(0.0, deadline - time.monotonic())
+                )
+            if idle and self.inbox.count() == 0:
                 return True
             time.sleep(0.05)
         return False
