@@ -139,6 +139,11 @@ def _serve_sandbox(conn: Connection, system: str, customers: int, products: int)
                 elif command == "clear":
                     app.kit.clear_log()
                     reply = ("ok", None)
+                elif command == "latency":  # an asyncio sleep per answer: calls still overlap
+                    from ledgerbridge.sandbox.faults import FaultPlan
+
+                    app.kit.set_faults(FaultPlan(latency_ms=args[0]))
+                    reply = ("ok", None)
                 else:
                     reply = ("ok", answer(target, command, *args))
             except Exception as exc:  # noqa: BLE001 - handed to the benchmark, which raises it
@@ -238,6 +243,11 @@ class Boxes:
     def clear(self) -> None:
         self.rackbeat.call("clear")
         self.economic.call("clear")
+
+    def latency(self, ms: int) -> None:
+        """Every answer from now on ``ms`` later (the set-up before it ran at full speed)."""
+        self.rackbeat.call("latency", ms)
+        self.economic.call("latency", ms)
 
     def stop(self) -> None:
         for box in (self.rackbeat, self.economic):
@@ -409,6 +419,7 @@ def backlog(
                 wait_for_workers(database_url, workers if mode == "cluster" else 0)
                 for box in boxes:
                     box.clear()
+                    box.latency(args.latency_ms)
                 pids = [p.pid for p in fleet.processes.values()]
                 sandbox_pids = [pid for box in boxes for pid in box.pids]
                 cpu0, sandbox0 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
@@ -524,6 +535,13 @@ def main() -> None:
         "published 480 one integration's backlog is bound by the limit (~2 calls a document: ~4 documents/s "
         "once the burst is spent), whatever the workers",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="added to every sandbox answer (the real APIs take 50-300 ms): documents then wait on the far "
+        "side as in production, and workers add up where the cores are free",
+    )
     args = parser.parse_args()
     os.environ["LEDGERBRIDGE_RACKBEAT_PER_MINUTE"] = str(args.rackbeat_per_minute)  # every process started
 
@@ -538,7 +556,11 @@ def main() -> None:
     cores = os.cpu_count()
     for title, shape, customers, products in scenarios:
         figures = {}
-        print(f"backlog: {title} (Rackbeat paced at {args.rackbeat_per_minute} calls a minute)", flush=True)
+        print(
+            f"backlog: {title} (Rackbeat paced at {args.rackbeat_per_minute} calls a minute, "
+            f"{args.latency_ms} ms added to every sandbox answer)",
+            flush=True,
+        )
         for label, mode, workers in (
             ("embedded", "embedded", 0),
             ("1 worker", "cluster", 1),
