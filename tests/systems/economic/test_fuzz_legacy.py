@@ -170,6 +170,14 @@ TARGETS = [
         put_like_post=True,
     ),
     Target(
+        "quotes-drafts",
+        "/quotes/drafts",
+        "quotes.drafts.post",
+        "quotes.drafts.quoteNumber.put",
+        "quotes.drafts.quoteNumber.get",
+        put_like_post=True,
+    ),
+    Target(
         "employees",
         "/employees",
         EMPLOYEES_WRITE,
@@ -608,19 +616,19 @@ def test_generated_writes_are_answered_as_their_schema_says(target: Target, spec
 
 # -- the operations beyond the plain collections ----------------------------------------------------
 #
-# Booking, journal vouchers, marking an order sent and currency-specific sales prices consume or need
-# records a generic body cannot name (a draft to book, a draft order to send, a product without a price
-# in the currency), so their valid bodies are drawn by hand within the rules below; what is refused is
-# still schema-driven: every single-step mutation ``mutations(..., deep=True)`` makes of a valid body,
-# references, nested objects and the first entry of an array included, is sent (each must be a 4xx in
-# the envelope and change nothing; an array of vouchers is documented, so not a mutation there), then
-# the valid one (2xx, the answer valid against its GET schema). Rules beyond the schemas held fixed
+# Booking, journal vouchers, marking an order or quote sent and currency-specific sales prices consume or
+# need records a generic body cannot name (a draft to book, a draft order or quote to send, a product
+# without a price in the currency), so their valid bodies are drawn by hand within the rules below; what
+# is refused is still schema-driven: every single-step mutation ``mutations(..., deep=True)`` makes of a
+# valid body, references, nested objects and the first entry of an array included, is sent (each must be
+# a 4xx in the envelope and change nothing; an array of vouchers is documented, so not a mutation there),
+# then the valid one (2xx, the answer valid against its GET schema). Rules beyond the schemas held fixed
 # (see docs/sandboxes/economic.md): booking names an existing draft with lines, ``bookWithNumber`` a
 # free number, ``sendBy`` "none" or "Email" (EAN needs an EAN and a contact person on the draft); a
 # voucher goes in journal 1, in accounting year 2026, dated in it, each entry naming its account (one
-# that takes direct entries), supplier or customer; a sent order is a draft order's full document with
-# its ``orderNumber``; a currency price's POST names a currency of the agreement the product has no
-# price in yet.
+# that takes direct entries), supplier or customer; a sent order (quote) is a draft order's (quote's)
+# full document with its ``orderNumber`` (``quoteNumber``); a currency price's POST names a currency of
+# the agreement the product has no price in yet.
 
 
 @dataclass(frozen=True)
@@ -653,6 +661,13 @@ OPERATIONS = [
         "orders.drafts.post",  # the body is the draft order's document (no schema of its own)
         "orders.sent.orderNumber.get",
         ("orders-drafts", "orders-sent"),
+    ),
+    Operation(
+        "quotes-sent",
+        "POST",
+        "quotes.drafts.post",  # as for orders: the draft quote's document
+        "quotes.sent.quoteNumber.get",
+        ("quotes-drafts", "quotes-sent"),
     ),
     Operation(
         "currency-prices-post",
@@ -696,7 +711,6 @@ class Bench:
         self.http = TestClient(self.app, base_url="https://restapi.e-conomic.com", headers=AUTH)
         self.request = schema(specs, operation.request_schema)
         self.answer = EconomicDraft3(schema(specs, operation.answer_schema))
-        self.draft_order = schema(specs, "orders.drafts.post")
         self.failures: list[str] = []
         self.statuses: dict[str, int] = {}
         self.serial = itertools.count(1)
@@ -824,13 +838,18 @@ def vouchers(bench: Bench, data: Any) -> None:
     bench.exercise("/journals/1/vouchers", voucher)
 
 
-def order_sent(bench: Bench, data: Any) -> None:
-    body = data.draw(
-        Generator(bench.app, "orders-drafts", "orderNumber").object(bench.draft_order), label="order"
-    )
-    body = with_quantities(body, Decimal("0.01"))
-    number = bench.made("/orders/drafts", body)["orderNumber"]
-    bench.exercise("/orders/sent", {**body, "orderNumber": number})
+def marked_sent(family: str) -> Callable[[Bench, Any], None]:
+    """A draft order (quote) made from the drafts' POST schema, then its full document POSTed to sent."""
+    noun = family.removesuffix("s")
+    key = f"{noun}Number"
+
+    def example(bench: Bench, data: Any) -> None:
+        drafts = Generator(bench.app, f"{family}-drafts", key)
+        body = with_quantities(data.draw(drafts.object(bench.request), label=noun), Decimal("0.01"))
+        number = bench.made(f"/{family}/drafts", body)[key]
+        bench.exercise(f"/{family}/sent", {**body, key: number})
+
+    return example
 
 
 def _priced_product(bench: Bench) -> str:
@@ -868,7 +887,8 @@ def currency_price_put(bench: Bench, data: Any) -> None:
 EXAMPLE_OF: dict[str, Callable[[Bench, Any], None]] = {
     "book": booking,
     "vouchers": vouchers,
-    "orders-sent": order_sent,
+    "orders-sent": marked_sent("orders"),
+    "quotes-sent": marked_sent("quotes"),
     "currency-prices-post": currency_price_post,
     "currency-prices-put": currency_price_put,
 }

@@ -43,16 +43,18 @@ ROOTS = (
     "self", "customers", "customer-groups", "suppliers", "supplier-groups", "products", "product-groups",
     "units", "payment-terms", "layouts", "employees", "vat-zones", "accounts", "currencies",
     "accounting-years", "journals", "invoices", "invoices/drafts", "invoices/booked", "orders",
-    "orders/drafts", "orders/sent", "orders/archived", "vat-accounts", "app-roles",
+    "orders/drafts", "orders/sent", "orders/archived", "quotes", "quotes/drafts", "quotes/sent",
+    "quotes/archived", "vat-accounts", "app-roles",
 )  # fmt: skip
 PER_SHAPE = 3
 
 
 def _corrected(name: str, document: dict[str, Any]) -> dict[str, Any]:
     """Known errors of the published schemas, corrected as test_contract_documents.py and test_orders.py
-    do: the orders' broken ``lastUpdated`` pattern, the journal's ``minimum`` meant as ``maximum``, and a
-    booking template whose draft number may not be 1 (``exclusiveMinimum`` on a minimum of 1)."""
-    if name.startswith("orders."):
+    do: the orders' (and quotes') broken ``lastUpdated`` pattern, the journal's ``minimum`` meant as
+    ``maximum``, and a booking template whose draft number may not be 1 (``exclusiveMinimum`` on a minimum
+    of 1)."""
+    if name.startswith(("orders.", "quotes.")):
         document = order_schema_fix(document)
     if name == "invoices.drafts.draftInvoiceNumber.templates.booking-instructions.get":
         document["properties"]["draftInvoice"]["properties"]["draftInvoiceNumber"].pop("exclusiveMinimum")

@@ -64,15 +64,14 @@ from ledgerbridge.systems.economic.sandbox.filtering import (
 from ledgerbridge.systems.economic.sandbox.oas import OasServices, is_oas_path, required_roles
 from ledgerbridge.systems.economic.sandbox.render import Renderer
 from ledgerbridge.systems.economic.sandbox.resources import (
-    ARCHIVED_ORDERS,
     BOOKED_STATE_FILTERS,
-    DRAFT_ORDERS,
     NUMBER,
-    SENT_ORDERS,
+    SALES_FAMILIES,
     SPECS,
     STRING,
     Field,
     ResourceSpec,
+    SalesFamily,
 )
 from ledgerbridge.systems.economic.sandbox.routes import legacy_routes, path_parts
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, Grant, get_path, to_decimal
@@ -85,6 +84,7 @@ from ledgerbridge.systems.economic.sandbox.validation import (
     validate_write,
 )
 from ledgerbridge.systems.economic.sandbox.vat import DOMESTIC_ZONE
+from ledgerbridge.systems.economic.sandbox.voucher_vat import settle_entries
 from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
 
 log = logging.getLogger(__name__)
@@ -737,94 +737,94 @@ class _EconomicApi:
             stored = documents.book(self.state, body, base=base, book_with_number=key)
             return self._created(BOOKED, stored["bookedInvoiceNumber"], base)
 
-    # -- orders ----------------------------------------------------------------------------------
-    def orders_index(self, base: str) -> Response:
-        """``GET /orders``: the links to the order collections."""
-        links = {kind: f"{base}/orders/{kind}" for kind in ("archived", "drafts", "sent")}
-        return EconomicJSONResponse({**links, "self": f"{base}/orders"})
+    # -- orders and quotes -----------------------------------------------------------------------
+    def sales_index(self, family: SalesFamily, base: str) -> Response:
+        """``GET /orders`` (``/quotes``): the links to the family's collections."""
+        links = {kind: f"{base}/{family.name}/{kind}" for kind in ("archived", "drafts", "sent")}
+        return EconomicJSONResponse({**links, "self": f"{base}/{family.name}"})
 
-    async def replace_order(self, request: Request, number_text: str, base: str) -> Response:
-        """``PUT /orders/drafts/{n}``: replace a draft order (404 when missing)."""
-        spec = DRAFT_ORDERS
+    async def replace_sales_draft(
+        self, request: Request, family: SalesFamily, number_text: str, base: str
+    ) -> Response:
+        """``PUT /orders/drafts/{n}`` (``/quotes/drafts/{n}``): replace a draft (404 when missing)."""
+        spec = family.specs["drafts"]
         key = spec.key_from_text(number_text)
         body = await self._body(request)
         with self.state.lock:
             if not isinstance(key, int) or not self.state.exists(spec.name, key):
                 return self._not_found(spec, number_text, base)
             record = documents.validate_draft(self.state, body, base=base, spec=spec, replacing=True)
-            record["orderNumber"] = key
+            record[spec.key] = key
             self.state.replace(spec.name, key, record)
             rendered = Renderer(self.state, base).render(
                 spec.name, self.state.tables[spec.name][key], single=True
             )
         return EconomicJSONResponse(rendered)
 
-    def post_order(self, spec: ResourceSpec) -> Callable[[Call, Any], dict[str, Any]]:
+    def post_sales_document(self, family: SalesFamily, kind: str) -> Callable[[Call, Any], dict[str, Any]]:
         """The generic create's hook for ``POST /orders/drafts`` (create; or, with the ``orderNumber``
         of a sent order, cancel its sent status) and ``POST /orders/sent`` (the full document of a draft
-        order: mark it as sent)."""
+        order: mark it as sent); the same for quotes (``quoteNumber``)."""
+        drafts, sent = family.specs["drafts"], family.specs["sent"]
+        spec = family.specs[kind]
 
         def create(call: Call, body: Any) -> dict[str, Any]:
             base = request_base(call)
             with self.state.lock:
-                number = body.get("orderNumber") if isinstance(body, dict) else None
-                source = SENT_ORDERS if spec is DRAFT_ORDERS else DRAFT_ORDERS
+                number = body.get(family.key) if isinstance(body, dict) else None
+                source = sent if spec is drafts else drafts
                 moving = (
                     isinstance(number, int)
                     and not isinstance(number, bool)
                     and self.state.exists(source.name, number)
                 )
-                if spec is SENT_ORDERS and not moving:
+                if spec is sent and not moving:
                     if number is None and isinstance(body, dict):
                         missing = field_error(
                             UNPUBLISHED,
-                            "Required property 'orderNumber' is missing.",
-                            hint="POST the full document of a draft order to mark it as sent.",
+                            f"Required property '{family.key}' is missing.",
+                            hint=f"POST the full document of a draft {family.noun} to mark it as sent.",
                         )
                         raise LegacyHttpError(
                             400,
                             VALIDATION_MESSAGE,
                             developer_hint=VALIDATION_HINT,
-                            errors={"orderNumber": {"errors": [missing]}},
+                            errors={family.key: {"errors": [missing]}},
                         )
-                    raise HttpError(self._not_found(DRAFT_ORDERS, number, base))
-                record = documents.validate_draft(self.state, body, base=base, spec=DRAFT_ORDERS)
+                    raise HttpError(self._not_found(drafts, number, base))
+                record = documents.validate_draft(self.state, body, base=base, spec=drafts)
                 if moving:
                     assert isinstance(number, int)
                     self.state.delete(source.name, number)
-                    record["orderNumber"] = number
+                    record[family.key] = number
                 else:
-                    record["orderNumber"] = self.state.next_key(spec.name)
+                    record[family.key] = self.state.next_key(spec.name)
                 self.state.insert(spec.name, record, keep_last_updated=False)
-                return self.state.tables[spec.name][record["orderNumber"]]
+                return self.state.tables[spec.name][record[family.key]]
 
         return create
 
-    def _order_templates(self, request: Request, parts: list[str], base: str) -> Response:
-        """``/orders/drafts/{n}/templates`` and ``…/templates/upgrade-instructions/draftInvoice``."""
+    def sales_templates(self, request: Request, family: SalesFamily, parts: list[str], base: str) -> Response:
+        """``/orders/drafts|sent/{n}/templates`` and ``…/templates/upgrade-instructions/draftInvoice`` (the
+        same below ``/quotes``): the body to POST to ``/invoices/drafts``."""
         if request.method != "GET":
             return self._not_allowed(request.method)
-        key = DRAFT_ORDERS.key_from_text(parts[1])
+        drafts = family.specs["drafts"]
+        key = drafts.key_from_text(parts[2])
         with self.state.lock:
-            found = self.state.find_order(key) if isinstance(key, int) else None
+            found = self.state.find_sales_document(family.name, key) if isinstance(key, int) else None
             if found is None or found[0] == "archived":
-                return self._not_found(DRAFT_ORDERS, parts[1], base)
-            own = f"{base}/orders/{found[0]}/{key}/templates"
-            if len(parts) == 3:
+                return self._not_found(drafts, parts[2], base)
+            own = f"{base}/{family.name}/{found[0]}/{key}/templates"
+            if len(parts) == 4:
                 return EconomicJSONResponse(
                     {"upgradeInstructions": f"{own}/upgrade-instructions/draftInvoice", "self": own}
                 )
-            if parts[3:] != ["upgrade-instructions", "draftInvoice"]:
+            if parts[4:] != ["upgrade-instructions", "draftInvoice"]:
                 return self._no_endpoint(base)
-            order = found[1]
-            invoice = {
-                k: v
-                for k, v in Renderer(self.state, base)
-                .render(f"orders-{found[0]}", order, single=True)
-                .items()
-                if k not in ("orderNumber", "self", "metaData", "soap", "templates", "pdf", "lastUpdated")
-            }
-            return EconomicJSONResponse(invoice)
+            leave = (family.key, "self", "metaData", "soap", "templates", "pdf", "lastUpdated")
+            rendered = Renderer(self.state, base).render(family.table(found[0]), found[1], single=True)
+            return EconomicJSONResponse({k: v for k, v in rendered.items() if k not in leave})
 
     # -- journals --------------------------------------------------------------------------------
     async def post_vouchers(self, request: Request, journal_text: str, base: str) -> Response:
@@ -840,6 +840,8 @@ class _EconomicApi:
         body = await self._body(request)
         with self.state.lock:
             created = documents.post_vouchers(self.state, journal, body, base=base)
+            for _, _, entries in created:  # a supplier invoice's VAT follows a VAT code (voucher_vat.py)
+                settle_entries(self.state, journal, entries)
             answer = [renderer.voucher(journal, year, number, entries) for year, number, entries in created]
         return EconomicJSONResponse(answer, status_code=201)
 
@@ -1030,15 +1032,12 @@ class _EconomicApi:
 
     # -- PDFs and booking instructions of documents -----------------------------------------------
     def document_pdf(self, parts: list[str], base: str) -> Response:
-        """``/invoices/drafts|booked/{n}/pdf``, ``/orders/drafts|sent|archived/{n}/pdf``: a one-page PDF
-        naming the document (the real API renders the layout; the sandbox only proves the link)."""
-        spec = {
-            ("invoices", "drafts"): DRAFTS,
-            ("invoices", "booked"): BOOKED,
-            ("orders", "drafts"): DRAFT_ORDERS,
-            ("orders", "sent"): SENT_ORDERS,
-            ("orders", "archived"): ARCHIVED_ORDERS,
-        }[(parts[0], parts[1])]
+        """``/invoices/drafts|booked/{n}/pdf``, ``/orders|quotes/drafts|sent|archived/{n}/pdf``: a one-page
+        PDF naming the document (the real API renders the layout; the sandbox only proves the link)."""
+        kinds = {("invoices", "drafts"): DRAFTS, ("invoices", "booked"): BOOKED}
+        for family in SALES_FAMILIES.values():
+            kinds.update({(family.name, kind): spec for kind, spec in family.specs.items()})
+        spec = kinds[(parts[0], parts[1])]
         key = spec.key_from_text(parts[2])
         with self.state.lock:
             if key is None or not self.state.exists(spec.name, key):

@@ -48,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.systems.economic.sandbox.orders import add_order
+from ledgerbridge.systems.economic.sandbox.orders import add_sales_document
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, format_timestamp
 
 ANCHOR = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)  # "now" for the demo's lastUpdated history
@@ -1235,7 +1235,8 @@ def seed_demo(
     documents: bool = False,
 ) -> None:
     """Fill ``state`` with the demo company (same ``seed`` -> the same records, byte for byte);
-    ``documents``: also contact persons, delivery locations and orders (see :func:`_contacts_and_orders`)."""
+    ``documents``: also contact persons, delivery locations, orders (see :func:`_contacts_and_orders`) and
+    quotes (:func:`_quotes`)."""
     rng = random.Random(seed)
     with state.lock:
         state.set_agreement(**_agreement(rng))
@@ -1249,6 +1250,7 @@ def seed_demo(
         if documents:
             # A generator of its own, so the records above stay the same with or without these.
             _contacts_and_orders(state, random.Random(seed + 1), active)
+            _quotes(state, random.Random(seed + 2))  # its own too: the orders stay as they were
 
 
 _CONTACT_FIRST = ("Mette", "Lars", "Anne", "Søren", "Hanne", "Jens", "Camilla", "Rasmus")
@@ -1284,11 +1286,24 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
         customer["attention"] = dict(contact_ref)
         customer["customerContact"] = dict(contact_ref)
         customer["defaultDeliveryLocation"] = {"deliveryLocationNumber": location["deliveryLocationNumber"]}
+    _sales_documents(state, rng, "orders", ("drafts", "drafts", "drafts", "sent"), step=7)
+
+
+def _quotes(state: EconomicState, rng: random.Random) -> None:
+    """Two draft quotes, a sent one and an archived one, so every quote collection has something to show."""
+    _sales_documents(state, rng, "quotes", ("drafts", "drafts", "sent", "archived"), step=11)
+
+
+def _sales_documents(
+    state: EconomicState, rng: random.Random, family: str, kinds: tuple[str, ...], *, step: int
+) -> None:
+    """One order or quote per kind in ``kinds``, for every ``step``-th customer, of two unbarred products."""
+    customers = sorted(int(n) for n in state.tables["customers"])
     products = [n for n, p in sorted(state.tables["products"].items()) if not p.get("barred")]
     if not customers or not products:
         return
-    for index, kind in enumerate(("drafts", "drafts", "drafts", "sent")):
-        owner = customers[(index * 7) % len(customers)]
+    for index, kind in enumerate(kinds):
+        owner = customers[(index * step) % len(customers)]
         lines = [
             {
                 "product": {"productNumber": product},
@@ -1298,7 +1313,7 @@ def _contacts_and_orders(state: EconomicState, rng: random.Random, sales_people:
             }
             for product in rng.sample(products, min(2, len(products)))
         ]
-        add_order(state, {"customer": owner, "lines": lines}, kind=kind)
+        add_sales_document(state, family, {"customer": owner, "lines": lines}, kind=kind)
 
 
 def seed_minimal(state: EconomicState) -> None:

@@ -41,9 +41,10 @@ What the server computes (all money rounded half-up to øre):
 - ``recipient.cvr`` (GET schemas only) is kept when sent, else copied from the customer's
   ``corporateIdentificationNumber``.
 
-Orders (``/orders/drafts``, ``/orders/sent``) are checked and priced by the same code
-(:func:`validate_draft` with the order spec): same required properties, same computed amounts. An order
-line's ``quantity`` must lie in 0.01 … 999999999999999999 (the orders' GET schemas' bounds; the write
+Orders (``/orders/drafts``, ``/orders/sent``) and quotes (``/quotes/drafts``, ``/quotes/sent``) are checked
+and priced by the same code (:func:`validate_draft` with their spec): same required properties, same computed
+amounts. An order or quote line's ``quantity`` must lie in 0.01 … 999999999999999999 (the orders' and
+quotes' GET schemas' bounds; the write
 schemas give none): a smaller one is a 400 like any bound. Invoice lines have no such bound in any
 invoice schema (a credit note's lines carry negative quantities), so invoices keep accepting them.
 
@@ -101,6 +102,7 @@ from ledgerbridge.systems.economic.sandbox.resources import (
     DRAFT_INVOICES,
     INTEGER,
     NUMBER,
+    SALES_FAMILIES,
     STRING,
     Field,
     Ref,
@@ -186,13 +188,11 @@ def _error(code: str, message: str, **kwargs: Any) -> dict[str, Any]:
 
 
 # What a document's write schemas list but the server computes (price_document) or makes itself (the
-# order's pdf link and SOAP handle): a body may carry them, so they are checked as typed (a wrong type
-# is a 400, as for any property) and not stored.
-TYPED_ONLY = (
-    *(Field(name, NUMBER) for name in COMPUTED_AMOUNTS),
-    Field("pdf.download", STRING),
-    Field("soap.orderHandle.id", INTEGER),
-)
+# order's or quote's pdf link and SOAP handle): a body may carry them, so they are checked as typed (a
+# wrong type is a 400, as for any property) and not stored.
+TYPED_ONLY = (*(Field(name, NUMBER) for name in COMPUTED_AMOUNTS), Field("pdf.download", STRING))
+# The SOAP handle an order's or quote's body may carry, by table.
+HANDLES = {table: f"soap.{family.handle}.id" for family in SALES_FAMILIES.values() for table in family.tables}
 LINE_TYPED_ONLY = (Field("marginInBaseCurrency", NUMBER), Field("marginPercentage", NUMBER))
 
 
@@ -206,8 +206,8 @@ def validate_draft(
 ) -> dict[str, Any]:
     """Check a draft invoice document (POST or PUT) and return the record to store, amounts computed.
 
-    ``spec``: the order specs (``resources.ORDER_SPECS``) check an order the same way. The caller
-    holds ``state.lock`` and sets ``draftInvoiceNumber`` (``orderNumber``).
+    ``spec``: the order and quote specs (``resources.SALES_FAMILIES``) check an order or quote the same
+    way. The caller holds ``state.lock`` and sets ``draftInvoiceNumber`` (``orderNumber``, ``quoteNumber``).
     """
     require_object(body)
     errors = Annotated()
@@ -215,7 +215,8 @@ def validate_draft(
     if replacing and spec.key in body:  # the path names it; a number sent is checked as typed
         check_field(Field(spec.key, INTEGER, minimum=1, maximum=999999999), body[spec.key], errors)
         record.pop(spec.key, None)
-    check_typed_only(body, TYPED_ONLY, errors)
+    handle = (Field(HANDLES[spec.name], INTEGER),) if spec.name in HANDLES else ()
+    check_typed_only(body, (*TYPED_ONLY, *handle), errors)
     order = spec.name != DRAFT_INVOICES.name
     lines = _check_lines(state, body, errors, base, ORDER_LINE_FIELDS if order else LINE_FIELDS)
     customer_number = get_path(record, "customer.customerNumber")

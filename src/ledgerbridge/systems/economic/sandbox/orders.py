@@ -1,6 +1,7 @@
-"""Orders made as a user would in e-conomic's UI (test helpers; no validation), priced like drafts.
+"""Orders and quotes made as a user would in e-conomic's UI (test helpers; no validation), priced like drafts.
 
-``add_order(state, {...})`` and ``update_order(state, number, {...})`` compute the amounts with
+``add_order(state, {...})``, ``add_quote(state, {...})`` and ``update_order(state, number, {...})`` compute
+the amounts with
 :func:`~ledgerbridge.systems.economic.sandbox.documents.price_document`, so they live here and not on
 :class:`~ledgerbridge.systems.economic.sandbox.state.EconomicState` (the state depends on nothing). The
 state keeps the moves (``send_order``, ``unsend_order``, ``archive_order``) and ``find_order``.
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ledgerbridge.systems.economic.sandbox.documents import price_document
+from ledgerbridge.systems.economic.sandbox.resources import SALES_FAMILIES
 from ledgerbridge.systems.economic.sandbox.state import (
     EconomicState,
     format_timestamp,
@@ -25,17 +27,30 @@ _AMOUNTS = ("quantity", "unitNetPrice", "discountPercentage", "unitCostPrice")
 
 
 def add_order(state: EconomicState, record: Mapping[str, Any], *, kind: str = "drafts") -> dict[str, Any]:
-    """Add an order (to ``/orders/drafts``, or straight to ``"sent"``/``"archived"``) as a user would in
-    the UI, without validation; returns the stored record.
+    """Add an order (see :func:`add_sales_document`)."""
+    return add_sales_document(state, "orders", record, kind=kind)
+
+
+def add_quote(state: EconomicState, record: Mapping[str, Any], *, kind: str = "drafts") -> dict[str, Any]:
+    """Add a quote (to ``/quotes/drafts``, ``"sent"`` or ``"archived"``; see :func:`add_sales_document`)."""
+    return add_sales_document(state, "quotes", record, kind=kind)
+
+
+def add_sales_document(
+    state: EconomicState, family: str, record: Mapping[str, Any], *, kind: str = "drafts"
+) -> dict[str, Any]:
+    """Add an order or quote (``family``: ``"orders"``/``"quotes"``) to its drafts, or straight to
+    ``"sent"``/``"archived"``, as a user would in the UI, without validation; returns the stored record.
 
     Defaults for what is left out: ``customer`` the lowest-numbered customer, ``date`` today, ``currency``
     the customer's (else the base currency), ``layout``/``paymentTerms`` the customer's (else the
-    lowest-numbered), ``recipient.name``/``vatZone`` the customer's, ``lines`` none. ``orderNumber`` is
-    assigned when missing (one series over the three collections). Lines may have no product (a text line
-    with description, quantity, price). Amounts are computed as for a draft invoice (see
-    ``documents.py``). ``lastUpdated`` is kept when given, else now (archived orders have none).
+    lowest-numbered), ``recipient.name``/``vatZone`` the customer's, ``lines`` none. ``orderNumber``
+    (``quoteNumber``) is assigned when missing (one series over the family's three collections). Lines may
+    have no product (a text line with description, quantity, price). Amounts are computed as for a draft
+    invoice (see ``documents.py``). ``lastUpdated`` is kept when given, else now (archived ones have none).
     """
-    table = state.order_table(kind)
+    documents = SALES_FAMILIES[family]
+    table = documents.table(kind)
     with state.lock:
         data: dict[str, Any] = copy.deepcopy(dict(record))
         if isinstance(data.get("lastUpdated"), datetime):
@@ -84,8 +99,9 @@ def add_order(state: EconomicState, record: Mapping[str, Any], *, kind: str = "d
         price_document(state, data)
         if kind == "archived":
             data.pop("lastUpdated", None)
-        if "orderNumber" in data and state.find_order(int(data["orderNumber"])) is not None:
-            raise ValueError(f"order {data['orderNumber']} already exists")
+        number = data.get(documents.key)
+        if number is not None and state.find_sales_document(family, int(number)) is not None:
+            raise ValueError(f"{documents.noun} {number} already exists")
         return state.insert(table, data)
 
 
@@ -93,7 +109,10 @@ def update_order(state: EconomicState, number: int, changes: Mapping[str, Any]) 
     """Change an order (draft, sent or archived) as a user would: top-level keys merged (None removes),
     amounts recomputed, ``lastUpdated`` bumped (drafts and sent)."""
     with state.lock:
-        table = state.order_table(state.order_kind(number))
+        found = state.find_order(number)
+        if found is None:
+            raise KeyError(f"no order {number}")
+        table = SALES_FAMILIES["orders"].table(found[0])
         merged = copy.deepcopy(state.tables[table][number])
         for name, value in copy.deepcopy(dict(changes)).items():
             if value is None:

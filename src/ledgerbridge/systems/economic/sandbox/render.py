@@ -17,7 +17,7 @@ from typing import Any
 
 from ledgerbridge.systems.economic.links import encode_id
 from ledgerbridge.systems.economic.sandbox.documents import ENTRY_KINDS
-from ledgerbridge.systems.economic.sandbox.resources import SPECS
+from ledgerbridge.systems.economic.sandbox.resources import SALES_FAMILIES, SPECS
 from ledgerbridge.systems.economic.sandbox.state import EconomicState, Key, get_path
 
 Record = dict[str, Any]
@@ -99,8 +99,9 @@ class Renderer:
         lines of an invoice, which collections leave out)."""
         if resource in ("invoices-drafts", "invoices-booked"):
             out = self.invoice(record, booked=resource == "invoices-booked", single=single)
-        elif resource.startswith("orders-"):
-            out = self.invoice(record, booked=False, single=single, order=resource.removeprefix("orders-"))
+        elif resource.startswith(("orders-", "quotes-")):
+            family, kind = resource.split("-", 1)
+            out = self.invoice(record, booked=False, single=single, order=kind, family=family)
         else:
             out = self._renderers[resource](record)
         if single and SPECS[resource].writable:
@@ -450,16 +451,19 @@ class Renderer:
         out["self"] = link(self.base, "vat-zones", number)
         return out
 
-    def invoice(self, r: Record, *, booked: bool, single: bool, order: str | None = None) -> Record:
+    def invoice(
+        self, r: Record, *, booked: bool, single: bool, order: str | None = None, family: str = "orders"
+    ) -> Record:
         """A draft or booked invoice (``invoices.drafts.*`` / ``invoices.booked.*`` schemas), or with
-        ``order`` (``"drafts"``, ``"sent"``, ``"archived"``) an order (``orders.*`` schemas): the draft
-        invoice's document with ``orderNumber``, ``soap.orderHandle`` and the upgrade template link;
-        archived orders have no ``lastUpdated`` and no templates."""
+        ``order`` (``"drafts"``, ``"sent"``, ``"archived"``) an order or, ``family="quotes"``, a quote
+        (``orders.*`` / ``quotes.*`` schemas): the draft invoice's document with ``orderNumber``
+        (``quoteNumber``), ``soap.orderHandle`` (``quoteHandle``) and the upgrade template link; archived
+        ones have no ``lastUpdated`` and no templates."""
         b = self.base
         route = "invoices/booked" if booked else "invoices/drafts"
         key_name = "bookedInvoiceNumber" if booked else "draftInvoiceNumber"
         if order is not None:
-            route, key_name = f"orders/{order}", "orderNumber"
+            route, key_name = f"{family}/{order}", SALES_FAMILIES[family].key
         number = r[key_name]
         self_link = f"{b}/{route}/{number}"
         out: Record = {key_name: number}
@@ -550,7 +554,7 @@ class Renderer:
                     "self": f"{self_link}/templates",
                 }
             else:
-                out["soap"] = {"orderHandle": {"id": number}}
+                out["soap"] = {SALES_FAMILIES[family].handle: {"id": number}}
                 if order != "archived":
                     out["templates"] = {
                         "upgradeInstructions": f"{self_link}/templates/upgrade-instructions/draftInvoice",

@@ -623,51 +623,74 @@ SENT_INVOICES = ResourceSpec(
     top_level=False,
 )
 
-# -- orders ---------------------------------------------------------------------------------------
-# /orders/drafts, /orders/sent and /orders/archived: the draft invoice's document with ``orderNumber``.
-# One number series across the three (an order keeps its number when it is sent or archived).
-# ``lastUpdated`` is filterable (not sortable) on drafts and sent; archived orders do not have it.
-_ORDER_FILTERS_BASE: dict[str, str] = {
-    **_DOCUMENT_FILTERS,
-    "orderNumber": INTEGER,
-    "exchangeRate": NUMBER,
-    "soap.orderHandle.id": INTEGER,
-}
-ORDER_FILTERS: dict[str, str] = {**_ORDER_FILTERS_BASE, "lastUpdated": TIMESTAMP}
-ARCHIVED_ORDER_FILTERS: dict[str, str] = dict(_ORDER_FILTERS_BASE)
-ORDER_KINDS = ("drafts", "sent", "archived")
+# -- orders and quotes ----------------------------------------------------------------------------
+# /orders/drafts|sent|archived and /quotes/drafts|sent|archived: the draft invoice's document with
+# ``orderNumber`` (``quoteNumber``); the quotes' schemas are the orders' with the words swapped. One number
+# series per family across its three collections (a document keeps its number when sent or archived).
+# ``lastUpdated`` is filterable (not sortable) on drafts and sent; archived ones do not have it.
+KINDS = ("drafts", "sent", "archived")
 
 
-def _order_spec(kind: str) -> ResourceSpec:
-    filters = ARCHIVED_ORDER_FILTERS if kind == "archived" else ORDER_FILTERS
-    return ResourceSpec(
-        name=f"orders-{kind}",
-        route=f"orders/{kind}",
-        key="orderNumber",
-        key_is_str=False,
-        singular={"drafts": "draftOrder", "sent": "sentOrder", "archived": "archivedOrder"}[kind],
-        filterable=filters,
-        sortable=tuple(k for k in filters if k != "lastUpdated"),
-        create_description={"drafts": "Create a new order draft.", "sent": "Register an order as sent."}.get(
-            kind
-        ),
-        writable=kind == "drafts",
-        fields=DRAFT_INVOICES.fields,
-        refs=_INVOICE_REFS,
-        money=_INVOICE_MONEY,
-        tracks_last_updated=kind != "archived",
-        # Live probe: a paymentTerms filter on orders answers 500 (research §14).
-        filter_500=("paymentTerms.paymentTermsNumber",),
-        top_level=False,
-    )
+@dataclass(frozen=True)
+class SalesFamily:
+    """Orders or quotes: the three collections a document moves through, and how the family names it."""
+
+    name: str  # the URL segment: "orders"
+    noun: str  # "order"
+    key: str  # "orderNumber"
+    handle: str  # the SOAP handle's name: "orderHandle"
+    specs: dict[str, ResourceSpec] = field(default_factory=dict)  # by kind
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.specs.values())
+
+    def table(self, kind: str) -> str:
+        if kind not in self.specs:
+            raise ValueError(f"kind must be 'drafts', 'sent' or 'archived', not {kind!r}")
+        return self.specs[kind].name
 
 
-DRAFT_ORDERS, SENT_ORDERS, ARCHIVED_ORDERS = (_order_spec(kind) for kind in ORDER_KINDS)
-ORDER_SPECS: dict[str, ResourceSpec] = {
-    "drafts": DRAFT_ORDERS,
-    "sent": SENT_ORDERS,
-    "archived": ARCHIVED_ORDERS,
-}
+def _sales_family(name: str, noun: str) -> SalesFamily:
+    key, handle = f"{noun}Number", f"{noun}Handle"
+    base: dict[str, str] = {
+        **_DOCUMENT_FILTERS,
+        key: INTEGER,
+        "exchangeRate": NUMBER,
+        f"soap.{handle}.id": INTEGER,
+    }
+    family = SalesFamily(name, noun, key, handle)
+    for kind in KINDS:
+        filters = base if kind == "archived" else {**base, "lastUpdated": TIMESTAMP}
+        family.specs[kind] = ResourceSpec(
+            name=f"{name}-{kind}",
+            route=f"{name}/{kind}",
+            key=key,
+            key_is_str=False,
+            singular=kind.removesuffix("s") + noun.title(),  # draftOrder, sentOrder, archivedQuote
+            filterable=filters,
+            sortable=tuple(k for k in filters if k != "lastUpdated"),
+            create_description={
+                "drafts": f"Create a new {noun} draft.",
+                "sent": f"Register {'an' if noun[0] in 'aeiou' else 'a'} {noun} as sent.",
+            }.get(kind),
+            writable=kind == "drafts",
+            fields=DRAFT_INVOICES.fields,
+            refs=_INVOICE_REFS,
+            money=_INVOICE_MONEY,
+            tracks_last_updated=kind != "archived",
+            # Live probe: a paymentTerms filter on orders and quotes answers 500 (research §14).
+            filter_500=("paymentTerms.paymentTermsNumber",),
+            top_level=False,
+        )
+    return family
+
+
+ORDERS, QUOTES = _sales_family("orders", "order"), _sales_family("quotes", "quote")
+SALES_FAMILIES: dict[str, SalesFamily] = {"orders": ORDERS, "quotes": QUOTES}
+ORDER_SPECS = ORDERS.specs
+DRAFT_ORDERS, SENT_ORDERS, ARCHIVED_ORDERS = (ORDERS.specs[kind] for kind in KINDS)
+DRAFT_QUOTES, SENT_QUOTES, ARCHIVED_QUOTES = (QUOTES.specs[kind] for kind in KINDS)
 
 CUSTOMER_CONTACTS = ResourceSpec(
     # customerContactNumber is unique across the agreement, not per customer (techtalk); the number
@@ -846,6 +869,9 @@ SPECS: dict[str, ResourceSpec] = {
         DRAFT_ORDERS,
         SENT_ORDERS,
         ARCHIVED_ORDERS,
+        DRAFT_QUOTES,
+        SENT_QUOTES,
+        ARCHIVED_QUOTES,
         CUSTOMER_CONTACTS,
         DELIVERY_LOCATIONS,
         ACCOUNTING_YEARS,

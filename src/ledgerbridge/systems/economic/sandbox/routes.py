@@ -20,7 +20,7 @@ from starlette.responses import Response
 from ledgerbridge.sandbox.crud import register_crud
 from ledgerbridge.sandbox.routes import Call, RouteTable
 from ledgerbridge.systems.economic.links import decode_id
-from ledgerbridge.systems.economic.sandbox.resources import ORDER_SPECS, SPECS
+from ledgerbridge.systems.economic.sandbox.resources import SALES_FAMILIES, SPECS, SalesFamily
 from ledgerbridge.systems.economic.sandbox.stored import (
     CUSTOMER,
     ID,
@@ -125,17 +125,21 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
             item=f"/invoices/{kind}/{{{ID}}}",
             operations=operations,
         )
-    for kind, spec in ORDER_SPECS.items():
-        archived = kind == "archived"
-        register_crud(
-            table,
-            document_resource(
-                api, spec, read_only=archived, create=None if archived else api.post_order(spec)
-            ),
-            collection=f"/orders/{kind}",
-            item=f"/orders/{kind}/{{{ID}}}",
-            operations="LG" if archived else "LGCD",
-        )
+    for family in SALES_FAMILIES.values():  # orders and quotes
+        for kind, spec in family.specs.items():
+            archived = kind == "archived"
+            register_crud(
+                table,
+                document_resource(
+                    api,
+                    spec,
+                    read_only=archived,
+                    create=None if archived else api.post_sales_document(family, kind),
+                ),
+                collection=f"/{family.name}/{kind}",
+                item=f"/{family.name}/{kind}/{{{ID}}}",
+                operations="LG" if archived else "LGCD",
+            )
     register_crud(
         table,
         journal_entries_resource(api),
@@ -172,15 +176,27 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
         lambda req, parts, base: api.book_with_number(req, parts[2], base),
     )
 
-    # Orders: the index, a draft's PUT, the templates.
-    def templates(req: Request, parts: list[str], base: str) -> Response:
-        return api._order_templates(req, parts[1:], base)
+    # Orders and quotes: the index, a draft's PUT, the templates.
+    for family in SALES_FAMILIES.values():
 
-    add("GET", "/orders", lambda req, parts, base: api.orders_index(base))
-    add("PUT", f"/orders/drafts/{{{ID}}}", lambda req, parts, base: api.replace_order(req, parts[2], base))
-    for kind in ("drafts", "sent"):  # both render a templates link
-        add("GET", f"/orders/{kind}/{{orderNumber}}/templates", templates)
-        add("GET", f"/orders/{kind}/{{orderNumber}}/templates/upgrade-instructions/draftInvoice", templates)
+        def index(req: Request, parts: list[str], base: str, family: SalesFamily = family) -> Response:
+            return api.sales_index(family, base)
+
+        def replace_draft(
+            req: Request, parts: list[str], base: str, family: SalesFamily = family
+        ) -> Awaitable[Response]:
+            return api.replace_sales_draft(req, family, parts[2], base)
+
+        def templates(req: Request, parts: list[str], base: str, family: SalesFamily = family) -> Response:
+            return api.sales_templates(req, family, parts, base)
+
+        add("GET", f"/{family.name}", index)
+        add("PUT", f"/{family.name}/drafts/{{{ID}}}", replace_draft)
+        number = f"{{{family.key}}}"
+        for kind in ("drafts", "sent"):  # both render a templates link
+            below = f"/{family.name}/{kind}/{number}/templates"
+            add("GET", below, templates)
+            add("GET", f"{below}/upgrade-instructions/draftInvoice", templates)
 
     # Journals' vouchers: read as generic resources (grouped from the entries); a POST answers an array.
     register_crud(
@@ -281,7 +297,9 @@ def legacy_routes(api: _EconomicApi) -> RouteTable:
             f"/invoices/totals/{kind}/customers/{{customerNumber}}",
             invoice_totals(kind),
         )
-    for kind in ("invoices/drafts", "invoices/booked", "orders/drafts", "orders/sent", "orders/archived"):
+    pdfs = ["invoices/drafts", "invoices/booked"]
+    pdfs += [f"{family.name}/{kind}" for family in SALES_FAMILIES.values() for kind in family.specs]
+    for kind in pdfs:
         add("GET", f"/{kind}/{{number}}/pdf", lambda req, parts, base: api.document_pdf(parts, base))
     for tail in ("", "/booking-instructions"):
         add(

@@ -16,8 +16,9 @@ e-conomic's UI would (``with state.quietly():`` silences them). ``renumber_custo
 Orders: ``send_order``, ``unsend_order``, ``archive_order``, ``find_order`` (adding and changing an
 order prices it, so those two are in ``orders.py``: ``add_order(state, ...)``, ``update_order(state,
 ...)``; the state imports nothing but the resource declarations); the tables are
-``orders-drafts``, ``orders-sent``, ``orders-archived`` with one ``orderNumber`` series. Time is
-``state.clock`` throughout, so tests move it to control ``lastUpdated``.
+``orders-drafts``, ``orders-sent``, ``orders-archived`` with one ``orderNumber`` series. Quotes likewise
+(``quotes-*``, ``quoteNumber``; ``send_quote``, ``archive_quote``, ``find_quote``, ``orders.add_quote``).
+Time is ``state.clock`` throughout, so tests move it to control ``lastUpdated``.
 
 Test helpers beyond plain records: :meth:`EconomicState.journal_entries` (every journal entry as signed
 postings, to check that vouchers balance), :meth:`EconomicState.pay_invoice` (settle a booked invoice,
@@ -37,7 +38,13 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgerbridge.systems.economic.sandbox.resources import SPECS, ResourceSpec
+from ledgerbridge.systems.economic.sandbox.resources import (
+    ORDERS,
+    QUOTES,
+    SALES_FAMILIES,
+    SPECS,
+    ResourceSpec,
+)
 
 Key = int | str
 
@@ -94,10 +101,10 @@ class CachedResponse:
 # Webhook event types (e-conomic's UI names; the Webhooks API calls them INVOICE_BOOKED, ...).
 INVOICE_BOOKED, CUSTOMER_UPDATED, PRODUCT_UPDATED = "InvoiceBooked", "CustomerUpdated", "ProductUpdated"
 _CHANGE_EVENTS = {"customers": CUSTOMER_UPDATED, "products": PRODUCT_UPDATED}
-# The three order tables (one number series; an order moves between them).
-ORDER_TABLES = ("orders-drafts", "orders-sent", "orders-archived")
+# The three order tables and the three quote tables (one number series each; a document moves between them).
+ORDER_TABLES, QUOTE_TABLES = ORDERS.tables, QUOTES.tables
 # Document tables whose lines reference products and units.
-DOCUMENT_TABLES = ("invoices-drafts", "invoices-booked", *ORDER_TABLES)
+DOCUMENT_TABLES = ("invoices-drafts", "invoices-booked", *ORDER_TABLES, *QUOTE_TABLES)
 
 # DKK per 100 units of each currency: the sandbox's fixed "daily rates" (exchangeRate defaults).
 DEFAULT_EXCHANGE_RATES: dict[str, Decimal] = {
@@ -293,7 +300,7 @@ class EconomicState:
         got 3, the highest); "highest + 1" reproduces that without inventing gap-filling rules.
         """
         with self.lock:
-            tables = ORDER_TABLES if resource in ORDER_TABLES else (resource,)
+            tables = next((f.tables for f in SALES_FAMILIES.values() if resource in f.tables), (resource,))
             keys = [k for table in tables for k in self.tables[table] if isinstance(k, int)]
             return max(keys, default=0) + 1
 
@@ -627,52 +634,61 @@ class EconomicState:
                 self.emit(_CHANGE_EVENTS[resource], {"NEWNUMBER": new, "OLDNUMBER": old})
             return copy.deepcopy(record)
 
-    # -- orders ----------------------------------------------------------------------------------
+    # -- orders and quotes -----------------------------------------------------------------------
     def find_order(self, number: int) -> tuple[str, dict[str, Any]] | None:
         """``(kind, copy of the record)`` of order ``number`` wherever it is, or None."""
+        return self.find_sales_document("orders", number)
+
+    def find_quote(self, number: int) -> tuple[str, dict[str, Any]] | None:
+        """``(kind, copy of the record)`` of quote ``number`` wherever it is, or None."""
+        return self.find_sales_document("quotes", number)
+
+    def find_sales_document(self, family: str, number: int) -> tuple[str, dict[str, Any]] | None:
+        """Order or quote (``family``: ``"orders"``/``"quotes"``) ``number`` wherever it is, or None."""
         with self.lock:
-            for table in ORDER_TABLES:
-                if number in self.tables[table]:
-                    return table.removeprefix("orders-"), copy.deepcopy(self.tables[table][number])
+            for kind, spec in SALES_FAMILIES[family].specs.items():
+                if number in self.tables[spec.name]:
+                    return kind, copy.deepcopy(self.tables[spec.name][number])
         return None
 
     def send_order(self, number: int) -> dict[str, Any]:
         """Move a draft order to ``/orders/sent`` (what POSTing it to ``/orders/sent`` does); bumps
         ``lastUpdated``."""
-        return self._move_order(number, ("drafts",), "sent")
+        return self.move_sales_document("orders", number, ("drafts",), "sent")
 
     def unsend_order(self, number: int) -> dict[str, Any]:
         """Move a sent order back to ``/orders/drafts`` (cancels the sent status); bumps ``lastUpdated``."""
-        return self._move_order(number, ("sent",), "drafts")
+        return self.move_sales_document("orders", number, ("sent",), "drafts")
 
     def archive_order(self, number: int) -> dict[str, Any]:
         """Move a sent (or draft) order to ``/orders/archived``, as upgrading it to an invoice does;
         archived orders carry no ``lastUpdated``."""
-        return self._move_order(number, ("sent", "drafts"), "archived")
+        return self.move_sales_document("orders", number, ("sent", "drafts"), "archived")
 
-    def _move_order(self, number: int, sources: tuple[str, ...], target: str) -> dict[str, Any]:
+    def send_quote(self, number: int) -> dict[str, Any]:
+        """Move a draft quote to ``/quotes/sent`` (what POSTing it to ``/quotes/sent`` does)."""
+        return self.move_sales_document("quotes", number, ("drafts",), "sent")
+
+    def archive_quote(self, number: int) -> dict[str, Any]:
+        """Move a sent (or draft) quote to ``/quotes/archived`` (no ``lastUpdated`` there)."""
+        return self.move_sales_document("quotes", number, ("sent", "drafts"), "archived")
+
+    def move_sales_document(
+        self, family: str, number: int, sources: tuple[str, ...], target: str
+    ) -> dict[str, Any]:
+        """Move order or quote ``number`` from one of ``sources`` to ``target`` (kinds)."""
+        tables = SALES_FAMILIES[family]
         with self.lock:
-            kind = self.order_kind(number)
+            found = self.find_sales_document(family, number)
+            if found is None:
+                raise KeyError(f"no {tables.noun} {number}")
+            kind = found[0]
             if kind not in sources:
-                raise ValueError(f"order {number} is in {kind}, not in {' or '.join(sources)}")
-            record = self.tables[self.order_table(kind)][number]
-            self.delete(self.order_table(kind), number)
-            moved = copy.deepcopy(record)
+                raise ValueError(f"{tables.noun} {number} is in {kind}, not in {' or '.join(sources)}")
+            self.delete(tables.table(kind), number)
+            moved = found[1]
             moved.pop("lastUpdated", None)
-            return self.insert(self.order_table(target), moved, keep_last_updated=False)
-
-    def order_kind(self, number: int) -> str:
-        found = self.find_order(number)
-        if found is None:
-            raise KeyError(f"no order {number}")
-        return found[0]
-
-    @staticmethod
-    def order_table(kind: str) -> str:
-        table = f"orders-{kind}"
-        if table not in ORDER_TABLES:
-            raise ValueError(f"kind must be 'drafts', 'sent' or 'archived', not {kind!r}")
-        return table
+            return self.insert(tables.table(target), moved, keep_last_updated=False)
 
     def add_accounting_year(
         self, year: str, from_date: str, to_date: str, *, closed: bool = False
