@@ -148,15 +148,82 @@ def http_client(timeout: float) -> httpx.Client:
     return httpx.Client(timeout=timeout, verify=shared_ssl_context())
 
 
-# Clients that make their own httpx.Client, so :func:`release_idle_clients` can let idle pools go.
-_OWN_POOLS: weakref.WeakSet[JsonApiClient] = weakref.WeakSet()
+class IdlePool:
+    """The ``httpx.Client`` of one client of ours, made at its first request and closed when idle.
+
+    A client given an ``httpx.Client`` (``given``: tests, a sandbox's transport) uses that one as it is:
+    never made, never released, never closed here. Otherwise the pool uses the process's one TLS
+    context (:func:`shared_ssl_context`) and :func:`release_idle_clients` closes it when no request has
+    run for a while; the next request makes it again. Requests are sent inside :meth:`use`, so a pool in
+    use is never released under a request.
+    """
+
+    def __init__(self, given: httpx.Client | None, timeout: float) -> None:
+        self.given = given
+        self._timeout = timeout
+        self._own: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._last_use = 0.0
+        self._closed = False
+        if given is None:
+            _OWN_POOLS.add(self)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a pool of our own is open now (False for a given client, which is not ours)."""
+        return self._own is not None
+
+    @contextmanager
+    def use(self) -> Iterator[httpx.Client]:
+        """The client to send one request with; counted in use until the block ends."""
+        if self.given is not None:
+            yield self.given
+            return
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("Cannot send a request, as the client has been closed.")  # as httpx's
+            if self._own is None:
+                self._own = http_client(self._timeout)
+            client = self._own
+            self._in_flight += 1
+        try:
+            yield client
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._last_use = time.monotonic()
+
+    def release_idle(self, idle_seconds: float) -> bool:
+        """Close our pool if no request is running and none ran for ``idle_seconds``."""
+        with self._lock:
+            own = self._own
+            if own is None or self._in_flight or time.monotonic() - self._last_use < idle_seconds:
+                return False
+            self._own = None
+        own.close()
+        return True
+
+    def close(self) -> None:
+        """Close our pool for good (a given client is its giver's to close)."""
+        if self.given is not None:
+            return
+        with self._lock:
+            own, self._own, self._closed = self._own, None, True
+        if own is not None:
+            own.close()
+
+
+# Pools of clients that make their own httpx.Client, so :func:`release_idle_clients` can let idle ones go.
+_OWN_POOLS: weakref.WeakSet[IdlePool] = weakref.WeakSet()
 
 
 def release_idle_clients(idle_seconds: float) -> int:
-    """Close the connection pool of every client that has not called for ``idle_seconds`` (it is made
-    again at its next call); returns how many were closed. A serving process calls it now and then, so
-    an idle tenant holds no open connection (nor its TLS buffers)."""
-    return sum(client.release_idle(idle_seconds) for client in list(_OWN_POOLS))
+    """Close every connection pool of ours (API clients' and sign-in/token clients') that has not been
+    used for ``idle_seconds`` (it is made again at its next request); returns how many were closed. A
+    serving process or worker calls it now and then, so an idle tenant holds no open connection (nor
+    its TLS buffers)."""
+    return sum(pool.release_idle(idle_seconds) for pool in list(_OWN_POOLS))
 
 
 class JsonApiClient:
@@ -186,17 +253,8 @@ class JsonApiClient:
         # Called before every request with (method, path): a client that must pace itself (a documented
         # request budget) waits there instead of running into 429s.
         self.pace: Callable[[str, str], None] | None = None
-        self._owns_http = http is None
         # Our own httpx.Client is made at the first call and closed when idle (release_idle).
-        self._given_http = http
-        self._own_http: httpx.Client | None = None
-        self._timeout = timeout
-        self._pool_lock = threading.Lock()
-        self._in_flight = 0
-        self._last_call = 0.0
-        self._closed = False
-        if http is None:
-            _OWN_POOLS.add(self)
+        self.pool = IdlePool(http, timeout)
         self._headers = {"Accept": "application/json", **(headers or {})}
         self._max_retries = max_retries
         self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max, self.system)
@@ -204,33 +262,12 @@ class JsonApiClient:
         self.calls = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
-    @property
-    def _http(self) -> httpx.Client:
-        if self._given_http is not None:
-            return self._given_http
-        with self._pool_lock:
-            if self._closed:
-                raise RuntimeError("Cannot send a request, as the client has been closed.")  # as httpx's
-            if self._own_http is None:
-                self._own_http = http_client(self._timeout)
-            return self._own_http
-
     def release_idle(self, idle_seconds: float) -> bool:
         """Close our connection pool if no call is running and none was made for ``idle_seconds``."""
-        with self._pool_lock:
-            own = self._own_http
-            if own is None or self._in_flight or time.monotonic() - self._last_call < idle_seconds:
-                return False
-            self._own_http = None
-        own.close()
-        return True
+        return self.pool.release_idle(idle_seconds)
 
     def close(self) -> None:
-        if self._owns_http:
-            with self._pool_lock:
-                own, self._own_http, self._closed = self._own_http, None, True
-            if own is not None:
-                own.close()
+        self.pool.close()
 
     def __enter__(self) -> JsonApiClient:
         return self
@@ -317,27 +354,22 @@ class JsonApiClient:
             content = json.dumps(json_body, default=_json_default).encode()
             all_headers["Content-Type"] = "application/json"
         self.calls += 1
-        with self._pool_lock:
-            self._in_flight += 1  # a pool in use is not released under the call
         try:
-            response = self._http.request(
-                method,
-                url,
-                params=params,
-                content=content,
-                headers=all_headers,
-                auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-            )
+            with self.pool.use() as http:  # a pool in use is not released under the call
+                response = http.request(
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    headers=all_headers,
+                    auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{self.system}: {method} {url} timed out", method=method, url=url) from exc
         except httpx.TransportError as exc:
             raise TransientError(
                 f"{self.system}: {method} {url} failed: {exc}", method=method, url=url
             ) from exc
-        finally:
-            with self._pool_lock:
-                self._in_flight -= 1
-                self._last_call = time.monotonic()
         if response.is_success:
             return response
         raise self.map_error(response)

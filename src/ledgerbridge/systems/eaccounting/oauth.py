@@ -42,7 +42,7 @@ from ledgerbridge.systems.errors import (
     ReconnectRequired,
     TransientError,
 )
-from ledgerbridge.systems.http import decode_body, parse_retry_after
+from ledgerbridge.systems.http import IdlePool, decode_body, parse_retry_after
 
 DEFAULT_IDENTITY_URL = "https://identity.vismaonline.com"
 #: What ledgerbridge asks for: the API, a refresh token, and read/write on sales (articles and their labels,
@@ -81,6 +81,8 @@ class VismaConnect:
     """The OAuth2 endpoints of Visma Connect for one registered client.
 
     ``http`` is the ``httpx.Client`` to call them with (tests pass one with a transport of their own);
+    without one, a pool of our own is made at the first call, with the process's one TLS context, and
+    closed when idle (a tenant's token is refreshed once an hour: it holds no connection between).
     ``clock`` stamps ``expires_at`` (epoch seconds) into the answered token dicts.
     """
 
@@ -108,8 +110,7 @@ class VismaConnect:
         self.prompt = prompt
         self.acr_values = acr_values
         self._clock = clock
-        self._owns_http = http is None
-        self._http = http or httpx.Client(timeout=timeout)
+        self.pool = IdlePool(http, timeout)
         self._client_auth = ClientAuth(client_id, client_secret, "client_secret_basic")
 
     @property
@@ -125,8 +126,7 @@ class VismaConnect:
         return f"{self.identity_url}/connect/revocation"
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        self.pool.close()
 
     def __enter__(self) -> VismaConnect:
         return self
@@ -179,7 +179,8 @@ class VismaConnect:
         }
         url, all_headers, body = self._client_auth.prepare("POST", url, all_headers, body)
         try:
-            return self._http.post(url, content=body.encode(), headers=all_headers)
+            with self.pool.use() as http:
+                return http.post(url, content=body.encode(), headers=all_headers)
         except httpx.TimeoutException as exc:
             raise TransientError(f"{self.system}: POST {url} timed out", method="POST", url=url) from exc
         except httpx.TransportError as exc:

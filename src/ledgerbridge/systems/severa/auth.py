@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import httpx
 
 from ledgerbridge.systems.errors import ApiError, AuthError, TransientError, ValidationError
+from ledgerbridge.systems.http import IdlePool
 from ledgerbridge.systems.severa.errors import map_severa_error
 
 # The vault is every OAuth2 side's (systems/tokens.py); re-exported where Severa's callers found it.
@@ -95,8 +96,10 @@ def normalise_token(answer: Mapping[str, Any], requested_at: datetime) -> Token:
 class SeveraTokenEndpoint:
     """``POST /v1/token`` and ``POST /v1/refreshtoken`` of one Severa API client.
 
-    ``http`` is the ``httpx.Client`` to call with (the API client's, so tests and sandboxes share one);
-    ``before_request`` is the API client's pacer (token calls count against the same quota).
+    ``http`` is the ``httpx.Client`` to call with (tests and sandboxes pass one); without one, a pool of
+    our own is made at the first call, with the process's one TLS context, and closed when idle (tokens
+    are renewed about once an hour: no connection is held between). ``before_request`` is the API
+    client's pacer (token calls count against the same quota).
     """
 
     system = "Severa"
@@ -118,15 +121,13 @@ class SeveraTokenEndpoint:
         self._client_secret = client_secret
         self.scopes = tuple(scopes)
         self._clock = clock
-        self._owns_http = http is None
-        self._http = http or httpx.Client(timeout=timeout)
+        self.pool = IdlePool(http, timeout)
         self.before_request = before_request
         self._separators = [",", " "]  # the first one Severa takes moves to the front
         self.calls = 0
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        self.pool.close()
 
     def sign_in(self) -> Token:
         """A new token pair from the client credentials (``AuthError`` if Severa refuses them)."""
@@ -165,15 +166,16 @@ class SeveraTokenEndpoint:
         requested_at = self._clock()
         self.calls += 1
         try:
-            response = self._http.post(
-                url,
-                content=json.dumps(body).encode(),
-                headers={
-                    "Accept": "application/json",
-                    "Content-Type": "application/json",
-                    CLIENT_ID_HEADER: self.client_id,
-                },
-            )
+            with self.pool.use() as http:
+                response = http.post(
+                    url,
+                    content=json.dumps(body).encode(),
+                    headers={
+                        "Accept": "application/json",
+                        "Content-Type": "application/json",
+                        CLIENT_ID_HEADER: self.client_id,
+                    },
+                )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{self.system}: POST {url} timed out", method="POST", url=url) from exc
         except httpx.TransportError as exc:

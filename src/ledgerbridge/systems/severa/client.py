@@ -35,7 +35,7 @@ import httpx
 
 from ledgerbridge import __version__
 from ledgerbridge.systems.errors import ApiError, NotFoundError, RateLimitedError, TransientError
-from ledgerbridge.systems.http import JsonApiClient, http_client
+from ledgerbridge.systems.http import JsonApiClient
 from ledgerbridge.systems.pacing import Budget, CallBudget, budget_for, credential_key
 from ledgerbridge.systems.severa.auth import (
     CLIENT_ID_HEADER,
@@ -203,8 +203,9 @@ class SeveraClient(JsonApiClient):
     ) -> SeveraClient:
         """A client signed in with ``connection``'s client credentials; tokens kept in ``vault``
         (a :class:`~.auth.MemoryVault` when none is given: nothing outlives the process)."""
-        owns_http = http is None
-        http = http or http_client(timeout if timeout is not None else connection.timeout_seconds)
+        # Without ``http``, the token endpoint and the API client each make a pool of their own at their
+        # first call (the process's one TLS context) and let it go when idle (release_idle_clients).
+        timeout = timeout if timeout is not None else connection.timeout_seconds
         base_url = connection.api_url
         if isinstance(pacer, _Shared):
             pacer = severa_budget(base_url, connection.client_id)
@@ -215,13 +216,15 @@ class SeveraClient(JsonApiClient):
             connection.client_secret.get_secret_value(),
             connection.scopes,
             http=http,
+            timeout=timeout,
             before_request=pacer,
             clock=now,
         )
         tokens = SeveraTokens(endpoint, vault or MemoryVault(), margin=token_margin, clock=now)
-        client = cls(base_url, connection.client_id, tokens, http=http, pacer=pacer, **kwargs)
-        if owns_http:
-            client._closing.append(http.close)
+        client = cls(
+            base_url, connection.client_id, tokens, http=http, pacer=pacer, timeout=timeout, **kwargs
+        )
+        client._closing.append(endpoint.close)  # closes the endpoint's own pool (a given client stays open)
         return client
 
     def close(self) -> None:
