@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from starlette.responses import Response
 
@@ -58,6 +58,10 @@ class EconomicCollection(CrudResource):
         """The record's key the path names, or None when the text cannot be one (``/customers/abc``)."""
         return self.spec.key_from_text(decode_id(call.params[self.key]))
 
+    def shown_key(self, call: Call) -> Any:
+        """The record's key as a 404 names it."""
+        return self.key_of(call)
+
     def find(self, call: Call) -> Record:
         base_of(call)
         key = self.key_of(call)
@@ -74,42 +78,63 @@ def _respond(status: int, body: Any, headers: dict[str, str]) -> Response:
 
 
 CUSTOMER = "customerNumber"  # the path parameter naming the customer of a contact or delivery location
+JOURNAL = "journalNumber"  # the path parameter naming the journal of an entry or voucher
 
 
-def customer_child_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
-    """A customer's contacts or delivery locations (``/customers/{customerNumber}/<spec.route>``): the
-    rows are the customer's own (a record of another customer is not found here), an unknown customer is
-    e-conomic's 404 for the customer, a create belongs to the path's customer and gets the next
-    ``sortKey`` of that customer's records."""
+def parent_of(api: _EconomicApi, parent: ResourceSpec, param: str) -> Callable[[Call], Any]:
+    """The number of the parent record the path's ``param`` names; an unknown one is the parent's 404."""
     state = api.state
-    customers = SPECS["customers"]
 
-    def customer_of(call: Call) -> Any:
-        number = customers.key_from_text(call.params[CUSTOMER])
+    def number(call: Call) -> Any:
+        found = parent.key_from_text(call.params[param])
         with state.lock:
-            if number is None or not state.exists(customers.name, number):
-                raise HttpError(api._not_found(customers, call.params[CUSTOMER], base_of(call)))
-        return number
+            if found is None or not state.exists(parent.name, found):
+                raise HttpError(api._not_found(parent, call.params[param], base_of(call)))
+        return found
+
+    return number
+
+
+R = TypeVar("R", bound=EconomicCollection)
+
+
+def below_parent(api: _EconomicApi, resource: R, parent: ResourceSpec, param: str, link: str) -> R:
+    """``resource`` as the rows of one parent record (``/customers/{customerNumber}/contacts``,
+    ``/journals/{journalNumber}/entries``): a row belongs to the parent whose number is at ``link`` in it
+    (a row of another parent is not found here), an unknown parent is the parent's 404, and the list and
+    the 404s name the collection below the parent."""
+    state, spec = api.state, resource.spec
+    number_of = parent_of(api, parent, param)
 
     def route_of(call: Call) -> str:
-        return f"customers/{customer_of(call)}/{spec.path}"
+        return f"{parent.path}/{number_of(call)}/{spec.path}"
 
     def mine(number: Any) -> Callable[[Mapping[str, Any]], bool]:
-        return lambda record: get_path(record, "customer.customerNumber") == number
+        return lambda record: get_path(record, link) == number
 
     def rows(call: Call) -> dict[str, Record]:
-        number = customer_of(call)
+        number = number_of(call)
         with state.lock:
             own = {k: r for k, r in state.tables[spec.name].items() if mine(number)(r)}
         return cast(dict[str, Record], own)
 
     def missing(call: Call) -> Response:
-        key = spec.key_from_text(decode_id(call.params[ID]))
-        return api._not_found(spec, key, base_of(call), route_of(call))
+        return api._not_found(spec, resource.shown_key(call), base_of(call), route_of(call))
 
     def answer_list(call: Call, records: list[Record]) -> Response:
-        number = customer_of(call)
+        number = number_of(call)
         return api.collection(call.request, spec, base_of(call), route=route_of(call), select=mine(number))
+
+    resource.rows, resource.missing, resource.answer_list = rows, missing, answer_list
+    return resource
+
+
+def customer_child_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
+    """A customer's contacts or delivery locations (``/customers/{customerNumber}/<spec.route>``, the rows
+    the customer's own: :func:`below_parent`); a create belongs to the path's customer and gets the next
+    ``sortKey`` of that customer's records."""
+    state, customers = api.state, SPECS["customers"]
+    customer_of = parent_of(api, customers, CUSTOMER)
 
     def create(call: Call, body: Any) -> Record:
         base, number = base_of(call), customer_of(call)
@@ -122,11 +147,8 @@ def customer_child_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCo
             return state.tables[spec.name][key]
 
     resource = collection_resource(api, spec)
-    resource.rows = rows
-    resource.missing = missing
-    resource.answer_list = answer_list
     resource.create = create
-    return resource
+    return below_parent(api, resource, customers, CUSTOMER, "customer.customerNumber")
 
 
 def collection_resource(api: _EconomicApi, spec: ResourceSpec) -> EconomicCollection:
@@ -191,6 +213,9 @@ class DocumentCollection(EconomicCollection):
     def key_of(self, call: Call) -> Any:
         return self.spec.key_from_text(call.params[self.key])
 
+    def shown_key(self, call: Call) -> Any:
+        return call.params[self.key] if call.request.method == "DELETE" else self.key_of(call)
+
 
 def document_resource(
     api: _EconomicApi,
@@ -206,9 +231,7 @@ def document_resource(
     plain = collection_resource(api, spec)
 
     def missing(call: Call) -> Response:
-        text = call.params[ID]
-        shown = text if call.request.method == "DELETE" else spec.key_from_text(text)
-        return api._not_found(spec, shown, base_of(call))
+        return api._not_found(spec, resource.shown_key(call), base_of(call))
 
     def answer_list(call: Call, records: list[Record]) -> Response:
         return api.collection(call.request, spec, base_of(call), read_only=read_only)
@@ -217,7 +240,7 @@ def document_resource(
         with state.lock:
             state.delete(spec.name, record[spec.key])
 
-    return DocumentCollection(
+    resource = DocumentCollection(
         name=spec.name,
         rows=plain.rows,
         render=plain.render,
@@ -230,64 +253,23 @@ def document_resource(
         delete=delete,
         spec=spec,
     )
-
-
-JOURNAL = "journalNumber"  # the path parameter naming the journal of an entry
+    return resource
 
 
 def journal_entries_resource(api: _EconomicApi) -> DocumentCollection:
-    """A journal's draft entries (``/journals/{journalNumber}/entries[/{id}]``: list, get, delete): the
-    rows are the journal's own; an unknown journal is the journal's 404."""
-    state = api.state
-    journals, entries = SPECS["journals"], SPECS["journal-entries"]
-
-    def journal_of(call: Call) -> Any:
-        number = journals.key_from_text(call.params[JOURNAL])
-        with state.lock:
-            if number is None or not state.exists(journals.name, number):
-                raise HttpError(api._not_found(journals, call.params[JOURNAL], base_of(call)))
-        return number
-
-    def mine(number: Any) -> Callable[[Mapping[str, Any]], bool]:
-        return lambda record: get_path(record, "journal.journalNumber") == number
-
-    def rows(call: Call) -> dict[str, Record]:
-        number = journal_of(call)
-        with state.lock:
-            own = {k: r for k, r in state.tables[entries.name].items() if mine(number)(r)}
-        return cast(dict[str, Record], own)
-
-    def missing(call: Call) -> Response:
-        text = call.params[ID]
-        shown = text if call.request.method == "DELETE" else entries.key_from_text(text)
-        return api._not_found(entries, shown, base_of(call), f"journals/{journal_of(call)}/entries")
-
-    def answer_list(call: Call, records: list[Record]) -> Response:
-        number = journal_of(call)
-        route = f"journals/{number}/entries"
-        return api.collection(call.request, entries, base_of(call), route=route, select=mine(number))
-
-    resource = document_resource(api, entries)
-    resource.rows = rows
-    resource.missing = missing
-    resource.answer_list = answer_list
-    return resource
+    """A journal's draft entries (``/journals/{journalNumber}/entries[/{id}]``: list, get, delete), the
+    rows the journal's own (:func:`below_parent`)."""
+    entries = document_resource(api, SPECS["journal-entries"])
+    return below_parent(api, entries, SPECS["journals"], JOURNAL, "journal.journalNumber")
 
 
 def journal_vouchers_resource(api: _EconomicApi) -> DocumentCollection:
     """A journal's vouchers (``/journals/{journalNumber}/vouchers[/{year}-{number}]``: list and get; the
     POST, which answers an array, stays a handler): no table of their own — a voucher is the journal's
     entries grouped by accounting year and number (``_EconomicApi._vouchers``)."""
-    state = api.state
-    journals, entries = SPECS["journals"], SPECS["journal-entries"]
+    state, entries = api.state, SPECS["journal-entries"]
     plain = journal_entries_resource(api)
-
-    def journal_of(call: Call) -> int:
-        number = journals.key_from_text(call.params[JOURNAL])
-        with state.lock:
-            if not isinstance(number, int) or not state.exists(journals.name, number):
-                raise HttpError(api._not_found(journals, call.params[JOURNAL], base_of(call)))
-        return number
+    journal_of = parent_of(api, SPECS["journals"], JOURNAL)
 
     def rows(call: Call) -> dict[Any, Record]:
         journal = journal_of(call)
