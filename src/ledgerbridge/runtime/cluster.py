@@ -65,6 +65,7 @@ RETRY_PENDING_SECONDS = 5
 DISPATCH_LIMIT = 5000  # pending items looked at per dispatch (the next dispatch or tick takes the rest)
 NOTIFY_SECONDS = 0.05  # deliveries within this long share one dispatch job
 DEFAULT_STALLED_WORKER_SECONDS = 30.0  # a worker silent this long is gone: its jobs are run again
+EMBEDDED_LANES = 8  # integrations embedded mode works side by side (runtime/threads.py): a worker as many
 log = structlog.get_logger("ledgerbridge.runtime")
 
 
@@ -294,9 +295,11 @@ class Cluster:
 
     async def _work(self, *, wait: bool, concurrency: int, handle_signals: bool, **options: Any) -> None:
         stalled_after = self.stalled_worker_seconds
-        # Each document is a job: as many at once as embedded mode works documents of an integration, on
-        # threads enough for them (Procrastinate runs synchronous tasks on the loop's default executor).
-        concurrency = max(concurrency, self.hub.document_concurrency)
+        # Each document is a job: as many at once as embedded mode works documents (up to EMBEDDED_LANES
+        # integrations side by side, each up to document_concurrency), on threads enough for them
+        # (Procrastinate runs synchronous tasks on the loop's default executor). Fewer, and a backlog
+        # spread over many tenants waits on the far sides' answers with the cores idle.
+        concurrency = max(concurrency, EMBEDDED_LANES * self.hub.document_concurrency)
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=concurrency + 4, thread_name_prefix="lb-job")
         )
