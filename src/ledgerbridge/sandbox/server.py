@@ -25,12 +25,22 @@ class SandboxServer:
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.host = host
-        self.port = port or free_port(host)
+        # Bound here and handed to uvicorn: a port picked first and bound later can be taken in between
+        # by another process doing the same (seen with 40 sandbox processes starting together).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(
             app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"sandbox:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"sandbox:{self.port}",
+            daemon=True,
+        )
 
     @property
     def base_url(self) -> str:
@@ -48,6 +58,7 @@ class SandboxServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        self._socket.close()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
