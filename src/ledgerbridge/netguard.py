@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ledgerbridge.services.common import N_, Message
+
 ALLOW_PRIVATE_ENV = "LEDGERBRIDGE_ALLOW_PRIVATE_URLS"
 
 
@@ -82,10 +84,17 @@ def _resolved(url: str, host: str) -> list[Address]:
 def _check_address(url: str, address: Address, allow: bool, *, via: str | None = None) -> None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    where = f"{url!r} ({via} resolves to {address})" if via else repr(url)
+    resolved = f" ({via} resolves to {address})" if via else ""
     if address.is_link_local:
         raise RefusedAddress(
-            f"{where} is a link-local address (where cloud metadata services answer): never accepted"
+            Message(
+                N_(
+                    "%(url)r%(resolved)s is a link-local address (where cloud metadata services answer): "
+                    "never accepted"
+                ),
+                url=url,
+                resolved=resolved,
+            )
         )
     if (
         address.is_loopback
@@ -95,8 +104,16 @@ def _check_address(url: str, address: Address, allow: bool, *, via: str | None =
         or address.is_reserved
     ) and not allow:
         raise RefusedAddress(
-            f"{where} is a loopback or private address: refused so that stored credentials cannot be sent "
-            f"inside your network; set {ALLOW_PRIVATE_ENV}=1 to allow it (sandboxes, tests)"
+            Message(
+                N_(
+                    "%(url)r%(resolved)s is a loopback or private address: refused so that stored "
+                    "credentials cannot be sent inside your network; set %(setting)s=1 to allow it "
+                    "(sandboxes, tests)"
+                ),
+                url=url,
+                resolved=resolved,
+                setting=ALLOW_PRIVATE_ENV,
+            )
         )
 
 
@@ -111,5 +128,5 @@ def url_problems(connections: Mapping[str, Any]) -> list[tuple[str, str]]:
                 try:
                     check_url(value)
                 except RefusedAddress as exc:
-                    problems.append((f"{side}.{key}", str(exc)))
+                    problems.append((f"{side}.{key}", exc.args[0]))  # a Message: the console translates it
     return problems

@@ -47,9 +47,8 @@ def test_not_found_and_refused_pages(web: Web, language: str, no_page: str, expi
     assert no_page in _shown(missing.text)
     unknown = web.client.get("/console/integrations/nobody")
     assert unknown.status_code == 404
-    assert i18n.translate(language, "There is no integration named %(name)s.") % {"name": "nobody"} in (
-        _shown(unknown.text)
-    )
+    no_integration = "no integration named %(name)r (see `ledgerbridge integrations list`)"
+    assert i18n.translate(language, no_integration) % {"name": "nobody"} in _shown(unknown.text)
     stale = web.client.post("/console/tokens", data={"csrf_token": "stale"}, follow_redirects=False)
     assert stale.status_code == 403
     assert _shown(stale.text) == [expired]
@@ -97,7 +96,7 @@ def test_connections_errors_and_tokens_flashes(
     assert dismissed == [no_error] and retried == [retry]
     # Tokens: revoking one that does not exist.
     web.post("/console/tokens/999/revoke", page="/console/tokens")
-    token = i18n.translate(language, "There is no active API token #%(id)s.") % {"id": 999}
+    token = i18n.translate(language, "no active API token #%(id)s") % {"id": 999}
     assert token != "There is no active API token #999." and token in _shown(
         web.client.get("/console/tokens").text
     )

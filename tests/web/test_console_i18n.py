@@ -5,6 +5,7 @@ A template text not marked for translation, or a marked text missing from a cata
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from ledgerbridge.web import charts, i18n
-from ledgerbridge.web.i18n_sources import all_messages, po_path, template_messages
+from ledgerbridge.web.i18n_sources import all_messages, message_templates, po_path, template_messages
 from tests.web.conftest import INVOICE_SETTINGS, Web, book_invoice
 
 TEMPLATES = Path(i18n.__file__).with_name("templates")
@@ -23,7 +24,9 @@ TRANSLATED = ("da", "sv", "nb")
 WORD = re.compile(r"[^\W\d_]{2,}")
 SHOWN_ATTRIBUTE = re.compile(r'\b(?:placeholder|aria-label|title|alt)="([^"]*)"')
 NOT_LANGUAGE = {"ledgerbridge", "HTTP"}  # the product's name; a protocol
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(
+    r"%\((\w+)\)[sr]"
+)  # a template's %(name)r is the CLI's quoting; %(name)s shows it bare
 
 
 def _literal_text(source: str) -> list[str]:
@@ -52,7 +55,8 @@ def test_every_template_text_is_marked_for_translation(template: str) -> None:
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_console_text_is_translated(language: str) -> None:
-    """Templates, the console's own messages, every kind's setting titles, descriptions and choices."""
+    """Templates, the console's own messages, the services' and systems' message templates (``N_``), every
+    kind's setting titles, descriptions and choices."""
     with po_path(language).open("rb") as source:
         catalogue = read_po(source, locale=language)
     missing = [m for m in all_messages() if not (catalogue.get(m) and catalogue.get(m).string)]
@@ -61,9 +65,72 @@ def test_every_console_text_is_translated(language: str) -> None:
     assert fuzzy == []
     for message in catalogue:
         if message.id and message.string:
-            assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(str(message.id))), (
-                message.id
-            )
+            _check_values(message.id, message.string)
+
+
+def _check_values(msgid: object, msgstr: object) -> None:
+    """A translation names only values its template has (it may leave out one the CLI needs, such as an
+    environment variable to set) and formats with them."""
+    values = set(PLACEHOLDER.findall(str(msgid)))
+    assert set(PLACEHOLDER.findall(str(msgstr))) <= values, msgid
+    if values:
+        str(msgstr) % dict.fromkeys(values, "x")
+
+
+def test_english_words_the_clis_messages_for_the_console() -> None:
+    """A service message that names a command to run is reworded in English for the console (where the
+    command cannot be run), with the same values."""
+    with po_path("en").open("rb") as source:
+        catalogue = read_po(source, locale="en")
+    templates = list(message_templates())
+    assert "no active API token #%(id)s" in templates  # services/security.py's N_(…)
+    naming_a_command = [t for t in templates if "`" in t]
+    assert naming_a_command
+    for template in naming_a_command:
+        found = catalogue.get(template)
+        assert found and found.string and "`" not in found.string, template
+        _check_values(template, found.string)
+
+
+def _first_argument_is_text(call: ast.Call) -> bool:
+    argument = call.args[0] if call.args else None
+    return isinstance(argument, ast.JoinedStr) or (
+        isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+    )
+
+
+# Raised with English text on purpose: only the CLI and the API show these (a config file, an
+# environment variable).
+TEXT_ONLY = {
+    ("services/common.py", "read_toml"),
+    ("services/integrations.py", "add_integration_from_file"),
+    ("services/maintenance.py", "retention"),
+    ("services/maintenance.py", "rotate_key"),
+}
+
+
+def test_the_messages_the_console_can_show_carry_their_template() -> None:
+    """A ``UserError``/``Message`` raised in the services or the console with a bare English text (not
+    ``N_("…")`` and its values) would reach the console in English: each one is a template."""
+    package = Path(i18n.__file__).parent.parent
+    bare = []
+    for folder in ("services", "web"):
+        for module in sorted((package / folder).rglob("*.py")):
+            tree = ast.parse(module.read_text(encoding="utf-8"))
+            for function in ast.walk(tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                where = (str(module.relative_to(package)), function.name)
+                for node in ast.walk(function):
+                    if (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Name)
+                        and node.func.id in ("UserError", "Message")
+                        and _first_argument_is_text(node)
+                        and where not in TEXT_ONLY
+                    ):
+                        bare.append(f"{where[0]}:{node.lineno} ({where[1]})")
+    assert bare == []
 
 
 def test_template_texts_are_found_by_the_extractor() -> None:

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledgerbridge.integrations.base import kind_named
+from ledgerbridge.services.common import Problem, validation_problems
 from ledgerbridge.web import i18n
 from ledgerbridge.web.console import messages
 from ledgerbridge.web.forms import field_title
@@ -28,6 +29,10 @@ FLASH = re.compile(r'class="flash (?:error|success|info)"[^>]*>(.*?)<', re.S)
 FIELD_ERROR = re.compile(r'class="field-error" role="alert">(.*?)</p>', re.S)
 # pydantic's English, as it reached the page before (and the CLI's words for a register's counts)
 ENGLISH = ("Input should", "Field required", "URL scheme", "transferred,", "updated,", "unchanged)")
+ZONE_TEMPLATE = (
+    "%(zone)r is not a time zone: use an IANA name such as Europe/Copenhagen, Europe/Stockholm, Europe/Oslo "
+    "or UTC"
+)
 
 
 def _texts(pattern: re.Pattern[str], page: str) -> list[str]:
@@ -85,7 +90,7 @@ def test_register_status_line_and_refusal_in_the_language(
     answer = client.post(f"{overview}/registers/check-sent", data={"csrf_token": csrf(client, overview)})
     shown = _texts(FLASH, answer.text)
     missing = _t(language, field_title(kind_named("severa-eaccounting").Settings, "statuses.sent"))
-    refused = _t(language, "%(register)s cannot be transferred before these settings are set: %(missing)s.")
+    refused = _t(language, "%(register)s cannot be transferred before these settings are set: %(missing)s")
     expected = refused % {"register": _t(language, "Check sent"), "missing": missing}
     assert any(s.endswith(expected) for s in shown), shown
     assert not any("statuses.sent" in s or "cannot be transferred" in s for s in shown), shown
@@ -105,7 +110,7 @@ def test_settings_form_validation_per_error_type(web: Web, language: str) -> Non
     errors = _texts(FIELD_ERROR, answer.text)
     number = _t(language, "%(field)s must be a whole number.")
     assert any(re.fullmatch(number.replace("%(field)s", ".+"), e) for e in errors), errors
-    zone = _t(language, "%(zone)s is not a time zone: use a name such as Europe/Copenhagen.")
+    zone = _t(language, ZONE_TEMPLATE)
     assert any(e.endswith(zone % {"zone": "Mars/Olympus"}) for e in errors), errors
     assert not any(e in s for s in errors for e in ENGLISH)
 
@@ -126,10 +131,11 @@ def test_connection_form_validation_names_the_field_by_its_translated_title(web:
     assert expected in errors, errors
 
 
-def test_every_form_error_type_is_recognised_from_pydantics_english() -> None:
-    """Each type the table words is found back from pydantic's own message (none is shadowed by another
-    type's template)."""
+def test_every_form_error_reaches_the_console_with_its_type() -> None:
+    """pydantic's errors reach the console as their type and values (``Problem``), not as English to
+    recognise: each one here is worded by the table of types, naming its values."""
     from pydantic import BaseModel, Field, HttpUrl, ValidationError
+    from starlette.requests import Request
 
     class Form(BaseModel):
         count: int = Field(ge=1, le=9, title="Count")
@@ -145,19 +151,36 @@ def test_every_form_error_type_is_recognised_from_pydantics_english() -> None:
         ("address", "ftp://x"),
         ("address", "x"),
     ]
+    request = Request({"type": "http", "headers": [(b"cookie", f"{i18n.COOKIE}=da".encode())]})
+    shown = []
     for field, value in bad:
         with pytest.raises(ValidationError) as raised:
             Form.model_validate({**good, field: value})
-        [error] = raised.value.errors()
-        kinds = [kind for kind, template in messages.TEMPLATES if template.fullmatch(error["msg"])]
-        assert kinds[0] == error["type"], (error, kinds)
-    assert set(messages.BY_TYPE) <= {kind for kind, _ in messages.TEMPLATES}
+        [(path, problem)] = validation_problems("", raised.value)
+        assert isinstance(problem, Problem) and problem.kind == raised.value.errors()[0]["type"], problem
+        assert problem.kind in messages.BY_TYPE, problem.kind
+        shown.append(messages.field_message(request, Form.model_fields[path].title or "", problem))
+    count, name = i18n.translate("da", "Count"), i18n.translate("da", "Name")  # the fields' titles
+    assert shown[1] == _t("da", "%(field)s must be at least %(limit)s.") % {"field": count, "limit": 1}
+    at_most = _t("da", "%(field)s may have at most %(count)s characters.")
+    assert shown[3] == at_most % {"field": name, "count": 3}
+    assert not any(e in s for s in shown for e in ENGLISH)
 
 
 def test_a_problem_of_the_whole_form_has_no_empty_title() -> None:
+    from pydantic import ValidationError
     from starlette.requests import Request
 
+    from ledgerbridge.systems.severa.connection import SeveraConnection
+
     request = Request({"type": "http", "headers": [(b"cookie", f"{i18n.COOKIE}=da".encode())]})
-    assert messages.field_message(request, "", "the client id is empty") == "Klient-id'et er tomt."
+    with pytest.raises(ValidationError) as raised:
+        SeveraConnection.model_validate({"client_id": " ", "client_secret": "s"})
+    [(_path, empty)] = validation_problems("", raised.value)
+    assert str(empty) == "the client id is empty"  # the CLI's words, as before
+    assert messages.field_message(request, "", empty) == "Klient-id'et er tomt."
+    with pytest.raises(ValidationError) as raised:
+        SeveraConnection.model_validate({"client_secret": "s"})
+    [(_path, required)] = validation_problems("", raised.value)
     client_id = _t("da", "Client id")
-    assert messages.field_message(request, "Client id", "Field required") == f"{client_id} skal udfyldes."
+    assert messages.field_message(request, "Client id", required) == f"{client_id} skal udfyldes."

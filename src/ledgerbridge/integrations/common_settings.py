@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from ledgerbridge.services.common import N_, Message
 from ledgerbridge.systems.connection import Strict
 
 DEFAULT_ZONE = "UTC"
@@ -30,8 +31,13 @@ def zone_named(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"{name!r} is not a time zone: use an IANA name such as Europe/Copenhagen, Europe/Stockholm, "
-            "Europe/Oslo or UTC"
+            Message(
+                N_(
+                    "%(zone)r is not a time zone: use an IANA name such as Europe/Copenhagen, "
+                    "Europe/Stockholm, Europe/Oslo or UTC"
+                ),
+                zone=name,
+            )
         ) from None
 
 

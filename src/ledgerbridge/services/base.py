@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ledgerbridge.config import Config
 from ledgerbridge.crypto import SecretBox
-from ledgerbridge.services.common import UserError
+from ledgerbridge.services.common import N_, UserError
 from ledgerbridge.store import Integration, Store
 
 
@@ -28,7 +28,9 @@ class ServiceBase:
     def _row(self, session: Any, name: str) -> Integration:
         row: Integration | None = session.scalars(select(Integration).where(Integration.name == name)).first()
         if row is None:
-            raise UserError(f"no integration named {name!r} (see `ledgerbridge integrations list`)")
+            raise UserError(
+                N_("no integration named %(name)r (see `ledgerbridge integrations list`)"), name=name
+            )
         return row
 
     def _latest(self, model: Any, name: str, limit: int) -> list[Any]:

@@ -1,11 +1,17 @@
-"""What every service shares: the errors a user is shown, the integration-name rule, reading a config
-file, and pydantic's validation errors turned into ``(field path, message)`` problems.
+"""What every service shares: the messages and errors a user is shown, the integration-name rule, reading a
+config file, and pydantic's validation errors turned into ``(field path, message)`` problems.
+
+A message people may see in the console is a :class:`Message`: an English template marked with ``N_`` (a
+msgid of the console's catalogues, collected by ``web/i18n_sources``) and its values. Its text is
+``template % values``, so the CLI, the API and the logs read it word for word as before; the console
+shows the template from the user's catalogue with the same values (``web/console/messages.py``).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +22,84 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 NAME_RULE = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
+def N_(template: str) -> str:
+    """Marks ``template`` as a message of the console's catalogues; a no-op at run time."""
+    return template
+
+
+class Word(str):
+    """A value that is itself a word of the catalogues (a state such as "dismissed", a side, a record
+    kind): the console translates it; its English is itself."""
+
+
+class Title(Word):
+    """A register ("check-sent"): the console shows its title ("Check sent") translated."""
+
+
+class Setting(str):
+    """A setting a value names: its English is "<what it is> (<dotted path>)" as the CLI writes it; the
+    console shows the title the settings page gives the field at ``path``."""
+
+    path: str
+
+    def __new__(cls, what: str, path: str) -> Setting:
+        setting = super().__new__(cls, f"{what} ({path})")
+        setting.path = path
+        return setting
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Setting, (str(self).removesuffix(f" ({self.path})"), self.path))
+
+
+def english(value: object) -> object:
+    """A message's value as the CLI writes it: a list as its items joined by commas."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(english(item)) for item in value)
+    return value
+
+
+class Message(str):
+    """A message people read: the English ``template % values`` (a ``str``, so every caller that printed,
+    compared or stored the old text keeps doing so) that still knows its ``template`` and ``values``.
+
+    Values are shown as they are, except a :class:`Word` (translated), a nested :class:`Message` (shown
+    in the user's language too) and a list or tuple of those (joined by commas). A system's own words are
+    a plain ``str`` value: shown as the system wrote them, after the translated lead-in."""
+
+    template: str
+    values: Mapping[str, object]
+
+    def __new__(cls, template: str, /, **values: object) -> Message:
+        text = template % {key: english(value) for key, value in values.items()} if values else template
+        message = super().__new__(cls, text)
+        message.template = template
+        message.values = values
+        return message
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (a job's answer between processes) with its template
+        return (_message, (self.template, dict(self.values)))
+
+
+def _message(template: str, values: dict[str, object]) -> Message:
+    return Message(template, **values)
+
+
 class UserError(Exception):
-    """Something the user asked for cannot be done as asked; the message says why and what to do."""
+    """Something the user asked for cannot be done as asked; the message says why and what to do.
+
+    ``UserError(N_("no error #%(id)s for %(name)r"), id=7, name="acme")``: ``str(exc)`` is the English
+    text, ``exc.message`` the :class:`Message` the console translates."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.message = message if isinstance(message, Message) and not values else Message(message, **values)
+        super().__init__(self.message)
+
+
+# Messages the runtime raises (runtime/hub.py, runtime/reconcile.py), here so that the catalogues have them.
+NO_REALTIME = N_("integration %(name)r (%(kind)s) has no real-time sync")
+NO_OPEN_ERROR = N_("no open error #%(id)s for %(name)r (see `ledgerbridge errors %(name)s`)")
+PERIOD_REVERSED = N_("the period ends (%(end)s) before it starts (%(start)s)")
+NOT_COMPARED = N_("could not compare %(name)r: %(reason)s")  # our words or the system's own
 
 
 class StartupAlreadyDone(UserError):
@@ -35,7 +117,13 @@ class InvalidConfiguration(UserError):
 def check_name(name: str) -> str:
     """``name`` if it is a valid integration name, else :class:`UserError` saying the rule."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise UserError(f"{name!r} is not a valid integration name: use {NAME_RULE}")
+        raise UserError(
+            N_(
+                "%(name)r is not a valid integration name: use 1 to 100 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            ),
+            name=name,
+        )
     return name
 
 
@@ -65,9 +153,26 @@ def format_validation_error(prefix: str, error: pydantic.ValidationError) -> str
     return "\n".join(lines)
 
 
+class Problem(str):
+    """pydantic's English message for one field, with the error's ``kind`` (its type: "missing",
+    "greater_than" …) and ``ctx`` (the values its template names), so the console words it by its type."""
+
+    kind: str
+    ctx: Mapping[str, object]
+
+    def __new__(cls, text: str, kind: str, ctx: Mapping[str, object]) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.kind, problem.ctx = kind, ctx
+        return problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Problem, (str(self), self.kind, {k: str(v) for k, v in self.ctx.items()}))
+
+
 def validation_problems(prefix: str, error: pydantic.ValidationError) -> list[tuple[str, str]]:
     """Each error of ``error`` as ``(dotted path, message)``; a model-level error is put on the field its
-    message names (our validators name the field they want set), else on the model itself."""
+    message names (our validators name the field they want set), else on the model itself. The message is
+    our validator's :class:`Message`, else a :class:`Problem` with pydantic's type and values."""
     problems = []
     for item in error.errors():
         loc = [str(part) for part in item["loc"] if part != ""]
@@ -76,8 +181,16 @@ def validation_problems(prefix: str, error: pydantic.ValidationError) -> list[tu
             named = _field_named_in(message)
             if named:
                 loc = [*loc, named]
-        problems.append((".".join(p for p in (prefix, *loc) if p), message))
+        problems.append((".".join(p for p in (prefix, *loc) if p), _problem(item, message)))
     return problems
+
+
+def _problem(item: Any, text: str) -> str:
+    ctx = item.get("ctx") or {}
+    raised = ctx.get("error")  # a validator's exception: its Message when it raised one
+    if isinstance(raised, Exception) and raised.args and isinstance(raised.args[0], Message):
+        return raised.args[0]
+    return Problem(text, str(item["type"]), {k: v for k, v in ctx.items() if k != "error"})
 
 
 def _field_named_in(message: str) -> str | None:

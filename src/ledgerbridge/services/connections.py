@@ -11,7 +11,7 @@ import pydantic
 
 from ledgerbridge.integrations.base import IntegrationKind
 from ledgerbridge.netguard import url_problems
-from ledgerbridge.services.common import InvalidConfiguration, validation_problems
+from ledgerbridge.services.common import N_, InvalidConfiguration, Message, validation_problems
 
 
 def refuse_addresses(connections: Mapping[str, Any]) -> None:
@@ -74,7 +74,7 @@ def require_secrets_again(
     moved: set[str],
 ) -> None:
     """Refuse to keep a stored secret of a side whose address changed: it would be sent to the new one."""
-    problems = []
+    problems: list[tuple[str, str]] = []
     for side in sorted(moved):
         values = given.get(side) or {}
         for key, old in stored[side].items():
@@ -82,8 +82,12 @@ def require_secrets_again(
                 problems.append(
                     (
                         f"{side}.{key}",
-                        "the address changed: enter this secret again (a stored secret is never sent to "
-                        "a new address)",
+                        Message(
+                            N_(
+                                "the address changed: enter this secret again (a stored secret is never "
+                                "sent to a new address)"
+                            )
+                        ),
                     )
                 )
     if problems:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ledgerbridge.services.base import ServiceBase
-from ledgerbridge.services.common import UserError
+from ledgerbridge.services.common import N_, UserError, Word
 from ledgerbridge.store import Conflict, ErrorEntry, Integration
 from ledgerbridge.store.models import utcnow
 
@@ -60,7 +60,7 @@ class ErrorsService(ServiceBase):
             row = self._row(session, name)
             entry = session.get(ErrorEntry, error_id)
             if entry is None or entry.integration_id != row.id:
-                raise UserError(f"no error #{error_id} for {name!r}")
+                raise UserError(N_("no error #%(id)s for %(name)r"), id=error_id, name=name)
             return entry
 
     def dismiss_error(self, name: str, error_id: int) -> ErrorEntry:
@@ -69,9 +69,11 @@ class ErrorsService(ServiceBase):
             row = self._row(session, name)
             entry = session.get(ErrorEntry, error_id)
             if entry is None or entry.integration_id != row.id:
-                raise UserError(f"no error #{error_id} for {name!r}")
+                raise UserError(N_("no error #%(id)s for %(name)r"), id=error_id, name=name)
             if entry.state != "open":
-                raise UserError(f"error #{error_id} is {entry.state}, not open")
+                raise UserError(
+                    N_("error #%(id)s is %(state)s, not open"), id=error_id, state=Word(entry.state)
+                )
             entry.state = "dismissed"
             entry.last_seen = utcnow()
             return entry

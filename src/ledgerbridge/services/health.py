@@ -97,5 +97,5 @@ class HealthService(RunsService):
         try:
             self._refuse_second_startup(integration_id, name)
         except StartupAlreadyDone as exc:
-            return str(exc)
+            return exc.message
         return None

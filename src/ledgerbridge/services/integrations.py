@@ -19,8 +19,11 @@ from ledgerbridge.integrations.base import IntegrationKind, kind_named
 from ledgerbridge.integrations.common_settings import zone_of
 from ledgerbridge.services.base import ServiceBase
 from ledgerbridge.services.common import (
+    N_,
     InvalidConfiguration,
+    Message,
     UserError,
+    Word,
     check_name,
     format_validation_error,
     read_toml,
@@ -66,7 +69,7 @@ class IntegrationsService(ServiceBase):
         refuse_addresses(connections.model_dump(mode="json"))
         with self.store.session() as session:
             if session.scalars(select(Integration).where(Integration.name == name)).first():
-                raise UserError(f"an integration named {name!r} already exists")
+                raise UserError(N_("an integration named %(name)r already exists"), name=name)
             row = Integration(
                 name=name,
                 kind=kind,
@@ -139,7 +142,10 @@ class IntegrationsService(ServiceBase):
                 connections, problem = {}, unreadable_message(name)
             missing = [s for s in kind_named(row.kind).Connections.model_fields if s not in connections]
             if missing and problem is None:
-                problem = f"credentials unreadable: enter the connection to {', '.join(missing)} again"
+                problem = Message(
+                    N_("credentials unreadable: enter the connection to %(sides)s again"),
+                    sides=[Word(side) for side in missing],
+                )
             endpoints = {
                 side: str(conn.get("base_url"))
                 for side, conn in connections.items()
@@ -169,7 +175,9 @@ class IntegrationsService(ServiceBase):
             missing = [side for side in kind_cls.Connections.model_fields if side not in stored]
             if missing:  # half re-entered after a lost key
                 raise UserError(
-                    f"credentials unreadable: enter the connection to {', '.join(missing)} of {name!r} again"
+                    N_("credentials unreadable: enter the connection to %(sides)s of %(name)r again"),
+                    sides=[Word(side) for side in missing],
+                    name=name,
                 )
             connections, settings = self._validate(kind_cls, stored, row.settings)
             return row.id, kind_cls(connections, settings).attach(self.store, row.id, self.box)
@@ -243,7 +251,12 @@ class IntegrationsService(ServiceBase):
         """Sign out of an OAuth2 side: revoke the grant there and forget the tokens here."""
         integration_id, kind = self.integration(name)
         if side not in kind.oauth_sides:
-            raise UserError(f"{name} ({kind.kind}) does not sign in to {side!r} with OAuth2")
+            raise UserError(
+                N_("%(name)s (%(kind)s) does not sign in to %(side)r with OAuth2"),
+                name=name,
+                kind=kind.kind,
+                side=Word(side),
+            )
         return kind.oauth_disconnect(self.store, integration_id, side)
 
     def delete_integration(self, name: str) -> None:
@@ -278,9 +291,12 @@ class IntegrationsService(ServiceBase):
         }
 
 
-def unreadable_message(name: str) -> str:
-    return (
-        f"credentials unreadable: the stored connections of {name!r} cannot be decrypted (secret.key or "
-        f"LEDGERBRIDGE_SECRET_KEY is not the key they were saved with); re-enter them: "
-        f"`ledgerbridge integrations update {name} --config FILE` or the console's connection page"
+def unreadable_message(name: str) -> Message:
+    return Message(
+        N_(
+            "credentials unreadable: the stored connections of %(name)r cannot be decrypted (secret.key or "
+            "LEDGERBRIDGE_SECRET_KEY is not the key they were saved with); re-enter them: "
+            "`ledgerbridge integrations update %(name)s --config FILE` or the console's connection page"
+        ),
+        name=name,
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ledgerbridge.engine.context import RunContext
 from ledgerbridge.engine.progress import NullProgress, Progress
 from ledgerbridge.engine.runner import OneWaySync, RunResult
-from ledgerbridge.services.common import StartupAlreadyDone, UserError
+from ledgerbridge.services.common import N_, Message, StartupAlreadyDone, Title, UserError
 from ledgerbridge.services.integrations import IntegrationsService
 from ledgerbridge.store import SyncRun
 from ledgerbridge.store.models import utcnow
@@ -103,13 +103,18 @@ class RunsService(IntegrationsService):
         known = self.registers(name)
         if register not in known:
             listed = ", ".join(known) or "none: it transfers documents by number"
-            raise UserError(f"{name!r} has no register {register!r} (registers: {listed})")
+            raise UserError(
+                N_("%(name)r has no register %(register)r (registers: %(listed)s)"),
+                name=name,
+                register=Title(register),
+                listed=listed,
+            )
         from ledgerbridge.integrations.severa_eaccounting import RegisterRefused
 
         integration_id, kind = self.integration(name)
         reason = kind.refusal(register)  # type: ignore[attr-defined]
         if reason is not None:
-            raise UserError(reason)
+            raise UserError(reason)  # a Message: the register and the settings it needs
         try:
             session = kind.realtime(self.store, integration_id)
             assert session is not None
@@ -118,9 +123,10 @@ class RunsService(IntegrationsService):
             finally:
                 session.close()
         except AuthError as exc:
-            raise UserError(f"{name}: {exc.remote_message or exc}") from exc
+            raise _refused_sign_in(name, exc) from exc
         except RegisterRefused as exc:  # a lookup every record needs is missing (a unit, the cost center)
-            raise UserError(str(exc)) from exc
+            carried = exc.args[0] if exc.args else None  # a Message keeps its template for the console
+            raise UserError(carried if isinstance(carried, Message) else str(exc)) from exc
 
     def runs(self, name: str, *, limit: int = 20) -> list[SyncRun]:
         return self._latest(SyncRun, name, limit)
@@ -133,8 +139,13 @@ def _signed_in(name: str, opening: AbstractContextManager[Any]) -> Iterator[Any]
         try:
             entered = stack.enter_context(opening)
         except AuthError as exc:
-            raise UserError(f"{name}: {exc.remote_message or exc}") from exc
+            raise _refused_sign_in(name, exc) from exc
         yield entered
+
+
+def _refused_sign_in(name: str, exc: AuthError) -> UserError:
+    """The integration's name before why the sign-in was refused (our words, or the system's own)."""
+    return UserError(N_("%(name)s: %(reason)s"), name=name, reason=exc.remote_message or str(exc))
 
 
 def _totals(counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 from sqlalchemy import delete, select
 
 from ledgerbridge.services.base import ServiceBase
-from ledgerbridge.services.common import UserError
+from ledgerbridge.services.common import N_, UserError
 from ledgerbridge.store.console_models import (
     AdminCredential,
     ApiToken,
@@ -39,7 +39,9 @@ class SecurityService(ServiceBase):
         from argon2 import PasswordHasher
 
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+            raise UserError(
+                N_("the password must have at least %(count)s characters"), count=MIN_PASSWORD_LENGTH
+            )
         hashed = PasswordHasher().hash(password)
         with self.store.session() as session:
             row = session.get(AdminCredential, 1)
@@ -102,7 +104,7 @@ class SecurityService(ServiceBase):
         with self.store.session() as session:
             row = session.get(ApiToken, token_id)
             if row is None or row.revoked_at is not None:
-                raise UserError(f"no active API token #{token_id}")
+                raise UserError(N_("no active API token #%(id)s"), id=token_id)
             row.revoked_at = utcnow()
             return row
 

@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ledgerbridge.services.common import N_, Message
 from ledgerbridge.systems.errors import ApiError, AuthError, ReconnectRequired, TransientError
 
 Token = dict[str, Any]
@@ -220,13 +221,15 @@ class RefreshingTokens:
 
     def _usable(self, stored: Mapping[str, Any] | None) -> Token:
         if stored is None:
-            reason = self.vault.failure_reason() or "not connected: no token is stored for this connection"
+            reason = self.vault.failure_reason() or Message(
+                N_("not connected: no token is stored for this connection")
+            )
             raise self._reconnect(reason)
         return dict(stored)
 
     def _reconnect(self, reason: str, *, cause: ApiError | None = None) -> ReconnectRequired:
         return ReconnectRequired(
-            f"{self.name} must be connected again: {reason}",
+            Message(N_("%(name)s must be connected again: %(reason)s"), name=self.name, reason=reason),
             reason=reason,
             status_code=cause.status_code if cause else None,
             body=cause.body if cause else None,

@@ -1,6 +1,8 @@
 """Every English text the console shows, collected for the catalogues (and for the test that fails when one
 is missing from a language): the templates' ``_()``/``{% trans %}`` strings, the console's own messages
-(``_(request, "…")`` in the modules of ``web/console/``), the kinds' setting and connection titles,
+(``_(request, "…")`` in the modules of ``web/console/``), the service layer's and the systems' message
+templates (``N_("…")`` anywhere in the package: a ``Message``'s or ``UserError``'s template; the English
+catalogue rewords those that name a CLI command), the kinds' setting and connection titles,
 descriptions and choice labels (pydantic ``Field(title=, description=)``, ``Literal`` values), and the words
 shown through ``|t`` (states, statuses, record kinds, the systems' names as sides).
 
@@ -11,7 +13,6 @@ language's ``console.po`` (new texts arrive untranslated; translations already t
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
@@ -24,7 +25,7 @@ from ledgerbridge.web.forms import humanize
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONSOLE = Path(__file__).with_name("console")  # the console's page groups, one module each
-OWN_MESSAGE = re.compile(r'_\(\s*request,\s*"((?:[^"\\]|\\.)+)"\s*\)')
+PACKAGE = Path(__file__).parent.parent  # src/ledgerbridge: every module may raise a Message
 
 # Words the templates pass through ``|t``: states, statuses, kinds of run, records and documents.
 WORDS = (
@@ -69,10 +70,34 @@ def template_messages() -> Iterator[str]:
                     yield from (m for m in message if m)
 
 
+def _literal_calls(path: Path, function: str, position: int) -> Iterator[str]:
+    """The string literal at ``position`` of each call of ``function`` in the module at ``path``, in the
+    order they are written (implicitly joined literals as one)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == function
+            and len(node.args) > position
+        ):
+            argument = node.args[position]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.append((argument.lineno, argument.col_offset, argument.value))
+    yield from (text for _, _, text in sorted(found))
+
+
 def console_messages() -> Iterator[str]:
+    """``_(request, "…")`` in the console's modules."""
     for module in sorted(CONSOLE.glob("*.py")):
-        for match in OWN_MESSAGE.finditer(module.read_text(encoding="utf-8")):
-            yield ast.literal_eval(f'"{match.group(1)}"')
+        yield from _literal_calls(module, "_", 1)
+
+
+def message_templates() -> Iterator[str]:
+    """``N_("…")``: the templates of the messages the services, the runtime and the systems raise."""
+    for module in sorted(PACKAGE.rglob("*.py")):
+        if "N_(" in module.read_text(encoding="utf-8"):
+            yield from _literal_calls(module, "N_", 0)
 
 
 def _literal_labels(annotation: Any) -> Iterator[str]:
@@ -120,7 +145,8 @@ def kind_messages() -> Iterator[str]:
 def all_messages() -> list[str]:
     """Each text once, in first-seen order."""
     out: dict[str, None] = {}
-    for source in (template_messages(), console_messages(), kind_messages(), iter(WORDS)):
+    sources = (template_messages(), console_messages(), message_templates(), kind_messages(), iter(WORDS))
+    for source in sources:
         for message in source:
             if message and message.strip():
                 out.setdefault(message, None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.services.common import N_, StartupAlreadyDone
 
 
 @dataclass
@@ -135,11 +136,11 @@ class StartupJobs:
         with self._lock:
             current = self._jobs.get(name)
             if current is not None and not current.done:
-                raise UserError(f"the start-up sync of {name!r} is running now")
+                raise UserError(N_("the start-up sync of %(name)r is running now"), name=name)
             if not force:
                 reason = self.service.startup_refusal(name)
-                if reason:
-                    raise UserError(reason)
+                if reason:  # the console words this one itself (tick "run it again anyway")
+                    raise StartupAlreadyDone(reason)
             job = StartupJob(self.service, name, force=force)
             self._jobs[name] = job
         return job.start()

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from ledgerbridge.integrations.base import Strict
 from ledgerbridge.integrations.common_settings import DanishGeneralSettings, general_field
+from ledgerbridge.services.common import N_, Message
 from ledgerbridge.systems.economic.connection import EconomicConnection
 from ledgerbridge.systems.rackbeat.connection import RackbeatConnection
 
@@ -69,7 +70,9 @@ class SupplierInvoiceSettings(Strict):
     def _needs_accounts(self) -> SupplierInvoiceSettings:
         if self.enabled and self.day_book is None:
             raise ValueError(
-                "supplier invoices are enabled: choose the day book they are posted to (day_book)"
+                Message(
+                    N_("supplier invoices are enabled: choose the day book they are posted to (day_book)")
+                )
             )
         return self
 
@@ -257,7 +260,11 @@ class InventoryValueSettings(Strict):
                 n for n in ("day_book", "inventory_account", "offset_account") if getattr(self, n) is None
             ]
             if missing:
-                raise ValueError(f"inventory value synchronisation is enabled: set {', '.join(missing)}")
+                raise ValueError(
+                    Message(
+                        N_("inventory value synchronisation is enabled: set %(missing)s"), missing=missing
+                    )
+                )
         return self
 
 

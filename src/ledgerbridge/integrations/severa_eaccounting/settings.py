@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from ledgerbridge.integrations.base import Strict
 from ledgerbridge.integrations.common_settings import SwedishGeneralSettings, general_field
+from ledgerbridge.services.common import N_, Message, Setting, Title
 from ledgerbridge.systems.eaccounting.connection import EAccountingConnection
 from ledgerbridge.systems.severa.connection import SeveraConnection
 
@@ -105,8 +106,12 @@ class StatusSettings(Strict):
     def _transferred_differs(self) -> StatusSettings:
         if self.to_transfer and self.transferred and self.to_transfer == self.transferred:
             raise ValueError(
-                "the status for transferred invoices must differ from the status for invoices to be "
-                "transferred (otherwise every invoice would be transferred again)"
+                Message(
+                    N_(
+                        "the status for transferred invoices must differ from the status for invoices to be "
+                        "transferred (otherwise every invoice would be transferred again)"
+                    )
+                )
             )
         return self
 
@@ -201,10 +206,14 @@ def refusal(settings: SeveraEAccountingSettings, register: str) -> str | None:
         for part in path.split("."):
             value = getattr(value, part)
         if value in (None, ""):
-            missing.append(f"{title} ({path})")
+            missing.append(Setting(title, path))
     if not missing:
         return None
-    return f"{register} cannot be transferred before these settings are set: {', '.join(missing)}"
+    return Message(
+        N_("%(register)s cannot be transferred before these settings are set: %(missing)s"),
+        register=Title(register),
+        missing=missing,
+    )
 
 
 class SeveraEAccountingConnections(Strict):

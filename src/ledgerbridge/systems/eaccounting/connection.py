@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import httpx
 from pydantic import Field, HttpUrl, SecretStr
 
+from ledgerbridge.services.common import N_, Message
 from ledgerbridge.systems.connection import ClientTimeout, Strict
 from ledgerbridge.systems.eaccounting.client import EAccountingClient, eaccounting_budget
 from ledgerbridge.systems.eaccounting.oauth import BearerAuth, VismaConnect
@@ -75,7 +76,11 @@ def open_client(connection: EAccountingConnection, vault: TokenVault | None = No
     if vault is None:
         raise AuthError(f"{SYSTEM}: not connected")
     if vault.load() is None and vault.failure_reason() is None:
-        raise AuthError(f"{SYSTEM} is not connected: run `ledgerbridge connect NAME eaccounting` to sign in")
+        raise AuthError(
+            Message(
+                N_("eAccounting is not connected: run `ledgerbridge connect NAME eaccounting` to sign in")
+            )
+        )
     tokens = RefreshingTokens(vault, visma_connect(connection).refresh, name=SYSTEM)
     return EAccountingClient(base_url, auth=BearerAuth(tokens), budget=budget, timeout=timeout)
 
@@ -108,15 +113,26 @@ class VismaConnectFlow:
         """Forget the tokens and revoke the grant at Visma Connect (best effort); says what was done."""
         kept = vault.clear()
         if kept is None:
-            return f"{SYSTEM} was not connected"
-        revoked = "the grant is revoked at Visma Connect"
+            return Message(N_("eAccounting was not connected"))
+        revoked = Message(
+            N_(
+                "eAccounting is disconnected: the tokens are forgotten and the grant is revoked at "
+                "Visma Connect"
+            )
+        )
         try:
             with visma_connect(connection) as connect:
                 # Revoking the refresh token ends the whole grant, its access tokens with it.
                 connect.revoke(str(kept.get("refresh_token") or kept.get("access_token") or ""))
         except ApiError as exc:
-            revoked = f"Visma Connect could not be told ({exc.remote_message}); remove the app there by hand"
-        return f"{SYSTEM} is disconnected: the tokens are forgotten and {revoked}"
+            revoked = Message(
+                N_(
+                    "eAccounting is disconnected: the tokens are forgotten and Visma Connect could not be "
+                    "told (%(reason)s); remove the app there by hand"
+                ),
+                reason=exc.remote_message,
+            )
+        return revoked
 
     def state(self, connection: EAccountingConnection, vault: TokenVault | None) -> str | None:
         """connected / reconnect_required / not_connected; None when it cannot be told (no vault)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
+from ledgerbridge.services.common import N_, Message
 from ledgerbridge.systems.web_address import DocumentAddress
 
 DEFAULT_BASE_URL = "https://api.severa.visma.com/rest-api"
@@ -66,14 +67,14 @@ class SeveraConnection(BaseModel):
     def _trimmed(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("the client id is empty")
+            raise ValueError(Message(N_("the client id is empty")))
         return value
 
     @field_validator("client_secret")
     @classmethod
     def _secret_given(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
-            raise ValueError("the client secret is empty")
+            raise ValueError(Message(N_("the client secret is empty")))
         return value
 
     @field_validator("scopes")

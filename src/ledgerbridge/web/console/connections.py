@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ledgerbridge.integrations.base import kind_named
 from ledgerbridge.service import InvalidConfiguration, UserError
+from ledgerbridge.services.common import N_
 from ledgerbridge.web import auth
 from ledgerbridge.web.console.context import Console, _, back, flash, form_of, integration_url, one
 from ledgerbridge.web.console.messages import field_problems, service_message
@@ -80,11 +81,14 @@ def build(console: Console) -> APIRouter:
     @router.get("/integrations/{name}/connect/{side}")
     def oauth_start(request: Request, name: str, side: str) -> Response:
         _id, kind = service.integration(name)
+        if side not in kind.oauth_sides:  # connected with its keys: there is no sign-in page to go to
+            keys = _(request, "%(side)s is connected with its keys: enter them in the form on this page.")
+            flash(request, keys % {"side": _(request, side)}, "error")
+            return back(integration_url(name, "/connections"))
         state = secrets.token_urlsafe(24)
         request.session["oauth"] = {"state": state, "name": name, "side": side}
         try:
-            # A side without OAuth2 says so (NotImplementedError) before any return address is needed.
-            redirect = callback_url(request, name, side) if side in kind.oauth_sides else ""
+            redirect = callback_url(request, name, side)
             url = kind.oauth_start(side, redirect_uri=redirect, state=state)
         except NotImplementedError as exc:
             flash(request, service_message(request, exc), "error")
@@ -155,6 +159,8 @@ def callback_url(request: Request, name: str, side: str) -> str:
     if (request.url.hostname or "") in LOOPBACK_HOSTS:
         return str(request.base_url).rstrip("/") + path
     raise UserError(
-        "set LEDGERBRIDGE_PUBLIC_URL to the address this server is reached at: the sign-in's return "
-        "address is never taken from the request's Host header"
+        N_(
+            "set LEDGERBRIDGE_PUBLIC_URL to the address this server is reached at: the sign-in's return "
+            "address is never taken from the request's Host header"
+        )
     )

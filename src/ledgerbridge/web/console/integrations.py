@@ -25,7 +25,14 @@ from ledgerbridge.web.console.context import (
     language_of,
     one,
 )
-from ledgerbridge.web.console.messages import field_problems, service_message, status_line, transferred
+from ledgerbridge.web.console.messages import (
+    field_problems,
+    sentence,
+    service_message,
+    status_line,
+    title_of,
+    transferred,
+)
 from ledgerbridge.web.forms import attach_errors, build_widgets, parse_form
 
 
@@ -209,7 +216,7 @@ def build(console: Console) -> APIRouter:
                 level,
             )
         else:
-            reason = service_message(request, result.message[:1].upper() + result.message[1:] + ".")
+            reason = sentence(request, result.message)
             flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, level)
         request.session["last_transfer"] = [document_type, number]
         return back(integration_url(name) + "#transfer")
@@ -224,8 +231,8 @@ def build(console: Console) -> APIRouter:
             flash(request, _(request, "Not transferred: %(reason)s") % {"reason": reason}, "error")
             return back(integration_url(name) + "#transfer")
         level = "success" if run.ok else "error"
-        title = _(request, register.replace("-", " ").capitalize())  # "Customers", "Check sent" …
-        flash(request, f"{title}: {status_line(request, run.status_line)}.", level)
+        title = _(request, title_of(register))  # "Customers", "Check sent" …
+        flash(request, f"{title}: {status_line(request, run)}.", level)
         return back(integration_url(name) + "#transfer")
 
     @router.get("/integrations/{name}/delete")

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledgerbridge.service import UserError
+from ledgerbridge.services.common import N_, Title
 from ledgerbridge.web.console.context import CHOICES_TTL, Console, _, integration_url
 from ledgerbridge.web.console.messages import service_message
 
@@ -287,7 +288,7 @@ def build(console: Console) -> APIRouter:
         """Read both systems, write nothing: what a run of ``register`` would do now."""
         view = service.describe(name)
         if register not in service.registers(name):
-            raise UserError(f"{name!r} has no register {register!r}")
+            raise UserError(N_("%(name)r has no register %(register)r"), name=name, register=Title(register))
         words = Words(
             _(request, "Yes"),
             _(request, "No"),
