@@ -84,6 +84,7 @@ from ledgerbridge.systems.economic.sandbox.validation import (
     validate_write,
 )
 from ledgerbridge.systems.economic.sandbox.vat import DOMESTIC_ZONE
+from ledgerbridge.systems.economic.sandbox.voucher_vat import settle_entries
 from ledgerbridge.systems.economic.sandbox.webhooks import WebhookDispatcher, subscription_json
 
 log = logging.getLogger(__name__)
@@ -839,6 +840,8 @@ class _EconomicApi:
         body = await self._body(request)
         with self.state.lock:
             created = documents.post_vouchers(self.state, journal, body, base=base)
+            for _, _, entries in created:  # a supplier invoice's VAT follows a VAT code (voucher_vat.py)
+                settle_entries(self.state, journal, entries)
             answer = [renderer.voucher(journal, year, number, entries) for year, number, entries in created]
         return EconomicJSONResponse(answer, status_code=201)
 
