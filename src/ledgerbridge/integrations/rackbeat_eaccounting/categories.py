@@ -9,7 +9,9 @@ the article label (``/v2/articlelabels``, ``Name`` ≤ 50, ``Description`` ≤ 4
 ``ArticleLabels``.
 
 - :class:`ProductCategories`: each category becomes the label of the same name, matched without regard to
-  case (an existing label of that name is bound, not doubled). Description: "Rackbeat category N". Carried:
+  case (an existing label of that name is bound, not doubled; a category renamed to the name of another
+  label takes that label, its articles follow and its old label goes: one label per name — unless the label
+  is another category's, which the error log explains). Description: "Rackbeat category N". Carried:
   in real time when a product first names the category; by the start-up sync and a forced re-run
   (:func:`with_category_labels`: every category); by the safety-net scan (:func:`changed_categories`:
   a category that is new or renamed — Rackbeat sends no webhook for categories — found by comparing its
@@ -33,6 +35,7 @@ from ledgerbridge.engine.streams import MapContext, MappingError, Payload, Recor
 from ledgerbridge.integrations.base import Operation
 from ledgerbridge.integrations.rackbeat_eaccounting.to_eaccounting import MasterMapper, Products
 from ledgerbridge.systems.eaccounting import EAccountingClient
+from ledgerbridge.systems.errors import ApiError, AuthError, TransientError
 from ledgerbridge.systems.rackbeat import RackbeatClient
 
 EACCOUNTING, RACKBEAT = "eaccounting", "rackbeat"
@@ -103,7 +106,60 @@ class ProductCategories(Stream):
         current = self.find_target(key)
         if current is None:
             raise MappingError(f"the article label {key!r} disappeared from eAccounting")
-        return self.eaccounting.replace(f"{LABELS}/{current['Id']}", {**current, **payload})
+        taken = next(
+            (
+                x
+                for x in self.eaccounting.iter_collection(LABELS)
+                if _same(x.get("Name"), payload["Name"]) and str(x["Id"]) != str(current["Id"])
+            ),
+            None,
+        )
+        if taken is None:
+            return self.eaccounting.replace(f"{LABELS}/{current['Id']}", {**current, **payload})
+        return self._merge(current, taken, payload)
+
+    def _merge(self, current: Record, taken: Record, payload: Payload) -> Record:
+        """The category was renamed to the name of another label (``taken``): renaming its own label
+        (``current``) would make two labels of one name. A label of eAccounting's own (or one no category
+        claims) is taken instead, as the start-up sync takes one: the category's articles trade
+        ``current`` for it, ``current`` is deleted when it is this category's own (its description says
+        so), and ``taken`` gets the category's name and description. Another category's label cannot be
+        taken (a binding is one category to one label): a :class:`MappingError` says so and nothing is
+        written. A step eAccounting refuses is a :class:`MappingError` saying what was done and what
+        was refused; the binding stays on ``current``, so the next run tries again."""
+        category = payload["Description"].removeprefix(DESCRIPTION)
+        what = (
+            f"product category {category} was renamed to {payload['Name']!r}, the name of the article label"
+            f" {taken.get('Name')!r} eAccounting already has"
+        )
+        owner = str(taken.get("Description") or "")
+        if owner.startswith(DESCRIPTION) and owner != payload["Description"]:
+            raise MappingError(
+                f"{what} for product category {owner.removeprefix(DESCRIPTION)}: eAccounting would have two"
+                f" labels of one name, and one label carries one category; the category keeps its label"
+                f" {current.get('Name')!r} until one of the two categories is renamed in Rackbeat"
+            )
+        step = "moving the articles that carry its own label to it"
+        try:
+            for article in self.eaccounting.iter_collection("articles"):
+                labels = [str(x.get("Id")) for x in article.get("ArticleLabels") or []]
+                if str(current["Id"]) in labels:
+                    moved = [x for x in labels if x != str(current["Id"])]
+                    moved += [] if str(taken["Id"]) in moved else [str(taken["Id"])]
+                    body = {**article, "ArticleLabels": [{"Id": x} for x in moved]}
+                    self.eaccounting.replace(f"articles/{article['Id']}", body)
+            if str(current.get("Description") or "") == payload["Description"]:
+                step = f"deleting its own label {current.get('Name')!r}"
+                self.eaccounting.delete(f"{LABELS}/{current['Id']}")
+            step = f"taking over the label {taken.get('Name')!r}"
+            return dict(self.eaccounting.replace(f"{LABELS}/{taken['Id']}", {**taken, **payload}))
+        except (TransientError, AuthError):
+            raise  # the run stops and resumes here
+        except ApiError as exc:
+            raise MappingError(
+                f"{what}; the category takes that label instead of renaming its own"
+                f" ({current.get('Name')!r}); eAccounting refused {step}: {exc.remote_message}"
+            ) from exc
 
 
 class CategorisedProducts(Products):
