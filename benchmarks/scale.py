@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/scale.py                       # 150 records vs 3,000 (about 5 minutes)
     .venv/bin/python benchmarks/scale.py --products 100000 --customers 50000 --rackbeat-per-minute 6000
+    .venv/bin/python benchmarks/scale.py --products 20000 --customers 10000 --startup-only [--profile F]
 
 For a small catalogue (100 products + 50 customers) and a large one (``--products`` + ``--customers``),
 each in one run:
 
 - the start-up sync e-conomic → Rackbeat: time, Rackbeat calls per minute as a share of the Rackbeat
   limit (``--rackbeat-per-minute``; the sandbox enforces it, the client paces itself under it), the
-  number of 429 answers, and the peak RSS of the ledgerbridge process;
+  number of 429 answers, the peak RSS of the ledgerbridge process, and the CPU time per record of
+  ledgerbridge and of the sandboxes (load-independent, unlike the time: the figure to compare code by);
 - the first master-data poll after start (every e-conomic customer and product read and looked up);
 - real time: ``--invoices`` invoices booked in Rackbeat, each timed until e-conomic has it booked (p50);
   both catalogues stay served and take turns, one invoice each, so a change in the machine's load
@@ -21,6 +23,7 @@ inbox worker and store (SQLite, or ``--database-url``) run in this one, as in em
 from __future__ import annotations
 
 import argparse
+import cProfile
 import multiprocessing
 import os
 import re
@@ -61,6 +64,29 @@ def serve_sandboxes(products: int, customers: int, per_minute: int, ports: Any) 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """CPU seconds (user + system) another process has used so far; NaN where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+class CpuClock:
+    """CPU seconds of this process (ledgerbridge) and of the sandboxes' child over a stretch of work:
+    unlike wall time, they do not change with the machine's load, so they compare runs."""
+
+    def __init__(self, child_pid: int) -> None:
+        self.child_pid = child_pid
+        self.ours = time.process_time()
+        self.theirs = cpu_seconds_of(child_pid)
+
+    def spent(self) -> tuple[float, float]:
+        return time.process_time() - self.ours, cpu_seconds_of(self.child_pid) - self.theirs
 
 
 def rackbeat_log(rb_url: str) -> list[dict[str, Any]]:
@@ -137,6 +163,7 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
     )
     child.start()
     eco_url, rb_url = ports.get(timeout=1800)
+    assert child.pid is not None  # started
     figures: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -166,7 +193,15 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
             sampler = threading.Thread(target=sample, daemon=True)
             started = time.perf_counter()
             sampler.start()
+            cpu = CpuClock(child.pid)
+            profiler = cProfile.Profile() if args.profile and products > 1000 else None
+            if profiler is not None:
+                profiler.enable()
             result = service.run_startup("scale")
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            cpu_ours, cpu_sandboxes = cpu.spent()
             elapsed = time.perf_counter() - started
             done.set()
             sampler.join()
@@ -180,7 +215,9 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
             calls = rackbeat_log(rb_url)
             httpx.delete(f"{rb_url}/_sandbox/requests")
             figures["startup_s"] = elapsed
-            figures["startup_records"] = sum(sum(c.values()) for c in result.counts.values())
+            figures["startup_records"] = synced = sum(sum(c.values()) for c in result.counts.values())
+            figures["startup_cpu_ms"] = cpu_ours / max(1, synced) * 1000
+            figures["startup_sandbox_cpu_ms"] = cpu_sandboxes / max(1, synced) * 1000
             figures["startup_calls"] = len(calls)
             figures["startup_429"] = sum(1 for c in calls if c["status"] == 429)
             figures["startup_rate_share"] = len(calls) / (args.rackbeat_per_minute * elapsed / 60)
@@ -189,8 +226,9 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
             print(  # at once: a long run's start-up figures survive a run stopped later
                 f"{products + customers} records: start-up {elapsed:.0f} s, {figures['startup_calls']:.0f} "
                 f"calls, {figures['steady_share']:.3f} of the limit once paced, "
-                f"{figures['startup_429']:.0f} × 429, peak RSS {figures['startup_rss_mb']:.0f} MB "
-                f"(load average {figures['startup_load']:.1f})",
+                f"{figures['startup_429']:.0f} × 429, peak RSS {figures['startup_rss_mb']:.0f} MB; CPU per "
+                f"record: ledgerbridge {figures['startup_cpu_ms']:.2f} ms, the sandboxes "
+                f"{figures['startup_sandbox_cpu_ms']:.2f} ms (load average {figures['startup_load']:.1f})",
                 flush=True,
             )
             figures["startup_ok"] = float(result.ok)
@@ -200,14 +238,32 @@ def catalogue(products: int, customers: int, args: argparse.Namespace) -> Iterat
             with SandboxServer(create_app(hub, worker)) as web:
                 hub.register_webhooks("scale", web.base_url)
                 started = time.perf_counter()
+                cpu = CpuClock(child.pid)
                 hub.periodic_all()  # the first master-data poll after start, from the start-up's bookmark
                 figures["first_poll_s"] = time.perf_counter() - started
+                figures["first_poll_cpu_s"], _ = cpu.spent()
                 # The worst case: a poll with no bookmark reads and looks up every customer and product.
                 forget_poll_bookmarks(service)
                 hub.reload("scale")
                 started = time.perf_counter()
+                cpu = CpuClock(child.pid)
                 hub.periodic_all()
                 figures["full_poll_s"] = time.perf_counter() - started
+                cpu_ours, cpu_sandboxes = cpu.spent()
+                figures["full_poll_cpu_ms"] = cpu_ours / max(1, products + customers) * 1000
+                figures["full_poll_sandbox_cpu_ms"] = cpu_sandboxes / max(1, products + customers) * 1000
+                print(
+                    f"{products + customers} records: first poll {figures['first_poll_s']:.1f} s "
+                    f"({figures['first_poll_cpu_s']:.1f} s CPU), a full poll {figures['full_poll_s']:.1f} s; "
+                    f"its CPU per record: ledgerbridge {figures['full_poll_cpu_ms']:.3f} ms, the sandboxes "
+                    f"{figures['full_poll_sandbox_cpu_ms']:.3f} ms",
+                    flush=True,
+                )
+                if args.startup_only:
+                    hub.close()
+                    service.close()
+                    yield Catalogue(figures, lambda n: None, lambda: (0.0, 0.0))
+                    return
                 worker.start()
                 rb_client = rackbeat.RackbeatClient(rb_url, TOKEN)
                 eco_client = economic.EconomicClient(eco_url, "a", "b")
@@ -319,10 +375,22 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=30)
     parser.add_argument("--rackbeat-per-minute", type=int, default=1200)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="the large catalogue's start-up sync and polls only (no small catalogue, no real time)",
+    )
+    parser.add_argument(
+        "--profile", metavar="PATH", help="cProfile the large catalogue's start-up sync into PATH"
+    )
     args = parser.parse_args()
     os.environ["LEDGERBRIDGE_RACKBEAT_PER_MINUTE"] = str(args.rackbeat_per_minute)
     multiprocessing.set_start_method("spawn")
 
+    if args.startup_only:
+        with catalogue(args.products, args.customers, args):
+            pass
+        return
     with ExitStack() as stack:
         small_catalogue = stack.enter_context(catalogue(100, 50, args))
         large_catalogue = stack.enter_context(catalogue(args.products, args.customers, args))

@@ -47,8 +47,11 @@ class Binder:
         # Per entity and side: key → binding, or None for a key known to have none.
         self._cache: dict[tuple[str, str], dict[str, Binding | None]] = {}
         self._loaded: set[str] = set()
-        # Entities a run reads a chunk at a time (:meth:`window`): never preloaded whole.
+        # Entities a run reads a chunk at a time (:meth:`window`): never preloaded whole. Per entity, the
+        # window's keys and the sides whose bindings of those keys have been read.
         self._windowed: set[str] = set()
+        self._window_keys: dict[str, list[str]] = {}
+        self._window_sides: dict[str, set[str]] = {}
 
     def _column(self, system: str) -> str:
         if system == self._sides[0]:
@@ -81,6 +84,14 @@ class Binder:
         if self._preload and entity not in self._windowed:
             self._load(entity)
             return known.get(key)
+        if entity in self._windowed and side not in self._window_sides[entity]:
+            # A record just written is bound by both keys (:meth:`bind` looks the target's key up too),
+            # and most systems pairs keep the number (e-conomic customer 1042 is Rackbeat customer
+            # 1042): read the window's keys on this side as well, in one query, not one per record.
+            self._window_sides[entity].add(side)
+            self._prefetch_side(entity, side, self._window_keys[entity])
+            if key in known:
+                return known[key]
         column = Binding.a_key if side == "a" else Binding.b_key
         found = self._session.scalars(
             select(Binding).where(
@@ -99,7 +110,9 @@ class Binder:
         with no binding is remembered as such. For a poll or scan that holds a page of records."""
         if entity in self._loaded:
             return
-        side = self._column(system)
+        self._prefetch_side(entity, self._column(system), keys)
+
+    def _prefetch_side(self, entity: str, side: str, keys: Iterable[str]) -> None:
         known = self._known(entity, side)
         wanted = list(dict.fromkeys(k for k in map(str, keys) if k not in known))
         column = Binding.a_key if side == "a" else Binding.b_key
@@ -124,12 +137,16 @@ class Binder:
         on the entity is not preloaded whole; a key outside the window is one indexed query."""
         self._windowed.add(entity)
         self.forget(entity)
-        self.prefetch(entity, system, keys)
+        self._window_keys[entity] = chunk = [str(k) for k in keys]
+        self._window_sides[entity] = {self._column(system)}
+        self.prefetch(entity, system, chunk)
 
     def close_window(self, entity: str) -> None:
         """The run is done with ``entity``: its last chunk is let go, and a later stream that refers to
         it preloads it as before."""
         self._windowed.discard(entity)
+        self._window_keys.pop(entity, None)
+        self._window_sides.pop(entity, None)
         self.forget(entity)
 
     def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
@@ -197,6 +214,8 @@ class Binder:
         for side in ("a", "b"):
             self._cache.pop((entity, side), None)
         self._loaded.discard(entity)
+        if entity in self._window_sides:
+            self._window_sides[entity] = set()  # the window's keys are read again when next asked for
 
     def hash_of(self, binding: Binding, system: str) -> str | None:
         return binding.a_hash if self._column(system) == "a" else binding.b_hash
