@@ -57,6 +57,9 @@ class OrdersIntoRackbeat(Stream):
 
     def __init__(self, rackbeat: RackbeatClient) -> None:
         self.orders = RackbeatOrders(rackbeat)
+        # Link back → Rackbeat's own order number, from the answers of our creates and updates, until
+        # ``own_numbers.keep_order_numbers`` stores them on the bindings.
+        self._own_numbers: dict[str, str] = {}
 
     def target_key(self, payload: Payload) -> Any:
         return payload["other_reference"]
@@ -71,10 +74,22 @@ class OrdersIntoRackbeat(Stream):
         return project_order(current, payload)
 
     def create(self, payload: Payload) -> Record:
-        return self.orders.create(payload)
+        return self._numbered(self.target_key(payload), self.orders.create(payload))
 
     def update(self, key: Any, payload: Payload) -> Record:
-        return self.orders.update(key, payload)
+        return self._numbered(key, self.orders.update(key, payload))
+
+    def _numbered(self, marker: Any, written: Record) -> Record:
+        """Remember the number Rackbeat's answer gives the order bound under ``marker``."""
+        if written and written.get("number") is not None:
+            self._own_numbers[str(marker)] = str(written["number"])
+        return written
+
+    def take_own_numbers(self) -> dict[str, str]:
+        """The Rackbeat order numbers our writes were answered with since the last call (link back →
+        number), forgotten here once taken."""
+        taken, self._own_numbers = self._own_numbers, {}
+        return taken
 
 
 def project_order(current: Record, payload: Payload) -> Payload:

@@ -4,8 +4,9 @@
 Both sides' keys of a document come with what the sides declare about them (``systems/side.py``): the
 address of the record in the system's own web app where the system documents one (none of the four does
 today, so no link is shown rather than a guessed one), and the system's own number where it numbers a
-record bound under another key (Rackbeat's order number of an order brought over from a ledger, read live
-once and remembered: a number Rackbeat gave never changes).
+record bound under another key (Rackbeat's order number of an order brought over from a ledger): stored on
+the binding when our write's answer carried it (``integrations/own_numbers.py``), read from there without a
+call; only a binding made before that column (migration 0014) has it looked up live, once, and stored.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 
 from ledgerbridge.integrations.base import IntegrationKind, kind_named
+from ledgerbridge.integrations.own_numbers import store_own_numbers
 from ledgerbridge.services.base import ServiceBase
 from ledgerbridge.services.common import UserError
 from ledgerbridge.store import Binding, ErrorEntry, InboxItem, Transfer
 from ledgerbridge.systems.errors import ApiError
 
-#: A side's own number not found (or the side not reached) is asked for again after this many seconds.
+#: A side's own number not stored, and not found live (or the side not reached), is asked for again after
+#: this many seconds.
 OWN_NUMBER_RETRY_SECONDS = 300.0
-#: At most this many records' own numbers are read in one call of :meth:`HistoryService.own_numbers`.
+#: At most this many records' own numbers are read live in one call of :meth:`HistoryService.own_numbers`.
 OWN_NUMBER_BATCH = 50
 
 
@@ -38,39 +41,35 @@ class HistoryService(ServiceBase):
         def integration(self, name: str) -> tuple[int, IntegrationKind]:
             raise NotImplementedError
 
-    _own_numbers_seen: dict[tuple[int, str, str, str], str]
     _own_numbers_tried: dict[tuple[int, str, str, str], float]
 
     def own_numbers(self, name: str, documents: Sequence[SyncedDocument]) -> list[SyncedDocument]:
-        """``documents`` with ``own`` filled where a side numbers the record itself (``Side.own_numbers``):
-        read live through the side's client, once per record and then remembered; a side that cannot be
-        reached, or a record it does not have, leaves its number out (the page shows the key alone) and is
-        asked again only after ``OWN_NUMBER_RETRY_SECONDS``, at most ``OWN_NUMBER_BATCH`` records a call,
-        so a page never waits long on the other system."""
+        """``documents`` with ``own`` filled where a side numbers the record itself (``Side.own_numbers``).
+        :meth:`synced_documents` brings the numbers stored on the bindings; only a record without one
+        (bound before migration 0014) is read live through the side's client, and what is found is stored
+        on its binding. A side that cannot be reached, or a record it does not have, leaves its number out
+        (the page shows the key alone) and is asked again only after ``OWN_NUMBER_RETRY_SECONDS``, at most
+        ``OWN_NUMBER_BATCH`` records a call, so a page never waits long on the other system."""
         if not documents:
             return list(documents)
-        seen = self.__dict__.setdefault("_own_numbers_seen", {})
         tried = self.__dict__.setdefault("_own_numbers_tried", {})
         now = time.monotonic()
         try:
             integration_id, kind = self.integration(name)
         except UserError:
             return list(documents)
-        own: dict[str, dict[str, str]] = {}  # side → key → number
+        found: dict[str, dict[str, str]] = {}  # side → key → number read live now
         for side in _sides_of(kind):
             for entity in {d.entity for d in documents}:
                 reader = side.own_numbers.get(entity)
                 if reader is None:
                     continue
-                keys = [d.numbers[side.name] for d in documents if d.entity == entity]
-                found = own.setdefault(side.name, {})
-                for key in keys:
-                    if (integration_id, side.name, entity, key) in seen:
-                        found[key] = seen[(integration_id, side.name, entity, key)]
                 missing = [
                     key
-                    for key in keys
-                    if key not in found
+                    for d in documents
+                    if d.entity == entity
+                    and side.name not in d.own
+                    and (key := d.numbers[side.name])
                     and now - tried.get((integration_id, side.name, entity, key), -1e9)
                     >= OWN_NUMBER_RETRY_SECONDS
                 ][:OWN_NUMBER_BATCH]
@@ -86,15 +85,19 @@ class HistoryService(ServiceBase):
                         client.close()
                 except (ApiError, OSError):
                     continue
-                for key, number in read.items():
-                    seen[(integration_id, side.name, entity, key)] = found[key] = number
+                found.setdefault(side.name, {}).update(read)
+                column: Literal["a", "b"] = "a" if side.name == kind.sides[0] else "b"
+                store_own_numbers(self.store, integration_id, entity, column, read)
         return [
             replace(
                 d,
                 own={
-                    side: own[side][key]
-                    for side, key in d.numbers.items()
-                    if key in own.get(side, {}) and own[side][key] != key
+                    **d.own,
+                    **{
+                        side: found[side][key]
+                        for side, key in d.numbers.items()
+                        if key in found.get(side, {}) and found[side][key] != key
+                    },
                 },
             )
             for d in documents
@@ -139,14 +142,26 @@ class HistoryService(ServiceBase):
         accounting system into Rackbeat): their bindings, newest sync first, each side's number by name."""
         with self.store.session() as session:
             row = self._row(session, name)
-            side_a, side_b = kind_named(row.kind).sides
+            kind = kind_named(row.kind)
+            side_a, side_b = kind.sides
+            # The side that numbers these records itself (Side.own_numbers): its number stored on the binding.
+            numbering = [s.name for s in _sides_of(kind) if entity in s.own_numbers]
             bindings = session.scalars(
                 select(Binding)
                 .where(Binding.integration_id == row.id, Binding.entity == entity)
                 .order_by(Binding.synced_at.desc(), Binding.id.desc())
                 .limit(limit)
             ).all()
-            return [SyncedDocument(entity, {side_a: b.a_key, side_b: b.b_key}, b.synced_at) for b in bindings]
+            documents = []
+            for b in bindings:
+                keys = {side_a: b.a_key, side_b: b.b_key}
+                own = {
+                    side: b.own_number
+                    for side in numbering[:1]
+                    if b.own_number is not None and b.own_number != keys[side]
+                }
+                documents.append(SyncedDocument(entity, keys, b.synced_at, own))
+            return documents
 
     def document_history(self, name: str, document_type: str, key: str) -> DocumentHistory:
         """Everything known about one document: its ledger row, its error entries, the inbox items."""
@@ -208,6 +223,6 @@ class WebAddresses:
     none: tuple[str, ...]
 
 
-def _sides_of(kind: IntegrationKind) -> tuple[Any, ...]:
+def _sides_of(kind: IntegrationKind | type[IntegrationKind]) -> tuple[Any, ...]:
     """The declared sides of a kind made of two (``PairOfSides``); none for any other kind."""
     return tuple(getattr(kind, "side_specs", ()))

@@ -62,6 +62,10 @@ class Binding(Base):
     a_hash: Mapped[str | None] = mapped_column(String(64))
     b_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The number a side gave the record itself where its key here is something else (Rackbeat's order
+    # number of an order bound by its link back), as that side's answer to our write carried it; None:
+    # not known (bound before migration 0014, or none). ``Side.own_numbers`` says which side numbers it.
+    own_number: Mapped[str | None] = mapped_column(String(50))
 
 
 class Cursor(Base):

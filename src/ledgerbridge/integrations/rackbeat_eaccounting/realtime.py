@@ -29,6 +29,7 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError, Record, Stream
 from ledgerbridge.integrations.base_currencies import CrossRate, cross_rate, rackbeat_base_currency
+from ledgerbridge.integrations.own_numbers import keep_order_numbers
 from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_guard
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import ENTITY as CATEGORY
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import changed_categories, with_categories
@@ -222,12 +223,16 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
     def poll_orders(self) -> str:
         """New and changed eAccounting sales orders → Rackbeat sales orders."""
-        return self._poll(
-            self.from_eaccounting.stream("order"),
-            "orders",
-            lambda order: self.from_eaccounting.sync_record("order", order),
-            key_of=lambda order: order.get("Number"),
-        )
+        stream = self.from_eaccounting.stream("order")
+        assert isinstance(stream, Orders)
+
+        def sync(order: dict[str, Any]) -> str:
+            outcome = self.from_eaccounting.sync_record("order", order)
+            # Rackbeat's own order number, from the answer to our write, onto the binding just made.
+            keep_order_numbers(self.store, self.integration_id, self.sides, stream)
+            return outcome
+
+        return self._poll(stream, "orders", sync, key_of=lambda order: order.get("Number"))
 
     def poll_master_data(self, entity: str) -> str:
         """Customers or articles changed in eAccounting, when eAccounting is their master."""

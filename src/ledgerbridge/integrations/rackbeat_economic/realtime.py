@@ -25,6 +25,7 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferResult
 from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base_currencies import rackbeat_base_currency
+from ledgerbridge.integrations.own_numbers import keep_order_numbers
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
 from ledgerbridge.integrations.rackbeat_economic.mappers import supplier_invoice
@@ -214,12 +215,15 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         """New and changed e-conomic orders → Rackbeat sales orders."""
         sync = self.from_economic
         counts: dict[str, int] = {}
+        stream = sync.stream("order")
+        assert isinstance(stream, Orders)
 
         def handle(order: dict[str, Any]) -> None:
             outcome = sync.sync_record("order", whole_order(self.economic, order))
             counts[outcome] = counts.get(outcome, 0) + 1
+            # Rackbeat's own order number, from the answer to our write, onto the binding just made.
+            keep_order_numbers(self.store, self.integration_id, self.master.sides, stream)
 
-        stream = sync.stream("order")
         try:
             result = self.poller(stream).poll(
                 lambda since: changed_orders(self.economic, since),
