@@ -3,6 +3,7 @@ connections, and the flows of each of its operations."""
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -81,6 +82,21 @@ class Realtime(ABC):
     def periodic(self, now: datetime) -> list[str]:
         """Run jobs that are due (e.g. the inventory value); returns what was done."""
         return []
+
+    # The hub closes a session left idle and opens it again when a periodic job is due (runtime/hub.py).
+    def periodic_wait(self) -> float | None:
+        """Seconds until :meth:`periodic` next has a job due (``math.inf``: none is on); None when the
+        session cannot tell, so it must be asked every round (the hub then keeps it open)."""
+        return math.inf if type(self).periodic is Realtime.periodic else None
+
+    def periodic_schedule(self) -> Any:
+        """What the periodic jobs remember of their last runs, handed to the next session of this
+        integration (:meth:`resume_periodic`) when this one is closed as idle; None: nothing."""
+        return None
+
+    def resume_periodic(self, schedule: Any) -> None:
+        """Take over :meth:`periodic_schedule` of the session this one replaces (by default: nothing)."""
+        return None
 
     @abstractmethod
     def close(self) -> None:

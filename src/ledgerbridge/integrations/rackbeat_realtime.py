@@ -9,6 +9,7 @@ value periods. Nothing here knows the accounting system by name.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -94,6 +95,7 @@ class RackbeatRealtime(Realtime):
         self.master = master
         self.ledger = TransferLedger(store, integration_id)
         self._last_runs: dict[str, float] = {}
+        self._every: dict[str, float] = {}  # each periodic job's interval, as periodic() last asked
 
     # -- what a subclass says ------------------------------------------------------------------------------
     @abstractmethod
@@ -337,10 +339,27 @@ class RackbeatRealtime(Realtime):
 
     def due(self, job: str, every_seconds: float) -> bool:
         now = time.monotonic()
+        self._every[job] = every_seconds  # periodic_wait() tells the hub when the next one is due
         if now - self._last_runs.get(job, float("-inf")) < every_seconds:
             return False
         self._last_runs[job] = now
         return True
+
+    def periodic_wait(self) -> float | None:
+        """Seconds until a poll is due (of those :meth:`periodic` asked about); None while the inventory
+        value is on (its periods are looked at every round)."""
+        inventory = getattr(self.settings, "inventory_value", None)
+        if inventory is not None and inventory.enabled:
+            return None
+        now = time.monotonic()
+        waits = [self._last_runs.get(job, now) + every - now for job, every in self._every.items()]
+        return max(0.0, min(waits)) if waits else math.inf
+
+    def periodic_schedule(self) -> dict[str, float]:
+        return dict(self._last_runs)
+
+    def resume_periodic(self, schedule: Any) -> None:
+        self._last_runs.update(schedule)  # monotonic times of this process: they carry over as they are
 
     # -- inventory value -------------------------------------------------------------------------------
     def post_inventory_periods(

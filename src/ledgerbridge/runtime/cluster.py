@@ -21,6 +21,10 @@ always, and a Procrastinate job is deferred; any number of ``ledgerbridge worker
 - ``tick`` (every minute, one at a time across the cluster) runs the safety-net scan and the periodic
   jobs (order polls, master-data polls, inventory values), then queues a dispatch.
 
+Each worker also closes, on a timer of its own (``runtime.threads.idle_jobs``), the connection pools and
+integration sessions it has not used for a while, so a worker that met a thousand tenants keeps none
+of them open.
+
 The inbox table stays the source of truth: a lost job loses nothing, because ``tick`` dispatches every
 pending item again. Exactly-once documents still rest on the transfer ledger, not on the queue.
 
@@ -57,6 +61,7 @@ from sqlalchemy.engine import make_url
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.shared_pacing import SharedBudgets
 from ledgerbridge.runtime.tenants import QuietScans
+from ledgerbridge.runtime.threads import Scheduler, idle_jobs
 from ledgerbridge.service import Ledgerbridge, UserError
 from ledgerbridge.store.models import InboxItem
 from ledgerbridge.systems.pacing import budgets_from
@@ -319,6 +324,10 @@ class Cluster:
                 )
             )
             watchdog = asyncio.create_task(self._recover_periodically(stalled_after / 3)) if wait else None
+            # Idle tenants' connection pools and sessions are closed, as in a serving process.
+            idle = Scheduler(idle_jobs(self.hub), tick_seconds=1.0) if wait else None
+            if idle is not None:
+                idle.start()
             stopping = False
 
             def stop() -> None:
@@ -340,6 +349,8 @@ class Cluster:
                 if handle_signals:
                     for signum in (signal.SIGINT, signal.SIGTERM):
                         loop.remove_signal_handler(signum)
+                if idle is not None:
+                    idle.stop()
                 if watchdog is not None:
                     watchdog.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -23,9 +23,8 @@ from typing import Any
 
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.runtime.tenants import QuietScans, subscribe_all, subscribe_in_background
-from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler
+from ledgerbridge.runtime.threads import InboxWorker, Job, Scheduler, idle_jobs
 from ledgerbridge.service import Ledgerbridge
-from ledgerbridge.systems.http import release_idle_clients
 
 STOP_SECONDS_ENV = "LEDGERBRIDGE_STOP_SECONDS"
 DEFAULT_STOP_SECONDS = 30.0
@@ -33,9 +32,6 @@ DEFAULT_SCAN_SECONDS = 60.0
 PERIODIC_SECONDS = 5.0  # each periodic job keeps its own interval (orders, polls, inventory); tick often
 RETENTION_SECONDS = 3600.0
 QUIET_SCANS_LONGEST = 16  # an integration whose scans find nothing is scanned up to 16 times less often
-# A client's connection pool not used for this long is closed (made again at its next call): a thousand
-# quiet tenants hold no open connections between their scans.
-IDLE_POOL_SECONDS = 120.0
 
 
 def stop_seconds() -> float:
@@ -55,7 +51,7 @@ def embedded_jobs(hub: RealtimeHub, scan_seconds: float = DEFAULT_SCAN_SECONDS) 
         Job("periodic jobs", PERIODIC_SECONDS, hub.periodic_all),
         # Settled inbox rows and old errors' payloads go after LEDGERBRIDGE_RETENTION_DAYS.
         Job("retention", RETENTION_SECONDS, hub.service.prune),
-        Job("idle connections", IDLE_POOL_SECONDS / 2, lambda: release_idle_clients(IDLE_POOL_SECONDS)),
+        *idle_jobs(hub),  # idle connection pools and sessions closed
     ]
 
 
@@ -127,7 +123,9 @@ class EmbeddedRuntime(ServingRuntime):
 
 class ClusterReceiver(ServingRuntime):
     """``serve --cluster``: a stored webhook defers a job on the queue instead of waking a thread; the
-    queue's ``tick`` job scans and runs the periodic jobs, so nothing here runs on a timer.
+    queue's ``tick`` job scans and runs the periodic jobs. What runs here on a timer is only
+    :func:`idle_jobs`: the sessions and pools the console, the admin API and webhook subscription opened
+    are closed when idle (an intake process, which opens none, runs them as well).
 
     Raises ``UserError`` when the database cannot hold the queue (not PostgreSQL, say)."""
 
@@ -138,6 +136,7 @@ class ClusterReceiver(ServingRuntime):
         self.queue.ensure_schema()
         super().__init__(self.queue.hub)
         self._opened = ExitStack()
+        self.scheduler = Scheduler(idle_jobs(self.hub), tick_seconds=1.0)
 
     @property
     def notifier(self) -> Any:  # the web app wakes an InboxWorker or anything with its ``notify()``
@@ -145,9 +144,11 @@ class ClusterReceiver(ServingRuntime):
 
     def __enter__(self) -> ClusterReceiver:
         self._opened.enter_context(self.queue.open())  # deferring jobs needs the app open
+        self.scheduler.start()  # here, not in start(): intake processes enter but never start
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.scheduler.stop()
         try:
             self._opened.__exit__(*exc)
         finally:

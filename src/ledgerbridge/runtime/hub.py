@@ -14,9 +14,10 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,8 @@ from ledgerbridge.systems.errors import TransientError
 from ledgerbridge.systems.http import WaitDeferral, deferring
 
 SCAN_OVERLAP = timedelta(minutes=5)  # a record changed while the last scan ran is seen again, never missed
+SESSION_IDLE_ENV = "LEDGERBRIDGE_SESSION_IDLE_SECONDS"
+DEFAULT_SESSION_IDLE_SECONDS = 600.0  # an integration's session unused this long is closed (reopened on use)
 DEFAULT_UNHEALTHY_AFTER = 900.0  # seconds the oldest pending item may wait before /healthz says 503
 # Documents of one integration worked at once. Mostly waiting on the far side (answers, Retry-After,
 # back-off between retries), so more threads than cores pay off; the clients' pacing keeps each API's limits.
@@ -107,6 +110,27 @@ class _Receiver:
 
 
 @dataclass
+class _HeldSession:
+    """An open session and who uses it: ``users`` hold it now (never closed as idle meanwhile)."""
+
+    integration_id: int
+    name: str
+    realtime: Realtime
+    users: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+    periodic_asked: bool = False  # this hub ran its periodic jobs since it was opened
+
+
+@dataclass
+class _Rested:
+    """An integration whose session was closed as idle: opened again at its next use, or by
+    :meth:`RealtimeHub.periodic_all` once ``wake_at`` (monotonic) is reached."""
+
+    wake_at: float
+    schedule: Any  # its periodic jobs' last runs, handed to the next session
+
+
+@dataclass
 class _Backoff:
     attempts: int
     not_before: float
@@ -116,7 +140,9 @@ class RealtimeHub:
     """``document_concurrency``: items of one integration its session calls ``parallel`` (documents) worked
     at once (default ``LEDGERBRIDGE_DOCUMENT_CONCURRENCY`` or 16). ``unhealthy_after``: seconds an item may
     wait before ``/healthz`` answers 503 (default
-    ``LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS`` or 900)."""
+    ``LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS`` or 900). ``session_idle_seconds``: an integration's session
+    not used for this long is closed by :meth:`close_idle_sessions` (default
+    ``LEDGERBRIDGE_SESSION_IDLE_SECONDS`` or 600)."""
 
     def __init__(
         self,
@@ -125,6 +151,7 @@ class RealtimeHub:
         max_backoff: float = 300.0,
         document_concurrency: int | None = None,
         unhealthy_after: float | None = None,
+        session_idle_seconds: float | None = None,
     ) -> None:
         self.service = service
         self.inbox = Inbox(service.store)
@@ -133,7 +160,9 @@ class RealtimeHub:
         self._receivers: dict[tuple[str, str], _Receiver] = {}
         self._receivers_lock = threading.Lock()
         self._deliveries: dict[str, str] = {}
-        self._sessions: dict[int, tuple[str, Realtime]] = {}
+        self._sessions: dict[int, _HeldSession] = {}
+        self._ids: dict[str, int] = {}  # integration name -> id, of the open sessions
+        self._rested: dict[str, _Rested] = {}  # integrations whose session was closed as idle, by name
         self._lock = threading.RLock()
         self._backoff_lock = threading.Lock()
         self._backoff: dict[int, _Backoff] = {}
@@ -148,6 +177,11 @@ class RealtimeHub:
             if unhealthy_after is not None
             else float(os.environ.get("LEDGERBRIDGE_UNHEALTHY_AFTER_SECONDS") or DEFAULT_UNHEALTHY_AFTER)
         )
+        self.session_idle_seconds = (
+            session_idle_seconds
+            if session_idle_seconds is not None
+            else float(os.environ.get(SESSION_IDLE_ENV) or DEFAULT_SESSION_IDLE_SECONDS)
+        )
         # A clean stop: no new item is started, and what fails while stopping (clients closing under it)
         # is left pending for the next start instead of being settled failed.
         self._stopping = threading.Event()
@@ -156,36 +190,137 @@ class RealtimeHub:
         self._idle = threading.Condition()
 
     # -- sessions ----------------------------------------------------------------------------------
-    def session(self, name: str) -> tuple[int, Realtime]:
-        with self._lock:
-            for integration_id, (cached_name, session) in self._sessions.items():
-                if cached_name == name:
-                    return integration_id, session
-            integration_id, kind = self.service.integration(name)
-            realtime = kind.realtime(self.service.store, integration_id)
-            if realtime is None:
-                raise UserError(f"integration {name!r} ({kind.kind}) has no real-time sync")
-            self._sessions[integration_id] = (name, realtime)
-            return integration_id, realtime
+    # An integration's session is opened at its first use and kept while it is used. One not used for
+    # ``session_idle_seconds`` is closed by close_idle_sessions() (a serving process or worker calls it
+    # now and then), never while a caller holds it (using()); its next use opens it again. So a thousand
+    # quiet tenants do not each keep a session (clients, caches, settings) for the life of the process.
 
-    def _session_by_id(self, integration_id: int) -> tuple[str, Realtime]:
+    def session(self, name: str) -> tuple[int, Realtime]:
+        """``name``'s open session (opened now if need be). For a use longer than a moment, prefer
+        :meth:`using`: a session held that way is never closed as idle under its caller."""
         with self._lock:
-            if integration_id not in self._sessions:
+            held = self._open_session(name)
+            held.last_used = time.monotonic()
+            return held.integration_id, held.realtime
+
+    @contextmanager
+    def using(self, name: str) -> Iterator[tuple[int, Realtime]]:
+        """``name``'s session, held for the block: not closed as idle meanwhile, and used at its end."""
+        with self._lock:
+            held = self._open_session(name)
+            held.users += 1
+        try:
+            yield held.integration_id, held.realtime
+        finally:
+            self._let_go(held, touch=True)
+
+    @contextmanager
+    def _using_id(self, integration_id: int) -> Iterator[tuple[str, Realtime]]:
+        """As :meth:`using`, by the integration's id (``UserError`` when it no longer exists)."""
+        with self._lock:
+            held = self._sessions.get(integration_id)
+            if held is None:
                 with self.service.store.session() as db:
                     row = db.get(Integration, integration_id)
                     if row is None:
                         raise UserError(f"integration #{integration_id} no longer exists")
                     name = row.name
-                self.session(name)
+                held = self._open_session(name)
+            held.users += 1
+        try:
+            yield held.name, held.realtime
+        finally:
+            self._let_go(held, touch=True)
+
+    def _let_go(self, held: _HeldSession, touch: bool) -> None:
+        with self._lock:
+            held.users -= 1
+            if touch:
+                held.last_used = time.monotonic()
+
+    def _session_by_id(self, integration_id: int) -> tuple[str, Realtime]:
+        """The session of an integration by id, for a moment's use (``UserError`` when it is gone)."""
+        with self._using_id(integration_id) as found:
+            return found
+
+    def _open_session(self, name: str) -> _HeldSession:
+        """The open session of ``name``, opened if need be; call with ``self._lock`` held."""
+        integration_id = self._ids.get(name)
+        if integration_id is not None:
             return self._sessions[integration_id]
+        integration_id, kind = self.service.integration(name)
+        realtime = kind.realtime(self.service.store, integration_id)
+        if realtime is None:
+            raise UserError(f"integration {name!r} ({kind.kind}) has no real-time sync")
+        rested = self._rested.pop(name, None)
+        if rested is not None and rested.schedule:
+            realtime.resume_periodic(rested.schedule)  # its polls keep their times across the rest
+        held = _HeldSession(integration_id, name, realtime)
+        self._sessions[integration_id] = held
+        self._ids[name] = integration_id
+        return held
+
+    def _forget(self, held: _HeldSession) -> None:
+        """Take ``held`` out of the cache; call with ``self._lock`` held."""
+        if self._sessions.get(held.integration_id) is held:
+            del self._sessions[held.integration_id]
+            self._ids.pop(held.name, None)
+
+    def close_idle_sessions(self, idle_seconds: float | None = None) -> int:
+        """Close every session nobody holds that was not used for ``idle_seconds`` (default
+        ``session_idle_seconds``); returns how many were closed. Its next use opens it again.
+
+        A session whose periodic jobs this hub runs says when the next one is due: until then
+        :meth:`periodic_all` leaves the integration closed, and opens it at that time. One that cannot
+        tell (``periodic_wait`` None) stays open, as its jobs must be asked every round."""
+        idle = self.session_idle_seconds if idle_seconds is None else idle_seconds
+        now = time.monotonic()
+        with self._lock:
+            candidates = [
+                (held, held.last_used)
+                for held in self._sessions.values()
+                if not held.users and now - held.last_used >= idle
+            ]
+        closing: list[_HeldSession] = []
+        for held, last_used in candidates:
+            # Asked outside the lock: a kind may read its schedule from the database.
+            wait = held.realtime.periodic_wait() if held.periodic_asked else 0.0
+            if wait is None:
+                continue
+            with self._lock:
+                if (
+                    held.users
+                    or held.last_used != last_used
+                    or self._sessions.get(held.integration_id) is not held
+                ):
+                    continue  # taken up again meanwhile
+                self._forget(held)
+                self._rested[held.name] = _Rested(now + wait, held.realtime.periodic_schedule())
+            closing.append(held)
+        for held in closing:
+            try:
+                held.realtime.close()
+            except Exception:  # noqa: BLE001 - one session failing to close never keeps the others open
+                log.exception("idle session failed to close", integration=held.name)
+        if closing:
+            log.info("idle sessions closed", closed=len(closing), open=len(self._sessions))
+        return len(closing)
+
+    @property
+    def open_sessions(self) -> int:
+        """How many sessions are open now (tests, metrics)."""
+        return len(self._sessions)
 
     def reload(self, name: str) -> None:
         """Forget the open session of ``name`` so the next use reads its (changed) settings."""
         with self._lock:
-            for integration_id, (cached_name, session) in list(self._sessions.items()):
-                if cached_name == name:
-                    session.close()
-                    del self._sessions[integration_id]
+            integration_id = self._ids.get(name)
+            held = self._sessions.get(integration_id) if integration_id is not None else None
+            self._rested.pop(name, None)  # changed settings: its periodic jobs are asked afresh
+            if held is None:
+                return
+            self._forget(held)
+        held.realtime.close()
 
     def close(self) -> None:
         self.intake.close()  # what was received is written before the clients go
@@ -196,9 +331,10 @@ class RealtimeHub:
                 log.warning("sessions left open: items still in flight at stop", in_flight=self._in_flight)
                 return
         with self._lock:
-            for _, session in self._sessions.values():
-                session.close()
+            for held in self._sessions.values():
+                held.realtime.close()
             self._sessions.clear()
+            self._ids.clear()
 
     def stop(self, timeout: float = 0.0) -> bool:
         """Stop taking inbox items (a clean stop of ``serve`` or ``worker``) and wait up to ``timeout``
@@ -220,9 +356,9 @@ class RealtimeHub:
     # -- webhooks ----------------------------------------------------------------------------------
     def register_webhooks(self, name: str, public_url: str) -> int:
         """Subscribe this server to the integration's webhooks; keeps the tokens encrypted."""
-        integration_id, session = self.session(name)
-        url = f"{public_url.rstrip('/')}/webhooks/{session.webhook_source}/{name}"
-        tokens = session.subscribe(url)
+        with self.using(name) as (integration_id, session):
+            url = f"{public_url.rstrip('/')}/webhooks/{session.webhook_source}/{name}"
+            tokens = session.subscribe(url)
         with self.service.store.session() as db:
             WebhookSecrets(db, integration_id).put(
                 session.webhook_source, self.service.box.seal(tokens), url=url
@@ -440,24 +576,25 @@ class RealtimeHub:
         ][:limit]
         if not items:
             return 0
-        try:
-            name, session = self._session_by_id(integration_id)
-        except UserError as exc:
+        with ExitStack() as held:  # the session is held while its items run: never closed as idle
+            try:
+                name, session = held.enter_context(self._using_id(integration_id))
+            except UserError as exc:
+                for item in items:
+                    self.inbox.finish(item.id, error=str(exc))
+                return len(items)
+            settled = 0
+            batch: list[InboxItem] = []
             for item in items:
-                self.inbox.finish(item.id, error=str(exc))
-            return len(items)
-        settled = 0
-        batch: list[InboxItem] = []
-        for item in items:
-            if session.parallel(item.event):
-                batch.append(item)
-                continue
-            settled += self._run_batch(name, session, batch)
-            batch = []
-            settled += int(self._process(name, session, item))
-        # The last batch may take in documents that arrive (or come out of back-off) while it runs.
-        refill = functools.partial(self._more_documents, integration_id, session)
-        return settled + self._run_batch(name, session, batch, refill=refill, budget=limit)
+                if session.parallel(item.event):
+                    batch.append(item)
+                    continue
+                settled += self._run_batch(name, session, batch)
+                batch = []
+                settled += int(self._process(name, session, item))
+            # The last batch may take in documents that arrive (or come out of back-off) while it runs.
+            refill = functools.partial(self._more_documents, integration_id, session)
+            return settled + self._run_batch(name, session, batch, refill=refill, budget=limit)
 
     # -- cluster mode: a job per document, and one per integration for what goes in order -----------------
     def process_document(self, item_id: int) -> tuple[str, float]:
@@ -480,17 +617,18 @@ class RealtimeHub:
                 )
                 .distinct()
             ).all()
-        try:
-            name, session = self._session_by_id(item.integration_id)
-        except UserError as exc:
-            self.inbox.finish(item.id, error=str(exc))
-            return "settled", 0.0
-        if not session.parallel(item.event):
-            return "gone", 0.0
-        if any(not session.parallel(event) for event in earlier):
-            return "waiting", DEPENDENCY_WAIT_SECONDS
-        if self._process(name, session, item):
-            return "settled", 0.0
+        with ExitStack() as held:  # the session is held while the document runs
+            try:
+                name, session = held.enter_context(self._using_id(item.integration_id))
+            except UserError as exc:
+                self.inbox.finish(item.id, error=str(exc))
+                return "settled", 0.0
+            if not session.parallel(item.event):
+                return "gone", 0.0
+            if any(not session.parallel(event) for event in earlier):
+                return "waiting", DEPENDENCY_WAIT_SECONDS
+            if self._process(name, session, item):
+                return "settled", 0.0
         backoff = self._backoff.get(item.id)
         return "later", max(0.5, backoff.not_before - time.monotonic()) if backoff else 1.0
 
@@ -501,24 +639,25 @@ class RealtimeHub:
         items = self.inbox.pending(limit=limit, integration_id=integration_id)
         if not items:
             return 0, False
-        try:
-            name, session = self._session_by_id(integration_id)
-        except UserError as exc:
+        with ExitStack() as held:  # the session is held while its items run
+            try:
+                name, session = held.enter_context(self._using_id(integration_id))
+            except UserError as exc:
+                for item in items:
+                    self.inbox.finish(item.id, error=str(exc))
+                return len(items), False
+            settled, left = 0, False
+            now = time.monotonic()
             for item in items:
-                self.inbox.finish(item.id, error=str(exc))
-            return len(items), False
-        settled, left = 0, False
-        now = time.monotonic()
-        for item in items:
-            if session.parallel(item.event):
-                continue  # documents have jobs of their own
-            if (b := self._backoff.get(item.id)) and b.not_before > now:
-                left = True
-                continue
-            if self._process(name, session, item):
-                settled += 1
-            else:
-                left = True
+                if session.parallel(item.event):
+                    continue  # documents have jobs of their own
+                if (b := self._backoff.get(item.id)) and b.not_before > now:
+                    left = True
+                    continue
+                if self._process(name, session, item):
+                    settled += 1
+                else:
+                    left = True
         return settled, left or len(items) >= limit
 
     def _more_documents(self, integration_id: int, session: Realtime, busy: set[int]) -> list[InboxItem]:
@@ -722,18 +861,18 @@ class RealtimeHub:
     # -- safety net and periodic jobs ----------------------------------------------------------------
     def scan(self, name: str) -> int:
         """Queue every record the source changed since the last scan (minus an overlap)."""
-        integration_id, session = self.session(name)
-        cursor_name = f"scan:{session.webhook_source}"
-        started = utcnow()
-        with self.service.store.session() as db:
-            last = Checkpoints(db, integration_id).get(cursor_name)
-        since = datetime.fromisoformat(last["at"]) - SCAN_OVERLAP if last else None
-        queued = 0
-        for event, key in session.scan(since):
-            _, new = self.inbox.put(
-                integration_id, source=session.webhook_source, event=event, record_key=key, via="scan"
-            )
-            queued += int(new)
+        with self.using(name) as (integration_id, session):
+            cursor_name = f"scan:{session.webhook_source}"
+            started = utcnow()
+            with self.service.store.session() as db:
+                last = Checkpoints(db, integration_id).get(cursor_name)
+            since = datetime.fromisoformat(last["at"]) - SCAN_OVERLAP if last else None
+            queued = 0
+            for event, key in session.scan(since):
+                _, new = self.inbox.put(
+                    integration_id, source=session.webhook_source, event=event, record_key=key, via="scan"
+                )
+                queued += int(new)
         with self.service.store.session() as db:
             # The bookmark is the scan's start, so changes made during the scan are seen next time.
             Checkpoints(db, integration_id).put(cursor_name, {"at": started.isoformat()})
@@ -749,23 +888,49 @@ class RealtimeHub:
         return total
 
     def periodic_all(self, now: datetime | None = None) -> list[str]:
+        """Run every integration's periodic jobs that are due. An integration whose session was closed
+        as idle is left closed until its next job is due (``close_idle_sessions``); asking a session
+        that had nothing due does not count as using it."""
         done: list[str] = []
         for name in self.integration_names():
+            rested = self._rested.get(name)
+            if rested is not None and rested.wake_at > time.monotonic():
+                continue  # closed as idle, and none of its jobs is due yet
             try:
-                _, session = self.session(name)
-                done += [f"{name}: {line}" for line in session.periodic(now or utcnow())]
+                with self._periodic_session(name) as (held, session):
+                    lines = session.periodic(now or utcnow())
+                    held.periodic_asked = True
+                    if lines:
+                        held.last_used = time.monotonic()
+                done += [f"{name}: {line}" for line in lines]
             except (UserError, RunAborted):
                 continue
         return done
 
+    @contextmanager
+    def _periodic_session(self, name: str) -> Iterator[tuple[_HeldSession, Realtime]]:
+        """``name``'s session held for its periodic jobs, not counted as a use (periodic_all says)."""
+        with self._lock:
+            held = self._open_session(name)
+            held.users += 1
+        try:
+            yield held, held.realtime
+        finally:
+            self._let_go(held, touch=False)
+
     # -- manual transfer and retry -------------------------------------------------------------------
     def transfer(self, name: str, document_type: str, key: str) -> TransferResult:
-        _, session = self.session(name)
-        return session.transfer(document_type, key)
+        with self.using(name) as (_, session):
+            return session.transfer(document_type, key)
 
     def retry(self, name: str, error_id: int | None = None) -> list[tuple[int, str]]:
         """Run open error-log entries again (one, or all of the integration's)."""
-        integration_id, session = self.session(name)
+        with self.using(name) as (integration_id, session):
+            return self._retry_entries(name, integration_id, session, error_id)
+
+    def _retry_entries(
+        self, name: str, integration_id: int, session: Realtime, error_id: int | None
+    ) -> list[tuple[int, str]]:
         with self.service.store.session() as db:
             query = select(ErrorEntry).where(
                 ErrorEntry.integration_id == integration_id, ErrorEntry.state == "open"

@@ -28,9 +28,10 @@ def reconcile(
     if end < start:
         raise UserError(f"the period ends ({end}) before it starts ({start})")
     try:
-        _, session = hub.session(name)  # opening it signs in: a side not connected is an AuthError
-        reconciler = reconciler_for(name, session)
-        return reconciler.run(start, end, repair=repair)
+        # Opening it signs in (a side not connected is an AuthError); held, so a long comparison's session
+        # is never closed as idle under it.
+        with hub.using(name) as (_, session):
+            return reconciler_for(name, session).run(start, end, repair=repair)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     except (TransientError, AuthError) as exc:

@@ -1,7 +1,9 @@
-"""Background threads of embedded mode: the inbox worker and the periodic scheduler."""
+"""Background threads: the inbox worker and the periodic scheduler of embedded mode, and the jobs that let
+idle resources go, which every serving process and cluster worker runs (:func:`idle_jobs`)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +13,14 @@ from dataclasses import dataclass
 import structlog
 
 from ledgerbridge.runtime.hub import RealtimeHub
+from ledgerbridge.systems.http import release_idle_clients
 
 log = structlog.get_logger("ledgerbridge.runtime")
+
+IDLE_POOL_ENV = "LEDGERBRIDGE_IDLE_POOL_SECONDS"
+# A client's connection pool not used for this long is closed (made again at its next call): a thousand
+# quiet tenants hold no open connections between their scans.
+IDLE_POOL_SECONDS = 120.0
 
 
 class InboxWorker(threading.Thread):
@@ -104,3 +112,19 @@ class Scheduler(threading.Thread):
                     except Exception:
                         log.exception("job failed", job=job.name)
             self._stopping.wait(self.tick_seconds)
+
+
+def idle_pool_seconds() -> float:
+    """How long a connection pool may stay unused before it is closed (``LEDGERBRIDGE_IDLE_POOL_SECONDS``)."""
+    return float(os.environ.get(IDLE_POOL_ENV) or IDLE_POOL_SECONDS)
+
+
+def idle_jobs(hub: RealtimeHub) -> list[Job]:
+    """What a serving process or a cluster worker runs now and then so an idle tenant costs little: its
+    clients' connection pools closed (API and token clients alike), and its session closed
+    (:meth:`RealtimeHub.close_idle_sessions`); both are made again at the next use."""
+    pools = idle_pool_seconds()
+    return [
+        Job("idle connections", pools / 2, lambda: release_idle_clients(pools)),
+        Job("idle sessions", min(60.0, hub.session_idle_seconds / 2), hub.close_idle_sessions),
+    ]

@@ -20,10 +20,11 @@ with the remote system's own message and the run goes on (C64).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -212,6 +213,18 @@ class SeveraEAccountingSession(Realtime):
             if run.aborted:
                 break
         return done
+
+    def periodic_wait(self) -> float | None:
+        """Seconds until the schedule's next round (its last is in the database); inf without a schedule."""
+        minutes = self.settings.schedule.interval_minutes
+        if not minutes:
+            return math.inf
+        with self.store.session() as db:
+            last = Checkpoints(db, self.integration_id).get(SCHEDULE_CHECKPOINT)
+        if not last:
+            return 0.0
+        due = datetime.fromisoformat(last["at"]) + timedelta(minutes=minutes)
+        return max(0.0, (due - datetime.now(UTC)).total_seconds())
 
     def close(self) -> None:
         self._close()
