@@ -95,3 +95,34 @@ def test_snapshot_hashes_are_the_ones_bindings_already_hold() -> None:
     )
     assert same_value(10, Decimal("10.00")) and same_value({"a": 1, "b": 2.0}, {"b": 2, "a": Decimal(1)})
     assert not same_value(True, 1) and not same_value("10", 10.5)
+
+
+def test_a_source_that_tells_its_count_is_read_once(store: Store, integration_id: int) -> None:
+    data = source_data()
+    reads: list[str] = []
+
+    class Counted(Members):
+        def records(self) -> list[dict[str, Any]]:
+            reads.append("records")
+            return super().records()
+
+        def count(self) -> int | None:
+            reads.append("count")
+            return len(self.data[self.resource])
+
+    class Totals(Watch):
+        def __init__(self) -> None:
+            super().__init__()
+            self.totals: dict[str, int] = {}
+
+        def entity_started(self, entity: str, title: str, total: int) -> None:
+            self.totals[entity] = total
+
+    target = FakeSystem()
+    totals = Totals()
+    context = RunContext(store, integration_id, SIDES, "startup", progress=totals)
+    flows = [Counted(data, target), Groups(data, target)]
+    result = OneWaySync(context, flows, keep_plan=False, stream_records=True).run()
+    assert result.ok and result.counts["member"]["created"] == MEMBERS
+    assert reads == ["count", "records"]  # before: the records read twice, once only to count them
+    assert totals.totals["member"] == MEMBERS

@@ -420,8 +420,9 @@ class OneWaySync:
         records: Iterable[Record]
         if self.stream_records:
             # 100,000 records would be most of the run's memory: read them twice (a page is one call
-            # for a thousand records) rather than hold them.
-            total = sum(1 for _ in self._reading(stream, stream.records))
+            # for a thousand records) rather than hold them, unless the source tells their number.
+            known = self._counted(stream) if stream.has("count") else None
+            total = known if known is not None else sum(1 for _ in self._reading(stream, stream.records))
             records = self._reading(stream, stream.records)
         else:
             records = self._guard(stream, "read", stream.records)
@@ -474,6 +475,13 @@ class OneWaySync:
             yield from call()
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"could not read {stream.title}: {exc.remote_message}") from exc
+
+    @staticmethod
+    def _counted(stream: Stream) -> int | None:
+        try:
+            return stream.count()
+        except (TransientError, AuthError) as exc:
+            raise RunAborted(f"could not count {stream.title}: {exc.remote_message}") from exc
 
     @staticmethod
     def _guard(stream: Stream, what: str, call: Callable[[], Iterable[Record]]) -> list[Record]:

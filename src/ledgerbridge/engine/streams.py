@@ -36,7 +36,7 @@ class MapContext(Protocol):
 
 
 # Hooks a stream may leave out; the runner asks :meth:`Stream.has` before relying on them.
-OPTIONAL_HOOKS = ("read_target", "project", "existing_key", "read_one", "find_target", "map_for")
+OPTIONAL_HOOKS = ("read_target", "project", "existing_key", "read_one", "find_target", "map_for", "count")
 
 
 class Stream:
@@ -111,6 +111,11 @@ class Stream:
         it; the runner compares and hashes the update payload, so a create-only field is never compared.
         By default both are :meth:`map`."""
         return self.map(record, ctx)
+
+    def count(self) -> int | None:
+        """How many records :meth:`records` yields, where the source says so without handing them all
+        over (a list's total); None: a run that reads its records as it goes counts them by reading."""
+        return None
 
     def read_target(self) -> Iterable[Record]:
         """The target's existing records, read once per run: find-before-create, and the "old" values

@@ -81,6 +81,11 @@ class _Reads:
     def collection(self, path: str) -> Iterator[Record]:
         return self.economic.iter_collection(path)
 
+    def total(self, path: str) -> int | None:
+        """How many records ``collection(path)`` holds, from one page's ``pagination.results``."""
+        results = (self.economic.get(path, params={"pagesize": 1}).get("pagination") or {}).get("results")
+        return results if isinstance(results, int) and not isinstance(results, bool) else None
+
     def agreement(self) -> dict[str, Any]:
         if self._self is None:
             self._self = self.economic.get("self")
@@ -119,6 +124,12 @@ class FromEconomic(IntoRackbeat):
 
     def records(self) -> Iterable[Record]:
         return self.reads.collection(self.resource)
+
+    def count(self) -> int | None:
+        # The run's progress needs the total up front: a call for it, not a first read of every page.
+        if type(self).records is not FromEconomic.records:
+            return None  # records from elsewhere or filtered: counted by reading them
+        return self.reads.total(self.resource)
 
     def read_one(self, key: Any) -> Record | None:
         return self.reads.one(self.resource, key)

@@ -8,6 +8,7 @@ money never passes through a float.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -52,6 +53,7 @@ def _singular(plural: str) -> str:
     return plural
 
 
+@functools.lru_cache(maxsize=1024)  # every call unwraps its answer by these: nine patterns tried per call
 def envelope_keys(resource: str) -> tuple[str, str]:
     """``(plural, singular)`` envelope keys of a resource path.
 
