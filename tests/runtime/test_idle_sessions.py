@@ -192,3 +192,25 @@ def test_a_cluster_worker_closes_the_sessions_it_opened(pg_world: World, tmp_pat
             worker.kill()
             worker.wait(10)
         cluster.hub.close()
+
+
+def test_a_severa_session_rests_until_its_schedule_is_due(severa_sandbox: Any, tmp_path: Path) -> None:
+    from tests.integrations.severa_support import NAME, severa_world
+    from tests.integrations.test_severa_eaccounting import fix_code_clash
+
+    with severa_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, severa_sandbox) as world:
+        world.add()
+        fix_code_clash(world)
+        hub = RealtimeHub(world.service)
+        try:
+            assert hub.periodic_all() == []  # no schedule (the default): nothing is ever due
+            assert hub.close_idle_sessions(0) == 1
+            assert hub.periodic_all() == [] and hub.open_sessions == 0  # left closed for good
+
+            world.service.update_settings(NAME, world.settings(schedule={"interval_minutes": 60}))
+            hub.reload(NAME)
+            assert hub.periodic_all()  # the registers ran; the next round is in an hour
+            assert hub.close_idle_sessions(0) == 1
+            assert hub.periodic_all() == [] and hub.open_sessions == 0
+        finally:
+            hub.close()
