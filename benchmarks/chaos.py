@@ -304,7 +304,7 @@ class Fleet:
         if role == "serve":
             args = ["serve", "--port", str(self.port), "--scan-seconds", "30"]
             return [*base, *args, *(["--cluster"] if self.cluster else [])]
-        return [*base, "worker", "--concurrency", "4"]
+        return [*base, "worker"]  # as many jobs at once as embedded mode works documents
 
     def roles(self) -> list[str]:
         return ["serve", *(f"worker-{n}" for n in range(1, self.workers + 1))] if self.cluster else ["serve"]

@@ -112,7 +112,8 @@ def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWo
         rackbeat, books = world.rackbeat(), world.api()
         live = ELive(world, cluster.hub, None, web.base_url, rackbeat, books)  # type: ignore[arg-type]
         try:
-            first = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
+            # Room for the three documents' jobs at once (and the queue's own jobs beside them).
+            first = subprocess.Popen([*COMMAND, "worker", "--concurrency", "6"], env=env)
             processes.append(first)
             _wait_for_new_worker(world, set(), first)
             numbers = _book(live, 3)
@@ -132,7 +133,7 @@ def test_a_worker_killed_holding_document_jobs_does_not_block_them(pg_world: EWo
             world.books_app.kit.set_faults(FaultPlan())
 
             before = _worker_ids(world)
-            second = subprocess.Popen([*COMMAND, "worker", "--concurrency", "2"], env=env)
+            second = subprocess.Popen([*COMMAND, "worker", "--concurrency", "6"], env=env)
             processes.append(second)
             _wait_for_new_worker(world, before, second)
 

@@ -585,7 +585,14 @@ def prune(
 
 @app.command("worker")
 def worker_command(
-    concurrency: Annotated[int, typer.Option(help="Jobs worked at the same time in this process.")] = 4,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Jobs worked at the same time in this process (default: as many documents as embedded mode "
+            "works, 8 integrations × LEDGERBRIDGE_DOCUMENT_CONCURRENCY).",
+            min=1,
+        ),
+    ] = None,
     log_format: LogFormat = None,
     log_level: LogLevel = None,
 ) -> None:
@@ -603,7 +610,8 @@ def worker_command(
             console.print("Procrastinate's tables are created in this database.")
     except UserError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"ledgerbridge worker: working the queue ({concurrency} at a time); Ctrl+C stops it.")
+    at_once = concurrency or queue.default_concurrency()
+    console.print(f"ledgerbridge worker: working the queue ({at_once} at a time); Ctrl+C stops it.")
     try:
         queue.run_worker(concurrency=concurrency)
     finally:

@@ -213,15 +213,17 @@ class TransferLedger:
                     idempotency_key=f"lb-{document_type}-{source_key}-{uuid.uuid4().hex[:12]}",
                 )
                 session.add(row)
+            return row  # its columns stay loaded after the commit (expire_on_commit=False)
         except IntegrityError:
             pass  # another worker queued it at the same moment; use theirs
         found = self.get(document_type, source_key)
         assert found is not None
         return found
 
-    def _claim(self, row: Transfer, summary: TransferSummary | None = None) -> bool:
-        """Take the document for sending (or for its steps); False if another worker holds a live claim
-        or it is done. The summary, when given, is recorded with the claim.
+    def _claim(self, row: Transfer, summary: TransferSummary | None = None) -> tuple[str, str | None] | None:
+        """Take the document for sending (or for its steps): its ``(idempotency key, remote key)`` as the
+        claim left them, or None if another worker holds a live claim or it is done. The summary, when
+        given, is recorded with the claim. ``row`` is the row as just read (its holder, if any).
 
         A claim older than the lease, or held by a process of this host that no longer runs (killed
         mid-transfer), is taken over.
@@ -231,11 +233,12 @@ class TransferLedger:
             Transfer.state.in_(("queued", "failed", "uncertain", "sent")),
             (Transfer.state == "sending") & (Transfer.updated_at < now - self.lease),
         ]
-        holder = self.get(row.document_type, row.source_key)
-        if holder is not None and holder.state == "sending" and _is_dead_local_process(holder.claimed_by):
-            takeable.append((Transfer.state == "sending") & (Transfer.claimed_by == holder.claimed_by))
+        if row.state == "sending" and _is_dead_local_process(row.claimed_by):
+            takeable.append((Transfer.state == "sending") & (Transfer.claimed_by == row.claimed_by))
         with self.store.session() as session:
-            result = session.execute(
+            # One statement takes the claim and reads what another worker may have written before it
+            # (a remote key recorded since ``row`` was read): never a send on a stale view.
+            claimed = session.execute(
                 update(Transfer)
                 .where(Transfer.id == row.id, or_(*takeable))
                 .values(
@@ -245,8 +248,9 @@ class TransferLedger:
                     claimed_by=WORKER_ID,
                     **(summary.columns() if summary else {}),
                 )
-            )
-            return bool(getattr(result, "rowcount", 0))  # an UPDATE's CursorResult carries rowcount
+                .returning(Transfer.idempotency_key, Transfer.remote_key)
+            ).first()
+            return (claimed[0], claimed[1]) if claimed is not None else None
 
     def _settle(self, row_id: int, **values: object) -> None:
         with self.store.session() as session:
@@ -281,38 +285,41 @@ class TransferLedger:
         row = self._ensure(document_type, source_key)
         if row.state == "confirmed":
             return self._already(row, describe)
-        if not self._claim(row, summary):
+        claim = self._claim(row, summary)
+        if claim is None:
             current = self.get(document_type, source_key)
             if current is not None and current.state == "confirmed":
                 return self._already(current, describe)
             return TransferResult("in_progress", None, "another worker is transferring it right now")
-        claimed = self.get(document_type, source_key)
-        assert claimed is not None
-        remote_key = claimed.remote_key
+        idempotency_key, remote_key = claim
         resumed = remote_key is not None
+        recorded = None
         if remote_key is None:
             try:
                 remote_key = find()
                 if remote_key is None:
-                    remote_key = send(claimed.idempotency_key)
+                    remote_key = send(idempotency_key)
             except TransientError as exc:
                 # We cannot know whether it arrived: the next attempt looks for it before sending again.
-                self._settle(claimed.id, state="uncertain", last_error=exc.remote_message)
+                self._settle(row.id, state="uncertain", last_error=exc.remote_message)
                 return TransferResult("uncertain", None, f"no answer: {exc.remote_message}", exc)
             except (ApiError, MappingError) as exc:
                 message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
-                self._settle(claimed.id, state="failed", last_error=message)
+                self._settle(row.id, state="failed", last_error=message)
                 return TransferResult("failed", None, message, exc)
             except BaseException:
-                self._settle(claimed.id, state="uncertain", last_error="interrupted while sending")
+                self._settle(row.id, state="uncertain", last_error="interrupted while sending")
                 raise
             remote_key = str(remote_key)
-            self._record_sent(claimed.id, remote_key, steps)
-        return self._run_steps(claimed, remote_key, steps, describe, resumed=resumed)
+            recorded = self._record_sent(row.id, remote_key, steps)
+        return self._run_steps(row.id, idempotency_key, remote_key, steps, describe, resumed, recorded)
 
     # -- follow-up steps ---------------------------------------------------------------------------------
-    def _record_sent(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> None:
+    def _record_sent(
+        self, transfer_id: int, remote_key: str, steps: Sequence[Step]
+    ) -> dict[str, TransferStep]:
         """The remote key and the pending steps, in one commit: from here on the send is never repeated.
+        Returns the steps' rows.
 
         The row stays ``sending`` (claimed by us) while the steps run; only their end settles it.
         """
@@ -322,7 +329,7 @@ class TransferLedger:
                 .where(Transfer.id == transfer_id)
                 .values(remote_key=remote_key, last_error=None, updated_at=utcnow())
             )
-            self._plan(session, transfer_id, steps)
+            return self._planned(session, transfer_id, steps)
 
     def _renew_claim(self, transfer_id: int) -> bool:
         """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
@@ -355,12 +362,17 @@ class TransferLedger:
                     )
                 )
 
+    @classmethod
+    def _planned(cls, session: Session, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
+        """The transfer's step rows, any step not recorded yet (added to the code since the send) added."""
+        cls._plan(session, transfer_id, steps)
+        session.flush()
+        rows = session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer_id)).all()
+        return {r.name: r for r in rows}
+
     def _step_rows(self, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
         with self.store.session() as session:
-            self._plan(session, transfer_id, steps)  # steps added to the code since the send
-        with self.store.session() as session:
-            rows = session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer_id)).all()
-            return {r.name: r for r in rows}
+            return self._planned(session, transfer_id, steps)
 
     def _set_step(self, step_id: int, **values: object) -> None:
         with self.store.session() as session:
@@ -368,44 +380,91 @@ class TransferLedger:
                 update(TransferStep).where(TransferStep.id == step_id).values(updated_at=utcnow(), **values)
             )
 
+    def _begin_step(self, transfer_id: int, step_id: int, *, renew: bool) -> bool:
+        """Mark the step ``unsure`` just before its call, renewing our claim's lease in the same commit
+        (unless the caller just did); False, and nothing written, if we lost the claim."""
+        now = utcnow()
+        with self.store.session() as session:
+            if renew:
+                renewed = session.execute(
+                    update(Transfer)
+                    .where(
+                        Transfer.id == transfer_id,
+                        Transfer.state == "sending",
+                        Transfer.claimed_by == WORKER_ID,
+                    )
+                    .values(updated_at=now)
+                )
+                if not getattr(renewed, "rowcount", 0):
+                    return False
+            session.execute(
+                update(TransferStep)
+                .where(TransferStep.id == step_id)
+                .values(state="unsure", attempts=TransferStep.attempts + 1, updated_at=now)
+            )
+        return True
+
+    def _finish_step(
+        self, transfer_id: int, step_id: int, result: str | None, new_remote_key: str | None
+    ) -> None:
+        """The step ``done`` with its result, and the document's new remote key where the step replaced it,
+        in one commit."""
+        now = utcnow()
+        with self.store.session() as session:
+            if new_remote_key is not None:
+                session.execute(
+                    update(Transfer)
+                    .where(Transfer.id == transfer_id)
+                    .values(remote_key=new_remote_key, updated_at=now)
+                )
+            session.execute(
+                update(TransferStep)
+                .where(TransferStep.id == step_id)
+                .values(state="done", result=result, last_error=None, updated_at=now)
+            )
+
     def _run_steps(
         self,
-        row: Transfer,
+        transfer_id: int,
+        idempotency_key: str,
         remote_key: str,
         steps: Sequence[Step],
         describe: Callable[[str], str],
-        *,
         resumed: bool,
+        recorded: dict[str, TransferStep] | None = None,
     ) -> TransferResult:
-        recorded = self._step_rows(row.id, steps)
+        """Run the steps not done yet, in order (``recorded``: their rows, if the caller just wrote them)."""
+        if recorded is None:
+            recorded = self._step_rows(transfer_id, steps)
         results: dict[str, str | None] = {}
         notes: list[str] = []
         ran: list[str] = []
+        lost = TransferResult("in_progress", remote_key, "another worker is transferring it right now")
         for step in steps:
             state = recorded[step.name]
             if state.state in STEP_FINISHED:
                 results[step.name] = state.result
                 continue
-            if not self._renew_claim(row.id):
-                # Our lease ran out and another worker took the transfer over: its steps are theirs now.
-                return TransferResult(
-                    "in_progress", remote_key, "another worker is transferring it right now"
-                )
-            ctx = StepContext(remote_key, f"{row.idempotency_key}:{step.name}", dict(results))
+            unsure = state.state == "unsure"
+            # Our lease ran out and another worker took the transfer over: its steps are theirs now.
+            if unsure and not self._renew_claim(transfer_id):
+                return lost
+            ctx = StepContext(remote_key, f"{idempotency_key}:{step.name}", dict(results))
             try:
-                found = step.find(ctx) if state.state == "unsure" and step.find else None
-                if found is None and state.state == "unsure" and step.at_most_once:
+                found = step.find(ctx) if unsure and step.find else None
+                if found is None and unsure and step.at_most_once:
                     note = f"unknown whether '{step.words}' happened (its answer was lost); not repeated"
                     self._set_step(state.id, state="unknown", last_error=note)
                     notes.append(note)
                     continue
                 if found is None:
-                    self._set_step(state.id, state="unsure", attempts=TransferStep.attempts + 1)
+                    if not self._begin_step(transfer_id, state.id, renew=not unsure):
+                        return lost
                     found = step.run(ctx)
                     ran.append(step.words)
             except TransientError as exc:
                 self._set_step(state.id, last_error=exc.remote_message)
-                self._settle(row.id, state="sent", last_error=f"{step.words}: {exc.remote_message}")
+                self._settle(transfer_id, state="sent", last_error=f"{step.words}: {exc.remote_message}")
                 return TransferResult(
                     "uncertain",
                     remote_key,
@@ -415,7 +474,7 @@ class TransferLedger:
             except (ApiError, MappingError) as exc:
                 message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
                 self._set_step(state.id, state="failed", last_error=message)
-                self._settle(row.id, state="sent", last_error=f"{step.words}: {message}")
+                self._settle(transfer_id, state="sent", last_error=f"{step.words}: {message}")
                 return TransferResult(
                     "failed",
                     remote_key,
@@ -424,14 +483,13 @@ class TransferLedger:
                 )
             except BaseException as exc:
                 interrupted = f"{step.words}: interrupted ({type(exc).__name__})"
-                self._settle(row.id, state="sent", last_error=interrupted)
+                self._settle(transfer_id, state="sent", last_error=interrupted)
                 raise
-            if step.replaces_remote_key and found:
-                remote_key = str(found)
-                self._settle(row.id, remote_key=remote_key)
-            self._set_step(state.id, state="done", result=found, last_error=None)
+            replaced = str(found) if step.replaces_remote_key and found else None
+            self._finish_step(transfer_id, state.id, found, replaced)
+            remote_key = replaced or remote_key
             results[step.name] = found
-        self._settle(row.id, state="confirmed", remote_key=remote_key, last_error=None)
+        self._settle(transfer_id, state="confirmed", remote_key=remote_key, last_error=None)
         message = f"transferred as {describe(remote_key)}"
         if resumed:
             message += f" (resumed: {', '.join(ran)})" if ran else ""

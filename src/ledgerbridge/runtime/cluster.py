@@ -266,7 +266,13 @@ class Cluster:
         with self.service.store.session() as db:
             return db.execute(select(func.to_regclass("procrastinate_jobs"))).scalar() is not None
 
-    def run_worker(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
+    def default_concurrency(self) -> int:
+        """Jobs a worker works at once unless told: as many documents as embedded mode works (up to
+        EMBEDDED_LANES integrations side by side, each up to ``document_concurrency``). Fewer, and a
+        backlog spread over many tenants waits on the far sides' answers with the cores idle."""
+        return EMBEDDED_LANES * self.hub.document_concurrency
+
+    def run_worker(self, *, wait: bool = True, concurrency: int | None = None, **options: Any) -> None:
         """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs).
 
         Procrastinate's worker runs its own event loop; where this thread already has one running (an
@@ -298,13 +304,13 @@ class Cluster:
         if failure:
             raise failure[0]
 
-    async def _work(self, *, wait: bool, concurrency: int, handle_signals: bool, **options: Any) -> None:
+    async def _work(
+        self, *, wait: bool, concurrency: int | None, handle_signals: bool, **options: Any
+    ) -> None:
         stalled_after = self.stalled_worker_seconds
-        # Each document is a job: as many at once as embedded mode works documents (up to EMBEDDED_LANES
-        # integrations side by side, each up to document_concurrency), on threads enough for them
-        # (Procrastinate runs synchronous tasks on the loop's default executor). Fewer, and a backlog
-        # spread over many tenants waits on the far sides' answers with the cores idle.
-        concurrency = max(concurrency, EMBEDDED_LANES * self.hub.document_concurrency)
+        # Each document is a job, run on a thread of its own (Procrastinate runs synchronous tasks on the
+        # loop's default executor): threads enough for the jobs at once, plus a few for the rest.
+        concurrency = concurrency or self.default_concurrency()
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=concurrency + 4, thread_name_prefix="lb-job")
         )
