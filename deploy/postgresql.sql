@@ -7,5 +7,6 @@ REVOKE ALL ON DATABASE ledgerbridge FROM PUBLIC;
 -- Then, in /etc/ledgerbridge/ledgerbridge.env:
 --   LEDGERBRIDGE_DATABASE_URL=postgresql+psycopg://ledgerbridge:CHANGE-ME@DBHOST:5432/ledgerbridge
 --   LEDGERBRIDGE_SECRET_KEY=<ledgerbridge admin new-key>   (the same in every process)
--- Connections: serve uses a small pool, each worker up to --concurrency + 2; max_connections = 100 is
--- plenty for a few workers.
+-- Connections: every process (serve, each intake process, each worker) holds at most 24 of the store's
+-- own (a pool of 8 plus 16 at peaks), plus Procrastinate's and the call budgets' few; max_connections = 100
+-- is plenty for two or three workers (raise it, or put PgBouncer in front, for more).
