@@ -36,6 +36,7 @@ from ledgerbridge.integrations.registry import kind_named
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.slots import DocumentSlots
 from ledgerbridge.service import Ledgerbridge, UserError
+from ledgerbridge.services.common import NO_OPEN_ERROR, NO_REALTIME
 from ledgerbridge.store.models import ErrorEntry, InboxItem, Integration, utcnow
 from ledgerbridge.systems.errors import TransientError
 from ledgerbridge.systems.http import WaitDeferral, deferring
@@ -251,7 +252,7 @@ class RealtimeHub:
         integration_id, kind = self.service.integration(name)
         realtime = kind.realtime(self.service.store, integration_id)
         if realtime is None:
-            raise UserError(f"integration {name!r} ({kind.kind}) has no real-time sync")
+            raise UserError(NO_REALTIME, name=name, kind=kind.kind)
         rested = self._rested.pop(name, None)
         if rested is not None and rested.schedule:
             realtime.resume_periodic(rested.schedule)  # its polls keep their times across the rest
@@ -942,7 +943,7 @@ class RealtimeHub:
                 for e in db.scalars(query.order_by(ErrorEntry.id))
             ]
         if error_id is not None and not entries:
-            raise UserError(f"no open error #{error_id} for {name!r} (see `ledgerbridge errors {name}`)")
+            raise UserError(NO_OPEN_ERROR, id=error_id, name=name)
         results = []
         for entry_id, operation, entity, key, payload in entries:
             try:

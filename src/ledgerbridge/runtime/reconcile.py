@@ -9,6 +9,7 @@ from ledgerbridge.integrations.reconcile import Reconciliation
 from ledgerbridge.integrations.reconcile_views import reconciler_for
 from ledgerbridge.runtime.hub import RealtimeHub
 from ledgerbridge.service import UserError
+from ledgerbridge.services.common import NOT_COMPARED, PERIOD_REVERSED
 from ledgerbridge.systems.errors import AuthError, TransientError
 
 
@@ -26,7 +27,7 @@ def reconcile(
     first, last = default_period(date.today())
     start, end = start or first, end or last
     if end < start:
-        raise UserError(f"the period ends ({end}) before it starts ({start})")
+        raise UserError(PERIOD_REVERSED, end=end, start=start)
     try:
         # Opening it signs in (a side not connected is an AuthError); held, so a long comparison's session
         # is never closed as idle under it.
@@ -35,6 +36,6 @@ def reconcile(
     except ValueError as exc:
         raise UserError(str(exc)) from None
     except (TransientError, AuthError) as exc:
-        raise UserError(f"could not compare {name!r}: {exc.remote_message}") from None
+        raise UserError(NOT_COMPARED, name=name, reason=exc.remote_message) from None
     except RunAborted as exc:  # a read the comparison needs did not answer
-        raise UserError(f"could not compare {name!r}: {exc}") from None
+        raise UserError(NOT_COMPARED, name=name, reason=str(exc)) from None
