@@ -16,6 +16,18 @@ from tests.web.conftest import INVOICE_SETTINGS, Web
 from tests.web.test_both_sides import AUTH, economic_order, rackbeat_number
 
 
+def order_brought_over(web: Web) -> tuple[int, str, str]:
+    """An e-conomic order polled into Rackbeat: its e-conomic number, its marker, Rackbeat's own number."""
+    settings = {**INVOICE_SETTINGS, "orders": {"enabled": True}}
+    assert web.client.put("/api/integrations/acme/settings", json=settings, headers=AUTH).status_code == 200
+    assert web.service.run_startup("acme").ok
+    order = economic_order(web)
+    _, session = web.hub.session("acme")
+    session.poll_orders()  # type: ignore[attr-defined]
+    marker = f"e-conomic order {order}"
+    return order, marker, rackbeat_number(web.world.ops.records("orders"), marker)
+
+
 def stored_number(web: Web, marker: str) -> str | None:
     with web.service.store.session() as session:
         return session.scalars(
@@ -38,14 +50,7 @@ def refuse_everything(web: Web) -> list[Any]:
 
 
 def test_the_order_number_from_rackbeats_answer_is_shown_with_rackbeat_refusing_every_call(web: Web) -> None:
-    settings = {**INVOICE_SETTINGS, "orders": {"enabled": True}}
-    assert web.client.put("/api/integrations/acme/settings", json=settings, headers=AUTH).status_code == 200
-    assert web.service.run_startup("acme").ok
-    order = economic_order(web)
-    _, session = web.hub.session("acme")
-    session.poll_orders()  # type: ignore[attr-defined]
-    marker = f"e-conomic order {order}"
-    own = rackbeat_number(web.world.ops.records("orders"), marker)
+    order, marker, own = order_brought_over(web)
     assert stored_number(web, marker) == own  # from the create's answer
 
     before = refuse_everything(web)
@@ -62,14 +67,7 @@ def test_the_order_number_from_rackbeats_answer_is_shown_with_rackbeat_refusing_
 def test_a_binding_from_before_0014_is_looked_up_live_once_and_then_stored(
     web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = {**INVOICE_SETTINGS, "orders": {"enabled": True}}
-    assert web.client.put("/api/integrations/acme/settings", json=settings, headers=AUTH).status_code == 200
-    assert web.service.run_startup("acme").ok
-    order = economic_order(web)
-    _, session = web.hub.session("acme")
-    session.poll_orders()  # type: ignore[attr-defined]
-    marker = f"e-conomic order {order}"
-    own = rackbeat_number(web.world.ops.records("orders"), marker)
+    order, marker, own = order_brought_over(web)
     with web.service.store.session() as db:  # as a binding made before the column existed
         db.execute(update(Binding).where(Binding.a_key == marker).values(own_number=None))
     web.login()

@@ -207,13 +207,19 @@ class RealtimeHub:
     @contextmanager
     def using(self, name: str) -> Iterator[tuple[int, Realtime]]:
         """``name``'s session, held for the block: not closed as idle meanwhile, and used at its end."""
+        with self._held(name, touch=True) as held:
+            yield held.integration_id, held.realtime
+
+    @contextmanager
+    def _held(self, name: str, *, touch: bool) -> Iterator[_HeldSession]:
+        """``name``'s session held for the block; its end counts as a use when ``touch``."""
         with self._lock:
             held = self._open_session(name)
             held.users += 1
         try:
-            yield held.integration_id, held.realtime
+            yield held
         finally:
-            self._let_go(held, touch=True)
+            self._let_go(held, touch=touch)
 
     @contextmanager
     def _using_id(self, integration_id: int) -> Iterator[tuple[str, Realtime]]:
@@ -911,13 +917,8 @@ class RealtimeHub:
     @contextmanager
     def _periodic_session(self, name: str) -> Iterator[tuple[_HeldSession, Realtime]]:
         """``name``'s session held for its periodic jobs, not counted as a use (periodic_all says)."""
-        with self._lock:
-            held = self._open_session(name)
-            held.users += 1
-        try:
+        with self._held(name, touch=False) as held:
             yield held, held.realtime
-        finally:
-            self._let_go(held, touch=False)
 
     # -- manual transfer and retry -------------------------------------------------------------------
     def transfer(self, name: str, document_type: str, key: str) -> TransferResult:
