@@ -264,3 +264,34 @@ def test_a_cluster_workers_clients_take_from_the_shared_budget(pg_world: EWorld)
     expected = credential_key("rackbeat", world.rackbeat_url.rstrip("/"), RACKBEAT_TOKEN)
     assert ("rackbeat", expected) in rows()
     assert all(RACKBEAT_TOKEN not in credential for _, credential in rows())  # a hash, never the secret
+
+
+def test_a_caller_that_waited_spends_what_another_thread_took_ahead(pg_store: Store) -> None:
+    """A take leaves a few tokens with the process (its lease) for its next calls; a caller waiting for the
+    bucket meanwhile spends them when it wakes, not a take of its own (the lease would lapse unspent, and
+    a busy credential ran at a fraction of its limit)."""
+    state = {"bucket_takes": 0}
+
+    def tokens() -> float:
+        with pg_store.session() as db:
+            return float(db.scalars(select(CallBudgetRow.tokens)).one())
+
+    def while_waiting(seconds: float) -> None:
+        # The bucket refills, and another thread of this process calls: its take leaves a lease behind.
+        with pg_store.session() as db:
+            db.execute(text("UPDATE call_budgets SET tokens = 120, updated_at = clock_timestamp()"))
+        other = threading.Thread(target=budget, args=("GET", "/products"))
+        other.start()
+        other.join()
+        state["bucket_takes"] += 1
+
+    # Rackbeat's published 480 a minute: a burst of 120, a lease of 4 calls a take.
+    budget = SharedBudget(
+        pg_store.engine, "rackbeat", "k" * 64, 480, cost=one_per_call, share=1.0, sleep=while_waiting
+    )
+    assert budget.lease == 4
+    budget.take(120)  # the bucket is empty
+    budget("GET", "/orders")  # waits (once), then calls on the other thread's lease
+    assert state["bucket_takes"] == 1 and budget.calls == 2
+    # The other call took 1 + a lease of 4 from the refilled bucket; the waiter took nothing of its own.
+    assert 115.0 <= tokens() < 115.5

@@ -589,7 +589,7 @@ def worker_command(
         int | None,
         typer.Option(
             help="Jobs worked at the same time in this process (default: as many documents as embedded mode "
-            "works, 8 integrations × LEDGERBRIDGE_DOCUMENT_CONCURRENCY).",
+            "would work: one lane per integration, at most 8, × LEDGERBRIDGE_DOCUMENT_CONCURRENCY).",
             min=1,
         ),
     ] = None,

@@ -63,7 +63,7 @@ from ledgerbridge.runtime.shared_pacing import SharedBudgets
 from ledgerbridge.runtime.tenants import QuietScans
 from ledgerbridge.runtime.threads import Scheduler, idle_jobs
 from ledgerbridge.service import Ledgerbridge, UserError
-from ledgerbridge.store.models import InboxItem
+from ledgerbridge.store.models import InboxItem, Integration
 from ledgerbridge.systems.pacing import budgets_from
 
 RETRY_PENDING_SECONDS = 5
@@ -267,10 +267,14 @@ class Cluster:
             return db.execute(select(func.to_regclass("procrastinate_jobs"))).scalar() is not None
 
     def default_concurrency(self) -> int:
-        """Jobs a worker works at once unless told: as many documents as embedded mode works (up to
-        EMBEDDED_LANES integrations side by side, each up to ``document_concurrency``). Fewer, and a
-        backlog spread over many tenants waits on the far sides' answers with the cores idle."""
-        return EMBEDDED_LANES * self.hub.document_concurrency
+        """Jobs a worker works at once unless told: as many documents as embedded mode would work for the
+        integrations there are at its start (one lane per integration, at most EMBEDDED_LANES, each up to
+        ``document_concurrency``). Fewer, and a backlog spread over many tenants waits on the far sides'
+        answers with the cores idle; more for one integration, and its documents only queue for its rate
+        limits (a long wait sends a document back to the queue, to be started over later)."""
+        with self.service.store.session() as db:
+            integrations = int(db.scalar(select(func.count(Integration.id))) or 0)
+        return max(1, min(EMBEDDED_LANES, integrations)) * self.hub.document_concurrency
 
     def run_worker(self, *, wait: bool = True, concurrency: int | None = None, **options: Any) -> None:
         """Work the queues; with ``wait=False`` it returns once no job is left (tests, one-shot runs).
