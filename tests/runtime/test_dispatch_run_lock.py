@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import procrastinate
@@ -43,7 +44,10 @@ def _fetch_dispatch(cluster: Cluster) -> object:
             worker_id = await manager.register_worker()
             return await manager.fetch_job(queues=["dispatch"], worker_id=worker_id)
 
-    return asyncio.run(fetch())
+    # On a thread of its own: a browser test earlier in this test process may have left an event loop
+    # running in the main thread (Playwright's sync API), where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, fetch()).result()
 
 
 def _jobs(cluster: Cluster, task: str) -> list[str]:
