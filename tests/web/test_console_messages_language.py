@@ -50,6 +50,13 @@ def _as_pattern(text: str) -> str:
     return re.sub(r"%\\\(\w+\\\)s", r"\\d+", re.escape(text))
 
 
+def _status_pattern(language: str) -> str:
+    """A register's status line (C25: counts, then what was unchanged) in ``language``, as a pattern."""
+    counts = _t(language, "%(created)s transferred, %(updated)s updated, %(failed)s failed")
+    status = _t(language, "%(counts)s (%(unchanged)s unchanged)")
+    return _as_pattern(status % {"counts": counts, "unchanged": "%(unchanged)s"})
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_manual_transfer_success_in_the_language(web: Web, language: str) -> None:
     assert web.client.put("/api/integrations/acme/settings", json=INVOICE_SETTINGS, headers=AUTH).status_code
@@ -80,10 +87,8 @@ def test_register_status_line_and_refusal_in_the_language(
     overview = f"/console/integrations/{NAME}"
     answer = client.post(f"{overview}/registers/customers", data={"csrf_token": csrf(client, overview)})
     title = _t(language, "Customers")
-    counts = _as_pattern(_t(language, "%(created)s transferred, %(updated)s updated, %(failed)s failed"))
-    unchanged = _as_pattern(_t(language, "%(count)s unchanged"))
     [line] = [s for s in _texts(FLASH, answer.text) if s.startswith(title + ":")]
-    assert re.fullmatch(rf"{re.escape(title)}: {counts} \({unchanged}\)\.", line), line
+    assert re.fullmatch(rf"{re.escape(title)}: {_status_pattern(language)}\.", line), line
 
     # A register whose settings are missing: refused, the settings named by their titles, no paths.
     world.service.update_settings(NAME, world.settings(statuses={"sent": None}))
@@ -94,6 +99,59 @@ def test_register_status_line_and_refusal_in_the_language(
     expected = refused % {"register": _t(language, "Check sent"), "missing": missing}
     assert any(s.endswith(expected) for s in shown), shown
     assert not any("statuses.sent" in s or "cannot be transferred" in s for s in shown), shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_register_run_by_the_transfer_form_says_its_status_line_in_the_language(
+    console: tuple[SWorld, TestClient], language: str
+) -> None:
+    """The manual-transfer form (``POST …/transfer``) runs a register given as the document type; its
+    flash is the register's status line in the user's language, as the register's button shows it."""
+    _world, client = console
+    client.cookies.set(i18n.COOKIE, language)
+    overview = f"/console/integrations/{NAME}"
+    answer = client.post(
+        f"{overview}/transfer",
+        data={"csrf_token": csrf(client, overview), "number": "-", "document_type": "customers"},
+    )
+    shown = _texts(FLASH, answer.text)
+    line = rf"{re.escape(_t(language, 'Customers'))}: {_status_pattern(language)}\."
+    not_transferred = re.escape(_t(language, "Not transferred: %(reason)s")).replace(r"%\(reason\)s", line)
+    assert any(re.fullmatch(not_transferred, s) for s in shown), shown  # two customers are refused (C63)
+    assert not any(e in s for s in shown for e in ENGLISH), shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_retried_entry_that_fails_again_says_why_in_the_language(
+    console: tuple[SWorld, TestClient], language: str
+) -> None:
+    """A retry that fails again (here: the register the entry belongs to lost a setting it needs) shows
+    the failure's reason in the user's language, without the exception's class name; the admin API still
+    answers the CLI's English, word for word."""
+    world, client = console
+    world.run("customers")  # two customers refused (C63): open entries of the error log
+    entry = world.service.errors(NAME)[0]
+    world.service.update_settings(NAME, world.settings(masters={"customers": None}))
+    client.cookies.set(i18n.COOKIE, language)
+    answer = client.post(
+        f"/console/integrations/{NAME}/errors/{entry.id}/retry",
+        data={"csrf_token": csrf(client, "/console/errors")},
+    )
+    shown = _texts(FLASH, answer.text)
+    missing = _t(language, field_title(kind_named("severa-eaccounting").Settings, "masters.customers"))
+    refused = _t(language, "%(register)s cannot be transferred before these settings are set: %(missing)s")
+    reason = refused % {"register": _t(language, "Customers"), "missing": missing}
+    failed = _t(language, "#%(id)s failed: %(reason)s") % {"id": entry.id, "reason": reason}
+    assert shown == [f"{failed} {_t(language, '(still open)')}"], shown
+
+    answer = client.post(f"/api/integrations/{NAME}/errors/{entry.id}/retry", headers=AUTH)
+    assert answer.json() == [
+        {
+            "error_id": entry.id,
+            "outcome": "failed: RegisterRefused: customers cannot be transferred before these settings are "
+            "set: master system for customers (masters.customers)",
+        }
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -31,6 +31,7 @@ from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError, Stream
 from ledgerbridge.integrations.base import Realtime
 from ledgerbridge.runtime import metrics
+from ledgerbridge.services.common import retry_failed
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Integration
 from ledgerbridge.systems.errors import ApiError, AuthError, NotFoundError, TransientError
@@ -136,7 +137,7 @@ class RackbeatRealtime(Realtime):
             # the other attempt may still fail or die.
             if result.outcome in ("uncertain", "in_progress"):
                 raise RunAborted(result.message)
-            return result.message if result.ok else f"failed: {result.message}"
+            return result.message if result.ok else retry_failed(result.message)
         prefix, _, action = event.rpartition(".")
         # The error log names entities ("bom"), Rackbeat names events ("lot"): a retry may use either.
         prefix = next((p for p, (entity, _) in self.master_events.items() if entity == prefix), prefix)

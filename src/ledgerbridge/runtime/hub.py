@@ -36,7 +36,7 @@ from ledgerbridge.integrations.registry import kind_named
 from ledgerbridge.runtime import metrics
 from ledgerbridge.runtime.slots import DocumentSlots
 from ledgerbridge.service import Ledgerbridge, UserError
-from ledgerbridge.services.common import NO_OPEN_ERROR, NO_REALTIME
+from ledgerbridge.services.common import NO_OPEN_ERROR, NO_REALTIME, retry_failed, retry_raised, said_by
 from ledgerbridge.store.models import ErrorEntry, InboxItem, Integration, utcnow
 from ledgerbridge.systems.errors import TransientError
 from ledgerbridge.systems.http import WaitDeferral, deferring
@@ -926,7 +926,8 @@ class RealtimeHub:
             return session.transfer(document_type, key)
 
     def retry(self, name: str, error_id: int | None = None) -> list[tuple[int, str]]:
-        """Run open error-log entries again (one, or all of the integration's)."""
+        """Run open error-log entries again (one, or all of the integration's); each entry's outcome in a
+        few words, a failure as a ``Message`` (``retry_failed`` / ``retry_raised``) that keeps its reason."""
         with self.using(name) as (integration_id, session):
             return self._retry_entries(name, integration_id, session, error_id)
 
@@ -953,9 +954,9 @@ class RealtimeHub:
                 else:
                     outcome = self._retry_one(name, session, operation, entity, key)
             except RunAborted as exc:
-                outcome = f"failed: {exc}"
+                outcome = retry_failed(said_by(exc))
             except Exception as exc:  # noqa: BLE001 - a retry answers with what went wrong, never a 500
-                outcome = f"failed: {type(exc).__name__}: {exc}"
+                outcome = retry_raised(exc)
             results.append((entry_id, outcome))
         return results
 
@@ -963,7 +964,7 @@ class RealtimeHub:
         if operation == "transfer":
             result = session.transfer(entity, key)
             # Resolved only when every step is done (the session closes the entry); else say it failed.
-            return result.message if result.ok else f"failed: {result.message}"
+            return result.message if result.ok else retry_failed(result.message)
         if operation == "startup":
             return self.service.retry_startup_record(name, entity, key)
         return session.handle(f"{entity}.updated", key)
@@ -985,7 +986,7 @@ class RealtimeHub:
                     message=f"{event} {key} could not be processed: {type(exc).__name__}: {exc}",
                     payload=payload,
                 )
-            return f"failed: {type(exc).__name__}: {exc}"
+            return retry_raised(exc)
         if not outcome.startswith("failed"):
             with self.service.store.session() as db:
                 ErrorLog(db, integration_id).resolve(INBOX_OPERATION, event, key)

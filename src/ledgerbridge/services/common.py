@@ -100,6 +100,30 @@ NO_REALTIME = N_("integration %(name)r (%(kind)s) has no real-time sync")
 NO_OPEN_ERROR = N_("no open error #%(id)s for %(name)r (see `ledgerbridge errors %(name)s`)")
 PERIOD_REVERSED = N_("the period ends (%(end)s) before it starts (%(start)s)")
 NOT_COMPARED = N_("could not compare %(name)r: %(reason)s")  # our words or the system's own
+# A retried error-log entry that failed again (``RealtimeHub.retry``): why, in our words or the system's
+# own; an exception's class name before it, as the CLI and the API have always shown it.
+RETRY_FAILED = N_("failed: %(reason)s")
+RETRY_RAISED = N_("failed: %(error)s: %(reason)s")
+
+
+def said_by(exc: BaseException) -> str:
+    """What ``exc`` says: the :class:`Message` it carries (a ``UserError``'s, or one raised as its only
+    argument) when that is its text, else its text."""
+    carried = getattr(exc, "message", None)
+    if not isinstance(carried, Message) and len(exc.args) == 1:
+        carried = exc.args[0]
+    text = str(exc)
+    return carried if isinstance(carried, Message) and carried == text else text
+
+
+def retry_failed(reason: str) -> Message:
+    """A retry's outcome when it failed: ``failed: <reason>``, the reason's own template kept."""
+    return Message(RETRY_FAILED, reason=reason)
+
+
+def retry_raised(exc: BaseException) -> Message:
+    """A retry's outcome when it raised ``exc``: ``failed: <Class>: <what it says>``."""
+    return Message(RETRY_RAISED, error=type(exc).__name__, reason=said_by(exc))
 
 
 class StartupAlreadyDone(UserError):

@@ -52,6 +52,7 @@ from ledgerbridge.integrations.severa_eaccounting.settings import (
     refusal,
 )
 from ledgerbridge.integrations.severa_eaccounting.summary import invoice_summary
+from ledgerbridge.services.common import N_, Message, Title
 from ledgerbridge.store.db import Store
 from ledgerbridge.store.models import Binding, SyncRun, Transfer, utcnow
 from ledgerbridge.systems.eaccounting import EAccountingClient
@@ -63,6 +64,14 @@ SUPPLIER_COST = "supplier-cost"
 SCHEDULE_CHECKPOINT = "schedule:severa-eaccounting"
 #: The order the schedule runs them in: what invoices need comes first.
 SCHEDULE_ORDER = REGISTERS
+# C25's status line (``RegisterRun.status_line``), composed of these so that the console shows it in the
+# user's language: the counts, what was in step, the registers run first (A2), why it stopped.
+COUNTS = N_("%(created)s transferred, %(updated)s updated, %(failed)s failed")
+STATUS = N_("%(counts)s (%(unchanged)s unchanged)")
+FIRST = N_("%(status)s; first %(register)s: %(counts)s")
+STOPPED = N_("%(status)s; stopped: %(reason)s")
+REGISTER_LINE = N_("%(register)s: %(status)s")
+NOTHING_TO_DO = N_("nothing to do for %(event)s")
 log = structlog.get_logger("ledgerbridge.transfers")
 
 
@@ -90,16 +99,23 @@ class RegisterRun:
         return self.failed == 0 and self.aborted is None
 
     @property
-    def status_line(self) -> str:
-        """C25: the seed's three counts, and what was already in step."""
-        line = f"{self.created} transferred, {self.updated} updated, {self.failed} failed"
-        line += f" ({self.unchanged} unchanged)"
+    def status_line(self) -> Message:
+        """C25: the seed's three counts, and what was already in step; a :class:`Message` (the CLI's and
+        the API's English, word for word) the console shows in the user's language."""
+        line = Message(STATUS, counts=self._counts(), unchanged=self.unchanged)
         for before in self.first:  # counted under their own register (A2)
-            line += f"; first {before.register}: {before.created} transferred, {before.updated} updated, "
-            line += f"{before.failed} failed"
+            line = Message(FIRST, status=line, register=Title(before.register), counts=before._counts())
         if self.aborted:
-            line += f"; stopped: {self.aborted}"
+            line = Message(STOPPED, status=line, reason=self.aborted)
         return line
+
+    def _counts(self) -> Message:
+        return Message(COUNTS, created=self.created, updated=self.updated, failed=self.failed)
+
+    @property
+    def summary(self) -> Message:
+        """The run's status line after its register: "customers: 3 transferred, …"."""
+        return Message(REGISTER_LINE, register=Title(self.register), status=self.status_line)
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -164,9 +180,8 @@ class SeveraEAccountingSession(Realtime):
             "project": "projects",
         }.get(entity, entity)
         if register not in REGISTERS:
-            return f"nothing to do for {event}"
-        run = self.run(register)
-        return f"{register}: {run.status_line}"
+            return Message(NOTHING_TO_DO, event=event)
+        return self.run(register).summary
 
     def transfer(self, document_type: str, key: str) -> TransferResult:
         """One Severa invoice by guid (``severa-invoice``), now; or a register by name."""
@@ -184,10 +199,9 @@ class SeveraEAccountingSession(Realtime):
         if document_type in (SUPPLIER_COST, *REGISTERS):
             register = "supplier-invoices" if document_type == SUPPLIER_COST else document_type
             run = self.run(register)
-            message = f"{register}: {run.status_line}"
             if run.ok:
-                return TransferResult("transferred", None, message)
-            return TransferResult("failed", None, message)
+                return TransferResult("transferred", None, run.summary)
+            return TransferResult("failed", None, run.summary)
         raise RegisterRefused(
             f"unknown document type {document_type!r}: severa-invoice, or a register ({', '.join(REGISTERS)})"
         )
@@ -204,12 +218,12 @@ class SeveraEAccountingSession(Realtime):
         with self.store.session() as db:
             Checkpoints(db, self.integration_id).put(SCHEDULE_CHECKPOINT, {"at": now.isoformat()})
             db.commit()
-        done = []
+        done: list[str] = []
         for register in SCHEDULE_ORDER:
             if refusal(self.settings, register) is not None:
                 continue  # an optional register not set up (check sent / paid without their statuses)
             run = self.run(register)
-            done.append(f"{register}: {run.status_line}")
+            done.append(run.summary)
             if run.aborted:
                 break
         return done

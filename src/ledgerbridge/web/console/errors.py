@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ledgerbridge.service import UserError
+from ledgerbridge.services.common import RETRY_FAILED, RETRY_RAISED, Message
 from ledgerbridge.web.console.context import Console, Form, RowId, _, back, flash, form_of, one
 from ledgerbridge.web.console.messages import service_message
 
@@ -66,16 +65,13 @@ def errors_back(form: Form) -> RedirectResponse:
     return back("/console/errors" + (f"?{one(form, 'back')}" if one(form, "back") else ""))
 
 
-FAILED = re.compile(r"failed: (?:\w+(?:Error|Exception): )?(?P<reason>.*)", re.S)
-
-
 def retry_outcome(request: Request, entry_id: int, outcome: str, *, still_open: bool) -> str:
-    """A retried entry's outcome line: a failure's reason reworded for the console, "still open" said."""
-    failed = FAILED.fullmatch(outcome)
-    if failed:
+    """A retried entry's outcome line: a failure (``retry_failed`` / ``retry_raised``: its reason, without
+    the exception's class name the CLI shows) in the user's language, "still open" said."""
+    if isinstance(outcome, Message) and outcome.template in (RETRY_FAILED, RETRY_RAISED):
         text = _(request, "#%(id)s failed: %(reason)s") % {
             "id": entry_id,
-            "reason": service_message(request, failed["reason"]),
+            "reason": service_message(request, outcome.values["reason"]),
         }
     else:
         text = f"#{entry_id}: {service_message(request, outcome)}"

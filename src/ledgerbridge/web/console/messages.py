@@ -64,22 +64,11 @@ def _value(request: Request, value: object) -> object:
     return value
 
 
-def _counts(request: Request, run: Any) -> str:
-    text = _(request, "%(created)s transferred, %(updated)s updated, %(failed)s failed")
-    return text % {"created": run.created, "updated": run.updated, "failed": run.failed}
-
-
 def status_line(request: Request, run: Any) -> str:
     """A register run's status line (C25: the seed's counts, what was already in step, the registers
-    transferred first, why it stopped) in the user's language, from the run's own counts; the CLI prints
-    the run's English ``status_line``."""
-    text = _counts(request, run) + " (" + _(request, "%(count)s unchanged") % {"count": run.unchanged} + ")"
-    for before in run.first:  # counted under their own register (A2)
-        first = _(request, "first %(register)s") % {"register": _(request, title_of(before.register))}
-        text += f"; {first}: {_counts(request, before)}"
-    if run.aborted:
-        text += "; " + _(request, "stopped: %(reason)s") % {"reason": service_message(request, run.aborted)}
-    return text
+    transferred first, why it stopped) in the user's language: the run's ``status_line`` is a
+    :class:`Message` (the CLI prints its English)."""
+    return service_message(request, run.status_line)
 
 
 def title_of(register: str) -> str:
@@ -107,8 +96,9 @@ def sentence(request: Request, message: object) -> str:
 
 def transferred(request: Request, outcome: str, remote_key: str | None, message: str, system: str) -> str:
     """A manual transfer that went through, in words: what the document became in ``system`` (the side it
-    went to), or (a register run by the transfer form) its status line. English keeps the service's own
-    words (the CLI's and the admin API's: "Transferred as e-conomic invoice 1021.")."""
+    went to), or (a register run by the transfer form) its status line, a :class:`Message` shown in the
+    user's language. English keeps the service's own words (the CLI's and the admin API's: "Transferred as
+    e-conomic invoice 1021.")."""
     language = language_of(request)
     if remote_key and language != i18n.DEFAULT:
         values = {"system": _(request, system), "document": remote_words(language, remote_key)}
