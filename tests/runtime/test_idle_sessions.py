@@ -26,6 +26,7 @@ from ledgerbridge.store.models import InboxItem
 from tests.conftest import _empty_postgres
 from tests.integrations.conftest import World, economic_world
 from tests.integrations.test_realtime import wait_for
+from tests.processes import stop
 from tests.runtime.test_idle_tenants_memory import open_connections
 
 COMMAND = [sys.executable, "-m", "ledgerbridge.cli.main"]
@@ -185,12 +186,7 @@ def test_a_cluster_worker_closes_the_sessions_it_opened(pg_world: World, tmp_pat
         )
         assert cluster.hub.inbox.count() == 0  # the job ran first
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(10)
+        stop(worker)
         cluster.hub.close()
 
 
