@@ -49,12 +49,14 @@ SOURCE, LEDGER = "Rackbeat", "e-conomic"
 
 
 LookupCache = dict[tuple[str, str], Record | None]
+_UNREAD: Any = object()
 # What a bookkeeper's fix never changes: kept when a check fails (see VatLookup.forget).
 _FIXED_KINDS = ("zone", "vat")
 
 
 class VatLookup:
-    """A line's VAT rate in e-conomic and why, read from e-conomic once per product, group and code.
+    """A line's VAT rate in e-conomic and why, read from e-conomic once per product, group and code (and
+    the expense accounts a supplier voucher goes to, :mod:`.voucher_guard`).
 
     ``cache`` may be shared by the invoices of one session (each read then costs one call per run, not per
     invoice); :meth:`forget` drops what this invoice read except VAT zones and codes, so that after a
@@ -78,12 +80,27 @@ class VatLookup:
     def _get(self, kind: str, path: str) -> Record | None:
         key = (kind, path)
         self._read.add(key)
-        if key not in self._cache:
+        # Read into a local: another document of the session may forget the key meanwhile.
+        found = self._cache.get(key, _UNREAD)
+        if found is _UNREAD:
             try:
-                self._cache[key] = self.economic.get(path)
+                found = self.economic.get(path)
             except NotFoundError:
-                self._cache[key] = None
-        return self._cache[key]
+                found = None
+            self._cache[key] = found
+        return found
+
+    def account(self, number: int) -> Record | None:
+        """An account of the chart of accounts (``/accounts/{n}``: its ``vatAccount.vatCode``), or None
+        when e-conomic has no such account."""
+        return self._get("account", f"accounts/{number}")
+
+    def code_rate(self, code: str) -> Decimal | None:
+        """The rate of a VAT code (``/vat-accounts/{code}``'s ``ratePercentage``), or None when e-conomic
+        lists no such code or no rate for it."""
+        found = self._get("vat", f"vat-accounts/{code}")
+        rate = (found or {}).get("ratePercentage")
+        return Decimal(str(rate)).normalize() if rate is not None else None
 
     def _sales_accounts(self, group: int) -> list[Record]:
         key = ("sales-accounts", str(group))

@@ -26,8 +26,9 @@ from ledgerbridge.engine.runner import OneWaySync, RunAborted
 from ledgerbridge.engine.streams import MappingError
 from ledgerbridge.integrations.base_currencies import rackbeat_base_currency
 from ledgerbridge.integrations.own_numbers import keep_order_numbers
-from ledgerbridge.integrations.rackbeat_economic import inventory, invoices
+from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, voucher_guard
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
+from ledgerbridge.integrations.rackbeat_economic.invoice_guard import VatLookup
 from ledgerbridge.integrations.rackbeat_economic.mappers import supplier_invoice
 from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic
 from ledgerbridge.integrations.rackbeat_economic.mappers.supplier_invoice import SupplierInvoiceToEconomic
@@ -98,8 +99,9 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         self._base_currency: str | None = None
         self._rackbeat_base: str | None = None
         self._from_economic: OneWaySync | None = None
-        # e-conomic's products, groups, sales accounts and VAT codes as the totals guard reads them, once
-        # per session (invoice_guard.VatLookup; what a held invoice read is read again on its retry).
+        # e-conomic's products, groups, sales accounts, expense accounts and VAT codes as the totals guard
+        # and the supplier vouchers' VAT check read them, once per session (invoice_guard.VatLookup; what a
+        # held invoice or a refused voucher read is read again on its retry).
         self._vat_lookups: dict[Any, Any] = {}
 
     def close(self) -> None:
@@ -395,9 +397,11 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             "supplier-invoice", key, lambda: SupplierInvoiceToEconomic(refs).map(invoice, refs)
         )
         if isinstance(voucher, TransferResult):
+            refs.vat.forget()  # a retry after the fix reads the accounts again
             return voucher
         journal = settings.day_book
         entry = voucher["entries"]["supplierInvoices"][0]
+        source = source_amounts(invoice, self.base_currency())
 
         def find() -> str | None:
             for existing in self.economic.iter_collection(f"journals/{journal}/vouchers"):
@@ -424,6 +428,9 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
         send = self._voucher_sender(journal, voucher)
 
         def send_and_remember(idempotency_key: str) -> str:
+            # What e-conomic will make of the voucher's VAT (its accounts' VAT codes), before posting it:
+            # a difference fails the transfer with the reason and nothing reaches the day book.
+            voucher_guard.check_before_posting(voucher, source, refs.vat)
             remote_key = send(idempotency_key)
             posted.add(remote_key)
             return remote_key
@@ -437,6 +444,10 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
             steps=[self._voucher_check_step(invoice, voucher, journal, posted, send_and_remember)],
             summary=rackbeat_summary(invoice, "supplier"),
         )
+        if result.outcome == "failed":
+            # Refused before posting or read back different: an account may have changed in e-conomic
+            # since this session read it, so the retry after the fix reads the accounts again.
+            refs.vat.forget()
         self.after_transfer("supplier-invoice", key, result, voucher)
         return result
 
@@ -503,10 +514,12 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
     ) -> Step:
         """Read the supplier voucher back from e-conomic and compare it with Rackbeat's supplier invoice
         (gross, input VAT, currency, and the rate when one was sent): the mapping checks the rate and the
-        VAT split before posting, this checks what e-conomic made of them. A difference fails the transfer
-        with the reason; a voucher this attempt posted is taken out of the day book again (its entries
-        deleted: never booked), one found there (or booked already) is left as it is and named. A retry posts
-        again when the voucher is gone from the day book and the year's entries."""
+        VAT split, and ``voucher_guard`` the VAT e-conomic will give it, before posting; this checks what
+        e-conomic made of them (an account changed since the session read it shows here). A difference
+        fails the transfer with the reason; a voucher this attempt posted is taken out of the day book again
+        (its entries deleted: never booked), one found there (or booked already) is left as it is and named.
+        A retry posts again when the voucher is gone from the day book and the year's entries (checked
+        before posting again, with the accounts read anew)."""
         day = str(invoice.get("invoice_date") or "")[:10]
         view = EconomicView(self.economic)
         source = source_amounts(invoice, self.base_currency())
@@ -567,6 +580,8 @@ class _Refs(MasterRefs):
         self._session = session
         self.settings = session.settings
         self._known: dict[tuple[str, str], str] = {}
+        # Accounts and VAT codes through the session's cache (what a refused document read is forgotten).
+        self.vat = VatLookup(session.economic, session.settings, session._vat_lookups)
 
     def ref(self, entity: str, source_key: Any) -> str:
         key = (entity, str(source_key))
@@ -613,10 +628,14 @@ class _Refs(MasterRefs):
 
     def account_vat_code(self, account_number: int) -> str | None:
         """The VAT code of an e-conomic account (e.g. I25 on a purchase account), or None."""
-        account = self._session.economic.get(f"accounts/{account_number}")
+        account = self.vat.account(account_number)
+        if account is None:
+            raise MappingError(
+                f"e-conomic has no account {account_number}: choose an existing expense account in "
+                "settings.accounting (account_matrix or standard_account), then retry"
+            )
         return (account.get("vatAccount") or {}).get("vatCode") or None
 
     def vat_code_rate(self, code: str) -> Decimal | None:
         """The rate of an e-conomic VAT code (``/vat-accounts/{code}``), or None when it has none."""
-        rate = self._session.economic.get(f"vat-accounts/{code}").get("ratePercentage")
-        return Decimal(str(rate)).normalize() if rate is not None else None
+        return self.vat.code_rate(code)

@@ -16,9 +16,12 @@ off with the expense account's VAT code (``contraVatAccount``) at Rackbeat's VAT
 the code's, are refused with the reason. A credit note (a negative supplier invoice) books the other way:
 its amount is positive.
 
-After posting, the voucher is read back (``realtime``'s check step) and :func:`posted_differences` compares
-what e-conomic made of it — gross, input VAT, currency, and the rate when one was sent — with Rackbeat's
-supplier invoice; a difference keeps it out of the books with the reason.
+Before posting, ``voucher_guard`` works out the input VAT e-conomic will give the voucher from its accounts'
+VAT codes (an entry without VAT on an account with an input VAT code gets that code's share split off)
+and refuses a voucher whose VAT would not be Rackbeat's. After posting, the voucher is read back
+(``realtime``'s check step) and :func:`posted_differences` compares what e-conomic made of it — gross,
+input VAT, currency, and the rate when one was sent — with Rackbeat's supplier invoice; a difference keeps
+it out of the books with the reason.
 """
 
 from __future__ import annotations
