@@ -634,7 +634,8 @@ class RealtimeHub:
                 return "gone", 0.0
             if any(not session.parallel(event) for event in earlier):
                 return "waiting", DEPENDENCY_WAIT_SECONDS
-            if self._process(name, session, item):
+            # Read pending just now, under the job's lock on the document: no second read needed.
+            if self._process(name, session, item, read_pending=True):
                 return "settled", 0.0
         backoff = self._backoff.get(item.id)
         return "later", max(0.5, backoff.not_before - time.monotonic()) if backoff else 1.0
@@ -732,19 +733,26 @@ class RealtimeHub:
         return settled
 
     def _process(
-        self, name: str, session: Realtime, item: InboxItem, slots: DocumentSlots | None = None
+        self,
+        name: str,
+        session: Realtime,
+        item: InboxItem,
+        slots: DocumentSlots | None = None,
+        *,
+        read_pending: bool = False,
     ) -> bool:
         """Process one item unless we are stopping (then it stays pending); counted while in flight.
 
         Another caller in this process (a runtime lane and ``drain``, say) may have read the same item:
-        it is worked by one of them only, and not again once settled."""
+        it is worked by one of them only, and not again once settled (read again here unless the caller
+        has just read it pending: ``read_pending``)."""
         with self._idle:
             if self._stopping.is_set() or item.id in self._working:
                 return False
             self._working.add(item.id)
             self._in_flight += 1
         try:
-            if not self.inbox.is_pending(item.id):
+            if not read_pending and not self.inbox.is_pending(item.id):
                 return True  # settled by another caller since it was read
             return self._process_item(name, session, item, slots)
         finally:
