@@ -186,3 +186,38 @@ def test_a_document_waits_for_master_data_that_arrived_before_it(pg_world: EWorl
         rackbeat.close()
         books.close()
         hub.close()
+
+
+def test_dispatch_tells_a_document_job_whether_master_data_came_before_it(pg_world: EWorld) -> None:  # noqa: F811
+    """A document with no master data of its integration pending before it is dispatched ``clear``: its
+    job does not look again (a query per document). One behind master data keeps looking, and waits."""
+    world = pg_world
+    cluster = Cluster(world.service)
+    hub = cluster.hub
+    integration_id, _ = world.service.integration("se")
+    cluster.ensure_schema()
+    try:
+        first, _ = hub.inbox.put(
+            integration_id, source="rackbeat", event="customer_invoice.booked", record_key="9001"
+        )
+        customer, _ = hub.inbox.put(
+            integration_id, source="rackbeat", event="customer.updated", record_key="77"
+        )
+        behind, _ = hub.inbox.put(
+            integration_id, source="rackbeat", event="customer_invoice.booked", record_key="9002"
+        )
+        with cluster.app.open():
+            assert cluster.dispatch() == 3  # two document jobs and the integration's in-order job
+        with world.service.store.session() as db:
+            args = {
+                row[0]["item_id"]: row[0]
+                for row in db.execute(
+                    text("SELECT args FROM procrastinate_jobs WHERE task_name = 'ledgerbridge.document'")
+                )
+            }
+        assert args == {first: {"item_id": first, "clear": True}, behind: {"item_id": behind}}
+        assert customer not in args
+        outcome, _ = hub.process_document(behind)  # as its job runs it: it looks, and waits
+        assert outcome == "waiting"
+    finally:
+        hub.close()

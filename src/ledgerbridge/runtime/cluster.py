@@ -169,8 +169,9 @@ class Cluster:
             return settled
 
         @app.task(name="ledgerbridge.document", queue="inbox", pass_context=True)
-        def document(context: procrastinate.JobContext, item_id: int) -> str:
-            outcome, seconds = hub.process_document(item_id)
+        def document(context: procrastinate.JobContext, item_id: int, clear: bool = False) -> str:
+            # ``clear``: dispatch saw no master data pending before it (none can arrive before it later)
+            outcome, seconds = hub.process_document(item_id, behind_master=not clear)
             if outcome in ("waiting", "later"):  # behind master data, or a transient failure: again later
                 lock = context.job.lock if context.job else None
                 self._defer_documents(
@@ -214,6 +215,7 @@ class Cluster:
                 .limit(DISPATCH_LIMIT)
             ).all()
         documents: list[tuple[int, str]] = []
+        clear: set[int] = set()  # documents with no master data of theirs pending before them (rows: by id)
         in_order: set[int] = set()
         for item_id, integration_id, event, record_key in rows:
             try:
@@ -224,19 +226,25 @@ class Cluster:
             if session.parallel(event):
                 entity = event.rsplit(".", 1)[0]
                 documents.append((item_id, f"document:{integration_id}:{entity}:{record_key}"))
+                if integration_id not in in_order:
+                    clear.add(item_id)
             else:
                 in_order.add(integration_id)
-        deferred = self._defer_documents(documents)
+        deferred = self._defer_documents(documents, clear=clear)
         return deferred + sum(self._defer_process(integration_id) for integration_id in sorted(in_order))
 
-    def _defer_documents(self, documents: list[tuple[int, str]], **options: Any) -> int:
+    def _defer_documents(
+        self, documents: list[tuple[int, str]], *, clear: set[int] | None = None, **options: Any
+    ) -> int:
         """Defer ``document`` jobs for ``(item id, lock)``: one queued per item (its queueing lock), one
-        running per document key (its lock); in one round trip where none is queued already."""
+        running per document key (its lock); in one round trip where none is queued already. Items in
+        ``clear`` had no master data pending before them: their jobs need not look."""
         if not documents:
             return 0
+        clear = clear or set()
         jobs = [
             self.document_task.configure(lock=lock, queueing_lock=f"item:{item_id}", **options).job.evolve(
-                task_kwargs={"item_id": item_id}
+                task_kwargs={"item_id": item_id, **({"clear": True} if item_id in clear else {})}
             )
             for item_id, lock in documents
         ]

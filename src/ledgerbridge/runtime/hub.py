@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -604,26 +604,30 @@ class RealtimeHub:
             return settled + self._run_batch(name, session, batch, refill=refill, budget=limit)
 
     # -- cluster mode: a job per document, and one per integration for what goes in order -----------------
-    def process_document(self, item_id: int) -> tuple[str, float]:
+    def process_document(self, item_id: int, *, behind_master: bool = True) -> tuple[str, float]:
         """Work one document item by itself (a cluster ``document`` job; documents of one integration run
         side by side, in any worker). Returns ``(outcome, seconds)``: ``"settled"``; ``"gone"`` (settled
         already, or not a document: the integration's in-order job works it); ``"waiting"`` (master data
         that arrived before it and was not tried yet is pending: a customer before its invoice; look again
-        in ``seconds``); ``"later"`` (a transient failure: due again in ``seconds``)."""
+        in ``seconds``); ``"later"`` (a transient failure: due again in ``seconds``). ``behind_master=False``:
+        the caller knows no master data was pending before it (none can arrive before it later), so that
+        is not looked up."""
+        earlier: Sequence[str] = ()
         with self.service.store.session() as db:
             item = db.get(InboxItem, item_id)
             if item is None or item.state != "pending":
                 return "gone", 0.0
-            earlier = db.scalars(
-                select(InboxItem.event)
-                .where(
-                    InboxItem.integration_id == item.integration_id,
-                    InboxItem.state == "pending",
-                    InboxItem.id < item.id,
-                    InboxItem.attempts == 0,
-                )
-                .distinct()
-            ).all()
+            if behind_master:
+                earlier = db.scalars(
+                    select(InboxItem.event)
+                    .where(
+                        InboxItem.integration_id == item.integration_id,
+                        InboxItem.state == "pending",
+                        InboxItem.id < item.id,
+                        InboxItem.attempts == 0,
+                    )
+                    .distinct()
+                ).all()
         with ExitStack() as held:  # the session is held while the document runs
             try:
                 name, session = held.enter_context(self._using_id(item.integration_id))
