@@ -147,3 +147,30 @@ def test_an_invoice_and_a_full_poll_cost_the_same_over_a_small_and_a_large_catal
     assert small_poll <= 4
     assert large_poll <= small_poll + extra_chunks
     assert large_scan <= small_scan + extra_chunks
+
+
+def scan_with_booked_invoices(world: Catalogue, invoices: int) -> tuple[int, int, int]:
+    """A scan with no bookmark over ``invoices`` booked invoices the ledger does not know yet: its reads of
+    the transfer ledger, its writes to the inbox, and the items it queued."""
+    for _ in range(invoices):
+        book_one_line_invoice(world.rackbeat, world.rackbeat_app.rackbeat_state)
+    with world.service.store.session() as db:
+        db.execute(delete(Cursor).where(Cursor.name.like("scan:%")))
+    world.clear()
+    queued = world.hub.scan("scale")
+    reads = sum(1 for s in world.statements if "FROM transfers" in s)
+    writes = sum(1 for s in world.statements if "INSERT INTO webhook_inbox" in s)
+    return reads, writes, queued
+
+
+def test_a_scan_reads_the_ledger_and_writes_the_inbox_a_chunk_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every booked document a scan reads is looked up in the transfer ledger, and every one it finds
+    unknown is queued: a chunk of them costs one query and one inbox transaction, not one each."""
+    with catalogue(tmp_path, monkeypatch, **SMALL) as world:
+        few = scan_with_booked_invoices(world, 3)
+        many = scan_with_booked_invoices(world, PREFETCH_CHUNK + 20)  # 3 + 520: two chunks
+    assert few[2] == 3 and many[2] == PREFETCH_CHUNK + 20  # the earlier 3 are pending already: not new
+    assert many[0] <= few[0] + 1  # one more chunk of invoices: one more read (was one a document)
+    assert many[1] <= few[1] + 1  # and one more inbox transaction (was one an item)

@@ -169,6 +169,22 @@ class TransferLedger:
                 )
             ).first()
 
+    def known(self, document_type: str, source_keys: Sequence[str]) -> set[str]:
+        """Which of ``source_keys`` the ledger has a row for: one query for a chunk (a scan looks up every
+        booked document it reads)."""
+        if not source_keys:
+            return set()
+        with self.store.session() as session:
+            return set(
+                session.scalars(
+                    select(Transfer.source_key).where(
+                        Transfer.integration_id == self.integration_id,
+                        Transfer.document_type == document_type,
+                        Transfer.source_key.in_([str(key) for key in source_keys]),
+                    )
+                )
+            )
+
     def steps(self, document_type: str, source_key: str) -> list[TransferStep]:
         """The recorded follow-up steps of a document's transfer, in order."""
         with self.store.session() as session:

@@ -310,23 +310,22 @@ class RackbeatRealtime(Realtime):
                                 continue
                             found.append((f"{prefix}.updated", str(record["number"])))
             for event, document_type in DOCUMENT_EVENTS.items():
-                for record in self.rackbeat.iter_all(
+                booked = self.rackbeat.iter_all(
                     DOCUMENT_RESOURCES[document_type], params={**params, "is_booked": "true"}
-                ):
-                    if (
-                        record.get("is_booked")
-                        and self.ledger.get(document_type, str(record["number"])) is None
-                    ):
-                        found.append((event, str(record["number"])))
+                )
+                for numbers in chunked(str(r["number"]) for r in booked if r.get("is_booked")):
+                    known = self.ledger.known(document_type, numbers)  # one query a chunk
+                    found += [(event, number) for number in numbers if number not in known]
         except (TransientError, AuthError) as exc:
             raise RunAborted(f"safety-net scan: {exc.remote_message}") from exc
         # Documents that arrived but whose follow-up steps are not all done (mark as sent, e-mail, ...):
         # their event again, so a step left behind is resumed even when its own item is long settled.
         events = {document_type: event for event, document_type in DOCUMENT_EVENTS.items()}
+        seen = set(found)
         found += [
             (events[t.document_type], t.source_key)
             for t in self.ledger.unfinished()
-            if t.document_type in events and (events[t.document_type], t.source_key) not in found
+            if t.document_type in events and (events[t.document_type], t.source_key) not in seen
         ]
         return found
 

@@ -25,9 +25,17 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ledgerbridge.engine.binder import chunked
 from ledgerbridge.engine.checkpoints import Checkpoints
 from ledgerbridge.engine.errorlog import ErrorLog
-from ledgerbridge.engine.inbox import Announced, GroupIntake, Inbox, IntakeFailed, IntegrationGone
+from ledgerbridge.engine.inbox import (
+    Announced,
+    GroupIntake,
+    Inbox,
+    IntakeFailed,
+    IntegrationGone,
+    put_many,
+)
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
 from ledgerbridge.engine.webhook_secrets import StoredSecret, WebhookSecrets
@@ -887,11 +895,15 @@ class RealtimeHub:
                 last = Checkpoints(db, integration_id).get(cursor_name)
             since = datetime.fromisoformat(last["at"]) - SCAN_OVERLAP if last else None
             queued = 0
-            for event, key in session.scan(since):
-                _, new = self.inbox.put(
-                    integration_id, source=session.webhook_source, event=event, record_key=key, via="scan"
-                )
-                queued += int(new)
+            for chunk in chunked(session.scan(since)):  # one transaction a chunk, not one an item
+                entries = [
+                    Announced(integration_id, session.webhook_source, event, key, None, via="scan")
+                    for event, key in chunk
+                ]
+                for stored in put_many(self.service.store, entries):
+                    if stored is None:
+                        raise IntegrationGone(f"integration #{integration_id} no longer exists")
+                    queued += int(stored[1])
         with self.service.store.session() as db:
             # The bookmark is the scan's start, so changes made during the scan are seen next time.
             Checkpoints(db, integration_id).put(cursor_name, {"at": started.isoformat()})
