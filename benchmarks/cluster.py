@@ -366,6 +366,7 @@ class Run:
         self.machine = 0.0  # the whole machine (everyone's work)
         self.duplicates = 0
         self.calls_per_document = 0.0
+        self.ms_per_document: dict[str, float] = {}  # CPU milliseconds a document, per process role
 
 
 def backlog(
@@ -420,7 +421,9 @@ def backlog(
                 for box in boxes:
                     box.clear()
                     box.latency(args.latency_ms)
-                pids = [p.pid for p in fleet.processes.values()]
+                roles = {role: p.pid for role, p in fleet.processes.items()}
+                pids = list(roles.values())
+                by_role0 = {role: cpu_seconds(pid) for role, pid in roles.items()}
                 sandbox_pids = [pid for box in boxes for pid in box.pids]
                 cpu0, sandbox0 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
                 busy0, started = machine_busy(), time.monotonic()
@@ -437,6 +440,7 @@ def backlog(
                     time.sleep(0.5)
                 ended = done_at or time.monotonic()
                 cpu1, sandbox1 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
+                by_role1 = {role: cpu_seconds(pid) for role, pid in roles.items()}
                 busy1 = machine_busy()
                 outcomes = [book.outcome(mine) for book, mine in zip(invoices, numbers, strict=True)]
                 run.calls_per_document = sum(box.calls() for box in boxes) / total
@@ -449,6 +453,7 @@ def backlog(
     run.machine = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
     run.rate = total / (done_at - started) if done_at else None
     run.duplicates = sum(o.duplicates for o in outcomes)
+    run.ms_per_document = {role: 1000 * (by_role1[role] - by_role0[role]) / total for role in roles}
     return run
 
 
@@ -572,7 +577,9 @@ def main() -> None:
             print(
                 f"  {label:>9}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
                 f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
-                f"{run.machine:.0%}; duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}",
+                f"{run.machine:.0%}; duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
+                "CPU a document: "
+                + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
                 flush=True,
             )
         one, two, embedded = figures["1 worker"], figures["2 workers"], figures["embedded"]
