@@ -45,10 +45,17 @@ class Inbox:
     ) -> tuple[int, bool]:
         """Store an announced change; returns ``(item id, whether it is new)``."""
         entry = Announced(integration_id, source, event, str(record_key), payload, via=via)
-        (result,) = put_many(self.store, [entry])
-        if result is None:
-            raise IntegrationGone(f"integration #{integration_id} no longer exists")
+        (result,) = self.put_all([entry])
         return result
+
+    def put_all(self, entries: Sequence[Announced]) -> list[tuple[int, bool]]:
+        """Store announced changes in one transaction (:func:`put_many`); per entry ``(item id, whether it
+        is new)``. Raises :class:`IntegrationGone` when an entry's integration no longer exists."""
+        results = put_many(self.store, entries)
+        for entry, result in zip(entries, results, strict=True):
+            if result is None:
+                raise IntegrationGone(f"integration #{entry.integration_id} no longer exists")
+        return [result for result in results if result is not None]
 
     def pending(self, *, limit: int = 100, integration_id: int | None = None) -> Sequence[InboxItem]:
         """Pending items, oldest first."""

@@ -34,7 +34,6 @@ from ledgerbridge.engine.inbox import (
     Inbox,
     IntakeFailed,
     IntegrationGone,
-    put_many,
 )
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.engine.runner import RunAborted
@@ -900,10 +899,7 @@ class RealtimeHub:
                     Announced(integration_id, session.webhook_source, event, key, None, via="scan")
                     for event, key in chunk
                 ]
-                for stored in put_many(self.service.store, entries):
-                    if stored is None:
-                        raise IntegrationGone(f"integration #{integration_id} no longer exists")
-                    queued += int(stored[1])
+                queued += sum(new for _, new in self.inbox.put_all(entries))
         with self.service.store.session() as db:
             # The bookmark is the scan's start, so changes made during the scan are seen next time.
             Checkpoints(db, integration_id).put(cursor_name, {"at": started.isoformat()})

@@ -628,12 +628,7 @@ class _Refs(MasterRefs):
 
     def account_vat_code(self, account_number: int) -> str | None:
         """The VAT code of an e-conomic account (e.g. I25 on a purchase account), or None."""
-        account = self.vat.account(account_number)
-        if account is None:
-            raise MappingError(
-                f"e-conomic has no account {account_number}: choose an existing expense account in "
-                "settings.accounting (account_matrix or standard_account), then retry"
-            )
+        account = voucher_guard.expense_account(self.vat, account_number)
         return (account.get("vatAccount") or {}).get("vatCode") or None
 
     def vat_code_rate(self, code: str) -> Decimal | None:

@@ -24,6 +24,7 @@ session read it is caught there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -69,15 +70,21 @@ def _decimal(value: Any) -> Decimal:
     return round2(Decimal(str(value if value is not None else 0)))
 
 
-def entry_vat(entry: dict[str, Any], lookup: VatLookup) -> EntryVat:
-    """What e-conomic will make of one supplier-invoice entry's VAT (the module's rules)."""
-    number = int(entry["contraAccount"]["accountNumber"])  # the mapper names the account of every entry
+def expense_account(lookup: VatLookup, number: int) -> Mapping[str, Any]:
+    """The e-conomic account a supplier invoice's lines go to; refused (nothing posted) when there is none."""
     account = lookup.account(number)
     if account is None:
         raise MappingError(
             f"e-conomic has no account {number}: choose an existing expense account in settings.accounting "
             "(account_matrix or standard_account), then retry. Nothing was posted"
         )
+    return account
+
+
+def entry_vat(entry: dict[str, Any], lookup: VatLookup) -> EntryVat:
+    """What e-conomic will make of one supplier-invoice entry's VAT (the module's rules)."""
+    number = int(entry["contraAccount"]["accountNumber"])  # the mapper names the account of every entry
+    account = expense_account(lookup, number)
     amount = _decimal(entry.get("amount"))
     sent_amount = entry.get("contraVatAmount")
     sent = _decimal(sent_amount)
