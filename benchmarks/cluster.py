@@ -12,7 +12,8 @@ bottleneck being measured (a call took 285 ms with one worker, ~520 ms with two)
 invoices and reads the outcome through a pipe to each sandbox process. Printed: documents per second,
 the CPU the ledgerbridge processes and the sandbox processes used and how busy the machine was (shares
 of this machine's cores: two workers cannot add up where the cores are already busy), the sandboxes'
-calls per document, and the ratios 2 workers / 1 worker (target ≥ 1.7) and 1 worker / embedded
+calls per document, and the ratios 2 workers / 1 worker (target ≥ 1.7, "CPU permitting": printed beside it
+is the most the cores permit, 1 / the machine's busy share in the one-worker run) and 1 worker / embedded
 (target ≥ 0.9).
 
 Webhook intake: ``--deliveries`` Rackbeat deliveries POSTed over ``--senders`` connections from two sender
@@ -368,6 +369,11 @@ class Run:
         self.calls_per_document = 0.0
         self.ms_per_document: dict[str, float] = {}  # CPU milliseconds a document, per process role
 
+    @property
+    def rest(self) -> float:
+        """The machine's work that is neither ledgerbridge's nor the sandboxes' (PostgreSQL, this script)."""
+        return max(0.0, self.machine - self.cpu - self.sandbox_cpu)
+
 
 def backlog(
     mode: str,
@@ -560,7 +566,7 @@ def main() -> None:
         scenarios.append((title, shape, args.many_customers, args.many_products))
     cores = os.cpu_count()
     for title, shape, customers, products in scenarios:
-        figures = {}
+        figures, busy = {}, {}
         print(
             f"backlog: {title} (Rackbeat paced at {args.rackbeat_per_minute} calls a minute, "
             f"{args.latency_ms} ms added to every sandbox answer)",
@@ -572,20 +578,25 @@ def main() -> None:
             ("2 workers", "cluster", 2),
         ):
             run = backlog(mode, workers, args, **shape, customers=customers, products=products)
-            figures[label] = run.rate
+            figures[label], busy[label] = run.rate, run.machine
             shown = f"{run.rate:.1f} documents/s" if run.rate else "did not finish"
             print(
                 f"  {label:>9}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
                 f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
-                f"{run.machine:.0%}; duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
+                f"{run.machine:.0%} (the rest: PostgreSQL and this script {run.rest:.0%}); duplicates "
+                f"{run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
                 "CPU a document: "
                 + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
                 flush=True,
             )
         one, two, embedded = figures["1 worker"], figures["2 workers"], figures["embedded"]
         if one and two and embedded:
+            # With one worker the machine was this busy: twice its work needs twice that, which the
+            # cores cap at 1 / busy (the sandboxes and PostgreSQL grow with the documents too).
+            ceiling = 1 / max(busy["1 worker"], 1e-9)
             print(
-                f"  ratios: 2 workers / 1 worker {two / one:.2f} (target ≥ 1.7); "
+                f"  ratios: 2 workers / 1 worker {two / one:.2f} (target ≥ 1.7; the one-worker run kept the "
+                f"machine {busy['1 worker']:.0%} busy: the cores permit at most {ceiling:.2f}); "
                 f"1 worker / embedded {one / embedded:.2f} (target ≥ 0.9)",
                 flush=True,
             )

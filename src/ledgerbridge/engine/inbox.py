@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -67,14 +67,17 @@ class Inbox:
 
     def finish(self, item_id: int, *, error: str | None = None) -> None:
         """Mark an item ``done``, or with ``error`` ``failed`` (its record is then in the error log)."""
-        with self.store.session() as session:
-            item = session.get(InboxItem, item_id)
-            if item is None:
-                return
-            item.attempts += 1
-            item.state = "failed" if error else "done"
-            item.error = error
-            item.processed_at = utcnow()
+        with self.store.engine.begin() as connection:  # one statement: no read before the write
+            connection.execute(
+                update(InboxItem)
+                .where(InboxItem.id == item_id)
+                .values(
+                    attempts=InboxItem.attempts + 1,
+                    state="failed" if error else "done",
+                    error=error,
+                    processed_at=utcnow(),
+                )
+            )
 
     def integrations_with_pending(self) -> list[int]:
         """The integrations that have pending items, the one waiting longest first."""

@@ -5,7 +5,7 @@ a crash) makes it ``uncertain``; a refusal makes it ``failed``. Before **any** s
 searched for the document by our reference, so an earlier attempt that did arrive is found and
 confirmed instead of repeated; the send carries an idempotency key that stays the same for the
 document, so a replay within the target's cache window returns the first answer. The remote key is
-committed the moment it is known.
+committed the moment it is known, before any other call (in the commit that marks the first step started).
 
 Only one worker sends a given document at a time: taking the ``sending`` state is a compare-and-set
 on the row, and a claim older than ``lease_seconds`` is presumed dead (its worker crashed).
@@ -59,9 +59,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,13 +161,16 @@ class TransferLedger:
 
     def get(self, document_type: str, source_key: str) -> Transfer | None:
         with self.store.session() as session:
-            return session.scalars(
-                select(Transfer).where(
-                    Transfer.integration_id == self.integration_id,
-                    Transfer.document_type == document_type,
-                    Transfer.source_key == str(source_key),
-                )
-            ).first()
+            return self._row(session, document_type, source_key)
+
+    def _row(self, session: Session, document_type: str, source_key: str) -> Transfer | None:
+        return session.scalars(
+            select(Transfer).where(
+                Transfer.integration_id == self.integration_id,
+                Transfer.document_type == document_type,
+                Transfer.source_key == str(source_key),
+            )
+        ).first()
 
     def known(self, document_type: str, source_keys: Sequence[str]) -> set[str]:
         """Which of ``source_keys`` the ledger has a row for: one query for a chunk (a scan looks up every
@@ -236,6 +239,36 @@ class TransferLedger:
         assert found is not None
         return found
 
+    def _take(
+        self, document_type: str, source_key: str, summary: TransferSummary | None
+    ) -> tuple[Transfer, tuple[str, str | None] | None]:
+        """The document's row and our claim on it (as :meth:`_claim`), in one commit: a document seen for
+        the first time is written claimed by us; one the ledger has is claimed if free. Another worker
+        creating the same row at the same moment makes ours fail on the unique key: then theirs is used."""
+        try:
+            with self.store.session() as session:
+                row = self._row(session, document_type, source_key)
+                if row is None:
+                    row = Transfer(
+                        integration_id=self.integration_id,
+                        document_type=document_type,
+                        source_key=str(source_key),
+                        state="sending",
+                        attempts=1,
+                        claimed_by=WORKER_ID,
+                        idempotency_key=f"lb-{document_type}-{source_key}-{uuid.uuid4().hex[:12]}",
+                        **(summary.columns() if summary else {}),
+                    )
+                    session.add(row)
+                    return row, (row.idempotency_key, None)  # columns stay loaded (expire_on_commit=False)
+                if row.state == "confirmed":
+                    return row, None
+                return row, self._claim_with(session.connection(), row, summary)
+        except IntegrityError:
+            pass  # another worker queued it at the same moment; use theirs
+        row = self._ensure(document_type, source_key)
+        return row, (None if row.state == "confirmed" else self._claim(row, summary))
+
     def _claim(self, row: Transfer, summary: TransferSummary | None = None) -> tuple[str, str | None] | None:
         """Take the document for sending (or for its steps): its ``(idempotency key, remote key)`` as the
         claim left them, or None if another worker holds a live claim or it is done. The summary, when
@@ -244,6 +277,12 @@ class TransferLedger:
         A claim older than the lease, or held by a process of this host that no longer runs (killed
         mid-transfer), is taken over.
         """
+        with self.store.engine.begin() as connection:
+            return self._claim_with(connection, row, summary)
+
+    def _claim_with(
+        self, connection: Connection, row: Transfer, summary: TransferSummary | None
+    ) -> tuple[str, str | None] | None:
         now = utcnow()
         takeable = [
             Transfer.state.in_(("queued", "failed", "uncertain", "sent")),
@@ -251,28 +290,29 @@ class TransferLedger:
         ]
         if row.state == "sending" and _is_dead_local_process(row.claimed_by):
             takeable.append((Transfer.state == "sending") & (Transfer.claimed_by == row.claimed_by))
-        with self.store.session() as session:
-            # One statement takes the claim and reads what another worker may have written before it
-            # (a remote key recorded since ``row`` was read): never a send on a stale view.
-            claimed = session.execute(
-                update(Transfer)
-                .where(Transfer.id == row.id, or_(*takeable))
-                .values(
-                    state="sending",
-                    attempts=Transfer.attempts + 1,
-                    updated_at=now,
-                    claimed_by=WORKER_ID,
-                    **(summary.columns() if summary else {}),
-                )
-                .returning(Transfer.idempotency_key, Transfer.remote_key)
-            ).first()
-            return (claimed[0], claimed[1]) if claimed is not None else None
+        # One statement takes the claim and reads what another worker may have written before it (a
+        # remote key recorded since ``row`` was read): never a send on a stale view.
+        claimed = connection.execute(
+            update(Transfer)
+            .where(Transfer.id == row.id, or_(*takeable))
+            .values(
+                state="sending",
+                attempts=Transfer.attempts + 1,
+                updated_at=now,
+                claimed_by=WORKER_ID,
+                **(summary.columns() if summary else {}),
+            )
+            .returning(Transfer.idempotency_key, Transfer.remote_key)
+        ).first()
+        return (claimed[0], claimed[1]) if claimed is not None else None
 
     def _settle(self, row_id: int, **values: object) -> None:
-        with self.store.session() as session:
-            session.execute(
-                update(Transfer).where(Transfer.id == row_id).values(updated_at=utcnow(), **values)
-            )
+        with self.store.engine.begin() as connection:
+            connection.execute(self._settling(row_id, **values))
+
+    @staticmethod
+    def _settling(row_id: int, **values: object) -> Any:
+        return update(Transfer).where(Transfer.id == row_id).values(updated_at=utcnow(), **values)
 
     def _already(self, row: Transfer, describe: Callable[[str], str]) -> TransferResult:
         return TransferResult(
@@ -297,45 +337,45 @@ class TransferLedger:
         left, e.g. a draft) and returns the remote key. ``describe`` turns a remote key into words.
         ``steps`` run after the send, in order (see the module's docstring); a repeat resumes at the
         first one not done. ``summary`` (who, how much) is recorded on the row when it is claimed.
+
+        Commits: the row and its claim are one; after that, each write that must be on disk before the
+        next remote call shares the commit of the write before that call (the remote key with the first
+        step's start, a step's result with the next one's start, the last result with the confirmation).
         """
-        row = self._ensure(document_type, source_key)
-        if row.state == "confirmed":
-            return self._already(row, describe)
-        claim = self._claim(row, summary)
+        row, claim = self._take(document_type, source_key, summary)
         if claim is None:
-            current = self.get(document_type, source_key)
+            current = row if row.state == "confirmed" else self.get(document_type, source_key)
             if current is not None and current.state == "confirmed":
                 return self._already(current, describe)
             return TransferResult("in_progress", None, "another worker is transferring it right now")
         idempotency_key, remote_key = claim
         resumed = remote_key is not None
-        recorded = None
-        if remote_key is None:
-            try:
-                remote_key = find()
-                if remote_key is None:
-                    remote_key = send(idempotency_key)
-            except TransientError as exc:
-                # We cannot know whether it arrived: the next attempt looks for it before sending again.
-                self._settle(row.id, state="uncertain", last_error=exc.remote_message)
-                return TransferResult("uncertain", None, f"no answer: {exc.remote_message}", exc)
-            except (ApiError, MappingError) as exc:
-                message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
-                self._settle(row.id, state="failed", last_error=message)
-                return TransferResult("failed", None, message, exc)
-            except BaseException:
-                self._settle(row.id, state="uncertain", last_error="interrupted while sending")
-                raise
-            remote_key = str(remote_key)
-            recorded = self._record_sent(row.id, remote_key, steps)
+        if remote_key is not None:
+            return self._run_steps(row.id, idempotency_key, remote_key, steps, describe, resumed)
+        try:
+            remote_key = find()
+            if remote_key is None:
+                remote_key = send(idempotency_key)
+        except TransientError as exc:
+            # We cannot know whether it arrived: the next attempt looks for it before sending again.
+            self._settle(row.id, state="uncertain", last_error=exc.remote_message)
+            return TransferResult("uncertain", None, f"no answer: {exc.remote_message}", exc)
+        except (ApiError, MappingError) as exc:
+            message = exc.remote_message if isinstance(exc, ApiError) else str(exc)
+            self._settle(row.id, state="failed", last_error=message)
+            return TransferResult("failed", None, message, exc)
+        except BaseException:
+            self._settle(row.id, state="uncertain", last_error="interrupted while sending")
+            raise
+        remote_key = str(remote_key)
+        recorded = self._record_sent(row.id, remote_key, steps)
         return self._run_steps(row.id, idempotency_key, remote_key, steps, describe, resumed, recorded)
 
     # -- follow-up steps ---------------------------------------------------------------------------------
-    def _record_sent(
-        self, transfer_id: int, remote_key: str, steps: Sequence[Step]
-    ) -> dict[str, TransferStep]:
+    def _record_sent(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> _Recorded:
         """The remote key and the pending steps, in one commit: from here on the send is never repeated.
-        Returns the steps' rows.
+        The first step's start (see :meth:`_begin_step`) goes in the same commit, as does the
+        confirmation when there is no step: nothing remote happens between them.
 
         The row stays ``sending`` (claimed by us) while the steps run; only their end settles it.
         """
@@ -344,22 +384,39 @@ class TransferLedger:
                 update(Transfer)
                 .where(Transfer.id == transfer_id)
                 .values(remote_key=remote_key, last_error=None, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
-            return self._planned(session, transfer_id, steps)
+            rows = self._planned(session, transfer_id, steps)
+            recorded = _Recorded(rows)
+            first = recorded.next_to_start(steps, 0)
+            # Started only while the claim is still ours (a send slower than the lease may have lost it).
+            # (Core statements on the session's connection: the rows read stay as read.)
+            connection = session.connection()
+            if first is not None and self._renewed(connection, transfer_id):
+                connection.execute(self._starting(first))
+                recorded.started = first.name
+            elif recorded.all_finished(steps, 0):
+                connection.execute(self._settling(transfer_id, state="confirmed", last_error=None))
+                recorded.confirmed = True
+            return recorded
 
     def _renew_claim(self, transfer_id: int) -> bool:
         """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
-        with self.store.session() as session:
-            result = session.execute(
-                update(Transfer)
-                .where(
-                    Transfer.id == transfer_id,
-                    Transfer.state == "sending",
-                    Transfer.claimed_by == WORKER_ID,
-                )
-                .values(updated_at=utcnow())
+        with self.store.engine.begin() as connection:
+            return self._renewed(connection, transfer_id)
+
+    @staticmethod
+    def _renewed(connection: Connection, transfer_id: int) -> bool:
+        result = connection.execute(
+            update(Transfer)
+            .where(
+                Transfer.id == transfer_id,
+                Transfer.state == "sending",
+                Transfer.claimed_by == WORKER_ID,
             )
-            return bool(getattr(result, "rowcount", 0))
+            .values(updated_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     @staticmethod
     def _plan(session: Session, transfer_id: int, steps: Sequence[Step]) -> None:
@@ -391,53 +448,65 @@ class TransferLedger:
             return self._planned(session, transfer_id, steps)
 
     def _set_step(self, step_id: int, **values: object) -> None:
-        with self.store.session() as session:
-            session.execute(
+        with self.store.engine.begin() as connection:
+            connection.execute(
                 update(TransferStep).where(TransferStep.id == step_id).values(updated_at=utcnow(), **values)
             )
 
-    def _begin_step(self, transfer_id: int, step_id: int, *, renew: bool) -> bool:
+    @staticmethod
+    def _starting(step: TransferStep) -> Any:
+        """The statement that marks ``step`` ``unsure``: it is about to be called."""
+        return (
+            update(TransferStep)
+            .where(TransferStep.id == step.id)
+            .values(state="unsure", attempts=TransferStep.attempts + 1, updated_at=utcnow())
+        )
+
+    def _begin_step(self, transfer_id: int, step: TransferStep, *, renew: bool) -> bool:
         """Mark the step ``unsure`` just before its call, renewing our claim's lease in the same commit
         (unless the caller just did); False, and nothing written, if we lost the claim."""
-        now = utcnow()
-        with self.store.session() as session:
-            if renew:
-                renewed = session.execute(
-                    update(Transfer)
-                    .where(
-                        Transfer.id == transfer_id,
-                        Transfer.state == "sending",
-                        Transfer.claimed_by == WORKER_ID,
-                    )
-                    .values(updated_at=now)
-                )
-                if not getattr(renewed, "rowcount", 0):
-                    return False
-            session.execute(
-                update(TransferStep)
-                .where(TransferStep.id == step_id)
-                .values(state="unsure", attempts=TransferStep.attempts + 1, updated_at=now)
-            )
+        with self.store.engine.begin() as connection:
+            if renew and not self._renewed(connection, transfer_id):
+                return False
+            connection.execute(self._starting(step))
         return True
 
     def _finish_step(
-        self, transfer_id: int, step_id: int, result: str | None, new_remote_key: str | None
-    ) -> None:
+        self,
+        transfer_id: int,
+        step_id: int,
+        result: str | None,
+        new_remote_key: str | None,
+        *,
+        start: TransferStep | None = None,
+        confirm: str | None = None,
+    ) -> bool:
         """The step ``done`` with its result, and the document's new remote key where the step replaced it,
-        in one commit."""
+        in one commit; with ``start`` the next step's start too (our lease renewed: False, and the next
+        step not started, if we lost the claim), with ``confirm`` the transfer confirmed as that remote
+        key (its last step)."""
         now = utcnow()
-        with self.store.session() as session:
+        with self.store.engine.begin() as connection:
             if new_remote_key is not None:
-                session.execute(
+                connection.execute(
                     update(Transfer)
                     .where(Transfer.id == transfer_id)
                     .values(remote_key=new_remote_key, updated_at=now)
                 )
-            session.execute(
+            connection.execute(
                 update(TransferStep)
                 .where(TransferStep.id == step_id)
                 .values(state="done", result=result, last_error=None, updated_at=now)
             )
+            if confirm is not None:
+                connection.execute(
+                    self._settling(transfer_id, state="confirmed", remote_key=confirm, last_error=None)
+                )
+            if start is not None:
+                if not self._renewed(connection, transfer_id):
+                    return False
+                connection.execute(self._starting(start))
+        return True
 
     def _run_steps(
         self,
@@ -447,17 +516,17 @@ class TransferLedger:
         steps: Sequence[Step],
         describe: Callable[[str], str],
         resumed: bool,
-        recorded: dict[str, TransferStep] | None = None,
+        recorded: _Recorded | None = None,
     ) -> TransferResult:
         """Run the steps not done yet, in order (``recorded``: their rows, if the caller just wrote them)."""
         if recorded is None:
-            recorded = self._step_rows(transfer_id, steps)
+            recorded = _Recorded(self._step_rows(transfer_id, steps))
         results: dict[str, str | None] = {}
         notes: list[str] = []
         ran: list[str] = []
         lost = TransferResult("in_progress", remote_key, "another worker is transferring it right now")
-        for step in steps:
-            state = recorded[step.name]
+        for index, step in enumerate(steps):
+            state = recorded.rows[step.name]
             if state.state in STEP_FINISHED:
                 results[step.name] = state.result
                 continue
@@ -474,7 +543,8 @@ class TransferLedger:
                     notes.append(note)
                     continue
                 if found is None:
-                    if not self._begin_step(transfer_id, state.id, renew=not unsure):
+                    started = recorded.started == step.name  # in the commit before this one's call
+                    if not started and not self._begin_step(transfer_id, state, renew=not unsure):
                         return lost
                     found = step.run(ctx)
                     ran.append(step.words)
@@ -502,11 +572,42 @@ class TransferLedger:
                 self._settle(transfer_id, state="sent", last_error=interrupted)
                 raise
             replaced = str(found) if step.replaces_remote_key and found else None
-            self._finish_step(transfer_id, state.id, found, replaced)
             remote_key = replaced or remote_key
+            following = recorded.next_to_start(steps, index + 1)
+            last = recorded.all_finished(steps, index + 1)
+            if not self._finish_step(
+                transfer_id, state.id, found, replaced, start=following, confirm=remote_key if last else None
+            ):
+                return lost
+            recorded.started = following.name if following is not None else None
+            recorded.confirmed = last
             results[step.name] = found
-        self._settle(transfer_id, state="confirmed", remote_key=remote_key, last_error=None)
+        if not recorded.confirmed:
+            self._settle(transfer_id, state="confirmed", remote_key=remote_key, last_error=None)
         message = f"transferred as {describe(remote_key)}"
         if resumed:
             message += f" (resumed: {', '.join(ran)})" if ran else ""
         return TransferResult("transferred", remote_key, message, notes=tuple(notes))
+
+
+@dataclass
+class _Recorded:
+    """A transfer's step rows as read, and what the last commit did beyond them: which step it started
+    (marked ``unsure``: its call may go next) and whether it confirmed the transfer."""
+
+    rows: dict[str, TransferStep]
+    started: str | None = None
+    confirmed: bool = False
+
+    def _open(self, steps: Sequence[Step], start: int) -> list[Step]:
+        return [s for s in steps[start:] if self.rows[s.name].state not in STEP_FINISHED]
+
+    def next_to_start(self, steps: Sequence[Step], start: int) -> TransferStep | None:
+        """The first step from ``start`` on that is not finished, when it will be called straight away
+        (``pending`` or ``failed``: an ``unsure`` one is first looked for, or given up)."""
+        open_steps = self._open(steps, start)
+        row = self.rows[open_steps[0].name] if open_steps else None
+        return row if row is not None and row.state in ("pending", "failed") else None
+
+    def all_finished(self, steps: Sequence[Step], start: int) -> bool:
+        return not self._open(steps, start)
