@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ledgerbridge.store.models import Binding, utcnow
@@ -168,6 +168,45 @@ class Binder:
                 )
             )
         return found
+
+    def other_keys(self, system: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The key on the other side of each of ``system``'s ``(entity, key)`` pairs that has a binding, read
+        together: one query for several entities (per :data:`PREFETCH_CHUNK` pairs), each entity's keys
+        through its side's unique index. For the few records one document refers to (its customer, its
+        terms, ...), which one :meth:`find` each would read one query at a time. A pair with no binding is
+        left out, and remembered as having none, as :meth:`prefetch` does."""
+        side = self._column(system)
+        asked = list(dict.fromkeys((entity, str(key)) for entity, key in pairs))
+        unknown = [
+            (entity, key)
+            for entity, key in asked
+            if entity not in self._loaded and key not in self._known(entity, side)
+        ]
+        for chunk in chunked(unknown):
+            self._read_pairs(side, chunk)
+        found: dict[tuple[str, str], str] = {}
+        for entity, key in asked:
+            binding = self._known(entity, side).get(key)
+            if binding is not None:
+                found[(entity, key)] = binding.b_key if side == "a" else binding.a_key
+        return found
+
+    def _read_pairs(self, side: str, pairs: list[tuple[str, str]]) -> None:
+        column = Binding.a_key if side == "a" else Binding.b_key
+        keys_by_entity: dict[str, list[str]] = {}
+        for entity, key in pairs:
+            keys_by_entity.setdefault(entity, []).append(key)
+        # One ``entity = ? AND key IN (...)`` per entity: each an index range of the side's unique index.
+        rows = self._session.scalars(
+            select(Binding).where(
+                Binding.integration_id == self._integration_id,
+                or_(*(and_(Binding.entity == e, column.in_(keys)) for e, keys in keys_by_entity.items())),
+            )
+        )
+        for row in rows:
+            self._remember(row.entity, row)
+        for entity, key in pairs:
+            self._known(entity, side).setdefault(key, None)
 
     def find(self, entity: str, system: str, key: str) -> Binding | None:
         """The binding of ``system``'s record ``key`` for ``entity``, if any."""

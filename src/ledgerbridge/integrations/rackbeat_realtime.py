@@ -475,17 +475,45 @@ def master_lock(sync: OneWaySync) -> MasterLock:
 
 
 class MasterRefs:
-    """What document mappers may ask: Rackbeat number → the ledger's key (syncing it first when new)."""
+    """What document mappers may ask: Rackbeat number → the ledger's key (syncing it first when new).
+
+    :meth:`prefetch` reads the bindings of the records a document refers to in one query before it is
+    mapped; each ask then answers from what was read, and anything else is looked up on its own."""
 
     def __init__(self, sync: OneWaySync) -> None:
         self.sync = sync
+        # (entity, Rackbeat number) → the ledger's key, or None: not bound when read.
+        self._read: dict[tuple[str, str], str | None] = {}
+
+    def prefetch(self, refs: Iterable[tuple[str, Any]]) -> None:
+        """Read the bindings of these ``(entity, Rackbeat number)`` references together (one session, one
+        query), for a document whose mapper will ask for them; empty numbers are skipped."""
+        wanted = [
+            (entity, str(number))
+            for entity, number in refs
+            if number not in (None, "") and (entity, str(number)) not in self._read
+        ]
+        if not wanted:
+            return
+        with self.sync.store.session() as session:
+            found = Binder(session, self.sync.integration_id, self.sync.sides).other_keys(RACKBEAT, wanted)
+        for ref in wanted:
+            self._read[ref] = found.get(ref)
+
+    def bound(self, entity: str, number: Any) -> str | None:
+        """The ledger's key of a bound Rackbeat record, None if it has none: as prefetched, else read now."""
+        ref = (entity, str(number))
+        return self._read[ref] if ref in self._read else self._bound(entity, number)
 
     def __call__(self, entity: str, number: Any) -> str:
         sync = self.sync
         # A bound record is kept current by its own webhooks: use it as it is (no extra calls).
-        bound = self._bound(entity, number)
+        bound = self.bound(entity, number)
         if bound is not None:
             return bound
+        # Not bound when read: never final. The record is synced first (which looks again, under the lock),
+        # then its binding read anew.
+        self._read.pop((entity, str(number)), None)
         if any(f.entity == entity for f in sync.streams):
             # Documents are worked side by side: two invoices of one new customer create it once.
             with master_lock(sync):
@@ -496,7 +524,10 @@ class MasterRefs:
                 )
             if outcome == "gone":
                 raise MappingError(f"{entity.replace('_', ' ')} {number} does not exist in Rackbeat")
-        return self._bound(entity, number) or str(number)
+        synced = self._bound(entity, number)
+        if synced is not None:
+            self._read[(entity, str(number))] = synced
+        return synced or str(number)
 
     def _bound(self, entity: str, number: Any) -> str | None:
         with self.sync.store.session() as session:

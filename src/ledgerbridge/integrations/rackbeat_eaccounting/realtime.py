@@ -34,7 +34,12 @@ from ledgerbridge.integrations.rackbeat_eaccounting import documents, invoice_gu
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import ENTITY as CATEGORY
 from ledgerbridge.integrations.rackbeat_eaccounting.categories import changed_categories, with_categories
 from ledgerbridge.integrations.rackbeat_eaccounting.from_eaccounting import Orders, changed
-from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import InvoiceToEAccounting
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers import supplier_invoice
+from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import (
+    InvoiceToEAccounting,
+    customer_of,
+    items_of,
+)
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier_invoice import (
     SupplierInvoiceToEAccounting,
 )
@@ -262,10 +267,11 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
             return self._transfer_invoice(document)
         return self._transfer_supplier_invoice(document)
 
-    def _eaccounting_id(self, entity: str, path: str, field: str, number: Any) -> str:
-        """The eAccounting id of a Rackbeat record (synced first when new); ids are remembered, since
-        eAccounting never changes a record's id (a failed transfer forgets them all, in case one is gone)."""
-        key = MasterRefs(self.master)(entity, number)
+    def _eaccounting_id(self, refs: MasterRefs, entity: str, path: str, field: str, number: Any) -> str:
+        """The eAccounting id of a Rackbeat record (its binding through the document's ``refs``, synced first
+        when new); ids are remembered, since eAccounting never changes a record's id (a failed transfer
+        forgets them all, in case one is gone)."""
+        key = refs(entity, number)
         cached = self._ids.get((path, key))
         if cached is not None:
             return cached
@@ -297,10 +303,11 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         domestic = (invoice.get("vat_zone") or "domestic") == "domestic"
 
         def mapped() -> dict[str, Any]:
-            customer = invoice.get("customer_id") or (invoice.get("customer") or {}).get("number")
             refs = _DocumentRefs(self, domestic=domestic)  # also the mapping context (the settings)
+            # The customer's binding and each item's (as a product and as a BOM, see _is_product): one query.
+            refs.prefetch([("customer", customer_of(invoice)), *product_or_bom(items_of(invoice))])
             document = InvoiceToEAccounting(refs).map(invoice, refs)
-            number = MasterRefs(self.master)("customer", customer)
+            number = refs("customer", customer_of(invoice))
             found = self.reads.by_number("customers", "CustomerNumber", number)
             invoice_guard.check_currency(expected, found or {}, base_currency=base_currency)
             return document
@@ -358,16 +365,16 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
         return Step("email", send, title="e-mail it from eAccounting", at_most_once=True)
 
-    def _article_id(self, number: Any) -> str:
+    def _article_id(self, refs: MasterRefs, number: Any) -> str:
         """The eAccounting article of a Rackbeat product or BOM (synced first when new)."""
-        entity = "product" if self._is_product(number) else "bom"
-        return self._eaccounting_id(entity, "articles", "Number", number)
+        entity = "product" if self._is_product(refs, number) else "bom"
+        return self._eaccounting_id(refs, entity, "articles", "Number", number)
 
-    def _is_product(self, number: Any) -> bool:
+    def _is_product(self, refs: MasterRefs, number: Any) -> bool:
         """Is an invoice line's item a product (else a BOM)? The bindings know for every item synced
         before; only a new one costs a look in Rackbeat."""
         for entity, is_product in (("product", True), ("bom", False)):
-            if self._bound_key(entity, str(number)) is not None:
+            if refs.bound(entity, number) is not None:
                 return is_product
         return self.rackbeat.find("products", number) is not None
 
@@ -406,6 +413,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
         refs = _DocumentRefs(self)
+        refs.prefetch(supplier_invoice.master_refs(invoice))
         document = self.map_document(
             "supplier-invoice", key, lambda: SupplierInvoiceToEAccounting(refs).map(invoice, refs)
         )
@@ -461,6 +469,11 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         return self.post_inventory_periods(now, settings.frequency, post)
 
 
+def product_or_bom(items: Iterable[Any]) -> list[tuple[str, Any]]:
+    """Invoice lines' items as the references ``_is_product`` asks for: a product's binding, else a BOM's."""
+    return [(entity, item) for item in items for entity in ("product", "bom")]
+
+
 class _DocumentRefs(MasterRefs):
     """What the document mappers ask (``mappers/invoice.py``'s InvoiceRefs, ``mappers/supplier_invoice.py``'s
     SupplierInvoiceRefs): eAccounting ids of Rackbeat records, synced first when new; and their mapping
@@ -479,18 +492,18 @@ class _DocumentRefs(MasterRefs):
         raise MappingError(f"unknown {name.replace('_', ' ')} {key!r}")  # documents use no lookup tables
 
     def customer_id(self, number: Any) -> str:
-        return self._session._eaccounting_id("customer", "customers", "CustomerNumber", number)
+        return self._session._eaccounting_id(self, "customer", "customers", "CustomerNumber", number)
 
     def article_id(self, item: Any, line: Record) -> str:
         """The item's article, or the VAT codings mapping's article for the line's rate."""
-        article = self._session._article_id(item)
+        article = self._session._article_id(self, item)
         return self._session.vat_articles.article_for(item, line, article, domestic=self._domestic)
 
     def terms_id(self, payment_terms_id: Any) -> str:
         return self._session.mapper.terms_id(payment_terms_id)
 
     def supplier_id(self, number: Any) -> str:
-        return self._session._eaccounting_id("supplier", "suppliers", "SupplierNumber", number)
+        return self._session._eaccounting_id(self, "supplier", "suppliers", "SupplierNumber", number)
 
     def currency_rate(self, invoice: Record) -> Decimal | None:
         return self._session._supplier_rate(dict(invoice))

@@ -29,6 +29,7 @@ from ledgerbridge.integrations.own_numbers import keep_order_numbers
 from ledgerbridge.integrations.rackbeat_economic import inventory, invoices, voucher_guard
 from ledgerbridge.integrations.rackbeat_economic.from_economic import Orders, changed_orders, whole_order
 from ledgerbridge.integrations.rackbeat_economic.invoice_guard import VatLookup
+from ledgerbridge.integrations.rackbeat_economic.mappers import invoice as invoice_mapper
 from ledgerbridge.integrations.rackbeat_economic.mappers import supplier_invoice
 from ledgerbridge.integrations.rackbeat_economic.mappers.invoice import InvoiceToEconomic
 from ledgerbridge.integrations.rackbeat_economic.mappers.supplier_invoice import SupplierInvoiceToEconomic
@@ -345,6 +346,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 "invoice", key, "customer invoices are switched off (settings.customer_invoices)"
             )
         refs = _Refs(self)  # also the mapping context: the settings, bindings through ctx.ref
+        refs.prefetch(invoice_mapper.master_refs(invoice))  # customer, terms, sales person: one query
         document = self.map_document("invoice", key, lambda: InvoiceToEconomic(refs).map(invoice, refs))
         if isinstance(document, TransferResult):
             return document
@@ -393,6 +395,7 @@ class RackbeatEconomicRealtime(RackbeatRealtime):
                 "supplier-invoice", key, "supplier invoices are switched off (settings.supplier_invoices)"
             )
         refs = _Refs(self)
+        refs.prefetch(supplier_invoice.master_refs(invoice))
         voucher = self.map_document(
             "supplier-invoice", key, lambda: SupplierInvoiceToEconomic(refs).map(invoice, refs)
         )

@@ -134,7 +134,7 @@ class InvoiceToEAccounting(Mapper):
         self.rows_mapper = InvoiceRowToEAccounting(refs)
 
     def check(self, record: Record, ctx: MapContext) -> None:
-        if _customer(record) in (None, ""):
+        if customer_of(record) in (None, ""):
             raise MappingError("the invoice has no customer")
 
     @mapping
@@ -146,7 +146,7 @@ class InvoiceToEAccounting(Mapper):
 
     @mapping
     def customer(self, record: Record, ctx: MapContext) -> Payload:
-        return {"CustomerId": self.refs.customer_id(_customer(record)), "EuThirdParty": False}
+        return {"CustomerId": self.refs.customer_id(customer_of(record)), "EuThirdParty": False}
 
     @mapping
     def rot_rut(self, record: Record, ctx: MapContext) -> Payload:
@@ -163,5 +163,11 @@ class InvoiceToEAccounting(Mapper):
         return {} if terms in (None, "") else {"TermsOfPaymentId": self.refs.terms_id(terms)}
 
 
-def _customer(record: Record) -> Any:
+def customer_of(record: Record) -> Any:
+    """The invoice's Rackbeat customer number (``refs.customer_id`` is asked for it)."""
     return record.get("customer_id") or number_of(record.get("customer"))
+
+
+def items_of(invoice: Record) -> list[Any]:
+    """Each line's item, a Rackbeat product or BOM number (``refs.article_id`` is asked for it)."""
+    return [item for line in invoice.get("lines") or [] if (item := _item(line))]

@@ -36,6 +36,13 @@ def _supplier(record: Record) -> Any:
     return record.get("supplier_id") or (record.get("supplier") or {}).get("number")
 
 
+def master_refs(invoice: Record) -> list[tuple[str, Any]]:
+    """The bound Rackbeat record this mapper asks for (the supplier, ``refs.supplier_id``), as
+    ``(entity, number)``: read before mapping (``MasterRefs.prefetch``)."""
+    supplier = _supplier(invoice)
+    return [] if supplier in (None, "") else [("supplier", supplier)]
+
+
 def _text(record: Record) -> str:
     return f"Rackbeat {record['number']}"
 

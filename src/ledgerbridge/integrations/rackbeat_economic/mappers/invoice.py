@@ -25,7 +25,11 @@ from ledgerbridge.integrations.base_currencies import rate_for_ledger
 from ledgerbridge.integrations.converters import ECONOMIC_VAT_ZONE_NUMBERS, number_of
 from ledgerbridge.integrations.invoice_math import split_line
 from ledgerbridge.integrations.mapping import LineMapper, Mapper, mapping
-from ledgerbridge.integrations.rackbeat_economic.mappers.shared import customer_vat_zone, layout_ref
+from ledgerbridge.integrations.rackbeat_economic.mappers.shared import (
+    customer_vat_zone,
+    layout_ref,
+    payment_terms_of,
+)
 from ledgerbridge.integrations.rackbeat_economic.settings import RackbeatEconomicSettings
 
 ROUNDING_TEXT = "Afrunding"
@@ -83,6 +87,23 @@ def _customer(record: Record) -> Any:
 
 def _customer_number(record: Record, ctx: MapContext) -> int:
     return int(ctx.ref("customer", _customer(record)))
+
+
+def _sales_person(record: Record) -> Any:
+    """The employee number of the invoice's "our reference", if it names one."""
+    our = record.get("our_reference")
+    return our.get("number") if isinstance(our, dict) else None
+
+
+def master_refs(invoice: Record) -> list[tuple[str, Any]]:
+    """The bound Rackbeat records this mapper asks ``ctx.ref`` for, as ``(entity, number)``: a transfer
+    reads their bindings together before mapping (``MasterRefs.prefetch``)."""
+    wanted = [
+        ("customer", _customer(invoice)),
+        ("payment_term", payment_terms_of(invoice)),
+        ("employee", _sales_person(invoice)),
+    ]
+    return [(entity, number) for entity, number in wanted if number not in (None, "")]
 
 
 def _street(first: Any, second: Any) -> str | None:
@@ -178,7 +199,7 @@ class InvoiceToEconomic(Mapper):
     @mapping
     def payment_terms(self, record: Record, ctx: MapContext) -> Payload:
         """The invoice's terms; a booked invoice cannot be edited, so without any it takes the customer's."""
-        terms = record.get("payment_terms_id") or number_of(record.get("payment_terms"))
+        terms = payment_terms_of(record)
         if terms not in (None, ""):
             return {"paymentTerms": {"paymentTermsNumber": int(ctx.ref("payment_term", terms))}}
         customers = self.refs.customer_terms(_customer_number(record, ctx))
@@ -205,9 +226,9 @@ class InvoiceToEconomic(Mapper):
     def references(self, record: Record, ctx: MapContext) -> Payload:
         """Other reference as it is; our reference as the sales person; their reference as a contact."""
         references: Payload = {"other": _none_if_empty(record.get("other_reference"))}
-        our = record.get("our_reference")
-        if isinstance(our, dict) and our.get("number") is not None:
-            references["salesPerson"] = {"employeeNumber": int(ctx.ref("employee", our["number"]))}
+        sales_person = _sales_person(record)
+        if sales_person is not None:
+            references["salesPerson"] = {"employeeNumber": int(ctx.ref("employee", sales_person))}
         if record.get("their_reference"):
             contact = self.refs.contact(_customer_number(record, ctx), record["their_reference"])
             references["customerContact"] = {"customerContactNumber": contact}

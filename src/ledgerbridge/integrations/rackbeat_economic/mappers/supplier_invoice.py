@@ -78,6 +78,13 @@ def _supplier(record: Record) -> Any:
     return record.get("supplier_id") or (record.get("supplier") or {}).get("number")
 
 
+def master_refs(invoice: Record) -> list[tuple[str, Any]]:
+    """The bound Rackbeat record this mapper asks ``ctx.ref`` for (the supplier), as ``(entity, number)``:
+    read before mapping (``MasterRefs.prefetch``)."""
+    supplier = _supplier(invoice)
+    return [] if supplier in (None, "") else [("supplier", supplier)]
+
+
 def _our_reference(record: Record) -> Any:
     our = record.get("our_reference")
     return our.get("name") if isinstance(our, dict) else our
