@@ -363,6 +363,7 @@ class Run:
         self.rate: float | None = None
         self.cpu = 0.0  # the ledgerbridge processes, share of the machine's cores
         self.sandbox_cpu = 0.0  # the sandbox processes
+        self.script_cpu = 0.0  # this script (booking, and asking the sandboxes for the outcome)
         self.machine = 0.0  # the whole machine (everyone's work)
         self.duplicates = 0
         self.calls_per_document = 0.0
@@ -370,8 +371,8 @@ class Run:
 
     @property
     def rest(self) -> float:
-        """The machine's work that is neither ledgerbridge's nor the sandboxes' (PostgreSQL, this script)."""
-        return max(0.0, self.machine - self.cpu - self.sandbox_cpu)
+        """The machine's work that is not ledgerbridge's, the sandboxes' or this script's (PostgreSQL)."""
+        return max(0.0, self.machine - self.cpu - self.sandbox_cpu - self.script_cpu)
 
 
 def backlog(
@@ -431,7 +432,7 @@ def backlog(
                 by_role0 = {role: cpu_seconds(pid) for role, pid in roles.items()}
                 sandbox_pids = [pid for box in boxes for pid in box.pids]
                 cpu0, sandbox0 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
-                busy0, started = machine_busy(), time.monotonic()
+                busy0, started, own0 = machine_busy(), time.monotonic(), time.process_time()
                 numbers = [
                     {f"{mode} {n} #{i}": book.book(f"{mode} {n} #{i}") for i in range(per_integration)}
                     for n, book in enumerate(invoices)
@@ -446,7 +447,7 @@ def backlog(
                 ended = done_at or time.monotonic()
                 cpu1, sandbox1 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
                 by_role1 = {role: cpu_seconds(pid) for role, pid in roles.items()}
-                busy1 = machine_busy()
+                busy1, own1 = machine_busy(), time.process_time()
                 outcomes = [book.outcome(mine) for book, mine in zip(invoices, numbers, strict=True)]
                 run.calls_per_document = sum(box.calls() for box in boxes) / total
             finally:
@@ -456,6 +457,7 @@ def backlog(
     run.cpu = (cpu1 - cpu0) / seconds / cores
     run.sandbox_cpu = (sandbox1 - sandbox0) / seconds / cores
     run.machine = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
+    run.script_cpu = (own1 - own0) / seconds / cores
     run.rate = total / (done_at - started) if done_at else None
     run.duplicates = sum(o.duplicates for o in outcomes)
     run.ms_per_document = {role: 1000 * (by_role1[role] - by_role0[role]) / total for role in roles}
@@ -582,8 +584,8 @@ def main() -> None:
             print(
                 f"  {label:>9}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
                 f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
-                f"{run.machine:.0%} (the rest: PostgreSQL and this script {run.rest:.0%}); duplicates "
-                f"{run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
+                f"{run.machine:.0%} (this script {run.script_cpu:.0%}, the rest, PostgreSQL, "
+                f"{run.rest:.0%}); duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
                 "CPU a document: "
                 + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
                 flush=True,
