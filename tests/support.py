@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import event
+
 from ledgerbridge.store import Integration, Store
 
 C = TypeVar("C")
@@ -118,3 +120,21 @@ def invoice_body(
         ],
         **fields,
     }
+
+
+@contextmanager
+def recorded_statements(store: Store, *, binding_reads: bool = False) -> Iterator[list[str]]:
+    """The SQL statements ``store`` sends inside the block (``binding_reads``: the SELECTs on bindings)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if not binding_reads or (
+            statement.lstrip().upper().startswith("SELECT") and "FROM bindings" in statement
+        ):
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)

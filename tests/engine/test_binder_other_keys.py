@@ -3,13 +3,13 @@ read in one query, through each side's key, and only this integration's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from ledgerbridge.engine.binder import PREFETCH_CHUNK, Binder
 from ledgerbridge.store import Binding, Integration, Store
+from tests.support import recorded_statements
 
 SIDES = ("ops", "books")
 
@@ -30,19 +30,8 @@ def _bind(store: Store, integration_id: int, entity: str, pairs: dict[str, str])
         session.execute(insert(Binding), rows)
 
 
-@contextmanager
-def binding_reads(store: Store) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "FROM bindings" in statement:
-            seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+def binding_reads(store: Store) -> AbstractContextManager[list[str]]:
+    return recorded_statements(store, binding_reads=True)
 
 
 def test_several_entities_keys_are_read_in_one_query_and_a_miss_is_left_out(store: Store) -> None:

@@ -3,14 +3,14 @@ key without loading the others, and resolving records that never failed asks the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from ledgerbridge.engine.binder import Binder
 from ledgerbridge.engine.errorlog import ErrorLog
 from ledgerbridge.store import Binding, Integration, Store
+from tests.support import recorded_statements
 
 SIDES = ("ops", "books")
 
@@ -32,18 +32,8 @@ def _bindings(store: Store, integration_id: int, entity: str, n: int) -> None:
         session.execute(insert(Binding), rows)
 
 
-@contextmanager
-def statements(store: Store) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+def statements(store: Store) -> AbstractContextManager[list[str]]:
+    return recorded_statements(store)
 
 
 def test_a_binding_is_found_by_key_without_loading_the_others(store: Store) -> None:

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from ledgerbridge.engine import OneWaySync, RunContext
 from ledgerbridge.engine.binder import PREFETCH_CHUNK
 from ledgerbridge.engine.plan import PlanItem
 from ledgerbridge.store import Binding, Store
 from tests.engine.test_runner import FakeSystem, Groups, Members, make_flows
+from tests.support import recorded_statements
 
 SIDES = ("ops", "books")
 MEMBERS = 1_200  # three chunks of bindings
@@ -53,19 +54,8 @@ class Watch:
         pass
 
 
-@contextmanager
-def binding_reads(store: Store) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "FROM bindings" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+def binding_reads(store: Store) -> AbstractContextManager[list[str]]:
+    return recorded_statements(store, binding_reads=True)
 
 
 def run(

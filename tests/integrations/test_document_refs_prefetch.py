@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from ledgerbridge.engine.ledger import TransferResult
 from ledgerbridge.runtime.hub import RealtimeHub
@@ -22,25 +21,13 @@ from ledgerbridge.systems.rackbeat import RackbeatClient
 from tests.integrations import economic_support
 from tests.integrations.conftest import RACKBEAT_TOKEN, World
 from tests.integrations.eaccounting_support import EWorld, eaccounting_world, goods_at_25
-from tests.support import invoice_body
+from tests.support import invoice_body, recorded_statements
 
 acme = economic_support.acme
 
 
-@contextmanager
-def binding_reads(store: Store) -> Iterator[list[str]]:
-    """The SELECTs on ``bindings`` made inside the block."""
-    reads: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM bindings" in statement:
-            reads.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield reads
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+def binding_reads(store: Store) -> AbstractContextManager[list[str]]:
+    return recorded_statements(store, binding_reads=True)
 
 
 def booked(rackbeat: RackbeatClient, body: dict[str, Any]) -> dict[str, Any]:

@@ -217,20 +217,23 @@ class TransferLedger:
                 ).all()
             )
 
+    def _new_row(self, document_type: str, source_key: str, **values: object) -> Transfer:
+        """A ledger row for the document, with its idempotency key (the same for every attempt)."""
+        return Transfer(
+            integration_id=self.integration_id,
+            document_type=document_type,
+            source_key=str(source_key),
+            idempotency_key=f"lb-{document_type}-{source_key}-{uuid.uuid4().hex[:12]}",
+            **values,
+        )
+
     def _ensure(self, document_type: str, source_key: str) -> Transfer:
         found = self.get(document_type, source_key)
         if found is not None:
             return found
         try:
             with self.store.session() as session:
-                row = Transfer(
-                    integration_id=self.integration_id,
-                    document_type=document_type,
-                    source_key=str(source_key),
-                    state="queued",
-                    attempts=0,
-                    idempotency_key=f"lb-{document_type}-{source_key}-{uuid.uuid4().hex[:12]}",
-                )
+                row = self._new_row(document_type, source_key, state="queued", attempts=0)
                 session.add(row)
             return row  # its columns stay loaded after the commit (expire_on_commit=False)
         except IntegrityError:
@@ -249,15 +252,9 @@ class TransferLedger:
             with self.store.session() as session:
                 row = self._row(session, document_type, source_key)
                 if row is None:
-                    row = Transfer(
-                        integration_id=self.integration_id,
-                        document_type=document_type,
-                        source_key=str(source_key),
-                        state="sending",
-                        attempts=1,
-                        claimed_by=WORKER_ID,
-                        idempotency_key=f"lb-{document_type}-{source_key}-{uuid.uuid4().hex[:12]}",
-                        **(summary.columns() if summary else {}),
+                    claimed = {"state": "sending", "attempts": 1, "claimed_by": WORKER_ID}
+                    row = self._new_row(
+                        document_type, source_key, **claimed, **(summary.columns() if summary else {})
                     )
                     session.add(row)
                     return row, (row.idempotency_key, None)  # columns stay loaded (expire_on_commit=False)
