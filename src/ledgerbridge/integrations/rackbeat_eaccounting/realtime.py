@@ -39,6 +39,7 @@ from ledgerbridge.integrations.rackbeat_eaccounting.mappers.invoice import (
     InvoiceToEAccounting,
     customer_of,
     items_of,
+    terms_of,
 )
 from ledgerbridge.integrations.rackbeat_eaccounting.mappers.supplier_invoice import (
     SupplierInvoiceToEAccounting,
@@ -304,8 +305,15 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
 
         def mapped() -> dict[str, Any]:
             refs = _DocumentRefs(self, domestic=domestic)  # also the mapping context (the settings)
-            # The customer's binding and each item's (as a product and as a BOM, see _is_product): one query.
-            refs.prefetch([("customer", customer_of(invoice)), *product_or_bom(items_of(invoice))])
+            # The customer's binding, the payment terms' and each item's (as a product and as a BOM, see
+            # _is_product): one query.
+            refs.prefetch(
+                [
+                    ("customer", customer_of(invoice)),
+                    ("payment_term", terms_of(invoice)),
+                    *product_or_bom(items_of(invoice)),
+                ]
+            )
             document = InvoiceToEAccounting(refs).map(invoice, refs)
             number = refs("customer", customer_of(invoice))
             found = self.reads.by_number("customers", "CustomerNumber", number)
@@ -500,7 +508,7 @@ class _DocumentRefs(MasterRefs):
         return self._session.vat_articles.article_for(item, line, article, domestic=self._domestic)
 
     def terms_id(self, payment_terms_id: Any) -> str:
-        return self._session.mapper.terms_id(payment_terms_id)
+        return self._session.mapper.terms_id(payment_terms_id, bound=self.bound)
 
     def supplier_id(self, number: Any) -> str:
         return self._session._eaccounting_id(self, "supplier", "suppliers", "SupplierNumber", number)

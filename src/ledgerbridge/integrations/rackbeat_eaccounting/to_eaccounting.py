@@ -179,14 +179,18 @@ class MasterMapper:
             )
         return str(found["Id"])
 
-    def terms_id(self, payment_terms_id: Any) -> str:
-        """'Payment terms mapping': the settings' choice, the start-up binding, the same name, the default."""
+    def terms_id(
+        self, payment_terms_id: Any, *, bound: Callable[[str, str], str | None] | None = None
+    ) -> str:
+        """'Payment terms mapping': the settings' choice, the start-up binding, the same name, the default.
+        ``bound`` reads the binding instead of :attr:`bound` (a document's refs, which prefetched it)."""
         number = str(payment_terms_id or "")
         invoices = self.settings.invoices
+        binding = bound or self.bound
 
         def candidates() -> Iterator[Any]:
             yield invoices.payment_terms_mapping.get(number) if number else None
-            yield self.bound("payment_term", number) if number else None
+            yield binding("payment_term", number) if number else None
             yield self._rackbeat_name("payment-terms", number)
             # Then the default of the settings, then the eAccounting company's own default terms.
             yield invoices.default_payment_terms

@@ -159,13 +159,18 @@ class InvoiceToEAccounting(Mapper):
 
     @mapping
     def terms_of_payment(self, record: Record, ctx: MapContext) -> Payload:
-        terms = record.get("payment_terms_id") or number_of(record.get("payment_terms"))
+        terms = terms_of(record)
         return {} if terms in (None, "") else {"TermsOfPaymentId": self.refs.terms_id(terms)}
 
 
 def customer_of(record: Record) -> Any:
     """The invoice's Rackbeat customer number (``refs.customer_id`` is asked for it)."""
     return record.get("customer_id") or number_of(record.get("customer"))
+
+
+def terms_of(record: Record) -> Any:
+    """The invoice's Rackbeat payment terms number (``refs.terms_id`` is asked for it)."""
+    return record.get("payment_terms_id") or number_of(record.get("payment_terms"))
 
 
 def items_of(invoice: Record) -> list[Any]:
