@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import subprocess
+import time
+from typing import Any
 
 
-def stop(process: subprocess.Popen[bytes], *, grace: float = 30.0) -> None:
-    """Ask ``process`` to stop (SIGTERM: a clean stop) and wait ``grace`` seconds for it; kill it if it has
-    not stopped by then. It is reaped either way, so no zombie outlives the test."""
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
+def stop(*processes: subprocess.Popen[Any], grace: float = 30.0) -> None:
+    """Ask each process to stop (SIGTERM: a clean stop; all at once, so they stop side by side) and wait up
+    to ``grace`` seconds in all; kill those that have not stopped by then. Each is reaped either way, so no
+    zombie outlives the test."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

@@ -14,6 +14,7 @@ from ledgerbridge.web.app import create_app
 from tests.conftest import _empty_postgres
 from tests.integrations.eaccounting_support import ELive, EWorld, eaccounting_world
 from tests.integrations.test_realtime import wait_for
+from tests.processes import stop
 
 
 @pytest.fixture
@@ -72,7 +73,6 @@ def test_webhooks_are_worked_by_procrastinate_workers_once_per_integration(pg_wo
 def test_serve_cluster_and_two_workers_as_processes(pg_world: EWorld) -> None:
     """What an operator runs: one `serve --cluster` (receives) and two `worker` processes (work)."""
     import os
-    import signal
     import subprocess
     import sys
 
@@ -130,10 +130,4 @@ def test_serve_cluster_and_two_workers_as_processes(pg_world: EWorld) -> None:
         rackbeat.close()
         books.close()
     finally:
-        for process in (serve, *workers):
-            process.send_signal(signal.SIGINT)
-        for process in (serve, *workers):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(serve, *workers, grace=15)

@@ -4,7 +4,6 @@ before them. Real PostgreSQL (this run's own database), real worker processes, t
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from typing import Any
 
@@ -16,13 +15,13 @@ from ledgerbridge.sandbox.faults import FaultPlan
 from ledgerbridge.web.app import create_app
 from tests.integrations.eaccounting_support import ELive, EWorld
 from tests.integrations.test_realtime import wait_for
+from tests.processes import stop
 from tests.runtime.test_stop_and_stalled_jobs import (
     COMMAND,
     DRAFTS_PATH,
     _book,
     _draft_numbers,
     _env,
-    _stop,
     pg_world,  # noqa: F401  (the fixture: integration "se", start-up sync done)
 )
 
@@ -138,14 +137,7 @@ def test_two_workers_work_one_integrations_documents_side_by_side_each_once(pg_w
             assert sorted(d["ContractNumber"] for d in final) == numbers  # each once
             assert cluster.hub.inbox.count(state="failed") == 0
         finally:
-            for process in processes:
-                process.send_signal(signal.SIGINT)
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    pass
-            _stop(*processes)
+            stop(*processes, grace=20)
             rackbeat.close()
             books.close()
     cluster.hub.close()
