@@ -39,8 +39,7 @@ def _supplier(record: Record) -> Any:
 def master_refs(invoice: Record) -> list[tuple[str, Any]]:
     """The bound Rackbeat record this mapper asks for (the supplier, ``refs.supplier_id``), as
     ``(entity, number)``: read before mapping (``MasterRefs.prefetch``)."""
-    supplier = _supplier(invoice)
-    return [] if supplier in (None, "") else [("supplier", supplier)]
+    return [("supplier", _supplier(invoice))]  # (prefetch skips an empty number)
 
 
 def _text(record: Record) -> str:

@@ -98,12 +98,11 @@ def _sales_person(record: Record) -> Any:
 def master_refs(invoice: Record) -> list[tuple[str, Any]]:
     """The bound Rackbeat records this mapper asks ``ctx.ref`` for, as ``(entity, number)``: a transfer
     reads their bindings together before mapping (``MasterRefs.prefetch``)."""
-    wanted = [
+    return [  # (prefetch skips an empty number)
         ("customer", _customer(invoice)),
         ("payment_term", payment_terms_of(invoice)),
         ("employee", _sales_person(invoice)),
     ]
-    return [(entity, number) for entity, number in wanted if number not in (None, "")]
 
 
 def _street(first: Any, second: Any) -> str | None:
