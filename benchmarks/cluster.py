@@ -401,7 +401,8 @@ def backlog(
         workdir = Path(tmp)
         home = workdir / "home"
         key = Fernet.generate_key().decode()
-        with chaos.database(mode, home) as database_url:
+        # "embedded-pg": embedded `serve` on PostgreSQL, which tells the queue's cost from the database's
+        with chaos.database("embedded" if mode == "embedded" else "cluster", home) as database_url:
             env = fleet_env(home, database_url, key)
             fleet = chaos.Fleet(env, workdir, cluster=mode == "cluster", workers=workers)
             # Added and synced in this process: a CLI process per tenant would take minutes here.
@@ -523,7 +524,13 @@ def intake(args: argparse.Namespace) -> tuple[float, float, int, float, float]:
     )
 
 
-RUNS = (("embedded", "embedded", 0), ("1 worker", "cluster", 1), ("2 workers", "cluster", 2))
+RUNS = (
+    ("embedded", "embedded", 0),
+    ("1 worker", "cluster", 1),
+    ("2 workers", "cluster", 2),
+    ("embedded on PostgreSQL", "embedded-pg", 0),  # only when asked (--runs)
+)
+DEFAULT_RUNS = ["embedded", "1 worker", "2 workers"]
 
 
 def main() -> None:
@@ -545,8 +552,10 @@ def main() -> None:
     parser.add_argument(
         "--runs",
         type=lambda text: [label.strip() for label in text.split(",")],
-        default=[label for label, _, _ in RUNS],
-        help="which of the backlog runs, comma-separated (default: embedded,1 worker,2 workers)",
+        default=DEFAULT_RUNS,
+        help="which of the backlog runs, comma-separated (default: embedded,1 worker,2 workers; also "
+        "'embedded on PostgreSQL': embedded mode on the cluster's database, the queue's cost told from the "
+        "database's)",
     )
     parser.add_argument(
         "--rackbeat-per-minute",
@@ -565,7 +574,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if unknown := set(args.runs) - {label for label, _, _ in RUNS}:
-        parser.error(f"--runs: no run {', '.join(sorted(unknown))} (embedded, 1 worker, 2 workers)")
+        known = ", ".join(label for label, _, _ in RUNS)
+        parser.error(f"--runs: no run {', '.join(sorted(unknown))} ({known})")
     os.environ["LEDGERBRIDGE_RACKBEAT_PER_MINUTE"] = str(args.rackbeat_per_minute)  # every process started
 
     scenarios = []
@@ -591,7 +601,7 @@ def main() -> None:
             figures[label], busy[label] = run.rate, run.machine
             shown = f"{run.rate:.1f} documents/s" if run.rate else "did not finish"
             print(
-                f"  {label:>9}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
+                f"  {label}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
                 f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
                 f"{run.machine:.0%} (this script {run.script_cpu:.0%}, the rest, PostgreSQL, "
                 f"{run.rest:.0%}); duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
@@ -610,6 +620,8 @@ def main() -> None:
             )
         if one and embedded:
             ratios.append(f"1 worker / embedded {one / embedded:.2f} (target ≥ 0.9)")
+        if one and (on_postgresql := figures.get("embedded on PostgreSQL")):
+            ratios.append(f"1 worker / embedded on PostgreSQL {one / on_postgresql:.2f}")
         if ratios:
             print("  ratios: " + "; ".join(ratios), flush=True)
     if not args.deliveries:

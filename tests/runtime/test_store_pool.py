@@ -54,3 +54,37 @@ def test_a_connection_that_died_while_idle_is_replaced(
     killer.dispose()
     with pg_store.session() as db:
         assert db.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_an_advisory_lock_holder_works_while_every_pooled_connection_is_taken(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The advisory lock holds a connection of the locks' own pool: holders of several integrations' master
+    locks, each needing one connection more for its work, once took every connection of the pool and waited
+    for the pool timeout (the documents failed)."""
+    monkeypatch.setattr(store_db, "PG_POOL_SIZE", 2)
+    monkeypatch.setattr(store_db, "PG_MAX_OVERFLOW", 0)
+    store = Store(postgres_url)
+    store.engine.pool._timeout = 2.0  # type: ignore[attr-defined]  # (30 s by default: fail fast here)
+    held = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def master_sync(name: str) -> None:
+        try:
+            with store.advisory_lock(name):
+                held.wait(timeout=10)  # both locks held at once, as by two integrations' documents
+                with store.session() as db:  # the holder's own work
+                    db.execute(text("SELECT 1"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=master_sync, args=(f"master:{n}",)) for n in (1, 2)]
+    try:
+        for thread in threads:
+            thread.start()
+        held.wait(timeout=10)
+        for thread in threads:
+            thread.join(timeout=30)
+        assert failures == []
+    finally:
+        store.dispose()

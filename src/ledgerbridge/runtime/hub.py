@@ -24,6 +24,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ledgerbridge.engine.binder import chunked
 from ledgerbridge.engine.checkpoints import Checkpoints
@@ -791,7 +792,8 @@ class RealtimeHub:
         try:
             with deferring(deferral):
                 outcome = session.handle(item.event, item.record_key, item.payload)
-        except (RunAborted, OperationalError) as exc:  # the far side or our database is away: later
+        # The far side or our database is away, or every pooled connection stayed busy: later.
+        except (RunAborted, OperationalError, PoolTimeout) as exc:
             self._back_off(name, item, str(exc), asked=deferral.seconds if deferral else None)
             return False
         except Exception as exc:  # noqa: BLE001 - any bug or surprise in one item must not stop the others

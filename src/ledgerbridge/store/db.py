@@ -20,6 +20,12 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # 8 opened 0.7 server connections a document (a backend started each time); 16 kept open 0.23. The most a
 # process holds stays 24, so a shared server's max_connections (100 by default) still serves them all.
 PG_POOL_SIZE, PG_MAX_OVERFLOW = 16, 8
+# Advisory locks are held on connections of their own pool: a lock holder works with the main pool's
+# connections, and where the lock's connection came from that pool too, holders of many integrations'
+# locks could take every connection while each waited for one more (a pool timeout, not progress). Locks
+# are taken for new master data only, so 4 at once serve (a fifth waits for a holder, which never waits
+# for this pool): a process holds at most 28 connections of the store.
+LOCK_POOL_SIZE, LOCK_MAX_OVERFLOW = 1, 3
 # A pooled connection is pinged before use only when it sat idle this long: a busy process reuses its
 # connections within milliseconds, and a ping on every checkout was a round trip per statement or two.
 PING_IDLE_SECONDS = 10.0
@@ -78,9 +84,14 @@ class Store:
             self.engine: Engine = create_engine(
                 url, future=True, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW
             )
-            event.listen(self.engine, "checkin", _note_checkin)
-            event.listen(self.engine, "checkout", _ping_if_idle)
+            self._lock_engine: Engine | None = create_engine(
+                url, future=True, pool_size=LOCK_POOL_SIZE, max_overflow=LOCK_MAX_OVERFLOW
+            )
+            for engine in (self.engine, self._lock_engine):
+                event.listen(engine, "checkin", _note_checkin)
+                event.listen(engine, "checkout", _ping_if_idle)
         else:
+            self._lock_engine = None
             self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -99,12 +110,13 @@ class Store:
     @contextmanager
     def advisory_lock(self, name: str) -> Iterator[None]:
         """A lock on ``name`` across processes (cluster workers): PostgreSQL's advisory lock, held on a
-        connection of its own until the block ends (released by the server too if the process dies). On
-        SQLite one process owns the database, so there is nothing to take."""
-        if self.engine.dialect.name != "postgresql":
+        connection of its own (from the locks' pool, ``LOCK_POOL_SIZE``) until the block ends (released by
+        the server too if the process dies). On SQLite one process owns the database, so there is nothing
+        to take."""
+        if self._lock_engine is None:
             yield
             return
-        with self.engine.connect() as connection:
+        with self._lock_engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": name})
             connection.commit()
             try:
@@ -132,3 +144,5 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._lock_engine is not None:
+            self._lock_engine.dispose()
