@@ -74,5 +74,20 @@ def retry_outcome(request: Request, entry_id: int, outcome: str, *, still_open: 
             "reason": service_message(request, outcome.values["reason"]),
         }
     else:
-        text = f"#{entry_id}: {service_message(request, outcome)}"
+        said = synced_outcome(request, outcome) if type(outcome) is str else None
+        text = f"#{entry_id}: {said or service_message(request, outcome)}"
     return text + " " + _(request, "(still open)") if still_open else text
+
+
+def synced_outcome(request: Request, outcome: str) -> str | None:
+    """A record's sync outcome (the engine's bare words ``created``, ``updated``, ``unchanged``, ``gone``,
+    ``ignored``, ``failed``: its reason is the entry's message) said in the user's language; None for any
+    other text."""
+    return {
+        "created": _(request, "the record was created"),
+        "updated": _(request, "the record was updated"),
+        "unchanged": _(request, "the record was already up to date"),
+        "gone": _(request, "the source no longer has the record"),
+        "ignored": _(request, "nothing to do"),
+        "failed": _(request, "failed again: the entry says why"),
+    }.get(outcome)
