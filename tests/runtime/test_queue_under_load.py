@@ -19,20 +19,16 @@ from tests.runtime.test_stop_and_stalled_jobs import (
 )
 
 
-def _invoice_items(world: EWorld, live: ELive, count: int) -> tuple[list[int], list[str]]:
-    """``count`` invoices booked in Rackbeat and delivered to the inbox: (item ids, draft numbers)."""
+def _delivered_invoice(world: EWorld, live: ELive) -> tuple[int, str]:
+    """An invoice booked in Rackbeat and delivered to the inbox: (item id, its draft's number)."""
     integration_id, _ = world.service.integration("se")
-    items, numbers = [], []
-    for _ in range(count):
-        invoice = live.new_invoice()
-        live.book(invoice)
-        key = str(invoice["number"])
-        item_id, _ = live.hub.inbox.put(
-            integration_id, source="rackbeat", event="customer_invoice.booked", record_key=key
-        )
-        items.append(item_id)
-        numbers.append(f"Rackbeat invoice {invoice['number']}")
-    return items, sorted(numbers)
+    invoice = live.new_invoice()
+    live.book(invoice)
+    key = str(invoice["number"])
+    item_id, _ = live.hub.inbox.put(
+        integration_id, source="rackbeat", event="customer_invoice.booked", record_key=key
+    )
+    return item_id, f"Rackbeat invoice {key}"
 
 
 def test_the_job_tables_statistics_are_refreshed_once_many_jobs_were_queued(
@@ -84,7 +80,7 @@ def test_a_document_that_meets_a_pool_timeout_waits_and_is_transferred_later(
     rackbeat, books = world.rackbeat(), world.api()
     live = ELive(world, hub, None, "", rackbeat, books)  # type: ignore[arg-type]
     try:
-        [item], numbers = _invoice_items(world, live, 1)
+        item, number = _delivered_invoice(world, live)
         _, session = hub.session("se")
         handle = session.handle
         calls: list[str] = []
@@ -101,7 +97,7 @@ def test_a_document_that_meets_a_pool_timeout_waits_and_is_transferred_later(
         assert _states(world, [item]) == {"pending"}
         assert world.service.errors("se") == []  # not a failure: nothing to retry by hand
         assert hub.process_document(item) == ("settled", 0.0)
-        assert _draft_numbers(live) == numbers
+        assert _draft_numbers(live) == [number]
     finally:
         rackbeat.close()
         books.close()

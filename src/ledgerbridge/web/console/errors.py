@@ -74,6 +74,7 @@ def retry_outcome(request: Request, entry_id: int, outcome: str, *, still_open: 
             "reason": service_message(request, outcome.values["reason"]),
         }
     else:
+        # Only the engine's plain words; a Word or Message (str-like) goes through service_message.
         said = synced_outcome(request, outcome) if type(outcome) is str else None
         text = f"#{entry_id}: {said or service_message(request, outcome)}"
     return text + " " + _(request, "(still open)") if still_open else text
