@@ -91,3 +91,18 @@ def test_a_connection_the_server_dropped_is_replaced_though_just_back(
     dropped, now = _run(scenario())
     assert now != dropped
     assert dropped in checks  # checked because something arrived on its socket, though just back
+
+
+def test_a_query_on_a_lent_connection_opens_no_transaction(libpq_url: str) -> None:
+    """Procrastinate's queries are one statement each: in autocommit, no BEGIN goes before one and no COMMIT
+    after (two round trips each, to fetch a job and to finish it)."""
+
+    async def scenario() -> tuple[bool, psycopg.pq.TransactionStatus]:
+        async with queue_pool(conninfo=libpq_url, min_size=1, max_size=1, open=False) as pool:
+            async with pool.connection() as connection:
+                await connection.execute("SELECT 1")
+                return connection.autocommit, connection.info.transaction_status
+
+    autocommit, status = _run(scenario())
+    assert autocommit
+    assert status == psycopg.pq.TransactionStatus.IDLE  # not INTRANS: nothing left to commit

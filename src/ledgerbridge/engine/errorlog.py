@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from ledgerbridge.logs import payload_for_log
@@ -110,16 +110,29 @@ class ErrorLog:
                 return
             keys.discard(record_key)
         self._asked.add((operation, entity))  # a one-off resolve (a webhook's record) asks only for its own
-        entry = self._open_entry(operation, entity, record_key)
-        if entry is not None:
-            entry.state = "resolved"
-            entry.last_seen = utcnow()
+        self._session.execute(resolving(self._integration_id, operation, entity, record_key))
 
     def entries(self, *, state: str | None = "open") -> list[ErrorEntry]:
         query = select(ErrorEntry).where(ErrorEntry.integration_id == self._integration_id)
         if state:
             query = query.where(ErrorEntry.state == state)
         return list(self._session.scalars(query.order_by(ErrorEntry.id)).all())
+
+
+def resolving(integration_id: int, operation: str, entity: str, record_key: str) -> Update:
+    """The statement that closes a record's open entry, if it has one: one write, no read before it (most
+    records never failed)."""
+    return (
+        update(ErrorEntry)
+        .where(
+            ErrorEntry.integration_id == integration_id,
+            ErrorEntry.operation == operation,
+            ErrorEntry.entity == entity,
+            ErrorEntry.record_key == record_key,
+            ErrorEntry.state == "open",
+        )
+        .values(state="resolved", last_seen=utcnow())
+    )
 
 
 def jsonable(value: Any) -> Any:

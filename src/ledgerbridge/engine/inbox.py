@@ -67,7 +67,7 @@ class Inbox:
 
     def finish(self, item_id: int, *, error: str | None = None) -> None:
         """Mark an item ``done``, or with ``error`` ``failed`` (its record is then in the error log)."""
-        with self.store.engine.begin() as connection:  # one statement: no read before the write
+        with self.store.single_statements() as connection:  # one statement: no read before the write
             connection.execute(
                 update(InboxItem)
                 .where(InboxItem.id == item_id)
@@ -105,7 +105,7 @@ class Inbox:
         return ages
 
     def is_pending(self, item_id: int) -> bool:
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return session.scalar(select(InboxItem.state).where(InboxItem.id == item_id)) == "pending"
 
     def count(self, *, state: str = "pending", integration_id: int | None = None) -> int:

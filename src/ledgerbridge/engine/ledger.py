@@ -160,7 +160,7 @@ class TransferLedger:
         self.lease = timedelta(seconds=lease_seconds)
 
     def get(self, document_type: str, source_key: str) -> Transfer | None:
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return self._row(session, document_type, source_key)
 
     def _row(self, session: Session, document_type: str, source_key: str) -> Transfer | None:
@@ -177,7 +177,7 @@ class TransferLedger:
         booked document it reads)."""
         if not source_keys:
             return set()
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return set(
                 session.scalars(
                     select(Transfer.source_key).where(
@@ -190,7 +190,7 @@ class TransferLedger:
 
     def steps(self, document_type: str, source_key: str) -> list[TransferStep]:
         """The recorded follow-up steps of a document's transfer, in order."""
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return list(
                 session.scalars(
                     select(TransferStep)
@@ -206,7 +206,7 @@ class TransferLedger:
 
     def unfinished(self) -> list[Transfer]:
         """Transfers whose document is on the target but whose follow-up steps are not all done."""
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return list(
                 session.scalars(
                     select(Transfer).where(
@@ -274,7 +274,7 @@ class TransferLedger:
         A claim older than the lease, or held by a process of this host that no longer runs (killed
         mid-transfer), is taken over.
         """
-        with self.store.engine.begin() as connection:
+        with self.store.single_statements() as connection:  # one UPDATE … RETURNING
             return self._claim_with(connection, row, summary)
 
     def _claim_with(
@@ -304,7 +304,7 @@ class TransferLedger:
         return (claimed[0], claimed[1]) if claimed is not None else None
 
     def _settle(self, row_id: int, **values: object) -> None:
-        with self.store.engine.begin() as connection:
+        with self.store.single_statements() as connection:
             connection.execute(self._settling(row_id, **values))
 
     @staticmethod
@@ -399,7 +399,7 @@ class TransferLedger:
 
     def _renew_claim(self, transfer_id: int) -> bool:
         """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
-        with self.store.engine.begin() as connection:
+        with self.store.single_statements() as connection:
             return self._renewed(connection, transfer_id)
 
     @staticmethod
@@ -416,36 +416,34 @@ class TransferLedger:
         return bool(getattr(result, "rowcount", 0))
 
     @staticmethod
-    def _plan(session: Session, transfer_id: int, steps: Sequence[Step]) -> None:
-        known = set(
-            session.scalars(select(TransferStep.name).where(TransferStep.transfer_id == transfer_id)).all()
-        )
+    def _planned(session: Session, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
+        """The transfer's step rows, any step not recorded yet (all of them on the first send; one added to
+        the code since the send) added: one read, and one write for what was missing."""
+        rows = {
+            row.name: row
+            for row in session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer_id))
+        }
         for position, step in enumerate(steps):
-            if step.name not in known:
-                session.add(
-                    TransferStep(
-                        transfer_id=transfer_id,
-                        name=step.name,
-                        position=position,
-                        state="pending",
-                        attempts=0,
-                    )
+            if step.name not in rows:
+                rows[step.name] = TransferStep(
+                    transfer_id=transfer_id,
+                    name=step.name,
+                    position=position,
+                    state="pending",
+                    attempts=0,
+                    result=None,
+                    last_error=None,
                 )
-
-    @classmethod
-    def _planned(cls, session: Session, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
-        """The transfer's step rows, any step not recorded yet (added to the code since the send) added."""
-        cls._plan(session, transfer_id, steps)
+                session.add(rows[step.name])
         session.flush()
-        rows = session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer_id)).all()
-        return {r.name: r for r in rows}
+        return rows
 
     def _step_rows(self, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
         with self.store.session() as session:
             return self._planned(session, transfer_id, steps)
 
     def _set_step(self, step_id: int, **values: object) -> None:
-        with self.store.engine.begin() as connection:
+        with self.store.single_statements() as connection:
             connection.execute(
                 update(TransferStep).where(TransferStep.id == step_id).values(updated_at=utcnow(), **values)
             )

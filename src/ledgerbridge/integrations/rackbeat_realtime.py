@@ -23,7 +23,7 @@ import structlog
 
 from ledgerbridge.engine.binder import Binder, chunked
 from ledgerbridge.engine.checkpoints import Checkpoints
-from ledgerbridge.engine.errorlog import ErrorLog
+from ledgerbridge.engine.errorlog import ErrorLog, resolving
 from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, TransferResult, TransferSummary
 from ledgerbridge.engine.periods import Frequency, closed_periods, period_id
 from ledgerbridge.engine.polling import Poller
@@ -155,7 +155,7 @@ class RackbeatRealtime(Realtime):
         return event in DOCUMENT_EVENTS
 
     def bound(self, entity: str, system: str, key: str) -> bool:
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return Binder(session, self.integration_id, self.sides).find(entity, system, key) is not None
 
     def bound_keys(self, entity: str, system: str, keys: Iterable[str]) -> set[str]:
@@ -247,8 +247,8 @@ class RackbeatRealtime(Realtime):
                 payload,
             )
         elif result.ok:
-            with self.store.session() as session:
-                ErrorLog(session, self.integration_id).resolve("transfer", document_type, key)
+            with self.store.single_statements() as connection:
+                connection.execute(resolving(self.integration_id, "transfer", document_type, key))
 
     def _integration_name(self) -> str:
         """The integration's name, as the metrics' ``integration`` label (read once)."""
@@ -495,7 +495,7 @@ class MasterRefs:
         ]
         if not wanted:
             return
-        with self.sync.store.session() as session:
+        with self.sync.store.reading() as session:
             found = Binder(session, self.sync.integration_id, self.sync.sides).other_keys(RACKBEAT, wanted)
         for ref in wanted:
             self._read[ref] = found.get(ref)

@@ -116,6 +116,10 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+async def _autocommit(connection: psycopg.AsyncConnection[Any]) -> None:
+    await connection.set_autocommit(True)
+
+
 def queue_pool(**options: Any) -> psycopg_pool.AsyncConnectionPool:
     """The Procrastinate connector's pool, checking only connections that sat idle or heard something.
 
@@ -124,6 +128,11 @@ def queue_pool(**options: Any) -> psycopg_pool.AsyncConnectionPool:
     queue calls. A connection lent within the last ``CHECK_IDLE_SECONDS`` was just working and is lent as
     it is, unless its socket has something to read: nothing is due on an idle connection but the server's
     goodbye (a restart, a terminated backend), and then it is checked (and replaced).
+
+    Its connections are in autocommit: every query Procrastinate sends on its own is one statement (a
+    function call that is its own transaction), and psycopg otherwise opens a transaction with a BEGIN of
+    its own and the pool ends it with a COMMIT: three round trips to fetch a job and three to finish it,
+    where one each does the same.
     """
     lent_at: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
 
@@ -134,6 +143,7 @@ def queue_pool(**options: Any) -> psycopg_pool.AsyncConnectionPool:
         lent_at[connection] = now
 
     options["check"] = check
+    options["configure"] = _autocommit
     return psycopg_pool.AsyncConnectionPool(**options)
 
 

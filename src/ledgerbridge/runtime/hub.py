@@ -621,7 +621,7 @@ class RealtimeHub:
         the caller knows no master data was pending before it (none can arrive before it later), so that
         is not looked up."""
         earlier: Sequence[str] = ()
-        with self.service.store.session() as db:
+        with self.service.store.reading() as db:
             item = db.get(InboxItem, item_id)
             if item is None or item.state != "pending":
                 return "gone", 0.0

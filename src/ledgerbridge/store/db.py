@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -47,6 +47,11 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.rollback()
     except Exception as error:
         raise exc.DisconnectionError(str(error)) from error
+
+
+def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("Store.reading() is for reads: write in Store.session()")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -96,6 +101,16 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads and single statements need no transaction around them. On PostgreSQL a transaction is a
+        # BEGIN and a COMMIT of its own, two round trips to the server beside the statements: a document
+        # took ~10 such pairs. These connections run in autocommit (SQLite's, in-process, stay as they are).
+        self._autocommit_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
+        self._reads = sessionmaker(self._autocommit_engine, expire_on_commit=False)
+        event.listen(self._reads, "before_flush", _refuse_writes)
         if migrate:
             self.migrate()
 
@@ -137,6 +152,29 @@ class Store:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: on PostgreSQL without a transaction around its queries (each sees
+        what was committed when it ran, as in a READ COMMITTED transaction). Adding or changing an object
+        in it raises before anything is written."""
+        session = self._reads()
+        try:
+            yield session
+            _refuse_writes(session, None, None)  # a change never flushed would be lost without a word
+        finally:
+            session.close()
+
+    @contextmanager
+    def single_statements(self) -> Iterator[Connection]:
+        """A connection for statements that each stand alone (one UPDATE, say): on PostgreSQL each is its
+        own transaction, with no BEGIN and COMMIT round trips; elsewhere the block is one transaction."""
+        if self._autocommit_engine is self.engine:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._autocommit_engine.connect() as connection:
+            yield connection
 
     def new_session(self) -> Session:
         """A session the caller commits and closes (long runs that commit record by record)."""

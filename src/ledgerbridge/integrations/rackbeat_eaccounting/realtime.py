@@ -141,7 +141,7 @@ class RackbeatEAccountingRealtime(RackbeatRealtime):
         self.rackbeat.close()
 
     def _bound_key(self, entity: str, rackbeat_key: str) -> str | None:
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return Binder(session, self.integration_id, self.sides).other_key(entity, RACKBEAT, rackbeat_key)
 
     # -- master data -----------------------------------------------------------------------------------------
