@@ -24,8 +24,10 @@ The second backlog is spread over ``--integrations`` (20) integrations, each wit
 e-conomic sandbox of its own and ``--per-integration`` invoices booked at once; the same three runs and
 ratios. ledgerbridge paces its Rackbeat calls at ``--rackbeat-per-minute`` (6,000; the sandboxes enforce no
 limit): at Rackbeat's published 480 a minute one integration's backlog is bound by the limit (its burst of
-120 calls spent, ~4 documents a second), which no number of workers changes. ``--intake-only`` runs only
-the intake figure; ``--invoices 0``, ``--integrations 0`` and
+120 calls spent, ~4 documents a second), which no number of workers changes. ``--rounds N`` runs the
+backlogs N times over, alternating, and prints each ratio's median and range (two runs of one tree differ
+by up to a fifth on this shared machine; a ratio of runs measured side by side is steadier).
+``--intake-only`` runs only the intake figure; ``--invoices 0``, ``--integrations 0`` and
 ``--deliveries 0`` skip the one-integration backlog, the second backlog and intake.
 """
 
@@ -35,6 +37,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -533,6 +536,64 @@ RUNS = (
 DEFAULT_RUNS = ["embedded", "1 worker", "2 workers"]
 
 
+def print_run(label: str, run: Run, cores: int | None) -> None:
+    shown = f"{run.rate:.1f} documents/s" if run.rate else "did not finish"
+    print(
+        f"  {label}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
+        f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
+        f"{run.machine:.0%} (this script {run.script_cpu:.0%}, the rest, PostgreSQL, "
+        f"{run.rest:.0%}); duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
+        "CPU a document: " + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
+        flush=True,
+    )
+
+
+def ratio_pairs(figures: dict[str, float | None]) -> dict[str, float]:
+    """The ratios one round's figures give: ``{name: value}``."""
+    one, two, embedded = figures.get("1 worker"), figures.get("2 workers"), figures.get("embedded")
+    on_postgresql = figures.get("embedded on PostgreSQL")
+    pairs = {}
+    if one and two:
+        pairs["2 workers / 1 worker"] = two / one
+    if one and embedded:
+        pairs["1 worker / embedded"] = one / embedded
+    if one and on_postgresql:
+        pairs["1 worker / embedded on PostgreSQL"] = one / on_postgresql
+    return pairs
+
+
+def print_ratios(figures: dict[str, float | None], busy: dict[str, float]) -> None:
+    ratios = []
+    for name, value in ratio_pairs(figures).items():
+        if name == "2 workers / 1 worker":
+            # Two workers can add up only where the one-worker run left cores free (the sandboxes and
+            # PostgreSQL work for every document too).
+            ratios.append(
+                f"{name} {value:.2f} (target ≥ 1.7, CPU permitting: the one-worker run kept the machine "
+                f"{busy['1 worker']:.0%} busy)"
+            )
+        elif name == "1 worker / embedded":
+            ratios.append(f"{name} {value:.2f} (target ≥ 0.9)")
+        else:
+            ratios.append(f"{name} {value:.2f}")
+    if ratios:
+        print("  ratios: " + "; ".join(ratios), flush=True)
+
+
+def print_spread(rounds: list[dict[str, float | None]]) -> None:
+    """Each ratio over the rounds: the median, and the lowest and highest (the machine's own speed moves
+    between runs by more than many changes do; rounds alternate the runs so each pair is measured close
+    together)."""
+    names = {name for figures in rounds for name in ratio_pairs(figures)}
+    for name in sorted(names):
+        values = sorted(v for figures in rounds if (v := ratio_pairs(figures).get(name)) is not None)
+        print(
+            f"  over {len(values)} rounds: {name} median {statistics.median(values):.2f}, lowest "
+            f"{values[0]:.2f}, highest {values[-1]:.2f} ({', '.join(f'{v:.2f}' for v in values)})",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -556,6 +617,13 @@ def main() -> None:
         help="which of the backlog runs, comma-separated (default: embedded,1 worker,2 workers; also "
         "'embedded on PostgreSQL': embedded mode on the cluster's database, the queue's cost told from the "
         "database's)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="the backlog runs this many times over, alternating (embedded, 1 worker, embedded, …): each "
+        "round's ratios, then each ratio's median, lowest and highest",
     )
     parser.add_argument(
         "--rackbeat-per-minute",
@@ -588,42 +656,26 @@ def main() -> None:
         scenarios.append((title, shape, args.many_customers, args.many_products))
     cores = os.cpu_count()
     for title, shape, customers, products in scenarios:
-        figures, busy = {}, {}
         print(
             f"backlog: {title} (Rackbeat paced at {args.rackbeat_per_minute} calls a minute, "
             f"{args.latency_ms} ms added to every sandbox answer)",
             flush=True,
         )
-        for label, mode, workers in RUNS:
-            if label not in args.runs:
-                continue
-            run = backlog(mode, workers, args, **shape, customers=customers, products=products)
-            figures[label], busy[label] = run.rate, run.machine
-            shown = f"{run.rate:.1f} documents/s" if run.rate else "did not finish"
-            print(
-                f"  {label}: {shown}, {run.calls_per_document:.1f} sandbox calls a document; CPU of "
-                f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
-                f"{run.machine:.0%} (this script {run.script_cpu:.0%}, the rest, PostgreSQL, "
-                f"{run.rest:.0%}); duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
-                "CPU a document: "
-                + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
-                flush=True,
-            )
-        one, two, embedded = figures.get("1 worker"), figures.get("2 workers"), figures.get("embedded")
-        ratios = []
-        if one and two:
-            # Two workers can add up only where the one-worker run left cores free (the sandboxes and
-            # PostgreSQL work for every document too).
-            ratios.append(
-                f"2 workers / 1 worker {two / one:.2f} (target ≥ 1.7, CPU permitting: the one-worker run "
-                f"kept the machine {busy['1 worker']:.0%} busy)"
-            )
-        if one and embedded:
-            ratios.append(f"1 worker / embedded {one / embedded:.2f} (target ≥ 0.9)")
-        if one and (on_postgresql := figures.get("embedded on PostgreSQL")):
-            ratios.append(f"1 worker / embedded on PostgreSQL {one / on_postgresql:.2f}")
-        if ratios:
-            print("  ratios: " + "; ".join(ratios), flush=True)
+        rounds: list[dict[str, float | None]] = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"  round {number} of {args.rounds}", flush=True)
+            figures, busy = {}, {}
+            for label, mode, workers in RUNS:
+                if label not in args.runs:
+                    continue
+                run = backlog(mode, workers, args, **shape, customers=customers, products=products)
+                figures[label], busy[label] = run.rate, run.machine
+                print_run(label, run, cores)
+            rounds.append(figures)
+            print_ratios(figures, busy)
+        if args.rounds > 1:
+            print_spread(rounds)
     if not args.deliveries:
         return
     rate, p95, failures, server_cpu, sender_cpu = intake(args)
