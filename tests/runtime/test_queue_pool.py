@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -45,7 +46,10 @@ async def _backend_pid(pool: psycopg_pool.AsyncConnectionPool) -> int:
 
 
 def _run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    """On a thread of its own, with a loop of its own: a test that ran before in this process may have
+    left its loop marked running on the main thread (then ``asyncio.run`` there refuses)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def test_a_connection_back_from_work_is_lent_without_a_check(libpq_url: str, checks: list[int]) -> None:
