@@ -74,8 +74,14 @@ def test_intake_processes_take_webhooks_side_by_side_and_go_with_serve(pg_world:
         intake += children_of(serve.pid)
         assert len(intake) == 2
         integration_id = hub.session("se")[0]
-        with world.service.store.session() as db:
-            tokens = hub._open_tokens(WebhookSecrets(db, integration_id).get("rackbeat"))
+
+        def stored_tokens() -> dict[str, str]:
+            with world.service.store.session() as db:
+                return hub._open_tokens(WebhookSecrets(db, integration_id).get("rackbeat"))
+
+        # Rackbeat lists a subscription as soon as it is made; serve stores its token just after.
+        wait_for(lambda: EVENT in stored_tokens(), timeout=60, what="the subscription's token stored")
+        tokens = stored_tokens()
         headers = {"rackbeat-webhook-token": tokens[EVENT], "rackbeat-webhook-event": EVENT}
 
         def deliver(key: int, target: int = intake_port) -> httpx.Response:
