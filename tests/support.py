@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -12,6 +14,15 @@ from sqlalchemy import event
 from ledgerbridge.store import Integration, Store
 
 C = TypeVar("C")
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a thread and an event loop of its own. A browser test earlier in
+    the same test process (Playwright's sync API) can leave a loop marked running on the main thread,
+    where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 class FakeClock:

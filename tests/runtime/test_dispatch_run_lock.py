@@ -4,9 +4,7 @@ workers 26 of 86 document jobs found their item done). Real PostgreSQL, Procrast
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import procrastinate
@@ -16,6 +14,7 @@ from sqlalchemy import text
 from ledgerbridge.runtime.cluster import Cluster, conninfo
 from tests.conftest import _empty_postgres
 from tests.integrations.eaccounting_support import eaccounting_world
+from tests.support import run_async
 
 
 @pytest.fixture
@@ -44,10 +43,7 @@ def _fetch_dispatch(cluster: Cluster) -> object:
             worker_id = await manager.register_worker()
             return await manager.fetch_job(queues=["dispatch"], worker_id=worker_id)
 
-    # On a thread of its own: a browser test earlier in this test process may have left an event loop
-    # running in the main thread (Playwright's sync API), where asyncio.run() refuses to start.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, fetch()).result()
+    return run_async(fetch())
 
 
 def _jobs(cluster: Cluster, task: str) -> list[str]:

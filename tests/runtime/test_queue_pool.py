@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -16,6 +15,7 @@ import pytest
 from ledgerbridge.runtime import cluster
 from ledgerbridge.runtime.cluster import conninfo, queue_pool
 from tests.conftest import postgres_database
+from tests.support import run_async
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +45,6 @@ async def _backend_pid(pool: psycopg_pool.AsyncConnectionPool) -> int:
         return int(row[0])
 
 
-def _run(coroutine: Any) -> Any:
-    """On a thread of its own, with a loop of its own: a test that ran before in this process may have
-    left its loop marked running on the main thread (then ``asyncio.run`` there refuses)."""
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
-
-
 def test_a_connection_back_from_work_is_lent_without_a_check(libpq_url: str, checks: list[int]) -> None:
     async def scenario() -> tuple[int, int]:
         async with queue_pool(conninfo=libpq_url, min_size=1, max_size=1, open=False) as pool:
@@ -61,7 +54,7 @@ def test_a_connection_back_from_work_is_lent_without_a_check(libpq_url: str, che
                 assert await _backend_pid(pool) == first
             return checked_once, len(checks)
 
-    checked_once, checked_after = _run(scenario())
+    checked_once, checked_after = run_async(scenario())
     assert checked_once == 1
     assert checked_after == 1  # 20 more loans, no check: Procrastinate's own pool checks every one
 
@@ -78,7 +71,7 @@ def test_a_connection_idle_for_a_while_is_checked(
             await _backend_pid(pool)
             return len(checks)
 
-    assert _run(scenario()) == 2
+    assert run_async(scenario()) == 2
 
 
 def test_a_connection_the_server_dropped_is_replaced_though_just_back(
@@ -92,7 +85,7 @@ def test_a_connection_the_server_dropped_is_replaced_though_just_back(
             await asyncio.sleep(0.2)  # the server's goodbye reaches the idle socket
             return dropped, await _backend_pid(pool)  # a query on the dropped one would fail
 
-    dropped, now = _run(scenario())
+    dropped, now = run_async(scenario())
     assert now != dropped
     assert dropped in checks  # checked because something arrived on its socket, though just back
 
@@ -107,6 +100,6 @@ def test_a_query_on_a_lent_connection_opens_no_transaction(libpq_url: str) -> No
                 await connection.execute("SELECT 1")
                 return connection.autocommit, connection.info.transaction_status
 
-    autocommit, status = _run(scenario())
+    autocommit, status = run_async(scenario())
     assert autocommit
     assert status == psycopg.pq.TransactionStatus.IDLE  # not INTRANS: nothing left to commit

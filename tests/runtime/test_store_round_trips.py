@@ -5,6 +5,7 @@ the guard is the same."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -66,10 +67,13 @@ def test_a_pooled_connection_goes_back_to_transactions_after_a_read(pg_store: St
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "postgresql":
-        return request.getfixturevalue("pg_store")  # type: ignore[no-any-return]
-    return Store(f"sqlite:///{tmp_path / 'lb.db'}")
+        yield request.getfixturevalue("pg_store")  # (disposed by its own fixture)
+        return
+    store = Store(f"sqlite:///{tmp_path / 'lb.db'}")
+    yield store
+    store.dispose()
 
 
 def test_a_reading_session_refuses_to_write(any_store: Store) -> None:
