@@ -371,6 +371,7 @@ class Run:
         self.duplicates = 0
         self.calls_per_document = 0.0
         self.ms_per_document: dict[str, float] = {}  # CPU milliseconds a document, per process role
+        self.server: dict[str, float] = {}  # PostgreSQL's counters a document (sessions started, commits)
 
     @property
     def rest(self) -> float:
@@ -436,6 +437,7 @@ def backlog(
                 by_role0 = {role: cpu_seconds(pid) for role, pid in roles.items()}
                 sandbox_pids = [pid for box in boxes for pid in box.pids]
                 cpu0, sandbox0 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
+                server0 = server_counters(database_url)
                 busy0, started, own0 = machine_busy(), time.monotonic(), time.process_time()
                 numbers = [
                     {f"{mode} {n} #{i}": book.book(f"{mode} {n} #{i}") for i in range(per_integration)}
@@ -452,6 +454,7 @@ def backlog(
                 cpu1, sandbox1 = sum(map(cpu_seconds, pids)), sum(map(cpu_seconds, sandbox_pids))
                 by_role1 = {role: cpu_seconds(pid) for role, pid in roles.items()}
                 busy1, own1 = machine_busy(), time.process_time()
+                server1 = server_counters(database_url)
                 outcomes = [book.outcome(mine) for book, mine in zip(invoices, numbers, strict=True)]
                 run.calls_per_document = sum(box.calls() for box in boxes) / total
             finally:
@@ -465,7 +468,25 @@ def backlog(
     run.rate = total / (done_at - started) if done_at else None
     run.duplicates = sum(o.duplicates for o in outcomes)
     run.ms_per_document = {role: 1000 * (by_role1[role] - by_role0[role]) / total for role in roles}
+    run.server = {name: (server1[name] - server0[name]) / total for name in server0}
     return run
+
+
+def server_counters(database_url: str) -> dict[str, int]:
+    """PostgreSQL's sessions started and transactions committed in the run's database so far (empty on
+    SQLite). A session started is a server process forked and a client connection opened: a pool that
+    closes its connections past a burst pays that again and again."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(chaos.POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute("SELECT pg_stat_clear_snapshot()")
+        row = admin.execute(
+            "SELECT sessions, xact_commit FROM pg_stat_database WHERE datname = %s", (name,)
+        ).fetchone()
+    return {"sessions started": row[0], "commits": row[1]} if row else {}
 
 
 def intake(args: argparse.Namespace) -> tuple[float, float, int, float, float]:
@@ -543,7 +564,9 @@ def print_run(label: str, run: Run, cores: int | None) -> None:
         f"{cores} cores: ledgerbridge {run.cpu:.0%}, sandboxes {run.sandbox_cpu:.0%}, machine "
         f"{run.machine:.0%} (this script {run.script_cpu:.0%}, the rest, PostgreSQL, "
         f"{run.rest:.0%}); duplicates {run.duplicates}; load average {os.getloadavg()[0]:.1f}; "
-        "CPU a document: " + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items()),
+        "CPU a document: "
+        + ", ".join(f"{role} {ms:.1f} ms" for role, ms in run.ms_per_document.items())
+        + "".join(f"; PostgreSQL {name} a document {value:.2f}" for name, value in run.server.items()),
         flush=True,
     )
 

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # PostgreSQL (cluster mode): a worker works a job per document on up to ~128 threads, each a short
-# transaction at a time. An overflow connection is closed after its use: with 8 kept, a worker's bursts above
-# 8 opened 0.7 server connections a document (a backend started each time); 16 kept open 0.23. The most a
-# process holds stays 24, so a shared server's max_connections (100 by default) still serves them all.
-PG_POOL_SIZE, PG_MAX_OVERFLOW = 16, 8
+# transaction at a time. An overflow connection is closed after its use, and the next burst starts a server
+# backend for it again: with 8 kept and 16 overflow a worker started 0.7 backends a document, with 16 and 8
+# 0.18 (PostgreSQL a fifth of a 2-core machine). All 24 are kept now and a thread past them waits for one
+# (as it did past 24 before): 0.05 a document, PostgreSQL half the CPU. The most a process holds stays 24,
+# so a shared server's max_connections (100 by default) still serves them all.
+PG_POOL_SIZE, PG_MAX_OVERFLOW = 24, 0
 # Advisory locks are held on connections of their own pool: a lock holder works with the main pool's
 # connections, and where the lock's connection came from that pool too, holders of many integrations'
 # locks could take every connection while each waited for one more (a pool timeout, not progress). Locks
