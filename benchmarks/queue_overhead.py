@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import procrastinate
 import psycopg
@@ -89,7 +90,8 @@ def through_the_queue(work: Callable[[], None], jobs: int, concurrency: int) -> 
         with app.open():
             app.schema_manager.apply_schema()
             for first in range(0, jobs, 500):
-                stand_in.batch_defer(*({"item_id": n} for n in range(first, min(jobs, first + 500))))
+                batch: list[dict[str, Any]] = [{"item_id": n} for n in range(first, min(jobs, first + 500))]
+                stand_in.batch_defer(*batch)
         with psycopg.connect(conninfo, autocommit=True) as connection:
             connection.execute("ANALYZE procrastinate_jobs")
 
