@@ -18,20 +18,20 @@ fetch's query took (EXPLAIN ANALYZE) before the worker started.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import sys
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import procrastinate
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from ledgerbridge.runtime.cluster import event_loop_factory, queue_pool  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from queue_support import drain  # noqa: E402  (the sibling module: a worker set up as ours)
+
+from ledgerbridge.runtime.cluster import queue_pool  # noqa: E402
 
 ADMIN = os.environ.get("LEDGERBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Procrastinate's candidate query (procrastinate_fetch_job_v2), to time one fetch's plan.
@@ -81,21 +81,7 @@ def run(jobs: int, concurrency: int, *, analyze: bool) -> tuple[float, float, fl
             plan = [row[0] for row in connection.execute(f"EXPLAIN ANALYZE {FETCH}")]
         fetch_ms = float(re.search(r"Execution Time: ([\d.]+)", "\n".join(plan)).group(1))  # type: ignore[union-attr]
 
-        async def work() -> None:
-            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=concurrency + 4))
-            async with app.open_async():
-                await app.run_worker_async(
-                    wait=False,
-                    concurrency=concurrency,
-                    install_signal_handlers=False,
-                    listen_notify=False,
-                    delete_jobs="successful",
-                )
-
-        cpu0, started = time.process_time(), time.perf_counter()
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(work())
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        seconds, cpu = drain(app, concurrency)
         return jobs / seconds, 1000 * cpu / jobs, fetch_ms
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:

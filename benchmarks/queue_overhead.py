@@ -20,7 +20,6 @@ Each round makes a database of its own (``queue_overhead_<random>``) and drops i
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import time
 import uuid
@@ -31,8 +30,9 @@ from typing import Any
 
 import procrastinate
 import psycopg
+from queue_support import drain  # the sibling module: a worker set up as ours
 
-from ledgerbridge.runtime.cluster import event_loop_factory, queue_pool
+from ledgerbridge.runtime.cluster import queue_pool
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -95,22 +95,8 @@ def through_the_queue(work: Callable[[], None], jobs: int, concurrency: int) -> 
         with psycopg.connect(conninfo, autocommit=True) as connection:
             connection.execute("ANALYZE procrastinate_jobs")
 
-        async def run() -> tuple[float, float]:
-            loop = asyncio.get_running_loop()
-            loop.set_default_executor(ThreadPoolExecutor(max_workers=concurrency + 4))
-            async with app.open_async():
-                started, cpu = time.perf_counter(), time.process_time()
-                await app.run_worker_async(
-                    wait=False,
-                    concurrency=concurrency,
-                    install_signal_handlers=False,
-                    listen_notify=False,
-                    delete_jobs="successful",
-                )
-                return jobs / (time.perf_counter() - started), (time.process_time() - cpu) / jobs
-
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            return runner.run(run())
+        seconds, cpu = drain(app, concurrency)
+        return jobs / seconds, cpu / jobs
 
 
 def main() -> None:
