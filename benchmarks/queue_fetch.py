@@ -18,10 +18,8 @@ fetch's query took (EXPLAIN ANALYZE) before the worker started.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import uuid
 from pathlib import Path
 
 import procrastinate
@@ -29,11 +27,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from queue_support import drain  # noqa: E402  (the sibling module: a worker set up as ours)
+from queue_support import drain, scratch_database  # noqa: E402  (the sibling module)
 
 from ledgerbridge.runtime.cluster import queue_pool  # noqa: E402
 
-ADMIN = os.environ.get("LEDGERBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Procrastinate's candidate query (procrastinate_fetch_job_v2), to time one fetch's plan.
 FETCH = """
 SELECT jobs.id FROM procrastinate_jobs AS jobs
@@ -52,11 +49,7 @@ SELECT jobs.id FROM procrastinate_jobs AS jobs
 
 def run(jobs: int, concurrency: int, *, analyze: bool) -> tuple[float, float, float]:
     """(jobs a second, worker CPU ms a job, one fetch's query in ms) for one variant."""
-    name = f"ledgerbridge_queue_fetch_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN.rsplit('/', 1)[0]}/{name}"
-    try:
+    with scratch_database("ledgerbridge_queue_fetch") as url:
         app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(conninfo=url, pool_factory=queue_pool)
         )
@@ -83,9 +76,6 @@ def run(jobs: int, concurrency: int, *, analyze: bool) -> tuple[float, float, fl
 
         seconds, cpu = drain(app, concurrency)
         return jobs / seconds, 1000 * cpu / jobs, fetch_ms
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ pool; then the ratios' median and range. With the process bound by one core's wo
 worker is, the ratio is the most ``benchmarks/cluster.py``'s "1 worker / embedded" can reach at that CPU a
 document with the queue as it is (the rest of that ratio is PostgreSQL against SQLite).
 
-Each round makes a database of its own (``queue_overhead_<random>``) and drops it after.
+Each round makes a database of its own (``queue_overhead_<pid>_<random>``) and drops it after.
 """
 
 from __future__ import annotations
@@ -22,19 +22,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import procrastinate
 import psycopg
-from queue_support import drain  # the sibling module: a worker set up as ours
+from queue_support import drain, scratch_database  # the sibling module
 
 from ledgerbridge.runtime.cluster import queue_pool
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def stand_in_document(cpu_ms: float, waits: int, wait_ms: float) -> Callable[[], None]:
@@ -53,18 +49,6 @@ def stand_in_document(cpu_ms: float, waits: int, wait_ms: float) -> Callable[[],
     return work
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"queue_overhead_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def on_threads(work: Callable[[], None], jobs: int, concurrency: int) -> tuple[float, float]:
     """(jobs per second, CPU seconds a job) with ``concurrency`` threads taking the jobs."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -77,7 +61,7 @@ def on_threads(work: Callable[[], None], jobs: int, concurrency: int) -> tuple[f
 def through_the_queue(work: Callable[[], None], jobs: int, concurrency: int) -> tuple[float, float]:
     """(jobs per second, CPU seconds a job) for a worker set up as ``ledgerbridge worker`` sets up its
     own (runtime/cluster.py: its connection pool, its event loop, a thread per running job)."""
-    with scratch_database() as conninfo:
+    with scratch_database("queue_overhead") as conninfo:
         app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(conninfo=conninfo, pool_factory=queue_pool)
         )

@@ -1,15 +1,36 @@
-"""What the queue benchmarks share: working a Procrastinate queue dry as ``ledgerbridge worker`` works its
-own (runtime/cluster.py: uvloop's loop where installed, a thread per running job)."""
+"""What the queue benchmarks share: a PostgreSQL database of their own for a run, and working a Procrastinate
+queue dry as ``ledgerbridge worker`` works its own (runtime/cluster.py: uvloop's loop where installed, a
+thread per running job)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import procrastinate
+import psycopg
 
 from ledgerbridge.runtime.cluster import event_loop_factory
+
+ADMIN = os.environ.get("LEDGERBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """The libpq URL of a new database named ``<prefix>_<pid>_<random>``, dropped when the block ends."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def drain(app: procrastinate.App, concurrency: int) -> tuple[float, float]:
