@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ledgerbridge.store.db import conflict_insert
 from ledgerbridge.store.models import Cursor, utcnow
 
 
@@ -31,8 +30,7 @@ class Checkpoints:
         same integration at once (the scheduler's scan and a manual one) never both insert the row."""
         table: Table = Cursor.__table__  # type: ignore[assignment]
         dialect = self._session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(
+        statement = conflict_insert(dialect, table).values(
             integration_id=self._integration_id, name=name, value=value, updated_at=utcnow()
         )
         self._session.execute(

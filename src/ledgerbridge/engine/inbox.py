@@ -20,10 +20,8 @@ from typing import Any, cast
 
 import structlog
 from sqlalchemy import Table, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ledgerbridge.store.db import Store
+from ledgerbridge.store.db import Store, conflict_insert
 from ledgerbridge.store.models import InboxItem, Integration, utcnow
 
 log = structlog.get_logger("ledgerbridge.inbox")
@@ -143,7 +141,7 @@ def _upsert(dialect: str) -> Any:
     """INSERT a pending item, or add its deliveries to the pending item of the same record (migration
     0013's unique index); returns the item's id and deliveries."""
     table = cast(Table, InboxItem.__table__)
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = conflict_insert(dialect, table)
     return statement.on_conflict_do_update(
         index_elements=[table.c.integration_id, table.c.event, table.c.record_key],
         index_where=text("state = 'pending'"),  # literal: the partial index is inferred from it

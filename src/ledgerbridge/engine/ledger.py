@@ -61,7 +61,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, Table, TextClause, bindparam, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,21 @@ def _is_dead_local_process(claimed_by: str | None) -> bool:
         return False  # it runs, as another user
     return False
 
+
+def _insert_if_new() -> TextClause:
+    """INSERT a transfer's row unless the ledger has one for the document, returning its id. Written out:
+    SQLite and PostgreSQL spell ``ON CONFLICT … DO NOTHING RETURNING`` alike, and SQLAlchemy's dialect
+    INSERT constructs are compiled again at every execution (they have no cache key)."""
+    table: Table = Transfer.__table__  # type: ignore[assignment]
+    columns = [column for column in table.columns if column.key != "id"]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) "
+        f"VALUES ({', '.join(':' + column.key for column in columns)}) "
+        "ON CONFLICT (integration_id, document_type, source_key) DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(column.key, type_=column.type) for column in columns))
+
+
+INSERT_IF_NEW = _insert_if_new()
 
 Outcome = Literal["transferred", "already", "in_progress", "failed", "uncertain"]
 
@@ -244,27 +259,58 @@ class TransferLedger:
 
     def _take(
         self, document_type: str, source_key: str, summary: TransferSummary | None
-    ) -> tuple[Transfer, tuple[str, str | None] | None]:
-        """The document's row and our claim on it (as :meth:`_claim`), in one commit: a document seen for
-        the first time is written claimed by us; one the ledger has is claimed if free. Another worker
-        creating the same row at the same moment makes ours fail on the unique key: then theirs is used."""
+    ) -> tuple[Transfer, tuple[str, str | None] | None, bool]:
+        """The document's row, our claim on it (as :meth:`_claim`) and whether this call created the row, in
+        one commit: a document seen for the first time is written claimed by us; one the ledger has is
+        claimed if free. Another worker creating the same row at the same moment makes ours fail on the
+        unique key: then theirs is used."""
+        created = self._insert_claimed(document_type, source_key, summary)
+        if created is not None:
+            return created, (created.idempotency_key, None), True
         try:
             with self.store.session() as session:
                 row = self._row(session, document_type, source_key)
-                if row is None:
+                if row is None:  # gone since the insert met it (its integration's rows were reset)
                     claimed = {"state": "sending", "attempts": 1, "claimed_by": WORKER_ID}
                     row = self._new_row(
                         document_type, source_key, **claimed, **(summary.columns() if summary else {})
                     )
                     session.add(row)
-                    return row, (row.idempotency_key, None)  # columns stay loaded (expire_on_commit=False)
+                    # its columns stay loaded after the commit (expire_on_commit=False)
+                    return row, (row.idempotency_key, None), True
                 if row.state == "confirmed":
-                    return row, None
-                return row, self._claim_with(session.connection(), row, summary)
+                    return row, None, False
+                return row, self._claim_with(session.connection(), row, summary), False
         except IntegrityError:
             pass  # another worker queued it at the same moment; use theirs
         row = self._ensure(document_type, source_key)
-        return row, (None if row.state == "confirmed" else self._claim(row, summary))
+        return row, (None if row.state == "confirmed" else self._claim(row, summary)), False
+
+    def _insert_claimed(
+        self, document_type: str, source_key: str, summary: TransferSummary | None
+    ) -> Transfer | None:
+        """A document the ledger has no row for, written claimed by us in one statement (INSERT … ON CONFLICT
+        DO NOTHING RETURNING; on PostgreSQL one round trip where a look-up and an insert in a transaction
+        were four); None, and nothing written, when the ledger has it."""
+        now = utcnow()
+        row = self._new_row(
+            document_type,
+            source_key,
+            state="sending",
+            attempts=1,
+            claimed_by=WORKER_ID,
+            created_at=now,
+            updated_at=now,
+            **(summary.columns() if summary else {}),
+        )
+        table: Table = Transfer.__table__  # type: ignore[assignment]
+        values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+        with self.store.single_statements() as connection:
+            new_id = connection.execute(INSERT_IF_NEW, values).scalar()
+        if new_id is None:
+            return None
+        row.id = new_id
+        return row
 
     def _claim(self, row: Transfer, summary: TransferSummary | None = None) -> tuple[str, str | None] | None:
         """Take the document for sending (or for its steps): its ``(idempotency key, remote key)`` as the
@@ -339,7 +385,7 @@ class TransferLedger:
         next remote call shares the commit of the write before that call (the remote key with the first
         step's start, a step's result with the next one's start, the last result with the confirmation).
         """
-        row, claim = self._take(document_type, source_key, summary)
+        row, claim, created = self._take(document_type, source_key, summary)
         if claim is None:
             current = row if row.state == "confirmed" else self.get(document_type, source_key)
             if current is not None and current.state == "confirmed":
@@ -365,17 +411,22 @@ class TransferLedger:
             self._settle(row.id, state="uncertain", last_error="interrupted while sending")
             raise
         remote_key = str(remote_key)
-        recorded = self._record_sent(row.id, remote_key, steps)
+        recorded = self._record_sent(row.id, remote_key, steps, created=created)
         return self._run_steps(row.id, idempotency_key, remote_key, steps, describe, resumed, recorded)
 
     # -- follow-up steps ---------------------------------------------------------------------------------
-    def _record_sent(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> _Recorded:
-        """The remote key and the pending steps, in one commit: from here on the send is never repeated.
-        The first step's start (see :meth:`_begin_step`) goes in the same commit, as does the
-        confirmation when there is no step: nothing remote happens between them.
+    def _record_sent(
+        self, transfer_id: int, remote_key: str, steps: Sequence[Step], *, created: bool = False
+    ) -> _Recorded:
+        """The remote key and the pending steps: from here on the send is never repeated. The first step's
+        start (see :meth:`_begin_step`) is written with them, as is the confirmation when there is no step:
+        nothing remote happens between them.
 
         The row stays ``sending`` (claimed by us) while the steps run; only their end settles it.
+        ``created``: this call wrote the transfer's row, so it has no step rows yet (none is read back).
         """
+        if created:
+            return self._record_first_send(transfer_id, remote_key, steps)
         with self.store.session() as session:
             session.execute(
                 update(Transfer)
@@ -396,6 +447,60 @@ class TransferLedger:
                 connection.execute(self._settling(transfer_id, state="confirmed", last_error=None))
                 recorded.confirmed = True
             return recorded
+
+    def _record_first_send(self, transfer_id: int, remote_key: str, steps: Sequence[Step]) -> _Recorded:
+        """:meth:`_record_sent` for a transfer this call created: two statements, each committed on its own
+        (on PostgreSQL no BEGIN and COMMIT, no read of step rows that cannot be there). The UPDATE that
+        records the remote key (with the confirmation, if no step follows) says who holds the claim now;
+        the steps are inserted ``pending``, the first one already started when the claim is still ours.
+        A crash between the two leaves the remote key without steps: the next claim adds them
+        (:meth:`_planned`) and runs them, the send is not repeated."""
+        now = utcnow()
+        sent = {"state": "confirmed"} if not steps else {}
+        with self.store.single_statements() as connection:
+            holder = connection.execute(
+                update(Transfer)
+                .where(Transfer.id == transfer_id)
+                .values(remote_key=remote_key, last_error=None, updated_at=now, **sent)
+                .returning(Transfer.state, Transfer.claimed_by)
+            ).first()
+            if not steps:
+                return _Recorded({}, confirmed=True)
+            ours = holder is not None and tuple(holder) == ("sending", WORKER_ID)
+            rows = {
+                step.name: TransferStep(
+                    transfer_id=transfer_id,
+                    name=step.name,
+                    position=position,
+                    state="pending",
+                    attempts=0,
+                    result=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+                for position, step in enumerate(steps)
+            }
+            started = steps[0].name if ours else None
+            written = [
+                {
+                    "transfer_id": transfer_id,
+                    "name": row.name,
+                    "position": row.position,
+                    "state": "unsure" if row.name == started else "pending",
+                    "attempts": 1 if row.name == started else 0,
+                    "result": None,
+                    "last_error": None,
+                    "updated_at": now,
+                }
+                for row in rows.values()
+            ]
+            for step_id, name in connection.execute(
+                insert(TransferStep).returning(TransferStep.id, TransferStep.name), written
+            ):
+                rows[name].id = step_id
+        # The rows as they stand for the steps to come: the first one ``pending`` in memory, as when
+        # :meth:`_record_sent` reads it back and starts it in the same commit.
+        return _Recorded(rows, started=started)
 
     def _renew_claim(self, transfer_id: int) -> bool:
         """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
@@ -458,9 +563,10 @@ class TransferLedger:
         )
 
     def _begin_step(self, transfer_id: int, step: TransferStep, *, renew: bool) -> bool:
-        """Mark the step ``unsure`` just before its call, renewing our claim's lease in the same commit
-        (unless the caller just did); False, and nothing written, if we lost the claim."""
-        with self.store.engine.begin() as connection:
+        """Mark the step ``unsure`` just before its call, our claim's lease renewed first (unless the caller
+        just did); False, and the step not started, if we lost the claim. Two statements, each committed on
+        its own: a crash between them leaves a renewed lease and the step as it was."""
+        with self.store.single_statements() as connection:
             if renew and not self._renewed(connection, transfer_id):
                 return False
             connection.execute(self._starting(step))
@@ -476,12 +582,18 @@ class TransferLedger:
         start: TransferStep | None = None,
         confirm: str | None = None,
     ) -> bool:
-        """The step ``done`` with its result, and the document's new remote key where the step replaced it,
-        in one commit; with ``start`` the next step's start too (our lease renewed: False, and the next
-        step not started, if we lost the claim), with ``confirm`` the transfer confirmed as that remote
-        key (its last step)."""
+        """The step ``done`` with its result; with ``start`` the next step's start too (our lease renewed
+        first: False, and the next step not started, if we lost the claim), with ``confirm`` the transfer
+        confirmed as that remote key (its last step).
+
+        A step that replaced the document's remote key writes the new key and its ``done`` in one commit
+        (later steps must never see the one without the other). Otherwise each statement commits on its
+        own (on PostgreSQL no BEGIN and COMMIT around them): a crash between them leaves a step ``done``
+        with the next one ``pending``, or every step ``done`` and the transfer not confirmed yet, and the
+        next claim carries on from there without calling anything again."""
         now = utcnow()
-        with self.store.engine.begin() as connection:
+        together = new_remote_key is not None
+        with self.store.engine.begin() if together else self.store.single_statements() as connection:
             if new_remote_key is not None:
                 connection.execute(
                     update(Transfer)

@@ -11,7 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,6 +32,12 @@ LOCK_POOL_SIZE, LOCK_MAX_OVERFLOW = 1, 3
 # A pooled connection is pinged before use only when it sat idle this long: a busy process reuses its
 # connections within milliseconds, and a ping on every checkout was a round trip per statement or two.
 PING_IDLE_SECONDS = 10.0
+
+
+def conflict_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` that can say what a clash on a unique key does (``on_conflict_do_nothing``,
+    ``on_conflict_do_update``): the store's two databases spell it alike, each with its own construct."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
