@@ -468,16 +468,7 @@ class TransferLedger:
                 return _Recorded({}, confirmed=True)
             ours = holder is not None and tuple(holder) == ("sending", WORKER_ID)
             rows = {
-                step.name: TransferStep(
-                    transfer_id=transfer_id,
-                    name=step.name,
-                    position=position,
-                    state="pending",
-                    attempts=0,
-                    result=None,
-                    last_error=None,
-                    updated_at=now,
-                )
+                step.name: self._pending_row(transfer_id, position, step)
                 for position, step in enumerate(steps)
             }
             started = steps[0].name if ours else None
@@ -490,7 +481,7 @@ class TransferLedger:
                     "attempts": 1 if row.name == started else 0,
                     "result": None,
                     "last_error": None,
-                    "updated_at": now,
+                    "updated_at": row.updated_at,
                 }
                 for row in rows.values()
             ]
@@ -530,18 +521,24 @@ class TransferLedger:
         }
         for position, step in enumerate(steps):
             if step.name not in rows:
-                rows[step.name] = TransferStep(
-                    transfer_id=transfer_id,
-                    name=step.name,
-                    position=position,
-                    state="pending",
-                    attempts=0,
-                    result=None,
-                    last_error=None,
-                )
+                rows[step.name] = TransferLedger._pending_row(transfer_id, position, step)
                 session.add(rows[step.name])
         session.flush()
         return rows
+
+    @staticmethod
+    def _pending_row(transfer_id: int, position: int, step: Step) -> TransferStep:
+        """A step's row as first recorded: ``pending``, never tried."""
+        return TransferStep(
+            transfer_id=transfer_id,
+            name=step.name,
+            position=position,
+            state="pending",
+            attempts=0,
+            result=None,
+            last_error=None,
+            updated_at=utcnow(),
+        )
 
     def _step_rows(self, transfer_id: int, steps: Sequence[Step]) -> dict[str, TransferStep]:
         with self.store.session() as session:
