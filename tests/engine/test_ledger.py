@@ -324,6 +324,41 @@ def test_a_worker_whose_claim_was_taken_over_mid_steps_leaves_the_rest_to_the_ne
     ]
 
 
+def test_a_send_that_outlasted_the_lease_leaves_the_steps_to_the_worker_that_took_it_over(
+    store: Store, integration_id: int
+) -> None:
+    """Our send was slower than the lease: another worker took the transfer over (and recorded its steps)
+    before our answer came. Ours records the remote key, runs no step and fails on nothing."""
+    ledger, other = TransferLedger(store, integration_id), TransferLedger(store, integration_id)
+    steps = [Step("first", lambda ctx: ran.append("first")), Step("second", lambda ctx: ran.append("second"))]
+    ran: list[str] = []
+
+    def slow_send(key: str) -> str:
+        row = ledger.get("invoice", "C-3")
+        assert row is not None
+        with store.session() as session:
+            session.execute(
+                update(Transfer)
+                .where(Transfer.id == row.id)
+                .values(claimed_by="other-host:1", updated_at=utcnow())
+            )
+        other._step_rows(row.id, steps)  # as the new holder records them
+        return "1000"
+
+    result = ledger.transfer("invoice", "C-3", find=lambda: None, send=slow_send, steps=steps)
+    assert result.outcome == "in_progress" and ran == []
+    row = ledger.get("invoice", "C-3")
+    assert row is not None and (row.state, row.remote_key, row.claimed_by) == (
+        "sending",
+        "1000",
+        "other-host:1",
+    )
+    assert [(s.name, s.state) for s in ledger.steps("invoice", "C-3")] == [
+        ("first", "pending"),
+        ("second", "pending"),
+    ]
+
+
 def test_a_summary_is_recorded_with_the_claim_and_kept_by_a_repeat_without_one(
     store: Store, integration_id: int
 ) -> None:

@@ -381,9 +381,12 @@ class TransferLedger:
         ``steps`` run after the send, in order (see the module's docstring); a repeat resumes at the
         first one not done. ``summary`` (who, how much) is recorded on the row when it is claimed.
 
-        Commits: the row and its claim are one; after that, each write that must be on disk before the
-        next remote call shares the commit of the write before that call (the remote key with the first
-        step's start, a step's result with the next one's start, the last result with the confirmation).
+        Writes: the row and its claim are one statement (or one commit); after that, each write that must
+        be on disk before the next remote call is, with as few statements as the writes allow: the remote
+        key says who holds the claim, the step rows carry the first one's start, a step's result is followed
+        by the lease's renewal and the next one's start, the last result by the confirmation. On
+        PostgreSQL each of those is its own transaction, except a replaced remote key with its step's
+        result (one transaction).
         """
         row, claim, created = self._take(document_type, source_key, summary)
         if claim is None:
@@ -452,7 +455,7 @@ class TransferLedger:
         """:meth:`_record_sent` for a transfer this call created: two statements, each committed on its own
         (on PostgreSQL no BEGIN and COMMIT, no read of step rows that cannot be there). The UPDATE that
         records the remote key (with the confirmation, if no step follows) says who holds the claim now;
-        the steps are inserted ``pending``, the first one already started when the claim is still ours.
+        while it is ours, the steps are inserted ``pending`` with the first one already started.
         A crash between the two leaves the remote key without steps: the next claim adds them
         (:meth:`_planned`) and runs them, the send is not repeated."""
         now = utcnow()
@@ -466,12 +469,15 @@ class TransferLedger:
             ).first()
             if not steps:
                 return _Recorded({}, confirmed=True)
-            ours = holder is not None and tuple(holder) == ("sending", WORKER_ID)
+            if holder is None or tuple(holder) != ("sending", WORKER_ID):
+                # Our send outlasted the lease and another worker took the transfer over: the steps are
+                # theirs, and they may have recorded them already. Read what is there, as a resume does.
+                return _Recorded(self._step_rows(transfer_id, steps))
             rows = {
                 step.name: self._pending_row(transfer_id, position, step)
                 for position, step in enumerate(steps)
             }
-            started = steps[0].name if ours else None
+            started = steps[0].name
             written = [
                 {
                     "transfer_id": transfer_id,
