@@ -324,11 +324,12 @@ def test_a_worker_whose_claim_was_taken_over_mid_steps_leaves_the_rest_to_the_ne
     ]
 
 
+@pytest.mark.parametrize("recorded", [True, False], ids=["steps-recorded", "steps-not-yet"])
 def test_a_send_that_outlasted_the_lease_leaves_the_steps_to_the_worker_that_took_it_over(
-    store: Store, integration_id: int
+    store: Store, integration_id: int, recorded: bool
 ) -> None:
-    """Our send was slower than the lease: another worker took the transfer over (and recorded its steps)
-    before our answer came. Ours records the remote key, runs no step and fails on nothing."""
+    """Our send was slower than the lease: another worker took the transfer over (and recorded its steps,
+    or not yet) before our answer came. Ours records the remote key, runs no step and fails on nothing."""
     ledger, other = TransferLedger(store, integration_id), TransferLedger(store, integration_id)
     steps = [Step("first", lambda ctx: ran.append("first")), Step("second", lambda ctx: ran.append("second"))]
     ran: list[str] = []
@@ -342,7 +343,8 @@ def test_a_send_that_outlasted_the_lease_leaves_the_steps_to_the_worker_that_too
                 .where(Transfer.id == row.id)
                 .values(claimed_by="other-host:1", updated_at=utcnow())
             )
-        other._step_rows(row.id, steps)  # as the new holder records them
+        if recorded:
+            other._step_rows(row.id, steps)  # as the new holder records them
         return "1000"
 
     result = ledger.transfer("invoice", "C-3", find=lambda: None, send=slow_send, steps=steps)

@@ -4,8 +4,9 @@ COMMIT are two round trips more, and a document's writes are most of a worker's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event
@@ -15,33 +16,31 @@ from ledgerbridge.engine.ledger import Step, StepContext, TransferLedger, Transf
 from ledgerbridge.store import Store, Transfer
 from ledgerbridge.store.models import TransferStep
 
-
-@contextmanager
-def counted_commits(store: Store) -> Iterator[list[int]]:
-    commits: list[int] = []
-
-    def note(_connection: object) -> None:
-        commits.append(1)
-
-    event.listen(store.engine, "commit", note)
-    try:
-        yield commits
-    finally:
-        event.remove(store.engine, "commit", note)
+T = TypeVar("T")
 
 
 @contextmanager
-def counted_statements(store: Store) -> Iterator[list[str]]:
-    statements: list[str] = []
+def noted(store: Store, name: str, what: Callable[..., T]) -> Iterator[list[T]]:
+    """What ``what`` makes of each of the engine's ``name`` events while the block runs."""
+    seen: list[T] = []
 
-    def note(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement.split()[0])
+    def note(*args: Any) -> None:
+        seen.append(what(*args))
 
-    event.listen(store.engine, "before_cursor_execute", note)
+    event.listen(store.engine, name, note)
     try:
-        yield statements
+        yield seen
     finally:
-        event.remove(store.engine, "before_cursor_execute", note)
+        event.remove(store.engine, name, note)
+
+
+def counted_commits(store: Store) -> Any:
+    return noted(store, "commit", lambda _connection: 1)
+
+
+def counted_statements(store: Store) -> Any:
+    """The first word of each statement sent (SELECT, INSERT, UPDATE)."""
+    return noted(store, "before_cursor_execute", lambda _c, _cursor, statement, *_: statement.split()[0])
 
 
 def on_disk(store: Store, source_key: str) -> tuple[str | None, str | None, dict[str, str]]:

@@ -101,6 +101,13 @@ def _insert_if_new() -> TextClause:
 
 INSERT_IF_NEW = _insert_if_new()
 
+
+def _column_values(row: Transfer | TransferStep) -> dict[str, Any]:
+    """A new row's values for a Core INSERT (its id left to the database)."""
+    table: Table = row.__table__  # type: ignore[assignment]
+    return {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+
+
 Outcome = Literal["transferred", "already", "in_progress", "failed", "uncertain"]
 
 
@@ -303,10 +310,8 @@ class TransferLedger:
             updated_at=now,
             **(summary.columns() if summary else {}),
         )
-        table: Table = Transfer.__table__  # type: ignore[assignment]
-        values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
         with self.store.single_statements() as connection:
-            new_id = connection.execute(INSERT_IF_NEW, values).scalar()
+            new_id = connection.execute(INSERT_IF_NEW, _column_values(row)).scalar()
         if new_id is None:
             return None
         row.id = new_id
@@ -458,46 +463,39 @@ class TransferLedger:
         while it is ours, the steps are inserted ``pending`` with the first one already started.
         A crash between the two leaves the remote key without steps: the next claim adds them
         (:meth:`_planned`) and runs them, the send is not repeated."""
-        now = utcnow()
         sent = {"state": "confirmed"} if not steps else {}
+        rows = {
+            step.name: self._pending_row(transfer_id, position, step) for position, step in enumerate(steps)
+        }
         with self.store.single_statements() as connection:
             holder = connection.execute(
                 update(Transfer)
                 .where(Transfer.id == transfer_id)
-                .values(remote_key=remote_key, last_error=None, updated_at=now, **sent)
+                .values(remote_key=remote_key, last_error=None, updated_at=utcnow(), **sent)
                 .returning(Transfer.state, Transfer.claimed_by)
             ).first()
-            if not steps:
-                return _Recorded({}, confirmed=True)
-            if holder is None or tuple(holder) != ("sending", WORKER_ID):
-                # Our send outlasted the lease and another worker took the transfer over: the steps are
-                # theirs, and they may have recorded them already. Read what is there, as a resume does.
-                return _Recorded(self._step_rows(transfer_id, steps))
-            rows = {
-                step.name: self._pending_row(transfer_id, position, step)
-                for position, step in enumerate(steps)
-            }
-            started = steps[0].name
-            written = [
-                {
-                    "transfer_id": transfer_id,
-                    "name": row.name,
-                    "position": row.position,
-                    "state": "unsure" if row.name == started else "pending",
-                    "attempts": 1 if row.name == started else 0,
-                    "result": None,
-                    "last_error": None,
-                    "updated_at": row.updated_at,
-                }
-                for row in rows.values()
-            ]
-            for step_id, name in connection.execute(
-                insert(TransferStep).returning(TransferStep.id, TransferStep.name), written
-            ):
-                rows[name].id = step_id
+            ours = holder is not None and tuple(holder) == ("sending", WORKER_ID)
+            if steps and ours:
+                started = steps[0].name
+                written = [
+                    _column_values(row) | ({"state": "unsure", "attempts": 1} if row.name == started else {})
+                    for row in rows.values()
+                ]
+                inserted = connection.execute(
+                    insert(TransferStep).returning(TransferStep.id, TransferStep.name), written
+                )
+                for step_id, name in inserted:
+                    rows[name].id = step_id
+        if not steps:
+            return _Recorded({}, confirmed=True)
+        if not ours:
+            # Our send outlasted the lease and another worker took the transfer over: the steps are theirs,
+            # and they may have recorded them already. Read what is there, as a resume does (after our
+            # statement's connection is back: on SQLite its transaction would hold that read's writes up).
+            return _Recorded(self._step_rows(transfer_id, steps))
         # The rows as they stand for the steps to come: the first one ``pending`` in memory, as when
         # :meth:`_record_sent` reads it back and starts it in the same commit.
-        return _Recorded(rows, started=started)
+        return _Recorded(rows, started=steps[0].name)
 
     def _renew_claim(self, transfer_id: int) -> bool:
         """Renew our claim's lease before a step; False if we lost it (presumed dead, taken over)."""
